@@ -1,0 +1,48 @@
+// Package bustest starts real embedded NATS servers for tests.
+package bustest
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/stretchr/testify/require"
+)
+
+// Server starts an embedded NATS server with JetStream in a temporary
+// directory, shut down when the test ends.
+func Server(t testing.TB) *bus.Embedded {
+	t.Helper()
+	return ServerAt(t, t.TempDir())
+}
+
+// ServerAt starts an embedded server on dir (reused across restarts in one
+// test). The caller may shut it down early; Cleanup tolerates that.
+func ServerAt(t testing.TB, dir string) *bus.Embedded {
+	t.Helper()
+	e, err := bus.StartEmbedded(bus.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"}, Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(e.Shutdown)
+	return e
+}
+
+// Conn opens a service connection to e, closed when the test ends.
+func Conn(t testing.TB, e *bus.Embedded) *bus.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := bus.Connect(ctx, bus.ConnConfig{Name: t.Name(), Embedded: e}, Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { c.NC.Close() })
+	return c
+}
+
+// Logger is the logger tests hand to the bus: warnings and errors on
+// stderr, so a failing test shows what went wrong without drowning the
+// output of passing ones.
+func Logger(testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}

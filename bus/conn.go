@@ -1,0 +1,154 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Conn is Athlos's connection to NATS, embedded or external: the core
+// connection for publish and request/reply, and its JetStream context.
+type Conn struct {
+	NC     *nats.Conn
+	JS     jetstream.JetStream
+	logger *slog.Logger
+}
+
+// ConnConfig says how to reach NATS.
+type ConnConfig struct {
+	// Name identifies the connection in server monitoring.
+	Name string
+	// URLs of an external NATS cluster; ignored when Embedded is set.
+	URLs []string
+	// Embedded, when set, is the in-process server to connect to without
+	// a socket.
+	Embedded *Embedded
+	// User and Password authenticate as the service user on an external
+	// server (the embedded server's password is taken from Embedded).
+	User, Password string
+	// CredsFile is a NATS credentials file for an external server (takes
+	// precedence over User/Password).
+	CredsFile string
+}
+
+// Connect opens a connection and its JetStream context. It retries the
+// first connect for a while, so processes may start before the cluster is
+// fully up.
+func Connect(ctx context.Context, cfg ConnConfig, logger *slog.Logger) (*Conn, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	opts := []nats.Option{
+		nats.Name(cfg.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.RetryOnFailedConnect(false),
+		// No write deadline per flush: on an in-process pipe it only adds
+		// timer churn on the hot path; a dead peer is caught by pings.
+		nats.FlusherTimeout(0),
+		nats.PingInterval(20 * time.Second),
+		nats.ReconnectBufSize(16 << 20),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				logger.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { logger.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subj := ""
+			if sub != nil {
+				subj = sub.Subject
+			}
+			logger.Warn("nats async error", "subject", subj, "err", err)
+		}),
+	}
+	url := strings.Join(cfg.URLs, ",")
+	switch {
+	case cfg.Embedded != nil:
+		url = ""
+		opts = append(opts, nats.InProcessServer(cfg.Embedded.Server), nats.UserInfo(ServiceUser, cfg.Embedded.Password))
+	case cfg.CredsFile != "":
+		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
+	case cfg.User != "":
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
+	}
+	if cfg.Embedded == nil && url == "" {
+		return nil, errors.New("bus: no NATS to connect to: give --nats URLs or run the embedded server")
+	}
+
+	var nc *nats.Conn
+	var err error
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		nc, err = nats.Connect(url, opts...)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) || errors.Is(err, nats.ErrAuthorization) {
+			return nil, fmt.Errorf("bus: connect to NATS %s: %w", redactURLs(cfg.URLs), err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("bus: connect to NATS: %w", ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("bus: jetstream context: %w", err)
+	}
+	return &Conn{NC: nc, JS: js, logger: logger}, nil
+}
+
+// Close drains subscriptions and closes the connection, waiting up to the
+// context's deadline for the drain to finish.
+func (c *Conn) Close(ctx context.Context) error {
+	if c.NC.IsClosed() {
+		return nil
+	}
+	closed := make(chan struct{})
+	c.NC.SetClosedHandler(func(*nats.Conn) { close(closed) })
+	if err := c.NC.Drain(); err != nil {
+		c.NC.Close()
+		return nil
+	}
+	select {
+	case <-closed:
+	case <-ctx.Done():
+		c.NC.Close()
+	}
+	return nil
+}
+
+// Ready reports whether the connection is up and JetStream answers.
+func (c *Conn) Ready(ctx context.Context) error {
+	if !c.NC.IsConnected() {
+		return fmt.Errorf("nats: %s", c.NC.Status())
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := c.JS.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	return nil
+}
+
+func redactURLs(urls []string) string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		if at := strings.LastIndex(u, "@"); at >= 0 {
+			if scheme := strings.Index(u, "://"); scheme >= 0 && scheme < at {
+				u = u[:scheme+3] + "***" + u[at:]
+			}
+		}
+		out[i] = u
+	}
+	return strings.Join(out, ",")
+}

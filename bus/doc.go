@@ -1,0 +1,18 @@
+// Package bus is Athlos's NATS backbone: the embedded or external NATS
+// server behind one connection type, JetStream stream and consumer
+// provisioning, typed request/reply on nats micro services with an error
+// code that survives the trip, the transactional outbox relay and the
+// idempotent-consumer helper.
+//
+// Subjects follow DESIGN §3:
+//
+//	evt.<module>.<entity>.<verb_past>   domain events, stream EVT_<MODULE>
+//	rpc.<module>.<entity>.<verb>        request/reply, never stored
+//	live.telemetry.<userID>.<sessionID> app telemetry, stream TELEMETRY
+//	live.session.<sessionID>            live stats, not stored
+//	chat.<groupID>                      group chat, stream CHAT
+//	notify.<userID>                     notifications, stream NOTIFY
+//
+// Nothing in this package knows about a particular module; modules pass
+// their names and schemas in.
+package bus

@@ -1,0 +1,102 @@
+package bus
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an error so that it survives a trip over NATS and maps to
+// one HTTP status at the front.
+type Code string
+
+// The error codes that cross module boundaries (DESIGN §3).
+const (
+	CodeInvalid      Code = "invalid"
+	CodeNotFound     Code = "not_found"
+	CodeConflict     Code = "conflict"
+	CodeUnauthorized Code = "unauthorized"
+	CodeForbidden    Code = "forbidden"
+	CodeRateLimited  Code = "rate_limited"
+	CodeUnavailable  Code = "unavailable"
+	CodeInternal     Code = "internal"
+	// CodeTooLarge means a payload exceeded a limit.
+	CodeTooLarge Code = "too_large"
+)
+
+// FieldError names one offending input field and why it was refused.
+type FieldError struct {
+	// Field is a JSON path such as "body.email" or "query.limit".
+	Field string `json:"field"`
+	// Reason says what is wrong in words a developer can act on.
+	Reason string `json:"reason"`
+	// Value is the offending value, when it is safe to echo.
+	Value any `json:"value,omitempty"`
+}
+
+// Error is the error type that crosses NATS: a code, a message and optional
+// field details. Handlers return it (or wrap it); callers get it back from
+// Request with errors.As.
+type Error struct {
+	Code    Code         `json:"code"`
+	Message string       `json:"message"`
+	Fields  []FieldError `json:"fields,omitempty"`
+	// RetryAfter, in seconds, accompanies rate_limited and unavailable.
+	RetryAfter int `json:"retry_after_s,omitempty"`
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) > 0 {
+		return fmt.Sprintf("%s: %s (%s: %s)", e.Code, e.Message, e.Fields[0].Field, e.Fields[0].Reason)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid builds an invalid-input error naming one field.
+func Invalid(field, reason string) *Error {
+	return &Error{Code: CodeInvalid, Message: "invalid input", Fields: []FieldError{{Field: field, Reason: reason}}}
+}
+
+// AsError returns err as an *Error. Errors that carry no code become
+// CodeInternal with a generic message, so internal details never leak.
+func AsError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var be *Error
+	if errors.As(err, &be) {
+		return be
+	}
+	return &Error{Code: CodeInternal, Message: "internal error"}
+}
+
+// CodeOf returns the code of err, CodeInternal when it has none.
+func CodeOf(err error) Code { return AsError(err).Code }
+
+// HTTPStatus is the one mapping from error code to HTTP status.
+func (c Code) HTTPStatus() int {
+	switch c {
+	case CodeInvalid:
+		return 400
+	case CodeUnauthorized:
+		return 401
+	case CodeForbidden:
+		return 403
+	case CodeNotFound:
+		return 404
+	case CodeConflict:
+		return 409
+	case CodeTooLarge:
+		return 413
+	case CodeRateLimited:
+		return 429
+	case CodeUnavailable:
+		return 503
+	default:
+		return 500
+	}
+}

@@ -1,0 +1,295 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+)
+
+// Headers carried on RPC requests.
+const (
+	// HeaderRequestID carries the HTTP request id through NATS.
+	HeaderRequestID = "X-Request-ID"
+	// HeaderDeadline carries the caller's deadline (Unix milliseconds), so a
+	// handler stops working on a request nobody waits for any more.
+	HeaderDeadline = "Athlos-Deadline"
+	// micro sets these on error replies.
+	headerServiceError     = "Nats-Service-Error"
+	headerServiceErrorCode = "Nats-Service-Error-Code"
+)
+
+// DefaultRequestTimeout bounds a request whose context has no deadline.
+const DefaultRequestTimeout = 10 * time.Second
+
+type requestIDKey struct{}
+
+// WithRequestID returns a context carrying a request id, forwarded on every
+// request made with it.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id carried by ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// RPCSubject is the subject of a module's operation: rpc.<module>.<op>,
+// where op is "<entity>.<verb>".
+func RPCSubject(module, op string) string { return "rpc." + module + "." + op }
+
+// Request sends data to subject and returns the reply body. Errors are
+// *Error: unavailable when no process serves the subject or it does not
+// answer in time, otherwise the code the handler returned. hdr may be nil.
+func Request(ctx context.Context, nc *nats.Conn, subject string, data []byte, hdr nats.Header) ([]byte, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultRequestTimeout)
+		defer cancel()
+	}
+	if hdr == nil {
+		hdr = nats.Header{}
+	}
+	msg := &nats.Msg{Subject: subject, Data: data, Header: hdr}
+	if id := RequestID(ctx); id != "" {
+		hdr.Set(HeaderRequestID, id)
+	}
+	deadline, _ := ctx.Deadline()
+	hdr.Set(HeaderDeadline, strconv.FormatInt(deadline.UnixMilli(), 10))
+	reply, err := nc.RequestMsgWithContext(ctx, msg)
+	if err != nil {
+		switch {
+		case errors.Is(err, nats.ErrNoResponders):
+			return nil, &Error{Code: CodeUnavailable, Message: "the service for " + subject + " is not running", RetryAfter: 5}
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
+			return nil, &Error{Code: CodeUnavailable, Message: "the service for " + subject + " did not answer in time", RetryAfter: 1}
+		case errors.Is(err, context.Canceled):
+			return nil, fmt.Errorf("bus: request %s: %w", subject, err)
+		default:
+			return nil, &Error{Code: CodeUnavailable, Message: "messaging unavailable: " + err.Error(), RetryAfter: 1}
+		}
+	}
+	if code := reply.Header.Get(headerServiceErrorCode); code != "" {
+		e := &Error{}
+		if err := json.Unmarshal(reply.Data, e); err != nil || e.Code == "" {
+			e = &Error{Code: Code(code), Message: reply.Header.Get(headerServiceError)}
+		}
+		return nil, e
+	}
+	return reply.Data, nil
+}
+
+// Call is Request with JSON encoding of the request and the reply.
+func Call[Req, Resp any](ctx context.Context, nc *nats.Conn, subject string, req Req) (Resp, error) {
+	var resp Resp
+	data, err := json.Marshal(req)
+	if err != nil {
+		return resp, fmt.Errorf("bus: encode request for %s: %w", subject, err)
+	}
+	out, err := Request(ctx, nc, subject, data, nil)
+	if err != nil {
+		return resp, err
+	}
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return resp, fmt.Errorf("bus: decode reply from %s: %w", subject, err)
+	}
+	return resp, nil
+}
+
+// Msg is an incoming request as a handler sees it.
+type Msg struct {
+	Subject string
+	Data    []byte
+	Header  nats.Header
+}
+
+// HandlerFunc answers one request with the reply body, or an error that
+// becomes an *Error on the caller's side.
+type HandlerFunc func(ctx context.Context, m *Msg) ([]byte, error)
+
+// JSON adapts a typed function to a HandlerFunc: the request body is
+// decoded into Req (a malformed body is an invalid error) and Resp is
+// encoded as the reply.
+func JSON[Req, Resp any](fn func(context.Context, Req) (Resp, error)) HandlerFunc {
+	return func(ctx context.Context, m *Msg) ([]byte, error) {
+		var req Req
+		if len(m.Data) > 0 {
+			if err := json.Unmarshal(m.Data, &req); err != nil {
+				return nil, &Error{Code: CodeInvalid, Message: "malformed request: " + err.Error()}
+			}
+		}
+		resp, err := fn(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(resp)
+	}
+}
+
+// ServiceConfig configures a module's RPC service.
+type ServiceConfig struct {
+	// Module names the service ("athlos-<module>") and its subjects
+	// (rpc.<module>.*).
+	Module  string
+	Version string
+	// Concurrency bounds the requests handled at once; 0 means 512.
+	Concurrency int
+	// Timeout bounds one handler; 0 means 30s.
+	Timeout time.Duration
+}
+
+// Service is a module's RPC service: a nats micro service whose endpoints
+// all sit in one queue group, so every process running the module shares
+// the load. Each service answers rpc.<module>.status.get.
+type Service struct {
+	nc      *nats.Conn
+	svc     micro.Service
+	cfg     ServiceConfig
+	sem     chan struct{}
+	logger  *slog.Logger
+	started time.Time
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// ModuleStatus is the answer of rpc.<module>.status.get.
+type ModuleStatus struct {
+	Module    string    `json:"module"`
+	Instance  string    `json:"instance"`
+	Version   string    `json:"version"`
+	StartedAt time.Time `json:"started_at"`
+	UptimeS   float64   `json:"uptime_s"`
+}
+
+// NewService registers a module's service on nc.
+func NewService(nc *nats.Conn, cfg ServiceConfig, logger *slog.Logger) (*Service, error) {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 512
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Version == "" {
+		cfg.Version = "0.0.0"
+	}
+	svc, err := micro.AddService(nc, micro.Config{
+		Name:        "athlos-" + cfg.Module,
+		Version:     semver(cfg.Version),
+		Description: "Athlos " + cfg.Module + " module",
+		QueueGroup:  "athlos-" + cfg.Module,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: add service %s: %w", cfg.Module, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Service{nc: nc, svc: svc, cfg: cfg, sem: make(chan struct{}, cfg.Concurrency),
+		logger: logger.With("module", cfg.Module), started: time.Now().UTC(), ctx: ctx, cancel: cancel}
+	host, _ := os.Hostname()
+	instance := host + "/" + svc.Info().ID
+	err = s.Handle("status.get", func(context.Context, *Msg) ([]byte, error) {
+		return json.Marshal(ModuleStatus{Module: cfg.Module, Instance: instance, Version: cfg.Version,
+			StartedAt: s.started, UptimeS: time.Since(s.started).Seconds()})
+	})
+	if err != nil {
+		_ = svc.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handle serves op ("<entity>.<verb>") at rpc.<module>.<op>. Requests run
+// concurrently, up to the service's concurrency.
+func (s *Service) Handle(op string, h HandlerFunc) error {
+	subject := RPCSubject(s.cfg.Module, op)
+	name := strings.ReplaceAll(op, ".", "_")
+	err := s.svc.AddEndpoint(name, micro.HandlerFunc(func(r micro.Request) {
+		s.sem <- struct{}{}
+		go s.serve(subject, h, r)
+	}), micro.WithEndpointSubject(subject))
+	if err != nil {
+		return fmt.Errorf("bus: add endpoint %s: %w", subject, err)
+	}
+	// Make the server know the subscription before Handle returns, so a
+	// request sent right after it finds a responder.
+	if err := s.nc.FlushTimeout(5 * time.Second); err != nil {
+		return fmt.Errorf("bus: add endpoint %s: flush: %w", subject, err)
+	}
+	return nil
+}
+
+func (s *Service) serve(subject string, h HandlerFunc, r micro.Request) {
+	defer func() { <-s.sem }()
+	hdr := nats.Header(r.Headers())
+	deadline := time.Now().Add(s.cfg.Timeout)
+	if ms, err := strconv.ParseInt(hdr.Get(HeaderDeadline), 10, 64); err == nil && ms < deadline.UnixMilli() {
+		deadline = time.UnixMilli(ms)
+	}
+	ctx, cancel := context.WithDeadline(s.ctx, deadline)
+	defer cancel()
+	if id := hdr.Get(HeaderRequestID); id != "" {
+		ctx = WithRequestID(ctx, id)
+	}
+	out, err := s.call(ctx, h, &Msg{Subject: subject, Data: r.Data(), Header: hdr})
+	if err != nil {
+		be := AsError(err)
+		if be.Code == CodeInternal {
+			s.logger.Error("rpc handler failed", "subject", subject, "request_id", RequestID(ctx), "err", err)
+		}
+		data, _ := json.Marshal(be)
+		if rerr := r.Error(string(be.Code), be.Message, data); rerr != nil {
+			s.logger.Warn("rpc error reply failed", "subject", subject, "err", rerr)
+		}
+		return
+	}
+	if rerr := r.Respond(out); rerr != nil {
+		s.logger.Warn("rpc reply failed", "subject", subject, "err", rerr)
+	}
+}
+
+// call runs h, turning a panic into an internal error so one bad request
+// never takes the process down.
+func (s *Service) call(ctx context.Context, h HandlerFunc, m *Msg) (out []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.Error("rpc handler panicked", "subject", m.Subject, "panic", p, "stack", string(debug.Stack()))
+			err = &Error{Code: CodeInternal, Message: "internal error"}
+		}
+	}()
+	return h(ctx, m)
+}
+
+// Stop unsubscribes the endpoints (so other processes take the load),
+// waits for requests in flight, then cancels what is left.
+func (s *Service) Stop(ctx context.Context) error {
+	err := s.svc.Stop()
+	for i := 0; i < cap(s.sem); i++ {
+		select {
+		case s.sem <- struct{}{}:
+		case <-ctx.Done():
+			s.cancel()
+			return errors.Join(err, ctx.Err())
+		}
+	}
+	s.cancel()
+	return err
+}
+
+// semver makes a build version acceptable to micro, which wants semver.
+func semver(v string) string {
+	v = strings.TrimPrefix(v, "v")
+	if v == "" || v == "dev" || !strings.ContainsAny(v[:1], "0123456789") {
+		return "0.0.0-dev"
+	}
+	return v
+}

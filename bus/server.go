@@ -1,0 +1,259 @@
+package bus
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// ServiceUser is the NATS user that Athlos's own connections authenticate
+// as. App users arrive over WebSocket and are authorised by the client
+// module's auth callout, never as this user.
+const ServiceUser = "athlos-service"
+
+// DefaultSyncInterval is how often the embedded JetStream fsyncs its files.
+// Every write reaches the operating system before JetStream acknowledges it,
+// so a killed process loses nothing; the interval bounds what a power cut or
+// kernel crash of a single node can lose. Clustered streams (R3) survive
+// that too. See docs/operations.md.
+const DefaultSyncInterval = 2 * time.Second
+
+// EmbeddedConfig configures the NATS server that Athlos runs in-process.
+type EmbeddedConfig struct {
+	// DataDir holds JetStream's files and the server's identity.
+	DataDir string
+	// ServerName is stable across restarts; empty means one generated on
+	// first start and kept in DataDir.
+	ServerName string
+	// Listen is the client listener, host:port. Empty disables it (the
+	// process then only uses in-process connections).
+	Listen string
+	// WebSocketListen is the WebSocket listener for the app, host:port.
+	// Empty disables it.
+	WebSocketListen string
+	// ClusterName, ClusterListen and Routes make this server a node of a
+	// JetStream cluster. The choice is fixed on first start: a server
+	// started standalone refuses to start clustered later and vice versa,
+	// because JetStream cannot carry its streams across that change.
+	ClusterName   string
+	ClusterListen string
+	Routes        []string
+	// SyncInterval is how often JetStream fsyncs; 0 means
+	// DefaultSyncInterval. SyncAlways fsyncs every write.
+	SyncInterval time.Duration
+	SyncAlways   bool
+	// MaxStore caps JetStream's disk use in bytes; 0 means no cap.
+	MaxStore int64
+	// Password is the service user's password. Empty means one generated
+	// on first start and kept in DataDir/service-password.
+	Password string
+	// Configure, when set, adjusts the server options before start; the
+	// client module uses it to install the auth callout for app users.
+	Configure func(*server.Options) error
+}
+
+// Embedded is a running embedded NATS server.
+type Embedded struct {
+	Server   *server.Server
+	Password string
+}
+
+// StartEmbedded starts an embedded NATS server with JetStream and waits until
+// it accepts connections.
+func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("bus: embedded NATS needs a data dir")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("bus: create NATS data dir: %w", err)
+	}
+	clustered := cfg.ClusterListen != "" || len(cfg.Routes) > 0
+	if clustered && cfg.ClusterName == "" {
+		return nil, errors.New("bus: --cluster-name is required with --cluster-listen or --routes")
+	}
+	if err := checkTopology(cfg.DataDir, clustered, cfg.ClusterName); err != nil {
+		return nil, err
+	}
+	name, err := persistedValue(cfg.DataDir, "server-name", cfg.ServerName, func() string {
+		host, _ := os.Hostname()
+		return sanitizeName(host) + "-" + randomHex(4)
+	})
+	if err != nil {
+		return nil, err
+	}
+	password, err := persistedValue(cfg.DataDir, "service-password", cfg.Password, func() string { return randomHex(24) })
+	if err != nil {
+		return nil, err
+	}
+
+	// The server keeps only a bcrypt hash; connections are few and long-lived.
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), 8)
+	if err != nil {
+		return nil, fmt.Errorf("bus: hash service password: %w", err)
+	}
+	opts := &server.Options{
+		ServerName:            name,
+		JetStream:             true,
+		StoreDir:              filepath.Join(cfg.DataDir, "jetstream"),
+		JetStreamMaxMemory:    256 << 20,
+		JetStreamMaxStore:     cfg.MaxStore,
+		SyncInterval:          cfg.SyncInterval,
+		SyncAlways:            cfg.SyncAlways,
+		NoSigs:                true,
+		MaxPayload:            4 << 20,
+		Users:                 []*server.User{{Username: ServiceUser, Password: string(hash)}},
+		DisableShortFirstPing: true,
+	}
+	if opts.SyncInterval == 0 {
+		opts.SyncInterval = DefaultSyncInterval
+	}
+	if opts.JetStreamMaxStore == 0 {
+		opts.JetStreamMaxStore = -1
+	}
+	if cfg.Listen == "" {
+		opts.DontListen = true
+	} else if opts.Host, opts.Port, err = splitHostPort(cfg.Listen); err != nil {
+		return nil, fmt.Errorf("bus: nats listen address: %w", err)
+	}
+	if cfg.WebSocketListen != "" {
+		host, port, err := splitHostPort(cfg.WebSocketListen)
+		if err != nil {
+			return nil, fmt.Errorf("bus: websocket listen address: %w", err)
+		}
+		opts.Websocket = server.WebsocketOpts{Host: host, Port: port, NoTLS: true, Compression: true}
+	}
+	if clustered {
+		host, port, err := splitHostPort(cfg.ClusterListen)
+		if err != nil {
+			return nil, fmt.Errorf("bus: cluster listen address: %w", err)
+		}
+		opts.Cluster = server.ClusterOpts{Name: cfg.ClusterName, Host: host, Port: port}
+		if len(cfg.Routes) > 0 {
+			opts.Routes = server.RoutesFromStr(strings.Join(cfg.Routes, ","))
+		}
+	}
+	if cfg.Configure != nil {
+		if err := cfg.Configure(opts); err != nil {
+			return nil, fmt.Errorf("bus: configure embedded NATS: %w", err)
+		}
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("bus: create embedded NATS: %w", err)
+	}
+	srv.SetLoggerV2(&serverLogger{l: logger.With("component", "nats")}, false, false, false)
+	go srv.Start()
+	if !srv.ReadyForConnections(30 * time.Second) {
+		srv.Shutdown()
+		return nil, errors.New("bus: embedded NATS did not become ready in 30s")
+	}
+	return &Embedded{Server: srv, Password: password}, nil
+}
+
+// Shutdown stops the server and waits for it to finish.
+func (e *Embedded) Shutdown() {
+	e.Server.Shutdown()
+	e.Server.WaitForShutdown()
+}
+
+// checkTopology records on first start whether this data dir belongs to a
+// standalone server or a cluster node, and refuses a later change.
+func checkTopology(dir string, clustered bool, cluster string) error {
+	want := "standalone"
+	if clustered {
+		want = "cluster:" + cluster
+	}
+	path := filepath.Join(dir, "topology")
+	got, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return os.WriteFile(path, []byte(want+"\n"), 0o600)
+	case err != nil:
+		return fmt.Errorf("bus: read %s: %w", path, err)
+	}
+	if have := strings.TrimSpace(string(got)); have != want {
+		return fmt.Errorf("bus: the NATS data in %s was created as %q but this start asks for %q; "+
+			"JetStream cannot move streams between the two: start with the original settings, "+
+			"or move the data dir away to start afresh", dir, have, want)
+	}
+	return nil
+}
+
+// persistedValue returns given when set; otherwise the value stored in
+// dir/name, creating it with gen on first use.
+func persistedValue(dir, name, given string, gen func() string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	path := filepath.Join(dir, name)
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("bus: read %s: %w", path, err)
+	}
+	v := gen()
+	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("bus: write %s: %w", path, err)
+	}
+	return v, nil
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("bad port in %q", addr)
+	}
+	if host == "" {
+		host = "0.0.0.0"
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT // the NATS server reads 0 as "the default port"
+	}
+	return host, port, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func sanitizeName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, s)
+	if s == "" {
+		return "athlos"
+	}
+	return s
+}
+
+// serverLogger adapts slog to the NATS server's logger.
+type serverLogger struct{ l *slog.Logger }
+
+func (s *serverLogger) Noticef(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
+func (s *serverLogger) Warnf(format string, v ...any)   { s.l.Warn(fmt.Sprintf(format, v...)) }
+func (s *serverLogger) Fatalf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
+func (s *serverLogger) Errorf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
+func (s *serverLogger) Debugf(format string, v ...any)  { s.l.Debug(fmt.Sprintf(format, v...)) }
+func (s *serverLogger) Tracef(format string, v ...any)  {}
