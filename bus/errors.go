@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -61,8 +62,9 @@ func Invalid(field, reason string) *Error {
 	return &Error{Code: CodeInvalid, Message: "invalid input", Fields: []FieldError{{Field: field, Reason: reason}}}
 }
 
-// AsError returns err as an *Error. Errors that carry no code become
-// CodeInternal with a generic message, so internal details never leak.
+// AsError returns err as an *Error. A passed deadline becomes
+// CodeUnavailable; other errors that carry no code become CodeInternal
+// with a generic message, so internal details never leak.
 func AsError(err error) *Error {
 	if err == nil {
 		return nil
@@ -70,6 +72,9 @@ func AsError(err error) *Error {
 	var be *Error
 	if errors.As(err, &be) {
 		return be
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Code: CodeUnavailable, Message: "timed out", RetryAfter: 1}
 	}
 	return &Error{Code: CodeInternal, Message: "internal error"}
 }

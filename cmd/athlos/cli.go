@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/platform"
+	"github.com/athlos/athlos/storage/pgmanaged"
+)
+
+func env(name string) cli.ValueSourceChain { return cli.EnvVars("ATHLOS_" + name) }
+
+// commonFlags are shared by serve and migrate: where data lives and which
+// database each module uses.
+func commonFlags() []cli.Flag {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "data-dir", Value: "./data", Sources: env("DATA_DIR"),
+			Usage: "directory for the embedded NATS store and the managed PostgreSQL"},
+		&cli.StringFlag{Name: "modules", Value: "all", Sources: env("MODULES"),
+			Usage: "comma-separated modules this process runs: all, or any of " + strings.Join(platform.Known, ",")},
+		&cli.StringFlag{Name: "database-url", Sources: env("DATABASE_URL"),
+			Usage: "PostgreSQL URL for every module; empty runs a managed PostgreSQL under the data dir"},
+		&cli.IntFlag{Name: "postgres-port", Value: pgmanaged.DefaultPort, Sources: env("POSTGRES_PORT"),
+			Usage: "loopback port of the managed PostgreSQL"},
+		&cli.Int32Flag{Name: "database-max-conns", Value: 20, Sources: env("DATABASE_MAX_CONNS"),
+			Usage: "connections per database pool"},
+		&cli.StringFlag{Name: "log-level", Value: "info", Sources: env("LOG_LEVEL"), Usage: "debug, info, warn or error"},
+		&cli.StringFlag{Name: "log-format", Value: "text", Sources: env("LOG_FORMAT"), Usage: "text or json"},
+	}
+	for _, m := range platform.DataModules() {
+		flags = append(flags, &cli.StringFlag{Name: m + "-database-url", Sources: env(strings.ToUpper(m) + "_DATABASE_URL"),
+			Usage: "PostgreSQL URL for the " + m + " module (overrides --database-url)"})
+	}
+	return flags
+}
+
+func serveFlags() []cli.Flag {
+	return append(commonFlags(),
+		&cli.StringFlag{Name: "http-listen", Value: ":8080", Sources: env("HTTP_LISTEN"), Usage: "address of the HTTP front"},
+		&cli.IntFlag{Name: "http-body-limit", Value: 1 << 20, Sources: env("HTTP_BODY_LIMIT"), Usage: "largest request body in bytes (413 above)"},
+		&cli.DurationFlag{Name: "http-timeout", Value: 10 * time.Second, Sources: env("HTTP_TIMEOUT"), Usage: "per-request timeout"},
+		&cli.StringSliceFlag{Name: "nats", Sources: env("NATS"),
+			Usage: "URLs of an external NATS cluster; empty embeds a NATS server"},
+		&cli.StringFlag{Name: "nats-user", Value: bus.ServiceUser, Sources: env("NATS_USER"), Usage: "service user on an external NATS"},
+		&cli.StringFlag{Name: "nats-password", Sources: env("NATS_PASSWORD"),
+			Usage: "service user's password; for the embedded server, empty means generated once and kept in <data-dir>/nats/service-password"},
+		&cli.StringFlag{Name: "nats-creds", Sources: env("NATS_CREDS"), Usage: "NATS credentials file for an external NATS"},
+		&cli.StringFlag{Name: "nats-listen", Value: "127.0.0.1:4222", Sources: env("NATS_LISTEN"),
+			Usage: "client listener of the embedded NATS (empty: in-process only)"},
+		&cli.StringFlag{Name: "nats-ws-listen", Value: ":4280", Sources: env("NATS_WS_LISTEN"),
+			Usage: "WebSocket listener of the embedded NATS for the app (empty: none)"},
+		&cli.StringFlag{Name: "server-name", Sources: env("SERVER_NAME"),
+			Usage: "name of the embedded NATS server; empty means generated once and kept in the data dir"},
+		&cli.StringFlag{Name: "cluster-name", Sources: env("CLUSTER_NAME"), Usage: "NATS cluster name for a clustered embedded server"},
+		&cli.StringFlag{Name: "cluster-listen", Sources: env("CLUSTER_LISTEN"), Usage: "route listener of a clustered embedded server, e.g. :6222"},
+		&cli.StringSliceFlag{Name: "routes", Sources: env("ROUTES"), Usage: "routes to the other cluster nodes, e.g. nats://n2:6222"},
+		&cli.StringFlag{Name: "jetstream-sync", Value: bus.DefaultSyncInterval.String(), Sources: env("JETSTREAM_SYNC"),
+			Usage: "how often JetStream fsyncs (a duration), or \"always\""},
+		&cli.IntFlag{Name: "replicas", Value: 1, Sources: env("REPLICAS"), Usage: "replicas of every JetStream stream (3 on a cluster)"},
+		&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Sources: env("SHUTDOWN_TIMEOUT"), Usage: "bound on a clean stop"},
+	)
+}
+
+func newApp() *cli.Command {
+	return &cli.Command{
+		Name:    "athlos",
+		Usage:   "backend for sports and fitness apps",
+		Version: version,
+		Commands: []*cli.Command{
+			{
+				Name:   "serve",
+				Usage:  "run Athlos (all modules with embedded NATS and a managed PostgreSQL by default)",
+				Flags:  serveFlags(),
+				Action: func(ctx context.Context, c *cli.Command) error { return serve(ctx, c) },
+			},
+			{
+				Name:  "migrate",
+				Usage: "apply database migrations (up) or show their state (status)",
+				Flags: commonFlags(),
+				Commands: []*cli.Command{
+					{Name: "up", Usage: "apply pending migrations", Flags: commonFlags(),
+						Action: func(ctx context.Context, c *cli.Command) error { return migrateCmd(ctx, c, false) }},
+					{Name: "status", Usage: "show applied and pending migrations per module", Flags: commonFlags(),
+						Action: func(ctx context.Context, c *cli.Command) error { return migrateCmd(ctx, c, true) }},
+				},
+				Action: func(ctx context.Context, c *cli.Command) error { return migrateCmd(ctx, c, false) },
+			},
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(_ context.Context, c *cli.Command) error {
+					_, err := fmt.Fprintln(os.Stdout, "athlos", version)
+					return err
+				},
+			},
+		},
+	}
+}
+
+// configFrom reads the flags shared by every command into a Config.
+func configFrom(c *cli.Command) (*platform.Config, error) {
+	cfg := &platform.Config{
+		Version: version,
+		DataDir: c.String("data-dir"),
+		DB: platform.DBConfig{
+			URL:         c.String("database-url"),
+			ManagedPort: c.Int("postgres-port"),
+			MaxConns:    c.Int32("database-max-conns"),
+			ModuleURLs:  map[string]string{},
+		},
+	}
+	if mods := strings.TrimSpace(c.String("modules")); mods != "" && mods != "all" {
+		for _, m := range strings.Split(mods, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				cfg.Modules = append(cfg.Modules, m)
+			}
+		}
+	}
+	for _, m := range platform.DataModules() {
+		if u := c.String(m + "-database-url"); u != "" {
+			cfg.DB.ModuleURLs[m] = u
+		}
+	}
+	return cfg, nil
+}

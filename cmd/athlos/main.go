@@ -1,0 +1,24 @@
+// Command athlos runs the Athlos backend: `athlos serve` runs every module
+// with embedded NATS and a managed PostgreSQL, or any subset of modules on
+// an existing NATS cluster and database. See docs/configuration.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newApp().Run(ctx, os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "athlos:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,34 @@
+// Package gateway is the HTTP front of Athlos (DESIGN §4): fiber v2 with huma
+// v2 on top, serving the operations that every module's httpapi package
+// registers through api.Routes, wherever the module itself runs.
+//
+// What every request gets, in one middleware (see serve.go):
+//
+//   - a request id: the client's X-Request-ID when sane (1..128 visible ASCII
+//     characters), else a new UUID; echoed in the response header, carried by
+//     the handler's context (api.RequestID) to be forwarded in NATS headers,
+//     and written in the access log line;
+//   - a context with the Config.RequestTimeout deadline, so that RPCs made
+//     with it stop waiting; a handler error wrapping context.DeadlineExceeded
+//     becomes 504 "timeout";
+//   - errors as RFC 9457 application/problem+json (api.ProblemDetails) with a
+//     code, the request id and field errors: huma's validation failures and
+//     malformed JSON (400), unknown routes (404), a known path with the wrong
+//     method (405, with Allow), a body over Config.BodyLimit (413), bus errors
+//     by bus.Code.HTTPStatus(), panics and other errors as a generic 500;
+//   - metrics athlos_http_requests_total{method,route,status} and
+//     athlos_http_request_duration_seconds{method,route}, where route is the
+//     route template ("/v1/sessions/{id}") or "unmatched", never the raw path;
+//   - one structured access log line: method, route, status, duration,
+//     request_id, and the cause of an error answer (logged, never sent).
+//
+// Operational endpoints: /livez, /readyz (runs the readiness checks),
+// /metrics, and the OpenAPI 3.1 document at /openapi.json (/openapi.yaml)
+// with its docs page at /docs.
+//
+// The package holds no NATS and no SQL: forwarding lives in each module's
+// httpapi, readiness checks are given to New.
+//
+// One process-wide effect: New replaces huma.NewError (once) so that huma's
+// own errors are built as api.ProblemDetails.
+package gateway

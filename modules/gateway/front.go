@@ -1,0 +1,298 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/athlos/athlos/modules/gateway/api"
+)
+
+// Defaults of Config.
+const (
+	DefaultAddr           = ":8080"
+	DefaultBodyLimit      = 1 << 20 // 1 MiB
+	DefaultRequestTimeout = 10 * time.Second
+
+	// readyTimeout bounds one run of the readiness checks.
+	readyTimeout = 2 * time.Second
+)
+
+// Config configures the HTTP front.
+type Config struct {
+	// Addr is the TCP address to listen on, e.g. ":8080" or "127.0.0.1:0".
+	Addr string
+	// BodyLimit is the largest request body accepted, in bytes (default 1 MiB).
+	// A larger body is refused with 413 before any handler runs. Note that huma
+	// also applies its per-operation huma.Operation.MaxBodyBytes (1 MiB unless
+	// the operation sets it), answering 413 as well.
+	BodyLimit int
+	// RequestTimeout is the deadline of every request's context (default 10s).
+	// Handlers pass that context to their RPCs, which then stop waiting; an
+	// error that wraps context.DeadlineExceeded becomes 504 timeout.
+	RequestTimeout time.Duration
+	// Version is reported in the OpenAPI document (default "dev").
+	Version string
+	// AccessLogLevel is the level of the access log line of a request that
+	// did not end in a 5xx. A 500 is logged at Error, other 5xx (unavailable,
+	// timeout) at least at Warn. The zero value is Info; slog.LevelDebug keeps
+	// ordinary requests out of an Info log.
+	AccessLogLevel slog.Level
+}
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.BodyLimit <= 0 {
+		c.BodyLimit = DefaultBodyLimit
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	return c
+}
+
+// Check is one readiness check, run by /readyz. Fn gets a context with a
+// short deadline and returns nil when the dependency it checks is usable.
+type Check struct {
+	Name string
+	Fn   func(ctx context.Context) error
+}
+
+// Front is the HTTP front: fiber with huma on top, problem+json errors,
+// request ids, access log, metrics, /livez, /readyz and /metrics.
+type Front struct {
+	cfg     Config
+	log     *slog.Logger
+	app     *fiber.App
+	api     huma.API
+	metrics *httpMetrics
+	routes  routeTemplates
+
+	stopping atomic.Bool
+
+	mu     sync.Mutex
+	ln     net.Listener
+	served chan struct{}
+	checks []Check
+}
+
+// New builds the front and registers the routes of every module on it. It
+// does not listen; Start does. logger and reg may be nil (nothing is logged;
+// metrics go to a private registry).
+func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Check, routes []api.Routes) (*Front, error) {
+	cfg = cfg.withDefaults()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	installHumaErrors()
+
+	m, err := newHTTPMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	f := &Front{
+		cfg:     cfg,
+		log:     logger,
+		checks:  append([]Check(nil), checks...),
+		metrics: m,
+	}
+	for _, c := range f.checks {
+		if err := validCheck(c); err != nil {
+			return nil, err
+		}
+	}
+
+	f.app = fiber.New(fiber.Config{
+		ErrorHandler:          f.errorHandler,
+		BodyLimit:             cfg.BodyLimit,
+		DisableStartupMessage: true,
+		// Strings that fiber hands out (path params, query, headers) are
+		// copies, so huma input structs stay valid after the request: a
+		// couple of small allocations for safety in every module's handlers.
+		Immutable: true,
+		// Headers up to 8 KiB (access tokens, cookies); more is 431.
+		ReadBufferSize: 8 << 10,
+		ReadTimeout:    30 * time.Second,
+		WriteTimeout:   30 * time.Second,
+		IdleTimeout:    120 * time.Second,
+	})
+	// The one middleware: registered first, so it wraps everything below.
+	f.app.Use(f.serve)
+	f.app.Get("/livez", f.livez)
+	f.app.Get("/readyz", f.readyz)
+	f.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+
+	hc := huma.DefaultConfig("Athlos API", cfg.Version)
+	// No $schema links in bodies nor Link headers: lean responses.
+	hc.CreateHooks = nil
+	hc.Transformers = []huma.Transformer{f.transform}
+	hc.Info.Description = "The HTTP API of Athlos. Errors are RFC 9457 problem details " +
+		"(application/problem+json) with a machine-readable code, the request id and field errors."
+	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest)
+	f.api = humafiber.New(f.app, hc)
+
+	for _, r := range routes {
+		if r == nil {
+			continue
+		}
+		if err := register(f.api, r); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func register(a huma.API, r api.Routes) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("gateway: registering routes of %T: %v", r, p)
+		}
+	}()
+	r.RegisterRoutes(a)
+	return nil
+}
+
+// documentBadRequest documents huma's validation failures as 400, which is
+// what the front answers (see api.NewError), instead of huma's 422.
+func documentBadRequest(_ *huma.OpenAPI, op *huma.Operation) {
+	r, ok := op.Responses["422"]
+	if !ok {
+		return
+	}
+	delete(op.Responses, "422")
+	if _, ok := op.Responses["400"]; !ok {
+		r.Description = http.StatusText(http.StatusBadRequest)
+		op.Responses["400"] = r
+	}
+}
+
+var humaErrorsOnce sync.Once
+
+// installHumaErrors makes huma build every error (validation, malformed
+// body, huma.ErrorXXX helpers, handler errors without a status) as an
+// api.ProblemDetails. huma.NewError is a package variable of huma, so this is
+// process-wide and done once; it is the only global the front touches.
+func installHumaErrors() {
+	humaErrorsOnce.Do(func() {
+		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+			return api.NewError(status, msg, errs...)
+		}
+	})
+}
+
+func validCheck(c Check) error {
+	if c.Name == "" || c.Fn == nil {
+		return fmt.Errorf("gateway: readiness check %q needs a name and a function", c.Name)
+	}
+	return nil
+}
+
+// AddCheck adds a readiness check after New, e.g. for a part of the process
+// that starts later. It may be called at any time.
+func (f *Front) AddCheck(c Check) error {
+	if err := validCheck(c); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checks = append(f.checks, c)
+	return nil
+}
+
+func (f *Front) readinessChecks() []Check {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.checks[:len(f.checks):len(f.checks)]
+}
+
+// App returns the fiber app, e.g. for app.Test in tests.
+func (f *Front) App() *fiber.App { return f.app }
+
+// API returns the huma API, to register more operations before Start.
+func (f *Front) API() huma.API { return f.api }
+
+// Addr returns the address the front listens on, "" before Start.
+func (f *Front) Addr() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ln == nil {
+		return ""
+	}
+	return f.ln.Addr().String()
+}
+
+// Start listens on Config.Addr and serves in the background. It returns once
+// the listener is open.
+func (f *Front) Start(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ln != nil {
+		return errors.New("gateway: already started")
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", f.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("gateway: listen on %s: %w", f.cfg.Addr, err)
+	}
+	f.ln = ln
+	f.stopping.Store(false)
+	served := make(chan struct{})
+	f.served = served
+	go func() {
+		defer close(served)
+		if err := f.app.Listener(ln); err != nil && !f.stopping.Load() {
+			f.log.Error("http front stopped serving", slog.String("error", err.Error()))
+		}
+	}()
+	f.log.Info("http front listening", slog.String("addr", ln.Addr().String()))
+	return nil
+}
+
+// Stop makes /readyz answer 503, stops accepting connections and waits for
+// the requests in flight to finish, or for ctx to end.
+func (f *Front) Stop(ctx context.Context) error {
+	f.stopping.Store(true)
+	f.mu.Lock()
+	ln, served := f.ln, f.served
+	f.mu.Unlock()
+	if ln == nil {
+		return nil
+	}
+	err := f.app.ShutdownWithContext(ctx)
+	select {
+	case <-served:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	f.ln, f.served = nil, nil
+	f.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("gateway: shutdown: %w", err)
+	}
+	f.log.Info("http front stopped")
+	return nil
+}

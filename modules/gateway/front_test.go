@@ -1,0 +1,690 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/gateway"
+	"github.com/athlos/athlos/modules/gateway/api"
+)
+
+// --- a test-only module -----------------------------------------------------
+
+type createThingInput struct {
+	Body struct {
+		Name  string `json:"name" minLength:"1" maxLength:"20"`
+		Count int    `json:"count" minimum:"1" maximum:"10"`
+		Note  string `json:"note,omitempty"`
+	}
+}
+
+type thing struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+type thingOutput struct {
+	Body thing
+}
+
+type getThingInput struct {
+	ID    string `path:"id"`
+	Limit int    `query:"limit" minimum:"1" maximum:"100" default:"10"`
+}
+
+const rawReply = `{"b":1,  "a":[2],"c":"\u00e9"}`
+
+var errSecret = errors.New("pq: password authentication failed for user athlos at 10.0.0.5")
+
+func thingRoutes(a huma.API) {
+	huma.Register(a, huma.Operation{
+		OperationID: "create-thing", Method: http.MethodPost, Path: "/v1/things", DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusConflict}, // makes huma document its validation errors (as 422, which the front turns to 400)
+	}, func(ctx context.Context, in *createThingInput) (*thingOutput, error) {
+		return &thingOutput{Body: thing{ID: "t1", Name: in.Body.Name, Count: in.Body.Count}}, nil
+	})
+	huma.Register(a, api.DocumentRaw[thing](a, huma.Operation{
+		OperationID: "get-thing", Method: http.MethodGet, Path: "/v1/things/{id}",
+	}), func(ctx context.Context, in *getThingInput) (*api.RawJSON, error) {
+		switch in.ID {
+		case "raw":
+			return api.JSON([]byte(rawReply)), nil
+		case "unavailable":
+			e := bus.Errorf(bus.CodeUnavailable, "training is not running")
+			e.RetryAfter = 5
+			return nil, api.Problem(e)
+		case "missing":
+			return nil, api.Problem(bus.Errorf(bus.CodeNotFound, "no such thing"))
+		case "bare-bus": // a *bus.Error returned without api.Problem, wrapped
+			return nil, fmt.Errorf("rpc: %w", bus.Invalid("query.cursor", "malformed cursor"))
+		case "remote-internal":
+			return nil, api.Problem(bus.Errorf(bus.CodeInternal, "remote stack trace at /srv/x.go:12"))
+		case "secret":
+			return nil, errSecret
+		case "secret-problem":
+			return nil, api.Problem(errSecret)
+		case "huma404":
+			return nil, huma.Error404NotFound("thing is gone")
+		case "slow":
+			<-ctx.Done() // as an RPC made with ctx would
+			return nil, api.Problem(ctx.Err())
+		case "slow-bare":
+			<-ctx.Done()
+			return nil, ctx.Err()
+		case "panic":
+			panic("kaboom " + errSecret.Error())
+		case "rid":
+			return api.JSON([]byte(`{"request_id":"` + api.RequestID(ctx) + `"}`)), nil
+		}
+		return api.JSON([]byte(`{"id":"` + in.ID + `","name":"x","count":1}`)), nil
+	})
+}
+
+// --- helpers ------------------------------------------------------------------
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// lines returns the JSON log records written so far.
+func (s *syncBuffer) lines(t *testing.T) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
+		out = append(out, m)
+	}
+	return out
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type fixture struct {
+	front *gateway.Front
+	reg   *prometheus.Registry
+	logs  *syncBuffer
+}
+
+func newFixture(t *testing.T, cfg gateway.Config, checks ...gateway.Check) *fixture {
+	t.Helper()
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	reg := prometheus.NewRegistry()
+	f, err := gateway.New(cfg, logger, reg, checks, []api.Routes{api.RoutesFunc(thingRoutes)})
+	require.NoError(t, err)
+	return &fixture{front: f, reg: reg, logs: logs}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) problem(t *testing.T) map[string]any {
+	t.Helper()
+	assert.Equal(t, "application/problem+json", r.header.Get("Content-Type"), "body: %s", r.body)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &m), string(r.body))
+	assert.EqualValues(t, r.status, m["status"], "status in body")
+	assert.Equal(t, http.StatusText(r.status), m["title"])
+	assert.Equal(t, r.header.Get("X-Request-ID"), m["request_id"], "request id in body and header")
+	assert.NotEmpty(t, m["code"])
+	return m
+}
+
+func (fx *fixture) do(t *testing.T, method, path, body string, header ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := fx.front.App().Test(req, 5000)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func fieldErrors(t *testing.T, p map[string]any) []map[string]any {
+	t.Helper()
+	raw, ok := p["errors"].([]any)
+	require.True(t, ok, "errors[] present: %v", p)
+	out := make([]map[string]any, 0, len(raw))
+	for _, e := range raw {
+		out = append(out, e.(map[string]any))
+	}
+	return out
+}
+
+// --- tests ----------------------------------------------------------------------
+
+func TestCreateThingOK(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+	r := fx.do(t, http.MethodPost, "/v1/things", `{"name":"bike","count":2}`)
+	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+	assert.Equal(t, "application/json", r.header.Get("Content-Type"))
+	assert.JSONEq(t, `{"id":"t1","name":"bike","count":2}`, string(r.body), "no $schema field added")
+	assert.Empty(t, r.header.Get("Link"))
+}
+
+func TestBadInputIs400ProblemWithFields(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+
+	t.Run("malformed JSON", func(t *testing.T) {
+		r := fx.do(t, http.MethodPost, "/v1/things", `{"name": "bike", "password": "hunter2"`)
+		require.Equal(t, http.StatusBadRequest, r.status)
+		p := r.problem(t)
+		assert.Equal(t, "invalid", p["code"])
+		errs := fieldErrors(t, p)
+		require.Len(t, errs, 1)
+		assert.Equal(t, "body", errs[0]["field"])
+		assert.NotEmpty(t, errs[0]["reason"])
+		assert.NotContains(t, string(r.body), "hunter2", "the body is not echoed")
+	})
+	t.Run("missing field", func(t *testing.T) {
+		r := fx.do(t, http.MethodPost, "/v1/things", `{"count":3}`)
+		require.Equal(t, http.StatusBadRequest, r.status)
+		p := r.problem(t)
+		assert.Equal(t, "invalid", p["code"])
+		errs := fieldErrors(t, p)
+		require.Len(t, errs, 1)
+		assert.Equal(t, "body.name", errs[0]["field"])
+		assert.Equal(t, "required property is missing", errs[0]["reason"])
+		assert.NotContains(t, errs[0], "value")
+	})
+	t.Run("out of range field", func(t *testing.T) {
+		r := fx.do(t, http.MethodPost, "/v1/things", `{"name":"bike","count":11}`)
+		require.Equal(t, http.StatusBadRequest, r.status)
+		errs := fieldErrors(t, r.problem(t))
+		require.Len(t, errs, 1)
+		assert.Equal(t, "body.count", errs[0]["field"])
+		assert.Contains(t, errs[0]["reason"], "10")
+		assert.EqualValues(t, 11, errs[0]["value"])
+	})
+	t.Run("several bad fields", func(t *testing.T) {
+		r := fx.do(t, http.MethodPost, "/v1/things", `{"name":"","count":0}`)
+		require.Equal(t, http.StatusBadRequest, r.status)
+		var fields []string
+		for _, e := range fieldErrors(t, r.problem(t)) {
+			fields = append(fields, e["field"].(string))
+		}
+		assert.ElementsMatch(t, []string{"body.name", "body.count"}, fields)
+	})
+	t.Run("out of range query parameter", func(t *testing.T) {
+		r := fx.do(t, http.MethodGet, "/v1/things/abc?limit=1000", "")
+		require.Equal(t, http.StatusBadRequest, r.status)
+		errs := fieldErrors(t, r.problem(t))
+		require.Len(t, errs, 1)
+		assert.Equal(t, "query.limit", errs[0]["field"])
+	})
+	t.Run("empty body", func(t *testing.T) {
+		r := fx.do(t, http.MethodPost, "/v1/things", "")
+		require.Equal(t, http.StatusBadRequest, r.status)
+		assert.Equal(t, "invalid", r.problem(t)["code"])
+	})
+	t.Run("bus invalid error returned bare", func(t *testing.T) {
+		r := fx.do(t, http.MethodGet, "/v1/things/bare-bus", "")
+		require.Equal(t, http.StatusBadRequest, r.status)
+		p := r.problem(t)
+		assert.Equal(t, "invalid input", p["detail"])
+		errs := fieldErrors(t, p)
+		require.Len(t, errs, 1)
+		assert.Equal(t, "query.cursor", errs[0]["field"])
+		assert.Equal(t, "malformed cursor", errs[0]["reason"])
+	})
+}
+
+func TestUnknownRouteIs404Problem(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+	r := fx.do(t, http.MethodGet, "/v1/nope/<script>", "")
+	require.Equal(t, http.StatusNotFound, r.status)
+	p := r.problem(t)
+	assert.Equal(t, "not_found", p["code"])
+	assert.NotContains(t, string(r.body), "script", "the path is not reflected")
+}
+
+func TestWrongMethodIs405Problem(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+	r := fx.do(t, http.MethodDelete, "/v1/things", "")
+	require.Equal(t, http.StatusMethodNotAllowed, r.status)
+	assert.Equal(t, "method_not_allowed", r.problem(t)["code"])
+	assert.Contains(t, r.header.Values("Allow"), http.MethodPost)
+
+	r = fx.do(t, http.MethodPut, "/v1/things/abc", `{}`)
+	require.Equal(t, http.StatusMethodNotAllowed, r.status)
+	assert.Contains(t, r.header.Values("Allow"), http.MethodGet)
+}
+
+// fasthttp refuses a body over BodyLimit before routing (app.Test reports
+// that as an error), so this test goes through a real listener.
+func TestOversizedBodyIs413Problem(t *testing.T) {
+	fx := newFixture(t, gateway.Config{Addr: "127.0.0.1:0", BodyLimit: 1024})
+	require.NoError(t, fx.front.Start(context.Background()))
+	t.Cleanup(func() { _ = fx.front.Stop(context.Background()) })
+	url := "http://" + fx.front.Addr() + "/v1/things"
+
+	post := func(body string) response {
+		req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Request-ID", "big-1")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return response{status: resp.StatusCode, header: resp.Header, body: b}
+	}
+
+	r := post(`{"name":"bike","count":1,"note":"` + strings.Repeat("x", 4096) + `"}`)
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.status, string(r.body))
+	p := r.problem(t)
+	assert.Equal(t, "too_large", p["code"])
+	assert.Equal(t, "big-1", p["request_id"])
+	assert.Equal(t, "the request body exceeds 1024 bytes", p["detail"])
+
+	// Refused before routing, but still counted and logged.
+	assert.Contains(t, scrape(t, fx), `athlos_http_requests_total{method="POST",route="unmatched",status="413"} 1`)
+	assert.Contains(t, fx.logs.String(), `"request_id":"big-1"`)
+
+	// Under the limit is fine.
+	r = post(`{"name":"bike","count":1,"note":"` + strings.Repeat("x", 100) + `"}`)
+	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+}
+
+// huma's own per-operation limit (Operation.MaxBodyBytes) answers the same way.
+func TestOperationBodyLimitIs413Problem(t *testing.T) {
+	small := api.RoutesFunc(func(a huma.API) {
+		huma.Register(a, huma.Operation{
+			OperationID: "small", Method: http.MethodPost, Path: "/v1/small", MaxBodyBytes: 64,
+		}, func(ctx context.Context, in *createThingInput) (*struct{}, error) { return nil, nil })
+	})
+	f, err := gateway.New(gateway.Config{}, nil, nil, nil, []api.Routes{small})
+	require.NoError(t, err)
+	fx := &fixture{front: f}
+	r := fx.do(t, http.MethodPost, "/v1/small", `{"name":"bike","count":1,"note":"`+strings.Repeat("x", 100)+`"}`)
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.status)
+	assert.Equal(t, "too_large", r.problem(t)["code"])
+}
+
+func TestBusErrorsMapToProblems(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+
+	r := fx.do(t, http.MethodGet, "/v1/things/unavailable", "", "X-Request-ID", "unavail-1")
+	require.Equal(t, http.StatusServiceUnavailable, r.status)
+	p := r.problem(t)
+	assert.Equal(t, "unavailable", p["code"])
+	assert.Equal(t, "training is not running", p["detail"])
+	assert.Equal(t, "5", r.header.Get("Retry-After"))
+	for _, l := range fx.logs.lines(t) {
+		if l["request_id"] == "unavail-1" {
+			assert.Equal(t, "WARN", l["level"], "a missing dependency is a warning, not an error")
+		}
+	}
+
+	r = fx.do(t, http.MethodGet, "/v1/things/missing", "")
+	require.Equal(t, http.StatusNotFound, r.status)
+	assert.Equal(t, "not_found", r.problem(t)["code"])
+
+	r = fx.do(t, http.MethodGet, "/v1/things/huma404", "")
+	require.Equal(t, http.StatusNotFound, r.status)
+	p = r.problem(t)
+	assert.Equal(t, "not_found", p["code"])
+	assert.Equal(t, "thing is gone", p["detail"])
+}
+
+func TestInternalErrorsHideDetails(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+	for _, id := range []string{"secret", "secret-problem", "remote-internal", "panic"} {
+		t.Run(id, func(t *testing.T) {
+			r := fx.do(t, http.MethodGet, "/v1/things/"+id, "", "X-Request-ID", "req-"+id)
+			require.Equal(t, http.StatusInternalServerError, r.status)
+			p := r.problem(t)
+			assert.Equal(t, "internal", p["code"])
+			assert.Equal(t, "internal error", p["detail"])
+			assert.NotContains(t, string(r.body), "password")
+			assert.NotContains(t, string(r.body), "stack")
+			assert.NotContains(t, string(r.body), "kaboom")
+		})
+	}
+	// The operator sees the cause in the access log line, with the request id.
+	var found bool
+	for _, l := range fx.logs.lines(t) {
+		if l["request_id"] == "req-secret" && l["msg"] == "http request" {
+			found = true
+			assert.Equal(t, "ERROR", l["level"])
+			assert.Equal(t, errSecret.Error(), l["error"])
+		}
+	}
+	assert.True(t, found, "access log line with the cause: %s", fx.logs.String())
+}
+
+func TestRequestTimeoutIsProblem(t *testing.T) {
+	fx := newFixture(t, gateway.Config{RequestTimeout: 100 * time.Millisecond})
+	for _, id := range []string{"slow", "slow-bare"} {
+		start := time.Now()
+		r := fx.do(t, http.MethodGet, "/v1/things/"+id, "")
+		require.Equal(t, http.StatusGatewayTimeout, r.status, string(r.body))
+		assert.Equal(t, "timeout", r.problem(t)["code"])
+		assert.Less(t, time.Since(start), 4*time.Second)
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+
+	t.Run("given", func(t *testing.T) {
+		r := fx.do(t, http.MethodGet, "/v1/things/rid", "", "X-Request-ID", "client-abc-123")
+		require.Equal(t, http.StatusOK, r.status)
+		assert.Equal(t, "client-abc-123", r.header.Get("X-Request-ID"))
+		assert.JSONEq(t, `{"request_id":"client-abc-123"}`, string(r.body), "handler context carries it")
+	})
+	t.Run("generated", func(t *testing.T) {
+		r1 := fx.do(t, http.MethodGet, "/v1/things/rid", "")
+		r2 := fx.do(t, http.MethodGet, "/v1/things/rid", "")
+		id1, id2 := r1.header.Get("X-Request-ID"), r2.header.Get("X-Request-ID")
+		u, err := uuid.Parse(id1)
+		require.NoError(t, err)
+		assert.Equal(t, uuid.Version(4), u.Version())
+		assert.NotEqual(t, id1, id2)
+		assert.JSONEq(t, `{"request_id":"`+id1+`"}`, string(r1.body))
+	})
+	t.Run("insane ones are replaced", func(t *testing.T) {
+		for _, bad := range []string{strings.Repeat("a", 129), "has space", "tab\tbed", "é"} {
+			r := fx.do(t, http.MethodGet, "/livez", "", "X-Request-ID", bad)
+			got := r.header.Get("X-Request-ID")
+			_, err := uuid.Parse(got)
+			assert.NoError(t, err, "%q replaced by a uuid, got %q", bad, got)
+		}
+		r := fx.do(t, http.MethodGet, "/livez", "", "X-Request-ID", strings.Repeat("a", 128))
+		assert.Equal(t, strings.Repeat("a", 128), r.header.Get("X-Request-ID"))
+	})
+	t.Run("in the access log", func(t *testing.T) {
+		fx.do(t, http.MethodGet, "/v1/things/abc", "", "X-Request-ID", "log-me")
+		var line map[string]any
+		for _, l := range fx.logs.lines(t) {
+			if l["request_id"] == "log-me" {
+				line = l
+			}
+		}
+		require.NotNil(t, line, fx.logs.String())
+		assert.Equal(t, "http request", line["msg"])
+		assert.Equal(t, "GET", line["method"])
+		assert.Equal(t, "/v1/things/{id}", line["route"])
+		assert.EqualValues(t, 200, line["status"])
+		assert.Contains(t, line, "duration")
+	})
+}
+
+func TestReadyzFollowsChecks(t *testing.T) {
+	var dbErr atomic.Pointer[error]
+	db := gateway.Check{Name: "db", Fn: func(ctx context.Context) error {
+		if p := dbErr.Load(); p != nil {
+			return *p
+		}
+		return nil
+	}}
+	nats := gateway.Check{Name: "nats", Fn: func(ctx context.Context) error { return nil }}
+	fx := newFixture(t, gateway.Config{}, db, nats)
+
+	r := fx.do(t, http.MethodGet, "/readyz", "")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "application/json", r.header.Get("Content-Type"))
+	assert.JSONEq(t, `{"status":"ready","checks":{"db":"ok","nats":"ok"}}`, string(r.body))
+
+	e := errors.New("dial tcp 10.1.2.3:5432: connection refused")
+	dbErr.Store(&e)
+	r = fx.do(t, http.MethodGet, "/readyz", "")
+	require.Equal(t, http.StatusServiceUnavailable, r.status)
+	p := r.problem(t)
+	assert.Equal(t, "unavailable", p["code"])
+	assert.Equal(t, "not ready: db", p["detail"])
+	assert.Equal(t, map[string]any{"db": "failed", "nats": "ok"}, p["checks"])
+	assert.NotContains(t, string(r.body), "10.1.2.3", "check errors are logged, not sent")
+	assert.Contains(t, fx.logs.String(), "10.1.2.3")
+
+	dbErr.Store(nil)
+	r = fx.do(t, http.MethodGet, "/readyz", "")
+	require.Equal(t, http.StatusOK, r.status)
+
+	// A check added later counts too.
+	require.NoError(t, fx.front.AddCheck(gateway.Check{Name: "migrations", Fn: func(ctx context.Context) error {
+		return errors.New("version 3 pending")
+	}}))
+	r = fx.do(t, http.MethodGet, "/readyz", "")
+	require.Equal(t, http.StatusServiceUnavailable, r.status)
+	assert.Equal(t, "not ready: migrations", r.problem(t)["detail"])
+	require.Error(t, fx.front.AddCheck(gateway.Check{Name: "nameless-fn"}))
+
+	r = fx.do(t, http.MethodGet, "/livez", "")
+	require.Equal(t, http.StatusOK, r.status)
+}
+
+func scrape(t *testing.T, fx *fixture) string {
+	t.Helper()
+	r := fx.do(t, http.MethodGet, "/metrics", "")
+	require.Equal(t, http.StatusOK, r.status)
+	return string(r.body)
+}
+
+func TestMetricsUseRouteTemplates(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+	fx.do(t, http.MethodGet, "/v1/things/abc", "")
+	fx.do(t, http.MethodGet, "/v1/things/def", "")
+	fx.do(t, http.MethodGet, "/v1/things/missing", "")
+	fx.do(t, http.MethodGet, "/no/such/route", "")
+	fx.do(t, http.MethodGet, "/livez", "")
+
+	m := scrape(t, fx)
+	assert.Contains(t, m, `athlos_http_requests_total{method="GET",route="/v1/things/{id}",status="200"} 2`)
+	assert.Contains(t, m, `athlos_http_requests_total{method="GET",route="/v1/things/{id}",status="404"} 1`)
+	assert.Contains(t, m, `athlos_http_requests_total{method="GET",route="unmatched",status="404"} 1`)
+	assert.Contains(t, m, `athlos_http_requests_total{method="GET",route="/livez",status="200"} 1`)
+	assert.Contains(t, m, `athlos_http_request_duration_seconds_count{method="GET",route="/v1/things/{id}"} 3`)
+	assert.NotContains(t, m, "/v1/things/abc")
+	assert.NotContains(t, m, "/no/such/route")
+}
+
+func TestRawJSONPassesBytesVerbatim(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+	r := fx.do(t, http.MethodGet, "/v1/things/raw", "")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "application/json", r.header.Get("Content-Type"))
+	assert.Equal(t, rawReply, string(r.body), "bytes untouched")
+}
+
+func TestOpenAPIAndDocs(t *testing.T) {
+	fx := newFixture(t, gateway.Config{Version: "1.2.3"})
+	r := fx.do(t, http.MethodGet, "/openapi.json", "")
+	require.Equal(t, http.StatusOK, r.status)
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+		Info    struct {
+			Title   string `json:"title"`
+			Version string `json:"version"`
+		} `json:"info"`
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema map[string]any `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &doc))
+	assert.Equal(t, "3.1.0", doc.OpenAPI)
+	assert.Equal(t, "Athlos API", doc.Info.Title)
+	assert.Equal(t, "1.2.3", doc.Info.Version)
+
+	post := doc.Paths["/v1/things"]["post"]
+	assert.Contains(t, post.Responses, "400")
+	assert.NotContains(t, post.Responses, "422")
+	assert.Contains(t, post.Responses["400"].Content, "application/problem+json")
+
+	get := doc.Paths["/v1/things/{id}"]["get"]
+	assert.Contains(t, get.Responses["default"].Content, "application/problem+json")
+	require.Contains(t, get.Responses, "200")
+	assert.Equal(t, "#/components/schemas/Thing", get.Responses["200"].Content["application/json"].Schema["$ref"],
+		"DocumentRaw documents the real reply type")
+
+	r = fx.do(t, http.MethodGet, "/openapi.yaml", "")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Contains(t, string(r.body), "title: Athlos API")
+
+	r = fx.do(t, http.MethodGet, "/docs", "")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Contains(t, r.header.Get("Content-Type"), "text/html")
+}
+
+func TestStartServeStop(t *testing.T) {
+	logs := &syncBuffer{}
+	release := make(chan struct{})
+	slowRoutes := api.RoutesFunc(func(a huma.API) {
+		huma.Get(a, "/v1/hold", func(ctx context.Context, _ *struct{}) (*api.RawJSON, error) {
+			<-release
+			return api.JSON([]byte(`{"held":true}`)), nil
+		})
+	})
+	f, err := gateway.New(gateway.Config{Addr: "127.0.0.1:0"},
+		slog.New(slog.NewJSONHandler(logs, nil)), nil, nil, []api.Routes{slowRoutes})
+	require.NoError(t, err)
+	require.NoError(t, f.Start(context.Background()))
+	addr := f.Addr()
+	require.NotEmpty(t, addr)
+	assert.Contains(t, logs.String(), `"msg":"http front listening","addr":"`+addr+`"`)
+
+	resp, err := http.Get("http://" + addr + "/livez")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// A request in flight finishes during a graceful stop.
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/v1/hold")
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		done <- result{status: resp.StatusCode, body: string(b)}
+	}()
+	time.Sleep(100 * time.Millisecond) // let the request arrive
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopped <- f.Stop(ctx)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	res := <-done
+	require.NoError(t, res.err)
+	assert.Equal(t, http.StatusOK, res.status)
+	assert.JSONEq(t, `{"held":true}`, res.body)
+	require.NoError(t, <-stopped)
+
+	_, err = http.Get("http://" + addr + "/livez")
+	assert.Error(t, err, "no longer listening")
+}
+
+func TestNewRejectsBadRoutes(t *testing.T) {
+	dup := api.RoutesFunc(func(a huma.API) {
+		huma.Get(a, "/dup", func(ctx context.Context, _ *struct{}) (*struct{}, error) { return nil, nil },
+			func(o *huma.Operation) { o.OperationID = "same" })
+		huma.Get(a, "/dup2", func(ctx context.Context, _ *struct{}) (*struct{}, error) { return nil, nil },
+			func(o *huma.Operation) { o.OperationID = "same" })
+	})
+	_, err := gateway.New(gateway.Config{}, nil, nil, nil, []api.Routes{dup})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "duplicate operation ID")
+
+	_, err = gateway.New(gateway.Config{}, nil, nil, []gateway.Check{{Name: "x"}}, nil)
+	require.Error(t, err)
+}
+
+func TestTwoFrontsShareARegistry(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	_, err := gateway.New(gateway.Config{}, nil, reg, nil, nil)
+	require.NoError(t, err)
+	_, err = gateway.New(gateway.Config{}, nil, reg, nil, nil)
+	require.NoError(t, err)
+}
+
+func TestReadyzReportsHangingCheck(t *testing.T) {
+	hang := gateway.Check{Name: "jetstream", Fn: func(ctx context.Context) error {
+		<-ctx.Done()
+		time.Sleep(50 * time.Millisecond) // reports after the deadline
+		return ctx.Err()
+	}}
+	ok := gateway.Check{Name: "nats", Fn: func(ctx context.Context) error { return nil }}
+	// The checks' deadline is the shorter of 2s and the request's own.
+	fx := newFixture(t, gateway.Config{RequestTimeout: 200 * time.Millisecond}, hang, ok)
+	start := time.Now()
+	r := fx.do(t, http.MethodGet, "/readyz", "")
+	require.Equal(t, http.StatusServiceUnavailable, r.status)
+	p := r.problem(t)
+	assert.Equal(t, map[string]any{"jetstream": "timeout", "nats": "ok"}, p["checks"])
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+func TestReadyzDuringShutdown(t *testing.T) {
+	fx := newFixture(t, gateway.Config{})
+	require.Equal(t, http.StatusOK, fx.do(t, http.MethodGet, "/readyz", "").status)
+	require.NoError(t, fx.front.Stop(context.Background())) // never started: only flips readiness
+	r := fx.do(t, http.MethodGet, "/readyz", "")
+	require.Equal(t, http.StatusServiceUnavailable, r.status)
+	assert.Equal(t, "shutting down", r.problem(t)["detail"])
+	assert.Equal(t, http.StatusOK, fx.do(t, http.MethodGet, "/livez", "").status)
+}

@@ -1,0 +1,241 @@
+package gateway
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/athlos/athlos/modules/gateway/api"
+)
+
+// causeKey is the fiber local under which the error behind an error answer
+// is kept for the access log line.
+const causeKey = "athlos.gateway.cause"
+
+// maxRequestIDLen bounds an X-Request-ID taken from a client.
+const maxRequestIDLen = 128
+
+// serve wraps every request: request id, deadline, panics, errors as
+// problem+json, metrics and the access log line.
+func (f *Front) serve(c *fiber.Ctx) error {
+	start := time.Now()
+	self := c.Route() // this middleware's route: still current after Next when no route matched
+	rid := requestID(c)
+	c.Set(api.HeaderRequestID, rid)
+	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.RequestTimeout)
+	ctx = api.WithRequestID(ctx, rid)
+	c.SetUserContext(ctx)
+	defer func() {
+		if p := recover(); p != nil {
+			f.log.Error("panic serving request",
+				slog.String("request_id", rid), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			c.Response().ResetBody()
+			f.writeProblem(c, api.AsProblem(fmt.Errorf("panic: %v", p)), rid)
+		}
+		cancel()
+		f.finish(ctx, c, start, rid, f.routeOf(c, self))
+	}()
+	if err := c.Next(); err != nil {
+		f.writeError(c, err, rid)
+	}
+	return nil
+}
+
+// errorHandler is fiber's ErrorHandler. Errors of the middleware chain are
+// written by serve itself; what reaches here are requests fasthttp refused
+// before routing (body over BodyLimit, headers too large, malformed).
+func (f *Front) errorHandler(c *fiber.Ctx, err error) error {
+	if rid := api.RequestID(c.UserContext()); rid != "" {
+		f.writeError(c, err, rid)
+		return nil
+	}
+	start := time.Now()
+	rid := requestID(c)
+	c.Set(api.HeaderRequestID, rid)
+	f.writeError(c, err, rid)
+	f.finish(context.Background(), c, start, rid, routeUnmatched)
+	return nil
+}
+
+// writeError answers err as problem+json.
+func (f *Front) writeError(c *fiber.Ctx, err error, rid string) {
+	var fe *fiber.Error
+	if !errors.As(err, &fe) {
+		f.writeProblem(c, api.AsProblem(err), rid)
+		return
+	}
+	var detail string
+	switch fe.Code {
+	case http.StatusNotFound:
+		detail = "no route matches this path"
+	case http.StatusMethodNotAllowed:
+		detail = "the path does not support this method; see the Allow header"
+	case http.StatusRequestEntityTooLarge:
+		detail = "the request body exceeds " + strconv.Itoa(f.cfg.BodyLimit) + " bytes"
+	case http.StatusRequestHeaderFieldsTooLarge:
+		detail = "the request headers are too large"
+	case http.StatusRequestTimeout:
+		detail = "the request was not received in time"
+	default:
+		detail = http.StatusText(fe.Code)
+	}
+	f.writeProblem(c, api.NewError(fe.Code, detail), rid)
+}
+
+// writeProblem writes p with the request id, replacing any body.
+func (f *Front) writeProblem(c *fiber.Ctx, p *api.ProblemDetails, rid string) {
+	out := *p
+	out.RequestID = rid
+	body, err := json.Marshal(&out)
+	if err != nil { // a field value that does not marshal: drop the details
+		out.Errors = nil
+		body, _ = json.Marshal(&out)
+	}
+	c.Status(out.Status)
+	c.Set(fiber.HeaderContentType, api.ContentTypeProblem)
+	if out.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(out.RetryAfter))
+	}
+	c.Response().SetBodyRaw(body)
+	if cause := p.Unwrap(); cause != nil {
+		c.Locals(causeKey, cause)
+	}
+}
+
+// transform is the huma transformer: it completes the problem of every
+// error huma writes with the request id and the Retry-After header, and keeps
+// its cause for the access log. Other bodies pass untouched.
+func (f *Front) transform(hctx huma.Context, status string, v any) (any, error) {
+	var p *api.ProblemDetails
+	switch x := v.(type) {
+	case *api.ProblemDetails:
+		p = x
+	case *huma.ErrorModel: // built by hand, bypassing huma.NewError
+		p = api.FromErrorModel(x)
+		if s, err := strconv.Atoi(status); err == nil && s != p.Status {
+			p.Status, p.Title, p.Code = s, http.StatusText(s), api.CodeForStatus(s)
+		}
+	default:
+		return v, nil
+	}
+	out := *p // p may be shared (a package-level error value): never mutate it
+	out.RequestID = api.RequestID(hctx.Context())
+	if out.RetryAfter > 0 {
+		hctx.SetHeader(fiber.HeaderRetryAfter, strconv.Itoa(out.RetryAfter))
+	}
+	if cause := p.Unwrap(); cause != nil {
+		humafiber.Unwrap(hctx).Locals(causeKey, cause)
+	}
+	return &out, nil
+}
+
+// finish records the metrics and writes the access log line.
+func (f *Front) finish(ctx context.Context, c *fiber.Ctx, start time.Time, rid, route string) {
+	elapsed := time.Since(start)
+	status := c.Response().StatusCode()
+	method := canonicalMethod(c.Method())
+	f.metrics.observe(method, route, status, elapsed)
+
+	level := f.cfg.AccessLogLevel
+	switch {
+	case status == http.StatusInternalServerError:
+		level = slog.LevelError
+	case status >= 500: // unavailable, timeout: a dependency, not a bug here
+		level = max(level, slog.LevelWarn)
+	}
+	if !f.log.Enabled(ctx, level) {
+		return
+	}
+	if status >= 400 {
+		if cause, ok := c.Locals(causeKey).(error); ok && cause != nil {
+			f.log.LogAttrs(ctx, level, "http request",
+				slog.String("method", method),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Duration("duration", elapsed),
+				slog.String("request_id", rid),
+				slog.String("error", cause.Error()),
+			)
+			return
+		}
+	}
+	f.log.LogAttrs(ctx, level, "http request",
+		slog.String("method", method),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Duration("duration", elapsed),
+		slog.String("request_id", rid),
+	)
+}
+
+// requestID returns the client's X-Request-ID when it is sane (1 to 128
+// visible ASCII characters), else a new random UUID.
+func requestID(c *fiber.Ctx) string {
+	if b := c.Request().Header.Peek(api.HeaderRequestID); validRequestID(b) {
+		return string(b)
+	}
+	return newRequestID()
+}
+
+func validRequestID(b []byte) bool {
+	if len(b) == 0 || len(b) > maxRequestIDLen {
+		return false
+	}
+	for _, ch := range b {
+		if ch <= ' ' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID makes a version 4 UUID from the runtime's fast ChaCha8
+// generator: request ids must be unique, not secret, and crypto/rand would
+// cost a system call per request.
+func newRequestID() string {
+	var u uuid.UUID
+	binary.LittleEndian.PutUint64(u[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(u[8:], rand.Uint64())
+	u[6] = (u[6] & 0x0f) | 0x40 // version 4
+	u[8] = (u[8] & 0x3f) | 0x80 // RFC 4122 variant
+	return u.String()
+}
+
+// canonicalMethod returns a constant string for the method, so that metric
+// series keys never hold request memory.
+func canonicalMethod(m string) string {
+	switch m {
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodOptions:
+		return http.MethodOptions
+	case http.MethodConnect:
+		return http.MethodConnect
+	case http.MethodTrace:
+		return http.MethodTrace
+	}
+	return "OTHER"
+}

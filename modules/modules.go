@@ -1,0 +1,47 @@
+// Package modules is the registry of Athlos's modules: it turns a list of
+// module names into the fx options that run them. It is part of the
+// composition root, like cmd/athlos, and the only place (with the gateway)
+// that may import a module's httpapi package.
+package modules
+
+import (
+	"fmt"
+
+	"go.uber.org/fx"
+
+	"github.com/athlos/athlos/modules/client"
+	"github.com/athlos/athlos/modules/gamification"
+	"github.com/athlos/athlos/modules/gateway"
+	"github.com/athlos/athlos/modules/promo"
+	"github.com/athlos/athlos/modules/social"
+	"github.com/athlos/athlos/modules/training"
+	"github.com/athlos/athlos/platform"
+)
+
+var byName = map[string]fx.Option{
+	"client":         client.Module,
+	"training":       training.Module,
+	"social":         social.Module,
+	"gamification":   gamification.Module,
+	"promo":          promo.Module,
+	platform.Gateway: gateway.Module,
+}
+
+// Options returns the fx options that run the given modules, in the
+// registry's order.
+func Options(names []string) (fx.Option, error) {
+	var opts []fx.Option
+	for _, n := range platform.Known {
+		for _, want := range names {
+			if want == n {
+				opts = append(opts, byName[n])
+			}
+		}
+	}
+	for _, want := range names {
+		if _, ok := byName[want]; !ok {
+			return nil, fmt.Errorf("unknown module %q", want)
+		}
+	}
+	return fx.Options(opts...), nil
+}

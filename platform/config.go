@@ -1,0 +1,132 @@
+package platform
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/athlos/athlos/bus"
+)
+
+// Config is the configuration of one athlos process. cmd/athlos fills it
+// from flags and ATHLOS_* variables (docs/configuration.md).
+type Config struct {
+	// Version is the build version, reported by status and OpenAPI.
+	Version string
+	// DataDir holds the embedded NATS files and the managed PostgreSQL.
+	DataDir string
+	// Modules this process runs; every name in Known.
+	Modules []string
+
+	HTTP HTTPConfig
+	NATS NATSConfig
+	DB   DBConfig
+
+	// ShutdownTimeout bounds a clean stop.
+	ShutdownTimeout time.Duration
+}
+
+// HTTPConfig configures the front (module gateway).
+type HTTPConfig struct {
+	Listen         string
+	BodyLimit      int
+	RequestTimeout time.Duration
+}
+
+// NATSConfig says whether to embed NATS or join an external cluster.
+type NATSConfig struct {
+	// URLs of an external NATS; empty means embedded.
+	URLs []string
+	// User, Password, CredsFile authenticate the service connection.
+	User, Password, CredsFile string
+	// Embedded server settings (ignored with URLs).
+	Listen          string
+	WebSocketListen string
+	ServerName      string
+	ClusterName     string
+	ClusterListen   string
+	Routes          []string
+	SyncInterval    time.Duration
+	SyncAlways      bool
+	// Replicas of every stream (1 standalone, 3 on a cluster of 3+).
+	Replicas int
+}
+
+// DBConfig says which PostgreSQL each module uses.
+type DBConfig struct {
+	// URL is the database of every module without its own; empty means a
+	// managed PostgreSQL under DataDir.
+	URL string
+	// ModuleURLs overrides URL per module (ATHLOS_<MODULE>_DATABASE_URL).
+	ModuleURLs map[string]string
+	// ManagedPort is the loopback port of the managed PostgreSQL.
+	ManagedPort int
+	// MaxConns per pool.
+	MaxConns int32
+}
+
+// Gateway is the module that serves HTTP; the others own data.
+const Gateway = "gateway"
+
+// Known lists every module in start order.
+var Known = []string{"client", "training", "social", "gamification", "promo", Gateway}
+
+// DataModules are the modules that own a schema and an event stream.
+func DataModules() []string { return Known[:len(Known)-1] }
+
+// Validate checks the configuration and fills defaults.
+func (c *Config) Validate() error {
+	if len(c.Modules) == 0 {
+		c.Modules = slices.Clone(Known)
+	}
+	for _, m := range c.Modules {
+		if !slices.Contains(Known, m) {
+			return fmt.Errorf("unknown module %q (known: %v)", m, Known)
+		}
+	}
+	for m := range c.DB.ModuleURLs {
+		if !slices.Contains(DataModules(), m) {
+			return fmt.Errorf("database URL given for unknown module %q", m)
+		}
+	}
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	c.DataDir = abs
+	// Searchable by others (not listable): when athlos runs as root, the
+	// managed PostgreSQL runs as the postgres user and must reach its
+	// folder inside.
+	if err := os.MkdirAll(c.DataDir, 0o711); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if c.NATS.Replicas < 1 {
+		c.NATS.Replicas = 1
+	}
+	if c.NATS.SyncInterval == 0 {
+		c.NATS.SyncInterval = bus.DefaultSyncInterval
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	if c.DB.MaxConns <= 0 {
+		c.DB.MaxConns = 20
+	}
+	return nil
+}
+
+// Runs reports whether this process runs module m.
+func (c *Config) Runs(m string) bool { return slices.Contains(c.Modules, m) }
+
+// DatabaseURL is the URL module m uses; "" means the managed server.
+func (c *Config) DatabaseURL(m string) string {
+	if u := c.DB.ModuleURLs[m]; u != "" {
+		return u
+	}
+	return c.DB.URL
+}

@@ -1,0 +1,123 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+
+	"github.com/athlos/athlos/storage"
+	"github.com/athlos/athlos/storage/migrate"
+	"github.com/athlos/athlos/storage/pgmanaged"
+)
+
+// Databases holds the PostgreSQL pool of every data module this process
+// runs. Modules that share a URL share a pool.
+type Databases struct {
+	pools   map[string]*pgxpool.Pool
+	Managed *pgmanaged.Server
+}
+
+// Pool returns module m's pool; it panics for a module this process does
+// not run, which is a wiring mistake.
+func (d *Databases) Pool(m string) *pgxpool.Pool {
+	p, ok := d.pools[m]
+	if !ok {
+		panic("platform: no database pool for module " + m)
+	}
+	return p
+}
+
+// NewDatabases starts the managed PostgreSQL when a module has no URL,
+// opens the pools, and migrates the modules this process runs (under an
+// advisory lock, so processes starting together are safe).
+func NewDatabases(lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health, reg *prometheus.Registry) (d *Databases, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	d = &Databases{pools: map[string]*pgxpool.Pool{}}
+	var cleanup []func()
+	defer func() {
+		if err != nil {
+			for i := len(cleanup) - 1; i >= 0; i-- {
+				cleanup[i]()
+			}
+		}
+	}()
+
+	byURL := map[string][]string{}
+	var order []string
+	for _, m := range DataModules() {
+		if !cfg.Runs(m) {
+			continue
+		}
+		u := cfg.DatabaseURL(m)
+		if u == "" && d.Managed == nil {
+			start := time.Now()
+			d.Managed, err = pgmanaged.Start(ctx, pgmanaged.Config{
+				DataDir: filepath.Join(cfg.DataDir, "postgres"),
+				Port:    cfg.DB.ManagedPort,
+				Logger:  log,
+			})
+			if err != nil {
+				return nil, err
+			}
+			managed := d.Managed
+			cleanup = append(cleanup, func() { _ = managed.Stop(context.Background()) })
+			// Stop hooks run in reverse: this one runs after the pools closed.
+			lc.Append(fx.StopHook(func(ctx context.Context) error { return managed.Stop(ctx) }))
+			log.Info("postgres listening", "addr", fmt.Sprintf("127.0.0.1:%d", managed.Port()), "socket_url", managed.URL(pgmanaged.Database),
+				"took", time.Since(start).Round(time.Millisecond))
+		}
+		if u == "" {
+			u = d.Managed.URL(pgmanaged.Database)
+		}
+		if _, seen := byURL[u]; !seen {
+			order = append(order, u)
+		}
+		byURL[u] = append(byURL[u], m)
+	}
+
+	for i, u := range order {
+		modules := byURL[u]
+		pool, err := storage.Open(ctx, u, cfg.DB.MaxConns)
+		if err != nil {
+			return nil, fmt.Errorf("database for %v: %w", modules, err)
+		}
+		cleanup = append(cleanup, pool.Close)
+		db := stdlib.OpenDBFromPool(pool)
+		if err := migrate.Up(ctx, db, modules); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("migrate %v: %w", modules, err)
+		}
+		for _, m := range modules {
+			d.pools[m] = pool
+		}
+		name := fmt.Sprintf("database-%d", i+1)
+		if len(order) == 1 {
+			name = "database"
+		}
+		health.Add(name, func(ctx context.Context) error { return storage.Ping(ctx, pool) })
+		health.Add(name+"-migrations", func(ctx context.Context) error {
+			pending, err := migrate.Pending(ctx, db, modules)
+			if err != nil {
+				return err
+			}
+			if pending {
+				return errors.New("migrations pending")
+			}
+			return nil
+		})
+		lc.Append(fx.StopHook(func() { _ = db.Close(); pool.Close() }))
+	}
+	if err := reg.Register(newPoolCollector(d.pools)); err != nil {
+		return nil, fmt.Errorf("register database metrics: %w", err)
+	}
+	return d, nil
+}

@@ -1,0 +1,188 @@
+package migrate_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/athlos/athlos/migrations"
+	"github.com/athlos/athlos/storage"
+	"github.com/athlos/athlos/storage/migrate"
+	"github.com/athlos/athlos/storage/pgtest"
+)
+
+// openDB opens a *sql.DB on url through its own pool, closed when the test
+// ends.
+func openDB(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	pool, err := storage.Open(t.Context(), url, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := migrate.DB(pool)
+	t.Cleanup(func() {
+		db.Close()
+		pool.Close()
+	})
+	return db
+}
+
+func versionRows(t *testing.T, db *sql.DB, module string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(t.Context(), "SELECT count(*) FROM "+migrate.VersionTable(module)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestStatusUpAndNoOp(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := openDB(t, pgtest.NewEmptyDB(t))
+	all := migrations.Modules()
+
+	pending, err := migrate.Pending(ctx, db, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pending {
+		t.Fatal("Pending on an empty database = false")
+	}
+	st, err := migrate.Status(ctx, db, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != len(all) {
+		t.Fatalf("Status returned %d modules, want %d", len(st), len(all))
+	}
+	for i, s := range st {
+		if s.Module != all[i] || s.Current != 0 || s.Latest < 1 || s.Pending != int(s.Latest) {
+			t.Errorf("before Up: %+v", s)
+		}
+	}
+	// Status and Pending must not create version tables.
+	var tables int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'goose_version_%'").Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Fatalf("Status/Pending created %d version tables", tables)
+	}
+
+	if err := migrate.Up(ctx, db, all); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]int{}
+	for _, m := range all {
+		rows[m] = versionRows(t, db, m)
+	}
+	if err := migrate.Up(ctx, db, all); err != nil {
+		t.Fatalf("second Up: %v", err)
+	}
+	for _, m := range all {
+		if n := versionRows(t, db, m); n != rows[m] {
+			t.Errorf("second Up changed %s's version table: %d rows, was %d", m, n, rows[m])
+		}
+	}
+
+	st, err = migrate.Status(ctx, db, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		if s.Current != s.Latest || s.Pending != 0 {
+			t.Errorf("after Up: %+v", s)
+		}
+	}
+	if pending, err := migrate.Pending(ctx, db, all); err != nil || pending {
+		t.Fatalf("Pending after Up = %v, %v", pending, err)
+	}
+}
+
+func TestUpSubsetRunsPlatformFirst(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := openDB(t, pgtest.NewEmptyDB(t))
+	if err := migrate.Up(ctx, db, []string{"training"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := migrate.Status(ctx, db, migrations.Modules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		applied := s.Module == migrations.Platform || s.Module == "training"
+		if applied != (s.Pending == 0) {
+			t.Errorf("after Up(training): %+v", s)
+		}
+	}
+	var ok bool
+	if err := db.QueryRowContext(ctx, "SELECT to_regclass('training.outbox') IS NOT NULL AND to_regclass('client.outbox') IS NULL").Scan(&ok); err != nil || !ok {
+		t.Fatalf("expected training's tables only: %v %v", ok, err)
+	}
+	if pending, err := migrate.Pending(ctx, db, []string{"training"}); err != nil || pending {
+		t.Fatalf("Pending(training) = %v, %v", pending, err)
+	}
+	if pending, err := migrate.Pending(ctx, db, []string{"training", "social"}); err != nil || !pending {
+		t.Fatalf("Pending(training, social) = %v, %v", pending, err)
+	}
+}
+
+func TestConcurrentUp(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewEmptyDB(t)
+	all := migrations.Modules()
+	dbs := []*sql.DB{openDB(t, url), openDB(t, url), openDB(t, url)}
+	var wg sync.WaitGroup
+	errs := make([]error, len(dbs))
+	for i, db := range dbs {
+		wg.Go(func() { errs[i] = migrate.Up(context.Background(), db, all) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Up #%d: %v", i, err)
+		}
+	}
+	for _, m := range all {
+		var n int
+		if err := dbs[0].QueryRowContext(t.Context(), "SELECT count(*) FROM "+migrate.VersionTable(m)+" WHERE version_id > 0").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("module %s: %d applied versions recorded, want 1", m, n)
+		}
+	}
+	var locks int
+	if err := dbs[0].QueryRowContext(t.Context(), `SELECT count(*) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&locks); err != nil {
+		t.Fatal(err)
+	}
+	if locks != 0 {
+		t.Errorf("%d advisory locks still held after Up", locks)
+	}
+}
+
+func TestUnknownModule(t *testing.T) {
+	t.Parallel()
+	db := openDB(t, pgtest.NewEmptyDB(t))
+	err := migrate.Up(t.Context(), db, []string{"gateway"})
+	if !errors.Is(err, migrate.ErrUnknownModule) {
+		t.Fatalf("Up(gateway) = %v, want ErrUnknownModule", err)
+	}
+	if _, err := migrate.Status(t.Context(), db, []string{"nope"}); !errors.Is(err, migrate.ErrUnknownModule) {
+		t.Fatalf("Status(nope) = %v, want ErrUnknownModule", err)
+	}
+}
+
+func TestTemplateDatabaseIsMigrated(t *testing.T) {
+	t.Parallel()
+	db := openDB(t, pgtest.NewDB(t))
+	pending, err := migrate.Pending(t.Context(), db, migrations.Modules())
+	if err != nil || pending {
+		t.Fatalf("Pending on a pgtest database = %v, %v", pending, err)
+	}
+}
