@@ -94,7 +94,7 @@ func Describe(cfg *pgx.ConnConfig) string {
 // callers can match their own errors with errors.Is/As; failures to begin,
 // commit or roll back are wrapped with context. fn must not keep tx after it
 // returns.
-func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) (err error) {
+func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("storage: begin transaction: %w", err)

@@ -1,9 +1,12 @@
 package migrate_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -72,8 +75,12 @@ func TestStatusUpAndNoOp(t *testing.T) {
 		t.Fatalf("Status/Pending created %d version tables", tables)
 	}
 
-	if err := migrate.Up(ctx, db, all); err != nil {
+	var logs bytes.Buffer
+	if err := migrate.Up(ctx, db, all, migrate.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))); err != nil {
 		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "applied migration"); n != len(all) {
+		t.Errorf("Up logged %d applied migrations, want %d:\n%s", n, len(all), logs.String())
 	}
 	rows := map[string]int{}
 	for _, m := range all {

@@ -48,8 +48,13 @@ func serverIdentity() (*identity, error) {
 }
 
 // prepareDataDir creates the data dir (mode 0700, owned by the server's
-// user) and checks that the server's user can reach it.
+// user) after checking that the server's user will be able to reach it.
 func prepareDataDir(dataDir string, id *identity) error {
+	if id != nil {
+		if err := checkReachable(dataDir, id); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
 		return fmt.Errorf("pgmanaged: create the parent of data dir %s: %w", dataDir, err)
 	}
@@ -69,27 +74,37 @@ func prepareDataDir(dataDir string, id *identity) error {
 	if err := os.Chmod(dataDir, 0o700); err != nil {
 		return fmt.Errorf("pgmanaged: restrict data dir %s to its owner: %w", dataDir, err)
 	}
-	if id != nil {
-		return checkReachable(dataDir, id)
-	}
 	return nil
 }
 
-// checkReachable checks that id may search every directory above dir.
+// checkReachable checks that id may search every existing directory above
+// dir (missing ones are created searchable by prepareDataDir).
 func checkReachable(dir string, id *identity) error {
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return fmt.Errorf("pgmanaged: resolve data dir %s: %w", dir, err)
+	// The deepest existing ancestor, with symlinks resolved.
+	existing := filepath.Dir(dir)
+	for {
+		if _, err := os.Stat(existing); err == nil {
+			break
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			break
+		}
+		existing = parent
 	}
-	var ancestors []string
-	for d := filepath.Dir(real); ; d = filepath.Dir(d) {
-		ancestors = append(ancestors, d)
+	real, err := filepath.EvalSymlinks(existing)
+	if err != nil {
+		return fmt.Errorf("pgmanaged: resolve %s: %w", existing, err)
+	}
+	var chain []string
+	for d := real; ; d = filepath.Dir(d) {
+		chain = append(chain, d)
 		if d == filepath.Dir(d) {
 			break
 		}
 	}
-	for i := len(ancestors) - 1; i >= 0; i-- {
-		d := ancestors[i]
+	for i := len(chain) - 1; i >= 0; i-- {
+		d := chain[i]
 		st, err := os.Stat(d)
 		if err != nil {
 			return fmt.Errorf("pgmanaged: inspect %s: %w", d, err)

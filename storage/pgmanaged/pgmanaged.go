@@ -402,6 +402,9 @@ func childEnv() []string {
 // place once complete.
 func (s *Server) initdb(ctx context.Context, id *identity) error {
 	begin := time.Now()
+	if entries, err := os.ReadDir(s.pgData); err == nil && len(entries) > 0 {
+		return fmt.Errorf("pgmanaged: %s exists but holds no PostgreSQL cluster (no PG_VERSION); move it away to let athlos create one", s.pgData)
+	}
 	tmp := s.pgData + ".initdb"
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("pgmanaged: remove the remains of an interrupted initdb %s: %w", tmp, err)

@@ -494,6 +494,9 @@ func TestUnreachableDataDirAsRoot(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cannot reach") || !strings.Contains(err.Error(), closed+" is mode 0700") {
 		t.Fatalf("Start = %v, want an explanation naming %s", err, closed)
 	}
+	if _, err := os.Stat(filepath.Join(closed, "pg")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the unreachable data dir was created: %v", err)
+	}
 }
 
 func TestInvalidConfig(t *testing.T) {

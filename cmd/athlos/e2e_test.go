@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/storage/pgtest"
+)
+
+// These tests build the real binary and run it as a process.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func athlosBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "athlos-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "athlos")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			binPath = string(out)
+		}
+	})
+	require.NoError(t, buildErr, binPath)
+	return binPath
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	_, p, _ := net.SplitHostPort(l.Addr().String())
+	return p
+}
+
+// reachableDir is a data dir the postgres user can reach when the test
+// runs as root.
+func reachableDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "athlos-e2e-")
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(dir, 0o711))
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	logs strings.Builder
+	done chan struct{}
+}
+
+func (p *proc) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.String()
+}
+
+func start(t *testing.T, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(athlosBinary(t), append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), "ATHLOS_LOG_LEVEL=info")
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	require.NoError(t, cmd.Start())
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.logs.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+		}
+		_ = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("athlos %v log:\n%s", args, p.log())
+		}
+	})
+	return p
+}
+
+func waitReady(t *testing.T, p *proc, base string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			t.Fatalf("athlos exited before it was ready:\n%s", p.log())
+		default:
+		}
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("athlos not ready in time:\n%s", p.log())
+}
+
+func (p *proc) stop(t *testing.T, sig syscall.Signal) int {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(sig))
+	select {
+	case <-p.done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("athlos did not stop after %v:\n%s", sig, p.log())
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+func statusOf(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// TestServeStartStopRestartAndKill runs `athlos serve` with everything in
+// one process on a fresh data dir (initdb included), stops it with
+// SIGTERM, starts it again on the same data, kills it with SIGKILL and
+// checks the next start recovers by itself.
+func TestServeStartStopRestartAndKill(t *testing.T) {
+	t.Parallel()
+	dir := reachableDir(t)
+	httpPort := freePort(t)
+	base := "http://127.0.0.1:" + httpPort
+	args := []string{"--data-dir", dir, "--http-listen", "127.0.0.1:" + httpPort,
+		"--nats-listen", "127.0.0.1:" + freePort(t), "--nats-ws-listen", "127.0.0.1:" + freePort(t),
+		"--postgres-port", freePort(t)}
+
+	p := start(t, args...)
+	waitReady(t, p, base)
+	assert.Equal(t, http.StatusOK, statusOf(t, base+"/v1/status/client"))
+	for _, line := range []string{"nats listening", "nats websocket listening", "postgres listening", "http front listening"} {
+		assert.Contains(t, p.log(), line)
+	}
+	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM), "a clean stop exits 0")
+	assert.Contains(t, p.log(), "athlos stopped")
+
+	p = start(t, args...)
+	waitReady(t, p, base)
+	assert.Equal(t, http.StatusOK, statusOf(t, base+"/v1/status/training"))
+	p.stop(t, syscall.SIGKILL)
+
+	p = start(t, args...)
+	waitReady(t, p, base)
+	assert.Equal(t, http.StatusOK, statusOf(t, base+"/v1/status/promo"))
+	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM))
+}
+
+// TestSplitProcesses runs the gateway and client in process A (with the
+// embedded NATS) and training alone in process B, connected to A's NATS:
+// A's front reaches training in B, and answers 503 once B is stopped.
+func TestSplitProcesses(t *testing.T) {
+	t.Parallel()
+	dirA := reachableDir(t)
+	httpPort, natsPort := freePort(t), freePort(t)
+	base := "http://127.0.0.1:" + httpPort
+	a := start(t, "--modules", "gateway,client", "--data-dir", dirA, "--http-listen", "127.0.0.1:"+httpPort,
+		"--nats-listen", "127.0.0.1:"+natsPort, "--nats-ws-listen", "", "--postgres-port", freePort(t))
+	waitReady(t, a, base)
+	assert.Equal(t, http.StatusServiceUnavailable, statusOf(t, base+"/v1/status/training"))
+
+	password, err := os.ReadFile(filepath.Join(dirA, "nats", "service-password"))
+	require.NoError(t, err)
+	b := start(t, "--modules", "training", "--data-dir", reachableDir(t),
+		"--nats", "nats://127.0.0.1:"+natsPort, "--nats-password", strings.TrimSpace(string(password)),
+		"--database-url", pgtest.NewDB(t))
+	require.Eventually(t, func() bool { return statusOf(t, base+"/v1/status/training") == http.StatusOK },
+		time.Minute, 50*time.Millisecond, "process B never answered:\n%s", b.log())
+
+	assert.Equal(t, 0, b.stop(t, syscall.SIGTERM))
+	assert.Equal(t, http.StatusServiceUnavailable, statusOf(t, base+"/v1/status/training"))
+	assert.Equal(t, 0, a.stop(t, syscall.SIGTERM))
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" && buildErr == nil {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+

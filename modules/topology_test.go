@@ -1,0 +1,154 @@
+package modules_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/fx"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/bus/bustest"
+	"github.com/athlos/athlos/modules"
+	"github.com/athlos/athlos/platform"
+	"github.com/athlos/athlos/storage/pgmanaged"
+	"github.com/athlos/athlos/storage/pgtest"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// dataDir is a data dir the postgres user can reach when tests run as root
+// (t.TempDir's folders are 0700).
+func dataDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "athlos-test-")
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(dir, 0o711))
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+// startApp builds and starts one athlos "process" as an fx app.
+func startApp(t *testing.T, cfg *platform.Config) *fx.App {
+	t.Helper()
+	cfg.Version = "test"
+	if cfg.DataDir == "" {
+		cfg.DataDir = dataDir(t)
+	}
+	require.NoError(t, cfg.Validate())
+	opts, err := modules.Options(cfg.Modules)
+	require.NoError(t, err)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app := platform.NewApp(cfg, log, opts)
+	require.NoError(t, platform.StartError(app.Err()))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	require.NoError(t, app.Start(ctx))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = app.Stop(ctx)
+	})
+	return app
+}
+
+func get(t *testing.T, url string) (int, http.Header, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, body
+}
+
+// TestSplitTopology runs the gateway in process A and the training module
+// only in process B, each with its own NATS connection to one server: an
+// HTTP request to A reaches B, and A answers 503 once B is gone.
+func TestSplitTopology(t *testing.T) {
+	t.Parallel()
+	nats := bustest.Server(t)
+	natsCfg := platform.NATSConfig{
+		URLs: []string{nats.Server.ClientURL()}, User: bus.ServiceUser, Password: nats.Password,
+	}
+	httpAddr := freeAddr(t)
+	startApp(t, &platform.Config{
+		Modules: []string{platform.Gateway},
+		HTTP:    platform.HTTPConfig{Listen: httpAddr, RequestTimeout: 3 * time.Second},
+		NATS:    natsCfg,
+	})
+	b := startApp(t, &platform.Config{
+		Modules: []string{"training"},
+		NATS:    natsCfg,
+		DB:      platform.DBConfig{URL: pgtest.NewDB(t)},
+	})
+
+	status, _, body := get(t, "http://"+httpAddr+"/v1/status/training")
+	require.Equal(t, http.StatusOK, status, string(body))
+	var st bus.ModuleStatus
+	require.NoError(t, json.Unmarshal(body, &st))
+	assert.Equal(t, "training", st.Module)
+	assert.Equal(t, "test", st.Version)
+
+	// A module that runs nowhere: 503 problem+json, at once.
+	status, hdr, body := get(t, "http://"+httpAddr+"/v1/status/social")
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
+	assert.NotEmpty(t, hdr.Get("Retry-After"))
+	assert.Contains(t, string(body), `"code":"unavailable"`)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, b.Stop(ctx))
+	start := time.Now()
+	status, hdr, body = get(t, "http://"+httpAddr+"/v1/status/training")
+	assert.Equal(t, http.StatusServiceUnavailable, status, string(body))
+	assert.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
+	assert.Less(t, time.Since(start), 3*time.Second, "503 comes within the request timeout, not a hang")
+}
+
+// TestReadinessFollowsTheDatabase runs every module on a PostgreSQL that
+// goes away and comes back: /readyz turns 503 and then 200 again.
+func TestReadinessFollowsTheDatabase(t *testing.T) {
+	t.Parallel()
+	pgDir := filepath.Join(dataDir(t), "pg")
+	port := func() int { _, p, _ := net.SplitHostPort(freeAddr(t)); var n int; fmt.Sscan(p, &n); return n }()
+	ctx := context.Background()
+	pg, err := pgmanaged.Start(ctx, pgmanaged.Config{DataDir: pgDir, Port: port})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = pg.Stop(context.Background()) })
+
+	httpAddr := freeAddr(t)
+	startApp(t, &platform.Config{
+		HTTP: platform.HTTPConfig{Listen: httpAddr},
+		NATS: platform.NATSConfig{Listen: "", WebSocketListen: ""},
+		DB:   platform.DBConfig{URL: pg.URL(pgmanaged.Database)},
+	})
+	ready := func() int { s, _, _ := get(t, "http://"+httpAddr+"/readyz"); return s }
+	require.Equal(t, http.StatusOK, ready())
+
+	require.NoError(t, pg.Stop(ctx))
+	require.Eventually(t, func() bool { return ready() == http.StatusServiceUnavailable }, 15*time.Second, 100*time.Millisecond)
+	_, _, body := get(t, "http://"+httpAddr+"/readyz")
+	assert.Contains(t, string(body), "database")
+
+	pg, err = pgmanaged.Start(ctx, pgmanaged.Config{DataDir: pgDir, Port: port})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return ready() == http.StatusOK }, 30*time.Second, 100*time.Millisecond)
+}
