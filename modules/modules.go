@@ -7,16 +7,32 @@ package modules
 import (
 	"fmt"
 
+	"github.com/nats-io/nats.go"
 	"go.uber.org/fx"
 
+	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client"
 	"github.com/athlos/athlos/modules/gamification"
 	"github.com/athlos/athlos/modules/gateway"
+	"github.com/athlos/athlos/modules/gateway/api"
 	"github.com/athlos/athlos/modules/promo"
 	"github.com/athlos/athlos/modules/social"
 	"github.com/athlos/athlos/modules/training"
 	"github.com/athlos/athlos/platform"
 )
+
+// HTTPRoutes returns the HTTP operations of every module, served by the
+// front wherever the modules themselves run. Each module's httpapi package
+// adds its constructor here; the gateway module receives them through the
+// fx value group "routes".
+func HTTPRoutes(nc *nats.Conn) []api.Routes {
+	return gateway.Routes(nc)
+}
+
+// OpenAPI returns the API document of all modules (what /openapi.json serves).
+func OpenAPI() ([]byte, error) {
+	return gateway.OpenAPI(HTTPRoutes(nil))
+}
 
 var byName = map[string]fx.Option{
 	"client":         client.Module,
@@ -38,6 +54,10 @@ func Options(names []string) (fx.Option, error) {
 			}
 		}
 	}
+	opts = append(opts, fx.Provide(fx.Annotate(
+		func(c *bus.Conn) []api.Routes { return HTTPRoutes(c.NC) },
+		fx.ResultTags(`group:"routes,flatten"`),
+	)))
 	for _, want := range names {
 		if _, ok := byName[want]; !ok {
 			return nil, fmt.Errorf("unknown module %q", want)

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/platform"
 	"github.com/athlos/athlos/storage/pgmanaged"
 )
@@ -90,6 +91,18 @@ func newApp() *cli.Command {
 						Action: func(ctx context.Context, c *cli.Command) error { return migrateCmd(ctx, c, true) }},
 				},
 				Action: func(ctx context.Context, c *cli.Command) error { return migrateCmd(ctx, c, false) },
+			},
+			{
+				Name:  "openapi",
+				Usage: "print the OpenAPI 3.1 document of the HTTP API (what /openapi.json serves)",
+				Action: func(_ context.Context, c *cli.Command) error {
+					doc, err := modules.OpenAPI()
+					if err != nil {
+						return err
+					}
+					_, err = fmt.Fprintln(os.Stdout, string(doc))
+					return err
+				},
 			},
 			{
 				Name:  "version",

@@ -216,4 +216,3 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
-

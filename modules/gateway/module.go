@@ -4,17 +4,13 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
-	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/gateway/api"
 	"github.com/athlos/athlos/platform"
 )
-
-// RoutesGroup is the fx value group through which each module's httpapi
-// package hands its api.Routes to the front (see package modules).
-const RoutesGroup = `group:"routes"`
 
 type frontParams struct {
 	fx.In
@@ -23,20 +19,24 @@ type frontParams struct {
 	Log       *slog.Logger
 	Registry  *prometheus.Registry
 	Health    *platform.Health
-	Bus       *bus.Conn
-	Routes    []api.Routes `group:"routes"`
+	// Routes of every module, from the composition root (package modules).
+	Routes []api.Routes `group:"routes"`
 }
+
+// Routes are the front's own operations (besides /livez, /readyz and
+// /metrics, which are not part of the API document).
+func Routes(nc *nats.Conn) []api.Routes { return []api.Routes{StatusRoutes(nc)} }
 
 // Module runs the HTTP front: every module's routes, wherever the module
 // itself runs, plus /livez, /readyz, /metrics, /openapi.json and /docs.
 var Module = fx.Module("gateway",
 	fx.Invoke(func(p frontParams) (*Front, error) {
-		routes := append([]api.Routes{StatusRoutes(p.Bus.NC)}, p.Routes...)
+		routes := p.Routes
 		f, err := New(Config{
 			Addr:           p.Config.HTTP.Listen,
 			BodyLimit:      p.Config.HTTP.BodyLimit,
 			RequestTimeout: p.Config.HTTP.RequestTimeout,
-			Version:        p.Config.Version,
+			Version:        APIVersion,
 			AccessLogLevel: slog.LevelInfo,
 		}, p.Log, p.Registry, nil, routes)
 		if err != nil {
