@@ -1,0 +1,90 @@
+package bus_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/bus/bustest"
+)
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestThreeEmbeddedNodesFormAJetStreamCluster starts three embedded
+// servers that route to each other, as three `athlos serve` nodes would,
+// and provisions R3 streams on them: a message published through one node
+// is read through another, and survives the loss of a node.
+func TestThreeEmbeddedNodesFormAJetStreamCluster(t *testing.T) {
+	t.Parallel()
+	ports := []int{freeTCPPort(t), freeTCPPort(t), freeTCPPort(t)}
+	var routes []string
+	for _, p := range ports {
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
+	}
+	nodes := make([]*bus.Embedded, 3)
+	errs := make(chan error, 3)
+	for i := range nodes {
+		go func() {
+			var err error
+			nodes[i], err = bus.StartEmbedded(bus.EmbeddedConfig{
+				DataDir:       t.TempDir(),
+				ServerName:    fmt.Sprintf("n%d", i+1),
+				Listen:        "127.0.0.1:0",
+				ClusterName:   "athlos-test",
+				ClusterListen: fmt.Sprintf("127.0.0.1:%d", ports[i]),
+				Routes:        routes,
+				Password:      "same-service-password",
+			}, bustest.Logger(t))
+			errs <- err
+		}()
+	}
+	for range nodes {
+		require.NoError(t, <-errs)
+	}
+	for _, n := range nodes {
+		t.Cleanup(n.Shutdown)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c1, c3 := bustest.Conn(t, nodes[0]), bustest.Conn(t, nodes[2])
+	require.NoError(t, bus.EnsureStreams(ctx, c1.JS, bus.Streams([]string{"training"}, 3)))
+	// Provisioning again from another node is a no-op.
+	require.NoError(t, bus.EnsureStreams(ctx, c3.JS, bus.Streams([]string{"training"}, 3)))
+
+	_, err := c1.JS.Publish(ctx, "evt.training.session.completed", []byte("hello"))
+	require.NoError(t, err)
+	s, err := c3.JS.Stream(ctx, bus.EventStream("training"))
+	require.NoError(t, err)
+	info, err := s.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, info.Config.Replicas)
+	require.NotNil(t, info.Cluster)
+	assert.Len(t, info.Cluster.Replicas, 2, "a leader and two replicas")
+
+	// Lose the node that is not leader of the stream and not ours: the
+	// stream still takes writes (2 of 3).
+	for i, n := range nodes {
+		if i != 0 && n.Server.Name() != info.Cluster.Leader {
+			n.Shutdown()
+			break
+		}
+	}
+	require.Eventually(t, func() bool {
+		_, err := c1.JS.Publish(ctx, "evt.training.session.completed", []byte("after loss"), jetstream.WithRetryAttempts(1))
+		return err == nil
+	}, 30*time.Second, 200*time.Millisecond)
+}
