@@ -55,7 +55,7 @@ func startApp(t *testing.T, cfg *platform.Config) *fx.App {
 	opts, err := modules.Options(cfg.Modules)
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	app := platform.NewApp(cfg, log, opts)
+	app := platform.NewApp(context.Background(), cfg, log, opts)
 	require.NoError(t, platform.StartError(app.Err()))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

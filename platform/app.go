@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -15,9 +16,12 @@ import (
 // infrastructure (NATS, databases, health, metrics) and the given modules.
 // Infrastructure is built only when a module asks for it, so a
 // gateway-only process never starts PostgreSQL.
-func NewApp(cfg *Config, log *slog.Logger, modules fx.Option) *fx.App {
+//
+// ctx bounds the construction: cancelling it (Ctrl-C during a start that
+// waits for a cluster or a database) makes the constructors give up.
+func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, modules fx.Option) *fx.App {
 	return fx.New(
-		fx.Supply(cfg, log),
+		fx.Supply(cfg, log, StartContext{ctx}),
 		fx.Provide(
 			func() *Health { return &Health{} },
 			NewBus,
@@ -37,6 +41,10 @@ func NewApp(cfg *Config, log *slog.Logger, modules fx.Option) *fx.App {
 		}),
 	)
 }
+
+// StartContext bounds the work constructors do while the app is built
+// (connecting, provisioning, migrating).
+type StartContext struct{ context.Context }
 
 // StartError reduces an fx construction error to its root cause, the part
 // an operator can act on.

@@ -38,8 +38,8 @@ func (d *Databases) Pool(m string) *pgxpool.Pool {
 // NewDatabases starts the managed PostgreSQL when a module has no URL,
 // opens the pools, and migrates the modules this process runs (under an
 // advisory lock, so processes starting together are safe).
-func NewDatabases(lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health, reg *prometheus.Registry) (d *Databases, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health, reg *prometheus.Registry) (d *Databases, err error) {
+	ctx, cancel := context.WithTimeout(sctx, 5*time.Minute)
 	defer cancel()
 	d = &Databases{pools: map[string]*pgxpool.Pool{}}
 	var cleanup []func()
@@ -86,7 +86,7 @@ func NewDatabases(lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health
 
 	for i, u := range order {
 		modules := byURL[u]
-		pool, err := storage.Open(ctx, u, cfg.DB.MaxConns)
+		pool, err := openWithRetry(ctx, u, cfg.DB.MaxConns, log)
 		if err != nil {
 			return nil, fmt.Errorf("database for %v: %w", modules, err)
 		}
@@ -120,4 +120,23 @@ func NewDatabases(lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health
 		return nil, fmt.Errorf("register database metrics: %w", err)
 	}
 	return d, nil
+}
+
+// openWithRetry opens a pool, waiting for a database that is still coming
+// up (processes of a cluster may start before it) until ctx ends.
+func openWithRetry(ctx context.Context, url string, maxConns int32, log *slog.Logger) (*pgxpool.Pool, error) {
+	for attempt := 1; ; attempt++ {
+		pool, err := storage.Open(ctx, url, maxConns)
+		if err == nil {
+			return pool, nil
+		}
+		if attempt == 1 || attempt%10 == 0 {
+			log.Warn("database not reachable yet, retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
 }

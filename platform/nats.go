@@ -18,8 +18,8 @@ import (
 // configured), connects to NATS as the service user and provisions the
 // platform's streams. The connection drains and the server shuts down
 // when the app stops.
-func NewBus(lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health, reg *prometheus.Registry) (*bus.Conn, *bus.Embedded, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health, reg *prometheus.Registry) (*bus.Conn, *bus.Embedded, error) {
+	ctx, cancel := context.WithTimeout(sctx, 2*time.Minute)
 	defer cancel()
 
 	var emb *bus.Embedded
@@ -70,7 +70,11 @@ func NewBus(lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health, reg 
 	}
 	lc.Append(fx.StopHook(func(ctx context.Context) error { return conn.Close(ctx) }))
 	if err := bus.EnsureStreams(ctx, conn.JS, bus.Streams(DataModules(), cfg.NATS.Replicas)); err != nil {
-		return nil, nil, fmt.Errorf("provision streams: %w", err)
+		conn.NC.Close()
+		if emb != nil {
+			emb.Shutdown()
+		}
+		return nil, nil, fmt.Errorf("provision streams (a cluster needs a majority of its nodes up): %w", err)
 	}
 	health.Add("nats", func(ctx context.Context) error {
 		if !conn.NC.IsConnected() {
