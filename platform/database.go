@@ -60,8 +60,12 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		u := cfg.DatabaseURL(m)
 		if u == "" && d.Managed == nil {
 			start := time.Now()
+			dir, err := pgmanaged.ResolveDataDir(filepath.Join(cfg.DataDir, "postgres"), log)
+			if err != nil {
+				return nil, err
+			}
 			d.Managed, err = pgmanaged.Start(ctx, pgmanaged.Config{
-				DataDir: filepath.Join(cfg.DataDir, "postgres"),
+				DataDir: dir,
 				Port:    cfg.DB.ManagedPort,
 				Logger:  log,
 			})

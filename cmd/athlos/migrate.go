@@ -49,9 +49,11 @@ func migrateCmd(ctx context.Context, c *cli.Command, status bool) error {
 		u := cfg.DatabaseURL(m)
 		if u == "" {
 			if managed == nil {
-				managed, err = pgmanaged.Start(ctx, pgmanaged.Config{
-					DataDir: filepath.Join(cfg.DataDir, "postgres"), Port: cfg.DB.ManagedPort, Logger: log,
-				})
+				dir, err := pgmanaged.ResolveDataDir(filepath.Join(cfg.DataDir, "postgres"), log)
+				if err != nil {
+					return err
+				}
+				managed, err = pgmanaged.Start(ctx, pgmanaged.Config{DataDir: dir, Port: cfg.DB.ManagedPort, Logger: log})
 				if err != nil {
 					return err
 				}
