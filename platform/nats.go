@@ -41,21 +41,7 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 			return nil, nil, err
 		}
 		lc.Append(fx.StopHook(emb.Shutdown))
-		ports := emb.Server.PortsInfo(5 * time.Second)
-		if ports != nil {
-			for _, u := range ports.Nats {
-				log.Info("nats listening", "url", u, "server", emb.Server.Name())
-			}
-			for _, u := range ports.WebSocket {
-				log.Info("nats websocket listening", "url", u)
-			}
-			for _, u := range ports.Cluster {
-				log.Info("nats cluster listening", "url", u, "cluster", cfg.NATS.ClusterName)
-			}
-		}
-		if cfg.NATS.Listen == "" {
-			log.Info("nats embedded without a TCP listener", "server", emb.Server.Name())
-		}
+		logListeners(log, emb, cfg)
 	}
 	name := "athlos:" + strings.Join(cfg.Modules, ",")
 	conn, err := bus.Connect(ctx, bus.ConnConfig{
@@ -90,4 +76,29 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		return nil, nil, fmt.Errorf("register bus metrics: %w", err)
 	}
 	return conn, emb, nil
+}
+
+// logListeners logs one line per listener of the embedded server.
+func logListeners(log *slog.Logger, emb *bus.Embedded, cfg *Config) {
+	if cfg.NATS.Listen == "" {
+		// PortsInfo waits for the client listener, which does not exist.
+		log.Info("nats embedded without a TCP listener", "server", emb.Server.Name())
+		if cfg.NATS.WebSocketListen != "" {
+			log.Info("nats websocket listening", "addr", cfg.NATS.WebSocketListen)
+		}
+		return
+	}
+	ports := emb.Server.PortsInfo(5 * time.Second)
+	if ports == nil {
+		return
+	}
+	for _, u := range ports.Nats {
+		log.Info("nats listening", "url", u, "server", emb.Server.Name())
+	}
+	for _, u := range ports.WebSocket {
+		log.Info("nats websocket listening", "url", u)
+	}
+	for _, u := range ports.Cluster {
+		log.Info("nats cluster listening", "url", u, "cluster", cfg.NATS.ClusterName)
+	}
 }

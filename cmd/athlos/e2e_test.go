@@ -28,7 +28,7 @@ var (
 	buildErr  error
 )
 
-func athlosBinary(t *testing.T) string {
+func athlosBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "athlos-bin-")
@@ -47,7 +47,7 @@ func athlosBinary(t *testing.T) string {
 	return binPath
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -58,7 +58,7 @@ func freePort(t *testing.T) string {
 
 // reachableDir is a data dir the postgres user can reach when the test
 // runs as root.
-func reachableDir(t *testing.T) string {
+func reachableDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "athlos-e2e-")
 	require.NoError(t, err)
@@ -80,7 +80,7 @@ func (p *proc) log() string {
 	return p.logs.String()
 }
 
-func start(t *testing.T, args ...string) *proc {
+func start(t testing.TB, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(athlosBinary(t), append([]string{"serve"}, args...)...)
 	cmd.Env = append(os.Environ(), "ATHLOS_LOG_LEVEL=info")
@@ -108,7 +108,7 @@ func start(t *testing.T, args ...string) *proc {
 	return p
 }
 
-func waitReady(t *testing.T, p *proc, base string) {
+func waitReady(t testing.TB, p *proc, base string) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -130,7 +130,7 @@ func waitReady(t *testing.T, p *proc, base string) {
 	t.Fatalf("athlos not ready in time:\n%s", p.log())
 }
 
-func (p *proc) stop(t *testing.T, sig syscall.Signal) int {
+func (p *proc) stop(t testing.TB, sig syscall.Signal) int {
 	t.Helper()
 	require.NoError(t, p.cmd.Process.Signal(sig))
 	select {

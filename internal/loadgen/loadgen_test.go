@@ -159,3 +159,8 @@ func TestProcessCPU(t *testing.T) {
 	_ = x
 	assert.GreaterOrEqual(t, ProcessCPU(), c0)
 }
+
+func TestMachineCPU(t *testing.T) {
+	c0 := MachineCPU()
+	assert.GreaterOrEqual(t, MachineCPU(), c0)
+}

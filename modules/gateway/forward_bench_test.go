@@ -76,7 +76,9 @@ func BenchmarkForwarding(b *testing.B) {
 		table.add(fmt.Sprintf("saturation, %d conns: p50 / p99", cfg.conns),
 			quantiles(direct.Latency), quantiles(fwd.Latency), "")
 		table.cpu(fmt.Sprintf("saturation, %d conns", cfg.conns), direct, fwd)
-		b.Log(table.last(3))
+		table.add(fmt.Sprintf("saturation, %d conns: process CPU per request", cfg.conns),
+			direct.cpuPerRequest(), fwd.cpuPerRequest(), "")
+		b.Log(table.last(4))
 	})
 
 	b.Run("latency-1conn", func(b *testing.B) {
@@ -310,26 +312,42 @@ func (e *forwardEnv) compare(b *testing.B, cfg forwardConfig,
 	return direct, fwd
 }
 
-// pathResult is the merged result of one path's rounds and the CPU time the
-// process spent during them.
+// pathResult is the merged result of one path's rounds, with the CPU time
+// the process, and the whole machine, spent during them.
 type pathResult struct {
 	*loadgen.Result
-	cpu time.Duration
+	cpu, machineCPU time.Duration
 }
 
 func (p *pathResult) run(measure func([]loadgen.Func, time.Duration) *loadgen.Result, w []loadgen.Func, d time.Duration) {
-	c0 := loadgen.ProcessCPU()
+	c0, m0 := loadgen.ProcessCPU(), loadgen.MachineCPU()
 	p.Merge(measure(w, d))
 	p.cpu += loadgen.ProcessCPU() - c0
+	p.machineCPU += loadgen.MachineCPU() - m0
 }
 
 // cores is how many cores the process (server and load generator
-// together) kept busy on average during the path's rounds.
+// together) kept busy on average during the path's rounds, and how many
+// the whole machine did: the difference is what other processes took.
 func (p *pathResult) cores() string {
 	if p.Elapsed <= 0 || p.cpu <= 0 {
 		return "?"
 	}
-	return fmt.Sprintf("%.2f", p.cpu.Seconds()/p.Elapsed.Seconds())
+	s := fmt.Sprintf("%.2f", p.cpu.Seconds()/p.Elapsed.Seconds())
+	if p.machineCPU > 0 {
+		s += fmt.Sprintf(" (machine %.2f)", p.machineCPU.Seconds()/p.Elapsed.Seconds())
+	}
+	return s
+}
+
+// cpuPerRequest is the process CPU time (server and load generator) per
+// answered request: at saturation, the cost of a request, less sensitive
+// to other processes than req/s.
+func (p *pathResult) cpuPerRequest() string {
+	if p.Requests == 0 || p.cpu <= 0 {
+		return "?"
+	}
+	return usString(p.cpu/time.Duration(p.Requests)) + " µs"
 }
 
 func reportLatency(b *testing.B, direct, fwd *pathResult) {
@@ -377,10 +395,10 @@ func (t *forwardTable) add(what, direct, fwd, cmp string) {
 	t.rows = append(t.rows, [4]string{what, direct, fwd, cmp})
 }
 
-// cpu adds the number of cores the process kept busy during each path's
-// measurement (server and load generator together).
+// cpu adds the number of cores the process (server and load generator
+// together) and the whole machine kept busy during each path's rounds.
 func (t *forwardTable) cpu(what string, direct, fwd *pathResult) {
-	t.add(what+": CPU cores busy", direct.cores(), fwd.cores(), "")
+	t.add(what+": cores busy, process (machine)", direct.cores(), fwd.cores(), "")
 }
 
 func (t *forwardTable) last(n int) string {
