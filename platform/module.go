@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
@@ -19,6 +21,8 @@ type Runtime struct {
 	Bus     *bus.Conn
 	Service *bus.Service
 	DB      *pgxpool.Pool
+
+	lc fx.Lifecycle
 }
 
 // Module wraps a module's options with its Runtime: an RPC service named
@@ -37,7 +41,7 @@ func Module(name string, opts ...fx.Option) fx.Option {
 }
 
 func newRuntime(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, dbs *Databases, name string) (*Runtime, error) {
-	rt := &Runtime{Name: name, Log: log.With("module", name), Bus: conn, DB: dbs.Pool(name)}
+	rt := &Runtime{Name: name, Log: log.With("module", name), Bus: conn, DB: dbs.Pool(name), lc: lc}
 	{
 		relay := bus.NewRelay(rt.DB, conn.JS, name, rt.Log)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -65,4 +69,34 @@ func newRuntime(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, 
 	rt.Service = svc
 	lc.Append(fx.StopHook(svc.Stop))
 	return rt, nil
+}
+
+// Consume runs h on a durable pull consumer while the app runs: the
+// consumer is created (or updated) at start and drained at stop, letting the
+// message in hand finish.
+func (rt *Runtime) Consume(cfg bus.ConsumerConfig, h bus.MessageHandler) {
+	var c *bus.Consumer
+	rt.lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			var err error
+			c, err = bus.Consume(ctx, rt.Bus.JS, cfg, h, rt.Log)
+			return err
+		},
+		OnStop: func(ctx context.Context) error { return c.Stop(ctx) },
+	})
+}
+
+// OnEvent consumes one event subject of another module's stream with the
+// module's durable consumer <module>__<event>, and runs fn exactly once per
+// event: fn's transaction also records the event id in the module's
+// processed_messages, so redeliveries change nothing.
+func (rt *Runtime) OnEvent(stream, subject string, fn func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error) {
+	durable := bus.ConsumerName(rt.Name, subject)
+	rt.Consume(bus.ConsumerConfig{Stream: stream, Durable: durable, Subjects: []string{subject}},
+		func(ctx context.Context, msg jetstream.Msg) error {
+			_, err := bus.HandleOnce(ctx, rt.DB, rt.Name, durable, bus.MessageID(msg), func(ctx context.Context, tx pgx.Tx) error {
+				return fn(ctx, tx, msg)
+			})
+			return err
+		})
 }
