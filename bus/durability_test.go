@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,14 +18,62 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const childEnv = "ATHLOS_BUS_TEST_CHILD_DIR"
+const (
+	childEnv     = "ATHLOS_BUS_TEST_CHILD_DIR"
+	provisionEnv = "ATHLOS_BUS_TEST_PROVISION"
+)
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(childEnv); dir != "" {
 		publishUntilKilled(dir)
 		return
 	}
+	if spec := os.Getenv(provisionEnv); spec != "" {
+		provision(spec)
+		return
+	}
 	os.Exit(m.Run())
+}
+
+// provision runs in a child process: it connects to the server named in
+// spec ("url password") and provisions every stream.
+func provision(spec string) {
+	url, password, _ := strings.Cut(spec, " ")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := bus.Connect(ctx, bus.ConnConfig{Name: "provisioner", URLs: []string{url}, User: bus.ServiceUser, Password: password}, bustest.Logger(nil))
+	if err == nil {
+		err = bus.EnsureStreams(ctx, c.JS, bus.Streams([]string{"client", "training", "social", "gamification", "promo"}, 1))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+}
+
+// TestEnsureStreamsFromProcessesAtOnce starts four processes that provision
+// the same streams on one server at the same moment: all succeed.
+func TestEnsureStreamsFromProcessesAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := bustest.Server(t)
+	cmds := make([]*exec.Cmd, 4)
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^$")
+		cmds[i].Env = append(os.Environ(), provisionEnv+"="+srv.Server.ClientURL()+" "+srv.Password)
+		cmds[i].Stderr = os.Stderr
+		require.NoError(t, cmds[i].Start())
+	}
+	for _, cmd := range cmds {
+		require.NoError(t, cmd.Wait())
+	}
+	c := bustest.Conn(t, srv)
+	names := c.JS.StreamNames(context.Background())
+	n := 0
+	for range names.Name() {
+		n++
+	}
+	require.NoError(t, names.Err())
+	assert.Equal(t, 8, n)
 }
 
 // publishUntilKilled runs in a child process: it publishes to a stream on
