@@ -1,0 +1,230 @@
+// Package profile holds the rules of a user's profile: which values are
+// valid, how a partial update applies, and the privacy defaults. It has no
+// SQL, NATS or fx in it.
+package profile
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	// The IANA database is embedded, so time zones validate on any host.
+	_ "time/tzdata"
+
+	"golang.org/x/text/language"
+)
+
+// Units of measure a user may prefer.
+const (
+	UnitsMetric   = "metric"
+	UnitsImperial = "imperial"
+)
+
+// Visibility of a user's activities.
+const (
+	VisibilityPrivate   = "private"
+	VisibilityFollowers = "followers" // members of the user's groups
+	VisibilityPublic    = "public"
+)
+
+// Sports, as the training module names them.
+var Sports = []string{"run", "trail_run", "walk", "hike", "ride", "mountain_bike", "swim", "row", "ski", "strength", "yoga", "other"}
+
+// Languages the app's interface is translated into (BCP 47).
+var Languages = []string{"en", "de", "fr", "es", "it", "pt", "pt-BR", "nl", "pl", "cs", "sv", "da", "nb", "fi", "ru", "uk", "tr", "ja", "ko", "zh-Hans", "zh-Hant"}
+
+// Sexes a user may state (optional; used for calorie and heart-rate estimates).
+var Sexes = []string{"female", "male", "other"}
+
+// Profile is a user's profile.
+type Profile struct {
+	FirstName    string
+	LastName     string
+	BirthDate    *time.Time // a date (UTC midnight)
+	Country      *string    // ISO 3166-1 alpha-2, upper case
+	Language     string     // BCP 47, one of Languages
+	Units        string
+	TimeZone     string // IANA
+	Sex          *string
+	WeightKg     *float64
+	HeightCm     *float64
+	RestingHRBpm *int
+	MaxHRBpm     *int
+	Privacy      Privacy
+}
+
+// Privacy holds who sees what by default.
+type Privacy struct {
+	// DefaultVisibility applies to new activities of any sport not in
+	// SportVisibility.
+	DefaultVisibility string `json:"default_visibility"`
+	// SportVisibility overrides the default per sport, e.g. runs public
+	// but rides private (none of the big platforms offers this).
+	SportVisibility map[string]string `json:"sport_visibility,omitempty"`
+	// ShowInLeaderboards lets the user appear in leaderboards.
+	ShowInLeaderboards bool `json:"show_in_leaderboards"`
+	// ShowAge lets others see the user's age (never the birth date).
+	ShowAge bool `json:"show_age"`
+}
+
+// DefaultPrivacy is the privacy of a new account: activities visible to
+// the user's groups, listed in leaderboards, age hidden.
+func DefaultPrivacy() Privacy {
+	return Privacy{DefaultVisibility: VisibilityFollowers, ShowInLeaderboards: true}
+}
+
+// Defaults is the profile of a new account.
+func Defaults(lang string) Profile {
+	if lang == "" {
+		lang = "en"
+	}
+	return Profile{Language: lang, Units: UnitsMetric, TimeZone: "UTC", Privacy: DefaultPrivacy()}
+}
+
+// Age is the age in whole years at now, or nil without a birth date.
+func (p Profile) Age(now time.Time) *int {
+	if p.BirthDate == nil {
+		return nil
+	}
+	a := AgeAt(*p.BirthDate, now)
+	return &a
+}
+
+// AgeAt is the age in whole years of someone born on birth, at now.
+func AgeAt(birth, now time.Time) int {
+	y := now.Year() - birth.Year()
+	if now.Month() < birth.Month() || now.Month() == birth.Month() && now.Day() < birth.Day() {
+		y--
+	}
+	return y
+}
+
+// VisibilityFor returns the default visibility of a new activity of sport.
+func (p Privacy) VisibilityFor(sport string) string {
+	if v, ok := p.SportVisibility[sport]; ok {
+		return v
+	}
+	return p.DefaultVisibility
+}
+
+// FieldError names an invalid field and why.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+func invalid(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// NormalizeLanguage returns the supported tag matching s (case-insensitive
+// BCP 47), or an error.
+func NormalizeLanguage(s string) (string, error) {
+	tag, err := language.Parse(s)
+	if err != nil {
+		return "", invalid("language", "%q is not a BCP 47 language tag", s)
+	}
+	for _, l := range Languages {
+		if strings.EqualFold(tag.String(), l) {
+			return l, nil
+		}
+	}
+	return "", invalid("language", "%q is not supported; supported: %s", s, strings.Join(Languages, ", "))
+}
+
+// NormalizeCountry returns the ISO 3166-1 alpha-2 code for s, or an error.
+func NormalizeCountry(s string) (string, error) {
+	if len(s) != 2 {
+		return "", invalid("country", "must be an ISO 3166-1 alpha-2 code such as DE")
+	}
+	r, err := language.ParseRegion(strings.ToUpper(s))
+	if err != nil || !r.IsCountry() || r.String() != strings.ToUpper(s) {
+		return "", invalid("country", "%q is not an ISO 3166-1 alpha-2 country code", s)
+	}
+	return r.String(), nil
+}
+
+// CheckTimeZone checks an IANA time zone name.
+func CheckTimeZone(s string) error {
+	if s == "" || s == "Local" || len(s) > 64 {
+		return invalid("time_zone", "must be an IANA time zone such as Europe/Berlin")
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		return invalid("time_zone", "%q is not an IANA time zone", s)
+	}
+	return nil
+}
+
+// CheckBirthDate refuses dates in the future and ages over 120.
+func CheckBirthDate(d, now time.Time) error {
+	if d.After(now) {
+		return invalid("birth_date", "is in the future")
+	}
+	if AgeAt(d, now) > 120 {
+		return invalid("birth_date", "gives an age over 120")
+	}
+	return nil
+}
+
+// CheckVisibility checks a visibility value.
+func CheckVisibility(field, v string) error {
+	if v != VisibilityPrivate && v != VisibilityFollowers && v != VisibilityPublic {
+		return invalid(field, "must be private, followers or public")
+	}
+	return nil
+}
+
+// CheckPrivacy checks every value of a privacy setting.
+func CheckPrivacy(p Privacy) error {
+	if err := CheckVisibility("privacy.default_visibility", p.DefaultVisibility); err != nil {
+		return err
+	}
+	for sport, v := range p.SportVisibility {
+		if !slices.Contains(Sports, sport) {
+			return invalid("privacy.sport_visibility", "unknown sport %q", sport)
+		}
+		if err := CheckVisibility("privacy.sport_visibility."+sport, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckName checks a first or last name.
+func CheckName(field, s string) error {
+	if len([]rune(s)) > 100 {
+		return invalid(field, "must be at most 100 characters")
+	}
+	if strings.ContainsAny(s, "\x00\n\r\t") {
+		return invalid(field, "must not contain control characters")
+	}
+	return nil
+}
+
+// CheckRanges checks the optional body facts.
+func (p Profile) CheckRanges() error {
+	if p.Sex != nil && !slices.Contains(Sexes, *p.Sex) {
+		return invalid("sex", "must be female, male or other")
+	}
+	if p.WeightKg != nil && (*p.WeightKg < 20 || *p.WeightKg > 400) {
+		return invalid("weight_kg", "must be between 20 and 400")
+	}
+	if p.HeightCm != nil && (*p.HeightCm < 50 || *p.HeightCm > 280) {
+		return invalid("height_cm", "must be between 50 and 280")
+	}
+	if p.RestingHRBpm != nil && (*p.RestingHRBpm < 20 || *p.RestingHRBpm > 150) {
+		return invalid("resting_hr_bpm", "must be between 20 and 150")
+	}
+	if p.MaxHRBpm != nil && (*p.MaxHRBpm < 80 || *p.MaxHRBpm > 250) {
+		return invalid("max_hr_bpm", "must be between 80 and 250")
+	}
+	if p.RestingHRBpm != nil && p.MaxHRBpm != nil && *p.RestingHRBpm >= *p.MaxHRBpm {
+		return invalid("max_hr_bpm", "must be above the resting heart rate")
+	}
+	if p.Units != UnitsMetric && p.Units != UnitsImperial {
+		return invalid("units", "must be metric or imperial")
+	}
+	return nil
+}

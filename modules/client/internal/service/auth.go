@@ -1,0 +1,329 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/auth"
+	"github.com/athlos/athlos/modules/client/internal/profile"
+	"github.com/athlos/athlos/modules/client/internal/store"
+	"github.com/athlos/athlos/modules/client/internal/throttle"
+)
+
+// errBadCredentials is the one answer to a wrong email or password.
+var errBadCredentials = &bus.Error{Code: bus.CodeUnauthorized, Message: "invalid email or password"}
+
+// errBadRefresh is the one answer to a refresh token that is unknown,
+// expired, revoked or reused.
+var errBadRefresh = &bus.Error{Code: bus.CodeUnauthorized, Message: "invalid refresh token"}
+
+// RegisterInput is a registration.
+type RegisterInput struct {
+	Email     string `json:"email"`
+	Password  string `json:"password"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Language  string `json:"language"`
+}
+
+// Register creates an account with the role user and logs it in.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (TokenPair, error) {
+	return s.createUser(ctx, in, api.RoleUser)
+}
+
+// CreateUser creates an account with a role (the admin command).
+func (s *Service) CreateUser(ctx context.Context, in RegisterInput, role string) (uuid.UUID, error) {
+	p, err := s.createUser(ctx, in, role)
+	return p.UserID, err
+}
+
+func (s *Service) createUser(ctx context.Context, in RegisterInput, role string) (TokenPair, error) {
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	for field, v := range map[string]string{"body.first_name": in.FirstName, "body.last_name": in.LastName} {
+		if err := profile.CheckName(field, v); err != nil {
+			return TokenPair{}, fieldErr(err)
+		}
+	}
+	lang := "en"
+	if in.Language != "" {
+		if lang, err = profile.NormalizeLanguage(in.Language); err != nil {
+			return TokenPair{}, fieldErr(err)
+		}
+	}
+	if err := auth.CheckPassword(in.Password, email, in.FirstName, in.LastName); err != nil {
+		return TokenPair{}, bus.Invalid("body.password", err.Error())
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	privacy, err := json.Marshal(profile.DefaultPrivacy())
+	if err != nil {
+		return TokenPair{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return TokenPair{}, err
+	}
+	var pair TokenPair
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		err := store.InsertUser(ctx, tx, store.NewUser{ID: id, Email: email, PasswordHash: hash, Role: role,
+			FirstName: in.FirstName, LastName: in.LastName, Language: lang, Privacy: privacy})
+		if errors.Is(err, store.ErrDuplicateEmail) {
+			return &bus.Error{Code: bus.CodeConflict, Message: "an account with this email already exists",
+				Fields: []bus.FieldError{{Field: "body.email", Reason: "is already registered"}}}
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventUserRegistered, api.UserRegistered{
+			UserID: id.String(), DisplayName: displayName(in.FirstName, in.LastName), Language: lang, RegisteredAt: s.now(),
+		}); err != nil {
+			return err
+		}
+		pair, err = s.issue(ctx, tx, id, role, uuid.Nil)
+		return err
+	})
+	return pair, err
+}
+
+// LoginInput is a login attempt.
+type LoginInput struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	// ClientIP is the address the front saw; it keys the throttling.
+	ClientIP string `json:"client_ip"`
+}
+
+// Login checks credentials under throttling and starts a new session.
+func (s *Service) Login(ctx context.Context, in LoginInput) (TokenPair, error) {
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if email == "" || len(email) > 254 || in.Password == "" || len(in.Password) > 4*auth.MaxPasswordLen {
+		return TokenPair{}, errBadCredentials
+	}
+	keys := throttle.Keys(email, in.ClientIP)
+	if wait, err := s.lockedFor(ctx, keys); err != nil {
+		return TokenPair{}, err
+	} else if wait > 0 {
+		return TokenPair{}, rateLimited(wait)
+	}
+
+	cred, err := store.CredentialsByEmail(ctx, s.pool, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if err := s.hasher.VerifyDummy(ctx, in.Password); err != nil {
+			return TokenPair{}, err
+		}
+		return TokenPair{}, s.failed(ctx, keys)
+	case err != nil:
+		return TokenPair{}, err
+	}
+	ok, err := s.hasher.Verify(ctx, in.Password, cred.PasswordHash)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if !ok {
+		return TokenPair{}, s.failed(ctx, keys)
+	}
+	var pair TokenPair
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := store.ClearFailures(ctx, tx, keys[0].Name); err != nil {
+			return err
+		}
+		if auth.NeedsRehash(cred.PasswordHash) {
+			if h, err := s.hasher.Hash(ctx, in.Password); err == nil {
+				if err := store.SetPasswordHash(ctx, tx, cred.UserID, h); err != nil {
+					return err
+				}
+			}
+		}
+		pair, err = s.issue(ctx, tx, cred.UserID, cred.Role, uuid.Nil)
+		return err
+	})
+	return pair, err
+}
+
+func (s *Service) lockedFor(ctx context.Context, keys []throttle.Key) (time.Duration, error) {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.Name
+	}
+	states, err := store.ThrottleStates(ctx, s.pool, names)
+	if err != nil {
+		return 0, err
+	}
+	var wait time.Duration
+	now := s.now()
+	for _, st := range states {
+		wait = max(wait, st.Locked(now))
+	}
+	return wait, nil
+}
+
+// failed counts a failed login on every key and answers the generic error,
+// or rate_limited when this failure earned a lock.
+func (s *Service) failed(ctx context.Context, keys []throttle.Key) error {
+	var wait time.Duration
+	now := s.now()
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, k := range keys {
+			st, err := store.RecordFailure(ctx, tx, k, now)
+			if err != nil {
+				return err
+			}
+			wait = max(wait, st.Locked(now))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return rateLimited(wait)
+	}
+	return errBadCredentials
+}
+
+func rateLimited(wait time.Duration) error {
+	secs := int((wait + time.Second - 1) / time.Second)
+	return &bus.Error{Code: bus.CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: secs}
+}
+
+// Refresh exchanges a refresh token for a new pair. A token that was
+// already exchanged is a sign of theft: its whole family is revoked.
+func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) {
+	if auth.CheckRefreshTokenShape(token) != nil {
+		return TokenPair{}, errBadRefresh
+	}
+	var pair TokenPair
+	var reused bool
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		t, err := store.LockRefreshToken(ctx, tx, auth.HashRefreshToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			return errBadRefresh
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch {
+		case t.RevokedAt != nil || !now.Before(t.ExpiresAt):
+			return errBadRefresh
+		case t.RotatedAt != nil:
+			reused = true
+			return store.RevokeFamily(ctx, tx, t.FamilyID, now) // committed: the family stays revoked
+		}
+		if err := store.MarkRotated(ctx, tx, t.Hash, now); err != nil {
+			return err
+		}
+		pair, err = s.issue(ctx, tx, t.UserID, t.Role, t.FamilyID)
+		return err
+	})
+	if err == nil && reused {
+		s.log.Warn("refresh token reused: session revoked", "request_id", bus.RequestID(ctx))
+		return TokenPair{}, errBadRefresh
+	}
+	return pair, err
+}
+
+// Logout revokes the session (family) of a refresh token. Unknown tokens
+// are ignored, so logout is idempotent.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if auth.CheckRefreshTokenShape(token) != nil {
+		return nil
+	}
+	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		t, err := store.LockRefreshToken(ctx, tx, auth.HashRefreshToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return store.RevokeFamily(ctx, tx, t.FamilyID, s.now())
+	})
+}
+
+// ChangePasswordInput changes a password.
+type ChangePasswordInput struct {
+	UserID          uuid.UUID `json:"user_id"`
+	SessionID       uuid.UUID `json:"session_id"`
+	CurrentPassword string    `json:"current_password"`
+	NewPassword     string    `json:"new_password"`
+}
+
+// ChangePassword checks the current password, sets the new one and revokes
+// every other session of the user.
+func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) error {
+	cred, err := store.CredentialsByID(ctx, s.pool, in.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return &bus.Error{Code: bus.CodeUnauthorized, Message: "the account no longer exists"}
+	}
+	if err != nil {
+		return err
+	}
+	ok, err := s.hasher.Verify(ctx, in.CurrentPassword, cred.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return bus.Invalid("body.current_password", "is not the current password")
+	}
+	if in.NewPassword == in.CurrentPassword {
+		return bus.Invalid("body.new_password", "must differ from the current password")
+	}
+	if err := auth.CheckPassword(in.NewPassword); err != nil {
+		return bus.Invalid("body.new_password", err.Error())
+	}
+	hash, err := s.hasher.Hash(ctx, in.NewPassword)
+	if err != nil {
+		return err
+	}
+	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := store.SetPasswordHash(ctx, tx, in.UserID, hash); err != nil {
+			return err
+		}
+		return store.RevokeUserFamilies(ctx, tx, in.UserID, in.SessionID, s.now())
+	})
+}
+
+// Promote gives the admin role to the account with email.
+func (s *Service) Promote(ctx context.Context, email string) (uuid.UUID, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	id, err := store.SetRole(ctx, s.pool, email, api.RoleAdmin)
+	if errors.Is(err, store.ErrNotFound) {
+		return id, &bus.Error{Code: bus.CodeNotFound, Message: "no account with this email"}
+	}
+	return id, err
+}
+
+func displayName(first, last string) string {
+	return strings.TrimSpace(first + " " + last)
+}
+
+// fieldErr turns a domain field error into an invalid bus error.
+func fieldErr(err error) error {
+	var fe *profile.FieldError
+	if errors.As(err, &fe) {
+		field := fe.Field
+		if !strings.Contains(field, ".") || strings.HasPrefix(field, "privacy.") {
+			field = "body." + field
+		}
+		return bus.Invalid(field, fe.Reason)
+	}
+	return err
+}

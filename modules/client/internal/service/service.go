@@ -1,0 +1,218 @@
+// Package service holds the client module's use cases: registration,
+// login, token refresh and revocation, password change, signing keys and
+// administration. It combines the domain rules (auth, profile, throttle)
+// with the store and the outbox, and returns *bus.Error for everything a
+// caller did wrong.
+package service
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/auth"
+	"github.com/athlos/athlos/modules/client/internal/store"
+)
+
+// RefreshTokenTTL is how long an unused refresh token stays valid; every
+// refresh starts a new one.
+const RefreshTokenTTL = 30 * 24 * time.Hour
+
+// Service runs the client module's use cases.
+type Service struct {
+	pool   *pgxpool.Pool
+	hasher *auth.Hasher
+	sealer *auth.Sealer
+	log    *slog.Logger
+	now    func() time.Time
+
+	mu   sync.RWMutex
+	keys []auth.SigningKey // newest first; keys[0] signs
+}
+
+// New returns the service. kek is the 32-byte key-encryption key of the
+// signing keys; hashConcurrency bounds concurrent argon2id hashes.
+func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger) (*Service, error) {
+	sealer, err := auth.NewSealer(kek)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{pool: pool, hasher: auth.NewHasher(hashConcurrency), sealer: sealer, log: log, now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// TokenPair is what a successful login, registration or refresh returns.
+type TokenPair struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type"`
+	ExpiresIn    int       `json:"expires_in"`
+	RefreshToken string    `json:"refresh_token"`
+	UserID       uuid.UUID `json:"user_id"`
+}
+
+// NormalizeEmail trims and lower-cases an address and checks its form.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if len(s) > 254 {
+		return "", bus.Invalid("body.email", "must be at most 254 characters")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "", bus.Invalid("body.email", "is not a valid email address")
+	}
+	return s, nil
+}
+
+// issue creates a new refresh token in family (a new family when Nil) and
+// an access token, inside tx.
+func (s *Service) issue(ctx context.Context, tx pgx.Tx, user uuid.UUID, role string, family uuid.UUID) (TokenPair, error) {
+	now := s.now()
+	if family == uuid.Nil {
+		family = uuid.New()
+	}
+	rt, err := auth.NewRefreshToken()
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if err := store.InsertRefreshToken(ctx, tx, rt.Hash, family, user, now.Add(RefreshTokenTTL)); err != nil {
+		return TokenPair{}, err
+	}
+	key, err := s.signingKey()
+	if err != nil {
+		return TokenPair{}, err
+	}
+	access, exp, err := auth.IssueAccessToken(key, user, role, family, now)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	return TokenPair{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(exp.Sub(now).Seconds()),
+		RefreshToken: rt.Value, UserID: user}, nil
+}
+
+func (s *Service) signingKey() (auth.SigningKey, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.keys) == 0 {
+		return auth.SigningKey{}, errors.New("service: no signing key loaded")
+	}
+	return s.keys[0], nil
+}
+
+// EnsureKeys loads the signing keys, creating the first one on first start.
+func (s *Service) EnsureKeys(ctx context.Context) error {
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := store.LockKeys(ctx, tx); err != nil {
+			return err
+		}
+		keys, err := store.SigningKeys(ctx, tx, s.now().Add(-auth.KeyOverlap))
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 && keys[0].RetiredAt == nil {
+			return nil
+		}
+		return s.insertKey(ctx, tx)
+	})
+	if err != nil {
+		return err
+	}
+	return s.LoadKeys(ctx)
+}
+
+// RotateKeys makes a new signing key; the previous ones keep verifying
+// until the tokens they signed have expired.
+func (s *Service) RotateKeys(ctx context.Context) error {
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := store.LockKeys(ctx, tx); err != nil {
+			return err
+		}
+		if err := s.insertKey(ctx, tx); err != nil {
+			return err
+		}
+		_, err := bus.Enqueue(ctx, tx, api.Module, api.EventKeysRotated, struct{}{})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.LoadKeys(ctx)
+}
+
+func (s *Service) insertKey(ctx context.Context, tx pgx.Tx) error {
+	k, err := auth.NewSigningKey(s.now())
+	if err != nil {
+		return err
+	}
+	sealed, err := s.sealer.Seal(k.Private.Seed(), k.ID)
+	if err != nil {
+		return err
+	}
+	return store.InsertSigningKey(ctx, tx, store.SealedKey{ID: k.ID, Sealed: sealed, CreatedAt: k.CreatedAt})
+}
+
+// LoadKeys reads the keys that still verify into memory.
+func (s *Service) LoadKeys(ctx context.Context) error {
+	sealed, err := store.SigningKeys(ctx, s.pool, s.now().Add(-auth.KeyOverlap))
+	if err != nil {
+		return err
+	}
+	keys := make([]auth.SigningKey, 0, len(sealed))
+	for _, sk := range sealed {
+		seed, err := s.sealer.Open(sk.Sealed, sk.ID)
+		if err != nil {
+			return fmt.Errorf("service: signing key %s: %w", sk.ID, err)
+		}
+		k := auth.SigningKey{ID: sk.ID, Private: ed25519.NewKeyFromSeed(seed), CreatedAt: sk.CreatedAt}
+		if sk.RetiredAt != nil {
+			k.RetiredAt = *sk.RetiredAt
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 || !keys[0].RetiredAt.IsZero() {
+		return errors.New("service: no active signing key")
+	}
+	s.mu.Lock()
+	s.keys = keys
+	s.mu.Unlock()
+	return nil
+}
+
+// JWKS returns the public keys that verify access tokens.
+func (s *Service) JWKS() api.JWKS {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	now := s.now()
+	out := api.JWKS{Keys: []api.JWK{}}
+	for _, k := range s.keys {
+		if k.Verifies(now) {
+			out.Keys = append(out.Keys, k.JWK())
+		}
+	}
+	return out
+}
+
+func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("service: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("service: commit: %w", err)
+	}
+	return nil
+}

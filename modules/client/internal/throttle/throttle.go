@@ -1,0 +1,86 @@
+// Package throttle decides when failed logins earn a temporary lock. It
+// keeps three counters per attempt, so that an attacker can slow guessing
+// without being able to lock a real user out for long:
+//
+//   - per account and client IP: 5 failures in 15 minutes lock that pair,
+//     1 minute at first, doubling with every further failure, at most 15
+//     minutes. Guessing one account from one address stops; the owner,
+//     from any other address, is not affected.
+//   - per client IP: 30 failures in 15 minutes lock the address for 15
+//     minutes (one address trying many accounts).
+//   - per account from any address: 20 failures in 15 minutes lock the
+//     account for 1 minute, doubling, at most 5 minutes (guessing from many
+//     addresses). This is the only lock a stranger can put on someone
+//     else's account, and it never lasts more than 5 minutes.
+//
+// A successful login clears the account-and-IP counter. The package has
+// no SQL in it; the store keeps a State per key.
+package throttle
+
+import "time"
+
+// Rule is the policy of one kind of counter.
+type Rule struct {
+	// Threshold failures within Window earn a lock.
+	Threshold int
+	Window    time.Duration
+	// FirstLock is the first lock; each failure past the threshold doubles
+	// it, up to MaxLock.
+	FirstLock, MaxLock time.Duration
+}
+
+// The three rules (see the package doc).
+var (
+	AccountIP = Rule{Threshold: 5, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 15 * time.Minute}
+	IP        = Rule{Threshold: 30, Window: 15 * time.Minute, FirstLock: 15 * time.Minute, MaxLock: 15 * time.Minute}
+	Account   = Rule{Threshold: 20, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 5 * time.Minute}
+)
+
+// State is a counter's stored state.
+type State struct {
+	Failures    int
+	WindowStart time.Time
+	LockedUntil time.Time
+}
+
+// Key names one counter.
+type Key struct {
+	Name string
+	Rule Rule
+}
+
+// Keys returns the counters of a login attempt for email from ip.
+func Keys(email, ip string) []Key {
+	return []Key{
+		{Name: "acct-ip:" + email + "|" + ip, Rule: AccountIP},
+		{Name: "ip:" + ip, Rule: IP},
+		{Name: "acct:" + email, Rule: Account},
+	}
+}
+
+// Locked returns how long s still locks at now (0 when it does not).
+func (s State) Locked(now time.Time) time.Duration {
+	if now.Before(s.LockedUntil) {
+		return s.LockedUntil.Sub(now)
+	}
+	return 0
+}
+
+// Fail returns the state after one more failure at now.
+func (r Rule) Fail(s State, now time.Time) State {
+	if s.WindowStart.IsZero() || now.Sub(s.WindowStart) > r.Window {
+		s = State{WindowStart: now, LockedUntil: s.LockedUntil}
+	}
+	s.Failures++
+	if over := s.Failures - r.Threshold; over >= 0 {
+		lock := r.FirstLock
+		for i := 0; i < over && lock < r.MaxLock; i++ {
+			lock *= 2
+		}
+		lock = min(lock, r.MaxLock)
+		if until := now.Add(lock); until.After(s.LockedUntil) {
+			s.LockedUntil = until
+		}
+	}
+	return s
+}
