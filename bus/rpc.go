@@ -65,6 +65,7 @@ func Request(ctx context.Context, nc *nats.Conn, subject string, data []byte, hd
 	if id := RequestID(ctx); id != "" {
 		hdr.Set(HeaderRequestID, id)
 	}
+	setCaller(ctx, hdr)
 	deadline, _ := ctx.Deadline()
 	hdr.Set(HeaderDeadline, strconv.FormatInt(deadline.UnixMilli(), 10))
 	reply, err := nc.RequestMsgWithContext(ctx, msg)
@@ -240,6 +241,7 @@ func (s *Service) serve(subject string, h HandlerFunc, r micro.Request) {
 	if id := hdr.Get(HeaderRequestID); id != "" {
 		ctx = WithRequestID(ctx, id)
 	}
+	ctx = callerFromHeader(ctx, hdr)
 	out, err := s.call(ctx, h, &Msg{Subject: subject, Data: r.Data(), Header: hdr})
 	if err != nil {
 		be := AsError(err)

@@ -130,3 +130,24 @@ func TestRPCSharesLoadAcrossProcessesAndConcurrently(t *testing.T) {
 		require.NoError(t, err)
 	}
 }
+
+func TestRPCCarriesTheCaller(t *testing.T) {
+	t.Parallel()
+	srv := bustest.Server(t)
+	caller, callee := bustest.Conn(t, srv), bustest.Conn(t, srv)
+	svc, err := bus.NewService(callee.NC, bus.ServiceConfig{Module: "who"}, bustest.Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
+	require.NoError(t, svc.Handle("me.get", bus.JSON(func(ctx context.Context, _ struct{}) (bus.Caller, error) {
+		return bus.RequireCaller(ctx)
+	})))
+	subject := bus.RPCSubject("who", "me.get")
+
+	_, err = bus.Call[struct{}, bus.Caller](context.Background(), caller.NC, subject, struct{}{})
+	assert.Equal(t, bus.CodeUnauthorized, bus.CodeOf(err), "anonymous requests carry no caller")
+
+	want := bus.Caller{UserID: "u-1", Role: "admin", SessionID: "s-1"}
+	got, err := bus.Call[struct{}, bus.Caller](bus.WithCaller(context.Background(), want), caller.NC, subject, struct{}{})
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}

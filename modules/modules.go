@@ -12,6 +12,7 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client"
+	clienthttp "github.com/athlos/athlos/modules/client/httpapi"
 	"github.com/athlos/athlos/modules/gamification"
 	"github.com/athlos/athlos/modules/gateway"
 	"github.com/athlos/athlos/modules/gateway/api"
@@ -26,7 +27,9 @@ import (
 // adds its constructor here; the gateway module receives them through the
 // fx value group "routes".
 func HTTPRoutes(nc *nats.Conn) []api.Routes {
-	return gateway.Routes(nc)
+	return append(gateway.Routes(nc),
+		clienthttp.Routes(nc),
+	)
 }
 
 // OpenAPI returns the API document of all modules (what /openapi.json serves).

@@ -27,6 +27,7 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, modules fx.Optio
 			NewBus,
 			NewDatabases,
 			NewMetricsRegistry,
+			LoadSecretKey,
 		),
 		modules,
 		fx.StartTimeout(5*time.Minute),

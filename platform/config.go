@@ -26,6 +26,12 @@ type Config struct {
 
 	// ShutdownTimeout bounds a clean stop.
 	ShutdownTimeout time.Duration
+
+	// SecretKeyFile holds the 32-byte key (hex) that seals secrets kept in
+	// the database, such as the token signing keys. Empty means
+	// <DataDir>/secret.key, created on first start. Every process of a
+	// cluster needs the same file.
+	SecretKeyFile string
 }
 
 // HTTPConfig configures the front (module gateway).

@@ -31,6 +31,8 @@ func commonFlags() []cli.Flag {
 			Usage: "loopback port of the managed PostgreSQL"},
 		&cli.Int32Flag{Name: "database-max-conns", Value: 20, Sources: env("DATABASE_MAX_CONNS"),
 			Usage: "connections per database pool"},
+		&cli.StringFlag{Name: "secret-key-file", Sources: env("SECRET_KEY_FILE"),
+			Usage: "file with the 32-byte hex key that seals secrets in the database; empty means <data-dir>/secret.key, created on first start (a cluster needs one file for all)"},
 		&cli.StringFlag{Name: "log-level", Value: "info", Sources: env("LOG_LEVEL"), Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "log-format", Value: "text", Sources: env("LOG_FORMAT"), Usage: "text or json"},
 	}
@@ -119,8 +121,9 @@ func newApp() *cli.Command {
 // configFrom reads the flags shared by every command into a Config.
 func configFrom(c *cli.Command) (*platform.Config, error) {
 	cfg := &platform.Config{
-		Version: version,
-		DataDir: c.String("data-dir"),
+		Version:       version,
+		DataDir:       c.String("data-dir"),
+		SecretKeyFile: c.String("secret-key-file"),
 		DB: platform.DBConfig{
 			URL:         c.String("database-url"),
 			ManagedPort: c.Int("postgres-port"),

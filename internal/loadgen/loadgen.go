@@ -10,10 +10,11 @@
 // In the open loop each request's latency runs from its scheduled send time,
 // not from the moment a worker got round to sending it, so a server that
 // stalls is charged for the requests that queued behind the stall instead
-// of hiding them ("coordinated omission"). The scheduler sleeps with a
-// precise timer (see pace_linux.go): the Go runtime rounds sleeps under a
-// millisecond up to about a millisecond when the process is idle, which
-// would both batch the sends and add that rounding to every latency.
+// of hiding them ("coordinated omission"). On Linux the schedule is kept by
+// a timerfd read through the runtime's poller (see pace_linux.go): precise
+// to a few microseconds, and without taking a P from the server under test
+// when it runs in the same process. Elsewhere the runtime's timers are
+// used, whose sub-millisecond sleeps may last about a millisecond.
 package loadgen
 
 import (
@@ -150,7 +151,7 @@ func Open(ctx context.Context, workers []Func, rate float64, d time.Duration) *R
 	total := int(rate * d.Seconds())
 	interval := time.Duration(float64(time.Second) / rate)
 	// Room for the whole schedule: the scheduler never waits for workers.
-	queue := make(chan time.Duration, total)
+	queue := make(chan time.Time, total)
 	stats := make([]*workerStats, len(workers))
 	var unsent atomic.Uint64
 	var lastDone atomic.Int64
@@ -167,7 +168,7 @@ func Open(ctx context.Context, workers []Func, rate float64, d time.Duration) *R
 					unsent.Add(1)
 					continue
 				}
-				ws.lag.Record(t0.Sub(start) - at)
+				ws.lag.Record(t0.Sub(at))
 				err := do()
 				t1 := time.Now()
 				done := int64(t1.Sub(start))
@@ -185,15 +186,13 @@ func Open(ctx context.Context, workers []Func, rate float64, d time.Duration) *R
 					continue
 				}
 				ws.ok++
-				ws.lat.Record(t1.Sub(start) - at)
+				ws.lat.Record(t1.Sub(at))
 			}
 		})
 	}
-	// The scheduler runs on a goroutine of its own, which may lock itself
-	// to a thread (see newPacer) and ends with it.
 	go func() {
 		defer close(queue)
-		pace(ctx, start, interval, total, func(at time.Duration) { queue <- at })
+		pace(ctx, interval, total, func(at time.Time) { queue <- at })
 	}()
 	wg.Wait()
 	r := newResult()
@@ -205,19 +204,24 @@ func Open(ctx context.Context, workers []Func, rate float64, d time.Duration) *R
 	return r
 }
 
-// pace calls send(at) for at = 0, interval, 2·interval, ... (n times), each
-// at or just after start+at; a call that is late is made at once. It stops
-// early when ctx ends.
-func pace(ctx context.Context, start time.Time, interval time.Duration, n int, send func(at time.Duration)) {
-	p := newPacer()
-	defer p.close()
-	for i := range n {
-		at := time.Duration(i) * interval
-		for wait := at - time.Since(start); wait > 0; wait = at - time.Since(start) {
-			if ctx.Err() != nil {
+// paceSleeping calls send(at) for at = start+interval, start+2·interval,
+// ... (n times), each at or just after at (a late call is made at once),
+// where start is when it is called. It stops early when ctx ends. It uses
+// the runtime's timers: portable, but on an otherwise idle process a sleep
+// under a millisecond may last about a millisecond, so sends come in
+// bursts. See pace_linux.go for better.
+func paceSleeping(ctx context.Context, interval time.Duration, n int, send func(at time.Time)) {
+	start := time.Now()
+	for i := 1; i <= n; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		if wait := time.Until(at); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
 				return
+			case <-t.C:
 			}
-			p.sleep(wait)
 		}
 		send(at)
 	}

@@ -164,3 +164,27 @@ func TestMachineCPU(t *testing.T) {
 	c0 := MachineCPU()
 	assert.GreaterOrEqual(t, MachineCPU(), c0)
 }
+
+func TestPace(t *testing.T) {
+	for name, p := range map[string]func(context.Context, time.Duration, int, func(time.Time)){
+		"pace": pace, "paceSleeping": paceSleeping,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var ats []time.Time
+			p(context.Background(), time.Millisecond, 20, func(at time.Time) { ats = append(ats, at) })
+			require.Len(t, ats, 20)
+			for i := 1; i < len(ats); i++ {
+				assert.Equal(t, time.Millisecond, ats[i].Sub(ats[i-1]), "evenly spaced schedule")
+			}
+
+			ctx, cancel := context.WithCancel(context.Background())
+			n := 0
+			p(ctx, time.Millisecond, 1_000_000, func(time.Time) {
+				if n++; n == 5 {
+					cancel()
+				}
+			})
+			assert.Less(t, n, 1_000_000, "stops when ctx ends")
+		})
+	}
+}

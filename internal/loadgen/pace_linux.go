@@ -1,43 +1,58 @@
 package loadgen
 
 import (
-	"runtime"
+	"context"
+	"encoding/binary"
+	"os"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
-// coarse is the part of a wait left to the Go runtime's timers, whose
-// wake-ups may be up to about a millisecond late.
-const coarse = 2 * time.Millisecond
+// pace is paceSleeping with a better clock. On Linux the schedule is a
+// periodic timerfd read through the runtime's network poller, which is
+// both precise and cheap: the kernel fires the timer on time (a timerfd
+// gets no timer slack), and the waiting goroutine holds no P, so the server
+// under test keeps every P. The alternatives fail one way or the other: the
+// runtime's timers round a sub-millisecond sleep up to about a millisecond
+// when the process is otherwise idle (bursts of sends), and a nanosleep
+// system call keeps its P until sysmon takes it back, which on a small
+// machine takes a core away from the server at every tick.
+func pace(ctx context.Context, interval time.Duration, n int, send func(at time.Time)) {
+	fd, _, errno := syscall.RawSyscall(syscall.SYS_TIMERFD_CREATE, clockMonotonic, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if errno != 0 {
+		paceSleeping(ctx, interval, n, send)
+		return
+	}
+	f := os.NewFile(fd, "timerfd") // non-blocking: read through the poller
+	defer f.Close()
+	stop := context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Now()) })
+	defer stop()
 
-// prSetTimerSlack is prctl's PR_SET_TIMERSLACK.
-const prSetTimerSlack = 29
-
-// pacer sleeps precisely: on Linux, short waits are a nanosleep system call
-// on a thread whose timer slack is 1 µs (the default 50 µs would make each
-// wake-up up to 50 µs late), rather than the runtime's timers, which round
-// a sub-millisecond sleep up to about 1 ms when no goroutine is runnable.
-// The scheduling goroutine is locked to its thread for the slack to apply;
-// the thread exits with it (close does not unlock), so the setting never
-// leaks to other goroutines.
-type pacer struct{}
-
-func newPacer() pacer {
-	runtime.LockOSThread()
-	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1000, 0)
-	return pacer{}
+	ts := syscall.NsecToTimespec(int64(interval))
+	spec := itimerspec{interval: ts, value: ts}
+	start := time.Now()
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); errno != 0 {
+		paceSleeping(ctx, interval, n, send)
+		return
+	}
+	var buf [8]byte
+	for i := 1; i <= n; {
+		if _, err := f.Read(buf[:]); err != nil {
+			return // ctx ended (read deadline), or the timer failed
+		}
+		// The count of expirations since the last read: more than one when
+		// this goroutine ran late; those sends are made at once.
+		for k := binary.NativeEndian.Uint64(buf[:]); k > 0 && i <= n; k-- {
+			send(start.Add(time.Duration(i) * interval))
+			i++
+		}
+	}
 }
 
-func (pacer) sleep(d time.Duration) {
-	if d > coarse {
-		time.Sleep(d - coarse/2)
-		return // the caller recomputes what is left
-	}
-	ts := syscall.NsecToTimespec(int64(d))
-	for syscall.Nanosleep(&ts, &ts) == syscall.EINTR {
-	}
-}
+// clockMonotonic is CLOCK_MONOTONIC, the clock of Go's monotonic readings.
+const clockMonotonic = 1
 
-// close ends the pacer. The goroutine stays locked to its thread, which the
-// runtime then discards when the goroutine exits.
-func (pacer) close() {}
+type itimerspec struct {
+	interval, value syscall.Timespec
+}

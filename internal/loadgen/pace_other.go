@@ -2,14 +2,12 @@
 
 package loadgen
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
-// pacer sleeps with the runtime's timers (see pace_linux.go for why Linux
-// does better).
-type pacer struct{}
-
-func newPacer() pacer { return pacer{} }
-
-func (pacer) sleep(d time.Duration) { time.Sleep(d) }
-
-func (pacer) close() {}
+// pace is paceSleeping (see pace_linux.go for how Linux does better).
+func pace(ctx context.Context, interval time.Duration, n int, send func(at time.Time)) {
+	paceSleeping(ctx, interval, n, send)
+}

@@ -46,6 +46,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Version is reported in the OpenAPI document (default "dev").
 	Version string
+	// Verifier checks access tokens for operations whose Security names
+	// api.SecurityBearer. Without one, such operations answer 503.
+	Verifier api.Verifier
 	// AccessLogLevel is the level of the access log line of a request that
 	// did not end in a 5xx. A 500 is logged at Error, other 5xx (unavailable,
 	// timeout) at least at Warn. The zero value is Info; slog.LevelDebug keeps
@@ -150,7 +153,12 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	hc.Info.Description = "The HTTP API of Athlos. Errors are RFC 9457 problem details " +
 		"(application/problem+json) with a machine-readable code, the request id and field errors."
 	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest)
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		api.SecurityBearer: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+			Description: "An access token from /v1/auth/login, /v1/auth/register or /v1/auth/refresh."},
+	}
 	f.api = humafiber.New(f.app, hc)
+	f.api.UseMiddleware(f.authenticate)
 
 	for _, r := range routes {
 		if r == nil {

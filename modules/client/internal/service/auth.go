@@ -25,27 +25,21 @@ var errBadCredentials = &bus.Error{Code: bus.CodeUnauthorized, Message: "invalid
 // expired, revoked or reused.
 var errBadRefresh = &bus.Error{Code: bus.CodeUnauthorized, Message: "invalid refresh token"}
 
-// RegisterInput is a registration.
-type RegisterInput struct {
-	Email     string `json:"email"`
-	Password  string `json:"password"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
-	Language  string `json:"language"`
-}
-
 // Register creates an account with the role user and logs it in.
-func (s *Service) Register(ctx context.Context, in RegisterInput) (TokenPair, error) {
+func (s *Service) Register(ctx context.Context, in api.RegisterRequest) (TokenPair, error) {
 	return s.createUser(ctx, in, api.RoleUser)
 }
 
 // CreateUser creates an account with a role (the admin command).
-func (s *Service) CreateUser(ctx context.Context, in RegisterInput, role string) (uuid.UUID, error) {
+func (s *Service) CreateUser(ctx context.Context, in api.RegisterRequest, role string) (uuid.UUID, error) {
 	p, err := s.createUser(ctx, in, role)
-	return p.UserID, err
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return uuid.Parse(p.UserID)
 }
 
-func (s *Service) createUser(ctx context.Context, in RegisterInput, role string) (TokenPair, error) {
+func (s *Service) createUser(ctx context.Context, in api.RegisterRequest, role string) (TokenPair, error) {
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {
 		return TokenPair{}, err
@@ -98,16 +92,8 @@ func (s *Service) createUser(ctx context.Context, in RegisterInput, role string)
 	return pair, err
 }
 
-// LoginInput is a login attempt.
-type LoginInput struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	// ClientIP is the address the front saw; it keys the throttling.
-	ClientIP string `json:"client_ip"`
-}
-
 // Login checks credentials under throttling and starts a new session.
-func (s *Service) Login(ctx context.Context, in LoginInput) (TokenPair, error) {
+func (s *Service) Login(ctx context.Context, in api.LoginRequest) (TokenPair, error) {
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if email == "" || len(email) > 254 || in.Password == "" || len(in.Password) > 4*auth.MaxPasswordLen {
 		return TokenPair{}, errBadCredentials

@@ -53,13 +53,7 @@ func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger) 
 }
 
 // TokenPair is what a successful login, registration or refresh returns.
-type TokenPair struct {
-	AccessToken  string    `json:"access_token"`
-	TokenType    string    `json:"token_type"`
-	ExpiresIn    int       `json:"expires_in"`
-	RefreshToken string    `json:"refresh_token"`
-	UserID       uuid.UUID `json:"user_id"`
-}
+type TokenPair = api.TokenResponse
 
 // NormalizeEmail trims and lower-cases an address and checks its form.
 func NormalizeEmail(s string) (string, error) {
@@ -97,7 +91,7 @@ func (s *Service) issue(ctx context.Context, tx pgx.Tx, user uuid.UUID, role str
 		return TokenPair{}, err
 	}
 	return TokenPair{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(exp.Sub(now).Seconds()),
-		RefreshToken: rt.Value, UserID: user}, nil
+		RefreshToken: rt.Value, UserID: user.String()}, nil
 }
 
 func (s *Service) signingKey() (auth.SigningKey, error) {
@@ -215,4 +209,25 @@ func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error 
 		return fmt.Errorf("service: commit: %w", err)
 	}
 	return nil
+}
+
+// Maintain reloads the signing keys and deletes long-expired refresh
+// tokens every interval, until ctx ends.
+func (s *Service) Maintain(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.LoadKeys(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("reload signing keys", "err", err)
+		}
+		// Keep expired tokens a week, so reuse of one is still recognised.
+		if _, err := store.DeleteExpiredRefreshTokens(ctx, s.pool, s.now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+			s.log.Warn("delete expired refresh tokens", "err", err)
+		}
+	}
 }

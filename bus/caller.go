@@ -1,0 +1,60 @@
+package bus
+
+import (
+	"context"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Headers that carry the authenticated caller on RPC requests. Only the
+// front sets them, after verifying an access token; app users cannot
+// publish on rpc.* subjects.
+const (
+	HeaderUserID    = "Athlos-User-ID"
+	HeaderUserRole  = "Athlos-User-Role"
+	HeaderSessionID = "Athlos-Session-ID"
+)
+
+// Caller is the authenticated user on whose behalf a request runs.
+type Caller struct {
+	UserID    string
+	Role      string
+	SessionID string
+}
+
+type callerKey struct{}
+
+// WithCaller returns a context carrying c; Request forwards it.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller of ctx; ok is false for anonymous requests.
+func CallerFrom(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok && c.UserID != ""
+}
+
+// RequireCaller returns the caller of ctx, or an unauthorized error.
+func RequireCaller(ctx context.Context) (Caller, error) {
+	c, ok := CallerFrom(ctx)
+	if !ok {
+		return c, &Error{Code: CodeUnauthorized, Message: "authentication required"}
+	}
+	return c, nil
+}
+
+func setCaller(ctx context.Context, hdr nats.Header) {
+	if c, ok := CallerFrom(ctx); ok {
+		hdr.Set(HeaderUserID, c.UserID)
+		hdr.Set(HeaderUserRole, c.Role)
+		hdr.Set(HeaderSessionID, c.SessionID)
+	}
+}
+
+func callerFromHeader(ctx context.Context, hdr nats.Header) context.Context {
+	if id := hdr.Get(HeaderUserID); id != "" {
+		return WithCaller(ctx, Caller{UserID: id, Role: hdr.Get(HeaderUserRole), SessionID: hdr.Get(HeaderSessionID)})
+	}
+	return ctx
+}

@@ -1,0 +1,51 @@
+package api
+
+// Subjects of the auth operations (request → reply types).
+const (
+	SubjectRegister       = "rpc.client.auth.register" // RegisterRequest → TokenResponse
+	SubjectLogin          = "rpc.client.auth.login"    // LoginRequest → TokenResponse
+	SubjectRefresh        = "rpc.client.auth.refresh"  // RefreshRequest → TokenResponse
+	SubjectLogout         = "rpc.client.auth.logout"   // RefreshRequest → Empty
+	SubjectChangePassword = "rpc.client.auth.password" // ChangePasswordRequest → Empty (needs a caller)
+)
+
+// RegisterRequest creates an account.
+type RegisterRequest struct {
+	Email     string `json:"email" maxLength:"254" doc:"the account's email; case and surrounding spaces are ignored"`
+	Password  string `json:"password" minLength:"10" maxLength:"256" doc:"at least 10 characters, and not easy to guess"`
+	FirstName string `json:"first_name,omitempty" maxLength:"100"`
+	LastName  string `json:"last_name,omitempty" maxLength:"100"`
+	Language  string `json:"language,omitempty" maxLength:"35" doc:"interface language, BCP 47 (e.g. en, de, pt-BR)"`
+}
+
+// LoginRequest logs in with email and password.
+type LoginRequest struct {
+	Email    string `json:"email" maxLength:"254"`
+	Password string `json:"password" maxLength:"1024"`
+	// ClientIP is set by the front (not by the app): it keys the throttling.
+	ClientIP string `json:"client_ip,omitempty" hidden:"true"`
+}
+
+// RefreshRequest carries a refresh token.
+type RefreshRequest struct {
+	RefreshToken string `json:"refresh_token" maxLength:"128"`
+}
+
+// ChangePasswordRequest changes the caller's password.
+type ChangePasswordRequest struct {
+	CurrentPassword string `json:"current_password" maxLength:"1024"`
+	NewPassword     string `json:"new_password" minLength:"10" maxLength:"256"`
+}
+
+// TokenResponse is the answer of a successful registration, login or
+// refresh (OAuth 2 names).
+type TokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type" example:"Bearer"`
+	ExpiresIn    int    `json:"expires_in" doc:"seconds until the access token expires"`
+	RefreshToken string `json:"refresh_token"`
+	UserID       string `json:"user_id" format:"uuid"`
+}
+
+// Empty is the reply of operations that return nothing.
+type Empty struct{}

@@ -1,0 +1,58 @@
+package gateway
+
+import (
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/gateway/api"
+)
+
+var (
+	errNoToken = &bus.Error{Code: bus.CodeUnauthorized, Message: "this operation needs an access token (Authorization: Bearer <token>)"}
+	errNoAuth  = &bus.Error{Code: bus.CodeUnavailable, Message: "token verification is not available", RetryAfter: 5}
+)
+
+// authenticate is the huma middleware of every operation: it records the
+// client's address, and for operations secured with api.SecurityBearer
+// verifies the access token and puts the caller into the context, or
+// answers 401 (with WWW-Authenticate) without calling the handler.
+func (f *Front) authenticate(hctx huma.Context, next func(huma.Context)) {
+	fc := humafiber.Unwrap(hctx)
+	ctx := api.WithClientIP(hctx.Context(), fc.IP())
+	if needsBearer(hctx.Operation()) {
+		caller, err := f.verify(hctx)
+		if err != nil {
+			if bus.CodeOf(err) == bus.CodeUnauthorized {
+				hctx.SetHeader("WWW-Authenticate", `Bearer realm="athlos"`)
+			}
+			f.writeProblem(fc, api.AsProblem(err), api.RequestID(ctx))
+			return
+		}
+		ctx = bus.WithCaller(ctx, caller)
+	}
+	next(huma.WithContext(hctx, ctx))
+}
+
+func (f *Front) verify(hctx huma.Context) (bus.Caller, error) {
+	token, ok := bearerToken(hctx.Header("Authorization"))
+	if !ok {
+		return bus.Caller{}, errNoToken
+	}
+	if f.cfg.Verifier == nil {
+		return bus.Caller{}, errNoAuth
+	}
+	return f.cfg.Verifier.Verify(hctx.Context(), token)
+}
+
+func needsBearer(op *huma.Operation) bool {
+	if op == nil {
+		return false
+	}
+	for _, req := range op.Security {
+		if _, ok := req[api.SecurityBearer]; ok {
+			return true
+		}
+	}
+	return false
+}

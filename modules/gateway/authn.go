@@ -1,0 +1,181 @@
+package gateway
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
+
+	"github.com/athlos/athlos/bus"
+	clientapi "github.com/athlos/athlos/modules/client/api"
+)
+
+// How often the front refreshes the signing keys on its own, and how soon
+// it may ask again when it meets a key id it does not know.
+const (
+	keysRefreshEvery = 5 * time.Minute
+	keysRetryAfter   = 10 * time.Second
+	// deniedFor keeps deleted users out for longer than any token lives.
+	deniedFor = 30 * time.Minute
+)
+
+var errBadToken = &bus.Error{Code: bus.CodeUnauthorized, Message: "invalid or expired access token"}
+
+// JWKSVerifier verifies access tokens with the public keys the client
+// module publishes (rpc.client.keys.get), kept in memory: no call to the
+// client module per request. It refreshes the keys every few minutes, when
+// the client module announces a rotation, and (rate-limited) when a token
+// names an unknown key. Tokens of deleted users are refused at once.
+type JWKSVerifier struct {
+	nc     *nats.Conn
+	log    *slog.Logger
+	parser *jwt.Parser
+
+	mu        sync.RWMutex
+	keys      map[string]ed25519.PublicKey
+	fetchedAt time.Time
+	denied    map[string]time.Time // user id → until
+}
+
+// NewJWKSVerifier returns a verifier that fetches keys over nc.
+func NewJWKSVerifier(nc *nats.Conn, log *slog.Logger) *JWKSVerifier {
+	return &JWKSVerifier{
+		nc:  nc,
+		log: log,
+		parser: jwt.NewParser(
+			jwt.WithValidMethods([]string{clientapi.TokenAlgorithm}),
+			jwt.WithIssuer(clientapi.TokenIssuer),
+			jwt.WithAudience(clientapi.TokenAudience),
+			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(),
+			jwt.WithLeeway(30*time.Second),
+		),
+		keys:   map[string]ed25519.PublicKey{},
+		denied: map[string]time.Time{},
+	}
+}
+
+// accessClaims are the claims the front reads (the client module's
+// contract: clientapi.ClaimRole, clientapi.ClaimSession).
+type accessClaims struct {
+	jwt.RegisteredClaims
+	Role      string `json:"role"`
+	SessionID string `json:"sid"`
+}
+
+// Verify checks a token: algorithm EdDSA only, a known key id, signature,
+// issuer, audience, expiry; and that the user was not deleted since.
+func (v *JWKSVerifier) Verify(ctx context.Context, token string) (bus.Caller, error) {
+	if len(token) > 4096 {
+		return bus.Caller{}, errBadToken
+	}
+	var claims accessClaims
+	_, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errors.New("no kid")
+		}
+		return v.key(ctx, kid)
+	})
+	if err != nil {
+		var be *bus.Error
+		if errors.As(err, &be) && be.Code == bus.CodeUnavailable {
+			return bus.Caller{}, be
+		}
+		return bus.Caller{}, errBadToken
+	}
+	if claims.Subject == "" || (claims.Role != clientapi.RoleUser && claims.Role != clientapi.RoleAdmin) {
+		return bus.Caller{}, errBadToken
+	}
+	v.mu.RLock()
+	until, denied := v.denied[claims.Subject]
+	v.mu.RUnlock()
+	if denied && time.Now().Before(until) {
+		return bus.Caller{}, errBadToken
+	}
+	return bus.Caller{UserID: claims.Subject, Role: claims.Role, SessionID: claims.SessionID}, nil
+}
+
+// key returns the public key kid, fetching the key set when it is unknown
+// (at most once per keysRetryAfter) or stale.
+func (v *JWKSVerifier) key(ctx context.Context, kid string) (ed25519.PublicKey, error) {
+	v.mu.RLock()
+	k, ok := v.keys[kid]
+	fetched := v.fetchedAt
+	v.mu.RUnlock()
+	if ok && time.Since(fetched) < keysRefreshEvery {
+		return k, nil
+	}
+	if !ok && time.Since(fetched) < keysRetryAfter {
+		return nil, errors.New("unknown kid")
+	}
+	if err := v.Refresh(ctx); err != nil {
+		if ok {
+			return k, nil // keep using what we have
+		}
+		return nil, err
+	}
+	v.mu.RLock()
+	k, ok = v.keys[kid]
+	v.mu.RUnlock()
+	if !ok {
+		return nil, errors.New("unknown kid")
+	}
+	return k, nil
+}
+
+// Refresh fetches the key set from the client module.
+func (v *JWKSVerifier) Refresh(ctx context.Context) error {
+	set, err := bus.Call[struct{}, clientapi.JWKS](ctx, v.nc, clientapi.SubjectKeysGet, struct{}{})
+	if err != nil {
+		v.mu.Lock()
+		v.fetchedAt = time.Now() // don't hammer a module that is down
+		v.mu.Unlock()
+		return err
+	}
+	keys := make(map[string]ed25519.PublicKey, len(set.Keys))
+	for _, k := range set.Keys {
+		if k.KeyType != "OKP" || k.Curve != "Ed25519" || k.KeyID == "" {
+			continue
+		}
+		x, err := base64.RawURLEncoding.DecodeString(k.X)
+		if err != nil || len(x) != ed25519.PublicKeySize {
+			continue
+		}
+		keys[k.KeyID] = ed25519.PublicKey(x)
+	}
+	v.mu.Lock()
+	v.keys, v.fetchedAt = keys, time.Now()
+	v.mu.Unlock()
+	return nil
+}
+
+// Deny refuses the tokens of a user from now on (the account was deleted).
+func (v *JWKSVerifier) Deny(userID string) {
+	now := time.Now()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for id, until := range v.denied {
+		if now.After(until) {
+			delete(v.denied, id)
+		}
+	}
+	v.denied[userID] = now.Add(deniedFor)
+}
+
+// bearerToken extracts the token of an "Authorization: Bearer <token>" header.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
