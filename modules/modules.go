@@ -29,6 +29,7 @@ import (
 func HTTPRoutes(nc *nats.Conn) []api.Routes {
 	return append(gateway.Routes(nc),
 		clienthttp.Routes(nc),
+		clienthttp.ProfileRoutes(nc),
 	)
 }
 

@@ -119,16 +119,20 @@ func (p Problem) Fields() []string {
 // (sent as is). token, when set, goes in the Authorization header.
 func (a *App) Do(method, path, token string, body any) Response {
 	a.t.Helper()
-	var rd io.Reader
+	var data []byte
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		rd = bytes.NewReader(b)
+		data = b
 	case string:
-		rd = bytes.NewReader([]byte(b))
+		data = []byte(b)
 	default:
-		data, err := json.Marshal(b)
+		var err error
+		data, err = json.Marshal(b)
 		require.NoError(a.t, err)
+	}
+	var rd io.Reader
+	if body != nil {
 		rd = bytes.NewReader(data)
 	}
 	req, err := http.NewRequest(method, a.BaseURL+path, rd)
@@ -136,13 +140,19 @@ func (a *App) Do(method, path, token string, body any) Response {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if len(data) > 64<<10 {
+		// Let the server refuse a body it will not read before it is sent,
+		// as a careful client does; otherwise the refusal may reach us as
+		// a reset connection instead of the 413.
+		req.Header.Set("Expect", "100-continue")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := a.Client.Do(req)
 	require.NoError(a.t, err)
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	out, err := io.ReadAll(resp.Body)
 	require.NoError(a.t, err)
-	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
 }

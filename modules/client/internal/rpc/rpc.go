@@ -40,6 +40,12 @@ func Register(svc *bus.Service, s *service.Service) error {
 				CurrentPassword: r.CurrentPassword, NewPassword: r.NewPassword})
 		})},
 		{"keys.get", bus.JSON(func(context.Context, struct{}) (api.JWKS, error) { return s.JWKS(), nil })},
+		{"profile.get", bus.JSON(func(ctx context.Context, _ struct{}) (api.Profile, error) { return s.Profile(ctx) })},
+		{"profile.patch", s.PatchProfile},
+		{"profile.delete", bus.JSON(func(ctx context.Context, _ struct{}) (api.Empty, error) {
+			return api.Empty{}, s.DeleteAccount(ctx)
+		})},
+		{"user.get", bus.JSON(s.UserProfile)},
 	}
 	for _, o := range ops {
 		if err := svc.Handle(o.op, o.h); err != nil {
