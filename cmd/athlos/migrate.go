@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -16,54 +18,81 @@ import (
 	"github.com/athlos/athlos/storage/pgmanaged"
 )
 
-// migrateCmd applies (or, with status, lists) the migrations of the
-// selected data modules on their databases, starting the managed
-// PostgreSQL for the duration when a module has no URL.
-func migrateCmd(ctx context.Context, c *cli.Command, status bool) error {
-	cfg, err := configFrom(c)
-	if err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	log, err := platform.NewLogger(os.Stderr, c.String("log-level"), c.String("log-format"))
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	defer cancel()
-
-	byURL := map[string][]string{}
-	var order []string
+// databases groups the selected data modules by database URL, starting the
+// managed PostgreSQL when a module has no URL. stop ends the managed server.
+func databases(ctx context.Context, cfg *platform.Config, log *slog.Logger) (byURL map[string][]string, order []string, stop func(), err error) {
+	byURL = map[string][]string{}
 	var managed *pgmanaged.Server
-	defer func() {
+	running := ""
+	stop = func() {
 		if managed != nil {
 			_ = managed.Stop(context.Background())
 		}
-	}()
+	}
 	for _, m := range platform.DataModules() {
 		if !cfg.Runs(m) {
 			continue
 		}
 		u := cfg.DatabaseURL(m)
+		if u == "" && running != "" {
+			u = running
+		}
 		if u == "" {
 			if managed == nil {
 				dir, err := pgmanaged.ResolveDataDir(filepath.Join(cfg.DataDir, "postgres"), log)
 				if err != nil {
-					return err
+					return nil, nil, stop, err
 				}
 				managed, err = pgmanaged.Start(ctx, pgmanaged.Config{DataDir: dir, Port: cfg.DB.ManagedPort, Logger: log})
+				if errors.Is(err, pgmanaged.ErrDataDirInUse) {
+					// athlos is running on this data dir: use its server.
+					running, err = pgmanaged.RunningURL(dir, pgmanaged.Database)
+					u = running
+				}
 				if err != nil {
-					return err
+					return nil, nil, stop, err
 				}
 			}
-			u = managed.URL(pgmanaged.Database)
+			if u == "" {
+				u = managed.URL(pgmanaged.Database)
+			}
 		}
 		if _, ok := byURL[u]; !ok {
 			order = append(order, u)
 		}
 		byURL[u] = append(byURL[u], m)
+	}
+	return byURL, order, stop, nil
+}
+
+// offlineSetup reads the configuration and logger of a command that works
+// on the databases without serving (migrate, admin).
+func offlineSetup(c *cli.Command) (*platform.Config, *slog.Logger, error) {
+	cfg, err := configFrom(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	log, err := platform.NewLogger(os.Stderr, c.String("log-level"), c.String("log-format"))
+	return cfg, log, err
+}
+
+// migrateCmd applies (or, with status, lists) the migrations of the
+// selected data modules on their databases, starting the managed
+// PostgreSQL for the duration when a module has no URL.
+func migrateCmd(ctx context.Context, c *cli.Command, status bool) error {
+	cfg, log, err := offlineSetup(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	byURL, order, stop, err := databases(ctx, cfg, log)
+	defer stop()
+	if err != nil {
+		return err
 	}
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
