@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -162,6 +164,9 @@ type Service struct {
 	started time.Time
 	ctx     context.Context
 	cancel  context.CancelFunc
+
+	mu      sync.Mutex
+	cancels []context.CancelFunc // of the endpoints' contexts
 }
 
 // ModuleStatus is the answer of rpc.<module>.status.get.
@@ -198,7 +203,7 @@ func NewService(nc *nats.Conn, cfg ServiceConfig, logger *slog.Logger) (*Service
 		logger: logger.With("module", cfg.Module), started: time.Now().UTC(), ctx: ctx, cancel: cancel}
 	host, _ := os.Hostname()
 	instance := host + "/" + svc.Info().ID
-	err = s.Handle("status.get", func(context.Context, *Msg) ([]byte, error) {
+	err = s.HandleInline("status.get", func(context.Context, *Msg) ([]byte, error) {
 		return json.Marshal(ModuleStatus{Module: cfg.Module, Instance: instance, Version: cfg.Version,
 			StartedAt: s.started, UptimeS: time.Since(s.started).Seconds()})
 	})
@@ -210,33 +215,75 @@ func NewService(nc *nats.Conn, cfg ServiceConfig, logger *slog.Logger) (*Service
 }
 
 // Handle serves op ("<entity>.<verb>") at rpc.<module>.<op>. Requests run
-// concurrently, up to the service's concurrency.
+// concurrently, each on a goroutine of its own, up to the service's
+// concurrency.
 func (s *Service) Handle(op string, h HandlerFunc) error {
 	subject := RPCSubject(s.cfg.Module, op)
+	return s.addEndpoints(op, 1, func(ctx context.Context) micro.Handler {
+		return micro.HandlerFunc(func(r micro.Request) {
+			s.sem <- struct{}{}
+			go s.serve(ctx, subject, h, r)
+		})
+	})
+}
+
+// HandleInline serves op like Handle, for a handler that never blocks (no
+// I/O, no waiting: a status, an in-memory lookup). A request is handled on
+// the goroutine that received it, with no goroutine started for it, which
+// saves a hand-off per request. The operation gets InlineEndpoints
+// endpoints in the module's queue group, each handling one request at a
+// time, so that many requests run at once in this process; a handler that
+// blocks would stall the requests queued behind it.
+func (s *Service) HandleInline(op string, h HandlerFunc) error {
+	subject := RPCSubject(s.cfg.Module, op)
+	return s.addEndpoints(op, InlineEndpoints(), func(ctx context.Context) micro.Handler {
+		return micro.HandlerFunc(func(r micro.Request) {
+			s.sem <- struct{}{}
+			s.serve(ctx, subject, h, r)
+		})
+	})
+}
+
+// InlineEndpoints is how many endpoints HandleInline gives an operation:
+// twice GOMAXPROCS, at least 2.
+func InlineEndpoints() int { return max(2, 2*runtime.GOMAXPROCS(0)) }
+
+// addEndpoints adds n endpoints serving op, named op, op_1, op_2, ... Each
+// gets its own child of the service's context, from which the contexts of
+// its requests derive: Stop still cancels them all, and concurrent requests
+// do not contend on the one lock of the service's context.
+func (s *Service) addEndpoints(op string, n int, handler func(ctx context.Context) micro.Handler) error {
+	subject := RPCSubject(s.cfg.Module, op)
 	name := strings.ReplaceAll(op, ".", "_")
-	err := s.svc.AddEndpoint(name, micro.HandlerFunc(func(r micro.Request) {
-		s.sem <- struct{}{}
-		go s.serve(subject, h, r)
-	}), micro.WithEndpointSubject(subject))
-	if err != nil {
-		return fmt.Errorf("bus: add endpoint %s: %w", subject, err)
+	for i := range n {
+		ename := name
+		if i > 0 {
+			ename = name + "_" + strconv.Itoa(i)
+		}
+		ctx, cancel := context.WithCancel(s.ctx)
+		s.mu.Lock()
+		s.cancels = append(s.cancels, cancel)
+		s.mu.Unlock()
+		if err := s.svc.AddEndpoint(ename, handler(ctx), micro.WithEndpointSubject(subject)); err != nil {
+			return fmt.Errorf("bus: add endpoint %s: %w", subject, err)
+		}
 	}
-	// Make the server know the subscription before Handle returns, so a
-	// request sent right after it finds a responder.
+	// Make the server know the subscriptions before returning, so a
+	// request sent right after finds a responder.
 	if err := s.nc.FlushTimeout(5 * time.Second); err != nil {
 		return fmt.Errorf("bus: add endpoint %s: flush: %w", subject, err)
 	}
 	return nil
 }
 
-func (s *Service) serve(subject string, h HandlerFunc, r micro.Request) {
+func (s *Service) serve(parent context.Context, subject string, h HandlerFunc, r micro.Request) {
 	defer func() { <-s.sem }()
 	hdr := nats.Header(r.Headers())
 	deadline := time.Now().Add(s.cfg.Timeout)
 	if ms, err := strconv.ParseInt(hdr.Get(HeaderDeadline), 10, 64); err == nil && ms < deadline.UnixMilli() {
 		deadline = time.UnixMilli(ms)
 	}
-	ctx, cancel := context.WithDeadline(s.ctx, deadline)
+	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
 	if id := hdr.Get(HeaderRequestID); id != "" {
 		ctx = WithRequestID(ctx, id)
@@ -279,12 +326,22 @@ func (s *Service) Stop(ctx context.Context) error {
 		select {
 		case s.sem <- struct{}{}:
 		case <-ctx.Done():
-			s.cancel()
+			s.cancelAll()
 			return errors.Join(err, ctx.Err())
 		}
 	}
-	s.cancel()
+	s.cancelAll()
 	return err
+}
+
+// cancelAll cancels the service's context, hence every request's.
+func (s *Service) cancelAll() {
+	s.cancel()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.cancels {
+		c()
+	}
 }
 
 // semver makes a build version acceptable to micro, which wants semver.

@@ -371,7 +371,8 @@ func usString(d time.Duration) string {
 }
 
 func overhead(direct, fwd *pathResult) string {
-	return "+" + usString(fwd.Latency.Quantile(0.5)-direct.Latency.Quantile(0.5)) + " µs at p50"
+	d := fwd.Latency.Quantile(0.5) - direct.Latency.Quantile(0.5)
+	return fmt.Sprintf("%+.0f µs at p50", float64(d)/float64(time.Microsecond))
 }
 
 func loadAverage() string {
