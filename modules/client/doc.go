@@ -1,10 +1,32 @@
-// Package client is the client module: users: accounts and tokens, profiles, sports gear, and who may use which NATS subject (the auth callout).
+// Package client is the client module: accounts and sign-in, access and
+// refresh tokens, the user's profile, sports gear, and who may use which
+// NATS subject (the auth callout for the app's WebSocket connections).
 //
-// Schema: client (migrations/client). Stream: EVT_CLIENT (evt.client.>).
+// Schema: client (migrations/client): users, refresh_tokens (one family
+// per sign-in, rotated on every refresh), signing_keys (Ed25519, sealed
+// with the process's secret key), login_failures (throttling), gear.
+// Stream: EVT_CLIENT (evt.client.>).
 //
-// Publishes (through the outbox in client.outbox): none yet.
+// Publishes (through the outbox client.outbox):
 //
-// Answers: rpc.client.status.get (bus.ModuleStatus).
+//	evt.client.user.registered         api.UserRegistered
+//	evt.client.profile.updated         api.ProfileUpdated
+//	evt.client.user.deleted            api.UserDeleted (every module erases the user's data)
+//	evt.client.keys.rotated            {} (fronts and client processes reload the keys)
+//	evt.client.gear.created|updated|deleted, evt.client.gear.wear_limit_reached
 //
-// Consumes: nothing yet.
+// Answers (rpc.client.*, payloads in package api):
+//
+//	auth.register, auth.login, auth.refresh, auth.logout, auth.password
+//	keys.get          the JWKS the front verifies access tokens with
+//	profile.get, profile.patch, profile.delete   the caller's profile and account
+//	user.get          a user's profile for other modules
+//	gear.*            the caller's gear
+//	status.get        module status (every module)
+//
+// Consumes: evt.training.session.completed (durable consumer
+// client__evt_training_session_completed) to add sessions to gear totals.
+//
+// HTTP (package httpapi, served by the front): /v1/auth/*,
+// /.well-known/jwks.json, /v1/me, /v1/me/gear, /v1/realtime.
 package client
