@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/athlos/athlos/modules/apptest"
+	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/athlos/athlos/internal/loadgen"
-	"github.com/athlos/athlos/modules/apptest"
+	"github.com/athlos/athlos/internal/apptest"
 )
 
 // worker sends one prepared request per call on its own keep-alive

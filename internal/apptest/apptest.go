@@ -1,18 +1,24 @@
 // Package apptest runs Athlos in a test: an fx app of the chosen modules
 // (gateway included), with an embedded NATS server and a fresh migrated
 // database from pgtest, serving HTTP on a free loopback port. Tests then
-// talk to it over real HTTP and NATS, as the app would.
+// talk to it over real HTTP and NATS, as the app would: the NATS server has
+// a WebSocket listener (App.WebSocketURL) whose app users the client
+// module's auth callout authorises, configured as an operator would
+// configure an external NATS.
 package apptest
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -31,29 +37,40 @@ type App struct {
 	BaseURL string
 	DataDir string
 	NATS    *bus.Embedded
-	DBURL   string
-	Client  *http.Client
+	// WebSocketURL is the NATS WebSocket listener for app users.
+	WebSocketURL string
+	DBURL        string
+	Client       *http.Client
 }
 
 // Start runs the given modules plus the gateway; it stops when the test ends.
 func Start(t testing.TB, mods ...string) *App {
 	t.Helper()
-	nats := bustest.Server(t)
+	dir, err := os.MkdirTemp("", "athlos-apptest-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	// The secret key exists before NATS starts: the server needs the auth
+	// callout's public keys, which derive from it.
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "secret.key"), []byte(hex.EncodeToString(secret)+"\n"), 0o600))
+	callout, err := bus.CalloutConfigFromSecret(secret)
+	require.NoError(t, err)
+	nats := bustest.ServerWith(t, bus.EmbeddedConfig{WebSocketListen: "127.0.0.1:0", Callout: callout})
+	wsURL := bustest.WebSocketURL(t, nats)
+
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
-
-	dir, err := os.MkdirTemp("", "athlos-apptest-")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	cfg := &platform.Config{
 		Version: "test",
 		DataDir: dir,
 		Modules: append(mods, platform.Gateway),
 		HTTP:    platform.HTTPConfig{Listen: addr, RequestTimeout: 10 * time.Second},
-		NATS:    platform.NATSConfig{URLs: []string{nats.Server.ClientURL()}, User: bus.ServiceUser, Password: nats.Password},
-		DB:      platform.DBConfig{URL: pgtest.NewDB(t)},
+		NATS: platform.NATSConfig{URLs: []string{nats.Server.ClientURL()}, User: bus.ServiceUser, Password: nats.Password,
+			PublicWebSocketURL: wsURL},
+		DB: platform.DBConfig{URL: pgtest.NewDB(t)},
 	}
 	require.NoError(t, cfg.Validate())
 	opts, err := modules.Options(cfg.Modules)
@@ -69,7 +86,8 @@ func Start(t testing.TB, mods ...string) *App {
 		defer cancel()
 		_ = app.Stop(ctx)
 	})
-	return &App{t: t, BaseURL: "http://" + addr, DataDir: dir, NATS: nats, DBURL: cfg.DB.URL, Client: &http.Client{Timeout: 30 * time.Second}}
+	return &App{t: t, BaseURL: "http://" + addr, DataDir: dir, NATS: nats, WebSocketURL: wsURL, DBURL: cfg.DB.URL,
+		Client: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // Response is an HTTP answer, its body read.
