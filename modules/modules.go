@@ -30,6 +30,7 @@ func HTTPRoutes(nc *nats.Conn) []api.Routes {
 	return append(gateway.Routes(nc),
 		clienthttp.Routes(nc),
 		clienthttp.ProfileRoutes(nc),
+		clienthttp.GearRoutes(nc),
 	)
 }
 

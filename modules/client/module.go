@@ -30,6 +30,10 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, rt *platform.Runtime, ke
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
+	if err := rpc.RegisterGear(rt.Service, s); err != nil {
+		return err
+	}
+	consumeSessions(rt, s)
 	// Another process rotated the keys: load them at once (and every few
 	// minutes anyway, in case the event was missed).
 	sub, err := rt.Bus.NC.Subscribe(api.EventKeysRotated, func(*nats.Msg) {

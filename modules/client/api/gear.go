@@ -1,0 +1,265 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
+
+// Gear is a user's equipment (shoes, bikes, ...): what it is, what it has
+// done, and when it is worn out. The app manages it over HTTP
+// (/v1/me/gear); the front forwards to these subjects with the caller
+// attached, and the owner is always the caller.
+const (
+	SubjectGearList   = "rpc.client.gear.list"   // GearListRequest → GearPage
+	SubjectGearCreate = "rpc.client.gear.create" // GearCreate → Gear
+	SubjectGearGet    = "rpc.client.gear.get"    // GearIDRequest → Gear
+	SubjectGearUpdate = "rpc.client.gear.update" // GearUpdateRequest → Gear
+	SubjectGearDelete = "rpc.client.gear.delete" // GearIDRequest → Empty
+)
+
+// Gear types, after what Strava and Garmin Connect track plus the usual
+// others. Only bikes have components.
+const (
+	GearShoes         = "shoes"
+	GearBike          = "bike"
+	GearWetsuit       = "wetsuit"
+	GearSkis          = "skis"
+	GearSnowboard     = "snowboard"
+	GearPaddle        = "paddle"
+	GearBoat          = "boat" // kayak, canoe, rowing shell, SUP board
+	GearRowingMachine = "rowing_machine"
+	GearTreadmill     = "treadmill"
+	GearTrainer       = "indoor_trainer" // bike trainer
+	GearOther         = "other"
+)
+
+// GearTypes lists every gear type, in the order the app shows them.
+var GearTypes = []string{GearShoes, GearBike, GearWetsuit, GearSkis, GearSnowboard, GearPaddle, GearBoat,
+	GearRowingMachine, GearTreadmill, GearTrainer, GearOther}
+
+// ComponentTypes lists the parts of a bike whose wear is tracked.
+var ComponentTypes = []string{"chain", "cassette", "chainring", "crankset", "bottom_bracket", "derailleur",
+	"tyre_front", "tyre_rear", "tube_front", "tube_rear", "wheel_front", "wheel_rear", "brake_pads", "brake_rotor",
+	"cables", "bar_tape", "saddle", "pedals", "fork", "shock", "battery", "other"}
+
+// Gear is the view of one item of gear. Optional fields are null when not
+// set. Distances are metres, times seconds.
+type Gear struct {
+	ID       string  `json:"id" format:"uuid"`
+	Type     string  `json:"type" enum:"shoes,bike,wetsuit,skis,snowboard,paddle,boat,rowing_machine,treadmill,indoor_trainer,other"`
+	Brand    *string `json:"brand"`
+	Model    *string `json:"model"`
+	Nickname *string `json:"nickname"`
+	// Name is what the app shows: the nickname, else brand and model, else
+	// the type.
+	Name         string  `json:"name"`
+	PurchaseDate *string `json:"purchase_date" format:"date" doc:"YYYY-MM-DD"`
+	// StartingDistanceM is what the item had done before it was recorded
+	// here; DistanceM includes it.
+	StartingDistanceM     float64  `json:"starting_distance_m"`
+	ReplacementThresholdM *float64 `json:"replacement_threshold_m" doc:"distance_m at which the item is worn out"`
+	// DefaultFor lists the sports for which this item is the default of its
+	// type.
+	DefaultFor []string `json:"default_for"`
+	Retired    bool     `json:"retired"`
+	// Totals: starting distance plus every recorded session.
+	DistanceM   float64    `json:"distance_m"`
+	MovingTimeS float64    `json:"moving_time_s"`
+	Sessions    int        `json:"sessions"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	// WearLimitReached says distance_m has reached the replacement
+	// threshold.
+	WearLimitReached bool        `json:"wear_limit_reached"`
+	Components       []Component `json:"components"`
+	CreatedAt        time.Time   `json:"created_at"`
+	UpdatedAt        time.Time   `json:"updated_at"`
+}
+
+// Component is a part of a bike, with its own totals since it was
+// installed.
+type Component struct {
+	ID                    string    `json:"id" format:"uuid"`
+	Type                  string    `json:"type"`
+	Brand                 *string   `json:"brand"`
+	Model                 *string   `json:"model"`
+	InstalledAt           time.Time `json:"installed_at"`
+	ReplacementThresholdM *float64  `json:"replacement_threshold_m"`
+	// Totals of the sessions completed since InstalledAt.
+	DistanceM        float64 `json:"distance_m"`
+	MovingTimeS      float64 `json:"moving_time_s"`
+	Sessions         int     `json:"sessions"`
+	WearLimitReached bool    `json:"wear_limit_reached"`
+}
+
+// GearPage is a page of the caller's gear, newest first.
+type GearPage struct {
+	Items []Gear `json:"items"`
+	// NextCursor fetches the next page; null on the last one.
+	NextCursor *string `json:"next_cursor"`
+}
+
+// GearListRequest asks for a page of the caller's gear.
+type GearListRequest struct {
+	Limit  int    `json:"limit,omitempty"`
+	Cursor string `json:"cursor,omitempty"`
+	// Retired filters by the retired flag when set.
+	Retired *bool `json:"retired,omitempty"`
+}
+
+// GearIDRequest names one item of the caller's gear.
+type GearIDRequest struct {
+	ID string `json:"id"`
+}
+
+// GearCreate describes a new item (POST /v1/me/gear). Only type is
+// required.
+type GearCreate struct {
+	Type                  string           `json:"type" enum:"shoes,bike,wetsuit,skis,snowboard,paddle,boat,rowing_machine,treadmill,indoor_trainer,other"`
+	Brand                 *string          `json:"brand,omitempty" maxLength:"100"`
+	Model                 *string          `json:"model,omitempty" maxLength:"100"`
+	Nickname              *string          `json:"nickname,omitempty" maxLength:"100"`
+	PurchaseDate          *string          `json:"purchase_date,omitempty" format:"date" doc:"YYYY-MM-DD, not in the future"`
+	StartingDistanceM     *float64         `json:"starting_distance_m,omitempty" minimum:"0" maximum:"1e8" doc:"distance done before it was recorded here"`
+	ReplacementThresholdM *float64         `json:"replacement_threshold_m,omitempty" exclusiveMinimum:"0" maximum:"1e8" doc:"total distance at which to replace it (evt.client.gear.wear_limit_reached)"`
+	DefaultFor            []string         `json:"default_for,omitempty" maxItems:"12" uniqueItems:"true" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"sports for which it is the default item of its type; it takes that place from any other item"`
+	Retired               bool             `json:"retired,omitempty"`
+	Components            []ComponentInput `json:"components,omitempty" maxItems:"20" doc:"bikes only"`
+}
+
+// ComponentInput describes a component. In a PATCH, an item with the id of
+// an existing component keeps its identity and totals (and its
+// installed_at unless given: a new installed_at is a replacement, which
+// starts its totals afresh); an item without id is a new component, and
+// components not listed are removed.
+type ComponentInput struct {
+	ID                    string     `json:"id,omitempty" format:"uuid" doc:"an existing component's id (PATCH only)"`
+	Type                  string     `json:"type" enum:"chain,cassette,chainring,crankset,bottom_bracket,derailleur,tyre_front,tyre_rear,tube_front,tube_rear,wheel_front,wheel_rear,brake_pads,brake_rotor,cables,bar_tape,saddle,pedals,fork,shock,battery,other"`
+	Brand                 *string    `json:"brand,omitempty" maxLength:"100"`
+	Model                 *string    `json:"model,omitempty" maxLength:"100"`
+	InstalledAt           *time.Time `json:"installed_at,omitempty" doc:"sessions completed since then count; default now"`
+	ReplacementThresholdM *float64   `json:"replacement_threshold_m,omitempty" exclusiveMinimum:"0" maximum:"1e8"`
+}
+
+// GearUpdateRequest changes an item (PATCH /v1/me/gear/{id}).
+type GearUpdateRequest struct {
+	ID    string    `json:"id"`
+	Patch GearPatch `json:"patch"`
+}
+
+// GearPatch holds the fields a PATCH names: a field left out is kept, a
+// field set to null is cleared (optional fields only). The type cannot
+// change.
+type GearPatch struct {
+	Brand                 PatchField[string]           `json:"brand,omitzero"`
+	Model                 PatchField[string]           `json:"model,omitzero"`
+	Nickname              PatchField[string]           `json:"nickname,omitzero"`
+	PurchaseDate          PatchField[string]           `json:"purchase_date,omitzero"`
+	StartingDistanceM     PatchField[float64]          `json:"starting_distance_m,omitzero"`
+	ReplacementThresholdM PatchField[float64]          `json:"replacement_threshold_m,omitzero"`
+	DefaultFor            PatchField[[]string]         `json:"default_for,omitzero"`
+	Retired               PatchField[bool]             `json:"retired,omitzero"`
+	Components            PatchField[[]ComponentInput] `json:"components,omitzero"`
+}
+
+// PatchField is one field of a partial update: absent (Set false), null
+// (Set and Null), or a value.
+type PatchField[T any] struct {
+	Set   bool
+	Null  bool
+	Value T
+}
+
+// Val returns a field set to v.
+func Val[T any](v T) PatchField[T] { return PatchField[T]{Set: true, Value: v} }
+
+// Null returns a field set to null.
+func Null[T any]() PatchField[T] { return PatchField[T]{Set: true, Null: true} }
+
+// IsZero reports an absent field (for omitzero).
+func (f PatchField[T]) IsZero() bool { return !f.Set }
+
+// UnmarshalJSON records that the field was present, and whether it was null.
+func (f *PatchField[T]) UnmarshalJSON(b []byte) error {
+	f.Set = true
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		f.Null = true
+		var zero T
+		f.Value = zero
+		return nil
+	}
+	f.Null = false
+	return json.Unmarshal(b, &f.Value)
+}
+
+// MarshalJSON writes null or the value.
+func (f PatchField[T]) MarshalJSON() ([]byte, error) {
+	if f.Null || !f.Set {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f.Value)
+}
+
+// Events about gear (stream EVT_CLIENT), published through the outbox.
+// Changes of totals alone (sessions recorded) publish no gear.updated.
+
+// GearChanged is the payload of EventGearCreated and EventGearUpdated: the
+// item as it is after the change. An item that lost a sport default to
+// another item is updated too.
+type GearChanged struct {
+	UserID     string    `json:"user_id"`
+	Gear       Gear      `json:"gear"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// GearDeleted is the payload of EventGearDeleted. Sessions that used the
+// item keep its id; the client module keeps the item's usage records.
+type GearDeleted struct {
+	UserID    string    `json:"user_id"`
+	GearID    string    `json:"gear_id"`
+	DeletedAt time.Time `json:"deleted_at"`
+}
+
+// GearWearLimitReached is the payload of EventGearWearLimit: an item (or,
+// with ComponentID, one of its components) reached its replacement
+// threshold. It is published once per crossing; it can come again only
+// after the threshold was changed or the component replaced (a new
+// installed_at). Retired items publish none.
+type GearWearLimitReached struct {
+	UserID   string `json:"user_id"`
+	GearID   string `json:"gear_id"`
+	GearType string `json:"gear_type"`
+	GearName string `json:"gear_name"`
+	// ComponentID and ComponentType are set when a component is worn out.
+	ComponentID           string  `json:"component_id,omitempty"`
+	ComponentType         string  `json:"component_type,omitempty"`
+	DistanceM             float64 `json:"distance_m"`
+	ReplacementThresholdM float64 `json:"replacement_threshold_m"`
+	// SessionID is the session that crossed the threshold, when a session
+	// did (not a change of the threshold itself).
+	SessionID string    `json:"session_id,omitempty"`
+	ReachedAt time.Time `json:"reached_at"`
+}
+
+// Events the client module consumes from the training module.
+const (
+	StreamTraining                = "EVT_TRAINING"
+	EventTrainingSessionCompleted = "evt.training.session.completed"
+)
+
+// SessionCompletedForGear is the part of the training module's
+// evt.training.session.completed payload that gear totals use. The
+// training module's event MUST carry these fields with these names and
+// units (it may carry more). Gear that is unknown, deleted, or belongs to
+// another user than user_id is ignored; a session is counted at most once
+// per item, whatever the message id.
+type SessionCompletedForGear struct {
+	SessionID    string    `json:"session_id"`
+	UserID       string    `json:"user_id"`
+	Sport        string    `json:"sport"`
+	DistanceM    float64   `json:"distance_m"`
+	MovingTimeS  float64   `json:"moving_time_s"`
+	ElapsedTimeS float64   `json:"elapsed_time_s"`
+	GearIDs      []string  `json:"gear_ids"`
+	CompletedAt  time.Time `json:"completed_at"`
+}

@@ -1,0 +1,281 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/gear"
+	"github.com/athlos/athlos/modules/client/internal/store"
+)
+
+var errGearNotFound = &bus.Error{Code: bus.CodeNotFound, Message: "no such gear"}
+
+// gearNow is the service's clock at the database's precision, so what a
+// change returns equals what a later read returns.
+func (s *Service) gearNow() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func newGearID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// gearFieldErr turns a domain field error into an invalid bus error whose
+// field is under prefix ("body", "query", ...).
+func gearFieldErr(prefix string, err error) error {
+	var fe *gear.FieldError
+	if errors.As(err, &fe) {
+		return bus.Invalid(prefix+"."+fe.Field, fe.Reason)
+	}
+	return err
+}
+
+func parseGearID(id string) (uuid.UUID, error) {
+	u, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return uuid.Nil, bus.Invalid("path.id", "must be a UUID")
+	}
+	return u, nil
+}
+
+// ListGear returns a page of the user's gear, newest first.
+func (s *Service) ListGear(ctx context.Context, user uuid.UUID, req api.GearListRequest) (api.GearPage, error) {
+	limit, err := gear.PageSize(req.Limit)
+	if err != nil {
+		return api.GearPage{}, gearFieldErr("query", err)
+	}
+	var after uuid.UUID
+	if req.Cursor != "" {
+		if after, err = gear.DecodeCursor(req.Cursor); err != nil {
+			return api.GearPage{}, gearFieldErr("query", err)
+		}
+	}
+	items, err := store.ListGear(ctx, s.pool, user, after, req.Retired, limit+1)
+	if err != nil {
+		return api.GearPage{}, err
+	}
+	page := api.GearPage{Items: make([]api.Gear, 0, min(len(items), limit))}
+	for i, g := range items {
+		if i == limit {
+			next := gear.EncodeCursor(items[limit-1].ID)
+			page.NextCursor = &next
+			break
+		}
+		page.Items = append(page.Items, g.View())
+	}
+	return page, nil
+}
+
+// GetGear returns one of the user's items.
+func (s *Service) GetGear(ctx context.Context, user uuid.UUID, id string) (api.Gear, error) {
+	gid, err := parseGearID(id)
+	if err != nil {
+		return api.Gear{}, err
+	}
+	g, err := store.GetGear(ctx, s.pool, user, gid, false)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.Gear{}, errGearNotFound
+	}
+	if err != nil {
+		return api.Gear{}, err
+	}
+	return g.View(), nil
+}
+
+// CreateGear adds an item to the user's gear.
+func (s *Service) CreateGear(ctx context.Context, user uuid.UUID, in api.GearCreate) (api.Gear, error) {
+	now := s.gearNow()
+	g, err := gear.New(in, newGearID(), user, now, newGearID)
+	if err != nil {
+		return api.Gear{}, gearFieldErr("body", err)
+	}
+	for i := range g.Components {
+		g.Components[i].Recount = false // a new item has no usage to count
+	}
+	wears := g.CheckWear(now)
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := store.LockUserGear(ctx, tx, user); err != nil {
+			return err
+		}
+		n, err := store.CountGear(ctx, tx, user)
+		if err != nil {
+			return err
+		}
+		if n >= gear.MaxItems {
+			return bus.Errorf(bus.CodeConflict, "a user may have at most %d items of gear: delete some first", gear.MaxItems)
+		}
+		losers, err := store.InsertGear(ctx, tx, g)
+		if errors.Is(err, store.ErrNoUser) {
+			return &bus.Error{Code: bus.CodeUnauthorized, Message: "the account no longer exists"}
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearCreated, api.GearChanged{UserID: user.String(), Gear: g.View(), OccurredAt: now}); err != nil {
+			return err
+		}
+		return s.afterGearChange(ctx, tx, g, losers, wears, uuid.Nil, now)
+	})
+	if err != nil {
+		return api.Gear{}, err
+	}
+	return g.View(), nil
+}
+
+// UpdateGear applies a partial update to one of the user's items.
+func (s *Service) UpdateGear(ctx context.Context, user uuid.UUID, req api.GearUpdateRequest) (api.Gear, error) {
+	gid, err := parseGearID(req.ID)
+	if err != nil {
+		return api.Gear{}, err
+	}
+	now := s.gearNow()
+	var out api.Gear
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := store.LockUserGear(ctx, tx, user); err != nil {
+			return err
+		}
+		g, err := store.GetGear(ctx, tx, user, gid, true)
+		if errors.Is(err, store.ErrNotFound) {
+			return errGearNotFound
+		}
+		if err != nil {
+			return err
+		}
+		ng, changed, err := g.Apply(req.Patch, now, newGearID)
+		if err != nil {
+			return gearFieldErr("body", err)
+		}
+		if !changed {
+			out = g.View()
+			return nil
+		}
+		for i := range ng.Components {
+			c := &ng.Components[i]
+			if !c.Recount {
+				continue
+			}
+			if c.DistanceM, c.MovingTimeS, c.Sessions, err = store.UsageSince(ctx, tx, ng.ID, c.InstalledAt); err != nil {
+				return err
+			}
+			c.Recount = false
+		}
+		wears := ng.CheckWear(now)
+		if err := store.UpdateGear(ctx, tx, ng); err != nil {
+			return err
+		}
+		var losers []uuid.UUID
+		if !slices.Equal(g.DefaultFor, ng.DefaultFor) {
+			if losers, err = store.SetDefaults(ctx, tx, ng); err != nil {
+				return err
+			}
+		}
+		out = ng.View()
+		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearUpdated, api.GearChanged{UserID: user.String(), Gear: out, OccurredAt: now}); err != nil {
+			return err
+		}
+		return s.afterGearChange(ctx, tx, ng, losers, wears, uuid.Nil, now)
+	})
+	if err != nil {
+		return api.Gear{}, err
+	}
+	return out, nil
+}
+
+// afterGearChange announces the items that lost a sport default to g, and
+// g's newly worn-out parts.
+func (s *Service) afterGearChange(ctx context.Context, tx pgx.Tx, g gear.Gear, losers []uuid.UUID, wears []gear.Wear, session uuid.UUID, now time.Time) error {
+	for _, id := range losers {
+		if err := store.TouchGear(ctx, tx, id, now); err != nil {
+			return err
+		}
+		lg, err := store.GetGear(ctx, tx, g.UserID, id, false)
+		if err != nil {
+			return fmt.Errorf("service: item that lost a default: %w", err)
+		}
+		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearUpdated, api.GearChanged{UserID: g.UserID.String(), Gear: lg.View(), OccurredAt: now}); err != nil {
+			return err
+		}
+	}
+	for _, w := range wears {
+		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearWearLimit, g.WearEvent(w, session, now)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteGear deletes one of the user's items. Its usage records stay, so
+// past sessions keep what they were; the item is gone from the API.
+func (s *Service) DeleteGear(ctx context.Context, user uuid.UUID, id string) error {
+	gid, err := parseGearID(id)
+	if err != nil {
+		return err
+	}
+	now := s.gearNow()
+	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := store.LockUserGear(ctx, tx, user); err != nil {
+			return err
+		}
+		err := store.SoftDeleteGear(ctx, tx, user, gid, now)
+		if errors.Is(err, store.ErrNotFound) {
+			return errGearNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = bus.Enqueue(ctx, tx, api.Module, api.EventGearDeleted, api.GearDeleted{UserID: user.String(), GearID: gid.String(), DeletedAt: now})
+		return err
+	})
+}
+
+// RecordSession adds a completed session to the totals of the items it
+// names, inside tx (the consumer's exactly-once transaction). Items that
+// are unknown, deleted or another user's are ignored; an item counts a
+// session once, whatever message brings it again. An item or component
+// that reaches its threshold is announced once. A malformed event is an
+// invalid error (it can never succeed).
+func (s *Service) RecordSession(ctx context.Context, tx pgx.Tx, ev api.SessionCompletedForGear) error {
+	sess, err := gear.ParseSession(ev)
+	if err != nil {
+		var fe *gear.FieldError
+		if errors.As(err, &fe) {
+			return bus.Invalid(fe.Field, fe.Reason)
+		}
+		return err
+	}
+	if len(sess.GearIDs) == 0 {
+		return nil
+	}
+	// Every change to a user's gear takes this lock first, so a session
+	// and a change that moves a default between items never deadlock.
+	if err := store.LockUserGear(ctx, tx, sess.UserID); err != nil {
+		return err
+	}
+	items, err := store.GearByIDs(ctx, tx, sess.UserID, sess.GearIDs, true)
+	if err != nil {
+		return err
+	}
+	now := s.gearNow()
+	for _, g := range items {
+		fresh, err := store.InsertUsage(ctx, tx, g, sess)
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			continue
+		}
+		g.Record(sess.Usage())
+		wears := g.CheckWear(now)
+		if err := store.UpdateGear(ctx, tx, g); err != nil {
+			return err
+		}
+		if err := s.afterGearChange(ctx, tx, g, nil, wears, sess.ID, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
