@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,6 +74,21 @@ func TestAdminCommands(t *testing.T) {
 	_, err = run("", "admin", "promote", "ana@example.com")
 	require.NoError(t, err)
 	_, r = role("ana@example.com")
+	assert.Equal(t, "admin", r)
+	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM))
+
+	// A lost secret key: the module refuses to start and says what to do;
+	// rotating the signing key recovers, and accounts still sign in.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "secret.key"), []byte(strings.Repeat("ab", 32)+"\n"), 0o600))
+	out, err := exec.Command(athlosBinary(t), append([]string{"serve", "--http-listen", "127.0.0.1:" + httpPort,
+		"--nats-listen", "", "--nats-ws-listen", ""}, common...)...).CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "rotate-keys")
+	_, err = run("", "admin", "rotate-keys")
+	require.NoError(t, err)
+	p = start(t, append([]string{"--http-listen", "127.0.0.1:" + httpPort, "--nats-listen", "", "--nats-ws-listen", ""}, common...)...)
+	waitReady(t, p, base)
+	_, r = role("root@example.com")
 	assert.Equal(t, "admin", r)
 	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM))
 }

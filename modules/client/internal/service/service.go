@@ -164,8 +164,16 @@ func (s *Service) LoadKeys(ctx context.Context) error {
 	keys := make([]auth.SigningKey, 0, len(sealed))
 	for _, sk := range sealed {
 		seed, err := s.sealer.Open(sk.Sealed, sk.ID)
+		if err != nil && sk.RetiredAt != nil {
+			// A retired key sealed with a lost secret key: its tokens are
+			// short-lived, so do without it.
+			s.log.Warn("skipping a retired signing key that this secret key cannot open", "kid", sk.ID)
+			continue
+		}
 		if err != nil {
-			return fmt.Errorf("service: signing key %s: %w", sk.ID, err)
+			return fmt.Errorf("service: the active signing key %s cannot be opened with this process's secret key "+
+				"(--secret-key-file): every process running the client module needs the same file; if it is lost, "+
+				"run `athlos admin rotate-keys` to make a new signing key (users stay signed in through their refresh tokens): %w", sk.ID, err)
 		}
 		k := auth.SigningKey{ID: sk.ID, Private: ed25519.NewKeyFromSeed(seed), CreatedAt: sk.CreatedAt}
 		if sk.RetiredAt != nil {
