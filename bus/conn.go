@@ -2,12 +2,14 @@ package bus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -35,6 +37,10 @@ type ConnConfig struct {
 	// CredsFile is a NATS credentials file for an external server (takes
 	// precedence over User/Password).
 	CredsFile string
+	// System connects to the system account instead (ConnectSystem): as
+	// SystemUser to the embedded server, with User/Password or CredsFile of
+	// a system account user to an external one.
+	System bool
 }
 
 // Connect opens a connection and its JetStream context. It retries the
@@ -44,6 +50,29 @@ func Connect(ctx context.Context, cfg ConnConfig, logger *slog.Logger) (*Conn, e
 	if logger == nil {
 		logger = slog.Default()
 	}
+	nc, err := dial(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("bus: jetstream context: %w", err)
+	}
+	return &Conn{NC: nc, JS: js, logger: logger}, nil
+}
+
+// ConnectSystem opens a connection to the NATS system account (cfg.System
+// is implied), for DisconnectUser.
+func ConnectSystem(ctx context.Context, cfg ConnConfig, logger *slog.Logger) (*nats.Conn, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	cfg.System = true
+	return dial(ctx, cfg, logger)
+}
+
+func dial(ctx context.Context, cfg ConnConfig, logger *slog.Logger) (*nats.Conn, error) {
 	opts := []nats.Option{
 		nats.Name(cfg.Name),
 		nats.MaxReconnects(-1),
@@ -72,7 +101,11 @@ func Connect(ctx context.Context, cfg ConnConfig, logger *slog.Logger) (*Conn, e
 	switch {
 	case cfg.Embedded != nil:
 		url = ""
-		opts = append(opts, nats.InProcessServer(cfg.Embedded.Server), nats.UserInfo(ServiceUser, cfg.Embedded.Password))
+		user := ServiceUser
+		if cfg.System {
+			user = SystemUser
+		}
+		opts = append(opts, nats.InProcessServer(cfg.Embedded.Server), nats.UserInfo(user, cfg.Embedded.Password))
 	case cfg.CredsFile != "":
 		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
 	case cfg.User != "":
@@ -99,12 +132,102 @@ func Connect(ctx context.Context, cfg ConnConfig, logger *slog.Logger) (*Conn, e
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("bus: jetstream context: %w", err)
+	return nc, nil
+}
+
+// How long DisconnectUser waits for the servers of a cluster to answer:
+// the first answer, and then for more after the last one came (or three
+// times as long as the first took, when that is longer).
+const (
+	disconnectFirstWait = 2 * time.Second
+	disconnectQuietWait = 500 * time.Millisecond
+)
+
+// DisconnectUser closes every connection whose user name is user (the auth
+// callout names app users by their id) on every server of the cluster sys
+// is connected to (a connection to the system account, ConnectSystem), so
+// that they reconnect and are authorised afresh. It returns how many
+// connections it closed. Servers that do not answer within a few seconds
+// keep theirs.
+func DisconnectUser(ctx context.Context, sys *nats.Conn, user string) (int, error) {
+	if user == "" {
+		return 0, nil
 	}
-	return &Conn{NC: nc, JS: js, logger: logger}, nil
+	inbox := sys.NewRespInbox()
+	replies, err := sys.SubscribeSync(inbox)
+	if err != nil {
+		return 0, fmt.Errorf("bus: disconnect %s: %w", user, err)
+	}
+	defer func() { _ = replies.Unsubscribe() }()
+	req, _ := json.Marshal(server.ConnzEventOptions{ConnzOptions: server.ConnzOptions{User: user, State: server.ConnOpen, Limit: 1 << 20}})
+	if err := sys.PublishRequest("$SYS.REQ.SERVER.PING.CONNZ", inbox, req); err != nil {
+		return 0, fmt.Errorf("bus: disconnect %s: %w", user, err)
+	}
+	type connz struct {
+		Server struct {
+			ID string `json:"id"`
+		} `json:"server"`
+		Data struct {
+			Conns []struct {
+				Cid uint64 `json:"cid"`
+			} `json:"connections"`
+		} `json:"data"`
+	}
+	var servers []connz
+	start := time.Now()
+	wait := disconnectFirstWait
+	for {
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		m, err := replies.NextMsgWithContext(wctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil && len(servers) == 0 {
+				return 0, fmt.Errorf("bus: disconnect %s: %w", user, ctx.Err())
+			}
+			break // no more servers answer
+		}
+		var z connz
+		if json.Unmarshal(m.Data, &z) == nil && z.Server.ID != "" {
+			servers = append(servers, z)
+		}
+		// A loaded cluster answers slowly: wait longer for the others.
+		wait = max(disconnectQuietWait, 3*time.Since(start))
+	}
+	if len(servers) == 0 {
+		return 0, fmt.Errorf("bus: disconnect %s: no NATS server answered (is this a system account connection?)", user)
+	}
+	n := 0
+	var errs []error
+	for _, z := range servers {
+		for _, c := range z.Data.Conns {
+			body, _ := json.Marshal(server.KickClientReq{CID: c.Cid})
+			rctx, cancel := context.WithTimeout(ctx, disconnectFirstWait)
+			reply, err := sys.RequestWithContext(rctx, "$SYS.REQ.SERVER."+z.Server.ID+".KICK", body)
+			cancel()
+			if err == nil {
+				var r struct {
+					Error *struct {
+						Description string `json:"description"`
+					} `json:"error"`
+				}
+				if json.Unmarshal(reply.Data, &r) == nil && r.Error != nil {
+					if strings.HasPrefix(r.Error.Description, "no such client") {
+						continue // gone already
+					}
+					err = errors.New(r.Error.Description)
+				}
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("connection %d on %s: %w", c.Cid, z.Server.ID, err))
+				continue
+			}
+			n++
+		}
+	}
+	if len(errs) > 0 {
+		return n, fmt.Errorf("bus: disconnect %s: %w", user, errors.Join(errs...))
+	}
+	return n, nil
 }
 
 // Close drains subscriptions and closes the connection, waiting up to the

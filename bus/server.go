@@ -1,7 +1,9 @@
 package bus
 
 import (
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,14 +15,92 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nkeys"
 	"golang.org/x/crypto/bcrypt"
 )
 
 // ServiceUser is the NATS user that Athlos's own connections authenticate
 // as. App users arrive over WebSocket and are authorised by the client
-// module's auth callout, never as this user.
+// module's auth callout, never as this user. On the embedded server the
+// service user may connect over TCP or in-process only, never over the
+// (public) WebSocket listener.
 const ServiceUser = "athlos-service"
+
+// SystemUser is the user of Athlos's connection to the NATS system account
+// ($SYS), which it uses only to find and close app users' connections on
+// every server of a cluster when their grants change (DisconnectUser). On
+// the embedded server it has the service user's password.
+const SystemUser = "athlos-system"
+
+// CalloutAccount is the account app users are placed in by the auth
+// callout: the account of the service user, so that both share the
+// subjects live.telemetry.*, notify.*, chat.*. Without configured accounts
+// (the embedded server) it is NATS's global account.
+const CalloutAccount = server.DEFAULT_GLOBAL_ACCOUNT
+
+// CalloutConfig turns on the auth callout of the embedded server: every
+// connection but athlos's own users' is sent to $SYS.REQ.USER.AUTH,
+// where the client module decides (modules/client/internal/callout).
+type CalloutConfig struct {
+	// Issuer is the public account nkey that signs the callout's answers.
+	Issuer string
+	// XKey, when set, is the callout's public curve key: the server then
+	// encrypts its requests (which carry the app's access token) to it.
+	XKey string
+}
+
+// CalloutKeys derives the auth callout's signing key (an account nkey) and
+// its encryption key (a curve xkey) from the process's secret key
+// (platform.SecretKey), with HKDF-SHA256. Every process that shares the
+// secret key file derives the same keys, so the embedded servers of a
+// cluster and every process running the client module agree without
+// storing another secret.
+func CalloutKeys(secret []byte) (issuer, xkey nkeys.KeyPair, err error) {
+	if len(secret) < 16 {
+		return nil, nil, errors.New("bus: the callout keys need a secret of at least 16 bytes")
+	}
+	derive := func(label string) ([]byte, error) {
+		return hkdf.Key(sha256.New, secret, nil, "athlos nats auth callout "+label+" v1", 32)
+	}
+	raw, err := derive("issuer")
+	if err != nil {
+		return nil, nil, fmt.Errorf("bus: derive callout issuer: %w", err)
+	}
+	if issuer, err = nkeys.FromRawSeed(nkeys.PrefixByteAccount, raw); err != nil {
+		return nil, nil, fmt.Errorf("bus: callout issuer: %w", err)
+	}
+	if raw, err = derive("xkey"); err != nil {
+		return nil, nil, fmt.Errorf("bus: derive callout xkey: %w", err)
+	}
+	seed, err := nkeys.EncodeSeed(nkeys.PrefixByteCurve, raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bus: callout xkey: %w", err)
+	}
+	if xkey, err = nkeys.FromSeed(seed); err != nil {
+		return nil, nil, fmt.Errorf("bus: callout xkey: %w", err)
+	}
+	return issuer, xkey, nil
+}
+
+// CalloutConfigFromSecret is the CalloutConfig of the keys CalloutKeys
+// derives from secret.
+func CalloutConfigFromSecret(secret []byte) (*CalloutConfig, error) {
+	issuer, xkey, err := CalloutKeys(secret)
+	if err != nil {
+		return nil, err
+	}
+	ipub, err := issuer.PublicKey()
+	if err != nil {
+		return nil, err
+	}
+	xpub, err := xkey.PublicKey()
+	if err != nil {
+		return nil, err
+	}
+	return &CalloutConfig{Issuer: ipub, XKey: xpub}, nil
+}
 
 // DefaultSyncInterval is how often the embedded JetStream fsyncs its files.
 // Every write reaches the operating system before JetStream acknowledges it,
@@ -58,8 +138,12 @@ type EmbeddedConfig struct {
 	// Password is the service user's password. Empty means one generated
 	// on first start and kept in DataDir/service-password.
 	Password string
-	// Configure, when set, adjusts the server options before start; the
-	// client module uses it to install the auth callout for app users.
+	// Callout, when set, sends every connection but athlos's own users' to
+	// the auth callout (the client module) for authorisation. Without it
+	// only athlos's own users can connect.
+	Callout *CalloutConfig
+	// Configure, when set, adjusts the server options before start (tests
+	// and special set-ups).
 	Configure func(*server.Options) error
 }
 
@@ -102,6 +186,15 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bus: hash service password: %w", err)
 	}
+	// Athlos's own users may not use the WebSocket listener, which faces
+	// the internet: a leaked password alone does not open the bus from
+	// outside.
+	internal := map[string]struct{}{jwt.ConnectionTypeStandard: {}, jwt.ConnectionTypeInProcess: {}}
+	service := &server.User{Username: ServiceUser, Password: string(hash), AllowedConnectionTypes: internal}
+	// The system account is the default one, declared so that its user
+	// can be: JetStream stays in the global account.
+	sysAccount := server.NewAccount(server.DEFAULT_SYSTEM_ACCOUNT)
+	system := &server.User{Username: SystemUser, Password: string(hash), AllowedConnectionTypes: internal, Account: sysAccount}
 	opts := &server.Options{
 		ServerName:            name,
 		JetStream:             true,
@@ -112,8 +205,20 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 		SyncAlways:            cfg.SyncAlways,
 		NoSigs:                true,
 		MaxPayload:            4 << 20,
-		Users:                 []*server.User{{Username: ServiceUser, Password: string(hash)}},
+		Users:                 []*server.User{service, system},
+		Accounts:              []*server.Account{sysAccount},
+		SystemAccount:         server.DEFAULT_SYSTEM_ACCOUNT,
 		DisableShortFirstPing: true,
+	}
+	if cfg.Callout != nil {
+		if !nkeys.IsValidPublicAccountKey(cfg.Callout.Issuer) {
+			return nil, fmt.Errorf("bus: callout issuer %q is not a public account nkey", cfg.Callout.Issuer)
+		}
+		if cfg.Callout.XKey != "" && !nkeys.IsValidPublicCurveKey(cfg.Callout.XKey) {
+			return nil, fmt.Errorf("bus: callout xkey %q is not a public curve key", cfg.Callout.XKey)
+		}
+		opts.AuthCallout = &server.AuthCallout{Issuer: cfg.Callout.Issuer, XKey: cfg.Callout.XKey,
+			Account: CalloutAccount, AuthUsers: []string{ServiceUser, SystemUser}}
 	}
 	if opts.SyncInterval == 0 {
 		opts.SyncInterval = DefaultSyncInterval

@@ -12,7 +12,13 @@ go build -o bin/athlos ./cmd/athlos
 routes="nats://127.0.0.1:6221,nats://127.0.0.1:6222,nats://127.0.0.1:6223"
 password_file="$root/service-password"
 [[ -s $password_file ]] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$password_file"
-export ATHLOS_NATS_PASSWORD=$(cat "$password_file") ATHLOS_CLUSTER_NAME=athlos-local ATHLOS_ROUTES=$routes ATHLOS_REPLICAS=3
+# One secret key for all nodes: it seals the token signing keys and derives
+# the auth callout's keys, which every node must share.
+secret_file="$root/secret.key"
+[[ -s $secret_file ]] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
+chmod 600 "$password_file" "$secret_file"
+export ATHLOS_NATS_PASSWORD=$(cat "$password_file") ATHLOS_CLUSTER_NAME=athlos-local ATHLOS_ROUTES=$routes ATHLOS_REPLICAS=3 \
+  ATHLOS_SECRET_KEY_FILE=$(realpath "$secret_file")
 
 pids=()
 trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT

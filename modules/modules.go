@@ -31,6 +31,7 @@ func HTTPRoutes(nc *nats.Conn) []api.Routes {
 		clienthttp.Routes(nc),
 		clienthttp.ProfileRoutes(nc),
 		clienthttp.GearRoutes(nc),
+		clienthttp.RealtimeRoutes(nc),
 	)
 }
 

@@ -58,6 +58,15 @@ type NATSConfig struct {
 	SyncAlways      bool
 	// Replicas of every stream (1 standalone, 3 on a cluster of 3+).
 	Replicas int
+	// SystemUser with SystemPassword or SystemCredsFile log in to the
+	// system account of an external NATS, through which the client module
+	// closes app users' connections when their grants change. Empty means
+	// no access (the embedded server has a system user built in).
+	SystemUser, SystemPassword, SystemCredsFile string
+	// PublicWebSocketURL is the NATS WebSocket URL the app is told to use
+	// (GET /v1/realtime), e.g. wss://rt.example.com; empty means
+	// ws://<host of the HTTP request>:<port of WebSocketListen>.
+	PublicWebSocketURL string
 }
 
 // DBConfig says which PostgreSQL each module uses.

@@ -24,6 +24,19 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 
 	var emb *bus.Embedded
 	if len(cfg.NATS.URLs) == 0 {
+		// App users reach the embedded server over its WebSocket listener
+		// and are authorised by the client module's auth callout, wherever
+		// that module runs; its keys derive from the shared secret key.
+		var callout *bus.CalloutConfig
+		if cfg.NATS.WebSocketListen != "" {
+			key, err := LoadSecretKey(cfg)
+			if err != nil {
+				return nil, nil, err
+			}
+			if callout, err = bus.CalloutConfigFromSecret(key); err != nil {
+				return nil, nil, err
+			}
+		}
 		var err error
 		emb, err = bus.StartEmbedded(bus.EmbeddedConfig{
 			DataDir:         filepath.Join(cfg.DataDir, "nats"),
@@ -36,6 +49,7 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 			SyncInterval:    cfg.NATS.SyncInterval,
 			SyncAlways:      cfg.NATS.SyncAlways,
 			Password:        cfg.NATS.Password,
+			Callout:         callout,
 		}, log)
 		if err != nil {
 			return nil, nil, err

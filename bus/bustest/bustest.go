@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"github.com/athlos/athlos/bus"
 	"github.com/stretchr/testify/require"
 )
@@ -27,6 +29,35 @@ func ServerAt(t testing.TB, dir string) *bus.Embedded {
 	require.NoError(t, err)
 	t.Cleanup(e.Shutdown)
 	return e
+}
+
+// ServerWith starts an embedded server with cfg (DataDir defaults to a
+// temporary directory, Listen to a free loopback port), shut down when the
+// test ends. Give WebSocketListen "127.0.0.1:0" for a WebSocket listener on
+// a free port (WebSocketURL) and Callout for the auth callout.
+func ServerWith(t testing.TB, cfg bus.EmbeddedConfig) *bus.Embedded {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	e, err := bus.StartEmbedded(cfg, Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(e.Shutdown)
+	return e
+}
+
+// WebSocketURL is the ws:// URL of e's WebSocket listener.
+func WebSocketURL(t testing.TB, e *bus.Embedded) string {
+	t.Helper()
+	var ports *server.Ports
+	require.Eventually(t, func() bool {
+		ports = e.Server.PortsInfo(time.Second)
+		return ports != nil && len(ports.WebSocket) > 0
+	}, 10*time.Second, 10*time.Millisecond, "no WebSocket listener")
+	return ports.WebSocket[0]
 }
 
 // Conn opens a service connection to e, closed when the test ends.

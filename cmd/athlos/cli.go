@@ -67,6 +67,14 @@ func serveFlags() []cli.Flag {
 			Usage: "how often JetStream fsyncs (a duration), or \"always\""},
 		&cli.IntFlag{Name: "replicas", Value: 1, Sources: env("REPLICAS"), Usage: "replicas of every JetStream stream (3 on a cluster)"},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Sources: env("SHUTDOWN_TIMEOUT"), Usage: "bound on a clean stop"},
+		&cli.StringFlag{Name: "nats-ws-public-url", Sources: env("NATS_WS_PUBLIC_URL"),
+			Usage: "NATS WebSocket URL the app is told to use (GET /v1/realtime), e.g. wss://rt.example.com; empty: ws://<HTTP host>:<--nats-ws-listen port>"},
+		&cli.StringFlag{Name: "nats-system-user", Value: bus.SystemUser, Sources: env("NATS_SYSTEM_USER"),
+			Usage: "user of the system account on an external NATS, to close app connections when their grants change"},
+		&cli.StringFlag{Name: "nats-system-password", Sources: env("NATS_SYSTEM_PASSWORD"),
+			Usage: "password of --nats-system-user on an external NATS (empty, with no --nats-system-creds: no system access)"},
+		&cli.StringFlag{Name: "nats-system-creds", Sources: env("NATS_SYSTEM_CREDS"),
+			Usage: "credentials file of a system account user on an external NATS (instead of user and password)"},
 	)
 }
 

@@ -35,6 +35,11 @@ func serve(ctx context.Context, c *cli.Command) error {
 		ClusterListen:   c.String("cluster-listen"),
 		Routes:          nonEmpty(c.StringSlice("routes")),
 		Replicas:        c.Int("replicas"),
+
+		PublicWebSocketURL: c.String("nats-ws-public-url"),
+		SystemUser:         c.String("nats-system-user"),
+		SystemPassword:     c.String("nats-system-password"),
+		SystemCredsFile:    c.String("nats-system-creds"),
 	}
 	if sync := c.String("jetstream-sync"); sync == "always" {
 		cfg.NATS.SyncAlways = true

@@ -68,8 +68,13 @@ func Start(t testing.TB, mods ...string) *App {
 		DataDir: dir,
 		Modules: append(mods, platform.Gateway),
 		HTTP:    platform.HTTPConfig{Listen: addr, RequestTimeout: 10 * time.Second},
-		NATS: platform.NATSConfig{URLs: []string{nats.Server.ClientURL()}, User: bus.ServiceUser, Password: nats.Password,
-			PublicWebSocketURL: wsURL},
+		// Reached like an external NATS: the service user, the system
+		// account's user (the test server's has the same password) and
+		// the public WebSocket URL given.
+		NATS: platform.NATSConfig{
+			URLs: []string{nats.Server.ClientURL()}, User: bus.ServiceUser, Password: nats.Password,
+			SystemUser: bus.SystemUser, SystemPassword: nats.Password, PublicWebSocketURL: wsURL,
+		},
 		DB: platform.DBConfig{URL: pgtest.NewDB(t)},
 	}
 	require.NoError(t, cfg.Validate())

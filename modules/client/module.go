@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"go.uber.org/fx"
 
+	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/modules/client/internal/service"
@@ -19,7 +20,7 @@ import (
 // them), and the clean-up of expired refresh tokens.
 var Module = platform.Module(api.Module, fx.Invoke(start))
 
-func start(sctx platform.StartContext, lc fx.Lifecycle, rt *platform.Runtime, key platform.SecretKey) error {
+func start(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime, key platform.SecretKey, emb *bus.Embedded) error {
 	s, err := service.New(rt.DB, key, runtime.NumCPU(), rt.Log)
 	if err != nil {
 		return err
@@ -31,6 +32,9 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, rt *platform.Runtime, ke
 		return err
 	}
 	if err := rpc.RegisterGear(rt.Service, s); err != nil {
+		return err
+	}
+	if err := startCallout(sctx, lc, cfg, rt, key, emb, s); err != nil {
 		return err
 	}
 	consumeSessions(rt, s)

@@ -1,0 +1,83 @@
+package api
+
+import "time"
+
+// Real time (DESIGN §5): the app connects to NATS over WebSocket with its
+// access token (the CONNECT "auth_token", e.g. nats.Token in Go or
+// {token} in nats.ws), and the client module's auth callout grants that
+// user only its own subjects:
+//
+//   - publish live.telemetry.<user>.> (telemetry of its own sessions);
+//   - subscribe notify.<user>, <inbox prefix>.> (replies, e.g. JetStream
+//     publish acks), and whatever the owning modules grant at connect time:
+//     chat.<group> (social) and live.session.<session> (training).
+//
+// The grants are fixed for the life of a connection. The connection ends
+// when the access token expires; the app reconnects with a fresh token. When
+// a module changes what a user may see (the user left a group, a session
+// stopped being watchable), it publishes EventRealtimeGrantsChanged and the
+// user's connections are closed, so the app reconnects with the new grants.
+const (
+	// SubjectRealtimeGet answers the caller's RealtimeInfo (request:
+	// RealtimeRequest, filled by the front; needs a caller).
+	SubjectRealtimeGet = "rpc.client.realtime.get"
+
+	// SubjectSocialRealtimeGrants and SubjectTrainingRealtimeGrants are
+	// served by the social and training modules: the client module asks
+	// them at every app connection which subjects of theirs the user may
+	// subscribe to (RealtimeGrantsRequest → RealtimeGrants). Social may
+	// grant only chat.<group> subjects, training only live.session.<id>;
+	// anything else in a reply is ignored. When the module is not running
+	// (no responders) or does not answer within RealtimeGrantsTimeout, the
+	// user gets none of its subjects on that connection.
+	SubjectSocialRealtimeGrants   = "rpc.social.realtime.grants"
+	SubjectTrainingRealtimeGrants = "rpc.training.realtime.grants"
+
+	// EventRealtimeGrantsChanged (payload RealtimeGrantsChanged) tells the
+	// client module that the grants of some users changed: their app
+	// connections are closed so that they reconnect with the new grants.
+	// Any module may publish it (through its outbox, in the transaction
+	// that changed the membership, or as a plain NATS publish); it is
+	// stored in EVT_CLIENT like the client module's own events.
+	EventRealtimeGrantsChanged = "evt.client.realtime.grants_changed"
+)
+
+// RealtimeGrantsTimeout bounds the wait for a module's grants at connect
+// time (the NATS server gives the whole authorisation 2 s).
+const RealtimeGrantsTimeout = 750 * time.Millisecond
+
+// RealtimeGrantsRequest asks a module for a user's real-time grants.
+type RealtimeGrantsRequest struct {
+	UserID string `json:"user_id"`
+}
+
+// RealtimeGrants are the subjects of a module a user may subscribe to,
+// literal subjects (no wildcards), e.g. ["chat.0193…", "chat.0194…"].
+type RealtimeGrants struct {
+	Subscribe []string `json:"subscribe"`
+}
+
+// RealtimeGrantsChanged is the payload of EventRealtimeGrantsChanged.
+type RealtimeGrantsChanged struct {
+	UserIDs []string `json:"user_ids"`
+}
+
+// RealtimeRequest is what the front passes on for GET /v1/realtime (the
+// app sends nothing).
+type RealtimeRequest struct {
+	// Host is the HTTP request's Host, for the WebSocket URL when none is
+	// configured.
+	Host string `json:"host,omitempty"`
+	// ExpiresAt is the expiry of the caller's access token.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// RealtimeInfo tells the app how to use NATS: where to connect and which
+// subjects it may use with the access token it called with.
+type RealtimeInfo struct {
+	WebSocketURL string    `json:"websocket_url" example:"wss://rt.example.com" doc:"NATS WebSocket URL; connect with the access token as the NATS token"`
+	InboxPrefix  string    `json:"inbox_prefix" example:"_INBOX_0193b7e4-7c1a-7d2e-9a41-3f0c2d5e8b10" doc:"the only inbox prefix the connection may use (nats.CustomInboxPrefix, or inboxPrefix in nats.ws)"`
+	Publish      []string  `json:"publish" doc:"subjects the app may publish to (NATS wildcards)"`
+	Subscribe    []string  `json:"subscribe" doc:"subjects the app may subscribe to (NATS wildcards)"`
+	ExpiresAt    time.Time `json:"expires_at" doc:"the connection ends when the access token expires; reconnect with a fresh token"`
+}

@@ -1,0 +1,90 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"go.uber.org/fx"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/callout"
+	"github.com/athlos/athlos/platform"
+)
+
+// startCallout runs the NATS auth callout for app users (package callout)
+// and answers rpc.client.realtime.get (GET /v1/realtime). keys are the
+// service's signing keys, loaded before. emb is the embedded NATS server
+// (nil on an external NATS).
+func startCallout(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime,
+	key platform.SecretKey, emb *bus.Embedded, keys callout.Keys) error {
+	issuer, xkey, err := bus.CalloutKeys(key)
+	if err != nil {
+		return err
+	}
+	wsPort := 0
+	if emb != nil && cfg.NATS.WebSocketListen != "" {
+		if _, p, err := net.SplitHostPort(cfg.NATS.WebSocketListen); err == nil {
+			wsPort, _ = strconv.Atoi(p)
+		}
+	}
+	// The system account closes users' connections when their grants
+	// change: built in on the embedded server, configured on an external one.
+	var sys *nats.Conn
+	sysCfg := bus.ConnConfig{Name: "athlos:client:system", URLs: cfg.NATS.URLs, Embedded: emb,
+		User: cfg.NATS.SystemUser, Password: cfg.NATS.SystemPassword, CredsFile: cfg.NATS.SystemCredsFile}
+	if sysCfg.User == "" {
+		sysCfg.User = bus.SystemUser
+	}
+	if emb != nil || cfg.NATS.SystemPassword != "" || cfg.NATS.SystemCredsFile != "" {
+		ctx, cancel := context.WithTimeout(sctx, time.Minute)
+		defer cancel()
+		if sys, err = bus.ConnectSystem(ctx, sysCfg, rt.Log); err != nil {
+			return fmt.Errorf("nats system account (for closing app connections): %w", err)
+		}
+		lc.Append(fx.StopHook(sys.Close))
+	} else {
+		rt.Log.Info("no NATS system account credentials (--nats-system-password or --nats-system-creds): app " +
+			"connections keep their grants until they reconnect, at the latest when their token expires")
+	}
+	c, err := callout.New(callout.Config{
+		NC: rt.Bus.NC, Issuer: issuer, XKey: xkey, Keys: keys, System: sys,
+		PublicURL: cfg.NATS.PublicWebSocketURL, WebSocketPort: wsPort, Log: rt.Log,
+	})
+	if err != nil {
+		return err
+	}
+	err = rt.Service.Handle("realtime.get", bus.JSON(func(ctx context.Context, r api.RealtimeRequest) (api.RealtimeInfo, error) {
+		caller, err := bus.RequireCaller(ctx)
+		if err != nil {
+			return api.RealtimeInfo{}, err
+		}
+		// The user id becomes part of subjects: a canonical UUID only.
+		if id, err := uuid.Parse(caller.UserID); err != nil || id.String() != caller.UserID {
+			return api.RealtimeInfo{}, &bus.Error{Code: bus.CodeUnauthorized, Message: "bad caller"}
+		}
+		return c.Info(ctx, caller.UserID, r), nil
+	}))
+	if err != nil {
+		return err
+	}
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			if err := c.Start(); err != nil {
+				return err
+			}
+			// An operator of an external NATS copies these into its
+			// auth_callout block (docs/configuration.md).
+			rt.Log.Info("nats auth callout ready", "issuer", c.IssuerPublicKey(), "xkey", c.XKeyPublicKey(),
+				"embedded", emb != nil, "can_disconnect", sys != nil)
+			return nil
+		},
+		OnStop: c.Stop,
+	})
+	return nil
+}

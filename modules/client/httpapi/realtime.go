@@ -1,0 +1,55 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
+
+	"github.com/athlos/athlos/modules/client/api"
+	gw "github.com/athlos/athlos/modules/gateway/api"
+)
+
+type realtimeInput struct {
+	Host          string `header:"Host" hidden:"true"`
+	Authorization string `header:"Authorization" hidden:"true"`
+}
+
+// RealtimeRoutes returns GET /v1/realtime: where the app connects to NATS
+// over WebSocket and which subjects its access token opens there.
+func RealtimeRoutes(nc *nats.Conn) gw.Routes {
+	return gw.RoutesFunc(func(a huma.API) {
+		huma.Register(a, gw.DocumentRaw[api.RealtimeInfo](a, huma.Operation{
+			OperationID: "get-realtime", Method: http.MethodGet, Path: "/v1/realtime", Tags: []string{"realtime"},
+			Summary: "Connect to the real-time bus",
+			Description: "The NATS WebSocket URL and what the caller may do there. Connect with the access token as the NATS " +
+				"token (a fresh one at every reconnect) and with inbox_prefix as the inbox prefix; publish telemetry to " +
+				"live.telemetry.<your id>.<session id>, subscribe to notify.<your id> and to the chat.<group> and " +
+				"live.session.<id> subjects listed. The connection ends when the access token expires, and is closed " +
+				"when the subjects change (e.g. you left a group): reconnect, and fetch this again to see the new list.",
+			Security: gw.Authenticated,
+		}), func(ctx context.Context, in *realtimeInput) (*gw.RawJSON, error) {
+			return gw.Forward(ctx, nc, api.SubjectRealtimeGet, api.RealtimeRequest{
+				Host: in.Host, ExpiresAt: tokenExpiry(in.Authorization),
+			})
+		})
+	})
+}
+
+// tokenExpiry reads the expiry of the bearer token the front has already
+// verified (so the signature is not checked again here).
+func tokenExpiry(header string) time.Time {
+	_, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok {
+		return time.Time{}
+	}
+	var claims jwt.RegisteredClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(strings.TrimSpace(token), &claims); err != nil || claims.ExpiresAt == nil {
+		return time.Time{}
+	}
+	return claims.ExpiresAt.UTC()
+}

@@ -1,0 +1,456 @@
+// Package callout is the client module's NATS auth callout: it decides who
+// may connect to NATS as an app user and what that user may do there
+// (DESIGN §5, docs/configuration.md "Real-time (NATS WebSocket) and the
+// auth callout").
+//
+// How a connection is authorised:
+//
+//  1. The app connects to the NATS WebSocket listener with its access token
+//     as the NATS token. The server knows only athlos's own users
+//     (bus.ServiceUser, bus.SystemUser: they bypass the callout, and may
+//     not use the WebSocket listener); every other connection
+//     is sent as a signed authorization request to $SYS.REQ.USER.AUTH,
+//     encrypted to the callout's xkey when the server is configured with it.
+//  2. The callout (queue group athlos-client-callout: one process of the
+//     client module answers) refuses anything that is not a WebSocket
+//     client, then verifies the token like the front does (EdDSA, a current
+//     key of the client module, issuer, audience, expiry, role, user not
+//     deleted).
+//  3. It asks the modules that own shared subjects which ones the user may
+//     subscribe to (Source: social for chat.<group>, training for
+//     live.session.<id>), in parallel, each for at most
+//     api.RealtimeGrantsTimeout; a module that is not running grants
+//     nothing.
+//  4. It answers with a user JWT signed by the issuer key: name = user id,
+//     account = the service user's (bus.CalloutAccount), publish only
+//     live.telemetry.<user>.>, subscribe only notify.<user>,
+//     _INBOX_<user>.> and the granted subjects, no responses, WebSocket
+//     only, at most MaxSubscriptions and MaxPayload, expiring with the access
+//     token, so the server closes the connection when the token expires.
+//
+// Keys: the issuer (an account nkey) and the xkey derive from the secret
+// key (bus.CalloutKeys), so every process sharing the secret key file signs
+// with the same key and the server needs only the public halves. The
+// callout keeps the derived Ed25519 key and the X25519 shared key per
+// server (keys.go): nkeys would derive them again at every use.
+//
+// Changes: on api.EventRealtimeGrantsChanged and api.EventUserDeleted (one
+// process of the module, queue group) the callout closes the users'
+// connections on every server of the cluster through the NATS system
+// account (bus.DisconnectUser), and the app reconnects with the grants of
+// the moment, within a second or so. The embedded server has a system user
+// built in; an external NATS needs one configured (--nats-system-user and
+// its password or credentials). Without it the callout cannot close
+// connections: the grants then change at the next reconnect, at the latest
+// when the access token expires (15 min).
+package callout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/jwt/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/client/api"
+)
+
+// Subjects and names of the callout protocol (nats-server ADR-26).
+const (
+	// RequestSubject is where the NATS server sends authorization requests.
+	RequestSubject = "$SYS.REQ.USER.AUTH"
+	// QueueGroup spreads requests over the processes running the module.
+	QueueGroup = "athlos-client-callout"
+	// headerServerXKey carries the server's xkey on an encrypted request.
+	headerServerXKey = "Nats-Server-Xkey"
+	// clientTypeWebSocket is ClientInformation.Type of WebSocket clients.
+	clientTypeWebSocket = "websocket"
+)
+
+// Limits of an app user's connection.
+const (
+	// MaxSubscriptions per connection.
+	MaxSubscriptions = 1000
+	// MaxPayload of a message the app publishes (the front's default body
+	// limit).
+	MaxPayload = 1 << 20
+	// deniedFor keeps deleted users out for longer than any token lives.
+	deniedFor = 30 * time.Minute
+)
+
+// Config configures the callout.
+type Config struct {
+	// NC is the service connection: it receives the requests and asks the
+	// grant sources.
+	NC *nats.Conn
+	// Issuer signs the answers (bus.CalloutKeys).
+	Issuer nkeys.KeyPair
+	// XKey opens encrypted requests and seals their answers; nil means the
+	// server must send them in clear.
+	XKey nkeys.KeyPair
+	// Account is where app users are placed; empty means bus.CalloutAccount.
+	Account string
+	// Keys are the access tokens' public keys.
+	Keys Keys
+	// System is a connection to the NATS system account (bus.ConnectSystem)
+	// through which the callout closes users' connections when their grants
+	// change; nil when there is none.
+	System *nats.Conn
+	// Sources grant shared subjects; nil means DefaultSources.
+	Sources []Source
+	// GrantTimeout bounds each source; 0 means api.RealtimeGrantsTimeout.
+	GrantTimeout time.Duration
+	// Workers bounds concurrent authorisations; 0 means 32 per CPU.
+	Workers int
+	// PublicURL is the WebSocket URL the app is told (Info); empty means
+	// ws://<request host>:<WebSocketPort>.
+	PublicURL     string
+	WebSocketPort int
+	Log           *slog.Logger
+}
+
+// Callout answers the NATS server's authorization requests.
+type Callout struct {
+	nc           *nats.Conn
+	issuer       *signer
+	issuerPub    string
+	xkey         *sealer
+	account      string
+	verifier     *verifier
+	system       *nats.Conn
+	sources      []Source
+	grantTimeout time.Duration
+	publicURL    string
+	wsPort       int
+	log          *slog.Logger
+	now          func() time.Time
+
+	sem     chan struct{}
+	mu      sync.Mutex // guards stopped and wg.Add against Stop
+	stopped bool
+	wg      sync.WaitGroup
+	subs    []*nats.Subscription
+}
+
+// New returns a callout; Start subscribes it.
+func New(cfg Config) (*Callout, error) {
+	if cfg.NC == nil || cfg.Issuer == nil || cfg.Keys == nil {
+		return nil, errors.New("callout: NC, Issuer and Keys are required")
+	}
+	issuer, err := newSigner(cfg.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	if !nkeys.IsValidPublicAccountKey(issuer.pub) {
+		return nil, fmt.Errorf("callout: the issuer must be an account key, not %q", issuer.pub)
+	}
+	c := &Callout{
+		nc: cfg.NC, issuer: issuer, issuerPub: issuer.pub, account: cfg.Account,
+		verifier: newVerifier(cfg.Keys), system: cfg.System, sources: cfg.Sources,
+		grantTimeout: cfg.GrantTimeout, publicURL: cfg.PublicURL, wsPort: cfg.WebSocketPort, log: cfg.Log,
+		now: time.Now,
+	}
+	if cfg.XKey != nil {
+		if c.xkey, err = newSealer(cfg.XKey); err != nil {
+			return nil, err
+		}
+	}
+	if c.account == "" {
+		c.account = bus.CalloutAccount
+	}
+	if c.sources == nil {
+		c.sources = DefaultSources
+	}
+	if c.grantTimeout <= 0 {
+		c.grantTimeout = api.RealtimeGrantsTimeout
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = 32 * runtime.NumCPU()
+	}
+	c.sem = make(chan struct{}, workers)
+	return c, nil
+}
+
+// IssuerPublicKey is the public account nkey the NATS server's
+// auth_callout.issuer must name.
+func (c *Callout) IssuerPublicKey() string { return c.issuerPub }
+
+// XKeyPublicKey is the public curve key for auth_callout.xkey ("" without
+// encryption).
+func (c *Callout) XKeyPublicKey() string {
+	if c.xkey == nil {
+		return ""
+	}
+	return c.xkey.pub
+}
+
+// Start subscribes to the authorization requests and to the events that
+// close users' connections; in both cases one process of the module (queue
+// group) handles each message.
+func (c *Callout) Start() error {
+	sub, err := c.nc.QueueSubscribe(RequestSubject, QueueGroup, c.dispatch)
+	if err != nil {
+		return fmt.Errorf("callout: subscribe %s: %w", RequestSubject, err)
+	}
+	c.subs = append(c.subs, sub)
+	for subject, users := range map[string]func([]byte) []string{
+		api.EventRealtimeGrantsChanged: func(data []byte) []string {
+			var ev api.RealtimeGrantsChanged
+			_ = json.Unmarshal(data, &ev)
+			return ev.UserIDs
+		},
+		api.EventUserDeleted: func(data []byte) []string {
+			var ev api.UserDeleted
+			if json.Unmarshal(data, &ev) != nil || ev.UserID == "" {
+				return nil
+			}
+			return []string{ev.UserID}
+		},
+	} {
+		sub, err := c.nc.QueueSubscribe(subject, QueueGroup, func(m *nats.Msg) {
+			users := users(m.Data)
+			if !c.enter() {
+				return
+			}
+			go func() { defer c.wg.Done(); c.Disconnect(users...) }()
+		})
+		if err != nil {
+			c.unsubscribe()
+			return fmt.Errorf("callout: subscribe %s: %w", subject, err)
+		}
+		c.subs = append(c.subs, sub)
+	}
+	// Every process must refuse a deleted user's tokens, not only the one
+	// that closes its connections.
+	sub, err = c.nc.Subscribe(api.EventUserDeleted, func(m *nats.Msg) {
+		var ev api.UserDeleted
+		if json.Unmarshal(m.Data, &ev) == nil && ev.UserID != "" {
+			c.verifier.deny(ev.UserID, c.now().Add(deniedFor))
+		}
+	})
+	if err != nil {
+		c.unsubscribe()
+		return fmt.Errorf("callout: subscribe %s: %w", api.EventUserDeleted, err)
+	}
+	c.subs = append(c.subs, sub)
+	// The subscriptions must be in place on the server before the first
+	// connection needs them.
+	if err := c.nc.Flush(); err != nil {
+		c.unsubscribe()
+		return fmt.Errorf("callout: flush: %w", err)
+	}
+	return nil
+}
+
+// Stop unsubscribes and waits for the authorisations and disconnections
+// in flight.
+func (c *Callout) Stop(ctx context.Context) error {
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
+	c.unsubscribe()
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// enter counts a task in (false once stopping).
+func (c *Callout) enter() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return false
+	}
+	c.wg.Add(1)
+	return true
+}
+
+func (c *Callout) unsubscribe() {
+	for _, s := range c.subs {
+		_ = s.Unsubscribe()
+	}
+	c.subs = nil
+}
+
+// disconnectConcurrency bounds the users disconnected at once (each asks
+// every server and waits for the cluster's answers).
+const disconnectConcurrency = 16
+
+// Disconnect closes the app connections of users on every server, so that
+// they reconnect with their current grants.
+func (c *Callout) Disconnect(users ...string) {
+	if len(users) == 0 {
+		return
+	}
+	if c.system == nil {
+		c.log.Info("realtime grants changed, but without access to the NATS system account the connections keep "+
+			"their grants until they reconnect (at the latest when the token expires)", "users", len(users))
+		return
+	}
+	sem := make(chan struct{}, disconnectConcurrency)
+	var wg sync.WaitGroup
+	for _, u := range users {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			n, err := bus.DisconnectUser(ctx, c.system, u)
+			if err != nil {
+				c.log.Warn("disconnect user for new grants", "user", u, "closed", n, "err", err)
+				return
+			}
+			if n > 0 {
+				c.log.Debug("disconnected user for new grants", "user", u, "connections", n)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// dispatch runs each request in its own goroutine, at most Workers at
+// once; beyond that the subscription waits (the server times the
+// connection out after its auth timeout, 2 s by default).
+func (c *Callout) dispatch(m *nats.Msg) {
+	if !c.enter() {
+		return
+	}
+	c.sem <- struct{}{}
+	go func() {
+		defer func() { <-c.sem; c.wg.Done() }()
+		c.handle(m)
+	}()
+}
+
+// handle answers one authorization request. An answer is always signed;
+// a refusal carries the reason (the server logs it, the client only sees
+// "Authorization Violation").
+func (c *Callout) handle(m *nats.Msg) {
+	data := m.Data
+	serverXKey := m.Header.Get(headerServerXKey)
+	if serverXKey != "" {
+		if c.xkey == nil {
+			c.log.Warn("auth callout: the server encrypts its requests but no xkey is configured")
+			return
+		}
+		var err error
+		if data, err = c.xkey.Open(data, serverXKey); err != nil {
+			c.log.Warn("auth callout: cannot decrypt a request", "err", err)
+			return
+		}
+	}
+	req, err := jwt.DecodeAuthorizationRequestClaims(string(data))
+	if err != nil {
+		c.log.Warn("auth callout: bad request", "err", err)
+		return
+	}
+	if !nkeys.IsValidPublicUserKey(req.UserNkey) || req.Server.ID == "" {
+		c.log.Warn("auth callout: request without user nkey or server id")
+		return
+	}
+	resp := jwt.NewAuthorizationResponseClaims(req.UserNkey)
+	resp.Audience = req.Server.ID
+	ctx, cancel := context.WithTimeout(context.Background(), 2*c.grantTimeout)
+	defer cancel()
+	userJWT, err := c.Authorize(ctx, req)
+	if err != nil {
+		resp.Error = err.Error()
+		c.log.Debug("auth callout: refused", "reason", err, "type", req.ClientInformation.Type,
+			"host", req.ClientInformation.Host, "client", req.ClientInformation.ID)
+	} else {
+		resp.Jwt = userJWT
+	}
+	out, err := resp.Encode(c.issuer)
+	if err != nil {
+		c.log.Error("auth callout: sign answer", "err", err)
+		return
+	}
+	answer := []byte(out)
+	if serverXKey != "" {
+		if answer, err = c.xkey.Seal(answer, serverXKey); err != nil {
+			c.log.Error("auth callout: encrypt answer", "err", err)
+			return
+		}
+	}
+	if err := m.Respond(answer); err != nil {
+		c.log.Warn("auth callout: respond", "err", err)
+	}
+}
+
+// Refusals the server logs (the app sees only "Authorization Violation").
+var errNotWebSocket = errors.New("app users connect over WebSocket only")
+
+// Authorize decides one request: the signed user JWT, or why not.
+func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestClaims) (string, error) {
+	ci := req.ClientInformation
+	if ci.Kind != "Client" || ci.Type != clientTypeWebSocket {
+		return "", errNotWebSocket
+	}
+	now := c.now()
+	id, err := c.verifier.verify(req.ConnectOptions.Token, now)
+	if err != nil {
+		return "", err
+	}
+	user := id.UserID.String()
+	p := c.permissions(ctx, user)
+
+	uc := jwt.NewUserClaims(req.UserNkey)
+	uc.Name = user
+	uc.Audience = c.account
+	uc.Expires = id.ExpiresAt.Unix()
+	uc.Pub.Allow.Add(p.Publish...)
+	uc.Sub.Allow.Add(p.Subscribe...)
+	uc.AllowedConnectionTypes.Add(jwt.ConnectionTypeWebsocket)
+	uc.Limits.Subs = MaxSubscriptions
+	uc.Limits.Payload = MaxPayload
+	return uc.Encode(c.issuer)
+}
+
+// Info is what GET /v1/realtime answers user (the front's request r).
+func (c *Callout) Info(ctx context.Context, user string, r api.RealtimeRequest) api.RealtimeInfo {
+	p := c.permissions(ctx, user)
+	return api.RealtimeInfo{
+		WebSocketURL: c.websocketURL(r.Host),
+		InboxPrefix:  p.InboxPrefix,
+		Publish:      p.Publish,
+		Subscribe:    p.Subscribe,
+		ExpiresAt:    r.ExpiresAt,
+	}
+}
+
+// websocketURL is the configured public URL, or ws://<host of the HTTP
+// request>:<WebSocket port> when there is none.
+func (c *Callout) websocketURL(host string) string {
+	if c.publicURL != "" {
+		return c.publicURL
+	}
+	if c.wsPort == 0 || host == "" {
+		return ""
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	return "ws://" + net.JoinHostPort(host, strconv.Itoa(c.wsPort))
+}

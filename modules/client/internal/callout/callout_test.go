@@ -1,0 +1,467 @@
+package callout_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/bus/bustest"
+	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/auth"
+	"github.com/athlos/athlos/modules/client/internal/callout"
+)
+
+// staticKeys is a key set of one signing key.
+type staticKeys struct{ key auth.SigningKey }
+
+func (k staticKeys) JWKS() api.JWKS { return api.JWKS{Keys: []api.JWK{k.key.JWK()}} }
+
+// env is an embedded NATS server with a WebSocket listener and the auth
+// callout, a service connection, and the callout answering on it.
+type env struct {
+	t       testing.TB
+	nats    *bus.Embedded
+	svc     *bus.Conn
+	wsURL   string
+	key     auth.SigningKey
+	callout *callout.Callout
+}
+
+func newEnv(t testing.TB, sources []callout.Source) *env {
+	t.Helper()
+	return newEnvWith(t, sources, true)
+}
+
+// newEnvWith is newEnv with or without the encryption of the callout's
+// requests and answers (xkey).
+func newEnvWith(t testing.TB, sources []callout.Source, encrypt bool) *env {
+	t.Helper()
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	issuer, xkey, err := bus.CalloutKeys(secret)
+	require.NoError(t, err)
+	cc, err := bus.CalloutConfigFromSecret(secret)
+	require.NoError(t, err)
+	if !encrypt {
+		cc.XKey, xkey = "", nil
+	}
+	e := bustest.ServerWith(t, bus.EmbeddedConfig{WebSocketListen: "127.0.0.1:0", Callout: cc})
+	svc := bustest.Conn(t, e)
+	key, err := auth.NewSigningKey(time.Now())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sys, err := bus.ConnectSystem(ctx, bus.ConnConfig{Name: "system", Embedded: e}, bustest.Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(sys.Close)
+	c, err := callout.New(callout.Config{NC: svc.NC, Issuer: issuer, XKey: xkey, Keys: staticKeys{key}, System: sys,
+		Sources: sources, Log: bustest.Logger(t)})
+	require.NoError(t, err)
+	require.NoError(t, c.Start())
+	t.Cleanup(func() { _ = c.Stop(context.Background()) })
+	return &env{t: t, nats: e, svc: svc, wsURL: bustest.WebSocketURL(t, e), key: key, callout: c}
+}
+
+// token signs an access token for user that expires after ttl.
+func (e *env) token(user uuid.UUID, ttl time.Duration) string {
+	e.t.Helper()
+	now := time.Now()
+	tok, _, err := auth.IssueAccessToken(e.key, user, api.RoleUser, uuid.New(), now)
+	require.NoError(e.t, err)
+	if ttl == auth.AccessTokenTTL {
+		return tok
+	}
+	return e.sign(e.key.Private, jwt.MapClaims{"iss": api.TokenIssuer, "aud": api.TokenAudience, "sub": user.String(),
+		"role": api.RoleUser, "iat": now.Unix(), "exp": now.Add(ttl).Unix()})
+}
+
+func (e *env) sign(k ed25519.PrivateKey, claims jwt.MapClaims) string {
+	e.t.Helper()
+	tk := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	tk.Header["kid"] = e.key.ID
+	s, err := tk.SignedString(k)
+	require.NoError(e.t, err)
+	return s
+}
+
+// appConn is an app's connection, recording the asynchronous errors the
+// server sends (permission violations).
+type appConn struct {
+	*nats.Conn
+	errs chan error
+}
+
+// connect connects like the app: over WebSocket, the access token as the
+// NATS token, the user's own inbox prefix.
+func (e *env) connect(user uuid.UUID, token string, opts ...nats.Option) (*appConn, error) {
+	errs := make(chan error, 64)
+	opts = append([]nats.Option{
+		nats.Token(token),
+		nats.CustomInboxPrefix("_INBOX_" + user.String()),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			select {
+			case errs <- err:
+			default:
+			}
+		}),
+		nats.ReconnectWait(50 * time.Millisecond),
+	}, opts...)
+	nc, err := nats.Connect(e.wsURL, opts...)
+	if err != nil {
+		return nil, err
+	}
+	e.t.Cleanup(nc.Close)
+	return &appConn{Conn: nc, errs: errs}, nil
+}
+
+func (e *env) mustConnect(user uuid.UUID, opts ...nats.Option) *appConn {
+	e.t.Helper()
+	c, err := e.connect(user, e.token(user, auth.AccessTokenTTL), opts...)
+	require.NoError(e.t, err)
+	return c
+}
+
+// violation waits for the server's permission violation about subject.
+func (c *appConn) violation(t testing.TB, subject string) {
+	t.Helper()
+	require.NoError(t, c.Flush())
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case err := <-c.errs:
+			if errors.Is(err, nats.ErrPermissionViolation) && strings.Contains(err.Error(), `"`+subject+`"`) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no permission violation for %s", subject)
+		}
+	}
+}
+
+// noViolation checks that the server did not complain (a round trip
+// after the operation).
+func (c *appConn) noViolation(t testing.TB) {
+	t.Helper()
+	require.NoError(t, c.Flush())
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-c.errs:
+		t.Fatalf("unexpected error: %v", err)
+	default:
+	}
+}
+
+func receive(t testing.TB, sub *nats.Subscription) *nats.Msg {
+	t.Helper()
+	m, err := sub.NextMsg(5 * time.Second)
+	require.NoError(t, err)
+	return m
+}
+
+func nothing(t testing.TB, sub *nats.Subscription) {
+	t.Helper()
+	_, err := sub.NextMsg(200 * time.Millisecond)
+	require.ErrorIs(t, err, nats.ErrTimeout)
+}
+
+func TestUsersGetOnlyTheirOwnSubjects(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ana, bob := uuid.New(), uuid.New()
+	app := e.mustConnect(ana)
+
+	// The server side sees the user's telemetry.
+	telemetry, err := e.svc.NC.SubscribeSync("live.telemetry.>")
+	require.NoError(t, err)
+	require.NoError(t, e.svc.NC.Flush())
+
+	own := "live.telemetry." + ana.String() + ".s1"
+	require.NoError(t, app.Publish(own, []byte(`{"points":[]}`)))
+	app.noViolation(t)
+	assert.Equal(t, own, receive(t, telemetry).Subject)
+
+	// Another user's telemetry, notifications, RPC, events: refused.
+	for _, subject := range []string{
+		"live.telemetry." + bob.String() + ".s1",
+		"notify." + ana.String(),
+		"rpc.client.auth.password",
+		"evt.client.user.deleted",
+		"chat.g1",
+		callout.RequestSubject,
+	} {
+		require.NoError(t, app.Publish(subject, []byte("x")))
+		app.violation(t, subject)
+	}
+	nothing(t, telemetry)
+
+	// Its own notifications: yes.
+	notes, err := app.SubscribeSync("notify." + ana.String())
+	require.NoError(t, err)
+	app.noViolation(t)
+	require.NoError(t, e.svc.NC.Publish("notify."+ana.String(), []byte("hi")))
+	assert.Equal(t, "hi", string(receive(t, notes).Data))
+
+	// Someone else's, wildcards, the shared inbox, sessions and groups
+	// nobody granted: no.
+	for _, subject := range []string{
+		"notify." + bob.String(), "notify.*", ">", "_INBOX.>", "_INBOX_" + bob.String() + ".>",
+		"live.telemetry.>", "chat.g1", "live.session.s1", "$SYS.>",
+	} {
+		_, err := app.SubscribeSync(subject)
+		require.NoError(t, err)
+		app.violation(t, subject)
+	}
+}
+
+func TestRequestsUseTheUsersOwnInbox(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := e.svc.JS.CreateStream(ctx, jetstream.StreamConfig{Name: "TELEMETRY", Subjects: []string{"live.telemetry.>"}})
+	require.NoError(t, err)
+
+	ana := uuid.New()
+	app := e.mustConnect(ana)
+	// A JetStream publish: the ack comes back on the user's inbox.
+	js, err := jetstream.New(app.Conn)
+	require.NoError(t, err)
+	ack, err := js.Publish(ctx, "live.telemetry."+ana.String()+".s1", []byte(`{"points":[]}`))
+	require.NoError(t, err)
+	assert.Equal(t, "TELEMETRY", ack.Stream)
+
+	// With the default inbox prefix the app cannot receive replies.
+	other := e.mustConnect(uuid.New(), nats.CustomInboxPrefix("_INBOX"))
+	_, err = other.Request("live.telemetry.x.s1", nil, time.Second)
+	require.Error(t, err)
+}
+
+func TestOnlyWebSocketConnectionsWithAValidToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ana := uuid.New()
+	good := e.token(ana, auth.AccessTokenTTL)
+
+	// Plain TCP with a good user token.
+	_, err := nats.Connect(e.nats.Server.ClientURL(), nats.Token(good))
+	refused(t, err, "TCP")
+
+	_, foreign, _ := ed25519.GenerateKey(rand.Reader)
+	now := time.Now()
+	claims := func(mut func(jwt.MapClaims)) jwt.MapClaims {
+		c := jwt.MapClaims{"iss": api.TokenIssuer, "aud": api.TokenAudience, "sub": ana.String(), "role": "user",
+			"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()}
+		if mut != nil {
+			mut(c)
+		}
+		return c
+	}
+	bad := map[string]string{
+		"expired":            e.sign(e.key.Private, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })),
+		"expired just now":   e.sign(e.key.Private, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-5 * time.Second).Unix() })),
+		"foreign key":        e.sign(foreign, claims(nil)),
+		"wrong audience":     e.sign(e.key.Private, claims(func(c jwt.MapClaims) { c["aud"] = "nats" })),
+		"unknown role":       e.sign(e.key.Private, claims(func(c jwt.MapClaims) { c["role"] = "root" })),
+		"subject with dots":  e.sign(e.key.Private, claims(func(c jwt.MapClaims) { c["sub"] = "a.*" })),
+		"subject not a uuid": e.sign(e.key.Private, claims(func(c jwt.MapClaims) { c["sub"] = "ana" })),
+		"garbage":            "not.a.token",
+		"empty":              "",
+	}
+	for name, token := range bad {
+		_, err := nats.Connect(e.wsURL, nats.Token(token))
+		refused(t, err, name)
+	}
+	// The service user's password works on TCP only (refused as
+	// "Authorization Violation", or the socket is closed before the
+	// client's first PING).
+	_, err = nats.Connect(e.wsURL, nats.UserInfo(bus.ServiceUser, e.nats.Password))
+	assert.Error(t, err, "service user over WebSocket")
+	// Username and password instead of the token.
+	_, err = nats.Connect(e.wsURL, nats.UserInfo(ana.String(), good))
+	refused(t, err, "token as a password")
+
+	_, err = e.connect(ana, good)
+	require.NoError(t, err, "the good token over WebSocket")
+}
+
+func TestTheConnectionEndsWhenTheTokenExpires(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ana := uuid.New()
+	closed := make(chan struct{})
+	start := time.Now()
+	_, err := e.connect(ana, e.token(ana, 3*time.Second), nats.NoReconnect(),
+		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
+	require.NoError(t, err)
+	select {
+	case <-closed:
+		// The JWT's expiry has a resolution of seconds.
+		assert.Greater(t, time.Since(start), 1500*time.Millisecond)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection outlived its token")
+	}
+}
+
+// grantsResponder answers the social module's grants from a map it lets
+// the test change.
+type grantsResponder struct {
+	mu     sync.Mutex
+	groups map[string][]string
+}
+
+func (g *grantsResponder) set(user string, groups ...string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.groups[user] = groups
+}
+
+func (g *grantsResponder) serve(t testing.TB, nc *nats.Conn) {
+	sub, err := nc.Subscribe(api.SubjectSocialRealtimeGrants, func(m *nats.Msg) {
+		var req api.RealtimeGrantsRequest
+		_ = json.Unmarshal(m.Data, &req)
+		g.mu.Lock()
+		var out api.RealtimeGrants
+		for _, grp := range g.groups[req.UserID] {
+			out.Subscribe = append(out.Subscribe, "chat."+grp)
+		}
+		g.mu.Unlock()
+		// A module may not grant what is not its own.
+		out.Subscribe = append(out.Subscribe, "notify."+req.UserID, "chat.>", "chat.a.b")
+		data, _ := json.Marshal(out)
+		_ = m.Respond(data)
+	})
+	require.NoError(t, err)
+	require.NoError(t, nc.Flush())
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+}
+
+func TestGroupChatFollowsMembership(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	social := &grantsResponder{groups: map[string][]string{}}
+	social.serve(t, e.svc.NC)
+	ana, bob := uuid.New(), uuid.New()
+	social.set(ana.String(), "g1", "g2")
+	social.set(bob.String(), "g2")
+
+	reconnected := make(chan struct{}, 4)
+	app := e.mustConnect(ana, nats.ReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} }))
+	g1, err := app.SubscribeSync("chat.g1")
+	require.NoError(t, err)
+	app.noViolation(t)
+	require.NoError(t, e.svc.NC.Publish("chat.g1", []byte("hello g1")))
+	assert.Equal(t, "hello g1", string(receive(t, g1).Data))
+	// Grants beyond the module's own subjects were dropped.
+	all, err := app.SubscribeSync("chat.>")
+	require.NoError(t, err)
+	app.violation(t, "chat.>")
+	require.NoError(t, all.Unsubscribe())
+
+	// Bob is not in g1.
+	bobApp := e.mustConnect(bob)
+	_, err = bobApp.SubscribeSync("chat.g1")
+	require.NoError(t, err)
+	bobApp.violation(t, "chat.g1")
+
+	// Ana leaves g1: the social module says so and announces the change.
+	social.set(ana.String(), "g2")
+	data, _ := json.Marshal(api.RealtimeGrantsChanged{UserIDs: []string{ana.String()}})
+	require.NoError(t, e.svc.NC.Publish(api.EventRealtimeGrantsChanged, data))
+	select {
+	case <-reconnected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the user was not made to reconnect")
+	}
+	// The client resubscribes to chat.g1 on reconnect, and is refused.
+	app.violation(t, "chat.g1")
+	require.NoError(t, e.svc.NC.Publish("chat.g1", []byte("after")))
+	nothing(t, g1)
+	g2, err := app.SubscribeSync("chat.g2")
+	require.NoError(t, err)
+	app.noViolation(t)
+	require.NoError(t, e.svc.NC.Publish("chat.g2", []byte("hello g2")))
+	assert.Equal(t, "hello g2", string(receive(t, g2).Data))
+	assert.True(t, bobApp.IsConnected(), "other users stay connected")
+}
+
+func TestWithoutTheOwningModulesNoSharedSubjects(t *testing.T) {
+	t.Parallel()
+	// No responder for social or training: the connect still succeeds
+	// (at once), with the user's own subjects only.
+	e := newEnv(t, nil)
+	ana := uuid.New()
+	start := time.Now()
+	app := e.mustConnect(ana)
+	assert.Less(t, time.Since(start), time.Second)
+	_, err := app.SubscribeSync("live.session.s1")
+	require.NoError(t, err)
+	app.violation(t, "live.session.s1")
+
+	info := e.callout.Info(context.Background(), ana.String(), api.RealtimeRequest{Host: "example.com:8080"})
+	assert.Equal(t, "_INBOX_"+ana.String(), info.InboxPrefix)
+	assert.Equal(t, []string{"live.telemetry." + ana.String() + ".>"}, info.Publish)
+	assert.Equal(t, []string{"notify." + ana.String(), "_INBOX_" + ana.String() + ".>"}, info.Subscribe)
+}
+
+func TestDeletedUsersAreDisconnectedAndRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ana := uuid.New()
+	closed := make(chan struct{})
+	app := e.mustConnect(ana, nats.ClosedHandler(func(*nats.Conn) { close(closed) }), nats.MaxReconnects(2))
+	data, _ := json.Marshal(api.UserDeleted{UserID: ana.String(), DeletedAt: time.Now()})
+	require.NoError(t, e.svc.NC.Publish(api.EventUserDeleted, data))
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the deleted user is still connected")
+	}
+	assert.False(t, app.IsConnected())
+	_, err := e.connect(ana, e.token(ana, auth.AccessTokenTTL))
+	refused(t, err, "deleted user")
+}
+
+func TestCalloutKeysAreStable(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	a, err := bus.CalloutConfigFromSecret(secret)
+	require.NoError(t, err)
+	b, err := bus.CalloutConfigFromSecret(secret)
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+	assert.True(t, strings.HasPrefix(a.Issuer, "A"), a.Issuer)
+	assert.True(t, strings.HasPrefix(a.XKey, "X"), a.XKey)
+	c, err := bus.CalloutConfigFromSecret([]byte("another secret of thirty-two b!!"))
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Issuer, c.Issuer)
+}
+
+// refused checks that a connect failed: the server's "Authorization
+// Violation", or, when the server closed the socket before the client's
+// first PING went out, the broken connection.
+func refused(t testing.TB, err error, msg string) {
+	t.Helper()
+	if errors.Is(err, nats.ErrAuthorization) {
+		return
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) && !errors.Is(err, io.EOF) && !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("%s: want the connection refused, got %v", msg, err)
+	}
+}

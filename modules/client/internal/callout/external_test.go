@@ -1,0 +1,147 @@
+package callout_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/bus/bustest"
+	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/auth"
+	"github.com/athlos/athlos/modules/client/internal/callout"
+)
+
+// externalConfig is the server configuration docs/configuration.md gives
+// operators of an external NATS, verbatim.
+const externalConfig = `listen: 0.0.0.0:4222
+jetstream { store_dir: /var/lib/nats }
+websocket { port: 4280, no_tls: true }   # TLS terminated by a proxy in production
+
+accounts {
+  SYS: {
+    users: [ { user: athlos-system, password: $ATHLOS_SYSTEM_PASSWORD,
+               allowed_connection_types: [STANDARD] } ]
+  }
+}
+system_account: SYS
+
+authorization {
+  users: [ { user: athlos-service, password: $ATHLOS_SERVICE_PASSWORD,
+             allowed_connection_types: [STANDARD] } ]
+  auth_callout {
+    issuer: $ATHLOS_CALLOUT_ISSUER    # "issuer" of athlos's log line "nats auth callout ready"
+    xkey: $ATHLOS_CALLOUT_XKEY        # "xkey" of the same line
+    auth_users: [ athlos-service, athlos-system ]
+  }
+}
+`
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestExternalNATSConfig runs a NATS server from the documented
+// configuration and the callout against it as athlos would with --nats:
+// service and system users by password, app users over WebSocket only,
+// with their own subjects, disconnected when their grants change.
+func TestExternalNATSConfig(t *testing.T) {
+	doc, err := os.ReadFile("../../../../docs/configuration.md")
+	require.NoError(t, err)
+	require.Contains(t, string(doc), externalConfig, "docs/configuration.md must show the configuration this test runs")
+
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	issuer, xkey, err := bus.CalloutKeys(secret)
+	require.NoError(t, err)
+	cc, err := bus.CalloutConfigFromSecret(secret)
+	require.NoError(t, err)
+	servicePassword, systemPassword := hex.EncodeToString(secret[:8]), hex.EncodeToString(secret[8:16])
+	t.Setenv("ATHLOS_SERVICE_PASSWORD", servicePassword)
+	t.Setenv("ATHLOS_SYSTEM_PASSWORD", systemPassword)
+	t.Setenv("ATHLOS_CALLOUT_ISSUER", cc.Issuer)
+	t.Setenv("ATHLOS_CALLOUT_XKEY", cc.XKey)
+
+	natsPort, wsPort := freePort(t), freePort(t)
+	conf := strings.NewReplacer(
+		"0.0.0.0:4222", fmt.Sprintf("127.0.0.1:%d", natsPort),
+		"port: 4280", fmt.Sprintf("port: %d", wsPort),
+		"/var/lib/nats", t.TempDir(),
+	).Replace(externalConfig)
+	path := t.TempDir() + "/nats.conf"
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
+	opts, err := server.ProcessConfigFile(path)
+	require.NoError(t, err)
+	opts.NoSigs = true
+	srv, err := server.NewServer(opts)
+	require.NoError(t, err)
+	go srv.Start()
+	require.True(t, srv.ReadyForConnections(10*time.Second))
+	t.Cleanup(srv.Shutdown)
+
+	// athlos --nats nats://… --nats-password … --nats-system-password …
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url := []string{fmt.Sprintf("nats://127.0.0.1:%d", natsPort)}
+	svc, err := bus.Connect(ctx, bus.ConnConfig{Name: "svc", URLs: url, User: bus.ServiceUser, Password: servicePassword}, bustest.Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(svc.NC.Close)
+	_, err = svc.JS.AccountInfo(ctx)
+	require.NoError(t, err, "JetStream is enabled for the service user's account")
+	sys, err := bus.ConnectSystem(ctx, bus.ConnConfig{Name: "sys", URLs: url, User: bus.SystemUser, Password: systemPassword}, bustest.Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(sys.Close)
+
+	key, err := auth.NewSigningKey(time.Now())
+	require.NoError(t, err)
+	c, err := callout.New(callout.Config{NC: svc.NC, Issuer: issuer, XKey: xkey, Keys: staticKeys{key}, System: sys, Log: bustest.Logger(t)})
+	require.NoError(t, err)
+	require.NoError(t, c.Start())
+	t.Cleanup(func() { _ = c.Stop(context.Background()) })
+	e := &env{t: t, svc: svc, wsURL: fmt.Sprintf("ws://127.0.0.1:%d", wsPort), key: key, callout: c}
+
+	// The WebSocket listener admits app users, and not athlos's users.
+	// (Refused as "Authorization Violation", or the socket is closed
+	// before the client's first PING.)
+	_, err = nats.Connect(e.wsURL, nats.UserInfo(bus.ServiceUser, servicePassword))
+	assert.Error(t, err, "service user over WebSocket")
+	ana := uuid.New()
+	_, err = nats.Connect(url[0], nats.Token(e.token(ana, auth.AccessTokenTTL)))
+	refused(t, err, "app user over TCP")
+
+	reconnected := make(chan struct{}, 4)
+	app := e.mustConnect(ana, nats.ReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} }))
+	telemetry, err := svc.NC.SubscribeSync("live.telemetry.>")
+	require.NoError(t, err)
+	require.NoError(t, svc.NC.Flush())
+	require.NoError(t, app.Publish("live.telemetry."+ana.String()+".s1", []byte("{}")))
+	receive(t, telemetry)
+	other := "live.telemetry." + uuid.NewString() + ".s1"
+	require.NoError(t, app.Publish(other, []byte("{}")))
+	app.violation(t, other)
+
+	data, _ := json.Marshal(api.RealtimeGrantsChanged{UserIDs: []string{ana.String()}})
+	require.NoError(t, svc.NC.Publish(api.EventRealtimeGrantsChanged, data))
+	select {
+	case <-reconnected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the user's connection was not closed through the system account")
+	}
+}

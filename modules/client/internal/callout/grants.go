@@ -1,0 +1,124 @@
+package callout
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/client/api"
+)
+
+// Source is a module that grants subjects of its own at connect time.
+type Source struct {
+	// Module names the module in logs.
+	Module string
+	// Subject is its RPC subject (api.RealtimeGrantsRequest →
+	// api.RealtimeGrants).
+	Subject string
+	// Prefix is what every subject it grants starts with; the rest must be
+	// one plain token (no wildcards, no dots).
+	Prefix string
+}
+
+// DefaultSources are the modules asked at every connect.
+var DefaultSources = []Source{
+	{Module: "social", Subject: api.SubjectSocialRealtimeGrants, Prefix: "chat."},
+	{Module: "training", Subject: api.SubjectTrainingRealtimeGrants, Prefix: "live.session."},
+}
+
+// maxGrantsPerSource bounds what one module may grant one user (the user
+// JWT carries every subject).
+const maxGrantsPerSource = 1000
+
+// Permissions are what one user may do on NATS.
+type Permissions struct {
+	// InboxPrefix is the only inbox prefix the user may subscribe under.
+	InboxPrefix string
+	Publish     []string
+	Subscribe   []string
+}
+
+// Own returns the subjects every user has: its telemetry, its
+// notifications and its inbox (user is a canonical UUID).
+func Own(user string) Permissions {
+	inbox := "_INBOX_" + user
+	return Permissions{
+		InboxPrefix: inbox,
+		Publish:     []string{"live.telemetry." + user + ".>"},
+		Subscribe:   []string{"notify." + user, inbox + ".>"},
+	}
+}
+
+// permissions asks the sources (in parallel) what else user may
+// subscribe to. A source that is not running, fails or is slow grants
+// nothing: the connection still gets the user's own subjects.
+func (c *Callout) permissions(ctx context.Context, user string) Permissions {
+	p := Own(user)
+	body, _ := json.Marshal(api.RealtimeGrantsRequest{UserID: user})
+	grants := make([][]string, len(c.sources))
+	var wg sync.WaitGroup
+	for i, src := range c.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			grants[i] = c.ask(ctx, src, user, body)
+		}()
+	}
+	wg.Wait()
+	for _, g := range grants {
+		p.Subscribe = append(p.Subscribe, g...)
+	}
+	return p
+}
+
+func (c *Callout) ask(ctx context.Context, src Source, user string, body []byte) []string {
+	ctx, cancel := context.WithTimeout(ctx, c.grantTimeout)
+	defer cancel()
+	data, err := bus.Request(ctx, c.nc, src.Subject, body, nil)
+	if err != nil {
+		// No responders fails at once: the module is not deployed, which
+		// is normal. A timeout or an error of a running module is not.
+		level := slog.LevelWarn
+		if bus.CodeOf(err) == bus.CodeUnavailable && ctx.Err() == nil {
+			level = slog.LevelDebug
+		}
+		c.log.Log(ctx, level, "realtime grants unavailable; granting none of the module's subjects",
+			"module", src.Module, "user", user, "err", err)
+		return nil
+	}
+	var g api.RealtimeGrants
+	if err := json.Unmarshal(data, &g); err != nil {
+		c.log.Warn("realtime grants: bad reply", "module", src.Module, "err", err)
+		return nil
+	}
+	out := make([]string, 0, len(g.Subscribe))
+	for _, s := range g.Subscribe {
+		if !grantable(src.Prefix, s) {
+			c.log.Warn("realtime grants: ignoring a subject outside the module's own", "module", src.Module, "subject", s)
+			continue
+		}
+		if len(out) == maxGrantsPerSource {
+			c.log.Warn("realtime grants: too many subjects, ignoring the rest", "module", src.Module, "user", user, "max", maxGrantsPerSource)
+			break
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// grantable reports whether s is prefix followed by one plain token.
+func grantable(prefix, s string) bool {
+	if len(s) <= len(prefix) || len(s) > len(prefix)+128 || s[:len(prefix)] != prefix {
+		return false
+	}
+	for _, r := range s[len(prefix):] {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
