@@ -13,6 +13,7 @@
 //	evt.client.profile.updated         api.ProfileUpdated
 //	evt.client.user.deleted            api.UserDeleted (every module erases the user's data)
 //	evt.client.keys.rotated            {} (fronts and client processes reload the keys)
+//	evt.client.realtime.grants_changed api.RealtimeGrantsChanged (published by the modules that own grants)
 //	evt.client.gear.created|updated|deleted, evt.client.gear.wear_limit_reached
 //
 // Answers (rpc.client.*, payloads in package api):
@@ -22,10 +23,17 @@
 //	profile.get, profile.patch, profile.delete   the caller's profile and account
 //	user.get          a user's profile for other modules
 //	gear.*            the caller's gear
+//	realtime.get      what the caller may use on NATS WebSocket (GET /v1/realtime)
 //	status.get        module status (every module)
+//	$SYS.REQ.USER.AUTH   the NATS auth callout for app connections (queue group athlos-client-callout)
 //
-// Consumes: evt.training.session.completed (durable consumer
-// client__evt_training_session_completed) to add sessions to gear totals.
+// Calls: rpc.social.realtime.grants and rpc.training.realtime.grants at
+// every app connection (a module that is not running grants nothing).
+//
+// Consumes:
+//
+//	evt.training.session.completed   durable consumer client__evt_training_session_completed: gear totals
+//	evt.client.realtime.grants_changed, evt.client.user.deleted   close the user's app connections
 //
 // HTTP (package httpapi, served by the front): /v1/auth/*,
 // /.well-known/jwks.json, /v1/me, /v1/me/gear, /v1/realtime.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/athlos/athlos/internal/loadgen"
 	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/internal/loadgen"
 )
 
 // worker sends one prepared request per call on its own keep-alive
