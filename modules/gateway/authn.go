@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"log/slog"
 	"strings"
@@ -175,17 +174,7 @@ func (v *JWKSVerifier) Refresh(ctx context.Context) error {
 		v.mu.Unlock()
 		return err
 	}
-	keys := make(map[string]ed25519.PublicKey, len(set.Keys))
-	for _, k := range set.Keys {
-		if k.KeyType != "OKP" || k.Curve != "Ed25519" || k.KeyID == "" {
-			continue
-		}
-		x, err := base64.RawURLEncoding.DecodeString(k.X)
-		if err != nil || len(x) != ed25519.PublicKeySize {
-			continue
-		}
-		keys[k.KeyID] = ed25519.PublicKey(x)
-	}
+	keys := set.Ed25519Keys()
 	v.mu.Lock()
 	v.keys, v.fetchedAt = keys, time.Now()
 	v.mu.Unlock()

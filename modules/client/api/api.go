@@ -3,7 +3,11 @@
 // It depends on the standard library only.
 package api
 
-import "time"
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"time"
+)
 
 // Module is the module's name: its schema, stream (EVT_CLIENT) and subject
 // prefix.
@@ -75,4 +79,21 @@ type UserRegistered struct {
 type UserDeleted struct {
 	UserID    string    `json:"user_id"`
 	DeletedAt time.Time `json:"deleted_at"`
+}
+
+// Ed25519Keys returns the usable keys of the set by key id; keys of other
+// types or with malformed values are left out.
+func (s JWKS) Ed25519Keys() map[string]ed25519.PublicKey {
+	keys := make(map[string]ed25519.PublicKey, len(s.Keys))
+	for _, k := range s.Keys {
+		if k.KeyType != "OKP" || k.Curve != "Ed25519" || k.KeyID == "" {
+			continue
+		}
+		x, err := base64.RawURLEncoding.DecodeString(k.X)
+		if err != nil || len(x) != ed25519.PublicKeySize {
+			continue
+		}
+		keys[k.KeyID] = ed25519.PublicKey(x)
+	}
+	return keys
 }

@@ -2,7 +2,6 @@ package callout
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"sync"
 	"time"
@@ -143,18 +142,7 @@ func (v *verifier) key(kid string) (ed25519.PublicKey, error) {
 // reload reads the key set again (after a rotation, or for an unknown kid).
 // Retired keys drop out of the set when they stop verifying.
 func (v *verifier) reload() {
-	set := v.keys.JWKS()
-	keys := make(map[string]ed25519.PublicKey, len(set.Keys))
-	for _, k := range set.Keys {
-		if k.KeyType != "OKP" || k.Curve != "Ed25519" || k.KeyID == "" {
-			continue
-		}
-		x, err := base64.RawURLEncoding.DecodeString(k.X)
-		if err != nil || len(x) != ed25519.PublicKeySize {
-			continue
-		}
-		keys[k.KeyID] = ed25519.PublicKey(x)
-	}
+	keys := v.keys.JWKS().Ed25519Keys()
 	v.mu.Lock()
 	v.byID, v.loadedAt = keys, time.Now()
 	v.mu.Unlock()
