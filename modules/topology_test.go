@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,12 +26,28 @@ import (
 	"github.com/athlos/athlos/storage/pgtest"
 )
 
+var (
+	addrsMu sync.Mutex
+	given   = map[string]bool{}
+)
+
+// freeAddr returns a loopback address that is free now and that no other
+// call in this test binary returned (the kernel may hand the same free port
+// to two quick calls).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().String()
+	addrsMu.Lock()
+	defer addrsMu.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		a := l.Addr().String()
+		_ = l.Close()
+		if !given[a] {
+			given[a] = true
+			return a
+		}
+	}
 }
 
 // dataDir is a data dir the postgres user can reach when tests run as root

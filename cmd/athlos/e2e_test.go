@@ -47,13 +47,28 @@ func athlosBinary(t testing.TB) string {
 	return binPath
 }
 
+var (
+	portsMu sync.Mutex
+	given   = map[string]bool{}
+)
+
+// freePort returns a loopback port that is free now and that no other
+// call in this test binary returned: the kernel may hand the same free port
+// to two quick calls, and one process would then take both.
 func freePort(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return p
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		_, p, _ := net.SplitHostPort(l.Addr().String())
+		_ = l.Close()
+		if !given[p] {
+			given[p] = true
+			return p
+		}
+	}
 }
 
 // reachableDir is a data dir the postgres user can reach when the test
