@@ -92,7 +92,12 @@ func Start(t testing.TB, mods ...string) *App {
 		_ = app.Stop(ctx)
 	})
 	return &App{t: t, BaseURL: "http://" + addr, DataDir: dir, NATS: nats, WebSocketURL: wsURL, DBURL: cfg.DB.URL,
-		Client: &http.Client{Timeout: 30 * time.Second}}
+		Client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			// Large bodies go with "Expect: 100-continue" (see Do): wait for
+			// the server's answer long enough, even on a busy machine.
+			ExpectContinueTimeout: 10 * time.Second,
+			MaxIdleConnsPerHost:   16,
+		}}}
 }
 
 // Response is an HTTP answer, its body read.
