@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/google/uuid"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
@@ -22,28 +21,28 @@ func RegisterGear(svc *bus.Service, s *service.Service) error {
 		h  bus.HandlerFunc
 	}{
 		{"gear.list", bus.JSON(func(ctx context.Context, r api.GearListRequest) (api.GearPage, error) {
-			user, err := callerID(ctx)
+			user, err := service.CallerID(ctx)
 			if err != nil {
 				return api.GearPage{}, err
 			}
 			return s.ListGear(ctx, user, r)
 		})},
 		{"gear.create", bus.JSON(func(ctx context.Context, r api.GearCreate) (api.Gear, error) {
-			user, err := callerID(ctx)
+			user, err := service.CallerID(ctx)
 			if err != nil {
 				return api.Gear{}, err
 			}
 			return s.CreateGear(ctx, user, r)
 		})},
 		{"gear.get", bus.JSON(func(ctx context.Context, r api.GearIDRequest) (api.Gear, error) {
-			user, err := callerID(ctx)
+			user, err := service.CallerID(ctx)
 			if err != nil {
 				return api.Gear{}, err
 			}
 			return s.GetGear(ctx, user, r.ID)
 		})},
 		{"gear.update", func(ctx context.Context, m *bus.Msg) ([]byte, error) {
-			user, err := callerID(ctx)
+			user, err := service.CallerID(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -60,7 +59,7 @@ func RegisterGear(svc *bus.Service, s *service.Service) error {
 			return json.Marshal(g)
 		}},
 		{"gear.delete", bus.JSON(func(ctx context.Context, r api.GearIDRequest) (api.Empty, error) {
-			user, err := callerID(ctx)
+			user, err := service.CallerID(ctx)
 			if err != nil {
 				return api.Empty{}, err
 			}
@@ -73,19 +72,6 @@ func RegisterGear(svc *bus.Service, s *service.Service) error {
 		}
 	}
 	return nil
-}
-
-// callerID is the id of the signed-in user the request runs for.
-func callerID(ctx context.Context) (uuid.UUID, error) {
-	c, err := bus.RequireCaller(ctx)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	user, err := uuid.Parse(c.UserID)
-	if err != nil {
-		return uuid.Nil, &bus.Error{Code: bus.CodeUnauthorized, Message: "bad caller"}
-	}
-	return user, nil
 }
 
 // patchError names the field of a PATCH body that could not be decoded.

@@ -27,14 +27,11 @@ func Register(svc *bus.Service, s *service.Service) error {
 			return api.Empty{}, s.Logout(ctx, r.RefreshToken)
 		})},
 		{"auth.password", bus.JSON(func(ctx context.Context, r api.ChangePasswordRequest) (api.Empty, error) {
-			c, err := bus.RequireCaller(ctx)
+			user, err := service.CallerID(ctx)
 			if err != nil {
 				return api.Empty{}, err
 			}
-			user, err := uuid.Parse(c.UserID)
-			if err != nil {
-				return api.Empty{}, &bus.Error{Code: bus.CodeUnauthorized, Message: "bad caller"}
-			}
+			c, _ := bus.CallerFrom(ctx)
 			session, _ := uuid.Parse(c.SessionID)
 			return api.Empty{}, s.ChangePassword(ctx, service.ChangePasswordInput{UserID: user, SessionID: session,
 				CurrentPassword: r.CurrentPassword, NewPassword: r.NewPassword})
