@@ -291,3 +291,37 @@ func TestChangePassword(t *testing.T) {
 	assert.Equal(t, http.StatusOK, refresh(here.RefreshToken))
 	assert.Equal(t, http.StatusUnauthorized, refresh(elsewhere.RefreshToken))
 }
+
+// TestAuthEndpointsRefuseBadBodies sends every auth endpoint malformed,
+// mistyped, incomplete and oversized bodies: 400 or 413, and nothing else.
+func TestAuthEndpointsRefuseBadBodies(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client")
+	tok := register(t, a, "ana@example.com")
+	endpoints := []struct {
+		method, path, token string
+	}{
+		{http.MethodPost, "/v1/auth/register", ""},
+		{http.MethodPost, "/v1/auth/login", ""},
+		{http.MethodPost, "/v1/auth/refresh", ""},
+		{http.MethodPost, "/v1/auth/logout", ""},
+		{http.MethodPut, "/v1/auth/password", tok.AccessToken},
+	}
+	for _, e := range endpoints {
+		for name, body := range map[string]string{
+			"malformed":     `{"email": `,
+			"not an object": `[1, 2, 3]`,
+			"wrong types":   `{"email": 1, "password": true, "refresh_token": 5, "current_password": [], "new_password": {}}`,
+			"unknown field": `{"surprise": "x"}`,
+			"empty":         ``,
+		} {
+			r := a.Do(e.method, e.path, e.token, body)
+			assert.Equal(t, http.StatusBadRequest, r.Status, "%s %s %s: %s", e.method, e.path, name, r.Body)
+			assert.NotEmpty(t, r.Problem(t).Errors, "%s %s %s names the field", e.method, e.path, name)
+		}
+		r := a.Do(e.method, e.path, e.token, `{"email": "`+strings.Repeat("x", 2<<20)+`"}`)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status, "%s %s oversized", e.method, e.path)
+	}
+	// None of it signed anyone out.
+	assert.Equal(t, http.StatusOK, a.Do(http.MethodGet, "/v1/me", tok.AccessToken, nil).Status)
+}

@@ -226,6 +226,10 @@ func NewError(status int, msg string, errs ...error) *ProblemDetails {
 		}
 		p.Errors = append(p.Errors, fieldOf(e))
 	}
+	if status == http.StatusBadRequest && len(p.Errors) == 0 && strings.Contains(msg, "body") {
+		// huma's "request body is required" and the like: name the body.
+		p.Errors = []ProblemField{{Field: "body", Reason: msg}}
+	}
 	return p
 }
 
