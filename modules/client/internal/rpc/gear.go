@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strings"
 
-
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/service"
