@@ -19,6 +19,7 @@ import (
 	"github.com/athlos/athlos/modules/promo"
 	"github.com/athlos/athlos/modules/social"
 	"github.com/athlos/athlos/modules/training"
+	traininghttp "github.com/athlos/athlos/modules/training/httpapi"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -32,6 +33,7 @@ func HTTPRoutes(nc *nats.Conn) []api.Routes {
 		clienthttp.ProfileRoutes(nc),
 		clienthttp.GearRoutes(nc),
 		clienthttp.RealtimeRoutes(nc),
+		traininghttp.Routes(nc),
 	)
 }
 

@@ -1,10 +1,19 @@
-// Package training is the training module: workout sessions, their telemetry and routes (PostGIS), recording devices, analytics and training plans.
+// Package training is the training module: workout sessions, their
+// telemetry and routes (PostGIS), recording devices, analytics and
+// training plans. So far it keeps the users' recording devices.
 //
-// Schema: training (migrations/training). Stream: EVT_TRAINING (evt.training.>).
+// Schema: training (migrations/training): devices.
+// Stream: EVT_TRAINING (evt.training.>).
 //
-// Publishes (through the outbox in training.outbox): none yet.
+// Publishes (through the outbox in training.outbox): nothing yet.
 //
-// Answers: rpc.training.status.get (bus.ModuleStatus).
+// Answers (rpc.training.*, payloads in package api):
 //
-// Consumes: nothing yet.
+//	devices.list, devices.create, devices.delete   the caller's devices
+//	status.get                                      module status (every module)
+//
+// Consumes: evt.client.user.deleted (durable consumer
+// training__evt_client_user_deleted): erases the user's devices.
+//
+// HTTP (package httpapi, served by the front): /v1/me/devices.
 package training

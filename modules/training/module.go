@@ -1,7 +1,38 @@
 package training
 
-import "github.com/athlos/athlos/platform"
+import (
+	"context"
+	"encoding/json"
 
-// Module wires the training module: its RPC service, database pool and outbox
-// relay (platform.Module).
-var Module = platform.Module("training")
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/fx"
+
+	"github.com/athlos/athlos/bus"
+	clientapi "github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/rpc"
+	"github.com/athlos/athlos/modules/training/internal/service"
+	"github.com/athlos/athlos/platform"
+)
+
+// Module wires the training module: its service on rpc.training.* and its
+// consumers.
+var Module = platform.Module(api.Module, fx.Invoke(start))
+
+func start(rt *platform.Runtime) error {
+	s := service.New(rt.DB)
+	if err := rpc.Register(rt.Service, s); err != nil {
+		return err
+	}
+	// A deleted account: erase what this module keeps of the user.
+	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventUserDeleted,
+		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+			var ev clientapi.UserDeleted
+			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+				return bus.Invalid("payload", "not a user.deleted event: "+err.Error())
+			}
+			return s.EraseUser(ctx, tx, ev.UserID)
+		})
+	return nil
+}

@@ -1,0 +1,22 @@
+// Package rpc serves the training module's operations on NATS
+// (rpc.training.*).
+package rpc
+
+import (
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/training/internal/service"
+)
+
+// Register adds the training module's endpoints to its service.
+func Register(svc *bus.Service, s *service.Service) error {
+	for op, h := range map[string]bus.HandlerFunc{
+		"devices.list":   bus.JSON(s.ListDevices),
+		"devices.create": bus.JSON(s.CreateDevice),
+		"devices.delete": bus.JSON(s.DeleteDevice),
+	} {
+		if err := svc.Handle(op, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}

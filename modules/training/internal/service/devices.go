@@ -1,0 +1,143 @@
+// Package service holds the training module's use cases. It combines the
+// domain rules with the store and returns *bus.Error for everything a
+// caller did wrong.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/device"
+	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/storage"
+)
+
+// Service runs the training module's use cases.
+type Service struct {
+	pool *pgxpool.Pool
+}
+
+// New returns the service.
+func New(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
+
+var errNoDevice = &bus.Error{Code: bus.CodeNotFound, Message: "no such device"}
+
+func callerID(ctx context.Context) (uuid.UUID, error) {
+	c, err := bus.RequireCaller(ctx)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	id, err := uuid.Parse(c.UserID)
+	if err != nil {
+		return uuid.Nil, &bus.Error{Code: bus.CodeUnauthorized, Message: "bad caller"}
+	}
+	return id, nil
+}
+
+func fieldErr(prefix string, err error) error {
+	var fe *device.FieldError
+	if errors.As(err, &fe) {
+		return bus.Invalid(prefix+fe.Field, fe.Reason)
+	}
+	return err
+}
+
+// CreateDevice adds a device for the caller (at most device.MaxPerUser).
+func (s *Service) CreateDevice(ctx context.Context, in api.DeviceCreate) (api.Device, error) {
+	user, err := callerID(ctx)
+	if err != nil {
+		return api.Device{}, err
+	}
+	d, err := device.Normalize(in)
+	if err != nil {
+		return api.Device{}, fieldErr("body.", err)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return api.Device{}, err
+	}
+	var out api.Device
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := store.LockUser(ctx, tx, user); err != nil {
+			return err
+		}
+		n, err := store.CountDevices(ctx, tx, user)
+		if err != nil {
+			return err
+		}
+		if n >= device.MaxPerUser {
+			return bus.Errorf(bus.CodeConflict, "at most %d devices per user; delete one first", device.MaxPerUser)
+		}
+		out, err = store.InsertDevice(ctx, tx, id, user, d)
+		return err
+	})
+	return out, err
+}
+
+// ListDevices returns a page of the caller's devices, newest first.
+func (s *Service) ListDevices(ctx context.Context, in api.DeviceListRequest) (api.DeviceList, error) {
+	user, err := callerID(ctx)
+	if err != nil {
+		return api.DeviceList{}, err
+	}
+	limit, err := device.PageSize(in.Limit)
+	if err != nil {
+		return api.DeviceList{}, fieldErr("query.", err)
+	}
+	var after uuid.UUID
+	if in.Cursor != "" {
+		if after, err = device.DecodeCursor(in.Cursor); err != nil {
+			return api.DeviceList{}, fieldErr("query.", err)
+		}
+	}
+	items, err := store.Devices(ctx, s.pool, user, after, limit+1)
+	if err != nil {
+		return api.DeviceList{}, err
+	}
+	out := api.DeviceList{Items: items}
+	if len(items) > limit {
+		out.Items = items[:limit]
+		last := uuid.MustParse(out.Items[limit-1].ID)
+		next := device.EncodeCursor(last)
+		out.NextCursor = &next
+	}
+	return out, nil
+}
+
+// DeleteDevice removes one of the caller's devices. Past sessions keep
+// their data; another user's device is "not found".
+func (s *Service) DeleteDevice(ctx context.Context, in api.DeviceRef) (api.Empty, error) {
+	user, err := callerID(ctx)
+	if err != nil {
+		return api.Empty{}, err
+	}
+	id, err := uuid.Parse(in.ID)
+	if err != nil {
+		return api.Empty{}, bus.Invalid("path.id", "must be a UUID")
+	}
+	ok, err := store.DeleteDevice(ctx, s.pool, user, id)
+	if err != nil {
+		return api.Empty{}, err
+	}
+	if !ok {
+		return api.Empty{}, errNoDevice
+	}
+	return api.Empty{}, nil
+}
+
+// EraseUser deletes everything the module keeps of a user, in tx (the
+// client module deleted the account).
+func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, userID string) error {
+	user, err := uuid.Parse(userID)
+	if err != nil {
+		return bus.Invalid("user_id", fmt.Sprintf("%q is not a UUID", userID))
+	}
+	return store.DeleteUserDevices(ctx, tx, user)
+}
