@@ -64,28 +64,9 @@ func Decompress(r io.Reader) (io.Reader, error) {
 
 // ReadGPX reads a GPX file (plain or gzipped).
 func ReadGPX(r io.Reader) (Activity, error) {
-	r, err := Decompress(r)
+	dec, err := newDecoder(r)
 	if err != nil {
 		return Activity{}, err
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return Activity{}, refuse("cannot read the file: %v", err)
-	}
-	if len(data) > MaxFileBytes {
-		return Activity{}, refuse("the file is larger than %d MB", MaxFileBytes>>20)
-	}
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
-		switch strings.ToLower(label) {
-		case "iso-8859-1", "latin1", "latin-1":
-			return charmap.ISO8859_1.NewDecoder().Reader(in), nil
-		case "windows-1252", "cp1252":
-			return charmap.Windows1252.NewDecoder().Reader(in), nil
-		case "us-ascii", "ascii":
-			return in, nil
-		}
-		return nil, fmt.Errorf("unsupported encoding %q", label)
 	}
 	var (
 		act     Activity
@@ -191,6 +172,35 @@ func dropPlaceholderCadence(points []telemetry.Point) {
 	for i := range points {
 		points[i].Cad = nil
 	}
+}
+
+// newDecoder reads a whole (possibly gzipped) file, bounded, and returns an
+// XML decoder over it that understands the encodings workout files use.
+func newDecoder(r io.Reader) (*xml.Decoder, error) {
+	r, err := Decompress(r)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, refuse("cannot read the file: %v", err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, refuse("the file is larger than %d MB", MaxFileBytes>>20)
+	}
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
+		switch strings.ToLower(label) {
+		case "iso-8859-1", "latin1", "latin-1":
+			return charmap.ISO8859_1.NewDecoder().Reader(in), nil
+		case "windows-1252", "cp1252":
+			return charmap.Windows1252.NewDecoder().Reader(in), nil
+		case "us-ascii", "ascii":
+			return in, nil
+		}
+		return nil, fmt.Errorf("unsupported encoding %q", label)
+	}
+	return dec, nil
 }
 
 func unwrapXML(err error) string {
