@@ -1,6 +1,6 @@
 // Package importer reads workout files into telemetry points: GPX 1.0 and
 // 1.1 (with Garmin's TrackPointExtension heart rate and cadence, and the
-// usual power extensions), optionally gzipped. A file that is malformed,
+// usual power extensions), TCX and FIT (muktihari/fit), optionally gzipped. A file that is malformed,
 // truncated or holds no timed track is refused with the reason; nothing of
 // it is kept. It has no SQL, NATS or fx in it.
 package importer
@@ -305,7 +305,7 @@ func SportOf(s string) string {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "running", "run", "street_running", "track_running", "treadmill_running", "1", "9":
 		return "run"
-	case "trail_running", "trail run", "trail_run":
+	case "trail_running", "trail run", "trail_run", "trail":
 		return "trail_run"
 	case "walking", "walk", "casual_walking", "speed_walking":
 		return "walk"

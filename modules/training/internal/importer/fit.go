@@ -1,0 +1,100 @@
+package importer
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/muktihari/fit/decoder"
+	"github.com/muktihari/fit/profile/basetype"
+	"github.com/muktihari/fit/profile/filedef"
+
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+)
+
+// ReadFIT reads a FIT activity file (plain or gzipped) with the
+// muktihari/fit decoder: the records of its first activity. The decoder
+// checks the file's CRC, so a truncated or corrupt file is refused whole.
+// Records without a position (indoor, before a GPS fix) are counted in
+// NoPosition; a file with no positioned record at all is refused.
+func ReadFIT(r io.Reader) (Activity, int, error) {
+	r, err := Decompress(r)
+	if err != nil {
+		return Activity{}, 0, err
+	}
+	lis := filedef.NewListener()
+	defer lis.Close()
+	dec := decoder.New(r, decoder.WithMesgListener(lis), decoder.WithBroadcastOnly())
+	if _, err := dec.Decode(); err != nil {
+		return Activity{}, 0, refuse("not a valid FIT file: %v", err)
+	}
+	file, ok := lis.File().(*filedef.Activity)
+	if !ok {
+		return Activity{}, 0, refuse("the FIT file is not an activity (it holds %T)", lis.File())
+	}
+	var act Activity
+	if len(file.Sessions) > 0 {
+		s := file.Sessions[0]
+		act.Sport = SportOf(s.SubSport.String())
+		if act.Sport == "" {
+			act.Sport = SportOf(s.Sport.String())
+		}
+	}
+	noPosition := 0
+	for _, rec := range file.Records {
+		if rec.Timestamp.IsZero() {
+			act.Untimed++
+			continue
+		}
+		if rec.PositionLat == basetype.Sint32Invalid || rec.PositionLong == basetype.Sint32Invalid {
+			noPosition++
+			continue
+		}
+		p := telemetry.Point{T: rec.Timestamp.UTC(), Lat: rec.PositionLatDegrees(), Lon: rec.PositionLongDegrees()}
+		if v := rec.EnhancedAltitudeScaled(); !math.IsNaN(v) && rec.EnhancedAltitude != basetype.Uint32Invalid {
+			p.Ele = &v
+		} else if v := rec.AltitudeScaled(); rec.Altitude != basetype.Uint16Invalid {
+			p.Ele = &v
+		}
+		if rec.EnhancedSpeed != basetype.Uint32Invalid {
+			v := rec.EnhancedSpeedScaled()
+			p.Speed = &v
+		} else if rec.Speed != basetype.Uint16Invalid {
+			v := rec.SpeedScaled()
+			p.Speed = &v
+		}
+		if rec.HeartRate != basetype.Uint8Invalid {
+			v := int(rec.HeartRate)
+			p.HR = &v
+		}
+		if rec.Cadence != basetype.Uint8Invalid {
+			v := int(rec.Cadence)
+			p.Cad = &v
+		}
+		if rec.Power != basetype.Uint16Invalid {
+			v := int(rec.Power)
+			p.Pwr = &v
+		}
+		if rec.Temperature != basetype.Sint8Invalid {
+			v := float64(rec.Temperature)
+			p.Temp = &v
+		}
+		act.Points = append(act.Points, p)
+	}
+	if len(act.Points) == 0 {
+		return Activity{}, 0, refuse("the activity has %s", describeEmpty(len(file.Records), noPosition))
+	}
+	sort.SliceStable(act.Points, func(i, j int) bool { return act.Points[i].T.Before(act.Points[j].T) })
+	dropPlaceholderCadence(act.Points)
+	return act, noPosition, nil
+}
+
+func describeEmpty(records, noPosition int) string {
+	if records == 0 {
+		return "no records"
+	}
+	return fmt.Sprintf("%d records but none with a position (%s)", records,
+		strings.TrimSpace(fmt.Sprintf("%d without GPS", noPosition)))
+}
