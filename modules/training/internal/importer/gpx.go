@@ -1,6 +1,7 @@
-// Package importer reads workout files into telemetry points: GPX 1.0 and
-// 1.1 (with Garmin's TrackPointExtension heart rate and cadence, and the
-// usual power extensions), TCX and FIT (muktihari/fit), optionally gzipped. A file that is malformed,
+// Package importer reads workout files into telemetry points, and writes
+// them back as GPX: GPX 1.0 and 1.1 (with Garmin's TrackPointExtension
+// heart rate and cadence, and the usual power extensions), TCX, and FIT
+// (muktihari/fit), each optionally gzipped. A file that is malformed,
 // truncated or holds no timed track is refused with the reason; nothing of
 // it is kept. It has no SQL, NATS or fx in it.
 package importer
