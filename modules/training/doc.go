@@ -1,8 +1,12 @@
 // Package training is the training module: workout sessions, their
 // telemetry and routes (PostGIS), recording devices, analytics and
-// training plans. So far it keeps the users' recording devices.
+// training plans. So far: the users' recording devices, and the parts of
+// sessions that are built and tested on their own (telemetry rules, state
+// machine, stats, file import and export, the point store).
 //
-// Schema: training (migrations/training): devices.
+// Schema: training (migrations/training): devices, sessions,
+// session_gear, session_parameters, points (PostGIS geography, keyed by
+// session and time).
 // Stream: EVT_TRAINING (evt.training.>).
 //
 // Publishes (through the outbox in training.outbox): nothing yet.
