@@ -17,7 +17,7 @@
 //	status.get                                      module status (every module)
 //
 // Consumes: evt.client.user.deleted (durable consumer
-// training__evt_client_user_deleted): erases the user's devices.
+// training__evt_client_user_deleted): erases the user's sessions, points and devices.
 //
 // HTTP (package httpapi, served by the front): /v1/me/devices.
 package training

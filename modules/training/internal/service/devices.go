@@ -139,5 +139,8 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, userID string) error
 	if err != nil {
 		return bus.Invalid("user_id", fmt.Sprintf("%q is not a UUID", userID))
 	}
+	if err := store.DeleteUserSessions(ctx, tx, user); err != nil {
+		return err
+	}
 	return store.DeleteUserDevices(ctx, tx, user)
 }

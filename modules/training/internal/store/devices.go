@@ -86,3 +86,16 @@ func DeleteUserDevices(ctx context.Context, q Querier, user uuid.UUID) error {
 	}
 	return nil
 }
+
+// DeleteUserSessions erases a user's sessions with their points,
+// parameters and gear links.
+func DeleteUserSessions(ctx context.Context, q Querier, user uuid.UUID) error {
+	if _, err := q.Exec(ctx, `DELETE FROM training.points WHERE session_id IN
+		(SELECT id FROM training.sessions WHERE user_id = $1)`, user); err != nil {
+		return fmt.Errorf("store: delete user points: %w", err)
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM training.sessions WHERE user_id = $1`, user); err != nil {
+		return fmt.Errorf("store: delete user sessions: %w", err)
+	}
+	return nil
+}

@@ -102,3 +102,27 @@ func BenchmarkInsertPointsRedelivered(b *testing.B) {
 	}
 	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "points/s")
 }
+
+func TestDeleteUserSessionsTakesTheirPoints(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	ana, bob := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	sessions := map[uuid.UUID]uuid.UUID{}
+	for _, user := range []uuid.UUID{ana, bob} {
+		s := uuid.Must(uuid.NewV7())
+		sessions[user] = s
+		_, err := pool.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, visibility, started_at)
+			VALUES ($1, $2, 'run', 'finished', 'private', $3)`, s, user, t0)
+		require.NoError(t, err)
+		_, err = store.InsertPoints(ctx, pool, s, points(0, 10))
+		require.NoError(t, err)
+	}
+	require.NoError(t, store.DeleteUserSessions(ctx, pool, ana))
+	left, err := store.Points(ctx, pool, sessions[ana])
+	require.NoError(t, err)
+	assert.Empty(t, left)
+	kept, err := store.Points(ctx, pool, sessions[bob])
+	require.NoError(t, err)
+	assert.Len(t, kept, 10, "other users keep theirs")
+}
