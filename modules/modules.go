@@ -34,6 +34,7 @@ func HTTPRoutes(nc *nats.Conn) []api.Routes {
 		clienthttp.GearRoutes(nc),
 		clienthttp.RealtimeRoutes(nc),
 		traininghttp.Routes(nc),
+		traininghttp.SessionRoutes(nc),
 	)
 }
 

@@ -15,6 +15,7 @@ CREATE TABLE training.sessions (
   started_at     timestamptz NOT NULL,
   finished_at    timestamptz,
   last_point_at  timestamptz,
+  summary        jsonb,                             -- the figures, once finished
   created_at     timestamptz NOT NULL DEFAULT now(),
   updated_at     timestamptz NOT NULL DEFAULT now()
 );

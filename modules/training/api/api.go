@@ -2,7 +2,10 @@
 // the front: subjects and payloads. It depends on the standard library only.
 package api
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Module is the module's name: its schema, stream (EVT_TRAINING) and
 // subject prefix.
@@ -60,3 +63,94 @@ type DeviceRef struct {
 
 // Empty is the reply of operations that return nothing.
 type Empty struct{}
+
+// Subjects of the session operations (they need a caller).
+const (
+	SubjectSessionStart  = "rpc.training.sessions.start"  // SessionStart → Session
+	SubjectSessionGet    = "rpc.training.sessions.get"    // SessionRef → Session
+	SubjectSessionAction = "rpc.training.sessions.action" // SessionAction → Session
+	SubjectSessionPoints = "rpc.training.sessions.points" // SessionPoints → PointsResult
+)
+
+// EventSessionCompleted is published when a session is finished.
+const EventSessionCompleted = "evt.training.session.completed"
+
+// SessionStart starts a live session.
+type SessionStart struct {
+	Sport      string   `json:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
+	DeviceID   string   `json:"device_id,omitempty" format:"uuid"`
+	GearIDs    []string `json:"gear_ids,omitempty" maxItems:"10"`
+	Visibility string   `json:"visibility,omitempty" enum:"private,followers,public"`
+	Title      string   `json:"title,omitempty" maxLength:"200"`
+}
+
+// Session is a workout session.
+type Session struct {
+	ID          string          `json:"id" format:"uuid"`
+	Sport       string          `json:"sport"`
+	State       string          `json:"state" enum:"active,paused,finished,discarded"`
+	DeviceID    *string         `json:"device_id"`
+	GearIDs     []string        `json:"gear_ids"`
+	Visibility  string          `json:"visibility"`
+	Title       string          `json:"title"`
+	StartedAt   time.Time       `json:"started_at"`
+	FinishedAt  *time.Time      `json:"finished_at"`
+	LastPointAt *time.Time      `json:"last_point_at"`
+	Summary     *SessionSummary `json:"summary"`
+}
+
+// SessionSummary is a finished session's figures.
+type SessionSummary struct {
+	DistanceM      float64  `json:"distance_m"`
+	ElapsedTimeS   float64  `json:"elapsed_time_s"`
+	MovingTimeS    float64  `json:"moving_time_s"`
+	AvgSpeedMps    float64  `json:"avg_speed_mps"`
+	MaxSpeedMps    float64  `json:"max_speed_mps"`
+	ElevationGainM float64  `json:"elevation_gain_m"`
+	ElevationLossM float64  `json:"elevation_loss_m"`
+	AvgHRBpm       *float64 `json:"avg_hr_bpm,omitempty"`
+	MaxHRBpm       *int     `json:"max_hr_bpm,omitempty"`
+	Points         int      `json:"points"`
+}
+
+// SessionRef names one of the caller's sessions.
+type SessionRef struct {
+	ID string `json:"id"`
+}
+
+// SessionAction moves a session through its states.
+type SessionAction struct {
+	ID     string `json:"id"`
+	Action string `json:"action"` // pause, resume, finish, discard
+}
+
+// SessionPoints carries telemetry points for a session (HTTP offline sync;
+// the same pipeline as NATS live.telemetry).
+type SessionPoints struct {
+	ID     string          `json:"id"`
+	Points json.RawMessage `json:"points"`
+}
+
+// PointsResult says what became of a batch of points.
+type PointsResult struct {
+	Accepted int            `json:"accepted"`
+	Stored   int64          `json:"stored" doc:"accepted points that were new (a resent point is accepted but not stored twice)"`
+	Dropped  map[string]int `json:"dropped" doc:"dropped points by reason"`
+}
+
+// SessionCompleted is the payload of EventSessionCompleted: what other
+// modules need of a finished session (gear totals, achievements, feeds).
+type SessionCompleted struct {
+	SessionID      string    `json:"session_id"`
+	UserID         string    `json:"user_id"`
+	Sport          string    `json:"sport"`
+	StartedAt      time.Time `json:"started_at"`
+	CompletedAt    time.Time `json:"completed_at"`
+	DistanceM      float64   `json:"distance_m"`
+	MovingTimeS    float64   `json:"moving_time_s"`
+	ElapsedTimeS   float64   `json:"elapsed_time_s"`
+	ElevationGainM float64   `json:"elevation_gain_m"`
+	AvgHRBpm       *float64  `json:"avg_hr_bpm,omitempty"`
+	MaxHRBpm       *int      `json:"max_hr_bpm,omitempty"`
+	GearIDs        []string  `json:"gear_ids"`
+}

@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/nats-io/nats.go"
+
+	gw "github.com/athlos/athlos/modules/gateway/api"
+	"github.com/athlos/athlos/modules/training/api"
+)
+
+type sessionStartInput struct {
+	Body api.SessionStart
+}
+
+type sessionIDInput struct {
+	ID string `path:"id" format:"uuid" doc:"the session's id"`
+}
+
+type pointsInput struct {
+	ID   string `path:"id" format:"uuid" doc:"the session's id"`
+	Body struct {
+		Points json.RawMessage `json:"points" doc:"points {t, lat, lon, ele?, acc?, speed?, hr?, cad?, pwr?, temp?} (RFC 3339 t, degrees, m, m/s, bpm, rpm, W, °C)"`
+	}
+}
+
+// SessionRoutes returns the live-session operations.
+func SessionRoutes(nc *nats.Conn) gw.Routes {
+	return gw.RoutesFunc(func(a huma.API) {
+		tags := []string{"sessions"}
+		huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
+			OperationID: "start-session", Method: http.MethodPost, Path: "/v1/sessions", Tags: tags,
+			Summary:       "Start a live session",
+			DefaultStatus: http.StatusCreated, MaxBodyBytes: 16 << 10, Security: gw.Authenticated,
+		}), func(ctx context.Context, in *sessionStartInput) (*gw.RawJSON, error) {
+			return gw.Forward(ctx, nc, api.SubjectSessionStart, in.Body)
+		})
+		huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
+			OperationID: "get-session", Method: http.MethodGet, Path: "/v1/sessions/{id}", Tags: tags,
+			Summary: "A session, with its figures once finished", Security: gw.Authenticated,
+		}), func(ctx context.Context, in *sessionIDInput) (*gw.RawJSON, error) {
+			return gw.Forward(ctx, nc, api.SubjectSessionGet, api.SessionRef{ID: in.ID})
+		})
+		for _, action := range []struct{ path, action, summary string }{
+			{"pause", "pause", "Pause an active session"},
+			{"resume", "resume", "Resume a paused session"},
+			{"finish", "finish", "Finish a session: its figures are computed and evt.training.session.completed published"},
+		} {
+			huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
+				OperationID: action.path + "-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/" + action.path, Tags: tags,
+				Summary: action.summary, Description: "409 when the session's state does not allow it.", Security: gw.Authenticated,
+			}), func(ctx context.Context, in *sessionIDInput) (*gw.RawJSON, error) {
+				return gw.Forward(ctx, nc, api.SubjectSessionAction, api.SessionAction{ID: in.ID, Action: action.action})
+			})
+		}
+		huma.Register(a, gw.DocumentRaw[api.PointsResult](a, huma.Operation{
+			OperationID: "add-session-points", Method: http.MethodPost, Path: "/v1/sessions/{id}/points", Tags: tags,
+			Summary: "Send telemetry points (offline sync)",
+			Description: "The same pipeline as NATS live.telemetry. Impossible points are dropped and counted by reason; " +
+				"the batch never fails as a whole for them. At most 10,000 points per request.",
+			MaxBodyBytes: 1 << 20, Security: gw.Authenticated,
+		}), func(ctx context.Context, in *pointsInput) (*gw.RawJSON, error) {
+			return gw.Forward(ctx, nc, api.SubjectSessionPoints, api.SessionPoints{ID: in.ID, Points: in.Body.Points})
+		})
+	})
+}

@@ -1,0 +1,159 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules/training/api"
+)
+
+// run makes n points one second apart at 3 m/s northwards, the last one at
+// end, with heart rate.
+func run(n int, end time.Time) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		out[i] = map[string]any{
+			"t":   end.Add(time.Duration(i-n+1) * time.Second).UTC().Format(time.RFC3339),
+			"lat": 52.5 + float64(i)*3/111_257.0, "lon": 13.4, "ele": 34.0, "hr": 140 + i%20,
+		}
+	}
+	return out
+}
+
+func TestLiveSessionEndToEnd(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+
+	r := a.Do(http.MethodPost, "/v1/me/gear", ana, map[string]any{"type": "shoes", "brand": "Brooks"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var shoes struct {
+		ID string `json:"id"`
+	}
+	r.JSON(t, &shoes)
+
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "gear_ids": []string{shoes.ID}, "title": "Morning run"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var s api.Session
+	r.JSON(t, &s)
+	assert.Equal(t, "active", s.State)
+	assert.Equal(t, []string{shoes.ID}, s.GearIDs)
+
+	// Nine minutes of points up to the start (the app began recording
+	// before it told the server), plus three impossible ones.
+	points := run(540, s.StartedAt)
+	points = append(points,
+		map[string]any{"t": s.StartedAt.Format(time.RFC3339), "lat": 95.0, "lon": 13.4},
+		map[string]any{"t": s.StartedAt.Add(-2 * time.Hour).Format(time.RFC3339), "lat": 52.5, "lon": 13.4},
+		map[string]any{"t": s.StartedAt.Add(-5 * time.Minute).Format(time.RFC3339), "lat": 52.5, "lon": 13.4, "hr": 400},
+	)
+	send := func(token string, body any) apptest.Response {
+		return a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", token, body)
+	}
+	r = send(ana, map[string]any{"points": points})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var res api.PointsResult
+	r.JSON(t, &res)
+	assert.Equal(t, 540, res.Accepted)
+	assert.Equal(t, int64(540), res.Stored)
+	assert.Equal(t, map[string]int{"coordinates_out_of_range": 1, "time_outside_session": 1, "sensor_value_out_of_range": 1}, res.Dropped)
+
+	// The same batch again (a retry after a lost answer): nothing is stored twice.
+	send(ana, map[string]any{"points": points[:540]}).JSON(t, &res)
+	assert.Zero(t, res.Stored)
+
+	action := func(token, what string) apptest.Response {
+		return a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/"+what, token, nil)
+	}
+	require.Equal(t, http.StatusOK, action(ana, "pause").Status)
+	r = action(ana, "pause")
+	assert.Equal(t, http.StatusConflict, r.Status, "a paused session cannot pause")
+	assert.Equal(t, "conflict", r.Problem(t).Code)
+	require.Equal(t, http.StatusOK, action(ana, "resume").Status)
+	assert.Equal(t, http.StatusNotFound, action(bob, "finish").Status, "another user's session is not found")
+
+	r = action(ana, "finish")
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r.JSON(t, &s)
+	assert.Equal(t, "finished", s.State)
+	require.NotNil(t, s.Summary)
+	assert.InDelta(t, 539*3, s.Summary.DistanceM, 539*3*0.01)
+	assert.Equal(t, 539.0, s.Summary.ElapsedTimeS)
+	assert.Equal(t, 540, s.Summary.Points)
+	require.NotNil(t, s.Summary.MaxHRBpm)
+	assert.Equal(t, 159, *s.Summary.MaxHRBpm)
+	assert.Equal(t, http.StatusConflict, action(ana, "resume").Status, "finished is final")
+	assert.Equal(t, http.StatusConflict, send(ana, map[string]any{"points": points[:1]}).Status)
+
+	// The client module counted the run on the shoes (evt.training.session.completed).
+	require.Eventually(t, func() bool {
+		var g struct {
+			DistanceM float64 `json:"distance_m"`
+			Sessions  int     `json:"sessions"`
+		}
+		r := a.Do(http.MethodGet, "/v1/me/gear/"+shoes.ID, ana, nil)
+		if r.Status != http.StatusOK || json.Unmarshal(r.Body, &g) != nil {
+			return false
+		}
+		return g.Sessions == 1 && g.DistanceM > 1500
+	}, 20*time.Second, 50*time.Millisecond)
+
+	r = a.Do(http.MethodGet, "/v1/sessions/"+s.ID, ana, nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/"+s.ID, bob, nil).Status)
+	assert.Equal(t, http.StatusNotFound, send(bob, map[string]any{"points": points[:1]}).Status)
+}
+
+func TestSessionBadInput(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	r := a.Do(http.MethodPost, "/v1/me/devices", bob, map[string]any{"kind": "watch"})
+	require.Equal(t, http.StatusCreated, r.Status)
+	var bobsWatch api.Device
+	r.JSON(t, &bobsWatch)
+
+	for _, c := range []struct{ body, field string }{
+		{`{"sport": "chess"}`, "body.sport"},
+		{`{}`, "body.sport"},
+		{`{"sport": "run", "visibility": "everyone"}`, "body.visibility"},
+		{`{"sport": "run", "device_id": "` + bobsWatch.ID + `"}`, "body.device_id"},
+		{`{"sport": "run", "gear_ids": ["nope"]}`, "body.gear_ids[0]"},
+		{`{"sport": "run", "title": "` + strings.Repeat("t", 201) + `"}`, "body.title"},
+		{`{"sport": `, "body"},
+	} {
+		r := a.Do(http.MethodPost, "/v1/sessions", ana, c.body)
+		assert.Equal(t, http.StatusBadRequest, r.Status, c.body+": "+string(r.Body))
+		assert.Contains(t, r.Problem(t).Fields(), c.field, c.body)
+	}
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "ride"})
+	require.Equal(t, http.StatusCreated, r.Status)
+	var s api.Session
+	r.JSON(t, &s)
+	for _, body := range []string{`{"points": "many"}`, `{"points": [{"t": "yesterday", "lat": 1, "lon": 2}]}`, `{"points": [1, 2]}`} {
+		r := a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, body)
+		assert.Equal(t, http.StatusBadRequest, r.Status, body)
+	}
+	var many strings.Builder
+	many.WriteString(`{"points": [`)
+	for i := 0; i < 10_001; i++ {
+		if i > 0 {
+			many.WriteString(",")
+		}
+		fmt.Fprintf(&many, `{"t":"%s","lat":1,"lon":2}`, s.StartedAt.Format(time.RFC3339))
+	}
+	many.WriteString("]}")
+	r = a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, many.String())
+	assert.Contains(t, []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge}, r.Status, "too many points")
+	assert.Equal(t, http.StatusBadRequest, a.Do(http.MethodGet, "/v1/sessions/not-a-uuid", ana, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/01a218c9-95e8-7859-a437-7b9381224e73", ana, nil).Status)
+	assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodPost, "/v1/sessions", "", `{"sport":"run"}`).Status)
+}

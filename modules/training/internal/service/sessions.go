@@ -1,0 +1,207 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/session"
+	"github.com/athlos/athlos/modules/training/internal/stats"
+	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+	"github.com/athlos/athlos/storage"
+)
+
+// MaxPointsPerBatch bounds one batch of points.
+const MaxPointsPerBatch = 10_000
+
+var errNoSession = &bus.Error{Code: bus.CodeNotFound, Message: "no such session"}
+
+func sessionID(field, s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, bus.Invalid(field, "must be a UUID")
+	}
+	return id, nil
+}
+
+// StartSession starts a live session for the caller.
+func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Session, error) {
+	user, err := callerID(ctx)
+	if err != nil {
+		return api.Session{}, err
+	}
+	if !session.ValidSport(in.Sport) {
+		return api.Session{}, bus.Invalid("body.sport", "must be one of the sports in the API document")
+	}
+	ns := store.NewSession{User: user, Sport: in.Sport, Visibility: in.Visibility, Title: in.Title, StartedAt: time.Now().UTC()}
+	if ns.Visibility == "" {
+		ns.Visibility = "followers"
+	}
+	if ns.Visibility != "private" && ns.Visibility != "followers" && ns.Visibility != "public" {
+		return api.Session{}, bus.Invalid("body.visibility", "must be private, followers or public")
+	}
+	if in.DeviceID != "" {
+		id, err := sessionID("body.device_id", in.DeviceID)
+		if err != nil {
+			return api.Session{}, err
+		}
+		ok, err := store.DeviceOwned(ctx, s.pool, user, id)
+		if err != nil {
+			return api.Session{}, err
+		}
+		if !ok {
+			return api.Session{}, bus.Invalid("body.device_id", "is not one of your devices")
+		}
+		ns.Device = &id
+	}
+	for i, g := range in.GearIDs {
+		id, err := sessionID(fmt.Sprintf("body.gear_ids[%d]", i), g)
+		if err != nil {
+			return api.Session{}, err
+		}
+		ns.Gear = append(ns.Gear, id)
+	}
+	if ns.ID, err = uuid.NewV7(); err != nil {
+		return api.Session{}, err
+	}
+	var out store.SessionRow
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := store.InsertSession(ctx, tx, ns); err != nil {
+			return err
+		}
+		out, err = store.Session(ctx, tx, user, ns.ID)
+		return err
+	})
+	return out.Session, err
+}
+
+// GetSession returns one of the caller's sessions.
+func (s *Service) GetSession(ctx context.Context, in api.SessionRef) (api.Session, error) {
+	user, err := callerID(ctx)
+	if err != nil {
+		return api.Session{}, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return api.Session{}, err
+	}
+	row, err := store.Session(ctx, s.pool, user, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.Session{}, errNoSession
+	}
+	return row.Session, err
+}
+
+// ActOnSession pauses, resumes, finishes or discards a session. Finishing
+// computes the figures from the stored points and publishes
+// evt.training.session.completed through the outbox, in one transaction.
+func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.Session, error) {
+	user, err := callerID(ctx)
+	if err != nil {
+		return api.Session{}, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return api.Session{}, err
+	}
+	var out store.SessionRow
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		row, err := store.LockSession(ctx, tx, user, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoSession
+		}
+		if err != nil {
+			return err
+		}
+		next, err := session.Next(row.State, in.Action)
+		var ill *session.IllegalTransition
+		if errors.As(err, &ill) {
+			return bus.Errorf(bus.CodeConflict, "%s", ill.Error())
+		}
+		if err != nil {
+			return err
+		}
+		var finished *time.Time
+		var summary *api.SessionSummary
+		if next == session.Finished {
+			now := time.Now().UTC()
+			finished = &now
+			points, err := store.Points(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			sum := stats.Compute(points, row.Sport)
+			summary = &api.SessionSummary{DistanceM: sum.DistanceM, ElapsedTimeS: sum.ElapsedS, MovingTimeS: sum.MovingS,
+				AvgSpeedMps: sum.AvgSpeedMps, MaxSpeedMps: sum.MaxSpeedMps, ElevationGainM: sum.ElevationGainM,
+				ElevationLossM: sum.ElevationLossM, AvgHRBpm: sum.AvgHRBpm, MaxHRBpm: sum.MaxHRBpm, Points: sum.Points}
+			if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventSessionCompleted, api.SessionCompleted{
+				SessionID: row.ID, UserID: user.String(), Sport: row.Sport, StartedAt: row.StartedAt, CompletedAt: now,
+				DistanceM: sum.DistanceM, MovingTimeS: sum.MovingS, ElapsedTimeS: sum.ElapsedS, ElevationGainM: sum.ElevationGainM,
+				AvgHRBpm: sum.AvgHRBpm, MaxHRBpm: sum.MaxHRBpm, GearIDs: row.GearIDs,
+			}); err != nil {
+				return err
+			}
+		}
+		if err := store.SetState(ctx, tx, id, next, finished, summary); err != nil {
+			return err
+		}
+		out, err = store.Session(ctx, tx, user, id)
+		return err
+	})
+	return out.Session, err
+}
+
+// AddPoints takes a batch of points for an open session of the caller:
+// impossible points are dropped and counted by reason, the rest stored
+// (a point sent twice is stored once).
+func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.PointsResult, error) {
+	user, err := callerID(ctx)
+	if err != nil {
+		return api.PointsResult{}, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return api.PointsResult{}, err
+	}
+	var points []telemetry.Point
+	if err := json.Unmarshal(in.Points, &points); err != nil {
+		return api.PointsResult{}, bus.Invalid("body.points", "must be a list of points {t, lat, lon, ...}: "+err.Error())
+	}
+	if len(points) > MaxPointsPerBatch {
+		return api.PointsResult{}, bus.Invalid("body.points", fmt.Sprintf("at most %d points per batch", MaxPointsPerBatch))
+	}
+	row, err := store.Session(ctx, s.pool, user, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.PointsResult{}, errNoSession
+	}
+	if err != nil {
+		return api.PointsResult{}, err
+	}
+	if !session.Open(row.State) {
+		return api.PointsResult{}, bus.Errorf(bus.CodeConflict, "the session is %s and takes no more points", row.State)
+	}
+	prev, err := store.LastPoint(ctx, s.pool, id)
+	if err != nil {
+		return api.PointsResult{}, err
+	}
+	res := telemetry.Filter(points, telemetry.Session{Sport: row.Sport, StartedAt: row.StartedAt, Until: time.Now().UTC()}, prev)
+	out := api.PointsResult{Accepted: len(res.Accepted), Dropped: res.Dropped}
+	if out.Dropped == nil {
+		out.Dropped = map[string]int{}
+	}
+	if len(res.Accepted) == 0 {
+		return out, nil
+	}
+	if out.Stored, err = store.InsertPoints(ctx, s.pool, id, res.Accepted); err != nil {
+		return api.PointsResult{}, err
+	}
+	return out, store.NotePoints(ctx, s.pool, id, res.Accepted[len(res.Accepted)-1].T)
+}

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+)
+
+// NewSession is a session to insert.
+type NewSession struct {
+	ID, User   uuid.UUID
+	Sport      string
+	Device     *uuid.UUID
+	Visibility string
+	Title      string
+	StartedAt  time.Time
+	Gear       []uuid.UUID
+}
+
+// InsertSession stores a new active session and its gear links.
+func InsertSession(ctx context.Context, tx pgx.Tx, s NewSession) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, device_id, visibility, title, started_at)
+		VALUES ($1, $2, $3, 'active', $4, $5, $6, $7)`, s.ID, s.User, s.Sport, s.Device, s.Visibility, s.Title, s.StartedAt); err != nil {
+		return fmt.Errorf("store: insert session: %w", err)
+	}
+	for _, g := range s.Gear {
+		if _, err := tx.Exec(ctx, `INSERT INTO training.session_gear (session_id, gear_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, s.ID, g); err != nil {
+			return fmt.Errorf("store: insert session gear: %w", err)
+		}
+	}
+	return nil
+}
+
+// SessionRow is a stored session with its owner.
+type SessionRow struct {
+	api.Session
+	UserID uuid.UUID
+}
+
+const sessionColumns = `s.id, s.user_id, s.sport, s.state, s.device_id, s.visibility, s.title, s.started_at, s.finished_at,
+	s.last_point_at, s.summary, COALESCE((SELECT array_agg(g.gear_id::text ORDER BY g.gear_id) FROM training.session_gear g WHERE g.session_id = s.id), '{}')`
+
+func scanSession(row pgx.Row) (SessionRow, error) {
+	var r SessionRow
+	var id uuid.UUID
+	var device *uuid.UUID
+	var summary []byte
+	err := row.Scan(&id, &r.UserID, &r.Sport, &r.State, &device, &r.Visibility, &r.Title, &r.StartedAt, &r.FinishedAt,
+		&r.LastPointAt, &summary, &r.GearIDs)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	if err != nil {
+		return r, fmt.Errorf("store: read session: %w", err)
+	}
+	r.ID = id.String()
+	if device != nil {
+		d := device.String()
+		r.DeviceID = &d
+	}
+	if summary != nil {
+		r.Summary = &api.SessionSummary{}
+		if err := json.Unmarshal(summary, r.Summary); err != nil {
+			return r, fmt.Errorf("store: session summary: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// ErrNotFound means no row matched (or it belongs to another user).
+var ErrNotFound = errors.New("store: not found")
+
+// Session reads a user's session; ErrNotFound for another user's.
+func Session(ctx context.Context, q Querier, user, id uuid.UUID) (SessionRow, error) {
+	return scanSession(q.QueryRow(ctx, `SELECT `+sessionColumns+` FROM training.sessions s WHERE s.id = $1 AND s.user_id = $2`, id, user))
+}
+
+// LockSession reads a user's session and locks it for the transaction.
+func LockSession(ctx context.Context, tx pgx.Tx, user, id uuid.UUID) (SessionRow, error) {
+	return scanSession(tx.QueryRow(ctx, `SELECT `+sessionColumns+` FROM training.sessions s WHERE s.id = $1 AND s.user_id = $2 FOR UPDATE`, id, user))
+}
+
+// SetState changes a session's state, with its finish time and figures.
+func SetState(ctx context.Context, tx pgx.Tx, id uuid.UUID, state string, finishedAt *time.Time, summary *api.SessionSummary) error {
+	var sum []byte
+	if summary != nil {
+		var err error
+		if sum, err = json.Marshal(summary); err != nil {
+			return err
+		}
+	}
+	_, err := tx.Exec(ctx, `UPDATE training.sessions SET state = $2, finished_at = COALESCE($3, finished_at),
+		summary = COALESCE($4, summary), updated_at = now() WHERE id = $1`, id, state, finishedAt, sum)
+	if err != nil {
+		return fmt.Errorf("store: set session state: %w", err)
+	}
+	return nil
+}
+
+// NotePoints records the time of a session's latest point.
+func NotePoints(ctx context.Context, q Querier, id uuid.UUID, last time.Time) error {
+	_, err := q.Exec(ctx, `UPDATE training.sessions SET last_point_at = GREATEST(last_point_at, $2) WHERE id = $1`, id, last)
+	if err != nil {
+		return fmt.Errorf("store: note points: %w", err)
+	}
+	return nil
+}
+
+// LastPoint returns a session's latest stored point, or nil.
+func LastPoint(ctx context.Context, q Querier, session uuid.UUID) (*telemetry.Point, error) {
+	var p telemetry.Point
+	err := q.QueryRow(ctx, `SELECT t, ST_Y(pos::geometry), ST_X(pos::geometry) FROM training.points
+		WHERE session_id = $1 ORDER BY t DESC LIMIT 1`, session).Scan(&p.T, &p.Lat, &p.Lon)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: last point: %w", err)
+	}
+	p.T = p.T.UTC()
+	return &p, nil
+}
+
+// DeviceOwned reports whether the user has this device.
+func DeviceOwned(ctx context.Context, q Querier, user, id uuid.UUID) (bool, error) {
+	var ok bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM training.devices WHERE id = $1 AND user_id = $2)`, id, user).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("store: device owned: %w", err)
+	}
+	return ok, nil
+}
