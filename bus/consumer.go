@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -108,6 +109,7 @@ func handleOne(ctx context.Context, msg jetstream.Msg, h MessageHandler, logger 
 	err := func() (err error) {
 		defer func() {
 			if p := recover(); p != nil {
+				logger.Error("message handler panicked", "subject", msg.Subject(), "panic", p, "stack", string(debug.Stack()))
 				err = fmt.Errorf("handler panicked: %v", p)
 			}
 		}()

@@ -79,8 +79,14 @@ func AsError(err error) *Error {
 	return &Error{Code: CodeInternal, Message: "internal error"}
 }
 
-// CodeOf returns the code of err, CodeInternal when it has none.
-func CodeOf(err error) Code { return AsError(err).Code }
+// CodeOf returns the code of err, CodeInternal when it has none, and ""
+// for a nil error.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	return AsError(err).Code
+}
 
 // HTTPStatus is the one mapping from error code to HTTP status.
 func (c Code) HTTPStatus() int {

@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -150,4 +151,11 @@ func TestRPCCarriesTheCaller(t *testing.T) {
 	got, err := bus.Call[struct{}, bus.Caller](bus.WithCaller(context.Background(), want), caller.NC, subject, struct{}{})
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
+}
+
+func TestCodeOf(t *testing.T) {
+	assert.Equal(t, bus.Code(""), bus.CodeOf(nil))
+	assert.Equal(t, bus.CodeInternal, bus.CodeOf(errors.New("x")))
+	assert.Equal(t, bus.CodeConflict, bus.CodeOf(fmt.Errorf("wrapped: %w", bus.Errorf(bus.CodeConflict, "taken"))))
+	assert.Equal(t, bus.CodeUnavailable, bus.CodeOf(context.DeadlineExceeded))
 }

@@ -19,7 +19,9 @@
 //	sessions.start, sessions.get, sessions.action, sessions.points   the caller's live sessions
 //	status.get                                      module status (every module)
 //
-// Consumes: evt.client.user.deleted (durable consumer
+// Consumes: live.telemetry.<user>.<session> (stream TELEMETRY, durable
+// consumer training__live_telemetry): the app's points, stored like HTTP's;
+// evt.client.user.deleted (durable consumer
 // training__evt_client_user_deleted): erases the user's sessions, points and devices.
 //
 // HTTP (package httpapi, served by the front): /v1/me/devices, /v1/sessions,

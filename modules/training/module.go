@@ -25,6 +25,14 @@ func start(rt *platform.Runtime) error {
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
+	// Telemetry from the app over NATS: the same pipeline as HTTP. The
+	// message is acknowledged after its points are committed.
+	rt.Consume(bus.ConsumerConfig{Stream: bus.StreamTelemetry, Durable: bus.ConsumerName(api.Module, "live.telemetry"),
+		Subjects: []string{"live.telemetry.>"}},
+		func(ctx context.Context, msg jetstream.Msg) error {
+			_, err := s.IngestTelemetry(ctx, msg.Subject(), msg.Data())
+			return err
+		})
 	// A deleted account: erase what this module keeps of the user.
 	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventUserDeleted,
 		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/bus/bustest"
 	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/modules/training/api"
 )
@@ -156,4 +161,65 @@ func TestSessionBadInput(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, a.Do(http.MethodGet, "/v1/sessions/not-a-uuid", ana, nil).Status)
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/01a218c9-95e8-7859-a437-7b9381224e73", ana, nil).Status)
 	assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodPost, "/v1/sessions", "", `{"sport":"run"}`).Status)
+}
+
+// TestTelemetryOverNATS publishes points on live.telemetry.<user>.<session>
+// as the app does over its WebSocket connection: they are stored like
+// HTTP's; a message naming another user's session stores nothing.
+func TestTelemetryOverNATS(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	userID := func(token string) string {
+		var me struct {
+			UserID string `json:"user_id"`
+		}
+		a.Do(http.MethodGet, "/v1/me", token, nil).JSON(t, &me)
+		return me.UserID
+	}
+	anaID, bobID := userID(ana), userID(bob)
+	r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run"})
+	require.Equal(t, http.StatusCreated, r.Status)
+	var s api.Session
+	r.JSON(t, &s)
+
+	ctx := context.Background()
+	conn, err := bus.Connect(ctx, bus.ConnConfig{Name: "app-stand-in", Embedded: a.NATS}, bustest.Logger(t))
+	require.NoError(t, err)
+	defer conn.NC.Close()
+	publish := func(user string, pts []map[string]any) {
+		data, err := json.Marshal(map[string]any{"points": pts})
+		require.NoError(t, err)
+		_, err = conn.JS.Publish(ctx, "live.telemetry."+user+"."+s.ID, data)
+		require.NoError(t, err)
+	}
+	pts := run(300, s.StartedAt)
+	publish(anaID, pts[:150])
+	publish(anaID, pts[100:]) // overlapping: stored once
+	publish(bobID, run(50, s.StartedAt.Add(-8*time.Minute)))
+	publish(anaID, pts[:150]) // a redelivery
+
+	db, err := pgx.Connect(ctx, a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(ctx)
+	count := func() int {
+		var n int
+		require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM training.points").Scan(&n))
+		return n
+	}
+	require.Eventually(t, func() bool { return count() == 300 }, 20*time.Second, 50*time.Millisecond)
+	// Let the consumer drain what is left, then check nothing more came.
+	require.Eventually(t, func() bool {
+		c, err := conn.JS.Consumer(ctx, bus.StreamTelemetry, "training__live_telemetry")
+		require.NoError(t, err)
+		info, err := c.Info(ctx)
+		require.NoError(t, err)
+		return info.NumPending == 0 && info.NumAckPending == 0
+	}, 20*time.Second, 50*time.Millisecond)
+	assert.Equal(t, 300, count(), "bob's message for ana's session stored nothing")
+
+	r = a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/finish", ana, nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	r.JSON(t, &s)
+	assert.Equal(t, 300, s.Summary.Points)
 }

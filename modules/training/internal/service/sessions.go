@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -178,6 +179,13 @@ func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.Poin
 	if len(points) > MaxPointsPerBatch {
 		return api.PointsResult{}, bus.Invalid("body.points", fmt.Sprintf("at most %d points per batch", MaxPointsPerBatch))
 	}
+	return s.ingest(ctx, user, id, points)
+}
+
+// ingest is the one pipeline of points, from HTTP and from NATS: the
+// session must be the user's and open; impossible points are dropped and
+// counted; the rest are stored once.
+func (s *Service) ingest(ctx context.Context, user, id uuid.UUID, points []telemetry.Point) (api.PointsResult, error) {
 	row, err := store.Session(ctx, s.pool, user, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return api.PointsResult{}, errNoSession
@@ -204,4 +212,37 @@ func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.Poin
 		return api.PointsResult{}, err
 	}
 	return out, store.NotePoints(ctx, s.pool, id, res.Accepted[len(res.Accepted)-1].T)
+}
+
+// IngestTelemetry handles one message from live.telemetry.<user>.<session>
+// (the app's NATS WebSocket connection may publish only under its own user
+// id, so the subject names the owner). A message that can never be stored
+// (malformed, unknown or closed session, another user's session) is
+// refused with an invalid error, which ends its delivery; a database error
+// asks for redelivery, which stores nothing twice.
+func (s *Service) IngestTelemetry(ctx context.Context, subject string, data []byte) (api.PointsResult, error) {
+	parts := strings.Split(subject, ".")
+	if len(parts) != 4 || parts[0] != "live" || parts[1] != "telemetry" {
+		return api.PointsResult{}, bus.Invalid("subject", "want live.telemetry.<user>.<session>")
+	}
+	user, err := uuid.Parse(parts[2])
+	if err != nil {
+		return api.PointsResult{}, bus.Invalid("subject", "the user id is not a UUID")
+	}
+	id, err := uuid.Parse(parts[3])
+	if err != nil {
+		return api.PointsResult{}, bus.Invalid("subject", "the session id is not a UUID")
+	}
+	var batch telemetry.Batch
+	if err := json.Unmarshal(data, &batch); err != nil {
+		return api.PointsResult{}, bus.Invalid("payload", "want {\"points\": [...]}: "+err.Error())
+	}
+	if len(batch.Points) > MaxPointsPerBatch {
+		return api.PointsResult{}, bus.Invalid("payload", fmt.Sprintf("at most %d points per message", MaxPointsPerBatch))
+	}
+	res, err := s.ingest(ctx, user, id, batch.Points)
+	if c := bus.CodeOf(err); err != nil && (c == bus.CodeNotFound || c == bus.CodeConflict) {
+		return res, bus.Invalid("session", err.Error())
+	}
+	return res, err
 }
