@@ -84,8 +84,7 @@ func TestDisconnectUserAcrossACluster(t *testing.T) {
 	}, 20*time.Second, 100*time.Millisecond)
 
 	// A server that answers after the collection window (a loaded machine)
-	// is reached by the next call: callers retry, as the client module does
-	// on the next grant change.
+	// is reached by a second call.
 	total := 0
 	require.Eventually(t, func() bool {
 		n, err := bus.DisconnectUser(ctx, sys, "ana")
