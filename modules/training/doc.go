@@ -16,7 +16,7 @@
 // Answers (rpc.training.*, payloads in package api):
 //
 //	devices.list, devices.create, devices.delete   the caller's devices
-//	sessions.start, sessions.get, sessions.action, sessions.points   the caller's live sessions
+//	sessions.start, sessions.get, sessions.list, sessions.action, sessions.points, sessions.gpx   the caller's sessions
 //	status.get                                      module status (every module)
 //
 // Consumes: live.telemetry.<user>.<session> (stream TELEMETRY, durable
@@ -25,5 +25,5 @@
 // training__evt_client_user_deleted): erases the user's sessions, points and devices.
 //
 // HTTP (package httpapi, served by the front): /v1/me/devices, /v1/sessions,
-// /v1/sessions/{id}, /v1/sessions/{id}/pause|resume|finish|points.
+// /v1/sessions/{id}, /v1/sessions/{id}/pause|resume|finish|points|gpx.
 package training

@@ -154,3 +154,24 @@ type SessionCompleted struct {
 	MaxHRBpm       *int      `json:"max_hr_bpm,omitempty"`
 	GearIDs        []string  `json:"gear_ids"`
 }
+
+// More session subjects.
+const (
+	SubjectSessionList = "rpc.training.sessions.list" // SessionListRequest → SessionList
+	SubjectSessionGPX  = "rpc.training.sessions.gpx"  // SessionRef → GPX 1.1 bytes
+)
+
+// SessionListRequest asks for a page of the caller's sessions, newest first.
+type SessionListRequest struct {
+	Sport  string     `json:"sport,omitempty"`
+	From   *time.Time `json:"from,omitempty"`
+	To     *time.Time `json:"to,omitempty"`
+	Limit  int        `json:"limit,omitempty"`
+	Cursor string     `json:"cursor,omitempty"`
+}
+
+// SessionList is a page of sessions.
+type SessionList struct {
+	Items      []Session `json:"items"`
+	NextCursor *string   `json:"next_cursor"`
+}

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"time"
+
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
 
+	"github.com/athlos/athlos/bus"
 	gw "github.com/athlos/athlos/modules/gateway/api"
 	"github.com/athlos/athlos/modules/training/api"
 )
@@ -27,6 +30,21 @@ type pointsInput struct {
 	}
 }
 
+type sessionListInput struct {
+	Sport  string    `query:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"only this sport"`
+	From   time.Time `query:"from" doc:"started at or after (RFC 3339)"`
+	To     time.Time `query:"to" doc:"started before (RFC 3339)"`
+	Limit  int       `query:"limit" minimum:"1" maximum:"100" doc:"items per page (default 20)"`
+	Cursor string    `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page"`
+}
+
+// gpxOutput is a GPX document.
+type gpxOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
 // SessionRoutes returns the live-session operations.
 func SessionRoutes(nc *nats.Conn) gw.Routes {
 	return gw.RoutesFunc(func(a huma.API) {
@@ -37,6 +55,36 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 			DefaultStatus: http.StatusCreated, MaxBodyBytes: 16 << 10, Security: gw.Authenticated,
 		}), func(ctx context.Context, in *sessionStartInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionStart, in.Body)
+		})
+		huma.Register(a, gw.DocumentRaw[api.SessionList](a, huma.Operation{
+			OperationID: "list-sessions", Method: http.MethodGet, Path: "/v1/sessions", Tags: tags,
+			Summary: "The signed-in user's sessions", Description: "Newest first, cursor-paginated; filters by sport and start time.",
+			Security: gw.Authenticated,
+		}), func(ctx context.Context, in *sessionListInput) (*gw.RawJSON, error) {
+			req := api.SessionListRequest{Sport: in.Sport, Limit: in.Limit, Cursor: in.Cursor}
+			if !in.From.IsZero() {
+				req.From = &in.From
+			}
+			if !in.To.IsZero() {
+				req.To = &in.To
+			}
+			return gw.Forward(ctx, nc, api.SubjectSessionList, req)
+		})
+		huma.Register(a, huma.Operation{
+			OperationID: "session-gpx", Method: http.MethodGet, Path: "/v1/sessions/{id}/gpx", Tags: tags,
+			Summary:     "A session as GPX 1.1",
+			Description: "With Garmin's TrackPointExtension (heart rate, cadence, temperature) and power; importing it back gives the same figures.",
+			Security:    gw.Authenticated,
+		}, func(ctx context.Context, in *sessionIDInput) (*gpxOutput, error) {
+			data, err := json.Marshal(api.SessionRef{ID: in.ID})
+			if err != nil {
+				return nil, gw.Problem(err)
+			}
+			reply, err := bus.Request(ctx, nc, api.SubjectSessionGPX, data, nil)
+			if err != nil {
+				return nil, gw.Problem(err)
+			}
+			return &gpxOutput{ContentType: "application/gpx+xml", ContentDisposition: `attachment; filename="` + in.ID + `.gpx"`, Body: reply}, nil
 		})
 		huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
 			OperationID: "get-session", Method: http.MethodGet, Path: "/v1/sessions/{id}", Tags: tags,

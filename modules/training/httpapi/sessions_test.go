@@ -223,3 +223,53 @@ func TestTelemetryOverNATS(t *testing.T) {
 	r.JSON(t, &s)
 	assert.Equal(t, 300, s.Summary.Points)
 }
+
+func TestListSessionsAndExportGPX(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	var ids []string
+	for _, sport := range []string{"run", "ride", "run"} {
+		r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": sport, "title": sport + " & more"})
+		require.Equal(t, http.StatusCreated, r.Status)
+		var s api.Session
+		r.JSON(t, &s)
+		ids = append(ids, s.ID)
+	}
+	var page api.SessionList
+	r := a.Do(http.MethodGet, "/v1/sessions?limit=2", ana, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r.JSON(t, &page)
+	require.Len(t, page.Items, 2)
+	assert.Equal(t, ids[2], page.Items[0].ID, "newest first")
+	require.NotNil(t, page.NextCursor)
+	a.Do(http.MethodGet, "/v1/sessions?limit=2&cursor="+*page.NextCursor, ana, nil).JSON(t, &page)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, ids[0], page.Items[0].ID)
+	assert.Nil(t, page.NextCursor)
+
+	a.Do(http.MethodGet, "/v1/sessions?sport=ride", ana, nil).JSON(t, &page)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, ids[1], page.Items[0].ID)
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	a.Do(http.MethodGet, "/v1/sessions?from="+future, ana, nil).JSON(t, &page)
+	assert.Empty(t, page.Items)
+	a.Do(http.MethodGet, "/v1/sessions", bob, nil).JSON(t, &page)
+	assert.Empty(t, page.Items, "only the caller's sessions")
+	for _, q := range []string{"sport=chess", "limit=0", "cursor=***", "from=yesterday", "from=" + future + "&to=2000-01-01T00:00:00Z"} {
+		assert.Equal(t, http.StatusBadRequest, a.Do(http.MethodGet, "/v1/sessions?"+q, ana, nil).Status, q)
+	}
+
+	// GPX of a session with points: it reads back with the same points.
+	var s api.Session
+	a.Do(http.MethodGet, "/v1/sessions/"+ids[0], ana, nil).JSON(t, &s)
+	r = a.Do(http.MethodPost, "/v1/sessions/"+ids[0]+"/points", ana, map[string]any{"points": run(120, s.StartedAt)})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r = a.Do(http.MethodGet, "/v1/sessions/"+ids[0]+"/gpx", ana, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	assert.Equal(t, "application/gpx+xml", r.Header.Get("Content-Type"))
+	assert.Contains(t, string(r.Body), "<name>run &amp; more</name>")
+	assert.Equal(t, 120, strings.Count(string(r.Body), "<trkpt "))
+	assert.Contains(t, string(r.Body), "<gpxtpx:hr>")
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/"+ids[0]+"/gpx", bob, nil).Status)
+}

@@ -17,6 +17,8 @@ func Register(svc *bus.Service, s *service.Service) error {
 		"sessions.get":    bus.JSON(s.GetSession),
 		"sessions.action": bus.JSON(s.ActOnSession),
 		"sessions.points": bus.JSON(s.AddPoints),
+		"sessions.list":   bus.JSON(s.ListSessions),
+		"sessions.gpx":    s.SessionGPX,
 	} {
 		if err := svc.Handle(op, h); err != nil {
 			return err

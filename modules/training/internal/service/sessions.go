@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/device"
+	"github.com/athlos/athlos/modules/training/internal/importer"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/stats"
 	"github.com/athlos/athlos/modules/training/internal/store"
@@ -245,4 +248,74 @@ func (s *Service) IngestTelemetry(ctx context.Context, subject string, data []by
 		return res, bus.Invalid("session", err.Error())
 	}
 	return res, err
+}
+
+// ListSessions returns a page of the caller's sessions, newest first.
+func (s *Service) ListSessions(ctx context.Context, in api.SessionListRequest) (api.SessionList, error) {
+	user, err := callerID(ctx)
+	if err != nil {
+		return api.SessionList{}, err
+	}
+	limit, err := device.PageSize(in.Limit)
+	if err != nil {
+		return api.SessionList{}, fieldErr("query.", err)
+	}
+	if in.Sport != "" && !session.ValidSport(in.Sport) {
+		return api.SessionList{}, bus.Invalid("query.sport", "is not a sport")
+	}
+	if in.From != nil && in.To != nil && !in.From.Before(*in.To) {
+		return api.SessionList{}, bus.Invalid("query.to", "must be after from")
+	}
+	var after uuid.UUID
+	if in.Cursor != "" {
+		if after, err = device.DecodeCursor(in.Cursor); err != nil {
+			return api.SessionList{}, fieldErr("query.", err)
+		}
+	}
+	items, err := store.Sessions(ctx, s.pool, user, after, in.Sport, in.From, in.To, limit+1)
+	if err != nil {
+		return api.SessionList{}, err
+	}
+	out := api.SessionList{Items: items}
+	if out.Items == nil {
+		out.Items = []api.Session{}
+	}
+	if len(items) > limit {
+		out.Items = items[:limit]
+		next := device.EncodeCursor(uuid.MustParse(out.Items[limit-1].ID))
+		out.NextCursor = &next
+	}
+	return out, nil
+}
+
+// SessionGPX exports one of the caller's sessions as GPX 1.1.
+func (s *Service) SessionGPX(ctx context.Context, m *bus.Msg) ([]byte, error) {
+	var in api.SessionRef
+	if err := json.Unmarshal(m.Data, &in); err != nil {
+		return nil, bus.Invalid("body", "malformed request")
+	}
+	user, err := callerID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return nil, err
+	}
+	row, err := store.Session(ctx, s.pool, user, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSession
+	}
+	if err != nil {
+		return nil, err
+	}
+	points, err := store.Points(ctx, s.pool, id)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := importer.WriteGPX(&buf, row.Title, row.Sport, points); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

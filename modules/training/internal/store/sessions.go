@@ -138,3 +138,27 @@ func DeviceOwned(ctx context.Context, q Querier, user, id uuid.UUID) (bool, erro
 	}
 	return ok, nil
 }
+
+// Sessions lists a user's sessions, newest first, with ids below after
+// (uuid.Nil: from the newest), optionally of one sport and started within
+// [from, to).
+func Sessions(ctx context.Context, q Querier, user, after uuid.UUID, sport string, from, to *time.Time, limit int) ([]api.Session, error) {
+	rows, err := q.Query(ctx, `SELECT `+sessionColumns+` FROM training.sessions s
+		WHERE s.user_id = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR s.id < $2)
+		AND ($3 = '' OR s.sport = $3) AND ($4::timestamptz IS NULL OR s.started_at >= $4)
+		AND ($5::timestamptz IS NULL OR s.started_at < $5)
+		ORDER BY s.id DESC LIMIT $6`, user, after, sport, from, to, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []api.Session
+	for rows.Next() {
+		r, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r.Session)
+	}
+	return out, rows.Err()
+}
