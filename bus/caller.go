@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 )
 
@@ -42,6 +43,20 @@ func RequireCaller(ctx context.Context) (Caller, error) {
 		return c, &Error{Code: CodeUnauthorized, Message: "authentication required"}
 	}
 	return c, nil
+}
+
+// RequireUserID returns the caller's user id, or an unauthorized error
+// when the request has no caller or a malformed one.
+func RequireUserID(ctx context.Context) (uuid.UUID, error) {
+	c, err := RequireCaller(ctx)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	id, err := uuid.Parse(c.UserID)
+	if err != nil {
+		return uuid.Nil, &Error{Code: CodeUnauthorized, Message: "bad caller"}
+	}
+	return id, nil
 }
 
 func setCaller(ctx context.Context, hdr nats.Header) {

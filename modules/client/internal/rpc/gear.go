@@ -20,28 +20,28 @@ func RegisterGear(svc *bus.Service, s *service.Service) error {
 		h  bus.HandlerFunc
 	}{
 		{"gear.list", bus.JSON(func(ctx context.Context, r api.GearListRequest) (api.GearPage, error) {
-			user, err := service.CallerID(ctx)
+			user, err := bus.RequireUserID(ctx)
 			if err != nil {
 				return api.GearPage{}, err
 			}
 			return s.ListGear(ctx, user, r)
 		})},
 		{"gear.create", bus.JSON(func(ctx context.Context, r api.GearCreate) (api.Gear, error) {
-			user, err := service.CallerID(ctx)
+			user, err := bus.RequireUserID(ctx)
 			if err != nil {
 				return api.Gear{}, err
 			}
 			return s.CreateGear(ctx, user, r)
 		})},
 		{"gear.get", bus.JSON(func(ctx context.Context, r api.GearIDRequest) (api.Gear, error) {
-			user, err := service.CallerID(ctx)
+			user, err := bus.RequireUserID(ctx)
 			if err != nil {
 				return api.Gear{}, err
 			}
 			return s.GetGear(ctx, user, r.ID)
 		})},
 		{"gear.update", func(ctx context.Context, m *bus.Msg) ([]byte, error) {
-			user, err := service.CallerID(ctx)
+			user, err := bus.RequireUserID(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -58,7 +58,7 @@ func RegisterGear(svc *bus.Service, s *service.Service) error {
 			return json.Marshal(g)
 		}},
 		{"gear.delete", bus.JSON(func(ctx context.Context, r api.GearIDRequest) (api.Empty, error) {
-			user, err := service.CallerID(ctx)
+			user, err := bus.RequireUserID(ctx)
 			if err != nil {
 				return api.Empty{}, err
 			}

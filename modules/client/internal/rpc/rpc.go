@@ -27,7 +27,7 @@ func Register(svc *bus.Service, s *service.Service) error {
 			return api.Empty{}, s.Logout(ctx, r.RefreshToken)
 		})},
 		{"auth.password", bus.JSON(func(ctx context.Context, r api.ChangePasswordRequest) (api.Empty, error) {
-			user, err := service.CallerID(ctx)
+			user, err := bus.RequireUserID(ctx)
 			if err != nil {
 				return api.Empty{}, err
 			}

@@ -20,23 +20,9 @@ import (
 
 var errNoAccount = &bus.Error{Code: bus.CodeNotFound, Message: "the account does not exist"}
 
-// CallerID is the id of the signed-in user a request runs for, or an
-// unauthorized error.
-func CallerID(ctx context.Context) (uuid.UUID, error) {
-	c, err := bus.RequireCaller(ctx)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	id, err := uuid.Parse(c.UserID)
-	if err != nil {
-		return uuid.Nil, &bus.Error{Code: bus.CodeUnauthorized, Message: "bad caller"}
-	}
-	return id, nil
-}
-
 // Profile returns the caller's profile.
 func (s *Service) Profile(ctx context.Context) (api.Profile, error) {
-	id, err := CallerID(ctx)
+	id, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return api.Profile{}, err
 	}
@@ -105,7 +91,7 @@ const maxPatchBytes = 16 << 10
 // fields change, null clears an optional field, others stay. Every value is
 // checked before anything is written.
 func (s *Service) PatchProfile(ctx context.Context, m *bus.Msg) ([]byte, error) {
-	id, err := CallerID(ctx)
+	id, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +301,7 @@ func optional[T any](raw json.RawMessage, null bool, field, want string) (*T, er
 // at once, and evt.client.user.deleted tells every module (and the front,
 // which stops accepting the user's access tokens) to erase the rest.
 func (s *Service) DeleteAccount(ctx context.Context) error {
-	id, err := CallerID(ctx)
+	id, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return err
 	}

@@ -29,18 +29,6 @@ func New(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
 
 var errNoDevice = &bus.Error{Code: bus.CodeNotFound, Message: "no such device"}
 
-func callerID(ctx context.Context) (uuid.UUID, error) {
-	c, err := bus.RequireCaller(ctx)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	id, err := uuid.Parse(c.UserID)
-	if err != nil {
-		return uuid.Nil, &bus.Error{Code: bus.CodeUnauthorized, Message: "bad caller"}
-	}
-	return id, nil
-}
-
 func fieldErr(prefix string, err error) error {
 	var fe *device.FieldError
 	if errors.As(err, &fe) {
@@ -51,7 +39,7 @@ func fieldErr(prefix string, err error) error {
 
 // CreateDevice adds a device for the caller (at most device.MaxPerUser).
 func (s *Service) CreateDevice(ctx context.Context, in api.DeviceCreate) (api.Device, error) {
-	user, err := callerID(ctx)
+	user, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return api.Device{}, err
 	}
@@ -83,7 +71,7 @@ func (s *Service) CreateDevice(ctx context.Context, in api.DeviceCreate) (api.De
 
 // ListDevices returns a page of the caller's devices, newest first.
 func (s *Service) ListDevices(ctx context.Context, in api.DeviceListRequest) (api.DeviceList, error) {
-	user, err := callerID(ctx)
+	user, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return api.DeviceList{}, err
 	}
@@ -101,20 +89,15 @@ func (s *Service) ListDevices(ctx context.Context, in api.DeviceListRequest) (ap
 	if err != nil {
 		return api.DeviceList{}, err
 	}
-	out := api.DeviceList{Items: items}
-	if len(items) > limit {
-		out.Items = items[:limit]
-		last := uuid.MustParse(out.Items[limit-1].ID)
-		next := device.EncodeCursor(last)
-		out.NextCursor = &next
-	}
+	var out api.DeviceList
+	out.Items, out.NextCursor = page(items, limit, func(x api.Device) string { return x.ID })
 	return out, nil
 }
 
 // DeleteDevice removes one of the caller's devices. Past sessions keep
 // their data; another user's device is "not found".
 func (s *Service) DeleteDevice(ctx context.Context, in api.DeviceRef) (api.Empty, error) {
-	user, err := callerID(ctx)
+	user, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return api.Empty{}, err
 	}
@@ -143,4 +126,18 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, userID string) error
 		return err
 	}
 	return store.DeleteUserDevices(ctx, tx, user)
+}
+
+// page cuts a list read with limit+1 rows to limit items (never nil) and
+// returns the cursor of the next page when there is one.
+func page[T any](items []T, limit int, id func(T) string) ([]T, *string) {
+	if items == nil {
+		items = []T{}
+	}
+	if len(items) <= limit {
+		return items, nil
+	}
+	items = items[:limit]
+	next := device.EncodeCursor(uuid.MustParse(id(items[limit-1])))
+	return items, &next
 }

@@ -38,7 +38,7 @@ func sessionID(field, s string) (uuid.UUID, error) {
 
 // StartSession starts a live session for the caller.
 func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Session, error) {
-	user, err := callerID(ctx)
+	user, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return api.Session{}, err
 	}
@@ -89,7 +89,7 @@ func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Se
 
 // GetSession returns one of the caller's sessions.
 func (s *Service) GetSession(ctx context.Context, in api.SessionRef) (api.Session, error) {
-	user, err := callerID(ctx)
+	user, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return api.Session{}, err
 	}
@@ -97,18 +97,24 @@ func (s *Service) GetSession(ctx context.Context, in api.SessionRef) (api.Sessio
 	if err != nil {
 		return api.Session{}, err
 	}
+	row, err := s.ownSession(ctx, user, id)
+	return row.Session, err
+}
+
+// ownSession reads one of user's sessions; another user's is "not found".
+func (s *Service) ownSession(ctx context.Context, user, id uuid.UUID) (store.SessionRow, error) {
 	row, err := store.Session(ctx, s.pool, user, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return api.Session{}, errNoSession
+		return row, errNoSession
 	}
-	return row.Session, err
+	return row, err
 }
 
 // ActOnSession pauses, resumes, finishes or discards a session. Finishing
 // computes the figures from the stored points and publishes
 // evt.training.session.completed through the outbox, in one transaction.
 func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.Session, error) {
-	user, err := callerID(ctx)
+	user, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return api.Session{}, err
 	}
@@ -167,7 +173,7 @@ func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.S
 // impossible points are dropped and counted by reason, the rest stored
 // (a point sent twice is stored once).
 func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.PointsResult, error) {
-	user, err := callerID(ctx)
+	user, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return api.PointsResult{}, err
 	}
@@ -189,10 +195,7 @@ func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.Poin
 // session must be the user's and open; impossible points are dropped and
 // counted; the rest are stored once.
 func (s *Service) ingest(ctx context.Context, user, id uuid.UUID, points []telemetry.Point) (api.PointsResult, error) {
-	row, err := store.Session(ctx, s.pool, user, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return api.PointsResult{}, errNoSession
-	}
+	row, err := s.ownSession(ctx, user, id)
 	if err != nil {
 		return api.PointsResult{}, err
 	}
@@ -252,7 +255,7 @@ func (s *Service) IngestTelemetry(ctx context.Context, subject string, data []by
 
 // ListSessions returns a page of the caller's sessions, newest first.
 func (s *Service) ListSessions(ctx context.Context, in api.SessionListRequest) (api.SessionList, error) {
-	user, err := callerID(ctx)
+	user, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return api.SessionList{}, err
 	}
@@ -276,15 +279,8 @@ func (s *Service) ListSessions(ctx context.Context, in api.SessionListRequest) (
 	if err != nil {
 		return api.SessionList{}, err
 	}
-	out := api.SessionList{Items: items}
-	if out.Items == nil {
-		out.Items = []api.Session{}
-	}
-	if len(items) > limit {
-		out.Items = items[:limit]
-		next := device.EncodeCursor(uuid.MustParse(out.Items[limit-1].ID))
-		out.NextCursor = &next
-	}
+	var out api.SessionList
+	out.Items, out.NextCursor = page(items, limit, func(x api.Session) string { return x.ID })
 	return out, nil
 }
 
@@ -294,7 +290,7 @@ func (s *Service) SessionGPX(ctx context.Context, m *bus.Msg) ([]byte, error) {
 	if err := json.Unmarshal(m.Data, &in); err != nil {
 		return nil, bus.Invalid("body", "malformed request")
 	}
-	user, err := callerID(ctx)
+	user, err := bus.RequireUserID(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -302,10 +298,7 @@ func (s *Service) SessionGPX(ctx context.Context, m *bus.Msg) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	row, err := store.Session(ctx, s.pool, user, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errNoSession
-	}
+	row, err := s.ownSession(ctx, user, id)
 	if err != nil {
 		return nil, err
 	}
