@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,6 +55,27 @@ type Consumer struct {
 // Consume ensures the durable consumer and starts handling its messages.
 // Several processes consuming the same durable share the messages.
 func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h MessageHandler, logger *slog.Logger) (*Consumer, error) {
+	cons, err := ensure(ctx, js, cfg, 1000)
+	if err != nil {
+		return nil, err
+	}
+	logger = logger.With("consumer", cfg.Durable)
+	hctx, cancel := context.WithCancel(context.Background())
+	c := &Consumer{cancel: cancel, done: make(chan struct{})}
+	// Consume calls the callback from one goroutine: messages of one
+	// consumer are handled one at a time, in order, per process.
+	if c.cc, err = consume(cons, cfg, logger, func(msg jetstream.Msg) { handleOne(hctx, msg, h, logger) }); err != nil {
+		cancel()
+		return nil, err
+	}
+	go func() {
+		<-c.cc.Closed()
+		close(c.done)
+	}()
+	return c, nil
+}
+
+func ensure(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, maxAckPending int) (jetstream.Consumer, error) {
 	if cfg.MaxDeliver == 0 {
 		cfg.MaxDeliver = 20
 	}
@@ -66,7 +88,7 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h 
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		MaxDeliver:    cfg.MaxDeliver,
 		AckWait:       cfg.AckWait,
-		MaxAckPending: 1000,
+		MaxAckPending: maxAckPending,
 	}
 	switch len(cfg.Subjects) {
 	case 0:
@@ -75,31 +97,128 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h 
 	default:
 		jc.FilterSubjects = cfg.Subjects
 	}
-	cons, err := EnsureConsumer(ctx, js, cfg.Stream, jc)
+	return EnsureConsumer(ctx, js, cfg.Stream, jc)
+}
+
+func consume(cons jetstream.Consumer, cfg ConsumerConfig, logger *slog.Logger, fn func(jetstream.Msg), opts ...jetstream.PullConsumeOpt) (jetstream.ConsumeContext, error) {
+	opts = append(opts, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if !errors.Is(err, jetstream.ErrNoHeartbeat) {
+			logger.Debug("consume", "err", err)
+		}
+	}))
+	cc, err := cons.Consume(fn, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("bus: consume %s: %w", cfg.Durable, err)
+	}
+	return cc, nil
+}
+
+// BatchHandler handles a batch of messages. It returns one outcome per
+// message, as a MessageHandler's error (nil acknowledges, an *Error with
+// CodeInvalid terminates, anything else asks for redelivery), or an error
+// for the whole batch, which asks for the redelivery of every message.
+type BatchHandler func(ctx context.Context, msgs []jetstream.Msg) ([]error, error)
+
+// BatchConfig sizes a batch consumer.
+type BatchConfig struct {
+	// Workers handle batches in parallel (default 4).
+	Workers int
+	// MaxMessages bounds a batch (default 500).
+	MaxMessages int
+}
+
+// ConsumeBatches ensures the durable consumer and hands its messages to
+// Workers goroutines in batches: a worker takes what has arrived, up to
+// MaxMessages, so batches are small when the stream is quiet (low latency)
+// and large under load (high throughput). Each message is acknowledged on
+// its own, after the handler returns, so several processes consuming the
+// same durable share the messages safely. Messages of one subject may be
+// handled by two workers at once: the handler must order what needs it.
+func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, bc BatchConfig, h BatchHandler, logger *slog.Logger) (*Consumer, error) {
+	if bc.Workers <= 0 {
+		bc.Workers = 4
+	}
+	if bc.MaxMessages <= 0 {
+		bc.MaxMessages = 500
+	}
+	inFlight := bc.Workers * bc.MaxMessages
+	cons, err := ensure(ctx, js, cfg, 4*inFlight)
 	if err != nil {
 		return nil, err
 	}
 	logger = logger.With("consumer", cfg.Durable)
 	hctx, cancel := context.WithCancel(context.Background())
 	c := &Consumer{cancel: cancel, done: make(chan struct{})}
-	// Consume calls the callback from one goroutine: messages of one
-	// consumer are handled one at a time, in order, per process.
-	c.cc, err = cons.Consume(func(msg jetstream.Msg) {
-		handleOne(hctx, msg, h, logger)
-	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		if !errors.Is(err, jetstream.ErrNoHeartbeat) {
-			logger.Debug("consume", "err", err)
-		}
-	}))
+	ch := make(chan jetstream.Msg, inFlight)
+	c.cc, err = consume(cons, cfg, logger, func(msg jetstream.Msg) { ch <- msg }, jetstream.PullMaxMessages(inFlight))
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("bus: consume %s: %w", cfg.Durable, err)
+		return nil, err
+	}
+	var wg sync.WaitGroup
+	for range bc.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			batch := make([]jetstream.Msg, 0, bc.MaxMessages)
+			for msg := range ch {
+				batch = append(batch[:0], msg)
+			drain:
+				for len(batch) < bc.MaxMessages {
+					select {
+					case m, ok := <-ch:
+						if !ok {
+							break drain
+						}
+						batch = append(batch, m)
+					default:
+						break drain
+					}
+				}
+				handleBatch(hctx, batch, h, logger)
+			}
+		}()
 	}
 	go func() {
 		<-c.cc.Closed()
+		close(ch)
+		wg.Wait()
 		close(c.done)
 	}()
 	return c, nil
+}
+
+func handleBatch(ctx context.Context, batch []jetstream.Msg, h BatchHandler, logger *slog.Logger) {
+	errs, err := func() (errs []error, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				logger.Error("batch handler panicked", "messages", len(batch), "panic", p, "stack", string(debug.Stack()))
+				err = fmt.Errorf("handler panicked: %v", p)
+			}
+		}()
+		return h(ctx, batch)
+	}()
+	if err == nil && len(errs) != len(batch) {
+		err = fmt.Errorf("bus: batch handler returned %d outcomes for %d messages", len(errs), len(batch))
+	}
+	if err != nil {
+		logger.Warn("batch handling failed, will retry", "messages", len(batch), "err", err)
+		for _, msg := range batch {
+			_ = msg.NakWithDelay(retryDelay(msg))
+		}
+		return
+	}
+	for i, msg := range batch {
+		settle(msg, errs[i], logger)
+	}
+}
+
+// retryDelay grows with the deliveries of a message, up to 30 s.
+func retryDelay(msg jetstream.Msg) time.Duration {
+	if md, err := msg.Metadata(); err == nil {
+		return min(time.Duration(md.NumDelivered)*time.Second, 30*time.Second)
+	}
+	return time.Second
 }
 
 func handleOne(ctx context.Context, msg jetstream.Msg, h MessageHandler, logger *slog.Logger) {
@@ -115,6 +234,12 @@ func handleOne(ctx context.Context, msg jetstream.Msg, h MessageHandler, logger 
 		}()
 		return h(ctx, msg)
 	}()
+	settle(msg, err, logger)
+}
+
+// settle acknowledges, terminates or asks for the redelivery of a handled
+// message, by the handler's outcome.
+func settle(msg jetstream.Msg, err error, logger *slog.Logger) {
 	if err == nil {
 		if aerr := msg.Ack(); aerr != nil {
 			logger.Warn("ack failed", "err", aerr)
@@ -122,14 +247,11 @@ func handleOne(ctx context.Context, msg jetstream.Msg, h MessageHandler, logger 
 		return
 	}
 	if CodeOf(err) == CodeInvalid {
-		logger.Error("message refused for good", "subject", msg.Subject(), "err", err)
+		logger.Warn("message refused for good", "subject", msg.Subject(), "err", err)
 		_ = msg.Term()
 		return
 	}
-	delay := time.Second
-	if md, mderr := msg.Metadata(); mderr == nil {
-		delay = min(time.Duration(md.NumDelivered)*time.Second, 30*time.Second)
-	}
+	delay := retryDelay(msg)
 	logger.Warn("message handling failed, will retry", "subject", msg.Subject(), "retry_in", delay, "err", err)
 	_ = msg.NakWithDelay(delay)
 }

@@ -86,6 +86,20 @@ func (rt *Runtime) Consume(cfg bus.ConsumerConfig, h bus.MessageHandler) {
 	})
 }
 
+// ConsumeBatches runs h on a durable pull consumer in batches, from several
+// workers (bus.ConsumeBatches), for the life of the app.
+func (rt *Runtime) ConsumeBatches(cfg bus.ConsumerConfig, bc bus.BatchConfig, h bus.BatchHandler) {
+	var c *bus.Consumer
+	rt.lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			var err error
+			c, err = bus.ConsumeBatches(ctx, rt.Bus.JS, cfg, bc, h, rt.Log)
+			return err
+		},
+		OnStop: func(ctx context.Context) error { return c.Stop(ctx) },
+	})
+}
+
 // OnEvent consumes one event subject of another module's stream with the
 // module's durable consumer <module>__<event>, and runs fn exactly once per
 // event: fn's transaction also records the event id in the module's

@@ -11,6 +11,7 @@ import (
 	"github.com/athlos/athlos/bus"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/livefeed"
 	"github.com/athlos/athlos/modules/training/internal/rpc"
 	"github.com/athlos/athlos/modules/training/internal/service"
 	"github.com/athlos/athlos/platform"
@@ -20,18 +21,32 @@ import (
 // consumers.
 var Module = platform.Module(api.Module, fx.Invoke(start))
 
-func start(rt *platform.Runtime) error {
-	s := service.New(rt.DB)
+func start(rt *platform.Runtime, lc fx.Lifecycle) error {
+	// Live figures go to watchers on live.session.<id>, a plain NATS
+	// publish (not stored), at most once a second per session.
+	feed := livefeed.New(func(ls api.LiveStats) {
+		data, err := json.Marshal(ls)
+		if err == nil {
+			err = rt.Bus.NC.Publish(api.SubjectLiveSession+ls.SessionID, data)
+		}
+		if err != nil {
+			rt.Log.Warn("live figures not sent", "session", ls.SessionID, "err", err)
+		}
+	}, livefeed.Interval)
+	lc.Append(fx.StopHook(feed.Close))
+	s := service.New(rt.DB, feed.Offer)
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
-	// Telemetry from the app over NATS: the same pipeline as HTTP. The
-	// message is acknowledged after its points are committed.
-	rt.Consume(bus.ConsumerConfig{Stream: bus.StreamTelemetry, Durable: bus.ConsumerName(api.Module, "live.telemetry"),
-		Subjects: []string{"live.telemetry.>"}},
-		func(ctx context.Context, msg jetstream.Msg) error {
-			_, err := s.IngestTelemetry(ctx, msg.Subject(), msg.Data())
-			return err
+	// Telemetry from the app over NATS: the same pipeline as HTTP, in
+	// batches of many messages (and sessions) per transaction, from
+	// several workers. A message is acknowledged after its points are
+	// committed; one that can never be stored (malformed, another user's
+	// or a closed session) is refused for good.
+	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.StreamTelemetry, Durable: bus.ConsumerName(api.Module, "live.telemetry"),
+		Subjects: []string{"live.telemetry.>"}}, bus.BatchConfig{Workers: IngestWorkers, MaxMessages: IngestBatch},
+		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
+			return ingestMessages(ctx, s, msgs)
 		})
 	// A deleted account: erase what this module keeps of the user.
 	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventUserDeleted,
@@ -43,4 +58,41 @@ func start(rt *platform.Runtime) error {
 			return s.EraseUser(ctx, tx, ev.UserID)
 		})
 	return nil
+}
+
+// Ingest sizing: workers each hold one database connection while they
+// write a batch of at most IngestBatch messages.
+const (
+	IngestWorkers = 4
+	IngestBatch   = 500
+)
+
+// ingestMessages parses telemetry messages and stores them in one batch.
+// A message that can never be stored is refused with an invalid error.
+func ingestMessages(ctx context.Context, s *service.Service, msgs []jetstream.Msg) ([]error, error) {
+	errs := make([]error, len(msgs))
+	batch := make([]service.Telemetry, 0, len(msgs))
+	index := make([]int, 0, len(msgs))
+	for i, msg := range msgs {
+		m, err := service.ParseTelemetry(msg.Subject(), msg.Data())
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		batch = append(batch, m)
+		index = append(index, i)
+	}
+	if len(batch) == 0 {
+		return errs, nil
+	}
+	res, err := s.Ingest(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	for k, i := range index {
+		if e := res.Errs[k]; e != nil {
+			errs[i] = bus.Invalid("session", e.Error())
+		}
+	}
+	return errs, nil
 }

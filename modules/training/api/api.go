@@ -175,3 +175,38 @@ type SessionList struct {
 	Items      []Session `json:"items"`
 	NextCursor *string   `json:"next_cursor"`
 }
+
+// SubjectLiveSession is the prefix of the subjects live stats go out on:
+// live.session.<sessionID> (not stored). Who may subscribe follows the
+// session's visibility (SubjectSessionWatch).
+const SubjectLiveSession = "live.session."
+
+// LiveStats are a live session's figures, published on
+// live.session.<sessionID> after points are stored, at most once a second
+// per session.
+type LiveStats struct {
+	SessionID string `json:"session_id"`
+	State     string `json:"state"`
+	// LastPointT is the time of the latest point counted (the app's
+	// clock); StoredAt is when the batch that brought it was committed
+	// (the server's clock).
+	LastPointT     time.Time `json:"last_point_t"`
+	StoredAt       time.Time `json:"stored_at"`
+	Points         int       `json:"points"`
+	ElapsedTimeS   float64   `json:"elapsed_time_s"`
+	MovingTimeS    float64   `json:"moving_time_s"`
+	DistanceM      float64   `json:"distance_m"`
+	SpeedMps       float64   `json:"speed_mps" doc:"current speed"`
+	AvgSpeedMps    float64   `json:"avg_speed_mps" doc:"distance over moving time"`
+	PaceSPerKm     float64   `json:"pace_s_per_km,omitempty" doc:"current pace"`
+	AvgPaceSPerKm  float64   `json:"avg_pace_s_per_km,omitempty"`
+	HRBpm          *int      `json:"hr_bpm,omitempty" doc:"latest heart rate"`
+	ElevationGainM float64   `json:"elevation_gain_m"`
+	Position       *Place    `json:"position,omitempty" doc:"latest position"`
+}
+
+// Place is a position on the WGS 84 ellipsoid.
+type Place struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}

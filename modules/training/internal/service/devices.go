@@ -22,10 +22,18 @@ import (
 // Service runs the training module's use cases.
 type Service struct {
 	pool *pgxpool.Pool
+	live func(api.LiveStats)
 }
 
-// New returns the service.
-func New(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
+// New returns the service. live, when not nil, is given a session's live
+// figures after each change is committed (points stored, paused, resumed,
+// finished); it must not block.
+func New(pool *pgxpool.Pool, live func(api.LiveStats)) *Service {
+	if live == nil {
+		live = func(api.LiveStats) {}
+	}
+	return &Service{pool: pool, live: live}
+}
 
 var errNoDevice = &bus.Error{Code: bus.CodeNotFound, Message: "no such device"}
 

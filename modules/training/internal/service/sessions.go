@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,12 +18,8 @@ import (
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/stats"
 	"github.com/athlos/athlos/modules/training/internal/store"
-	"github.com/athlos/athlos/modules/training/internal/telemetry"
 	"github.com/athlos/athlos/storage"
 )
-
-// MaxPointsPerBatch bounds one batch of points.
-const MaxPointsPerBatch = 10_000
 
 var errNoSession = &bus.Error{Code: bus.CodeNotFound, Message: "no such session"}
 
@@ -167,90 +162,6 @@ func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.S
 		return err
 	})
 	return out.Session, err
-}
-
-// AddPoints takes a batch of points for an open session of the caller:
-// impossible points are dropped and counted by reason, the rest stored
-// (a point sent twice is stored once).
-func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.PointsResult, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.PointsResult{}, err
-	}
-	id, err := sessionID("path.id", in.ID)
-	if err != nil {
-		return api.PointsResult{}, err
-	}
-	var points []telemetry.Point
-	if err := json.Unmarshal(in.Points, &points); err != nil {
-		return api.PointsResult{}, bus.Invalid("body.points", "must be a list of points {t, lat, lon, ...}: "+err.Error())
-	}
-	if len(points) > MaxPointsPerBatch {
-		return api.PointsResult{}, bus.Invalid("body.points", fmt.Sprintf("at most %d points per batch", MaxPointsPerBatch))
-	}
-	return s.ingest(ctx, user, id, points)
-}
-
-// ingest is the one pipeline of points, from HTTP and from NATS: the
-// session must be the user's and open; impossible points are dropped and
-// counted; the rest are stored once.
-func (s *Service) ingest(ctx context.Context, user, id uuid.UUID, points []telemetry.Point) (api.PointsResult, error) {
-	row, err := s.ownSession(ctx, user, id)
-	if err != nil {
-		return api.PointsResult{}, err
-	}
-	if !session.Open(row.State) {
-		return api.PointsResult{}, bus.Errorf(bus.CodeConflict, "the session is %s and takes no more points", row.State)
-	}
-	prev, err := store.LastPoint(ctx, s.pool, id)
-	if err != nil {
-		return api.PointsResult{}, err
-	}
-	res := telemetry.Filter(points, telemetry.Session{Sport: row.Sport, StartedAt: row.StartedAt, Until: time.Now().UTC()}, prev)
-	out := api.PointsResult{Accepted: len(res.Accepted), Dropped: res.Dropped}
-	if out.Dropped == nil {
-		out.Dropped = map[string]int{}
-	}
-	if len(res.Accepted) == 0 {
-		return out, nil
-	}
-	if out.Stored, err = store.InsertPoints(ctx, s.pool, id, res.Accepted); err != nil {
-		return api.PointsResult{}, err
-	}
-	return out, store.NotePoints(ctx, s.pool, id, res.Accepted[len(res.Accepted)-1].T)
-}
-
-// IngestTelemetry handles one message from live.telemetry.<user>.<session>
-// (the app's NATS WebSocket connection may publish only under its own user
-// id, so the subject names the owner). A message that can never be stored
-// (malformed, unknown or closed session, another user's session) is
-// refused with an invalid error, which ends its delivery; a database error
-// asks for redelivery, which stores nothing twice.
-func (s *Service) IngestTelemetry(ctx context.Context, subject string, data []byte) (api.PointsResult, error) {
-	parts := strings.Split(subject, ".")
-	if len(parts) != 4 || parts[0] != "live" || parts[1] != "telemetry" {
-		return api.PointsResult{}, bus.Invalid("subject", "want live.telemetry.<user>.<session>")
-	}
-	user, err := uuid.Parse(parts[2])
-	if err != nil {
-		return api.PointsResult{}, bus.Invalid("subject", "the user id is not a UUID")
-	}
-	id, err := uuid.Parse(parts[3])
-	if err != nil {
-		return api.PointsResult{}, bus.Invalid("subject", "the session id is not a UUID")
-	}
-	var batch telemetry.Batch
-	if err := json.Unmarshal(data, &batch); err != nil {
-		return api.PointsResult{}, bus.Invalid("payload", "want {\"points\": [...]}: "+err.Error())
-	}
-	if len(batch.Points) > MaxPointsPerBatch {
-		return api.PointsResult{}, bus.Invalid("payload", fmt.Sprintf("at most %d points per message", MaxPointsPerBatch))
-	}
-	res, err := s.ingest(ctx, user, id, batch.Points)
-	if c := bus.CodeOf(err); err != nil && (c == bus.CodeNotFound || c == bus.CodeConflict) {
-		return res, bus.Invalid("session", err.Error())
-	}
-	return res, err
 }
 
 // ListSessions returns a page of the caller's sessions, newest first.

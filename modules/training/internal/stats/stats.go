@@ -167,24 +167,36 @@ func ratio(sum, n float64) *float64 {
 
 // elevation sums climbs and descents with hysteresis.
 func elevation(points []telemetry.Point) (gain, loss float64) {
-	ref := math.NaN()
+	var c Climb
 	for _, p := range points {
-		if p.Ele == nil {
-			continue
-		}
-		e := *p.Ele
-		switch {
-		case math.IsNaN(ref):
-			ref = e
-		case e-ref >= ElevationThreshold:
-			gain += e - ref
-			ref = e
-		case ref-e >= ElevationThreshold:
-			loss += ref - e
-			ref = e
+		if p.Ele != nil {
+			c.Add(*p.Ele)
 		}
 	}
-	return gain, loss
+	return c.GainM, c.LossM
+}
+
+// Climb sums climbs and descents with hysteresis (ElevationThreshold),
+// one altitude at a time. Its zero value is ready; it is serialisable so a
+// live session's sum can continue in another process.
+type Climb struct {
+	// Ref is the last turning point, nil before the first altitude.
+	Ref          *float64 `json:"ref,omitempty"`
+	GainM, LossM float64
+}
+
+// Add counts one altitude.
+func (c *Climb) Add(e float64) {
+	switch {
+	case c.Ref == nil:
+	case e-*c.Ref >= ElevationThreshold:
+		c.GainM += e - *c.Ref
+	case *c.Ref-e >= ElevationThreshold:
+		c.LossM += *c.Ref - e
+	default:
+		return
+	}
+	c.Ref = &e
 }
 
 // timeAt interpolates the time at which the cumulative distance reached d.

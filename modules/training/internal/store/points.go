@@ -5,50 +5,75 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+	"github.com/athlos/athlos/storage"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/twpayne/go-geom"
-	"github.com/twpayne/go-geom/encoding/ewkb"
-
-	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
 
 var pointColumns = []string{"session_id", "t", "pos", "ele", "acc", "speed", "hr", "cad", "pwr", "temp"}
 
-// InsertPoints stores points of a session and returns how many were new.
-// It COPYs them straight into training.points, the fast path; when the
-// batch holds a point already stored (a redelivery), COPY aborts on the
-// key, and the batch goes through a staging table with INSERT … ON
-// CONFLICT DO NOTHING instead, so a redelivered point changes nothing.
-// Positions are encoded in Go as EWKB (SRID 4326), not built in SQL.
-func InsertPoints(ctx context.Context, pool *pgxpool.Pool, session uuid.UUID, points []telemetry.Point) (int64, error) {
-	if len(points) == 0 {
+// PointRows are points ready for COPY, of one or several sessions.
+type PointRows [][]any
+
+// Add appends a session's points to the rows. Positions are encoded in Go
+// as EWKB (SRID 4326), not built in SQL.
+func (r *PointRows) Add(session uuid.UUID, points []telemetry.Point) {
+	for _, p := range points {
+		*r = append(*r, []any{session, p.T, pointEWKB(p.Lon, p.Lat), f32(p.Ele), f32(p.Acc), f32(p.Speed), i16(p.HR), i16(p.Cad), i16(p.Pwr), f32(p.Temp)})
+	}
+}
+
+// pointEWKB encodes a point as little-endian EWKB with SRID 4326: what
+// go-geom's ewkb.Marshal writes (a test checks it), without its
+// allocations, on the ingest's hot path.
+func pointEWKB(x, y float64) []byte {
+	b := make([]byte, 25)
+	b[0] = 1                                         // little endian
+	binary.LittleEndian.PutUint32(b[1:], 0x20000001) // point, with SRID
+	binary.LittleEndian.PutUint32(b[5:], 4326)       // WGS 84
+	binary.LittleEndian.PutUint64(b[9:], math.Float64bits(x))
+	binary.LittleEndian.PutUint64(b[17:], math.Float64bits(y))
+	return b
+}
+
+// WritePoints stores rows in tx and returns how many were new. It COPYs
+// them straight into training.points, the fast path; when the rows hold a
+// point already stored (a redelivery), COPY aborts on the key, and the
+// rows go through a staging table with INSERT … ON CONFLICT DO NOTHING
+// instead (within a savepoint, so tx goes on), so a redelivered point
+// changes nothing.
+func WritePoints(ctx context.Context, tx pgx.Tx, rows PointRows) (int64, error) {
+	if len(rows) == 0 {
 		return 0, nil
 	}
-	rows, err := pointRows(session, points)
+	sp, err := tx.Begin(ctx)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("store: savepoint: %w", err)
 	}
-	n, err := pool.CopyFrom(ctx, pgx.Identifier{"training", "points"}, pointColumns, pgx.CopyFromRows(rows))
+	n, err := sp.CopyFrom(ctx, pgx.Identifier{"training", "points"}, pointColumns, pgx.CopyFromRows(rows))
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return insertPointsDeduplicated(ctx, pool, rows)
+		if err := sp.Rollback(ctx); err != nil {
+			return 0, fmt.Errorf("store: rollback to savepoint: %w", err)
+		}
+		return writePointsDeduplicated(ctx, tx, rows)
 	}
 	if err != nil {
+		_ = sp.Rollback(ctx)
 		return 0, fmt.Errorf("store: copy points: %w", err)
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("store: release savepoint: %w", err)
 	}
 	return n, nil
 }
 
-func insertPointsDeduplicated(ctx context.Context, pool *pgxpool.Pool, rows [][]any) (int64, error) {
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("store: begin: %w", err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
+func writePointsDeduplicated(ctx context.Context, tx pgx.Tx, rows PointRows) (int64, error) {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS points_stage
 		(LIKE training.points INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
 		return 0, fmt.Errorf("store: staging table: %w", err)
@@ -62,22 +87,26 @@ func insertPointsDeduplicated(ctx context.Context, pool *pgxpool.Pool, rows [][]
 	if err != nil {
 		return 0, fmt.Errorf("store: insert staged points: %w", err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return 0, fmt.Errorf("store: commit points: %w", err)
+	// ON COMMIT DELETE ROWS empties it at the commit; empty it now too, as
+	// the transaction may write again.
+	if _, err := tx.Exec(ctx, `TRUNCATE points_stage`); err != nil {
+		return 0, fmt.Errorf("store: empty staging table: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }
 
-func pointRows(session uuid.UUID, points []telemetry.Point) ([][]any, error) {
-	rows := make([][]any, len(points))
-	for i, p := range points {
-		pos, err := ewkb.Marshal(geom.NewPointFlat(geom.XY, []float64{p.Lon, p.Lat}).SetSRID(4326), binary.LittleEndian)
-		if err != nil {
-			return nil, fmt.Errorf("store: encode point: %w", err)
-		}
-		rows[i] = []any{session, p.T, pos, f32(p.Ele), f32(p.Acc), f32(p.Speed), i16(p.HR), i16(p.Cad), i16(p.Pwr), f32(p.Temp)}
-	}
-	return rows, nil
+// InsertPoints stores points of one session in their own transaction and
+// returns how many were new (see WritePoints).
+func InsertPoints(ctx context.Context, pool *pgxpool.Pool, session uuid.UUID, points []telemetry.Point) (int64, error) {
+	var rows PointRows
+	rows.Add(session, points)
+	var n int64
+	err := storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+		var err error
+		n, err = WritePoints(ctx, tx, rows)
+		return err
+	})
+	return n, err
 }
 
 func f32(v *float64) any {

@@ -2,12 +2,15 @@ package store_test
 
 import (
 	"context"
+	"encoding/binary"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twpayne/go-geom"
+	"github.com/twpayne/go-geom/encoding/ewkb"
 
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
@@ -125,4 +128,11 @@ func TestDeleteUserSessionsTakesTheirPoints(t *testing.T) {
 	kept, err := store.Points(ctx, pool, sessions[bob])
 	require.NoError(t, err)
 	assert.Len(t, kept, 10, "other users keep theirs")
+}
+
+// The hand-written EWKB of a point is what go-geom writes.
+func TestPointEWKBIsGoGeoms(t *testing.T) {
+	want, err := ewkb.Marshal(geom.NewPointFlat(geom.XY, []float64{13.4, 52.5}).SetSRID(4326), binary.LittleEndian)
+	require.NoError(t, err)
+	assert.Equal(t, want, store.PointEWKB(13.4, 52.5))
 }

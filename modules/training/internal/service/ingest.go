@@ -1,0 +1,186 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/session"
+	"github.com/athlos/athlos/modules/training/internal/stats"
+	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+	"github.com/athlos/athlos/storage"
+)
+
+// MaxPointsPerBatch bounds the points of one message or request.
+const MaxPointsPerBatch = 10_000
+
+// Telemetry is one message of points for a session of a user: one NATS
+// message on live.telemetry.<user>.<session>, or one HTTP request.
+type Telemetry struct {
+	User, Session uuid.UUID
+	Points        []telemetry.Point
+}
+
+// ParseTelemetry reads a message published on live.telemetry.<user>.<session>.
+// The app's NATS connection may publish only under its own user id, so the
+// subject names the owner.
+func ParseTelemetry(subject string, data []byte) (Telemetry, error) {
+	rest, ok := strings.CutPrefix(subject, "live.telemetry.")
+	userPart, sessionPart, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 {
+		return Telemetry{}, bus.Invalid("subject", "want live.telemetry.<user>.<session>")
+	}
+	var m Telemetry
+	var err error
+	if m.User, err = uuid.Parse(userPart); err != nil {
+		return m, bus.Invalid("subject", "the user id is not a UUID")
+	}
+	if m.Session, err = uuid.Parse(sessionPart); err != nil {
+		return m, bus.Invalid("subject", "the session id is not a UUID")
+	}
+	var batch telemetry.Batch
+	if err := json.Unmarshal(data, &batch); err != nil {
+		return m, bus.Invalid("payload", "want {\"points\": [...]}: "+err.Error())
+	}
+	if len(batch.Points) > MaxPointsPerBatch {
+		return m, bus.Invalid("payload", fmt.Sprintf("at most %d points per message", MaxPointsPerBatch))
+	}
+	m.Points = batch.Points
+	return m, nil
+}
+
+// Ingested is what became of a batch of telemetry messages.
+type Ingested struct {
+	// Results and Errs are per message, in order. An error is a
+	// *bus.Error saying why the message can never be stored (unknown
+	// session, another user's, closed); its points were not kept.
+	Results []api.PointsResult
+	Errs    []error
+	// Stored counts the new points of the whole batch.
+	Stored int64
+}
+
+// Ingest is the one pipeline of points, from NATS and from HTTP. It takes
+// many messages (of many sessions) in one transaction: the sessions are
+// locked, impossible points dropped and counted, the rest written with
+// one COPY, the sessions' running figures brought up to date, and all of
+// it committed together. A point sent twice is stored once, and counted
+// once in the live figures. A database error fails the whole batch, which
+// may then be retried as it is. After the commit, each session's live
+// figures go to the live callback.
+func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error) {
+	out := Ingested{Results: make([]api.PointsResult, len(msgs)), Errs: make([]error, len(msgs))}
+	ids := make([]uuid.UUID, 0, len(msgs))
+	for _, m := range msgs {
+		ids = append(ids, m.Session)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	ids = slices.Compact(ids)
+	now := time.Now().UTC()
+	var touched []*store.IngestSession
+	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		sessions, err := store.LockIngestSessions(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		touched = touched[:0]
+		seen := make(map[uuid.UUID]bool, len(sessions))
+		var rows store.PointRows
+		for i, m := range msgs {
+			out.Results[i] = api.PointsResult{Dropped: map[string]int{}}
+			ss := sessions[m.Session]
+			switch {
+			case ss == nil || ss.User != m.User:
+				out.Errs[i] = errNoSession
+				continue
+			case !session.Open(ss.State):
+				out.Errs[i] = bus.Errorf(bus.CodeConflict, "the session is %s and takes no more points", ss.State)
+				continue
+			}
+			res := telemetry.Filter(m.Points, telemetry.Session{Sport: ss.Sport, StartedAt: ss.StartedAt, Until: now}, ss.Live.Last)
+			out.Results[i].Accepted = len(res.Accepted)
+			for k, v := range res.Dropped {
+				out.Results[i].Dropped[k] = v
+			}
+			if len(res.Accepted) == 0 {
+				continue
+			}
+			rows.Add(ss.ID, res.Accepted)
+			ss.Live.Add(res.Accepted, ss.Sport)
+			if !seen[ss.ID] {
+				seen[ss.ID] = true
+				touched = append(touched, ss)
+			}
+		}
+		if out.Stored, err = store.WritePoints(ctx, tx, rows); err != nil {
+			return err
+		}
+		return store.SaveLive(ctx, tx, touched)
+	})
+	if err != nil {
+		return Ingested{}, err
+	}
+	if len(msgs) == 1 {
+		out.Results[0].Stored = out.Stored
+	}
+	storedAt := time.Now().UTC()
+	for _, ss := range touched {
+		s.live(liveStats(ss.ID, ss.State, ss.Live, storedAt))
+	}
+	return out, nil
+}
+
+// liveStats are the figures watchers see.
+func liveStats(id uuid.UUID, state string, l stats.Live, at time.Time) api.LiveStats {
+	out := api.LiveStats{SessionID: id.String(), State: state, StoredAt: at, Points: l.Points,
+		ElapsedTimeS: l.ElapsedS(), MovingTimeS: l.MovingS, DistanceM: l.DistanceM, SpeedMps: l.SpeedMps,
+		AvgSpeedMps: l.AvgSpeedMps(), ElevationGainM: l.Climb.GainM}
+	if l.SpeedMps > 0 {
+		out.PaceSPerKm = stats.Kilometre / l.SpeedMps
+	}
+	if v := out.AvgSpeedMps; v > 0 {
+		out.AvgPaceSPerKm = stats.Kilometre / v
+	}
+	if l.Last != nil {
+		out.LastPointT = l.Last.T
+		out.HRBpm = l.Last.HR
+		out.Position = &api.Place{Lat: l.Last.Lat, Lon: l.Last.Lon}
+	}
+	return out
+}
+
+// AddPoints takes a batch of points for an open session of the caller
+// (HTTP offline sync): impossible points are dropped and counted by
+// reason, the rest stored (a point sent twice is stored once).
+func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.PointsResult, error) {
+	user, err := bus.RequireUserID(ctx)
+	if err != nil {
+		return api.PointsResult{}, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return api.PointsResult{}, err
+	}
+	var points []telemetry.Point
+	if err := json.Unmarshal(in.Points, &points); err != nil {
+		return api.PointsResult{}, bus.Invalid("body.points", "must be a list of points {t, lat, lon, ...}: "+err.Error())
+	}
+	if len(points) > MaxPointsPerBatch {
+		return api.PointsResult{}, bus.Invalid("body.points", fmt.Sprintf("at most %d points per batch", MaxPointsPerBatch))
+	}
+	res, err := s.Ingest(ctx, []Telemetry{{User: user, Session: id, Points: points}})
+	if err != nil {
+		return api.PointsResult{}, err
+	}
+	return res.Results[0], res.Errs[0]
+}

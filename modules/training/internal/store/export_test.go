@@ -1,0 +1,4 @@
+package store
+
+// PointEWKB exposes pointEWKB to the tests.
+var PointEWKB = pointEWKB

@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/modules/training/internal/stats"
+)
+
+// IngestSession is what the ingest needs of a session: its owner, sport,
+// state and running figures.
+type IngestSession struct {
+	ID, User  uuid.UUID
+	Sport     string
+	State     string
+	StartedAt time.Time
+	Live      stats.Live
+}
+
+// LockIngestSessions reads and locks the sessions with these ids (missing
+// ones are left out). The rows are locked in id order, so concurrent
+// batches touching the same sessions cannot deadlock, and the running
+// figures of a session are updated by one batch at a time.
+func LockIngestSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uuid.UUID]*IngestSession, error) {
+	rows, err := tx.Query(ctx, `SELECT id, user_id, sport, state, started_at, live FROM training.sessions
+		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: lock sessions: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[uuid.UUID]*IngestSession, len(ids))
+	for rows.Next() {
+		var s IngestSession
+		var live []byte
+		if err := rows.Scan(&s.ID, &s.User, &s.Sport, &s.State, &s.StartedAt, &live); err != nil {
+			return nil, fmt.Errorf("store: lock sessions: %w", err)
+		}
+		if live != nil {
+			if err := json.Unmarshal(live, &s.Live); err != nil {
+				return nil, fmt.Errorf("store: session %s live figures: %w", s.ID, err)
+			}
+		}
+		out[s.ID] = &s
+	}
+	return out, rows.Err()
+}
+
+// SaveLive stores the running figures of sessions, and the time of their
+// latest point.
+func SaveLive(ctx context.Context, tx pgx.Tx, sessions []*IngestSession) error {
+	if len(sessions) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(sessions))
+	lives := make([]string, len(sessions))
+	lasts := make([]*time.Time, len(sessions))
+	for i, s := range sessions {
+		b, err := json.Marshal(s.Live)
+		if err != nil {
+			return fmt.Errorf("store: encode live figures: %w", err)
+		}
+		ids[i], lives[i] = s.ID, string(b)
+		if s.Live.Last != nil {
+			lasts[i] = &s.Live.Last.T
+		}
+	}
+	_, err := tx.Exec(ctx, `UPDATE training.sessions s SET live = u.live::jsonb,
+		last_point_at = GREATEST(s.last_point_at, u.last)
+		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(id, live, last) WHERE s.id = u.id`, ids, lives, lasts)
+	if err != nil {
+		return fmt.Errorf("store: save live figures: %w", err)
+	}
+	return nil
+}
