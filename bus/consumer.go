@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"runtime/debug"
 	"strconv"
@@ -130,10 +131,12 @@ type BatchConfig struct {
 // ConsumeBatches ensures the durable consumer and hands its messages to
 // Workers goroutines in batches: a worker takes what has arrived, up to
 // MaxMessages, so batches are small when the stream is quiet (low latency)
-// and large under load (high throughput). Each message is acknowledged on
-// its own, after the handler returns, so several processes consuming the
-// same durable share the messages safely. Messages of one subject may be
-// handled by two workers at once: the handler must order what needs it.
+// and large under load (high throughput). Messages are shared among the
+// workers by subject: all messages of one subject go to the same worker,
+// in order, so batches of two workers never touch the same subject (say,
+// the same row) at once. Each message is acknowledged on its own, after the
+// handler returns, so several processes consuming the same durable share
+// the messages safely (a subject's messages may then reach two processes).
 func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, bc BatchConfig, h BatchHandler, logger *slog.Logger) (*Consumer, error) {
 	if bc.Workers <= 0 {
 		bc.Workers = 4
@@ -149,14 +152,21 @@ func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerCon
 	logger = logger.With("consumer", cfg.Durable)
 	hctx, cancel := context.WithCancel(context.Background())
 	c := &Consumer{cancel: cancel, done: make(chan struct{})}
-	ch := make(chan jetstream.Msg, inFlight)
-	c.cc, err = consume(cons, cfg, logger, func(msg jetstream.Msg) { ch <- msg }, jetstream.PullMaxMessages(inFlight))
+	queues := make([]chan jetstream.Msg, bc.Workers)
+	for i := range queues {
+		queues[i] = make(chan jetstream.Msg, bc.MaxMessages)
+	}
+	c.cc, err = consume(cons, cfg, logger, func(msg jetstream.Msg) {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(msg.Subject()))
+		queues[h.Sum32()%uint32(len(queues))] <- msg
+	}, jetstream.PullMaxMessages(inFlight))
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	var wg sync.WaitGroup
-	for range bc.Workers {
+	for _, ch := range queues {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -181,7 +191,9 @@ func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerCon
 	}
 	go func() {
 		<-c.cc.Closed()
-		close(ch)
+		for _, ch := range queues {
+			close(ch)
+		}
 		wg.Wait()
 		close(c.done)
 	}()

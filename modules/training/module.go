@@ -74,7 +74,7 @@ func ingestMessages(ctx context.Context, s *service.Service, msgs []jetstream.Ms
 	batch := make([]service.Telemetry, 0, len(msgs))
 	index := make([]int, 0, len(msgs))
 	for i, msg := range msgs {
-		m, err := service.ParseTelemetry(msg.Subject(), msg.Data())
+		m, err := s.ParseTelemetry(msg.Subject(), msg.Data())
 		if err != nil {
 			errs[i] = err
 			continue

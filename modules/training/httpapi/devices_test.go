@@ -16,7 +16,7 @@ import (
 	"github.com/athlos/athlos/modules/training/api"
 )
 
-func signUp(t *testing.T, a *apptest.App, email string) string {
+func signUp(t testing.TB, a *apptest.App, email string) string {
 	t.Helper()
 	r := a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": email, "password": "correct horse battery staple"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))

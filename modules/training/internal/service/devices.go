@@ -16,13 +16,15 @@ import (
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/device"
 	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
 	"github.com/athlos/athlos/storage"
 )
 
 // Service runs the training module's use cases.
 type Service struct {
-	pool *pgxpool.Pool
-	live func(api.LiveStats)
+	pool    *pgxpool.Pool
+	live    func(api.LiveStats)
+	decoder telemetry.Decoder
 }
 
 // New returns the service. live, when not nil, is given a session's live

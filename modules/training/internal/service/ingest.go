@@ -3,7 +3,6 @@ package service
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,7 +33,7 @@ type Telemetry struct {
 // ParseTelemetry reads a message published on live.telemetry.<user>.<session>.
 // The app's NATS connection may publish only under its own user id, so the
 // subject names the owner.
-func ParseTelemetry(subject string, data []byte) (Telemetry, error) {
+func (s *Service) ParseTelemetry(subject string, data []byte) (Telemetry, error) {
 	rest, ok := strings.CutPrefix(subject, "live.telemetry.")
 	userPart, sessionPart, ok2 := strings.Cut(rest, ".")
 	if !ok || !ok2 {
@@ -48,14 +47,12 @@ func ParseTelemetry(subject string, data []byte) (Telemetry, error) {
 	if m.Session, err = uuid.Parse(sessionPart); err != nil {
 		return m, bus.Invalid("subject", "the session id is not a UUID")
 	}
-	var batch telemetry.Batch
-	if err := json.Unmarshal(data, &batch); err != nil {
-		return m, bus.Invalid("payload", "want {\"points\": [...]}: "+err.Error())
+	if m.Points, err = s.decoder.Batch(data); err != nil {
+		return m, bus.Invalid("payload", err.Error())
 	}
-	if len(batch.Points) > MaxPointsPerBatch {
+	if len(m.Points) > MaxPointsPerBatch {
 		return m, bus.Invalid("payload", fmt.Sprintf("at most %d points per message", MaxPointsPerBatch))
 	}
-	m.Points = batch.Points
 	return m, nil
 }
 
@@ -171,8 +168,8 @@ func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.Poin
 	if err != nil {
 		return api.PointsResult{}, err
 	}
-	var points []telemetry.Point
-	if err := json.Unmarshal(in.Points, &points); err != nil {
+	points, err := s.decoder.Points(in.Points)
+	if err != nil {
 		return api.PointsResult{}, bus.Invalid("body.points", "must be a list of points {t, lat, lon, ...}: "+err.Error())
 	}
 	if len(points) > MaxPointsPerBatch {

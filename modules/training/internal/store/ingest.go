@@ -28,7 +28,7 @@ type IngestSession struct {
 // figures of a session are updated by one batch at a time.
 func LockIngestSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uuid.UUID]*IngestSession, error) {
 	rows, err := tx.Query(ctx, `SELECT id, user_id, sport, state, started_at, live FROM training.sessions
-		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, rawUUIDs(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: lock sessions: %w", err)
 	}
@@ -37,7 +37,7 @@ func LockIngestSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uu
 	for rows.Next() {
 		var s IngestSession
 		var live []byte
-		if err := rows.Scan(&s.ID, &s.User, &s.Sport, &s.State, &s.StartedAt, &live); err != nil {
+		if err := rows.Scan((*[16]byte)(&s.ID), (*[16]byte)(&s.User), &s.Sport, &s.State, &s.StartedAt, &live); err != nil {
 			return nil, fmt.Errorf("store: lock sessions: %w", err)
 		}
 		if live != nil {
@@ -56,7 +56,7 @@ func SaveLive(ctx context.Context, tx pgx.Tx, sessions []*IngestSession) error {
 	if len(sessions) == 0 {
 		return nil
 	}
-	ids := make([]uuid.UUID, len(sessions))
+	ids := make([][16]byte, len(sessions))
 	lives := make([]string, len(sessions))
 	lasts := make([]*time.Time, len(sessions))
 	for i, s := range sessions {
@@ -76,4 +76,14 @@ func SaveLive(ctx context.Context, tx pgx.Tx, sessions []*IngestSession) error {
 		return fmt.Errorf("store: save live figures: %w", err)
 	}
 	return nil
+}
+
+// rawUUIDs converts ids for pgx's binary encoding: uuid.UUID goes through
+// its driver.Valuer, as text, which costs more than the rest of a row.
+func rawUUIDs(ids []uuid.UUID) [][16]byte {
+	out := make([][16]byte, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
 }

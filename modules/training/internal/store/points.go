@@ -23,8 +23,9 @@ type PointRows [][]any
 // Add appends a session's points to the rows. Positions are encoded in Go
 // as EWKB (SRID 4326), not built in SQL.
 func (r *PointRows) Add(session uuid.UUID, points []telemetry.Point) {
+	id := [16]byte(session) // binary, not through uuid's driver.Valuer (a string)
 	for _, p := range points {
-		*r = append(*r, []any{session, p.T, pointEWKB(p.Lon, p.Lat), f32(p.Ele), f32(p.Acc), f32(p.Speed), i16(p.HR), i16(p.Cad), i16(p.Pwr), f32(p.Temp)})
+		*r = append(*r, []any{id, p.T, pointEWKB(p.Lon, p.Lat), f32(p.Ele), f32(p.Acc), f32(p.Speed), i16(p.HR), i16(p.Cad), i16(p.Pwr), f32(p.Temp)})
 	}
 }
 
