@@ -210,3 +210,29 @@ type Place struct {
 	Lat float64 `json:"lat"`
 	Lon float64 `json:"lon"`
 }
+
+// Subjects of live tracking: who may watch a live session.
+const (
+	SubjectSessionShare   = "rpc.training.sessions.share"   // SessionRef → ShareLink (the owner)
+	SubjectSessionUnshare = "rpc.training.sessions.unshare" // SessionRef → Empty (the owner)
+	SubjectSessionWatch   = "rpc.training.sessions.watch"   // WatchRequest → Watch (anyone allowed)
+)
+
+// ShareLink is an open live-tracking link: anyone holding the token may
+// watch the session live while it is open.
+type ShareLink struct {
+	SessionID  string `json:"session_id" format:"uuid"`
+	ShareToken string `json:"share_token" doc:"give it to watchers; creating a new link revokes the previous one"`
+}
+
+// WatchRequest asks to watch a live session.
+type WatchRequest struct {
+	ID         string `json:"id"`
+	ShareToken string `json:"share_token,omitempty" maxLength:"64" doc:"the owner's share link, needed unless the session is public or yours"`
+}
+
+// Watch tells a watcher where the live figures go.
+type Watch struct {
+	SessionID string `json:"session_id" format:"uuid"`
+	Subject   string `json:"subject" doc:"subscribe to it on the app's NATS connection (api.LiveStats messages, at most one a second); connections open before this call are closed once so the app reconnects with the grant"`
+}

@@ -113,5 +113,47 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 		}), func(ctx context.Context, in *pointsInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionPoints, api.SessionPoints{ID: in.ID, Points: in.Body.Points})
 		})
+		huma.Register(a, gw.DocumentRaw[api.ShareLink](a, huma.Operation{
+			OperationID: "share-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/share", Tags: tags,
+			Summary: "Create a live-tracking link",
+			Description: "For one of your open sessions: anyone holding the token may watch it live (POST /v1/sessions/{id}/watch). " +
+				"A new link replaces the previous one. 409 when the session is closed.",
+			Security: gw.Authenticated,
+		}), func(ctx context.Context, in *sessionIDInput) (*gw.RawJSON, error) {
+			return gw.Forward(ctx, nc, api.SubjectSessionShare, api.SessionRef{ID: in.ID})
+		})
+		huma.Register(a, huma.Operation{
+			OperationID: "unshare-session", Method: http.MethodDelete, Path: "/v1/sessions/{id}/share", Tags: tags,
+			Summary:       "Revoke the live-tracking link",
+			Description:   "Watchers who may no longer watch (the session is not public) lose the grant.",
+			DefaultStatus: http.StatusNoContent, Security: gw.Authenticated,
+		}, func(ctx context.Context, in *sessionIDInput) (*gw.NoContent, error) {
+			return gw.ForwardNoContent(ctx, nc, api.SubjectSessionUnshare, api.SessionRef{ID: in.ID})
+		})
+		huma.Register(a, gw.DocumentRaw[api.Watch](a, huma.Operation{
+			OperationID: "watch-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/watch", Tags: tags,
+			Summary: "Watch a live session",
+			Description: "Allowed for the owner, for anyone when the session is public, and for anyone with its share token. " +
+				"The reply names the NATS subject of the live figures; the caller's app connections are closed once so they " +
+				"reconnect with the grant. 404 for a session you may not see, 409 when it is closed.",
+			MaxBodyBytes: 4 << 10, Security: gw.Authenticated,
+		}), func(ctx context.Context, in *watchInput) (*gw.RawJSON, error) {
+			return gw.Forward(ctx, nc, api.SubjectSessionWatch, watchRequest(in))
+		})
 	})
+}
+
+type watchInput struct {
+	ID   string `path:"id" format:"uuid" doc:"the session's id"`
+	Body *struct {
+		ShareToken string `json:"share_token,omitempty" maxLength:"64" doc:"the owner's share link, unless the session is public or yours"`
+	}
+}
+
+func watchRequest(in *watchInput) api.WatchRequest {
+	req := api.WatchRequest{ID: in.ID}
+	if in.Body != nil {
+		req.ShareToken = in.Body.ShareToken
+	}
+	return req
 }

@@ -97,5 +97,8 @@ func DeleteUserSessions(ctx context.Context, q Querier, user uuid.UUID) error {
 	if _, err := q.Exec(ctx, `DELETE FROM training.sessions WHERE user_id = $1`, user); err != nil {
 		return fmt.Errorf("store: delete user sessions: %w", err)
 	}
+	if _, err := q.Exec(ctx, `DELETE FROM training.watchers WHERE user_id = $1`, user); err != nil {
+		return fmt.Errorf("store: delete user's watching: %w", err)
+	}
 	return nil
 }

@@ -162,3 +162,65 @@ func Sessions(ctx context.Context, q Querier, user, after uuid.UUID, sport strin
 	}
 	return out, rows.Err()
 }
+
+// WatchableSessions lists the open sessions a user may watch live: its
+// own, and those it was let watch.
+func WatchableSessions(ctx context.Context, q Querier, user uuid.UUID, limit int) ([]uuid.UUID, error) {
+	rows, err := q.Query(ctx, `SELECT id FROM training.sessions WHERE user_id = $1 AND state IN ('active', 'paused')
+		UNION SELECT s.id FROM training.watchers w JOIN training.sessions s ON s.id = w.session_id
+		WHERE w.user_id = $1 AND s.state IN ('active', 'paused') LIMIT $2`, user, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: watchable sessions: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}
+
+// SetShareToken stores (or, with nil, removes) the hash of a session's
+// share token.
+func SetShareToken(ctx context.Context, tx pgx.Tx, id uuid.UUID, hash []byte) error {
+	if _, err := tx.Exec(ctx, `UPDATE training.sessions SET share_token_hash = $2, updated_at = now() WHERE id = $1`, id, hash); err != nil {
+		return fmt.Errorf("store: set share token: %w", err)
+	}
+	return nil
+}
+
+// WatchSession is what deciding who may watch a session needs.
+type WatchSession struct {
+	User           uuid.UUID
+	State          string
+	Visibility     string
+	ShareTokenHash []byte
+}
+
+// SessionForWatch reads a session of any user, to decide whether the
+// caller may watch it.
+func SessionForWatch(ctx context.Context, q Querier, id uuid.UUID) (WatchSession, error) {
+	var w WatchSession
+	err := q.QueryRow(ctx, `SELECT user_id, state, visibility, share_token_hash FROM training.sessions WHERE id = $1`, id).
+		Scan(&w.User, &w.State, &w.Visibility, &w.ShareTokenHash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return w, ErrNotFound
+	}
+	if err != nil {
+		return w, fmt.Errorf("store: session for watch: %w", err)
+	}
+	return w, nil
+}
+
+// AddWatcher lets user watch a session; false when it already could.
+func AddWatcher(ctx context.Context, tx pgx.Tx, session, user uuid.UUID) (bool, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO training.watchers (session_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, session, user)
+	if err != nil {
+		return false, fmt.Errorf("store: add watcher: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// RemoveWatchers removes every watcher of a session and returns them.
+func RemoveWatchers(ctx context.Context, tx pgx.Tx, session uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `DELETE FROM training.watchers WHERE session_id = $1 RETURNING user_id`, session)
+	if err != nil {
+		return nil, fmt.Errorf("store: remove watchers: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}

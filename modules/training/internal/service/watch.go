@@ -1,0 +1,174 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/bus"
+	clientapi "github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/session"
+	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/storage"
+)
+
+// Live tracking. Who may watch a live session follows its visibility: the
+// owner, anyone for a public session, and anyone holding the session's
+// share link. (Members of the owner's groups come with the social module.)
+// Watching is a NATS subscription to live.session.<id>, which the client
+// module's auth callout grants at connect time from RealtimeGrants; a new
+// grant closes the watcher's connections once (evt.client.realtime.
+// grants_changed) so the app reconnects with it.
+
+// RealtimeGrants answers the client module's auth callout: the
+// live.session subjects a user may subscribe to, those of the user's open
+// sessions and of the open sessions the user watches.
+func (s *Service) RealtimeGrants(ctx context.Context, in clientapi.RealtimeGrantsRequest) (clientapi.RealtimeGrants, error) {
+	user, err := uuid.Parse(in.UserID)
+	if err != nil {
+		return clientapi.RealtimeGrants{}, bus.Invalid("user_id", "must be a UUID")
+	}
+	ids, err := store.WatchableSessions(ctx, s.pool, user, 1000)
+	if err != nil {
+		return clientapi.RealtimeGrants{}, err
+	}
+	out := clientapi.RealtimeGrants{Subscribe: make([]string, len(ids))}
+	for i, id := range ids {
+		out.Subscribe[i] = api.SubjectLiveSession + id.String()
+	}
+	return out, nil
+}
+
+// ShareSession creates (or replaces) the live-tracking link of one of the
+// caller's open sessions.
+func (s *Service) ShareSession(ctx context.Context, in api.SessionRef) (api.ShareLink, error) {
+	user, err := bus.RequireUserID(ctx)
+	if err != nil {
+		return api.ShareLink{}, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return api.ShareLink{}, err
+	}
+	raw := make([]byte, 24)
+	_, _ = rand.Read(raw)
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	hash := sha256.Sum256([]byte(token))
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		row, err := store.LockSession(ctx, tx, user, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoSession
+		}
+		if err != nil {
+			return err
+		}
+		if !session.Open(row.State) {
+			return bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", row.State)
+		}
+		return store.SetShareToken(ctx, tx, id, hash[:])
+	})
+	if err != nil {
+		return api.ShareLink{}, err
+	}
+	return api.ShareLink{SessionID: id.String(), ShareToken: token}, nil
+}
+
+// UnshareSession revokes a session's link: watchers who may no longer
+// watch lose the grant (their connections are closed once).
+func (s *Service) UnshareSession(ctx context.Context, in api.SessionRef) (api.Empty, error) {
+	user, err := bus.RequireUserID(ctx)
+	if err != nil {
+		return api.Empty{}, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return api.Empty{}, err
+	}
+	return api.Empty{}, storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		row, err := store.LockSession(ctx, tx, user, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoSession
+		}
+		if err != nil {
+			return err
+		}
+		if err := store.SetShareToken(ctx, tx, id, nil); err != nil {
+			return err
+		}
+		if row.Visibility == "public" {
+			return nil
+		}
+		gone, err := store.RemoveWatchers(ctx, tx, id)
+		if err != nil || len(gone) == 0 {
+			return err
+		}
+		return grantsChanged(ctx, tx, gone)
+	})
+}
+
+// WatchSession lets the caller watch a live session it may see. Another
+// user's session the caller may not see is "not found", like an unknown
+// one.
+func (s *Service) WatchSession(ctx context.Context, in api.WatchRequest) (api.Watch, error) {
+	user, err := bus.RequireUserID(ctx)
+	if err != nil {
+		return api.Watch{}, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return api.Watch{}, err
+	}
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		w, err := store.SessionForWatch(ctx, tx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoSession
+		}
+		if err != nil {
+			return err
+		}
+		if !mayWatch(user, w, in.ShareToken) {
+			return errNoSession
+		}
+		if !session.Open(w.State) {
+			return bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", w.State)
+		}
+		added, err := store.AddWatcher(ctx, tx, id, user)
+		if err != nil || !added {
+			return err
+		}
+		return grantsChanged(ctx, tx, []uuid.UUID{user})
+	})
+	if err != nil {
+		return api.Watch{}, err
+	}
+	return api.Watch{SessionID: id.String(), Subject: api.SubjectLiveSession + id.String()}, nil
+}
+
+func mayWatch(user uuid.UUID, w store.WatchSession, token string) bool {
+	switch {
+	case w.User == user, w.Visibility == "public":
+		return true
+	case token != "" && w.ShareTokenHash != nil:
+		h := sha256.Sum256([]byte(token))
+		return subtle.ConstantTimeCompare(h[:], w.ShareTokenHash) == 1
+	}
+	return false
+}
+
+// grantsChanged tells the client module, through the outbox, that users'
+// real-time grants changed, so their app connections are renewed.
+func grantsChanged(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
+	ev := clientapi.RealtimeGrantsChanged{UserIDs: make([]string, len(users))}
+	for i, u := range users {
+		ev.UserIDs[i] = u.String()
+	}
+	_, err := bus.Enqueue(ctx, tx, api.Module, clientapi.EventRealtimeGrantsChanged, ev)
+	return err
+}
