@@ -10,16 +10,13 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/text/encoding/charmap"
 
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
@@ -63,92 +60,75 @@ func Decompress(r io.Reader) (io.Reader, error) {
 	return br, nil
 }
 
-// ReadGPX reads a GPX file (plain or gzipped).
+// ReadGPX reads a GPX file (plain or gzipped): the points of all its
+// tracks and segments, in time order. Elements are matched by local name
+// whatever their namespace prefix.
 func ReadGPX(r io.Reader) (Activity, error) {
-	dec, err := newDecoder(r)
+	s, err := openXML(r)
 	if err != nil {
 		return Activity{}, err
 	}
 	var (
 		act     Activity
-		path    []string // local names of the open elements
-		cur     *telemetry.Point
-		text    strings.Builder
-		sawGPX  bool
-		tracks  int
+		pt      telemetry.Point // the track point being read, when inPt
+		inPt    bool
+		text    []byte // the text of the element being read
+		points  pointList
+		vals    pointValues
 		routePt int
 	)
 	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
+		tok, err := s.Next()
+		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			line, _ := dec.InputPos()
-			return Activity{}, refuse("not well-formed XML at line %d: %v", line, unwrapXML(err))
+			return Activity{}, xmlRefusal(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			name := t.Name.Local
-			if len(path) == 0 {
-				if name != "gpx" {
-					return Activity{}, refuse("not a GPX file: the root element is <%s>", name)
-				}
-				sawGPX = true
+		switch tok {
+		case tokStart:
+			if s.Depth() == 1 && string(s.Local) != "gpx" {
+				return Activity{}, refuse("not a GPX file: the root element is <%s>", s.Local)
 			}
-			path = append(path, name)
-			text.Reset()
-			switch name {
-			case "trk":
-				tracks++
+			text = text[:0]
+			switch string(s.Local) {
 			case "rtept":
 				routePt++
 			case "trkpt":
-				p, err := pointAttrs(t)
-				if err != nil {
-					line, _ := dec.InputPos()
-					return Activity{}, refuse("track point at line %d: %v", line, err)
+				if pt, err = pointAttrs(s); err != nil {
+					return Activity{}, refuse("track point at line %d: %v", s.Line(), err)
 				}
-				cur = &p
+				inPt = true
 			}
-		case xml.CharData:
-			text.Write(t)
-		case xml.EndElement:
-			name := t.Name.Local
-			val := strings.TrimSpace(text.String())
-			text.Reset()
-			parent := ""
-			if len(path) >= 2 {
-				parent = path[len(path)-2]
-			}
+		case tokText:
+			text = append(text, s.Text...)
+		case tokEnd:
+			val := bytes.TrimSpace(text)
+			text = text[:0]
+			name, parent := s.Local, s.Parent()
 			switch {
-			case name == "trkpt" && cur != nil:
-				if cur.T.IsZero() {
+			case inPt && string(name) == "trkpt":
+				if pt.T.IsZero() {
 					act.Untimed++
 				} else {
-					act.Points = append(act.Points, *cur)
+					points.add(pt)
 				}
-				cur = nil
-			case cur != nil:
-				if err := setPointValue(cur, name, parent, val); err != nil {
-					line, _ := dec.InputPos()
-					return Activity{}, refuse("track point value <%s> at line %d: %v", name, line, err)
+				inPt = false
+			case inPt:
+				if err := setPointValue(&pt, &vals, name, parent, val); err != nil {
+					return Activity{}, refuse("track point value <%s> at line %d: %v", name, s.Line(), err)
 				}
-			case name == "name" && parent == "trk" && act.Name == "":
-				act.Name = val
-			case name == "type" && parent == "trk" && act.Sport == "":
-				act.Sport = SportOf(val)
-			}
-			if len(path) > 0 {
-				path = path[:len(path)-1]
+			case string(name) == "name" && string(parent) == "trk" && act.Name == "":
+				act.Name = string(val)
+			case string(name) == "type" && string(parent) == "trk" && act.Sport == "":
+				act.Sport = SportOf(string(val))
 			}
 		}
 	}
+	act.Points = points.slice()
 	switch {
-	case !sawGPX:
+	case !s.SawRoot():
 		return Activity{}, refuse("not a GPX file: no <gpx> element")
-	case len(path) > 0:
-		return Activity{}, refuse("the file is truncated: <%s> is never closed", path[len(path)-1])
 	case len(act.Points) == 0 && act.Untimed > 0:
 		return Activity{}, refuse("the track has %d points but none has a time", act.Untimed)
 	case len(act.Points) == 0 && routePt > 0:
@@ -156,9 +136,18 @@ func ReadGPX(r io.Reader) (Activity, error) {
 	case len(act.Points) == 0:
 		return Activity{}, refuse("the file holds no track points")
 	}
-	sort.SliceStable(act.Points, func(i, j int) bool { return act.Points[i].T.Before(act.Points[j].T) })
+	sortByTime(act.Points)
 	dropPlaceholderCadence(act.Points)
 	return act, nil
+}
+
+// sortByTime puts points in time order, keeping the file's order of points
+// with the same time; most files are in order already.
+func sortByTime(points []telemetry.Point) {
+	byTime := func(a, b telemetry.Point) int { return a.T.Compare(b.T) }
+	if !slices.IsSortedFunc(points, byTime) {
+		slices.SortStableFunc(points, byTime)
+	}
 }
 
 // dropPlaceholderCadence forgets the cadence of a file whose every cadence
@@ -175,61 +164,86 @@ func dropPlaceholderCadence(points []telemetry.Point) {
 	}
 }
 
-// newDecoder reads a whole (possibly gzipped) file, bounded, and returns an
-// XML decoder over it that understands the encodings workout files use.
-func newDecoder(r io.Reader) (*xml.Decoder, error) {
-	r, err := Decompress(r)
-	if err != nil {
-		return nil, err
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, refuse("cannot read the file: %v", err)
-	}
-	if len(data) > MaxFileBytes {
-		return nil, refuse("the file is larger than %d MB", MaxFileBytes>>20)
-	}
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
-		switch strings.ToLower(label) {
-		case "iso-8859-1", "latin1", "latin-1":
-			return charmap.ISO8859_1.NewDecoder().Reader(in), nil
-		case "windows-1252", "cp1252":
-			return charmap.Windows1252.NewDecoder().Reader(in), nil
-		case "us-ascii", "ascii":
-			return in, nil
+// pointList collects the points of a file in chunks, then puts them in
+// one slice: the points of a large file are copied once, not at each
+// growth of the slice.
+type pointList struct {
+	full [][]telemetry.Point
+	last []telemetry.Point
+	n    int
+}
+
+func (l *pointList) add(p telemetry.Point) {
+	if len(l.last) == cap(l.last) {
+		if l.last != nil {
+			l.full = append(l.full, l.last)
 		}
-		return nil, fmt.Errorf("unsupported encoding %q", label)
+		l.last = make([]telemetry.Point, 0, min(max(64, 2*cap(l.last)), 4096))
 	}
-	return dec, nil
+	l.last = append(l.last, p)
+	l.n++
 }
 
-func unwrapXML(err error) string {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return se.Msg
+// slice returns the points in the order they were added.
+func (l *pointList) slice() []telemetry.Point {
+	if len(l.full) == 0 {
+		return l.last
 	}
-	return err.Error()
+	all := make([]telemetry.Point, 0, l.n)
+	for _, c := range l.full {
+		all = append(all, c...)
+	}
+	return append(all, l.last...)
 }
 
-func pointAttrs(t xml.StartElement) (telemetry.Point, error) {
+// pointValues hands out the optional values of points (elevation, heart
+// rate...) from shared chunks: a few allocations per file instead of one
+// per value.
+type pointValues struct {
+	floats []float64
+	ints   []int
+}
+
+// valueChunk is how many values a chunk holds.
+const valueChunk = 1024
+
+func (v *pointValues) float(x float64) *float64 {
+	if len(v.floats) == 0 {
+		v.floats = make([]float64, valueChunk)
+	}
+	p := &v.floats[0]
+	*p, v.floats = x, v.floats[1:]
+	return p
+}
+
+// int stores x rounded to the nearest integer.
+func (v *pointValues) int(x float64) *int {
+	if len(v.ints) == 0 {
+		v.ints = make([]int, valueChunk)
+	}
+	p := &v.ints[0]
+	*p, v.ints = int(x+0.5), v.ints[1:]
+	return p
+}
+
+// pointAttrs reads the lat and lon of a <trkpt>.
+func pointAttrs(s *xmlScanner) (telemetry.Point, error) {
 	var p telemetry.Point
-	var haveLat, haveLon bool
-	for _, a := range t.Attr {
-		switch a.Name.Local {
-		case "lat":
-			v, err := strconv.ParseFloat(strings.TrimSpace(a.Value), 64)
-			if err != nil {
-				return p, fmt.Errorf("lat %q is not a number", a.Value)
-			}
-			p.Lat, haveLat = v, true
-		case "lon":
-			v, err := strconv.ParseFloat(strings.TrimSpace(a.Value), 64)
-			if err != nil {
-				return p, fmt.Errorf("lon %q is not a number", a.Value)
-			}
-			p.Lon, haveLon = v, true
+	lat, haveLat := s.Attr("lat")
+	if haveLat {
+		v, err := strconv.ParseFloat(string(bytes.TrimSpace(lat)), 64)
+		if err != nil {
+			return p, fmt.Errorf("lat %q is not a number", lat)
 		}
+		p.Lat = v
+	}
+	lon, haveLon := s.Attr("lon")
+	if haveLon {
+		v, err := strconv.ParseFloat(string(bytes.TrimSpace(lon)), 64)
+		if err != nil {
+			return p, fmt.Errorf("lon %q is not a number", lon)
+		}
+		p.Lon = v
 	}
 	if !haveLat || !haveLon {
 		return p, errors.New("lat and lon are required")
@@ -240,65 +254,133 @@ func pointAttrs(t xml.StartElement) (telemetry.Point, error) {
 // setPointValue stores a child element's value of a track point. Extension
 // elements are matched by local name whatever their prefix (Garmin's
 // TrackPointExtension under any prefix, Strava's bare <power>).
-func setPointValue(p *telemetry.Point, name, parent, val string) error {
-	num := func() (float64, error) {
-		v, err := strconv.ParseFloat(val, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a number", val)
-		}
-		return v, nil
-	}
-	switch name {
+func setPointValue(p *telemetry.Point, vals *pointValues, name, parent, val []byte) error {
+	var v float64
+	switch string(name) {
 	case "time":
-		if parent != "trkpt" {
+		if string(parent) != "trkpt" {
 			return nil
 		}
-		t, err := time.Parse(time.RFC3339Nano, val)
+		t, err := parseTime(val)
 		if err != nil {
-			return fmt.Errorf("%q is not an RFC 3339 time", val)
+			return err
 		}
-		p.T = t.UTC()
+		p.T = t
+		return nil
+	case "ele", "hr", "HeartRateBpm", "cad", "RunCadence", "Cadence", "power", "PowerInWatts", "Watts", "atemp", "temp", "speed":
+		var err error
+		if v, err = strconv.ParseFloat(string(val), 64); err != nil {
+			return fmt.Errorf("%q is not a number", val)
+		}
+	default:
+		return nil
+	}
+	switch string(name) {
 	case "ele":
-		v, err := num()
-		if err != nil {
-			return err
-		}
-		p.Ele = &v
+		p.Ele = vals.float(v)
 	case "hr", "HeartRateBpm":
-		v, err := num()
-		if err != nil {
-			return err
-		}
-		hr := int(v + 0.5)
-		p.HR = &hr
+		p.HR = vals.int(v)
 	case "cad", "RunCadence", "Cadence":
-		v, err := num()
-		if err != nil {
-			return err
-		}
-		c := int(v + 0.5)
-		p.Cad = &c
+		p.Cad = vals.int(v)
 	case "power", "PowerInWatts", "Watts":
-		v, err := num()
-		if err != nil {
-			return err
-		}
-		w := int(v + 0.5)
-		p.Pwr = &w
+		p.Pwr = vals.int(v)
 	case "atemp", "temp":
-		v, err := num()
-		if err != nil {
-			return err
-		}
-		p.Temp = &v
+		p.Temp = vals.float(v)
 	case "speed":
-		v, err := num()
-		if err != nil {
-			return err
-		}
-		p.Speed = &v
+		p.Speed = vals.float(v)
 	}
 	return nil
+}
+
+// parseTime parses an RFC 3339 time, as time.Parse(time.RFC3339Nano)
+// does, in UTC. The common form YYYY-MM-DDTHH:MM:SS[.fff](Z|±hh:mm) is
+// read without allocating; anything else goes to time.Parse.
+func parseTime(b []byte) (time.Time, error) {
+	if t, ok := parseTimeFast(b); ok {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time", b)
+	}
+	return t.UTC(), nil
+}
+
+// parseTimeFast is parseTime for YYYY-MM-DDTHH:MM:SS[.fff](Z|±hh:mm), with
+// the ranges time.Parse checks; false for anything else, which time.Parse
+// then accepts or refuses.
+func parseTimeFast(b []byte) (time.Time, bool) {
+	if len(b) < len("2006-01-02T15:04:05Z") ||
+		b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	ok := true
+	num := func(s []byte, lo, hi int) int {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				ok = false
+				return lo
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n < lo || n > hi {
+			ok = false
+		}
+		return n
+	}
+	year := num(b[0:4], 0, 9999)
+	month := num(b[5:7], 1, 12)
+	day := num(b[8:10], 1, daysIn(month, year))
+	hour := num(b[11:13], 0, 23)
+	minute := num(b[14:16], 0, 59)
+	sec := num(b[17:19], 0, 59)
+	if !ok {
+		return time.Time{}, false
+	}
+	b = b[19:]
+	nsec := 0
+	if len(b) >= 2 && b[0] == '.' && '0' <= b[1] && b[1] <= '9' {
+		n := 1
+		for ; n < len(b) && '0' <= b[n] && b[n] <= '9'; n++ {
+			if n <= 9 {
+				nsec = nsec*10 + int(b[n]-'0')
+			}
+		}
+		for i := n; i <= 9; i++ { // scale to nanoseconds; digits past the ninth are dropped
+			nsec *= 10
+		}
+		b = b[n:]
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if len(b) == 1 && b[0] == 'Z' {
+		return t, true
+	}
+	if len(b) != len("-07:00") || b[0] != '+' && b[0] != '-' || b[3] != ':' {
+		return time.Time{}, false
+	}
+	offset := (num(b[1:3], 0, 23)*60 + num(b[4:6], 0, 59)) * 60
+	if !ok {
+		return time.Time{}, false
+	}
+	if b[0] == '-' {
+		offset = -offset
+	}
+	return t.Add(-time.Duration(offset) * time.Second), true
+}
+
+// daysIn is the number of days of a month (1-12) of a year.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // SportOf maps a file's activity type to a sport; "" when unknown.

@@ -1,13 +1,10 @@
 package importer
 
 import (
-	"encoding/xml"
-	"errors"
+	"bytes"
+	"fmt"
 	"io"
-	"sort"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
@@ -16,86 +13,78 @@ import (
 // trackpoints of every lap and track of its first activity. Trackpoints
 // without a position (pauses, indoor sensors) are counted in NoPosition.
 func ReadTCX(r io.Reader) (Activity, int, error) {
-	dec, err := newDecoder(r)
+	s, err := openXML(r)
 	if err != nil {
 		return Activity{}, 0, err
 	}
 	var (
 		act        Activity
-		path       []string
-		cur        *tcxPoint
-		text       strings.Builder
+		pt         tcxPoint // the trackpoint being read, when inPt
+		inPt       bool
+		text       []byte // the text of the element being read
+		points     pointList
+		vals       pointValues
 		noPosition int
 		activities int
 	)
 	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
+		tok, err := s.Next()
+		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			line, _ := dec.InputPos()
-			return Activity{}, 0, refuse("not well-formed XML at line %d: %v", line, unwrapXML(err))
+			return Activity{}, 0, xmlRefusal(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			name := t.Name.Local
-			if len(path) == 0 && name != "TrainingCenterDatabase" {
-				return Activity{}, 0, refuse("not a TCX file: the root element is <%s>", name)
+		switch tok {
+		case tokStart:
+			if s.Depth() == 1 && string(s.Local) != "TrainingCenterDatabase" {
+				return Activity{}, 0, refuse("not a TCX file: the root element is <%s>", s.Local)
 			}
-			path = append(path, name)
-			text.Reset()
-			switch name {
+			text = text[:0]
+			switch string(s.Local) {
 			case "Activity":
 				activities++
-				if activities == 1 {
-					for _, a := range t.Attr {
-						if a.Name.Local == "Sport" {
-							act.Sport = SportOf(a.Value)
-						}
-					}
+				if sport, ok := s.Attr("Sport"); ok && activities == 1 {
+					act.Sport = SportOf(string(sport))
 				}
 			case "Trackpoint":
 				if activities == 1 {
-					cur = &tcxPoint{}
+					pt, inPt = tcxPoint{}, true
 				}
 			}
-		case xml.CharData:
-			text.Write(t)
-		case xml.EndElement:
-			name := t.Name.Local
-			val := strings.TrimSpace(text.String())
-			text.Reset()
-			if cur != nil {
-				if name == "Trackpoint" {
-					switch {
-					case cur.T.IsZero():
-						act.Untimed++
-					case !cur.hasLat || !cur.hasLon:
-						noPosition++
-					default:
-						act.Points = append(act.Points, cur.Point)
-					}
-					cur = nil
-				} else if err := cur.set(name, val); err != nil {
-					line, _ := dec.InputPos()
-					return Activity{}, 0, refuse("trackpoint value <%s> at line %d: %v", name, line, err)
-				}
+		case tokText:
+			text = append(text, s.Text...)
+		case tokEnd:
+			val := bytes.TrimSpace(text)
+			text = text[:0]
+			if !inPt {
+				continue
 			}
-			if len(path) > 0 {
-				path = path[:len(path)-1]
+			if string(s.Local) == "Trackpoint" {
+				switch {
+				case pt.T.IsZero():
+					act.Untimed++
+				case !pt.hasLat || !pt.hasLon:
+					noPosition++
+				default:
+					points.add(pt.Point)
+				}
+				inPt = false
+			} else if err := pt.set(&vals, s.Local, val); err != nil {
+				return Activity{}, 0, refuse("trackpoint value <%s> at line %d: %v", s.Local, s.Line(), err)
 			}
 		}
 	}
+	act.Points = points.slice()
 	switch {
-	case len(path) > 0:
-		return Activity{}, 0, refuse("the file is truncated: <%s> is never closed", path[len(path)-1])
+	case !s.SawRoot():
+		return Activity{}, 0, refuse("not a TCX file: no <TrainingCenterDatabase> element")
 	case activities == 0:
 		return Activity{}, 0, refuse("the file holds no activity")
 	case len(act.Points) == 0:
 		return Activity{}, 0, refuse("the activity has no trackpoint with a time and a position")
 	}
-	sort.SliceStable(act.Points, func(i, j int) bool { return act.Points[i].T.Before(act.Points[j].T) })
+	sortByTime(act.Points)
 	dropPlaceholderCadence(act.Points)
 	return act, noPosition, nil
 }
@@ -105,49 +94,40 @@ type tcxPoint struct {
 	hasLat, hasLon bool
 }
 
-func (p *tcxPoint) set(name, val string) error {
-	num := func() (float64, error) {
-		v, err := strconv.ParseFloat(val, 64)
-		if err != nil {
-			return 0, refuse("%q is not a number", val)
-		}
-		return v, nil
-	}
-	var err error
+// set stores a child element's value of a trackpoint.
+func (p *tcxPoint) set(vals *pointValues, name, val []byte) error {
 	var v float64
-	switch name {
+	switch string(name) {
 	case "Time":
-		t, perr := time.Parse(time.RFC3339Nano, val)
-		if perr != nil {
-			return refuse("%q is not an RFC 3339 time", val)
+		t, err := parseTime(val)
+		if err != nil {
+			return err
 		}
-		p.T = t.UTC()
+		p.T = t
 		return nil
 	case "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters", "Value", "Cadence", "RunCadence", "Watts", "Speed":
-		if v, err = num(); err != nil {
-			return err
+		var err error
+		if v, err = strconv.ParseFloat(string(val), 64); err != nil {
+			return fmt.Errorf("%q is not a number", val)
 		}
 	default:
 		return nil
 	}
-	switch name {
+	switch string(name) {
 	case "LatitudeDegrees":
 		p.Lat, p.hasLat = v, true
 	case "LongitudeDegrees":
 		p.Lon, p.hasLon = v, true
 	case "AltitudeMeters":
-		p.Ele = &v
+		p.Ele = vals.float(v)
 	case "Value": // inside HeartRateBpm
-		hr := int(v + 0.5)
-		p.HR = &hr
+		p.HR = vals.int(v)
 	case "Cadence", "RunCadence":
-		c := int(v + 0.5)
-		p.Cad = &c
+		p.Cad = vals.int(v)
 	case "Watts":
-		w := int(v + 0.5)
-		p.Pwr = &w
+		p.Pwr = vals.int(v)
 	case "Speed":
-		p.Speed = &v
+		p.Speed = vals.float(v)
 	}
 	return nil
 }
