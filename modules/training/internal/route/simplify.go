@@ -1,0 +1,164 @@
+// Package route turns a session's points into what maps draw: a line
+// simplified to a few hundred points (Douglas–Peucker), Google's encoded
+// polyline, and GeoJSON. It has no SQL, NATS or fx in it.
+package route
+
+import (
+	"math"
+
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+)
+
+// earthRadius is the WGS84 mean Earth radius, in metres.
+const earthRadius = 6371008.8
+
+// MapPoints is how many points a route drawn on a map needs at most.
+const MapPoints = 500
+
+// StartToleranceM is the tolerance SimplifyTo tries first, in metres: about
+// what consumer GPS can tell apart.
+const StartToleranceM = 2.0
+
+// maxDoublings bounds SimplifyTo's search. 2 m doubled 40 times is far more
+// than the Earth's circumference, so only unusable coordinates get there.
+const maxDoublings = 40
+
+// xy is a point projected to metres.
+type xy struct{ x, y float64 }
+
+// Simplify runs Douglas–Peucker on the points' positions and returns the
+// indices of the points kept, in order; the first and the last are always
+// kept. A point is dropped when it lies within toleranceM metres of the
+// segment joining the kept points around it. Positions are projected to
+// metres with an equirectangular projection around the route's mean
+// latitude, which is accurate to well under a percent at the scale of a
+// workout. A negative or NaN tolerance counts as 0 (only points exactly on
+// the line are dropped). The work is iterative, with an explicit stack, so
+// no route is too long for it.
+func Simplify(points []telemetry.Point, toleranceM float64) []int {
+	return simplify(project(points), toleranceM)
+}
+
+// SimplifyTo simplifies the points so that at most maxPoints remain
+// (at least 2): it tries StartToleranceM and doubles the tolerance until
+// the route is small enough. It returns the indices kept and the tolerance
+// used, 0 when the route was small enough as it was.
+func SimplifyTo(points []telemetry.Point, maxPoints int) (idx []int, toleranceM float64) {
+	maxPoints = max(maxPoints, 2)
+	if len(points) <= maxPoints {
+		return allIndices(len(points)), 0
+	}
+	pts := project(points)
+	tol := StartToleranceM
+	for range maxDoublings {
+		if idx := simplify(pts, tol); len(idx) <= maxPoints {
+			return idx, tol
+		}
+		tol *= 2
+	}
+	return []int{0, len(points) - 1}, math.Inf(1)
+}
+
+// Pick returns the points at the indices, as Simplify returns them.
+func Pick(points []telemetry.Point, idx []int) []telemetry.Point {
+	out := make([]telemetry.Point, len(idx))
+	for i, k := range idx {
+		out[i] = points[k]
+	}
+	return out
+}
+
+// project maps the points to metres: x east, y north, around the mean
+// latitude. Longitudes are unwrapped first, so a route crossing the
+// antimeridian stays continuous.
+func project(points []telemetry.Point) []xy {
+	if len(points) == 0 {
+		return nil
+	}
+	var latSum float64
+	for _, p := range points {
+		latSum += p.Lat
+	}
+	const rad = math.Pi / 180
+	kx := earthRadius * math.Cos(latSum/float64(len(points))*rad) * rad
+	ky := earthRadius * rad
+	out := make([]xy, len(points))
+	lon := points[0].Lon
+	for i, p := range points {
+		if i > 0 {
+			d := math.Mod(p.Lon-points[i-1].Lon, 360)
+			switch {
+			case d > 180:
+				d -= 360
+			case d < -180:
+				d += 360
+			}
+			lon += d
+		}
+		out[i] = xy{x: lon * kx, y: p.Lat * ky}
+	}
+	return out
+}
+
+type span struct{ a, b int }
+
+func simplify(pts []xy, tol float64) []int {
+	n := len(pts)
+	if n <= 2 {
+		return allIndices(n)
+	}
+	if !(tol > 0) { // negative or NaN
+		tol = 0
+	}
+	tol2 := tol * tol
+	keep := make([]bool, n)
+	keep[0], keep[n-1] = true, true
+	kept := 2
+	stack := []span{{0, n - 1}}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if s.b-s.a < 2 {
+			continue
+		}
+		far, farD2 := -1, tol2
+		for i := s.a + 1; i < s.b; i++ {
+			if d2 := segmentDist2(pts[i], pts[s.a], pts[s.b]); d2 > farD2 {
+				far, farD2 = i, d2
+			}
+		}
+		if far < 0 {
+			continue // every point of the span is within tolerance
+		}
+		keep[far] = true
+		kept++
+		stack = append(stack, span{s.a, far}, span{far, s.b})
+	}
+	idx := make([]int, 0, kept)
+	for i, k := range keep {
+		if k {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// segmentDist2 is the squared distance from p to the segment ab.
+func segmentDist2(p, a, b xy) float64 {
+	dx, dy := b.x-a.x, b.y-a.y
+	px, py := p.x-a.x, p.y-a.y
+	if l2 := dx*dx + dy*dy; l2 > 0 {
+		t := min(max((px*dx+py*dy)/l2, 0), 1)
+		px -= t * dx
+		py -= t * dy
+	}
+	return px*px + py*py
+}
+
+func allIndices(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
