@@ -48,6 +48,15 @@ func start(rt *platform.Runtime, lc fx.Lifecycle) error {
 		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
 			return ingestMessages(ctx, s, msgs)
 		})
+	// Profiles: body data for calories, default visibility of sessions.
+	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventProfileUpdated,
+		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+			var ev clientapi.ProfileUpdated
+			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+				return bus.Invalid("payload", "not a profile.updated event: "+err.Error())
+			}
+			return s.SaveProfile(ctx, tx, ev)
+		})
 	// A deleted account: erase what this module keeps of the user.
 	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventUserDeleted,
 		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {

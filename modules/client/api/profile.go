@@ -97,5 +97,8 @@ type UserProfile struct {
 // profile after the change.
 type ProfileUpdated struct {
 	UserProfile
+	// BirthDate (YYYY-MM-DD) is for the user's own estimates in other
+	// modules (calories, heart-rate zones); never show it to anyone.
+	BirthDate *string   `json:"birth_date,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

@@ -86,31 +86,67 @@ type SessionStart struct {
 
 // Session is a workout session.
 type Session struct {
-	ID          string          `json:"id" format:"uuid"`
-	Sport       string          `json:"sport"`
-	State       string          `json:"state" enum:"active,paused,finished,discarded"`
-	DeviceID    *string         `json:"device_id"`
-	GearIDs     []string        `json:"gear_ids"`
-	Visibility  string          `json:"visibility"`
-	Title       string          `json:"title"`
-	StartedAt   time.Time       `json:"started_at"`
-	FinishedAt  *time.Time      `json:"finished_at"`
-	LastPointAt *time.Time      `json:"last_point_at"`
-	Summary     *SessionSummary `json:"summary"`
+	ID         string   `json:"id" format:"uuid"`
+	Sport      string   `json:"sport"`
+	State      string   `json:"state" enum:"active,paused,finished,discarded"`
+	DeviceID   *string  `json:"device_id"`
+	GearIDs    []string `json:"gear_ids"`
+	Visibility string   `json:"visibility"`
+	Title      string   `json:"title"`
+	Notes      string   `json:"notes"`
+	// Parameters are named values of the session: perceived effort,
+	// weather, anything a device reported.
+	Parameters  map[string]json.RawMessage `json:"parameters"`
+	Source      string                     `json:"source" enum:"live,gpx,tcx,fit" doc:"recorded live, or imported from a file"`
+	StartedAt   time.Time                  `json:"started_at"`
+	FinishedAt  *time.Time                 `json:"finished_at"`
+	LastPointAt *time.Time                 `json:"last_point_at"`
+	Summary     *SessionSummary            `json:"summary"`
 }
 
 // SessionSummary is a finished session's figures.
 type SessionSummary struct {
-	DistanceM      float64  `json:"distance_m"`
-	ElapsedTimeS   float64  `json:"elapsed_time_s"`
-	MovingTimeS    float64  `json:"moving_time_s"`
-	AvgSpeedMps    float64  `json:"avg_speed_mps"`
-	MaxSpeedMps    float64  `json:"max_speed_mps"`
-	ElevationGainM float64  `json:"elevation_gain_m"`
-	ElevationLossM float64  `json:"elevation_loss_m"`
-	AvgHRBpm       *float64 `json:"avg_hr_bpm,omitempty"`
-	MaxHRBpm       *int     `json:"max_hr_bpm,omitempty"`
-	Points         int      `json:"points"`
+	DistanceM        float64  `json:"distance_m" doc:"on the WGS 84 ellipsoid"`
+	ElapsedTimeS     float64  `json:"elapsed_time_s"`
+	MovingTimeS      float64  `json:"moving_time_s" doc:"without stops (auto-pause)"`
+	AvgSpeedMps      float64  `json:"avg_speed_mps" doc:"distance over moving time"`
+	MaxSpeedMps      float64  `json:"max_speed_mps"`
+	AvgPaceSPerKm    float64  `json:"avg_pace_s_per_km,omitempty"`
+	ElevationGainM   float64  `json:"elevation_gain_m" doc:"with a 3 m hysteresis against noise"`
+	ElevationLossM   float64  `json:"elevation_loss_m"`
+	AvgHRBpm         *float64 `json:"avg_hr_bpm,omitempty"`
+	MaxHRBpm         *int     `json:"max_hr_bpm,omitempty"`
+	AvgCadence       *float64 `json:"avg_cadence,omitempty" doc:"rpm or steps/min, while moving"`
+	AvgPowerW        *float64 `json:"avg_power_w,omitempty"`
+	NormalizedPowerW *float64 `json:"normalized_power_w,omitempty" doc:"rides"`
+	// Calories is the energy estimate: from power (rides), from heart
+	// rate with the athlete's sex, age and weight (Keytel 2005), else
+	// from the activity's MET (2011 Compendium).
+	CaloriesKcal   float64      `json:"calories_kcal"`
+	CaloriesMethod string       `json:"calories_method" enum:"power,heart_rate,met"`
+	SplitsKm       []Split      `json:"splits_km"`
+	SplitsMile     []Split      `json:"splits_mile"`
+	BestEfforts    []BestEffort `json:"best_efforts" doc:"runs: fastest 400 m, 1 km, mile, 5 km, 10 km, half marathon, marathon within the session"`
+	Points         int          `json:"points"`
+	// MapPolyline is the simplified route as a Google encoded polyline
+	// (precision 5), for maps.
+	MapPolyline string `json:"map_polyline,omitempty"`
+}
+
+// Split is one kilometre or mile of a session (the last may be shorter).
+type Split struct {
+	Index     int      `json:"index"`
+	DistanceM float64  `json:"distance_m"`
+	ElapsedS  float64  `json:"elapsed_time_s"`
+	ElevDiffM float64  `json:"elevation_difference_m"`
+	AvgHRBpm  *float64 `json:"avg_hr_bpm,omitempty"`
+}
+
+// BestEffort is the fastest time over a distance within a session.
+type BestEffort struct {
+	Name      string  `json:"name"`
+	DistanceM float64 `json:"distance_m"`
+	ElapsedS  float64 `json:"elapsed_time_s"`
 }
 
 // SessionRef names one of the caller's sessions.
@@ -153,6 +189,31 @@ type SessionCompleted struct {
 	AvgHRBpm       *float64  `json:"avg_hr_bpm,omitempty"`
 	MaxHRBpm       *int      `json:"max_hr_bpm,omitempty"`
 	GearIDs        []string  `json:"gear_ids"`
+	// Load inputs (training load, fitness): power and calories.
+	AvgPowerW        *float64 `json:"avg_power_w,omitempty"`
+	NormalizedPowerW *float64 `json:"normalized_power_w,omitempty"`
+	CaloriesKcal     float64  `json:"calories_kcal"`
+	// Imported is set when the session came from a file, not live.
+	Imported bool `json:"imported,omitempty"`
+}
+
+// Session lifecycle events after completion.
+const (
+	// EventSessionUpdated (SessionCompleted, with the new values) is
+	// published when a finished session's sport, gear or figures change.
+	EventSessionUpdated = "evt.training.session.updated"
+	// EventSessionDeleted (SessionDeleted) is published when a session is
+	// deleted, so other modules take back what they counted.
+	EventSessionDeleted = "evt.training.session.deleted"
+)
+
+// SessionDeleted is the payload of EventSessionDeleted.
+type SessionDeleted struct {
+	SessionID string    `json:"session_id"`
+	UserID    string    `json:"user_id"`
+	Sport     string    `json:"sport"`
+	Finished  bool      `json:"finished" doc:"whether evt.training.session.completed was published for it"`
+	DeletedAt time.Time `json:"deleted_at"`
 }
 
 // More session subjects.

@@ -122,7 +122,7 @@ func (s *Service) PatchProfile(ctx context.Context, m *bus.Msg) ([]byte, error) 
 			return err
 		}
 		_, err = bus.Enqueue(ctx, tx, api.Module, api.EventProfileUpdated, api.ProfileUpdated{
-			UserProfile: userProfile(out), UpdatedAt: u.UpdatedAt})
+			UserProfile: userProfile(out), BirthDate: out.BirthDate, UpdatedAt: u.UpdatedAt})
 		return err
 	})
 	if err != nil {

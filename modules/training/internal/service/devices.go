@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/athlos/athlos/bus"
+	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/device"
 	"github.com/athlos/athlos/modules/training/internal/store"
@@ -135,6 +137,9 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, userID string) error
 	if err := store.DeleteUserSessions(ctx, tx, user); err != nil {
 		return err
 	}
+	if err := store.DeleteAthlete(ctx, tx, user); err != nil {
+		return err
+	}
 	return store.DeleteUserDevices(ctx, tx, user)
 }
 
@@ -150,4 +155,31 @@ func page[T any](items []T, limit int, id func(T) string) ([]T, *string) {
 	items = items[:limit]
 	next := device.EncodeCursor(uuid.MustParse(id(items[limit-1])))
 	return items, &next
+}
+
+// SaveProfile keeps what training needs of a user's profile (from
+// evt.client.profile.updated): body data for calorie estimates and the
+// default visibility of new sessions. An older profile than the one kept
+// changes nothing.
+func (s *Service) SaveProfile(ctx context.Context, tx pgx.Tx, p clientapi.ProfileUpdated) error {
+	user, err := uuid.Parse(p.UserID)
+	if err != nil {
+		return bus.Invalid("user_id", fmt.Sprintf("%q is not a UUID", p.UserID))
+	}
+	a := store.Athlete{WeightKg: p.WeightKg, DefaultVisibility: p.Privacy.DefaultVisibility,
+		SportVisibility: p.Privacy.SportVisibility, UpdatedAt: p.UpdatedAt}
+	if a.DefaultVisibility == "" {
+		a.DefaultVisibility = "followers"
+	}
+	if p.Sex != nil {
+		a.Sex = *p.Sex
+	}
+	if p.BirthDate != nil {
+		d, err := time.Parse(time.DateOnly, *p.BirthDate)
+		if err != nil {
+			return bus.Invalid("birth_date", "not a date")
+		}
+		a.BirthDate = &d
+	}
+	return store.SaveAthlete(ctx, tx, user, a)
 }

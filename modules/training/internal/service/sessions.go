@@ -42,7 +42,9 @@ func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Se
 	}
 	ns := store.NewSession{User: user, Sport: in.Sport, Visibility: in.Visibility, Title: in.Title, StartedAt: time.Now().UTC()}
 	if ns.Visibility == "" {
-		ns.Visibility = "followers"
+		if ns.Visibility, err = s.defaultVisibility(ctx, user, in.Sport); err != nil {
+			return api.Session{}, err
+		}
 	}
 	if ns.Visibility != "private" && ns.Visibility != "followers" && ns.Visibility != "public" {
 		return api.Session{}, bus.Invalid("body.visibility", "must be private, followers or public")
@@ -118,6 +120,7 @@ func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.S
 		return api.Session{}, err
 	}
 	var out store.SessionRow
+	var live stats.Live
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		row, err := store.LockSession(ctx, tx, user, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -134,33 +137,33 @@ func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.S
 		if err != nil {
 			return err
 		}
+		if live, err = store.LiveOf(ctx, tx, id); err != nil {
+			return err
+		}
 		var finished *time.Time
-		var summary *api.SessionSummary
 		if next == session.Finished {
 			now := time.Now().UTC()
 			finished = &now
+		}
+		if err := store.SetState(ctx, tx, id, next, finished, nil); err != nil {
+			return err
+		}
+		if next == session.Finished {
 			points, err := store.Points(ctx, tx, id)
 			if err != nil {
 				return err
 			}
-			sum := stats.Compute(points, row.Sport)
-			summary = &api.SessionSummary{DistanceM: sum.DistanceM, ElapsedTimeS: sum.ElapsedS, MovingTimeS: sum.MovingS,
-				AvgSpeedMps: sum.AvgSpeedMps, MaxSpeedMps: sum.MaxSpeedMps, ElevationGainM: sum.ElevationGainM,
-				ElevationLossM: sum.ElevationLossM, AvgHRBpm: sum.AvgHRBpm, MaxHRBpm: sum.MaxHRBpm, Points: sum.Points}
-			if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventSessionCompleted, api.SessionCompleted{
-				SessionID: row.ID, UserID: user.String(), Sport: row.Sport, StartedAt: row.StartedAt, CompletedAt: now,
-				DistanceM: sum.DistanceM, MovingTimeS: sum.MovingS, ElapsedTimeS: sum.ElapsedS, ElevationGainM: sum.ElevationGainM,
-				AvgHRBpm: sum.AvgHRBpm, MaxHRBpm: sum.MaxHRBpm, GearIDs: row.GearIDs,
-			}); err != nil {
+			if _, err := complete(ctx, tx, id, row, points, *finished, api.EventSessionCompleted); err != nil {
 				return err
 			}
-		}
-		if err := store.SetState(ctx, tx, id, next, finished, summary); err != nil {
-			return err
 		}
 		out, err = store.Session(ctx, tx, user, id)
 		return err
 	})
+	if err == nil {
+		// Watchers see the new state at once.
+		s.live(liveStats(id, out.State, live, time.Now().UTC()))
+	}
 	return out.Session, err
 }
 
@@ -222,4 +225,20 @@ func (s *Service) SessionGPX(ctx context.Context, m *bus.Msg) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// defaultVisibility is the visibility of a new session of sport when none
+// is asked: the user's privacy setting for the sport, else the default one.
+func (s *Service) defaultVisibility(ctx context.Context, user uuid.UUID, sport string) (string, error) {
+	a, err := store.GetAthlete(ctx, s.pool, user)
+	if err != nil {
+		return "", err
+	}
+	if v := a.SportVisibility[sport]; v != "" {
+		return v, nil
+	}
+	if a.DefaultVisibility != "" {
+		return a.DefaultVisibility, nil
+	}
+	return "followers", nil
 }

@@ -87,3 +87,18 @@ func rawUUIDs(ids []uuid.UUID) [][16]byte {
 	}
 	return out
 }
+
+// LiveOf reads an open session's running figures (zero when none).
+func LiveOf(ctx context.Context, q Querier, id uuid.UUID) (stats.Live, error) {
+	var l stats.Live
+	var raw []byte
+	if err := q.QueryRow(ctx, `SELECT live FROM training.sessions WHERE id = $1`, id).Scan(&raw); err != nil {
+		return l, fmt.Errorf("store: live figures: %w", err)
+	}
+	if raw != nil {
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return l, fmt.Errorf("store: live figures: %w", err)
+		}
+	}
+	return l, nil
+}

@@ -45,16 +45,18 @@ type SessionRow struct {
 	UserID uuid.UUID
 }
 
-const sessionColumns = `s.id, s.user_id, s.sport, s.state, s.device_id, s.visibility, s.title, s.started_at, s.finished_at,
-	s.last_point_at, s.summary, COALESCE((SELECT array_agg(g.gear_id::text ORDER BY g.gear_id) FROM training.session_gear g WHERE g.session_id = s.id), '{}')`
+const sessionColumns = `s.id, s.user_id, s.sport, s.state, s.device_id, s.visibility, s.title, s.notes, COALESCE(s.source_format, 'live'),
+	s.started_at, s.finished_at, s.last_point_at, s.summary,
+	COALESCE((SELECT array_agg(g.gear_id::text ORDER BY g.gear_id) FROM training.session_gear g WHERE g.session_id = s.id), '{}'),
+	COALESCE((SELECT jsonb_object_agg(p.name, p.value) FROM training.session_parameters p WHERE p.session_id = s.id), '{}')`
 
 func scanSession(row pgx.Row) (SessionRow, error) {
 	var r SessionRow
 	var id uuid.UUID
 	var device *uuid.UUID
-	var summary []byte
-	err := row.Scan(&id, &r.UserID, &r.Sport, &r.State, &device, &r.Visibility, &r.Title, &r.StartedAt, &r.FinishedAt,
-		&r.LastPointAt, &summary, &r.GearIDs)
+	var summary, params []byte
+	err := row.Scan(&id, &r.UserID, &r.Sport, &r.State, &device, &r.Visibility, &r.Title, &r.Notes, &r.Source, &r.StartedAt, &r.FinishedAt,
+		&r.LastPointAt, &summary, &r.GearIDs, &params)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -62,6 +64,9 @@ func scanSession(row pgx.Row) (SessionRow, error) {
 		return r, fmt.Errorf("store: read session: %w", err)
 	}
 	r.ID = id.String()
+	if err := json.Unmarshal(params, &r.Parameters); err != nil {
+		return r, fmt.Errorf("store: session parameters: %w", err)
+	}
 	if device != nil {
 		d := device.String()
 		r.DeviceID = &d
@@ -223,4 +228,60 @@ func RemoveWatchers(ctx context.Context, tx pgx.Tx, session uuid.UUID) ([]uuid.U
 		return nil, fmt.Errorf("store: remove watchers: %w", err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}
+
+// SetSummary stores a finished session's figures.
+func SetSummary(ctx context.Context, tx pgx.Tx, id uuid.UUID, summary api.SessionSummary) error {
+	sum, err := json.Marshal(summary)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE training.sessions SET summary = $2, live = NULL, updated_at = now() WHERE id = $1`, id, sum); err != nil {
+		return fmt.Errorf("store: set summary: %w", err)
+	}
+	return nil
+}
+
+// SaveRoute stores a session's route (EWKB LineStrings, SRID 4326) and its
+// encoded polyline, replacing any.
+func SaveRoute(ctx context.Context, tx pgx.Tx, id uuid.UUID, path, simplified []byte, polyline string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO training.routes (session_id, path, simplified, polyline)
+		VALUES ($1, ST_GeomFromEWKB($2::bytea)::geography, ST_GeomFromEWKB($3::bytea)::geography, $4)
+		ON CONFLICT (session_id) DO UPDATE SET path = EXCLUDED.path, simplified = EXCLUDED.simplified, polyline = EXCLUDED.polyline`,
+		id, path, simplified, polyline)
+	if err != nil {
+		return fmt.Errorf("store: save route: %w", err)
+	}
+	return nil
+}
+
+// RouteGeoJSON returns a session's route as a GeoJSON geometry, the
+// simplified line or every point; ErrNotFound when it has none.
+func RouteGeoJSON(ctx context.Context, q Querier, id uuid.UUID, simplified bool) (json.RawMessage, float64, error) {
+	var geo []byte
+	var length float64
+	err := q.QueryRow(ctx, `SELECT ST_AsGeoJSON(CASE WHEN $2 THEN simplified ELSE path END, 7), ST_Length(path)
+		FROM training.routes WHERE session_id = $1`, id, simplified).Scan(&geo, &length)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, 0, ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: route: %w", err)
+	}
+	return geo, length, nil
+}
+
+// SetParameter stores (or, with nil, removes) a named value of a session.
+func SetParameter(ctx context.Context, tx pgx.Tx, id uuid.UUID, name string, value any) error {
+	var err error
+	if value == nil {
+		_, err = tx.Exec(ctx, `DELETE FROM training.session_parameters WHERE session_id = $1 AND name = $2`, id, name)
+	} else {
+		_, err = tx.Exec(ctx, `INSERT INTO training.session_parameters (session_id, name, value) VALUES ($1, $2, $3)
+			ON CONFLICT (session_id, name) DO UPDATE SET value = EXCLUDED.value`, id, name, value)
+	}
+	if err != nil {
+		return fmt.Errorf("store: set parameter %s: %w", name, err)
+	}
+	return nil
 }

@@ -1,0 +1,107 @@
+package service
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/twpayne/go-geom/encoding/ewkb"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/calories"
+	"github.com/athlos/athlos/modules/training/internal/route"
+	"github.com/athlos/athlos/modules/training/internal/stats"
+	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+)
+
+// complete computes and stores a finished session's figures and route
+// from its points, and publishes event (completed, or updated when they
+// are computed again) through the outbox, all in tx.
+func complete(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.SessionRow, points []telemetry.Point, at time.Time, event string) (api.SessionSummary, error) {
+	sum := stats.Compute(points, row.Sport)
+	athlete, err := store.GetAthlete(ctx, tx, row.UserID)
+	if err != nil {
+		return api.SessionSummary{}, err
+	}
+	out := summaryOf(sum, calories.Estimate(calories.Input{
+		Sport: row.Sport, MovingS: sum.MovingS, DistanceM: sum.DistanceM, AvgHRBpm: sum.AvgHRBpm, AvgPowerW: sum.AvgPowerW,
+		WeightKg: athlete.WeightKg, AgeYears: ageAt(athlete.BirthDate, row.StartedAt), Sex: athlete.Sex,
+	}))
+	if len(points) >= 2 {
+		idx, _ := route.SimplifyTo(points, route.MapPoints)
+		simplified := route.Pick(points, idx)
+		path, err := lineEWKB(points)
+		if err != nil {
+			return out, err
+		}
+		simple, err := lineEWKB(simplified)
+		if err != nil {
+			return out, err
+		}
+		out.MapPolyline = route.EncodePolyline(simplified)
+		if err := store.SaveRoute(ctx, tx, id, path, simple, out.MapPolyline); err != nil {
+			return out, err
+		}
+	}
+	if err := store.SetSummary(ctx, tx, id, out); err != nil {
+		return out, err
+	}
+	_, err = bus.Enqueue(ctx, tx, api.Module, event, api.SessionCompleted{
+		SessionID: row.ID, UserID: row.UserID.String(), Sport: row.Sport, StartedAt: row.StartedAt, CompletedAt: at,
+		DistanceM: out.DistanceM, MovingTimeS: out.MovingTimeS, ElapsedTimeS: out.ElapsedTimeS, ElevationGainM: out.ElevationGainM,
+		AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm, GearIDs: row.GearIDs, AvgPowerW: out.AvgPowerW,
+		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live",
+	})
+	return out, err
+}
+
+// lineEWKB encodes points as an EWKB LineString with SRID 4326.
+func lineEWKB(points []telemetry.Point) ([]byte, error) {
+	line, err := route.LineString(points, false)
+	if err != nil {
+		return nil, err
+	}
+	b, err := ewkb.Marshal(line.SetSRID(4326), binary.LittleEndian)
+	if err != nil {
+		return nil, fmt.Errorf("encode route: %w", err)
+	}
+	return b, nil
+}
+
+// ageAt is the age in whole years on a day, nil when the birth date is
+// unknown.
+func ageAt(birth *time.Time, day time.Time) *int {
+	if birth == nil {
+		return nil
+	}
+	age := day.Year() - birth.Year()
+	if day.YearDay() < birth.YearDay() {
+		age--
+	}
+	return &age
+}
+
+func summaryOf(s stats.Summary, cal calories.Result) api.SessionSummary {
+	out := api.SessionSummary{DistanceM: s.DistanceM, ElapsedTimeS: s.ElapsedS, MovingTimeS: s.MovingS, AvgSpeedMps: s.AvgSpeedMps,
+		MaxSpeedMps: s.MaxSpeedMps, AvgPaceSPerKm: s.AvgPaceSPerKm, ElevationGainM: s.ElevationGainM, ElevationLossM: s.ElevationLossM,
+		AvgHRBpm: s.AvgHRBpm, MaxHRBpm: s.MaxHRBpm, AvgCadence: s.AvgCadence, AvgPowerW: s.AvgPowerW, NormalizedPowerW: s.NormalizedPowerW,
+		CaloriesKcal: cal.KCal, CaloriesMethod: cal.Method, Points: s.Points,
+		SplitsKm: splitsOf(s.SplitsKm), SplitsMile: splitsOf(s.SplitsMile), BestEfforts: []api.BestEffort{}}
+	for _, b := range s.BestEfforts {
+		out.BestEfforts = append(out.BestEfforts, api.BestEffort{Name: b.Name, DistanceM: b.DistanceM, ElapsedS: b.ElapsedS})
+	}
+	return out
+}
+
+func splitsOf(in []stats.Split) []api.Split {
+	out := make([]api.Split, len(in))
+	for i, s := range in {
+		out[i] = api.Split{Index: s.Index, DistanceM: s.DistanceM, ElapsedS: s.ElapsedS, ElevDiffM: s.ElevDiffM, AvgHRBpm: s.AvgHRBpm}
+	}
+	return out
+}
