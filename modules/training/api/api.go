@@ -297,3 +297,35 @@ type Watch struct {
 	SessionID string `json:"session_id" format:"uuid"`
 	Subject   string `json:"subject" doc:"subscribe to it on the app's NATS connection (api.LiveStats messages, at most one a second); connections open before this call are closed once so the app reconnects with the grant"`
 }
+
+// More session subjects.
+const (
+	SubjectSessionRoute  = "rpc.training.sessions.route"  // RouteRequest → GeoJSON Feature
+	SubjectSessionPatch  = "rpc.training.sessions.patch"  // SessionPatch → Session
+	SubjectSessionDelete = "rpc.training.sessions.delete" // SessionRef → Empty
+	SubjectSessionImport = "rpc.training.sessions.import" // ImportRequest → ImportResult
+)
+
+// RouteRequest asks for a session's route.
+type RouteRequest struct {
+	ID         string `json:"id"`
+	Simplified bool   `json:"simplified,omitempty"`
+}
+
+// SessionPatch changes one of the caller's sessions.
+type SessionPatch struct {
+	ID string `json:"id"`
+	SessionChanges
+}
+
+// SessionChanges are the fields PATCH may change (absent fields stay as
+// they are).
+type SessionChanges struct {
+	Title      *string   `json:"title,omitempty" maxLength:"200"`
+	Notes      *string   `json:"notes,omitempty" maxLength:"5000"`
+	Sport      *string   `json:"sport,omitempty" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"a finished session's figures are computed again"`
+	GearIDs    *[]string `json:"gear_ids,omitempty" maxItems:"10" doc:"replaces the gear; [] removes it"`
+	Visibility *string   `json:"visibility,omitempty" enum:"private,followers,public"`
+	// PerceivedEffort is 1 (very easy) to 10 (maximal), 0 removes it.
+	PerceivedEffort *int `json:"perceived_effort,omitempty" minimum:"0" maximum:"10" doc:"1 (very easy) to 10 (maximal); 0 removes it"`
+}

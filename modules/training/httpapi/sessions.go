@@ -140,6 +140,35 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 		}), func(ctx context.Context, in *watchInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionWatch, watchRequest(in))
 		})
+		huma.Register(a, huma.Operation{
+			OperationID: "session-route", Method: http.MethodGet, Path: "/v1/sessions/{id}/route", Tags: tags,
+			Summary:     "A finished session's route as GeoJSON",
+			Description: "A Feature whose geometry is the route's LineString ([lon, lat], WGS 84); with simplified=true, the line drawn for maps (at most 500 points). 404 until the session is finished.",
+			Security:    gw.Authenticated,
+		}, func(ctx context.Context, in *routeInput) (*geoJSONOutput, error) {
+			reply, err := gw.Forward(ctx, nc, api.SubjectSessionRoute, api.RouteRequest{ID: in.ID, Simplified: in.Simplified})
+			if err != nil {
+				return nil, err
+			}
+			return &geoJSONOutput{ContentType: "application/geo+json", Body: reply.Body}, nil
+		})
+		huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
+			OperationID: "patch-session", Method: http.MethodPatch, Path: "/v1/sessions/{id}", Tags: tags,
+			Summary: "Change a session",
+			Description: "Title, notes, sport, gear, visibility, perceived effort; absent fields stay. Changing a finished " +
+				"session's sport computes its figures again; changing its sport or gear publishes evt.training.session.updated.",
+			MaxBodyBytes: 16 << 10, Security: gw.Authenticated,
+		}), func(ctx context.Context, in *sessionPatchInput) (*gw.RawJSON, error) {
+			return gw.Forward(ctx, nc, api.SubjectSessionPatch, api.SessionPatch{ID: in.ID, SessionChanges: in.Body})
+		})
+		huma.Register(a, huma.Operation{
+			OperationID: "delete-session", Method: http.MethodDelete, Path: "/v1/sessions/{id}", Tags: tags,
+			Summary:       "Delete a session",
+			Description:   "With its points and route; evt.training.session.deleted tells the other modules to take back what they counted.",
+			DefaultStatus: http.StatusNoContent, Security: gw.Authenticated,
+		}, func(ctx context.Context, in *sessionIDInput) (*gw.NoContent, error) {
+			return gw.ForwardNoContent(ctx, nc, api.SubjectSessionDelete, api.SessionRef{ID: in.ID})
+		})
 	})
 }
 
@@ -156,4 +185,19 @@ func watchRequest(in *watchInput) api.WatchRequest {
 		req.ShareToken = in.Body.ShareToken
 	}
 	return req
+}
+
+type routeInput struct {
+	ID         string `path:"id" format:"uuid" doc:"the session's id"`
+	Simplified bool   `query:"simplified" doc:"the line drawn for maps instead of every point"`
+}
+
+type geoJSONOutput struct {
+	ContentType string `header:"Content-Type"`
+	Body        []byte
+}
+
+type sessionPatchInput struct {
+	ID   string `path:"id" format:"uuid" doc:"the session's id"`
+	Body api.SessionChanges
 }

@@ -23,6 +23,9 @@ func Register(svc *bus.Service, s *service.Service) error {
 		"sessions.unshare": bus.JSON(s.UnshareSession),
 		"sessions.watch":   bus.JSON(s.WatchSession),
 		"realtime.grants":  bus.JSON(s.RealtimeGrants),
+		"sessions.route":   bus.JSON(s.SessionRoute),
+		"sessions.patch":   bus.JSON(s.PatchSession),
+		"sessions.delete":  bus.JSON(s.DeleteSession),
 	} {
 		if err := svc.Handle(op, h); err != nil {
 			return err

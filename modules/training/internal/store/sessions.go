@@ -285,3 +285,55 @@ func SetParameter(ctx context.Context, tx pgx.Tx, id uuid.UUID, name string, val
 	}
 	return nil
 }
+
+// SessionChange is what PATCH may change of a session; nil fields stay.
+type SessionChange struct {
+	Title, Notes, Sport, Visibility *string
+	// Gear, when not nil, replaces the session's gear.
+	Gear []uuid.UUID
+}
+
+// UpdateSession applies a change to a session.
+func UpdateSession(ctx context.Context, tx pgx.Tx, id uuid.UUID, c SessionChange) error {
+	_, err := tx.Exec(ctx, `UPDATE training.sessions SET title = COALESCE($2, title), notes = COALESCE($3, notes),
+		sport = COALESCE($4, sport), visibility = COALESCE($5, visibility), updated_at = now() WHERE id = $1`,
+		id, c.Title, c.Notes, c.Sport, c.Visibility)
+	if err != nil {
+		return fmt.Errorf("store: update session: %w", err)
+	}
+	if c.Gear == nil {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM training.session_gear WHERE session_id = $1`, id); err != nil {
+		return fmt.Errorf("store: replace session gear: %w", err)
+	}
+	for _, g := range c.Gear {
+		if _, err := tx.Exec(ctx, `INSERT INTO training.session_gear (session_id, gear_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, g); err != nil {
+			return fmt.Errorf("store: replace session gear: %w", err)
+		}
+	}
+	return nil
+}
+
+// RemoveWatchersUnlessShared removes the watchers of a session that has no
+// share link, and returns them.
+func RemoveWatchersUnlessShared(ctx context.Context, tx pgx.Tx, id uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `DELETE FROM training.watchers w USING training.sessions s
+		WHERE w.session_id = $1 AND s.id = w.session_id AND s.share_token_hash IS NULL RETURNING w.user_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: remove watchers: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}
+
+// DeleteSession deletes a session with its points; its gear links,
+// parameters, route and watchers go with it.
+func DeleteSession(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM training.points WHERE session_id = $1`, id); err != nil {
+		return fmt.Errorf("store: delete points: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM training.sessions WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("store: delete session: %w", err)
+	}
+	return nil
+}

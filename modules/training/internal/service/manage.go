@@ -1,0 +1,194 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/session"
+	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/storage"
+)
+
+// SessionRoute returns one of the caller's finished sessions' route as a
+// GeoJSON Feature (every point, or the line simplified for maps).
+func (s *Service) SessionRoute(ctx context.Context, in api.RouteRequest) (json.RawMessage, error) {
+	user, err := bus.RequireUserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return nil, err
+	}
+	row, err := s.ownSession(ctx, user, id)
+	if err != nil {
+		return nil, err
+	}
+	geometry, length, err := store.RouteGeoJSON(ctx, s.pool, id, in.Simplified)
+	if errors.Is(err, store.ErrNotFound) {
+		if row.State != session.Finished {
+			return nil, bus.Errorf(bus.CodeNotFound, "the route is made when the session is finished (it is %s)", row.State)
+		}
+		return nil, bus.Errorf(bus.CodeNotFound, "the session has no route (fewer than two points)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{
+		"type": "Feature", "geometry": geometry,
+		"properties": map[string]any{"session_id": row.ID, "sport": row.Sport, "distance_m": length, "simplified": in.Simplified},
+	})
+}
+
+// PatchSession changes one of the caller's sessions. Changing a finished
+// session's sport computes its figures again; changing its sport or gear
+// publishes evt.training.session.updated.
+func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Session, error) {
+	user, err := bus.RequireUserID(ctx)
+	if err != nil {
+		return api.Session{}, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return api.Session{}, err
+	}
+	if in.Sport != nil && !session.ValidSport(*in.Sport) {
+		return api.Session{}, bus.Invalid("body.sport", "must be one of the sports in the API document")
+	}
+	if in.Visibility != nil && !slices.Contains([]string{"private", "followers", "public"}, *in.Visibility) {
+		return api.Session{}, bus.Invalid("body.visibility", "must be private, followers or public")
+	}
+	if in.PerceivedEffort != nil && (*in.PerceivedEffort < 0 || *in.PerceivedEffort > 10) {
+		return api.Session{}, bus.Invalid("body.perceived_effort", "must be 1 to 10, or 0 to remove it")
+	}
+	if in.Title != nil && len(*in.Title) > 200 {
+		return api.Session{}, bus.Invalid("body.title", "at most 200 characters")
+	}
+	if in.Notes != nil && len(*in.Notes) > 5000 {
+		return api.Session{}, bus.Invalid("body.notes", "at most 5000 characters")
+	}
+	var gear []uuid.UUID
+	if in.GearIDs != nil {
+		if len(*in.GearIDs) > 10 {
+			return api.Session{}, bus.Invalid("body.gear_ids", "at most 10")
+		}
+		gear = []uuid.UUID{}
+		for i, g := range *in.GearIDs {
+			gid, err := sessionID(fmt.Sprintf("body.gear_ids[%d]", i), g)
+			if err != nil {
+				return api.Session{}, err
+			}
+			gear = append(gear, gid)
+		}
+	}
+	var out store.SessionRow
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		row, err := store.LockSession(ctx, tx, user, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoSession
+		}
+		if err != nil {
+			return err
+		}
+		if err := store.UpdateSession(ctx, tx, id, store.SessionChange{Title: in.Title, Notes: in.Notes, Sport: in.Sport,
+			Visibility: in.Visibility, Gear: gear}); err != nil {
+			return err
+		}
+		if in.PerceivedEffort != nil {
+			var v any
+			if *in.PerceivedEffort > 0 {
+				v = *in.PerceivedEffort
+			}
+			if err := store.SetParameter(ctx, tx, id, "perceived_effort", v); err != nil {
+				return err
+			}
+		}
+		// Watchers who may no longer watch lose the grant (those of a
+		// shared session may hold the link: they keep it).
+		if in.Visibility != nil && *in.Visibility != "public" && row.Visibility == "public" && session.Open(row.State) {
+			gone, err := store.RemoveWatchersUnlessShared(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if len(gone) > 0 {
+				if err := grantsChanged(ctx, tx, gone); err != nil {
+					return err
+				}
+			}
+		}
+		sportChanged := in.Sport != nil && *in.Sport != row.Sport
+		gearChanged := in.GearIDs != nil && !sameIDs(gear, row.GearIDs)
+		if row.State == session.Finished && (sportChanged || gearChanged) {
+			changed, err := store.Session(ctx, tx, user, id)
+			if err != nil {
+				return err
+			}
+			points, err := store.Points(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			at := time.Now().UTC()
+			if row.FinishedAt != nil {
+				at = *row.FinishedAt
+			}
+			if _, err := complete(ctx, tx, id, changed, points, at, api.EventSessionUpdated); err != nil {
+				return err
+			}
+		}
+		out, err = store.Session(ctx, tx, user, id)
+		return err
+	})
+	return out.Session, err
+}
+
+func sameIDs(a []uuid.UUID, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, id := range a {
+		if !slices.Contains(b, id.String()) {
+			return false
+		}
+	}
+	return true
+}
+
+// DeleteSession deletes one of the caller's sessions with its points and
+// route, and publishes evt.training.session.deleted so other modules take
+// back what they counted.
+func (s *Service) DeleteSession(ctx context.Context, in api.SessionRef) (api.Empty, error) {
+	user, err := bus.RequireUserID(ctx)
+	if err != nil {
+		return api.Empty{}, err
+	}
+	id, err := sessionID("path.id", in.ID)
+	if err != nil {
+		return api.Empty{}, err
+	}
+	return api.Empty{}, storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		row, err := store.LockSession(ctx, tx, user, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoSession
+		}
+		if err != nil {
+			return err
+		}
+		if err := store.DeleteSession(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err = bus.Enqueue(ctx, tx, api.Module, api.EventSessionDeleted, api.SessionDeleted{
+			SessionID: row.ID, UserID: user.String(), Sport: row.Sport, Finished: row.State == session.Finished,
+			DeletedAt: time.Now().UTC(),
+		})
+		return err
+	})
+}
