@@ -27,6 +27,9 @@ const (
 	DefaultBodyLimit      = 1 << 20 // 1 MiB
 	DefaultRequestTimeout = 10 * time.Second
 
+	// humaDefaultBodyBytes is what huma gives an operation that sets no
+	// MaxBodyBytes.
+	humaDefaultBodyBytes = 1 << 20
 	// readyTimeout bounds one run of the readiness checks.
 	readyTimeout = 2 * time.Second
 )
@@ -35,10 +38,11 @@ const (
 type Config struct {
 	// Addr is the TCP address to listen on, e.g. ":8080" or "127.0.0.1:0".
 	Addr string
-	// BodyLimit is the largest request body accepted, in bytes (default 1 MiB).
-	// A larger body is refused with 413 before any handler runs. Note that huma
-	// also applies its per-operation huma.Operation.MaxBodyBytes (1 MiB unless
-	// the operation sets it), answering 413 as well.
+	// BodyLimit is the largest request body accepted, in bytes (default 1 MiB),
+	// by an operation that sets no huma.Operation.MaxBodyBytes of its own; a
+	// larger body is refused with 413. Bodies are streamed to the operations
+	// (fasthttp buffers at most BodyLimit), so an upload operation may allow
+	// more without every request being buffered that much.
 	BodyLimit int
 	// RequestTimeout is the deadline of every request's context (default 10s).
 	// Handlers pass that context to their RPCs, which then stop waiting; an
@@ -129,6 +133,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	f.app = fiber.New(fiber.Config{
 		ErrorHandler:          f.errorHandler,
 		BodyLimit:             cfg.BodyLimit,
+		StreamRequestBody:     true,
 		DisableStartupMessage: true,
 		// Strings that fiber hands out (path params, query, headers) are
 		// copies, so huma input structs stay valid after the request: a
@@ -152,7 +157,15 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	hc.Transformers = []huma.Transformer{f.transform}
 	hc.Info.Description = "The HTTP API of Athlos. Errors are RFC 9457 problem details " +
 		"(application/problem+json) with a machine-readable code, the request id and field errors."
-	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest)
+	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, func(_ *huma.OpenAPI, op *huma.Operation) {
+		// Bodies are streamed (StreamRequestBody): each operation reads at
+		// most its MaxBodyBytes, BodyLimit unless it sets another (an
+		// upload may allow more). huma has set its own default (1 MiB) by
+		// now; the handler reads the limit from op, so this applies.
+		if op.MaxBodyBytes == 0 || op.MaxBodyBytes == humaDefaultBodyBytes {
+			op.MaxBodyBytes = int64(cfg.BodyLimit)
+		}
+	})
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		api.SecurityBearer: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "An access token from /v1/auth/login, /v1/auth/register or /v1/auth/refresh."},

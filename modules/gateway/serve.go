@@ -46,6 +46,11 @@ func (f *Front) serve(c *fiber.Ctx) error {
 			f.writeProblem(c, api.AsProblem(fmt.Errorf("panic: %v", p)), rid)
 		}
 		cancel()
+		if c.Response().StatusCode() == http.StatusRequestEntityTooLarge {
+			// The body was not read to its end (bodies are streamed):
+			// the connection cannot carry another request.
+			c.Context().SetConnectionClose()
+		}
 		f.finish(ctx, c, start, rid, f.routeOf(c, self))
 	}()
 	if err := c.Next(); err != nil {

@@ -210,6 +210,10 @@ func NewError(status int, msg string, errs ...error) *ProblemDetails {
 		}
 		return internal(errors.New(msg))
 	}
+	if limit, ok := strings.CutPrefix(msg, "request body is too large limit="); ok && status == http.StatusRequestEntityTooLarge {
+		// huma's wording, in the front's.
+		msg = "the request body exceeds " + limit
+	}
 	p := &ProblemDetails{
 		Title:  http.StatusText(status),
 		Status: status,
