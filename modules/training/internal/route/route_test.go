@@ -119,7 +119,9 @@ func TestSimplifyTo(t *testing.T) {
 		assert.GreaterOrEqual(t, tol, StartToleranceM)
 		assert.Equal(t, 0, idx[0])
 		assert.Equal(t, len(pts)-1, idx[len(idx)-1])
-		// The tolerance is the first doubling that fits.
+		// The ranks give exactly what Douglas–Peucker at that tolerance
+		// keeps, and the tolerance is the first doubling that fits.
+		assert.Equal(t, Simplify(pts, tol), idx, "max %d", maxPoints)
 		if tol > StartToleranceM {
 			assert.Greater(t, len(Simplify(pts, tol/2)), maxPoints)
 		}

@@ -48,15 +48,68 @@ func SimplifyTo(points []telemetry.Point, maxPoints int) (idx []int, toleranceM 
 	if len(points) <= maxPoints {
 		return allIndices(len(points)), 0
 	}
-	pts := project(points)
+	// One Douglas–Peucker pass ranks every point; the tolerances are then
+	// tried on the ranks, not by running the algorithm again.
+	rank := ranks(project(points))
 	tol := StartToleranceM
 	for range maxDoublings {
-		if idx := simplify(pts, tol); len(idx) <= maxPoints {
+		tol2, kept := tol*tol, 0
+		for _, r := range rank {
+			if r > tol2 {
+				kept++
+			}
+		}
+		if kept <= maxPoints {
+			idx := make([]int, 0, kept)
+			for i, r := range rank {
+				if r > tol2 {
+					idx = append(idx, i)
+				}
+			}
 			return idx, tol
 		}
 		tol *= 2
 	}
 	return []int{0, len(points) - 1}, math.Inf(1)
+}
+
+// ranks runs Douglas–Peucker to the end and gives each point the largest
+// squared tolerance that would drop it: the squared distance at which it
+// split its span, capped by that of the span's own split point (a point
+// can outlive the point above it in no run). So simplify(pts, t) keeps
+// exactly the points whose rank exceeds t²; the ends rank +Inf.
+func ranks(pts []xy) []float64 {
+	n := len(pts)
+	rank := make([]float64, n)
+	if n == 0 {
+		return rank
+	}
+	rank[0], rank[n-1] = math.Inf(1), math.Inf(1)
+	type ranked struct {
+		span
+		cap float64
+	}
+	stack := []ranked{{span{0, n - 1}, math.Inf(1)}}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if s.b-s.a < 2 {
+			continue
+		}
+		far, farD2 := -1, 0.0
+		for i := s.a + 1; i < s.b; i++ {
+			if d2 := segmentDist2(pts[i], pts[s.a], pts[s.b]); d2 > farD2 {
+				far, farD2 = i, d2
+			}
+		}
+		if far < 0 {
+			continue // every point lies on the segment: rank 0
+		}
+		r := min(farD2, s.cap)
+		rank[far] = r
+		stack = append(stack, ranked{span{s.a, far}, r}, ranked{span{far, s.b}, r})
+	}
+	return rank
 }
 
 // Pick returns the points at the indices, as Simplify returns them.
