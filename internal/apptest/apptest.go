@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -221,4 +222,46 @@ func (a *App) doExpectContinue(req *http.Request, body []byte) Response {
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(a.t, err)
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+}
+
+// Upload sends a multipart/form-data POST with one file (under fileField)
+// and the given form values, as an app uploading a file does. A body over
+// 1 MiB goes with "Expect: 100-continue" (see doExpectContinue).
+func (a *App) Upload(path, token string, values map[string]string, fileField, fileName string, content []byte) Response {
+	a.t.Helper()
+	contentType, body := MultipartBody(a.t, values, fileField, fileName, content)
+	req, err := http.NewRequest(http.MethodPost, a.BaseURL+path, bytes.NewReader(body))
+	require.NoError(a.t, err)
+	req.Header.Set("Content-Type", contentType)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if len(body) > 1<<20 {
+		return a.doExpectContinue(req, body)
+	}
+	resp, err := a.Client.Do(req)
+	require.NoError(a.t, err)
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	require.NoError(a.t, err)
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+}
+
+// MultipartBody encodes form values and one file (under fileField, none
+// when empty) as multipart/form-data; it returns the Content-Type and the
+// body.
+func MultipartBody(t testing.TB, values map[string]string, fileField, fileName string, content []byte) (string, []byte) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range values {
+		require.NoError(t, w.WriteField(k, v))
+	}
+	if fileField != "" {
+		part, err := w.CreateFormFile(fileField, fileName)
+		require.NoError(t, err)
+		_, err = part.Write(content)
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.Close())
+	return w.FormDataContentType(), buf.Bytes()
 }

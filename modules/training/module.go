@@ -34,7 +34,7 @@ func start(rt *platform.Runtime, lc fx.Lifecycle) error {
 		}
 	}, livefeed.Interval)
 	lc.Append(fx.StopHook(feed.Close))
-	s := service.New(rt.DB, feed.Offer)
+	s := service.New(rt.DB, feed.Offer, bus.NewUploadStore(rt.Bus.JS))
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}

@@ -329,3 +329,27 @@ type SessionChanges struct {
 	// PerceivedEffort is 1 (very easy) to 10 (maximal), 0 removes it.
 	PerceivedEffort *int `json:"perceived_effort,omitempty" minimum:"0" maximum:"10" doc:"1 (very easy) to 10 (maximal); 0 removes it"`
 }
+
+// MaxImportBytes bounds an imported file, compressed or not.
+const MaxImportBytes = 25 << 20
+
+// ImportRequest asks to import a workout file the front put in the
+// uploads object store (bus.UploadsBucket) under Upload.
+type ImportRequest struct {
+	Upload     string `json:"upload"`
+	FileName   string `json:"file_name,omitempty"`
+	Sport      string `json:"sport,omitempty"`
+	Title      string `json:"title,omitempty"`
+	Visibility string `json:"visibility,omitempty"`
+}
+
+// ImportResult is the session made from an imported file.
+type ImportResult struct {
+	Session Session `json:"session"`
+	// Format is the file's format: gpx, tcx or fit.
+	Format string `json:"format" enum:"gpx,tcx,fit"`
+	// Skipped counts records the file holds without a time or position.
+	Skipped int `json:"skipped" doc:"records without a time or position, which a session cannot use"`
+	// Dropped counts impossible points by reason (as live telemetry).
+	Dropped map[string]int `json:"dropped"`
+}

@@ -26,6 +26,7 @@ func Register(svc *bus.Service, s *service.Service) error {
 		"sessions.route":   bus.JSON(s.SessionRoute),
 		"sessions.patch":   bus.JSON(s.PatchSession),
 		"sessions.delete":  bus.JSON(s.DeleteSession),
+		"sessions.import":  bus.JSON(s.ImportSession),
 	} {
 		if err := svc.Handle(op, h); err != nil {
 			return err

@@ -26,17 +26,18 @@ import (
 type Service struct {
 	pool    *pgxpool.Pool
 	live    func(api.LiveStats)
+	uploads Uploads
 	decoder telemetry.Decoder
 }
 
 // New returns the service. live, when not nil, is given a session's live
 // figures after each change is committed (points stored, paused, resumed,
-// finished); it must not block.
-func New(pool *pgxpool.Pool, live func(api.LiveStats)) *Service {
+// finished); it must not block. uploads reads imported files.
+func New(pool *pgxpool.Pool, live func(api.LiveStats), uploads Uploads) *Service {
 	if live == nil {
 		live = func(api.LiveStats) {}
 	}
-	return &Service{pool: pool, live: live}
+	return &Service{pool: pool, live: live, uploads: uploads}
 }
 
 var errNoDevice = &bus.Error{Code: bus.CodeNotFound, Message: "no such device"}

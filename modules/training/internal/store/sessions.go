@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
@@ -23,12 +24,32 @@ type NewSession struct {
 	Title      string
 	StartedAt  time.Time
 	Gear       []uuid.UUID
+	// An imported session is finished at once, and keeps its file's
+	// format and digest (a user imports a file once).
+	FinishedAt   *time.Time
+	SourceFormat string
+	SourceSHA256 []byte
 }
 
-// InsertSession stores a new active session and its gear links.
+// ErrDuplicateFile means the user imported the same file before.
+var ErrDuplicateFile = errors.New("store: file imported already")
+
+// InsertSession stores a new session (active, or finished when FinishedAt
+// is set) and its gear links.
 func InsertSession(ctx context.Context, tx pgx.Tx, s NewSession) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, device_id, visibility, title, started_at)
-		VALUES ($1, $2, $3, 'active', $4, $5, $6, $7)`, s.ID, s.User, s.Sport, s.Device, s.Visibility, s.Title, s.StartedAt); err != nil {
+	state := "active"
+	if s.FinishedAt != nil {
+		state = "finished"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, device_id, visibility, title, started_at,
+		finished_at, last_point_at, source_format, source_sha256)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, NULLIF($10, ''), $11)`, s.ID, s.User, s.Sport, state, s.Device, s.Visibility,
+		s.Title, s.StartedAt, s.FinishedAt, s.SourceFormat, s.SourceSHA256)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "sessions_source" {
+		return ErrDuplicateFile
+	}
+	if err != nil {
 		return fmt.Errorf("store: insert session: %w", err)
 	}
 	for _, g := range s.Gear {
@@ -336,4 +357,18 @@ func DeleteSession(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
+}
+
+// ImportedSession finds the session a user made from a file with this
+// digest (uuid.Nil when none).
+func ImportedSession(ctx context.Context, q Querier, user uuid.UUID, sha []byte) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := q.QueryRow(ctx, `SELECT id FROM training.sessions WHERE user_id = $1 AND source_sha256 = $2`, user, sha).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, nil
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("store: imported session: %w", err)
+	}
+	return id, nil
 }

@@ -1,0 +1,136 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules/training/api"
+)
+
+// The real workout files of the importer's tests (see its testdata/SOURCES.md).
+func workoutFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "internal", "importer", "testdata", name))
+	require.NoError(t, err)
+	return b
+}
+
+func gzipped(t *testing.T, b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	_, err := w.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	return buf.Bytes()
+}
+
+func TestImportWorkoutFiles(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(ctx)
+	sessions := func() int {
+		var n int
+		require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM training.sessions").Scan(&n))
+		return n
+	}
+
+	gpx := workoutFile(t, "georust-gpx__run-hr-cad__garmin-activity.gpx")
+	r := a.Upload("/v1/sessions/import", ana, map[string]string{"sport": "run"}, "file", "garmin.gpx", gpx)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var res api.ImportResult
+	r.JSON(t, &res)
+	assert.Equal(t, "gpx", res.Format)
+	s := res.Session
+	assert.Equal(t, "finished", s.State)
+	assert.Equal(t, "gpx", s.Source)
+	assert.Equal(t, "run", s.Sport)
+	require.NotNil(t, s.Summary)
+	assert.Greater(t, s.Summary.Points, 900)
+	assert.Greater(t, s.Summary.DistanceM, 1000.0)
+	require.NotNil(t, s.Summary.AvgHRBpm)
+	assert.Equal(t, http.StatusOK, a.Do(http.MethodGet, "/v1/sessions/"+s.ID+"/route", ana, nil).Status)
+
+	// The same file again, even gzipped, is the same workout: 409 naming it.
+	r = a.Upload("/v1/sessions/import", ana, nil, "file", "garmin.gpx.gz", gzipped(t, gpx))
+	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+	assert.Contains(t, r.Problem(t).Detail, s.ID)
+	// Another user may import it.
+	r = a.Upload("/v1/sessions/import", bob, nil, "file", "garmin.gpx", gpx)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+
+	// TCX and FIT, gzipped or not; the sport comes from the file.
+	for _, c := range []struct{ file, format, sport string }{
+		{"tcxparser__run-hr-3laps__test.tcx", "tcx", "run"},
+		{"tormoder-fit__edge530-power__garmin.fit", "fit", "ride"},
+		{"jpx__ride-power-hr-cad-strava__extensions.gpx", "gpx", ""},
+	} {
+		content := workoutFile(t, c.file)
+		if c.format == "fit" {
+			content = gzipped(t, content)
+		}
+		r := a.Upload("/v1/sessions/import", ana, nil, "file", c.file, content)
+		require.Equal(t, http.StatusCreated, r.Status, c.file+": "+string(r.Body))
+		var res api.ImportResult
+		r.JSON(t, &res)
+		assert.Equal(t, c.format, res.Format, c.file)
+		if c.sport != "" {
+			assert.Equal(t, c.sport, res.Session.Sport, c.file)
+		}
+		assert.Positive(t, res.Session.Summary.DistanceM, c.file)
+	}
+
+	// Files that cannot be used: 422 with the reason, nothing stored.
+	before := sessions()
+	for _, c := range []struct {
+		name    string
+		content []byte
+		reason  string
+	}{
+		{"truncated.fit", workoutFile(t, "fitparse__truncated-sigma__nick.fit"), ""},
+		{"corrupt.fit", workoutFile(t, "fitparse__corrupt-midfile__strava-android-app-201.10-b1218918.fit"), ""},
+		{"malformed.gpx", workoutFile(t, "jpx__malformed-xml__GPX_invalid_extensions.gpx"), "line"},
+		{"half.gpx", gpx[:len(gpx)/2], "truncated"},
+		{"route-only.gpx", workoutFile(t, "gpxpy__route-only__route.gpx"), ""},
+		{"waypoints.gpx", workoutFile(t, "gpxgo__waypoints-only-latin1-decl__iso8859-1encoded.gpx"), ""},
+		{"notes.txt", []byte("hello"), "not a GPX, TCX or FIT file"},
+		{"empty.gpx", nil, ""},
+		{"bad.gz", []byte{0x1f, 0x8b, 0, 1}, "gzip"},
+	} {
+		r := a.Upload("/v1/sessions/import", ana, nil, "file", c.name, c.content)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, c.name+": "+string(r.Body))
+		p := r.Problem(t)
+		assert.Equal(t, []string{"body.file"}, p.Fields(), c.name)
+		if c.reason != "" {
+			assert.Contains(t, p.Errors[0].Reason, c.reason, c.name)
+		}
+	}
+	assert.Equal(t, before, sessions(), "refused files store nothing")
+
+	// Malformed requests.
+	r = a.Upload("/v1/sessions/import", ana, map[string]string{"sport": "chess"}, "file", "garmin.gpx", gpx)
+	assert.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
+	r = a.Upload("/v1/sessions/import", ana, nil, "", "", nil)
+	assert.Equal(t, http.StatusBadRequest, r.Status, "no file: "+string(r.Body))
+	r = a.Do(http.MethodPost, "/v1/sessions/import", ana, `{"file": "x"}`)
+	assert.Equal(t, http.StatusBadRequest, r.Status, "not multipart: "+string(r.Body))
+	r = a.Upload("/v1/sessions/import", "", nil, "file", "garmin.gpx", gpx)
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	r = a.Upload("/v1/sessions/import", ana, nil, "file", "huge.gpx", bytes.Repeat([]byte(strings.Repeat(" ", 1023)+"\n"), 26<<10))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status, string(r.Body))
+	assert.Equal(t, before, sessions())
+}

@@ -1,0 +1,147 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/importer"
+	"github.com/athlos/athlos/modules/training/internal/session"
+	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+	"github.com/athlos/athlos/storage"
+)
+
+// Uploads gives access to files the front uploaded (bus.UploadStore).
+type Uploads interface {
+	// Get returns an upload's content, or bus.ErrNoUpload.
+	Get(ctx context.Context, name string) ([]byte, error)
+	Delete(ctx context.Context, name string) error
+}
+
+// ImportSession makes a finished session of the caller from a workout file
+// (GPX, TCX or FIT, optionally gzipped): its points are checked like live
+// telemetry, stored, and the session completed with the same figures and
+// event as a live one. The same file twice is a conflict naming the
+// session made the first time; a file that cannot be read is refused with
+// the reason (field body.file) and nothing is stored. The upload is
+// deleted either way.
+func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.ImportResult, error) {
+	user, err := bus.RequireUserID(ctx)
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+	if in.Sport != "" && !session.ValidSport(in.Sport) {
+		return api.ImportResult{}, bus.Invalid("body.sport", "must be one of the sports in the API document")
+	}
+	if in.Visibility != "" && in.Visibility != "private" && in.Visibility != "followers" && in.Visibility != "public" {
+		return api.ImportResult{}, bus.Invalid("body.visibility", "must be private, followers or public")
+	}
+	if len(in.Title) > 200 {
+		return api.ImportResult{}, bus.Invalid("body.title", "at most 200 characters")
+	}
+	if s.uploads == nil {
+		return api.ImportResult{}, bus.Errorf(bus.CodeUnavailable, "uploads are not available")
+	}
+	data, err := s.uploads.Get(ctx, in.Upload)
+	if errors.Is(err, bus.ErrNoUpload) {
+		return api.ImportResult{}, bus.Invalid("upload", "no such upload (it expired or was imported already)")
+	}
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+	defer func() { _ = s.uploads.Delete(context.WithoutCancel(ctx), in.Upload) }()
+	if len(data) > api.MaxImportBytes {
+		return api.ImportResult{}, bus.Invalid("body.file", "larger than 25 MB")
+	}
+	file, err := importer.Read(data)
+	var fe *importer.FileError
+	if errors.As(err, &fe) {
+		return api.ImportResult{}, bus.Invalid("body.file", fe.Reason)
+	}
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+
+	sport := in.Sport
+	if sport == "" {
+		sport = file.Sport
+	}
+	if sport == "" {
+		sport = "other"
+	}
+	first := file.Points[0].T
+	res := telemetry.Filter(file.Points, telemetry.Session{Sport: sport, StartedAt: first, Until: time.Now().UTC()}, nil)
+	if len(res.Accepted) < 1 {
+		return api.ImportResult{}, bus.Invalid("body.file", "none of the file's points is plausible")
+	}
+	out := api.ImportResult{Format: file.Format, Skipped: file.Skipped, Dropped: res.Dropped}
+	if out.Dropped == nil {
+		out.Dropped = map[string]int{}
+	}
+	ns := store.NewSession{User: user, Sport: sport, Visibility: in.Visibility, Title: firstOf(in.Title, file.Name, strings.TrimSpace(in.FileName)),
+		StartedAt: res.Accepted[0].T.UTC(), SourceFormat: file.Format, SourceSHA256: file.SHA256[:]}
+	if len(ns.Title) > 200 {
+		ns.Title = ns.Title[:200]
+	}
+	finished := res.Accepted[len(res.Accepted)-1].T.UTC()
+	ns.FinishedAt = &finished
+	if ns.Visibility == "" {
+		if ns.Visibility, err = s.defaultVisibility(ctx, user, sport); err != nil {
+			return api.ImportResult{}, err
+		}
+	}
+	if ns.ID, err = uuid.NewV7(); err != nil {
+		return api.ImportResult{}, err
+	}
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		err := store.InsertSession(ctx, tx, ns)
+		if errors.Is(err, store.ErrDuplicateFile) {
+			return s.duplicateFile(ctx, user, file.SHA256[:])
+		}
+		if err != nil {
+			return err
+		}
+		var rows store.PointRows
+		rows.Add(ns.ID, res.Accepted)
+		if _, err := store.WritePoints(ctx, tx, rows); err != nil {
+			return err
+		}
+		row, err := store.Session(ctx, tx, user, ns.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := complete(ctx, tx, ns.ID, row, res.Accepted, finished, api.EventSessionCompleted); err != nil {
+			return err
+		}
+		row, err = store.Session(ctx, tx, user, ns.ID)
+		out.Session = row.Session
+		return err
+	})
+	return out, err
+}
+
+// duplicateFile is the conflict of a file imported before.
+func (s *Service) duplicateFile(ctx context.Context, user uuid.UUID, sha []byte) error {
+	id, err := store.ImportedSession(ctx, s.pool, user, sha)
+	if err != nil {
+		return err
+	}
+	return &bus.Error{Code: bus.CodeConflict, Message: "this file was imported already as session " + id.String(),
+		Fields: []bus.FieldError{{Field: "body.file", Reason: "imported already as session " + id.String()}}}
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
