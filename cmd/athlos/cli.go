@@ -103,6 +103,7 @@ func newApp() *cli.Command {
 				Action: func(ctx context.Context, c *cli.Command) error { return migrateCmd(ctx, c, false) },
 			},
 			adminCommand(),
+			loadgenCommand(),
 			{
 				Name:  "openapi",
 				Usage: "print the OpenAPI 3.1 document of the HTTP API (what /openapi.json serves)",
