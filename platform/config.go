@@ -20,9 +20,10 @@ type Config struct {
 	// Modules this process runs; every name in Known.
 	Modules []string
 
-	HTTP HTTPConfig
-	NATS NATSConfig
-	DB   DBConfig
+	HTTP     HTTPConfig
+	NATS     NATSConfig
+	DB       DBConfig
+	Training TrainingConfig
 
 	// ShutdownTimeout bounds a clean stop.
 	ShutdownTimeout time.Duration
@@ -32,6 +33,13 @@ type Config struct {
 	// <DataDir>/secret.key, created on first start. Every process of a
 	// cluster needs the same file.
 	SecretKeyFile string
+}
+
+// TrainingConfig configures the training module.
+type TrainingConfig struct {
+	// IdleTimeout closes a live session that had no point for this long
+	// (default 4h): finished at its last point, or discarded without any.
+	IdleTimeout time.Duration
 }
 
 // HTTPConfig configures the front (module gateway).
@@ -131,6 +139,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DB.MaxConns <= 0 {
 		c.DB.MaxConns = 20
+	}
+	if c.Training.IdleTimeout <= 0 {
+		c.Training.IdleTimeout = 4 * time.Hour
 	}
 	return nil
 }

@@ -66,6 +66,8 @@ func serveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "jetstream-sync", Value: bus.DefaultSyncInterval.String(), Sources: env("JETSTREAM_SYNC"),
 			Usage: "how often JetStream fsyncs (a duration), or \"always\""},
 		&cli.IntFlag{Name: "replicas", Value: 1, Sources: env("REPLICAS"), Usage: "replicas of every JetStream stream (3 on a cluster)"},
+		&cli.DurationFlag{Name: "training-idle-timeout", Value: 4 * time.Hour, Sources: env("TRAINING_IDLE_TIMEOUT"),
+			Usage: "a live session with no point for this long is closed (finished at its last point, or discarded without any)"},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Sources: env("SHUTDOWN_TIMEOUT"), Usage: "bound on a clean stop"},
 		&cli.StringFlag{Name: "nats-ws-public-url", Sources: env("NATS_WS_PUBLIC_URL"),
 			Usage: "NATS WebSocket URL the app is told to use (GET /v1/realtime), e.g. wss://rt.example.com; empty: ws://<HTTP host>:<--nats-ws-listen port>"},

@@ -47,6 +47,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return fmt.Errorf("--jetstream-sync %q: want a positive duration such as 2s, or always", sync)
 	}
 	cfg.ShutdownTimeout = c.Duration("shutdown-timeout")
+	cfg.Training.IdleTimeout = c.Duration("training-idle-timeout")
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

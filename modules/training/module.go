@@ -3,6 +3,8 @@ package training
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
@@ -21,7 +23,7 @@ import (
 // consumers.
 var Module = platform.Module(api.Module, fx.Invoke(start))
 
-func start(rt *platform.Runtime, lc fx.Lifecycle) error {
+func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config) error {
 	// Live figures go to watchers on live.session.<id>, a plain NATS
 	// publish (not stored), at most once a second per session.
 	feed := livefeed.New(func(ls api.LiveStats) {
@@ -57,6 +59,9 @@ func start(rt *platform.Runtime, lc fx.Lifecycle) error {
 			}
 			return s.SaveProfile(ctx, tx, ev)
 		})
+	// Sessions left open with no point for long are closed.
+	sweep := newSweeper(s, cfg.Training.IdleTimeout, rt.Log)
+	lc.Append(fx.Hook{OnStart: sweep.start, OnStop: sweep.stop})
 	// A deleted account: erase what this module keeps of the user.
 	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventUserDeleted,
 		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
@@ -104,4 +109,52 @@ func ingestMessages(ctx context.Context, s *service.Service, msgs []jetstream.Ms
 		}
 	}
 	return errs, nil
+}
+
+// sweeper closes idle sessions every minute (and at start).
+type sweeper struct {
+	s      *service.Service
+	idle   time.Duration
+	log    *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newSweeper(s *service.Service, idle time.Duration, log *slog.Logger) *sweeper {
+	return &sweeper{s: s, idle: idle, log: log}
+}
+
+func (w *sweeper) start(context.Context) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done = cancel, make(chan struct{})
+	go func() {
+		defer close(w.done)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			n, err := w.s.CloseIdleSessions(ctx, w.idle)
+			if err != nil && ctx.Err() == nil {
+				w.log.Warn("closing idle sessions", "err", err)
+			}
+			if n > 0 {
+				w.log.Info("closed idle sessions", "sessions", n, "idle_for", w.idle)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return nil
+}
+
+func (w *sweeper) stop(ctx context.Context) error {
+	w.cancel()
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -119,7 +119,16 @@ func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.S
 	if err != nil {
 		return api.Session{}, err
 	}
-	var out store.SessionRow
+	row, _, err := s.transition(ctx, user, id, in.Action, time.Time{})
+	return row.Session, err
+}
+
+// transition moves a session through its states in one transaction;
+// finishing computes and stores its figures and publishes
+// evt.training.session.completed. With idleSince set, it happens only if
+// the session has had no point (nor started) since then, and the session
+// finishes at its last point; otherwise done is false and nothing changes.
+func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action string, idleSince time.Time) (out store.SessionRow, done bool, err error) {
 	var live stats.Live
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		row, err := store.LockSession(ctx, tx, user, id)
@@ -129,7 +138,18 @@ func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.S
 		if err != nil {
 			return err
 		}
-		next, err := session.Next(row.State, in.Action)
+		finished := time.Now().UTC()
+		if !idleSince.IsZero() {
+			last := row.StartedAt
+			if row.LastPointAt != nil && row.LastPointAt.After(last) {
+				last = *row.LastPointAt
+			}
+			if !session.Open(row.State) || last.After(idleSince) {
+				return nil // it moved on meanwhile
+			}
+			finished = last
+		}
+		next, err := session.Next(row.State, action)
 		var ill *session.IllegalTransition
 		if errors.As(err, &ill) {
 			return bus.Errorf(bus.CodeConflict, "%s", ill.Error())
@@ -140,12 +160,11 @@ func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.S
 		if live, err = store.LiveOf(ctx, tx, id); err != nil {
 			return err
 		}
-		var finished *time.Time
+		var finishedAt *time.Time
 		if next == session.Finished {
-			now := time.Now().UTC()
-			finished = &now
+			finishedAt = &finished
 		}
-		if err := store.SetState(ctx, tx, id, next, finished, nil); err != nil {
+		if err := store.SetState(ctx, tx, id, next, finishedAt, nil); err != nil {
 			return err
 		}
 		if next == session.Finished {
@@ -153,18 +172,47 @@ func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.S
 			if err != nil {
 				return err
 			}
-			if _, err := complete(ctx, tx, id, row, points, *finished, api.EventSessionCompleted); err != nil {
+			if _, err := complete(ctx, tx, id, row, points, finished, api.EventSessionCompleted); err != nil {
 				return err
 			}
 		}
+		done = true
 		out, err = store.Session(ctx, tx, user, id)
 		return err
 	})
-	if err == nil {
+	if err == nil && done {
 		// Watchers see the new state at once.
 		s.live(liveStats(id, out.State, live, time.Now().UTC()))
 	}
-	return out.Session, err
+	return out, done, err
+}
+
+// CloseIdleSessions closes open sessions that had no point for idle (nor
+// started within it): finished at their last point, with their figures,
+// or discarded when they have no point at all. It returns how many it
+// closed. Several processes may run it at once: each session is closed
+// once.
+func (s *Service) CloseIdleSessions(ctx context.Context, idle time.Duration) (int, error) {
+	since := time.Now().UTC().Add(-idle)
+	idleSessions, err := store.IdleSessions(ctx, s.pool, since, 100)
+	if err != nil {
+		return 0, err
+	}
+	closed := 0
+	for _, is := range idleSessions {
+		action := session.Finish
+		if is.LastPointAt == nil {
+			action = session.Discard
+		}
+		_, done, err := s.transition(ctx, is.User, is.ID, action, since)
+		if err != nil {
+			return closed, fmt.Errorf("close idle session %s: %w", is.ID, err)
+		}
+		if done {
+			closed++
+		}
+	}
+	return closed, nil
 }
 
 // ListSessions returns a page of the caller's sessions, newest first.

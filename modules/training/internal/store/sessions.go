@@ -372,3 +372,25 @@ func ImportedSession(ctx context.Context, q Querier, user uuid.UUID, sha []byte)
 	}
 	return id, nil
 }
+
+// IdleSession is an open session with no point since some time.
+type IdleSession struct {
+	ID, User    uuid.UUID
+	LastPointAt *time.Time
+}
+
+// IdleSessions lists open sessions whose latest point (or start, when they
+// have none) is before since, oldest first.
+func IdleSessions(ctx context.Context, q Querier, since time.Time, limit int) ([]IdleSession, error) {
+	rows, err := q.Query(ctx, `SELECT id, user_id, last_point_at FROM training.sessions
+		WHERE state IN ('active', 'paused') AND COALESCE(last_point_at, started_at) < $1
+		ORDER BY COALESCE(last_point_at, started_at) LIMIT $2`, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: idle sessions: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (IdleSession, error) {
+		var s IdleSession
+		err := r.Scan(&s.ID, &s.User, &s.LastPointAt)
+		return s, err
+	})
+}
