@@ -134,3 +134,47 @@ func TestImportWorkoutFiles(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status, string(r.Body))
 	assert.Equal(t, before, sessions())
 }
+
+// Every file of the shared workout set goes through the import: the usable
+// ones become sessions whose distance (on the ellipsoid, in Go) agrees with
+// PostGIS's length of the stored route within 0.5%, the others are refused
+// with 422 and the reason. (Points impossible for the sport are dropped as
+// in live telemetry: the Forerunner 305 "run" ends with a kilometre at 14-18
+// m/s, in a vehicle, which the session does not count.)
+func TestImportEveryFileOfTheSharedSet(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := signUp(t, a, "ana@example.com")
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(ctx)
+	refused := map[string]string{
+		"fitparse__corrupt-midfile__strava-android-app-201.10-b1218918.fit": "message definition missing",
+		"fitparse__rowing-devfields__20170518-191602-1740899583.fit":        "none with a position",
+		"fitparse__truncated-sigma__nick.fit":                               "EOF",
+		"gpxgo__waypoints-only-latin1-decl__iso8859-1encoded.gpx":           "no track points",
+		"gpxpy__route-only__route.gpx":                                      "planned route",
+		"jpx__malformed-xml__GPX_invalid_extensions.gpx":                    "line 39",
+	}
+	files, err := filepath.Glob(filepath.Join("..", "internal", "importer", "testdata", "*__*"))
+	require.NoError(t, err)
+	require.Len(t, files, 20)
+	for _, path := range files {
+		name := filepath.Base(path)
+		r := a.Upload("/v1/sessions/import", ana, nil, "file", name, workoutFile(t, name))
+		if reason, ok := refused[name]; ok {
+			require.Equal(t, http.StatusUnprocessableEntity, r.Status, name+": "+string(r.Body))
+			assert.Contains(t, r.Problem(t).Errors[0].Reason, reason, name)
+			continue
+		}
+		require.Equal(t, http.StatusCreated, r.Status, name+": "+string(r.Body))
+		var res api.ImportResult
+		r.JSON(t, &res)
+		var length float64
+		require.NoError(t, db.QueryRow(ctx, `SELECT ST_Length(path) FROM training.routes WHERE session_id = $1`, res.Session.ID).Scan(&length))
+		assert.InEpsilon(t, length, res.Session.Summary.DistanceM, 0.005, name)
+		t.Logf("%s: %s, %d points, %.0f m (PostGIS %.0f m), moving %.0f s", name, res.Session.Sport, res.Session.Summary.Points,
+			res.Session.Summary.DistanceM, length, res.Session.Summary.MovingTimeS)
+	}
+}

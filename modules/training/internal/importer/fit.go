@@ -35,12 +35,18 @@ func ReadFIT(r io.Reader) (Activity, int, error) {
 		return Activity{}, 0, refuse("the FIT file is not an activity (it holds %T)", lis.File())
 	}
 	var act Activity
-	if len(file.Sessions) > 0 {
-		s := file.Sessions[0]
-		act.Sport = SportOf(s.SubSport.String())
-		if act.Sport == "" {
-			act.Sport = SportOf(s.Sport.String())
+	// The sport of the sessions; a multisport file (a triathlon: swim,
+	// transitions, ride, run) names none, as one session has one sport.
+	for i, s := range file.Sessions {
+		sport := SportOf(s.SubSport.String())
+		if sport == "" {
+			sport = SportOf(s.Sport.String())
 		}
+		if i > 0 && sport != act.Sport {
+			act.Sport = ""
+			break
+		}
+		act.Sport = sport
 	}
 	noPosition := 0
 	for _, rec := range file.Records {
