@@ -1,29 +1,46 @@
 // Package training is the training module: workout sessions, their
-// telemetry and routes (PostGIS), recording devices, analytics and
-// training plans. So far: recording devices, and live sessions over HTTP
-// (start, points, pause, resume, finish with figures), plus file import
-// and export built and tested on their own.
+// telemetry and routes (PostGIS), recording devices, live tracking, and
+// workout files in and out. (Analytics and training plans come later.)
 //
-// Schema: training (migrations/training): devices, sessions,
-// session_gear, session_parameters, points (PostGIS geography, keyed by
-// session and time).
+// Schema: training (migrations/training): devices, sessions (with their
+// running live figures while open), session_gear, session_parameters,
+// points (PostGIS geography, keyed by session and time, so a redelivered
+// point changes nothing), routes (geography LineString with a GiST index,
+// a simplified line and an encoded polyline), watchers (who may watch an
+// open session live), athletes (a read model of the client module's
+// profiles: calorie inputs and default visibility).
 // Stream: EVT_TRAINING (evt.training.>).
 //
 // Publishes (through the outbox in training.outbox):
 //
-//	evt.training.session.completed   api.SessionCompleted, when a session is finished
+//	evt.training.session.completed      api.SessionCompleted: a session finished (live, closed when idle, or imported)
+//	evt.training.session.updated        api.SessionCompleted: a finished session's sport, gear or figures changed
+//	evt.training.session.deleted        api.SessionDeleted: a session was deleted
+//	evt.client.realtime.grants_changed  clientapi.RealtimeGrantsChanged: a user may now (or no longer) watch a session
+//
+// Publishes without storing: live.session.<session> (api.LiveStats), a
+// live session's figures after its points are stored, at most once a
+// second per session per process.
 //
 // Answers (rpc.training.*, payloads in package api):
 //
 //	devices.list, devices.create, devices.delete   the caller's devices
-//	sessions.start, sessions.get, sessions.list, sessions.action, sessions.points, sessions.gpx   the caller's sessions
+//	sessions.start, .get, .list, .action, .points, .gpx, .route, .patch, .delete, .import   the caller's sessions
+//	sessions.share, .unshare, .watch               live tracking
+//	realtime.grants                                 for the client module's auth callout: the live.session subjects a user may subscribe to
 //	status.get                                      module status (every module)
 //
-// Consumes: live.telemetry.<user>.<session> (stream TELEMETRY, durable
-// consumer training__live_telemetry): the app's points, stored like HTTP's;
-// evt.client.user.deleted (durable consumer
-// training__evt_client_user_deleted): erases the user's sessions, points and devices.
+// Consumes:
 //
-// HTTP (package httpapi, served by the front): /v1/me/devices, /v1/sessions,
-// /v1/sessions/{id}, /v1/sessions/{id}/pause|resume|finish|points|gpx.
+//	live.telemetry.<user>.<session>   stream TELEMETRY, durable consumer training__live_telemetry:
+//	                                  the app's points, in batches (bus.ConsumeBatches), stored like HTTP's
+//	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices
+//	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model
+//
+// Reads files the front put in the JetStream object store UPLOADS
+// (bus.UploadStore) for imports, and deletes them.
+//
+// HTTP (package httpapi, served by the front): /v1/me/devices,
+// /v1/sessions, /v1/sessions/import, /v1/sessions/{id},
+// /v1/sessions/{id}/pause|resume|finish|points|gpx|route|share|watch.
 package training

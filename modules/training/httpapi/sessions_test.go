@@ -83,7 +83,13 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, r.Status, "a paused session cannot pause")
 	assert.Equal(t, "conflict", r.Problem(t).Code)
 	require.Equal(t, http.StatusOK, action(ana, "resume").Status)
-	assert.Equal(t, http.StatusNotFound, action(bob, "finish").Status, "another user's session is not found")
+	for _, what := range []string{"pause", "resume", "finish", "share", "watch"} {
+		assert.Equal(t, http.StatusNotFound, action(bob, what).Status, "another user's session is not found: %s", what)
+		r := a.Do(http.MethodPost, "/v1/sessions/01a218c9-95e8-7859-a437-7b9381224e73/"+what, ana, nil)
+		assert.Equal(t, http.StatusNotFound, r.Status, "unknown session: %s", what)
+		assert.Equal(t, http.StatusBadRequest, a.Do(http.MethodPost, "/v1/sessions/nope/"+what, ana, nil).Status, "malformed id: %s", what)
+	}
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodDelete, "/v1/sessions/"+s.ID+"/share", bob, nil).Status)
 
 	r = action(ana, "finish")
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
