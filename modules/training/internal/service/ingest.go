@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -85,45 +86,53 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 	ids = slices.Compact(ids)
 	now := time.Now().UTC()
 	var touched []*store.IngestSession
-	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		sessions, err := store.LockIngestSessions(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		touched = touched[:0]
-		seen := make(map[uuid.UUID]bool, len(sessions))
-		var rows store.PointRows
-		for i, m := range msgs {
-			out.Results[i] = api.PointsResult{Dropped: map[string]int{}}
-			ss := sessions[m.Session]
-			switch {
-			case ss == nil || ss.User != m.User:
-				out.Errs[i] = errNoSession
-				continue
-			case !session.Open(ss.State):
-				out.Errs[i] = bus.Errorf(bus.CodeConflict, "the session is %s and takes no more points", ss.State)
-				continue
+	write := func(dedupe bool) error {
+		return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			sessions, err := store.LockIngestSessions(ctx, tx, ids)
+			if err != nil {
+				return err
 			}
-			res := telemetry.Filter(m.Points, telemetry.Session{Sport: ss.Sport, StartedAt: ss.StartedAt, Until: now}, ss.Live.Last)
-			out.Results[i].Accepted = len(res.Accepted)
-			for k, v := range res.Dropped {
-				out.Results[i].Dropped[k] = v
+			touched = touched[:0]
+			seen := make(map[uuid.UUID]bool, len(sessions))
+			var rows store.PointRows
+			for i, m := range msgs {
+				out.Results[i], out.Errs[i] = api.PointsResult{Dropped: map[string]int{}}, nil
+				ss := sessions[m.Session]
+				switch {
+				case ss == nil || ss.User != m.User:
+					out.Errs[i] = errNoSession
+					continue
+				case !session.Open(ss.State):
+					out.Errs[i] = bus.Errorf(bus.CodeConflict, "the session is %s and takes no more points", ss.State)
+					continue
+				}
+				res := telemetry.Filter(m.Points, telemetry.Session{Sport: ss.Sport, StartedAt: ss.StartedAt, Until: now}, ss.Live.Last)
+				out.Results[i].Accepted = len(res.Accepted)
+				for k, v := range res.Dropped {
+					out.Results[i].Dropped[k] = v
+				}
+				if len(res.Accepted) == 0 {
+					continue
+				}
+				rows.Add(ss.ID, res.Accepted)
+				ss.Live.Add(res.Accepted, ss.Sport)
+				if !seen[ss.ID] {
+					seen[ss.ID] = true
+					touched = append(touched, ss)
+				}
 			}
-			if len(res.Accepted) == 0 {
-				continue
+			if out.Stored, err = store.WritePoints(ctx, tx, rows, dedupe); err != nil {
+				return err
 			}
-			rows.Add(ss.ID, res.Accepted)
-			ss.Live.Add(res.Accepted, ss.Sport)
-			if !seen[ss.ID] {
-				seen[ss.ID] = true
-				touched = append(touched, ss)
-			}
-		}
-		if out.Stored, err = store.WritePoints(ctx, tx, rows); err != nil {
-			return err
-		}
-		return store.SaveLive(ctx, tx, touched)
-	})
+			return store.SaveLive(ctx, tx, touched)
+		})
+	}
+	// The fast path first; a batch holding a point stored before (a
+	// redelivery) is written again, whole, with the deduplicating path.
+	err := write(false)
+	if errors.Is(err, store.ErrDuplicatePoint) {
+		err = write(true)
+	}
 	if err != nil {
 		return Ingested{}, err
 	}

@@ -42,34 +42,32 @@ func pointEWKB(x, y float64) []byte {
 	return b
 }
 
-// WritePoints stores rows in tx and returns how many were new. It COPYs
-// them straight into training.points, the fast path; when the rows hold a
-// point already stored (a redelivery), COPY aborts on the key, and the
-// rows go through a staging table with INSERT … ON CONFLICT DO NOTHING
-// instead (within a savepoint, so tx goes on), so a redelivered point
-// changes nothing.
-func WritePoints(ctx context.Context, tx pgx.Tx, rows PointRows) (int64, error) {
+// ErrDuplicatePoint means rows held a point stored before: the COPY
+// failed and its transaction must be rolled back.
+var ErrDuplicatePoint = errors.New("store: a point is stored already")
+
+// WritePoints stores rows in tx and returns how many were new. Without
+// dedupe it COPYs them straight into training.points, the fast path; when
+// the rows hold a point stored before (a redelivery), COPY aborts on the
+// key and WritePoints returns ErrDuplicatePoint: the caller rolls back and
+// writes again with dedupe, which goes through a staging table with
+// INSERT … ON CONFLICT DO NOTHING, so a redelivered point changes nothing.
+// (A savepoint would spare the retry but cost two round trips on every
+// batch; duplicates are rare.)
+func WritePoints(ctx context.Context, tx pgx.Tx, rows PointRows, dedupe bool) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	sp, err := tx.Begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("store: savepoint: %w", err)
-	}
-	n, err := sp.CopyFrom(ctx, pgx.Identifier{"training", "points"}, pointColumns, pgx.CopyFromRows(rows))
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		if err := sp.Rollback(ctx); err != nil {
-			return 0, fmt.Errorf("store: rollback to savepoint: %w", err)
-		}
+	if dedupe {
 		return writePointsDeduplicated(ctx, tx, rows)
 	}
-	if err != nil {
-		_ = sp.Rollback(ctx)
-		return 0, fmt.Errorf("store: copy points: %w", err)
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"training", "points"}, pointColumns, pgx.CopyFromRows(rows))
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return 0, ErrDuplicatePoint
 	}
-	if err := sp.Commit(ctx); err != nil {
-		return 0, fmt.Errorf("store: release savepoint: %w", err)
+	if err != nil {
+		return 0, fmt.Errorf("store: copy points: %w", err)
 	}
 	return n, nil
 }
@@ -88,11 +86,6 @@ func writePointsDeduplicated(ctx context.Context, tx pgx.Tx, rows PointRows) (in
 	if err != nil {
 		return 0, fmt.Errorf("store: insert staged points: %w", err)
 	}
-	// ON COMMIT DELETE ROWS empties it at the commit; empty it now too, as
-	// the transaction may write again.
-	if _, err := tx.Exec(ctx, `TRUNCATE points_stage`); err != nil {
-		return 0, fmt.Errorf("store: empty staging table: %w", err)
-	}
 	return tag.RowsAffected(), nil
 }
 
@@ -102,11 +95,17 @@ func InsertPoints(ctx context.Context, pool *pgxpool.Pool, session uuid.UUID, po
 	var rows PointRows
 	rows.Add(session, points)
 	var n int64
-	err := storage.InTx(ctx, pool, func(tx pgx.Tx) error {
-		var err error
-		n, err = WritePoints(ctx, tx, rows)
-		return err
-	})
+	write := func(dedupe bool) error {
+		return storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+			var err error
+			n, err = WritePoints(ctx, tx, rows, dedupe)
+			return err
+		})
+	}
+	err := write(false)
+	if errors.Is(err, ErrDuplicatePoint) {
+		err = write(true)
+	}
 	return n, err
 }
 
