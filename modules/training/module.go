@@ -46,7 +46,7 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config) error {
 	// committed; one that can never be stored (malformed, another user's
 	// or a closed session) is refused for good.
 	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.StreamTelemetry, Durable: bus.ConsumerName(api.Module, "live.telemetry"),
-		Subjects: []string{"live.telemetry.>"}}, bus.BatchConfig{Workers: IngestWorkers, MaxMessages: IngestBatch},
+		Subjects: []string{"live.telemetry.>"}, AckWait: IngestAckWait}, bus.BatchConfig{Workers: IngestWorkers, MaxMessages: IngestBatch},
 		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
 			return ingestMessages(ctx, s, msgs)
 		})
@@ -76,9 +76,13 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config) error {
 
 // Ingest sizing: workers each hold one database connection while they
 // write a batch of at most IngestBatch messages.
+// A batch takes milliseconds; IngestAckWait bounds how long points taken
+// by a process that died wait before another process gets them (a
+// redelivery stores nothing twice).
 const (
 	IngestWorkers = 4
 	IngestBatch   = 500
+	IngestAckWait = 10 * time.Second
 )
 
 // ingestMessages parses telemetry messages and stores them in one batch.

@@ -1,9 +1,13 @@
 // Package livefeed sends live sessions' figures to watchers at most once a
-// second per session: the first figures after a quiet second go out at
-// once, later ones within the second are held and the latest of them goes
-// out when the second is over, so watchers neither miss the end of a burst
-// nor get more than one message a second. It has no NATS in it: it calls
-// the send function it is given.
+// second per session. Seconds are the clock's: the first figures of a
+// session in a second go out at once; later ones within the same second
+// are held, and the latest of them goes out as the next second begins. So
+// nothing waits behind the limit more than the rest of a second, and a
+// session that reports once a second is never held back (a limit of one
+// second between messages would make every report that comes a little
+// early wait, and the waits add up). Two messages may be closer than a
+// second across a second's boundary, never two in one second. It has no
+// NATS in it: it calls the send function it is given.
 package livefeed
 
 import (
@@ -13,7 +17,7 @@ import (
 	"github.com/athlos/athlos/modules/training/api"
 )
 
-// Interval is the shortest time between two messages of one session.
+// Interval is the period within which a session's figures go out once.
 const Interval = time.Second
 
 // Feed throttles live figures per session.
@@ -27,13 +31,13 @@ type Feed struct {
 }
 
 type entry struct {
-	last    time.Time      // when figures last went out
-	pending *api.LiveStats // held figures, sent when the interval ends
-	timer   *time.Timer
+	sent    time.Time      // the start of the period in which figures last went out
+	pending *api.LiveStats // held figures, sent when the next period begins
+	timer   *time.Timer    // the next period's start: send what is held, or forget the session
 }
 
 // New returns a feed calling send (from any goroutine; send must not
-// block) at most once per interval per session.
+// block) at most once per period of interval per session.
 func New(send func(api.LiveStats), interval time.Duration) *Feed {
 	return &Feed{send: send, interval: interval, sessions: map[string]*entry{}}
 }
@@ -51,11 +55,11 @@ func (f *Feed) Offer(s api.LiveStats) {
 		f.sessions[s.SessionID] = e
 	}
 	now := time.Now()
-	if e.timer == nil && now.Sub(e.last) >= f.interval {
-		// Nothing held and the interval is over: out at once, and hold
-		// whatever comes within the next interval.
-		e.last = now
-		e.timer = time.AfterFunc(f.interval, func() { f.flush(s.SessionID) })
+	period := now.Truncate(f.interval)
+	if !period.Equal(e.sent) && e.pending == nil {
+		// The first figures of this period: out at once.
+		e.sent = period
+		f.wakeAtNextPeriod(s.SessionID, e, now)
 		f.mu.Unlock()
 		f.send(s)
 		return
@@ -63,11 +67,20 @@ func (f *Feed) Offer(s api.LiveStats) {
 	if e.pending == nil || !s.StoredAt.Before(e.pending.StoredAt) {
 		e.pending = &s
 	}
+	f.wakeAtNextPeriod(s.SessionID, e, now)
 	f.mu.Unlock()
 }
 
-// flush sends what was held for a session when its interval ends, or
-// forgets the session when nothing was.
+// wakeAtNextPeriod makes sure flush runs when the next period begins.
+func (f *Feed) wakeAtNextPeriod(id string, e *entry, now time.Time) {
+	if e.timer != nil {
+		return
+	}
+	e.timer = time.AfterFunc(now.Truncate(f.interval).Add(f.interval).Sub(now), func() { f.flush(id) })
+}
+
+// flush runs as a period begins: it sends what was held for the session,
+// or forgets the session when nothing was.
 func (f *Feed) flush(id string) {
 	f.mu.Lock()
 	e := f.sessions[id]
@@ -75,15 +88,17 @@ func (f *Feed) flush(id string) {
 		f.mu.Unlock()
 		return
 	}
+	e.timer = nil
 	p := e.pending
 	if p == nil {
 		delete(f.sessions, id)
 		f.mu.Unlock()
 		return
 	}
+	now := time.Now()
 	e.pending = nil
-	e.last = time.Now()
-	e.timer = time.AfterFunc(f.interval, func() { f.flush(id) })
+	e.sent = now.Truncate(f.interval)
+	f.wakeAtNextPeriod(id, e, now)
 	f.mu.Unlock()
 	f.send(*p)
 }
