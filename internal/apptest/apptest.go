@@ -157,14 +157,25 @@ func (a *App) Do(method, path, token string, body any) Response {
 		data, err = json.Marshal(b)
 		require.NoError(a.t, err)
 	}
-	var rd io.Reader
+	contentType := ""
 	if body != nil {
+		contentType = "application/json"
+	}
+	return a.send(method, path, token, contentType, data)
+}
+
+// send sends a request with a body of contentType (none when empty); a
+// body over 1 MiB goes with "Expect: 100-continue" (see doExpectContinue).
+func (a *App) send(method, path, token, contentType string, data []byte) Response {
+	a.t.Helper()
+	var rd io.Reader
+	if contentType != "" {
 		rd = bytes.NewReader(data)
 	}
 	req, err := http.NewRequest(method, a.BaseURL+path, rd)
 	require.NoError(a.t, err)
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -230,21 +241,7 @@ func (a *App) doExpectContinue(req *http.Request, body []byte) Response {
 func (a *App) Upload(path, token string, values map[string]string, fileField, fileName string, content []byte) Response {
 	a.t.Helper()
 	contentType, body := MultipartBody(a.t, values, fileField, fileName, content)
-	req, err := http.NewRequest(http.MethodPost, a.BaseURL+path, bytes.NewReader(body))
-	require.NoError(a.t, err)
-	req.Header.Set("Content-Type", contentType)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if len(body) > 1<<20 {
-		return a.doExpectContinue(req, body)
-	}
-	resp, err := a.Client.Do(req)
-	require.NoError(a.t, err)
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	require.NoError(a.t, err)
-	return Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+	return a.send(http.MethodPost, path, token, contentType, body)
 }
 
 // MultipartBody encodes form values and one file (under fileField, none

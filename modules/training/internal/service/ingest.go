@@ -169,11 +169,7 @@ func liveStats(id uuid.UUID, state string, l stats.Live, at time.Time) api.LiveS
 // (HTTP offline sync): impossible points are dropped and counted by
 // reason, the rest stored (a point sent twice is stored once).
 func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.PointsResult, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.PointsResult{}, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return api.PointsResult{}, err
 	}

@@ -21,11 +21,7 @@ import (
 // SessionRoute returns one of the caller's finished sessions' route as a
 // GeoJSON Feature (every point, or the line simplified for maps).
 func (s *Service) SessionRoute(ctx context.Context, in api.RouteRequest) (json.RawMessage, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +49,7 @@ func (s *Service) SessionRoute(ctx context.Context, in api.RouteRequest) (json.R
 // session's sport computes its figures again; changing its sport or gear
 // publishes evt.training.session.updated.
 func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Session, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Session{}, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return api.Session{}, err
 	}
@@ -92,10 +84,7 @@ func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Se
 	}
 	var out store.SessionRow
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		row, err := store.LockSession(ctx, tx, user, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errNoSession
-		}
+		row, err := lockOwnSession(ctx, tx, user, id)
 		if err != nil {
 			return err
 		}
@@ -166,19 +155,12 @@ func sameIDs(a []uuid.UUID, b []string) bool {
 // route, and publishes evt.training.session.deleted so other modules take
 // back what they counted.
 func (s *Service) DeleteSession(ctx context.Context, in api.SessionRef) (api.Empty, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Empty{}, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return api.Empty{}, err
 	}
 	return api.Empty{}, storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		row, err := store.LockSession(ctx, tx, user, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errNoSession
-		}
+		row, err := lockOwnSession(ctx, tx, user, id)
 		if err != nil {
 			return err
 		}

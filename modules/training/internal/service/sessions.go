@@ -86,16 +86,32 @@ func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Se
 
 // GetSession returns one of the caller's sessions.
 func (s *Service) GetSession(ctx context.Context, in api.SessionRef) (api.Session, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Session{}, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return api.Session{}, err
 	}
 	row, err := s.ownSession(ctx, user, id)
 	return row.Session, err
+}
+
+// callerSession returns the caller and the session id of a request on one
+// of the caller's sessions (the id from the path).
+func callerSession(ctx context.Context, sessionIDParam string) (user, id uuid.UUID, err error) {
+	if user, err = bus.RequireUserID(ctx); err != nil {
+		return user, id, err
+	}
+	id, err = sessionID("path.id", sessionIDParam)
+	return user, id, err
+}
+
+// lockOwnSession reads and locks one of user's sessions for tx; another
+// user's is "not found".
+func lockOwnSession(ctx context.Context, tx pgx.Tx, user, id uuid.UUID) (store.SessionRow, error) {
+	row, err := store.LockSession(ctx, tx, user, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return row, errNoSession
+	}
+	return row, err
 }
 
 // ownSession reads one of user's sessions; another user's is "not found".
@@ -111,11 +127,7 @@ func (s *Service) ownSession(ctx context.Context, user, id uuid.UUID) (store.Ses
 // computes the figures from the stored points and publishes
 // evt.training.session.completed through the outbox, in one transaction.
 func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.Session, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Session{}, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return api.Session{}, err
 	}
@@ -131,10 +143,7 @@ func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.S
 func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action string, idleSince time.Time) (out store.SessionRow, done bool, err error) {
 	var live stats.Live
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		row, err := store.LockSession(ctx, tx, user, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errNoSession
-		}
+		row, err := lockOwnSession(ctx, tx, user, id)
 		if err != nil {
 			return err
 		}
@@ -252,11 +261,7 @@ func (s *Service) SessionGPX(ctx context.Context, m *bus.Msg) ([]byte, error) {
 	if err := json.Unmarshal(m.Data, &in); err != nil {
 		return nil, bus.Invalid("body", "malformed request")
 	}
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -49,11 +49,7 @@ func (s *Service) RealtimeGrants(ctx context.Context, in clientapi.RealtimeGrant
 // ShareSession creates (or replaces) the live-tracking link of one of the
 // caller's open sessions.
 func (s *Service) ShareSession(ctx context.Context, in api.SessionRef) (api.ShareLink, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.ShareLink{}, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return api.ShareLink{}, err
 	}
@@ -62,10 +58,7 @@ func (s *Service) ShareSession(ctx context.Context, in api.SessionRef) (api.Shar
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	hash := sha256.Sum256([]byte(token))
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		row, err := store.LockSession(ctx, tx, user, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errNoSession
-		}
+		row, err := lockOwnSession(ctx, tx, user, id)
 		if err != nil {
 			return err
 		}
@@ -83,19 +76,12 @@ func (s *Service) ShareSession(ctx context.Context, in api.SessionRef) (api.Shar
 // UnshareSession revokes a session's link: watchers who may no longer
 // watch lose the grant (their connections are closed once).
 func (s *Service) UnshareSession(ctx context.Context, in api.SessionRef) (api.Empty, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Empty{}, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return api.Empty{}, err
 	}
 	return api.Empty{}, storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		row, err := store.LockSession(ctx, tx, user, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errNoSession
-		}
+		row, err := lockOwnSession(ctx, tx, user, id)
 		if err != nil {
 			return err
 		}
@@ -117,11 +103,7 @@ func (s *Service) UnshareSession(ctx context.Context, in api.SessionRef) (api.Em
 // user's session the caller may not see is "not found", like an unknown
 // one.
 func (s *Service) WatchSession(ctx context.Context, in api.WatchRequest) (api.Watch, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Watch{}, err
-	}
-	id, err := sessionID("path.id", in.ID)
+	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return api.Watch{}, err
 	}
