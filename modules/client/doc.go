@@ -32,7 +32,8 @@
 //
 // Consumes:
 //
-//	evt.training.session.completed   durable consumer client__evt_training_session_completed: gear totals
+//	evt.training.session.completed, .updated, .deleted   one durable consumer, client__evt_training_session,
+//	                                 so they are handled in order: gear totals (added, replaced, taken back)
 //	evt.client.realtime.grants_changed, evt.client.user.deleted   close the user's app connections
 //
 // HTTP (package httpapi, served by the front): /v1/auth/*,

@@ -13,17 +13,32 @@ import (
 	"github.com/athlos/athlos/platform"
 )
 
-// consumeSessions adds completed sessions to the totals of the gear they
-// name (durable consumer client__evt_training_session_completed, exactly
-// once per message; the gear usage records make a session count once per
-// item even under another message id). A payload that cannot be read is
-// refused for good.
+// consumeSessions keeps gear totals in step with the training module's
+// sessions: completed ones are added, updated ones replace what they
+// counted, deleted ones are taken back. One durable consumer
+// (client__evt_training_session) takes the three subjects, so they are
+// handled in the order they happened; each message exactly once, and the
+// gear usage records make a session count once per item even under
+// another message id. A payload that cannot be read is refused for good.
 func consumeSessions(rt *platform.Runtime, s *service.Service) {
-	rt.OnEvent(api.StreamTraining, api.EventTrainingSessionCompleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
-		var ev api.SessionCompletedForGear
-		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
-			return &bus.Error{Code: bus.CodeInvalid, Message: "malformed " + api.EventTrainingSessionCompleted + ": " + err.Error()}
-		}
-		return s.RecordSession(ctx, tx, ev)
-	})
+	durable := bus.ConsumerName(api.Module, "evt.training.session")
+	rt.Consume(bus.ConsumerConfig{Stream: api.StreamTraining, Durable: durable,
+		Subjects: []string{api.EventTrainingSessionCompleted, api.EventTrainingSessionUpdated, api.EventTrainingSessionDeleted}},
+		func(ctx context.Context, msg jetstream.Msg) error {
+			var ev api.SessionCompletedForGear
+			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+				return &bus.Error{Code: bus.CodeInvalid, Message: "malformed " + msg.Subject() + ": " + err.Error()}
+			}
+			_, err := bus.HandleOnce(ctx, rt.DB, rt.Name, durable, bus.MessageID(msg), func(ctx context.Context, tx pgx.Tx) error {
+				switch msg.Subject() {
+				case api.EventTrainingSessionUpdated:
+					return s.ReplaceSession(ctx, tx, ev)
+				case api.EventTrainingSessionDeleted:
+					return s.ForgetSession(ctx, tx, ev.UserID, ev.SessionID)
+				default:
+					return s.RecordSession(ctx, tx, ev)
+				}
+			})
+			return err
+		})
 }

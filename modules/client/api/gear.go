@@ -245,6 +245,11 @@ type GearWearLimitReached struct {
 const (
 	StreamTraining                = "EVT_TRAINING"
 	EventTrainingSessionCompleted = "evt.training.session.completed"
+	// EventTrainingSessionUpdated carries the same payload with a finished
+	// session's new gear and figures; EventTrainingSessionDeleted at least
+	// session_id and user_id.
+	EventTrainingSessionUpdated = "evt.training.session.updated"
+	EventTrainingSessionDeleted = "evt.training.session.deleted"
 )
 
 // SessionCompletedForGear is the part of the training module's

@@ -102,7 +102,28 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 	require.NotNil(t, s.Summary.MaxHRBpm)
 	assert.Equal(t, 159, *s.Summary.MaxHRBpm)
 	assert.Equal(t, http.StatusConflict, action(ana, "resume").Status, "finished is final")
-	assert.Equal(t, http.StatusConflict, send(ana, map[string]any{"points": points[:1]}).Status)
+
+	// Points recorded before the finish that arrive after it (the app
+	// finished over HTTP while its last telemetry was on its way) are
+	// still stored and counted; a point sent again changes nothing.
+	lastPoint := points[539] // the last of the run (impossible points follow)
+	late := []map[string]any{{"t": s.StartedAt.Add(time.Second).UTC().Format(time.RFC3339), "lat": lastPoint["lat"].(float64) + 3/111_257.0,
+		"lon": 13.4, "ele": 34.0, "hr": 150}}
+	r = send(ana, map[string]any{"points": late})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	res = api.PointsResult{}
+	r.JSON(t, &res)
+	assert.Equal(t, int64(1), res.Stored)
+	r = send(ana, map[string]any{"points": points[:1]})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	res = api.PointsResult{}
+	r.JSON(t, &res)
+	assert.Zero(t, res.Stored)
+	r = a.Do(http.MethodGet, "/v1/sessions/"+s.ID, ana, nil)
+	s = api.Session{}
+	r.JSON(t, &s)
+	assert.Equal(t, 541, s.Summary.Points, "the late point is in the figures")
+	assert.InDelta(t, 540*3, s.Summary.DistanceM, 540*3*0.01)
 
 	// The client module counted the run on the shoes (evt.training.session.completed).
 	require.Eventually(t, func() bool {
@@ -116,11 +137,30 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 		}
 		return g.Sessions == 1 && g.DistanceM > 1500
 	}, 20*time.Second, 50*time.Millisecond)
+	shoesCount := func() (int, float64) {
+		var g struct {
+			DistanceM float64 `json:"distance_m"`
+			Sessions  int     `json:"sessions"`
+		}
+		a.Do(http.MethodGet, "/v1/me/gear/"+shoes.ID, ana, nil).JSON(t, &g)
+		return g.Sessions, g.DistanceM
+	}
+	// Taking the shoes off the session takes the run back off them
+	// (evt.training.session.updated); putting them back counts it again.
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, map[string]any{"gear_ids": []string{}}).Status)
+	require.Eventually(t, func() bool { n, d := shoesCount(); return n == 0 && d == 0 }, 20*time.Second, 50*time.Millisecond)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, map[string]any{"gear_ids": []string{shoes.ID}}).Status)
+	require.Eventually(t, func() bool { n, d := shoesCount(); return n == 1 && d > 1500 }, 20*time.Second, 50*time.Millisecond)
 
 	r = a.Do(http.MethodGet, "/v1/sessions/"+s.ID, ana, nil)
 	require.Equal(t, http.StatusOK, r.Status)
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/"+s.ID, bob, nil).Status)
 	assert.Equal(t, http.StatusNotFound, send(bob, map[string]any{"points": points[:1]}).Status)
+
+	// Deleting the session takes it back off the shoes
+	// (evt.training.session.deleted).
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/sessions/"+s.ID, ana, nil).Status)
+	require.Eventually(t, func() bool { n, d := shoesCount(); return n == 0 && d == 0 }, 20*time.Second, 50*time.Millisecond)
 }
 
 func TestSessionBadInput(t *testing.T) {

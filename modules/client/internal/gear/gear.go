@@ -454,6 +454,24 @@ func (g *Gear) Record(u Usage) {
 	}
 }
 
+// Unrecord takes a recorded session back out of the item's totals and
+// those of the components it counted for (a session deleted, or changed:
+// it is then recorded again). The caller makes sure it was recorded. The
+// last use stays: it may be later than the session's true last use.
+func (g *Gear) Unrecord(u Usage) {
+	g.UsageDistanceM = max(0, g.UsageDistanceM-u.DistanceM)
+	g.MovingTimeS = max(0, g.MovingTimeS-u.MovingTimeS)
+	g.Sessions = max(0, g.Sessions-1)
+	for i := range g.Components {
+		c := &g.Components[i]
+		if !u.CompletedAt.Before(c.InstalledAt) {
+			c.DistanceM = max(0, c.DistanceM-u.DistanceM)
+			c.MovingTimeS = max(0, c.MovingTimeS-u.MovingTimeS)
+			c.Sessions = max(0, c.Sessions-1)
+		}
+	}
+}
+
 // Wear is a worn-out item (ComponentID Nil) or component, to announce.
 type Wear struct {
 	ComponentID   uuid.UUID

@@ -342,3 +342,23 @@ func TestCursorAndPageSize(t *testing.T) {
 		assert.Error(t, err)
 	}
 }
+
+// A session taken back leaves the totals as they were without it.
+func TestUnrecordTakesASessionBack(t *testing.T) {
+	g := newBike(t) // chain installed an hour ago, tyre now
+	first := Usage{SessionID: uuid.New(), DistanceM: 200, MovingTimeS: 60, CompletedAt: now.Add(-30 * time.Minute)}
+	second := Usage{SessionID: uuid.New(), DistanceM: 150, MovingTimeS: 50, CompletedAt: now}
+	g.Record(first)
+	g.Record(second)
+	g.Unrecord(first)
+	assert.Equal(t, 150.0, g.UsageDistanceM)
+	assert.Equal(t, 50.0, g.MovingTimeS)
+	assert.Equal(t, 1, g.Sessions)
+	assert.Equal(t, 150.0, g.Components[0].DistanceM)
+	assert.Equal(t, 1, g.Components[0].Sessions)
+	assert.Equal(t, 150.0, g.Components[1].DistanceM, "the tyre counted only the second")
+	g.Unrecord(second)
+	assert.Zero(t, g.UsageDistanceM)
+	assert.Zero(t, g.Sessions)
+	assert.Zero(t, g.Components[1].DistanceM)
+}

@@ -279,3 +279,49 @@ func (s *Service) RecordSession(ctx context.Context, tx pgx.Tx, ev api.SessionCo
 	}
 	return nil
 }
+
+// ForgetSession takes a session back out of the totals of the items it
+// counted for, inside tx (a deleted session). Nothing happens when it
+// counted for none.
+func (s *Service) ForgetSession(ctx context.Context, tx pgx.Tx, userID, sessionID string) error {
+	user, err := uuid.Parse(userID)
+	if err != nil {
+		return bus.Invalid("user_id", "must be a UUID")
+	}
+	session, err := uuid.Parse(sessionID)
+	if err != nil {
+		return bus.Invalid("session_id", "must be a UUID")
+	}
+	if err := store.LockUserGear(ctx, tx, user); err != nil {
+		return err
+	}
+	usage, err := store.TakeSessionUsage(ctx, tx, user, session)
+	if err != nil || len(usage) == 0 {
+		return err
+	}
+	ids := make([]uuid.UUID, 0, len(usage))
+	for id := range usage {
+		ids = append(ids, id)
+	}
+	items, err := store.GearByIDs(ctx, tx, user, ids, true)
+	if err != nil {
+		return err
+	}
+	for _, g := range items {
+		g.Unrecord(usage[g.ID])
+		if err := store.UpdateGear(ctx, tx, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReplaceSession records a changed session (evt.training.session.updated)
+// in place of what it counted before: taken back, then recorded again
+// with its new gear and figures.
+func (s *Service) ReplaceSession(ctx context.Context, tx pgx.Tx, ev api.SessionCompletedForGear) error {
+	if err := s.ForgetSession(ctx, tx, ev.UserID, ev.SessionID); err != nil {
+		return err
+	}
+	return s.RecordSession(ctx, tx, ev)
+}

@@ -319,3 +319,24 @@ func nilUUID(id uuid.UUID) *uuid.UUID {
 	}
 	return &id
 }
+
+// TakeSessionUsage returns the usage records of a session (one per item it
+// counted for) and removes them.
+func TakeSessionUsage(ctx context.Context, tx pgx.Tx, user, session uuid.UUID) (map[uuid.UUID]gear.Usage, error) {
+	rows, err := tx.Query(ctx, `DELETE FROM client.gear_usage WHERE session_id = $1 AND user_id = $2
+		RETURNING gear_id, distance_m, moving_time_s, completed_at`, session, user)
+	if err != nil {
+		return nil, fmt.Errorf("store: take session usage: %w", err)
+	}
+	defer rows.Close()
+	out := map[uuid.UUID]gear.Usage{}
+	for rows.Next() {
+		var id uuid.UUID
+		u := gear.Usage{SessionID: session}
+		if err := rows.Scan(&id, &u.DistanceM, &u.MovingTimeS, &u.CompletedAt); err != nil {
+			return nil, fmt.Errorf("store: take session usage: %w", err)
+		}
+		out[id] = u
+	}
+	return out, rows.Err()
+}

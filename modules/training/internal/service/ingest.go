@@ -24,6 +24,13 @@ import (
 // MaxPointsPerBatch bounds the points of one message or request.
 const MaxPointsPerBatch = 10_000
 
+// LateGrace is how long after a session is finished its points are still
+// taken: the app may finish a session (over HTTP) while its last telemetry
+// messages are still on their way (over NATS). Such late points, when
+// recorded before the finish, are stored and the session's figures
+// computed again (evt.training.session.updated).
+const LateGrace = 10 * time.Minute
+
 // Telemetry is one message of points for a session of a user: one NATS
 // message on live.telemetry.<user>.<session>, or one HTTP request.
 type Telemetry struct {
@@ -94,19 +101,23 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 			}
 			touched = touched[:0]
 			seen := make(map[uuid.UUID]bool, len(sessions))
+			var late []*store.IngestSession
 			var rows store.PointRows
 			for i, m := range msgs {
 				out.Results[i], out.Errs[i] = api.PointsResult{Dropped: map[string]int{}}, nil
 				ss := sessions[m.Session]
-				switch {
-				case ss == nil || ss.User != m.User:
+				if ss == nil || ss.User != m.User {
 					out.Errs[i] = errNoSession
 					continue
-				case !session.Open(ss.State):
+				}
+				until, isLate := now, lateFor(ss, now)
+				if isLate {
+					until = *ss.FinishedAt
+				} else if !session.Open(ss.State) {
 					out.Errs[i] = bus.Errorf(bus.CodeConflict, "the session is %s and takes no more points", ss.State)
 					continue
 				}
-				res := telemetry.Filter(m.Points, telemetry.Session{Sport: ss.Sport, StartedAt: ss.StartedAt, Until: now}, ss.Live.Last)
+				res := telemetry.Filter(m.Points, telemetry.Session{Sport: ss.Sport, StartedAt: ss.StartedAt, Until: until}, ss.Live.Last)
 				out.Results[i].Accepted = len(res.Accepted)
 				for k, v := range res.Dropped {
 					out.Results[i].Dropped[k] = v
@@ -115,16 +126,32 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 					continue
 				}
 				rows.Add(ss.ID, res.Accepted)
-				ss.Live.Add(res.Accepted, ss.Sport)
-				if !seen[ss.ID] {
-					seen[ss.ID] = true
-					touched = append(touched, ss)
+				if seen[ss.ID] {
+					if !isLate {
+						ss.Live.Add(res.Accepted, ss.Sport)
+					}
+					continue
 				}
+				seen[ss.ID] = true
+				if isLate {
+					late = append(late, ss)
+					continue
+				}
+				ss.Live.Add(res.Accepted, ss.Sport)
+				touched = append(touched, ss)
 			}
 			if out.Stored, err = store.WritePoints(ctx, tx, rows, dedupe); err != nil {
 				return err
 			}
-			return store.SaveLive(ctx, tx, touched)
+			if err := store.SaveLive(ctx, tx, touched); err != nil {
+				return err
+			}
+			for _, ss := range late {
+				if err := refigure(ctx, tx, ss); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 	}
 	// The fast path first; a batch holding a point stored before (a
@@ -185,4 +212,25 @@ func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.Poin
 		return api.PointsResult{}, err
 	}
 	return res.Results[0], res.Errs[0]
+}
+
+// lateFor reports whether a session takes late points: finished within
+// LateGrace.
+func lateFor(ss *store.IngestSession, now time.Time) bool {
+	return ss.State == session.Finished && ss.FinishedAt != nil && now.Sub(*ss.FinishedAt) <= LateGrace
+}
+
+// refigure computes a finished session's figures again with the late
+// points it took, and publishes evt.training.session.updated.
+func refigure(ctx context.Context, tx pgx.Tx, ss *store.IngestSession) error {
+	row, err := store.Session(ctx, tx, ss.User, ss.ID)
+	if err != nil {
+		return err
+	}
+	points, err := store.Points(ctx, tx, ss.ID)
+	if err != nil {
+		return err
+	}
+	_, err = complete(ctx, tx, ss.ID, row, points, *ss.FinishedAt, api.EventSessionUpdated)
+	return err
 }

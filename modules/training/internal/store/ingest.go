@@ -15,11 +15,12 @@ import (
 // IngestSession is what the ingest needs of a session: its owner, sport,
 // state and running figures.
 type IngestSession struct {
-	ID, User  uuid.UUID
-	Sport     string
-	State     string
-	StartedAt time.Time
-	Live      stats.Live
+	ID, User   uuid.UUID
+	Sport      string
+	State      string
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	Live       stats.Live
 }
 
 // LockIngestSessions reads and locks the sessions with these ids (missing
@@ -27,7 +28,7 @@ type IngestSession struct {
 // batches touching the same sessions cannot deadlock, and the running
 // figures of a session are updated by one batch at a time.
 func LockIngestSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uuid.UUID]*IngestSession, error) {
-	rows, err := tx.Query(ctx, `SELECT id, user_id, sport, state, started_at, live FROM training.sessions
+	rows, err := tx.Query(ctx, `SELECT id, user_id, sport, state, started_at, finished_at, live FROM training.sessions
 		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, rawUUIDs(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: lock sessions: %w", err)
@@ -37,7 +38,7 @@ func LockIngestSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uu
 	for rows.Next() {
 		var s IngestSession
 		var live []byte
-		if err := rows.Scan((*[16]byte)(&s.ID), (*[16]byte)(&s.User), &s.Sport, &s.State, &s.StartedAt, &live); err != nil {
+		if err := rows.Scan((*[16]byte)(&s.ID), (*[16]byte)(&s.User), &s.Sport, &s.State, &s.StartedAt, &s.FinishedAt, &live); err != nil {
 			return nil, fmt.Errorf("store: lock sessions: %w", err)
 		}
 		if live != nil {
