@@ -121,7 +121,7 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 		for _, action := range []struct{ path, action, summary string }{
 			{"pause", "pause", "Pause an active session"},
 			{"resume", "resume", "Resume a paused session"},
-			{"finish", "finish", "Finish a session: its figures are computed and evt.training.session.completed published"},
+			{"finish", "finish", "Finish a session: its figures are computed and evt.training.session.completed published. Points recorded before the finish that arrive within 10 minutes after it are still taken, and the figures updated (evt.training.session.updated)"},
 		} {
 			huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
 				OperationID: action.path + "-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/" + action.path, Tags: tags,
