@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/fx"
@@ -168,4 +170,72 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 	pg, err = pgmanaged.Start(ctx, pgmanaged.Config{DataDir: pgDir, Port: port})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return ready() == http.StatusOK }, 30*time.Second, 100*time.Millisecond)
+}
+
+// TestTrainingProcessesShareTheIngest runs the training module in two
+// processes on one NATS and one database: both pull from the telemetry
+// consumer, and when one stops half-way the other takes the rest; every
+// point is stored exactly once.
+func TestTrainingProcessesShareTheIngest(t *testing.T) {
+	t.Parallel()
+	nats := bustest.Server(t)
+	natsCfg := platform.NATSConfig{URLs: []string{nats.Server.ClientURL()}, User: bus.ServiceUser, Password: nats.Password}
+	dbURL := pgtest.NewDB(t)
+	startApp(t, &platform.Config{Modules: []string{"training"}, NATS: natsCfg, DB: platform.DBConfig{URL: dbURL}})
+	second := startApp(t, &platform.Config{Modules: []string{"training"}, NATS: natsCfg, DB: platform.DBConfig{URL: dbURL}})
+
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, dbURL)
+	require.NoError(t, err)
+	defer db.Close(ctx)
+	const sessions, messages, perMsg = 20, 400, 5
+	start := time.Now().UTC().Add(-9 * time.Minute)
+	subjects := make([]string, sessions)
+	for i := range subjects {
+		user, id := uuid.New(), uuid.Must(uuid.NewV7())
+		_, err := db.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, visibility, started_at)
+			VALUES ($1, $2, 'run', 'active', 'private', $3)`, id, user, start)
+		require.NoError(t, err)
+		subjects[i] = "live.telemetry." + user.String() + "." + id.String()
+	}
+	conn := bustest.Conn(t, nats)
+	cons, err := conn.JS.Consumer(ctx, bus.StreamTelemetry, "training__live_telemetry")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		info, err := cons.Info(ctx)
+		require.NoError(t, err)
+		return info.NumWaiting >= 2
+	}, 10*time.Second, 20*time.Millisecond, "both processes pull")
+
+	publish := func(from, to int) {
+		for k := from; k < to; k++ {
+			pts := make([]map[string]any, perMsg)
+			for j := range pts {
+				n := k/sessions*perMsg + j // the session's n-th point
+				pts[j] = map[string]any{"t": start.Add(time.Duration(n) * time.Second).Format(time.RFC3339Nano),
+					"lat": 52.5 + float64(n)*3/111_257.0, "lon": 13.4}
+			}
+			data, err := json.Marshal(map[string]any{"points": pts})
+			require.NoError(t, err)
+			_, err = conn.JS.Publish(ctx, subjects[k%sessions], data)
+			require.NoError(t, err)
+		}
+	}
+	drained := func() bool {
+		info, err := cons.Info(ctx)
+		require.NoError(t, err)
+		return info.NumPending == 0 && info.NumAckPending == 0
+	}
+	publish(0, messages/2)
+	require.Eventually(t, drained, 20*time.Second, 20*time.Millisecond)
+	stopCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	require.NoError(t, second.Stop(stopCtx))
+	publish(messages/2, messages)
+	require.Eventually(t, drained, 20*time.Second, 20*time.Millisecond)
+
+	var stored, distinct int
+	require.NoError(t, db.QueryRow(ctx, `SELECT count(*), count(DISTINCT (session_id, t)) FROM training.points`).Scan(&stored, &distinct))
+	assert.Equal(t, messages*perMsg, stored)
+	assert.Equal(t, stored, distinct)
 }
