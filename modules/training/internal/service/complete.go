@@ -23,41 +23,69 @@ import (
 // from its points, and publishes event (completed, or updated when they
 // are computed again) through the outbox, all in tx.
 func complete(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.SessionRow, points []telemetry.Point, at time.Time, event string) (api.SessionSummary, error) {
-	sum := stats.Compute(points, row.Sport)
 	athlete, err := store.GetAthlete(ctx, tx, row.UserID)
 	if err != nil {
 		return api.SessionSummary{}, err
 	}
-	out := summaryOf(sum, calories.Estimate(calories.Input{
-		Sport: row.Sport, MovingS: sum.MovingS, DistanceM: sum.DistanceM, AvgHRBpm: sum.AvgHRBpm, AvgPowerW: sum.AvgPowerW,
-		WeightKg: athlete.WeightKg, AgeYears: ageAt(athlete.BirthDate, row.StartedAt), Sex: athlete.Sex,
-	}))
-	if len(points) >= 2 {
-		idx, _ := route.SimplifyTo(points, route.MapPoints)
-		simplified := route.Pick(points, idx)
-		path, err := lineEWKB(points)
-		if err != nil {
-			return out, err
-		}
-		simple, err := lineEWKB(simplified)
-		if err != nil {
-			return out, err
-		}
-		out.MapPolyline = route.EncodePolyline(simplified)
-		if err := store.SaveRoute(ctx, tx, id, path, simple, out.MapPolyline); err != nil {
-			return out, err
+	f, err := computeFigures(points, row.Sport, row.StartedAt, athlete)
+	if err != nil {
+		return api.SessionSummary{}, err
+	}
+	return f.Summary, storeFigures(ctx, tx, id, row, f, at, event)
+}
+
+// figures are a finished session's computed summary and route, ready to
+// be stored.
+type figures struct {
+	Summary api.SessionSummary
+	// Path and Simplified are EWKB LineStrings (nil with fewer than two
+	// points).
+	Path, Simplified []byte
+}
+
+// computeFigures computes a session's figures and route (no database):
+// an import runs it while its points are being written.
+func computeFigures(points []telemetry.Point, sport string, startedAt time.Time, athlete store.Athlete) (figures, error) {
+	sum := stats.Compute(points, sport)
+	f := figures{Summary: summaryOf(sum, calories.Estimate(calories.Input{
+		Sport: sport, MovingS: sum.MovingS, DistanceM: sum.DistanceM, AvgHRBpm: sum.AvgHRBpm, AvgPowerW: sum.AvgPowerW,
+		WeightKg: athlete.WeightKg, AgeYears: ageAt(athlete.BirthDate, startedAt), Sex: athlete.Sex,
+	}))}
+	if len(points) < 2 {
+		return f, nil
+	}
+	idx, _ := route.SimplifyTo(points, route.MapPoints)
+	simplified := route.Pick(points, idx)
+	var err error
+	if f.Path, err = lineEWKB(points); err != nil {
+		return f, err
+	}
+	if f.Simplified, err = lineEWKB(simplified); err != nil {
+		return f, err
+	}
+	f.Summary.MapPolyline = route.EncodePolyline(simplified)
+	return f, nil
+}
+
+// storeFigures stores computed figures and the route, and publishes event
+// through the outbox, in tx.
+func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.SessionRow, f figures, at time.Time, event string) error {
+	out := f.Summary
+	if f.Path != nil {
+		if err := store.SaveRoute(ctx, tx, id, f.Path, f.Simplified, out.MapPolyline); err != nil {
+			return err
 		}
 	}
 	if err := store.SetSummary(ctx, tx, id, out); err != nil {
-		return out, err
+		return err
 	}
-	_, err = bus.Enqueue(ctx, tx, api.Module, event, api.SessionCompleted{
+	_, err := bus.Enqueue(ctx, tx, api.Module, event, api.SessionCompleted{
 		SessionID: row.ID, UserID: row.UserID.String(), Sport: row.Sport, StartedAt: row.StartedAt, CompletedAt: at,
 		DistanceM: out.DistanceM, MovingTimeS: out.MovingTimeS, ElapsedTimeS: out.ElapsedTimeS, ElevationGainM: out.ElevationGainM,
 		AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm, GearIDs: row.GearIDs, AvgPowerW: out.AvgPowerW,
 		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live",
 	})
-	return out, err
+	return err
 }
 
 // lineEWKB encodes points as an EWKB LineString with SRID 4326.

@@ -100,6 +100,30 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 	if ns.ID, err = uuid.NewV7(); err != nil {
 		return api.ImportResult{}, err
 	}
+	// The figures are computed while the points are written: the one
+	// is Go's work, the other PostgreSQL's.
+	athlete, err := store.GetAthlete(ctx, s.pool, user)
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+	type computed struct {
+		f   figures
+		err error
+	}
+	done := make(chan computed, 1)
+	go func() {
+		f, err := computeFigures(res.Accepted, sport, ns.StartedAt, athlete)
+		done <- computed{f, err}
+	}()
+	var figs *computed
+	awaitFigures := func() (figures, error) {
+		if figs == nil {
+			c := <-done
+			figs = &c
+		}
+		return figs.f, figs.err
+	}
+	defer func() { _, _ = awaitFigures() }() // never leave the goroutine behind
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := store.InsertSession(ctx, tx, ns)
 		if errors.Is(err, store.ErrDuplicateFile) {
@@ -117,7 +141,11 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 		if err != nil {
 			return err
 		}
-		if _, err := complete(ctx, tx, ns.ID, row, res.Accepted, finished, api.EventSessionCompleted); err != nil {
+		f, err := awaitFigures()
+		if err != nil {
+			return err
+		}
+		if err := storeFigures(ctx, tx, ns.ID, row, f, finished, api.EventSessionCompleted); err != nil {
 			return err
 		}
 		row, err = store.Session(ctx, tx, user, ns.ID)
