@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
@@ -23,7 +24,7 @@ import (
 // consumers.
 var Module = platform.Module(api.Module, fx.Invoke(start))
 
-func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config) error {
+func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *prometheus.Registry) error {
 	// Live figures go to watchers on live.session.<id>, a plain NATS
 	// publish (not stored), at most once a second per session.
 	feed := livefeed.New(func(ls api.LiveStats) {
@@ -37,6 +38,10 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config) error {
 	}, livefeed.Interval)
 	lc.Append(fx.StopHook(feed.Close))
 	s := service.New(rt.DB, feed.Offer, bus.NewUploadStore(rt.Bus.JS))
+	metrics, err := newIngestMetrics(reg)
+	if err != nil {
+		return err
+	}
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
@@ -48,7 +53,7 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config) error {
 	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.StreamTelemetry, Durable: bus.ConsumerName(api.Module, "live.telemetry"),
 		Subjects: []string{"live.telemetry.>"}, AckWait: IngestAckWait}, bus.BatchConfig{Workers: IngestWorkers, MaxMessages: IngestBatch},
 		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
-			return ingestMessages(ctx, s, msgs)
+			return ingestMessages(ctx, s, metrics, msgs)
 		})
 	// Profiles: body data for calories, default visibility of sessions.
 	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventProfileUpdated,
@@ -87,7 +92,8 @@ const (
 
 // ingestMessages parses telemetry messages and stores them in one batch.
 // A message that can never be stored is refused with an invalid error.
-func ingestMessages(ctx context.Context, s *service.Service, msgs []jetstream.Msg) ([]error, error) {
+func ingestMessages(ctx context.Context, s *service.Service, metrics *ingestMetrics, msgs []jetstream.Msg) ([]error, error) {
+	start := time.Now()
 	errs := make([]error, len(msgs))
 	batch := make([]service.Telemetry, 0, len(msgs))
 	index := make([]int, 0, len(msgs))
@@ -101,6 +107,7 @@ func ingestMessages(ctx context.Context, s *service.Service, msgs []jetstream.Ms
 		index = append(index, i)
 	}
 	if len(batch) == 0 {
+		metrics.observe(len(msgs), len(msgs), service.Ingested{}, time.Since(start))
 		return errs, nil
 	}
 	res, err := s.Ingest(ctx, batch)
@@ -112,6 +119,13 @@ func ingestMessages(ctx context.Context, s *service.Service, msgs []jetstream.Ms
 			errs[i] = bus.Invalid("session", e.Error())
 		}
 	}
+	refused := 0
+	for _, e := range errs {
+		if e != nil {
+			refused++
+		}
+	}
+	metrics.observe(len(msgs), refused, res, time.Since(start))
 	return errs, nil
 }
 

@@ -263,6 +263,18 @@ func TestTelemetryOverNATS(t *testing.T) {
 		return info.NumPending == 0 && info.NumAckPending == 0
 	}, 20*time.Second, 50*time.Millisecond)
 	assert.Equal(t, 300, count(), "bob's message for ana's session stored nothing")
+	// What the ingest did, in /metrics: 150 + 200 + 150 points passed the
+	// rules, 300 were new, bob's message was refused.
+	r = a.Do(http.MethodGet, "/metrics", "", nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	metrics := map[string]bool{}
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		metrics[line] = true
+	}
+	for _, want := range []string{"athlos_training_points_accepted_total 500", "athlos_training_points_stored_total 300",
+		"athlos_training_messages_refused_total 1", "athlos_training_ingest_batch_messages_sum 4"} {
+		assert.True(t, metrics[want], want)
+	}
 
 	r = a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/finish", ana, nil)
 	require.Equal(t, http.StatusOK, r.Status)
