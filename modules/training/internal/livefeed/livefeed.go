@@ -90,12 +90,19 @@ func (f *Feed) flush(id string) {
 	}
 	e.timer = nil
 	p := e.pending
+	now := time.Now()
 	if p == nil {
-		delete(f.sessions, id)
+		if now.Truncate(f.interval).Equal(e.sent) {
+			// Figures went out in this period already (an offer beat
+			// this timer across the boundary): remember it until the
+			// next one.
+			f.wakeAtNextPeriod(id, e, now)
+		} else {
+			delete(f.sessions, id)
+		}
 		f.mu.Unlock()
 		return
 	}
-	now := time.Now()
 	e.pending = nil
 	e.sent = now.Truncate(f.interval)
 	f.wakeAtNextPeriod(id, e, now)
