@@ -1,6 +1,9 @@
 package stats
 
 import (
+	"encoding/binary"
+	"errors"
+	"math"
 	"time"
 
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
@@ -75,4 +78,103 @@ func (l *Live) AvgSpeedMps() float64 {
 		return 0
 	}
 	return l.DistanceM / l.MovingS
+}
+
+// liveFormat is the version byte of Live's binary form.
+const liveFormat = 1
+
+// MarshalBinary encodes the running figures compactly: they are read and
+// written for every session of every ingest batch, where JSON cost more
+// than the rest of the batch's Go work.
+func (l Live) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 128)
+	b = append(b, liveFormat)
+	b = binary.LittleEndian.AppendUint64(b, uint64(l.Points))
+	first := int64(0) // no point yet
+	if !l.First.IsZero() {
+		first = l.First.UnixNano()
+	}
+	b = binary.LittleEndian.AppendUint64(b, uint64(first))
+	for _, f := range []float64{l.DistanceM, l.MovingS, l.SpeedMps, l.Climb.GainM, l.Climb.LossM} {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+	}
+	b = appendOptFloat(b, l.Climb.Ref)
+	if l.Last == nil {
+		return append(b, 0), nil
+	}
+	b = append(b, 1)
+	b = binary.LittleEndian.AppendUint64(b, uint64(l.Last.T.UnixNano()))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(l.Last.Lat))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(l.Last.Lon))
+	b = appendOptFloat(b, l.Last.Ele)
+	if l.Last.HR == nil {
+		return append(b, 0), nil
+	}
+	b = append(b, 1)
+	return binary.LittleEndian.AppendUint32(b, uint32(int32(*l.Last.HR))), nil
+}
+
+func appendOptFloat(b []byte, v *float64) []byte {
+	if v == nil {
+		return append(b, 0)
+	}
+	return binary.LittleEndian.AppendUint64(append(b, 1), math.Float64bits(*v))
+}
+
+// errLiveFormat is returned for bytes MarshalBinary did not write.
+var errLiveFormat = errors.New("stats: not live figures of a known format")
+
+// UnmarshalBinary decodes what MarshalBinary wrote.
+func (l *Live) UnmarshalBinary(b []byte) error {
+	r := liveReader{b: b}
+	if r.byte() != liveFormat {
+		return errLiveFormat
+	}
+	*l = Live{Points: int(r.u64())}
+	if first := int64(r.u64()); first != 0 {
+		l.First = time.Unix(0, first).UTC()
+	}
+	l.DistanceM, l.MovingS, l.SpeedMps, l.Climb.GainM, l.Climb.LossM = r.f64(), r.f64(), r.f64(), r.f64(), r.f64()
+	l.Climb.Ref = r.optF64()
+	if r.byte() == 1 {
+		p := &telemetry.Point{T: time.Unix(0, int64(r.u64())).UTC(), Lat: r.f64(), Lon: r.f64(), Ele: r.optF64()}
+		if r.byte() == 1 {
+			hr := int(int32(r.u32()))
+			p.HR = &hr
+		}
+		l.Last = p
+	}
+	if r.bad || len(r.b) != 0 {
+		return errLiveFormat
+	}
+	return nil
+}
+
+// liveReader reads little-endian values, remembering a short read.
+type liveReader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *liveReader) take(n int) []byte {
+	if len(r.b) < n {
+		r.bad = true
+		r.b = nil
+		return make([]byte, n)
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *liveReader) byte() byte   { return r.take(1)[0] }
+func (r *liveReader) u32() uint32  { return binary.LittleEndian.Uint32(r.take(4)) }
+func (r *liveReader) u64() uint64  { return binary.LittleEndian.Uint64(r.take(8)) }
+func (r *liveReader) f64() float64 { return math.Float64frombits(r.u64()) }
+func (r *liveReader) optF64() *float64 {
+	if r.byte() == 0 {
+		return nil
+	}
+	v := r.f64()
+	return &v
 }

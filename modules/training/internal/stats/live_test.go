@@ -38,3 +38,24 @@ func TestLiveMatchesComputeAndIgnoresRepeats(t *testing.T) {
 	assert.Equal(t, 149, *l.Last.HR)
 	assert.InDelta(t, 3.0, l.SpeedMps, 0.05)
 }
+
+func TestLiveBinaryRoundTrip(t *testing.T) {
+	ele, hr, ref := 34.5, 151, 30.0
+	for _, l := range []stats.Live{
+		{},
+		{Points: 1, First: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC), Last: &telemetry.Point{T: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC), Lat: 52.5, Lon: 13.4}},
+		{Points: 600, First: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC), DistanceM: 1797.5, MovingS: 599, SpeedMps: 3.1,
+			Climb: stats.Climb{Ref: &ref, GainM: 12, LossM: 3.5},
+			Last:  &telemetry.Point{T: time.Date(2026, 11, 26, 8, 9, 59, 250_000_000, time.UTC), Lat: 52.51, Lon: 13.4, Ele: &ele, HR: &hr}},
+	} {
+		b, err := l.MarshalBinary()
+		require.NoError(t, err)
+		var got stats.Live
+		require.NoError(t, got.UnmarshalBinary(b))
+		assert.Equal(t, l, got)
+		for n := range len(b) {
+			assert.Error(t, got.UnmarshalBinary(b[:n]), "cut at %d", n)
+		}
+		assert.Error(t, got.UnmarshalBinary(append(b, 0)), "trailing bytes")
+	}
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -42,7 +41,7 @@ func LockIngestSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uu
 			return nil, fmt.Errorf("store: lock sessions: %w", err)
 		}
 		if live != nil {
-			if err := json.Unmarshal(live, &s.Live); err != nil {
+			if err := s.Live.UnmarshalBinary(live); err != nil {
 				return nil, fmt.Errorf("store: session %s live figures: %w", s.ID, err)
 			}
 		}
@@ -58,21 +57,21 @@ func SaveLive(ctx context.Context, tx pgx.Tx, sessions []*IngestSession) error {
 		return nil
 	}
 	ids := make([][16]byte, len(sessions))
-	lives := make([]string, len(sessions))
+	lives := make([][]byte, len(sessions))
 	lasts := make([]*time.Time, len(sessions))
 	for i, s := range sessions {
-		b, err := json.Marshal(s.Live)
+		b, err := s.Live.MarshalBinary()
 		if err != nil {
 			return fmt.Errorf("store: encode live figures: %w", err)
 		}
-		ids[i], lives[i] = s.ID, string(b)
+		ids[i], lives[i] = s.ID, b
 		if s.Live.Last != nil {
 			lasts[i] = &s.Live.Last.T
 		}
 	}
-	_, err := tx.Exec(ctx, `UPDATE training.sessions s SET live = u.live::jsonb,
+	_, err := tx.Exec(ctx, `UPDATE training.sessions s SET live = u.live,
 		last_point_at = GREATEST(s.last_point_at, u.last)
-		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(id, live, last) WHERE s.id = u.id`, ids, lives, lasts)
+		FROM unnest($1::uuid[], $2::bytea[], $3::timestamptz[]) AS u(id, live, last) WHERE s.id = u.id`, ids, lives, lasts)
 	if err != nil {
 		return fmt.Errorf("store: save live figures: %w", err)
 	}
@@ -97,7 +96,7 @@ func LiveOf(ctx context.Context, q Querier, id uuid.UUID) (stats.Live, error) {
 		return l, fmt.Errorf("store: live figures: %w", err)
 	}
 	if raw != nil {
-		if err := json.Unmarshal(raw, &l); err != nil {
+		if err := l.UnmarshalBinary(raw); err != nil {
 			return l, fmt.Errorf("store: live figures: %w", err)
 		}
 	}

@@ -1,0 +1,72 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/modules/training/internal/service"
+	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+	"github.com/athlos/athlos/storage"
+	"github.com/athlos/athlos/storage/pgtest"
+)
+
+// BenchmarkIngestBatch is the training module's own share of ingest,
+// without NATS: batches of 500 messages (one per live session, as under
+// load) of 1, 5 or 20 points through Service.Ingest — the sessions locked,
+// the rules, one COPY, the running figures, the commit — on the test
+// PostgreSQL.
+//
+//	go test ./modules/training/internal/service -run '^$' -bench IngestBatch -benchtime 200x
+func BenchmarkIngestBatch(b *testing.B) {
+	for _, perMsg := range []int{1, 5, 20} {
+		b.Run(fmt.Sprintf("points_per_msg=%d", perMsg), func(b *testing.B) {
+			ctx := context.Background()
+			pool := pgtest.NewPool(b)
+			s := service.New(pool, nil, nil)
+			const sessions = 500
+			start := time.Now().UTC().Add(-9 * time.Minute)
+			users, ids := make([]uuid.UUID, sessions), make([]uuid.UUID, sessions)
+			for i := range ids {
+				users[i], ids[i] = uuid.New(), uuid.Must(uuid.NewV7())
+				if err := storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+					return store.InsertSession(ctx, tx, store.NewSession{ID: ids[i], User: users[i], Sport: "run", Visibility: "private", StartedAt: start})
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			hr := 150
+			batch := func(k int) []service.Telemetry {
+				out := make([]service.Telemetry, sessions)
+				for i := range out {
+					pts := make([]telemetry.Point, perMsg)
+					for j := range pts {
+						n := k*perMsg + j
+						pts[j] = telemetry.Point{T: start.Add(time.Duration(n) * 100 * time.Millisecond), Lat: 52.5 + float64(n)*3e-6, Lon: 13.4, HR: &hr}
+					}
+					out[i] = service.Telemetry{User: users[i], Session: ids[i], Points: pts}
+				}
+				return out
+			}
+			b.ResetTimer()
+			for k := range b.N {
+				b.StopTimer()
+				msgs := batch(k)
+				b.StartTimer()
+				res, err := s.Ingest(ctx, msgs)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Stored != int64(sessions*perMsg) {
+					b.Fatalf("stored %d", res.Stored)
+				}
+			}
+			b.ReportMetric(float64(b.N*sessions*perMsg)/b.Elapsed().Seconds(), "points/s")
+		})
+	}
+}
