@@ -19,7 +19,7 @@ import (
 
 // A batch consumer hands messages to several workers in batches; each
 // message is settled by its own outcome: acknowledged, refused for good,
-// or redelivered, and a failed batch is redelivered whole.
+// or redelivered; a failed batch is tried again in halves.
 func TestConsumeBatchesSettlesEachMessage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -47,7 +47,7 @@ func TestConsumeBatchesSettlesEachMessage(t *testing.T) {
 				biggest.Store(int64(len(msgs)))
 			}
 			if failedBatch.CompareAndSwap(0, 1) {
-				return nil, errors.New("database down") // every message of it comes again
+				return nil, errors.New("database down") // its halves go again
 			}
 			errs := make([]error, len(msgs))
 			mu.Lock()

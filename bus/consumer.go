@@ -34,8 +34,9 @@ type ConsumerConfig struct {
 	Durable string
 	// Subjects filters the stream; empty means all of it.
 	Subjects []string
-	// MaxDeliver bounds redeliveries of one message (default 20), after
-	// which it is left for an operator (see the consumer's info).
+	// MaxDeliver bounds redeliveries of one message (default 20; -1: no
+	// bound), after which it is left for an operator (see the consumer's
+	// info).
 	MaxDeliver int
 	// AckWait is how long a delivery may take before redelivery (default 30s).
 	AckWait time.Duration
@@ -117,7 +118,8 @@ func consume(cons jetstream.Consumer, cfg ConsumerConfig, logger *slog.Logger, f
 // BatchHandler handles a batch of messages. It returns one outcome per
 // message, as a MessageHandler's error (nil acknowledges, an *Error with
 // CodeInvalid terminates, anything else asks for redelivery), or an error
-// for the whole batch, which asks for the redelivery of every message.
+// for the whole batch: its halves are then handled on their own, down to
+// single messages, whose error asks for their redelivery.
 type BatchHandler func(ctx context.Context, msgs []jetstream.Msg) ([]error, error)
 
 // BatchConfig sizes a batch consumer.
@@ -213,11 +215,16 @@ func handleBatch(ctx context.Context, batch []jetstream.Msg, h BatchHandler, log
 	if err == nil && len(errs) != len(batch) {
 		err = fmt.Errorf("bus: batch handler returned %d outcomes for %d messages", len(errs), len(batch))
 	}
+	if err != nil && len(batch) > 1 {
+		// One message may spoil a batch (a session whose figures fail):
+		// the halves go again, so the others are not held back with it.
+		logger.Warn("batch handling failed, trying its halves", "messages", len(batch), "err", err)
+		handleBatch(ctx, batch[:len(batch)/2], h, logger)
+		handleBatch(ctx, batch[len(batch)/2:], h, logger)
+		return
+	}
 	if err != nil {
-		logger.Warn("batch handling failed, will retry", "messages", len(batch), "err", err)
-		for _, msg := range batch {
-			_ = msg.NakWithDelay(retryDelay(msg))
-		}
+		settle(batch[0], err, logger)
 		return
 	}
 	for i, msg := range batch {

@@ -51,7 +51,7 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *pro
 	// committed; one that can never be stored (malformed, another user's
 	// or a closed session) is refused for good.
 	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.StreamTelemetry, Durable: bus.ConsumerName(api.Module, "live.telemetry"),
-		Subjects: []string{"live.telemetry.>"}, AckWait: IngestAckWait}, bus.BatchConfig{Workers: IngestWorkers, MaxMessages: IngestBatch},
+		Subjects: []string{"live.telemetry.>"}, AckWait: IngestAckWait, MaxDeliver: -1}, bus.BatchConfig{Workers: IngestWorkers, MaxMessages: IngestBatch},
 		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
 			return ingestMessages(ctx, s, metrics, msgs)
 		})
@@ -83,7 +83,9 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *pro
 // write a batch of at most IngestBatch messages.
 // A batch takes milliseconds; IngestAckWait bounds how long points taken
 // by a process that died wait before another process gets them (a
-// redelivery stores nothing twice).
+// redelivery stores nothing twice). Telemetry is redelivered without
+// bound (a database outage must not drop points); a message that can
+// never be stored is terminated instead.
 const (
 	IngestWorkers = 4
 	IngestBatch   = 500

@@ -124,6 +124,9 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 	r.JSON(t, &s)
 	assert.Equal(t, 541, s.Summary.Points, "the late point is in the figures")
 	assert.InDelta(t, 540*3, s.Summary.DistanceM, 540*3*0.01)
+	// The figures were computed again once: for the new point, not for the
+	// one sent again.
+	require.Eventually(t, func() bool { return eventCount(t, a, "EVT_TRAINING", api.EventSessionUpdated) == 1 }, 10*time.Second, 20*time.Millisecond)
 
 	// The client module counted the run on the shoes (evt.training.session.completed).
 	require.Eventually(t, func() bool {
@@ -145,6 +148,8 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 		a.Do(http.MethodGet, "/v1/me/gear/"+shoes.ID, ana, nil).JSON(t, &g)
 		return g.Sessions, g.DistanceM
 	}
+	assert.Equal(t, uint64(1), eventCount(t, a, "EVT_TRAINING", api.EventSessionUpdated), "still one: the point sent again made none")
+
 	// Taking the shoes off the session takes the run back off them
 	// (evt.training.session.updated); putting them back counts it again.
 	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, map[string]any{"gear_ids": []string{}}).Status)

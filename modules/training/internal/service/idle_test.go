@@ -36,7 +36,7 @@ func TestCloseIdleSessions(t *testing.T) {
 			}
 			var rows store.PointRows
 			rows.Add(id, points)
-			if _, err := store.WritePoints(ctx, tx, rows, false); err != nil {
+			if _, _, err := store.WritePoints(ctx, tx, rows, false); err != nil {
 				return err
 			}
 			if len(points) > 0 {

@@ -134,7 +134,7 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 		}
 		var rows store.PointRows
 		rows.Add(ns.ID, res.Accepted)
-		if _, err := store.WritePoints(ctx, tx, rows, false); err != nil {
+		if _, _, err := store.WritePoints(ctx, tx, rows, false); err != nil {
 			return err
 		}
 		row, err := store.Session(ctx, tx, user, ns.ID)

@@ -140,13 +140,18 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 				ss.Live.Add(res.Accepted, ss.Sport)
 				touched = append(touched, ss)
 			}
-			if out.Stored, err = store.WritePoints(ctx, tx, rows, dedupe); err != nil {
+			var perSession map[uuid.UUID]int64
+			if out.Stored, perSession, err = store.WritePoints(ctx, tx, rows, dedupe); err != nil {
 				return err
 			}
 			if err := store.SaveLive(ctx, tx, touched); err != nil {
 				return err
 			}
 			for _, ss := range late {
+				// Only new points change the figures (nil: all were new).
+				if perSession != nil && perSession[ss.ID] == 0 {
+					continue
+				}
 				if err := refigure(ctx, tx, ss); err != nil {
 					return err
 				}

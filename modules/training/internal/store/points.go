@@ -54,9 +54,12 @@ var ErrDuplicatePoint = errors.New("store: a point is stored already")
 // INSERT … ON CONFLICT DO NOTHING, so a redelivered point changes nothing.
 // (A savepoint would spare the retry but cost two round trips on every
 // batch; duplicates are rare.)
-func WritePoints(ctx context.Context, tx pgx.Tx, rows PointRows, dedupe bool) (int64, error) {
+//
+// The map counts the new points of each session on the deduplicating
+// path; it is nil on the fast path, where every point was new.
+func WritePoints(ctx context.Context, tx pgx.Tx, rows PointRows, dedupe bool) (int64, map[uuid.UUID]int64, error) {
 	if len(rows) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
 	if dedupe {
 		return writePointsDeduplicated(ctx, tx, rows)
@@ -64,29 +67,46 @@ func WritePoints(ctx context.Context, tx pgx.Tx, rows PointRows, dedupe bool) (i
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"training", "points"}, pointColumns, pgx.CopyFromRows(rows))
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return 0, ErrDuplicatePoint
+		return 0, nil, ErrDuplicatePoint
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: copy points: %w", err)
+		return 0, nil, fmt.Errorf("store: copy points: %w", err)
 	}
-	return n, nil
+	return n, nil, nil
 }
 
-func writePointsDeduplicated(ctx context.Context, tx pgx.Tx, rows PointRows) (int64, error) {
+func writePointsDeduplicated(ctx context.Context, tx pgx.Tx, rows PointRows) (int64, map[uuid.UUID]int64, error) {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS points_stage
 		(LIKE training.points INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
-		return 0, fmt.Errorf("store: staging table: %w", err)
+		return 0, nil, fmt.Errorf("store: staging table: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"points_stage"}, pointColumns, pgx.CopyFromRows(rows)); err != nil {
-		return 0, fmt.Errorf("store: copy points to staging: %w", err)
+		return 0, nil, fmt.Errorf("store: copy points to staging: %w", err)
 	}
 	// DISTINCT ON: a batch may also repeat a time within itself.
-	tag, err := tx.Exec(ctx, `INSERT INTO training.points
-		SELECT DISTINCT ON (session_id, t) * FROM points_stage ON CONFLICT (session_id, t) DO NOTHING`)
+	res, err := tx.Query(ctx, `WITH fresh AS (INSERT INTO training.points
+		SELECT DISTINCT ON (session_id, t) * FROM points_stage ON CONFLICT (session_id, t) DO NOTHING RETURNING session_id)
+		SELECT session_id, count(*) FROM fresh GROUP BY session_id`)
 	if err != nil {
-		return 0, fmt.Errorf("store: insert staged points: %w", err)
+		return 0, nil, fmt.Errorf("store: insert staged points: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	perSession := map[uuid.UUID]int64{}
+	var total int64
+	for res.Next() {
+		var id [16]byte
+		var n int64
+		if err := res.Scan(&id, &n); err != nil {
+			res.Close()
+			return 0, nil, fmt.Errorf("store: insert staged points: %w", err)
+		}
+		perSession[id] = n
+		total += n
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return 0, nil, fmt.Errorf("store: insert staged points: %w", err)
+	}
+	return total, perSession, nil
 }
 
 // InsertPoints stores points of one session in their own transaction and
@@ -98,7 +118,7 @@ func InsertPoints(ctx context.Context, pool *pgxpool.Pool, session uuid.UUID, po
 	write := func(dedupe bool) error {
 		return storage.InTx(ctx, pool, func(tx pgx.Tx) error {
 			var err error
-			n, err = WritePoints(ctx, tx, rows, dedupe)
+			n, _, err = WritePoints(ctx, tx, rows, dedupe)
 			return err
 		})
 	}
