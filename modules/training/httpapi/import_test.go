@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/importer"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
 
 // The real workout files of the importer's tests (see its testdata/SOURCES.md).
@@ -177,4 +180,25 @@ func TestImportEveryFileOfTheSharedSet(t *testing.T) {
 		t.Logf("%s: %s, %d points, %.0f m (PostGIS %.0f m), moving %.0f s", name, res.Session.Sport, res.Session.Summary.Points,
 			res.Session.Summary.DistanceM, length, res.Session.Summary.MovingTimeS)
 	}
+}
+
+// A long name of multi-byte characters is cut between characters.
+func TestImportCutsALongNameBetweenCharacters(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := signUp(t, a, "ana@example.com")
+	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	points := make([]telemetry.Point, 60)
+	for i := range points {
+		points[i] = telemetry.Point{T: start.Add(time.Duration(i) * time.Second), Lat: 48.1 + float64(i)*2.7e-5, Lon: 11.5}
+	}
+	var buf bytes.Buffer
+	require.NoError(t, importer.WriteGPX(&buf, strings.Repeat("€", 250), "run", points))
+	r := a.Upload("/v1/sessions/import", ana, nil, "file", "euro.gpx", buf.Bytes())
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var res api.ImportResult
+	r.JSON(t, &res)
+	assert.Equal(t, strings.Repeat("€", 200), res.Session.Title)
+	r = a.Upload("/v1/sessions/import", ana, map[string]string{"title": strings.Repeat("ж", 150)}, "file", "other.gpx", workoutFile(t, "tcxparser__run-hr-3laps__test.tcx"))
+	require.Equal(t, http.StatusCreated, r.Status, "150 characters are allowed, whatever their bytes: "+string(r.Body))
 }

@@ -3,8 +3,11 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -43,7 +46,7 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 	if in.Visibility != "" && in.Visibility != "private" && in.Visibility != "followers" && in.Visibility != "public" {
 		return api.ImportResult{}, bus.Invalid("body.visibility", "must be private, followers or public")
 	}
-	if len(in.Title) > 200 {
+	if utf8.RuneCountInString(in.Title) > 200 || !utf8.ValidString(in.Title) {
 		return api.ImportResult{}, bus.Invalid("body.title", "at most 200 characters")
 	}
 	if s.uploads == nil {
@@ -85,11 +88,9 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 	if out.Dropped == nil {
 		out.Dropped = map[string]int{}
 	}
-	ns := store.NewSession{User: user, Sport: sport, Visibility: in.Visibility, Title: firstOf(in.Title, file.Name, strings.TrimSpace(in.FileName)),
+	ns := store.NewSession{User: user, Sport: sport, Visibility: in.Visibility,
+		Title:     clip(strings.ToValidUTF8(firstOf(in.Title, file.Name, strings.TrimSpace(in.FileName)), "\uFFFD"), 200),
 		StartedAt: res.Accepted[0].T.UTC(), SourceFormat: file.Format, SourceSHA256: file.SHA256[:]}
-	if len(ns.Title) > 200 {
-		ns.Title = ns.Title[:200]
-	}
 	finished := res.Accepted[len(res.Accepted)-1].T.UTC()
 	ns.FinishedAt = &finished
 	if ns.Visibility == "" {
@@ -112,6 +113,13 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 	}
 	done := make(chan computed, 1)
 	go func() {
+		// A panic here would end the process (it is not the RPC's
+		// goroutine): it becomes the import's error.
+		defer func() {
+			if p := recover(); p != nil {
+				done <- computed{err: fmt.Errorf("computing the figures: %v\n%s", p, debug.Stack())}
+			}
+		}()
 		f, err := computeFigures(res.Accepted, sport, ns.StartedAt, athlete)
 		done <- computed{f, err}
 	}()
@@ -163,6 +171,17 @@ func (s *Service) duplicateFile(ctx context.Context, user uuid.UUID, sha []byte)
 	}
 	return &bus.Error{Code: bus.CodeConflict, Message: "this file was imported already as session " + id.String(),
 		Fields: []bus.FieldError{{Field: "body.file", Reason: "imported already as session " + id.String()}}}
+}
+
+// clip cuts s to at most n characters (never inside one).
+func clip(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 func firstOf(values ...string) string {

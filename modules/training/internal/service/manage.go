@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -62,10 +63,10 @@ func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Se
 	if in.PerceivedEffort != nil && (*in.PerceivedEffort < 0 || *in.PerceivedEffort > 10) {
 		return api.Session{}, bus.Invalid("body.perceived_effort", "must be 1 to 10, or 0 to remove it")
 	}
-	if in.Title != nil && len(*in.Title) > 200 {
+	if in.Title != nil && utf8.RuneCountInString(*in.Title) > 200 {
 		return api.Session{}, bus.Invalid("body.title", "at most 200 characters")
 	}
-	if in.Notes != nil && len(*in.Notes) > 5000 {
+	if in.Notes != nil && utf8.RuneCountInString(*in.Notes) > 5000 {
 		return api.Session{}, bus.Invalid("body.notes", "at most 5000 characters")
 	}
 	var gear []uuid.UUID

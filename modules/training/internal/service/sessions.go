@@ -157,6 +157,9 @@ func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action str
 				return nil // it moved on meanwhile
 			}
 			finished = last
+			if row.LastPointAt == nil {
+				action = session.Discard // decided on the locked row
+			}
 		}
 		next, err := session.Next(row.State, action)
 		var ill *session.IllegalTransition
@@ -199,8 +202,8 @@ func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action str
 // CloseIdleSessions closes open sessions that had no point for idle (nor
 // started within it): finished at their last point, with their figures,
 // or discarded when they have no point at all. It returns how many it
-// closed. Several processes may run it at once: each session is closed
-// once.
+// closed, and the errors of those it could not close. Several processes
+// may run it at once: each session is closed once.
 func (s *Service) CloseIdleSessions(ctx context.Context, idle time.Duration) (int, error) {
 	since := time.Now().UTC().Add(-idle)
 	idleSessions, err := store.IdleSessions(ctx, s.pool, since, 100)
@@ -208,20 +211,19 @@ func (s *Service) CloseIdleSessions(ctx context.Context, idle time.Duration) (in
 		return 0, err
 	}
 	closed := 0
+	var errs []error
 	for _, is := range idleSessions {
-		action := session.Finish
-		if is.LastPointAt == nil {
-			action = session.Discard
-		}
-		_, done, err := s.transition(ctx, is.User, is.ID, action, since)
+		// One session that fails does not keep the others open.
+		_, done, err := s.transition(ctx, is.User, is.ID, session.Finish, since)
 		if err != nil {
-			return closed, fmt.Errorf("close idle session %s: %w", is.ID, err)
+			errs = append(errs, fmt.Errorf("close idle session %s: %w", is.ID, err))
+			continue
 		}
 		if done {
 			closed++
 		}
 	}
-	return closed, nil
+	return closed, errors.Join(errs...)
 }
 
 // ListSessions returns a page of the caller's sessions, newest first.
