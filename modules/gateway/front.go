@@ -93,6 +93,11 @@ type Front struct {
 	metrics *httpMetrics
 	routes  routeTemplates
 
+	// maxBody is the largest body any operation takes: a request that
+	// declares more is refused before it is read, and no body is read
+	// past it (multipart forms are parsed outside huma's own limit).
+	maxBody int64
+
 	stopping atomic.Bool
 
 	mu     sync.Mutex
@@ -165,6 +170,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 		if op.MaxBodyBytes == 0 || op.MaxBodyBytes == humaDefaultBodyBytes {
 			op.MaxBodyBytes = int64(cfg.BodyLimit)
 		}
+		f.maxBody = max(f.maxBody, op.MaxBodyBytes)
 	})
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		api.SecurityBearer: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",

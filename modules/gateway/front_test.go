@@ -329,13 +329,33 @@ func TestOversizedBodyIs413Problem(t *testing.T) {
 	assert.Equal(t, "big-1", p["request_id"])
 	assert.Equal(t, "the request body exceeds 1024 bytes", p["detail"])
 
-	// Counted and logged under its route.
-	assert.Contains(t, scrape(t, fx), `athlos_http_requests_total{method="POST",route="/v1/things",status="413"} 1`)
+	// Refused before routing (it declares more than any operation takes),
+	// but still counted and logged.
+	assert.Contains(t, scrape(t, fx), `athlos_http_requests_total{method="POST",route="unmatched",status="413"} 1`)
 	assert.Contains(t, fx.logs.String(), `"request_id":"big-1"`)
 
 	// Under the limit is fine.
 	r = post(`{"name":"bike","count":1,"note":"` + strings.Repeat("x", 100) + `"}`)
 	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+
+	// A compressed body, or one without a length, is refused unread.
+	send := func(req *http.Request) int {
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode
+	}
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"name":"bike","count":1}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	assert.Equal(t, http.StatusUnsupportedMediaType, send(req))
+	req, err = http.NewRequest(http.MethodPost, url, io.MultiReader(strings.NewReader(`{"name":"bike","count":1}`)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = -1 // chunked
+	assert.Equal(t, http.StatusLengthRequired, send(req))
 }
 
 // huma's own per-operation limit (Operation.MaxBodyBytes) answers the same way.

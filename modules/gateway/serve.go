@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -53,8 +54,32 @@ func (f *Front) serve(c *fiber.Ctx) error {
 		}
 		f.finish(ctx, c, start, rid, f.routeOf(c, self))
 	}()
+	if p := f.bodyProblem(c); p != nil {
+		f.writeProblem(c, p, rid)
+		return nil
+	}
 	if err := c.Next(); err != nil {
 		f.writeError(c, err, rid)
+	}
+	return nil
+}
+
+// bodyProblem refuses a request body no operation takes before any of it
+// is read: compressed (no operation takes one; a compressed upload is a
+// gzip file, not a gzip request), without a length (chunked), or declared
+// larger than the largest limit of any operation. (huma applies each
+// operation's own limit as it reads, but not to multipart forms, which
+// fasthttp parses: their bound is this one.)
+func (f *Front) bodyProblem(c *fiber.Ctx) *api.ProblemDetails {
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return api.NewError(http.StatusUnsupportedMediaType, "compressed request bodies (Content-Encoding: "+enc+") are not accepted")
+	}
+	n := c.Request().Header.ContentLength()
+	if n == -1 { // chunked: a length is needed to refuse a body before reading it
+		return api.NewError(http.StatusLengthRequired, "a request body needs a Content-Length")
+	}
+	if f.maxBody > 0 && int64(n) > f.maxBody {
+		return api.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", f.maxBody))
 	}
 	return nil
 }
