@@ -27,6 +27,7 @@ type Service struct {
 	pool    *pgxpool.Pool
 	live    func(api.LiveStats)
 	uploads Uploads
+	imports chan struct{} // one token per import running
 	decoder telemetry.Decoder
 }
 
@@ -37,7 +38,7 @@ func New(pool *pgxpool.Pool, live func(api.LiveStats), uploads Uploads) *Service
 	if live == nil {
 		live = func(api.LiveStats) {}
 	}
-	return &Service{pool: pool, live: live, uploads: uploads}
+	return &Service{pool: pool, live: live, uploads: uploads, imports: make(chan struct{}, ConcurrentImports)}
 }
 
 var errNoDevice = &bus.Error{Code: bus.CodeNotFound, Message: "no such device"}

@@ -21,6 +21,15 @@ import (
 	"github.com/athlos/athlos/storage"
 )
 
+// Limits of imports.
+const (
+	// MaxImportPoints bounds the points of one file (a day of 1 Hz
+	// recording is 86,400).
+	MaxImportPoints = 250_000
+	// ConcurrentImports bounds the imports one process runs at once.
+	ConcurrentImports = 2
+)
+
 // Uploads gives access to files the front uploaded (bus.UploadStore).
 type Uploads interface {
 	// Get returns an upload's content, or bus.ErrNoUpload.
@@ -52,6 +61,14 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 	if s.uploads == nil {
 		return api.ImportResult{}, bus.Errorf(bus.CodeUnavailable, "uploads are not available")
 	}
+	// A few imports at a time: one holds its file, the decoded file and
+	// its points in memory (a 25 MB FIT file may hold a million records).
+	select {
+	case s.imports <- struct{}{}:
+		defer func() { <-s.imports }()
+	case <-ctx.Done():
+		return api.ImportResult{}, &bus.Error{Code: bus.CodeUnavailable, Message: "too many imports at once; try again", RetryAfter: 5}
+	}
 	data, err := s.uploads.Get(ctx, in.Upload)
 	if errors.Is(err, bus.ErrNoUpload) {
 		return api.ImportResult{}, bus.Invalid("upload", "no such upload (it expired or was imported already)")
@@ -72,6 +89,9 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 		return api.ImportResult{}, err
 	}
 
+	if len(file.Points) > MaxImportPoints {
+		return api.ImportResult{}, bus.Invalid("body.file", fmt.Sprintf("the file holds %d points; at most %d", len(file.Points), MaxImportPoints))
+	}
 	sport := in.Sport
 	if sport == "" {
 		sport = file.Sport
