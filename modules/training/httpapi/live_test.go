@@ -155,3 +155,45 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/share", ana, nil).Status)
 	assert.Equal(t, http.StatusConflict, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", ana, nil).Status)
 }
+
+// A change takes the grant from exactly those no longer entitled: making
+// a public session private, those let in because it was public; a new
+// link, those who came with the old one.
+func TestWatchersLoseTheGrantWhenNoLongerEntitled(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob, eve := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "eve@example.com")
+	r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "visibility": "public"})
+	require.Equal(t, http.StatusCreated, r.Status)
+	var s api.Session
+	r.JSON(t, &s)
+	subject := api.SubjectLiveSession + s.ID
+	granted := func(token string) bool {
+		var g struct {
+			Subscribe []string `json:"subscribe"`
+		}
+		a.Do(http.MethodGet, "/v1/realtime", token, nil).JSON(t, &g)
+		for _, x := range g.Subscribe {
+			if x == subject {
+				return true
+			}
+		}
+		return false
+	}
+	var link api.ShareLink
+	a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/share", ana, nil).JSON(t, &link)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", eve, nil).Status, "public: anyone")
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", bob, map[string]any{"share_token": link.ShareToken}).Status)
+	assert.True(t, granted(eve))
+	assert.True(t, granted(bob))
+
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, map[string]any{"visibility": "private"}).Status)
+	assert.False(t, granted(eve), "let in because it was public")
+	assert.True(t, granted(bob), "holds the link")
+
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/share", ana, nil).Status)
+	assert.False(t, granted(bob), "a new link replaces the old one")
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", bob,
+		map[string]any{"share_token": link.ShareToken}).Status, "the old link lets nobody in")
+	assert.True(t, granted(ana), "the owner always")
+}

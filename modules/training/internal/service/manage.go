@@ -102,17 +102,10 @@ func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Se
 				return err
 			}
 		}
-		// Watchers who may no longer watch lose the grant (those of a
-		// shared session may hold the link: they keep it).
-		if in.Visibility != nil && *in.Visibility != "public" && row.Visibility == "public" && session.Open(row.State) {
-			gone, err := store.RemoveWatchersUnlessShared(ctx, tx, id)
-			if err != nil {
+		// Those let in because the session was public lose the grant.
+		if in.Visibility != nil && *in.Visibility != "public" && row.Visibility == "public" {
+			if err := removeWatchers(ctx, tx, id, store.WatchPublic); err != nil {
 				return err
-			}
-			if len(gone) > 0 {
-				if err := grantsChanged(ctx, tx, gone); err != nil {
-					return err
-				}
 			}
 		}
 		sportChanged := in.Sport != nil && *in.Sport != row.Sport

@@ -65,7 +65,11 @@ func (s *Service) ShareSession(ctx context.Context, in api.SessionRef) (api.Shar
 		if !session.Open(row.State) {
 			return bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", row.State)
 		}
-		return store.SetShareToken(ctx, tx, id, hash[:])
+		if err := store.SetShareToken(ctx, tx, id, hash[:]); err != nil {
+			return err
+		}
+		// The new link replaces the old one: those who came with it go.
+		return removeWatchers(ctx, tx, id, store.WatchLink)
 	})
 	if err != nil {
 		return api.ShareLink{}, err
@@ -81,21 +85,13 @@ func (s *Service) UnshareSession(ctx context.Context, in api.SessionRef) (api.Em
 		return api.Empty{}, err
 	}
 	return api.Empty{}, storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		row, err := lockOwnSession(ctx, tx, user, id)
-		if err != nil {
+		if _, err := lockOwnSession(ctx, tx, user, id); err != nil {
 			return err
 		}
 		if err := store.SetShareToken(ctx, tx, id, nil); err != nil {
 			return err
 		}
-		if row.Visibility == "public" {
-			return nil
-		}
-		gone, err := store.RemoveWatchers(ctx, tx, id)
-		if err != nil || len(gone) == 0 {
-			return err
-		}
-		return grantsChanged(ctx, tx, gone)
+		return removeWatchers(ctx, tx, id, store.WatchLink)
 	})
 }
 
@@ -115,13 +111,14 @@ func (s *Service) WatchSession(ctx context.Context, in api.WatchRequest) (api.Wa
 		if err != nil {
 			return err
 		}
-		if !mayWatch(user, w, in.ShareToken) {
+		via := watchVia(user, w, in.ShareToken)
+		if via == "" {
 			return errNoSession
 		}
 		if !session.Open(w.State) {
 			return bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", w.State)
 		}
-		added, err := store.AddWatcher(ctx, tx, id, user)
+		added, err := store.AddWatcher(ctx, tx, id, user, via)
 		if err != nil || !added {
 			return err
 		}
@@ -133,15 +130,35 @@ func (s *Service) WatchSession(ctx context.Context, in api.WatchRequest) (api.Wa
 	return api.Watch{SessionID: id.String(), Subject: api.SubjectLiveSession + id.String()}, nil
 }
 
-func mayWatch(user uuid.UUID, w store.WatchSession, token string) bool {
+// watchVia says how user may watch a session: as its owner, because it is
+// public, or with its share link ("" when not at all). A valid link wins
+// over public, so a watcher who holds it keeps watching if the session
+// turns private.
+func watchVia(user uuid.UUID, w store.WatchSession, token string) string {
 	switch {
-	case w.User == user, w.Visibility == "public":
-		return true
-	case token != "" && w.ShareTokenHash != nil:
-		h := sha256.Sum256([]byte(token))
-		return subtle.ConstantTimeCompare(h[:], w.ShareTokenHash) == 1
+	case w.User == user:
+		return store.WatchOwner
+	case token != "" && w.ShareTokenHash != nil && subtle.ConstantTimeCompare(sha256Of(token), w.ShareTokenHash) == 1:
+		return store.WatchLink
+	case w.Visibility == "public":
+		return store.WatchPublic
 	}
-	return false
+	return ""
+}
+
+func sha256Of(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// removeWatchers takes the grant from the watchers of a session let in as
+// via, and tells the client module.
+func removeWatchers(ctx context.Context, tx pgx.Tx, id uuid.UUID, via string) error {
+	gone, err := store.RemoveWatchers(ctx, tx, id, via)
+	if err != nil || len(gone) == 0 {
+		return err
+	}
+	return grantsChanged(ctx, tx, gone)
 }
 
 // grantsChanged tells the client module, through the outbox, that users'

@@ -219,10 +219,11 @@ type WatchSession struct {
 }
 
 // SessionForWatch reads a session of any user, to decide whether the
-// caller may watch it.
+// caller may watch it, and keeps it from changing (share link,
+// visibility) until tx ends.
 func SessionForWatch(ctx context.Context, q Querier, id uuid.UUID) (WatchSession, error) {
 	var w WatchSession
-	err := q.QueryRow(ctx, `SELECT user_id, state, visibility, share_token_hash FROM training.sessions WHERE id = $1`, id).
+	err := q.QueryRow(ctx, `SELECT user_id, state, visibility, share_token_hash FROM training.sessions WHERE id = $1 FOR SHARE`, id).
 		Scan(&w.User, &w.State, &w.Visibility, &w.ShareTokenHash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return w, ErrNotFound
@@ -233,18 +234,29 @@ func SessionForWatch(ctx context.Context, q Querier, id uuid.UUID) (WatchSession
 	return w, nil
 }
 
-// AddWatcher lets user watch a session; false when it already could.
-func AddWatcher(ctx context.Context, tx pgx.Tx, session, user uuid.UUID) (bool, error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO training.watchers (session_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, session, user)
+// How a watcher was let in.
+const (
+	WatchOwner  = "owner"
+	WatchPublic = "public"
+	WatchLink   = "link"
+)
+
+// AddWatcher lets user watch a session, let in as via; false when it
+// already could (its way in is then updated).
+func AddWatcher(ctx context.Context, tx pgx.Tx, session, user uuid.UUID, via string) (bool, error) {
+	var inserted bool
+	err := tx.QueryRow(ctx, `INSERT INTO training.watchers (session_id, user_id, via) VALUES ($1, $2, $3)
+		ON CONFLICT (session_id, user_id) DO UPDATE SET via = EXCLUDED.via RETURNING (xmax = 0)`, session, user, via).Scan(&inserted)
 	if err != nil {
 		return false, fmt.Errorf("store: add watcher: %w", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return inserted, nil
 }
 
-// RemoveWatchers removes every watcher of a session and returns them.
-func RemoveWatchers(ctx context.Context, tx pgx.Tx, session uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := tx.Query(ctx, `DELETE FROM training.watchers WHERE session_id = $1 RETURNING user_id`, session)
+// RemoveWatchers removes the watchers of a session let in as via, and
+// returns them.
+func RemoveWatchers(ctx context.Context, tx pgx.Tx, session uuid.UUID, via string) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `DELETE FROM training.watchers WHERE session_id = $1 AND via = $2 RETURNING user_id`, session, via)
 	if err != nil {
 		return nil, fmt.Errorf("store: remove watchers: %w", err)
 	}
@@ -334,17 +346,6 @@ func UpdateSession(ctx context.Context, tx pgx.Tx, id uuid.UUID, c SessionChange
 		}
 	}
 	return nil
-}
-
-// RemoveWatchersUnlessShared removes the watchers of a session that has no
-// share link, and returns them.
-func RemoveWatchersUnlessShared(ctx context.Context, tx pgx.Tx, id uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := tx.Query(ctx, `DELETE FROM training.watchers w USING training.sessions s
-		WHERE w.session_id = $1 AND s.id = w.session_id AND s.share_token_hash IS NULL RETURNING w.user_id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("store: remove watchers: %w", err)
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
 // DeleteSession deletes a session with its points; its gear links,
