@@ -16,10 +16,11 @@ import (
 // consumeSessions keeps gear totals in step with the training module's
 // sessions: completed ones are added, updated ones replace what they
 // counted, deleted ones are taken back. One durable consumer
-// (client__evt_training_session) takes the three subjects, so they are
-// handled in the order they happened; each message exactly once, and the
-// gear usage records make a session count once per item even under
-// another message id. A payload that cannot be read is refused for good.
+// (client__evt_training_session) takes the three subjects; each message is
+// handled exactly once, events older than the last one applied to their
+// session change nothing (they carry a revision), and the gear usage
+// records make a session count once per item. A payload that cannot be
+// read is refused for good.
 func consumeSessions(rt *platform.Runtime, s *service.Service) {
 	durable := bus.ConsumerName(api.Module, "evt.training.session")
 	rt.Consume(bus.ConsumerConfig{Stream: api.StreamTraining, Durable: durable,
@@ -30,14 +31,14 @@ func consumeSessions(rt *platform.Runtime, s *service.Service) {
 				return &bus.Error{Code: bus.CodeInvalid, Message: "malformed " + msg.Subject() + ": " + err.Error()}
 			}
 			_, err := bus.HandleOnce(ctx, rt.DB, rt.Name, durable, bus.MessageID(msg), func(ctx context.Context, tx pgx.Tx) error {
+				kind := service.SessionCompleted
 				switch msg.Subject() {
 				case api.EventTrainingSessionUpdated:
-					return s.ReplaceSession(ctx, tx, ev)
+					kind = service.SessionUpdated
 				case api.EventTrainingSessionDeleted:
-					return s.ForgetSession(ctx, tx, ev.UserID, ev.SessionID)
-				default:
-					return s.RecordSession(ctx, tx, ev)
+					kind = service.SessionDeleted
 				}
+				return s.ApplySessionEvent(ctx, tx, kind, ev)
 			})
 			return err
 		})

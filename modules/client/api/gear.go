@@ -267,4 +267,7 @@ type SessionCompletedForGear struct {
 	ElapsedTimeS float64   `json:"elapsed_time_s"`
 	GearIDs      []string  `json:"gear_ids"`
 	CompletedAt  time.Time `json:"completed_at"`
+	// Revision orders the events of one session; 0 (events of older
+	// versions) is applied whatever the order.
+	Revision int64 `json:"revision"`
 }

@@ -195,6 +195,10 @@ type SessionCompleted struct {
 	CaloriesKcal     float64  `json:"calories_kcal"`
 	// Imported is set when the session came from a file, not live.
 	Imported bool `json:"imported,omitempty"`
+	// Revision orders the events of one session (completed, updated,
+	// deleted): a consumer applies an event only if its revision is
+	// higher than the last it applied, as events may arrive out of order.
+	Revision int64 `json:"revision"`
 }
 
 // Session lifecycle events after completion.
@@ -214,6 +218,8 @@ type SessionDeleted struct {
 	Sport     string    `json:"sport"`
 	Finished  bool      `json:"finished" doc:"whether evt.training.session.completed was published for it"`
 	DeletedAt time.Time `json:"deleted_at"`
+	// Revision is higher than that of every earlier event of the session.
+	Revision int64 `json:"revision"`
 }
 
 // More session subjects.

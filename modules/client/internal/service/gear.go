@@ -316,10 +316,40 @@ func (s *Service) ForgetSession(ctx context.Context, tx pgx.Tx, userID, sessionI
 	return nil
 }
 
-// ReplaceSession records a changed session (evt.training.session.updated)
-// in place of what it counted before: taken back, then recorded again
-// with its new gear and figures.
-func (s *Service) ReplaceSession(ctx context.Context, tx pgx.Tx, ev api.SessionCompletedForGear) error {
+// Kinds of training session events.
+const (
+	SessionCompleted = "completed"
+	SessionUpdated   = "updated"
+	SessionDeleted   = "deleted"
+)
+
+// ApplySessionEvent keeps the gear totals in step with a training session
+// event, inside tx: a completed or updated session replaces what it
+// counted before, a deleted one is taken back. Events carry a revision and
+// may arrive out of order: one older than the last applied to its session,
+// or for a session deleted already, changes nothing. (Events without a
+// revision, from older versions, are applied as they come.)
+func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, kind string, ev api.SessionCompletedForGear) error {
+	if ev.Revision != 0 {
+		user, err := uuid.Parse(ev.UserID)
+		if err != nil {
+			return bus.Invalid("user_id", "must be a UUID")
+		}
+		session, err := uuid.Parse(ev.SessionID)
+		if err != nil {
+			return bus.Invalid("session_id", "must be a UUID")
+		}
+		if err := store.LockUserGear(ctx, tx, user); err != nil {
+			return err
+		}
+		newer, err := store.AdvanceSession(ctx, tx, user, session, ev.Revision, kind == SessionDeleted)
+		if err != nil || !newer {
+			return err
+		}
+	}
+	if kind == SessionDeleted {
+		return s.ForgetSession(ctx, tx, ev.UserID, ev.SessionID)
+	}
 	if err := s.ForgetSession(ctx, tx, ev.UserID, ev.SessionID); err != nil {
 		return err
 	}

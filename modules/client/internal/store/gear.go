@@ -340,3 +340,23 @@ func TakeSessionUsage(ctx context.Context, tx pgx.Tx, user, session uuid.UUID) (
 	}
 	return out, rows.Err()
 }
+
+// AdvanceSession records that revision rev of a session is applied (and
+// whether it deleted the session) if it is newer than the last one and
+// the session was not deleted; false means the event is old news.
+func AdvanceSession(ctx context.Context, tx pgx.Tx, user, session uuid.UUID, rev int64, deleted bool) (bool, error) {
+	var ok bool
+	// A user that is gone (its account deleted) has no gear: nothing to do.
+	err := tx.QueryRow(ctx, `INSERT INTO client.gear_sessions (session_id, user_id, revision, deleted)
+		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM client.users WHERE id = $2)
+		ON CONFLICT (session_id) DO UPDATE SET revision = EXCLUDED.revision, deleted = EXCLUDED.deleted
+		WHERE client.gear_sessions.revision < EXCLUDED.revision AND NOT client.gear_sessions.deleted
+		RETURNING true`, session, user, rev, deleted).Scan(&ok)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: advance session: %w", err)
+	}
+	return ok, nil
+}

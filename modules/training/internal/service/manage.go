@@ -163,7 +163,7 @@ func (s *Service) DeleteSession(ctx context.Context, in api.SessionRef) (api.Emp
 		}
 		_, err = bus.Enqueue(ctx, tx, api.Module, api.EventSessionDeleted, api.SessionDeleted{
 			SessionID: row.ID, UserID: user.String(), Sport: row.Sport, Finished: row.State == session.Finished,
-			DeletedAt: time.Now().UTC(),
+			DeletedAt: time.Now().UTC(), Revision: revision(),
 		})
 		return err
 	})
