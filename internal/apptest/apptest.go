@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,40 +63,57 @@ func Start(t testing.TB, mods ...string) *App {
 	nats := bustest.ServerWith(t, bus.EmbeddedConfig{WebSocketListen: "127.0.0.1:0", Callout: callout})
 	wsURL := bustest.WebSocketURL(t, nats)
 
+	dbURL := pgtest.NewDB(t)
+	// The front's port is found free and then taken by the app a moment
+	// later; another process may take it in between: try another.
+	for attempt := 1; ; attempt++ {
+		addr := freeAddr(t)
+		cfg := &platform.Config{
+			Version: "test",
+			DataDir: dir,
+			Modules: append(mods, platform.Gateway),
+			HTTP:    platform.HTTPConfig{Listen: addr, RequestTimeout: 10 * time.Second},
+			// Reached like an external NATS: the service user, the system
+			// account's user (the test server's has the same password) and
+			// the public WebSocket URL given.
+			NATS: platform.NATSConfig{
+				URLs: []string{nats.Server.ClientURL()}, User: bus.ServiceUser, Password: nats.Password,
+				SystemUser: bus.SystemUser, SystemPassword: nats.Password, PublicWebSocketURL: wsURL,
+			},
+			DB: platform.DBConfig{URL: dbURL},
+		}
+		require.NoError(t, cfg.Validate())
+		opts, err := modules.Options(cfg.Modules)
+		require.NoError(t, err)
+		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		app := platform.NewApp(context.Background(), cfg, log, opts)
+		require.NoError(t, platform.StartError(app.Err()))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err = app.Start(ctx)
+		cancel()
+		if err != nil && attempt < 5 && strings.Contains(err.Error(), "address already in use") {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_ = app.Stop(stopCtx)
+			cancel()
+			continue
+		}
+		require.NoError(t, err)
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = app.Stop(ctx)
+		})
+		return &App{t: t, BaseURL: "http://" + addr, DataDir: dir, NATS: nats, WebSocketURL: wsURL, DBURL: cfg.DB.URL,
+			Client: &http.Client{Timeout: 30 * time.Second}}
+	}
+}
+
+// freeAddr returns a loopback address that was free a moment ago.
+func freeAddr(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	cfg := &platform.Config{
-		Version: "test",
-		DataDir: dir,
-		Modules: append(mods, platform.Gateway),
-		HTTP:    platform.HTTPConfig{Listen: addr, RequestTimeout: 10 * time.Second},
-		// Reached like an external NATS: the service user, the system
-		// account's user (the test server's has the same password) and
-		// the public WebSocket URL given.
-		NATS: platform.NATSConfig{
-			URLs: []string{nats.Server.ClientURL()}, User: bus.ServiceUser, Password: nats.Password,
-			SystemUser: bus.SystemUser, SystemPassword: nats.Password, PublicWebSocketURL: wsURL,
-		},
-		DB: platform.DBConfig{URL: pgtest.NewDB(t)},
-	}
-	require.NoError(t, cfg.Validate())
-	opts, err := modules.Options(cfg.Modules)
-	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	app := platform.NewApp(context.Background(), cfg, log, opts)
-	require.NoError(t, platform.StartError(app.Err()))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	require.NoError(t, app.Start(ctx))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = app.Stop(ctx)
-	})
-	return &App{t: t, BaseURL: "http://" + addr, DataDir: dir, NATS: nats, WebSocketURL: wsURL, DBURL: cfg.DB.URL,
-		Client: &http.Client{Timeout: 30 * time.Second}}
+	defer func() { _ = l.Close() }()
+	return l.Addr().String()
 }
 
 // Response is an HTTP answer, its body read.
