@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -49,7 +50,12 @@ func (f *Front) serve(c *fiber.Ctx) error {
 		cancel()
 		if c.Response().StatusCode() == http.StatusRequestEntityTooLarge {
 			// The body was not read to its end (bodies are streamed):
-			// the connection cannot carry another request.
+			// read the rest of what an operation could take, so a client
+			// still sending gets the answer rather than a reset, and
+			// close the connection, which cannot carry another request.
+			if c.Request().IsBodyStream() && c.Request().Header.ContentLength() <= int(f.maxBody) {
+				_, _ = io.CopyN(io.Discard, c.Request().BodyStream(), f.maxBody)
+			}
 			c.Context().SetConnectionClose()
 		}
 		f.finish(ctx, c, start, rid, f.routeOf(c, self))
