@@ -218,6 +218,10 @@ func TestSplitProcesses(t *testing.T) {
 		"--database-url", pgtest.NewDB(t))
 	require.Eventually(t, func() bool { return statusOf(t, base+"/v1/status/training") == http.StatusOK },
 		time.Minute, 50*time.Millisecond, "process B never answered:\n%s", b.log())
+	// B answers as soon as its service is up, before its consumers are;
+	// a SIGTERM before it has started is a failed start (exit 1).
+	require.Eventually(t, func() bool { return strings.Contains(b.log(), "athlos started") },
+		time.Minute, 20*time.Millisecond, "process B never finished starting:\n%s", b.log())
 
 	assert.Equal(t, 0, b.stop(t, syscall.SIGTERM))
 	assert.Equal(t, http.StatusServiceUnavailable, statusOf(t, base+"/v1/status/training"))
