@@ -73,7 +73,8 @@ func TestExternalNATSConfig(t *testing.T) {
 	require.NoError(t, err)
 	cc, err := bus.CalloutConfigFromSecret(secret)
 	require.NoError(t, err)
-	servicePassword, systemPassword := hex.EncodeToString(secret[:8]), hex.EncodeToString(secret[8:16])
+	// Never all digits: NATS would read the variable as a number.
+	servicePassword, systemPassword := "svc-"+hex.EncodeToString(secret[:8]), "sys-"+hex.EncodeToString(secret[8:16])
 	t.Setenv("ATHLOS_SERVICE_PASSWORD", servicePassword)
 	t.Setenv("ATHLOS_SYSTEM_PASSWORD", systemPassword)
 	t.Setenv("ATHLOS_CALLOUT_ISSUER", cc.Issuer)
