@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/athlos/athlos/internal/fielderr"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/profile"
 )
@@ -43,17 +44,9 @@ const (
 	clockSkew = 36 * time.Hour
 )
 
-// FieldError names an invalid field (a JSON path in the request body, such
-// as "components[2].type") and why.
-type FieldError struct {
-	Field  string
-	Reason string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
-
-func invalid(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+// invalid is the error of an invalid field.
+func invalid(field, format string, args ...any) *fielderr.Error {
+	return fielderr.New(field, format, args...)
 }
 
 // Gear is one item and its components.

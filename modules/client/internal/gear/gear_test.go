@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/athlos/athlos/internal/fielderr"
 	"github.com/athlos/athlos/modules/client/api"
 )
 
@@ -23,7 +24,7 @@ func tp(t time.Time) *time.Time { return &t }
 
 func fieldOf(t *testing.T, err error) string {
 	t.Helper()
-	var fe *FieldError
+	var fe *fielderr.Error
 	require.True(t, errors.As(err, &fe), "%v is not a field error", err)
 	return fe.Field
 }

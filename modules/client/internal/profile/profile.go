@@ -4,7 +4,6 @@
 package profile
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +11,8 @@ import (
 	_ "time/tzdata"
 
 	"golang.org/x/text/language"
+
+	"github.com/athlos/athlos/internal/fielderr"
 )
 
 // Units of measure a user may prefer.
@@ -107,16 +108,9 @@ func (p Privacy) VisibilityFor(sport string) string {
 	return p.DefaultVisibility
 }
 
-// FieldError names an invalid field and why.
-type FieldError struct {
-	Field  string
-	Reason string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
-
-func invalid(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+// invalid is the error of an invalid field.
+func invalid(field, format string, args ...any) *fielderr.Error {
+	return fielderr.New(field, format, args...)
 }
 
 // NormalizeLanguage returns the supported tag matching s (case-insensitive

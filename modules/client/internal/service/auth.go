@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/fielderr"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
 	"github.com/athlos/athlos/modules/client/internal/profile"
@@ -303,7 +304,7 @@ func displayName(first, last string) string {
 
 // fieldErr turns a domain field error into an invalid bus error.
 func fieldErr(err error) error {
-	var fe *profile.FieldError
+	var fe *fielderr.Error
 	if errors.As(err, &fe) {
 		field := fe.Field
 		if !strings.Contains(field, ".") || strings.HasPrefix(field, "privacy.") {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/fielderr"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/gear"
 	"github.com/athlos/athlos/modules/client/internal/store"
@@ -27,7 +28,7 @@ func newGearID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 // gearFieldErr turns a domain field error into an invalid bus error whose
 // field is under prefix ("body", "query", ...).
 func gearFieldErr(prefix string, err error) error {
-	var fe *gear.FieldError
+	var fe *fielderr.Error
 	if errors.As(err, &fe) {
 		return bus.Invalid(prefix+"."+fe.Field, fe.Reason)
 	}
@@ -241,7 +242,7 @@ func (s *Service) DeleteGear(ctx context.Context, user uuid.UUID, id string) err
 func (s *Service) RecordSession(ctx context.Context, tx pgx.Tx, ev api.SessionCompletedForGear) error {
 	sess, err := gear.ParseSession(ev)
 	if err != nil {
-		var fe *gear.FieldError
+		var fe *fielderr.Error
 		if errors.As(err, &fe) {
 			return bus.Invalid(fe.Field, fe.Reason)
 		}

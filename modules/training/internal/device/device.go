@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/athlos/athlos/internal/fielderr"
 	"github.com/athlos/athlos/modules/training/api"
 )
 
@@ -22,16 +23,9 @@ const (
 	MaxLimit     = 100
 )
 
-// FieldError names an invalid field and why.
-type FieldError struct {
-	Field  string
-	Reason string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
-
-func invalid(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+// invalid is the error of an invalid field.
+func invalid(field, format string, args ...any) *fielderr.Error {
+	return fielderr.New(field, format, args...)
 }
 
 // Normalize checks a new device and returns it cleaned: texts trimmed,

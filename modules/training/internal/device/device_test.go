@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/athlos/athlos/internal/fielderr"
 	"github.com/athlos/athlos/modules/training/api"
 )
 
@@ -25,7 +26,7 @@ func TestNormalize(t *testing.T) {
 		"manufacturer": {Kind: "phone", Manufacturer: "x\x00"},
 	} {
 		_, err := Normalize(in)
-		var fe *FieldError
+		var fe *fielderr.Error
 		require.ErrorAs(t, err, &fe, field)
 		assert.Equal(t, field, fe.Field)
 	}

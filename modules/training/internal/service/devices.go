@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/fielderr"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/device"
@@ -44,7 +45,7 @@ func New(pool *pgxpool.Pool, live func(api.LiveStats), uploads Uploads) *Service
 var errNoDevice = &bus.Error{Code: bus.CodeNotFound, Message: "no such device"}
 
 func fieldErr(prefix string, err error) error {
-	var fe *device.FieldError
+	var fe *fielderr.Error
 	if errors.As(err, &fe) {
 		return bus.Invalid(prefix+fe.Field, fe.Reason)
 	}
