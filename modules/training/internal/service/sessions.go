@@ -176,7 +176,7 @@ func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action str
 		if next == session.Finished {
 			finishedAt = &finished
 		}
-		if err := store.SetState(ctx, tx, id, next, finishedAt, nil); err != nil {
+		if err := store.SetState(ctx, tx, id, next, finishedAt); err != nil {
 			return err
 		}
 		if next == session.Finished {

@@ -8,11 +8,9 @@ import (
 	"math"
 
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
-	"github.com/athlos/athlos/storage"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var pointColumns = []string{"session_id", "t", "pos", "ele", "acc", "speed", "hr", "cad", "pwr", "temp"}
@@ -107,26 +105,6 @@ func writePointsDeduplicated(ctx context.Context, tx pgx.Tx, rows PointRows) (in
 		return 0, nil, fmt.Errorf("store: insert staged points: %w", err)
 	}
 	return total, perSession, nil
-}
-
-// InsertPoints stores points of one session in their own transaction and
-// returns how many were new (see WritePoints).
-func InsertPoints(ctx context.Context, pool *pgxpool.Pool, session uuid.UUID, points []telemetry.Point) (int64, error) {
-	var rows PointRows
-	rows.Add(session, points)
-	var n int64
-	write := func(dedupe bool) error {
-		return storage.InTx(ctx, pool, func(tx pgx.Tx) error {
-			var err error
-			n, _, err = WritePoints(ctx, tx, rows, dedupe)
-			return err
-		})
-	}
-	err := write(false)
-	if errors.Is(err, ErrDuplicatePoint) {
-		err = write(true)
-	}
-	return n, err
 }
 
 func f32(v *float64) any {

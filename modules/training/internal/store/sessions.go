@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athlos/athlos/modules/training/api"
-	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
 
 // NewSession is a session to insert.
@@ -114,45 +113,14 @@ func LockSession(ctx context.Context, tx pgx.Tx, user, id uuid.UUID) (SessionRow
 	return scanSession(tx.QueryRow(ctx, `SELECT `+sessionColumns+` FROM training.sessions s WHERE s.id = $1 AND s.user_id = $2 FOR UPDATE`, id, user))
 }
 
-// SetState changes a session's state, with its finish time and figures.
-func SetState(ctx context.Context, tx pgx.Tx, id uuid.UUID, state string, finishedAt *time.Time, summary *api.SessionSummary) error {
-	var sum []byte
-	if summary != nil {
-		var err error
-		if sum, err = json.Marshal(summary); err != nil {
-			return err
-		}
-	}
+// SetState changes a session's state, with its finish time when it has one.
+func SetState(ctx context.Context, tx pgx.Tx, id uuid.UUID, state string, finishedAt *time.Time) error {
 	_, err := tx.Exec(ctx, `UPDATE training.sessions SET state = $2, finished_at = COALESCE($3, finished_at),
-		summary = COALESCE($4, summary), updated_at = now() WHERE id = $1`, id, state, finishedAt, sum)
+		updated_at = now() WHERE id = $1`, id, state, finishedAt)
 	if err != nil {
 		return fmt.Errorf("store: set session state: %w", err)
 	}
 	return nil
-}
-
-// NotePoints records the time of a session's latest point.
-func NotePoints(ctx context.Context, q Querier, id uuid.UUID, last time.Time) error {
-	_, err := q.Exec(ctx, `UPDATE training.sessions SET last_point_at = GREATEST(last_point_at, $2) WHERE id = $1`, id, last)
-	if err != nil {
-		return fmt.Errorf("store: note points: %w", err)
-	}
-	return nil
-}
-
-// LastPoint returns a session's latest stored point, or nil.
-func LastPoint(ctx context.Context, q Querier, session uuid.UUID) (*telemetry.Point, error) {
-	var p telemetry.Point
-	err := q.QueryRow(ctx, `SELECT t, ST_Y(pos::geometry), ST_X(pos::geometry) FROM training.points
-		WHERE session_id = $1 ORDER BY t DESC LIMIT 1`, session).Scan(&p.T, &p.Lat, &p.Lon)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: last point: %w", err)
-	}
-	p.T = p.T.UTC()
-	return &p, nil
 }
 
 // DeviceOwned reports whether the user has this device.
