@@ -208,3 +208,40 @@ func migrationCount(t *testing.T, modules ...string) int {
 	}
 	return n
 }
+
+// No index column may store its keys differently from its type. An
+// ALTER COLUMN ... SET STORAGE also changes the index columns built on the
+// column; a GiST key of PostGIS's (gidx, declared plain) then gets a
+// 1-byte header its support functions do not expect, and inserting into
+// the index crashes the server (migration training/00010).
+func TestIndexColumnsKeepTheirTypesStorage(t *testing.T) {
+	t.Parallel()
+	db := openDB(t, pgtest.NewDB(t))
+	rows, err := db.QueryContext(t.Context(), `
+		SELECT n.nspname || '.' || c.relname, a.attname, a.attstorage, ty.typname, ty.typstorage
+		FROM pg_index i
+		JOIN pg_class c ON c.oid = i.indexrelid
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		JOIN pg_attribute a ON a.attrelid = i.indexrelid AND a.attnum > 0
+		JOIN pg_type ty ON ty.oid = a.atttypid
+		WHERE n.nspname = ANY($1) AND a.attstorage <> ty.typstorage`, migrations.Modules()[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var index, column, storage, typ, typStorage string
+		if err := rows.Scan(&index, &column, &storage, &typ, &typStorage); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("index %s column %s stores %s keys with storage %q, the type's is %q", index, column, typ, storage, typStorage)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var gist int
+	if err := db.QueryRowContext(t.Context(), `SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%USING gist%'
+		AND schemaname = ANY($1)`, migrations.Modules()[1:]).Scan(&gist); err != nil || gist == 0 {
+		t.Fatalf("no GiST index found to check (%d, %v)", gist, err)
+	}
+}
