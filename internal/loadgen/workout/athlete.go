@@ -54,7 +54,9 @@ type athlete struct {
 	lastAcked time.Time // the latest acknowledged point
 
 	// Set by finish.
-	finished  bool
+	finished bool
+	// counted says persisted was read from the server.
+	counted   bool
 	persisted int64
 }
 
@@ -376,25 +378,30 @@ func (a *athlete) settle(ctx context.Context, deadline time.Time) {
 }
 
 // finish finishes the athlete's session, if it started one, and reads
-// how many points it kept.
+// how many of its points the server holds (points_stored), whether the
+// finish worked or not: a failed finish leaves the session open with its
+// points stored.
 func (a *athlete) finish(ctx context.Context) {
 	if a.sessionID == "" {
 		return
 	}
 	s, err := a.r.api.finishSession(ctx, a.token(), a.sessionID)
-	if err == nil && s.Summary == nil {
-		s, err = a.r.api.session(ctx, a.token(), a.sessionID)
-	}
-	if err != nil {
+	switch {
+	case err != nil:
 		a.fail(ErrFinish, err)
-		return
-	}
-	if s.Summary == nil {
+	case s.Summary == nil:
 		a.fail(ErrFinish, fmt.Errorf("session %s: finished without a summary", a.sessionID))
-		return
+	default:
+		a.finished = true
 	}
-	a.finished = true
-	a.persisted = int64(s.Summary.Points)
+	if err != nil || s.Summary == nil {
+		if s, err = a.r.api.session(ctx, a.token(), a.sessionID); err != nil {
+			a.fail(ErrFinish, fmt.Errorf("session %s: reading what is stored: %w", a.sessionID, err))
+			return
+		}
+	}
+	a.counted = true
+	a.persisted = int64(s.PointsStored)
 }
 
 // sleep waits for d or until ctx ends; it reports whether d passed.

@@ -57,12 +57,15 @@ type Report struct {
 	MessagesAcked  uint64  `json:"messages_acked"`
 	PointsAccepted uint64  `json:"points_accepted"`
 	AcceptedPerSec float64 `json:"points_accepted_per_s"`
-	// PointsPersisted is the sum of the finished sessions' summary.points;
+	// PointsPersisted is the sum of the sessions' points_stored, read from
+	// the server after the finish, whether it worked or not;
 	// PersistedPerSec divides it by the streaming time.
 	PointsPersisted int64   `json:"points_persisted"`
 	PersistedPerSec float64 `json:"points_persisted_per_s"`
-	// SessionsFinished counts sessions finished with a summary.
+	// SessionsFinished counts sessions finished with a summary;
+	// SessionsCounted those whose stored points were read.
 	SessionsFinished int `json:"sessions_finished"`
+	SessionsCounted  int `json:"sessions_counted"`
 
 	// Latency: publish → PubAck; publish → stored (the server's commit
 	// time: only meaningful when loadgen and server share a clock);
@@ -151,7 +154,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	row("streaming\t%s at %g points/s per athlete, %d points per message", secs(r.DurationS), r.Rate, r.PointsPerMsg)
 	row("published\t%d messages, %d points", r.MessagesPublished, r.PointsPublished)
 	row("accepted (PubAck)\t%d messages, %d points, %.1f points/s", r.MessagesAcked, r.PointsAccepted, r.AcceptedPerSec)
-	row("persisted\t%d points in %d finished sessions, %.1f points/s%s", r.PointsPersisted, r.SessionsFinished, r.PersistedPerSec, r.persistedNote())
+	row("persisted\t%d points stored in %d sessions (%d finished), %.1f points/s%s", r.PointsPersisted, r.SessionsCounted, r.SessionsFinished, r.PersistedPerSec, r.persistedNote())
 	row("live figures\t%d received, %d acknowledged messages never shown", r.LiveFigures, r.Unmatched)
 	if r.Reconnects > 0 {
 		row("reconnects\t%d", r.Reconnects)
@@ -194,7 +197,7 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 func (r *Report) persistedNote() string {
-	if r.SessionsFinished > 0 && r.PointsPersisted != int64(r.PointsAccepted) {
+	if r.SessionsCounted > 0 && r.PointsPersisted != int64(r.PointsAccepted) {
 		return fmt.Sprintf(" (%+d against accepted)", r.PointsPersisted-int64(r.PointsAccepted))
 	}
 	return ""

@@ -24,12 +24,12 @@ func TestReportText(t *testing.T) {
 	var all errorSet
 	all.merge(&errs)
 	rep := Report{RunID: "r1", Athletes: 2, Ready: 2, Rate: 1, PointsPerMsg: 5, DurationS: 10,
-		PointsAccepted: 100, PointsPersisted: 98, SessionsFinished: 2,
+		PointsAccepted: 100, PointsPersisted: 98, SessionsFinished: 1, SessionsCounted: 2,
 		Ack: latencyStats(&h), Errors: all.counts, FirstErrors: all.first}
 	var b strings.Builder
 	require.NoError(t, rep.WriteText(&b))
 	out := b.String()
-	assert.Contains(t, out, "98 points in 2 finished sessions")
+	assert.Contains(t, out, "98 points stored in 2 sessions (1 finished)")
 	assert.Contains(t, out, "(-2 against accepted)")
 	assert.Regexp(t, `publish → PubAck\s+100\s+5\d\.\dms\s+[89]\d\.\dms\s+99\.\dms\s+100ms`, out)
 	assert.Regexp(t, `publish → watcher²\s+0\s+-`, out)

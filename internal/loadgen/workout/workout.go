@@ -360,6 +360,9 @@ func (r *run) report(athletes []*athlete, setup, streamed time.Duration) Report 
 		a.mu.Unlock()
 		if a.finished {
 			rep.SessionsFinished++
+		}
+		if a.counted {
+			rep.SessionsCounted++
 			rep.PointsPersisted += a.persisted
 		}
 	}

@@ -2,6 +2,10 @@ package workout_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +62,37 @@ func TestRunEndToEnd(t *testing.T) {
 	assert.Positive(t, rep.Watch.Count)
 	assert.Zero(t, rep.Unmatched)
 	assert.Equal(t, rep.MessagesAcked, rep.Watch.Count, "every message is matched with live figures")
+}
+
+// When the finishes fail, the points persisted are still those the
+// server stored, read from the open sessions (they once printed
+// "persisted -95,883" when finishes failed though every point was stored).
+func TestPersistedCountsWhatIsStoredWhenFinishesFail(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Athlos and streams for seconds")
+	}
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	target, err := url.Parse(a.BaseURL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/finish") {
+			http.Error(w, `{"status":500,"code":"internal","detail":"internal error"}`, http.StatusInternalServerError)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	rep, err := workout.Run(context.Background(), workout.Config{
+		BaseURL: front.URL, Athletes: 3, Duration: 3 * time.Second, Rate: 2, PointsPerMsg: 2,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(3), rep.Errors[workout.ErrFinish])
+	assert.Zero(t, rep.SessionsFinished)
+	assert.Equal(t, 3, rep.SessionsCounted)
+	assert.Positive(t, rep.PointsAccepted)
+	assert.Equal(t, int64(rep.PointsAccepted), rep.PointsPersisted, "every acknowledged point is stored")
 }
 
 // A rerun with the same run id logs in to the accounts it registered.

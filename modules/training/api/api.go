@@ -101,7 +101,11 @@ type Session struct {
 	StartedAt   time.Time                  `json:"started_at"`
 	FinishedAt  *time.Time                 `json:"finished_at"`
 	LastPointAt *time.Time                 `json:"last_point_at"`
-	Summary     *SessionSummary            `json:"summary"`
+	// PointsStored is how many of the session's points the server holds:
+	// while it is open, those stored so far (an app can compare it with
+	// what it sent); once finished, those of its route.
+	PointsStored int             `json:"points_stored"`
+	Summary      *SessionSummary `json:"summary"`
 }
 
 // SessionSummary is a finished session's figures.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/stats"
 )
 
 // NewSession is a session to insert.
@@ -66,7 +67,7 @@ type SessionRow struct {
 }
 
 const sessionColumns = `s.id, s.user_id, s.sport, s.state, s.device_id, s.visibility, s.title, s.notes, COALESCE(s.source_format, 'live'),
-	s.started_at, s.finished_at, s.last_point_at, s.summary,
+	s.started_at, s.finished_at, s.last_point_at, s.summary, s.live,
 	COALESCE((SELECT array_agg(g.gear_id::text ORDER BY g.gear_id) FROM training.session_gear g WHERE g.session_id = s.id), '{}'),
 	COALESCE((SELECT jsonb_object_agg(p.name, p.value) FROM training.session_parameters p WHERE p.session_id = s.id), '{}')`
 
@@ -74,9 +75,9 @@ func scanSession(row pgx.Row) (SessionRow, error) {
 	var r SessionRow
 	var id uuid.UUID
 	var device *uuid.UUID
-	var summary, params []byte
+	var summary, live, params []byte
 	err := row.Scan(&id, &r.UserID, &r.Sport, &r.State, &device, &r.Visibility, &r.Title, &r.Notes, &r.Source, &r.StartedAt, &r.FinishedAt,
-		&r.LastPointAt, &summary, &r.GearIDs, &params)
+		&r.LastPointAt, &summary, &live, &r.GearIDs, &params)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -96,6 +97,14 @@ func scanSession(row pgx.Row) (SessionRow, error) {
 		if err := json.Unmarshal(summary, r.Summary); err != nil {
 			return r, fmt.Errorf("store: session summary: %w", err)
 		}
+		r.PointsStored = r.Summary.Points
+	}
+	if live != nil {
+		var l stats.Live
+		if err := l.UnmarshalBinary(live); err != nil {
+			return r, fmt.Errorf("store: live figures: %w", err)
+		}
+		r.PointsStored = l.Points
 	}
 	return r, nil
 }
