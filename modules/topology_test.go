@@ -18,7 +18,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
@@ -64,7 +63,7 @@ func dataDir(t *testing.T) string {
 }
 
 // startApp builds and starts one athlos "process" as an fx app.
-func startApp(t *testing.T, cfg *platform.Config) *fx.App {
+func startApp(t *testing.T, cfg *platform.Config) *platform.App {
 	t.Helper()
 	cfg.Version = "test"
 	if cfg.DataDir == "" {

@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,9 +20,10 @@ import (
 //
 // ctx bounds the construction: cancelling it (Ctrl-C during a start that
 // waits for a cluster or a database) makes the constructors give up.
-func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, modules fx.Option) *fx.App {
-	return fx.New(
-		fx.Supply(cfg, log, StartContext{ctx}),
+func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, modules fx.Option) *App {
+	teardown := &Teardown{}
+	return &App{teardown: teardown, App: fx.New(
+		fx.Supply(cfg, log, StartContext{ctx}, teardown),
 		fx.Provide(
 			func() *Health { return &Health{} },
 			NewBus,
@@ -40,7 +42,54 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, modules fx.Optio
 			l.UseErrorLevel(slog.LevelDebug)
 			return l
 		}),
-	)
+	)}
+}
+
+// App is an athlos process's fx application.
+type App struct {
+	*fx.App
+	teardown *Teardown
+}
+
+// Stop stops the app: fx's stop hooks in reverse order, then the
+// teardown, whatever happened to them. fx skips the remaining hooks once
+// ctx ends; the teardown runs anyway, with a moment of its own.
+func (a *App) Stop(ctx context.Context) error {
+	err := a.App.Stop(ctx)
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
+	defer cancel()
+	a.teardown.run(tctx)
+	return err
+}
+
+// teardownTimeout bounds the teardown when the stop ran out of time.
+const teardownTimeout = 30 * time.Second
+
+// Teardown holds what must be stopped whatever happens to the app's stop,
+// such as child processes (the managed PostgreSQL): a stop that runs out
+// of time skips fx's remaining stop hooks and would leave them running.
+// Each function is also an fx stop hook in its place; they must be safe
+// to call twice.
+type Teardown struct {
+	mu  sync.Mutex
+	fns []func(context.Context)
+}
+
+// Add registers fn, which runs after the app's stop, last added first.
+func (t *Teardown) Add(fn func(context.Context)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.fns = append(t.fns, fn)
+}
+
+func (t *Teardown) run(ctx context.Context) {
+	t.mu.Lock()
+	fns := t.fns
+	t.fns = nil
+	t.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i](ctx)
+	}
 }
 
 // StartContext bounds the work constructors do while the app is built

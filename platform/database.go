@@ -38,7 +38,8 @@ func (d *Databases) Pool(m string) *pgxpool.Pool {
 // NewDatabases starts the managed PostgreSQL when a module has no URL,
 // opens the pools, and migrates the modules this process runs (under an
 // advisory lock, so processes starting together are safe).
-func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health, reg *prometheus.Registry) (d *Databases, err error) {
+func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, health *Health, reg *prometheus.Registry,
+	teardown *Teardown) (d *Databases, err error) {
 	ctx, cancel := context.WithTimeout(sctx, 5*time.Minute)
 	defer cancel()
 	d = &Databases{pools: map[string]*pgxpool.Pool{}}
@@ -74,8 +75,16 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 			}
 			managed := d.Managed
 			cleanup = append(cleanup, func() { _ = managed.Stop(context.Background()) })
-			// Stop hooks run in reverse: this one runs after the pools closed.
+			// Stop hooks run in reverse: this one runs after the pools
+			// closed. The teardown stops it even if the stop ran out of
+			// time before this hook (Stop is idempotent, and when it
+			// returns the server is gone).
 			lc.Append(fx.StopHook(func(ctx context.Context) error { return managed.Stop(ctx) }))
+			teardown.Add(func(ctx context.Context) {
+				if err := managed.Stop(ctx); err != nil {
+					log.Warn("stopping postgres", "err", err)
+				}
+			})
 			log.Info("postgres listening", "addr", fmt.Sprintf("127.0.0.1:%d", managed.Port()), "socket_url", managed.URL(pgmanaged.Database),
 				"took", time.Since(start).Round(time.Millisecond))
 		}
@@ -122,6 +131,21 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 	}
 	if err := reg.Register(newPoolCollector(d.pools)); err != nil {
 		return nil, fmt.Errorf("register database metrics: %w", err)
+	}
+	if m := d.Managed; m != nil {
+		err := errors.Join(
+			reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "athlos_postgres_managed_restarts_total",
+				Help: "Times the managed PostgreSQL was started again after it died."}, func() float64 { return float64(m.Restarts()) })),
+			reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "athlos_postgres_managed_up",
+				Help: "1 while the managed PostgreSQL's postmaster runs."}, func() float64 {
+				if m.Running() {
+					return 1
+				}
+				return 0
+			})))
+		if err != nil {
+			return nil, fmt.Errorf("register managed database metrics: %w", err)
+		}
 	}
 	return d, nil
 }

@@ -30,7 +30,7 @@ func TestModuleEventsFlowThroughOutboxAndConsumer(t *testing.T) {
 	dbURL := pgtest.NewDB(t)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	newApp := func(opts ...fx.Option) *fx.App {
+	newApp := func(opts ...fx.Option) *platform.App {
 		dir := t.TempDir()
 		cfg := &platform.Config{
 			Version: "test", DataDir: dir, Modules: []string{"client", "training"},

@@ -64,7 +64,18 @@
 // if athlos dies, even by kill -9, the server does a fast shutdown by
 // itself. Stop does a fast shutdown (SIGINT) and waits; if the context ends
 // first it escalates to an immediate shutdown (SIGQUIT; the next start runs
-// crash recovery, nothing committed is lost).
+// crash recovery, nothing committed is lost), and if that does not end it
+// within seconds either (a server busy with crash recovery may not), to
+// SIGKILL of its process group. When Stop returns, the server is gone.
+//
+// A server that dies without Stop (killed, crashed, a PANIC such as a full
+// disk's) is started again by a supervisor: the first try after half a
+// second, then with the wait doubling up to 30 s, for as long as it takes,
+// each try waiting up to 15 minutes for crash recovery. It logs the death,
+// failed tries and the return ("postgres is back", with the downtime), and
+// Server.Restarts counts the restarts (metric
+// athlos_postgres_managed_restarts_total). Detached and adopted servers are
+// not supervised.
 //
 // Before starting, Start takes DataDir/athlos.lock (flock, released by the
 // kernel when the process dies). If another live process holds it, Start

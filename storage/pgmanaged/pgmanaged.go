@@ -73,18 +73,60 @@ type Server struct {
 	log      *slog.Logger
 	detach   bool
 
-	pid     int
+	// settings and id start the server again after it died (supervise).
+	settings map[string]string
+	id       *identity
+
+	mu      sync.Mutex // guards cur
+	cur     *child     // the running postmaster
 	adopted bool
-	// done is closed when our child has exited (nil when adopted).
-	done    chan struct{}
-	waitErr error // valid once done is closed
+
+	// restarts counts the times the server was started again after it
+	// died; supervised is closed when the supervisor has returned (nil
+	// when there is none).
+	restarts   atomic.Int64
+	supervised chan struct{}
+
+	escalation time.Duration // stopEscalation
 
 	stopping atomic.Bool
+	// quit is closed when Stop begins: the supervisor starts nothing more.
+	quit     chan struct{}
 	stopOnce sync.Once
 	stopErr  error
 
 	lockMu sync.Mutex
 	lock   *os.File
+}
+
+// child is one run of the postmaster.
+type child struct {
+	pid int
+	// done is closed when our child has exited (nil when adopted); err is
+	// its exit status, valid once done is closed.
+	done chan struct{}
+	err  error
+}
+
+// exited reports whether the child has exited (an adopted server is
+// inspected through /proc).
+func (c *child) exited(pgData string) bool {
+	if c.done != nil {
+		select {
+		case <-c.done:
+			return true
+		default:
+			return false
+		}
+	}
+	return inspect(c.pid, pgData) != procOurs
+}
+
+// proc returns the current run of the postmaster.
+func (s *Server) proc() *child {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
 }
 
 // procState classifies the process named in postmaster.pid.
@@ -142,13 +184,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		dataDir: dataDir,
-		pgData:  filepath.Join(dataDir, "pgdata"),
-		port:    port,
-		bins:    bins,
-		log:     logger,
-		detach:  cfg.Detach,
-		lock:    lock,
+		dataDir:    dataDir,
+		pgData:     filepath.Join(dataDir, "pgdata"),
+		port:       port,
+		bins:       bins,
+		log:        logger,
+		detach:     cfg.Detach,
+		lock:       lock,
+		settings:   cfg.Settings,
+		id:         id,
+		quit:       make(chan struct{}),
+		cur:        &child{},
+		escalation: stopEscalation,
 	}
 	if err := s.start(ctx, cfg, id); err != nil {
 		s.releaseLock()
@@ -156,6 +203,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Detach {
 		s.releaseLock()
+	}
+	if !s.adopted && !cfg.Detach {
+		s.supervised = make(chan struct{})
+		go s.supervise()
 	}
 	return s, nil
 }
@@ -187,11 +238,11 @@ func (s *Server) start(ctx context.Context, cfg Config, id *identity) error {
 		return err
 	}
 	if !adopted {
-		if err := s.spawn(cfg.Settings, id); err != nil {
+		if _, err := s.spawn(cfg.Settings, id); err != nil {
 			return err
 		}
 	}
-	if err := s.waitReady(ctx); err != nil {
+	if err := s.waitReady(ctx, s.proc()); err != nil {
 		if !adopted {
 			s.abort()
 		}
@@ -204,9 +255,9 @@ func (s *Server) start(ctx context.Context, cfg Config, id *identity) error {
 		return err
 	}
 	if adopted {
-		s.log.Info("adopted running postgres", "pid", s.pid, "socket_dir", s.sockDir, "port", s.port)
+		s.log.Info("adopted running postgres", "pid", s.PID(), "socket_dir", s.sockDir, "port", s.port)
 	} else {
-		s.log.Info("postgres started", "pid", s.pid, "version", s.bins.version, "bin_dir", s.bins.binDir,
+		s.log.Info("postgres started", "pid", s.PID(), "version", s.bins.version, "bin_dir", s.bins.binDir,
 			"socket_dir", s.sockDir, "port", s.port, "initdb", initialised, "took", time.Since(begin).Round(time.Millisecond))
 	}
 	return nil
@@ -238,60 +289,85 @@ func (s *Server) TCPURL(database string) string {
 	return u.String()
 }
 
-// PID returns the postmaster's process id.
-func (s *Server) PID() int { return s.pid }
+// PID returns the postmaster's process id (a new one after a restart).
+func (s *Server) PID() int { return s.proc().pid }
+
+// Restarts is how many times the server was started again after it died.
+func (s *Server) Restarts() int64 { return s.restarts.Load() }
 
 // Port returns the server's TCP port (also the number in its socket name).
 func (s *Server) Port() int { return s.port }
 
 // Running reports whether the postmaster is still running.
 func (s *Server) Running() bool {
-	if s.done != nil {
-		select {
-		case <-s.done:
-			return false
-		default:
-			return true
-		}
-	}
-	return inspect(s.pid, s.pgData) == procOurs
+	return !s.proc().exited(s.pgData)
 }
 
-// stopEscalation bounds the wait after an immediate shutdown request.
+// stopEscalation bounds each wait after the fast shutdown: for the
+// immediate shutdown, then for SIGKILL (Server.escalation; tests shorten
+// it).
 const stopEscalation = 10 * time.Second
 
 // Stop shuts the server down with a fast shutdown (SIGINT: sessions are
 // disconnected, open transactions rolled back, a checkpoint written) and
 // waits until the postmaster has exited. If ctx ends first, it requests an
-// immediate shutdown (SIGQUIT), waits a few more seconds and returns an
-// error; the next start then runs crash recovery. Stop is idempotent, and it
-// releases the data dir lock.
+// immediate shutdown (SIGQUIT), and if that does not end the server within
+// a few seconds either (a server busy with crash recovery may not), it
+// kills the server's whole process group; the next start then runs crash
+// recovery, nothing committed is lost. So when Stop returns, the server
+// it started is gone, whatever ctx allowed; the error says how it ended.
+// Stop is idempotent, ends the supervisor, and releases the data dir lock.
 func (s *Server) Stop(ctx context.Context) error {
 	s.stopOnce.Do(func() {
-		s.stopping.Store(true)
 		defer s.releaseLock()
-		if !s.Running() {
-			s.log.Info("postgres already stopped", "pid", s.pid)
+		// No child is started after this: spawn checks stopping under mu.
+		s.mu.Lock()
+		s.stopping.Store(true)
+		close(s.quit)
+		c := s.cur
+		s.mu.Unlock()
+		if s.supervised != nil {
+			defer func() { <-s.supervised }()
+		}
+		if c.exited(s.pgData) {
+			s.log.Info("postgres already stopped", "pid", c.pid)
 			return
 		}
 		begin := time.Now()
-		if err := s.signal(syscall.SIGINT); err != nil {
+		if err := signal(c, syscall.SIGINT); err != nil {
 			s.stopErr = err
 			return
 		}
-		if err := s.waitExit(ctx); err != nil {
-			s.log.Warn("fast shutdown did not finish in time, requesting immediate shutdown", "pid", s.pid, "err", err)
-			_ = s.signal(syscall.SIGQUIT)
-			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopEscalation)
-			defer cancel()
-			werr := s.waitExit(wctx)
-			s.stopErr = fmt.Errorf("pgmanaged: fast shutdown of postgres (pid %d) did not finish: %w (immediate shutdown requested; exited: %t)",
-				s.pid, err, werr == nil)
+		if err := s.waitExit(ctx, c); err != nil {
+			s.log.Warn("fast shutdown did not finish in time, requesting immediate shutdown", "pid", c.pid, "err", err)
+			how := s.kill(c)
+			s.stopErr = fmt.Errorf("pgmanaged: fast shutdown of postgres (pid %d) did not finish: %w (%s)", c.pid, err, how)
 			return
 		}
-		s.log.Info("postgres stopped", "pid", s.pid, "took", time.Since(begin).Round(time.Millisecond))
+		s.log.Info("postgres stopped", "pid", c.pid, "took", time.Since(begin).Round(time.Millisecond))
 	})
 	return s.stopErr
+}
+
+// kill ends a server that does not stop by itself: an immediate shutdown
+// (SIGQUIT), then SIGKILL to its process group (the postmaster and every
+// backend). It says which ended it.
+func (s *Server) kill(c *child) string {
+	_ = signal(c, syscall.SIGQUIT)
+	ctx, cancel := context.WithTimeout(context.Background(), s.escalation)
+	defer cancel()
+	if s.waitExit(ctx, c) == nil {
+		return "ended by an immediate shutdown"
+	}
+	s.log.Warn("immediate shutdown did not finish in time, killing postgres", "pid", c.pid)
+	killGroup(c)
+	_ = signal(c, syscall.SIGKILL)
+	ctx, cancel = context.WithTimeout(context.Background(), s.escalation)
+	defer cancel()
+	if s.waitExit(ctx, c) == nil {
+		return "killed"
+	}
+	return "still running after SIGKILL"
 }
 
 // abort stops a child that failed to come up, without blocking for long.
@@ -303,25 +379,36 @@ func (s *Server) abort() {
 	}
 }
 
-func (s *Server) signal(sig syscall.Signal) error {
-	if err := syscall.Kill(s.pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("pgmanaged: send %v to postgres (pid %d): %w", sig, s.pid, err)
+// killGroup sends SIGKILL to the process group of a child (its own, see
+// childSysProcAttr): the postmaster and every backend.
+func killGroup(c *child) {
+	if c.pid > 1 {
+		_ = syscall.Kill(-c.pid, syscall.SIGKILL)
+	}
+}
+
+func signal(c *child, sig syscall.Signal) error {
+	if c.pid <= 1 {
+		return nil
+	}
+	if err := syscall.Kill(c.pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("pgmanaged: send %v to postgres (pid %d): %w", sig, c.pid, err)
 	}
 	return nil
 }
 
 // waitExit waits until the postmaster has exited (and, for our child, has
 // been reaped).
-func (s *Server) waitExit(ctx context.Context) error {
-	if s.done != nil {
+func (s *Server) waitExit(ctx context.Context, c *child) error {
+	if c.done != nil {
 		select {
-		case <-s.done:
+		case <-c.done:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	return waitGone(ctx, s.pid, s.pgData)
+	return waitGone(ctx, c.pid, s.pgData)
 }
 
 // waitGone polls until pid is no longer a live process of this cluster.
@@ -514,7 +601,9 @@ func (s *Server) handleExisting(ctx context.Context) (bool, error) {
 			}
 		case procOurs:
 			if s.detach && s.matches(lines) {
-				s.pid = pid
+				s.mu.Lock()
+				s.cur = &child{pid: pid}
+				s.mu.Unlock()
 				s.adopted = true
 				pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 				err := s.ping(pctx)
@@ -571,17 +660,20 @@ func (s *Server) serverSettings(extra map[string]string) [][2]string {
 	return out
 }
 
-// spawn starts the postmaster as our child.
-func (s *Server) spawn(settings map[string]string, id *identity) error {
+// errStopping refuses to start a server once Stop has begun.
+var errStopping = errors.New("pgmanaged: stopping")
+
+// spawn starts the postmaster as our child and makes it the current one.
+func (s *Server) spawn(settings map[string]string, id *identity) (*child, error) {
 	logPath := filepath.Join(s.dataDir, "postgres.log")
 	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fmt.Errorf("pgmanaged: open %s: %w", logPath, err)
+		return nil, fmt.Errorf("pgmanaged: open %s: %w", logPath, err)
 	}
 	// The child holds its own descriptor; ours is not needed after Start.
 	defer logFile.Close()
 	if err := id.chown(logPath); err != nil {
-		return err
+		return nil, err
 	}
 	args := []string{"-D", s.pgData, "-p", strconv.Itoa(s.port), "-k", quoteDir(s.sockDir)}
 	for _, kv := range s.serverSettings(settings) {
@@ -594,8 +686,13 @@ func (s *Server) spawn(settings map[string]string, id *identity) error {
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = childSysProcAttr(id.credential(), s.detach, syscall.SIGINT)
 
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping.Load() {
+		return nil, errStopping
+	}
+	c := &child{done: make(chan struct{})}
 	started := make(chan error, 1)
-	s.done = make(chan struct{})
 	go func() {
 		// The parent-death signal is tied to the forking thread: keep this
 		// goroutine on it until the server exits. The thread is discarded
@@ -603,13 +700,13 @@ func (s *Server) spawn(settings map[string]string, id *identity) error {
 		runtime.LockOSThread()
 		if err := cmd.Start(); err != nil {
 			started <- err
-			close(s.done)
+			close(c.done)
 			return
 		}
 		started <- nil
 		err := cmd.Wait()
-		s.waitErr = err
-		close(s.done)
+		c.err = err
+		close(c.done)
 		switch {
 		case s.stopping.Load():
 		case err == nil:
@@ -621,10 +718,11 @@ func (s *Server) spawn(settings map[string]string, id *identity) error {
 		}
 	}()
 	if err := <-started; err != nil {
-		return fmt.Errorf("pgmanaged: start %s: %w", s.bins.postgres(), err)
+		return nil, fmt.Errorf("pgmanaged: start %s: %w", s.bins.postgres(), err)
 	}
-	s.pid = cmd.Process.Pid
-	return nil
+	c.pid = cmd.Process.Pid
+	s.cur = c
+	return c, nil
 }
 
 // quoteDir quotes a directory for unix_socket_directories, a
@@ -636,14 +734,14 @@ func quoteDir(dir string) string {
 	return dir
 }
 
-// waitReady waits until the server accepts connections.
-func (s *Server) waitReady(ctx context.Context) error {
+// waitReady waits until the server c accepts connections.
+func (s *Server) waitReady(ctx context.Context, c *child) error {
 	var last error
 	for {
-		if s.done != nil {
+		if c.done != nil {
 			select {
-			case <-s.done:
-				return fmt.Errorf("pgmanaged: postgres exited during startup (%v): %s", s.waitErr, s.logTail())
+			case <-c.done:
+				return fmt.Errorf("pgmanaged: postgres exited during startup (%v): %s", c.err, s.logTail(10))
 			default:
 			}
 		}
@@ -659,7 +757,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 		}
 		last = err
 		if err := sleep(ctx, pollInterval); err != nil {
-			return fmt.Errorf("pgmanaged: postgres did not accept connections in time (last error: %v): %w; %s", last, err, s.logTail())
+			return fmt.Errorf("pgmanaged: postgres did not accept connections in time (last error: %v): %w; %s", last, err, s.logTail(10))
 		}
 	}
 }
@@ -706,11 +804,12 @@ func (s *Server) ensureRoleAndDatabase(ctx context.Context, setPassword bool) er
 	return nil
 }
 
-// logTail returns the end of the server's logs, for error messages.
-func (s *Server) logTail() string {
+// logTail returns the last lines of the server's logs, for error
+// messages.
+func (s *Server) logTail(lines int) string {
 	var parts []string
 	if b, err := readTail(filepath.Join(s.dataDir, "postgres.log"), 4096); err == nil && strings.TrimSpace(b) != "" {
-		parts = append(parts, "postgres.log: "+lastLines(b, 10))
+		parts = append(parts, "postgres.log: "+lastLines(b, lines))
 	}
 	if files, _ := filepath.Glob(filepath.Join(s.pgData, "log", "*")); len(files) > 0 {
 		newest, newestTime := "", time.Time{}
@@ -720,7 +819,7 @@ func (s *Server) logTail() string {
 			}
 		}
 		if b, err := readTail(newest, 4096); err == nil && strings.TrimSpace(b) != "" {
-			parts = append(parts, newest+": "+lastLines(b, 10))
+			parts = append(parts, newest+": "+lastLines(b, lines))
 		}
 	}
 	if len(parts) == 0 {

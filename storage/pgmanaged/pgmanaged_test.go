@@ -406,7 +406,7 @@ func TestDetachedIsAdopted(t *testing.T) {
 	// first is the postmaster's parent and reaps it a moment later.
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	if err := first.waitExit(ctx); err != nil {
+	if err := first.waitExit(ctx, first.proc()); err != nil {
 		t.Fatal(err)
 	}
 	if first.Running() || second.Running() {
