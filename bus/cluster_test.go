@@ -40,13 +40,14 @@ func TestThreeEmbeddedNodesFormAJetStreamCluster(t *testing.T) {
 		go func() {
 			var err error
 			nodes[i], err = bus.StartEmbedded(bus.EmbeddedConfig{
-				DataDir:       t.TempDir(),
-				ServerName:    fmt.Sprintf("n%d", i+1),
-				Listen:        "127.0.0.1:0",
-				ClusterName:   "athlos-test",
-				ClusterListen: fmt.Sprintf("127.0.0.1:%d", ports[i]),
-				Routes:        routes,
-				Password:      "same-service-password",
+				DataDir:         t.TempDir(),
+				ServerName:      fmt.Sprintf("n%d", i+1),
+				Listen:          "127.0.0.1:0",
+				WebSocketListen: "127.0.0.1:0",
+				ClusterName:     "athlos-test",
+				ClusterListen:   fmt.Sprintf("127.0.0.1:%d", ports[i]),
+				Routes:          routes,
+				Password:        "same-service-password",
 			}, bustest.Logger(t))
 			errs <- err
 		}()
@@ -67,6 +68,15 @@ func TestThreeEmbeddedNodesFormAJetStreamCluster(t *testing.T) {
 
 	_, err := c1.JS.Publish(ctx, "evt.training.session.completed", []byte("hello"))
 	require.NoError(t, err)
+
+	// Each node knows the app WebSocket addresses of all three, its own
+	// first (GET /v1/realtime hands them to the app for reconnects).
+	for _, n := range nodes {
+		require.Eventually(t, func() bool { return len(n.WebSocketNodes()) == 3 }, 10*time.Second, 20*time.Millisecond)
+		got := n.WebSocketNodes()
+		assert.Equal(t, n.WebSocketAddr(), got[0])
+		assert.ElementsMatch(t, []string{nodes[0].WebSocketAddr(), nodes[1].WebSocketAddr(), nodes[2].WebSocketAddr()}, got)
+	}
 	s, err := c3.JS.Stream(ctx, bus.EventStream("training"))
 	require.NoError(t, err)
 	info, err := s.Info(ctx)

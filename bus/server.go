@@ -120,8 +120,14 @@ type EmbeddedConfig struct {
 	// process then only uses in-process connections).
 	Listen string
 	// WebSocketListen is the WebSocket listener for the app, host:port.
-	// Empty disables it.
+	// Empty disables it. It takes connections only while the auth callout
+	// answers (wsGate).
 	WebSocketListen string
+	// WebSocketAdvertise is the host:port app clients reach the WebSocket
+	// listener at, which the server tells them (and the other nodes of a
+	// cluster, which tell theirs) for reconnects. Empty means
+	// WebSocketListen's, with the machine's address for a wildcard host.
+	WebSocketAdvertise string
 	// ClusterName, ClusterListen and Routes make this server a node of a
 	// JetStream cluster. The choice is fixed on first start: a server
 	// started standalone refuses to start clustered later and vice versa,
@@ -151,6 +157,49 @@ type EmbeddedConfig struct {
 type Embedded struct {
 	Server   *server.Server
 	Password string
+	gate     *wsGate
+	callout  bool
+}
+
+// WebSocketAddr is the address of the app's WebSocket listener (empty when
+// there is none).
+func (e *Embedded) WebSocketAddr() string {
+	if e.gate == nil {
+		return ""
+	}
+	return e.gate.ln.Addr().String()
+}
+
+// WebSocketNodes are the host:port addresses app clients reach the
+// WebSocket listeners at: this server's first, then those the other nodes
+// of its cluster advertise.
+func (e *Embedded) WebSocketNodes() []string {
+	if e.gate == nil {
+		return nil
+	}
+	v, err := e.Server.Varz(nil)
+	if err != nil {
+		return nil
+	}
+	own := v.Websocket.Advertise
+	out := []string{own}
+	for _, hp := range v.WSConnectURLs {
+		if hp != own {
+			out = append(out, hp)
+		}
+	}
+	return out
+}
+
+// CalloutAnswers reports whether an auth callout is subscribed, on this
+// server or another node of its cluster (without a callout configured,
+// whether anything could answer is moot: true).
+func (e *Embedded) CalloutAnswers() bool {
+	if !e.callout {
+		return true
+	}
+	acc, err := e.Server.LookupAccount(CalloutAccount)
+	return err == nil && acc.SubscriptionInterest(server.AuthCalloutSubject)
 }
 
 // StartEmbedded starts an embedded NATS server with JetStream and waits until
@@ -226,22 +275,38 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 	if opts.JetStreamMaxStore == 0 {
 		opts.JetStreamMaxStore = -1
 	}
+	// The app's WebSocket address is the gate's; the server's own
+	// listener is on loopback behind it.
+	var gateLn net.Listener
+	if cfg.WebSocketListen != "" {
+		if _, _, err := splitHostPort(cfg.WebSocketListen); err != nil {
+			return nil, fmt.Errorf("bus: websocket listen address: %w", err)
+		}
+		if gateLn, err = listenWSGate(cfg.WebSocketListen); err != nil {
+			return nil, err
+		}
+		advertise := cfg.WebSocketAdvertise
+		if advertise == "" {
+			advertise = advertiseAddr(gateLn.Addr().(*net.TCPAddr))
+		}
+		opts.Websocket = server.WebsocketOpts{Host: "127.0.0.1", Port: server.RANDOM_PORT, Advertise: advertise,
+			NoTLS: true, Compression: true}
+	}
+	fail := func(err error) (*Embedded, error) {
+		if gateLn != nil {
+			_ = gateLn.Close()
+		}
+		return nil, err
+	}
 	if cfg.Listen == "" {
 		opts.DontListen = true
 	} else if opts.Host, opts.Port, err = splitHostPort(cfg.Listen); err != nil {
-		return nil, fmt.Errorf("bus: nats listen address: %w", err)
-	}
-	if cfg.WebSocketListen != "" {
-		host, port, err := splitHostPort(cfg.WebSocketListen)
-		if err != nil {
-			return nil, fmt.Errorf("bus: websocket listen address: %w", err)
-		}
-		opts.Websocket = server.WebsocketOpts{Host: host, Port: port, NoTLS: true, Compression: true}
+		return fail(fmt.Errorf("bus: nats listen address: %w", err))
 	}
 	if clustered {
 		host, port, err := splitHostPort(cfg.ClusterListen)
 		if err != nil {
-			return nil, fmt.Errorf("bus: cluster listen address: %w", err)
+			return fail(fmt.Errorf("bus: cluster listen address: %w", err))
 		}
 		opts.Cluster = server.ClusterOpts{Name: cfg.ClusterName, Host: host, Port: port}
 		if len(cfg.Routes) > 0 {
@@ -250,26 +315,71 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 	}
 	if cfg.Configure != nil {
 		if err := cfg.Configure(opts); err != nil {
-			return nil, fmt.Errorf("bus: configure embedded NATS: %w", err)
+			return fail(fmt.Errorf("bus: configure embedded NATS: %w", err))
 		}
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
-		return nil, fmt.Errorf("bus: create embedded NATS: %w", err)
+		return fail(fmt.Errorf("bus: create embedded NATS: %w", err))
 	}
-	srv.SetLoggerV2(&serverLogger{l: logger.With("component", "nats")}, false, false, false)
+	nlog := &serverLogger{l: logger.With("component", "nats"), fatal: make(chan string, 1)}
+	srv.SetLoggerV2(nlog, false, false, false)
 	go srv.Start()
-	if !srv.ReadyForConnections(30 * time.Second) {
-		srv.Shutdown()
-		return nil, errors.New("bus: embedded NATS did not become ready in 30s")
+	// A listener that cannot bind (a port in use) is a fatal error of the
+	// server's, which it only logs: fail at once with it.
+	for deadline := time.Now().Add(30 * time.Second); !srv.ReadyForConnections(50 * time.Millisecond); {
+		select {
+		case msg := <-nlog.fatal:
+			srv.Shutdown()
+			return fail(fmt.Errorf("bus: embedded NATS: %s", msg))
+		default:
+		}
+		if time.Now().After(deadline) {
+			srv.Shutdown()
+			return fail(errors.New("bus: embedded NATS did not become ready in 30s"))
+		}
 	}
-	return &Embedded{Server: srv, Password: password}, nil
+	e := &Embedded{Server: srv, Password: password, callout: cfg.Callout != nil}
+	if gateLn != nil {
+		v, err := srv.Varz(nil)
+		if err != nil || v.Websocket.Port <= 0 {
+			srv.Shutdown()
+			return fail(fmt.Errorf("bus: the embedded server's websocket listener: %v", err))
+		}
+		e.gate = &wsGate{ln: gateLn, backend: net.JoinHostPort("127.0.0.1", strconv.Itoa(v.Websocket.Port)),
+			ready: e.CalloutAnswers, log: logger.With("component", "nats")}
+		e.gate.serve()
+	}
+	return e, nil
 }
 
 // Shutdown stops the server and waits for it to finish.
 func (e *Embedded) Shutdown() {
+	if e.gate != nil {
+		e.gate.close()
+	}
 	e.Server.Shutdown()
 	e.Server.WaitForShutdown()
+}
+
+// advertiseAddr is the host:port to tell clients for a listener: its own,
+// or for a wildcard one the machine's first non-loopback address.
+func advertiseAddr(a *net.TCPAddr) string {
+	port := strconv.Itoa(a.Port)
+	if !a.IP.IsUnspecified() {
+		return net.JoinHostPort(a.IP.String(), port)
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, want4 := range []bool{true, false} {
+		for _, ad := range addrs {
+			ipn, ok := ad.(*net.IPNet)
+			if !ok || ipn.IP.IsLoopback() || !ipn.IP.IsGlobalUnicast() || (ipn.IP.To4() != nil) != want4 {
+				continue
+			}
+			return net.JoinHostPort(ipn.IP.String(), port)
+		}
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }
 
 // checkTopology records on first start whether this data dir belongs to a
@@ -353,12 +463,23 @@ func sanitizeName(s string) string {
 	return s
 }
 
-// serverLogger adapts slog to the NATS server's logger.
-type serverLogger struct{ l *slog.Logger }
+// serverLogger adapts slog to the NATS server's logger. The server's
+// fatal errors also go to fatal (the first one, while nobody reads it).
+type serverLogger struct {
+	l     *slog.Logger
+	fatal chan string
+}
 
 func (s *serverLogger) Noticef(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
 func (s *serverLogger) Warnf(format string, v ...any)   { s.l.Warn(fmt.Sprintf(format, v...)) }
-func (s *serverLogger) Fatalf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
-func (s *serverLogger) Errorf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
-func (s *serverLogger) Debugf(format string, v ...any)  { s.l.Debug(fmt.Sprintf(format, v...)) }
-func (s *serverLogger) Tracef(format string, v ...any)  {}
+func (s *serverLogger) Fatalf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	s.l.Error(msg)
+	select {
+	case s.fatal <- msg:
+	default:
+	}
+}
+func (s *serverLogger) Errorf(format string, v ...any) { s.l.Error(fmt.Sprintf(format, v...)) }
+func (s *serverLogger) Debugf(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
+func (s *serverLogger) Tracef(format string, v ...any) {}

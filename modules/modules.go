@@ -27,12 +27,16 @@ import (
 // front wherever the modules themselves run. Each module's httpapi package
 // adds its constructor here; the gateway module receives them through the
 // fx value group "routes".
-func HTTPRoutes(nc *nats.Conn) []api.Routes {
+//
+// node gives the NATS WebSocket URLs of this node and the others of its
+// cluster for a request's Host (platform.NodeWebSocketURLs; nil in the API
+// document).
+func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []api.Routes {
 	return append(gateway.Routes(nc),
 		clienthttp.Routes(nc),
 		clienthttp.ProfileRoutes(nc),
 		clienthttp.GearRoutes(nc),
-		clienthttp.RealtimeRoutes(nc),
+		clienthttp.RealtimeRoutes(nc, node),
 		traininghttp.Routes(nc),
 		traininghttp.SessionRoutes(nc),
 	)
@@ -40,7 +44,7 @@ func HTTPRoutes(nc *nats.Conn) []api.Routes {
 
 // OpenAPI returns the API document of all modules (what /openapi.json serves).
 func OpenAPI() ([]byte, error) {
-	return gateway.OpenAPI(HTTPRoutes(nil))
+	return gateway.OpenAPI(HTTPRoutes(nil, nil))
 }
 
 var byName = map[string]fx.Option{
@@ -64,7 +68,9 @@ func Options(names []string) (fx.Option, error) {
 		}
 	}
 	opts = append(opts, fx.Provide(fx.Annotate(
-		func(c *bus.Conn) []api.Routes { return HTTPRoutes(c.NC) },
+		func(c *bus.Conn, emb *bus.Embedded, cfg *platform.Config) []api.Routes {
+			return HTTPRoutes(c.NC, platform.NodeWebSocketURLs(cfg, emb))
+		},
 		fx.ResultTags(`group:"routes,flatten"`),
 	)))
 	for _, want := range names {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -43,13 +45,16 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 			ServerName:      cfg.NATS.ServerName,
 			Listen:          cfg.NATS.Listen,
 			WebSocketListen: cfg.NATS.WebSocketListen,
-			ClusterName:     cfg.NATS.ClusterName,
-			ClusterListen:   cfg.NATS.ClusterListen,
-			Routes:          cfg.NATS.Routes,
-			SyncInterval:    cfg.NATS.SyncInterval,
-			SyncAlways:      cfg.NATS.SyncAlways,
-			Password:        cfg.NATS.Password,
-			Callout:         callout,
+			// Other nodes and reconnecting clients learn this one's
+			// public address.
+			WebSocketAdvertise: urlHostPort(cfg.NATS.PublicWebSocketURL),
+			ClusterName:        cfg.NATS.ClusterName,
+			ClusterListen:      cfg.NATS.ClusterListen,
+			Routes:             cfg.NATS.Routes,
+			SyncInterval:       cfg.NATS.SyncInterval,
+			SyncAlways:         cfg.NATS.SyncAlways,
+			Password:           cfg.NATS.Password,
+			Callout:            callout,
 		}, log)
 		if err != nil {
 			return nil, nil, err
@@ -97,8 +102,8 @@ func logListeners(log *slog.Logger, emb *bus.Embedded, cfg *Config) {
 	if cfg.NATS.Listen == "" {
 		// PortsInfo waits for the client listener, which does not exist.
 		log.Info("nats embedded without a TCP listener", "server", emb.Server.Name())
-		if cfg.NATS.WebSocketListen != "" {
-			log.Info("nats websocket listening", "addr", cfg.NATS.WebSocketListen)
+		if a := emb.WebSocketAddr(); a != "" {
+			log.Info("nats websocket listening", "addr", a)
 		}
 		return
 	}
@@ -109,10 +114,66 @@ func logListeners(log *slog.Logger, emb *bus.Embedded, cfg *Config) {
 	for _, u := range ports.Nats {
 		log.Info("nats listening", "url", u, "server", emb.Server.Name())
 	}
-	for _, u := range ports.WebSocket {
-		log.Info("nats websocket listening", "url", u)
+	if a := emb.WebSocketAddr(); a != "" {
+		log.Info("nats websocket listening", "url", "ws://"+a, "advertised", emb.WebSocketNodes()[0])
 	}
 	for _, u := range ports.Cluster {
 		log.Info("nats cluster listening", "url", u, "cluster", cfg.NATS.ClusterName)
 	}
+}
+
+// NodeWebSocketURLs returns a function that gives, for an HTTP request's
+// Host, the NATS WebSocket URLs apps use: this node's first (its public URL,
+// or ws://<the request's host>:<its WebSocket port>), then the other nodes'
+// of the cluster as their servers advertise them (in this node's scheme).
+// The function returns nil when this process knows none (an external NATS
+// without --nats-ws-public-url).
+func NodeWebSocketURLs(cfg *Config, emb *bus.Embedded) func(host string) []string {
+	return func(host string) []string {
+		var nodes []string
+		if emb != nil {
+			nodes = emb.WebSocketNodes()
+		}
+		var own string
+		scheme := "ws"
+		switch {
+		case cfg.NATS.PublicWebSocketURL != "":
+			own = cfg.NATS.PublicWebSocketURL
+			if u, err := url.Parse(own); err == nil && u.Scheme != "" {
+				scheme = u.Scheme
+			}
+		case len(nodes) > 0:
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			_, port, _ := net.SplitHostPort(nodes[0])
+			if host = strings.Trim(host, "[]"); host == "" || port == "" {
+				return nil
+			}
+			own = "ws://" + net.JoinHostPort(host, port)
+		default:
+			return nil
+		}
+		out := []string{own}
+		for _, hp := range nodes[min(1, len(nodes)):] {
+			out = append(out, scheme+"://"+hp)
+		}
+		return out
+	}
+}
+
+// urlHostPort is the host:port of a ws:// or wss:// URL (its scheme's port
+// when it names none); empty for an empty or unreadable URL.
+func urlHostPort(raw string) string {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || u.Hostname() == "" {
+		return ""
+	}
+	if p := u.Port(); p != "" {
+		return net.JoinHostPort(u.Hostname(), p)
+	}
+	if u.Scheme == "wss" || u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
 }

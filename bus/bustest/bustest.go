@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/athlos/athlos/bus"
 	"github.com/stretchr/testify/require"
 )
@@ -49,15 +47,12 @@ func ServerWith(t testing.TB, cfg bus.EmbeddedConfig) *bus.Embedded {
 	return e
 }
 
-// WebSocketURL is the ws:// URL of e's WebSocket listener.
+// WebSocketURL is the ws:// URL of e's WebSocket listener for apps.
 func WebSocketURL(t testing.TB, e *bus.Embedded) string {
 	t.Helper()
-	var ports *server.Ports
-	require.Eventually(t, func() bool {
-		ports = e.Server.PortsInfo(time.Second)
-		return ports != nil && len(ports.WebSocket) > 0
-	}, 10*time.Second, 10*time.Millisecond, "no WebSocket listener")
-	return ports.WebSocket[0]
+	addr := e.WebSocketAddr()
+	require.NotEmpty(t, addr, "no WebSocket listener")
+	return "ws://" + addr
 }
 
 // Conn opens a service connection to e, closed when the test ends.

@@ -28,8 +28,8 @@ func startCallout(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Con
 		return err
 	}
 	wsPort := 0
-	if emb != nil && cfg.NATS.WebSocketListen != "" {
-		if _, p, err := net.SplitHostPort(cfg.NATS.WebSocketListen); err == nil {
+	if emb != nil {
+		if _, p, err := net.SplitHostPort(emb.WebSocketAddr()); err == nil {
 			wsPort, _ = strconv.Atoi(p)
 		}
 	}

@@ -68,6 +68,10 @@ type RealtimeRequest struct {
 	// Host is the HTTP request's Host, for the WebSocket URL when none is
 	// configured.
 	Host string `json:"host,omitempty"`
+	// WebSocketURLs are the NATS WebSocket URLs of the front's own node
+	// first, then of the other nodes of its cluster, when the front knows
+	// them (it runs an embedded NATS server, or has a public URL).
+	WebSocketURLs []string `json:"websocket_urls,omitempty"`
 	// ExpiresAt is the expiry of the caller's access token.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
@@ -75,9 +79,13 @@ type RealtimeRequest struct {
 // RealtimeInfo tells the app how to use NATS: where to connect and which
 // subjects it may use with the access token it called with.
 type RealtimeInfo struct {
-	WebSocketURL string    `json:"websocket_url" example:"wss://rt.example.com" doc:"NATS WebSocket URL; connect with the access token as the NATS token"`
-	InboxPrefix  string    `json:"inbox_prefix" example:"_INBOX_0193b7e4-7c1a-7d2e-9a41-3f0c2d5e8b10" doc:"the only inbox prefix the connection may use (nats.CustomInboxPrefix, or inboxPrefix in nats.ws)"`
-	Publish      []string  `json:"publish" doc:"subjects the app may publish to (NATS wildcards)"`
-	Subscribe    []string  `json:"subscribe" doc:"subjects the app may subscribe to (NATS wildcards)"`
-	ExpiresAt    time.Time `json:"expires_at" doc:"the connection ends when the access token expires; reconnect with a fresh token"`
+	WebSocketURL string `json:"websocket_url" example:"wss://rt.example.com" doc:"NATS WebSocket URL of the node you called; connect with the access token as the NATS token"`
+	// WebSocketURLs lists every node's URL, this one first: give them all
+	// to the client as its servers, so that it reconnects to another node
+	// when this one is down.
+	WebSocketURLs []string  `json:"websocket_urls" doc:"the WebSocket URLs of every node, the one you called first: give them all to the NATS client as its servers"`
+	InboxPrefix   string    `json:"inbox_prefix" example:"_INBOX_0193b7e4-7c1a-7d2e-9a41-3f0c2d5e8b10" doc:"the only inbox prefix the connection may use (nats.CustomInboxPrefix, or inboxPrefix in nats.ws)"`
+	Publish       []string  `json:"publish" doc:"subjects the app may publish to (NATS wildcards)"`
+	Subscribe     []string  `json:"subscribe" doc:"subjects the app may subscribe to (NATS wildcards)"`
+	ExpiresAt     time.Time `json:"expires_at" doc:"the connection ends when the access token expires; reconnect with a fresh token"`
 }

@@ -20,8 +20,10 @@ type realtimeInput struct {
 }
 
 // RealtimeRoutes returns GET /v1/realtime: where the app connects to NATS
-// over WebSocket and which subjects its access token opens there.
-func RealtimeRoutes(nc *nats.Conn) gw.Routes {
+// over WebSocket and which subjects its access token opens there. node
+// gives the WebSocket URLs of the front's own node and of the others of
+// its cluster, for a request's Host (nil: the client module decides).
+func RealtimeRoutes(nc *nats.Conn, node func(host string) []string) gw.Routes {
 	return gw.RoutesFunc(func(a huma.API) {
 		huma.Register(a, gw.DocumentRaw[api.RealtimeInfo](a, huma.Operation{
 			OperationID: "get-realtime", Method: http.MethodGet, Path: "/v1/realtime", Tags: []string{"realtime"},
@@ -33,9 +35,11 @@ func RealtimeRoutes(nc *nats.Conn) gw.Routes {
 				"when the subjects change (e.g. you left a group): reconnect, and fetch this again to see the new list.",
 			Security: gw.Authenticated,
 		}), func(ctx context.Context, in *realtimeInput) (*gw.RawJSON, error) {
-			return gw.Forward(ctx, nc, api.SubjectRealtimeGet, api.RealtimeRequest{
-				Host: in.Host, ExpiresAt: tokenExpiry(in.Authorization),
-			})
+			req := api.RealtimeRequest{Host: in.Host, ExpiresAt: tokenExpiry(in.Authorization)}
+			if node != nil {
+				req.WebSocketURLs = node(in.Host)
+			}
+			return gw.Forward(ctx, nc, api.SubjectRealtimeGet, req)
 		})
 	})
 }

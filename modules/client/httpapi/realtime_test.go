@@ -133,6 +133,7 @@ func TestRealtime(t *testing.T) {
 	// Without the social and training modules: the user's own subjects.
 	info := realtimeInfo(t, a, ana.AccessToken)
 	assert.Equal(t, a.WebSocketURL, info.WebSocketURL)
+	assert.Equal(t, []string{a.WebSocketURL}, info.WebSocketURLs, "the one node, first and only")
 	assert.Equal(t, "_INBOX_"+ana.UserID, info.InboxPrefix)
 	assert.Equal(t, []string{"live.telemetry." + ana.UserID + ".>"}, info.Publish)
 	assert.Equal(t, []string{"notify." + ana.UserID, "_INBOX_" + ana.UserID + ".>"}, info.Subscribe)

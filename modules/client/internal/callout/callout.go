@@ -430,12 +430,24 @@ func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 // Info is what GET /v1/realtime answers user (the front's request r).
 func (c *Callout) Info(ctx context.Context, user string, r api.RealtimeRequest) api.RealtimeInfo {
 	p := c.permissions(ctx, user)
+	urls := r.WebSocketURLs
+	if len(urls) == 0 {
+		urls = []string{c.websocketURL(r.Host)}
+		if urls[0] == "" {
+			urls = []string{}
+		}
+	}
+	first := ""
+	if len(urls) > 0 {
+		first = urls[0]
+	}
 	return api.RealtimeInfo{
-		WebSocketURL: c.websocketURL(r.Host),
-		InboxPrefix:  p.InboxPrefix,
-		Publish:      p.Publish,
-		Subscribe:    p.Subscribe,
-		ExpiresAt:    r.ExpiresAt,
+		WebSocketURL:  first,
+		WebSocketURLs: urls,
+		InboxPrefix:   p.InboxPrefix,
+		Publish:       p.Publish,
+		Subscribe:     p.Subscribe,
+		ExpiresAt:     r.ExpiresAt,
 	}
 }
 

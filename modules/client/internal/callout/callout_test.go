@@ -41,6 +41,7 @@ type env struct {
 	svc     *bus.Conn
 	wsURL   string
 	key     auth.SigningKey
+	cfg     callout.Config
 	callout *callout.Callout
 }
 
@@ -52,6 +53,15 @@ func newEnv(t testing.TB, sources []callout.Source) *env {
 // newEnvWith is newEnv with or without the encryption of the callout's
 // requests and answers (xkey).
 func newEnvWith(t testing.TB, sources []callout.Source, encrypt bool) *env {
+	t.Helper()
+	e := newEnvWithoutCallout(t, sources, encrypt)
+	e.startCallout()
+	return e
+}
+
+// newEnvWithoutCallout is the server and the keys, with no callout
+// answering yet (startCallout).
+func newEnvWithoutCallout(t testing.TB, sources []callout.Source, encrypt bool) *env {
 	t.Helper()
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
@@ -71,12 +81,19 @@ func newEnvWith(t testing.TB, sources []callout.Source, encrypt bool) *env {
 	sys, err := bus.ConnectSystem(ctx, bus.ConnConfig{Name: "system", Embedded: e}, bustest.Logger(t))
 	require.NoError(t, err)
 	t.Cleanup(sys.Close)
-	c, err := callout.New(callout.Config{NC: svc.NC, Issuer: issuer, XKey: xkey, Keys: staticKeys{key}, System: sys,
-		Sources: sources, Log: bustest.Logger(t)})
-	require.NoError(t, err)
-	require.NoError(t, c.Start())
-	t.Cleanup(func() { _ = c.Stop(context.Background()) })
-	return &env{t: t, nats: e, svc: svc, wsURL: bustest.WebSocketURL(t, e), key: key, callout: c}
+	cfg := callout.Config{NC: svc.NC, Issuer: issuer, XKey: xkey, Keys: staticKeys{key}, System: sys,
+		Sources: sources, Log: bustest.Logger(t)}
+	return &env{t: t, nats: e, svc: svc, wsURL: bustest.WebSocketURL(t, e), key: key, cfg: cfg}
+}
+
+// startCallout starts a callout on the server (a new one each time).
+func (e *env) startCallout() {
+	e.t.Helper()
+	c, err := callout.New(e.cfg)
+	require.NoError(e.t, err)
+	require.NoError(e.t, c.Start())
+	e.t.Cleanup(func() { _ = c.Stop(context.Background()) })
+	e.callout = c
 }
 
 // token signs an access token for user that expires after ttl.
@@ -464,4 +481,74 @@ func refused(t testing.TB, err error, msg string) {
 	if !errors.As(err, &op) && !errors.Is(err, io.EOF) && !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("%s: want the connection refused, got %v", msg, err)
 	}
+}
+
+// Apps that connect or reconnect while no callout answers (athlos
+// starting, the client module restarting) are turned away at the
+// WebSocket listener, not refused with "Authorization Violation": a stock
+// nats.go client gives up for good after two of those, but keeps trying
+// after a failed connection. Once a callout answers, they are let in.
+func TestAppsReconnectingWhileNoCalloutAnswersGetIn(t *testing.T) {
+	t.Parallel()
+	e := newEnvWithoutCallout(t, nil, true)
+	user := uuid.New()
+
+	// Nobody answers yet: a connection fails, and not as an auth error.
+	// (The server gives up on the callout after 2 s; the phones here
+	// wait longer for a connection than nats.go's default 2 s, as apps on
+	// mobile networks do, so they would hear its refusal.)
+	_, err := e.connect(user, e.token(user, auth.AccessTokenTTL), nats.NoReconnect(), nats.Timeout(5*time.Second))
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, nats.ErrAuthorization, "turned away before the server asks the callout")
+
+	// A phone with nats.go's default retry behaviour, told to keep trying
+	// its first connect, gets in once the callout starts.
+	closed := make(chan struct{})
+	var phone *appConn
+	connected := make(chan struct{})
+	go func() {
+		c, err := e.connect(user, e.token(user, auth.AccessTokenTTL), nats.RetryOnFailedConnect(true), nats.Timeout(5*time.Second),
+			nats.ClosedHandler(func(*nats.Conn) { close(closed) }),
+			nats.ConnectHandler(func(*nats.Conn) { close(connected) }))
+		if err == nil {
+			phone = c
+		}
+	}()
+	time.Sleep(500 * time.Millisecond) // several attempts
+	e.startCallout()
+	select {
+	case <-connected:
+	case <-closed:
+		t.Fatal("the phone gave up")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the phone did not get in after the callout started")
+	}
+	require.NotNil(t, phone)
+
+	// The callout goes away (its module restarts) and the phone's
+	// connection breaks: its reconnects are turned away until a callout
+	// answers again, and it is never closed.
+	require.NoError(t, e.callout.Stop(context.Background()))
+	require.Eventually(t, func() bool { return !e.nats.CalloutAnswers() }, 5*time.Second, 10*time.Millisecond)
+	reconnected := make(chan struct{}, 1)
+	phone.SetReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} })
+	id, err := phone.GetClientID()
+	require.NoError(t, err)
+	require.NoError(t, e.nats.Server.DisconnectClientByID(id))
+	time.Sleep(time.Second) // twenty reconnects at the test's 50 ms
+	assert.False(t, phone.IsClosed(), "the phone gave up while the callout was away")
+	assert.False(t, phone.IsConnected())
+	e.startCallout()
+	select {
+	case <-reconnected:
+	case <-closed:
+		t.Fatal("the phone gave up")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the phone did not reconnect after the callout came back")
+	}
+	sub, err := phone.SubscribeSync("notify." + user.String())
+	require.NoError(t, err)
+	require.NoError(t, phone.Flush())
+	require.NoError(t, e.svc.NC.Publish("notify."+user.String(), []byte("hi")))
+	assert.Equal(t, "hi", string(receive(t, sub).Data))
 }
