@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/athlos/athlos/internal/lograte"
 )
 
 // ConsumerName is the durable name of a module's consumer of an event:
@@ -62,11 +64,12 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h 
 		return nil, err
 	}
 	logger = logger.With("consumer", cfg.Durable)
+	cl := newConsumerLog(logger)
 	hctx, cancel := context.WithCancel(context.Background())
 	c := &Consumer{cancel: cancel, done: make(chan struct{})}
 	// Consume calls the callback from one goroutine: messages of one
 	// consumer are handled one at a time, in order, per process.
-	if c.cc, err = consume(cons, cfg, logger, func(msg jetstream.Msg) { handleOne(hctx, msg, h, logger) }); err != nil {
+	if c.cc, err = consume(cons, cfg, logger, func(msg jetstream.Msg) { handleOne(hctx, msg, h, cl) }); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -152,6 +155,7 @@ func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerCon
 		return nil, err
 	}
 	logger = logger.With("consumer", cfg.Durable)
+	cl := newConsumerLog(logger)
 	hctx, cancel := context.WithCancel(context.Background())
 	c := &Consumer{cancel: cancel, done: make(chan struct{})}
 	queues := make([]chan jetstream.Msg, bc.Workers)
@@ -187,7 +191,7 @@ func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerCon
 						break drain
 					}
 				}
-				handleBatch(hctx, batch, h, logger)
+				handleBatch(hctx, batch, h, cl)
 			}
 		}()
 	}
@@ -202,7 +206,19 @@ func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerCon
 	return c, nil
 }
 
-func handleBatch(ctx context.Context, batch []jetstream.Msg, h BatchHandler, logger *slog.Logger) {
+// consumerLog is a consumer's logger, with its repeated failures (a
+// database outage fails every batch and redelivery) rate-limited.
+type consumerLog struct {
+	*slog.Logger
+	batchFailed, msgFailed *lograte.Failures
+}
+
+func newConsumerLog(l *slog.Logger) *consumerLog {
+	return &consumerLog{Logger: l, batchFailed: lograte.New(l, "batch handling failed, trying its halves"),
+		msgFailed: lograte.New(l, "message handling failed, will retry")}
+}
+
+func handleBatch(ctx context.Context, batch []jetstream.Msg, h BatchHandler, logger *consumerLog) {
 	errs, err := func() (errs []error, err error) {
 		defer func() {
 			if p := recover(); p != nil {
@@ -218,7 +234,7 @@ func handleBatch(ctx context.Context, batch []jetstream.Msg, h BatchHandler, log
 	if err != nil && len(batch) > 1 {
 		// One message may spoil a batch (a session whose figures fail):
 		// the halves go again, so the others are not held back with it.
-		logger.Warn("batch handling failed, trying its halves", "messages", len(batch), "err", err)
+		logger.batchFailed.Fail(ctx, slog.LevelWarn, "messages", len(batch), "err", err)
 		handleBatch(ctx, batch[:len(batch)/2], h, logger)
 		handleBatch(ctx, batch[len(batch)/2:], h, logger)
 		return
@@ -240,7 +256,7 @@ func retryDelay(msg jetstream.Msg) time.Duration {
 	return time.Second
 }
 
-func handleOne(ctx context.Context, msg jetstream.Msg, h MessageHandler, logger *slog.Logger) {
+func handleOne(ctx context.Context, msg jetstream.Msg, h MessageHandler, logger *consumerLog) {
 	if id := msg.Headers().Get(HeaderRequestID); id != "" {
 		ctx = WithRequestID(ctx, id)
 	}
@@ -258,7 +274,7 @@ func handleOne(ctx context.Context, msg jetstream.Msg, h MessageHandler, logger 
 
 // settle acknowledges, terminates or asks for the redelivery of a handled
 // message, by the handler's outcome.
-func settle(msg jetstream.Msg, err error, logger *slog.Logger) {
+func settle(msg jetstream.Msg, err error, logger *consumerLog) {
 	if err == nil {
 		if aerr := msg.Ack(); aerr != nil {
 			logger.Warn("ack failed", "err", aerr)
@@ -271,7 +287,7 @@ func settle(msg jetstream.Msg, err error, logger *slog.Logger) {
 		return
 	}
 	delay := retryDelay(msg)
-	logger.Warn("message handling failed, will retry", "subject", msg.Subject(), "retry_in", delay, "err", err)
+	logger.msgFailed.Fail(context.Background(), slog.LevelWarn, "subject", msg.Subject(), "retry_in", delay, "err", err)
 	_ = msg.NakWithDelay(delay)
 }
 

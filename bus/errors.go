@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Code classifies an error so that it survives a trip over NATS and maps to
@@ -76,7 +81,34 @@ func AsError(err error) *Error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Code: CodeUnavailable, Message: "timed out", RetryAfter: 1}
 	}
+	if msg := databaseUnavailable(err); msg != "" {
+		return &Error{Code: CodeUnavailable, Message: msg, RetryAfter: 5}
+	}
 	return &Error{Code: CodeInternal, Message: "internal error"}
+}
+
+// databaseUnavailable says why err means the database can't be used right
+// now (it is down, restarting, recovering, full), or "" when it doesn't:
+// such a failure is the caller's to try again, not a bug.
+func databaseUnavailable(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutting down, crashed, starting or recovering
+			pgErr.Code == "53300": // too many connections
+			return "the database is unavailable; try again shortly"
+		case pgErr.Code == "53100": // disk full
+			return "the database has no room left; try again later"
+		}
+		return ""
+	}
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) || pgconn.SafeToRetry(err) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return "the database is unavailable; try again shortly"
+	}
+	return ""
 }
 
 // CodeOf returns the code of err, CodeInternal when it has none, and ""

@@ -16,6 +16,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
+
+	"github.com/athlos/athlos/internal/lograte"
 )
 
 // Headers carried on RPC requests.
@@ -161,6 +163,7 @@ type Service struct {
 	cfg     ServiceConfig
 	sem     chan struct{}
 	logger  *slog.Logger
+	failed  *lograte.Failures // "rpc handler failed", rate-limited
 	started time.Time
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -201,6 +204,7 @@ func NewService(nc *nats.Conn, cfg ServiceConfig, logger *slog.Logger) (*Service
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{nc: nc, svc: svc, cfg: cfg, sem: make(chan struct{}, cfg.Concurrency),
 		logger: logger.With("module", cfg.Module), started: time.Now().UTC(), ctx: ctx, cancel: cancel}
+	s.failed = lograte.New(s.logger, "rpc handler failed")
 	host, _ := os.Hostname()
 	instance := host + "/" + svc.Info().ID
 	err = s.HandleInline("status.get", func(context.Context, *Msg) ([]byte, error) {
@@ -292,8 +296,11 @@ func (s *Service) serve(parent context.Context, subject string, h HandlerFunc, r
 	out, err := s.call(ctx, h, &Msg{Subject: subject, Data: r.Data(), Header: hdr})
 	if err != nil {
 		be := AsError(err)
-		if be.Code == CodeInternal {
-			s.logger.Error("rpc handler failed", "subject", subject, "request_id", RequestID(ctx), "err", err)
+		switch be.Code {
+		case CodeInternal:
+			s.failed.Fail(ctx, slog.LevelError, "subject", subject, "request_id", RequestID(ctx), "err", err)
+		case CodeUnavailable:
+			s.failed.Fail(ctx, slog.LevelWarn, "subject", subject, "request_id", RequestID(ctx), "err", err)
 		}
 		data, _ := json.Marshal(be)
 		if rerr := r.Error(string(be.Code), be.Message, data); rerr != nil {

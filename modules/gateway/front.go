@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/athlos/athlos/internal/lograte"
 	"github.com/athlos/athlos/modules/gateway/api"
 )
 
@@ -99,6 +100,10 @@ type Front struct {
 	maxBody int64
 
 	stopping atomic.Bool
+	// failed logs answers of 5xx, notReady failed readiness checks, each
+	// kind a few lines a minute (package lograte).
+	failed   *lograte.Failures
+	notReady sync.Map // check name → *lograte.Failures
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -128,6 +133,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 		log:     logger,
 		checks:  append([]Check(nil), checks...),
 		metrics: m,
+		failed:  lograte.New(logger, "http request"),
 	}
 	for _, c := range f.checks {
 		if err := validCheck(c); err != nil {

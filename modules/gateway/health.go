@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/lograte"
 	"github.com/athlos/athlos/modules/gateway/api"
 )
 
@@ -70,9 +71,9 @@ func (f *Front) readyz(c *fiber.Ctx) error {
 	}
 	sort.Strings(failed)
 	for _, name := range failed {
-		f.log.Warn("readiness check failed",
-			slog.String("check", name), slog.String("state", states[name]),
-			slog.String("error", fmt.Sprint(errs[name])), slog.String("request_id", rid))
+		l, _ := f.notReady.LoadOrStore(name, lograte.New(f.log, "readiness check failed: "+name))
+		l.(*lograte.Failures).Fail(c.UserContext(), slog.LevelWarn, "state", states[name],
+			"error", fmt.Sprint(errs[name]), "request_id", rid)
 	}
 	body, err := json.Marshal(notReadyBody{
 		ProblemDetails: api.ProblemDetails{

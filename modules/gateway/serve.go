@@ -195,6 +195,16 @@ func (f *Front) finish(ctx context.Context, c *fiber.Ctx, start time.Time, rid, 
 	if !f.log.Enabled(ctx, level) {
 		return
 	}
+	if status >= 500 {
+		// An outage fails every request the same way: a few lines a
+		// minute, and one with the count when it is over.
+		args := []any{"method", method, "route", route, "status", status, "duration", elapsed, "request_id", rid}
+		if cause, ok := c.Locals(causeKey).(error); ok && cause != nil {
+			args = append(args, "error", cause.Error())
+		}
+		f.failed.Fail(ctx, level, args...)
+		return
+	}
 	if status >= 400 {
 		if cause, ok := c.Locals(causeKey).(error); ok && cause != nil {
 			f.log.LogAttrs(ctx, level, "http request",

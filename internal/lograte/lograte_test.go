@@ -1,0 +1,59 @@
+package lograte_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/athlos/athlos/internal/lograte"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A thousand failures of two kinds log a burst of each, and once they
+// stop, one line each with the count.
+func TestAThousandFailuresLogAFewLinesAndOneWhenTheyStop(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	f := lograte.New(log, "rpc handler failed").WithQuiet(100 * time.Millisecond)
+	g := lograte.New(log, "readiness check failed").WithQuiet(100 * time.Millisecond)
+	for i := range 1000 {
+		f.Fail(context.Background(), slog.LevelError, "i", i)
+		g.Fail(context.Background(), slog.LevelWarn)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	assert.Len(t, lines, 2*lograte.Burst, "a burst per kind, then nothing within the same second")
+	assert.Eventually(t, func() bool { return strings.Count(buf.String(), "no more since") == 2 }, 5*time.Second, 10*time.Millisecond)
+	out := buf.String()
+	assert.Contains(t, out, `msg="rpc handler failed: no more since`)
+	assert.Contains(t, out, "failures=1000")
+	assert.Contains(t, out, "not_logged=995")
+
+	// A single failure says nothing more when it is over.
+	var one syncBuffer
+	h := lograte.New(slog.New(slog.NewTextHandler(&one, nil)), "once").WithQuiet(10 * time.Millisecond)
+	h.Fail(context.Background(), slog.LevelWarn)
+	time.Sleep(100 * time.Millisecond)
+	assert.Equal(t, 1, strings.Count(one.String(), "\n"))
+}
