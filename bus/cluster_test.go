@@ -1,6 +1,7 @@
 package bus_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -85,6 +86,18 @@ func TestThreeEmbeddedNodesFormAJetStreamCluster(t *testing.T) {
 	require.NotNil(t, info.Cluster)
 	assert.Len(t, info.Cluster.Replicas, 2, "a leader and two replicas")
 
+	// The uploads store has three replicas as well: an import goes on
+	// while a node is down.
+	_, err = bus.EnsureUploads(ctx, c3.JS, 3, bus.DefaultUploadsMaxBytes)
+	require.NoError(t, err)
+	obj, err := c1.JS.Stream(ctx, "OBJ_"+bus.UploadsBucket)
+	require.NoError(t, err)
+	oinfo, err := obj.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, oinfo.Config.Replicas)
+	uploads := bus.NewUploadStore(c1.JS)
+	require.NoError(t, uploads.Put(ctx, "before-loss", bytes.NewReader([]byte("fit"))))
+
 	// Lose the node that is not leader of the stream and not ours: the
 	// stream still takes writes (2 of 3).
 	for i, n := range nodes {
@@ -97,4 +110,11 @@ func TestThreeEmbeddedNodesFormAJetStreamCluster(t *testing.T) {
 		_, err := c1.JS.Publish(ctx, "evt.training.session.completed", []byte("after loss"), jetstream.WithRetryAttempts(1))
 		return err == nil
 	}, 30*time.Second, 200*time.Millisecond)
+	// Uploads too (every stream and store follows the replicas).
+	require.Eventually(t, func() bool {
+		return uploads.Put(ctx, "after-loss", bytes.NewReader([]byte("gpx"))) == nil
+	}, 30*time.Second, 200*time.Millisecond)
+	got, err := uploads.Get(ctx, "before-loss")
+	require.NoError(t, err)
+	assert.Equal(t, "fit", string(got))
 }

@@ -159,6 +159,8 @@ type Embedded struct {
 	Password string
 	gate     *wsGate
 	callout  bool
+	guards   []*DiskGuard
+	storeDir string // JetStream's, as configured
 }
 
 // WebSocketAddr is the address of the app's WebSocket listener (empty when
@@ -189,6 +191,20 @@ func (e *Embedded) WebSocketNodes() []string {
 		}
 	}
 	return out
+}
+
+// Health is the embedded server's own health check (its /healthz): nil,
+// or why it can't serve JetStream (shut down, a stream that failed a
+// write, not caught up with its cluster).
+func (e *Embedded) Health() error {
+	if !e.Server.JetStreamEnabled() {
+		return errors.New("JetStream is not running")
+	}
+	h := e.Server.Healthz(nil)
+	if h.Status != "ok" {
+		return fmt.Errorf("JetStream: %s", h.Error)
+	}
+	return nil
 }
 
 // CalloutAnswers reports whether an auth callout is subscribed, on this
@@ -339,7 +355,7 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 			return fail(errors.New("bus: embedded NATS did not become ready in 30s"))
 		}
 	}
-	e := &Embedded{Server: srv, Password: password, callout: cfg.Callout != nil}
+	e := &Embedded{Server: srv, Password: password, callout: cfg.Callout != nil, storeDir: opts.StoreDir}
 	if gateLn != nil {
 		v, err := srv.Varz(nil)
 		if err != nil || v.Websocket.Port <= 0 {
@@ -355,6 +371,9 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 
 // Shutdown stops the server and waits for it to finish.
 func (e *Embedded) Shutdown() {
+	for _, g := range e.guards {
+		g.close()
+	}
 	if e.gate != nil {
 		e.gate.close()
 	}

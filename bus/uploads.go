@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,30 +22,62 @@ const UploadsBucket = "UPLOADS"
 // UploadTTL bounds the life of an upload.
 const UploadTTL = time.Hour
 
-// Uploads returns the uploads object store, creating it when missing.
-func Uploads(ctx context.Context, js jetstream.JetStream) (jetstream.ObjectStore, error) {
-	var os jetstream.ObjectStore
-	err := retryJS(ctx, func(ctx context.Context) error {
-		var err error
-		os, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-			Bucket: UploadsBucket, Description: "files on their way from the front to a module",
-			TTL: UploadTTL, Storage: jetstream.FileStorage, MaxBytes: 4 << 30,
-		})
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bus: uploads object store: %w", err)
+// DefaultUploadsMaxBytes bounds the uploads store unless configured: forty
+// of the largest imports (25 MB) at once.
+const DefaultUploadsMaxBytes int64 = 1 << 30
+
+// MinUploadsMaxBytes is the least the uploads store is made: a few of the
+// largest imports.
+const MinUploadsMaxBytes int64 = 128 << 20
+
+// EnsureUploads creates or updates the uploads object store with replicas
+// and a size of at most maxBytes. JetStream reserves the size on its disk
+// up front, so where it has less room (a small disk) the store is made
+// smaller, halving down to MinUploadsMaxBytes; the size taken is returned.
+// Like EnsureStreams it is idempotent and safe from several processes.
+func EnsureUploads(ctx context.Context, js jetstream.JetStream, replicas int, maxBytes int64) (int64, error) {
+	if replicas < 1 {
+		replicas = 1
 	}
-	return os, nil
+	for size := maxBytes; ; size /= 2 {
+		// While a cluster forms, "insufficient resources" may pass: give
+		// each size a while before taking it for a lack of room.
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := retryJS(sctx, func(ctx context.Context) error {
+			_, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+				Bucket: UploadsBucket, Description: "files on their way from the front to a module",
+				TTL: UploadTTL, Storage: jetstream.FileStorage, MaxBytes: size, Replicas: replicas,
+			})
+			return err
+		})
+		cancel()
+		if err == nil {
+			return size, nil
+		}
+		if ctx.Err() != nil || !insufficientStorage(err) || size/2 < MinUploadsMaxBytes {
+			return 0, fmt.Errorf("bus: uploads object store (%d MiB): %w", size>>20, err)
+		}
+	}
 }
+
+// insufficientStorage reports JetStream's "insufficient storage resources
+// available" (a reservation larger than its disk allows).
+func insufficientStorage(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == 10023 || apiErr.ErrorCode == 10047) ||
+		err != nil && strings.Contains(err.Error(), "insufficient")
+}
+
+// ErrUploadsFull means the uploads store has no room for a file now (it is
+// full, or JetStream refuses new data while the disk is low).
+var ErrUploadsFull = &Error{Code: CodeUnavailable, Message: "no room for uploads right now; try again later", RetryAfter: 60}
 
 // ErrNoUpload means no upload has that name (it expired, or was read and
 // deleted already).
 var ErrNoUpload = errors.New("bus: no such upload")
 
-// UploadStore is the uploads object store, created on first use (so a
-// process starts even while JetStream is not ready). It is safe for
-// concurrent use.
+// UploadStore is the uploads object store (EnsureUploads provisions it at
+// start), opened on first use. It is safe for concurrent use.
 type UploadStore struct {
 	js jetstream.JetStream
 	mu sync.Mutex
@@ -58,9 +91,9 @@ func (u *UploadStore) store(ctx context.Context) (jetstream.ObjectStore, error) 
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.os == nil {
-		os, err := Uploads(ctx, u.js)
+		os, err := u.js.ObjectStore(ctx, UploadsBucket)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("bus: uploads object store: %w", err)
 		}
 		u.os = os
 	}
@@ -74,6 +107,9 @@ func (u *UploadStore) Put(ctx context.Context, name string, r io.Reader) error {
 		return err
 	}
 	if _, err := os.Put(ctx, jetstream.ObjectMeta{Name: name}, r); err != nil {
+		if refusedForRoom(err) {
+			return fmt.Errorf("%w (%v)", ErrUploadsFull, err)
+		}
 		return fmt.Errorf("bus: store upload: %w", err)
 	}
 	return nil
@@ -105,4 +141,12 @@ func (u *UploadStore) Delete(ctx context.Context, name string) error {
 		return fmt.Errorf("bus: delete upload: %w", err)
 	}
 	return nil
+}
+
+// refusedForRoom reports JetStream refusing data for lack of room: the
+// store's own size, the account's limit (the disk guard), or the server's.
+func refusedForRoom(err error) bool {
+	msg := err.Error()
+	return insufficientStorage(err) || strings.Contains(msg, "resource limits exceeded") ||
+		strings.Contains(msg, "maximum bytes exceeded")
 }

@@ -27,6 +27,10 @@ type Config struct {
 
 	// ShutdownTimeout bounds a clean stop.
 	ShutdownTimeout time.Duration
+	// DiskMinFree is the free space, in bytes, below which the embedded
+	// JetStream refuses new messages (bus.DiskGuard); 0 means 2 % of the
+	// data dir's file system, at least 256 MiB and at most 5 GiB.
+	DiskMinFree uint64
 
 	// SecretKeyFile holds the 32-byte key (hex) that seals secrets kept in
 	// the database, such as the token signing keys. Empty means
@@ -47,6 +51,9 @@ type HTTPConfig struct {
 	Listen         string
 	BodyLimit      int
 	RequestTimeout time.Duration
+	// DrainPeriod is how long /readyz answers 503 on a stop before the
+	// front closes, so that load balancers send no more requests.
+	DrainPeriod time.Duration
 }
 
 // NATSConfig says whether to embed NATS or join an external cluster.
@@ -64,8 +71,12 @@ type NATSConfig struct {
 	Routes          []string
 	SyncInterval    time.Duration
 	SyncAlways      bool
-	// Replicas of every stream (1 standalone, 3 on a cluster of 3+).
+	// Replicas of every stream and of the uploads store (1 standalone,
+	// 3 on a cluster of 3+).
 	Replicas int
+	// UploadsMaxBytes bounds the uploads object store (files on their way
+	// to a module); it is made smaller where JetStream has less room.
+	UploadsMaxBytes int64
 	// SystemUser with SystemPassword or SystemCredsFile log in to the
 	// system account of an external NATS, through which the client module
 	// closes app users' connections when their grants change. Empty means
@@ -130,6 +141,9 @@ func (c *Config) Validate() error {
 	}
 	if c.NATS.Replicas < 1 {
 		c.NATS.Replicas = 1
+	}
+	if c.NATS.UploadsMaxBytes <= 0 {
+		c.NATS.UploadsMaxBytes = bus.DefaultUploadsMaxBytes
 	}
 	if c.NATS.SyncInterval == 0 {
 		c.NATS.SyncInterval = bus.DefaultSyncInterval

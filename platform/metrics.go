@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -126,4 +127,27 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 		k(c.acquires, float64(s.AcquireCount()))
 		k(c.waitSeconds, s.AcquireDuration().Seconds())
 	}
+}
+
+// registerDiskMetrics exposes the free-disk watch.
+func registerDiskMetrics(reg *prometheus.Registry, g *bus.DiskGuard) error {
+	return errors.Join(
+		reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "athlos_disk_free_bytes",
+			Help: "Free space of the data dir's file system (the fullest watched)."}, func() float64 {
+			free, _ := g.Free()
+			return float64(free)
+		})),
+		reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "athlos_disk_min_free_bytes",
+			Help: "Free space below which JetStream refuses new messages."}, func() float64 {
+			_, threshold := g.Free()
+			return float64(threshold)
+		})),
+		reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "athlos_disk_low",
+			Help: "1 while free disk is below the minimum and JetStream refuses new messages."}, func() float64 {
+			if g.Low() {
+				return 1
+			}
+			return 0
+		})),
+	)
 }

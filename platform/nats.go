@@ -74,12 +74,23 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		return nil, nil, err
 	}
 	lc.Append(fx.StopHook(func(ctx context.Context) error { return conn.Close(ctx) }))
-	if err := bus.EnsureStreams(ctx, conn.JS, bus.Streams(DataModules(), cfg.NATS.Replicas)); err != nil {
+	fail := func(err error) (*bus.Conn, *bus.Embedded, error) {
 		conn.NC.Close()
 		if emb != nil {
 			emb.Shutdown()
 		}
-		return nil, nil, fmt.Errorf("provision streams (a cluster needs a majority of its nodes up): %w", err)
+		return nil, nil, err
+	}
+	if err := bus.EnsureStreams(ctx, conn.JS, bus.Streams(DataModules(), cfg.NATS.Replicas)); err != nil {
+		return fail(fmt.Errorf("provision streams (a cluster needs a majority of its nodes up): %w", err))
+	}
+	size, err := bus.EnsureUploads(ctx, conn.JS, cfg.NATS.Replicas, cfg.NATS.UploadsMaxBytes)
+	if err != nil {
+		return fail(err)
+	}
+	if size < cfg.NATS.UploadsMaxBytes {
+		log.Warn("JetStream has less room than the uploads store asks: made smaller", "uploads_max_bytes", size,
+			"configured", cfg.NATS.UploadsMaxBytes)
 	}
 	health.Add("nats", func(ctx context.Context) error {
 		if !conn.NC.IsConnected() {
@@ -88,9 +99,23 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		return nil
 	})
 	health.Add("jetstream", func(ctx context.Context) error {
+		if emb != nil {
+			// A stream that failed a write answers reads but no writes.
+			if err := emb.Health(); err != nil {
+				return err
+			}
+		}
 		_, err := conn.JS.AccountInfo(ctx)
 		return err
 	})
+	if emb != nil {
+		guard := emb.GuardDisk(bus.DiskGuardConfig{Paths: []string{filepath.Join(cfg.DataDir, "nats"), cfg.DataDir},
+			MinFree: cfg.DiskMinFree}, log)
+		health.Add("disk", func(context.Context) error { return guard.Check() })
+		if err := registerDiskMetrics(reg, guard); err != nil {
+			return fail(err)
+		}
+	}
 	if err := reg.Register(newBusCollector(conn)); err != nil {
 		return nil, nil, fmt.Errorf("register bus metrics: %w", err)
 	}

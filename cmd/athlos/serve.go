@@ -22,6 +22,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		Listen:         c.String("http-listen"),
 		BodyLimit:      c.Int("http-body-limit"),
 		RequestTimeout: c.Duration("http-timeout"),
+		DrainPeriod:    c.Duration("drain-period"),
 	}
 	cfg.NATS = platform.NATSConfig{
 		URLs:            nonEmpty(c.StringSlice("nats")),
@@ -35,6 +36,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		ClusterListen:   c.String("cluster-listen"),
 		Routes:          nonEmpty(c.StringSlice("routes")),
 		Replicas:        c.Int("replicas"),
+		UploadsMaxBytes: int64(c.Int("uploads-max-mb")) << 20,
 
 		PublicWebSocketURL: c.String("nats-ws-public-url"),
 		SystemUser:         c.String("nats-system-user"),
@@ -47,6 +49,9 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return fmt.Errorf("--jetstream-sync %q: want a positive duration such as 2s, or always", sync)
 	}
 	cfg.ShutdownTimeout = c.Duration("shutdown-timeout")
+	if mb := c.Int("disk-min-free-mb"); mb > 0 {
+		cfg.DiskMinFree = uint64(mb) << 20
+	}
 	cfg.Training.IdleTimeout = c.Duration("training-idle-timeout")
 	if err := cfg.Validate(); err != nil {
 		return err

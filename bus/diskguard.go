@@ -1,0 +1,248 @@
+package bus
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// DiskGuardConfig configures the free-disk watch of an embedded server.
+type DiskGuardConfig struct {
+	// Paths are directories whose file systems are watched (JetStream's
+	// store, the managed PostgreSQL's data); the one with the least room
+	// counts.
+	Paths []string
+	// MinFree is the free space, in bytes, below which JetStream refuses
+	// new messages; 0 means DefaultMinFree of the file system's size.
+	MinFree uint64
+	// Interval is how often free space is read; 0 means 5 s.
+	Interval time.Duration
+	// Free reads a file system's free and total bytes; nil means statfs.
+	// Tests give a fake one to simulate a full disk.
+	Free func(path string) (free, total uint64, err error)
+}
+
+// DefaultMinFree is the free space kept by default on a file system of
+// total bytes: 2 %, at least 256 MiB and at most 5 GiB.
+func DefaultMinFree(total uint64) uint64 {
+	return min(max(total/50, 256<<20), 5<<30)
+}
+
+// DiskGuard keeps an embedded server's JetStream from filling its disk,
+// and brings it back when it did.
+//
+// A full disk is worse than a refusal: JetStream that fails a write with
+// "no space left on device" shuts itself down, and until a restart every
+// publish then goes unanswered, while PostgreSQL on the same disk PANICs.
+// So below MinFree of free space, the guard caps the account's JetStream
+// storage at what it holds: each new message is refused at once with an
+// error the publisher sees (an app's PubAck says "resource limits exceeded
+// for account"; an upload fails), nothing stored is lost, and the outbox
+// and telemetry wait in PostgreSQL and on the phones. With a quarter more
+// than MinFree free again, the cap is lifted. If JetStream shut down
+// anyway (space taken by something else), the guard starts it again once
+// there is room.
+type DiskGuard struct {
+	e    *Embedded
+	cfg  DiskGuardConfig
+	log  *slog.Logger
+	js   *server.JetStreamConfig // to start JetStream again
+	low  atomic.Bool
+	stop chan struct{}
+	done chan struct{}
+
+	mu        sync.Mutex
+	free      uint64
+	threshold uint64
+	readErr   error
+}
+
+// GuardDisk starts the free-disk watch of the server; Shutdown ends it.
+func (e *Embedded) GuardDisk(cfg DiskGuardConfig, logger *slog.Logger) *DiskGuard {
+	if cfg.Interval <= 0 {
+		cfg.Interval = 5 * time.Second
+	}
+	if cfg.Free == nil {
+		cfg.Free = statfsFree
+	}
+	g := &DiskGuard{e: e, cfg: cfg, log: logger.With("component", "diskguard"), stop: make(chan struct{}), done: make(chan struct{})}
+	if c := e.Server.JetStreamConfig(); c != nil {
+		cp := *c
+		// The server keeps its files in <store dir>/jetstream and reports
+		// that; starting it again takes the store dir it was given.
+		cp.StoreDir = e.storeDir
+		g.js = &cp
+	}
+	g.check()
+	go g.run()
+	e.guards = append(e.guards, g)
+	return g
+}
+
+func (g *DiskGuard) run() {
+	defer close(g.done)
+	t := time.NewTicker(g.cfg.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.stop:
+			return
+		case <-t.C:
+			g.check()
+		}
+	}
+}
+
+func (g *DiskGuard) close() {
+	close(g.stop)
+	<-g.done
+}
+
+// check reads free space and caps or uncaps JetStream.
+func (g *DiskGuard) check() {
+	free, threshold, err := g.measure()
+	g.mu.Lock()
+	g.free, g.threshold, g.readErr = free, threshold, err
+	g.mu.Unlock()
+	if err != nil {
+		return
+	}
+	switch {
+	case !g.low.Load() && free < threshold:
+		if err := g.capStore(); err != nil {
+			g.log.Error("free disk is low, but JetStream could not be capped", "free_bytes", free, "min_free_bytes", threshold, "err", err)
+			return
+		}
+		g.low.Store(true)
+		g.log.Error("free disk is low: JetStream refuses new messages (telemetry, uploads, events) until there is room",
+			"free_bytes", free, "min_free_bytes", threshold, "paths", g.cfg.Paths)
+	case g.low.Load() && free >= threshold+threshold/4:
+		if err := g.uncapStore(); err != nil {
+			g.log.Error("free disk is back, but JetStream's cap could not be lifted", "err", err)
+			return
+		}
+		g.low.Store(false)
+		g.log.Warn("free disk is back: JetStream takes new messages again", "free_bytes", free, "min_free_bytes", threshold)
+	}
+	if free >= threshold && g.js != nil {
+		g.recover()
+	}
+}
+
+// recover starts JetStream again when a write failed for lack of space:
+// JetStream then either shut itself down, or (JetStream 2.15) keeps the
+// stream's write error and refuses every later write until its store is
+// opened again, that is, until a restart.
+func (g *DiskGuard) recover() {
+	srv := g.e.Server
+	enabled := srv.JetStreamEnabled()
+	if enabled && writeErrors(srv) == "" {
+		return
+	}
+	why := "JetStream was down"
+	if enabled {
+		why = writeErrors(srv)
+		if err := srv.ShutdownJetStream(); err != nil {
+			g.log.Error("a stream failed a write; stopping JetStream to open it again failed", "write_error", why, "err", err)
+			return
+		}
+	}
+	if err := srv.EnableJetStream(g.js); err != nil {
+		g.log.Error("JetStream is down; starting it again failed", "cause", why, "err", err)
+		return
+	}
+	g.log.Warn("JetStream started again after a write failed for lack of space", "cause", why)
+	if g.low.Load() {
+		_ = g.capStore()
+	}
+}
+
+// writeErrors describes the write errors the server's streams and
+// consumers hold ("" for none).
+func writeErrors(srv *server.Server) string {
+	h := srv.Healthz(&server.HealthzOptions{Details: true})
+	var out []string
+	for _, e := range h.Errors {
+		if strings.Contains(e.Error, "write error") {
+			out = append(out, e.Error)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// measure is the least free space of the paths and the threshold for it.
+func (g *DiskGuard) measure() (free, threshold uint64, err error) {
+	first := true
+	for _, p := range g.cfg.Paths {
+		f, total, err := g.cfg.Free(p)
+		if err != nil {
+			return 0, 0, fmt.Errorf("free space of %s: %w", p, err)
+		}
+		t := g.cfg.MinFree
+		if t == 0 {
+			t = DefaultMinFree(total)
+		}
+		// The path with the least room above its own threshold counts.
+		if first || int64(f)-int64(t) < int64(free)-int64(threshold) {
+			free, threshold, first = f, t, false
+		}
+	}
+	if first {
+		return 0, 0, errors.New("no paths to watch")
+	}
+	return free, threshold, nil
+}
+
+// capStore limits the global account's storage to what it uses now.
+func (g *DiskGuard) capStore() error {
+	acc := g.e.Server.GlobalAccount()
+	used := acc.JetStreamUsage().Store
+	return acc.UpdateJetStreamLimits(map[string]server.JetStreamAccountLimits{
+		"": {MaxMemory: -1, MaxStore: int64(used), MaxStreams: -1, MaxConsumers: -1, MaxAckPending: -1},
+	})
+}
+
+// uncapStore restores the account's default (dynamic) limits.
+func (g *DiskGuard) uncapStore() error {
+	return g.e.Server.GlobalAccount().UpdateJetStreamLimits(nil)
+}
+
+// Low reports whether free disk is below the threshold (JetStream capped).
+func (g *DiskGuard) Low() bool { return g.low.Load() }
+
+// Free is the free space last read, and the threshold.
+func (g *DiskGuard) Free() (free, threshold uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.free, g.threshold
+}
+
+// Check is the guard's readiness: nil, or why this node can't take writes.
+func (g *DiskGuard) Check() error {
+	g.mu.Lock()
+	free, threshold, err := g.free, g.threshold, g.readErr
+	g.mu.Unlock()
+	switch {
+	case err != nil:
+		return err
+	case g.low.Load():
+		return fmt.Errorf("free disk %d MiB below %d MiB: new messages are refused", free>>20, threshold>>20)
+	}
+	return nil
+}
+
+// statfsFree reads a file system's free (available to us) and total bytes.
+func statfsFree(path string) (free, total uint64, err error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(path, &st); err != nil {
+		return 0, 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), st.Blocks * uint64(st.Bsize), nil
+}
