@@ -98,7 +98,8 @@ func (p *proc) log() string {
 func start(t testing.TB, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(athlosBinary(t), append([]string{"serve"}, args...)...)
-	cmd.Env = append(os.Environ(), "ATHLOS_LOG_LEVEL=info")
+	// No drain on stops unless a test asks (--drain-period).
+	cmd.Env = append(os.Environ(), "ATHLOS_LOG_LEVEL=info", "ATHLOS_DRAIN_PERIOD=0s")
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	p := &proc{cmd: cmd, done: make(chan struct{})}

@@ -59,6 +59,11 @@ type Config struct {
 	// timeout) at least at Warn. The zero value is Info; slog.LevelDebug keeps
 	// ordinary requests out of an Info log.
 	AccessLogLevel slog.Level
+	// DrainPeriod is how long Stop keeps serving with /readyz answering
+	// 503 (and every answer closing its connection), so that a load
+	// balancer sends no more requests, before the front closes; at most
+	// half of the stop's time. Zero closes at once.
+	DrainPeriod time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -312,6 +317,13 @@ func (f *Front) Stop(ctx context.Context) error {
 	if ln == nil {
 		return nil
 	}
+	if d := f.drainFor(ctx); d > 0 {
+		f.log.Info("http front draining: /readyz answers 503 until it closes", "for", d)
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+	}
 	err := f.app.ShutdownWithContext(ctx)
 	select {
 	case <-served:
@@ -328,4 +340,13 @@ func (f *Front) Stop(ctx context.Context) error {
 	}
 	f.log.Info("http front stopped")
 	return nil
+}
+
+// drainFor is the drain period, cut to half the time ctx leaves.
+func (f *Front) drainFor(ctx context.Context) time.Duration {
+	d := f.cfg.DrainPeriod
+	if deadline, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(deadline)/2)
+	}
+	return max(d, 0)
 }

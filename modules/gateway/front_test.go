@@ -709,3 +709,35 @@ func TestReadyzDuringShutdown(t *testing.T) {
 	assert.Equal(t, "shutting down", r.problem(t)["detail"])
 	assert.Equal(t, http.StatusOK, fx.do(t, http.MethodGet, "/livez", "").status)
 }
+
+// On a stop, the front first drains: it keeps serving, /readyz answers
+// 503 and each answer closes its connection, so that a load balancer moves
+// traffic away; only then it closes.
+func TestStopDrainsBeforeClosing(t *testing.T) {
+	f, err := gateway.New(gateway.Config{Addr: "127.0.0.1:0", DrainPeriod: time.Second}, nil, nil, nil, nil)
+	require.NoError(t, err)
+	require.NoError(t, f.Start(context.Background()))
+	base := "http://" + f.Addr()
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		stopped <- f.Stop(ctx)
+	}()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	}, 5*time.Second, 10*time.Millisecond, "/readyz turns 503 while the front still answers")
+	resp, err := http.Get(base + "/livez")
+	require.NoError(t, err, "still serving while draining")
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.True(t, resp.Close, "the answer closes its connection")
+	require.NoError(t, <-stopped)
+	_, err = http.Get(base + "/livez")
+	assert.Error(t, err, "closed after the drain")
+}

@@ -44,6 +44,7 @@ var Module = fx.Module("gateway",
 			RequestTimeout: p.Config.HTTP.RequestTimeout,
 			Version:        APIVersion,
 			AccessLogLevel: slog.LevelInfo,
+			DrainPeriod:    p.Config.HTTP.DrainPeriod,
 		}, p.Log, p.Registry, nil, routes)
 		if err != nil {
 			return nil, err

@@ -58,6 +58,10 @@ func (f *Front) serve(c *fiber.Ctx) error {
 			}
 			c.Context().SetConnectionClose()
 		}
+		if f.stopping.Load() {
+			// Draining: the client's next request goes to another node.
+			c.Context().SetConnectionClose()
+		}
 		f.finish(ctx, c, start, rid, f.routeOf(c, self))
 	}()
 	if p := f.bodyProblem(c); p != nil {
