@@ -360,6 +360,12 @@ type ImportResult struct {
 	Format string `json:"format" enum:"gpx,tcx,fit"`
 	// Skipped counts records the file holds without a time or position.
 	Skipped int `json:"skipped" doc:"records without a time or position, which a session cannot use"`
-	// Dropped counts impossible points by reason (as live telemetry).
-	Dropped map[string]int `json:"dropped"`
+	// Dropped counts the file's points left out, by reason (as live
+	// telemetry): duplicate_time (the time of an earlier point: points
+	// are kept by time), impossible_speed, time_outside_session,
+	// coordinates_out_of_range, null_island, sensor_value_out_of_range.
+	// A file whose times are unusable (dated before GPS time or in the
+	// future, all at one time, many repeated or going backwards) is
+	// refused instead, with the reason.
+	Dropped map[string]int `json:"dropped" doc:"points left out, by reason: duplicate_time, impossible_speed, time_outside_session, coordinates_out_of_range, null_island, sensor_value_out_of_range"`
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"strings"
 
 	"github.com/muktihari/fit/decoder"
@@ -92,7 +91,7 @@ func ReadFIT(r io.Reader) (Activity, int, error) {
 	if len(act.Points) == 0 {
 		return Activity{}, 0, refuse("the activity has %s", describeEmpty(len(file.Records), noPosition))
 	}
-	sort.SliceStable(act.Points, func(i, j int) bool { return act.Points[i].T.Before(act.Points[j].T) })
+	act.Disorder = orderByTime(act.Points)
 	dropPlaceholderCadence(act.Points)
 	return act, noPosition, nil
 }

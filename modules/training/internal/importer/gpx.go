@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +31,9 @@ type Activity struct {
 	Points []telemetry.Point
 	// Untimed counts track points without a time, which a session cannot use.
 	Untimed int
+	// Disorder is how the file's points were out of time order before
+	// they were put in order (CheckTimes judges it).
+	Disorder Disorder
 }
 
 // FileError says what is wrong with a file.
@@ -136,18 +138,9 @@ func ReadGPX(r io.Reader) (Activity, error) {
 	case len(act.Points) == 0:
 		return Activity{}, refuse("the file holds no track points")
 	}
-	sortByTime(act.Points)
+	act.Disorder = orderByTime(act.Points)
 	dropPlaceholderCadence(act.Points)
 	return act, nil
-}
-
-// sortByTime puts points in time order, keeping the file's order of points
-// with the same time; most files are in order already.
-func sortByTime(points []telemetry.Point) {
-	byTime := func(a, b telemetry.Point) int { return a.T.Compare(b.T) }
-	if !slices.IsSortedFunc(points, byTime) {
-		slices.SortStableFunc(points, byTime)
-	}
 }
 
 // dropPlaceholderCadence forgets the cadence of a file whose every cadence

@@ -84,7 +84,7 @@ func ReadTCX(r io.Reader) (Activity, int, error) {
 	case len(act.Points) == 0:
 		return Activity{}, 0, refuse("the activity has no trackpoint with a time and a position")
 	}
-	sortByTime(act.Points)
+	act.Disorder = orderByTime(act.Points)
 	dropPlaceholderCadence(act.Points)
 	return act, noPosition, nil
 }

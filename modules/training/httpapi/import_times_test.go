@@ -1,0 +1,84 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/importer"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+)
+
+// gpxOf writes a GPX file of n points 3 m apart northwards, the i-th at
+// at(i).
+func gpxOf(t *testing.T, n int, at func(i int) time.Time) []byte {
+	t.Helper()
+	points := make([]telemetry.Point, n)
+	for i := range points {
+		points[i] = telemetry.Point{T: at(i), Lat: 48.1 + float64(i)*3/111_195, Lon: 11.5}
+	}
+	var buf bytes.Buffer
+	require.NoError(t, importer.WriteGPX(&buf, "times", "run", points))
+	return buf.Bytes()
+}
+
+// A file whose times can't place its points is refused with the reason,
+// and nothing is stored: points are kept by time, so such a track used to
+// collapse into a handful of points, a session of a few metres. A file
+// with a few repeated times is taken, and the answer says how many points
+// were left out and why.
+func TestImportRefusesUnusableTimes(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := signUp(t, a, "ana@example.com")
+	start := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
+	second := func(i int) time.Time { return start.Add(time.Duration(i) * time.Second) }
+	for name, c := range map[string]struct {
+		file []byte
+		want string
+	}{
+		"one time for all": {gpxOf(t, 600, func(int) time.Time { return start }), "all 600 points have the same time"},
+		"half repeated":    {gpxOf(t, 600, func(i int) time.Time { return second(i / 2) }), "300 of 600 points repeat the time of an earlier point"},
+		"backwards":        {gpxOf(t, 600, func(i int) time.Time { return second(600 - i) }), "the times go backwards at 599 of 600 points"},
+		"a jump back":      {gpxOf(t, 600, func(i int) time.Time { return second(i - 3600*min(1, i/300)) }), "the times go backwards at 1 of 600 points"},
+		"before GPS":       {gpxOf(t, 600, func(i int) time.Time { return time.Unix(int64(i), 0).UTC() }), "600 of 600 points are dated before 1980-01-06"},
+		"in the future":    {gpxOf(t, 600, func(i int) time.Time { return second(i).Add(3 * 365 * 24 * time.Hour) }), "600 of 600 points are dated in the future"},
+	} {
+		r := a.Upload("/v1/sessions/import", ana, nil, "file", "times.gpx", c.file)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s: %s", name, r.Body)
+		p := r.Problem(t)
+		require.Equal(t, []string{"body.file"}, p.Fields(), name)
+		assert.Contains(t, p.Errors[0].Reason, c.want, name)
+	}
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(ctx)
+	var stored int
+	require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM training.sessions").Scan(&stored))
+	assert.Zero(t, stored, "nothing stored")
+
+	// Twenty of 600 points repeat the previous one's time: taken, with
+	// the repeats left out and counted.
+	few := gpxOf(t, 600, func(i int) time.Time {
+		if i%30 == 29 {
+			return second(i - 1)
+		}
+		return second(i)
+	})
+	r := a.Upload("/v1/sessions/import", ana, nil, "file", "few.gpx", few)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var res api.ImportResult
+	r.JSON(t, &res)
+	assert.Equal(t, map[string]int{"duplicate_time": 20}, res.Dropped)
+	require.NotNil(t, res.Session.Summary)
+	assert.Equal(t, 580, res.Session.Summary.Points)
+}

@@ -1,0 +1,64 @@
+package importer
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+)
+
+func activityAt(times ...time.Time) Activity {
+	points := make([]telemetry.Point, len(times))
+	for i, t := range times {
+		points[i] = telemetry.Point{T: t, Lat: 48, Lon: 11}
+	}
+	act := Activity{Points: points}
+	act.Disorder = orderByTime(act.Points)
+	return act
+}
+
+func TestCheckTimes(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return now.Add(-time.Hour + time.Duration(s)*time.Second) }
+	seconds := func(n int, f func(i int) int) []time.Time {
+		out := make([]time.Time, n)
+		for i := range out {
+			out[i] = at(f(i))
+		}
+		return out
+	}
+	// In order, or with one point a second out of place in 200: fine, and
+	// put in order.
+	require.NoError(t, CheckTimes(activityAt(seconds(200, func(i int) int { return i })...), now))
+	act := activityAt(seconds(200, func(i int) int {
+		if i == 100 {
+			return 98
+		}
+		return i
+	})...)
+	assert.Equal(t, Disorder{Count: 1, MaxStep: time.Second, First: 100, From: at(99), To: at(98)}, act.Disorder)
+	require.NoError(t, CheckTimes(act, now))
+	for i := 1; i < len(act.Points); i++ {
+		assert.False(t, act.Points[i].T.Before(act.Points[i-1].T), "ordered")
+	}
+	// Ten in a hundred repeated is the most that passes.
+	require.NoError(t, CheckTimes(activityAt(seconds(100, func(i int) int { return i - b2i(i < 20 && i%2 == 1) })...), now))
+	require.Error(t, CheckTimes(activityAt(seconds(100, func(i int) int { return i - b2i(i < 24 && i%2 == 1) })...), now))
+	// A minute late is fine, two hours is not.
+	require.NoError(t, CheckTimes(activityAt(now.Add(-time.Minute), now.Add(time.Minute)), now))
+	assert.ErrorContains(t, CheckTimes(activityAt(now, now.Add(2*time.Hour)), now), "1 of 2 points are dated in the future")
+	assert.ErrorContains(t, CheckTimes(activityAt(time.Unix(0, 0), time.Unix(1, 0)), now), "before 1980-01-06")
+	assert.ErrorContains(t, CheckTimes(activityAt(at(0), at(0), at(0)), now), "all 3 points have the same time")
+	// One point, or none: nothing to judge.
+	require.NoError(t, CheckTimes(activityAt(at(0)), now))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
