@@ -40,17 +40,13 @@ func EnsureUploads(ctx context.Context, js jetstream.JetStream, replicas int, ma
 		replicas = 1
 	}
 	for size := maxBytes; ; size /= 2 {
-		// While a cluster forms, "insufficient resources" may pass: give
-		// each size a while before taking it for a lack of room.
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		err := retryJS(sctx, func(ctx context.Context) error {
+		err := retryJS(ctx, func(ctx context.Context) error {
 			_, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 				Bucket: UploadsBucket, Description: "files on their way from the front to a module",
 				TTL: UploadTTL, Storage: jetstream.FileStorage, MaxBytes: size, Replicas: replicas,
 			})
 			return err
 		})
-		cancel()
 		if err == nil {
 			return size, nil
 		}

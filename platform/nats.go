@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -81,12 +82,16 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		}
 		return nil, nil, err
 	}
-	if err := bus.EnsureStreams(ctx, conn.JS, bus.Streams(DataModules(), cfg.NATS.Replicas)); err != nil {
+	// The streams and the uploads store at once (see EnsureStreams).
+	var size int64
+	uploaded := make(chan error, 1)
+	go func() {
+		var err error
+		size, err = bus.EnsureUploads(ctx, conn.JS, cfg.NATS.Replicas, cfg.NATS.UploadsMaxBytes)
+		uploaded <- err
+	}()
+	if err := errors.Join(bus.EnsureStreams(ctx, conn.JS, bus.Streams(DataModules(), cfg.NATS.Replicas)), <-uploaded); err != nil {
 		return fail(fmt.Errorf("provision streams (a cluster needs a majority of its nodes up): %w", err))
-	}
-	size, err := bus.EnsureUploads(ctx, conn.JS, cfg.NATS.Replicas, cfg.NATS.UploadsMaxBytes)
-	if err != nil {
-		return fail(err)
 	}
 	if size < cfg.NATS.UploadsMaxBytes {
 		log.Warn("JetStream has less room than the uploads store asks: made smaller", "uploads_max_bytes", size,
