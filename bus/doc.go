@@ -2,7 +2,11 @@
 // server behind one connection type, JetStream stream and consumer
 // provisioning, typed request/reply on nats micro services with an error
 // code that survives the trip, the transactional outbox relay and the
-// idempotent-consumer helper.
+// idempotent-consumer helper. For the embedded server it also keeps the
+// app's WebSocket address (closed to apps until an auth callout answers),
+// the uploads object store, and a free-disk watch that refuses new
+// messages before the disk is full and brings JetStream back after a
+// failed write (DiskGuard).
 //
 // Subjects follow DESIGN §3:
 //

@@ -35,12 +35,14 @@ type Failures struct {
 	count   int // failures in this run
 	skipped int // failures not logged since the last line
 	since   time.Time
+	level   slog.Level // of the failures, for the line that ends them
 	timer   *time.Timer
 }
 
 // New returns the failure kind msg, logged to log.
 func New(log *slog.Logger, msg string) *Failures {
-	return &Failures{log: log, msg: msg, lim: rate.NewLimiter(rate.Every(time.Minute/PerMinute), Burst), quiet: Quiet}
+	return &Failures{log: log, msg: msg, lim: rate.NewLimiter(rate.Every(time.Minute/PerMinute), Burst), quiet: Quiet,
+		level: slog.LevelDebug}
 }
 
 // WithQuiet changes how long without a failure ends a run (tests).
@@ -58,6 +60,7 @@ func (f *Failures) Fail(ctx context.Context, level slog.Level, args ...any) {
 		f.since = time.Now()
 	}
 	f.count++
+	f.level = max(f.level, level)
 	if f.timer == nil {
 		f.timer = time.AfterFunc(f.quiet, f.end)
 	} else {
@@ -81,11 +84,12 @@ func (f *Failures) Fail(ctx context.Context, level slog.Level, args ...any) {
 // one already logged.
 func (f *Failures) end() {
 	f.mu.Lock()
-	n, since, skipped := f.count, f.since, f.skipped
-	f.count, f.skipped = 0, 0
+	n, since, skipped, level := f.count, f.since, f.skipped, f.level
+	f.count, f.skipped, f.level = 0, 0, slog.LevelDebug
 	f.mu.Unlock()
 	if n > 1 || skipped > 0 {
-		f.log.Info(f.msg+": no more since "+since.UTC().Format(time.RFC3339), "failures", n, "not_logged", skipped,
-			"lasted", time.Since(since).Round(time.Millisecond))
+		// At the failures' level: a log that shows them shows their end.
+		f.log.Log(context.Background(), level, f.msg+": no more since "+since.UTC().Format(time.RFC3339), "failures", n,
+			"not_logged", skipped, "lasted", time.Since(since).Round(time.Millisecond))
 	}
 }

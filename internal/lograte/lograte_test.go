@@ -49,6 +49,7 @@ func TestAThousandFailuresLogAFewLinesAndOneWhenTheyStop(t *testing.T) {
 	assert.Contains(t, out, `msg="rpc handler failed: no more since`)
 	assert.Contains(t, out, "failures=1000")
 	assert.Contains(t, out, "not_logged=995")
+	assert.Contains(t, out, `level=ERROR msg="rpc handler failed: no more since`, "at the failures' level")
 
 	// A single failure says nothing more when it is over.
 	var one syncBuffer
