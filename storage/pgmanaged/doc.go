@@ -70,7 +70,7 @@
 //
 // A server that dies without Stop (killed, crashed, a PANIC such as a full
 // disk's) is started again by a supervisor: the first try after half a
-// second, then with the wait doubling up to 30 s, for as long as it takes,
+// second, then with the wait doubling up to 10 s, for as long as it takes,
 // each try waiting up to 15 minutes for crash recovery. It logs the death,
 // failed tries and the return ("postgres is back", with the downtime), and
 // Server.Restarts counts the restarts (metric

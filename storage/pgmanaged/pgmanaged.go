@@ -106,6 +106,9 @@ type child struct {
 	// its exit status, valid once done is closed.
 	done chan struct{}
 	err  error
+	// up says it came up and accepted connections: an exit before is a
+	// failed start, which its starter reports.
+	up atomic.Bool
 }
 
 // exited reports whether the child has exited (an adopted server is
@@ -248,6 +251,7 @@ func (s *Server) start(ctx context.Context, cfg Config, id *identity) error {
 		}
 		return err
 	}
+	s.proc().up.Store(true)
 	if err := s.ensureRoleAndDatabase(ctx, newPassword || initialised); err != nil {
 		if !adopted {
 			s.abort()
@@ -708,7 +712,7 @@ func (s *Server) spawn(settings map[string]string, id *identity) (*child, error)
 		c.err = err
 		close(c.done)
 		switch {
-		case s.stopping.Load():
+		case s.stopping.Load(), !c.up.Load():
 		case err == nil:
 			// A clean shutdown requested by someone else (an admin,
 			// another process sharing a detached server).

@@ -8,12 +8,14 @@ import (
 
 // The pace of restarts after the server died: the first try after
 // restartFirstDelay, then twice as long each time up to restartMaxDelay,
-// for as long as it takes (a full disk is freed by a person, hours later).
+// for as long as it takes (a full disk is freed by a person, hours later):
+// at most 10 s after the cause is gone, about 6 tries (and log lines) a
+// minute while it is not.
 // A try waits at most restartReadyTimeout for the server to accept
 // connections, which covers crash recovery of a large WAL.
 const (
 	restartFirstDelay   = 500 * time.Millisecond
-	restartMaxDelay     = 30 * time.Second
+	restartMaxDelay     = 10 * time.Second
 	restartReadyTimeout = 15 * time.Minute
 )
 
@@ -99,6 +101,7 @@ func (s *Server) restart() error {
 		}
 		return err
 	}
+	c.up.Store(true)
 	return nil
 }
 
