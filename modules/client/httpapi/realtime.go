@@ -28,7 +28,8 @@ func RealtimeRoutes(nc *nats.Conn, node func(host string) []string) gw.Routes {
 		huma.Register(a, gw.DocumentRaw[api.RealtimeInfo](a, huma.Operation{
 			OperationID: "get-realtime", Method: http.MethodGet, Path: "/v1/realtime", Tags: []string{"realtime"},
 			Summary: "Connect to the real-time bus",
-			Description: "The NATS WebSocket URL and what the caller may do there. Connect with the access token as the NATS " +
+			Description: "The NATS WebSocket URL of the node called, every node's URLs for reconnects, and what the caller may do " +
+				"there. Connect with the access token as the NATS " +
 				"token (a fresh one at every reconnect) and with inbox_prefix as the inbox prefix; publish telemetry to " +
 				"live.telemetry.<your id>.<session id>, subscribe to notify.<your id> and to the chat.<group> and " +
 				"live.session.<id> subjects listed. The connection ends when the access token expires, and is closed " +
