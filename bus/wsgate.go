@@ -48,8 +48,12 @@ const (
 	gateRefusing = 2
 )
 
-// wsHeadTimeout bounds the wait for a connection's upgrade request.
-const wsHeadTimeout = 10 * time.Second
+// wsHeadTimeout bounds the wait for a connection's upgrade request, and
+// wsHeadMax its size.
+const (
+	wsHeadTimeout = 10 * time.Second
+	wsHeadMax     = 64 << 10
+)
 
 // listenWSGate binds the app's WebSocket address (so that a port in use is
 // an error at once).
@@ -125,7 +129,9 @@ func (g *wsGate) track(c net.Conn, add bool) bool {
 func (g *wsGate) pass(c net.Conn) {
 	defer c.Close()
 	_ = c.SetReadDeadline(time.Now().Add(wsHeadTimeout))
-	br := bufio.NewReaderSize(c, 4096)
+	// The head is read through a limit (the rest of the connection is
+	// copied from c itself): endless headers cost at most wsHeadMax.
+	br := bufio.NewReaderSize(io.LimitReader(c, wsHeadMax), 4096)
 	req, err := http.ReadRequest(br)
 	if err != nil {
 		return
