@@ -68,6 +68,60 @@ func TestLowDiskRefusesNewMessagesWithAnErrorUntilThereIsRoom(t *testing.T) {
 	require.NoError(t, publishTelemetry(ctx, c.JS, 3))
 }
 
+// In a cluster a stream's leader, on any node, decides on its writes, and
+// the replicas follow on every node: one node low on disk makes every
+// node refuse new messages, until it has room again.
+func TestOneNodeLowOnDiskCapsTheCluster(t *testing.T) {
+	t.Parallel()
+	nodes := threeNodes(t)
+	disks := make([]*fakeDisk, len(nodes))
+	guards := make([]*bus.DiskGuard, len(nodes))
+	for i, n := range nodes {
+		disks[i] = &fakeDisk{}
+		disks[i].free.Store(50 << 30)
+		guards[i] = n.GuardDisk(bus.DiskGuardConfig{Paths: []string{"/data"}, MinFree: 1 << 30, Interval: 50 * time.Millisecond,
+			Free: disks[i].read}, bustest.Logger(t))
+	}
+	ctx := t.Context()
+	c1 := bustest.Conn(t, nodes[0])
+	require.NoError(t, bus.EnsureStreams(ctx, c1.JS, bus.Streams(nil, 3)))
+	require.NoError(t, publishTelemetry(ctx, c1.JS, 1))
+
+	disks[2].free.Store(100 << 20) // node 3's disk fills
+	for _, g := range guards {
+		require.Eventually(t, g.Low, 5*time.Second, 10*time.Millisecond, "every node caps")
+	}
+	assert.ErrorContains(t, guards[0].Check(), "n3 is low on disk")
+	require.Eventually(t, func() bool { return publishTelemetry(ctx, c1.JS, 2) != nil }, 5*time.Second, 50*time.Millisecond,
+		"a publish through node 1 is refused")
+
+	disks[2].free.Store(50 << 30)
+	for _, g := range guards {
+		require.Eventually(t, func() bool { return !g.Low() }, 5*time.Second, 10*time.Millisecond, "every node takes messages again")
+	}
+	require.NoError(t, guards[0].Check())
+	require.NoError(t, publishTelemetry(ctx, c1.JS, 3))
+}
+
+// JetStream that went down while the guard capped it is started again
+// when room comes back at once (it stayed down: lifting the cap failed
+// on a JetStream that was not running, and nothing else was tried).
+func TestJetStreamDownWhileCappedComesBack(t *testing.T) {
+	t.Parallel()
+	e := bustest.Server(t)
+	c := bustest.Conn(t, e)
+	require.NoError(t, bus.EnsureStreams(t.Context(), c.JS, bus.Streams(nil, 1)))
+	disk := &fakeDisk{}
+	disk.free.Store(100 << 20)
+	g := e.GuardDisk(bus.DiskGuardConfig{Paths: []string{"/data"}, MinFree: 1 << 30, Interval: 20 * time.Millisecond, Free: disk.read},
+		bustest.Logger(t))
+	require.Eventually(t, g.Low, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, e.Server.ShutdownJetStream())
+	disk.free.Store(50 << 30)
+	require.Eventually(t, func() bool { return e.Health() == nil && !g.Low() }, 20*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return publishTelemetry(t.Context(), c.JS, 1) == nil }, 20*time.Second, 100*time.Millisecond)
+}
+
 // On a real full disk (a small tmpfs; root only). A write that fails for
 // lack of space leaves the stream failing every write until its store is
 // opened again, even once there is room (JetStream 2.15 keeps the error;

@@ -94,7 +94,7 @@ func databaseUnavailable(err error) string {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
-		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+		case strings.HasPrefix(pgErr.Code, "08") && pgErr.Code != "08P01", // connection exception, not a protocol violation (a bug)
 			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutting down, crashed, starting or recovering
 			pgErr.Code == "53300": // too many connections
 			return "the database is unavailable; try again shortly"
@@ -103,8 +103,10 @@ func databaseUnavailable(err error) string {
 		}
 		return ""
 	}
+	// Not pgconn.SafeToRetry: it is also true of "conn busy" and "conn
+	// closed", which are bugs of the caller.
 	var connectErr *pgconn.ConnectError
-	if errors.As(err, &connectErr) || pgconn.SafeToRetry(err) || errors.Is(err, io.ErrUnexpectedEOF) ||
+	if errors.As(err, &connectErr) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return "the database is unavailable; try again shortly"
 	}

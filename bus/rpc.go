@@ -158,15 +158,18 @@ type ServiceConfig struct {
 // all sit in one queue group, so every process running the module shares
 // the load. Each service answers rpc.<module>.status.get.
 type Service struct {
-	nc      *nats.Conn
-	svc     micro.Service
-	cfg     ServiceConfig
-	sem     chan struct{}
-	logger  *slog.Logger
-	failed  *lograte.Failures // "rpc handler failed", rate-limited
-	started time.Time
-	ctx     context.Context
-	cancel  context.CancelFunc
+	nc     *nats.Conn
+	svc    micro.Service
+	cfg    ServiceConfig
+	sem    chan struct{}
+	logger *slog.Logger
+	// failed and unavailable log handlers' internal errors and their
+	// "try again" ones (a database outage), each rate-limited on its own
+	// so that an outage does not hide a bug.
+	failed, unavailable *lograte.Failures
+	started             time.Time
+	ctx                 context.Context
+	cancel              context.CancelFunc
 
 	mu      sync.Mutex
 	cancels []context.CancelFunc // of the endpoints' contexts
@@ -205,6 +208,7 @@ func NewService(nc *nats.Conn, cfg ServiceConfig, logger *slog.Logger) (*Service
 	s := &Service{nc: nc, svc: svc, cfg: cfg, sem: make(chan struct{}, cfg.Concurrency),
 		logger: logger.With("module", cfg.Module), started: time.Now().UTC(), ctx: ctx, cancel: cancel}
 	s.failed = lograte.New(s.logger, "rpc handler failed")
+	s.unavailable = lograte.New(s.logger, "rpc handler unavailable")
 	host, _ := os.Hostname()
 	instance := host + "/" + svc.Info().ID
 	err = s.HandleInline("status.get", func(context.Context, *Msg) ([]byte, error) {
@@ -300,7 +304,7 @@ func (s *Service) serve(parent context.Context, subject string, h HandlerFunc, r
 		case CodeInternal:
 			s.failed.Fail(ctx, slog.LevelError, "subject", subject, "request_id", RequestID(ctx), "err", err)
 		case CodeUnavailable:
-			s.failed.Fail(ctx, slog.LevelWarn, "subject", subject, "request_id", RequestID(ctx), "err", err)
+			s.unavailable.Fail(ctx, slog.LevelWarn, "subject", subject, "request_id", RequestID(ctx), "err", err)
 		}
 		data, _ := json.Marshal(be)
 		if rerr := r.Error(string(be.Code), be.Message, data); rerr != nil {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/jwt/v2"
@@ -155,12 +156,17 @@ type EmbeddedConfig struct {
 
 // Embedded is a running embedded NATS server.
 type Embedded struct {
-	Server   *server.Server
-	Password string
-	gate     *wsGate
-	callout  bool
-	guards   []*DiskGuard
-	storeDir string // JetStream's, as configured
+	Server    *server.Server
+	Password  string
+	gate      *wsGate
+	callout   bool
+	guards    []*DiskGuard
+	storeDir  string // JetStream's, as configured
+	clustered bool
+
+	nodesMu sync.Mutex // guards nodes, nodesAt (WebSocketNodes)
+	nodes   []string
+	nodesAt time.Time
 }
 
 // WebSocketAddr is the address of the app's WebSocket listener (empty when
@@ -175,9 +181,17 @@ func (e *Embedded) WebSocketAddr() string {
 // WebSocketNodes are the host:port addresses app clients reach the
 // WebSocket listeners at: this server's first, then those the other nodes
 // of its cluster advertise.
+//
+// The list is read from the server at most every two seconds (a crowd of
+// phones asks for it after a restart).
 func (e *Embedded) WebSocketNodes() []string {
 	if e.gate == nil {
 		return nil
+	}
+	e.nodesMu.Lock()
+	defer e.nodesMu.Unlock()
+	if time.Since(e.nodesAt) < 2*time.Second && e.nodes != nil {
+		return e.nodes
 	}
 	v, err := e.Server.Varz(nil)
 	if err != nil {
@@ -190,6 +204,7 @@ func (e *Embedded) WebSocketNodes() []string {
 			out = append(out, hp)
 		}
 	}
+	e.nodes, e.nodesAt = out, time.Now()
 	return out
 }
 
@@ -355,7 +370,7 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 			return fail(errors.New("bus: embedded NATS did not become ready in 30s"))
 		}
 	}
-	e := &Embedded{Server: srv, Password: password, callout: cfg.Callout != nil, storeDir: opts.StoreDir}
+	e := &Embedded{Server: srv, Password: password, callout: cfg.Callout != nil, storeDir: opts.StoreDir, clustered: clustered}
 	if gateLn != nil {
 		v, err := srv.Varz(nil)
 		if err != nil || v.Websocket.Port <= 0 {

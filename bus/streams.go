@@ -86,16 +86,30 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, streams []jetstr
 	var wg sync.WaitGroup
 	for i, cfg := range streams {
 		wg.Go(func() {
-			if err := retryJS(ctx, func(ctx context.Context) error {
+			err := retryJS(ctx, func(ctx context.Context) error {
 				_, err := js.CreateOrUpdateStream(ctx, cfg)
 				return err
-			}); err != nil {
+			})
+			if err != nil && insufficientStorage(err) && exists(ctx, js, cfg.Name) {
+				// The stream is there, and the account's storage is capped
+				// (a disk low somewhere): it stays as it is for now.
+				err = nil
+			}
+			if err != nil {
 				errs[i] = fmt.Errorf("bus: ensure stream %s: %w", cfg.Name, err)
 			}
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// exists reports whether a stream exists.
+func exists(ctx context.Context, js jetstream.JetStream, name string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := js.Stream(ctx, name)
+	return err == nil
 }
 
 // EnsureConsumer creates or updates a durable consumer on a stream. Like
@@ -117,11 +131,14 @@ func EnsureConsumer(ctx context.Context, js jetstream.JetStream, stream string, 
 // (no leader, timeouts, a concurrent creator) until ctx ends.
 func retryJS(ctx context.Context, fn func(context.Context) error) error {
 	delay := 100 * time.Millisecond
+	// Short at first: a server that does not yet know its cluster's meta
+	// leader drops JetStream API requests without an answer, and the call
+	// only succeeds when made again. Longer each time after, so that a
+	// busy JetStream is not sent the same request over and over.
+	wait := 2 * time.Second
 	for {
-		// Short: a server that does not yet know its cluster's meta
-		// leader drops JetStream API requests without an answer, and the
-		// call only succeeds when made again.
-		callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		callCtx, cancel := context.WithTimeout(ctx, wait)
+		wait = min(2*wait, 30*time.Second)
 		err := fn(callCtx)
 		cancel()
 		if err == nil || !transientJS(err) {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -50,6 +51,15 @@ func EnsureUploads(ctx context.Context, js jetstream.JetStream, replicas int, ma
 		if err == nil {
 			return size, nil
 		}
+		if insufficientStorage(err) {
+			// Already there: the account may be capped (a disk low
+			// somewhere) rather than JetStream short of room; keep it.
+			if s, serr := js.Stream(ctx, "OBJ_"+UploadsBucket); serr == nil {
+				if info, ierr := s.Info(ctx); ierr == nil && info.Config.MaxBytes > 0 {
+					return info.Config.MaxBytes, nil
+				}
+			}
+		}
 		if ctx.Err() != nil || !insufficientStorage(err) || size/2 < MinUploadsMaxBytes {
 			return 0, fmt.Errorf("bus: uploads object store (%d MiB): %w", size>>20, err)
 		}
@@ -89,7 +99,7 @@ func (u *UploadStore) store(ctx context.Context) (jetstream.ObjectStore, error) 
 	if u.os == nil {
 		os, err := u.js.ObjectStore(ctx, UploadsBucket)
 		if err != nil {
-			return nil, fmt.Errorf("bus: uploads object store: %w", err)
+			return nil, uploadsError("uploads object store", err)
 		}
 		u.os = os
 	}
@@ -106,7 +116,7 @@ func (u *UploadStore) Put(ctx context.Context, name string, r io.Reader) error {
 		if refusedForRoom(err) {
 			return fmt.Errorf("%w (%v)", ErrUploadsFull, err)
 		}
-		return fmt.Errorf("bus: store upload: %w", err)
+		return uploadsError("store upload", err)
 	}
 	return nil
 }
@@ -122,7 +132,7 @@ func (u *UploadStore) Get(ctx context.Context, name string) ([]byte, error) {
 		return nil, ErrNoUpload
 	}
 	if err != nil {
-		return nil, fmt.Errorf("bus: read upload: %w", err)
+		return nil, uploadsError("read upload", err)
 	}
 	return b, nil
 }
@@ -134,7 +144,7 @@ func (u *UploadStore) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	if err := os.Delete(ctx, name); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
-		return fmt.Errorf("bus: delete upload: %w", err)
+		return uploadsError("delete upload", err)
 	}
 	return nil
 }
@@ -146,3 +156,20 @@ func refusedForRoom(err error) bool {
 	return insufficientStorage(err) || strings.Contains(msg, "resource limits exceeded") ||
 		strings.Contains(msg, "maximum bytes exceeded")
 }
+
+// uploadsError wraps a failure of the uploads store; one of JetStream's
+// not being there (not running, restarting, electing a leader, too slow)
+// is ErrUploadsUnavailable, "try again", not an internal error.
+func uploadsError(what string, err error) error {
+	var apiErr *jetstream.APIError
+	if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrConnectionClosed) ||
+		errors.As(err, &apiErr) && apiErr.Code == 503 {
+		return fmt.Errorf("%w (bus: %s: %v)", ErrUploadsUnavailable, what, err)
+	}
+	return fmt.Errorf("bus: %s: %w", what, err)
+}
+
+// ErrUploadsUnavailable means JetStream can't serve the uploads store right
+// now (it is restarting, electing a leader, or down).
+var ErrUploadsUnavailable = &Error{Code: CodeUnavailable, Message: "uploads are unavailable right now; try again shortly", RetryAfter: 5}

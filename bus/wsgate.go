@@ -35,6 +35,7 @@ type wsGate struct {
 	log     *slog.Logger
 
 	refused atomic.Uint64 // connections closed because no callout answered
+	pending atomic.Int64  // connections whose upgrade request is still awaited
 	state   atomic.Int32  // gateOpen or gateRefusing, for the log
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -50,9 +51,13 @@ const (
 
 // wsHeadTimeout bounds the wait for a connection's upgrade request, and
 // wsHeadMax its size.
+// wsMaxPending bounds the connections that have not yet sent it: beyond,
+// new ones are closed (clients that open connections and send nothing
+// hold no more than that many sockets).
 const (
-	wsHeadTimeout = 10 * time.Second
+	wsHeadTimeout = 5 * time.Second
 	wsHeadMax     = 64 << 10
+	wsMaxPending  = 1024
 )
 
 // listenWSGate binds the app's WebSocket address (so that a port in use is
@@ -95,6 +100,10 @@ func (g *wsGate) serve() {
 			if g.state.Swap(gateOpen) == gateRefusing {
 				g.log.Info("websocket gate: the auth callout answers; taking app connections again", "refused", g.refused.Load())
 			}
+			if g.pending.Load() >= wsMaxPending {
+				_ = c.Close()
+				continue
+			}
 			if !g.track(c, true) {
 				_ = c.Close()
 				return
@@ -132,7 +141,9 @@ func (g *wsGate) pass(c net.Conn) {
 	// The head is read through a limit (the rest of the connection is
 	// copied from c itself): endless headers cost at most wsHeadMax.
 	br := bufio.NewReaderSize(io.LimitReader(c, wsHeadMax), 4096)
+	g.pending.Add(1)
 	req, err := http.ReadRequest(br)
+	g.pending.Add(-1)
 	if err != nil {
 		return
 	}

@@ -14,7 +14,7 @@
 -- Tests check that no index column's storage differs from its type's.
 
 -- +goose Up
-DROP INDEX training.routes_path;
+DROP INDEX IF EXISTS training.routes_path;
 CREATE INDEX routes_path ON training.routes USING gist (path);
 
 -- +goose Down

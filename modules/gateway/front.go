@@ -105,10 +105,12 @@ type Front struct {
 	maxBody int64
 
 	stopping atomic.Bool
-	// failed logs answers of 5xx, notReady failed readiness checks, each
-	// kind a few lines a minute (package lograte).
-	failed   *lograte.Failures
-	notReady sync.Map // check name → *lograte.Failures
+	// failed logs answers of 500, unavailable the other 5xx, notReady
+	// failed readiness checks, each kind a few lines a minute (package
+	// lograte): an outage's 503s do not hide a bug's 500.
+	failed      *lograte.Failures
+	unavailable *lograte.Failures
+	notReady    sync.Map // check name → *lograte.Failures
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -134,11 +136,12 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 		return nil, err
 	}
 	f := &Front{
-		cfg:     cfg,
-		log:     logger,
-		checks:  append([]Check(nil), checks...),
-		metrics: m,
-		failed:  lograte.New(logger, "http request"),
+		cfg:         cfg,
+		log:         logger,
+		checks:      append([]Check(nil), checks...),
+		metrics:     m,
+		failed:      lograte.New(logger, "http request"),
+		unavailable: lograte.New(logger, "http request unavailable"),
 	}
 	for _, c := range f.checks {
 		if err := validCheck(c); err != nil {

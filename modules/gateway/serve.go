@@ -206,7 +206,11 @@ func (f *Front) finish(ctx context.Context, c *fiber.Ctx, start time.Time, rid, 
 		if cause, ok := c.Locals(causeKey).(error); ok && cause != nil {
 			args = append(args, "error", cause.Error())
 		}
-		f.failed.Fail(ctx, level, args...)
+		if status == http.StatusInternalServerError {
+			f.failed.Fail(ctx, level, args...)
+		} else {
+			f.unavailable.Fail(ctx, level, args...)
+		}
 		return
 	}
 	if status >= 400 {

@@ -334,6 +334,11 @@ func (s *Server) Stop(ctx context.Context) error {
 			defer func() { <-s.supervised }()
 		}
 		if c.exited(s.pgData) {
+			// Its backends may outlive it for a moment (and hold its
+			// shared memory against the next start).
+			if c.done != nil {
+				killGroup(c)
+			}
 			s.log.Info("postgres already stopped", "pid", c.pid)
 			return
 		}

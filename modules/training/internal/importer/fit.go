@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/muktihari/fit/decoder"
 	"github.com/muktihari/fit/profile/basetype"
@@ -91,10 +92,23 @@ func ReadFIT(r io.Reader) (Activity, int, error) {
 	if len(act.Points) == 0 {
 		return Activity{}, 0, refuse("the activity has %s", describeEmpty(len(file.Records), noPosition))
 	}
+	// A device whose clock is not set counts seconds from when it was
+	// switched on: such times come out before 1998-07 (FIT's epoch plus
+	// 0x10000000 s).
+	for _, p := range act.Points {
+		if p.T.Before(fitRelativeTimes) {
+			return Activity{}, 0, refuse("the device's clock was not set: its times count from when it was switched on (%s)",
+				p.T.UTC().Format(time.RFC3339))
+		}
+	}
 	act.Disorder = orderByTime(act.Points)
 	dropPlaceholderCadence(act.Points)
 	return act, noPosition, nil
 }
+
+// fitRelativeTimes is where FIT's device-relative timestamps end: FIT's
+// epoch (1989-12-31) plus 0x10000000 seconds.
+var fitRelativeTimes = time.Date(1989, 12, 31, 0, 0, 0, 0, time.UTC).Add(0x10000000 * time.Second)
 
 func describeEmpty(records, noPosition int) string {
 	if records == 0 {

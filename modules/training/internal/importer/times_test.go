@@ -44,6 +44,18 @@ func TestCheckTimes(t *testing.T) {
 	for i := 1; i < len(act.Points); i++ {
 		assert.False(t, act.Points[i].T.Before(act.Points[i-1].T), "ordered")
 	}
+	// Two tracks listed newest first do not overlap: fine, put in order.
+	newestFirst := activityAt(append(seconds(100, func(i int) int { return 3600 + i }), seconds(100, func(i int) int { return i })...)...)
+	assert.Zero(t, newestFirst.Disorder.Count)
+	require.NoError(t, CheckTimes(newestFirst, now))
+	// Two that overlap by half are refused.
+	second := seconds(100, func(i int) int { return 50 + i })
+	for i := range second {
+		second[i] = second[i].Add(500 * time.Millisecond)
+	}
+	overlapping := activityAt(append(seconds(100, func(i int) int { return i }), second...)...)
+	assert.Equal(t, 49, overlapping.Disorder.Count, "50.5 to 98.5 s")
+	assert.ErrorContains(t, CheckTimes(overlapping, now), "49 of 200 points go back into a time the track had already covered (the first at point 101")
 	// Ten in a hundred repeated is the most that passes.
 	require.NoError(t, CheckTimes(activityAt(seconds(100, func(i int) int { return i - b2i(i < 20 && i%2 == 1) })...), now))
 	require.Error(t, CheckTimes(activityAt(seconds(100, func(i int) int { return i - b2i(i < 24 && i%2 == 1) })...), now))

@@ -89,13 +89,13 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 		return api.ImportResult{}, err
 	}
 
+	if len(file.Points) > MaxImportPoints {
+		return api.ImportResult{}, bus.Invalid("body.file", fmt.Sprintf("the file holds %d points; at most %d", len(file.Points), MaxImportPoints))
+	}
 	// Points are kept by their time: a track whose times are unusable
 	// would collapse into a few points without a word.
 	if err := importer.CheckTimes(file.Activity, time.Now().UTC()); errors.As(err, &fe) {
 		return api.ImportResult{}, bus.Invalid("body.file", fe.Reason)
-	}
-	if len(file.Points) > MaxImportPoints {
-		return api.ImportResult{}, bus.Invalid("body.file", fmt.Sprintf("the file holds %d points; at most %d", len(file.Points), MaxImportPoints))
 	}
 	sport := in.Sport
 	if sport == "" {
