@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,6 +104,9 @@ type Front struct {
 	// declares more is refused before it is read, and no body is read
 	// past it (multipart forms are parsed outside huma's own limit).
 	maxBody int64
+	// limits are the operations' body limits, by method and path
+	// template (bodyLimit).
+	limits []routeLimit
 
 	stopping atomic.Bool
 	// failed logs answers of 500, unavailable the other 5xx, notReady
@@ -163,7 +167,14 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 		ReadTimeout:    30 * time.Second,
 		WriteTimeout:   30 * time.Second,
 		IdleTimeout:    120 * time.Second,
+		// fasthttp would read a multipart body whole (into temporary
+		// files) before any handler ran, whatever the route; the one
+		// operation that takes one parses it itself, within its limit.
+		DisablePreParseMultipartForm: true,
 	})
+	// A body declared larger than its operation takes is refused before a
+	// byte of it is read (refuseUnreadBody).
+	f.app.Server().HeaderReceived = f.refuseUnreadBody
 	// The one middleware: registered first, so it wraps everything below.
 	f.app.Use(f.serve)
 	f.app.Get("/livez", f.livez)
@@ -185,6 +196,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 			op.MaxBodyBytes = int64(cfg.BodyLimit)
 		}
 		f.maxBody = max(f.maxBody, op.MaxBodyBytes)
+		f.limits = append(f.limits, routeLimit{method: op.Method, path: strings.Split(op.Path, "/"), max: op.MaxBodyBytes})
 	})
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		api.SecurityBearer: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",

@@ -2,12 +2,14 @@ package gateway_test
 
 import (
 	"bytes"
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -740,4 +742,41 @@ func TestStopDrainsBeforeClosing(t *testing.T) {
 	require.NoError(t, <-stopped)
 	_, err = http.Get(base + "/livez")
 	assert.Error(t, err, "closed after the drain")
+}
+
+// A body declared larger than its operation takes is refused from its head
+// alone, whoever sends it and whatever its type: nothing of it is read
+// (fasthttp used to wait for its first kilobytes, 30 s for a client that
+// sent none, and read a multipart body whole into temporary files before
+// any route ran).
+func TestDeclaredBodyTooLargeIsRefusedUnread(t *testing.T) {
+	fx := newFixture(t, gateway.Config{Addr: "127.0.0.1:0", BodyLimit: 1024})
+	require.NoError(t, fx.front.Start(context.Background()))
+	t.Cleanup(func() { _ = fx.front.Stop(context.Background()) })
+	for _, c := range []struct {
+		path, contentType string
+		length            int64
+	}{
+		{"/v1/things", "application/json", 1_000_000_000_000},
+		{"/v1/things", "multipart/form-data; boundary=x", 20 << 20},
+		{"/v1/things", "application/json", 2048},
+		{"/livez", "application/json", 100 << 20},
+		{"/v1/nowhere", "multipart/form-data; boundary=x", 1 << 20},
+	} {
+		conn, err := net.Dial("tcp", fx.front.Addr())
+		require.NoError(t, err)
+		// Far less than the front's 30 s read timeout.
+		require.NoError(t, conn.SetDeadline(time.Now().Add(5*time.Second)))
+		_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n--x\r\n",
+			c.path, c.contentType, c.length)
+		require.NoError(t, err)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err, "%s %d: answered at once", c.path, c.length)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, "%s %d", c.path, c.length)
+		assert.True(t, resp.Close, "the connection closes: the body was not read")
+		_ = conn.Close()
+	}
+	// A client's own marker header means nothing.
+	r := fx.do(t, http.MethodPost, "/v1/things", `{"name":"bike","count":1}`, "X-Athlos-Body-Refused", "1")
+	assert.Equal(t, http.StatusCreated, r.status)
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/valyala/fasthttp"
 
 	"github.com/athlos/athlos/modules/gateway/api"
 )
@@ -48,7 +50,7 @@ func (f *Front) serve(c *fiber.Ctx) error {
 			f.writeProblem(c, api.AsProblem(fmt.Errorf("panic: %v", p)), rid)
 		}
 		cancel()
-		if c.Response().StatusCode() == http.StatusRequestEntityTooLarge {
+		if c.Response().StatusCode() == http.StatusRequestEntityTooLarge || c.Get(headerBodyRefused) != "" {
 			// The body was not read to its end (bodies are streamed):
 			// read the rest of what an operation could take, so a client
 			// still sending gets the answer rather than a reset, and
@@ -81,6 +83,9 @@ func (f *Front) serve(c *fiber.Ctx) error {
 // operation's own limit as it reads, but not to multipart forms, which
 // fasthttp parses: their bound is this one.)
 func (f *Front) bodyProblem(c *fiber.Ctx) *api.ProblemDetails {
+	if limit := c.Get(headerBodyRefused); limit != "" {
+		return api.NewError(http.StatusRequestEntityTooLarge, "the request body exceeds "+limit+" bytes")
+	}
 	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
 		return api.NewError(http.StatusUnsupportedMediaType, "compressed request bodies (Content-Encoding: "+enc+") are not accepted")
 	}
@@ -92,6 +97,65 @@ func (f *Front) bodyProblem(c *fiber.Ctx) *api.ProblemDetails {
 		return api.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", f.maxBody))
 	}
 	return nil
+}
+
+// headerBodyRefused marks, with the limit, a request whose declared body
+// refuseUnreadBody refused (a header of the server's own: one a client
+// sends is removed).
+const headerBodyRefused = "X-Athlos-Body-Refused"
+
+// routeLimit is an operation's body limit.
+type routeLimit struct {
+	method string
+	path   []string // the template's segments; "{…}" matches any one
+	max    int64
+}
+
+// unmatchedBodyLimit is the body a request to no operation may declare
+// (it is answered 404 or 405 anyway).
+const unmatchedBodyLimit = 64 << 10
+
+// bodyLimit is the largest body the operation at method and path takes.
+func (f *Front) bodyLimit(method, path string) int64 {
+	segs := strings.Split(path, "/")
+	for _, r := range f.limits {
+		if r.method != method || len(r.path) != len(segs) {
+			continue
+		}
+		match := true
+		for i, s := range r.path {
+			if s != segs[i] && !(strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}")) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return r.max
+		}
+	}
+	return unmatchedBodyLimit
+}
+
+// refuseUnreadBody runs when a request's head has arrived, before fasthttp
+// reads any of its body: a body declared larger than the operation takes
+// is not read at all (fasthttp would wait for its first kilobytes, 30 s
+// for a client that sends none): its length is set to nothing, the
+// request is marked, and serve answers 413 and closes the connection.
+func (f *Front) refuseUnreadBody(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	h.Del(headerBodyRefused)
+	n := h.ContentLength()
+	if n <= 0 {
+		return fasthttp.RequestConfig{}
+	}
+	path := h.RequestURI()
+	if i := bytes.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if limit := f.bodyLimit(string(h.Method()), string(path)); int64(n) > limit {
+		h.Set(headerBodyRefused, strconv.FormatInt(limit, 10))
+		h.SetContentLength(0)
+	}
+	return fasthttp.RequestConfig{}
 }
 
 // errorHandler is fiber's ErrorHandler. Errors of the middleware chain are
