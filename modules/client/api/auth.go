@@ -16,6 +16,9 @@ type RegisterRequest struct {
 	FirstName string `json:"first_name,omitempty" maxLength:"100"`
 	LastName  string `json:"last_name,omitempty" maxLength:"100"`
 	Language  string `json:"language,omitempty" maxLength:"35" doc:"interface language, BCP 47 (e.g. en, de, pt-BR)"`
+	// ClientIP is set by the front (not by the app): it keys the
+	// throttling of registrations per address.
+	ClientIP string `json:"client_ip,omitempty" hidden:"true"`
 }
 
 // LoginRequest logs in with email and password.

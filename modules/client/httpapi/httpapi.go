@@ -40,6 +40,7 @@ func Routes(nc *nats.Conn) gw.Routes {
 			Description:   "Creates an account and signs it in. 409 when the email is taken; 400 names a weak password, a bad email or language.",
 			DefaultStatus: http.StatusCreated,
 		}), func(ctx context.Context, in *registerInput) (*gw.RawJSON, error) {
+			in.Body.ClientIP = gw.ClientIP(ctx) // never what the client says
 			return gw.Forward(ctx, nc, api.SubjectRegister, in.Body)
 		})
 

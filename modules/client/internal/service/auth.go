@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"strings"
 	"time"
 
@@ -27,8 +28,31 @@ var errBadCredentials = &bus.Error{Code: bus.CodeUnauthorized, Message: "invalid
 var errBadRefresh = &bus.Error{Code: bus.CodeUnauthorized, Message: "invalid refresh token"}
 
 // Register creates an account with the role user and logs it in.
+// Registrations are counted per address (each costs a password hash):
+// past throttle.Register, that address waits (429 with Retry-After).
 func (s *Service) Register(ctx context.Context, in api.RegisterRequest) (TokenPair, error) {
+	// Loopback is a proxy or a tool on the machine, whose clients all
+	// share its address: not a client to count (until the front knows
+	// the client's own address behind a trusted proxy).
+	if ip := net.ParseIP(in.ClientIP); ip != nil && !ip.IsLoopback() {
+		key := []throttle.Key{throttle.RegisterKey(in.ClientIP)}
+		if wait, err := s.lockedFor(ctx, key); err != nil {
+			return TokenPair{}, err
+		} else if wait > 0 {
+			return TokenPair{}, tooManyRegistrations(wait)
+		}
+		if err := s.count(ctx, key); err != nil {
+			return TokenPair{}, err
+		}
+	}
 	return s.createUser(ctx, in, api.RoleUser)
+}
+
+// tooManyRegistrations is the answer to an address that registered too
+// often.
+func tooManyRegistrations(wait time.Duration) error {
+	secs := int((wait + time.Second - 1) / time.Second)
+	return &bus.Error{Code: bus.CodeRateLimited, Message: "too many registrations from this address; try again later", RetryAfter: secs}
 }
 
 // CreateUser creates an account with a role (the admin command).
@@ -56,8 +80,10 @@ func (s *Service) createUser(ctx context.Context, in api.RegisterRequest, role s
 			return TokenPair{}, fieldErr(err)
 		}
 	}
-	if err := auth.CheckPassword(in.Password, email, in.FirstName, in.LastName); err != nil {
+	if err := s.hasher.CheckPassword(ctx, in.Password, email, in.FirstName, in.LastName); errors.Is(err, auth.ErrWeakPassword) {
 		return TokenPair{}, bus.Invalid("body.password", err.Error())
+	} else if err != nil {
+		return TokenPair{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
@@ -156,6 +182,19 @@ func (s *Service) lockedFor(ctx context.Context, keys []throttle.Key) (time.Dura
 		wait = max(wait, st.Locked(now))
 	}
 	return wait, nil
+}
+
+// count records one attempt on every key (registrations count them all).
+func (s *Service) count(ctx context.Context, keys []throttle.Key) error {
+	now := s.now()
+	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, k := range keys {
+			if _, err := store.RecordFailure(ctx, tx, k, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // failed counts a failed login on every key and answers the generic error,
@@ -270,8 +309,10 @@ func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) er
 	if in.NewPassword == in.CurrentPassword {
 		return bus.Invalid("body.new_password", "must differ from the current password")
 	}
-	if err := auth.CheckPassword(in.NewPassword); err != nil {
+	if err := s.hasher.CheckPassword(ctx, in.NewPassword); errors.Is(err, auth.ErrWeakPassword) {
 		return bus.Invalid("body.new_password", err.Error())
+	} else if err != nil {
+		return err
 	}
 	hash, err := s.hasher.Hash(ctx, in.NewPassword)
 	if err != nil {

@@ -29,8 +29,11 @@ type Rule struct {
 	FirstLock, MaxLock time.Duration
 }
 
-// The three rules (see the package doc).
+// The three rules of logins (see the package doc), and Register: 30
+// registrations from one address in 10 minutes lock that address out of
+// registering for 10 minutes (each costs a password hash).
 var (
+	Register  = Rule{Threshold: 30, Window: 10 * time.Minute, FirstLock: 10 * time.Minute, MaxLock: 10 * time.Minute}
 	AccountIP = Rule{Threshold: 5, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 15 * time.Minute}
 	IP        = Rule{Threshold: 30, Window: 15 * time.Minute, FirstLock: 15 * time.Minute, MaxLock: 15 * time.Minute}
 	Account   = Rule{Threshold: 20, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 5 * time.Minute}
@@ -48,6 +51,9 @@ type Key struct {
 	Name string
 	Rule Rule
 }
+
+// RegisterKey is the counter of registrations from ip.
+func RegisterKey(ip string) Key { return Key{Name: "reg-ip:" + ip, Rule: Register} }
 
 // Keys returns the counters of a login attempt for email from ip.
 func Keys(email, ip string) []Key {
