@@ -210,12 +210,15 @@ func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerCon
 // database outage fails every batch and redelivery) rate-limited.
 type consumerLog struct {
 	*slog.Logger
-	batchFailed, msgFailed *lograte.Failures
+	batchFailed, msgFailed, refused *lograte.Failures
 }
 
 func newConsumerLog(l *slog.Logger) *consumerLog {
 	return &consumerLog{Logger: l, batchFailed: lograte.New(l, "batch handling failed, trying its halves"),
-		msgFailed: lograte.New(l, "message handling failed, will retry")}
+		msgFailed: lograte.New(l, "message handling failed, will retry"),
+		// A message that can never be handled is its sender's mistake
+		// (an app's malformed telemetry): not worth more than Info.
+		refused: lograte.New(l, "message refused for good")}
 }
 
 func handleBatch(ctx context.Context, batch []jetstream.Msg, h BatchHandler, logger *consumerLog) {
@@ -282,7 +285,7 @@ func settle(msg jetstream.Msg, err error, logger *consumerLog) {
 		return
 	}
 	if CodeOf(err) == CodeInvalid {
-		logger.Warn("message refused for good", "subject", msg.Subject(), "err", err)
+		logger.refused.Fail(context.Background(), slog.LevelInfo, "subject", msg.Subject(), "err", err)
 		_ = msg.Term()
 		return
 	}

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"context"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
@@ -20,6 +21,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/athlos/athlos/internal/lograte"
 )
 
 // ServiceUser is the NATS user that Athlos's own connections authenticate
@@ -353,7 +356,8 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 	if err != nil {
 		return fail(fmt.Errorf("bus: create embedded NATS: %w", err))
 	}
-	nlog := &serverLogger{l: logger.With("component", "nats"), fatal: make(chan string, 1)}
+	nl := logger.With("component", "nats")
+	nlog := &serverLogger{l: nl, fatal: make(chan string, 1), clients: lograte.New(nl, "nats client error")}
 	srv.SetLoggerV2(nlog, false, false, false)
 	go srv.Start()
 	// A listener that cannot bind (a port in use) is a fatal error of the
@@ -502,6 +506,10 @@ func sanitizeName(s string) string {
 type serverLogger struct {
 	l     *slog.Logger
 	fatal chan string
+	// clients logs what connections did wrong (permission violations,
+	// failed authentications, broken sockets): an app's mistakes, at
+	// Warn and rate-limited, so that nobody can flood the log with them.
+	clients *lograte.Failures
 }
 
 func (s *serverLogger) Noticef(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
@@ -514,6 +522,25 @@ func (s *serverLogger) Fatalf(format string, v ...any) {
 	default:
 	}
 }
-func (s *serverLogger) Errorf(format string, v ...any) { s.l.Error(fmt.Sprintf(format, v...)) }
+func (s *serverLogger) Errorf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	if clientMistake(msg) {
+		s.clients.Fail(context.Background(), slog.LevelWarn, "msg", msg)
+		return
+	}
+	s.l.Error(msg)
+}
+
+// clientMistake tells a server error line that is about what a client did
+// (the server's lines for a connection start with its address and id).
+func clientMistake(msg string) bool {
+	for _, s := range []string{"Violation - ", "Permissions Violation", "Authorization Violation", "authentication error",
+		"read error", "write error: ", "Maximum Payload", "Maximum Subscriptions", "websocket handshake error"} {
+		if strings.Contains(msg, s) && (strings.Contains(msg, " - cid:") || strings.Contains(msg, " - wid:")) {
+			return true
+		}
+	}
+	return false
+}
 func (s *serverLogger) Debugf(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
 func (s *serverLogger) Tracef(format string, v ...any) {}
