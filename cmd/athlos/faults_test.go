@@ -249,7 +249,8 @@ func TestFaultsRecoverByThemselves(t *testing.T) {
 	waitFor("not ready after the kill", 10*time.Second, func() bool { return !ready() })
 	waitFor("ready again after PostgreSQL was killed", 2*time.Minute, ready)
 	t.Logf("PostgreSQL killed: ready again %v after the kill", time.Since(killed).Round(time.Millisecond))
-	assert.Contains(t, p.log(), "postgres is back")
+	assert.Eventually(t, func() bool { return strings.Contains(p.log(), "postgres is back") }, 10*time.Second, 50*time.Millisecond,
+		"the log says it is back")
 	time.Sleep(2 * time.Second)
 
 	// 2. athlos restarts with the phones connected.
