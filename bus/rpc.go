@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -133,6 +134,9 @@ func JSON[Req, Resp any](fn func(context.Context, Req) (Resp, error)) HandlerFun
 			if err := json.Unmarshal(m.Data, &req); err != nil {
 				return nil, &Error{Code: CodeInvalid, Message: "malformed request: " + err.Error()}
 			}
+			if err := noNUL(m.Data); err != nil {
+				return nil, err
+			}
 		}
 		resp, err := fn(ctx, req)
 		if err != nil {
@@ -140,6 +144,49 @@ func JSON[Req, Resp any](fn func(context.Context, Req) (Resp, error)) HandlerFun
 		}
 		return json.Marshal(resp)
 	}
+}
+
+// noNUL refuses a request with a NUL character in any of its strings,
+// naming the first such field (as body.<path>): no text column of
+// PostgreSQL takes one, and it would otherwise fail as an internal error
+// wherever it was stored. JSON carries it escaped, so only requests that
+// hold the escape are looked into.
+func noNUL(data []byte) error {
+	if !bytes.Contains(data, []byte(`\u0000`)) {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil
+	}
+	if path, ok := findNUL(v, "body"); ok {
+		return Invalid(path, "must not contain a NUL character")
+	}
+	return nil
+}
+
+// findNUL walks a decoded JSON value for a string (or key) holding NUL.
+func findNUL(v any, path string) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return path, strings.ContainsRune(x, 0)
+	case []any:
+		for i, e := range x {
+			if p, ok := findNUL(e, path+"["+strconv.Itoa(i)+"]"); ok {
+				return p, true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) {
+				return path, true
+			}
+			if p, ok := findNUL(e, path+"."+k); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 // ServiceConfig configures a module's RPC service.

@@ -58,6 +58,9 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 	if utf8.RuneCountInString(in.Title) > 200 || !utf8.ValidString(in.Title) {
 		return api.ImportResult{}, bus.Invalid("body.title", "at most 200 characters")
 	}
+	if !session.ValidTitle(in.Title) {
+		return api.ImportResult{}, bus.Invalid("body.title", "must not contain control characters")
+	}
 	if s.uploads == nil {
 		return api.ImportResult{}, bus.Errorf(bus.CodeUnavailable, "uploads are not available")
 	}
@@ -114,7 +117,7 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 		out.Dropped = map[string]int{}
 	}
 	ns := store.NewSession{User: user, Sport: sport, Visibility: in.Visibility,
-		Title:     clip(strings.ToValidUTF8(firstOf(in.Title, file.Name, strings.TrimSpace(in.FileName)), "\uFFFD"), 200),
+		Title:     clip(session.CleanTitle(strings.ToValidUTF8(firstOf(in.Title, file.Name, strings.TrimSpace(in.FileName)), "\uFFFD")), 200),
 		StartedAt: res.Accepted[0].T.UTC(), SourceFormat: file.Format, SourceSHA256: file.SHA256[:]}
 	finished := res.Accepted[len(res.Accepted)-1].T.UTC()
 	ns.FinishedAt = &finished

@@ -66,6 +66,9 @@ func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Se
 	if in.Title != nil && utf8.RuneCountInString(*in.Title) > 200 {
 		return api.Session{}, bus.Invalid("body.title", "at most 200 characters")
 	}
+	if in.Title != nil && !session.ValidTitle(*in.Title) {
+		return api.Session{}, bus.Invalid("body.title", "must not contain control characters")
+	}
 	if in.Notes != nil && utf8.RuneCountInString(*in.Notes) > 5000 {
 		return api.Session{}, bus.Invalid("body.notes", "at most 5000 characters")
 	}

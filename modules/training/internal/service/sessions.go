@@ -40,6 +40,9 @@ func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Se
 	if !session.ValidSport(in.Sport) {
 		return api.Session{}, bus.Invalid("body.sport", "must be one of the sports in the API document")
 	}
+	if !session.ValidTitle(in.Title) {
+		return api.Session{}, bus.Invalid("body.title", "must not contain control characters")
+	}
 	ns := store.NewSession{User: user, Sport: in.Sport, Visibility: in.Visibility, Title: in.Title, StartedAt: time.Now().UTC()}
 	if ns.Visibility == "" {
 		if ns.Visibility, err = s.defaultVisibility(ctx, user, in.Sport); err != nil {
