@@ -122,7 +122,7 @@ type GearCreate struct {
 	PurchaseDate          *string          `json:"purchase_date,omitempty" format:"date" doc:"YYYY-MM-DD, not in the future"`
 	StartingDistanceM     *float64         `json:"starting_distance_m,omitempty" minimum:"0" maximum:"1e8" doc:"distance done before it was recorded here"`
 	ReplacementThresholdM *float64         `json:"replacement_threshold_m,omitempty" exclusiveMinimum:"0" maximum:"1e8" doc:"total distance at which to replace it (evt.client.gear.wear_limit_reached)"`
-	DefaultFor            []string         `json:"default_for,omitempty" maxItems:"12" uniqueItems:"true" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"sports for which it is the default item of its type; it takes that place from any other item"`
+	DefaultFor            []string         `json:"default_for,omitempty" maxItems:"12" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"sports for which it is the default item of its type; it takes that place from any other item"`
 	Retired               bool             `json:"retired,omitempty"`
 	Components            []ComponentInput `json:"components,omitempty" maxItems:"20" doc:"bikes only"`
 }

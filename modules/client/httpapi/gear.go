@@ -64,7 +64,7 @@ type gearPatch struct {
 	PurchaseDate          *string              `json:"purchase_date,omitempty" nullable:"true" format:"date" doc:"YYYY-MM-DD, not in the future"`
 	StartingDistanceM     *float64             `json:"starting_distance_m,omitempty" minimum:"0" maximum:"1e8"`
 	ReplacementThresholdM *float64             `json:"replacement_threshold_m,omitempty" nullable:"true" exclusiveMinimum:"0" maximum:"1e8" doc:"a new threshold can be announced again"`
-	DefaultFor            []string             `json:"default_for,omitempty" nullable:"false" maxItems:"12" uniqueItems:"true" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"replaces the list; [] for none"`
+	DefaultFor            []string             `json:"default_for,omitempty" nullable:"false" maxItems:"12" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"replaces the list; [] for none"`
 	Retired               *bool                `json:"retired,omitempty" doc:"retiring an item drops its sport defaults"`
 	Components            []api.ComponentInput `json:"components,omitempty" nullable:"false" maxItems:"20" doc:"replaces the list (bikes only): items with an id keep that component, the others are new, the ones left out are removed"`
 }
