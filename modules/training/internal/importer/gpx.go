@@ -43,8 +43,26 @@ type FileError struct {
 
 func (e *FileError) Error() string { return e.Reason }
 
+// maxReason bounds a refusal's text: whatever part of the file it quotes
+// (a 2 MB attribute) stays a few dozen characters (short), and the whole
+// at most this.
+const maxReason = 300
+
 func refuse(format string, args ...any) error {
-	return &FileError{Reason: fmt.Sprintf(format, args...)}
+	r := fmt.Sprintf(format, args...)
+	if len(r) > maxReason {
+		r = strings.ToValidUTF8(r[:maxReason], "") + "…"
+	}
+	return &FileError{Reason: r}
+}
+
+// short quotes a value of the file, cut to a few dozen characters.
+func short(b []byte) string {
+	const n = 40
+	if len(b) > n {
+		return strconv.Quote(strings.ToValidUTF8(string(b[:n]), "")) + "…"
+	}
+	return strconv.Quote(string(b))
 }
 
 // Decompress returns r as it is, or its gunzipped content when it starts
@@ -226,7 +244,7 @@ func pointAttrs(s *xmlScanner) (telemetry.Point, error) {
 	if haveLat {
 		v, err := strconv.ParseFloat(string(bytes.TrimSpace(lat)), 64)
 		if err != nil {
-			return p, fmt.Errorf("lat %q is not a number", lat)
+			return p, fmt.Errorf("lat %s is not a number", short(lat))
 		}
 		p.Lat = v
 	}
@@ -234,7 +252,7 @@ func pointAttrs(s *xmlScanner) (telemetry.Point, error) {
 	if haveLon {
 		v, err := strconv.ParseFloat(string(bytes.TrimSpace(lon)), 64)
 		if err != nil {
-			return p, fmt.Errorf("lon %q is not a number", lon)
+			return p, fmt.Errorf("lon %s is not a number", short(lon))
 		}
 		p.Lon = v
 	}
@@ -263,7 +281,7 @@ func setPointValue(p *telemetry.Point, vals *pointValues, name, parent, val []by
 	case "ele", "hr", "HeartRateBpm", "cad", "RunCadence", "Cadence", "power", "PowerInWatts", "Watts", "atemp", "temp", "speed":
 		var err error
 		if v, err = strconv.ParseFloat(string(val), 64); err != nil {
-			return fmt.Errorf("%q is not a number", val)
+			return fmt.Errorf("%s is not a number", short(val))
 		}
 	default:
 		return nil
@@ -294,7 +312,7 @@ func parseTime(b []byte) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(b))
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time", b)
+		return time.Time{}, fmt.Errorf("%s is not an RFC 3339 time", short(b))
 	}
 	return t.UTC(), nil
 }

@@ -108,7 +108,7 @@ func (p *tcxPoint) set(vals *pointValues, name, val []byte) error {
 	case "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters", "Value", "Cadence", "RunCadence", "Watts", "Speed":
 		var err error
 		if v, err = strconv.ParseFloat(string(val), 64); err != nil {
-			return fmt.Errorf("%q is not a number", val)
+			return fmt.Errorf("%s is not a number", short(val))
 		}
 	default:
 		return nil

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -73,4 +74,22 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// A refusal quotes at most a few dozen characters of the file: a 2 MB
+// attribute used to come back whole in the 422 and the log (and at 20 MB
+// no longer fitted a NATS reply).
+func TestRefusalsQuoteLittleOfTheFile(t *testing.T) {
+	huge := strings.Repeat("9", 2<<20)
+	for name, doc := range map[string]string{
+		"attribute": `<gpx><trk><trkseg><trkpt lat="x` + huge + `" lon="11"><time>2026-01-01T00:00:00Z</time></trkpt></trkseg></trk></gpx>`,
+		"element":   `<gpx><trk><trkseg><trkpt lat="48" lon="11"><ele>x` + huge + `</ele><time>2026-01-01T00:00:00Z</time></trkpt></trkseg></trk></gpx>`,
+		"time":      `<gpx><trk><trkseg><trkpt lat="48" lon="11"><time>x` + huge + `</time></trkpt></trkseg></trk></gpx>`,
+	} {
+		_, err := Read([]byte(doc))
+		var fe *FileError
+		require.ErrorAs(t, err, &fe, name)
+		assert.LessOrEqual(t, len(fe.Reason), maxReason+len("…"), name)
+		t.Logf("%s: %s", name, fe.Reason)
+	}
 }
