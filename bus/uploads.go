@@ -164,7 +164,7 @@ func uploadsError(what string, err error) error {
 	var apiErr *jetstream.APIError
 	if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrConnectionClosed) ||
-		errors.As(err, &apiErr) && apiErr.Code == 503 {
+		errors.As(err, &apiErr) && (apiErr.Code == 503 || apiErr.Code == 429) {
 		return fmt.Errorf("%w (bus: %s: %v)", ErrUploadsUnavailable, what, err)
 	}
 	return fmt.Errorf("bus: %s: %w", what, err)

@@ -3,7 +3,10 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,4 +89,56 @@ func TestImportRefusesUnusableTimes(t *testing.T) {
 	assert.Equal(t, map[string]int{"duplicate_time": 20}, res.Dropped)
 	require.NotNil(t, res.Session.Summary)
 	assert.Equal(t, 580, res.Session.Summary.Points)
+}
+
+// Many imports at once, by several users: each is taken or answered 503
+// with Retry-After (past the uploads the front passes on at once), never
+// 500.
+func TestConcurrentImportsAreTakenOrDeferred(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	tokens := []string{signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "eve@example.com")}
+	type answer struct {
+		status int
+		retry  string
+	}
+	answers := make(chan answer, 24)
+	var wg sync.WaitGroup
+	for k := range 24 {
+		start := time.Now().Add(-time.Duration(48+k) * time.Hour).UTC().Truncate(time.Second)
+		file := gpxOf(t, 5000, func(i int) time.Time { return start.Add(time.Duration(i) * time.Second) })
+		wg.Go(func() {
+			ctx := context.Background()
+			var form bytes.Buffer
+			w := multipart.NewWriter(&form)
+			part, _ := w.CreateFormFile("file", "run.gpx")
+			_, _ = part.Write(file)
+			_ = w.Close()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, a.BaseURL+"/v1/sessions/import", &form)
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+tokens[k%len(tokens)])
+			resp, err := a.Client.Do(req)
+			if err != nil {
+				answers <- answer{status: -1}
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			answers <- answer{resp.StatusCode, resp.Header.Get("Retry-After")}
+		})
+	}
+	wg.Wait()
+	close(answers)
+	taken := 0
+	for ans := range answers {
+		switch ans.status {
+		case http.StatusCreated:
+			taken++
+		case http.StatusServiceUnavailable:
+			assert.NotEmpty(t, ans.retry, "a 503 says when to try again")
+		default:
+			t.Errorf("answered %d", ans.status)
+		}
+	}
+	assert.Positive(t, taken)
 }

@@ -48,6 +48,10 @@ type gpxOutput struct {
 	Body               []byte
 }
 
+// MaxUploadsInFlight bounds the imports one front passes on at once;
+// more answer 503 with Retry-After.
+const MaxUploadsInFlight = 8
+
 // SessionRoutes returns the live-session operations.
 func SessionRoutes(nc *nats.Conn) gw.Routes {
 	uploads := sync.OnceValues(func() (*bus.UploadStore, error) {
@@ -57,6 +61,9 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 		}
 		return bus.NewUploadStore(js), nil
 	})
+	// A few uploads at a time per front: each holds its file, and the
+	// object store takes them one after another anyway.
+	inFlight := make(chan struct{}, MaxUploadsInFlight)
 	return gw.RoutesFunc(func(a huma.API) {
 		tags := []string{"sessions"}
 		huma.Register(a, gw.DocumentRaw[api.ImportResult](a, huma.Operation{
@@ -69,6 +76,12 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 			DefaultStatus: http.StatusCreated, MaxBodyBytes: api.MaxImportBytes + 64<<10, Security: gw.Authenticated,
 			Errors: []int{http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
 		}), func(ctx context.Context, in *importInput) (*gw.RawJSON, error) {
+			select {
+			case inFlight <- struct{}{}:
+				defer func() { <-inFlight }()
+			default:
+				return nil, gw.Problem(&bus.Error{Code: bus.CodeUnavailable, Message: "too many imports at once; try again shortly", RetryAfter: 5})
+			}
 			store, err := uploads()
 			if err != nil {
 				return nil, gw.Problem(err)
