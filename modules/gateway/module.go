@@ -3,9 +3,12 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
@@ -25,6 +28,50 @@ type frontParams struct {
 	Bus       *bus.Conn
 	// Routes of every module, from the composition root (package modules).
 	Routes []api.Routes `group:"routes"`
+}
+
+// replayDeletions denies the users deleted within the life of an access
+// token (from the client module's event stream), so that a front that
+// starts after a deletion refuses the deleted user's tokens as the fronts
+// that saw it do. It answers how many.
+func replayDeletions(ctx context.Context, b *bus.Conn, v *JWKSVerifier) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	since := time.Now().Add(-deniedFor)
+	cons, err := b.JS.OrderedConsumer(ctx, bus.EventStream(clientapi.Module), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{clientapi.EventUserDeleted}, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &since})
+	if err != nil {
+		return 0, err
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// Read what the stream held when the consumer was made.
+	n := 0
+	for seen := uint64(0); seen < info.NumPending; {
+		msgs, err := cons.Fetch(int(min(info.NumPending-seen, 500)), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return n, err
+		}
+		got := 0
+		for m := range msgs.Messages() {
+			got++
+			var ev clientapi.UserDeleted
+			if json.Unmarshal(m.Data(), &ev) == nil && ev.UserID != "" {
+				v.Deny(ev.UserID)
+				n++
+			}
+		}
+		if err := msgs.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return n, err
+		}
+		if got == 0 {
+			return n, nil
+		}
+		seen += uint64(got)
+	}
+	return n, nil
 }
 
 // Routes are the front's own operations (besides /livez, /readyz and
@@ -73,6 +120,13 @@ var Module = fx.Module("gateway",
 						return err
 					}
 					subs = append(subs, sub)
+				}
+				// Deletions before this start (the subscription above
+				// sees only new ones): their tokens stay refused.
+				if n, err := replayDeletions(ctx, p.Bus, verifier); err != nil {
+					p.Log.Warn("recent account deletions not read; their tokens work until they expire", "err", err)
+				} else if n > 0 {
+					p.Log.Info("recent account deletions read", "users", n)
 				}
 				// Every constructor has run by now: take all checks.
 				for _, c := range p.Health.Checks() {
