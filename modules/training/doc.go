@@ -34,7 +34,8 @@
 //
 //	live.telemetry.<user>.<session>   stream TELEMETRY, durable consumer training__live_telemetry:
 //	                                  the app's points, in batches (bus.ConsumeBatches), stored like HTTP's
-//	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices
+//	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices, and refuses new data for the account
+//	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get)
 //	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model
 //
 // Reads files the front put in the JetStream object store UPLOADS

@@ -37,7 +37,7 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *pro
 		}
 	}, livefeed.Interval)
 	lc.Append(fx.StopHook(feed.Close))
-	s := service.New(rt.DB, feed.Offer, bus.NewUploadStore(rt.Bus.JS))
+	s := service.New(rt.DB, feed.Offer, bus.NewUploadStore(rt.Bus.JS), rpc.GearLookup{NC: rt.Bus.NC})
 	metrics, err := newIngestMetrics(reg)
 	if err != nil {
 		return err
@@ -67,6 +67,24 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *pro
 	// Sessions left open with no point for long are closed.
 	sweep := newSweeper(s, cfg.Training.IdleTimeout, rt.Log)
 	lc.Append(fx.Hook{OnStart: sweep.start, OnStop: sweep.stop})
+	// Who owns which gear: sessions take only their user's own.
+	for _, ev := range []string{clientapi.EventGearCreated, clientapi.EventGearUpdated} {
+		rt.OnEvent(bus.EventStream(clientapi.Module), ev, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+			var e clientapi.GearChanged
+			if err := json.Unmarshal(msg.Data(), &e); err != nil {
+				return bus.Invalid("payload", "not a gear event: "+err.Error())
+			}
+			return s.SaveGearEvent(ctx, tx, e.UserID, e.Gear.ID, false)
+		})
+	}
+	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventGearDeleted,
+		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+			var e clientapi.GearDeleted
+			if err := json.Unmarshal(msg.Data(), &e); err != nil {
+				return bus.Invalid("payload", "not a gear.deleted event: "+err.Error())
+			}
+			return s.SaveGearEvent(ctx, tx, e.UserID, e.GearID, true)
+		})
 	// A deleted account: erase what this module keeps of the user.
 	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventUserDeleted,
 		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {

@@ -28,18 +28,21 @@ type Service struct {
 	pool    *pgxpool.Pool
 	live    func(api.LiveStats)
 	uploads Uploads
+	gear    GearLookup
 	imports chan struct{} // one token per import running
 	decoder telemetry.Decoder
 }
 
 // New returns the service. live, when not nil, is given a session's live
 // figures after each change is committed (points stored, paused, resumed,
-// finished); it must not block. uploads reads imported files.
-func New(pool *pgxpool.Pool, live func(api.LiveStats), uploads Uploads) *Service {
+// finished); it must not block. uploads reads imported files; gear, when
+// not nil, answers for gear training has not heard of yet (without it,
+// such gear is refused).
+func New(pool *pgxpool.Pool, live func(api.LiveStats), uploads Uploads, gear GearLookup) *Service {
 	if live == nil {
 		live = func(api.LiveStats) {}
 	}
-	return &Service{pool: pool, live: live, uploads: uploads, imports: make(chan struct{}, ConcurrentImports)}
+	return &Service{pool: pool, live: live, uploads: uploads, gear: gear, imports: make(chan struct{}, ConcurrentImports)}
 }
 
 var errNoDevice = &bus.Error{Code: bus.CodeNotFound, Message: "no such device"}
@@ -61,6 +64,9 @@ func (s *Service) CreateDevice(ctx context.Context, in api.DeviceCreate) (api.De
 	d, err := device.Normalize(in)
 	if err != nil {
 		return api.Device{}, fieldErr("body.", err)
+	}
+	if err := s.refuseDeleted(ctx, user); err != nil {
+		return api.Device{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -136,6 +142,9 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, userID string) error
 	user, err := uuid.Parse(userID)
 	if err != nil {
 		return bus.Invalid("user_id", fmt.Sprintf("%q is not a UUID", userID))
+	}
+	if err := store.MarkUserDeleted(ctx, tx, user); err != nil {
+		return err
 	}
 	if err := store.DeleteUserSessions(ctx, tx, user); err != nil {
 		return err

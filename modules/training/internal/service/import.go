@@ -64,6 +64,9 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 	if s.uploads == nil {
 		return api.ImportResult{}, bus.Errorf(bus.CodeUnavailable, "uploads are not available")
 	}
+	if err := s.refuseDeleted(ctx, user); err != nil {
+		return api.ImportResult{}, err
+	}
 	// A few imports at a time: one holds its file, the decoded file and
 	// its points in memory (a 25 MB FIT file may hold a million records).
 	select {

@@ -92,6 +92,18 @@ func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Se
 		if err != nil {
 			return err
 		}
+		// Gear the session had may have been deleted since; what is added
+		// must be the user's own.
+		var added []uuid.UUID
+		var addedAt []int
+		for i, g := range gear {
+			if !slices.Contains(row.GearIDs, g.String()) {
+				added, addedAt = append(added, g), append(addedAt, i)
+			}
+		}
+		if err := s.checkGear(ctx, tx, user, added, func(i int) string { return fmt.Sprintf("body.gear_ids[%d]", addedAt[i]) }); err != nil {
+			return err
+		}
 		if err := store.UpdateSession(ctx, tx, id, store.SessionChange{Title: in.Title, Notes: in.Notes, Sport: in.Sport,
 			Visibility: in.Visibility, Gear: gear}); err != nil {
 			return err

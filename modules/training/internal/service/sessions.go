@@ -73,6 +73,12 @@ func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Se
 		}
 		ns.Gear = append(ns.Gear, id)
 	}
+	if err := s.refuseDeleted(ctx, user); err != nil {
+		return api.Session{}, err
+	}
+	if err := s.checkGear(ctx, s.pool, user, ns.Gear, func(i int) string { return fmt.Sprintf("body.gear_ids[%d]", i) }); err != nil {
+		return api.Session{}, err
+	}
 	if ns.ID, err = uuid.NewV7(); err != nil {
 		return api.Session{}, err
 	}
