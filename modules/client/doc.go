@@ -13,6 +13,7 @@
 //	evt.client.profile.updated         api.ProfileUpdated
 //	evt.client.user.deleted            api.UserDeleted (every module erases the user's data)
 //	evt.client.keys.rotated            {} (fronts and client processes reload the keys)
+//	evt.client.session.revoked         api.SessionRevoked (logout, password change, a reused refresh token: fronts and the callout refuse those sessions' tokens at once)
 //	evt.client.realtime.grants_changed api.RealtimeGrantsChanged (published by the modules that own grants)
 //	evt.client.gear.created|updated|deleted, evt.client.gear.wear_limit_reached
 //
@@ -34,7 +35,7 @@
 //
 //	evt.training.session.completed, .updated, .deleted   one durable consumer, client__evt_training_session,
 //	                                 so they are handled in order: gear totals (added, replaced, taken back)
-//	evt.client.realtime.grants_changed, evt.client.user.deleted   close the user's app connections
+//	evt.client.realtime.grants_changed, evt.client.user.deleted, evt.client.session.revoked   close the user's app connections
 //
 // HTTP (package httpapi, served by the front): /v1/auth/*,
 // /.well-known/jwks.json, /v1/me, /v1/me/gear, /v1/realtime.

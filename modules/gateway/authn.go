@@ -126,16 +126,26 @@ func (v *JWKSVerifier) Verify(ctx context.Context, token string) (bus.Caller, er
 	return v.allowed(caller, now)
 }
 
-// allowed refuses the callers whose account was deleted.
+// allowed refuses the callers whose account was deleted or whose
+// sign-in session was revoked.
 func (v *JWKSVerifier) allowed(c bus.Caller, now time.Time) (bus.Caller, error) {
 	v.mu.RLock()
 	until, denied := v.denied[c.UserID]
+	sessionUntil, sessionDenied := v.denied[sessionKey(c.SessionID)]
 	v.mu.RUnlock()
-	if denied && now.Before(until) {
+	if denied && now.Before(until) || c.SessionID != "" && sessionDenied && now.Before(sessionUntil) {
 		return bus.Caller{}, errBadToken
 	}
 	return c, nil
 }
+
+// sessionKey is a sign-in session's place in the deny list (beside user
+// ids).
+func sessionKey(sid string) string { return "sid:" + sid }
+
+// DenySession refuses the tokens of a revoked sign-in session for longer
+// than any of them lives.
+func (v *JWKSVerifier) DenySession(sid string) { v.Deny(sessionKey(sid)) }
 
 // key returns the public key kid, fetching the key set when it is unknown
 // (at most once per keysRetryAfter) or stale.

@@ -30,16 +30,17 @@ type frontParams struct {
 	Routes []api.Routes `group:"routes"`
 }
 
-// replayDeletions denies the users deleted within the life of an access
-// token (from the client module's event stream), so that a front that
-// starts after a deletion refuses the deleted user's tokens as the fronts
-// that saw it do. It answers how many.
+// replayDeletions denies the users deleted, and the sign-in sessions
+// revoked, within the life of an access token (from the client module's
+// event stream), so that a front that starts after them refuses those
+// tokens as the fronts that saw the events do. It answers how many.
 func replayDeletions(ctx context.Context, b *bus.Conn, v *JWKSVerifier) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	since := time.Now().Add(-deniedFor)
 	cons, err := b.JS.OrderedConsumer(ctx, bus.EventStream(clientapi.Module), jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{clientapi.EventUserDeleted}, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &since})
+		FilterSubjects: []string{clientapi.EventUserDeleted, clientapi.EventSessionRevoked},
+		DeliverPolicy:  jetstream.DeliverByStartTimePolicy, OptStartTime: &since})
 	if err != nil {
 		return 0, err
 	}
@@ -57,6 +58,16 @@ func replayDeletions(ctx context.Context, b *bus.Conn, v *JWKSVerifier) (int, er
 		got := 0
 		for m := range msgs.Messages() {
 			got++
+			if m.Subject() == clientapi.EventSessionRevoked {
+				var ev clientapi.SessionRevoked
+				if json.Unmarshal(m.Data(), &ev) == nil {
+					for _, sid := range ev.SessionIDs {
+						v.DenySession(sid)
+					}
+					n++
+				}
+				continue
+			}
 			var ev clientapi.UserDeleted
 			if json.Unmarshal(m.Data(), &ev) == nil && ev.UserID != "" {
 				v.Deny(ev.UserID)
@@ -109,6 +120,14 @@ var Module = fx.Module("gateway",
 							verifier.Deny(ev.UserID)
 						}
 					},
+					clientapi.EventSessionRevoked: func(m *nats.Msg) {
+						var ev clientapi.SessionRevoked
+						if json.Unmarshal(m.Data, &ev) == nil {
+							for _, sid := range ev.SessionIDs {
+								verifier.DenySession(sid)
+							}
+						}
+					},
 					clientapi.EventKeysRotated: func(*nats.Msg) {
 						if err := verifier.Refresh(context.Background()); err != nil {
 							p.Log.Warn("refresh signing keys", "err", err)
@@ -121,8 +140,9 @@ var Module = fx.Module("gateway",
 					}
 					subs = append(subs, sub)
 				}
-				// Deletions before this start (the subscription above
-				// sees only new ones): their tokens stay refused.
+				// Deletions and revoked sessions before this start (the
+				// subscriptions above see only new ones): their tokens
+				// stay refused.
 				if n, err := replayDeletions(ctx, p.Bus, verifier); err != nil {
 					p.Log.Warn("recent account deletions not read; their tokens work until they expire", "err", err)
 				} else if n > 0 {

@@ -64,7 +64,19 @@ const (
 	EventGearDeleted    = "evt.client.gear.deleted"
 	EventGearWearLimit  = "evt.client.gear.wear_limit_reached"
 	EventKeysRotated    = "evt.client.keys.rotated"
+	// EventSessionRevoked: sign-in sessions ended before their time
+	// (logout, a password change, a stolen refresh token): their access
+	// tokens are refused at once, and the user's app connections closed.
+	EventSessionRevoked = "evt.client.session.revoked"
 )
+
+// SessionRevoked is the payload of EventSessionRevoked.
+type SessionRevoked struct {
+	UserID string `json:"user_id"`
+	// SessionIDs are the sessions' ids, the "sid" claim of their tokens.
+	SessionIDs []string  `json:"session_ids"`
+	RevokedAt  time.Time `json:"revoked_at"`
+}
 
 // UserRegistered is the payload of EventUserRegistered.
 type UserRegistered struct {

@@ -221,6 +221,15 @@ func (c *Callout) Start() error {
 			}
 			return []string{ev.UserID}
 		},
+		// The user's other devices reconnect; those of the revoked
+		// sessions are refused.
+		api.EventSessionRevoked: func(data []byte) []string {
+			var ev api.SessionRevoked
+			if json.Unmarshal(data, &ev) != nil || ev.UserID == "" {
+				return nil
+			}
+			return []string{ev.UserID}
+		},
 	} {
 		sub, err := c.nc.QueueSubscribe(subject, QueueGroup, func(m *nats.Msg) {
 			users := users(m.Data)
@@ -246,6 +255,19 @@ func (c *Callout) Start() error {
 	if err != nil {
 		c.unsubscribe()
 		return fmt.Errorf("callout: subscribe %s: %w", api.EventUserDeleted, err)
+	}
+	c.subs = append(c.subs, sub)
+	sub, err = c.nc.Subscribe(api.EventSessionRevoked, func(m *nats.Msg) {
+		var ev api.SessionRevoked
+		if json.Unmarshal(m.Data, &ev) == nil {
+			for _, sid := range ev.SessionIDs {
+				c.verifier.deny(sessionKey(sid), c.now().Add(deniedFor))
+			}
+		}
+	})
+	if err != nil {
+		c.unsubscribe()
+		return fmt.Errorf("callout: subscribe %s: %w", api.EventSessionRevoked, err)
 	}
 	c.subs = append(c.subs, sub)
 	// The subscriptions must be in place on the server before the first

@@ -111,8 +111,9 @@ func (v *verifier) verify(token string, now time.Time) (identity, error) {
 	}
 	v.mu.RLock()
 	until, denied := v.denied[claims.Subject]
+	sessionUntil, sessionDenied := v.denied[sessionKey(claims.SessionID)]
 	v.mu.RUnlock()
-	if denied && now.Before(until) {
+	if denied && now.Before(until) || claims.SessionID != "" && sessionDenied && now.Before(sessionUntil) {
 		return identity{}, errBadToken
 	}
 	return identity{UserID: id, Role: claims.Role, ExpiresAt: claims.ExpiresAt.Time}, nil
@@ -148,7 +149,12 @@ func (v *verifier) reload() {
 	v.mu.Unlock()
 }
 
-// deny refuses the tokens of a user until until (the account was deleted).
+// sessionKey is a sign-in session's place in the deny list (beside user
+// ids).
+func sessionKey(sid string) string { return "sid:" + sid }
+
+// deny refuses the tokens of a user until until (the account was deleted),
+// or with sessionKey those of a revoked sign-in session.
 func (v *verifier) deny(userID string, until time.Time) {
 	now := time.Now()
 	v.mu.Lock()

@@ -248,7 +248,11 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 			return errBadRefresh
 		case t.RotatedAt != nil:
 			reused = true
-			return store.RevokeFamily(ctx, tx, t.FamilyID, now) // committed: the family stays revoked
+			// Committed: the family stays revoked.
+			if err := store.RevokeFamily(ctx, tx, t.FamilyID, now); err != nil {
+				return err
+			}
+			return s.sessionsRevoked(ctx, tx, t.UserID, t.FamilyID)
 		}
 		if err := store.MarkRotated(ctx, tx, t.Hash, now); err != nil {
 			return err
@@ -277,8 +281,26 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 		if err != nil {
 			return err
 		}
-		return store.RevokeFamily(ctx, tx, t.FamilyID, s.now())
+		if err := store.RevokeFamily(ctx, tx, t.FamilyID, s.now()); err != nil {
+			return err
+		}
+		return s.sessionsRevoked(ctx, tx, t.UserID, t.FamilyID)
 	})
+}
+
+// sessionsRevoked publishes, through the outbox, that sessions ended: their
+// access tokens are refused from now on, not only once they expire.
+func (s *Service) sessionsRevoked(ctx context.Context, tx pgx.Tx, user uuid.UUID, sessions ...uuid.UUID) error {
+	if len(sessions) == 0 {
+		return nil
+	}
+	ids := make([]string, len(sessions))
+	for i, id := range sessions {
+		ids[i] = id.String()
+	}
+	_, err := bus.Enqueue(ctx, tx, api.Module, api.EventSessionRevoked, api.SessionRevoked{UserID: user.String(), SessionIDs: ids,
+		RevokedAt: s.now()})
+	return err
 }
 
 // ChangePasswordInput changes a password.
@@ -322,7 +344,11 @@ func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) er
 		if err := store.SetPasswordHash(ctx, tx, in.UserID, hash); err != nil {
 			return err
 		}
-		return store.RevokeUserFamilies(ctx, tx, in.UserID, in.SessionID, s.now())
+		revoked, err := store.RevokeUserFamilies(ctx, tx, in.UserID, in.SessionID, s.now())
+		if err != nil {
+			return err
+		}
+		return s.sessionsRevoked(ctx, tx, in.UserID, revoked...)
 	})
 }
 

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -169,14 +171,19 @@ func RevokeFamily(ctx context.Context, q Querier, family uuid.UUID, at time.Time
 }
 
 // RevokeUserFamilies revokes every family of a user except keep (uuid.Nil
-// keeps none).
-func RevokeUserFamilies(ctx context.Context, q Querier, user, keep uuid.UUID, at time.Time) error {
-	_, err := q.Exec(ctx, `UPDATE client.refresh_tokens SET revoked_at = $3
-		WHERE user_id = $1 AND family_id <> $2 AND revoked_at IS NULL`, user, keep, at)
+// keeps none) and returns the families it revoked.
+func RevokeUserFamilies(ctx context.Context, q Querier, user, keep uuid.UUID, at time.Time) ([]uuid.UUID, error) {
+	rows, err := q.Query(ctx, `UPDATE client.refresh_tokens SET revoked_at = $3
+		WHERE user_id = $1 AND family_id <> $2 AND revoked_at IS NULL RETURNING family_id`, user, keep, at)
 	if err != nil {
-		return fmt.Errorf("store: revoke families: %w", err)
+		return nil, fmt.Errorf("store: revoke families: %w", err)
 	}
-	return nil
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("store: revoke families: %w", err)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	return slices.Compact(ids), nil
 }
 
 // DeleteExpiredRefreshTokens removes tokens past their expiry (and a grace
