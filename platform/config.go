@@ -54,6 +54,10 @@ type HTTPConfig struct {
 	// DrainPeriod is how long /readyz answers 503 on a stop before the
 	// front closes, so that load balancers send no more requests.
 	DrainPeriod time.Duration
+	// TrustedProxies are the addresses and CIDR prefixes of reverse
+	// proxies whose X-Forwarded-For or Forwarded headers name the client
+	// ("loopback" for 127.0.0.0/8 and ::1).
+	TrustedProxies []string
 }
 
 // NATSConfig says whether to embed NATS or join an external cluster.

@@ -48,6 +48,8 @@ func serveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "http-listen", Value: ":8080", Sources: env("HTTP_LISTEN"), Usage: "address of the HTTP front"},
 		&cli.IntFlag{Name: "http-body-limit", Value: 1 << 20, Sources: env("HTTP_BODY_LIMIT"), Usage: "largest request body in bytes (413 above)"},
 		&cli.DurationFlag{Name: "http-timeout", Value: 10 * time.Second, Sources: env("HTTP_TIMEOUT"), Usage: "per-request timeout"},
+		&cli.StringSliceFlag{Name: "http-trusted-proxies", Sources: env("HTTP_TRUSTED_PROXIES"),
+			Usage: "reverse proxies (addresses, CIDR prefixes, or loopback) whose X-Forwarded-For or Forwarded header names the client"},
 		&cli.StringSliceFlag{Name: "nats", Sources: env("NATS"),
 			Usage: "URLs of an external NATS cluster; empty embeds a NATS server"},
 		&cli.StringFlag{Name: "nats-user", Value: bus.ServiceUser, Sources: env("NATS_USER"), Usage: "service user on an external NATS"},

@@ -23,6 +23,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		BodyLimit:      c.Int("http-body-limit"),
 		RequestTimeout: c.Duration("http-timeout"),
 		DrainPeriod:    c.Duration("drain-period"),
+		TrustedProxies: nonEmpty(c.StringSlice("http-trusted-proxies")),
 	}
 	cfg.NATS = platform.NATSConfig{
 		URLs:            nonEmpty(c.StringSlice("nats")),

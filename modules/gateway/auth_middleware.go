@@ -3,6 +3,7 @@ package gateway
 import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/gateway/api"
@@ -19,7 +20,7 @@ var (
 // answers 401 (with WWW-Authenticate) without calling the handler.
 func (f *Front) authenticate(hctx huma.Context, next func(huma.Context)) {
 	fc := humafiber.Unwrap(hctx)
-	ctx := api.WithClientIP(hctx.Context(), fc.IP())
+	ctx := api.WithClientIP(hctx.Context(), f.clientIP(fc))
 	if needsBearer(hctx.Operation()) {
 		caller, err := f.verify(hctx)
 		if err != nil {
@@ -32,6 +33,22 @@ func (f *Front) authenticate(hctx huma.Context, next func(huma.Context)) {
 		ctx = bus.WithCaller(ctx, caller)
 	}
 	next(huma.WithContext(hctx, ctx))
+}
+
+// clientIP is the request's client address (see TrustedProxies).
+func (f *Front) clientIP(fc *fiber.Ctx) string {
+	peer := fc.Context().RemoteIP().String()
+	if len(f.cfg.TrustedProxies) == 0 {
+		return peer
+	}
+	values := func(name string) []string {
+		var out []string
+		for _, v := range fc.Request().Header.PeekAll(name) {
+			out = append(out, string(v))
+		}
+		return out
+	}
+	return f.cfg.TrustedProxies.clientIP(peer, values("Forwarded"), values("X-Forwarded-For"))
 }
 
 func (f *Front) verify(hctx huma.Context) (bus.Caller, error) {

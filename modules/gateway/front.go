@@ -65,6 +65,9 @@ type Config struct {
 	// balancer sends no more requests, before the front closes; at most
 	// half of the stop's time. Zero closes at once.
 	DrainPeriod time.Duration
+	// TrustedProxies are the reverse proxies whose forwarding headers
+	// name the client (clientIP); none means the peer is the client.
+	TrustedProxies TrustedProxies
 }
 
 func (c Config) withDefaults() Config {

@@ -780,3 +780,36 @@ func TestDeclaredBodyTooLargeIsRefusedUnread(t *testing.T) {
 	r := fx.do(t, http.MethodPost, "/v1/things", `{"name":"bike","count":1}`, "X-Athlos-Body-Refused", "1")
 	assert.Equal(t, http.StatusCreated, r.status)
 }
+
+// Behind a trusted proxy the operations see the client's address from
+// X-Forwarded-For; from anyone else the header is not believed.
+func TestClientAddressBehindATrustedProxy(t *testing.T) {
+	whoami := api.RoutesFunc(func(a huma.API) {
+		huma.Get(a, "/v1/whoami", func(ctx context.Context, _ *struct{}) (*api.RawJSON, error) {
+			return api.JSON([]byte(`{"ip":"` + api.ClientIP(ctx) + `"}`)), nil
+		})
+	})
+	for _, c := range []struct {
+		trusted []string
+		want    string
+	}{
+		{[]string{"loopback"}, "198.51.100.7"},
+		{nil, "127.0.0.1"},
+		{[]string{"10.0.0.0/8"}, "127.0.0.1"},
+	} {
+		proxies, err := gateway.ParseTrustedProxies(c.trusted)
+		require.NoError(t, err)
+		f, err := gateway.New(gateway.Config{Addr: "127.0.0.1:0", TrustedProxies: proxies}, nil, nil, nil, []api.Routes{whoami})
+		require.NoError(t, err)
+		require.NoError(t, f.Start(context.Background()))
+		req, err := http.NewRequest(http.MethodGet, "http://"+f.Addr()+"/v1/whoami", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Forwarded-For", "203.0.113.1, 198.51.100.7")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.JSONEq(t, `{"ip":"`+c.want+`"}`, string(body), "%v", c.trusted)
+		require.NoError(t, f.Stop(context.Background()))
+	}
+}

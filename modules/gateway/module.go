@@ -95,7 +95,12 @@ var Module = fx.Module("gateway",
 	fx.Invoke(func(p frontParams) (*Front, error) {
 		routes := p.Routes
 		verifier := NewJWKSVerifier(p.Bus.NC, p.Log)
+		proxies, err := ParseTrustedProxies(p.Config.HTTP.TrustedProxies)
+		if err != nil {
+			return nil, err
+		}
 		f, err := New(Config{
+			TrustedProxies: proxies,
 			Verifier:       verifier,
 			Addr:           p.Config.HTTP.Listen,
 			BodyLimit:      p.Config.HTTP.BodyLimit,
