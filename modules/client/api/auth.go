@@ -25,6 +25,10 @@ type RegisterRequest struct {
 type LoginRequest struct {
 	Email    string `json:"email" maxLength:"254"`
 	Password string `json:"password" maxLength:"1024"`
+	// DeviceToken is what an earlier login on this device answered: a
+	// device the account used before is throttled on its own, so other
+	// people's failed logins never lock it out.
+	DeviceToken string `json:"device_token,omitempty" maxLength:"64" doc:"the device_token an earlier login on this device answered; keep it and send it with every login"`
 	// ClientIP is set by the front (not by the app): it keys the throttling.
 	ClientIP string `json:"client_ip,omitempty" hidden:"true"`
 }
@@ -48,6 +52,9 @@ type TokenResponse struct {
 	ExpiresIn    int    `json:"expires_in" doc:"seconds until the access token expires"`
 	RefreshToken string `json:"refresh_token"`
 	UserID       string `json:"user_id" format:"uuid"`
+	// DeviceToken (login and registration) marks this device as one the
+	// account knows: send it with the next logins (LoginRequest).
+	DeviceToken string `json:"device_token,omitempty" doc:"keep it on the device and send it with the next logins: a known device is never locked out by other people's failed logins"`
 }
 
 // Empty is the reply of operations that return nothing.

@@ -113,34 +113,51 @@ func (s *Service) createUser(ctx context.Context, in api.RegisterRequest, role s
 		}); err != nil {
 			return err
 		}
-		pair, err = s.issue(ctx, tx, id, role, uuid.Nil)
+		if pair, err = s.issue(ctx, tx, id, role, uuid.Nil); err != nil {
+			return err
+		}
+		pair.DeviceToken, err = s.knowDevice(ctx, tx, id, "", nil)
 		return err
 	})
 	return pair, err
 }
 
-// Login checks credentials under throttling and starts a new session.
+// Login checks credentials under throttling and starts a new session. A
+// login with a device token the account knows is throttled on that device
+// alone (throttle.Device); any other on the account, the address and the
+// pair. A successful login answers a device token for the next ones.
 func (s *Service) Login(ctx context.Context, in api.LoginRequest) (TokenPair, error) {
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if email == "" || len(email) > 254 || in.Password == "" || len(in.Password) > 4*auth.MaxPasswordLen {
 		return TokenPair{}, errBadCredentials
 	}
+	cred, err := store.CredentialsByEmail(ctx, s.pool, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return TokenPair{}, err
+	}
+	found := err == nil
 	keys := throttle.Keys(email, in.ClientIP)
+	var device []byte
+	if found && auth.CheckRefreshTokenShape(in.DeviceToken) == nil {
+		h := auth.HashRefreshToken(in.DeviceToken) // device tokens have a refresh token's form
+		known, err := store.KnownDevice(ctx, s.pool, cred.UserID, h)
+		if err != nil {
+			return TokenPair{}, err
+		}
+		if known {
+			device, keys = h, throttle.DeviceKeys(h)
+		}
+	}
 	if wait, err := s.lockedFor(ctx, keys); err != nil {
 		return TokenPair{}, err
 	} else if wait > 0 {
 		return TokenPair{}, rateLimited(wait)
 	}
-
-	cred, err := store.CredentialsByEmail(ctx, s.pool, email)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	if !found {
 		if err := s.hasher.VerifyDummy(ctx, in.Password); err != nil {
 			return TokenPair{}, err
 		}
 		return TokenPair{}, s.failed(ctx, keys)
-	case err != nil:
-		return TokenPair{}, err
 	}
 	ok, err := s.hasher.Verify(ctx, in.Password, cred.PasswordHash)
 	if err != nil {
@@ -161,10 +178,26 @@ func (s *Service) Login(ctx context.Context, in api.LoginRequest) (TokenPair, er
 				}
 			}
 		}
-		pair, err = s.issue(ctx, tx, cred.UserID, cred.Role, uuid.Nil)
+		if pair, err = s.issue(ctx, tx, cred.UserID, cred.Role, uuid.Nil); err != nil {
+			return err
+		}
+		pair.DeviceToken, err = s.knowDevice(ctx, tx, cred.UserID, in.DeviceToken, device)
 		return err
 	})
 	return pair, err
+}
+
+// knowDevice records the device of a successful login: the token it
+// presented, when the account knows it, or a new one.
+func (s *Service) knowDevice(ctx context.Context, tx pgx.Tx, user uuid.UUID, token string, known []byte) (string, error) {
+	if known == nil {
+		t, err := auth.NewRefreshToken()
+		if err != nil {
+			return "", err
+		}
+		token, known = t.Value, t.Hash
+	}
+	return token, store.SaveKnownDevice(ctx, tx, user, known, s.now())
 }
 
 func (s *Service) lockedFor(ctx context.Context, keys []throttle.Key) (time.Duration, error) {

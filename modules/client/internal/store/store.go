@@ -303,3 +303,34 @@ func ClearFailures(ctx context.Context, q Querier, key string) error {
 	}
 	return nil
 }
+
+// MaxKnownDevices bounds the device tokens kept per account (the least
+// recently used go first).
+const MaxKnownDevices = 20
+
+// KnownDevice reports whether a device token hash belongs to user.
+func KnownDevice(ctx context.Context, q Querier, user uuid.UUID, hash []byte) (bool, error) {
+	var one int
+	err := q.QueryRow(ctx, `SELECT 1 FROM client.known_devices WHERE token_hash = $1 AND user_id = $2`, hash, user).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: known device: %w", err)
+	}
+	return true, nil
+}
+
+// SaveKnownDevice records (or touches) a device token of user, keeping
+// the MaxKnownDevices most recently used.
+func SaveKnownDevice(ctx context.Context, tx pgx.Tx, user uuid.UUID, hash []byte, at time.Time) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO client.known_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)
+		ON CONFLICT (token_hash) DO UPDATE SET last_used_at = EXCLUDED.last_used_at`, hash, user, at); err != nil {
+		return fmt.Errorf("store: save known device: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM client.known_devices WHERE user_id = $1 AND token_hash NOT IN
+		(SELECT token_hash FROM client.known_devices WHERE user_id = $1 ORDER BY last_used_at DESC LIMIT $2)`, user, MaxKnownDevices); err != nil {
+		return fmt.Errorf("store: trim known devices: %w", err)
+	}
+	return nil
+}

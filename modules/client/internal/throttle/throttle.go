@@ -13,11 +13,22 @@
 //     addresses). This is the only lock a stranger can put on someone
 //     else's account, and it never lasts more than 5 minutes.
 //
-// A successful login clears the account-and-IP counter. The package has
-// no SQL in it; the store keeps a State per key.
+// These apply to devices the account does not know. A login that presents
+// a device token of the account (answered by an earlier login on that
+// device) is counted on that device alone (Device), so that strangers,
+// who can put the account on hold for unknown devices for a few minutes,
+// never lock the owner out of a device it has used (OWASP's device
+// cookies; NIST SP 800-63B 5.2.2 asks for rate limits that an attacker
+// cannot turn against the owner).
+//
+// A successful login clears the account-and-IP counter (or the device's).
+// The package has no SQL in it; the store keeps a State per key.
 package throttle
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Rule is the policy of one kind of counter.
 type Rule struct {
@@ -50,6 +61,17 @@ type State struct {
 type Key struct {
 	Name string
 	Rule Rule
+}
+
+// Device is the rule of a device the account knows (a device token): its
+// own failures lock it as AccountIP does; strangers' failures, counted on
+// the account and on addresses, do not touch it.
+var Device = Rule{Threshold: 5, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 15 * time.Minute}
+
+// DeviceKeys are the counters of a login from a device the account
+// knows (by the hash of its device token).
+func DeviceKeys(deviceHash []byte) []Key {
+	return []Key{{Name: fmt.Sprintf("dev:%x", deviceHash), Rule: Device}}
 }
 
 // RegisterKey is the counter of registrations from ip.
