@@ -21,10 +21,33 @@ const (
 // EventStream is the name of the stream that keeps a module's events.
 func EventStream(module string) string { return "EVT_" + strings.ToUpper(module) }
 
+// The bounds of the streams (besides their sizes, SizeStreams). A
+// publish past one is refused with an error the publisher sees.
+const (
+	// TelemetryMaxMsgSize is the largest telemetry message: about 3,000
+	// points (an app sends a few a second; a larger batch goes over HTTP).
+	TelemetryMaxMsgSize = 256 << 10
+	// TelemetryMaxPerSession bounds the messages of one session waiting
+	// to be stored (an hour of 1 Hz messages is 3,600).
+	TelemetryMaxPerSession = 10_000
+	// EventMaxMsgSize, ChatMaxMsgSize and NotifyMaxMsgSize bound the
+	// other streams' messages.
+	EventMaxMsgSize  = 1 << 20
+	ChatMaxMsgSize   = 16 << 10
+	NotifyMaxMsgSize = 16 << 10
+)
+
 // Streams returns the platform's stream configurations: one event stream
 // per module plus telemetry, chat and notifications. PostgreSQL is the
 // system of record; streams keep enough history for consumers to catch up
 // after an outage and for the app to resume a live view.
+//
+// TELEMETRY is a work queue: a message stays until the training module
+// has stored its points (or refused them for good), then it goes, so the
+// stream holds only what PostgreSQL does not hold yet; when it is full it
+// refuses new messages (it never drops one it acknowledged). The event,
+// chat and notification streams keep history: when full, the oldest go.
+// SizeStreams gives each its size.
 func Streams(modules []string, replicas int) []jetstream.StreamConfig {
 	if replicas < 1 {
 		replicas = 1
@@ -38,18 +61,25 @@ func Streams(modules []string, replicas int) []jetstream.StreamConfig {
 			Storage:     jetstream.FileStorage,
 			Replicas:    replicas,
 			MaxAge:      30 * 24 * time.Hour,
+			MaxMsgSize:  EventMaxMsgSize,
+			Discard:     jetstream.DiscardOld,
 			Duplicates:  10 * time.Minute,
 		})
 	}
 	out = append(out,
 		jetstream.StreamConfig{
-			Name:        StreamTelemetry,
-			Description: "workout telemetry published by the app",
-			Subjects:    []string{"live.telemetry.>"},
-			Storage:     jetstream.FileStorage,
-			Replicas:    replicas,
-			MaxAge:      7 * 24 * time.Hour,
-			Duplicates:  2 * time.Minute,
+			Name:                 StreamTelemetry,
+			Description:          "workout telemetry published by the app, until it is stored",
+			Subjects:             []string{"live.telemetry.>"},
+			Storage:              jetstream.FileStorage,
+			Replicas:             replicas,
+			Retention:            jetstream.WorkQueuePolicy,
+			MaxAge:               7 * 24 * time.Hour,
+			MaxMsgSize:           TelemetryMaxMsgSize,
+			MaxMsgsPerSubject:    TelemetryMaxPerSession,
+			Discard:              jetstream.DiscardNew,
+			DiscardNewPerSubject: true,
+			Duplicates:           2 * time.Minute,
 		},
 		jetstream.StreamConfig{
 			Name:        StreamChat,
@@ -58,6 +88,8 @@ func Streams(modules []string, replicas int) []jetstream.StreamConfig {
 			Storage:     jetstream.FileStorage,
 			Replicas:    replicas,
 			MaxAge:      30 * 24 * time.Hour,
+			MaxMsgSize:  ChatMaxMsgSize,
+			Discard:     jetstream.DiscardOld,
 			Duplicates:  2 * time.Minute,
 		},
 		jetstream.StreamConfig{
@@ -67,9 +99,53 @@ func Streams(modules []string, replicas int) []jetstream.StreamConfig {
 			Storage:     jetstream.FileStorage,
 			Replicas:    replicas,
 			MaxAge:      30 * 24 * time.Hour,
+			MaxMsgSize:  NotifyMaxMsgSize,
+			Discard:     jetstream.DiscardOld,
 			Duplicates:  10 * time.Minute,
 		},
 	)
+	return out
+}
+
+// minStreamBytes is the least a stream is made where JetStream has little
+// room.
+const minStreamBytes = 16 << 20
+
+// Shares of the JetStream storage each stream may take (SizeStreams),
+// and the most each takes whatever the storage.
+var streamShares = map[string]struct {
+	share float64
+	max   int64
+}{
+	StreamTelemetry: {0.25, 8 << 30},
+	StreamChat:      {0.10, 4 << 30},
+	StreamNotify:    {0.05, 2 << 30},
+	"EVT_":          {0.05, 2 << 30}, // each module's
+}
+
+// DefaultStreamBudget is the JetStream storage SizeStreams assumes when
+// it does not know it (an external NATS whose account has no limit).
+const DefaultStreamBudget int64 = 4 << 30
+
+// SizeStreams gives each stream its size (MaxBytes) as a share of budget,
+// the JetStream storage there is (JetStream reserves every stream's size
+// on its disk up front, so the shares, with the uploads store's, leave a
+// quarter of it free); budget <= 0 means DefaultStreamBudget.
+func SizeStreams(streams []jetstream.StreamConfig, budget int64) []jetstream.StreamConfig {
+	if budget <= 0 {
+		budget = DefaultStreamBudget
+	}
+	out := make([]jetstream.StreamConfig, len(streams))
+	for i, cfg := range streams {
+		sh, ok := streamShares[cfg.Name]
+		if !ok && strings.HasPrefix(cfg.Name, "EVT_") {
+			sh, ok = streamShares["EVT_"]
+		}
+		if ok {
+			cfg.MaxBytes = min(sh.max, int64(float64(budget)*sh.share))
+		}
+		out[i] = cfg
+	}
 	return out
 }
 
@@ -90,10 +166,23 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, streams []jetstr
 				_, err := js.CreateOrUpdateStream(ctx, cfg)
 				return err
 			})
+			if err != nil && strings.Contains(err.Error(), "retention") {
+				// An older release made it with another retention, which
+				// JetStream does not change in place.
+				err = recreate(ctx, js, cfg)
+			}
 			if err != nil && insufficientStorage(err) && exists(ctx, js, cfg.Name) {
 				// The stream is there, and the account's storage is capped
 				// (a disk low somewhere): it stays as it is for now.
 				err = nil
+			}
+			// JetStream has less room than the stream's size: smaller.
+			for err != nil && insufficientStorage(err) && cfg.MaxBytes > minStreamBytes && ctx.Err() == nil {
+				cfg.MaxBytes /= 2
+				err = retryJS(ctx, func(ctx context.Context) error {
+					_, err := js.CreateOrUpdateStream(ctx, cfg)
+					return err
+				})
 			}
 			if err != nil {
 				errs[i] = fmt.Errorf("bus: ensure stream %s: %w", cfg.Name, err)
@@ -102,6 +191,36 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, streams []jetstr
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// recreate makes a stream anew with cfg, when every consumer of the old one
+// has taken and acknowledged all of it (what it still holds is stored
+// elsewhere: TELEMETRY's points are in PostgreSQL). Otherwise the stream
+// stays as it is until a later start finds it drained.
+func recreate(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) error {
+	st, err := js.Stream(ctx, cfg.Name)
+	if err != nil {
+		return err
+	}
+	consumers := st.ListConsumers(ctx)
+	n := 0
+	for ci := range consumers.Info() {
+		n++
+		if ci.NumPending > 0 || ci.NumAckPending > 0 {
+			return nil
+		}
+	}
+	if err := consumers.Err(); err != nil {
+		return err
+	}
+	if n == 0 && st.CachedInfo().State.Msgs > 0 {
+		return nil
+	}
+	if err := js.DeleteStream(ctx, cfg.Name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return err
+	}
+	_, err = js.CreateOrUpdateStream(ctx, cfg)
+	return err
 }
 
 // exists reports whether a stream exists.

@@ -90,7 +90,8 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		size, err = bus.EnsureUploads(ctx, conn.JS, cfg.NATS.Replicas, cfg.NATS.UploadsMaxBytes)
 		uploaded <- err
 	}()
-	if err := errors.Join(bus.EnsureStreams(ctx, conn.JS, bus.Streams(DataModules(), cfg.NATS.Replicas)), <-uploaded); err != nil {
+	streams := bus.SizeStreams(bus.Streams(DataModules(), cfg.NATS.Replicas), streamBudget(ctx, conn, emb))
+	if err := errors.Join(bus.EnsureStreams(ctx, conn.JS, streams), <-uploaded); err != nil {
 		return fail(fmt.Errorf("provision streams (a cluster needs a majority of its nodes up): %w", err))
 	}
 	if size < cfg.NATS.UploadsMaxBytes {
@@ -125,6 +126,23 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		return nil, nil, fmt.Errorf("register bus metrics: %w", err)
 	}
 	return conn, emb, nil
+}
+
+// streamBudget is the JetStream storage the streams share: the embedded
+// server's store limit (from its disk), or the account's limit on an
+// external NATS (0, unknown, when it has none).
+func streamBudget(ctx context.Context, conn *bus.Conn, emb *bus.Embedded) int64 {
+	if emb != nil {
+		if c := emb.Server.JetStreamConfig(); c != nil && c.MaxStore > 0 {
+			return c.MaxStore
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if info, err := conn.JS.AccountInfo(ctx); err == nil && info.Limits.MaxStore > 0 {
+		return info.Limits.MaxStore
+	}
+	return 0
 }
 
 // logListeners logs one line per listener of the embedded server.
