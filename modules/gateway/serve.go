@@ -55,7 +55,9 @@ func (f *Front) serve(c *fiber.Ctx) error {
 			// read the rest of what an operation could take, so a client
 			// still sending gets the answer rather than a reset, and
 			// close the connection, which cannot carry another request.
-			if c.Request().IsBodyStream() && c.Request().Header.ContentLength() <= int(f.maxBody) {
+			if n := c.Request().Header.ContentLength(); c.Request().IsBodyStream() && n <= int(f.maxBody) &&
+				(c.Get(headerBodyRefused) == "" || n <= drainLimit) {
+				_ = c.Context().Conn().SetReadDeadline(time.Now().Add(drainTimeout))
 				_, _ = io.CopyN(io.Discard, c.Request().BodyStream(), f.maxBody)
 			}
 			c.Context().SetConnectionClose()
@@ -153,10 +155,25 @@ func (f *Front) refuseUnreadBody(h *fasthttp.RequestHeader) fasthttp.RequestConf
 	}
 	if limit := f.bodyLimit(string(h.Method()), string(path)); int64(n) > limit {
 		h.Set(headerBodyRefused, strconv.FormatInt(limit, 10))
-		h.SetContentLength(0)
+		if n > drainLimit {
+			// Not worth reading: the connection closes under the client.
+			h.SetContentLength(0)
+			return fasthttp.RequestConfig{}
+		}
+		// Small enough to read and throw away after the 413 (serve), so a
+		// client still sending hears it: but not waited for long.
+		return fasthttp.RequestConfig{MaxRequestBodySize: 1, ReadTimeout: drainTimeout}
 	}
 	return fasthttp.RequestConfig{}
 }
+
+// drainLimit is the most of a refused body the front reads (and throws
+// away) so that a client still sending gets its 413 rather than a reset;
+// a body declared larger is not read at all.
+const drainLimit = 1 << 20
+
+// drainTimeout bounds the wait for a refused body's bytes.
+const drainTimeout = 2 * time.Second
 
 // errorHandler is fiber's ErrorHandler. Errors of the middleware chain are
 // written by serve itself; what reaches here are requests fasthttp refused
