@@ -43,7 +43,7 @@ func DefaultMinFree(total uint64) uint64 {
 // "no space left on device" keeps refusing that stream's writes (or shuts
 // itself down) until a restart, while PostgreSQL on the same disk PANICs.
 // So below MinFree of free space, the guard caps the account's JetStream
-// storage at what it holds: each new message is refused at once with an
+// storage so that nothing new fits: each new message is refused at once with an
 // error the publisher sees (an app's PubAck says "resource limits exceeded
 // for account"; an upload fails), nothing stored is lost, and the outbox
 // and telemetry wait in PostgreSQL and on the phones. With a quarter more
@@ -299,12 +299,12 @@ func (g *DiskGuard) measure() (free, threshold uint64, err error) {
 	return free, threshold, nil
 }
 
-// capStore limits the global account's storage to what it uses now.
+// capStore limits the global account's storage so that no new message
+// fits (a byte), whatever the streams hold: TELEMETRY lets go of what it
+// stored, but what it stores goes on to PostgreSQL, on the same low disk.
 func (g *DiskGuard) capStore() error {
-	acc := g.e.Server.GlobalAccount()
-	used := acc.JetStreamUsage().Store
-	return acc.UpdateJetStreamLimits(map[string]server.JetStreamAccountLimits{
-		"": {MaxMemory: -1, MaxStore: int64(used), MaxStreams: -1, MaxConsumers: -1, MaxAckPending: -1},
+	return g.e.Server.GlobalAccount().UpdateJetStreamLimits(map[string]server.JetStreamAccountLimits{
+		"": {MaxMemory: -1, MaxStore: 1, MaxStreams: -1, MaxConsumers: -1, MaxAckPending: -1},
 	})
 }
 

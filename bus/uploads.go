@@ -27,9 +27,22 @@ const UploadTTL = time.Hour
 // of the largest imports (25 MB) at once.
 const DefaultUploadsMaxBytes int64 = 1 << 30
 
-// MinUploadsMaxBytes is the least the uploads store is made: a few of the
+// MinUploadsMaxBytes is the least the uploads store is made: one of the
 // largest imports.
-const MinUploadsMaxBytes int64 = 128 << 20
+const MinUploadsMaxBytes int64 = 32 << 20
+
+// uploadsShare is the share of the JetStream storage the uploads store
+// takes at most (beside the streams', SizeStreams).
+const uploadsShare = 0.15
+
+// UploadsSize is the size of the uploads store: configured, but at most
+// its share of budget, the JetStream storage there is (0: unknown).
+func UploadsSize(configured, budget int64) int64 {
+	if budget > 0 {
+		configured = min(configured, max(int64(float64(budget)*uploadsShare), MinUploadsMaxBytes))
+	}
+	return configured
+}
 
 // EnsureUploads creates or updates the uploads object store with replicas
 // and a size of at most maxBytes. JetStream reserves the size on its disk

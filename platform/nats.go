@@ -82,15 +82,18 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		}
 		return nil, nil, err
 	}
-	// The streams and the uploads store at once (see EnsureStreams).
+	// The streams and the uploads store at once (see EnsureStreams), each
+	// its share of the storage there is.
+	budget := streamBudget(ctx, conn, emb)
+	want := bus.UploadsSize(cfg.NATS.UploadsMaxBytes, budget)
 	var size int64
 	uploaded := make(chan error, 1)
 	go func() {
 		var err error
-		size, err = bus.EnsureUploads(ctx, conn.JS, cfg.NATS.Replicas, cfg.NATS.UploadsMaxBytes)
+		size, err = bus.EnsureUploads(ctx, conn.JS, cfg.NATS.Replicas, want)
 		uploaded <- err
 	}()
-	streams := bus.SizeStreams(bus.Streams(DataModules(), cfg.NATS.Replicas), streamBudget(ctx, conn, emb))
+	streams := bus.SizeStreams(bus.Streams(DataModules(), cfg.NATS.Replicas), budget)
 	if err := errors.Join(bus.EnsureStreams(ctx, conn.JS, streams), <-uploaded); err != nil {
 		return fail(fmt.Errorf("provision streams (a cluster needs a majority of its nodes up): %w", err))
 	}
