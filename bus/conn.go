@@ -41,6 +41,10 @@ type ConnConfig struct {
 	// SystemUser to the embedded server, with User/Password or CredsFile of
 	// a system account user to an external one.
 	System bool
+	// App connects to the app account instead (ConnectApp): as AppUser to
+	// the embedded server, with User/Password or CredsFile of a user of
+	// the app account to an external one.
+	App bool
 }
 
 // Connect opens a connection and its JetStream context. It retries the
@@ -60,6 +64,16 @@ func Connect(ctx context.Context, cfg ConnConfig, logger *slog.Logger) (*Conn, e
 		return nil, fmt.Errorf("bus: jetstream context: %w", err)
 	}
 	return &Conn{NC: nc, JS: js, logger: logger}, nil
+}
+
+// ConnectApp opens a connection to the app account (cfg.App is implied),
+// for the handlers that answer what apps publish (Ingress).
+func ConnectApp(ctx context.Context, cfg ConnConfig, logger *slog.Logger) (*nats.Conn, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	cfg.App = true
+	return dial(ctx, cfg, logger)
 }
 
 // ConnectSystem opens a connection to the NATS system account (cfg.System
@@ -102,8 +116,11 @@ func dial(ctx context.Context, cfg ConnConfig, logger *slog.Logger) (*nats.Conn,
 	case cfg.Embedded != nil:
 		url = ""
 		user := ServiceUser
-		if cfg.System {
+		switch {
+		case cfg.System:
 			user = SystemUser
+		case cfg.App:
+			user = AppUser
 		}
 		opts = append(opts, nats.InProcessServer(cfg.Embedded.Server), nats.UserInfo(user, cfg.Embedded.Password))
 	case cfg.CredsFile != "":

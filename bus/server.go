@@ -38,10 +38,9 @@ const ServiceUser = "athlos-service"
 // the embedded server it has the service user's password.
 const SystemUser = "athlos-system"
 
-// CalloutAccount is the account app users are placed in by the auth
-// callout: the account of the service user, so that both share the
-// subjects live.telemetry.*, notify.*, chat.*. Without configured accounts
-// (the embedded server) it is NATS's global account.
+// CalloutAccount is the account the auth callout answers in: the service
+// user's, on the embedded server NATS's global account. App users are
+// placed in AppAccount.
 const CalloutAccount = server.DEFAULT_GLOBAL_ACCOUNT
 
 // CalloutConfig turns on the auth callout of the embedded server: every
@@ -278,6 +277,16 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 	// can be: JetStream stays in the global account.
 	sysAccount := server.NewAccount(server.DEFAULT_SYSTEM_ACCOUNT)
 	system := &server.User{Username: SystemUser, Password: string(hash), AllowedConnectionTypes: internal, Account: sysAccount}
+	accounts, err := appAccounts()
+	if err != nil {
+		return nil, err
+	}
+	app := &server.User{Username: AppUser, Password: string(hash), AllowedConnectionTypes: internal}
+	for _, a := range accounts {
+		if a.Name == AppAccount {
+			app.Account = a
+		}
+	}
 	opts := &server.Options{
 		ServerName:            name,
 		JetStream:             true,
@@ -288,8 +297,8 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 		SyncAlways:            cfg.SyncAlways,
 		NoSigs:                true,
 		MaxPayload:            4 << 20,
-		Users:                 []*server.User{service, system},
-		Accounts:              []*server.Account{sysAccount},
+		Users:                 []*server.User{service, system, app},
+		Accounts:              append(accounts, sysAccount),
 		SystemAccount:         server.DEFAULT_SYSTEM_ACCOUNT,
 		DisableShortFirstPing: true,
 	}
@@ -301,7 +310,7 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 			return nil, fmt.Errorf("bus: callout xkey %q is not a public curve key", cfg.Callout.XKey)
 		}
 		opts.AuthCallout = &server.AuthCallout{Issuer: cfg.Callout.Issuer, XKey: cfg.Callout.XKey,
-			Account: CalloutAccount, AuthUsers: []string{ServiceUser, SystemUser}}
+			Account: CalloutAccount, AuthUsers: []string{ServiceUser, SystemUser, AppUser}}
 	}
 	if opts.SyncInterval == 0 {
 		opts.SyncInterval = DefaultSyncInterval
@@ -534,9 +543,10 @@ func (s *serverLogger) Errorf(format string, v ...any) {
 // clientMistake tells a server error line that is about what a client did
 // (the server's lines for a connection start with its address and id).
 func clientMistake(msg string) bool {
-	for _, s := range []string{"Violation - ", "Permissions Violation", "Authorization Violation", "authentication error",
-		"read error", "write error: ", "Maximum Payload", "Maximum Subscriptions", "websocket handshake error"} {
-		if strings.Contains(msg, s) && (strings.Contains(msg, " - cid:") || strings.Contains(msg, " - wid:")) {
+	lower := strings.ToLower(msg)
+	for _, s := range []string{"violation - ", "permissions violation", "authorization violation", "authentication error",
+		"read error", "write error: ", "maximum payload", "maximum subscriptions", "websocket handshake error"} {
+		if strings.Contains(lower, s) && (strings.Contains(msg, " - cid:") || strings.Contains(msg, " - wid:")) {
 			return true
 		}
 	}

@@ -86,6 +86,11 @@ type NATSConfig struct {
 	// closes app users' connections when their grants change. Empty means
 	// no access (the embedded server has a system user built in).
 	SystemUser, SystemPassword, SystemCredsFile string
+	// AppUser with AppPassword or AppCredsFile log in to the app account
+	// (bus.AppAccount) of an external NATS, where the modules answer what
+	// apps publish (bus.Ingress). An empty password means the service
+	// user's (athlos's embedded server gives its users one password).
+	AppUser, AppPassword, AppCredsFile string
 	// PublicWebSocketURL is the NATS WebSocket URL the app is told to use
 	// (GET /v1/realtime), e.g. wss://rt.example.com; empty means
 	// ws://<host of the HTTP request>:<port of WebSocketListen>.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
@@ -227,4 +228,28 @@ func urlHostPort(raw string) string {
 		return net.JoinHostPort(u.Hostname(), "443")
 	}
 	return net.JoinHostPort(u.Hostname(), "80")
+}
+
+// ConnectApp opens a connection to the app account (bus.ConnectApp) for a
+// module that answers what apps publish: on the embedded server as
+// bus.AppUser, on an external NATS with the app user's credentials (the
+// service user's password when none is given). It is drained when the app
+// stops.
+func ConnectApp(ctx context.Context, lc fx.Lifecycle, cfg *Config, emb *bus.Embedded, name string, log *slog.Logger) (*nats.Conn, error) {
+	c := bus.ConnConfig{Name: name, URLs: cfg.NATS.URLs, Embedded: emb,
+		User: cfg.NATS.AppUser, Password: cfg.NATS.AppPassword, CredsFile: cfg.NATS.AppCredsFile}
+	if c.User == "" {
+		c.User = bus.AppUser
+	}
+	if c.Password == "" && c.CredsFile == "" {
+		c.Password = cfg.NATS.Password
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	nc, err := bus.ConnectApp(ctx, c, log)
+	if err != nil {
+		return nil, fmt.Errorf("nats app account %s (as %s; see --nats-app-user): %w", bus.AppAccount, c.User, err)
+	}
+	lc.Append(fx.StopHook(func() { _ = nc.Drain() }))
+	return nc, nil
 }

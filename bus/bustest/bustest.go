@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/athlos/athlos/bus"
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/bus"
 )
 
 // Server starts an embedded NATS server with JetStream in a temporary
@@ -71,4 +73,37 @@ func Conn(t testing.TB, e *bus.Embedded) *bus.Conn {
 // output of passing ones.
 func Logger(testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// AppConn opens a connection to e's app account (bus.ConnectApp), closed
+// when the test ends.
+func AppConn(t testing.TB, e *bus.Embedded) *nats.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	nc, err := bus.ConnectApp(ctx, bus.ConnConfig{Name: t.Name(), Embedded: e}, Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// PassIngress starts an ingress that stores what apps publish on
+// live.telemetry.<user>.<session> as it came (with its Nats-Msg-Id), on
+// e's app account and c; it stops when the test ends. The training module
+// has the real one.
+func PassIngress(t testing.TB, e *bus.Embedded, c *bus.Conn) *bus.Ingress {
+	t.Helper()
+	g, err := bus.NewIngress(AppConn(t, e), c.NC, bus.IngressConfig{Subject: "live.telemetry.*.*", UserToken: 2, Queue: "pass",
+		Accept: func(_ string, m *nats.Msg) (*nats.Msg, error) {
+			out := nats.NewMsg(m.Subject)
+			out.Data = m.Data
+			if id := m.Header.Get(nats.MsgIdHdr); id != "" {
+				out.Header.Set(nats.MsgIdHdr, id)
+			}
+			return out, nil
+		}}, Logger(t))
+	require.NoError(t, err)
+	require.NoError(t, g.Start())
+	t.Cleanup(func() { _ = g.Stop(context.Background()) })
+	return g
 }

@@ -85,6 +85,12 @@ func serveFlags() []cli.Flag {
 			Usage: "password of --nats-system-user on an external NATS (empty, with no --nats-system-creds: no system access)"},
 		&cli.StringFlag{Name: "nats-system-creds", Sources: env("NATS_SYSTEM_CREDS"),
 			Usage: "credentials file of a system account user on an external NATS (instead of user and password)"},
+		&cli.StringFlag{Name: "nats-app-user", Value: bus.AppUser, Sources: env("NATS_APP_USER"),
+			Usage: "athlos's user in the app account (" + bus.AppAccount + ") of an external NATS, which answers what apps publish"},
+		&cli.StringFlag{Name: "nats-app-password", Sources: env("NATS_APP_PASSWORD"),
+			Usage: "password of --nats-app-user on an external NATS; empty: the service user's (--nats-password), as on athlos's embedded server"},
+		&cli.StringFlag{Name: "nats-app-creds", Sources: env("NATS_APP_CREDS"),
+			Usage: "credentials file of athlos's user in the app account of an external NATS (instead of user and password)"},
 	)
 }
 

@@ -43,6 +43,9 @@ func serve(ctx context.Context, c *cli.Command) error {
 		SystemUser:         c.String("nats-system-user"),
 		SystemPassword:     c.String("nats-system-password"),
 		SystemCredsFile:    c.String("nats-system-creds"),
+		AppUser:            c.String("nats-app-user"),
+		AppPassword:        c.String("nats-app-password"),
+		AppCredsFile:       c.String("nats-app-creds"),
 	}
 	if sync := c.String("jetstream-sync"); sync == "always" {
 		cfg.NATS.SyncAlways = true

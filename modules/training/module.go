@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
@@ -24,7 +26,8 @@ import (
 // consumers.
 var Module = platform.Module(api.Module, fx.Invoke(start))
 
-func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *prometheus.Registry) error {
+func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *prometheus.Registry,
+	emb *bus.Embedded) error {
 	// Live figures go to watchers on live.session.<id>, a plain NATS
 	// publish (not stored), at most once a second per session.
 	feed := livefeed.New(func(ls api.LiveStats) {
@@ -45,6 +48,21 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *pro
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
+	// The app publishes its telemetry in the app account, where the
+	// ingress checks it (owner, budget, format) and stores it in TELEMETRY.
+	if err := startIngress(sctx, lc, cfg, rt, emb, s, reg); err != nil {
+		return err
+	}
+	// What could not be stored is told to the app on refused.<user>.
+	tell := func(user string, r bus.Refused) {
+		data, err := json.Marshal(r)
+		if err == nil {
+			err = rt.Bus.NC.Publish(bus.SubjectRefused+user, data)
+		}
+		if err != nil {
+			rt.Log.Debug("refusal not sent", "user", user, "err", err)
+		}
+	}
 	// Telemetry from the app over NATS: the same pipeline as HTTP, in
 	// batches of many messages (and sessions) per transaction, from
 	// several workers. A message is acknowledged after its points are
@@ -53,7 +71,7 @@ func start(rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *pro
 	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.StreamTelemetry, Durable: bus.ConsumerName(api.Module, "live.telemetry"),
 		Subjects: []string{"live.telemetry.>"}, AckWait: IngestAckWait, MaxDeliver: -1}, bus.BatchConfig{Workers: IngestWorkers, MaxMessages: IngestBatch},
 		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
-			return ingestMessages(ctx, s, metrics, msgs)
+			return ingestMessages(ctx, s, metrics, msgs, tell)
 		})
 	// Profiles: body data for calories, default visibility of sessions.
 	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventProfileUpdated,
@@ -112,7 +130,10 @@ const (
 
 // ingestMessages parses telemetry messages and stores them in one batch.
 // A message that can never be stored is refused with an invalid error.
-func ingestMessages(ctx context.Context, s *service.Service, metrics *ingestMetrics, msgs []jetstream.Msg) ([]error, error) {
+// The app hears of each message refused, or stored with points left out,
+// on refused.<user> (tell).
+func ingestMessages(ctx context.Context, s *service.Service, metrics *ingestMetrics, msgs []jetstream.Msg,
+	tell func(user string, r bus.Refused)) ([]error, error) {
 	start := time.Now()
 	errs := make([]error, len(msgs))
 	batch := make([]service.Telemetry, 0, len(msgs))
@@ -126,27 +147,57 @@ func ingestMessages(ctx context.Context, s *service.Service, metrics *ingestMetr
 		batch = append(batch, m)
 		index = append(index, i)
 	}
-	if len(batch) == 0 {
-		metrics.observe(len(msgs), len(msgs), service.Ingested{}, time.Since(start))
-		return errs, nil
+	var res service.Ingested
+	if len(batch) > 0 {
+		var err error
+		if res, err = s.Ingest(ctx, batch); err != nil {
+			return nil, err
+		}
 	}
-	res, err := s.Ingest(ctx, batch)
-	if err != nil {
-		return nil, err
-	}
+	results := make([]*api.PointsResult, len(msgs))
 	for k, i := range index {
 		if e := res.Errs[k]; e != nil {
 			errs[i] = bus.Invalid("session", e.Error())
+		} else {
+			results[i] = &res.Results[k]
 		}
 	}
 	refused := 0
-	for _, e := range errs {
-		if e != nil {
+	for i, msg := range msgs {
+		switch {
+		case errs[i] != nil:
 			refused++
+			tell(telemetryRefused(msg, errs[i], nil))
+		case results[i] != nil && len(results[i].Dropped) > 0:
+			tell(telemetryRefused(msg, nil, results[i]))
 		}
 	}
 	metrics.observe(len(msgs), refused, res, time.Since(start))
 	return errs, nil
+}
+
+// telemetryRefused is what the app is told of msg: refused whole (err),
+// or stored with points dropped (r).
+func telemetryRefused(msg jetstream.Msg, err error, r *api.PointsResult) (string, bus.Refused) {
+	user, _, _ := strings.Cut(strings.TrimPrefix(msg.Subject(), "live.telemetry."), ".")
+	out := bus.Refused{Subject: msg.Subject()}
+	if id := msg.Headers().Get(nats.MsgIdHdr); id != "" {
+		out.MsgID = strings.TrimPrefix(id, user+":")
+	}
+	if md, mdErr := msg.Metadata(); mdErr == nil {
+		out.Seq = md.Sequence.Stream
+	}
+	if err != nil {
+		e := bus.AsError(err)
+		out.Code, out.Reason = e.Code, e.Message
+		if len(e.Fields) > 0 {
+			out.Reason = e.Fields[0].Field + ": " + e.Fields[0].Reason
+		}
+		return user, out
+	}
+	out.Code, out.Reason = bus.CodeInvalid, "impossible points left out"
+	out.Dropped, out.Accepted = r.Dropped, r.Accepted
+	return user, out
 }
 
 // sweeper closes idle sessions every minute (and at start).

@@ -135,8 +135,8 @@ func TestRealtime(t *testing.T) {
 	assert.Equal(t, a.WebSocketURL, info.WebSocketURL)
 	assert.Equal(t, []string{a.WebSocketURL}, info.WebSocketURLs, "the one node, first and only")
 	assert.Equal(t, "_INBOX_"+ana.UserID, info.InboxPrefix)
-	assert.Equal(t, []string{"live.telemetry." + ana.UserID + ".>"}, info.Publish)
-	assert.Equal(t, []string{"notify." + ana.UserID, "_INBOX_" + ana.UserID + ".>"}, info.Subscribe)
+	assert.Equal(t, []string{"live.telemetry." + ana.UserID + ".*"}, info.Publish)
+	assert.Equal(t, []string{"notify." + ana.UserID, "refused." + ana.UserID, "_INBOX_" + ana.UserID + ".>"}, info.Subscribe)
 	assert.WithinDuration(t, time.Now().Add(15*time.Minute), info.ExpiresAt, time.Minute)
 
 	// With them: what they grant.
@@ -150,10 +150,12 @@ func TestRealtime(t *testing.T) {
 	app, err := connectRealtime(t, info, ana.AccessToken, nats.ReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} }))
 	require.NoError(t, err)
 
-	// Its own telemetry reaches the server side; another user's is refused.
-	telemetry, err := svc.NC.SubscribeSync("live.telemetry.>")
+	// Its own telemetry reaches the server side (in the app account,
+	// where the training module answers it); another user's is refused.
+	appSide := bustest.AppConn(t, a.NATS)
+	telemetry, err := appSide.SubscribeSync("live.telemetry.>")
 	require.NoError(t, err)
-	require.NoError(t, svc.NC.Flush())
+	require.NoError(t, appSide.Flush())
 	require.NoError(t, app.Publish("live.telemetry."+ana.UserID+".s1", []byte(`{"points":[{"t":"2026-11-26T08:00:00Z","lat":52.5,"lon":13.4}]}`)))
 	app.accepted(t)
 	m, err := telemetry.NextMsg(5 * time.Second)

@@ -22,11 +22,19 @@
 //     api.RealtimeGrantsTimeout; a module that is not running grants
 //     nothing.
 //  4. It answers with a user JWT signed by the issuer key: name = user id,
-//     account = the service user's (bus.CalloutAccount), publish only
-//     live.telemetry.<user>.>, subscribe only notify.<user>,
-//     _INBOX_<user>.> and the granted subjects, no responses, WebSocket
-//     only, at most MaxSubscriptions and MaxPayload, expiring with the access
-//     token, so the server closes the connection when the token expires.
+//     account = the app account (bus.AppAccount), publish only
+//     live.telemetry.<user>.*, subscribe only notify.<user>,
+//     refused.<user>, _INBOX_<user>.> and the granted subjects, no
+//     responses, WebSocket only, expiring with the access token, so the
+//     server closes the connection when the token expires. The payload and
+//     subscription limits are the app account's (bus.AppMaxPayload,
+//     bus.AppMaxSubscriptions): nats-server does not apply those of a
+//     callout's user JWT. The JWT carries them too, for the record.
+//
+// The app account holds no internal subject: apps receive what Athlos's
+// account exports to it (bus.AppImports) and their publishes are answered
+// by Athlos's handlers in the app account (bus.Ingress), only under the
+// publisher's own inbox.
 //
 // Keys: the issuer (an account nkey) and the xkey derive from the secret
 // key (bus.CalloutKeys), so every process sharing the secret key file signs
@@ -78,13 +86,7 @@ const (
 	clientTypeWebSocket = "websocket"
 )
 
-// Limits of an app user's connection.
 const (
-	// MaxSubscriptions per connection.
-	MaxSubscriptions = 1000
-	// MaxPayload of a message the app publishes (the front's default body
-	// limit).
-	MaxPayload = 1 << 20
 	// deniedFor keeps deleted users out for longer than any token lives.
 	deniedFor = 30 * time.Minute
 )
@@ -99,7 +101,7 @@ type Config struct {
 	// XKey opens encrypted requests and seals their answers; nil means the
 	// server must send them in clear.
 	XKey nkeys.KeyPair
-	// Account is where app users are placed; empty means bus.CalloutAccount.
+	// Account is where app users are placed; empty means bus.AppAccount.
 	Account string
 	// Keys are the access tokens' public keys.
 	Keys Keys
@@ -167,7 +169,7 @@ func New(cfg Config) (*Callout, error) {
 		}
 	}
 	if c.account == "" {
-		c.account = bus.CalloutAccount
+		c.account = bus.AppAccount
 	}
 	if c.sources == nil {
 		c.sources = DefaultSources
@@ -444,8 +446,8 @@ func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 	uc.Pub.Allow.Add(p.Publish...)
 	uc.Sub.Allow.Add(p.Subscribe...)
 	uc.AllowedConnectionTypes.Add(jwt.ConnectionTypeWebsocket)
-	uc.Limits.Subs = MaxSubscriptions
-	uc.Limits.Payload = MaxPayload
+	uc.Limits.Subs = bus.AppMaxSubscriptions
+	uc.Limits.Payload = bus.AppMaxPayload
 	return uc.Encode(c.issuer)
 }
 

@@ -39,6 +39,7 @@ type env struct {
 	t       testing.TB
 	nats    *bus.Embedded
 	svc     *bus.Conn
+	app     *nats.Conn // Athlos's connection in the app account
 	wsURL   string
 	key     auth.SigningKey
 	cfg     callout.Config
@@ -83,7 +84,7 @@ func newEnvWithoutCallout(t testing.TB, sources []callout.Source, encrypt bool) 
 	t.Cleanup(sys.Close)
 	cfg := callout.Config{NC: svc.NC, Issuer: issuer, XKey: xkey, Keys: staticKeys{key}, System: sys,
 		Sources: sources, Log: bustest.Logger(t)}
-	return &env{t: t, nats: e, svc: svc, wsURL: bustest.WebSocketURL(t, e), key: key, cfg: cfg}
+	return &env{t: t, nats: e, svc: svc, app: bustest.AppConn(t, e), wsURL: bustest.WebSocketURL(t, e), key: key, cfg: cfg}
 }
 
 // startCallout starts a callout on the server (a new one each time).
@@ -204,10 +205,10 @@ func TestUsersGetOnlyTheirOwnSubjects(t *testing.T) {
 	ana, bob := uuid.New(), uuid.New()
 	app := e.mustConnect(ana)
 
-	// The server side sees the user's telemetry.
-	telemetry, err := e.svc.NC.SubscribeSync("live.telemetry.>")
+	// The server side (in the app account) sees the user's telemetry.
+	telemetry, err := e.app.SubscribeSync("live.telemetry.>")
 	require.NoError(t, err)
-	require.NoError(t, e.svc.NC.Flush())
+	require.NoError(t, e.app.Flush())
 
 	own := "live.telemetry." + ana.String() + ".s1"
 	require.NoError(t, app.Publish(own, []byte(`{"points":[]}`)))
@@ -217,6 +218,7 @@ func TestUsersGetOnlyTheirOwnSubjects(t *testing.T) {
 	// Another user's telemetry, notifications, RPC, events: refused.
 	for _, subject := range []string{
 		"live.telemetry." + bob.String() + ".s1",
+		own + ".more",
 		"notify." + ana.String(),
 		"rpc.client.auth.password",
 		"evt.client.user.deleted",
@@ -247,6 +249,77 @@ func TestUsersGetOnlyTheirOwnSubjects(t *testing.T) {
 	}
 }
 
+// No reply subject Ana chooses makes the server write anywhere but in
+// her own inbox: not in Bob's inbox, notifications, refusals, chat or
+// live subjects (which he subscribes to), and not on any internal subject
+// (events, RPC, JetStream's API, the system account's), which do not even
+// exist in the app account. Nothing of it is stored.
+func TestRepliesCannotReachOthers(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, []callout.Source{{Module: "test", Subject: "rpc.test.grants", Prefix: "chat."},
+		{Module: "test-live", Subject: "rpc.test.live", Prefix: "live.session."}})
+	for subject, grant := range map[string]string{"rpc.test.grants": "chat.g1", "rpc.test.live": "live.session.s1"} {
+		sub, err := e.svc.NC.Subscribe(subject, func(m *nats.Msg) {
+			data, _ := json.Marshal(api.RealtimeGrants{Subscribe: []string{grant}})
+			_ = m.Respond(data)
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = sub.Unsubscribe() })
+	}
+	stream, err := e.svc.JS.CreateStream(ctx, jetstream.StreamConfig{Name: "TELEMETRY", Subjects: []string{"live.telemetry.>"}})
+	require.NoError(t, err)
+	bustest.PassIngress(t, e.nats, e.svc)
+
+	ana, bob := uuid.New(), uuid.New()
+	bobApp := e.mustConnect(bob)
+	bobSees := make(chan *nats.Msg, 64)
+	for _, subject := range []string{bus.AppInboxPrefix(bob.String()) + ".>", "notify." + bob.String(), "refused." + bob.String(),
+		"chat.g1", "live.session.s1"} {
+		_, err := bobApp.ChanSubscribe(subject, bobSees)
+		require.NoError(t, err)
+	}
+	bobApp.noViolation(t)
+	internal, err := e.svc.NC.SubscribeSync(">")
+	require.NoError(t, err)
+	require.NoError(t, e.svc.NC.Flush())
+
+	anaApp := e.mustConnect(ana)
+	replies := []string{
+		bus.AppInboxPrefix(bob.String()) + ".x", "notify." + bob.String(), "refused." + bob.String(), "chat.g1", "live.session.s1",
+		"evt.client.user.deleted", "rpc.client.auth.login", "$JS.API.STREAM.DELETE.TELEMETRY",
+		"$SYS.REQ.SERVER.PING", "_INBOX.x", "live.telemetry." + bob.String() + ".s1", bus.AppInboxPrefix(ana.String()) + "x.y",
+	}
+	for _, reply := range replies {
+		require.NoError(t, anaApp.PublishMsg(&nats.Msg{Subject: "live.telemetry." + ana.String() + ".s1", Reply: reply,
+			Data: []byte(`{"points":[]}`)}))
+	}
+	anaApp.noViolation(t)
+	// A JetStream acknowledgement as the reply: the server itself refuses.
+	ack := "$JS.ACK.TELEMETRY.x.1.1.1.1.1"
+	require.NoError(t, anaApp.PublishMsg(&nats.Msg{Subject: "live.telemetry." + ana.String() + ".s1", Reply: ack, Data: []byte(`{}`)}))
+	anaApp.violation(t, ack)
+	replies = append(replies, ack)
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case m := <-bobSees:
+		t.Fatalf("Bob received %q on %s", m.Data, m.Subject)
+	default:
+	}
+	for {
+		m, err := internal.NextMsg(100 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		assert.NotContains(t, replies, m.Subject, "the server wrote on %s in Athlos's account", m.Subject)
+		assert.False(t, strings.HasPrefix(m.Subject, "live.telemetry."), "stored: %s", m.Subject)
+	}
+	info, err := stream.Info(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, info.State.Msgs, "nothing stored")
+	assert.True(t, bobApp.IsConnected())
+}
+
 func TestRequestsUseTheUsersOwnInbox(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
@@ -254,6 +327,7 @@ func TestRequestsUseTheUsersOwnInbox(t *testing.T) {
 	defer cancel()
 	_, err := e.svc.JS.CreateStream(ctx, jetstream.StreamConfig{Name: "TELEMETRY", Subjects: []string{"live.telemetry.>"}})
 	require.NoError(t, err)
+	bustest.PassIngress(t, e.nats, e.svc)
 
 	ana := uuid.New()
 	app := e.mustConnect(ana)
@@ -433,8 +507,8 @@ func TestWithoutTheOwningModulesNoSharedSubjects(t *testing.T) {
 
 	info := e.callout.Info(context.Background(), ana.String(), api.RealtimeRequest{Host: "example.com:8080"})
 	assert.Equal(t, "_INBOX_"+ana.String(), info.InboxPrefix)
-	assert.Equal(t, []string{"live.telemetry." + ana.String() + ".>"}, info.Publish)
-	assert.Equal(t, []string{"notify." + ana.String(), "_INBOX_" + ana.String() + ".>"}, info.Subscribe)
+	assert.Equal(t, []string{"live.telemetry." + ana.String() + ".*"}, info.Publish)
+	assert.Equal(t, []string{"notify." + ana.String(), "refused." + ana.String(), "_INBOX_" + ana.String() + ".>"}, info.Subscribe)
 }
 
 func TestDeletedUsersAreDisconnectedAndRefused(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -32,6 +33,22 @@ jetstream { store_dir: /var/lib/nats }
 websocket { port: 4280, no_tls: true }   # TLS terminated by a proxy in production
 
 accounts {
+  ATHLOS: {
+    jetstream: enabled
+    users: [ { user: athlos-service, password: $ATHLOS_SERVICE_PASSWORD,
+               allowed_connection_types: [STANDARD] } ]
+    exports: [ { stream: "notify.*", accounts: [APP] }, { stream: "chat.*", accounts: [APP] },
+               { stream: "live.session.*", accounts: [APP] }, { stream: "refused.*", accounts: [APP] } ]
+  }
+  APP: {
+    users: [ { user: athlos-app, password: $ATHLOS_APP_PASSWORD,
+               allowed_connection_types: [STANDARD] } ]
+    imports: [ { stream: { account: ATHLOS, subject: "notify.*" } },
+               { stream: { account: ATHLOS, subject: "chat.*" } },
+               { stream: { account: ATHLOS, subject: "live.session.*" } },
+               { stream: { account: ATHLOS, subject: "refused.*" } } ]
+    limits: { max_payload: 262144, max_subscriptions: 1000 }
+  }
   SYS: {
     users: [ { user: athlos-system, password: $ATHLOS_SYSTEM_PASSWORD,
                allowed_connection_types: [STANDARD] } ]
@@ -40,12 +57,11 @@ accounts {
 system_account: SYS
 
 authorization {
-  users: [ { user: athlos-service, password: $ATHLOS_SERVICE_PASSWORD,
-             allowed_connection_types: [STANDARD] } ]
   auth_callout {
     issuer: $ATHLOS_CALLOUT_ISSUER    # "issuer" of athlos's log line "nats auth callout ready"
     xkey: $ATHLOS_CALLOUT_XKEY        # "xkey" of the same line
-    auth_users: [ athlos-service, athlos-system ]
+    account: ATHLOS
+    auth_users: [ athlos-service, athlos-app, athlos-system ]
   }
 }
 `
@@ -75,7 +91,9 @@ func TestExternalNATSConfig(t *testing.T) {
 	require.NoError(t, err)
 	// Never all digits: NATS would read the variable as a number.
 	servicePassword, systemPassword := "svc-"+hex.EncodeToString(secret[:8]), "sys-"+hex.EncodeToString(secret[8:16])
+	appPassword := "app-" + hex.EncodeToString(secret[16:24])
 	t.Setenv("ATHLOS_SERVICE_PASSWORD", servicePassword)
+	t.Setenv("ATHLOS_APP_PASSWORD", appPassword)
 	t.Setenv("ATHLOS_SYSTEM_PASSWORD", systemPassword)
 	t.Setenv("ATHLOS_CALLOUT_ISSUER", cc.Issuer)
 	t.Setenv("ATHLOS_CALLOUT_XKEY", cc.XKey)
@@ -127,16 +145,47 @@ func TestExternalNATSConfig(t *testing.T) {
 	_, err = nats.Connect(url[0], nats.Token(e.token(ana, auth.AccessTokenTTL)))
 	refused(t, err, "app user over TCP")
 
+	// athlos's user in the app account answers the app's telemetry and
+	// stores it in athlos's account.
+	appSide, err := bus.ConnectApp(ctx, bus.ConnConfig{Name: "app", URLs: url, User: bus.AppUser, Password: appPassword}, bustest.Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(appSide.Close)
+	_, err = svc.JS.CreateStream(ctx, jetstream.StreamConfig{Name: bus.StreamTelemetry, Subjects: []string{"live.telemetry.*.*"}})
+	require.NoError(t, err)
+	in, err := bus.NewIngress(appSide, svc.NC, bus.IngressConfig{Subject: "live.telemetry.*.*", UserToken: 2, Queue: "q",
+		Accept: func(_ string, m *nats.Msg) (*nats.Msg, error) {
+			return &nats.Msg{Subject: m.Subject, Data: m.Data}, nil
+		}},
+		bustest.Logger(t))
+	require.NoError(t, err)
+	require.NoError(t, in.Start())
+	t.Cleanup(func() { _ = in.Stop(context.Background()) })
+
 	reconnected := make(chan struct{}, 4)
 	app := e.mustConnect(ana, nats.ReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} }))
-	telemetry, err := svc.NC.SubscribeSync("live.telemetry.>")
+	js, err := jetstream.New(app.Conn)
 	require.NoError(t, err)
-	require.NoError(t, svc.NC.Flush())
-	require.NoError(t, app.Publish("live.telemetry."+ana.String()+".s1", []byte("{}")))
-	receive(t, telemetry)
+	ack, err := js.Publish(ctx, "live.telemetry."+ana.String()+".s1", []byte("{}"))
+	require.NoError(t, err)
+	assert.Equal(t, bus.StreamTelemetry, ack.Stream)
 	other := "live.telemetry." + uuid.NewString() + ".s1"
 	require.NoError(t, app.Publish(other, []byte("{}")))
 	app.violation(t, other)
+	// What athlos publishes for the app arrives; the app account's limits
+	// hold.
+	notes, err := app.SubscribeSync("notify." + ana.String())
+	require.NoError(t, err)
+	require.NoError(t, app.Flush())
+	require.NoError(t, svc.NC.Publish("notify."+ana.String(), []byte("hi")))
+	assert.Equal(t, "hi", string(receive(t, notes).Data))
+	assert.EqualValues(t, bus.AppMaxPayload, app.MaxPayload())
+	// Internal subjects are not reachable: a publish on one is refused by
+	// the user's permissions, and does not exist in the app account anyway.
+	internal, err := svc.NC.SubscribeSync("evt.>")
+	require.NoError(t, err)
+	require.NoError(t, svc.NC.Flush())
+	require.NoError(t, app.PublishMsg(&nats.Msg{Subject: "live.telemetry." + ana.String() + ".s2", Reply: "evt.client.user.deleted", Data: []byte("{}")}))
+	nothing(t, internal)
 
 	data, _ := json.Marshal(api.RealtimeGrantsChanged{UserIDs: []string{ana.String()}})
 	require.NoError(t, svc.NC.Publish(api.EventRealtimeGrantsChanged, data))

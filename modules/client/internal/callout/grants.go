@@ -41,14 +41,15 @@ type Permissions struct {
 	Subscribe   []string
 }
 
-// Own returns the subjects every user has: its telemetry, its
-// notifications and its inbox (user is a canonical UUID).
+// Own returns the subjects every user has: its telemetry (one session
+// per subject), its notifications, what the server refused of its
+// publishes, and its inbox (user is a canonical UUID).
 func Own(user string) Permissions {
-	inbox := "_INBOX_" + user
+	inbox := bus.AppInboxPrefix(user)
 	return Permissions{
 		InboxPrefix: inbox,
-		Publish:     []string{"live.telemetry." + user + ".>"},
-		Subscribe:   []string{"notify." + user, inbox + ".>"},
+		Publish:     []string{"live.telemetry." + user + ".*"},
+		Subscribe:   []string{"notify." + user, bus.SubjectRefused + user, inbox + ".>"},
 	}
 }
 

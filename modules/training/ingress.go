@@ -1,0 +1,114 @@
+package training
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/budget"
+	"github.com/athlos/athlos/modules/training/internal/service"
+	"github.com/athlos/athlos/platform"
+)
+
+// TelemetryBudget is what one user may publish over NATS, per process
+// answering the app account: a phone sends a message a second, and after
+// a tunnel what it kept (minutes of points) at once; a 10 Hz sensor ten
+// points a second. Past it a message is refused (rate_limited) before it
+// is parsed or stored, so one user's flood costs the others little.
+var TelemetryBudget = budget.Limits{Messages: 20, MessageBurst: 200, Items: 200, ItemBurst: 2 * service.MaxPointsPerBatch}
+
+// maxMsgID bounds the Nats-Msg-Id an app may give a message.
+const maxMsgID = 128
+
+// telemetryIngress answers the app's live.telemetry.<user>.<session> in
+// the app account (bus.Ingress): a message within the user's budget that
+// parses is stored in TELEMETRY under the user's own duplicate window (its
+// Nats-Msg-Id prefixed with the user id, so one user cannot make
+// another's messages look like duplicates), and the stream's PubAck goes
+// back to the app.
+type telemetryIngress struct {
+	s       *service.Service
+	budgets *budget.Budgets
+	now     func() time.Time
+}
+
+func (t *telemetryIngress) accept(user string, m *nats.Msg) (*nats.Msg, error) {
+	now := t.now()
+	if ok, wait := t.budgets.TakeMessage(user, now); !ok {
+		return nil, rateLimited(fmt.Sprintf("more than %g messages a second (bursts of %d)", t.budgets.Limits().Messages,
+			t.budgets.Limits().MessageBurst), wait)
+	}
+	msg, err := t.s.ParseTelemetry(m.Subject, m.Data)
+	if err != nil {
+		return nil, err
+	}
+	if ok, wait := t.budgets.TakeItems(user, len(msg.Points), now); !ok {
+		return nil, rateLimited(fmt.Sprintf("more than %g points a second (bursts of %d)", t.budgets.Limits().Items,
+			t.budgets.Limits().ItemBurst), wait)
+	}
+	out := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: nats.Header{}}
+	if id := m.Header.Get(nats.MsgIdHdr); id != "" {
+		if len(id) > maxMsgID {
+			return nil, bus.Invalid("header.Nats-Msg-Id", fmt.Sprintf("at most %d bytes", maxMsgID))
+		}
+		out.Header.Set(nats.MsgIdHdr, user+":"+id)
+	}
+	return out, nil
+}
+
+func rateLimited(what string, wait time.Duration) *bus.Error {
+	secs := max(1, int(wait.Seconds()+0.999))
+	return &bus.Error{Code: bus.CodeRateLimited, Message: fmt.Sprintf("%s: try again in %.1f s", what, wait.Seconds()), RetryAfter: secs}
+}
+
+// startIngress answers the app's telemetry in the app account.
+func startIngress(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime, emb *bus.Embedded,
+	s *service.Service, reg prometheus.Registerer) error {
+	app, err := platform.ConnectApp(sctx, lc, cfg, emb, "athlos:training:app", rt.Log)
+	if err != nil {
+		return fmt.Errorf("training answers the app's telemetry in the app account: %w", err)
+	}
+	t := &telemetryIngress{s: s, budgets: budget.New(TelemetryBudget), now: time.Now}
+	in, err := bus.NewIngress(app, rt.Bus.NC, bus.IngressConfig{Subject: "live.telemetry.*.*", UserToken: 2,
+		Queue: "training-telemetry", Accept: t.accept}, rt.Log.With("component", "telemetry-ingress"))
+	if err != nil {
+		return err
+	}
+	if err := reg.Register(ingressCollector{in}); err != nil {
+		return err
+	}
+	lc.Append(fx.Hook{OnStart: func(context.Context) error { return in.Start() }, OnStop: in.Stop})
+	return nil
+}
+
+// ingressCollector exports the ingress's counts.
+type ingressCollector struct{ in *bus.Ingress }
+
+var (
+	ingressStoredDesc = prometheus.NewDesc("athlos_training_telemetry_ingress_stored_total",
+		"Telemetry messages from apps over NATS stored in TELEMETRY (acknowledged, duplicates too).", nil, nil)
+	ingressRefusedDesc = prometheus.NewDesc("athlos_training_telemetry_ingress_refused_total",
+		"Telemetry messages from apps over NATS refused before storing, by code.", []string{"code"}, nil)
+	ingressPendingDesc = prometheus.NewDesc("athlos_training_telemetry_ingress_pending",
+		"Telemetry messages from apps waiting for their PubAck.", nil, nil)
+)
+
+func (c ingressCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- ingressStoredDesc
+	ch <- ingressRefusedDesc
+	ch <- ingressPendingDesc
+}
+
+func (c ingressCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.in.Stats()
+	ch <- prometheus.MustNewConstMetric(ingressStoredDesc, prometheus.CounterValue, float64(st.Stored))
+	for code, n := range st.Refused {
+		ch <- prometheus.MustNewConstMetric(ingressRefusedDesc, prometheus.CounterValue, float64(n), string(code))
+	}
+	ch <- prometheus.MustNewConstMetric(ingressPendingDesc, prometheus.GaugeValue, float64(st.Pending))
+}
