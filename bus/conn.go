@@ -160,25 +160,28 @@ const (
 	disconnectQuietWait = 500 * time.Millisecond
 )
 
-// DisconnectUser closes every connection whose user name is user (the auth
-// callout names app users by their id) on every server of the cluster sys
-// is connected to (a connection to the system account, ConnectSystem), so
-// that they reconnect and are authorised afresh. It returns how many
-// connections it closed. Servers that do not answer within a few seconds
-// keep theirs.
-func DisconnectUser(ctx context.Context, sys *nats.Conn, user string) (int, error) {
-	if user == "" {
-		return 0, nil
-	}
+// UserConnection is one open connection of a user: the server it is on
+// and its client id there.
+type UserConnection struct {
+	Server string
+	CID    uint64
+}
+
+// UserConnections lists the open connections whose user name is user (the
+// auth callout names app users by their id) on every server of the
+// cluster sys is connected to (a connection to the system account,
+// ConnectSystem). Servers that do not answer within a few seconds are
+// left out; with none answering it fails.
+func UserConnections(ctx context.Context, sys *nats.Conn, user string) ([]UserConnection, error) {
 	inbox := sys.NewRespInbox()
 	replies, err := sys.SubscribeSync(inbox)
 	if err != nil {
-		return 0, fmt.Errorf("bus: disconnect %s: %w", user, err)
+		return nil, fmt.Errorf("bus: connections of %s: %w", user, err)
 	}
 	defer func() { _ = replies.Unsubscribe() }()
 	req, _ := json.Marshal(server.ConnzEventOptions{ConnzOptions: server.ConnzOptions{User: user, State: server.ConnOpen, Limit: 1 << 20}})
 	if err := sys.PublishRequest("$SYS.REQ.SERVER.PING.CONNZ", inbox, req); err != nil {
-		return 0, fmt.Errorf("bus: disconnect %s: %w", user, err)
+		return nil, fmt.Errorf("bus: connections of %s: %w", user, err)
 	}
 	type connz struct {
 		Server struct {
@@ -190,7 +193,8 @@ func DisconnectUser(ctx context.Context, sys *nats.Conn, user string) (int, erro
 			} `json:"connections"`
 		} `json:"data"`
 	}
-	var servers []connz
+	var out []UserConnection
+	answered := 0
 	start := time.Now()
 	wait := disconnectFirstWait
 	for {
@@ -198,48 +202,64 @@ func DisconnectUser(ctx context.Context, sys *nats.Conn, user string) (int, erro
 		m, err := replies.NextMsgWithContext(wctx)
 		cancel()
 		if err != nil {
-			if ctx.Err() != nil && len(servers) == 0 {
-				return 0, fmt.Errorf("bus: disconnect %s: %w", user, ctx.Err())
+			if ctx.Err() != nil && answered == 0 {
+				return nil, fmt.Errorf("bus: connections of %s: %w", user, ctx.Err())
 			}
 			break // no more servers answer
 		}
 		var z connz
 		if json.Unmarshal(m.Data, &z) == nil && z.Server.ID != "" {
-			servers = append(servers, z)
+			answered++
+			for _, c := range z.Data.Conns {
+				out = append(out, UserConnection{Server: z.Server.ID, CID: c.Cid})
+			}
 		}
 		// A loaded cluster answers slowly: wait longer for the others.
 		wait = max(disconnectQuietWait, 3*time.Since(start))
 	}
-	if len(servers) == 0 {
-		return 0, fmt.Errorf("bus: disconnect %s: no NATS server answered (is this a system account connection?)", user)
+	if answered == 0 {
+		return nil, fmt.Errorf("bus: connections of %s: no NATS server answered (is this a system account connection?)", user)
+	}
+	return out, nil
+}
+
+// DisconnectUser closes every connection whose user name is user on every
+// server of the cluster sys is connected to (UserConnections), so that
+// they reconnect and are authorised afresh. It returns how many
+// connections it closed.
+func DisconnectUser(ctx context.Context, sys *nats.Conn, user string) (int, error) {
+	if user == "" {
+		return 0, nil
+	}
+	conns, err := UserConnections(ctx, sys, user)
+	if err != nil {
+		return 0, fmt.Errorf("bus: disconnect %s: %w", user, err)
 	}
 	n := 0
 	var errs []error
-	for _, z := range servers {
-		for _, c := range z.Data.Conns {
-			body, _ := json.Marshal(server.KickClientReq{CID: c.Cid})
-			rctx, cancel := context.WithTimeout(ctx, disconnectFirstWait)
-			reply, err := sys.RequestWithContext(rctx, "$SYS.REQ.SERVER."+z.Server.ID+".KICK", body)
-			cancel()
-			if err == nil {
-				var r struct {
-					Error *struct {
-						Description string `json:"description"`
-					} `json:"error"`
-				}
-				if json.Unmarshal(reply.Data, &r) == nil && r.Error != nil {
-					if strings.HasPrefix(r.Error.Description, "no such client") {
-						continue // gone already
-					}
-					err = errors.New(r.Error.Description)
-				}
+	for _, c := range conns {
+		body, _ := json.Marshal(server.KickClientReq{CID: c.CID})
+		rctx, cancel := context.WithTimeout(ctx, disconnectFirstWait)
+		reply, err := sys.RequestWithContext(rctx, "$SYS.REQ.SERVER."+c.Server+".KICK", body)
+		cancel()
+		if err == nil {
+			var r struct {
+				Error *struct {
+					Description string `json:"description"`
+				} `json:"error"`
 			}
-			if err != nil {
-				errs = append(errs, fmt.Errorf("connection %d on %s: %w", c.Cid, z.Server.ID, err))
-				continue
+			if json.Unmarshal(reply.Data, &r) == nil && r.Error != nil {
+				if strings.HasPrefix(r.Error.Description, "no such client") {
+					continue // gone already
+				}
+				err = errors.New(r.Error.Description)
 			}
-			n++
 		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("connection %d on %s: %w", c.CID, c.Server, err))
+			continue
+		}
+		n++
 	}
 	if len(errs) > 0 {
 		return n, fmt.Errorf("bus: disconnect %s: %w", user, errors.Join(errs...))

@@ -88,4 +88,14 @@ type RealtimeInfo struct {
 	Publish       []string  `json:"publish" doc:"subjects the app may publish to (NATS wildcards)"`
 	Subscribe     []string  `json:"subscribe" doc:"subjects the app may subscribe to (NATS wildcards)"`
 	ExpiresAt     time.Time `json:"expires_at" doc:"the connection ends when the access token expires; reconnect with a fresh token"`
+	// Limits are what the server holds each connection and user to.
+	Limits RealtimeLimits `json:"limits"`
+}
+
+// RealtimeLimits are the limits of the app's NATS connections, which the
+// server applies.
+type RealtimeLimits struct {
+	MaxPayloadBytes  int `json:"max_payload_bytes" doc:"the largest message the app may publish; the server closes a connection that sends a larger one (the NATS client believes the server's own, larger, limit)"`
+	MaxSubscriptions int `json:"max_subscriptions" doc:"subscriptions per connection; past it a subscription is refused"`
+	MaxConnections   int `json:"max_connections" doc:"connections of one user at once on the whole cluster; past it a connection is refused (0: not counted, with an external NATS without system account access)"`
 }

@@ -138,6 +138,7 @@ func TestRealtime(t *testing.T) {
 	assert.Equal(t, []string{"live.telemetry." + ana.UserID + ".*"}, info.Publish)
 	assert.Equal(t, []string{"notify." + ana.UserID, "refused." + ana.UserID, "_INBOX_" + ana.UserID + ".>"}, info.Subscribe)
 	assert.WithinDuration(t, time.Now().Add(15*time.Minute), info.ExpiresAt, time.Minute)
+	assert.Equal(t, api.RealtimeLimits{MaxPayloadBytes: 256 << 10, MaxSubscriptions: 1000, MaxConnections: 10}, info.Limits)
 
 	// With them: what they grant.
 	social := serveSocialGrants(t, svc.NC)

@@ -31,6 +31,12 @@
 //     bus.AppMaxSubscriptions): nats-server does not apply those of a
 //     callout's user JWT. The JWT carries them too, for the record.
 //
+// Each user may have MaxConnectionsPerUser connections on the cluster at
+// once: the callout counts them from the system account's connect and
+// disconnect events of the app account, and before it refuses a user at
+// the limit it asks the servers for the real number (conns). Without a
+// system account connection there is no such bound.
+//
 // The app account holds no internal subject: apps receive what Athlos's
 // account exports to it (bus.AppImports) and their publishes are answered
 // by Athlos's handlers in the app account (bus.Ingress), only under the
@@ -113,6 +119,10 @@ type Config struct {
 	Sources []Source
 	// GrantTimeout bounds each source; 0 means api.RealtimeGrantsTimeout.
 	GrantTimeout time.Duration
+	// MaxConnections bounds each user's app connections on the cluster
+	// (counted through System; without it there is no bound per user);
+	// 0 means MaxConnectionsPerUser.
+	MaxConnections int
 	// Workers bounds concurrent authorisations; 0 means 32 per CPU.
 	Workers int
 	// PublicURL is the WebSocket URL the app is told (Info); empty means
@@ -131,6 +141,7 @@ type Callout struct {
 	account      string
 	verifier     *verifier
 	system       *nats.Conn
+	conns        *conns
 	sources      []Source
 	grantTimeout time.Duration
 	publicURL    string
@@ -179,6 +190,13 @@ func New(cfg Config) (*Callout, error) {
 	}
 	if c.log == nil {
 		c.log = slog.Default()
+	}
+	if c.system != nil {
+		limit := cfg.MaxConnections
+		if limit <= 0 {
+			limit = MaxConnectionsPerUser
+		}
+		c.conns = newConns(c.system, limit)
 	}
 	workers := cfg.Workers
 	if workers <= 0 {
@@ -272,6 +290,12 @@ func (c *Callout) Start() error {
 		return fmt.Errorf("callout: subscribe %s: %w", api.EventSessionRevoked, err)
 	}
 	c.subs = append(c.subs, sub)
+	if c.conns != nil {
+		if err := c.conns.start(c.account); err != nil {
+			c.unsubscribe()
+			return err
+		}
+	}
 	// The subscriptions must be in place on the server before the first
 	// connection needs them.
 	if err := c.nc.Flush(); err != nil {
@@ -314,6 +338,9 @@ func (c *Callout) unsubscribe() {
 		_ = s.Unsubscribe()
 	}
 	c.subs = nil
+	if c.conns != nil {
+		c.conns.stop()
+	}
 }
 
 // disconnectConcurrency bounds the users disconnected at once (each asks
@@ -423,7 +450,10 @@ func (c *Callout) handle(m *nats.Msg) {
 }
 
 // Refusals the server logs (the app sees only "Authorization Violation").
-var errNotWebSocket = errors.New("app users connect over WebSocket only")
+var (
+	errNotWebSocket       = errors.New("app users connect over WebSocket only")
+	errTooManyConnections = errors.New("the user has as many connections as it may")
+)
 
 // Authorize decides one request: the signed user JWT, or why not.
 func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestClaims) (string, error) {
@@ -437,6 +467,17 @@ func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 		return "", err
 	}
 	user := id.UserID.String()
+	if c.conns != nil {
+		ok, err := c.conns.admit(ctx, user, connKey{req.Server.ID, ci.ID}, now)
+		switch {
+		case err != nil:
+			// The count could not be checked: better a connection too
+			// many than a user shut out.
+			c.log.Warn("auth callout: cannot count the user's connections; admitting", "user", user, "err", err)
+		case !ok:
+			return "", errTooManyConnections
+		}
+	}
 	p := c.permissions(ctx, user)
 
 	uc := jwt.NewUserClaims(req.UserNkey)
@@ -472,7 +513,16 @@ func (c *Callout) Info(ctx context.Context, user string, r api.RealtimeRequest) 
 		Publish:       p.Publish,
 		Subscribe:     p.Subscribe,
 		ExpiresAt:     r.ExpiresAt,
+		Limits:        api.RealtimeLimits{MaxPayloadBytes: bus.AppMaxPayload, MaxSubscriptions: bus.AppMaxSubscriptions, MaxConnections: c.maxConnections()},
 	}
+}
+
+// maxConnections is the bound of each user's connections (0: none).
+func (c *Callout) maxConnections() int {
+	if c.conns == nil {
+		return 0
+	}
+	return c.conns.max
 }
 
 // websocketURL is the configured public URL, or ws://<host of the HTTP

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -625,4 +626,66 @@ func TestAppsReconnectingWhileNoCalloutAnswersGetIn(t *testing.T) {
 	require.NoError(t, phone.Flush())
 	require.NoError(t, e.svc.NC.Publish("notify."+user.String(), []byte("hi")))
 	assert.Equal(t, "hi", string(receive(t, sub).Data))
+}
+
+// The limits of an app connection are ones the server applies: the app
+// account's message size and subscriptions per connection, and the
+// callout's count of each user's connections on the cluster.
+func TestAppLimitsHold(t *testing.T) {
+	t.Parallel()
+	e := newEnvWithoutCallout(t, nil, true)
+	e.cfg.MaxConnections = 3
+	e.startCallout()
+	ana, bob := uuid.New(), uuid.New()
+
+	// Too large a message: the server closes the connection (the client
+	// does not know the account's limit: the server's first INFO names
+	// its own; GET /v1/realtime tells the app) and passes nothing on.
+	telemetry, err := e.app.SubscribeSync("live.telemetry.>")
+	require.NoError(t, err)
+	require.NoError(t, e.app.Flush())
+	closed := make(chan struct{}, 2)
+	big := e.mustConnect(bob, nats.ClosedHandler(func(*nats.Conn) { closed <- struct{}{} }),
+		nats.DisconnectErrHandler(func(*nats.Conn, error) { closed <- struct{}{} }))
+	require.NoError(t, big.Publish("live.telemetry."+bob.String()+".s1", make([]byte, bus.AppMaxPayload+1)))
+	_ = big.Flush()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a message past the limit was taken")
+	}
+	nothing(t, telemetry)
+
+	first := e.mustConnect(ana)
+
+	for i := range bus.AppMaxSubscriptions {
+		_, err := first.SubscribeSync(fmt.Sprintf("%s.%d", bus.AppInboxPrefix(ana.String()), i))
+		require.NoError(t, err)
+	}
+	first.noViolation(t)
+	_, err = first.SubscribeSync(bus.AppInboxPrefix(ana.String()) + ".one-more")
+	require.NoError(t, err)
+	require.NoError(t, first.Flush())
+	select {
+	case err := <-first.errs:
+		assert.ErrorContains(t, err, "maximum subscriptions exceeded")
+	case <-time.After(5 * time.Second):
+		t.Fatal("a subscription past the limit was taken")
+	}
+
+	// Three connections of Ana's at most; Bob is not affected.
+	second, third := e.mustConnect(ana), e.mustConnect(ana)
+	_, err = e.connect(ana, e.token(ana, auth.AccessTokenTTL), nats.NoReconnect())
+	refused(t, err, "a fourth connection")
+	e.mustConnect(bob)
+	// One closes: another may come.
+	third.Close()
+	require.Eventually(t, func() bool {
+		c, err := e.connect(ana, e.token(ana, auth.AccessTokenTTL), nats.NoReconnect())
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, 10*time.Second, 100*time.Millisecond)
+	assert.True(t, second.IsConnected())
 }
