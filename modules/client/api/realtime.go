@@ -95,7 +95,7 @@ type RealtimeInfo struct {
 // RealtimeLimits are the limits of the app's NATS connections, which the
 // server applies.
 type RealtimeLimits struct {
-	MaxPayloadBytes  int `json:"max_payload_bytes" doc:"the largest message the app may publish; the server closes a connection that sends a larger one (the NATS client believes the server's own, larger, limit)"`
+	MaxPayloadBytes  int `json:"max_payload_bytes" doc:"the largest message the app may publish; the server closes a connection that sends a larger one (the NATS client may believe the server's own, larger, limit)"`
 	MaxSubscriptions int `json:"max_subscriptions" doc:"subscriptions per connection; past it a subscription is refused"`
 	MaxConnections   int `json:"max_connections" doc:"connections of one user at once on the whole cluster; past it a connection is refused (0: not counted, with an external NATS without system account access)"`
 }
