@@ -19,6 +19,7 @@ func loadgenCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "loadgen",
 		Usage: "simulate athletes streaming live workouts to a running Athlos and report throughput and latency",
+		Commands: []*cli.Command{floodCommand()},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
 			&cli.StringFlag{Name: "ws-url", Sources: env("LOADGEN_WS_URL"),
@@ -70,6 +71,43 @@ func loadgenCommand() *cli.Command {
 				}
 			}
 			return err
+		},
+	}
+}
+
+// floodCommand runs the flood scenario: one user publishing telemetry at
+// a fixed high rate while another user's requests are measured
+// (workout.Flood).
+func floodCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "flood",
+		Usage: "one user floods telemetry over NATS at a fixed rate; report what another user's requests took before and during it",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
+			&cli.StringFlag{Name: "ws-url", Sources: env("LOADGEN_WS_URL"),
+				Usage: "NATS WebSocket URL to use instead of the one GET /v1/realtime gives"},
+			&cli.FloatFlag{Name: "rate", Value: 20_000, Usage: "flood messages per second"},
+			&cli.DurationFlag{Name: "duration", Value: 30 * time.Second, Usage: "how long the baseline and the flood last, each"},
+			&cli.StringFlag{Name: "data-dir", Usage: "the server's data dir on this machine, to report its growth during the flood"},
+			&cli.StringFlag{Name: "run-id", Usage: "names the accounts (empty: random)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			if c.Float("rate") <= 0 || c.Duration("duration") <= 0 {
+				return errors.New("--rate and --duration must be more than 0")
+			}
+			rep, err := workout.Flood(ctx, workout.FloodConfig{BaseURL: c.String("url"), WebSocketURL: c.String("ws-url"),
+				Rate: c.Float("rate"), Duration: c.Duration("duration"), DataDir: c.String("data-dir"), RunID: c.String("run-id"),
+				Progress: os.Stderr})
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			return rep.WriteText(os.Stdout)
 		},
 	}
 }

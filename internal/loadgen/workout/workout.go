@@ -117,9 +117,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.ProgressEvery = 10 * time.Second
 	}
 	if c.RunID == "" {
-		b := make([]byte, 4)
-		_, _ = rand.Read(b)
-		c.RunID = hex.EncodeToString(b)
+		c.RunID = randomID()
 	}
 	if c.Seed == 0 {
 		c.Seed = mrand.Uint64()
@@ -396,6 +394,13 @@ func forEach(ctx context.Context, n, concurrency int, fn func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// randomID names a run.
+func randomID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // password is athlete i's password: strong, and the same for the same run

@@ -135,3 +135,37 @@ func TestConfigIsChecked(t *testing.T) {
 		assert.Error(t, err, "%+v", cfg)
 	}
 }
+
+// TestFloodEndToEnd runs the flood scenario in small: the flooding user's
+// messages past its budget are refused with 429 (each answered, none
+// stored past the budget), and the other user's requests keep working.
+func TestFloodEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Athlos and floods it for seconds")
+	}
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := workout.Flood(ctx, workout.FloodConfig{
+		BaseURL: a.BaseURL, WebSocketURL: a.WebSocketURL, Rate: 1000, Duration: 2 * time.Second, DataDir: a.DataDir,
+		Progress: logWriter{t},
+	})
+	require.NoError(t, err)
+	var text strings.Builder
+	require.NoError(t, rep.WriteText(&text))
+	t.Log("\n" + text.String())
+
+	assert.Positive(t, rep.Sent)
+	assert.Zero(t, rep.Unanswered, "every flood message is answered, stored or refused")
+	assert.Equal(t, rep.Sent, rep.Stored+rep.Refused["429"], "refusals: %v", rep.Refused)
+	assert.Positive(t, rep.Refused["429"], "the flood goes past the user's budget")
+	// The budget lets through its burst and its rate, no more.
+	assert.LessOrEqual(t, rep.Stored, uint64(200+20*3))
+	for name, p := range map[string]workout.FloodPhase{"baseline": rep.Baseline, "flood": rep.Flood} {
+		assert.Zero(t, p.MeErrors, "%s: %s", name, p.FirstError)
+		assert.Zero(t, p.PubAckErrors, "%s: %s", name, p.FirstError)
+		assert.Positive(t, p.Me.Count, name)
+		assert.Positive(t, p.PubAck.Count, name)
+	}
+}
