@@ -17,8 +17,8 @@ import (
 // running Athlos, over HTTP and NATS WebSocket only (internal/loadgen/workout).
 func loadgenCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "loadgen",
-		Usage: "simulate athletes streaming live workouts to a running Athlos and report throughput and latency",
+		Name:     "loadgen",
+		Usage:    "simulate athletes streaming live workouts to a running Athlos and report throughput and latency",
 		Commands: []*cli.Command{floodCommand()},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
