@@ -238,3 +238,18 @@ func TestIngressRefusals(t *testing.T) {
 	require.NoError(t, json.Unmarshal(r.Data, &got))
 	assert.Equal(t, bus.Refused{Subject: "live.telemetry.ana.s2", Code: bus.CodeInvalid, Reason: "payload: not JSON"}, got)
 }
+
+// A refusal is a JetStream API error whatever its reason holds.
+func TestPubAckError(t *testing.T) {
+	reason := "a \"quoted\" <reason>\nwith ünïcode & a \\ backslash"
+	var got struct {
+		Error struct {
+			Code        int    `json:"code"`
+			Description string `json:"description"`
+		} `json:"error"`
+	}
+	data := bus.PubAckError(bus.CodeRateLimited, reason)
+	require.NoError(t, json.Unmarshal(data, &got), "%s", data)
+	assert.Equal(t, 429, got.Error.Code)
+	assert.Equal(t, "rate_limited: "+reason, got.Error.Description)
+}

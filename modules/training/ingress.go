@@ -3,6 +3,7 @@ package training
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -35,21 +36,28 @@ type telemetryIngress struct {
 	s       *service.Service
 	budgets *budget.Budgets
 	now     func() time.Time
+	// What a refusal past the budget says (made once: a flood is
+	// refused message after message, and each refusal must cost little).
+	tooManyMessages, tooManyPoints string
+}
+
+func newTelemetryIngress(s *service.Service, l budget.Limits) *telemetryIngress {
+	return &telemetryIngress{s: s, budgets: budget.New(l), now: time.Now,
+		tooManyMessages: fmt.Sprintf("more than %g messages a second (bursts of %d)", l.Messages, l.MessageBurst),
+		tooManyPoints:   fmt.Sprintf("more than %g points a second (bursts of %d)", l.Items, l.ItemBurst)}
 }
 
 func (t *telemetryIngress) accept(user string, m *nats.Msg) (*nats.Msg, error) {
 	now := t.now()
 	if ok, wait := t.budgets.TakeMessage(user, now); !ok {
-		return nil, rateLimited(fmt.Sprintf("more than %g messages a second (bursts of %d)", t.budgets.Limits().Messages,
-			t.budgets.Limits().MessageBurst), wait)
+		return nil, rateLimited(t.tooManyMessages, wait)
 	}
 	msg, err := t.s.ParseTelemetry(m.Subject, m.Data)
 	if err != nil {
 		return nil, err
 	}
 	if ok, wait := t.budgets.TakeItems(user, len(msg.Points), now); !ok {
-		return nil, rateLimited(fmt.Sprintf("more than %g points a second (bursts of %d)", t.budgets.Limits().Items,
-			t.budgets.Limits().ItemBurst), wait)
+		return nil, rateLimited(t.tooManyPoints, wait)
 	}
 	out := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: nats.Header{}}
 	if id := m.Header.Get(nats.MsgIdHdr); id != "" {
@@ -61,9 +69,12 @@ func (t *telemetryIngress) accept(user string, m *nats.Msg) (*nats.Msg, error) {
 	return out, nil
 }
 
+// rateLimited is the refusal of a message past the budget. The wait is
+// told in whole seconds, so that the refusals of a flood are few distinct
+// answers (bus.Ingress makes each once).
 func rateLimited(what string, wait time.Duration) *bus.Error {
 	secs := max(1, int(wait.Seconds()+0.999))
-	return &bus.Error{Code: bus.CodeRateLimited, Message: fmt.Sprintf("%s: try again in %.1f s", what, wait.Seconds()), RetryAfter: secs}
+	return &bus.Error{Code: bus.CodeRateLimited, Message: what + ": try again in " + strconv.Itoa(secs) + " s", RetryAfter: secs}
 }
 
 // startIngress answers the app's telemetry in the app account.
@@ -73,7 +84,7 @@ func startIngress(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Con
 	if err != nil {
 		return fmt.Errorf("training answers the app's telemetry in the app account: %w", err)
 	}
-	t := &telemetryIngress{s: s, budgets: budget.New(TelemetryBudget), now: time.Now}
+	t := newTelemetryIngress(s, TelemetryBudget)
 	in, err := bus.NewIngress(app, rt.Bus.NC, bus.IngressConfig{Subject: "live.telemetry.*.*", UserToken: 2,
 		Queue: "training-telemetry", Accept: t.accept}, rt.Log.With("component", "telemetry-ingress"))
 	if err != nil {
