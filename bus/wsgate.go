@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	xrate "golang.org/x/time/rate"
 )
 
 // wsGate is the app's WebSocket address. The embedded NATS server's own
@@ -33,6 +35,9 @@ type wsGate struct {
 	backend string
 	ready   func() bool
 	log     *slog.Logger
+	// inRate and inBurst bound what one connection sends, in bytes (0:
+	// wsInRate and wsInBurst).
+	inRate, inBurst int
 
 	refused atomic.Uint64 // connections closed because no callout answered
 	pending atomic.Int64  // connections whose upgrade request is still awaited
@@ -58,6 +63,16 @@ const (
 	wsHeadTimeout = 5 * time.Second
 	wsHeadMax     = 64 << 10
 	wsMaxPending  = 1024
+)
+
+// What one app connection may send, in bytes (wsGate.copyIn): a phone
+// within its telemetry budget (200 points a second) sends about 20 KB a
+// second, and after a tunnel at most a few hundred KB at once. The gate
+// reads it in chunks of wsInChunk.
+const (
+	wsInRate  = 64 << 10
+	wsInBurst = 1 << 20
+	wsInChunk = 64 << 10
 )
 
 // listenWSGate binds the app's WebSocket address (so that a port in use is
@@ -179,7 +194,7 @@ func (g *wsGate) pass(c net.Conn) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = io.Copy(b, c)
+		g.copyIn(b, c)
 		_ = b.Close()
 		_ = c.Close()
 	}()
@@ -187,6 +202,35 @@ func (g *wsGate) pass(c net.Conn) {
 	_ = c.Close()
 	_ = b.Close()
 	<-done
+}
+
+// copyIn copies what the app sends to the server, at most inRate bytes
+// a second past a burst of inBurst: past them the gate reads no more
+// until the bucket fills again, so TCP slows the client down (EMQX's
+// bytes_rate per client does the same). No app within its publish budgets
+// comes near it; a flooding client costs the server at most inRate of
+// work per connection instead of whatever it can send. The copy is
+// spliced in chunks (io.CopyN keeps the kernel's splice), each accounted
+// once copied.
+func (g *wsGate) copyIn(dst, src net.Conn) {
+	rate, burst := g.inRate, g.inBurst
+	if rate <= 0 {
+		rate, burst = wsInRate, wsInBurst
+	}
+	lim := xrate.NewLimiter(xrate.Limit(rate), burst)
+	chunk := int64(min(wsInChunk, burst))
+	for {
+		n, err := io.CopyN(dst, src, chunk)
+		if n > 0 {
+			now := time.Now()
+			if d := lim.ReserveN(now, int(n)).DelayFrom(now); d > 0 {
+				time.Sleep(d)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // close stops taking connections and ends the open ones.

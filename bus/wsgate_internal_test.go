@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,4 +68,56 @@ func TestWSGateSetsTheClientsAddress(t *testing.T) {
 	}
 	assert.Equal(t, ip.String(), send(ip.String()).Get("X-Forwarded-For"), "from another host: its own address")
 	assert.Equal(t, "203.0.113.9", send("127.0.0.1").Get("X-Forwarded-For"), "from a proxy on the machine: kept")
+}
+
+// A connection that sends more than its rate is read no faster than the
+// rate allows past its burst (TCP then slows the sender down), and
+// nothing it sent is lost.
+func TestWSGateBoundsWhatAConnectionSends(t *testing.T) {
+	backend, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer backend.Close()
+	var got atomic.Int64
+	go func() {
+		c, err := backend.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := br.Read(buf)
+			got.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	const rate, burst = 256 << 10, 128 << 10
+	g := &wsGate{ln: ln, backend: backend.Addr().String(), ready: func() bool { return true }, log: slog.New(slog.DiscardHandler),
+		inRate: rate, inBurst: burst}
+	g.serve()
+	defer g.close()
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n")
+	require.NoError(t, err)
+	const total = 640 << 10
+	start := time.Now()
+	go func() { _, _ = c.Write(make([]byte, total)) }()
+	time.Sleep(time.Second)
+	// However fast or slow this machine is, no more than the burst, the
+	// rate over the time it had and one chunk in flight went through.
+	bound := burst + int64(time.Since(start).Seconds()*rate) + burst
+	assert.LessOrEqual(t, got.Load(), bound)
+	assert.Less(t, got.Load(), int64(total), "the sender is held back")
+	require.Eventually(t, func() bool { return got.Load() == total }, 30*time.Second, 50*time.Millisecond, "everything arrives")
 }
