@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"runtime"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -21,7 +20,7 @@ import (
 var Module = platform.Module(api.Module, fx.Invoke(start))
 
 func start(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime, key platform.SecretKey, emb *bus.Embedded) error {
-	s, err := service.New(rt.DB, key, runtime.NumCPU(), rt.Log)
+	s, err := service.New(rt.DB, key, service.HashConcurrency(), rt.Log)
 	if err != nil {
 		return err
 	}

@@ -7,10 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +26,7 @@ import (
 	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
+	"github.com/athlos/athlos/modules/client/internal/service"
 )
 
 const goodPassword = "correct horse battery staple"
@@ -324,4 +328,51 @@ func TestAuthEndpointsRefuseBadBodies(t *testing.T) {
 	}
 	// None of it signed anyone out.
 	assert.Equal(t, http.StatusOK, a.Do(http.MethodGet, "/v1/me", tok.AccessToken, nil).Status)
+}
+
+// A burst of sign-ins larger than the hasher queues is shed at once: the
+// surplus answers 503 with Retry-After (not a wait until the request's
+// deadline), nothing half made is left, and the next registration works.
+func TestRegistrationBurstIsShed(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client")
+	n := 4 * auth.QueuePerSlot * service.HashConcurrency()
+	statuses := make([]int, n)
+	retryAfter := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"email": "burst-%d@example.com", "password": %q}`, i, goodPassword)
+			resp, err := a.Client.Post(a.BaseURL+"/v1/auth/register", "application/json", strings.NewReader(body))
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			_, _ = io.Copy(io.Discard, resp.Body)
+			statuses[i], retryAfter[i] = resp.StatusCode, resp.Header.Get("Retry-After")
+		})
+	}
+	wg.Wait()
+	created, shed := 0, 0
+	for i, st := range statuses {
+		switch st {
+		case http.StatusCreated:
+			created++
+		case http.StatusServiceUnavailable:
+			shed++
+			assert.NotEmpty(t, retryAfter[i])
+		default:
+			t.Errorf("registration %d: status %d", i, st)
+		}
+	}
+	assert.Positive(t, shed, "more than the queue holds is shed")
+	assert.Positive(t, created)
+
+	conn, err := pgx.Connect(context.Background(), a.DBURL)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	var users int
+	require.NoError(t, conn.QueryRow(context.Background(), "SELECT count(*) FROM client.users").Scan(&users))
+	assert.Equal(t, created, users, "an account for each 201, none for a 503")
+	register(t, a, "after-the-burst@example.com")
 }

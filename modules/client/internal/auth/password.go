@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/trustelem/zxcvbn"
@@ -75,23 +76,37 @@ func CheckPassword(password string, userInputs ...string) error {
 	return nil
 }
 
+// ErrBusy means more passwords wait to be checked than the hasher queues:
+// the caller should try again shortly.
+var ErrBusy = errors.New("auth: too many passwords to check at once")
+
 // Hasher hashes and verifies passwords with argon2id. A semaphore bounds
 // the hashes computed at once, so a burst of logins queues instead of
-// exhausting memory (each hash takes 19 MiB).
+// exhausting memory (each hash takes 19 MiB) and leaves the other cores to
+// everything else; past a short queue a request is refused at once
+// (ErrBusy), so that a flood of sign-ins ties up neither requests nor
+// memory for seconds.
 type Hasher struct {
-	sem chan struct{}
+	sem        chan struct{}
+	waiting    atomic.Int64
+	maxWaiting int64
 	// dummy is a real hash, verified for unknown users so a login takes the
 	// same time whether the account exists or not.
 	dummy string
 }
 
+// QueuePerSlot is how many checks may wait per concurrent hash: a hash
+// takes some 30 ms of a core, so the last in the queue waits about half a
+// second.
+const QueuePerSlot = 16
+
 // NewHasher returns a hasher that computes at most concurrency hashes at
-// once (at least 1).
+// once (at least 1), with QueuePerSlot·concurrency waiting.
 func NewHasher(concurrency int) *Hasher {
 	if concurrency < 1 {
 		concurrency = 1
 	}
-	h := &Hasher{sem: make(chan struct{}, concurrency)}
+	h := &Hasher{sem: make(chan struct{}, concurrency), maxWaiting: int64(QueuePerSlot * concurrency)}
 	h.dummy = encodePHC(make([]byte, argonSaltLen), argon2.IDKey([]byte("athlos-dummy"), make([]byte, argonSaltLen), argonTime, argonMemoryKiB, argonThreads, argonKeyLen))
 	return h
 }
@@ -153,6 +168,16 @@ func NeedsRehash(phc string) bool {
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	if h.waiting.Add(1) > h.maxWaiting {
+		h.waiting.Add(-1)
+		return ErrBusy
+	}
+	defer h.waiting.Add(-1)
 	select {
 	case h.sem <- struct{}{}:
 		return nil

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +34,7 @@ const RefreshTokenTTL = 30 * 24 * time.Hour
 // Service runs the client module's use cases.
 type Service struct {
 	pool   *pgxpool.Pool
-	hasher *auth.Hasher
+	hasher hasher
 	sealer *auth.Sealer
 	log    *slog.Logger
 	now    func() time.Time
@@ -43,14 +44,20 @@ type Service struct {
 }
 
 // New returns the service. kek is the 32-byte key-encryption key of the
-// signing keys; hashConcurrency bounds concurrent argon2id hashes.
+// signing keys; hashConcurrency bounds concurrent argon2id hashes (and
+// strength estimates), HashConcurrency is the one to use.
 func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger) (*Service, error) {
 	sealer, err := auth.NewSealer(kek)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{pool: pool, hasher: auth.NewHasher(hashConcurrency), sealer: sealer, log: log, now: func() time.Time { return time.Now().UTC() }}, nil
+	return &Service{pool: pool, hasher: hasher{auth.NewHasher(hashConcurrency)}, sealer: sealer, log: log, now: func() time.Time { return time.Now().UTC() }}, nil
 }
+
+// HashConcurrency is how many passwords a process hashes at once: half
+// its cores (at least one), so that a crowd of sign-ins, which anybody
+// can send, leaves the other half to the signed-in users.
+func HashConcurrency() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // TokenPair is what a successful login, registration or refresh returns.
 type TokenPair = api.TokenResponse
