@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/athlos/athlos/internal/loadgen"
 	"github.com/athlos/athlos/internal/loadgen/workout"
 )
 
@@ -81,24 +85,36 @@ func loadgenCommand() *cli.Command {
 func floodCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "flood",
-		Usage: "one user floods telemetry over NATS at a fixed rate; report what another user's requests took before and during it",
+		Usage: "one user floods telemetry over NATS, or strangers flood registration and login, at a fixed rate; report what another user's requests took before and during it",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
 			&cli.StringFlag{Name: "ws-url", Sources: env("LOADGEN_WS_URL"),
 				Usage: "NATS WebSocket URL to use instead of the one GET /v1/realtime gives"},
-			&cli.FloatFlag{Name: "rate", Value: 20_000, Usage: "flood messages per second"},
+			&cli.StringFlag{Name: "kind", Value: workout.FloodTelemetry,
+				Usage: "telemetry (a signed-in user over NATS) or auth (strangers registering and logging in over HTTP)"},
+			&cli.FloatFlag{Name: "rate", Usage: "flood messages (or requests) per second (default: 20,000 telemetry, 1,000 auth)"},
+			&cli.IntFlag{Name: "workers", Value: 256, Usage: "connections of the auth flood"},
 			&cli.DurationFlag{Name: "duration", Value: 30 * time.Second, Usage: "how long the baseline and the flood last, each"},
+			&cli.IntFlag{Name: "cpu", Value: -1,
+				Usage: "run the flood in a process of its own pinned to this CPU (Linux; -1: in this process, unpinned)"},
 			&cli.StringFlag{Name: "data-dir", Usage: "the server's data dir on this machine, to report its growth during the flood"},
 			&cli.StringFlag{Name: "run-id", Usage: "names the accounts (empty: random)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
 		},
+		Commands: []*cli.Command{floodPublisherCommand()},
 		Action: func(ctx context.Context, c *cli.Command) error {
-			if c.Float("rate") <= 0 || c.Duration("duration") <= 0 {
-				return errors.New("--rate and --duration must be more than 0")
+			if c.Float("rate") < 0 || c.Duration("duration") <= 0 || c.Int("workers") < 1 {
+				return errors.New("--rate, --duration and --workers must be more than 0")
 			}
-			rep, err := workout.Flood(ctx, workout.FloodConfig{BaseURL: c.String("url"), WebSocketURL: c.String("ws-url"),
+			cfg := workout.FloodConfig{Kind: c.String("kind"), Workers: c.Int("workers"), BaseURL: c.String("url"), WebSocketURL: c.String("ws-url"),
 				Rate: c.Float("rate"), Duration: c.Duration("duration"), DataDir: c.String("data-dir"), RunID: c.String("run-id"),
-				Progress: os.Stderr})
+				Progress: os.Stderr}
+			if cpu := c.Int("cpu"); cpu >= 0 {
+				cfg.Publish = func(ctx context.Context, job workout.FloodJob) (workout.FloodResult, error) {
+					return publishInChild(ctx, cpu, job)
+				}
+			}
+			rep, err := workout.Flood(ctx, cfg)
 			if err != nil {
 				return err
 			}
@@ -110,4 +126,56 @@ func floodCommand() *cli.Command {
 			return rep.WriteText(os.Stdout)
 		},
 	}
+}
+
+// floodPublisherCommand is the flood's own process (flood --cpu): it
+// pins itself to a CPU, reads its job (JSON) on stdin, floods, and writes
+// the result (JSON) on stdout.
+func floodPublisherCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "publisher",
+		Usage:  "the flood itself, in a process of its own (started by flood --cpu)",
+		Hidden: true,
+		Flags:  []cli.Flag{&cli.IntFlag{Name: "cpu", Value: -1}},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			if cpu := c.Int("cpu"); cpu >= 0 {
+				if err := loadgen.PinToCPU(cpu); err != nil {
+					return err
+				}
+			}
+			var job workout.FloodJob
+			if err := json.NewDecoder(os.Stdin).Decode(&job); err != nil {
+				return fmt.Errorf("the flood's job on stdin: %w", err)
+			}
+			res, err := workout.PublishFlood(ctx, job)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(os.Stdout).Encode(res)
+		},
+	}
+}
+
+// publishInChild runs job in `athlos loadgen flood publisher --cpu cpu`.
+func publishInChild(ctx context.Context, cpu int, job workout.FloodJob) (workout.FloodResult, error) {
+	var res workout.FloodResult
+	self, err := os.Executable()
+	if err != nil {
+		return res, err
+	}
+	in, err := json.Marshal(job)
+	if err != nil {
+		return res, err
+	}
+	cmd := exec.CommandContext(ctx, self, "loadgen", "flood", "publisher", "--cpu", strconv.Itoa(cpu))
+	cmd.Stdin = bytes.NewReader(in)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return res, fmt.Errorf("the flood's process: %w", err)
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return res, fmt.Errorf("the flood's process answered %q: %w", out, err)
+	}
+	return res, nil
 }
