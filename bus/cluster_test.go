@@ -119,9 +119,13 @@ func TestThreeEmbeddedNodesFormAJetStreamCluster(t *testing.T) {
 		return err == nil
 	}, 30*time.Second, 200*time.Millisecond)
 	// Uploads too (every stream and store follows the replicas).
-	require.Eventually(t, func() bool {
-		return uploads.Put(ctx, "after-loss", bytes.NewReader([]byte("gpx"))) == nil
-	}, 30*time.Second, 200*time.Millisecond)
+	var putErr error
+	if !assert.Eventually(t, func() bool {
+		putErr = uploads.Put(ctx, "after-loss", bytes.NewReader([]byte("gpx")))
+		return putErr == nil
+	}, 30*time.Second, 200*time.Millisecond) {
+		t.Fatalf("an upload after the loss of a node: %v", putErr)
+	}
 	// Read as the module does, trying again while the store's new leader
 	// settles.
 	var got []byte
