@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -190,7 +191,12 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	hc.Transformers = []huma.Transformer{f.transform}
 	hc.Info.Description = "The HTTP API of Athlos. Errors are RFC 9457 problem details " +
 		"(application/problem+json) with a machine-readable code, the request id and field errors."
-	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, func(_ *huma.OpenAPI, op *huma.Operation) {
+	hc.Servers = []*huma.Server{{URL: "{scheme}://{host}", Description: "an Athlos server",
+		Variables: map[string]*huma.ServerVariable{
+			"scheme": {Default: "http", Enum: []string{"http", "https"}},
+			"host":   {Default: "localhost:8080", Description: "host and port of the HTTP front"},
+		}}}
+	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, documentErrors, func(_ *huma.OpenAPI, op *huma.Operation) {
 		// Bodies are streamed (StreamRequestBody): each operation reads at
 		// most its MaxBodyBytes, BodyLimit unless it sets another (an
 		// upload may allow more). huma has set its own default (1 MiB) by
@@ -216,6 +222,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 			return nil, err
 		}
 	}
+	finishDocument(f.api.OpenAPI())
 	return f, nil
 }
 
@@ -230,10 +237,12 @@ func register(a huma.API, r api.Routes) (err error) {
 }
 
 // documentBadRequest documents huma's validation failures as 400, which is
-// what the front answers (see api.NewError), instead of huma's 422.
+// what the front answers (see api.NewError), instead of the 422 huma adds to
+// an operation that lists its errors in huma's own way (Operation.Errors).
+// A 422 the operation documents itself (api.DocumentErrors) stays.
 func documentBadRequest(_ *huma.OpenAPI, op *huma.Operation) {
 	r, ok := op.Responses["422"]
-	if !ok {
+	if !ok || !slices.Contains(op.Errors, http.StatusUnprocessableEntity) {
 		return
 	}
 	delete(op.Responses, "422")

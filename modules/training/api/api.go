@@ -31,7 +31,7 @@ type Device struct {
 	Manufacturer string    `json:"manufacturer"`
 	Model        string    `json:"model"`
 	Name         string    `json:"name"`
-	Sensors      []string  `json:"sensors"`
+	Sensors      []string  `json:"sensors" enum:"gps,heart_rate,cadence,speed,power,barometer,temperature,accelerometer"`
 	CreatedAt    time.Time `json:"created_at"`
 }
 
@@ -41,7 +41,7 @@ type DeviceCreate struct {
 	Manufacturer string   `json:"manufacturer,omitempty" maxLength:"100"`
 	Model        string   `json:"model,omitempty" maxLength:"100"`
 	Name         string   `json:"name,omitempty" maxLength:"100" doc:"what the user calls it"`
-	Sensors      []string `json:"sensors,omitempty" maxItems:"8" doc:"gps, heart_rate, cadence, speed, power, barometer, temperature, accelerometer"`
+	Sensors      []string `json:"sensors,omitempty" maxItems:"8" enum:"gps,heart_rate,cadence,speed,power,barometer,temperature,accelerometer"`
 }
 
 // DeviceListRequest asks for a page of the caller's devices, newest first.
@@ -87,11 +87,11 @@ type SessionStart struct {
 // Session is a workout session.
 type Session struct {
 	ID         string   `json:"id" format:"uuid"`
-	Sport      string   `json:"sport"`
+	Sport      string   `json:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
 	State      string   `json:"state" enum:"active,paused,finished,discarded"`
-	DeviceID   *string  `json:"device_id"`
-	GearIDs    []string `json:"gear_ids"`
-	Visibility string   `json:"visibility"`
+	DeviceID   *string  `json:"device_id" format:"uuid"`
+	GearIDs    []string `json:"gear_ids" format:"uuid"`
+	Visibility string   `json:"visibility" enum:"private,followers,public"`
 	Title      string   `json:"title"`
 	Notes      string   `json:"notes"`
 	// Parameters are named values of the session: perceived effort,
@@ -104,8 +104,9 @@ type Session struct {
 	// PointsStored is how many of the session's points the server holds:
 	// while it is open, those stored so far (an app can compare it with
 	// what it sent); once finished, those of its route.
-	PointsStored int             `json:"points_stored"`
-	Summary      *SessionSummary `json:"summary"`
+	PointsStored int `json:"points_stored"`
+	// Summary is set once the session is finished (absent before).
+	Summary *SessionSummary `json:"summary,omitempty" doc:"a finished session's figures; absent while it is open"`
 }
 
 // SessionSummary is a finished session's figures.
@@ -148,7 +149,7 @@ type Split struct {
 
 // BestEffort is the fastest time over a distance within a session.
 type BestEffort struct {
-	Name      string  `json:"name"`
+	Name      string  `json:"name" enum:"400m,1k,1mile,5k,10k,half_marathon,marathon"`
 	DistanceM float64 `json:"distance_m"`
 	ElapsedS  float64 `json:"elapsed_time_s"`
 }
@@ -320,6 +321,30 @@ const (
 type RouteRequest struct {
 	ID         string `json:"id"`
 	Simplified bool   `json:"simplified,omitempty"`
+}
+
+// RouteFeature is a finished session's route: a GeoJSON Feature (RFC
+// 7946), sent as application/geo+json.
+type RouteFeature struct {
+	Type       string          `json:"type" enum:"Feature"`
+	Geometry   RouteLine       `json:"geometry"`
+	Properties RouteProperties `json:"properties"`
+}
+
+// RouteLine is a route's GeoJSON LineString: positions [lon, lat] in
+// degrees (WGS 84), or [lon, lat, elevation in m] when every point of the
+// session has an elevation.
+type RouteLine struct {
+	Type        string      `json:"type" enum:"LineString"`
+	Coordinates [][]float64 `json:"coordinates" minItems:"2" doc:"[lon, lat] or [lon, lat, elevation_m]"`
+}
+
+// RouteProperties are a route's properties.
+type RouteProperties struct {
+	SessionID  string  `json:"session_id" format:"uuid"`
+	Sport      string  `json:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
+	DistanceM  float64 `json:"distance_m" doc:"the length of the line on the WGS 84 ellipsoid"`
+	Simplified bool    `json:"simplified" doc:"the line drawn for maps (at most 500 points) rather than every point"`
 }
 
 // SessionPatch changes one of the caller's sessions.

@@ -43,8 +43,8 @@ type sessionListInput struct {
 
 // gpxOutput is a GPX document.
 type gpxOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
+	ContentType        string `header:"Content-Type" hidden:"true"`
+	ContentDisposition string `header:"Content-Disposition" doc:"attachment; filename=\"<id>.gpx\""`
 	Body               []byte
 }
 
@@ -66,7 +66,7 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 	inFlight := make(chan struct{}, MaxUploadsInFlight)
 	return gw.RoutesFunc(func(a huma.API) {
 		tags := []string{"sessions"}
-		huma.Register(a, gw.DocumentRaw[api.ImportResult](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.ImportResult](a, huma.Operation{
 			OperationID: "import-session", Method: http.MethodPost, Path: "/v1/sessions/import", Tags: tags,
 			Summary: "Import a workout file",
 			Description: "multipart/form-data with the file in `file`: GPX 1.0/1.1 (with Garmin's TrackPointExtension), TCX or FIT, " +
@@ -74,8 +74,7 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 				"as a live one (evt.training.session.completed). The same file twice answers 409 naming the session; " +
 				"a file that cannot be read answers 422 with the reason, and nothing is stored.",
 			DefaultStatus: http.StatusCreated, MaxBodyBytes: api.MaxImportBytes + 64<<10, Security: gw.Authenticated,
-			Errors: []int{http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
-		}), func(ctx context.Context, in *importInput) (*gw.RawJSON, error) {
+		}), http.StatusConflict, http.StatusUnprocessableEntity), func(ctx context.Context, in *importInput) (*gw.RawJSON, error) {
 			select {
 			case inFlight <- struct{}{}:
 				defer func() { <-inFlight }()
@@ -109,12 +108,12 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 			}
 			return gw.Forward(ctx, nc, api.SubjectSessionList, req)
 		})
-		huma.Register(a, huma.Operation{
+		huma.Register(a, gw.DocumentText(huma.Operation{
 			OperationID: "session-gpx", Method: http.MethodGet, Path: "/v1/sessions/{id}/gpx", Tags: tags,
 			Summary:     "A session as GPX 1.1",
 			Description: "With Garmin's TrackPointExtension (heart rate, cadence, temperature) and power; importing it back gives the same figures.",
 			Security:    gw.Authenticated,
-		}, func(ctx context.Context, in *sessionIDInput) (*gpxOutput, error) {
+		}, "application/gpx+xml"), func(ctx context.Context, in *sessionIDInput) (*gpxOutput, error) {
 			data, err := json.Marshal(api.SessionRef{ID: in.ID})
 			if err != nil {
 				return nil, gw.Problem(err)
@@ -136,20 +135,20 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 			{"resume", "resume", "Resume a paused session"},
 			{"finish", "finish", "Finish a session: its figures are computed and evt.training.session.completed published. Points recorded before the finish that arrive within 10 minutes after it are still taken, and the figures updated (evt.training.session.updated)"},
 		} {
-			huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
+			huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Session](a, huma.Operation{
 				OperationID: action.path + "-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/" + action.path, Tags: tags,
 				Summary: action.summary, Description: "409 when the session's state does not allow it.", Security: gw.Authenticated,
-			}), func(ctx context.Context, in *sessionIDInput) (*gw.RawJSON, error) {
+			}), http.StatusConflict), func(ctx context.Context, in *sessionIDInput) (*gw.RawJSON, error) {
 				return gw.Forward(ctx, nc, api.SubjectSessionAction, api.SessionAction{ID: in.ID, Action: action.action})
 			})
 		}
-		huma.Register(a, gw.DocumentRaw[api.PointsResult](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.PointsResult](a, huma.Operation{
 			OperationID: "add-session-points", Method: http.MethodPost, Path: "/v1/sessions/{id}/points", Tags: tags,
 			Summary: "Send telemetry points (offline sync)",
 			Description: "The same pipeline as NATS live.telemetry. Impossible points are dropped and counted by reason; " +
 				"the batch never fails as a whole for them. At most 10,000 points per request.",
 			MaxBodyBytes: 1 << 20, Security: gw.Authenticated,
-		}), func(ctx context.Context, in *pointsInput) (*gw.RawJSON, error) {
+		}), http.StatusConflict), func(ctx context.Context, in *pointsInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionPoints, api.SessionPoints{ID: in.ID, Points: in.Body.Points})
 		})
 		huma.Register(a, gw.DocumentRaw[api.ShareLink](a, huma.Operation{
@@ -169,22 +168,22 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 		}, func(ctx context.Context, in *sessionIDInput) (*gw.NoContent, error) {
 			return gw.ForwardNoContent(ctx, nc, api.SubjectSessionUnshare, api.SessionRef{ID: in.ID})
 		})
-		huma.Register(a, gw.DocumentRaw[api.Watch](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Watch](a, huma.Operation{
 			OperationID: "watch-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/watch", Tags: tags,
 			Summary: "Watch a live session",
 			Description: "Allowed for the owner, for anyone when the session is public, and for anyone with its share token. " +
 				"The reply names the NATS subject of the live figures; the caller's app connections are closed once so they " +
 				"reconnect with the grant. 404 for a session you may not see, 409 when it is closed.",
 			MaxBodyBytes: 4 << 10, Security: gw.Authenticated,
-		}), func(ctx context.Context, in *watchInput) (*gw.RawJSON, error) {
+		}), http.StatusConflict), func(ctx context.Context, in *watchInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionWatch, watchRequest(in))
 		})
-		huma.Register(a, huma.Operation{
+		huma.Register(a, gw.DocumentBody[api.RouteFeature](a, huma.Operation{
 			OperationID: "session-route", Method: http.MethodGet, Path: "/v1/sessions/{id}/route", Tags: tags,
 			Summary:     "A finished session's route as GeoJSON",
 			Description: "A Feature whose geometry is the route's LineString ([lon, lat], WGS 84); with simplified=true, the line drawn for maps (at most 500 points). 404 until the session is finished.",
 			Security:    gw.Authenticated,
-		}, func(ctx context.Context, in *routeInput) (*geoJSONOutput, error) {
+		}, "application/geo+json"), func(ctx context.Context, in *routeInput) (*geoJSONOutput, error) {
 			reply, err := gw.Forward(ctx, nc, api.SubjectSessionRoute, api.RouteRequest{ID: in.ID, Simplified: in.Simplified})
 			if err != nil {
 				return nil, err
@@ -232,7 +231,7 @@ type routeInput struct {
 }
 
 type geoJSONOutput struct {
-	ContentType string `header:"Content-Type"`
+	ContentType string `header:"Content-Type" hidden:"true"`
 	Body        []byte
 }
 
