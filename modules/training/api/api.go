@@ -165,6 +165,31 @@ type SessionAction struct {
 	Action string `json:"action"` // pause, resume, finish, discard
 }
 
+// TelemetryMessage is what an app sends: over NATS on
+// live.telemetry.<user>.<session>, or in POST /v1/sessions/{id}/points
+// (offline sync). Compact, because phones pay for every byte; many points
+// per message. Fields it does not know are ignored, so a newer app may
+// send more.
+type TelemetryMessage struct {
+	Points []TelemetryPoint `json:"points" maxItems:"10000" doc:"at most 10,000 per message (over NATS also at most 256 KiB)"`
+}
+
+// TelemetryPoint is one sample. Only t is required. Impossible values do
+// not refuse the message: the point is left out and counted by reason
+// (PointsResult.Dropped).
+type TelemetryPoint struct {
+	T     time.Time `json:"t" doc:"when it was measured (RFC 3339); within the session (10 minutes before its start to 2 minutes after now or its finish), else time_outside_session"`
+	Lat   *float64  `json:"lat,omitempty" doc:"degrees north, WGS 84; with lon. A point without a position is left out (no_position)"`
+	Lon   *float64  `json:"lon,omitempty" doc:"degrees east, WGS 84; with lat"`
+	Ele   *float64  `json:"ele,omitempty" doc:"elevation above sea level, m (-500 to 9,000)"`
+	Acc   *float64  `json:"acc,omitempty" doc:"horizontal accuracy, m"`
+	Speed *float64  `json:"speed,omitempty" doc:"speed as the device measured it, m/s"`
+	HR    *int      `json:"hr,omitempty" doc:"heart rate, bpm (20 to 250)"`
+	Cad   *int      `json:"cad,omitempty" doc:"cadence, rpm or steps a minute (0 to 300)"`
+	Pwr   *int      `json:"pwr,omitempty" doc:"power, W (0 to 3,000)"`
+	Temp  *float64  `json:"temp,omitempty" doc:"temperature, °C (-60 to 60)"`
+}
+
 // SessionPoints carries telemetry points for a session (HTTP offline sync;
 // the same pipeline as NATS live.telemetry).
 type SessionPoints struct {
@@ -176,7 +201,7 @@ type SessionPoints struct {
 type PointsResult struct {
 	Accepted int            `json:"accepted"`
 	Stored   int64          `json:"stored" doc:"accepted points that were new (a resent point is accepted but not stored twice)"`
-	Dropped  map[string]int `json:"dropped" doc:"dropped points by reason"`
+	Dropped  map[string]int `json:"dropped" doc:"points left out, by reason: no_position, coordinates_out_of_range, null_island, time_outside_session, duplicate_time, impossible_speed, sensor_value_out_of_range"`
 }
 
 // SessionCompleted is the payload of EventSessionCompleted: what other
