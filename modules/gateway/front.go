@@ -256,13 +256,17 @@ var humaErrorsOnce sync.Once
 
 // installHumaErrors makes huma build every error (validation, malformed
 // body, huma.ErrorXXX helpers, handler errors without a status) as an
-// api.ProblemDetails. huma.NewError is a package variable of huma, so this is
-// process-wide and done once; it is the only global the front touches.
+// api.ProblemDetails, and document lists as never null (the modules send
+// [] for an empty list; a nullable list becomes a pointer to a slice in
+// generated Go clients). huma.NewError and huma.DefaultArrayNullable are
+// package variables of huma, so this is process-wide and done once; they
+// are the only globals the front touches.
 func installHumaErrors() {
 	humaErrorsOnce.Do(func() {
 		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
 			return api.NewError(status, msg, errs...)
 		}
+		huma.DefaultArrayNullable = false
 	})
 }
 
