@@ -215,7 +215,7 @@ func run(ctx context.Context, base string) error {
 		points = append(points, athlosclient.TelemetryPoint{T: ss.JSON201.StartedAt.Add(time.Duration(i) * time.Second),
 			Lat: &lat, Lon: &lon, Hr: &hr})
 	}
-	pts, err := c.AddSessionPointsWithResponse(ctx, id, athlosclient.TelemetryMessage{Points: &points})
+	pts, err := c.AddSessionPointsWithResponse(ctx, id, athlosclient.TelemetryMessage{Points: points})
 	if err != nil {
 		return err
 	}
@@ -247,14 +247,14 @@ func run(ctx context.Context, base string) error {
 	if err != nil {
 		return err
 	}
-	if err := check("pause-session", pa.StatusCode(), 200, pa.JSON200 != nil && pa.JSON200.State == athlosclient.SessionStatePaused, pa.Body); err != nil {
+	if err := check("pause-session", pa.StatusCode(), 200, pa.JSON200 != nil && string(pa.JSON200.State) == "paused", pa.Body); err != nil {
 		return err
 	}
 	re, err := c.ResumeSessionWithResponse(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := check("resume-session", re.StatusCode(), 200, re.JSON200 != nil && re.JSON200.State == athlosclient.SessionStateActive, re.Body); err != nil {
+	if err := check("resume-session", re.StatusCode(), 200, re.JSON200 != nil && string(re.JSON200.State) == "active", re.Body); err != nil {
 		return err
 	}
 	fin, err := c.FinishSessionWithResponse(ctx, id)
