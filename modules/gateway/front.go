@@ -191,6 +191,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	hc.Transformers = []huma.Transformer{f.transform}
 	hc.Info.Description = "The HTTP API of Athlos. Errors are RFC 9457 problem details " +
 		"(application/problem+json) with a machine-readable code, the request id and field errors."
+	hc.Info.License = &huma.License{Name: "Apache-2.0", Identifier: "Apache-2.0"}
 	hc.Servers = []*huma.Server{{URL: "{scheme}://{host}", Description: "an Athlos server",
 		Variables: map[string]*huma.ServerVariable{
 			"scheme": {Default: "http", Enum: []string{"http", "https"}},
