@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html"
 	"io/fs"
-	"mime"
 	"path"
 	"strings"
 	"sync"
@@ -88,12 +87,53 @@ func (a *docsAsset) gzipped() []byte {
 
 // docsUI is the docs page and its assets.
 type docsUI struct {
+	*docsAssets
+	page []byte
+}
+
+// docsAssets are the vendored files, as served: read once per process (and
+// each gzipped once), whatever the number of fronts.
+type docsAssets struct {
 	// prefix is where the assets are served: /docs/assets/elements-VERSION/,
 	// so that a new version has new URLs and browsers may cache each for good.
 	prefix string
-	page   []byte
 	assets map[string]*docsAsset // by name in prefix
 }
+
+var loadDocsAssets = sync.OnceValues(func() (*docsAssets, error) {
+	sub, err := fs.Sub(docsFS, docsDir)
+	if err != nil {
+		return nil, err
+	}
+	version, err := elementsVersion(sub)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: docs assets: %w", err)
+	}
+	d := &docsAssets{
+		prefix: DocsPath + "/assets/elements-" + version + "/",
+		assets: map[string]*docsAsset{},
+	}
+	entries, err := fs.ReadDir(sub, ".")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		raw, err := fs.ReadFile(sub, e.Name())
+		if err != nil {
+			return nil, err
+		}
+		d.assets[e.Name()] = &docsAsset{contentType: docsContentType(e.Name()), raw: raw}
+	}
+	for _, need := range []string{"web-components.min.js", "styles.min.css"} {
+		if d.assets[need] == nil {
+			return nil, fmt.Errorf("gateway: docs assets: %s is missing", need)
+		}
+	}
+	return d, nil
+})
 
 // elementsVersion reads the version of the vendored Elements build from its
 // package.json.
@@ -115,42 +155,14 @@ func elementsVersion(fsys fs.FS) (string, error) {
 	return pkg.Version, nil
 }
 
+// newDocsUI builds the page, titled title, that renders the document at
+// openAPIPath.
 func newDocsUI(title, openAPIPath string) (*docsUI, error) {
-	sub, err := fs.Sub(docsFS, docsDir)
+	assets, err := loadDocsAssets()
 	if err != nil {
 		return nil, err
 	}
-	version, err := elementsVersion(sub)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: docs assets: %w", err)
-	}
-	d := &docsUI{
-		prefix: DocsPath + "/assets/elements-" + version + "/",
-		assets: map[string]*docsAsset{},
-	}
-	entries, err := fs.ReadDir(sub, ".")
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		raw, err := fs.ReadFile(sub, e.Name())
-		if err != nil {
-			return nil, err
-		}
-		ct := mime.TypeByExtension(path.Ext(e.Name()))
-		if ct == "" || e.Name() == "LICENSE" {
-			ct = "text/plain; charset=utf-8"
-		}
-		d.assets[e.Name()] = &docsAsset{contentType: ct, raw: raw}
-	}
-	for _, need := range []string{"web-components.min.js", "styles.min.css"} {
-		if d.assets[need] == nil {
-			return nil, fmt.Errorf("gateway: docs assets: %s is missing", need)
-		}
-	}
+	d := &docsUI{docsAssets: assets}
 	d.page = []byte(`<!doctype html>
 <html lang="en">
   <head>
@@ -173,6 +185,21 @@ func newDocsUI(title, openAPIPath string) (*docsUI, error) {
 </html>
 `)
 	return d, nil
+}
+
+// docsContentType is the type of a vendored file, the same on every
+// machine (mime.TypeByExtension reads the system's tables).
+func docsContentType(name string) string {
+	switch path.Ext(name) {
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".json":
+		return "application/json"
+	default: // LICENSE, *.LICENSE.txt
+		return "text/plain; charset=utf-8"
+	}
 }
 
 // mount registers the page and its assets on app. Answers are cached:
