@@ -186,6 +186,14 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	f.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 
 	hc := huma.DefaultConfig("Athlos API", cfg.Version)
+	// huma's own docs page loads its script from a CDN: ours serves a
+	// vendored build from the binary (docs.go).
+	hc.DocsPath = ""
+	docs, err := newDocsUI(hc.Info.Title+" Reference", hc.OpenAPIPath+".json")
+	if err != nil {
+		return nil, err
+	}
+	docs.mount(f.app)
 	// No $schema links in bodies nor Link headers: lean responses.
 	hc.CreateHooks = nil
 	hc.Transformers = []huma.Transformer{f.transform}
