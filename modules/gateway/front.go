@@ -200,11 +200,10 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	hc.Info.Description = "The HTTP API of Athlos. Errors are RFC 9457 problem details " +
 		"(application/problem+json) with a machine-readable code, the request id and field errors."
 	hc.Info.License = &huma.License{Name: "Apache-2.0", Identifier: "Apache-2.0"}
-	hc.Servers = []*huma.Server{{URL: "{scheme}://{host}", Description: "an Athlos server",
-		Variables: map[string]*huma.ServerVariable{
-			"scheme": {Default: "http", Enum: []string{"http", "https"}},
-			"host":   {Default: "localhost:8080", Description: "host and port of the HTTP front"},
-		}}}
+	// Relative to the document: the server that serves it (what the docs
+	// page's "Try It" must call); generated clients are given their base
+	// URL.
+	hc.Servers = []*huma.Server{{URL: "/", Description: "the server that serves this document"}}
 	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, documentErrors, func(_ *huma.OpenAPI, op *huma.Operation) {
 		// Bodies are streamed (StreamRequestBody): each operation reads at
 		// most its MaxBodyBytes, BodyLimit unless it sets another (an
