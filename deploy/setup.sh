@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Athlos needs besides Go: PostgreSQL server binaries and
-# PostGIS (to run it), and Chromium (the tests drive the API docs page in
-# it). On Debian/Ubuntu it uses apt-get (as root, or with sudo); elsewhere
-# it says what to install. Does nothing when all are present.
+# PostGIS (to run it), and with --tests also Chromium (the tests drive the
+# API docs page in it). On Debian/Ubuntu it uses apt-get (as root, or with
+# sudo); elsewhere it says what to install. Does nothing when all are
+# present.
 set -euo pipefail
+
+tests=false
+[[ ${1:-} == --tests ]] && tests=true
 
 have_postgres() {
   local bin
@@ -27,12 +31,12 @@ have_chromium() {
 
 missing=()
 have_postgres && have_postgis || missing+=(postgresql postgresql-postgis)
-have_chromium || missing+=(chromium)
+$tests && ! have_chromium && missing+=(chromium)
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
 
-all_present() { have_postgres && have_postgis && have_chromium; }
+all_present() { have_postgres && have_postgis && { ! $tests || have_chromium; }; }
 
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""
