@@ -247,17 +247,48 @@ type SessionList struct {
 	NextCursor *string   `json:"next_cursor"`
 }
 
-// SubjectLiveSession is the prefix of the subjects live stats go out on:
-// live.session.<sessionID> (not stored). Who may subscribe follows the
-// session's visibility (SubjectSessionWatch).
-const SubjectLiveSession = "live.session."
+// Live figures go out on two subjects, both plain NATS publishes (not
+// stored), at most once a second per session:
+//
+//   - live.session.<owner>.<session> (LiveSessionSubject), for the owner:
+//     every app connection of a user may subscribe to
+//     live.session.<user>.> from the moment it connects (the client
+//     module's auth callout grants it), so the owner sees a session it
+//     starts on the connection it has, without reconnecting;
+//   - live.watch.<session> (LiveWatchSubject), for watchers: it names the
+//     session only, never its owner (a share link must not tell who the
+//     athlete is), and is granted per session at connect time
+//     (SubjectTrainingRealtimeGrants) to those who may watch it
+//     (SubjectSessionWatch).
+//
+// Both carry the same LiveStats.
+const (
+	SubjectLiveSession = "live.session."
+	SubjectLiveWatch   = "live.watch."
+)
+
+// LiveSessionSubject is where the owner receives the live figures of one
+// of its sessions: live.session.<owner>.<session>.
+func LiveSessionSubject(owner, session string) string {
+	return SubjectLiveSession + owner + "." + session
+}
+
+// LiveSessionSubjects is what an owner subscribes to for the live figures
+// of all its sessions: live.session.<owner>.> (the grant every connection
+// of the user has).
+func LiveSessionSubjects(owner string) string { return SubjectLiveSession + owner + ".>" }
+
+// LiveWatchSubject is where watchers receive the live figures of a
+// session: live.watch.<session>.
+func LiveWatchSubject(session string) string { return SubjectLiveWatch + session }
 
 // LiveStats are a live session's figures, published on
-// live.session.<sessionID> after points are stored, at most once a second
-// per session.
+// live.session.<owner>.<session> and live.watch.<session> after points are
+// stored and when the session pauses, resumes or finishes, at most once a
+// second per session. They name the session, never its owner.
 type LiveStats struct {
-	SessionID string `json:"session_id"`
-	State     string `json:"state"`
+	SessionID string `json:"session_id" format:"uuid"`
+	State     string `json:"state" enum:"active,paused,finished,discarded"`
 	// LastPointT is the time of the latest point counted (the app's
 	// clock); StoredAt is when the batch that brought it was committed
 	// (the server's clock).
@@ -305,7 +336,10 @@ type WatchRequest struct {
 // Watch tells a watcher where the live figures go.
 type Watch struct {
 	SessionID string `json:"session_id" format:"uuid"`
-	Subject   string `json:"subject" doc:"subscribe to it on the app's NATS connection (api.LiveStats messages, at most one a second); connections open before this call are closed once so the app reconnects with the grant"`
+	// Subject is live.watch.<session> for a watcher, and the owner's own
+	// live.session.<owner>.<session> for the owner, which every connection
+	// of the owner may subscribe to already.
+	Subject string `json:"subject" doc:"subscribe to it on the app's NATS connection (live figures, at most one a second): live.watch.<session> for a watcher, whose connections open before this call are closed once so that the app reconnects with the grant; live.session.<your id>.<session> for the owner, who needs no new grant"`
 }
 
 // More session subjects.
