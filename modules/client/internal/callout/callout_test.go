@@ -102,7 +102,7 @@ func (e *env) startCallout() {
 func (e *env) token(user uuid.UUID, ttl time.Duration) string {
 	e.t.Helper()
 	now := time.Now()
-	tok, _, err := auth.IssueAccessToken(e.key, user, api.RoleUser, uuid.New(), now)
+	tok, _, err := auth.IssueAccessToken(e.key, user, api.RoleUser, uuid.New(), now, 0)
 	require.NoError(e.t, err)
 	if ttl == auth.AccessTokenTTL {
 		return tok
