@@ -24,8 +24,11 @@ const AppUser = "athlos-app"
 
 // AppImports are the subjects Athlos's account exports to the app account
 // and the app account imports: what Athlos publishes for apps. Each user
-// may subscribe only to its own or granted ones (the callout's grants).
-var AppImports = []string{"notify.*", "chat.*", "live.session.*", SubjectRefused + "*"}
+// may subscribe only to its own or granted ones (the callout's grants):
+// notify.<user>, chat.<group>, live.session.<user>.<session> (the live
+// figures of a user's own session), live.watch.<session> (the same
+// figures for watchers) and refused.<user>.
+var AppImports = []string{"notify.*", "chat.*", "live.session.*.*", "live.watch.*", SubjectRefused + "*"}
 
 // SubjectRefused is the prefix of refused.<user>: where an app hears what
 // the server refused of what it published, when the refusal could not be

@@ -50,7 +50,7 @@ func TestAppAccountIsWalledOff(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.NC.Flush())
 	for _, subject := range []string{"live.telemetry.u.s", "rpc.client.auth.login", "evt.client.user.deleted",
-		"notify.bob", "chat.g", "live.session.s", "$JS.API.STREAM.DELETE.TELEMETRY", "$SYS.REQ.SERVER.PING", "_INBOX.x"} {
+		"notify.bob", "chat.g", "live.session.u.s", "live.watch.s", "$JS.API.STREAM.DELETE.TELEMETRY", "$SYS.REQ.SERVER.PING", "_INBOX.x"} {
 		require.NoError(t, app.PublishMsg(&nats.Msg{Subject: subject, Reply: "evt.client.user.deleted", Data: []byte("{}")}))
 	}
 	require.NoError(t, app.Flush())
@@ -79,13 +79,14 @@ func TestAppAccountIsWalledOff(t *testing.T) {
 	in, err := app.SubscribeSync(">")
 	require.NoError(t, err)
 	require.NoError(t, app.Flush())
-	for _, subject := range []string{"notify.ana", "chat.g1", "live.session.s1", bus.SubjectRefused + "ana"} {
+	for _, subject := range []string{"notify.ana", "chat.g1", "live.session.ana.s1", "live.watch.s1", bus.SubjectRefused + "ana"} {
 		require.NoError(t, c.NC.Publish(subject, []byte(subject)))
 		m, err := in.NextMsg(2 * time.Second)
 		require.NoError(t, err, subject)
 		assert.Equal(t, subject, m.Subject)
 	}
-	for _, subject := range []string{"rpc.client.auth.login", "evt.client.user.deleted", "live.telemetry.ana.s1", "notify.ana.x"} {
+	for _, subject := range []string{"rpc.client.auth.login", "evt.client.user.deleted", "live.telemetry.ana.s1", "notify.ana.x",
+		"live.session.s1", "live.session.ana.s1.x", "live.watch.s1.x"} {
 		require.NoError(t, c.NC.Publish(subject, []byte("x")))
 	}
 	nothingOn(t, in)
@@ -158,12 +159,12 @@ func TestIngressAnswersOnlyThePublishersInbox(t *testing.T) {
 	refusals, err := c.NC.SubscribeSync(bus.SubjectRefused + ana)
 	require.NoError(t, err)
 	require.NoError(t, c.NC.Flush())
-	for _, reply := range []string{bus.AppInboxPrefix("bob") + ".x", "notify.bob", "live.session.s9", "chat.g1", "refused.bob",
+	for _, reply := range []string{bus.AppInboxPrefix("bob") + ".x", "notify.bob", "live.session.bob.s9", "live.watch.s9", "chat.g1", "refused.bob",
 		bus.AppInboxPrefix("ana"), bus.AppInboxPrefix("ana") + "x.y", "_INBOX.x", "evt.client.user.deleted", "$JS.API.STREAM.DELETE.TELEMETRY"} {
 		require.NoError(t, attacker.PublishMsg(&nats.Msg{Subject: "live.telemetry.ana.s1", Reply: reply, Data: []byte(`{"points":[]}`)}))
 	}
 	require.NoError(t, attacker.Flush())
-	for range 10 {
+	for range 11 {
 		r, err := refusals.NextMsg(2 * time.Second)
 		require.NoError(t, err)
 		var got bus.Refused

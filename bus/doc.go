@@ -13,7 +13,8 @@
 //	evt.<module>.<entity>.<verb_past>   domain events, stream EVT_<MODULE>
 //	rpc.<module>.<entity>.<verb>        request/reply, never stored
 //	live.telemetry.<userID>.<sessionID> app telemetry, stream TELEMETRY
-//	live.session.<sessionID>            live stats, not stored
+//	live.session.<userID>.<sessionID>   live figures for the session's owner, not stored
+//	live.watch.<sessionID>              the same figures for its watchers, not stored
 //	chat.<groupID>                      group chat, stream CHAT
 //	notify.<userID>                     notifications, stream NOTIFY
 //

@@ -74,25 +74,53 @@ type IngressConfig struct {
 // Refused is what an app hears on refused.<user> (SubjectRefused) about a
 // message the server refused when it could not say so in the answer to
 // the publish.
+//
+// The field tags describe it in the real-time API document
+// (/asyncapi.json).
 type Refused struct {
 	// Subject is the subject the app published on.
-	Subject string `json:"subject"`
+	Subject string `json:"subject" doc:"the subject the app published on"`
 	// MsgID is the message's Nats-Msg-Id, when it had one.
-	MsgID string `json:"msg_id,omitempty"`
+	MsgID string `json:"msg_id,omitempty" doc:"the message's Nats-Msg-Id, when it had one"`
 	// Seq is the stream sequence of its PubAck, when it was acknowledged
 	// and refused later (at storing).
-	Seq uint64 `json:"seq,omitempty"`
+	Seq uint64 `json:"seq,omitempty" doc:"the seq of its PubAck, when it was acknowledged and refused later, at storing"`
 	// Code is why, as the error codes of the API (invalid, forbidden,
 	// rate_limited, too_large, unavailable).
-	Code Code `json:"code"`
+	Code Code `json:"code" enum:"invalid,forbidden,rate_limited,too_large,unavailable,not_found,conflict,internal" doc:"why, as the error codes of the HTTP API: invalid (never storable: drop it), forbidden (e.g. a reply subject outside your inbox), rate_limited and unavailable (send it again later)"`
 	// Reason says why in words.
-	Reason string `json:"reason"`
+	Reason string `json:"reason" doc:"why, in words (the field and why, for invalid)"`
 	// Dropped counts points left out of a message that was otherwise
 	// stored, by reason (telemetry).
-	Dropped map[string]int `json:"dropped,omitempty"`
+	Dropped map[string]int `json:"dropped,omitempty" doc:"points left out of a message otherwise stored, by reason: duplicate_time, impossible_speed, time_outside_session, coordinates_out_of_range, null_island, sensor_value_out_of_range"`
 	// Accepted counts the points of the message that were kept
 	// (telemetry; 0 when the message was refused whole).
-	Accepted int `json:"accepted"`
+	Accepted int `json:"accepted" doc:"points of the message that were kept (0 when it was refused whole)"`
+}
+
+// PubAck is the answer to an app's publish that its stream stored: the
+// stream's own JetStream PubAck, relayed (described here for the
+// real-time API document; stock JetStream clients decode it).
+type PubAck struct {
+	Stream    string   `json:"stream" doc:"the stream that stored the message"`
+	Seq       uint64   `json:"seq" doc:"the message's sequence in the stream"`
+	Duplicate bool     `json:"duplicate,omitempty" doc:"a message with the same Nats-Msg-Id was stored within the stream's duplicate window: this one was not stored again"`
+	Domain    string   `json:"domain,omitempty" doc:"the JetStream domain, if any"`
+	_         struct{} `json:"-" additionalProperties:"true"`
+}
+
+// PubAckRefusal is the answer to an app's publish that was refused: a
+// JetStream API error (PubAckError, or the stream's own), which stock
+// JetStream clients raise as an error of that code.
+type PubAckRefusal struct {
+	Error PubAckRefusalError `json:"error"`
+}
+
+// PubAckRefusalError says why a publish was refused.
+type PubAckRefusalError struct {
+	Code        int    `json:"code" doc:"an HTTP status: 400 (never storable: drop the message), 403 (not yours), 413 (too large), 429 (past the user's budget: send it again later), 503 (send it again later)"`
+	ErrCode     int    `json:"err_code,omitempty" doc:"JetStream's own error code, when the stream refused"`
+	Description string `json:"description" doc:"<code>: <reason>, e.g. \"rate_limited: more than 20 messages a second (bursts of 200): try again in 1 s\""`
 }
 
 type pendingAck struct {

@@ -10,7 +10,7 @@ import (
 )
 
 // Publish sends v as JSON on a core NATS subject (fire and forget, e.g. live
-// stats on live.session.<id>). The request id of ctx, if any, goes along.
+// figures on live.session.<user>.<session> and live.watch.<session>). The request id of ctx, if any, goes along.
 func Publish(ctx context.Context, nc *nats.Conn, subject string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {

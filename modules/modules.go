@@ -6,6 +6,7 @@ package modules
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/nats-io/nats.go"
 	"go.uber.org/fx"
@@ -47,6 +48,24 @@ func OpenAPI() ([]byte, error) {
 	return gateway.OpenAPI(HTTPRoutes(nil, nil))
 }
 
+// Channels returns the real-time channels of every module (NATS subjects
+// the app publishes on or subscribes to, and their messages), served by
+// the front as /asyncapi.json wherever the modules run. Each module's
+// httpapi package adds its own here, as with HTTPRoutes; the gateway
+// module receives them through the fx value group "channels".
+func Channels() []api.Channel {
+	return slices.Concat(
+		clienthttp.Channels(),
+		traininghttp.Channels(),
+	)
+}
+
+// AsyncAPI returns the real-time API document of all modules (what
+// /asyncapi.json serves).
+func AsyncAPI() ([]byte, error) {
+	return gateway.AsyncAPI(Channels())
+}
+
 var byName = map[string]fx.Option{
 	"client":         client.Module,
 	"training":       training.Module,
@@ -72,7 +91,7 @@ func Options(names []string) (fx.Option, error) {
 			return HTTPRoutes(c.NC, platform.NodeWebSocketURLs(cfg, emb))
 		},
 		fx.ResultTags(`group:"routes,flatten"`),
-	)))
+	)), fx.Provide(fx.Annotate(Channels, fx.ResultTags(`group:"channels,flatten"`))))
 	for _, want := range names {
 		if _, ok := byName[want]; !ok {
 			return nil, fmt.Errorf("unknown module %q", want)

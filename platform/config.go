@@ -23,6 +23,7 @@ type Config struct {
 	HTTP     HTTPConfig
 	NATS     NATSConfig
 	DB       DBConfig
+	Client   ClientConfig
 	Training TrainingConfig
 
 	// ShutdownTimeout bounds a clean stop.
@@ -38,6 +39,23 @@ type Config struct {
 	// cluster needs the same file.
 	SecretKeyFile string
 }
+
+// ClientConfig configures the client module.
+type ClientConfig struct {
+	// AccessTokenTTL is how long an access token lives: default and at
+	// most MaxAccessTokenTTL, at least MinAccessTokenTTL. An app
+	// connection to NATS ends with the token it was made with.
+	AccessTokenTTL time.Duration
+}
+
+// Bounds of ClientConfig.AccessTokenTTL. The client module's retired
+// signing keys verify for 20 minutes (the longest life of a token they
+// signed, plus clock skew); a token must not outlive them. Lives shorter
+// than a minute are for tests.
+const (
+	MaxAccessTokenTTL = 15 * time.Minute
+	MinAccessTokenTTL = 2 * time.Second
+)
 
 // TrainingConfig configures the training module.
 type TrainingConfig struct {
@@ -165,6 +183,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Training.IdleTimeout <= 0 {
 		c.Training.IdleTimeout = 4 * time.Hour
+	}
+	if c.Client.AccessTokenTTL == 0 {
+		c.Client.AccessTokenTTL = MaxAccessTokenTTL
+	}
+	if c.Client.AccessTokenTTL < MinAccessTokenTTL || c.Client.AccessTokenTTL > MaxAccessTokenTTL {
+		return fmt.Errorf("access token life %s: want %s to %s", c.Client.AccessTokenTTL, MinAccessTokenTTL, MaxAccessTokenTTL)
 	}
 	return nil
 }

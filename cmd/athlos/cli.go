@@ -68,6 +68,8 @@ func serveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "jetstream-sync", Value: bus.DefaultSyncInterval.String(), Sources: env("JETSTREAM_SYNC"),
 			Usage: "how often JetStream fsyncs (a duration), or \"always\""},
 		&cli.IntFlag{Name: "replicas", Value: 1, Sources: env("REPLICAS"), Usage: "replicas of every JetStream stream (3 on a cluster)"},
+		&cli.DurationFlag{Name: "access-token-ttl", Value: platform.MaxAccessTokenTTL, Sources: env("ACCESS_TOKEN_TTL"),
+			Usage: "how long an access token lives (at most 15m); an app's NATS connection is closed when the token it was made with expires, and reconnects with a fresh one"},
 		&cli.DurationFlag{Name: "training-idle-timeout", Value: 4 * time.Hour, Sources: env("TRAINING_IDLE_TIMEOUT"),
 			Usage: "a live session with no point for this long is closed (finished at its last point, or discarded without any)"},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Sources: env("SHUTDOWN_TIMEOUT"), Usage: "bound on a clean stop"},
@@ -125,6 +127,18 @@ func newApp() *cli.Command {
 				Usage: "print the OpenAPI 3.1 document of the HTTP API (what /openapi.json serves)",
 				Action: func(_ context.Context, c *cli.Command) error {
 					doc, err := modules.OpenAPI()
+					if err != nil {
+						return err
+					}
+					_, err = fmt.Fprintln(os.Stdout, string(doc))
+					return err
+				},
+			},
+			{
+				Name:  "asyncapi",
+				Usage: "print the AsyncAPI 3.0 document of the real-time API (what /asyncapi.json serves)",
+				Action: func(_ context.Context, c *cli.Command) error {
+					doc, err := modules.AsyncAPI()
 					if err != nil {
 						return err
 					}

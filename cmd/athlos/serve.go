@@ -57,6 +57,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		cfg.DiskMinFree = uint64(mb) << 20
 	}
 	cfg.Training.IdleTimeout = c.Duration("training-idle-timeout")
+	cfg.Client.AccessTokenTTL = c.Duration("access-token-ttl")
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

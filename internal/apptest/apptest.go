@@ -52,6 +52,13 @@ type App struct {
 // Start runs the given modules plus the gateway; it stops when the test ends.
 func Start(t testing.TB, mods ...string) *App {
 	t.Helper()
+	return StartConfig(t, nil, mods...)
+}
+
+// StartConfig is Start with configure applied to the configuration (e.g.
+// a short access-token life) before it is validated.
+func StartConfig(t testing.TB, configure func(*platform.Config), mods ...string) *App {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "athlos-apptest-")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
@@ -83,6 +90,9 @@ func Start(t testing.TB, mods ...string) *App {
 				SystemUser: bus.SystemUser, SystemPassword: nats.Password, PublicWebSocketURL: wsURL,
 			},
 			DB: platform.DBConfig{URL: dbURL},
+		}
+		if configure != nil {
+			configure(cfg)
 		}
 		require.NoError(t, cfg.Validate())
 		opts, err := modules.Options(cfg.Modules)

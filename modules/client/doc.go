@@ -38,5 +38,11 @@
 //	evt.client.realtime.grants_changed, evt.client.user.deleted, evt.client.session.revoked   close the user's app connections
 //
 // HTTP (package httpapi, served by the front): /v1/auth/*,
-// /.well-known/jwks.json, /v1/me, /v1/me/gear, /v1/realtime.
+// /.well-known/jwks.json, /v1/me, /v1/me/gear, /v1/realtime; and in the
+// real-time document (/asyncapi.json, httpapi.Channels) refused.<user>.
+//
+// Access tokens live --access-token-ttl (platform.ClientConfig, 15
+// minutes and at most that); an app's NATS connection is closed when the
+// token it was made with expires, and reconnects with the fresh token its
+// token callback returns.
 package client

@@ -24,6 +24,7 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt
 	if err != nil {
 		return err
 	}
+	s.SetAccessTokenTTL(cfg.Client.AccessTokenTTL)
 	if err := s.EnsureKeys(sctx); err != nil {
 		return err
 	}

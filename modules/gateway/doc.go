@@ -26,6 +26,10 @@
 // /metrics, and the OpenAPI 3.1 document at /openapi.json (/openapi.yaml)
 // with its docs page at /docs (docs.go: Stoplight Elements, a pinned build
 // vendored in docsassets/ and embedded, so the page needs no other host).
+// /asyncapi.json is the AsyncAPI 3.0 document of the real-time API (NATS
+// over WebSocket): the channels every module's httpapi package describes
+// (api.Channel), their payloads' schemas made from the Go types by huma's
+// registry as the OpenAPI document's are.
 //
 // The package holds no NATS and no SQL: forwarding lives in each module's
 // httpapi, readiness checks are given to New.

@@ -86,27 +86,41 @@ func problemResponse(description string, schema *huma.Schema) *huma.Response {
 // component schemas used by both requests and responses, which stay
 // closed.
 func finishDocument(oapi *huma.OpenAPI) (shared []string) {
-	reg := oapi.Components.Schemas
-	inRequests, inResponses := map[string]bool{}, map[string]bool{}
+	var requests, responses []*huma.Schema
 	for _, item := range oapi.Paths {
 		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Options, item.Head, item.Patch, item.Trace} {
 			if op == nil {
 				continue
 			}
 			for _, p := range op.Parameters {
-				walkSchema(reg, p.Schema, inRequests, nil)
+				requests = append(requests, p.Schema)
 			}
 			if op.RequestBody != nil {
 				for _, mt := range op.RequestBody.Content {
-					walkSchema(reg, mt.Schema, inRequests, nil)
+					requests = append(requests, mt.Schema)
 				}
 			}
 			for _, r := range op.Responses {
 				for _, mt := range r.Content {
-					walkSchema(reg, mt.Schema, inResponses, nil)
+					responses = append(responses, mt.Schema)
 				}
 			}
 		}
+	}
+	return finishSchemas(oapi.Components.Schemas, requests, responses)
+}
+
+// finishSchemas applies finishDocument's rules to the schemas of reg that
+// requests and responses (the roots) reach: the AsyncAPI document's, where
+// what apps send are the requests and what they receive the answers, and
+// the OpenAPI document's.
+func finishSchemas(reg huma.Registry, requests, responses []*huma.Schema) (shared []string) {
+	inRequests, inResponses := map[string]bool{}, map[string]bool{}
+	for _, s := range requests {
+		walkSchema(reg, s, inRequests, nil)
+	}
+	for _, s := range responses {
+		walkSchema(reg, s, inResponses, nil)
 	}
 	for name, s := range reg.Map() {
 		if inResponses[name] && inRequests[name] {
@@ -122,25 +136,8 @@ func finishDocument(oapi *huma.OpenAPI) (shared []string) {
 	for _, s := range reg.Map() {
 		nullEnums(s, seen)
 	}
-	for _, item := range oapi.Paths {
-		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Options, item.Head, item.Patch, item.Trace} {
-			if op == nil {
-				continue
-			}
-			for _, p := range op.Parameters {
-				nullEnums(p.Schema, seen)
-			}
-			if op.RequestBody != nil {
-				for _, mt := range op.RequestBody.Content {
-					nullEnums(mt.Schema, seen)
-				}
-			}
-			for _, r := range op.Responses {
-				for _, mt := range r.Content {
-					nullEnums(mt.Schema, seen)
-				}
-			}
-		}
+	for _, s := range append(requests, responses...) {
+		nullEnums(s, seen)
 	}
 	slices.Sort(shared)
 	return shared

@@ -69,6 +69,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose forwarding headers
 	// name the client (clientIP); none means the peer is the client.
 	TrustedProxies TrustedProxies
+	// AsyncAPI is the real-time API document (AsyncAPI) that
+	// /asyncapi.json serves, to anyone; nil serves none.
+	AsyncAPI []byte
 }
 
 func (c Config) withDefaults() Config {
@@ -184,6 +187,12 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	f.app.Get("/livez", f.livez)
 	f.app.Get("/readyz", f.readyz)
 	f.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	if doc := cfg.AsyncAPI; doc != nil {
+		f.app.Get("/asyncapi.json", func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderContentType, "application/json")
+			return c.Send(doc)
+		})
+	}
 
 	hc := huma.DefaultConfig("Athlos API", cfg.Version)
 	// huma's own docs page loads its script from a CDN: ours serves a

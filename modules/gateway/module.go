@@ -28,6 +28,8 @@ type frontParams struct {
 	Bus       *bus.Conn
 	// Routes of every module, from the composition root (package modules).
 	Routes []api.Routes `group:"routes"`
+	// Channels of every module: the real-time API (/asyncapi.json).
+	Channels []api.Channel `group:"channels"`
 }
 
 // replayDeletions denies the users deleted, and the sign-in sessions
@@ -90,12 +92,17 @@ func replayDeletions(ctx context.Context, b *bus.Conn, v *JWKSVerifier) (int, er
 func Routes(nc *nats.Conn) []api.Routes { return []api.Routes{StatusRoutes(nc)} }
 
 // Module runs the HTTP front: every module's routes, wherever the module
-// itself runs, plus /livez, /readyz, /metrics, /openapi.json and /docs.
+// itself runs, plus /livez, /readyz, /metrics, /openapi.json,
+// /asyncapi.json (every module's real-time channels) and /docs.
 var Module = fx.Module("gateway",
 	fx.Invoke(func(p frontParams) (*Front, error) {
 		routes := p.Routes
 		verifier := NewJWKSVerifier(p.Bus.NC, p.Log)
 		proxies, err := ParseTrustedProxies(p.Config.HTTP.TrustedProxies)
+		if err != nil {
+			return nil, err
+		}
+		asyncAPI, err := AsyncAPI(p.Channels)
 		if err != nil {
 			return nil, err
 		}
@@ -108,6 +115,7 @@ var Module = fx.Module("gateway",
 			Version:        APIVersion,
 			AccessLogLevel: slog.LevelInfo,
 			DrainPeriod:    p.Config.HTTP.DrainPeriod,
+			AsyncAPI:       asyncAPI,
 		}, p.Log, p.Registry, nil, routes)
 		if err != nil {
 			return nil, err

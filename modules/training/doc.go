@@ -18,16 +18,23 @@
 //	evt.training.session.deleted        api.SessionDeleted: a session was deleted
 //	evt.client.realtime.grants_changed  clientapi.RealtimeGrantsChanged: a user may now (or no longer) watch a session
 //
-// Publishes without storing: live.session.<session> (api.LiveStats), a
-// live session's figures after its points are stored, at most once a
-// second per session per process.
+// Publishes without storing: a live session's figures (api.LiveStats)
+// after its points are stored, at most once a second per session per
+// process, on live.session.<owner>.<session> for the owner (every
+// connection of the owner may subscribe: the callout grants
+// live.session.<user>.>) and on live.watch.<session> for watchers (the
+// subject does not name the owner).
+//
+// Real-time channels (the front's /asyncapi.json, httpapi.Channels):
+// live.telemetry.<user>.<session> in, with its PubAck or refusal;
+// live.session.<user>.<session> and live.watch.<session> out.
 //
 // Answers (rpc.training.*, payloads in package api):
 //
 //	devices.list, devices.create, devices.delete   the caller's devices
 //	sessions.start, .get, .list, .action, .points, .gpx, .route, .patch, .delete, .import   the caller's sessions
 //	sessions.share, .unshare, .watch               live tracking
-//	realtime.grants                                 for the client module's auth callout: the live.session subjects a user may subscribe to
+//	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
 //	status.get                                      module status (every module)
 //
 // Consumes:

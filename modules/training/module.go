@@ -3,6 +3,7 @@ package training
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -28,12 +29,14 @@ var Module = platform.Module(api.Module, fx.Invoke(start))
 
 func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *prometheus.Registry,
 	emb *bus.Embedded) error {
-	// Live figures go to watchers on live.session.<id>, a plain NATS
-	// publish (not stored), at most once a second per session.
-	feed := livefeed.New(func(ls api.LiveStats) {
+	// Live figures go to the owner on live.session.<owner>.<session> and
+	// to watchers on live.watch.<session> (which does not name the owner),
+	// plain NATS publishes (not stored), at most once a second per session.
+	feed := livefeed.New(func(owner string, ls api.LiveStats) {
 		data, err := json.Marshal(ls)
 		if err == nil {
-			err = rt.Bus.NC.Publish(api.SubjectLiveSession+ls.SessionID, data)
+			err = errors.Join(rt.Bus.NC.Publish(api.LiveSessionSubject(owner, ls.SessionID), data),
+				rt.Bus.NC.Publish(api.LiveWatchSubject(ls.SessionID), data))
 		}
 		if err != nil {
 			rt.Log.Warn("live figures not sent", "session", ls.SessionID, "err", err)

@@ -18,11 +18,8 @@ import (
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
 
-// Telemetry subjects and stream (DESIGN §3).
-const (
-	subjectTelemetry = "live.telemetry."
-	telemetryStream  = "TELEMETRY"
-)
+// The telemetry stream (DESIGN §3).
+const telemetryStream = "TELEMETRY"
 
 // AckTimeout bounds the wait for a PubAck; a message not acknowledged by
 // then counts as a publish error.
@@ -110,16 +107,9 @@ func (a *athlete) setup(ctx context.Context) {
 	a.setToken(tok)
 	a.userID = tok.UserID
 
-	// The session starts before connecting: the live.session grant is
-	// given at connect time for the user's open sessions.
-	sess, err := api.startSession(ctx, tok.AccessToken)
-	if err != nil {
-		a.fail(ErrStart, err)
-		return
-	}
-	a.sessionID = sess.ID
-	a.subject = subjectTelemetry + a.userID + "." + a.sessionID
-
+	// Connect first, then start the session, as an app does: the live
+	// figures of the user's own sessions (live.session.<user>.<session>)
+	// need no new grant.
 	info, err := api.realtime(ctx, tok.AccessToken)
 	if err != nil {
 		a.fail(ErrRealtime, err)
@@ -148,20 +138,29 @@ func (a *athlete) setup(ctx context.Context) {
 		a.fail(ErrConnect, fmt.Errorf("jetstream: %w", err))
 		return
 	}
+	sess, err := api.startSession(ctx, tok.AccessToken)
+	if err != nil {
+		nc.Close()
+		a.fail(ErrStart, err)
+		return
+	}
+	a.sessionID = sess.ID
+	a.subject = trainingapi.TelemetrySubject(a.userID, a.sessionID)
 	a.mu.Lock()
 	a.watching = true
 	a.mu.Unlock()
-	if _, err := nc.Subscribe(trainingapi.SubjectLiveSession+a.sessionID, a.onFigures); err != nil {
-		a.fail(ErrSubscribe, fmt.Errorf("subscribe to %s%s: %w", trainingapi.SubjectLiveSession, a.sessionID, err))
+	live := trainingapi.LiveSessionSubject(a.userID, a.sessionID)
+	if _, err := nc.Subscribe(live, a.onFigures); err != nil {
+		a.fail(ErrSubscribe, fmt.Errorf("subscribe to %s: %w", live, err))
 		a.notWatching()
 	} else if err := nc.FlushTimeout(10 * time.Second); err != nil {
-		a.fail(ErrSubscribe, fmt.Errorf("subscribe to %s%s: flush: %w", trainingapi.SubjectLiveSession, a.sessionID, err))
+		a.fail(ErrSubscribe, fmt.Errorf("subscribe to %s: flush: %w", live, err))
 	}
 	a.nc, a.js = nc, js
 }
 
 // natsError handles the asynchronous errors of the athlete's connection:
-// a refused live.session subscription means no live figures.
+// a refused subscription to the live figures means none come.
 func (a *athlete) natsError(_ *nats.Conn, _ *nats.Subscription, err error) {
 	if errors.Is(err, nats.ErrPermissionViolation) {
 		a.fail(ErrPermission, err)

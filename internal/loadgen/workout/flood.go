@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/athlos/athlos/internal/loadgen"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
 
 // FloodConfig configures Flood: one hostile user publishing telemetry at
@@ -182,7 +183,7 @@ func (r *run) floodUser(ctx context.Context, i int) (*floodUser, error) {
 		url = r.cfg.WebSocketURL
 	}
 	return &floodUser{token: tok.AccessToken, userID: tok.UserID, sessionID: s.ID, wsURL: url,
-		subject: subjectTelemetry + tok.UserID + "." + s.ID, inbox: info.InboxPrefix}, nil
+		subject: trainingapi.TelemetrySubject(tok.UserID, s.ID), inbox: info.InboxPrefix}, nil
 }
 
 // connect opens the user's NATS connection.

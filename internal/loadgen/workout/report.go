@@ -17,7 +17,7 @@ const (
 	ErrStart      = "start"      // POST /v1/sessions
 	ErrRealtime   = "realtime"   // GET /v1/realtime
 	ErrConnect    = "connect"    // NATS WebSocket connection
-	ErrSubscribe  = "subscribe"  // subscribing to live.session.<id>
+	ErrSubscribe  = "subscribe"  // subscribing to live.session.<user>.<session>
 	ErrPermission = "permission" // a permission violation from NATS
 	ErrPublish    = "publish"    // a message not acknowledged by stream TELEMETRY
 	ErrLive       = "live"       // undecodable live figures
@@ -38,7 +38,7 @@ type Report struct {
 	Athletes int `json:"athletes"`
 	Ready    int `json:"ready"`
 	// Watching is how many athletes received their session's live figures
-	// (the live.session grant worked).
+	// (the live.session.<user>.> grant worked).
 	Watching     int     `json:"watching"`
 	Rate         float64 `json:"rate_hz"`
 	PointsPerMsg int     `json:"points_per_msg"`
@@ -74,7 +74,7 @@ type Report struct {
 	Ack    LatencyStats `json:"ack"`
 	Stored LatencyStats `json:"stored"`
 	Watch  LatencyStats `json:"watch"`
-	// LiveFigures counts live.session messages received; Unmatched the
+	// LiveFigures counts live.session.<user>.<session> messages received; Unmatched the
 	// acknowledged messages no live figures ever covered.
 	LiveFigures uint64 `json:"live_figures"`
 	Unmatched   uint64 `json:"unmatched"`

@@ -2,10 +2,12 @@
 // live workouts against a running Athlos, end to end and through the
 // public interfaces only (HTTP and NATS over WebSocket, as the app):
 //
-//  1. each athlete registers (or logs in), starts a public run
-//     (POST /v1/sessions), asks GET /v1/realtime where to connect, connects
-//     to NATS with its access token and subscribes to its session's live
-//     figures (live.session.<id>) — registration hashes passwords on
+//  1. each athlete registers (or logs in), asks GET /v1/realtime where to
+//     connect, connects to NATS with a token callback (its current access
+//     token, refreshed over HTTP before it expires), starts a public run
+//     (POST /v1/sessions) and subscribes to its session's live figures
+//     on the connection it has (live.session.<user>.<session>) —
+//     registration hashes passwords on
 //     purpose slowly, so this setup runs a few athletes at a time and is
 //     timed apart;
 //  2. every athlete then streams a realistic GPS track (see Track) in real

@@ -3,14 +3,18 @@ package api
 import "time"
 
 // Real time (DESIGN §5): the app connects to NATS over WebSocket with its
-// access token (the CONNECT "auth_token", e.g. nats.Token in Go or
-// {token} in nats.ws), and the client module's auth callout grants that
-// user only its own subjects:
+// access token (the CONNECT "auth_token": a token callback that returns
+// the current token at every connect and reconnect, nats.TokenHandler in
+// Go or tokenAuthenticator in nats.js), and the client module's auth
+// callout grants that user only its own subjects:
 //
-//   - publish live.telemetry.<user>.> (telemetry of its own sessions);
-//   - subscribe notify.<user>, <inbox prefix>.> (replies, e.g. JetStream
-//     publish acks), and whatever the owning modules grant at connect time:
-//     chat.<group> (social) and live.session.<session> (training).
+//   - publish live.telemetry.<user>.* (telemetry of its own sessions);
+//   - subscribe live.session.<user>.> (the live figures of its own
+//     sessions, those it starts after connecting too), notify.<user>,
+//     refused.<user>, <inbox prefix>.> (replies, e.g. JetStream publish
+//     acks), and whatever the owning modules grant at connect time:
+//     chat.<group> (social) and live.watch.<session> (training: sessions
+//     of others the user watches).
 //
 // The grants are fixed for the life of a connection. The connection ends
 // when the access token expires; the app reconnects with a fresh token. When
@@ -26,7 +30,7 @@ const (
 	// served by the social and training modules: the client module asks
 	// them at every app connection which subjects of theirs the user may
 	// subscribe to (RealtimeGrantsRequest → RealtimeGrants). Social may
-	// grant only chat.<group> subjects, training only live.session.<id>;
+	// grant only chat.<group> subjects, training only live.watch.<session>;
 	// anything else in a reply is ignored. When the module is not running
 	// (no responders) or does not answer within RealtimeGrantsTimeout, the
 	// user gets none of its subjects on that connection.
@@ -79,15 +83,15 @@ type RealtimeRequest struct {
 // RealtimeInfo tells the app how to use NATS: where to connect and which
 // subjects it may use with the access token it called with.
 type RealtimeInfo struct {
-	WebSocketURL string `json:"websocket_url" example:"wss://rt.example.com" doc:"NATS WebSocket URL of the node you called; connect with the access token as the NATS token"`
+	WebSocketURL string `json:"websocket_url" example:"wss://rt.example.com" doc:"NATS WebSocket URL of the node you called; connect with a token callback that returns your current access token at every (re)connect"`
 	// WebSocketURLs lists every node's URL, this one first: give them all
 	// to the client as its servers, so that it reconnects to another node
 	// when this one is down.
 	WebSocketURLs []string  `json:"websocket_urls" doc:"the WebSocket URLs of every node, the one you called first: give them all to the NATS client as its servers"`
-	InboxPrefix   string    `json:"inbox_prefix" example:"_INBOX_0193b7e4-7c1a-7d2e-9a41-3f0c2d5e8b10" doc:"the only inbox prefix the connection may use (nats.CustomInboxPrefix, or inboxPrefix in nats.ws)"`
-	Publish       []string  `json:"publish" doc:"subjects the app may publish to (NATS wildcards)"`
-	Subscribe     []string  `json:"subscribe" doc:"subjects the app may subscribe to (NATS wildcards)"`
-	ExpiresAt     time.Time `json:"expires_at" doc:"the connection ends when the access token expires; reconnect with a fresh token"`
+	InboxPrefix   string    `json:"inbox_prefix" example:"_INBOX_0193b7e4-7c1a-7d2e-9a41-3f0c2d5e8b10" doc:"the only inbox prefix the connection may use (nats.CustomInboxPrefix in Go, inboxPrefix in nats.js): without it every request, a JetStream publish too, goes unanswered and is not stored"`
+	Publish       []string  `json:"publish" doc:"subjects the app may publish to (NATS wildcards): live.telemetry.<your id>.* (telemetry of your sessions)"`
+	Subscribe     []string  `json:"subscribe" doc:"subjects the app may subscribe to (NATS wildcards): live.session.<your id>.> (live figures of your own sessions, those you start later too), notify.<your id>, refused.<your id>, your inbox, and the chat.<group> and live.watch.<session> subjects granted when the connection was made"`
+	ExpiresAt     time.Time `json:"expires_at" doc:"when the access token you called with expires: the server closes a connection made with it then; refresh the token before (POST /v1/auth/refresh) so that the reconnect gets the fresh one"`
 	// Limits are what the server holds each connection and user to.
 	Limits RealtimeLimits `json:"limits"`
 }

@@ -1,6 +1,8 @@
 // Package httpapi is the client module's HTTP operations, registered on the
 // front: it validates the input's shape, attaches the caller and forwards
-// to rpc.client.*, passing the module's reply through.
+// to rpc.client.*, passing the module's reply through. Channels describes
+// the real-time channels the module grants every user (refused.<user>)
+// for the front's /asyncapi.json.
 package httpapi
 
 import (

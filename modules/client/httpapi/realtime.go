@@ -29,11 +29,16 @@ func RealtimeRoutes(nc *nats.Conn, node func(host string) []string) gw.Routes {
 			OperationID: "get-realtime", Method: http.MethodGet, Path: "/v1/realtime", Tags: []string{"realtime"},
 			Summary: "Connect to the real-time bus",
 			Description: "The NATS WebSocket URL of the node called, every node's URLs for reconnects, and what the caller may do " +
-				"there. Connect with the access token as the NATS " +
-				"token (a fresh one at every reconnect) and with inbox_prefix as the inbox prefix; publish telemetry to " +
-				"live.telemetry.<your id>.<session id>, subscribe to notify.<your id> and to the chat.<group> and " +
-				"live.session.<id> subjects listed. The connection ends when the access token expires, and is closed " +
-				"when the subjects change (e.g. you left a group): reconnect, and fetch this again to see the new list.",
+				"there. Connect with a token callback that returns your current access token at every connect and reconnect " +
+				"(nats.TokenHandler in Go, tokenAuthenticator in nats.js), refresh the access token with POST /v1/auth/refresh " +
+				"before it expires (the server closes a connection when the token it was made with expires, and the client " +
+				"reconnects with the fresh one), and use inbox_prefix as the inbox prefix (without it a JetStream publish is " +
+				"neither answered nor stored). Publish telemetry to live.telemetry.<your id>.<session id> through JetStream with " +
+				"a Nats-Msg-Id on every message; subscribe to live.session.<your id>.> for the live figures of your own " +
+				"sessions (those you start after connecting too), to refused.<your id> and notify.<your id>, and to the " +
+				"chat.<group> and live.watch.<session> subjects listed. The subjects listed are granted when the connection " +
+				"is made; when they change (e.g. you left a group, or POST /v1/sessions/{id}/watch) the connection is closed " +
+				"once: the client reconnects with the new ones. Payloads: /asyncapi.json.",
 			Security: gw.Authenticated,
 		}), func(ctx context.Context, in *realtimeInput) (*gw.RawJSON, error) {
 			req := api.RealtimeRequest{Host: in.Host, ExpiresAt: tokenExpiry(in.Authorization)}

@@ -3,6 +3,8 @@
 //
 //   - Routes: what a module's httpapi package hands to the front so that its
 //     huma operations are registered at start.
+//   - Channel: what a module's httpapi package hands to the front to describe
+//     its real-time channels (NATS subjects of the app) in /asyncapi.json.
 //   - Problem: turns an error (usually a *bus.Error that came back over NATS)
 //     into the front's RFC 9457 problem+json answer.
 //   - RawJSON / JSON / DocumentRaw: pass a module's reply bytes through

@@ -165,31 +165,6 @@ type SessionAction struct {
 	Action string `json:"action"` // pause, resume, finish, discard
 }
 
-// TelemetryMessage is what an app sends: over NATS on
-// live.telemetry.<user>.<session>, or in POST /v1/sessions/{id}/points
-// (offline sync). Compact, because phones pay for every byte; many points
-// per message. Fields it does not know are ignored, so a newer app may
-// send more.
-type TelemetryMessage struct {
-	Points []TelemetryPoint `json:"points" maxItems:"10000" doc:"at most 10,000 per message (over NATS also at most 256 KiB)"`
-}
-
-// TelemetryPoint is one sample. Only t is required. Impossible values do
-// not refuse the message: the point is left out and counted by reason
-// (PointsResult.Dropped).
-type TelemetryPoint struct {
-	T     time.Time `json:"t" doc:"when it was measured (RFC 3339); within the session (10 minutes before its start to 2 minutes after now or its finish), else time_outside_session"`
-	Lat   *float64  `json:"lat,omitempty" doc:"degrees north, WGS 84; with lon. A point without a position is left out (no_position)"`
-	Lon   *float64  `json:"lon,omitempty" doc:"degrees east, WGS 84; with lat"`
-	Ele   *float64  `json:"ele,omitempty" doc:"elevation above sea level, m (-500 to 9,000)"`
-	Acc   *float64  `json:"acc,omitempty" doc:"horizontal accuracy, m"`
-	Speed *float64  `json:"speed,omitempty" doc:"speed as the device measured it, m/s"`
-	HR    *int      `json:"hr,omitempty" doc:"heart rate, bpm (20 to 250)"`
-	Cad   *int      `json:"cad,omitempty" doc:"cadence, rpm or steps a minute (0 to 300)"`
-	Pwr   *int      `json:"pwr,omitempty" doc:"power, W (0 to 3,000)"`
-	Temp  *float64  `json:"temp,omitempty" doc:"temperature, °C (-60 to 60)"`
-}
-
 // SessionPoints carries telemetry points for a session (HTTP offline sync;
 // the same pipeline as NATS live.telemetry).
 type SessionPoints struct {
@@ -273,17 +248,48 @@ type SessionList struct {
 	NextCursor *string   `json:"next_cursor"`
 }
 
-// SubjectLiveSession is the prefix of the subjects live stats go out on:
-// live.session.<sessionID> (not stored). Who may subscribe follows the
-// session's visibility (SubjectSessionWatch).
-const SubjectLiveSession = "live.session."
+// Live figures go out on two subjects, both plain NATS publishes (not
+// stored), at most once a second per session:
+//
+//   - live.session.<owner>.<session> (LiveSessionSubject), for the owner:
+//     every app connection of a user may subscribe to
+//     live.session.<user>.> from the moment it connects (the client
+//     module's auth callout grants it), so the owner sees a session it
+//     starts on the connection it has, without reconnecting;
+//   - live.watch.<session> (LiveWatchSubject), for watchers: it names the
+//     session only, never its owner (a share link must not tell who the
+//     athlete is), and is granted per session at connect time
+//     (SubjectTrainingRealtimeGrants) to those who may watch it
+//     (SubjectSessionWatch).
+//
+// Both carry the same LiveStats.
+const (
+	SubjectLiveSession = "live.session."
+	SubjectLiveWatch   = "live.watch."
+)
+
+// LiveSessionSubject is where the owner receives the live figures of one
+// of its sessions: live.session.<owner>.<session>.
+func LiveSessionSubject(owner, session string) string {
+	return SubjectLiveSession + owner + "." + session
+}
+
+// LiveSessionSubjects is what an owner subscribes to for the live figures
+// of all its sessions: live.session.<owner>.> (the grant every connection
+// of the user has).
+func LiveSessionSubjects(owner string) string { return SubjectLiveSession + owner + ".>" }
+
+// LiveWatchSubject is where watchers receive the live figures of a
+// session: live.watch.<session>.
+func LiveWatchSubject(session string) string { return SubjectLiveWatch + session }
 
 // LiveStats are a live session's figures, published on
-// live.session.<sessionID> after points are stored, at most once a second
-// per session.
+// live.session.<owner>.<session> and live.watch.<session> after points are
+// stored and when the session pauses, resumes or finishes, at most once a
+// second per session. They name the session, never its owner.
 type LiveStats struct {
-	SessionID string `json:"session_id"`
-	State     string `json:"state"`
+	SessionID string `json:"session_id" format:"uuid"`
+	State     string `json:"state" enum:"active,paused,finished,discarded"`
 	// LastPointT is the time of the latest point counted (the app's
 	// clock); StoredAt is when the batch that brought it was committed
 	// (the server's clock).
@@ -331,7 +337,10 @@ type WatchRequest struct {
 // Watch tells a watcher where the live figures go.
 type Watch struct {
 	SessionID string `json:"session_id" format:"uuid"`
-	Subject   string `json:"subject" doc:"subscribe to it on the app's NATS connection (api.LiveStats messages, at most one a second); connections open before this call are closed once so the app reconnects with the grant"`
+	// Subject is live.watch.<session> for a watcher, and the owner's own
+	// live.session.<owner>.<session> for the owner, which every connection
+	// of the owner may subscribe to already.
+	Subject string `json:"subject" doc:"subscribe to it on the app's NATS connection (live figures, at most one a second): live.watch.<session> for a watcher, whose connections open before this call are closed once so that the app reconnects with the grant; live.session.<your id>.<session> for the owner, who needs no new grant"`
 }
 
 // More session subjects.

@@ -1,6 +1,7 @@
 // Package httpapi is the training module's HTTP operations, registered on
 // the front: it checks the input's shape and forwards to rpc.training.*,
-// passing the module's reply through.
+// passing the module's reply through. Channels describes the module's
+// real-time channels for the front's /asyncapi.json.
 package httpapi
 
 import (

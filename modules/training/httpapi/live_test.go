@@ -65,7 +65,7 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status)
 	var s api.Session
 	r.JSON(t, &s)
-	subject := api.SubjectLiveSession + s.ID
+	own, subject := api.LiveSessionSubject(anaID, s.ID), api.LiveWatchSubject(s.ID)
 
 	// Without the link, Bob and Eve may not watch: the session does not
 	// exist for them. Unknown and malformed ids are refused too.
@@ -89,11 +89,18 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 	var w api.Watch
 	r.JSON(t, &w)
 	assert.Equal(t, subject, w.Subject)
+	assert.NotContains(t, string(r.Body), anaID, "a watcher is not told who the owner is")
+	r = a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", ana, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r.JSON(t, &w)
+	assert.Equal(t, own, w.Subject, "the owner watches on her own subject")
 
-	// The grants are read at connect time: connect after the watch.
-	received := func(c *appConn) chan api.LiveStats {
+	// The watchers' grants are read at connect time: connect after the
+	// watch.
+	received := func(c *appConn, subject string) chan api.LiveStats {
 		ch := make(chan api.LiveStats, 100)
 		_, err := c.nc.Subscribe(subject, func(m *nats.Msg) {
+			assert.NotContains(t, string(m.Data), anaID, "the figures do not name the owner")
 			var ls api.LiveStats
 			if json.Unmarshal(m.Data, &ls) == nil {
 				ch <- ls
@@ -104,7 +111,8 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 		return ch
 	}
 	anaConn, bobConn, eveConn := connectApp(t, a, ana, anaID), connectApp(t, a, bob, bobID), connectApp(t, a, eve, eveID)
-	toAna, toBob, toEve := received(anaConn), received(bobConn), received(eveConn)
+	toAna, toBob, toEve := received(anaConn, own), received(bobConn, subject), received(eveConn, subject)
+	toEveToo := received(eveConn, own)
 
 	// Eve may not publish telemetry for Ana's session either.
 	require.NoError(t, eveConn.nc.Publish("live.telemetry."+anaID+"."+s.ID, []byte(`{"points": []}`)))
@@ -129,9 +137,11 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 	select {
 	case ls := <-toEve:
 		t.Fatalf("a stranger got live figures: %+v", ls)
+	case ls := <-toEveToo:
+		t.Fatalf("a stranger got the owner's live figures: %+v", ls)
 	case <-time.After(300 * time.Millisecond):
 	}
-	require.Eventually(t, func() bool { return len(eveConn.errors()) >= 2 }, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return len(eveConn.errors()) >= 3 }, 5*time.Second, 20*time.Millisecond)
 	for _, err := range eveConn.errors() {
 		assert.ErrorContains(t, err, "Permissions Violation")
 	}
@@ -148,7 +158,8 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 	a.Do(http.MethodGet, "/v1/realtime", bob, nil).JSON(t, &grants)
 	assert.NotContains(t, grants.Subscribe, subject)
 	a.Do(http.MethodGet, "/v1/realtime", ana, nil).JSON(t, &grants)
-	assert.Contains(t, grants.Subscribe, subject, "the owner may watch her open session")
+	assert.Contains(t, grants.Subscribe, api.LiveSessionSubjects(anaID), "the owner may watch her sessions")
+	assert.NotContains(t, grants.Subscribe, subject, "on her own subject")
 
 	// A finished session can no longer be shared or watched.
 	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/finish", ana, nil).Status)
@@ -167,7 +178,7 @@ func TestWatchersLoseTheGrantWhenNoLongerEntitled(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status)
 	var s api.Session
 	r.JSON(t, &s)
-	subject := api.SubjectLiveSession + s.ID
+	subject := api.LiveWatchSubject(s.ID)
 	granted := func(token string) bool {
 		var g struct {
 			Subscribe []string `json:"subscribe"`
@@ -195,5 +206,10 @@ func TestWatchersLoseTheGrantWhenNoLongerEntitled(t *testing.T) {
 	assert.False(t, granted(bob), "a new link replaces the old one")
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", bob,
 		map[string]any{"share_token": link.ShareToken}).Status, "the old link lets nobody in")
-	assert.True(t, granted(ana), "the owner always")
+	assert.False(t, granted(ana), "the owner watches on her own subject")
+	var g struct {
+		Subscribe []string `json:"subscribe"`
+	}
+	a.Do(http.MethodGet, "/v1/realtime", ana, nil).JSON(t, &g)
+	assert.Contains(t, g.Subscribe, api.LiveSessionSubjects(userIDOf(t, a, ana)), "the owner always")
 }

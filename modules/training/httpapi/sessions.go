@@ -178,8 +178,10 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 			OperationID: "watch-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/watch", Tags: tags,
 			Summary: "Watch a live session",
 			Description: "Allowed for the owner, for anyone when the session is public, and for anyone with its share token. " +
-				"The reply names the NATS subject of the live figures; the caller's app connections are closed once so they " +
-				"reconnect with the grant. 404 for a session you may not see, 409 when it is closed.",
+				"The reply names the NATS subject of the live figures: live.watch.<session> for a watcher, whose app " +
+				"connections are closed once so they reconnect with the grant (the subject does not name the owner); " +
+				"live.session.<your id>.<session> for the owner, which every connection of the owner may subscribe to " +
+				"already. 404 for a session you may not see, 409 when it is closed.",
 			MaxBodyBytes: 4 << 10, Security: gw.Authenticated,
 		}), http.StatusConflict), func(ctx context.Context, in *watchInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionWatch, watchRequest(in))

@@ -85,7 +85,7 @@ func TestAccessTokens(t *testing.T) {
 	key, err := NewSigningKey(now)
 	require.NoError(t, err)
 	user, session := uuid.New(), uuid.New()
-	tok, exp, err := IssueAccessToken(key, user, api.RoleAdmin, session, now)
+	tok, exp, err := IssueAccessToken(key, user, api.RoleAdmin, session, now, 0)
 	require.NoError(t, err)
 	assert.Equal(t, AccessTokenTTL, exp.Sub(now))
 	claims, err := verify(t, key, tok)
@@ -95,7 +95,7 @@ func TestAccessTokens(t *testing.T) {
 	assert.Equal(t, session.String(), claims.SessionID)
 
 	// Expired tokens fail.
-	old, _, err := IssueAccessToken(key, user, api.RoleUser, session, now.Add(-time.Hour))
+	old, _, err := IssueAccessToken(key, user, api.RoleUser, session, now.Add(-time.Hour), 0)
 	require.NoError(t, err)
 	_, err = verify(t, key, old)
 	assert.ErrorIs(t, err, jwt.ErrTokenExpired)

@@ -15,11 +15,12 @@ import (
 	"github.com/athlos/athlos/modules/client/api"
 )
 
-// AccessTokenTTL is how long an access token lives.
+// AccessTokenTTL is how long an access token lives by default, and at
+// most (platform.ClientConfig.AccessTokenTTL may make it shorter).
 const AccessTokenTTL = 15 * time.Minute
 
 // KeyOverlap is how long a retired signing key still verifies: the life
-// of the last token it signed, plus clock skew.
+// of the last token it signed (at most AccessTokenTTL), plus clock skew.
 const KeyOverlap = AccessTokenTTL + 5*time.Minute
 
 // SigningKey is an Ed25519 key that signs access tokens.
@@ -62,9 +63,13 @@ type AccessClaims struct {
 	SessionID string `json:"sid"`
 }
 
-// IssueAccessToken signs an access token for a user with key.
-func IssueAccessToken(key SigningKey, userID uuid.UUID, role string, session uuid.UUID, now time.Time) (string, time.Time, error) {
-	exp := now.Add(AccessTokenTTL)
+// IssueAccessToken signs an access token for a user with key, valid for
+// ttl (AccessTokenTTL when 0 or longer).
+func IssueAccessToken(key SigningKey, userID uuid.UUID, role string, session uuid.UUID, now time.Time, ttl time.Duration) (string, time.Time, error) {
+	if ttl <= 0 || ttl > AccessTokenTTL {
+		ttl = AccessTokenTTL
+	}
+	exp := now.Add(ttl)
 	claims := AccessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    api.TokenIssuer,

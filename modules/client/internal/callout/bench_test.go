@@ -35,7 +35,7 @@ func BenchmarkWebSocketConnect(b *testing.B) {
 			if grants {
 				for subject, granted := range map[string][]string{
 					api.SubjectSocialRealtimeGrants:   {"chat.g1", "chat.g2", "chat.g3", "chat.g4", "chat.g5"},
-					api.SubjectTrainingRealtimeGrants: {"live.session.s1"},
+					api.SubjectTrainingRealtimeGrants: {"live.watch.s1"},
 				} {
 					data, _ := json.Marshal(api.RealtimeGrants{Subscribe: granted})
 					if _, err := e.svc.NC.Subscribe(subject, func(m *nats.Msg) { _ = m.Respond(data) }); err != nil {

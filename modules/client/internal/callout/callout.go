@@ -18,13 +18,15 @@
 //     deleted).
 //  3. It asks the modules that own shared subjects which ones the user may
 //     subscribe to (Source: social for chat.<group>, training for
-//     live.session.<id>), in parallel, each for at most
+//     live.watch.<session>), in parallel, each for at most
 //     api.RealtimeGrantsTimeout; a module that is not running grants
 //     nothing.
 //  4. It answers with a user JWT signed by the issuer key: name = user id,
 //     account = the app account (bus.AppAccount), publish only
-//     live.telemetry.<user>.*, subscribe only notify.<user>,
-//     refused.<user>, _INBOX_<user>.> and the granted subjects, no
+//     live.telemetry.<user>.*, subscribe only live.session.<user>.> (the
+//     live figures of the user's own sessions, those it starts later
+//     too), notify.<user>, refused.<user>, _INBOX_<user>.> and the
+//     granted subjects, no
 //     responses, WebSocket only, expiring with the access token, so the
 //     server closes the connection when the token expires. The payload and
 //     subscription limits are the app account's (bus.AppMaxPayload,

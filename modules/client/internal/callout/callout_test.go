@@ -102,7 +102,7 @@ func (e *env) startCallout() {
 func (e *env) token(user uuid.UUID, ttl time.Duration) string {
 	e.t.Helper()
 	now := time.Now()
-	tok, _, err := auth.IssueAccessToken(e.key, user, api.RoleUser, uuid.New(), now)
+	tok, _, err := auth.IssueAccessToken(e.key, user, api.RoleUser, uuid.New(), now, 0)
 	require.NoError(e.t, err)
 	if ttl == auth.AccessTokenTTL {
 		return tok
@@ -238,11 +238,20 @@ func TestUsersGetOnlyTheirOwnSubjects(t *testing.T) {
 	require.NoError(t, e.svc.NC.Publish("notify."+ana.String(), []byte("hi")))
 	assert.Equal(t, "hi", string(receive(t, notes).Data))
 
+	// The live figures of her own sessions, any of them, those she starts
+	// after connecting too: yes.
+	figures, err := app.SubscribeSync("live.session." + ana.String() + ".>")
+	require.NoError(t, err)
+	app.noViolation(t)
+	require.NoError(t, e.svc.NC.Publish("live.session."+ana.String()+".s-new", []byte("fig")))
+	assert.Equal(t, "live.session."+ana.String()+".s-new", receive(t, figures).Subject)
+
 	// Someone else's, wildcards, the shared inbox, sessions and groups
 	// nobody granted: no.
 	for _, subject := range []string{
 		"notify." + bob.String(), "notify.*", ">", "_INBOX.>", "_INBOX_" + bob.String() + ".>",
-		"live.telemetry.>", "chat.g1", "live.session.s1", "$SYS.>",
+		"live.telemetry.>", "chat.g1", "live.session." + bob.String() + ".s1", "live.session." + bob.String() + ".>",
+		"live.session.*.s1", "live.session.>", "live.session.s1", "live.watch.s1", "live.watch.*", "$SYS.>",
 	} {
 		_, err := app.SubscribeSync(subject)
 		require.NoError(t, err)
@@ -259,8 +268,8 @@ func TestRepliesCannotReachOthers(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	e := newEnv(t, []callout.Source{{Module: "test", Subject: "rpc.test.grants", Prefix: "chat."},
-		{Module: "test-live", Subject: "rpc.test.live", Prefix: "live.session."}})
-	for subject, grant := range map[string]string{"rpc.test.grants": "chat.g1", "rpc.test.live": "live.session.s1"} {
+		{Module: "test-live", Subject: "rpc.test.live", Prefix: "live.watch."}})
+	for subject, grant := range map[string]string{"rpc.test.grants": "chat.g1", "rpc.test.live": "live.watch.s1"} {
 		sub, err := e.svc.NC.Subscribe(subject, func(m *nats.Msg) {
 			data, _ := json.Marshal(api.RealtimeGrants{Subscribe: []string{grant}})
 			_ = m.Respond(data)
@@ -276,7 +285,7 @@ func TestRepliesCannotReachOthers(t *testing.T) {
 	bobApp := e.mustConnect(bob)
 	bobSees := make(chan *nats.Msg, 64)
 	for _, subject := range []string{bus.AppInboxPrefix(bob.String()) + ".>", "notify." + bob.String(), "refused." + bob.String(),
-		"chat.g1", "live.session.s1"} {
+		"chat.g1", "live.watch.s1", "live.session." + bob.String() + ".s1"} {
 		_, err := bobApp.ChanSubscribe(subject, bobSees)
 		require.NoError(t, err)
 	}
@@ -287,7 +296,8 @@ func TestRepliesCannotReachOthers(t *testing.T) {
 
 	anaApp := e.mustConnect(ana)
 	replies := []string{
-		bus.AppInboxPrefix(bob.String()) + ".x", "notify." + bob.String(), "refused." + bob.String(), "chat.g1", "live.session.s1",
+		bus.AppInboxPrefix(bob.String()) + ".x", "notify." + bob.String(), "refused." + bob.String(), "chat.g1", "live.watch.s1",
+		"live.session." + bob.String() + ".s1",
 		"evt.client.user.deleted", "rpc.client.auth.login", "$JS.API.STREAM.DELETE.TELEMETRY",
 		"$SYS.REQ.SERVER.PING", "_INBOX.x", "live.telemetry." + bob.String() + ".s1", bus.AppInboxPrefix(ana.String()) + "x.y",
 	}
@@ -502,14 +512,15 @@ func TestWithoutTheOwningModulesNoSharedSubjects(t *testing.T) {
 	start := time.Now()
 	app := e.mustConnect(ana)
 	assert.Less(t, time.Since(start), time.Second)
-	_, err := app.SubscribeSync("live.session.s1")
+	_, err := app.SubscribeSync("live.watch.s1")
 	require.NoError(t, err)
-	app.violation(t, "live.session.s1")
+	app.violation(t, "live.watch.s1")
 
 	info := e.callout.Info(context.Background(), ana.String(), api.RealtimeRequest{Host: "example.com:8080"})
 	assert.Equal(t, "_INBOX_"+ana.String(), info.InboxPrefix)
 	assert.Equal(t, []string{"live.telemetry." + ana.String() + ".*"}, info.Publish)
-	assert.Equal(t, []string{"notify." + ana.String(), "refused." + ana.String(), "_INBOX_" + ana.String() + ".>"}, info.Subscribe)
+	assert.Equal(t, []string{"live.session." + ana.String() + ".>", "notify." + ana.String(), "refused." + ana.String(),
+		"_INBOX_" + ana.String() + ".>"}, info.Subscribe)
 }
 
 func TestDeletedUsersAreDisconnectedAndRefused(t *testing.T) {

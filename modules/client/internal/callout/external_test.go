@@ -38,14 +38,16 @@ accounts {
     users: [ { user: athlos-service, password: $ATHLOS_SERVICE_PASSWORD,
                allowed_connection_types: [STANDARD] } ]
     exports: [ { stream: "notify.*", accounts: [APP] }, { stream: "chat.*", accounts: [APP] },
-               { stream: "live.session.*", accounts: [APP] }, { stream: "refused.*", accounts: [APP] } ]
+               { stream: "live.session.*.*", accounts: [APP] }, { stream: "live.watch.*", accounts: [APP] },
+               { stream: "refused.*", accounts: [APP] } ]
   }
   APP: {
     users: [ { user: athlos-app, password: $ATHLOS_APP_PASSWORD,
                allowed_connection_types: [STANDARD] } ]
     imports: [ { stream: { account: ATHLOS, subject: "notify.*" } },
                { stream: { account: ATHLOS, subject: "chat.*" } },
-               { stream: { account: ATHLOS, subject: "live.session.*" } },
+               { stream: { account: ATHLOS, subject: "live.session.*.*" } },
+               { stream: { account: ATHLOS, subject: "live.watch.*" } },
                { stream: { account: ATHLOS, subject: "refused.*" } } ]
     limits: { max_payload: 262144, max_subscriptions: 1000 }
   }
@@ -178,6 +180,11 @@ func TestExternalNATSConfig(t *testing.T) {
 	require.NoError(t, app.Flush())
 	require.NoError(t, svc.NC.Publish("notify."+ana.String(), []byte("hi")))
 	assert.Equal(t, "hi", string(receive(t, notes).Data))
+	figures, err := app.SubscribeSync("live.session." + ana.String() + ".>")
+	require.NoError(t, err)
+	require.NoError(t, app.Flush())
+	require.NoError(t, svc.NC.Publish("live.session."+ana.String()+".s1", []byte("fig")))
+	assert.Equal(t, "fig", string(receive(t, figures).Data), "the live figures of her sessions are imported")
 	assert.EqualValues(t, bus.AppMaxPayload, app.MaxPayload())
 	// Internal subjects are not reachable: a publish on one is refused by
 	// the user's permissions, and does not exist in the app account anyway.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
 
 // Source is a module that grants subjects of its own at connect time.
@@ -26,7 +27,7 @@ type Source struct {
 // DefaultSources are the modules asked at every connect.
 var DefaultSources = []Source{
 	{Module: "social", Subject: api.SubjectSocialRealtimeGrants, Prefix: "chat."},
-	{Module: "training", Subject: api.SubjectTrainingRealtimeGrants, Prefix: "live.session."},
+	{Module: "training", Subject: api.SubjectTrainingRealtimeGrants, Prefix: trainingapi.SubjectLiveWatch},
 }
 
 // maxGrantsPerSource bounds what one module may grant one user (the user
@@ -42,14 +43,16 @@ type Permissions struct {
 }
 
 // Own returns the subjects every user has: its telemetry (one session
-// per subject), its notifications, what the server refused of its
-// publishes, and its inbox (user is a canonical UUID).
+// per subject), the live figures of its own sessions (those it starts
+// after connecting too), its notifications, what the server refused of
+// its publishes, and its inbox (user is a canonical UUID).
 func Own(user string) Permissions {
 	inbox := bus.AppInboxPrefix(user)
 	return Permissions{
 		InboxPrefix: inbox,
-		Publish:     []string{"live.telemetry." + user + ".*"},
-		Subscribe:   []string{"notify." + user, bus.SubjectRefused + user, inbox + ".>"},
+		Publish:     []string{trainingapi.TelemetrySubject(user, "*")},
+		Subscribe: []string{trainingapi.LiveSessionSubjects(user), "notify." + user, bus.SubjectRefused + user,
+			inbox + ".>"},
 	}
 }
 

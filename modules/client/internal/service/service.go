@@ -38,6 +38,9 @@ type Service struct {
 	sealer *auth.Sealer
 	log    *slog.Logger
 	now    func() time.Time
+	// accessTTL is the life of the access tokens issued (0:
+	// auth.AccessTokenTTL).
+	accessTTL time.Duration
 
 	mu   sync.RWMutex
 	keys []auth.SigningKey // newest first; keys[0] signs
@@ -53,6 +56,10 @@ func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger) 
 	}
 	return &Service{pool: pool, hasher: hasher{auth.NewHasher(hashConcurrency)}, sealer: sealer, log: log, now: func() time.Time { return time.Now().UTC() }}, nil
 }
+
+// SetAccessTokenTTL makes the access tokens issued from now on live for
+// ttl, at most auth.AccessTokenTTL (0: that). Call it before serving.
+func (s *Service) SetAccessTokenTTL(ttl time.Duration) { s.accessTTL = ttl }
 
 // HashConcurrency is how many passwords a process hashes at once: half
 // its cores (at least one), so that a crowd of sign-ins, which anybody
@@ -93,7 +100,7 @@ func (s *Service) issue(ctx context.Context, tx pgx.Tx, user uuid.UUID, role str
 	if err != nil {
 		return TokenPair{}, err
 	}
-	access, exp, err := auth.IssueAccessToken(key, user, role, family, now)
+	access, exp, err := auth.IssueAccessToken(key, user, role, family, now, s.accessTTL)
 	if err != nil {
 		return TokenPair{}, err
 	}

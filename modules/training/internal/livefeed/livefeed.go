@@ -22,7 +22,7 @@ const Interval = time.Second
 
 // Feed throttles live figures per session.
 type Feed struct {
-	send     func(api.LiveStats)
+	send     func(owner string, s api.LiveStats)
 	interval time.Duration
 
 	mu       sync.Mutex
@@ -31,19 +31,22 @@ type Feed struct {
 }
 
 type entry struct {
+	owner   string         // the session's user
 	sent    time.Time      // the start of the period in which figures last went out
 	pending *api.LiveStats // held figures, sent when the next period begins
 	timer   *time.Timer    // the next period's start: send what is held, or forget the session
 }
 
 // New returns a feed calling send (from any goroutine; send must not
-// block) at most once per period of interval per session.
-func New(send func(api.LiveStats), interval time.Duration) *Feed {
+// block) at most once per period of interval per session, with the
+// session's owner.
+func New(send func(owner string, s api.LiveStats), interval time.Duration) *Feed {
 	return &Feed{send: send, interval: interval, sessions: map[string]*entry{}}
 }
 
-// Offer hands over a session's latest figures. It never blocks on the send.
-func (f *Feed) Offer(s api.LiveStats) {
+// Offer hands over the latest figures of a session of owner. It never
+// blocks on the send.
+func (f *Feed) Offer(owner string, s api.LiveStats) {
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
@@ -51,7 +54,7 @@ func (f *Feed) Offer(s api.LiveStats) {
 	}
 	e := f.sessions[s.SessionID]
 	if e == nil {
-		e = &entry{}
+		e = &entry{owner: owner}
 		f.sessions[s.SessionID] = e
 	}
 	now := time.Now()
@@ -61,7 +64,7 @@ func (f *Feed) Offer(s api.LiveStats) {
 		e.sent = period
 		f.wakeAtNextPeriod(s.SessionID, e, now)
 		f.mu.Unlock()
-		f.send(s)
+		f.send(e.owner, s)
 		return
 	}
 	if e.pending == nil || !s.StoredAt.Before(e.pending.StoredAt) {
@@ -106,8 +109,9 @@ func (f *Feed) flush(id string) {
 	e.pending = nil
 	e.sent = now.Truncate(f.interval)
 	f.wakeAtNextPeriod(id, e, now)
+	owner := e.owner
 	f.mu.Unlock()
-	f.send(*p)
+	f.send(owner, *p)
 }
 
 // Close stops the feed: held figures are dropped, nothing more is sent.

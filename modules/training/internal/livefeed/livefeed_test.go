@@ -18,7 +18,7 @@ type recorder struct {
 	at   []time.Time
 }
 
-func (r *recorder) send(s api.LiveStats) {
+func (r *recorder) send(_ string, s api.LiveStats) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, s)
@@ -39,8 +39,8 @@ func TestBurstsGoOutAtOnceThenAtMostOncePerInterval(t *testing.T) {
 	defer f.Close()
 	t0 := time.Now()
 	for i := range 50 {
-		f.Offer(api.LiveStats{SessionID: "a", Points: i, StoredAt: t0.Add(time.Duration(i))})
-		f.Offer(api.LiveStats{SessionID: "b", Points: i, StoredAt: t0.Add(time.Duration(i))})
+		f.Offer("u", api.LiveStats{SessionID: "a", Points: i, StoredAt: t0.Add(time.Duration(i))})
+		f.Offer("u", api.LiveStats{SessionID: "b", Points: i, StoredAt: t0.Add(time.Duration(i))})
 		time.Sleep(interval / 20)
 	}
 	// The last figures of the burst go out when the interval ends.
@@ -79,7 +79,7 @@ func TestReportsOncePerPeriodGoOutAtOnce(t *testing.T) {
 	defer f.Close()
 	for i := range 10 {
 		time.Sleep(interval + time.Duration(i%3)*time.Millisecond)
-		f.Offer(api.LiveStats{SessionID: "a", Points: i})
+		f.Offer("u", api.LiveStats{SessionID: "a", Points: i})
 		sent, _ := r.snapshot()
 		// Held only when two reports fall into one period, which
 		// sleeping longer than a period never does.
@@ -92,12 +92,37 @@ func TestNothingAfterClose(t *testing.T) {
 	var r recorder
 	f := livefeed.New(r.send, 50*time.Millisecond)
 	time.Sleep(time.Until(time.Now().Truncate(50 * time.Millisecond).Add(50 * time.Millisecond))) // a period's start
-	f.Offer(api.LiveStats{SessionID: "a", Points: 1})
-	f.Offer(api.LiveStats{SessionID: "a", Points: 2}) // held
+	f.Offer("u", api.LiveStats{SessionID: "a", Points: 1})
+	f.Offer("u", api.LiveStats{SessionID: "a", Points: 2}) // held
 	f.Close()
-	f.Offer(api.LiveStats{SessionID: "a", Points: 3})
+	f.Offer("u", api.LiveStats{SessionID: "a", Points: 3})
 	time.Sleep(150 * time.Millisecond)
 	sent, _ := r.snapshot()
 	require.Len(t, sent, 1)
 	assert.Equal(t, 1, sent[0].Points)
+}
+
+// The figures go out with their session's owner, held ones too.
+func TestFiguresGoOutWithTheirOwner(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	owners := map[string][]string{}
+	f := livefeed.New(func(owner string, s api.LiveStats) {
+		mu.Lock()
+		defer mu.Unlock()
+		owners[s.SessionID] = append(owners[s.SessionID], owner)
+	}, 50*time.Millisecond)
+	defer f.Close()
+	f.Offer("ana", api.LiveStats{SessionID: "a", Points: 1})
+	f.Offer("ana", api.LiveStats{SessionID: "a", Points: 2}) // held
+	f.Offer("bob", api.LiveStats{SessionID: "b", Points: 1})
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(owners["a"]) == 2
+	}, 5*time.Second, 10*time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"ana", "ana"}, owners["a"])
+	assert.Equal(t, []string{"bob"}, owners["b"])
 }

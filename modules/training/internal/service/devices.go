@@ -26,7 +26,7 @@ import (
 // Service runs the training module's use cases.
 type Service struct {
 	pool    *pgxpool.Pool
-	live    func(api.LiveStats)
+	live    func(owner string, s api.LiveStats)
 	uploads Uploads
 	gear    GearLookup
 	imports chan struct{} // one token per import running
@@ -34,13 +34,13 @@ type Service struct {
 }
 
 // New returns the service. live, when not nil, is given a session's live
-// figures after each change is committed (points stored, paused, resumed,
-// finished); it must not block. uploads reads imported files; gear, when
+// figures, with the session's owner, after each change is committed
+// (points stored, paused, resumed, finished); it must not block. uploads reads imported files; gear, when
 // not nil, answers for gear training has not heard of yet (without it,
 // such gear is refused).
-func New(pool *pgxpool.Pool, live func(api.LiveStats), uploads Uploads, gear GearLookup) *Service {
+func New(pool *pgxpool.Pool, live func(owner string, s api.LiveStats), uploads Uploads, gear GearLookup) *Service {
 	if live == nil {
-		live = func(api.LiveStats) {}
+		live = func(string, api.LiveStats) {}
 	}
 	return &Service{pool: pool, live: live, uploads: uploads, gear: gear, imports: make(chan struct{}, ConcurrentImports)}
 }

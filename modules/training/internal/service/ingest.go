@@ -173,7 +173,7 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 	}
 	storedAt := time.Now().UTC()
 	for _, ss := range touched {
-		s.live(liveStats(ss.ID, ss.State, ss.Live, storedAt))
+		s.live(ss.User.String(), liveStats(ss.ID, ss.State, ss.Live, storedAt))
 	}
 	return out, nil
 }

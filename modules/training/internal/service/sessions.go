@@ -203,7 +203,7 @@ func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action str
 	})
 	if err == nil && done {
 		// Watchers see the new state at once.
-		s.live(liveStats(id, out.State, live, time.Now().UTC()))
+		s.live(user.String(), liveStats(id, out.State, live, time.Now().UTC()))
 	}
 	return out, done, err
 }

@@ -22,26 +22,31 @@ import (
 // Live tracking. Who may watch a live session follows its visibility: the
 // owner, anyone for a public session, and anyone holding the session's
 // share link. (Members of the owner's groups come with the social module.)
-// Watching is a NATS subscription to live.session.<id>, which the client
-// module's auth callout grants at connect time from RealtimeGrants; a new
-// grant closes the watcher's connections once (evt.client.realtime.
-// grants_changed) so the app reconnects with it.
+// The owner receives the figures on live.session.<owner>.<session>, which
+// every connection of the owner may subscribe to (the client module's
+// auth callout grants live.session.<user>.> to all), so a session started
+// after the app connected needs no new grant. Watchers receive them on
+// live.watch.<session>, which names only the session: the callout grants
+// it at connect time from RealtimeGrants, and a new grant closes the
+// watcher's connections once (evt.client.realtime.grants_changed) so the
+// app reconnects with it.
 
 // RealtimeGrants answers the client module's auth callout: the
-// live.session subjects a user may subscribe to, those of the user's open
-// sessions and of the open sessions the user watches.
+// live.watch subjects a user may subscribe to, those of the open sessions
+// of others the user watches. (Its own sessions' figures come on
+// live.session.<user>.>, which needs no grant from here.)
 func (s *Service) RealtimeGrants(ctx context.Context, in clientapi.RealtimeGrantsRequest) (clientapi.RealtimeGrants, error) {
 	user, err := uuid.Parse(in.UserID)
 	if err != nil {
 		return clientapi.RealtimeGrants{}, bus.Invalid("user_id", "must be a UUID")
 	}
-	ids, err := store.WatchableSessions(ctx, s.pool, user, 1000)
+	ids, err := store.WatchedSessions(ctx, s.pool, user, 1000)
 	if err != nil {
 		return clientapi.RealtimeGrants{}, err
 	}
 	out := clientapi.RealtimeGrants{Subscribe: make([]string, len(ids))}
 	for i, id := range ids {
-		out.Subscribe[i] = api.SubjectLiveSession + id.String()
+		out.Subscribe[i] = api.LiveWatchSubject(id.String())
 	}
 	return out, nil
 }
@@ -97,12 +102,14 @@ func (s *Service) UnshareSession(ctx context.Context, in api.SessionRef) (api.Em
 
 // WatchSession lets the caller watch a live session it may see. Another
 // user's session the caller may not see is "not found", like an unknown
-// one.
+// one. The owner is told its own subject, which it may subscribe to
+// already.
 func (s *Service) WatchSession(ctx context.Context, in api.WatchRequest) (api.Watch, error) {
 	user, id, err := callerSession(ctx, in.ID)
 	if err != nil {
 		return api.Watch{}, err
 	}
+	owner := false
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		w, err := store.SessionForWatch(ctx, tx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -118,6 +125,10 @@ func (s *Service) WatchSession(ctx context.Context, in api.WatchRequest) (api.Wa
 		if !session.Open(w.State) {
 			return bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", w.State)
 		}
+		if via == store.WatchOwner {
+			owner = true
+			return nil
+		}
 		added, err := store.AddWatcher(ctx, tx, id, user, via)
 		if err != nil || !added {
 			return err
@@ -127,7 +138,10 @@ func (s *Service) WatchSession(ctx context.Context, in api.WatchRequest) (api.Wa
 	if err != nil {
 		return api.Watch{}, err
 	}
-	return api.Watch{SessionID: id.String(), Subject: api.SubjectLiveSession + id.String()}, nil
+	if owner {
+		return api.Watch{SessionID: id.String(), Subject: api.LiveSessionSubject(user.String(), id.String())}, nil
+	}
+	return api.Watch{SessionID: id.String(), Subject: api.LiveWatchSubject(id.String())}, nil
 }
 
 // watchVia says how user may watch a session: as its owner, because it is

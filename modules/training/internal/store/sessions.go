@@ -166,14 +166,13 @@ func Sessions(ctx context.Context, q Querier, user, after uuid.UUID, sport strin
 	return out, rows.Err()
 }
 
-// WatchableSessions lists the open sessions a user may watch live: its
-// own, and those it was let watch.
-func WatchableSessions(ctx context.Context, q Querier, user uuid.UUID, limit int) ([]uuid.UUID, error) {
-	rows, err := q.Query(ctx, `SELECT id FROM training.sessions WHERE user_id = $1 AND state IN ('active', 'paused')
-		UNION SELECT s.id FROM training.watchers w JOIN training.sessions s ON s.id = w.session_id
-		WHERE w.user_id = $1 AND s.state IN ('active', 'paused') LIMIT $2`, user, limit)
+// WatchedSessions lists the open sessions of others a user was let watch
+// live (its own need no grant).
+func WatchedSessions(ctx context.Context, q Querier, user uuid.UUID, limit int) ([]uuid.UUID, error) {
+	rows, err := q.Query(ctx, `SELECT s.id FROM training.watchers w JOIN training.sessions s ON s.id = w.session_id
+		WHERE w.user_id = $1 AND s.user_id <> $1 AND s.state IN ('active', 'paused') LIMIT $2`, user, limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: watchable sessions: %w", err)
+		return nil, fmt.Errorf("store: watched sessions: %w", err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
@@ -211,7 +210,8 @@ func SessionForWatch(ctx context.Context, q Querier, id uuid.UUID) (WatchSession
 	return w, nil
 }
 
-// How a watcher was let in.
+// How a watcher was let in. (The owner is not kept as a watcher: it
+// watches on its own subject. Rows of earlier versions say "owner".)
 const (
 	WatchOwner  = "owner"
 	WatchPublic = "public"
