@@ -68,6 +68,13 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	if cfg.UsesDataDir() {
+		release, err := platform.HoldDataDir(cfg)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 
 	began := time.Now()
 	log.Info("athlos starting", "version", version, "modules", strings.Join(cfg.Modules, ","), "data_dir", cfg.DataDir)
