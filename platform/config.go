@@ -15,6 +15,8 @@ import (
 type Config struct {
 	// Version is the build version, reported by status and OpenAPI.
 	Version string
+	// Revision is the VCS commit the binary was built from ("": unknown).
+	Revision string
 	// DataDir holds the embedded NATS files and the managed PostgreSQL.
 	DataDir string
 	// Modules this process runs; every name in Known.

@@ -98,7 +98,7 @@ func newApp() *cli.Command {
 	return &cli.Command{
 		Name:    "athlos",
 		Usage:   "backend for sports and fitness apps",
-		Version: version,
+		Version: currentBuild().Version,
 		Commands: []*cli.Command{
 			{
 				Name:   "serve",
@@ -134,9 +134,9 @@ func newApp() *cli.Command {
 			},
 			{
 				Name:  "version",
-				Usage: "print the version",
+				Usage: "print the version, the commit it was built from and the Go toolchain",
 				Action: func(_ context.Context, c *cli.Command) error {
-					_, err := fmt.Fprintln(os.Stdout, "athlos", version)
+					_, err := fmt.Fprint(os.Stdout, currentBuild())
 					return err
 				},
 			},
@@ -146,8 +146,10 @@ func newApp() *cli.Command {
 
 // configFrom reads the flags shared by every command into a Config.
 func configFrom(c *cli.Command) (*platform.Config, error) {
+	build := currentBuild()
 	cfg := &platform.Config{
-		Version:       version,
+		Version:       build.Version,
+		Revision:      build.Revision,
 		DataDir:       c.String("data-dir"),
 		SecretKeyFile: c.String("secret-key-file"),
 		DB: platform.DBConfig{

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,7 +38,9 @@ func athlosBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "athlos")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		// Stamped with the commit even where GOFLAGS says -buildvcs=false
+		// (TestVersion).
+		out, err := exec.Command("go", "build", "-buildvcs=true", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = err
 			binPath = string(out)
@@ -185,6 +188,10 @@ func TestServeStartStopRestartAndKill(t *testing.T) {
 	for _, line := range []string{"nats listening", "nats websocket listening", "postgres listening", "http front listening"} {
 		assert.Contains(t, p.log(), line)
 	}
+	// The build this process runs, as `athlos version` says it.
+	version, revision := versionOf(t, athlosBinary(t))
+	assert.Contains(t, get(t, base+"/metrics"), `athlos_build_info{go_version="`+runtime.Version()+`",revision="`+revision+
+		`",version="`+version+`"} 1`)
 	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM), "a clean stop exits 0")
 	assert.Contains(t, p.log(), "athlos stopped")
 

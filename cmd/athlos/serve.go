@@ -77,7 +77,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 	}
 
 	began := time.Now()
-	log.Info("athlos starting", "version", version, "modules", strings.Join(cfg.Modules, ","), "data_dir", cfg.DataDir)
+	log.Info("athlos starting", "version", cfg.Version, "revision", cfg.Revision, "modules", strings.Join(cfg.Modules, ","), "data_dir", cfg.DataDir)
 	app := platform.NewApp(ctx, cfg, log, mods)
 	if err := app.Err(); err != nil {
 		return fmt.Errorf("start: %w", platform.StartError(err))
