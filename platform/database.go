@@ -98,7 +98,7 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		}
 		cleanup = append(cleanup, pool.Close)
 		db := stdlib.OpenDBFromPool(pool)
-		if err := migrate.Up(ctx, db, modules); err != nil {
+		if err := migrate.Up(ctx, db, modules, migrate.WithLogger(log)); err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("migrate %v: %w", modules, err)
 		}

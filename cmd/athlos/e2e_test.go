@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -182,8 +184,9 @@ func TestServeStartStopRestartAndKill(t *testing.T) {
 		"--nats-listen", "127.0.0.1:" + freePort(t), "--nats-ws-listen", "127.0.0.1:" + freePort(t),
 		"--postgres-port", freePort(t)}
 
-	p := start(t, args...)
+	p := start(t, append(args, "--log-format", "json")...)
 	waitReady(t, p, base)
+	checkJSONLog(t, p.log())
 	assert.Equal(t, http.StatusOK, statusOf(t, base+"/v1/status/client"))
 	for _, line := range []string{"nats listening", "nats websocket listening", "postgres listening", "http front listening"} {
 		assert.Contains(t, p.log(), line)
@@ -204,6 +207,38 @@ func TestServeStartStopRestartAndKill(t *testing.T) {
 	waitReady(t, p, base)
 	assert.Equal(t, http.StatusOK, statusOf(t, base+"/v1/status/promo"))
 	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM))
+}
+
+// checkJSONLog checks a first start's JSON log: every line is an object,
+// durations are seconds (numbers far below the nanoseconds slog writes by
+// default), and the migrations that ran are named.
+func checkJSONLog(t *testing.T, log string) {
+	t.Helper()
+	var migrations []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		var rec map[string]any
+		if !assert.NoError(t, json.Unmarshal([]byte(line), &rec), line) {
+			continue
+		}
+		for _, key := range []string{"took", "duration", "down_for", "lasted"} {
+			if v, ok := rec[key]; ok {
+				secs, isNumber := v.(float64)
+				assert.True(t, isNumber && secs >= 0 && secs < 1000, "%s is not seconds: %s", key, line)
+			}
+		}
+		if rec["msg"] == "applied migration" {
+			migrations = append(migrations, rec)
+		}
+	}
+	named := map[string]bool{}
+	for _, m := range migrations {
+		_, took := m["took"].(float64)
+		assert.True(t, took, "%v", m)
+		named[fmt.Sprint(m["module"], " ", m["version"], " ", m["name"])] = true
+	}
+	assert.True(t, named["platform 1 postgis"], "the migrations that ran are named: %v", named)
+	assert.True(t, named["client 2 accounts"], "the migrations that ran are named: %v", named)
+	assert.Contains(t, log, `"msg":"migrations up to date","modules":"platform,client,training,social,gamification,promo","applied":`)
 }
 
 // TestSplitProcesses runs the gateway and client in process A (with the

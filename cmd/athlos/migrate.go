@@ -121,7 +121,6 @@ func migrateCmd(ctx context.Context, c *cli.Command, status bool) error {
 		if err != nil {
 			return err
 		}
-		log.Info("migrated", "modules", byURL[u])
 	}
 	return tw.Flush()
 }
