@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -90,6 +91,7 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		byURL[u] = append(byURL[u], m)
 	}
 
+	var labelled []labelledPool
 	for i, u := range order {
 		modules := byURL[u]
 		pool, err := openWithRetry(ctx, u, cfg.DB.MaxConns, log)
@@ -105,6 +107,8 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		for _, m := range modules {
 			d.pools[m] = pool
 		}
+		labelled = append(labelled, labelledPool{pool: pool, modules: strings.Join(modules, ","),
+			database: databaseLabel(pool.Config(), d.Managed != nil && u == d.Managed.URL(pgmanaged.Database))})
 		name := fmt.Sprintf("database-%d", i+1)
 		if len(order) == 1 {
 			name = "database"
@@ -122,7 +126,7 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		})
 		lc.Append(fx.StopHook(func() { _ = db.Close(); pool.Close() }))
 	}
-	if err := reg.Register(newPoolCollector(d.pools)); err != nil {
+	if err := reg.Register(newPoolCollector(labelled)); err != nil {
 		return nil, fmt.Errorf("register database metrics: %w", err)
 	}
 	if m := d.Managed; m != nil {

@@ -180,9 +180,10 @@ func TestServeStartStopRestartAndKill(t *testing.T) {
 	dir := reachableDir(t)
 	httpPort := freePort(t)
 	base := "http://127.0.0.1:" + httpPort
+	pgPort := freePort(t)
 	args := []string{"--data-dir", dir, "--http-listen", "127.0.0.1:" + httpPort,
 		"--nats-listen", "127.0.0.1:" + freePort(t), "--nats-ws-listen", "127.0.0.1:" + freePort(t),
-		"--postgres-port", freePort(t)}
+		"--postgres-port", pgPort}
 
 	p := start(t, append(args, "--log-format", "json")...)
 	waitReady(t, p, base)
@@ -193,8 +194,13 @@ func TestServeStartStopRestartAndKill(t *testing.T) {
 	}
 	// The build this process runs, as `athlos version` says it.
 	version, revision := versionOf(t, athlosBinary(t))
-	assert.Contains(t, get(t, base+"/metrics"), `athlos_build_info{go_version="`+runtime.Version()+`",revision="`+revision+
+	metrics := get(t, base+"/metrics")
+	assert.Contains(t, metrics, `athlos_build_info{go_version="`+runtime.Version()+`",revision="`+revision+
 		`",version="`+version+`"} 1`)
+	// The modules share the managed database's one pool: one series.
+	assert.Contains(t, metrics, "\nathlos_db_pool_max_connections{database=\"managed:"+pgPort+
+		"/athlos\",pool=\"client,training,social,gamification,promo\"} 20\n")
+	assert.Equal(t, 1, strings.Count(metrics, "\nathlos_db_pool_max_connections{"))
 	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM), "a clean stop exits 0")
 	assert.Contains(t, p.log(), "athlos stopped")
 
