@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/athlos/athlos/storage/pgmanaged"
 )
 
 // dataDirLock is the file in the data dir that every process keeping data
@@ -85,4 +87,74 @@ func lockHolder(path string) string {
 		}
 	}
 	return "unknown"
+}
+
+// RemoveDataDir removes an athlos data dir with everything athlos keeps for
+// it, also outside it: the managed PostgreSQL's files where the data dir
+// links to them (pgmanaged.RemoveDataDir). It returns the paths it removed.
+//
+// It removes nothing, and says why, when dataDir is not an athlos data dir
+// (it must hold nats/, postgres/ or secret.key, and nothing else but the
+// lock file), while an athlos process holds it (HoldDataDir) or runs its
+// PostgreSQL, or while a PostgreSQL runs on it.
+func RemoveDataDir(dataDir string) ([]string, error) {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data dir %q: %w", dataDir, err)
+	}
+	st, err := os.Lstat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if st.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("data dir %s is a symbolic link: give the directory it links to", abs)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("data dir %s is not a directory", abs)
+	}
+	entries, err := os.ReadDir(abs)
+	if err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	own := map[string]bool{"nats": true, "postgres": true, "secret.key": true}
+	var ours, other []string
+	for _, e := range entries {
+		switch {
+		case own[e.Name()]:
+			ours = append(ours, e.Name())
+		case e.Name() != dataDirLock:
+			other = append(other, e.Name())
+		}
+	}
+	if len(ours) == 0 {
+		return nil, fmt.Errorf("%s is not an athlos data dir (it holds no nats/, postgres/ or secret.key): not removing it", abs)
+	}
+	if len(other) > 0 {
+		return nil, fmt.Errorf("the data dir %s holds files athlos did not make (%s): not removing it; move them away first",
+			abs, strings.Join(other, ", "))
+	}
+
+	f, err := openLock(abs)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := flock(f, syscall.LOCK_EX); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: an athlos process runs on %s: stop it first", ErrDataDirInUse, abs)
+		}
+		return nil, fmt.Errorf("data dir: lock %s: %w", f.Name(), err)
+	}
+	// A start meanwhile says who removes its data dir.
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	removed, err := pgmanaged.RemoveDataDir(filepath.Join(abs, "postgres"))
+	if err != nil {
+		return removed, err
+	}
+	if err := os.RemoveAll(abs); err != nil {
+		return removed, fmt.Errorf("remove the data dir: %w", err)
+	}
+	return append(removed, abs), nil
 }
