@@ -23,7 +23,12 @@ import (
 // waits for a cluster or a database) makes the constructors give up.
 func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, modules fx.Option) *App {
 	teardown := &Teardown{}
+	debug := fx.Options()
+	if cfg.DebugListen != "" {
+		debug = fx.Invoke(startDebugListener)
+	}
 	return &App{teardown: teardown, App: fx.New(
+		debug,
 		fx.Supply(cfg, log, StartContext{ctx}, teardown),
 		fx.Provide(
 			func() *Health { return &Health{} },

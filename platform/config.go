@@ -34,6 +34,10 @@ type Config struct {
 	// data dir's file system, at least 256 MiB and at most 5 GiB.
 	DiskMinFree uint64
 
+	// DebugListen, when set, is a loopback address where the process
+	// serves net/http/pprof (/debug/pprof/), and nothing else.
+	DebugListen string
+
 	// SecretKeyFile holds the 32-byte key (hex) that seals secrets kept in
 	// the database, such as the token signing keys. Empty means
 	// <DataDir>/secret.key, created on first start. Every process of a
@@ -134,6 +138,11 @@ func (c *Config) Validate() error {
 	for m := range c.DB.ModuleURLs {
 		if !slices.Contains(DataModules(), m) {
 			return fmt.Errorf("database URL given for unknown module %q", m)
+		}
+	}
+	if c.DebugListen != "" {
+		if err := checkDebugListen(c.DebugListen); err != nil {
+			return err
 		}
 	}
 	if c.DataDir == "" {

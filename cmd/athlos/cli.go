@@ -70,6 +70,8 @@ func serveFlags() []cli.Flag {
 		&cli.IntFlag{Name: "replicas", Value: 1, Sources: env("REPLICAS"), Usage: "replicas of every JetStream stream (3 on a cluster)"},
 		&cli.DurationFlag{Name: "training-idle-timeout", Value: 4 * time.Hour, Sources: env("TRAINING_IDLE_TIMEOUT"),
 			Usage: "a live session with no point for this long is closed (finished at its last point, or discarded without any)"},
+		&cli.StringFlag{Name: "debug-listen", Sources: env("DEBUG_LISTEN"),
+			Usage: "loopback address where the process serves net/http/pprof under /debug/pprof/, e.g. 127.0.0.1:6060 (empty: none)"},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Sources: env("SHUTDOWN_TIMEOUT"), Usage: "bound on a clean stop"},
 		&cli.DurationFlag{Name: "drain-period", Value: 5 * time.Second, Sources: env("DRAIN_PERIOD"),
 			Usage: "on a stop, how long /readyz answers 503 while the front still serves, before it closes (0: close at once)"},

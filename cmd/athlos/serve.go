@@ -53,6 +53,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return fmt.Errorf("--jetstream-sync %q: want a positive duration such as 2s, or always", sync)
 	}
 	cfg.ShutdownTimeout = c.Duration("shutdown-timeout")
+	cfg.DebugListen = c.String("debug-listen")
 	if mb := c.Int("disk-min-free-mb"); mb > 0 {
 		cfg.DiskMinFree = uint64(mb) << 20
 	}
