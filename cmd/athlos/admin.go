@@ -70,6 +70,7 @@ func adminCommand() *cli.Command {
 					})
 				},
 			},
+			restoreCommand(),
 			{
 				Name: "remove-data-dir",
 				Usage: "remove a data dir with everything athlos keeps for it, the managed PostgreSQL's files too where the data dir " +
