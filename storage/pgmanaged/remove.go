@@ -53,7 +53,7 @@ func RemoveDataDir(dir string) ([]string, error) {
 		if !filepath.IsAbs(target) {
 			target = filepath.Join(filepath.Dir(abs), target)
 		}
-		if own := relocationTarget(abs); filepath.Clean(target) != own {
+		if own := relocationTarget(abs); !ownTarget(abs, filepath.Clean(target)) {
 			return nil, fmt.Errorf("pgmanaged: %s links to %s, but the PostgreSQL files of this data dir would be in %s: "+
 				"the data dir was copied or moved, and another data dir may use %s; remove the link (and, if no other data dir "+
 				"links to it, its target) yourself", abs, target, own, target)
@@ -119,6 +119,17 @@ func RemoveDataDir(dir string) ([]string, error) {
 		removed = append(removed, abs)
 	}
 	return removed, nil
+}
+
+// ownTarget reports whether target is the relocation directory of the
+// link abs, named as ResolveDataDir was given it or through the real path
+// of its parent (the same data dir reached through a symbolic link).
+func ownTarget(abs, target string) bool {
+	if target == relocationTarget(abs) {
+		return true
+	}
+	parent, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	return err == nil && target == relocationTarget(filepath.Join(parent, filepath.Base(abs)))
 }
 
 // looksManaged refuses a directory that holds anything but what Start
