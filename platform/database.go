@@ -107,8 +107,10 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		for _, m := range modules {
 			d.pools[m] = pool
 		}
-		labelled = append(labelled, labelledPool{pool: pool, modules: strings.Join(modules, ","),
-			database: databaseLabel(pool.Config(), d.Managed != nil && u == d.Managed.URL(pgmanaged.Database))})
+		lp := labelledPool{pool: pool, modules: strings.Join(modules, ","),
+			database: databaseLabel(pool.Config(), d.Managed != nil && u == d.Managed.URL(pgmanaged.Database))}
+		labelled = append(labelled, lp)
+		log.Info("database ready", "modules", lp.modules, "database", lp.database, "max_conns", cfg.DB.MaxConns)
 		name := fmt.Sprintf("database-%d", i+1)
 		if len(order) == 1 {
 			name = "database"

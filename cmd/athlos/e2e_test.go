@@ -188,6 +188,8 @@ func TestServeStartStopRestartAndKill(t *testing.T) {
 	p := start(t, append(args, "--log-format", "json")...)
 	waitReady(t, p, base)
 	checkJSONLog(t, p.log())
+	assert.Contains(t, p.log(), `"msg":"database ready","modules":"client,training,social,gamification,promo","database":"managed:`+
+		pgPort+`/athlos","max_conns":20}`)
 	assert.Equal(t, http.StatusOK, statusOf(t, base+"/v1/status/client"))
 	for _, line := range []string{"nats listening", "nats websocket listening", "postgres listening", "http front listening"} {
 		assert.Contains(t, p.log(), line)
