@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sys/unix"
 
 	"github.com/athlos/athlos/internal/lograte"
 )
@@ -244,6 +246,9 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*Embedded, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("bus: create NATS data dir: %w", err)
 	}
+	if err := checkWritable(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	clustered := cfg.ClusterListen != "" || len(cfg.Routes) > 0
 	if clustered && cfg.ClusterName == "" {
 		return nil, errors.New("bus: --cluster-name is required with --cluster-listen or --routes")
@@ -407,6 +412,27 @@ func (e *Embedded) Shutdown() {
 	}
 	e.Server.Shutdown()
 	e.Server.WaitForShutdown()
+}
+
+// checkWritable fails, naming the directory and why, if this process may
+// not write in dir or in any directory below it (a read-only mount, a
+// directory of another user's or without write permission): JetStream
+// needs them all, and says only "storage directory is not writable", or
+// fails later when it opens a stream.
+func checkWritable(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("bus: the NATS data dir: %w", err)
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if err := unix.Access(path, unix.W_OK|unix.X_OK); err != nil {
+			return fmt.Errorf("bus: the NATS data dir is not writable: %s: %w (athlos keeps JetStream's files there: "+
+				"give the user athlos runs as write access to the data dir, on a writable file system)", path, err)
+		}
+		return nil
+	})
 }
 
 // advertiseAddr is the host:port to tell clients for a listener: its own,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
+	"github.com/athlos/athlos/internal/rofs"
 )
 
 // A port in use fails the start at once with the cause; it used to wait
@@ -32,5 +33,26 @@ func TestEmbeddedFailsAtOnceWhenAPortIsTaken(t *testing.T) {
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), "address already in use", name)
 		assert.NotContains(t, err.Error(), "did not become ready", name)
+	}
+}
+
+// A read-only data dir, fresh or used before, fails the start at once
+// naming the directory and the cause, rather than JetStream's "storage
+// directory is not writable" or a stream that cannot be created later.
+func TestEmbeddedFailsAtOnceOnAReadOnlyDataDir(t *testing.T) {
+	t.Parallel()
+	used := t.TempDir()
+	e, err := bus.StartEmbedded(bus.EmbeddedConfig{DataDir: used, Listen: "127.0.0.1:0"}, bustest.Logger(t))
+	require.NoError(t, err)
+	e.Shutdown()
+	for name, dir := range map[string]string{"fresh": t.TempDir(), "used": used} {
+		rofs.Make(t, dir)
+		e, err := bus.StartEmbedded(bus.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"}, bustest.Logger(t))
+		if e != nil {
+			e.Shutdown()
+		}
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), "not writable: "+dir, name)
+		assert.Regexp(t, "read-only file system|permission denied", err.Error(), name)
 	}
 }

@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -22,7 +23,12 @@ import (
 // waits for a cluster or a database) makes the constructors give up.
 func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, modules fx.Option) *App {
 	teardown := &Teardown{}
+	debug := fx.Options()
+	if cfg.DebugListen != "" {
+		debug = fx.Invoke(startDebugListener)
+	}
 	return &App{teardown: teardown, App: fx.New(
+		debug,
 		fx.Supply(cfg, log, StartContext{ctx}, teardown),
 		fx.Provide(
 			func() *Health { return &Health{} },
@@ -106,9 +112,22 @@ func StartError(err error) error {
 }
 
 // NewMetricsRegistry is the process's Prometheus registry, with the Go
-// runtime and process collectors.
-func NewMetricsRegistry() *prometheus.Registry {
+// runtime and process collectors and athlos_build_info.
+func NewMetricsRegistry(cfg *Config) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		buildInfo(cfg))
 	return reg
+}
+
+// buildInfo is the gauge athlos_build_info{version,revision,go_version} 1,
+// the build this process runs (revision "" when unknown).
+func buildInfo(cfg *Config) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "athlos_build_info",
+		Help:        "The build this process runs: its version, the commit it was built from (empty when unknown) and the Go toolchain; always 1.",
+		ConstLabels: prometheus.Labels{"version": cfg.Version, "revision": cfg.Revision, "go_version": runtime.Version()},
+	})
+	g.Set(1)
+	return g
 }

@@ -15,6 +15,8 @@ import (
 type Config struct {
 	// Version is the build version, reported by status and OpenAPI.
 	Version string
+	// Revision is the VCS commit the binary was built from ("": unknown).
+	Revision string
 	// DataDir holds the embedded NATS files and the managed PostgreSQL.
 	DataDir string
 	// Modules this process runs; every name in Known.
@@ -32,6 +34,10 @@ type Config struct {
 	// JetStream refuses new messages (bus.DiskGuard); 0 means 2 % of the
 	// data dir's file system, at least 256 MiB and at most 5 GiB.
 	DiskMinFree uint64
+
+	// DebugListen, when set, is a loopback address where the process
+	// serves net/http/pprof (/debug/pprof/), and nothing else.
+	DebugListen string
 
 	// SecretKeyFile holds the 32-byte key (hex) that seals secrets kept in
 	// the database, such as the token signing keys. Empty means
@@ -150,6 +156,11 @@ func (c *Config) Validate() error {
 	for m := range c.DB.ModuleURLs {
 		if !slices.Contains(DataModules(), m) {
 			return fmt.Errorf("database URL given for unknown module %q", m)
+		}
+	}
+	if c.DebugListen != "" {
+		if err := checkDebugListen(c.DebugListen); err != nil {
+			return err
 		}
 	}
 	if c.DataDir == "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -61,15 +62,8 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		u := cfg.DatabaseURL(m)
 		if u == "" && d.Managed == nil {
 			start := time.Now()
-			dir, err := pgmanaged.ResolveDataDir(filepath.Join(cfg.DataDir, "postgres"), log)
-			if err != nil {
-				return nil, err
-			}
-			d.Managed, err = pgmanaged.Start(ctx, pgmanaged.Config{
-				DataDir: dir,
-				Port:    cfg.DB.ManagedPort,
-				Logger:  log,
-			})
+			var dir string
+			d.Managed, dir, err = StartManaged(ctx, cfg, log)
 			if err != nil {
 				return nil, err
 			}
@@ -86,7 +80,7 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 				}
 			})
 			log.Info("postgres listening", "addr", fmt.Sprintf("127.0.0.1:%d", managed.Port()), "socket_url", managed.URL(pgmanaged.Database),
-				"took", time.Since(start).Round(time.Millisecond))
+				"files", dir, "took", time.Since(start).Round(time.Millisecond))
 		}
 		if u == "" {
 			u = d.Managed.URL(pgmanaged.Database)
@@ -97,6 +91,7 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		byURL[u] = append(byURL[u], m)
 	}
 
+	var labelled []labelledPool
 	for i, u := range order {
 		modules := byURL[u]
 		pool, err := openWithRetry(ctx, u, cfg.DB.MaxConns, log)
@@ -105,13 +100,17 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		}
 		cleanup = append(cleanup, pool.Close)
 		db := stdlib.OpenDBFromPool(pool)
-		if err := migrate.Up(ctx, db, modules); err != nil {
+		if err := migrate.Up(ctx, db, modules, migrate.WithLogger(log)); err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("migrate %v: %w", modules, err)
 		}
 		for _, m := range modules {
 			d.pools[m] = pool
 		}
+		lp := labelledPool{pool: pool, modules: strings.Join(modules, ","),
+			database: databaseLabel(pool.Config(), d.Managed != nil && u == d.Managed.URL(pgmanaged.Database))}
+		labelled = append(labelled, lp)
+		log.Info("database ready", "modules", lp.modules, "database", lp.database, "max_conns", cfg.DB.MaxConns)
 		name := fmt.Sprintf("database-%d", i+1)
 		if len(order) == 1 {
 			name = "database"
@@ -129,7 +128,7 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		})
 		lc.Append(fx.StopHook(func() { _ = db.Close(); pool.Close() }))
 	}
-	if err := reg.Register(newPoolCollector(d.pools)); err != nil {
+	if err := reg.Register(newPoolCollector(labelled)); err != nil {
 		return nil, fmt.Errorf("register database metrics: %w", err)
 	}
 	if m := d.Managed; m != nil {
@@ -148,6 +147,30 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 		}
 	}
 	return d, nil
+}
+
+// StartManaged starts the managed PostgreSQL of cfg's data dir and returns
+// it with the directory its files are in: <DataDir>/postgres, or where that
+// links to (pgmanaged.ResolveDataDir), which it then says at INFO, at every
+// start, so that nobody deletes the data dir believing the database goes
+// with it. pgmanaged.ErrDataDirInUse comes back with the directory, for
+// commands that then use the running server.
+func StartManaged(ctx context.Context, cfg *Config, log *slog.Logger) (*pgmanaged.Server, string, error) {
+	link := filepath.Join(cfg.DataDir, "postgres")
+	dir, err := pgmanaged.ResolveDataDir(link, log)
+	if err != nil {
+		return nil, "", err
+	}
+	if dir != link {
+		log.Info("the managed PostgreSQL's files live outside the data dir, linked from it; "+
+			"`athlos admin remove-data-dir` removes both", "link", link, "files", dir)
+	}
+	srv, err := pgmanaged.Start(ctx, pgmanaged.Config{DataDir: dir, Port: cfg.DB.ManagedPort, Logger: log})
+	var inUse *pgmanaged.PortInUseError
+	if errors.As(err, &inUse) {
+		return nil, dir, fmt.Errorf("%w (--postgres-port)", err)
+	}
+	return srv, dir, err
 }
 
 // openWithRetry opens a pool, waiting for a database that is still coming

@@ -3,6 +3,8 @@ package platform
 import (
 	"context"
 	"errors"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -85,25 +87,33 @@ func (c *busCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// poolCollector exposes pgxpool statistics per module.
+// labelledPool is a database pool with the labels of its series: the
+// modules that share it, and its database without credentials.
+type labelledPool struct {
+	pool              *pgxpool.Pool
+	modules, database string
+}
+
+// poolCollector exposes pgxpool statistics, one series per pool (modules
+// with the same database URL share one).
 type poolCollector struct {
-	pools                               map[string]*pgxpool.Pool
+	pools                               []labelledPool
 	total, idle, acquired, max, waiting *prometheus.Desc
 	acquires, waitSeconds               *prometheus.Desc
 }
 
-func newPoolCollector(pools map[string]*pgxpool.Pool) *poolCollector {
+func newPoolCollector(pools []labelledPool) *poolCollector {
 	d := func(name, help string) *prometheus.Desc {
-		return prometheus.NewDesc(name, help, []string{"module"}, nil)
+		return prometheus.NewDesc(name, help, []string{"pool", "database"}, nil)
 	}
 	return &poolCollector{
 		pools:       pools,
-		total:       d("athlos_db_pool_connections", "Open connections of a module's pool."),
-		idle:        d("athlos_db_pool_idle_connections", "Idle connections of a module's pool."),
-		acquired:    d("athlos_db_pool_acquired_connections", "Connections in use in a module's pool."),
-		max:         d("athlos_db_pool_max_connections", "Size limit of a module's pool."),
+		total:       d("athlos_db_pool_connections", "Open connections of a database pool (pool: the modules sharing it)."),
+		idle:        d("athlos_db_pool_idle_connections", "Idle connections of a database pool."),
+		acquired:    d("athlos_db_pool_acquired_connections", "Connections in use in a database pool."),
+		max:         d("athlos_db_pool_max_connections", "Size limit of a database pool."),
 		waiting:     d("athlos_db_pool_empty_acquires_total", "Acquires that had to wait for a connection."),
-		acquires:    d("athlos_db_pool_acquires_total", "Connections acquired from a module's pool."),
+		acquires:    d("athlos_db_pool_acquires_total", "Connections acquired from a database pool."),
 		waitSeconds: d("athlos_db_pool_acquire_wait_seconds_total", "Time spent waiting for a connection."),
 	}
 }
@@ -111,13 +121,13 @@ func newPoolCollector(pools map[string]*pgxpool.Pool) *poolCollector {
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) { prometheus.DescribeByCollect(c, ch) }
 
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
-	for m, p := range c.pools {
-		s := p.Stat()
+	for _, p := range c.pools {
+		s := p.pool.Stat()
 		g := func(d *prometheus.Desc, v float64) {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, m)
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, p.modules, p.database)
 		}
 		k := func(d *prometheus.Desc, v float64) {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, m)
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, p.modules, p.database)
 		}
 		g(c.total, float64(s.TotalConns()))
 		g(c.idle, float64(s.IdleConns()))
@@ -127,6 +137,18 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 		k(c.acquires, float64(s.AcquireCount()))
 		k(c.waitSeconds, s.AcquireDuration().Seconds())
 	}
+}
+
+// databaseLabel names a pool's database without credentials:
+// host:port/database, the host being the socket directory for a unix
+// socket ("managed" for the managed PostgreSQL's socket).
+func databaseLabel(cfg *pgxpool.Config, managed bool) string {
+	c := cfg.ConnConfig
+	host := c.Host
+	if managed {
+		host = "managed"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(int(c.Port))) + "/" + c.Database
 }
 
 // registerDiskMetrics exposes the free-disk watch.

@@ -13,16 +13,21 @@ import (
 // SecretKey is the process's key-encryption key (see Config.SecretKeyFile).
 type SecretKey []byte
 
+// SecretKeyPath is the file of the secret key: Config.SecretKeyFile, or
+// <DataDir>/secret.key.
+func SecretKeyPath(cfg *Config) string {
+	if cfg.SecretKeyFile != "" {
+		return cfg.SecretKeyFile
+	}
+	return filepath.Join(cfg.DataDir, "secret.key")
+}
+
 // LoadSecretKey reads the key-encryption key, creating it (mode 0600) when
 // the default file does not exist yet. A configured file must exist.
 func LoadSecretKey(cfg *Config) (SecretKey, error) {
-	path := cfg.SecretKeyFile
-	create := path == ""
-	if create {
-		path = filepath.Join(cfg.DataDir, "secret.key")
-	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) && create {
+	path := SecretKeyPath(cfg)
+	key, err := ReadSecretKey(path)
+	if errors.Is(err, os.ErrNotExist) && cfg.SecretKeyFile == "" {
 		key := make([]byte, 32)
 		if _, err := rand.Read(key); err != nil {
 			return nil, fmt.Errorf("secret key: %w", err)
@@ -32,6 +37,13 @@ func LoadSecretKey(cfg *Config) (SecretKey, error) {
 		}
 		return key, nil
 	}
+	return key, err
+}
+
+// ReadSecretKey reads the key-encryption key from path, which must exist
+// (the error wraps os.ErrNotExist when it does not) and hold 64 hex digits.
+func ReadSecretKey(path string) (SecretKey, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("secret key: read %s: %w", path, err)
 	}

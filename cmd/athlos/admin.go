@@ -70,6 +70,26 @@ func adminCommand() *cli.Command {
 					})
 				},
 			},
+			restoreCommand(),
+			{
+				Name: "remove-data-dir",
+				Usage: "remove a data dir with everything athlos keeps for it, the managed PostgreSQL's files too where the data dir " +
+					"links to them (refused while athlos or its PostgreSQL runs on it)",
+				Flags: []cli.Flag{
+					// No default and no variable: the operator names what goes.
+					&cli.StringFlag{Name: "data-dir", Required: true, Usage: "the data dir to remove"},
+				},
+				Action: func(_ context.Context, c *cli.Command) error {
+					if c.Args().Len() > 0 {
+						return errors.New("usage: athlos admin remove-data-dir --data-dir DIR")
+					}
+					removed, err := platform.RemoveDataDir(c.String("data-dir"))
+					for _, path := range removed {
+						fmt.Fprintln(os.Stdout, "removed", path)
+					}
+					return err
+				},
+			},
 			{
 				Name:  "rotate-keys",
 				Usage: "make a new access-token signing key (earlier keys verify until their tokens expire)",

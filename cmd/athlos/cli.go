@@ -72,6 +72,8 @@ func serveFlags() []cli.Flag {
 			Usage: "how long an access token lives (at most 15m); an app's NATS connection is closed when the token it was made with expires, and reconnects with a fresh one"},
 		&cli.DurationFlag{Name: "training-idle-timeout", Value: 4 * time.Hour, Sources: env("TRAINING_IDLE_TIMEOUT"),
 			Usage: "a live session with no point for this long is closed (finished at its last point, or discarded without any)"},
+		&cli.StringFlag{Name: "debug-listen", Sources: env("DEBUG_LISTEN"),
+			Usage: "loopback address where the process serves net/http/pprof under /debug/pprof/, e.g. 127.0.0.1:6060 (empty: none)"},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Sources: env("SHUTDOWN_TIMEOUT"), Usage: "bound on a clean stop"},
 		&cli.DurationFlag{Name: "drain-period", Value: 5 * time.Second, Sources: env("DRAIN_PERIOD"),
 			Usage: "on a stop, how long /readyz answers 503 while the front still serves, before it closes (0: close at once)"},
@@ -100,7 +102,7 @@ func newApp() *cli.Command {
 	return &cli.Command{
 		Name:    "athlos",
 		Usage:   "backend for sports and fitness apps",
-		Version: version,
+		Version: currentBuild().Version,
 		Commands: []*cli.Command{
 			{
 				Name:   "serve",
@@ -148,9 +150,9 @@ func newApp() *cli.Command {
 			},
 			{
 				Name:  "version",
-				Usage: "print the version",
+				Usage: "print the version, the commit it was built from and the Go toolchain",
 				Action: func(_ context.Context, c *cli.Command) error {
-					_, err := fmt.Fprintln(os.Stdout, "athlos", version)
+					_, err := fmt.Fprint(os.Stdout, currentBuild())
 					return err
 				},
 			},
@@ -160,8 +162,10 @@ func newApp() *cli.Command {
 
 // configFrom reads the flags shared by every command into a Config.
 func configFrom(c *cli.Command) (*platform.Config, error) {
+	build := currentBuild()
 	cfg := &platform.Config{
-		Version:       version,
+		Version:       build.Version,
+		Revision:      build.Revision,
 		DataDir:       c.String("data-dir"),
 		SecretKeyFile: c.String("secret-key-file"),
 		DB: platform.DBConfig{

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,7 +40,9 @@ func athlosBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "athlos")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		// Stamped with the commit even where GOFLAGS says -buildvcs=false
+		// (TestVersion).
+		out, err := exec.Command("go", "build", "-buildvcs=true", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = err
 			binPath = string(out)
@@ -175,16 +180,29 @@ func TestServeStartStopRestartAndKill(t *testing.T) {
 	dir := reachableDir(t)
 	httpPort := freePort(t)
 	base := "http://127.0.0.1:" + httpPort
+	pgPort := freePort(t)
 	args := []string{"--data-dir", dir, "--http-listen", "127.0.0.1:" + httpPort,
 		"--nats-listen", "127.0.0.1:" + freePort(t), "--nats-ws-listen", "127.0.0.1:" + freePort(t),
-		"--postgres-port", freePort(t)}
+		"--postgres-port", pgPort}
 
-	p := start(t, args...)
+	p := start(t, append(args, "--log-format", "json")...)
 	waitReady(t, p, base)
+	checkJSONLog(t, p.log())
+	assert.Contains(t, p.log(), `"msg":"database ready","modules":"client,training,social,gamification,promo","database":"managed:`+
+		pgPort+`/athlos","max_conns":20}`)
 	assert.Equal(t, http.StatusOK, statusOf(t, base+"/v1/status/client"))
 	for _, line := range []string{"nats listening", "nats websocket listening", "postgres listening", "http front listening"} {
 		assert.Contains(t, p.log(), line)
 	}
+	// The build this process runs, as `athlos version` says it.
+	version, revision := versionOf(t, athlosBinary(t))
+	metrics := get(t, base+"/metrics")
+	assert.Contains(t, metrics, `athlos_build_info{go_version="`+runtime.Version()+`",revision="`+revision+
+		`",version="`+version+`"} 1`)
+	// The modules share the managed database's one pool: one series.
+	assert.Contains(t, metrics, "\nathlos_db_pool_max_connections{database=\"managed:"+pgPort+
+		"/athlos\",pool=\"client,training,social,gamification,promo\"} 20\n")
+	assert.Equal(t, 1, strings.Count(metrics, "\nathlos_db_pool_max_connections{"))
 	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM), "a clean stop exits 0")
 	assert.Contains(t, p.log(), "athlos stopped")
 
@@ -197,6 +215,38 @@ func TestServeStartStopRestartAndKill(t *testing.T) {
 	waitReady(t, p, base)
 	assert.Equal(t, http.StatusOK, statusOf(t, base+"/v1/status/promo"))
 	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM))
+}
+
+// checkJSONLog checks a first start's JSON log: every line is an object,
+// durations are seconds (numbers far below the nanoseconds slog writes by
+// default), and the migrations that ran are named.
+func checkJSONLog(t *testing.T, log string) {
+	t.Helper()
+	var migrations []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		var rec map[string]any
+		if !assert.NoError(t, json.Unmarshal([]byte(line), &rec), line) {
+			continue
+		}
+		for _, key := range []string{"took", "duration", "down_for", "lasted"} {
+			if v, ok := rec[key]; ok {
+				secs, isNumber := v.(float64)
+				assert.True(t, isNumber && secs >= 0 && secs < 1000, "%s is not seconds: %s", key, line)
+			}
+		}
+		if rec["msg"] == "applied migration" {
+			migrations = append(migrations, rec)
+		}
+	}
+	named := map[string]bool{}
+	for _, m := range migrations {
+		_, took := m["took"].(float64)
+		assert.True(t, took, "%v", m)
+		named[fmt.Sprint(m["module"], " ", m["version"], " ", m["name"])] = true
+	}
+	assert.True(t, named["platform 1 postgis"], "the migrations that ran are named: %v", named)
+	assert.True(t, named["client 2 accounts"], "the migrations that ran are named: %v", named)
+	assert.Contains(t, log, `"msg":"migrations up to date","modules":"platform,client,training,social,gamification,promo","applied":`)
 }
 
 // TestSplitProcesses runs the gateway and client in process A (with the

@@ -9,10 +9,17 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/athlos/athlos/internal/buildinfo"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+// version is set at build time with -ldflags "-X main.version=..."; empty,
+// the version comes from what Go stamped into the binary (build).
+var version string
+
+// currentBuild describes this binary: the version above, or else the one
+// and the commit Go stamped into it.
+func currentBuild() buildinfo.Info { return buildinfo.Read(version) }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -39,11 +38,8 @@ func databases(ctx context.Context, cfg *platform.Config, log *slog.Logger) (byU
 		}
 		if u == "" {
 			if managed == nil {
-				dir, err := pgmanaged.ResolveDataDir(filepath.Join(cfg.DataDir, "postgres"), log)
-				if err != nil {
-					return nil, nil, stop, err
-				}
-				managed, err = pgmanaged.Start(ctx, pgmanaged.Config{DataDir: dir, Port: cfg.DB.ManagedPort, Logger: log})
+				var dir string
+				managed, dir, err = platform.StartManaged(ctx, cfg, log)
 				if errors.Is(err, pgmanaged.ErrDataDirInUse) {
 					// athlos is running on this data dir: use its server.
 					running, err = pgmanaged.RunningURL(dir, pgmanaged.Database)
@@ -125,7 +121,6 @@ func migrateCmd(ctx context.Context, c *cli.Command, status bool) error {
 		if err != nil {
 			return err
 		}
-		log.Info("migrated", "modules", byURL[u])
 	}
 	return tw.Flush()
 }

@@ -53,6 +53,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		return fmt.Errorf("--jetstream-sync %q: want a positive duration such as 2s, or always", sync)
 	}
 	cfg.ShutdownTimeout = c.Duration("shutdown-timeout")
+	cfg.DebugListen = c.String("debug-listen")
 	if mb := c.Int("disk-min-free-mb"); mb > 0 {
 		cfg.DiskMinFree = uint64(mb) << 20
 	}
@@ -69,9 +70,16 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	if cfg.UsesDataDir() {
+		release, err := platform.HoldDataDir(cfg)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 
 	began := time.Now()
-	log.Info("athlos starting", "version", version, "modules", strings.Join(cfg.Modules, ","), "data_dir", cfg.DataDir)
+	log.Info("athlos starting", "version", cfg.Version, "revision", cfg.Revision, "modules", strings.Join(cfg.Modules, ","), "data_dir", cfg.DataDir)
 	app := platform.NewApp(ctx, cfg, log, mods)
 	if err := app.Err(); err != nil {
 		return fmt.Errorf("start: %w", platform.StartError(err))

@@ -51,6 +51,13 @@ func (a *Admin) Promote(ctx context.Context, email string) (string, error) {
 	return id.String(), nil
 }
 
+// CheckKeys reports whether the secret key given to NewAdmin opens the
+// active signing key kept in the database (nil when there is none yet), so
+// that the client module will start with it.
+func (a *Admin) CheckKeys(ctx context.Context) error {
+	return a.s.CheckKeys(ctx)
+}
+
 // RotateKeys makes a new token-signing key; earlier keys keep verifying
 // the tokens they signed until those expire.
 func (a *Admin) RotateKeys(ctx context.Context) error {

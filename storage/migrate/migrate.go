@@ -62,8 +62,9 @@ type options struct {
 	logger *slog.Logger
 }
 
-// WithLogger makes Up log each migration it applies (module, version, file,
-// duration) to logger. By default Up logs nothing.
+// WithLogger makes Up log each migration it applies (module, version, name,
+// duration) to logger, and then one line with how many it applied in all.
+// By default Up logs nothing.
 func WithLogger(logger *slog.Logger) Option {
 	return func(o *options) { o.logger = logger }
 }
@@ -167,23 +168,39 @@ func Up(ctx context.Context, db *sql.DB, modules []string, opts ...Option) (err 
 		}
 	}()
 
+	applied := 0
 	for i, p := range providers {
 		results, err := p.Up(ctx)
+		var partial *goose.PartialError
+		if errors.As(err, &partial) {
+			results = partial.Applied
+		}
+		applied += len(results)
 		if o.logger != nil {
-			var partial *goose.PartialError
-			if errors.As(err, &partial) {
-				results = partial.Applied
-			}
 			for _, r := range results {
 				o.logger.Info("applied migration", "module", order[i], "version", r.Source.Version,
-					"file", path.Base(r.Source.Path), "took", r.Duration.Round(time.Microsecond))
+					"name", migrationName(r.Source.Path), "took", r.Duration.Round(time.Microsecond))
 			}
 		}
 		if err != nil {
 			return fmt.Errorf("migrate: module %s: %w", order[i], err)
 		}
 	}
+	if o.logger != nil {
+		o.logger.Info("migrations up to date", "modules", strings.Join(order, ","), "applied", applied,
+			"took", time.Since(begin).Round(time.Millisecond))
+	}
 	return nil
+}
+
+// migrationName is a migration's name: its file's, without the version
+// and the extension (00002_accounts.sql: accounts).
+func migrationName(file string) string {
+	name := strings.TrimSuffix(path.Base(file), path.Ext(file))
+	if _, rest, ok := strings.Cut(name, "_"); ok {
+		return rest
+	}
+	return name
 }
 
 // discard closes the physical connection behind conn.

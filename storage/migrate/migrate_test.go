@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"strings"
@@ -80,15 +81,26 @@ func TestStatusUpAndNoOp(t *testing.T) {
 	if err := migrate.Up(ctx, db, all, migrate.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))); err != nil {
 		t.Fatal(err)
 	}
-	if n, want := strings.Count(logs.String(), "applied migration"), migrationCount(t, all...); n != want {
-		t.Errorf("Up logged %d applied migrations, want %d:\n%s", n, want, logs.String())
+	applied := migrationCount(t, all...)
+	if n := strings.Count(logs.String(), "applied migration"); n != applied {
+		t.Errorf("Up logged %d applied migrations, want %d:\n%s", n, applied, logs.String())
+	}
+	for _, want := range []string{"module=client version=2 name=accounts took=", "module=platform version=1 name=postgis took=",
+		fmt.Sprintf("msg=\"migrations up to date\" modules=%s applied=%d took=", strings.Join(all, ","), applied)} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("Up's log has no %q:\n%s", want, logs.String())
+		}
 	}
 	rows := map[string]int{}
 	for _, m := range all {
 		rows[m] = versionRows(t, db, m)
 	}
-	if err := migrate.Up(ctx, db, all); err != nil {
+	logs.Reset()
+	if err := migrate.Up(ctx, db, all, migrate.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))); err != nil {
 		t.Fatalf("second Up: %v", err)
+	}
+	if strings.Contains(logs.String(), "applied migration") || !strings.Contains(logs.String(), " applied=0 ") {
+		t.Errorf("a second Up applied something, or did not say it applied nothing:\n%s", logs.String())
 	}
 	for _, m := range all {
 		if n := versionRows(t, db, m); n != rows[m] {

@@ -173,3 +173,19 @@ func sameDir(a, b string) bool {
 	}
 	return ra == rb
 }
+
+// Tool returns the path of a client program (pg_dump, pg_restore, psql) of
+// the PostgreSQL installation a managed server runs from, so that it
+// matches the server's major version.
+func Tool(ctx context.Context, name string) (string, error) {
+	b, err := findBinaries(ctx)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(b.binDir, name)
+	if !isExecutable(path) {
+		return "", fmt.Errorf("pgmanaged: %s is not in %s (PostgreSQL %s): install the PostgreSQL client programs (%s)",
+			name, b.binDir, b.version, installHint(b.major))
+	}
+	return path, nil
+}

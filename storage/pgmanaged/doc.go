@@ -55,6 +55,16 @@
 // Start checks that this user can traverse every directory above DataDir,
 // failing with a message that names the directory that blocks it (e.g.
 // /root, mode 0700) instead of letting the server fail obscurely.
+// ResolveDataDir (for athlos serve) instead keeps such a cluster in
+// RelocationRoot/postgres-<hash>, linked from the data dir, and
+// RemoveDataDir removes a data dir with the directory it links to.
+//
+// # Port
+//
+// Start checks that 127.0.0.1:<port> is free before initdb and before it
+// starts the server, and fails at once with a *PortInUseError naming the
+// process that holds it (found through /proc); a server that fails to bind
+// anyway (a race, or a restart after a death) is reported the same way.
 //
 // # Lifetime and recovery
 //

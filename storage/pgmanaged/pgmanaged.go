@@ -226,6 +226,11 @@ func (s *Server) start(ctx context.Context, cfg Config, id *identity) error {
 	}
 	initialised := false
 	if _, err := os.Stat(filepath.Join(s.pgData, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		// No server can run on a cluster that does not exist yet: a taken
+		// port is another process's, and is said before initdb's seconds.
+		if err := checkPort(s.port); err != nil {
+			return err
+		}
 		if err := s.initdb(ctx, id); err != nil {
 			return err
 		}
@@ -241,6 +246,10 @@ func (s *Server) start(ctx context.Context, cfg Config, id *identity) error {
 		return err
 	}
 	if !adopted {
+		// An orphan of ours on the port is gone now (handleExisting).
+		if err := checkPort(s.port); err != nil {
+			return err
+		}
 		if _, err := s.spawn(cfg.Settings, id); err != nil {
 			return err
 		}
@@ -750,6 +759,9 @@ func (s *Server) waitReady(ctx context.Context, c *child) error {
 		if c.done != nil {
 			select {
 			case <-c.done:
+				if s.bindFailed() {
+					return portInUse(s.port)
+				}
 				return fmt.Errorf("pgmanaged: postgres exited during startup (%v): %s", c.err, s.logTail(10))
 			default:
 			}
@@ -835,6 +847,29 @@ func (s *Server) logTail(lines int) string {
 		return "the server log is empty"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// bindFailed reports whether the latest start of the server, in its
+// newest log file, failed to bind its TCP port because it was taken.
+func (s *Server) bindFailed() bool {
+	newest, newestTime := "", time.Time{}
+	files, _ := filepath.Glob(filepath.Join(s.pgData, "log", "*"))
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.ModTime().After(newestTime) {
+			newest, newestTime = f, st.ModTime()
+		}
+	}
+	if newest == "" {
+		return false
+	}
+	tail, err := readTail(newest, 8192)
+	if err != nil {
+		return false
+	}
+	if i := strings.LastIndex(tail, "starting PostgreSQL"); i >= 0 {
+		tail = tail[i:]
+	}
+	return bindFailed(tail)
 }
 
 func readTail(path string, n int64) (string, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -88,4 +89,47 @@ func inspect(pid int, pgData string) procState {
 		return procOurs
 	}
 	return procOther
+}
+
+// portHolder finds the process listening on TCP port (IPv4 or IPv6) from
+// /proc: the socket's inode in /proc/net/tcp{,6}, then the process with a
+// descriptor on it. It returns 0 when it cannot tell (another user's
+// process, when we are not root).
+func portHolder(port int) (pid int, name string) {
+	inodes := map[string]bool{}
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "0A" { // 0A: LISTEN
+				continue
+			}
+			_, hexPort, ok := strings.Cut(f[1], ":")
+			if p, err := strconv.ParseUint(hexPort, 16, 16); ok && err == nil && int(p) == port {
+				inodes["socket:["+f[9]+"]"] = true
+			}
+		}
+	}
+	if len(inodes) == 0 {
+		return 0, ""
+	}
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		n, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		fds, _ := os.ReadDir(filepath.Join("/proc", p.Name(), "fd"))
+		for _, fd := range fds {
+			if target, err := os.Readlink(filepath.Join("/proc", p.Name(), "fd", fd.Name())); err == nil && inodes[target] {
+				comm, _ := os.ReadFile(filepath.Join("/proc", p.Name(), "comm"))
+				return n, strings.TrimSpace(string(comm))
+			}
+		}
+	}
+	return 0, ""
 }

@@ -1,8 +1,6 @@
 package pgmanaged
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,8 +44,7 @@ func ResolveDataDir(dir string, logger *slog.Logger) (string, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("pgmanaged: inspect data dir %s: %w", abs, err)
 	}
-	sum := sha256.Sum256([]byte(abs))
-	target := filepath.Join(RelocationRoot, "postgres-"+hex.EncodeToString(sum[:6]))
+	target := relocationTarget(abs)
 	if err := os.MkdirAll(RelocationRoot, 0o755); err != nil {
 		return "", fmt.Errorf("pgmanaged: create %s: %w", RelocationRoot, err)
 	}

@@ -169,6 +169,17 @@ func (s *Service) insertKey(ctx context.Context, tx pgx.Tx) error {
 	return store.InsertSigningKey(ctx, tx, store.SealedKey{ID: k.ID, Sealed: sealed, CreatedAt: k.CreatedAt})
 }
 
+// CheckKeys reports whether this process's secret key opens the active
+// signing key, as LoadKeys would need it to, without keeping anything; a
+// database without signing keys (the module never started) is fine.
+func (s *Service) CheckKeys(ctx context.Context) error {
+	sealed, err := store.SigningKeys(ctx, s.pool, s.now().Add(-auth.KeyOverlap))
+	if err != nil || len(sealed) == 0 {
+		return err
+	}
+	return s.LoadKeys(ctx)
+}
+
 // LoadKeys reads the keys that still verify into memory.
 func (s *Service) LoadKeys(ctx context.Context) error {
 	sealed, err := store.SigningKeys(ctx, s.pool, s.now().Add(-auth.KeyOverlap))
