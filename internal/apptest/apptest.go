@@ -50,6 +50,14 @@ type App struct {
 // Start runs the given modules plus the gateway; it stops when the test ends.
 func Start(t testing.TB, mods ...string) *App {
 	t.Helper()
+	return StartConfigured(t, nil, mods...)
+}
+
+// StartConfigured is Start with configure, when not nil, given the
+// process's configuration to change before it starts (e.g. the front's
+// CORS origins).
+func StartConfigured(t testing.TB, configure func(*platform.Config), mods ...string) *App {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "athlos-apptest-")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
@@ -81,6 +89,9 @@ func Start(t testing.TB, mods ...string) *App {
 				SystemUser: bus.SystemUser, SystemPassword: nats.Password, PublicWebSocketURL: wsURL,
 			},
 			DB: platform.DBConfig{URL: dbURL},
+		}
+		if configure != nil {
+			configure(cfg)
 		}
 		require.NoError(t, cfg.Validate())
 		opts, err := modules.Options(cfg.Modules)
@@ -163,6 +174,14 @@ func (p Problem) Fields() []string {
 // (sent as is). token, when set, goes in the Authorization header.
 func (a *App) Do(method, path, token string, body any) Response {
 	a.t.Helper()
+	return a.DoWith(method, path, token, body, nil)
+}
+
+// DoWith is Do with more request headers. The body of the answer is
+// returned as it came: a header "Accept-Encoding" in header turns off the
+// client's own decompression.
+func (a *App) DoWith(method, path, token string, body any, header http.Header) Response {
+	a.t.Helper()
 	var data []byte
 	switch b := body.(type) {
 	case nil:
@@ -179,12 +198,17 @@ func (a *App) Do(method, path, token string, body any) Response {
 	if body != nil {
 		contentType = "application/json"
 	}
-	return a.send(method, path, token, contentType, data)
+	return a.sendWith(method, path, token, contentType, data, header)
 }
 
 // send sends a request with a body of contentType (none when empty); a
 // body over 1 MiB goes with "Expect: 100-continue" (see doExpectContinue).
 func (a *App) send(method, path, token, contentType string, data []byte) Response {
+	a.t.Helper()
+	return a.sendWith(method, path, token, contentType, data, nil)
+}
+
+func (a *App) sendWith(method, path, token, contentType string, data []byte, header http.Header) Response {
 	a.t.Helper()
 	var rd io.Reader
 	if contentType != "" {
@@ -197,6 +221,9 @@ func (a *App) send(method, path, token, contentType string, data []byte) Respons
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, vs := range header {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
 	if len(data) > 1<<20 {
 		return a.doExpectContinue(req, data)

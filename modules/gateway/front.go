@@ -68,6 +68,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose forwarding headers
 	// name the client (clientIP); none means the peer is the client.
 	TrustedProxies TrustedProxies
+	// CORSOrigins are the browser origins allowed to call the API (see
+	// ParseCORSOrigins); none means no CORS headers at all.
+	CORSOrigins CORSOrigins
 }
 
 func (c Config) withDefaults() Config {
@@ -102,6 +105,9 @@ type Front struct {
 	api     huma.API
 	metrics *httpMetrics
 	routes  routeTemplates
+	// cors answers preflights and marks cross-origin answers; nil
+	// without Config.CORSOrigins.
+	cors fiber.Handler
 
 	// maxBody is the largest body any operation takes: a request that
 	// declares more is refused before it is read, and no body is read
@@ -155,6 +161,11 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 			return nil, err
 		}
 	}
+	origins, err := ParseCORSOrigins(cfg.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
+	f.cors = newCORS(origins)
 
 	f.app = fiber.New(fiber.Config{
 		ErrorHandler:          f.errorHandler,

@@ -72,7 +72,13 @@ func (f *Front) serve(c *fiber.Ctx) error {
 		f.writeProblem(c, p, rid)
 		return nil
 	}
-	if err := c.Next(); err != nil {
+	next := c.Next
+	if f.cors != nil {
+		// CORS runs inside serve, not as a route of its own: a preflight
+		// it answers keeps the route label "unmatched".
+		next = func() error { return f.cors(c) }
+	}
+	if err := next(); err != nil {
 		f.writeError(c, err, rid)
 	}
 	return nil
