@@ -14,7 +14,7 @@ import (
 // Authorization header, never in cookies, so credentials stay off (and an
 // allowed origin "*" gives no one a way to act with another's cookies).
 const (
-	corsAllowMethods = "GET,HEAD,POST,PUT,PATCH,DELETE"
+	corsAllowMethods = "GET,POST,PUT,PATCH,DELETE"
 	// corsAllowHeaders are the request headers of the API beyond the
 	// CORS-safelisted ones.
 	corsAllowHeaders = "Authorization,Content-Type,Idempotency-Key,If-None-Match,X-Request-ID"

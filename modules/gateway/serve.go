@@ -81,6 +81,7 @@ func (f *Front) serve(c *fiber.Ctx) error {
 	if err := next(); err != nil {
 		f.writeError(c, err, rid)
 	}
+	compress(c)
 	return nil
 }
 
