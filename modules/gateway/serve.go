@@ -237,6 +237,7 @@ func (f *Front) writeProblem(c *fiber.Ctx, p *api.ProblemDetails, rid string) {
 	if out.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(out.RetryAfter))
 	}
+	api.SetRateLimitHeaders(c.Set, out.RateLimits)
 	c.Response().SetBodyRaw(body)
 	if cause := p.Unwrap(); cause != nil {
 		c.Locals(causeKey, cause)
@@ -264,6 +265,7 @@ func (f *Front) transform(hctx huma.Context, status string, v any) (any, error) 
 	if out.RetryAfter > 0 {
 		hctx.SetHeader(fiber.HeaderRetryAfter, strconv.Itoa(out.RetryAfter))
 	}
+	api.SetRateLimitHeaders(hctx.SetHeader, out.RateLimits)
 	if cause := p.Unwrap(); cause != nil {
 		humafiber.Unwrap(hctx).Locals(causeKey, cause)
 	}
