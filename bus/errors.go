@@ -157,6 +157,8 @@ func (c Code) HTTPStatus() int {
 		return 409
 	case CodeTooLarge:
 		return 413
+	case CodeIdempotencyKeyReused:
+		return 422
 	case CodeRateLimited:
 		return 429
 	case CodeUnavailable:

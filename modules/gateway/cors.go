@@ -20,7 +20,7 @@ const (
 	corsAllowHeaders = "Authorization,Content-Type,Idempotency-Key,If-None-Match,X-Request-ID"
 	// corsExposeHeaders are the response headers a script may read
 	// besides the CORS-safelisted ones.
-	corsExposeHeaders = "ETag,Location,Retry-After,RateLimit,RateLimit-Policy,X-Request-ID,Idempotent-Replayed,WWW-Authenticate,Content-Disposition"
+	corsExposeHeaders = "ETag,Location,Retry-After,RateLimit,RateLimit-Policy,X-Request-ID,WWW-Authenticate,Content-Disposition"
 	// corsMaxAge is how long a browser may keep a preflight's answer, in
 	// seconds (browsers cap it: Chromium at 2 hours).
 	corsMaxAge = 3600

@@ -201,7 +201,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	hc.Transformers = []huma.Transformer{f.transform}
 	hc.Info.Description = "The HTTP API of Athlos. Errors are RFC 9457 problem details " +
 		"(application/problem+json) with a machine-readable code, the request id and field errors."
-	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, documentConditional, func(_ *huma.OpenAPI, op *huma.Operation) {
+	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, documentConditional, documentIdempotency, func(_ *huma.OpenAPI, op *huma.Operation) {
 		// Bodies are streamed (StreamRequestBody): each operation reads at
 		// most its MaxBodyBytes, BodyLimit unless it sets another (an
 		// upload may allow more). huma has set its own default (1 MiB) by
@@ -217,7 +217,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 			Description: "An access token from /v1/auth/login, /v1/auth/register or /v1/auth/refresh."},
 	}
 	f.api = humafiber.New(f.app, hc)
-	f.api.UseMiddleware(f.authenticate, f.conditional)
+	f.api.UseMiddleware(f.authenticate, f.idempotencyKey, f.conditional)
 
 	for _, r := range routes {
 		if r == nil {

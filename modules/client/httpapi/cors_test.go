@@ -62,7 +62,7 @@ func TestCORS(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	assert.Equal(t, "http://localhost:5173", r.Header.Get("Access-Control-Allow-Origin"))
 	exposed := strings.ToLower(r.Header.Get("Access-Control-Expose-Headers"))
-	for _, h := range []string{"etag", "retry-after", "ratelimit", "ratelimit-policy", "x-request-id", "location", "idempotent-replayed"} {
+	for _, h := range []string{"etag", "retry-after", "ratelimit", "ratelimit-policy", "x-request-id", "location", "www-authenticate", "content-disposition"} {
 		assert.Contains(t, exposed, h)
 	}
 	assert.True(t, varies(r.Header, "Origin"), "Vary: %q", r.Header.Values("Vary"))

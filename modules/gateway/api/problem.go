@@ -41,7 +41,7 @@ type ProblemDetails struct {
 	Status    int            `json:"status" example:"400" doc:"The HTTP status code."`
 	Detail    string         `json:"detail,omitempty" example:"validation failed" doc:"An explanation specific to this occurrence of the problem."`
 	Instance  string         `json:"instance,omitempty" format:"uri" doc:"A URI reference that identifies this occurrence of the problem."`
-	Code      bus.Code       `json:"code" example:"invalid" doc:"Machine-readable error code: invalid, not_found, conflict, unauthorized, forbidden, rate_limited, unavailable, too_large, method_not_allowed, timeout or internal."`
+	Code      bus.Code       `json:"code" example:"invalid" doc:"Machine-readable error code: invalid, not_found, conflict, unauthorized, forbidden, rate_limited, unavailable, too_large, method_not_allowed, timeout, idempotency_key_reused or internal."`
 	RequestID string         `json:"request_id,omitempty" doc:"The request id, also sent in the X-Request-ID header; quote it when reporting a problem."`
 	Errors    []ProblemField `json:"errors,omitempty" doc:"The offending input fields, when the problem is about the input."`
 
