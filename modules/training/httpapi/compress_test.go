@@ -141,8 +141,9 @@ func TestCompressedAnswers(t *testing.T) {
 
 // BenchmarkAnswers measures what an app pays for GET /v1/sessions (50
 // items), and the route (GeoJSON) and GPX of a 10,000-point session, with
-// and without compression: the time of the whole request over HTTP
-// (front, NATS, module, PostgreSQL) and the bytes of the answer's body.
+// and without compression, and when unchanged (If-None-Match: 304): the
+// time of the whole request over HTTP (front, NATS, module, PostgreSQL)
+// and the bytes of the answer's body.
 //
 //	go test ./modules/training/httpapi -run '^$' -bench Answers -benchtime 100x
 func BenchmarkAnswers(b *testing.B) {
@@ -157,14 +158,24 @@ func BenchmarkAnswers(b *testing.B) {
 		{"route10k", "/v1/sessions/" + id + "/route"},
 		{"gpx10k", "/v1/sessions/" + id + "/gpx"},
 	} {
-		for _, enc := range []string{"identity", "gzip"} {
-			b.Run(path.name+"/"+enc, func(b *testing.B) {
+		tag := a.DoWith(http.MethodGet, path.path, ana, nil, http.Header{"Accept-Encoding": {"identity"}}).Header.Get("ETag")
+		for _, c := range []struct{ name, encoding, ifNoneMatch string }{
+			{"identity", "identity", ""},
+			{"gzip", "gzip", ""},
+			{"not-modified", "gzip", tag},
+		} {
+			b.Run(path.name+"/"+c.name, func(b *testing.B) {
 				req, err := http.NewRequest(http.MethodGet, a.BaseURL+path.path, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
 				req.Header.Set("Authorization", "Bearer "+ana)
-				req.Header.Set("Accept-Encoding", enc)
+				req.Header.Set("Accept-Encoding", c.encoding)
+				want := http.StatusOK
+				if c.ifNoneMatch != "" {
+					req.Header.Set("If-None-Match", c.ifNoneMatch)
+					want = http.StatusNotModified
+				}
 				var size int
 				for b.Loop() {
 					resp, err := a.Client.Do(req)
@@ -173,7 +184,7 @@ func BenchmarkAnswers(b *testing.B) {
 					}
 					body, err := io.ReadAll(resp.Body)
 					_ = resp.Body.Close()
-					if err != nil || resp.StatusCode != http.StatusOK {
+					if err != nil || resp.StatusCode != want {
 						b.Fatalf("%d %v", resp.StatusCode, err)
 					}
 					size = len(body)
