@@ -30,6 +30,7 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
+	"github.com/athlos/athlos/internal/apicheck"
 	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/platform"
 	"github.com/athlos/athlos/storage/pgtest"
@@ -38,6 +39,7 @@ import (
 // App is a running Athlos.
 type App struct {
 	t       testing.TB
+	checker *apicheck.Checker
 	BaseURL string
 	DataDir string
 	NATS    *bus.Embedded
@@ -114,9 +116,31 @@ func StartConfigured(t testing.TB, configure func(*platform.Config), mods ...str
 			defer cancel()
 			_ = app.Stop(ctx)
 		})
-		return &App{t: t, BaseURL: "http://" + addr, DataDir: dir, NATS: nats, WebSocketURL: wsURL, DBURL: cfg.DB.URL,
-			Client: &http.Client{Timeout: 30 * time.Second}}
+		a := &App{t: t, BaseURL: "http://" + addr, DataDir: dir, NATS: nats, WebSocketURL: wsURL, DBURL: cfg.DB.URL}
+		a.checker = a.contract()
+		a.Client = &http.Client{Timeout: 30 * time.Second, Transport: apicheck.Transport(nil, a.checker, a.contractBroken)}
+		return a
 	}
+}
+
+// contract compiles the API document the app serves, against which every
+// answer the test sees through Client is checked.
+func (a *App) contract() *apicheck.Checker {
+	resp, err := http.Get(a.BaseURL + "/openapi.json")
+	require.NoError(a.t, err)
+	defer resp.Body.Close()
+	doc, err := io.ReadAll(resp.Body)
+	require.NoError(a.t, err)
+	require.Equal(a.t, http.StatusOK, resp.StatusCode, string(doc))
+	c, err := apicheck.New(doc)
+	require.NoError(a.t, err)
+	return c
+}
+
+// contractBroken fails the test with an answer that the served API
+// document does not describe.
+func (a *App) contractBroken(err error) {
+	a.t.Errorf("the answer does not match /openapi.json: %v", err)
 }
 
 // freeAddr returns a loopback address that was free a moment ago.
@@ -277,6 +301,9 @@ func (a *App) doExpectContinue(req *http.Request, body []byte) Response {
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(a.t, err)
+	if err := a.checker.Check(req.Method, req.URL.EscapedPath(), resp.StatusCode, resp.Header, out); err != nil {
+		a.contractBroken(err)
+	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
 }
 

@@ -37,7 +37,8 @@
 //
 // Operational endpoints: /livez, /readyz (runs the readiness checks),
 // /metrics, and the OpenAPI 3.1 document at /openapi.json (/openapi.yaml)
-// with its docs page at /docs.
+// with its docs page at /docs (docs.go: Stoplight Elements, a pinned build
+// vendored in docsassets/ and embedded, so the page needs no other host).
 //
 // The package holds no NATS and no SQL: forwarding lives in each module's
 // httpapi, readiness checks are given to New.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -196,12 +197,25 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	f.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 
 	hc := huma.DefaultConfig("Athlos API", cfg.Version)
+	// huma's own docs page loads its script from a CDN: ours serves a
+	// vendored build from the binary (docs.go).
+	hc.DocsPath = ""
+	docs, err := newDocsUI(hc.Info.Title+" Reference", hc.OpenAPIPath+".json")
+	if err != nil {
+		return nil, err
+	}
+	docs.mount(f.app)
 	// No $schema links in bodies nor Link headers: lean responses.
 	hc.CreateHooks = nil
 	hc.Transformers = []huma.Transformer{f.transform}
 	hc.Info.Description = "The HTTP API of Athlos. Errors are RFC 9457 problem details " +
 		"(application/problem+json) with a machine-readable code, the request id and field errors."
-	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, documentConditional, documentIdempotency, func(_ *huma.OpenAPI, op *huma.Operation) {
+	hc.Info.License = &huma.License{Name: "Apache-2.0", Identifier: "Apache-2.0"}
+	// Relative to the document: the server that serves it (what the docs
+	// page's "Try It" must call); generated clients are given their base
+	// URL.
+	hc.Servers = []*huma.Server{{URL: "/", Description: "the server that serves this document"}}
+	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, documentErrors, documentConditional, documentIdempotency, func(_ *huma.OpenAPI, op *huma.Operation) {
 		// Bodies are streamed (StreamRequestBody): each operation reads at
 		// most its MaxBodyBytes, BodyLimit unless it sets another (an
 		// upload may allow more). huma has set its own default (1 MiB) by
@@ -227,6 +241,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 			return nil, err
 		}
 	}
+	finishDocument(f.api.OpenAPI())
 	return f, nil
 }
 
@@ -241,10 +256,12 @@ func register(a huma.API, r api.Routes) (err error) {
 }
 
 // documentBadRequest documents huma's validation failures as 400, which is
-// what the front answers (see api.NewError), instead of huma's 422.
+// what the front answers (see api.NewError), instead of the 422 huma adds to
+// an operation that lists its errors in huma's own way (Operation.Errors).
+// A 422 the operation documents itself (api.DocumentErrors) stays.
 func documentBadRequest(_ *huma.OpenAPI, op *huma.Operation) {
 	r, ok := op.Responses["422"]
-	if !ok {
+	if !ok || !slices.Contains(op.Errors, http.StatusUnprocessableEntity) {
 		return
 	}
 	delete(op.Responses, "422")
@@ -258,13 +275,17 @@ var humaErrorsOnce sync.Once
 
 // installHumaErrors makes huma build every error (validation, malformed
 // body, huma.ErrorXXX helpers, handler errors without a status) as an
-// api.ProblemDetails. huma.NewError is a package variable of huma, so this is
-// process-wide and done once; it is the only global the front touches.
+// api.ProblemDetails, and document lists as never null (the modules send
+// [] for an empty list; a nullable list becomes a pointer to a slice in
+// generated Go clients). huma.NewError and huma.DefaultArrayNullable are
+// package variables of huma, so this is process-wide and done once; they
+// are the only globals the front touches.
 func installHumaErrors() {
 	humaErrorsOnce.Do(func() {
 		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
 			return api.NewError(status, msg, errs...)
 		}
+		huma.DefaultArrayNullable = false
 	})
 }
 

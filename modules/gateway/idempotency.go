@@ -102,7 +102,7 @@ func parseIdempotencyKey(values [][]byte) (string, string) {
 // operations marked api.Idempotent, and their answers 409 (the key is in
 // use by a request still running) and 422 (the key was used for another
 // request).
-func documentIdempotency(_ *huma.OpenAPI, op *huma.Operation) {
+func documentIdempotency(oapi *huma.OpenAPI, op *huma.Operation) {
 	if !api.IsIdempotent(op) {
 		return
 	}
@@ -116,24 +116,16 @@ func documentIdempotency(_ *huma.OpenAPI, op *huma.Operation) {
 		Schema:  &huma.Schema{Type: huma.TypeString, MinLength: intPtr(1), MaxLength: intPtr(2*bus.MaxIdempotencyKeyLen + 2)},
 		Example: `"8e03978e-40d5-43e8-bc93-6894a57f9324"`,
 	})
-	problem := op.Responses["400"]
-	if problem == nil {
-		problem = op.Responses["default"]
-	}
 	for status, desc := range map[int]string{
-		http.StatusConflict:            "Conflict: a request with this Idempotency-Key is still running; try again in a moment.",
-		http.StatusUnprocessableEntity: "Unprocessable Entity: this Idempotency-Key was used for a different request.",
+		http.StatusConflict:            "A request with this Idempotency-Key is still running; try again in a moment.",
+		http.StatusUnprocessableEntity: "This Idempotency-Key was used for a different request.",
 	} {
 		key := strconv.Itoa(status)
 		if r, ok := op.Responses[key]; ok {
-			r.Description += " " + desc
+			r.Description += ". " + desc
 			continue
 		}
-		r := &huma.Response{Description: desc}
-		if problem != nil {
-			r.Content = problem.Content
-		}
-		op.Responses[key] = r
+		op.Responses[key] = problemResponse(http.StatusText(status)+". "+desc, problemSchema(oapi))
 	}
 }
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
@@ -42,5 +43,17 @@ func StatusRoutes(nc *nats.Conn) api.Routes {
 			}
 			return api.JSON(reply), nil
 		})
+		// Generated clients name the values' constants from the values
+		// alone ("client" became a constant Client, which clashed with a
+		// generated client's own type): name them.
+		for _, p := range a.OpenAPI().Paths["/v1/status/{module}"].Get.Parameters {
+			if p.Name == "module" && p.Schema != nil {
+				names := make([]string, len(dataModules))
+				for i, m := range dataModules {
+					names[i] = "Module" + strings.ToUpper(m[:1]) + m[1:]
+				}
+				p.Schema.Extensions = map[string]any{"x-enum-varnames": names}
+			}
+		}
 	})
 }

@@ -61,7 +61,7 @@ type Gear struct {
 	ReplacementThresholdM *float64 `json:"replacement_threshold_m" doc:"distance_m at which the item is worn out"`
 	// DefaultFor lists the sports for which this item is the default of its
 	// type.
-	DefaultFor []string `json:"default_for"`
+	DefaultFor []string `json:"default_for" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
 	Retired    bool     `json:"retired"`
 	// Totals: starting distance plus every recorded session.
 	DistanceM   float64    `json:"distance_m"`
@@ -80,7 +80,7 @@ type Gear struct {
 // installed.
 type Component struct {
 	ID                    string    `json:"id" format:"uuid"`
-	Type                  string    `json:"type"`
+	Type                  string    `json:"type" enum:"chain,cassette,chainring,crankset,bottom_bracket,derailleur,tyre_front,tyre_rear,tube_front,tube_rear,wheel_front,wheel_rear,brake_pads,brake_rotor,cables,bar_tape,saddle,pedals,fork,shock,battery,other"`
 	Brand                 *string   `json:"brand"`
 	Model                 *string   `json:"model"`
 	InstalledAt           time.Time `json:"installed_at"`

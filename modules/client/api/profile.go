@@ -48,16 +48,16 @@ type Privacy struct {
 type ProfilePatch struct {
 	FirstName    *string       `json:"first_name,omitempty" maxLength:"100"`
 	LastName     *string       `json:"last_name,omitempty" maxLength:"100"`
-	BirthDate    *string       `json:"birth_date,omitempty" format:"date"`
-	Country      *string       `json:"country,omitempty"`
+	BirthDate    *string       `json:"birth_date,omitempty" nullable:"true" format:"date" doc:"YYYY-MM-DD; null clears it"`
+	Country      *string       `json:"country,omitempty" nullable:"true" doc:"ISO 3166-1 alpha-2; null clears it"`
 	Language     *string       `json:"language,omitempty"`
 	Units        *string       `json:"units,omitempty" enum:"metric,imperial"`
 	TimeZone     *string       `json:"time_zone,omitempty"`
-	Sex          *string       `json:"sex,omitempty" enum:"female,male,other"`
-	WeightKg     *float64      `json:"weight_kg,omitempty" minimum:"20" maximum:"400"`
-	HeightCm     *float64      `json:"height_cm,omitempty" minimum:"50" maximum:"280"`
-	RestingHRBpm *int          `json:"resting_hr_bpm,omitempty" minimum:"20" maximum:"150"`
-	MaxHRBpm     *int          `json:"max_hr_bpm,omitempty" minimum:"80" maximum:"250"`
+	Sex          *string       `json:"sex,omitempty" nullable:"true" enum:"female,male,other" doc:"null clears it"`
+	WeightKg     *float64      `json:"weight_kg,omitempty" nullable:"true" minimum:"20" maximum:"400" doc:"null clears it"`
+	HeightCm     *float64      `json:"height_cm,omitempty" nullable:"true" minimum:"50" maximum:"280" doc:"null clears it"`
+	RestingHRBpm *int          `json:"resting_hr_bpm,omitempty" nullable:"true" minimum:"20" maximum:"150" doc:"null clears it"`
+	MaxHRBpm     *int          `json:"max_hr_bpm,omitempty" nullable:"true" minimum:"80" maximum:"250" doc:"null clears it"`
 	Privacy      *PrivacyPatch `json:"privacy,omitempty"`
 }
 
@@ -65,7 +65,7 @@ type ProfilePatch struct {
 // present change, sport_visibility null clears the overrides.
 type PrivacyPatch struct {
 	DefaultVisibility  *string           `json:"default_visibility,omitempty" enum:"private,followers,public"`
-	SportVisibility    map[string]string `json:"sport_visibility,omitempty"`
+	SportVisibility    map[string]string `json:"sport_visibility,omitempty" nullable:"true" doc:"replaces the overrides; null clears them"`
 	ShowInLeaderboards *bool             `json:"show_in_leaderboards,omitempty"`
 	ShowAge            *bool             `json:"show_age,omitempty"`
 }

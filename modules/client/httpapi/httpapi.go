@@ -34,32 +34,32 @@ type passwordInput struct {
 func Routes(nc *nats.Conn) gw.Routes {
 	return gw.RoutesFunc(func(a huma.API) {
 		tags := []string{"auth"}
-		huma.Register(a, gw.DocumentRaw[api.TokenResponse](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.TokenResponse](a, huma.Operation{
 			OperationID: "register", Method: http.MethodPost, Path: "/v1/auth/register", Tags: tags,
 			Summary:       "Create an account",
 			Description:   "Creates an account and signs it in. 409 when the email is taken; 400 names a weak password, a bad email or language.",
 			DefaultStatus: http.StatusCreated,
-		}), func(ctx context.Context, in *registerInput) (*gw.RawJSON, error) {
+		}), http.StatusConflict, http.StatusTooManyRequests), func(ctx context.Context, in *registerInput) (*gw.RawJSON, error) {
 			in.Body.ClientIP = gw.ClientIP(ctx) // never what the client says
 			return gw.Forward(ctx, nc, api.SubjectRegister, in.Body)
 		})
 
-		huma.Register(a, gw.DocumentRaw[api.TokenResponse](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.TokenResponse](a, huma.Operation{
 			OperationID: "login", Method: http.MethodPost, Path: "/v1/auth/login", Tags: tags,
 			Summary: "Sign in",
 			Description: "One answer (401) for an unknown email and a wrong password. Repeated failures earn a short lock: " +
 				"429 with Retry-After.",
-		}), func(ctx context.Context, in *loginInput) (*gw.RawJSON, error) {
+		}), http.StatusUnauthorized, http.StatusTooManyRequests), func(ctx context.Context, in *loginInput) (*gw.RawJSON, error) {
 			in.Body.ClientIP = gw.ClientIP(ctx) // never what the client says
 			return gw.Forward(ctx, nc, api.SubjectLogin, in.Body)
 		})
 
-		huma.Register(a, gw.DocumentRaw[api.TokenResponse](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.TokenResponse](a, huma.Operation{
 			OperationID: "refresh", Method: http.MethodPost, Path: "/v1/auth/refresh", Tags: tags,
 			Summary: "Exchange a refresh token",
 			Description: "Returns a new access token and a new refresh token; the old refresh token is spent. Presenting a " +
 				"spent token again signs that session out everywhere (it was probably stolen).",
-		}), func(ctx context.Context, in *refreshInput) (*gw.RawJSON, error) {
+		}), http.StatusUnauthorized), func(ctx context.Context, in *refreshInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectRefresh, in.Body)
 		})
 

@@ -49,6 +49,9 @@ func ProfileRoutes(nc *nats.Conn) gw.Routes {
 			}
 			return gw.JSON(reply), nil
 		})
+		// huma lists application/octet-stream for a raw body; the front
+		// takes JSON only (415 otherwise).
+		delete(a.OpenAPI().Paths["/v1/me"].Patch.RequestBody.Content, "application/octet-stream")
 
 		huma.Register(a, huma.Operation{
 			OperationID: "delete-me", Method: http.MethodDelete, Path: "/v1/me", Tags: tags,

@@ -39,6 +39,23 @@ func JSON(body []byte) *RawJSON {
 // otherwise document as a binary string). It returns op for use inline in
 // huma.Register.
 func DocumentRaw[T any](a huma.API, op huma.Operation) huma.Operation {
+	return DocumentBody[T](a, op, "application/json")
+}
+
+// DocumentBody is DocumentRaw for a JSON body of another media type, e.g.
+// application/geo+json.
+func DocumentBody[T any](a huma.API, op huma.Operation, mediaType string) huma.Operation {
+	schema := a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[T](), true, op.OperationID+"Response")
+	return documentSuccess(op, mediaType, schema)
+}
+
+// DocumentText documents the success response of op as text of mediaType
+// (e.g. application/gpx+xml), for an output whose Body is []byte.
+func DocumentText(op huma.Operation, mediaType string) huma.Operation {
+	return documentSuccess(op, mediaType, &huma.Schema{Type: huma.TypeString, Extensions: map[string]any{"contentMediaType": mediaType}})
+}
+
+func documentSuccess(op huma.Operation, mediaType string, schema *huma.Schema) huma.Operation {
 	status := op.DefaultStatus
 	if status == 0 {
 		status = http.StatusOK
@@ -55,7 +72,24 @@ func DocumentRaw[T any](a huma.API, op huma.Operation) huma.Operation {
 	if resp.Content == nil {
 		resp.Content = map[string]*huma.MediaType{}
 	}
-	schema := a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[T](), true, op.OperationID+"Response")
-	resp.Content["application/json"] = &huma.MediaType{Schema: schema}
+	resp.Content[mediaType] = &huma.MediaType{Schema: schema}
+	return op
+}
+
+// DocumentErrors documents the error answers op gives beyond those of its
+// shape, which the front documents by itself (400 for malformed input, 401
+// for an operation that needs a token, 404 for one with ids in its path,
+// 413 and 415 for one with a body, 503 for every one): e.g. 409 for a
+// conflict, 422 for a file that can't be read, 429 for throttling. Each is
+// application/problem+json. It returns op for use inline in huma.Register.
+func DocumentErrors(a huma.API, op huma.Operation, codes ...int) huma.Operation {
+	if op.Responses == nil {
+		op.Responses = map[string]*huma.Response{}
+	}
+	schema := a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ProblemDetails](), true, "Error")
+	for _, code := range codes {
+		op.Responses[strconv.Itoa(code)] = &huma.Response{Description: http.StatusText(code),
+			Content: map[string]*huma.MediaType{ContentTypeProblem: {Schema: schema}}}
+	}
 	return op
 }

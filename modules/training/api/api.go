@@ -31,7 +31,7 @@ type Device struct {
 	Manufacturer string    `json:"manufacturer"`
 	Model        string    `json:"model"`
 	Name         string    `json:"name"`
-	Sensors      []string  `json:"sensors"`
+	Sensors      []string  `json:"sensors" enum:"gps,heart_rate,cadence,speed,power,barometer,temperature,accelerometer"`
 	CreatedAt    time.Time `json:"created_at"`
 }
 
@@ -41,7 +41,7 @@ type DeviceCreate struct {
 	Manufacturer string   `json:"manufacturer,omitempty" maxLength:"100"`
 	Model        string   `json:"model,omitempty" maxLength:"100"`
 	Name         string   `json:"name,omitempty" maxLength:"100" doc:"what the user calls it"`
-	Sensors      []string `json:"sensors,omitempty" maxItems:"8" doc:"gps, heart_rate, cadence, speed, power, barometer, temperature, accelerometer"`
+	Sensors      []string `json:"sensors,omitempty" maxItems:"8" enum:"gps,heart_rate,cadence,speed,power,barometer,temperature,accelerometer"`
 }
 
 // DeviceListRequest asks for a page of the caller's devices, newest first.
@@ -87,11 +87,11 @@ type SessionStart struct {
 // Session is a workout session.
 type Session struct {
 	ID         string   `json:"id" format:"uuid"`
-	Sport      string   `json:"sport"`
+	Sport      string   `json:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
 	State      string   `json:"state" enum:"active,paused,finished,discarded"`
-	DeviceID   *string  `json:"device_id"`
-	GearIDs    []string `json:"gear_ids"`
-	Visibility string   `json:"visibility"`
+	DeviceID   *string  `json:"device_id" format:"uuid"`
+	GearIDs    []string `json:"gear_ids" format:"uuid"`
+	Visibility string   `json:"visibility" enum:"private,followers,public"`
 	Title      string   `json:"title"`
 	Notes      string   `json:"notes"`
 	// Parameters are named values of the session: perceived effort,
@@ -104,8 +104,9 @@ type Session struct {
 	// PointsStored is how many of the session's points the server holds:
 	// while it is open, those stored so far (an app can compare it with
 	// what it sent); once finished, those of its route.
-	PointsStored int             `json:"points_stored"`
-	Summary      *SessionSummary `json:"summary"`
+	PointsStored int `json:"points_stored"`
+	// Summary is set once the session is finished (absent before).
+	Summary *SessionSummary `json:"summary,omitempty" doc:"a finished session's figures; absent while it is open"`
 }
 
 // SessionSummary is a finished session's figures.
@@ -148,7 +149,7 @@ type Split struct {
 
 // BestEffort is the fastest time over a distance within a session.
 type BestEffort struct {
-	Name      string  `json:"name"`
+	Name      string  `json:"name" enum:"400m,1k,1mile,5k,10k,half_marathon,marathon"`
 	DistanceM float64 `json:"distance_m"`
 	ElapsedS  float64 `json:"elapsed_time_s"`
 }
@@ -164,6 +165,31 @@ type SessionAction struct {
 	Action string `json:"action"` // pause, resume, finish, discard
 }
 
+// TelemetryMessage is what an app sends: over NATS on
+// live.telemetry.<user>.<session>, or in POST /v1/sessions/{id}/points
+// (offline sync). Compact, because phones pay for every byte; many points
+// per message. Fields it does not know are ignored, so a newer app may
+// send more.
+type TelemetryMessage struct {
+	Points []TelemetryPoint `json:"points" maxItems:"10000" doc:"at most 10,000 per message (over NATS also at most 256 KiB)"`
+}
+
+// TelemetryPoint is one sample. Only t is required. Impossible values do
+// not refuse the message: the point is left out and counted by reason
+// (PointsResult.Dropped).
+type TelemetryPoint struct {
+	T     time.Time `json:"t" doc:"when it was measured (RFC 3339); within the session (10 minutes before its start to 2 minutes after now or its finish), else time_outside_session"`
+	Lat   *float64  `json:"lat,omitempty" doc:"degrees north, WGS 84; with lon. A point without a position is left out (no_position)"`
+	Lon   *float64  `json:"lon,omitempty" doc:"degrees east, WGS 84; with lat"`
+	Ele   *float64  `json:"ele,omitempty" doc:"elevation above sea level, m (-500 to 9,000)"`
+	Acc   *float64  `json:"acc,omitempty" doc:"horizontal accuracy, m"`
+	Speed *float64  `json:"speed,omitempty" doc:"speed as the device measured it, m/s"`
+	HR    *int      `json:"hr,omitempty" doc:"heart rate, bpm (20 to 250)"`
+	Cad   *int      `json:"cad,omitempty" doc:"cadence, rpm or steps a minute (0 to 300)"`
+	Pwr   *int      `json:"pwr,omitempty" doc:"power, W (0 to 3,000)"`
+	Temp  *float64  `json:"temp,omitempty" doc:"temperature, °C (-60 to 60)"`
+}
+
 // SessionPoints carries telemetry points for a session (HTTP offline sync;
 // the same pipeline as NATS live.telemetry).
 type SessionPoints struct {
@@ -175,7 +201,7 @@ type SessionPoints struct {
 type PointsResult struct {
 	Accepted int            `json:"accepted"`
 	Stored   int64          `json:"stored" doc:"accepted points that were new (a resent point is accepted but not stored twice)"`
-	Dropped  map[string]int `json:"dropped" doc:"dropped points by reason"`
+	Dropped  map[string]int `json:"dropped" doc:"points left out, by reason: no_position, coordinates_out_of_range, null_island, time_outside_session, duplicate_time, impossible_speed, sensor_value_out_of_range"`
 }
 
 // SessionCompleted is the payload of EventSessionCompleted: what other
@@ -320,6 +346,30 @@ const (
 type RouteRequest struct {
 	ID         string `json:"id"`
 	Simplified bool   `json:"simplified,omitempty"`
+}
+
+// RouteFeature is a finished session's route: a GeoJSON Feature (RFC
+// 7946), sent as application/geo+json.
+type RouteFeature struct {
+	Type       string          `json:"type" enum:"Feature"`
+	Geometry   RouteLine       `json:"geometry"`
+	Properties RouteProperties `json:"properties"`
+}
+
+// RouteLine is a route's GeoJSON LineString: positions [lon, lat] in
+// degrees (WGS 84), or [lon, lat, elevation in m] when every point of the
+// session has an elevation.
+type RouteLine struct {
+	Type        string      `json:"type" enum:"LineString"`
+	Coordinates [][]float64 `json:"coordinates" minItems:"2" doc:"[lon, lat] or [lon, lat, elevation_m]"`
+}
+
+// RouteProperties are a route's properties.
+type RouteProperties struct {
+	SessionID  string  `json:"session_id" format:"uuid"`
+	Sport      string  `json:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
+	DistanceM  float64 `json:"distance_m" doc:"the length of the line on the WGS 84 ellipsoid"`
+	Simplified bool    `json:"simplified" doc:"the line drawn for maps (at most 500 points) rather than every point"`
 }
 
 // SessionPatch changes one of the caller's sessions.

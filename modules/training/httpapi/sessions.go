@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"sync"
 
 	"time"
@@ -26,10 +27,13 @@ type sessionIDInput struct {
 	ID string `path:"id" format:"uuid" doc:"the session's id"`
 }
 
+// pointsInput passes the points on undecoded (the module's decoder is
+// several times faster than a typed decode); the document describes them
+// as api.TelemetryMessage.
 type pointsInput struct {
 	ID   string `path:"id" format:"uuid" doc:"the session's id"`
 	Body struct {
-		Points json.RawMessage `json:"points" doc:"points {t, lat, lon, ele?, acc?, speed?, hr?, cad?, pwr?, temp?} (RFC 3339 t, degrees, m, m/s, bpm, rpm, W, °C)"`
+		Points json.RawMessage `json:"points"`
 	}
 }
 
@@ -43,8 +47,8 @@ type sessionListInput struct {
 
 // gpxOutput is a GPX document.
 type gpxOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
+	ContentType        string `header:"Content-Type" hidden:"true"`
+	ContentDisposition string `header:"Content-Disposition" doc:"attachment; filename=\"<id>.gpx\""`
 	Body               []byte
 }
 
@@ -66,7 +70,7 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 	inFlight := make(chan struct{}, MaxUploadsInFlight)
 	return gw.RoutesFunc(func(a huma.API) {
 		tags := []string{"sessions"}
-		huma.Register(a, gw.DocumentRaw[api.ImportResult](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.ImportResult](a, huma.Operation{
 			OperationID: "import-session", Method: http.MethodPost, Path: "/v1/sessions/import", Tags: tags,
 			Summary: "Import a workout file",
 			Description: "multipart/form-data with the file in `file`: GPX 1.0/1.1 (with Garmin's TrackPointExtension), TCX or FIT, " +
@@ -74,8 +78,7 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 				"as a live one (evt.training.session.completed). The same file twice answers 409 naming the session; " +
 				"a file that cannot be read answers 422 with the reason, and nothing is stored.",
 			DefaultStatus: http.StatusCreated, MaxBodyBytes: api.MaxImportBytes + 64<<10, Security: gw.Authenticated,
-			Errors: []int{http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
-		}), func(ctx context.Context, in *importInput) (*gw.RawJSON, error) {
+		}), http.StatusConflict, http.StatusUnprocessableEntity), func(ctx context.Context, in *importInput) (*gw.RawJSON, error) {
 			select {
 			case inFlight <- struct{}{}:
 				defer func() { <-inFlight }()
@@ -109,12 +112,12 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 			}
 			return gw.Forward(ctx, nc, api.SubjectSessionList, req)
 		})
-		huma.Register(a, huma.Operation{
+		huma.Register(a, gw.DocumentText(huma.Operation{
 			OperationID: "session-gpx", Method: http.MethodGet, Path: "/v1/sessions/{id}/gpx", Tags: tags,
 			Summary:     "A session as GPX 1.1",
 			Description: "With Garmin's TrackPointExtension (heart rate, cadence, temperature) and power; importing it back gives the same figures.",
 			Security:    gw.Authenticated,
-		}, func(ctx context.Context, in *sessionIDInput) (*gpxOutput, error) {
+		}, "application/gpx+xml"), func(ctx context.Context, in *sessionIDInput) (*gpxOutput, error) {
 			data, err := json.Marshal(api.SessionRef{ID: in.ID})
 			if err != nil {
 				return nil, gw.Problem(err)
@@ -136,22 +139,24 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 			{"resume", "resume", "Resume a paused session"},
 			{"finish", "finish", "Finish a session: its figures are computed and evt.training.session.completed published. Points recorded before the finish that arrive within 10 minutes after it are still taken, and the figures updated (evt.training.session.updated)"},
 		} {
-			huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
+			huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Session](a, huma.Operation{
 				OperationID: action.path + "-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/" + action.path, Tags: tags,
 				Summary: action.summary, Description: "409 when the session's state does not allow it.", Security: gw.Authenticated,
-			}), func(ctx context.Context, in *sessionIDInput) (*gw.RawJSON, error) {
+			}), http.StatusConflict), func(ctx context.Context, in *sessionIDInput) (*gw.RawJSON, error) {
 				return gw.Forward(ctx, nc, api.SubjectSessionAction, api.SessionAction{ID: in.ID, Action: action.action})
 			})
 		}
-		huma.Register(a, gw.DocumentRaw[api.PointsResult](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.PointsResult](a, huma.Operation{
 			OperationID: "add-session-points", Method: http.MethodPost, Path: "/v1/sessions/{id}/points", Tags: tags,
 			Summary: "Send telemetry points (offline sync)",
 			Description: "The same pipeline as NATS live.telemetry. Impossible points are dropped and counted by reason; " +
 				"the batch never fails as a whole for them. At most 10,000 points per request.",
 			MaxBodyBytes: 1 << 20, Security: gw.Authenticated,
-		}), func(ctx context.Context, in *pointsInput) (*gw.RawJSON, error) {
+		}), http.StatusConflict), func(ctx context.Context, in *pointsInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionPoints, api.SessionPoints{ID: in.ID, Points: in.Body.Points})
 		})
+		a.OpenAPI().Paths["/v1/sessions/{id}/points"].Post.RequestBody.Content["application/json"].Schema =
+			a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[api.TelemetryMessage](), true, "TelemetryMessage")
 		huma.Register(a, gw.DocumentRaw[api.ShareLink](a, gw.Idempotent(huma.Operation{
 			OperationID: "share-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/share", Tags: tags,
 			Summary: "Create a live-tracking link",
@@ -169,22 +174,22 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 		}, func(ctx context.Context, in *sessionIDInput) (*gw.NoContent, error) {
 			return gw.ForwardNoContent(ctx, nc, api.SubjectSessionUnshare, api.SessionRef{ID: in.ID})
 		})
-		huma.Register(a, gw.DocumentRaw[api.Watch](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Watch](a, huma.Operation{
 			OperationID: "watch-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/watch", Tags: tags,
 			Summary: "Watch a live session",
 			Description: "Allowed for the owner, for anyone when the session is public, and for anyone with its share token. " +
 				"The reply names the NATS subject of the live figures; the caller's app connections are closed once so they " +
 				"reconnect with the grant. 404 for a session you may not see, 409 when it is closed.",
 			MaxBodyBytes: 4 << 10, Security: gw.Authenticated,
-		}), func(ctx context.Context, in *watchInput) (*gw.RawJSON, error) {
+		}), http.StatusConflict), func(ctx context.Context, in *watchInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionWatch, watchRequest(in))
 		})
-		huma.Register(a, huma.Operation{
+		huma.Register(a, gw.DocumentBody[api.RouteFeature](a, huma.Operation{
 			OperationID: "session-route", Method: http.MethodGet, Path: "/v1/sessions/{id}/route", Tags: tags,
 			Summary:     "A finished session's route as GeoJSON",
 			Description: "A Feature whose geometry is the route's LineString ([lon, lat], WGS 84); with simplified=true, the line drawn for maps (at most 500 points). 404 until the session is finished.",
 			Security:    gw.Authenticated,
-		}, func(ctx context.Context, in *routeInput) (*geoJSONOutput, error) {
+		}, "application/geo+json"), func(ctx context.Context, in *routeInput) (*geoJSONOutput, error) {
 			reply, err := gw.Forward(ctx, nc, api.SubjectSessionRoute, api.RouteRequest{ID: in.ID, Simplified: in.Simplified})
 			if err != nil {
 				return nil, err
@@ -232,7 +237,7 @@ type routeInput struct {
 }
 
 type geoJSONOutput struct {
-	ContentType string `header:"Content-Type"`
+	ContentType string `header:"Content-Type" hidden:"true"`
 	Body        []byte
 }
 

@@ -53,12 +53,13 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 	assert.Equal(t, []string{shoes.ID}, s.GearIDs)
 
 	// Nine minutes of points up to the start (the app began recording
-	// before it told the server), plus three impossible ones.
+	// before it told the server), plus four impossible ones.
 	points := run(540, s.StartedAt)
 	points = append(points,
 		map[string]any{"t": s.StartedAt.Format(time.RFC3339), "lat": 95.0, "lon": 13.4},
 		map[string]any{"t": s.StartedAt.Add(-2 * time.Hour).Format(time.RFC3339), "lat": 52.5, "lon": 13.4},
 		map[string]any{"t": s.StartedAt.Add(-5 * time.Minute).Format(time.RFC3339), "lat": 52.5, "lon": 13.4, "hr": 400},
+		map[string]any{"t": s.StartedAt.Add(-4 * time.Minute).Format(time.RFC3339), "hr": 120}, // no position
 	)
 	send := func(token string, body any) apptest.Response {
 		return a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", token, body)
@@ -69,7 +70,8 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 	r.JSON(t, &res)
 	assert.Equal(t, 540, res.Accepted)
 	assert.Equal(t, int64(540), res.Stored)
-	assert.Equal(t, map[string]int{"coordinates_out_of_range": 1, "time_outside_session": 1, "sensor_value_out_of_range": 1}, res.Dropped)
+	assert.Equal(t, map[string]int{"coordinates_out_of_range": 1, "time_outside_session": 1, "sensor_value_out_of_range": 1,
+		"no_position": 1}, res.Dropped)
 
 	// The same batch again (a retry after a lost answer): nothing is stored twice.
 	send(ana, map[string]any{"points": points[:540]}).JSON(t, &res)

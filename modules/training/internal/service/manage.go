@@ -40,10 +40,12 @@ func (s *Service) SessionRoute(ctx context.Context, in api.RouteRequest) (json.R
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(map[string]any{
-		"type": "Feature", "geometry": geometry,
-		"properties": map[string]any{"session_id": row.ID, "sport": row.Sport, "distance_m": length, "simplified": in.Simplified},
-	})
+	// api.RouteFeature, with the geometry as PostGIS wrote it.
+	return json.Marshal(struct {
+		Type       string              `json:"type"`
+		Geometry   json.RawMessage     `json:"geometry"`
+		Properties api.RouteProperties `json:"properties"`
+	}{"Feature", geometry, api.RouteProperties{SessionID: row.ID, Sport: row.Sport, DistanceM: length, Simplified: in.Simplified}})
 }
 
 // PatchSession changes one of the caller's sessions. Changing a finished

@@ -17,7 +17,7 @@ import (
 // A message that is not JSON, or whose fields have the wrong types, is
 // refused whole. A point without t, lat or lon is kept with a zero time or
 // NaN coordinates, so the rules drop and count it (time_outside_session,
-// coordinates_out_of_range) like any other impossible point. Unknown
+// no_position) like any other impossible point. Unknown
 // fields are ignored, so apps may send more.
 type Decoder struct {
 	parsers fastjson.ParserPool

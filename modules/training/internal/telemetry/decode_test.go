@@ -40,7 +40,7 @@ func TestDecoderReadsTheCompactFormat(t *testing.T) {
 	assert.True(t, got[2].T.IsZero(), "no time: dropped by the rules")
 	assert.True(t, math.IsNaN(got[3].Lat), "no latitude: dropped by the rules")
 	res := Filter(got[2:], Session{Sport: "run", StartedAt: got[0].T, Until: got[0].T}, nil)
-	assert.Equal(t, map[string]int{DropTime: 1, DropCoordinates: 1}, res.Dropped)
+	assert.Equal(t, map[string]int{DropTime: 1, DropNoPosition: 1}, res.Dropped)
 
 	pts, err := d.Points([]byte(`[{"t": "2026-11-26T08:00:00Z", "lat": 1, "lon": 2}]`))
 	require.NoError(t, err)

@@ -33,6 +33,7 @@ type Batch struct {
 
 // Reasons a point is dropped.
 const (
+	DropNoPosition  = "no_position"
 	DropCoordinates = "coordinates_out_of_range"
 	DropNullIsland  = "null_island"
 	DropTime        = "time_outside_session"
@@ -149,7 +150,9 @@ func jumpTolerance(a, b *Point) float64 {
 
 func check(p Point, s Session) string {
 	switch {
-	case math.IsNaN(p.Lat) || math.IsNaN(p.Lon) || p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180:
+	case math.IsNaN(p.Lat) || math.IsNaN(p.Lon):
+		return DropNoPosition
+	case p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180:
 		return DropCoordinates
 	case p.Lat == 0 && p.Lon == 0:
 		return DropNullIsland

@@ -49,7 +49,7 @@ func TestFilterDropsImpossiblePointsAndKeepsTheRest(t *testing.T) {
 		at(7200, 52.5, 13.4),    // long after
 		at(20, 52.50025, 13.4),  // same time as another
 		at(30, 53.5, 13.4),      // 111 km in 10 s
-		at(8, math.NaN(), 13.4), // not a number
+		at(8, math.NaN(), 13.4), // no position
 		hr, fast,
 		at(40, 52.5004, 13.4),
 	}
@@ -60,7 +60,7 @@ func TestFilterDropsImpossiblePointsAndKeepsTheRest(t *testing.T) {
 	}
 	assert.Equal(t, []int{0, 20, 40}, secs)
 	assert.Equal(t, map[string]int{
-		DropCoordinates: 3, DropNullIsland: 1, DropTime: 2, DropDuplicate: 1, DropSpeed: 2, DropSensor: 1,
+		DropCoordinates: 2, DropNoPosition: 1, DropNullIsland: 1, DropTime: 2, DropDuplicate: 1, DropSpeed: 2, DropSensor: 1,
 	}, res.Dropped)
 	assert.Equal(t, len(points)-3, res.DroppedTotal())
 }

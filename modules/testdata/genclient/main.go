@@ -1,0 +1,414 @@
+// Command genclient calls every operation of a running Athlos through the
+// Go client that oapi-codegen generates from /openapi.json with its
+// default configuration (package athlosclient), and clears a profile
+// field with null through the one generated with nullable-type (package
+// athlosnullable), as an app team would, with no hand edits. It is built
+// and run by TestGeneratedGoClientCallsEveryOperation (modules); it prints
+// the operation ids it called, one a line, and exits 1 at the first
+// answer that is not what the document promises.
+//
+// It lives in testdata: the packages it imports exist only in the
+// temporary module the test generates.
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"example.com/genclient/athlosclient"
+	"example.com/genclient/athlosnullable"
+	"github.com/oapi-codegen/nullable"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "genclient:", err)
+		os.Exit(1)
+	}
+}
+
+// check fails unless the answer has status want and its typed body was
+// decoded (ok).
+func check(op string, status, want int, ok bool, body []byte) error {
+	if status != want {
+		return fmt.Errorf("%s: status %d, want %d: %.300s", op, status, want, body)
+	}
+	if !ok {
+		return fmt.Errorf("%s: status %d but the typed body is missing: %.300s", op, status, body)
+	}
+	fmt.Println(op)
+	return nil
+}
+
+func run(ctx context.Context, base string) error {
+	anon, err := athlosclient.NewClientWithResponses(base)
+	if err != nil {
+		return err
+	}
+	var token string
+	auth := athlosclient.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	})
+	c, err := athlosclient.NewClientWithResponses(base, auth)
+	if err != nil {
+		return err
+	}
+
+	jwks, err := anon.JwksWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("jwks", jwks.StatusCode(), 200, jwks.JSON200 != nil, jwks.Body); err != nil {
+		return err
+	}
+	st, err := anon.GetModuleStatusWithResponse(ctx, athlosclient.ModuleTraining, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-module-status", st.StatusCode(), 200, st.JSON200 != nil && st.JSON200.Module == "training", st.Body); err != nil {
+		return err
+	}
+
+	email, password := fmt.Sprintf("genclient-%d@example.com", time.Now().UnixNano()), "correct horse battery staple"
+	first := "Ana"
+	reg, err := anon.RegisterWithResponse(ctx, athlosclient.RegisterRequest{Email: email, Password: password, FirstName: &first})
+	if err != nil {
+		return err
+	}
+	if err := check("register", reg.StatusCode(), 201, reg.JSON201 != nil, reg.Body); err != nil {
+		return err
+	}
+	login, err := anon.LoginWithResponse(ctx, athlosclient.LoginRequest{Email: email, Password: password, DeviceToken: reg.JSON201.DeviceToken})
+	if err != nil {
+		return err
+	}
+	if err := check("login", login.StatusCode(), 200, login.JSON200 != nil, login.Body); err != nil {
+		return err
+	}
+	ref, err := anon.RefreshWithResponse(ctx, athlosclient.RefreshRequest{RefreshToken: login.JSON200.RefreshToken})
+	if err != nil {
+		return err
+	}
+	if err := check("refresh", ref.StatusCode(), 200, ref.JSON200 != nil, ref.Body); err != nil {
+		return err
+	}
+	token = ref.JSON200.AccessToken
+
+	me, err := c.GetMeWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-me", me.StatusCode(), 200, me.JSON200 != nil && me.JSON200.FirstName == "Ana", me.Body); err != nil {
+		return err
+	}
+	// Unchanged since: 304, with no body.
+	tag := me.HTTPResponse.Header.Get("ETag")
+	same, err := c.GetMeWithResponse(ctx, &athlosclient.GetMeParams{IfNoneMatch: &tag})
+	if err != nil {
+		return err
+	}
+	if err := check("get-me", same.StatusCode(), 304, same.JSON200 == nil && len(same.Body) == 0, same.Body); err != nil {
+		return err
+	}
+	weight := 61.5
+	sex := athlosclient.ProfilePatchSexFemale
+	pm, err := c.PatchMeWithResponse(ctx, athlosclient.ProfilePatch{WeightKg: &weight, Sex: &sex})
+	if err != nil {
+		return err
+	}
+	if err := check("patch-me", pm.StatusCode(), 200, pm.JSON200 != nil && pm.JSON200.WeightKg != nil && *pm.JSON200.WeightKg == weight, pm.Body); err != nil {
+		return err
+	}
+	// Clearing with null needs a client that tells null from absent.
+	nc, err := athlosnullable.NewClientWithResponses(base, athlosnullable.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}))
+	if err != nil {
+		return err
+	}
+	cleared, err := nc.PatchMeWithResponse(ctx, athlosnullable.ProfilePatch{WeightKg: nullable.NewNullNullable[float64](),
+		Sex: nullable.NewNullNullable[athlosnullable.ProfilePatchSex]()})
+	if err != nil {
+		return err
+	}
+	if cleared.StatusCode() != 200 || cleared.JSON200 == nil || !cleared.JSON200.WeightKg.IsNull() || !cleared.JSON200.Sex.IsNull() {
+		return fmt.Errorf("patch-me with null: status %d: %.300s", cleared.StatusCode(), cleared.Body)
+	}
+	rt, err := c.GetRealtimeWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-realtime", rt.StatusCode(), 200, rt.JSON200 != nil, rt.Body); err != nil {
+		return err
+	}
+
+	// Gear.
+	nick := "red shoes"
+	key := `"genclient-gear-1"`
+	gear, err := c.CreateGearWithResponse(ctx, &athlosclient.CreateGearParams{IdempotencyKey: &key},
+		athlosclient.GearCreate{Type: athlosclient.GearCreateTypeShoes, Nickname: &nick})
+	if err != nil {
+		return err
+	}
+	if err := check("create-gear", gear.StatusCode(), 201, gear.JSON201 != nil, gear.Body); err != nil {
+		return err
+	}
+	// Sent again with the key (its answer was lost): the same item.
+	retry, err := c.CreateGearWithResponse(ctx, &athlosclient.CreateGearParams{IdempotencyKey: &key},
+		athlosclient.GearCreate{Type: athlosclient.GearCreateTypeShoes, Nickname: &nick})
+	if err != nil {
+		return err
+	}
+	if err := check("create-gear", retry.StatusCode(), 201, retry.JSON201 != nil && retry.JSON201.Id == gear.JSON201.Id, retry.Body); err != nil {
+		return err
+	}
+	gl, err := c.ListGearWithResponse(ctx, &athlosclient.ListGearParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-gear", gl.StatusCode(), 200, gl.JSON200 != nil && len(gl.JSON200.Items) == 1, gl.Body); err != nil {
+		return err
+	}
+	gg, err := c.GetGearWithResponse(ctx, gear.JSON201.Id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-gear", gg.StatusCode(), 200, gg.JSON200 != nil, gg.Body); err != nil {
+		return err
+	}
+	retired := true
+	gu, err := c.UpdateGearWithResponse(ctx, gear.JSON201.Id, athlosclient.GearPatch{Retired: &retired})
+	if err != nil {
+		return err
+	}
+	if err := check("update-gear", gu.StatusCode(), 200, gu.JSON200 != nil && gu.JSON200.Retired, gu.Body); err != nil {
+		return err
+	}
+	gd, err := c.DeleteGearWithResponse(ctx, gear.JSON201.Id)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-gear", gd.StatusCode(), 204, true, gd.Body); err != nil {
+		return err
+	}
+
+	// Devices.
+	dev, err := c.CreateDeviceWithResponse(ctx, nil, athlosclient.DeviceCreate{Kind: athlosclient.DeviceCreateKindWatch,
+		Sensors: &[]athlosclient.DeviceCreateSensors{athlosclient.DeviceCreateSensorsGps, athlosclient.DeviceCreateSensorsHeartRate}})
+	if err != nil {
+		return err
+	}
+	if err := check("create-device", dev.StatusCode(), 201, dev.JSON201 != nil, dev.Body); err != nil {
+		return err
+	}
+	dl, err := c.ListDevicesWithResponse(ctx, &athlosclient.ListDevicesParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-devices", dl.StatusCode(), 200, dl.JSON200 != nil && len(dl.JSON200.Items) == 1, dl.Body); err != nil {
+		return err
+	}
+
+	// A live session: points, pause, resume, finish, and its route.
+	title := "genclient run"
+	vis := athlosclient.SessionStartVisibilityPublic
+	ss, err := c.StartSessionWithResponse(ctx, nil, athlosclient.SessionStart{Sport: athlosclient.SessionStartSportRun, Title: &title,
+		Visibility: &vis, DeviceId: &dev.JSON201.Id})
+	if err != nil {
+		return err
+	}
+	if err := check("start-session", ss.StatusCode(), 201, ss.JSON201 != nil && ss.JSON201.Summary == nil, ss.Body); err != nil {
+		return err
+	}
+	id := ss.JSON201.Id
+	var points []athlosclient.TelemetryPoint
+	for i := range 120 {
+		lat, lon, hr := 52.5+float64(i)*0.00003, 13.4, int64(130+i%20)
+		points = append(points, athlosclient.TelemetryPoint{T: ss.JSON201.StartedAt.Add(time.Duration(i) * time.Second),
+			Lat: &lat, Lon: &lon, Hr: &hr})
+	}
+	pts, err := c.AddSessionPointsWithResponse(ctx, id, athlosclient.TelemetryMessage{Points: points})
+	if err != nil {
+		return err
+	}
+	if err := check("add-session-points", pts.StatusCode(), 200, pts.JSON200 != nil && pts.JSON200.Accepted == 120, pts.Body); err != nil {
+		return err
+	}
+	sh, err := c.ShareSessionWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("share-session", sh.StatusCode(), 200, sh.JSON200 != nil && sh.JSON200.ShareToken != "", sh.Body); err != nil {
+		return err
+	}
+	w, err := c.WatchSessionWithResponse(ctx, id, athlosclient.WatchInputBody{ShareToken: &sh.JSON200.ShareToken})
+	if err != nil {
+		return err
+	}
+	if err := check("watch-session", w.StatusCode(), 200, w.JSON200 != nil && w.JSON200.Subject != "", w.Body); err != nil {
+		return err
+	}
+	us, err := c.UnshareSessionWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("unshare-session", us.StatusCode(), 204, true, us.Body); err != nil {
+		return err
+	}
+	pa, err := c.PauseSessionWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("pause-session", pa.StatusCode(), 200, pa.JSON200 != nil && string(pa.JSON200.State) == "paused", pa.Body); err != nil {
+		return err
+	}
+	re, err := c.ResumeSessionWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("resume-session", re.StatusCode(), 200, re.JSON200 != nil && string(re.JSON200.State) == "active", re.Body); err != nil {
+		return err
+	}
+	fin, err := c.FinishSessionWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("finish-session", fin.StatusCode(), 200, fin.JSON200 != nil && fin.JSON200.Summary != nil, fin.Body); err != nil {
+		return err
+	}
+	gs, err := c.GetSessionWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-session", gs.StatusCode(), 200, gs.JSON200 != nil && gs.JSON200.Summary != nil && gs.JSON200.Summary.Points == 120, gs.Body); err != nil {
+		return err
+	}
+	run := athlosclient.ListSessionsParamsSportRun
+	ls, err := c.ListSessionsWithResponse(ctx, &athlosclient.ListSessionsParams{Sport: &run})
+	if err != nil {
+		return err
+	}
+	if err := check("list-sessions", ls.StatusCode(), 200, ls.JSON200 != nil && len(ls.JSON200.Items) == 1, ls.Body); err != nil {
+		return err
+	}
+	simplified := true
+	route, err := c.SessionRouteWithResponse(ctx, id, &athlosclient.SessionRouteParams{Simplified: &simplified})
+	if err != nil {
+		return err
+	}
+	if err := check("session-route", route.StatusCode(), 200, route.ApplicationgeoJSON200 != nil &&
+		len(route.ApplicationgeoJSON200.Geometry.Coordinates) >= 2, route.Body); err != nil {
+		return err
+	}
+	gpx, err := c.SessionGpxWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("session-gpx", gpx.StatusCode(), 200, strings.HasPrefix(gpx.HTTPResponse.Header.Get("Content-Type"), "application/gpx+xml") &&
+		bytes.Contains(gpx.Body, []byte("<trkpt")), gpx.Body); err != nil {
+		return err
+	}
+	notes := "easy"
+	ps, err := c.PatchSessionWithResponse(ctx, id, athlosclient.SessionChanges{Notes: &notes})
+	if err != nil {
+		return err
+	}
+	if err := check("patch-session", ps.StatusCode(), 200, ps.JSON200 != nil && ps.JSON200.Notes == "easy", ps.Body); err != nil {
+		return err
+	}
+
+	// Import the GPX back: the same figures, as another session.
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	part, err := mw.CreateFormFile("file", "run.gpx")
+	if err != nil {
+		return err
+	}
+	if _, err := part.Write(gpx.Body); err != nil {
+		return err
+	}
+	if err := mw.WriteField("title", "imported"); err != nil {
+		return err
+	}
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	im, err := c.ImportSessionWithBodyWithResponse(ctx, mw.FormDataContentType(), &form)
+	if err != nil {
+		return err
+	}
+	// The same points as the live session: imported once, then refused as
+	// the same file only if it is byte for byte the same; either way a
+	// typed answer.
+	if im.StatusCode() == 409 {
+		if err := check("import-session", im.StatusCode(), 409, im.ApplicationproblemJSON409 != nil, im.Body); err != nil {
+			return err
+		}
+	} else if err := check("import-session", im.StatusCode(), 201, im.JSON201 != nil, im.Body); err != nil {
+		return err
+	}
+	ds, err := c.DeleteSessionWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-session", ds.StatusCode(), 204, true, ds.Body); err != nil {
+		return err
+	}
+	// An unknown id: a typed problem.
+	gone, err := c.GetSessionWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if gone.StatusCode() != 404 || gone.ApplicationproblemJSON404 == nil || gone.ApplicationproblemJSON404.Status != 404 {
+		return fmt.Errorf("get-session of a deleted session: status %d: %.300s", gone.StatusCode(), gone.Body)
+	}
+	dd, err := c.DeleteDeviceWithResponse(ctx, dev.JSON201.Id)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-device", dd.StatusCode(), 204, true, dd.Body); err != nil {
+		return err
+	}
+
+	// Account: password, logout, deletion.
+	newPassword := "battery staple correct horse"
+	cp, err := c.ChangePasswordWithResponse(ctx, athlosclient.ChangePasswordRequest{CurrentPassword: password, NewPassword: newPassword})
+	if err != nil {
+		return err
+	}
+	if err := check("change-password", cp.StatusCode(), 204, true, cp.Body); err != nil {
+		return err
+	}
+	again, err := anon.LoginWithResponse(ctx, athlosclient.LoginRequest{Email: email, Password: newPassword})
+	if err != nil {
+		return err
+	}
+	if again.StatusCode() != 200 || again.JSON200 == nil {
+		return fmt.Errorf("login with the new password: status %d: %.300s", again.StatusCode(), again.Body)
+	}
+	// Signing that second session out leaves this one (the password change
+	// kept it) signed in.
+	lo, err := anon.LogoutWithResponse(ctx, athlosclient.RefreshRequest{RefreshToken: again.JSON200.RefreshToken})
+	if err != nil {
+		return err
+	}
+	if err := check("logout", lo.StatusCode(), 204, true, lo.Body); err != nil {
+		return err
+	}
+	del, err := c.DeleteMeWithResponse(ctx)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-me", del.StatusCode(), 204, true, del.Body); err != nil {
+		return err
+	}
+	return nil
+}
