@@ -29,7 +29,7 @@
 //     that refused it (api.SetRateLimitHeaders), besides Retry-After.
 //
 // And every operation, in huma middlewares: the access token checked
-// (authn.go); for operations marked api.Idempotent, the Idempotency-Key
+// (auth_middleware.go); for operations marked api.Idempotent, the Idempotency-Key
 // header checked and passed on to the module (idempotency.go, bus.Once);
 // for GETs, a weak ETag over the caller and the body, and 304 Not
 // Modified when If-None-Match names it (etag.go). The OpenAPI document
