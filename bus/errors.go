@@ -48,6 +48,26 @@ type Error struct {
 	Fields  []FieldError `json:"fields,omitempty"`
 	// RetryAfter, in seconds, accompanies rate_limited and unavailable.
 	RetryAfter int `json:"retry_after_s,omitempty"`
+	// RateLimits are the quota policies a rate_limited error ran into;
+	// the front sends them as the RateLimit-Policy and RateLimit headers.
+	RateLimits []RateLimit `json:"rate_limits,omitempty"`
+}
+
+// RateLimit is one quota policy and the caller's standing under it, in the
+// terms of the IETF draft "RateLimit header fields for HTTP"
+// (draft-ietf-httpapi-ratelimit-headers).
+type RateLimit struct {
+	// Policy names the policy, e.g. "login-address".
+	Policy string `json:"policy"`
+	// Quota is how many requests the policy allows in Window (q).
+	Quota int `json:"quota"`
+	// WindowS is the policy's time window in seconds (w).
+	WindowS int `json:"window_s"`
+	// Remaining is the quota left to the caller (r).
+	Remaining int `json:"remaining"`
+	// ResetS is how many seconds the caller can use no more than
+	// Remaining (t).
+	ResetS int `json:"reset_s"`
 }
 
 func (e *Error) Error() string {
@@ -137,6 +157,8 @@ func (c Code) HTTPStatus() int {
 		return 409
 	case CodeTooLarge:
 		return 413
+	case CodeIdempotencyKeyReused:
+		return 422
 	case CodeRateLimited:
 		return 429
 	case CodeUnavailable:

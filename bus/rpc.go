@@ -71,6 +71,7 @@ func Request(ctx context.Context, nc *nats.Conn, subject string, data []byte, hd
 		hdr.Set(HeaderRequestID, id)
 	}
 	setCaller(ctx, hdr)
+	setIdempotencyKey(ctx, hdr)
 	deadline, _ := ctx.Deadline()
 	hdr.Set(HeaderDeadline, strconv.FormatInt(deadline.UnixMilli(), 10))
 	reply, err := nc.RequestMsgWithContext(ctx, msg)
@@ -344,7 +345,9 @@ func (s *Service) serve(parent context.Context, subject string, h HandlerFunc, r
 		ctx = WithRequestID(ctx, id)
 	}
 	ctx = callerFromHeader(ctx, hdr)
-	out, err := s.call(ctx, h, &Msg{Subject: subject, Data: r.Data(), Header: hdr})
+	msg := &Msg{Subject: subject, Data: r.Data(), Header: hdr}
+	ctx = withKeyedRequest(ctx, msg)
+	out, err := s.call(ctx, h, msg)
 	if err != nil {
 		be := AsError(err)
 		switch be.Code {

@@ -14,7 +14,9 @@
 // module's schema with its messaging tables: <module>.outbox (the
 // transactional outbox, with a statement trigger that sends NOTIFY on
 // channel <module>_outbox) and <module>.processed_messages (idempotent
-// consumers). Files are goose SQL migrations ("-- +goose Up" /
+// consumers); a later one adds <module>.idempotency_keys, where bus.Once
+// keeps the idempotency keys of creating requests. Files are goose SQL
+// migrations ("-- +goose Up" /
 // "-- +goose Down"), numbered per folder. A migration never touches another
 // module's schema: modules share no tables and no foreign keys.
 package migrations

@@ -82,6 +82,9 @@ type HTTPConfig struct {
 	// proxies whose X-Forwarded-For or Forwarded headers name the client
 	// ("loopback" for 127.0.0.0/8 and ::1).
 	TrustedProxies []string
+	// CORSOrigins are the browser origins allowed to call the API ("*"
+	// for any); empty means no CORS.
+	CORSOrigins []string
 }
 
 // NATSConfig says whether to embed NATS or join an external cluster.

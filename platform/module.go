@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -13,35 +14,55 @@ import (
 )
 
 // Runtime is what a data module's wiring receives: its name, logger, the
-// NATS connection, its RPC service, its database pool and outbox relay.
-// Each module gets its own (fx.Private).
+// NATS connection, its RPC service, its database pool and outbox relay,
+// and the keeper of its idempotency keys. Each module gets its own
+// (fx.Private).
 type Runtime struct {
 	Name    string
 	Log     *slog.Logger
 	Bus     *bus.Conn
 	Service *bus.Service
 	DB      *pgxpool.Pool
+	// Idempotency keeps the module's idempotency keys (table
+	// <module>.idempotency_keys): a use case that creates something runs
+	// in bus.Once with it. Expired keys are swept while the module runs.
+	Idempotency *bus.Idempotency
 
 	lc fx.Lifecycle
 }
 
 // Module wraps a module's options with its Runtime: an RPC service named
-// after it (answering rpc.<name>.status.get), its pool, and its outbox
-// relay, all started and stopped with the app. The service stops first on
+// after it (answering rpc.<name>.status.get), its pool, its outbox relay
+// and its idempotency keys (swept every IdempotencySweepEvery), all started
+// and stopped with the app. The service stops first on
 // shutdown, so in-flight requests finish while NATS and the database are
 // still up.
 func Module(name string, opts ...fx.Option) fx.Option {
 	return fx.Module(name,
-		fx.Provide(fx.Private, func(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, dbs *Databases) (*Runtime, error) {
-			return newRuntime(lc, cfg, log, conn, dbs, name)
+		fx.Provide(fx.Private, func(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, dbs *Databases, key SecretKey) (*Runtime, error) {
+			return newRuntime(lc, cfg, log, conn, dbs, key, name)
 		}),
 		fx.Options(opts...),
 		fx.Invoke(func(*Runtime) {}),
 	)
 }
 
-func newRuntime(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, dbs *Databases, name string) (*Runtime, error) {
+func newRuntime(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, dbs *Databases, key SecretKey, name string) (*Runtime, error) {
 	rt := &Runtime{Name: name, Log: log.With("module", name), Bus: conn, DB: dbs.Pool(name), lc: lc}
+	idem, err := bus.NewIdempotency(rt.DB, name, key)
+	if err != nil {
+		return nil, err
+	}
+	rt.Idempotency = idem
+	rt.every(IdempotencySweepEvery, func(ctx context.Context) {
+		n, err := idem.Sweep(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			rt.Log.Warn("sweeping expired idempotency keys", "err", err)
+		case n > 0:
+			rt.Log.Debug("expired idempotency keys swept", "keys", n)
+		}
+	})
 	{
 		relay := bus.NewRelay(rt.DB, conn.JS, name, rt.Log)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -69,6 +90,44 @@ func newRuntime(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, 
 	rt.Service = svc
 	lc.Append(fx.StopHook(svc.Stop))
 	return rt, nil
+}
+
+// IdempotencySweepEvery is how often each process running a module
+// deletes the module's expired idempotency keys.
+const IdempotencySweepEvery = 10 * time.Minute
+
+// every runs fn at once and then every period while the app runs; fn's
+// context ends at the stop.
+func (rt *Runtime) every(period time.Duration, fn func(ctx context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	rt.lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			go func() {
+				defer close(done)
+				t := time.NewTicker(period)
+				defer t.Stop()
+				for {
+					fn(ctx)
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+					}
+				}
+			}()
+			return nil
+		},
+		OnStop: func(stopCtx context.Context) error {
+			cancel()
+			select {
+			case <-done:
+				return nil
+			case <-stopCtx.Done():
+				return stopCtx.Err()
+			}
+		},
+	})
 }
 
 // Consume runs h on a durable pull consumer while the app runs: the

@@ -50,6 +50,8 @@ func serveFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "http-timeout", Value: 10 * time.Second, Sources: env("HTTP_TIMEOUT"), Usage: "per-request timeout"},
 		&cli.StringSliceFlag{Name: "http-trusted-proxies", Sources: env("HTTP_TRUSTED_PROXIES"),
 			Usage: "reverse proxies (addresses, CIDR prefixes, or loopback) whose X-Forwarded-For or Forwarded header names the client"},
+		&cli.StringSliceFlag{Name: "http-cors-origins", Sources: env("HTTP_CORS_ORIGINS"),
+			Usage: "browser origins allowed to call the API (e.g. https://app.example.com, https://*.example.com, or * for any); empty: no CORS"},
 		&cli.StringSliceFlag{Name: "nats", Sources: env("NATS"),
 			Usage: "URLs of an external NATS cluster; empty embeds a NATS server"},
 		&cli.StringFlag{Name: "nats-user", Value: bus.ServiceUser, Sources: env("NATS_USER"), Usage: "service user on an external NATS"},

@@ -24,6 +24,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 		RequestTimeout: c.Duration("http-timeout"),
 		DrainPeriod:    c.Duration("drain-period"),
 		TrustedProxies: nonEmpty(c.StringSlice("http-trusted-proxies")),
+		CORSOrigins:    nonEmpty(c.StringSlice("http-cors-origins")),
 	}
 	cfg.NATS = platform.NATSConfig{
 		URLs:            nonEmpty(c.StringSlice("nats")),

@@ -9,6 +9,7 @@ package apicheck
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -129,6 +130,20 @@ func (c *Checker) Check(method, path string, status int, header http.Header, bod
 	}
 	if status == http.StatusNoContent || status == http.StatusNotModified || method == http.MethodHead {
 		return nil
+	}
+	// A compressed answer is checked as what it decodes to.
+	switch enc := header.Get("Content-Encoding"); {
+	case enc == "" || strings.EqualFold(enc, "identity"):
+	case strings.EqualFold(enc, "gzip"):
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err == nil {
+			body, err = io.ReadAll(zr)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: the gzip body does not decode: %w", what, err)
+		}
+	default:
+		return fmt.Errorf("%s with Content-Encoding %q, which the front never sends", what, enc)
 	}
 	ct := header.Get("Content-Type")
 	mt, _, _ := mime.ParseMediaType(ct)

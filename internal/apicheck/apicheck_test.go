@@ -1,6 +1,8 @@
 package apicheck_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"net/http"
 	"testing"
 
@@ -35,6 +37,15 @@ func TestCheck(t *testing.T) {
 
 	assert.NoError(t, c.Check("GET", id, 200, jsonCT, []byte(`{"id": "0193b7e4-7c1a-7d2e-9a41-3f0c2d5e8b10", "kind": null}`)))
 	assert.NoError(t, c.Check("GET", id, 404, http.Header{"Content-Type": {"application/problem+json"}}, []byte(`{"status": 404}`)))
+	// A gzipped answer is checked as what it decodes to.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte(`{"id": "0193b7e4-7c1a-7d2e-9a41-3f0c2d5e8b10", "kind": "a"}`))
+	require.NoError(t, zw.Close())
+	gzipped := http.Header{"Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}}
+	assert.NoError(t, c.Check("GET", id, 200, gzipped, gz.Bytes()))
+	assert.Error(t, c.Check("GET", id, 200, gzipped, []byte(`{"id": "0193b7e4-7c1a-7d2e-9a41-3f0c2d5e8b10", "kind": "a"}`)), "not gzip")
+	assert.Error(t, c.Check("GET", id, 200, http.Header{"Content-Type": {"application/json"}, "Content-Encoding": {"br"}}, gz.Bytes()))
 	// The literal path is matched before the template.
 	assert.NoError(t, c.Check("POST", "/v1/things/import", 201, http.Header{"Content-Type": {"application/gpx+xml"}}, []byte(`<gpx/>`)))
 	// What the document does not describe is not its business.

@@ -197,6 +197,14 @@ func (p Problem) Fields() []string {
 // (sent as is). token, when set, goes in the Authorization header.
 func (a *App) Do(method, path, token string, body any) Response {
 	a.t.Helper()
+	return a.DoWith(method, path, token, body, nil)
+}
+
+// DoWith is Do with more request headers. The body of the answer is
+// returned as it came: a header "Accept-Encoding" in header turns off the
+// client's own decompression.
+func (a *App) DoWith(method, path, token string, body any, header http.Header) Response {
+	a.t.Helper()
 	var data []byte
 	switch b := body.(type) {
 	case nil:
@@ -213,12 +221,17 @@ func (a *App) Do(method, path, token string, body any) Response {
 	if body != nil {
 		contentType = "application/json"
 	}
-	return a.send(method, path, token, contentType, data)
+	return a.sendWith(method, path, token, contentType, data, header)
 }
 
 // send sends a request with a body of contentType (none when empty); a
 // body over 1 MiB goes with "Expect: 100-continue" (see doExpectContinue).
 func (a *App) send(method, path, token, contentType string, data []byte) Response {
+	a.t.Helper()
+	return a.sendWith(method, path, token, contentType, data, nil)
+}
+
+func (a *App) sendWith(method, path, token, contentType string, data []byte, header http.Header) Response {
 	a.t.Helper()
 	var rd io.Reader
 	if contentType != "" {
@@ -231,6 +244,9 @@ func (a *App) send(method, path, token, contentType string, data []byte) Respons
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, vs := range header {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
 	if len(data) > 1<<20 {
 		return a.doExpectContinue(req, data)

@@ -18,7 +18,7 @@ type Admin struct{ s *service.Service }
 
 // NewAdmin returns an Admin on pool; kek is the process's secret key.
 func NewAdmin(pool *pgxpool.Pool, kek []byte, log *slog.Logger) (*Admin, error) {
-	s, err := service.New(pool, kek, 1, log)
+	s, err := service.New(pool, kek, 1, log, nil)
 	if err != nil {
 		return nil, err
 	}

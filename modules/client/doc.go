@@ -4,7 +4,10 @@
 //
 // Schema: client (migrations/client): users, refresh_tokens (one family
 // per sign-in, rotated on every refresh), signing_keys (Ed25519, sealed
-// with the process's secret key), login_failures (throttling), gear.
+// with the process's secret key), login_failures (throttling; a refusal
+// names its policy for the RateLimit headers), gear, idempotency_keys
+// (bus.Once: gear.create with the client's Idempotency-Key answers a retry
+// with the first answer).
 // Stream: EVT_CLIENT (evt.client.>).
 //
 // Publishes (through the outbox client.outbox):

@@ -20,7 +20,7 @@ import (
 var Module = platform.Module(api.Module, fx.Invoke(start))
 
 func start(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime, key platform.SecretKey, emb *bus.Embedded) error {
-	s, err := service.New(rt.DB, key, service.HashConcurrency(), rt.Log)
+	s, err := service.New(rt.DB, key, service.HashConcurrency(), rt.Log, rt.Idempotency)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,20 @@
 //     athlos_http_request_duration_seconds{method,route}, where route is the
 //     route template ("/v1/sessions/{id}") or "unmatched", never the raw path;
 //   - one structured access log line: method, route, status, duration,
-//     request_id, and the cause of an error answer (logged, never sent).
+//     request_id, and the cause of an error answer (logged, never sent);
+//   - CORS, when Config.CORSOrigins allows origins (cors.go): preflights of
+//     every path answered, allowed and exposed headers, no credentials;
+//   - gzip of text answers over MinCompressBytes when the client accepts it,
+//     and Vary: Accept-Encoding on every text answer (compress.go);
+//   - on a 429, the RateLimit-Policy and RateLimit headers of the policies
+//     that refused it (api.SetRateLimitHeaders), besides Retry-After.
+//
+// And every operation, in huma middlewares: the access token checked
+// (auth_middleware.go); for operations marked api.Idempotent, the Idempotency-Key
+// header checked and passed on to the module (idempotency.go, bus.Once);
+// for GETs, a weak ETag over the caller and the body, and 304 Not
+// Modified when If-None-Match names it (etag.go). The OpenAPI document
+// shows these headers and answers.
 //
 // Operational endpoints: /livez, /readyz (runs the readiness checks),
 // /metrics, and the OpenAPI 3.1 document at /openapi.json (/openapi.yaml)

@@ -72,6 +72,9 @@ type Config struct {
 	// AsyncAPI is the real-time API document (AsyncAPI) that
 	// /asyncapi.json serves, to anyone; nil serves none.
 	AsyncAPI []byte
+	// CORSOrigins are the browser origins allowed to call the API (see
+	// ParseCORSOrigins); none means no CORS headers at all.
+	CORSOrigins CORSOrigins
 }
 
 func (c Config) withDefaults() Config {
@@ -106,6 +109,9 @@ type Front struct {
 	api     huma.API
 	metrics *httpMetrics
 	routes  routeTemplates
+	// cors answers preflights and marks cross-origin answers; nil
+	// without Config.CORSOrigins.
+	cors fiber.Handler
 
 	// maxBody is the largest body any operation takes: a request that
 	// declares more is refused before it is read, and no body is read
@@ -159,6 +165,11 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 			return nil, err
 		}
 	}
+	origins, err := ParseCORSOrigins(cfg.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
+	f.cors = newCORS(origins)
 
 	f.app = fiber.New(fiber.Config{
 		ErrorHandler:          f.errorHandler,
@@ -213,7 +224,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	// page's "Try It" must call); generated clients are given their base
 	// URL.
 	hc.Servers = []*huma.Server{{URL: "/", Description: "the server that serves this document"}}
-	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, documentErrors, func(_ *huma.OpenAPI, op *huma.Operation) {
+	hc.OnAddOperation = append(hc.OnAddOperation, documentBadRequest, documentErrors, documentConditional, documentIdempotency, func(_ *huma.OpenAPI, op *huma.Operation) {
 		// Bodies are streamed (StreamRequestBody): each operation reads at
 		// most its MaxBodyBytes, BodyLimit unless it sets another (an
 		// upload may allow more). huma has set its own default (1 MiB) by
@@ -229,7 +240,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 			Description: "An access token from /v1/auth/login, /v1/auth/register or /v1/auth/refresh."},
 	}
 	f.api = humafiber.New(f.app, hc)
-	f.api.UseMiddleware(f.authenticate)
+	f.api.UseMiddleware(f.authenticate, f.idempotencyKey, f.conditional)
 
 	for _, r := range routes {
 		if r == nil {

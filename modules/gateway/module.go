@@ -106,8 +106,13 @@ var Module = fx.Module("gateway",
 		if err != nil {
 			return nil, err
 		}
+		origins, err := ParseCORSOrigins(p.Config.HTTP.CORSOrigins)
+		if err != nil {
+			return nil, err
+		}
 		f, err := New(Config{
 			TrustedProxies: proxies,
+			CORSOrigins:    origins,
 			Verifier:       verifier,
 			Addr:           p.Config.HTTP.Listen,
 			BodyLimit:      p.Config.HTTP.BodyLimit,

@@ -72,9 +72,16 @@ func (f *Front) serve(c *fiber.Ctx) error {
 		f.writeProblem(c, p, rid)
 		return nil
 	}
-	if err := c.Next(); err != nil {
+	next := c.Next
+	if f.cors != nil {
+		// CORS runs inside serve, not as a route of its own: a preflight
+		// it answers keeps the route label "unmatched".
+		next = func() error { return f.cors(c) }
+	}
+	if err := next(); err != nil {
 		f.writeError(c, err, rid)
 	}
+	compress(c)
 	return nil
 }
 
@@ -230,6 +237,7 @@ func (f *Front) writeProblem(c *fiber.Ctx, p *api.ProblemDetails, rid string) {
 	if out.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(out.RetryAfter))
 	}
+	api.SetRateLimitHeaders(c.Set, out.RateLimits)
 	c.Response().SetBodyRaw(body)
 	if cause := p.Unwrap(); cause != nil {
 		c.Locals(causeKey, cause)
@@ -257,6 +265,7 @@ func (f *Front) transform(hctx huma.Context, status string, v any) (any, error) 
 	if out.RetryAfter > 0 {
 		hctx.SetHeader(fiber.HeaderRetryAfter, strconv.Itoa(out.RetryAfter))
 	}
+	api.SetRateLimitHeaders(hctx.SetHeader, out.RateLimits)
 	if cause := p.Unwrap(); cause != nil {
 		humafiber.Unwrap(hctx).Locals(causeKey, cause)
 	}

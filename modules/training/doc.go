@@ -8,7 +8,9 @@
 // point changes nothing), routes (geography LineString with a GiST index,
 // a simplified line and an encoded polyline), watchers (who may watch an
 // open session live), athletes (a read model of the client module's
-// profiles: calorie inputs and default visibility).
+// profiles: calorie inputs and default visibility), idempotency_keys
+// (bus.Once: sessions.start, devices.create and sessions.share with the
+// client's Idempotency-Key answer a retry with the first answer).
 // Stream: EVT_TRAINING (evt.training.>).
 //
 // Publishes (through the outbox in training.outbox):

@@ -43,7 +43,7 @@ func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, cf
 		}
 	}, livefeed.Interval)
 	lc.Append(fx.StopHook(feed.Close))
-	s := service.New(rt.DB, feed.Offer, bus.NewUploadStore(rt.Bus.JS), rpc.GearLookup{NC: rt.Bus.NC})
+	s := service.New(rt.DB, feed.Offer, bus.NewUploadStore(rt.Bus.JS), rpc.GearLookup{NC: rt.Bus.NC}, rt.Idempotency)
 	metrics, err := newIngestMetrics(reg)
 	if err != nil {
 		return err

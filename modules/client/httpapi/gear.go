@@ -94,7 +94,7 @@ func GearRoutes(nc *nats.Conn) gw.Routes {
 			return gw.Forward(ctx, nc, api.SubjectGearList, req)
 		})
 
-		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Gear](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Gear](a, gw.Idempotent(huma.Operation{
 			OperationID: "create-gear", Method: http.MethodPost, Path: "/v1/me/gear", Tags: tags,
 			Summary: "Add an item of gear",
 			Description: "Only type is required. Components are for bikes. A sport in default_for makes this item the " +
@@ -102,7 +102,7 @@ func GearRoutes(nc *nats.Conn) gw.Routes {
 			DefaultStatus: http.StatusCreated,
 			MaxBodyBytes:  maxGearBody,
 			Security:      gw.Authenticated,
-		}), http.StatusConflict), func(ctx context.Context, in *gearCreateInput) (*createdOutput, error) {
+		})), http.StatusConflict), func(ctx context.Context, in *gearCreateInput) (*createdOutput, error) {
 			out, err := gw.Forward(ctx, nc, api.SubjectGearCreate, in.Body)
 			if err != nil {
 				return nil, err

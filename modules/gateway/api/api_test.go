@@ -160,3 +160,24 @@ func TestCodeForStatus(t *testing.T) {
 		assert.Equal(t, code, api.CodeForStatus(status), "status %d", status)
 	}
 }
+
+func TestRateLimitHeaders(t *testing.T) {
+	got := map[string]string{}
+	set := func(k, v string) { got[k] = v }
+	api.SetRateLimitHeaders(set, nil)
+	assert.Empty(t, got)
+	api.SetRateLimitHeaders(set, []bus.RateLimit{
+		{Policy: "login-address", Quota: 30, WindowS: 900, Remaining: 0, ResetS: 842},
+		{Policy: `odd "name"\é`, Quota: 5, WindowS: 60, Remaining: 2, ResetS: 7},
+	})
+	assert.Equal(t, map[string]string{
+		"RateLimit-Policy": `"login-address";q=30;w=900, "odd \"name\"\\";q=5;w=60`,
+		"RateLimit":        `"login-address";r=0;t=842, "odd \"name\"\\";r=2;t=7`,
+	}, got)
+
+	e := bus.Errorf(bus.CodeRateLimited, "slow down")
+	e.RetryAfter, e.RateLimits = 3, []bus.RateLimit{{Policy: "p", Quota: 1, WindowS: 1, ResetS: 3}}
+	assert.Equal(t, e.RateLimits, api.AsProblem(e).RateLimits)
+	e.Code = bus.CodeConflict
+	assert.Empty(t, api.AsProblem(e).RateLimits, "only for rate_limited")
+}

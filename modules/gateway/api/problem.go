@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -40,12 +41,15 @@ type ProblemDetails struct {
 	Status    int            `json:"status" example:"400" doc:"The HTTP status code."`
 	Detail    string         `json:"detail,omitempty" example:"validation failed" doc:"An explanation specific to this occurrence of the problem."`
 	Instance  string         `json:"instance,omitempty" format:"uri" doc:"A URI reference that identifies this occurrence of the problem."`
-	Code      bus.Code       `json:"code" example:"invalid" doc:"Machine-readable error code: invalid, not_found, conflict, unauthorized, forbidden, rate_limited, unavailable, too_large, method_not_allowed, timeout or internal."`
+	Code      bus.Code       `json:"code" example:"invalid" doc:"Machine-readable error code: invalid, not_found, conflict, unauthorized, forbidden, rate_limited, unavailable, too_large, method_not_allowed, timeout, idempotency_key_reused or internal."`
 	RequestID string         `json:"request_id,omitempty" doc:"The request id, also sent in the X-Request-ID header; quote it when reporting a problem."`
 	Errors    []ProblemField `json:"errors,omitempty" doc:"The offending input fields, when the problem is about the input."`
 
 	// RetryAfter, in seconds, is sent as the Retry-After header when > 0.
 	RetryAfter int `json:"-"`
+	// RateLimits are sent as the RateLimit-Policy and RateLimit headers
+	// (see SetRateLimitHeaders).
+	RateLimits []bus.RateLimit `json:"-"`
 
 	// cause is the error this problem was made from; it is logged by the
 	// front, never sent.
@@ -170,7 +174,61 @@ func fromBus(be *bus.Error, err error) *ProblemDetails {
 	if be.RetryAfter > 0 && (be.Code == bus.CodeRateLimited || be.Code == bus.CodeUnavailable) {
 		p.RetryAfter = be.RetryAfter
 	}
+	if be.Code == bus.CodeRateLimited {
+		p.RateLimits = be.RateLimits
+	}
 	return p
+}
+
+// Headers of rate-limited answers (IETF draft httpapi-ratelimit-headers).
+const (
+	HeaderRateLimit       = "RateLimit"
+	HeaderRateLimitPolicy = "RateLimit-Policy"
+)
+
+// SetRateLimitHeaders writes limits as the RateLimit-Policy header (each
+// policy with its quota q and window w) and the RateLimit header (what is
+// left, r, and for how long, t), Structured Field lists such as
+//
+//	RateLimit-Policy: "login-address";q=30;w=900
+//	RateLimit: "login-address";r=0;t=842
+//
+// set is called once per header; nothing is set without limits.
+func SetRateLimitHeaders(set func(name, value string), limits []bus.RateLimit) {
+	if len(limits) == 0 {
+		return
+	}
+	var policy, limit strings.Builder
+	for i, l := range limits {
+		if i > 0 {
+			policy.WriteString(", ")
+			limit.WriteString(", ")
+		}
+		name := sfString(l.Policy)
+		fmt.Fprintf(&policy, "%s;q=%d;w=%d", name, max(l.Quota, 0), max(l.WindowS, 1))
+		fmt.Fprintf(&limit, "%s;r=%d;t=%d", name, max(l.Remaining, 0), max(l.ResetS, 0))
+	}
+	set(HeaderRateLimitPolicy, policy.String())
+	set(HeaderRateLimit, limit.String())
+}
+
+// sfString encodes s as a Structured Field string (RFC 8941, 3.3.3):
+// quoted, with backslash escapes; characters outside printable ASCII are
+// left out.
+func sfString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // FromErrorModel converts huma's own error model (e.g. one a handler built

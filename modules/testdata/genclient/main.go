@@ -61,14 +61,14 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 
-	jwks, err := anon.JwksWithResponse(ctx)
+	jwks, err := anon.JwksWithResponse(ctx, nil)
 	if err != nil {
 		return err
 	}
 	if err := check("jwks", jwks.StatusCode(), 200, jwks.JSON200 != nil, jwks.Body); err != nil {
 		return err
 	}
-	st, err := anon.GetModuleStatusWithResponse(ctx, athlosclient.ModuleTraining)
+	st, err := anon.GetModuleStatusWithResponse(ctx, athlosclient.ModuleTraining, nil)
 	if err != nil {
 		return err
 	}
@@ -101,11 +101,20 @@ func run(ctx context.Context, base string) error {
 	}
 	token = ref.JSON200.AccessToken
 
-	me, err := c.GetMeWithResponse(ctx)
+	me, err := c.GetMeWithResponse(ctx, nil)
 	if err != nil {
 		return err
 	}
 	if err := check("get-me", me.StatusCode(), 200, me.JSON200 != nil && me.JSON200.FirstName == "Ana", me.Body); err != nil {
+		return err
+	}
+	// Unchanged since: 304, with no body.
+	tag := me.HTTPResponse.Header.Get("ETag")
+	same, err := c.GetMeWithResponse(ctx, &athlosclient.GetMeParams{IfNoneMatch: &tag})
+	if err != nil {
+		return err
+	}
+	if err := check("get-me", same.StatusCode(), 304, same.JSON200 == nil && len(same.Body) == 0, same.Body); err != nil {
 		return err
 	}
 	weight := 61.5
@@ -133,7 +142,7 @@ func run(ctx context.Context, base string) error {
 	if cleared.StatusCode() != 200 || cleared.JSON200 == nil || !cleared.JSON200.WeightKg.IsNull() || !cleared.JSON200.Sex.IsNull() {
 		return fmt.Errorf("patch-me with null: status %d: %.300s", cleared.StatusCode(), cleared.Body)
 	}
-	rt, err := c.GetRealtimeWithResponse(ctx)
+	rt, err := c.GetRealtimeWithResponse(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -143,11 +152,22 @@ func run(ctx context.Context, base string) error {
 
 	// Gear.
 	nick := "red shoes"
-	gear, err := c.CreateGearWithResponse(ctx, athlosclient.GearCreate{Type: athlosclient.GearCreateTypeShoes, Nickname: &nick})
+	key := `"genclient-gear-1"`
+	gear, err := c.CreateGearWithResponse(ctx, &athlosclient.CreateGearParams{IdempotencyKey: &key},
+		athlosclient.GearCreate{Type: athlosclient.GearCreateTypeShoes, Nickname: &nick})
 	if err != nil {
 		return err
 	}
 	if err := check("create-gear", gear.StatusCode(), 201, gear.JSON201 != nil, gear.Body); err != nil {
+		return err
+	}
+	// Sent again with the key (its answer was lost): the same item.
+	retry, err := c.CreateGearWithResponse(ctx, &athlosclient.CreateGearParams{IdempotencyKey: &key},
+		athlosclient.GearCreate{Type: athlosclient.GearCreateTypeShoes, Nickname: &nick})
+	if err != nil {
+		return err
+	}
+	if err := check("create-gear", retry.StatusCode(), 201, retry.JSON201 != nil && retry.JSON201.Id == gear.JSON201.Id, retry.Body); err != nil {
 		return err
 	}
 	gl, err := c.ListGearWithResponse(ctx, &athlosclient.ListGearParams{})
@@ -157,7 +177,7 @@ func run(ctx context.Context, base string) error {
 	if err := check("list-gear", gl.StatusCode(), 200, gl.JSON200 != nil && len(gl.JSON200.Items) == 1, gl.Body); err != nil {
 		return err
 	}
-	gg, err := c.GetGearWithResponse(ctx, gear.JSON201.Id)
+	gg, err := c.GetGearWithResponse(ctx, gear.JSON201.Id, nil)
 	if err != nil {
 		return err
 	}
@@ -181,7 +201,7 @@ func run(ctx context.Context, base string) error {
 	}
 
 	// Devices.
-	dev, err := c.CreateDeviceWithResponse(ctx, athlosclient.DeviceCreate{Kind: athlosclient.DeviceCreateKindWatch,
+	dev, err := c.CreateDeviceWithResponse(ctx, nil, athlosclient.DeviceCreate{Kind: athlosclient.DeviceCreateKindWatch,
 		Sensors: &[]athlosclient.DeviceCreateSensors{athlosclient.DeviceCreateSensorsGps, athlosclient.DeviceCreateSensorsHeartRate}})
 	if err != nil {
 		return err
@@ -200,7 +220,7 @@ func run(ctx context.Context, base string) error {
 	// A live session: points, pause, resume, finish, and its route.
 	title := "genclient run"
 	vis := athlosclient.SessionStartVisibilityPublic
-	ss, err := c.StartSessionWithResponse(ctx, athlosclient.SessionStart{Sport: athlosclient.SessionStartSportRun, Title: &title,
+	ss, err := c.StartSessionWithResponse(ctx, nil, athlosclient.SessionStart{Sport: athlosclient.SessionStartSportRun, Title: &title,
 		Visibility: &vis, DeviceId: &dev.JSON201.Id})
 	if err != nil {
 		return err
@@ -222,7 +242,7 @@ func run(ctx context.Context, base string) error {
 	if err := check("add-session-points", pts.StatusCode(), 200, pts.JSON200 != nil && pts.JSON200.Accepted == 120, pts.Body); err != nil {
 		return err
 	}
-	sh, err := c.ShareSessionWithResponse(ctx, id)
+	sh, err := c.ShareSessionWithResponse(ctx, id, nil)
 	if err != nil {
 		return err
 	}
@@ -264,7 +284,7 @@ func run(ctx context.Context, base string) error {
 	if err := check("finish-session", fin.StatusCode(), 200, fin.JSON200 != nil && fin.JSON200.Summary != nil, fin.Body); err != nil {
 		return err
 	}
-	gs, err := c.GetSessionWithResponse(ctx, id)
+	gs, err := c.GetSessionWithResponse(ctx, id, nil)
 	if err != nil {
 		return err
 	}
@@ -288,7 +308,7 @@ func run(ctx context.Context, base string) error {
 		len(route.ApplicationgeoJSON200.Geometry.Coordinates) >= 2, route.Body); err != nil {
 		return err
 	}
-	gpx, err := c.SessionGpxWithResponse(ctx, id)
+	gpx, err := c.SessionGpxWithResponse(ctx, id, nil)
 	if err != nil {
 		return err
 	}
@@ -343,7 +363,7 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 	// An unknown id: a typed problem.
-	gone, err := c.GetSessionWithResponse(ctx, id)
+	gone, err := c.GetSessionWithResponse(ctx, id, nil)
 	if err != nil {
 		return err
 	}

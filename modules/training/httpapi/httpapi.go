@@ -39,13 +39,13 @@ func Routes(nc *nats.Conn) gw.Routes {
 		}), func(ctx context.Context, in *deviceListInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectDevicesList, api.DeviceListRequest{Limit: in.Limit, Cursor: in.Cursor})
 		})
-		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Device](a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Device](a, gw.Idempotent(huma.Operation{
 			OperationID: "create-device", Method: http.MethodPost, Path: "/v1/me/devices", Tags: tags,
 			Summary:       "Add a recording device",
 			Description:   "A phone, watch, chest strap, power meter or bike computer and its sensors. At most 50 per user (409).",
 			DefaultStatus: http.StatusCreated, MaxBodyBytes: 16 << 10,
 			Security: gw.Authenticated,
-		}), http.StatusConflict), func(ctx context.Context, in *deviceCreateInput) (*gw.RawJSON, error) {
+		})), http.StatusConflict), func(ctx context.Context, in *deviceCreateInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectDevicesCreate, in.Body)
 		})
 		huma.Register(a, huma.Operation{

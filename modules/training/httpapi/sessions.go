@@ -91,11 +91,11 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 			}
 			return importFile(ctx, nc, store, in)
 		})
-		huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
+		huma.Register(a, gw.DocumentRaw[api.Session](a, gw.Idempotent(huma.Operation{
 			OperationID: "start-session", Method: http.MethodPost, Path: "/v1/sessions", Tags: tags,
 			Summary:       "Start a live session",
 			DefaultStatus: http.StatusCreated, MaxBodyBytes: 16 << 10, Security: gw.Authenticated,
-		}), func(ctx context.Context, in *sessionStartInput) (*gw.RawJSON, error) {
+		})), func(ctx context.Context, in *sessionStartInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionStart, in.Body)
 		})
 		huma.Register(a, gw.DocumentRaw[api.SessionList](a, huma.Operation{
@@ -157,13 +157,13 @@ func SessionRoutes(nc *nats.Conn) gw.Routes {
 		})
 		a.OpenAPI().Paths["/v1/sessions/{id}/points"].Post.RequestBody.Content["application/json"].Schema =
 			a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[api.TelemetryMessage](), true, "TelemetryMessage")
-		huma.Register(a, gw.DocumentRaw[api.ShareLink](a, huma.Operation{
+		huma.Register(a, gw.DocumentRaw[api.ShareLink](a, gw.Idempotent(huma.Operation{
 			OperationID: "share-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/share", Tags: tags,
 			Summary: "Create a live-tracking link",
 			Description: "For one of your open sessions: anyone holding the token may watch it live (POST /v1/sessions/{id}/watch). " +
 				"A new link replaces the previous one. 409 when the session is closed.",
 			Security: gw.Authenticated,
-		}), func(ctx context.Context, in *sessionIDInput) (*gw.RawJSON, error) {
+		})), func(ctx context.Context, in *sessionIDInput) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectSessionShare, api.SessionRef{ID: in.ID})
 		})
 		huma.Register(a, huma.Operation{

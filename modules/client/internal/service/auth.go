@@ -36,10 +36,10 @@ func (s *Service) Register(ctx context.Context, in api.RegisterRequest) (TokenPa
 	// the client's own address behind a trusted proxy).
 	if ip := net.ParseIP(in.ClientIP); ip != nil && !ip.IsLoopback() {
 		key := []throttle.Key{throttle.RegisterKey(in.ClientIP)}
-		if wait, err := s.lockedFor(ctx, key); err != nil {
+		if locks, err := s.lockedFor(ctx, key); err != nil {
 			return TokenPair{}, err
-		} else if wait > 0 {
-			return TokenPair{}, tooManyRegistrations(wait)
+		} else if len(locks) > 0 {
+			return TokenPair{}, tooManyRegistrations(locks)
 		}
 		if err := s.count(ctx, key); err != nil {
 			return TokenPair{}, err
@@ -50,10 +50,33 @@ func (s *Service) Register(ctx context.Context, in api.RegisterRequest) (TokenPa
 
 // tooManyRegistrations is the answer to an address that registered too
 // often.
-func tooManyRegistrations(wait time.Duration) error {
-	secs := int((wait + time.Second - 1) / time.Second)
-	return &bus.Error{Code: bus.CodeRateLimited, Message: "too many registrations from this address; try again later", RetryAfter: secs}
+func tooManyRegistrations(locks []lock) error {
+	secs, limits := rateLimits(locks)
+	return &bus.Error{Code: bus.CodeRateLimited, Message: "too many registrations from this address; try again later",
+		RetryAfter: secs, RateLimits: limits}
 }
+
+// lock is a counter that locks, and for how long.
+type lock struct {
+	rule throttle.Rule
+	wait time.Duration
+}
+
+// rateLimits is what a refusal tells of its locks: the longest wait in
+// whole seconds (Retry-After) and each lock's policy, with nothing left
+// of its quota until it ends.
+func rateLimits(locks []lock) (int, []bus.RateLimit) {
+	var wait time.Duration
+	limits := make([]bus.RateLimit, 0, len(locks))
+	for _, l := range locks {
+		wait = max(wait, l.wait)
+		limits = append(limits, bus.RateLimit{Policy: l.rule.Policy, Quota: l.rule.Threshold,
+			WindowS: int(l.rule.Window / time.Second), Remaining: 0, ResetS: ceilSeconds(l.wait)})
+	}
+	return ceilSeconds(wait), limits
+}
+
+func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
 
 // CreateUser creates an account with a role (the admin command).
 func (s *Service) CreateUser(ctx context.Context, in api.RegisterRequest, role string) (uuid.UUID, error) {
@@ -148,10 +171,10 @@ func (s *Service) Login(ctx context.Context, in api.LoginRequest) (TokenPair, er
 			device, keys = h, throttle.DeviceKeys(h)
 		}
 	}
-	if wait, err := s.lockedFor(ctx, keys); err != nil {
+	if locks, err := s.lockedFor(ctx, keys); err != nil {
 		return TokenPair{}, err
-	} else if wait > 0 {
-		return TokenPair{}, rateLimited(wait)
+	} else if len(locks) > 0 {
+		return TokenPair{}, rateLimited(locks)
 	}
 	if !found {
 		if err := s.hasher.VerifyDummy(ctx, in.Password); err != nil {
@@ -200,21 +223,23 @@ func (s *Service) knowDevice(ctx context.Context, tx pgx.Tx, user uuid.UUID, tok
 	return token, store.SaveKnownDevice(ctx, tx, user, known, s.now())
 }
 
-func (s *Service) lockedFor(ctx context.Context, keys []throttle.Key) (time.Duration, error) {
+func (s *Service) lockedFor(ctx context.Context, keys []throttle.Key) ([]lock, error) {
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		names[i] = k.Name
 	}
 	states, err := store.ThrottleStates(ctx, s.pool, names)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var wait time.Duration
+	var locks []lock
 	now := s.now()
-	for _, st := range states {
-		wait = max(wait, st.Locked(now))
+	for _, k := range keys {
+		if wait := states[k.Name].Locked(now); wait > 0 {
+			locks = append(locks, lock{rule: k.Rule, wait: wait})
+		}
 	}
-	return wait, nil
+	return locks, nil
 }
 
 // count records one attempt on every key (registrations count them all).
@@ -233,30 +258,34 @@ func (s *Service) count(ctx context.Context, keys []throttle.Key) error {
 // failed counts a failed login on every key and answers the generic error,
 // or rate_limited when this failure earned a lock.
 func (s *Service) failed(ctx context.Context, keys []throttle.Key) error {
-	var wait time.Duration
+	var locks []lock
 	now := s.now()
 	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		locks = locks[:0]
 		for _, k := range keys {
 			st, err := store.RecordFailure(ctx, tx, k, now)
 			if err != nil {
 				return err
 			}
-			wait = max(wait, st.Locked(now))
+			if wait := st.Locked(now); wait > 0 {
+				locks = append(locks, lock{rule: k.Rule, wait: wait})
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if wait > 0 {
-		return rateLimited(wait)
+	if len(locks) > 0 {
+		return rateLimited(locks)
 	}
 	return errBadCredentials
 }
 
-func rateLimited(wait time.Duration) error {
-	secs := int((wait + time.Second - 1) / time.Second)
-	return &bus.Error{Code: bus.CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: secs}
+// rateLimited is the answer to a login while a counter locks it.
+func rateLimited(locks []lock) error {
+	secs, limits := rateLimits(locks)
+	return &bus.Error{Code: bus.CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: secs, RateLimits: limits}
 }
 
 // Refresh exchanges a refresh token for a new pair. A token that was

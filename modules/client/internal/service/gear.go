@@ -87,7 +87,8 @@ func (s *Service) GetGear(ctx context.Context, user uuid.UUID, id string) (api.G
 	return g.View(), nil
 }
 
-// CreateGear adds an item to the user's gear.
+// CreateGear adds an item to the user's gear. With an idempotency key, a
+// retry gets the item the first request added (bus.Once).
 func (s *Service) CreateGear(ctx context.Context, user uuid.UUID, in api.GearCreate) (api.Gear, error) {
 	now := s.gearNow()
 	g, err := gear.New(in, newGearID(), user, now, newGearID)
@@ -98,33 +99,32 @@ func (s *Service) CreateGear(ctx context.Context, user uuid.UUID, in api.GearCre
 		g.Components[i].Recount = false // a new item has no usage to count
 	}
 	wears := g.CheckWear(now)
-	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return bus.Once(ctx, s.pool, s.idem, func(tx pgx.Tx) (api.Gear, error) {
 		if err := store.LockUserGear(ctx, tx, user); err != nil {
-			return err
+			return api.Gear{}, err
 		}
 		n, err := store.CountGear(ctx, tx, user)
 		if err != nil {
-			return err
+			return api.Gear{}, err
 		}
 		if n >= gear.MaxItems {
-			return bus.Errorf(bus.CodeConflict, "a user may have at most %d items of gear: delete some first", gear.MaxItems)
+			return api.Gear{}, bus.Errorf(bus.CodeConflict, "a user may have at most %d items of gear: delete some first", gear.MaxItems)
 		}
 		losers, err := store.InsertGear(ctx, tx, g)
 		if errors.Is(err, store.ErrNoUser) {
-			return &bus.Error{Code: bus.CodeUnauthorized, Message: "the account no longer exists"}
+			return api.Gear{}, &bus.Error{Code: bus.CodeUnauthorized, Message: "the account no longer exists"}
 		}
 		if err != nil {
-			return err
+			return api.Gear{}, err
 		}
 		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearCreated, api.GearChanged{UserID: user.String(), Gear: g.View(), OccurredAt: now}); err != nil {
-			return err
+			return api.Gear{}, err
 		}
-		return s.afterGearChange(ctx, tx, g, losers, wears, uuid.Nil, now)
+		if err := s.afterGearChange(ctx, tx, g, losers, wears, uuid.Nil, now); err != nil {
+			return api.Gear{}, err
+		}
+		return g.View(), nil
 	})
-	if err != nil {
-		return api.Gear{}, err
-	}
-	return g.View(), nil
 }
 
 // UpdateGear applies a partial update to one of the user's items.

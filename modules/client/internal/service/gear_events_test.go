@@ -25,7 +25,7 @@ func TestSessionEventsOutOfOrder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
-	s, err := service.New(pool, make([]byte, 32), 1, slog.New(slog.DiscardHandler))
+	s, err := service.New(pool, make([]byte, 32), 1, slog.New(slog.DiscardHandler), nil)
 	require.NoError(t, err)
 	user := uuid.Must(uuid.NewV7())
 	require.NoError(t, store.InsertUser(ctx, pool, store.NewUser{ID: user, Email: "ana@example.com", PasswordHash: "x", Role: "user", Language: "en", Privacy: []byte(`{}`)}))

@@ -23,7 +23,7 @@ import (
 func TestStrangersCannotLockTheOwnerOutOfAKnownDevice(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := service.New(pgtest.NewPool(t), make([]byte, 32), 2, slog.New(slog.DiscardHandler))
+	s, err := service.New(pgtest.NewPool(t), make([]byte, 32), 2, slog.New(slog.DiscardHandler), nil)
 	require.NoError(t, err)
 	require.NoError(t, s.EnsureKeys(ctx))
 	const password = "correct horse battery staple"

@@ -41,6 +41,8 @@ type Service struct {
 	// accessTTL is the life of the access tokens issued (0:
 	// auth.AccessTokenTTL).
 	accessTTL time.Duration
+	// idem keeps the idempotency keys of gear creation; nil takes none.
+	idem *bus.Idempotency
 
 	mu   sync.RWMutex
 	keys []auth.SigningKey // newest first; keys[0] signs
@@ -48,13 +50,15 @@ type Service struct {
 
 // New returns the service. kek is the 32-byte key-encryption key of the
 // signing keys; hashConcurrency bounds concurrent argon2id hashes (and
-// strength estimates), HashConcurrency is the one to use.
-func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger) (*Service, error) {
+// strength estimates), HashConcurrency is the one to use. idem keeps the
+// idempotency keys of the creating use cases (bus.Once); nil takes none.
+func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger, idem *bus.Idempotency) (*Service, error) {
 	sealer, err := auth.NewSealer(kek)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{pool: pool, hasher: hasher{auth.NewHasher(hashConcurrency)}, sealer: sealer, log: log, now: func() time.Time { return time.Now().UTC() }}, nil
+	return &Service{pool: pool, hasher: hasher{auth.NewHasher(hashConcurrency)}, sealer: sealer, log: log,
+		now: func() time.Time { return time.Now().UTC() }, idem: idem}, nil
 }
 
 // SetAccessTokenTTL makes the access tokens issued from now on live for

@@ -32,6 +32,9 @@ import (
 
 // Rule is the policy of one kind of counter.
 type Rule struct {
+	// Policy names the rule where clients see it (the RateLimit-Policy
+	// header of a refusal).
+	Policy string
 	// Threshold failures within Window earn a lock.
 	Threshold int
 	Window    time.Duration
@@ -44,10 +47,10 @@ type Rule struct {
 // registrations from one address in 10 minutes lock that address out of
 // registering for 10 minutes (each costs a password hash).
 var (
-	Register  = Rule{Threshold: 30, Window: 10 * time.Minute, FirstLock: 10 * time.Minute, MaxLock: 10 * time.Minute}
-	AccountIP = Rule{Threshold: 5, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 15 * time.Minute}
-	IP        = Rule{Threshold: 30, Window: 15 * time.Minute, FirstLock: 15 * time.Minute, MaxLock: 15 * time.Minute}
-	Account   = Rule{Threshold: 20, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 5 * time.Minute}
+	Register  = Rule{Policy: "register-address", Threshold: 30, Window: 10 * time.Minute, FirstLock: 10 * time.Minute, MaxLock: 10 * time.Minute}
+	AccountIP = Rule{Policy: "login-account-address", Threshold: 5, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 15 * time.Minute}
+	IP        = Rule{Policy: "login-address", Threshold: 30, Window: 15 * time.Minute, FirstLock: 15 * time.Minute, MaxLock: 15 * time.Minute}
+	Account   = Rule{Policy: "login-account", Threshold: 20, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 5 * time.Minute}
 )
 
 // State is a counter's stored state.
@@ -66,7 +69,7 @@ type Key struct {
 // Device is the rule of a device the account knows (a device token): its
 // own failures lock it as AccountIP does; strangers' failures, counted on
 // the account and on addresses, do not touch it.
-var Device = Rule{Threshold: 5, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 15 * time.Minute}
+var Device = Rule{Policy: "login-device", Threshold: 5, Window: 15 * time.Minute, FirstLock: time.Minute, MaxLock: 15 * time.Minute}
 
 // DeviceKeys are the counters of a login from a device the account
 // knows (by the hash of its device token).

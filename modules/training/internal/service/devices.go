@@ -20,7 +20,6 @@ import (
 	"github.com/athlos/athlos/modules/training/internal/device"
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
-	"github.com/athlos/athlos/storage"
 )
 
 // Service runs the training module's use cases.
@@ -31,18 +30,20 @@ type Service struct {
 	gear    GearLookup
 	imports chan struct{} // one token per import running
 	decoder telemetry.Decoder
+	keys    *bus.Idempotency
 }
 
 // New returns the service. live, when not nil, is given a session's live
 // figures, with the session's owner, after each change is committed
 // (points stored, paused, resumed, finished); it must not block. uploads reads imported files; gear, when
 // not nil, answers for gear training has not heard of yet (without it,
-// such gear is refused).
-func New(pool *pgxpool.Pool, live func(owner string, s api.LiveStats), uploads Uploads, gear GearLookup) *Service {
+// such gear is refused). keys keeps the idempotency keys of the creating
+// use cases (sessions, devices, share links); nil takes none.
+func New(pool *pgxpool.Pool, live func(owner string, s api.LiveStats), uploads Uploads, gear GearLookup, keys *bus.Idempotency) *Service {
 	if live == nil {
 		live = func(string, api.LiveStats) {}
 	}
-	return &Service{pool: pool, live: live, uploads: uploads, gear: gear, imports: make(chan struct{}, ConcurrentImports)}
+	return &Service{pool: pool, live: live, uploads: uploads, gear: gear, imports: make(chan struct{}, ConcurrentImports), keys: keys}
 }
 
 var errNoDevice = &bus.Error{Code: bus.CodeNotFound, Message: "no such device"}
@@ -56,6 +57,8 @@ func fieldErr(prefix string, err error) error {
 }
 
 // CreateDevice adds a device for the caller (at most device.MaxPerUser).
+// With an idempotency key, a retry gets the device the first request
+// added (bus.Once).
 func (s *Service) CreateDevice(ctx context.Context, in api.DeviceCreate) (api.Device, error) {
 	user, err := bus.RequireUserID(ctx)
 	if err != nil {
@@ -65,29 +68,26 @@ func (s *Service) CreateDevice(ctx context.Context, in api.DeviceCreate) (api.De
 	if err != nil {
 		return api.Device{}, fieldErr("body.", err)
 	}
-	if err := s.refuseDeleted(ctx, user); err != nil {
-		return api.Device{}, err
-	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return api.Device{}, err
-	}
-	var out api.Device
-	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.Device, error) {
+		if err := s.refuseDeleted(ctx, tx, user); err != nil {
+			return api.Device{}, err
+		}
 		if err := store.LockUser(ctx, tx, user); err != nil {
-			return err
+			return api.Device{}, err
 		}
 		n, err := store.CountDevices(ctx, tx, user)
 		if err != nil {
-			return err
+			return api.Device{}, err
 		}
 		if n >= device.MaxPerUser {
-			return bus.Errorf(bus.CodeConflict, "at most %d devices per user; delete one first", device.MaxPerUser)
+			return api.Device{}, bus.Errorf(bus.CodeConflict, "at most %d devices per user; delete one first", device.MaxPerUser)
 		}
-		out, err = store.InsertDevice(ctx, tx, id, user, d)
-		return err
+		id, err := uuid.NewV7()
+		if err != nil {
+			return api.Device{}, err
+		}
+		return store.InsertDevice(ctx, tx, id, user, d)
 	})
-	return out, err
 }
 
 // ListDevices returns a page of the caller's devices, newest first.

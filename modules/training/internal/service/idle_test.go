@@ -25,7 +25,7 @@ func TestCloseIdleSessions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
-	s := service.New(pool, nil, nil, nil)
+	s := service.New(pool, nil, nil, nil, nil)
 	user := uuid.Must(uuid.NewV7())
 	now := time.Now().UTC().Truncate(time.Second)
 	newSession := func(startedAt time.Time, points []telemetry.Point) uuid.UUID {

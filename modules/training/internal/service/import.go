@@ -64,7 +64,7 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 	if s.uploads == nil {
 		return api.ImportResult{}, bus.Errorf(bus.CodeUnavailable, "uploads are not available")
 	}
-	if err := s.refuseDeleted(ctx, user); err != nil {
+	if err := s.refuseDeleted(ctx, s.pool, user); err != nil {
 		return api.ImportResult{}, err
 	}
 	// A few imports at a time: one holds its file, the decoded file and
@@ -125,7 +125,7 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 	finished := res.Accepted[len(res.Accepted)-1].T.UTC()
 	ns.FinishedAt = &finished
 	if ns.Visibility == "" {
-		if ns.Visibility, err = s.defaultVisibility(ctx, user, sport); err != nil {
+		if ns.Visibility, err = s.defaultVisibility(ctx, s.pool, user, sport); err != nil {
 			return api.ImportResult{}, err
 		}
 	}

@@ -28,7 +28,7 @@ func BenchmarkIngestBatch(b *testing.B) {
 		b.Run(fmt.Sprintf("points_per_msg=%d", perMsg), func(b *testing.B) {
 			ctx := context.Background()
 			pool := pgtest.NewPool(b)
-			s := service.New(pool, nil, nil, nil)
+			s := service.New(pool, nil, nil, nil, nil)
 			const sessions = 500
 			start := time.Now().UTC().Add(-9 * time.Minute)
 			users, ids := make([]uuid.UUID, sessions), make([]uuid.UUID, sessions)

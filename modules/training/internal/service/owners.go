@@ -23,8 +23,8 @@ type GearLookup interface {
 var errDeletedAccount = &bus.Error{Code: bus.CodeUnauthorized, Message: "this account was deleted"}
 
 // refuseDeleted refuses new data for an account that was deleted.
-func (s *Service) refuseDeleted(ctx context.Context, user uuid.UUID) error {
-	deleted, err := store.UserDeleted(ctx, s.pool, user)
+func (s *Service) refuseDeleted(ctx context.Context, q store.Querier, user uuid.UUID) error {
+	deleted, err := store.UserDeleted(ctx, q, user)
 	if err != nil {
 		return err
 	}

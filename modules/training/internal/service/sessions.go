@@ -31,7 +31,9 @@ func sessionID(field, s string) (uuid.UUID, error) {
 	return id, nil
 }
 
-// StartSession starts a live session for the caller.
+// StartSession starts a live session for the caller. With an
+// idempotency key, a retry gets the session the first request started
+// (bus.Once).
 func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Session, error) {
 	user, err := bus.RequireUserID(ctx)
 	if err != nil {
@@ -43,26 +45,14 @@ func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Se
 	if !session.ValidTitle(in.Title) {
 		return api.Session{}, bus.Invalid("body.title", "must not contain control characters")
 	}
-	ns := store.NewSession{User: user, Sport: in.Sport, Visibility: in.Visibility, Title: in.Title, StartedAt: time.Now().UTC()}
-	if ns.Visibility == "" {
-		if ns.Visibility, err = s.defaultVisibility(ctx, user, in.Sport); err != nil {
-			return api.Session{}, err
-		}
-	}
-	if ns.Visibility != "private" && ns.Visibility != "followers" && ns.Visibility != "public" {
+	ns := store.NewSession{User: user, Sport: in.Sport, Visibility: in.Visibility, Title: in.Title}
+	if ns.Visibility != "" && !validVisibility(ns.Visibility) {
 		return api.Session{}, bus.Invalid("body.visibility", "must be private, followers or public")
 	}
 	if in.DeviceID != "" {
 		id, err := sessionID("body.device_id", in.DeviceID)
 		if err != nil {
 			return api.Session{}, err
-		}
-		ok, err := store.DeviceOwned(ctx, s.pool, user, id)
-		if err != nil {
-			return api.Session{}, err
-		}
-		if !ok {
-			return api.Session{}, bus.Invalid("body.device_id", "is not one of your devices")
 		}
 		ns.Device = &id
 	}
@@ -73,25 +63,42 @@ func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Se
 		}
 		ns.Gear = append(ns.Gear, id)
 	}
-	if err := s.refuseDeleted(ctx, user); err != nil {
-		return api.Session{}, err
-	}
-	if err := s.checkGear(ctx, s.pool, user, ns.Gear, func(i int) string { return fmt.Sprintf("body.gear_ids[%d]", i) }); err != nil {
-		return api.Session{}, err
-	}
-	if ns.ID, err = uuid.NewV7(); err != nil {
-		return api.Session{}, err
-	}
-	var out store.SessionRow
-	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := store.InsertSession(ctx, tx, ns); err != nil {
-			return err
+	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.Session, error) {
+		ns := ns
+		var err error
+		if ns.Visibility == "" {
+			if ns.Visibility, err = s.defaultVisibility(ctx, tx, user, in.Sport); err != nil {
+				return api.Session{}, err
+			}
 		}
-		out, err = store.Session(ctx, tx, user, ns.ID)
-		return err
+		if ns.Device != nil {
+			ok, err := store.DeviceOwned(ctx, tx, user, *ns.Device)
+			if err != nil {
+				return api.Session{}, err
+			}
+			if !ok {
+				return api.Session{}, bus.Invalid("body.device_id", "is not one of your devices")
+			}
+		}
+		if err := s.refuseDeleted(ctx, tx, user); err != nil {
+			return api.Session{}, err
+		}
+		if err := s.checkGear(ctx, tx, user, ns.Gear, func(i int) string { return fmt.Sprintf("body.gear_ids[%d]", i) }); err != nil {
+			return api.Session{}, err
+		}
+		if ns.ID, err = uuid.NewV7(); err != nil {
+			return api.Session{}, err
+		}
+		ns.StartedAt = time.Now().UTC()
+		if err := store.InsertSession(ctx, tx, ns); err != nil {
+			return api.Session{}, err
+		}
+		out, err := store.Session(ctx, tx, user, ns.ID)
+		return out.Session, err
 	})
-	return out.Session, err
 }
+
+func validVisibility(v string) bool { return v == "private" || v == "followers" || v == "public" }
 
 // GetSession returns one of the caller's sessions.
 func (s *Service) GetSession(ctx context.Context, in api.SessionRef) (api.Session, error) {
@@ -293,8 +300,8 @@ func (s *Service) SessionGPX(ctx context.Context, m *bus.Msg) ([]byte, error) {
 
 // defaultVisibility is the visibility of a new session of sport when none
 // is asked: the user's privacy setting for the sport, else the default one.
-func (s *Service) defaultVisibility(ctx context.Context, user uuid.UUID, sport string) (string, error) {
-	a, err := store.GetAthlete(ctx, s.pool, user)
+func (s *Service) defaultVisibility(ctx context.Context, q store.Querier, user uuid.UUID, sport string) (string, error) {
+	a, err := store.GetAthlete(ctx, q, user)
 	if err != nil {
 		return "", err
 	}

@@ -58,28 +58,27 @@ func (s *Service) ShareSession(ctx context.Context, in api.SessionRef) (api.Shar
 	if err != nil {
 		return api.ShareLink{}, err
 	}
-	raw := make([]byte, 24)
-	_, _ = rand.Read(raw)
-	token := base64.RawURLEncoding.EncodeToString(raw)
-	hash := sha256.Sum256([]byte(token))
-	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.ShareLink, error) {
+		raw := make([]byte, 24)
+		_, _ = rand.Read(raw)
+		token := base64.RawURLEncoding.EncodeToString(raw)
+		hash := sha256.Sum256([]byte(token))
 		row, err := lockOwnSession(ctx, tx, user, id)
 		if err != nil {
-			return err
+			return api.ShareLink{}, err
 		}
 		if !session.Open(row.State) {
-			return bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", row.State)
+			return api.ShareLink{}, bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", row.State)
 		}
 		if err := store.SetShareToken(ctx, tx, id, hash[:]); err != nil {
-			return err
+			return api.ShareLink{}, err
 		}
 		// The new link replaces the old one: those who came with it go.
-		return removeWatchers(ctx, tx, id, store.WatchLink)
+		if err := removeWatchers(ctx, tx, id, store.WatchLink); err != nil {
+			return api.ShareLink{}, err
+		}
+		return api.ShareLink{SessionID: id.String(), ShareToken: token}, nil
 	})
-	if err != nil {
-		return api.ShareLink{}, err
-	}
-	return api.ShareLink{SessionID: id.String(), ShareToken: token}, nil
 }
 
 // UnshareSession revokes a session's link: watchers who may no longer
