@@ -50,16 +50,7 @@ func (f *Front) serve(c *fiber.Ctx) error {
 			f.writeProblem(c, api.AsProblem(fmt.Errorf("panic: %v", p)), rid)
 		}
 		cancel()
-		if c.Response().StatusCode() == http.StatusRequestEntityTooLarge || c.Get(headerBodyRefused) != "" {
-			// The body was not read to its end (bodies are streamed):
-			// read the rest of what an operation could take, so a client
-			// still sending gets the answer rather than a reset, and
-			// close the connection, which cannot carry another request.
-			if n := c.Request().Header.ContentLength(); c.Request().IsBodyStream() && n <= int(f.maxBody) &&
-				(c.Get(headerBodyRefused) == "" || n <= drainLimit) {
-				_ = c.Context().Conn().SetReadDeadline(time.Now().Add(drainTimeout))
-				_, _ = io.CopyN(io.Discard, c.Request().BodyStream(), f.maxBody)
-			}
+		if !f.finishBody(c) {
 			c.Context().SetConnectionClose()
 		}
 		if f.stopping.Load() {
@@ -83,6 +74,32 @@ func (f *Front) serve(c *fiber.Ctx) error {
 	}
 	compress(c)
 	return nil
+}
+
+// finishBody reads what the operation left of the request body (bodies
+// are streamed, and an answer may come before the body is read: a 401, a
+// 415, a refused size), at most drainLimit for drainTimeout, so that a
+// client still sending hears the answer rather than a reset. It reports
+// whether the connection may carry another request: fasthttp would
+// otherwise parse the unread rest of the body as the next request (a
+// 100 KB body after a 401 came back as a 431 to nobody), and behind a
+// proxy that shares connections between clients, one client's body
+// would be answered as another's request. A body that was refused, too
+// large or not read to its end closes the connection.
+func (f *Front) finishBody(c *fiber.Ctx) bool {
+	refused := c.Get(headerBodyRefused) != "" || c.Response().StatusCode() == http.StatusRequestEntityTooLarge
+	n := c.Request().Header.ContentLength()
+	if !c.Request().IsBodyStream() || n == 0 {
+		// No body, or one declared too large to read (its length was
+		// set to nothing): the refusal closes the connection.
+		return !refused
+	}
+	if n < 0 || (refused && n > drainLimit) {
+		return false
+	}
+	_ = c.Context().Conn().SetReadDeadline(time.Now().Add(drainTimeout))
+	_, err := io.CopyN(io.Discard, c.Request().BodyStream(), drainLimit+1)
+	return err == io.EOF && !refused
 }
 
 // bodyProblem refuses a request body no operation takes before any of it
