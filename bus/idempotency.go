@@ -227,7 +227,10 @@ func (k *Idempotency) claim(ctx context.Context, tx pgx.Tx, user uuid.UUID, req 
 	}
 	answer, err := k.open(sealed, user, req)
 	if err != nil {
-		return nil, false, err
+		// Sealed under another secret key (one lost and made anew): the
+		// request was done, but its answer can't be given again.
+		return nil, false, &Error{Code: CodeConflict,
+			Message: "this Idempotency-Key was used for this request, whose answer can no longer be read: look the object up, or send a new request with a new key"}
 	}
 	return answer, true, nil
 }

@@ -137,6 +137,17 @@ func TestOnceReplaysTheFirstAnswer(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 5, fx.count(t, "things"))
 
+	// An answer sealed under another secret key (one lost and made anew)
+	// can't be given again: a conflict that says so, and nothing made.
+	_, err = fx.pool.Exec(context.Background(), `UPDATE training.idempotency_keys
+		SET answer = set_byte(answer, length(answer) - 1, (get_byte(answer, length(answer) - 1) + 1) % 256)
+		WHERE key = 'k1' AND user_id = $1`, ana)
+	require.NoError(t, err)
+	_, err = fx.create(ana, "k1", thingIn{Name: "a"})
+	assert.Equal(t, bus.CodeConflict, bus.CodeOf(err))
+	assert.Contains(t, err.Error(), "can no longer be read")
+	assert.Equal(t, 5, fx.count(t, "things"))
+
 	// A key without a caller is refused.
 	data, _ := json.Marshal(thingIn{Name: "a"})
 	_, err = bus.Request(bus.WithIdempotencyKey(context.Background(), "k3"), fx.caller.NC, bus.RPCSubject("training", "things.create"), data, nil)
