@@ -5,21 +5,28 @@
 package modules
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/nats-io/nats.go"
+	"github.com/urfave/cli/v3"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client"
+	clientapi "github.com/athlos/athlos/modules/client/api"
 	clienthttp "github.com/athlos/athlos/modules/client/httpapi"
 	"github.com/athlos/athlos/modules/gamification"
+	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/gateway"
-	"github.com/athlos/athlos/modules/gateway/api"
+	"github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/promo"
+	promoapi "github.com/athlos/athlos/modules/promo/api"
 	"github.com/athlos/athlos/modules/social"
+	socialapi "github.com/athlos/athlos/modules/social/api"
 	"github.com/athlos/athlos/modules/training"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
 	traininghttp "github.com/athlos/athlos/modules/training/httpapi"
 	"github.com/athlos/athlos/platform"
 )
@@ -32,7 +39,7 @@ import (
 // node gives the NATS WebSocket URLs of this node and the others of its
 // cluster for a request's Host (platform.NodeWebSocketURLs; nil in the API
 // document).
-func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []api.Routes {
+func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes {
 	return append(gateway.Routes(nc),
 		clienthttp.Routes(nc),
 		clienthttp.ProfileRoutes(nc),
@@ -53,7 +60,7 @@ func OpenAPI() ([]byte, error) {
 // the front as /asyncapi.json wherever the modules run. Each module's
 // httpapi package adds its own here, as with HTTPRoutes; the gateway
 // module receives them through the fx value group "channels".
-func Channels() []api.Channel {
+func Channels() []httpkit.Channel {
 	return slices.Concat(
 		clienthttp.Channels(),
 		traininghttp.Channels(),
@@ -66,36 +73,118 @@ func AsyncAPI() ([]byte, error) {
 	return gateway.AsyncAPI(Channels())
 }
 
-var byName = map[string]fx.Option{
-	"client":         client.Module,
-	"training":       training.Module,
-	"social":         social.Module,
-	"gamification":   gamification.Module,
-	"promo":          promo.Module,
-	platform.Gateway: gateway.Module,
+// Entry is one module of the registry: everything the rest of the program
+// needs to know of it, the one place that lists the modules.
+type Entry struct {
+	// Name is the module's name: its schema, event stream and subject
+	// prefix.
+	Name string
+	// OwnsData: the module has a schema (migrations/<name>), an event
+	// stream (EVT_<NAME>) and a database pool.
+	OwnsData bool
+	// option runs the module with its configuration.
+	option func(Configs) fx.Option
 }
 
-// Options returns the fx options that run the given modules, in the
-// registry's order.
-func Options(names []string) (fx.Option, error) {
-	var opts []fx.Option
-	for _, n := range platform.Known {
-		for _, want := range names {
-			if want == n {
-				opts = append(opts, byName[n])
-			}
-		}
+// Registry lists every module in start order, the gateway (the HTTP
+// front) last.
+func Registry() []Entry {
+	return []Entry{
+		{Name: clientapi.Module, OwnsData: true, option: func(c Configs) fx.Option { return client.Module(c.Client) }},
+		{Name: trainingapi.Module, OwnsData: true, option: func(c Configs) fx.Option { return training.Module(c.Training) }},
+		{Name: socialapi.Module, OwnsData: true, option: func(Configs) fx.Option { return social.Module() }},
+		{Name: gamificationapi.Module, OwnsData: true, option: func(Configs) fx.Option { return gamification.Module() }},
+		{Name: promoapi.Module, OwnsData: true, option: func(Configs) fx.Option { return promo.Module() }},
+		{Name: platform.Gateway, option: func(c Configs) fx.Option { return gateway.Module(c.Gateway) }},
 	}
-	opts = append(opts, fx.Provide(fx.Annotate(
-		func(c *bus.Conn, emb *bus.Embedded, cfg *platform.Config) []api.Routes {
-			return HTTPRoutes(c.NC, platform.NodeWebSocketURLs(cfg, emb))
-		},
-		fx.ResultTags(`group:"routes,flatten"`),
-	)), fx.Provide(fx.Annotate(Channels, fx.ResultTags(`group:"channels,flatten"`))))
+}
+
+// realtimeGrants are the modules that grant app users real-time subjects
+// at connect time, for the client module's auth callout: each declares
+// its grants RPC, the prefix of what it grants and the event by which it
+// says a user's grants changed, in its own api package.
+func realtimeGrants() []client.GrantSource {
+	return []client.GrantSource{
+		{Module: trainingapi.Module, Subject: trainingapi.SubjectRealtimeGrants, Prefix: trainingapi.SubjectLiveWatch,
+			Changed: trainingapi.EventRealtimeGrantsChanged},
+	}
+}
+
+// Catalogue is the registry as the platform sees it (platform.Config's
+// Catalogue): which modules exist and which own data.
+func Catalogue() []platform.ModuleInfo {
+	var out []platform.ModuleInfo
+	for _, e := range Registry() {
+		out = append(out, platform.ModuleInfo{Name: e.Name, OwnsData: e.OwnsData})
+	}
+	return out
+}
+
+// Configs is the configuration of every module that has one (each
+// module owns its Config, its defaults and its flags).
+type Configs struct {
+	Gateway  gateway.Config
+	Client   client.Config
+	Training training.Config
+}
+
+// DefaultConfigs are every module's defaults.
+func DefaultConfigs() Configs {
+	c := Configs{Gateway: gateway.DefaultConfig(), Client: client.DefaultConfig(), Training: training.DefaultConfig()}
+	c.Client.Grants = realtimeGrants()
+	return c
+}
+
+// Flags are every module's flags, setting c.
+func (c *Configs) Flags() []cli.Flag {
+	return slices.Concat(c.Gateway.Flags(), c.Client.Flags(), c.Training.Flags())
+}
+
+// Validate checks every module's configuration.
+func (c *Configs) Validate() error {
+	return errors.Join(c.Gateway.Validate(), c.Client.Validate(), c.Training.Validate())
+}
+
+// Options returns the fx options that run the given modules with their
+// configurations, in the registry's order.
+func Options(names []string, cfg Configs) (fx.Option, error) {
+	reg := Registry()
 	for _, want := range names {
-		if _, ok := byName[want]; !ok {
+		if !slices.ContainsFunc(reg, func(e Entry) bool { return e.Name == want }) {
 			return nil, fmt.Errorf("unknown module %q", want)
 		}
 	}
+	var opts []fx.Option
+	for _, e := range reg {
+		if slices.Contains(names, e.Name) {
+			opts = append(opts, e.option(cfg))
+		}
+	}
+	opts = append(opts, fx.Provide(fx.Annotate(
+		func(c *bus.Conn, emb *bus.Embedded, pc *platform.Config) []httpkit.Routes {
+			return HTTPRoutes(c.NC, platform.NodeWebSocketURLs(pc, emb))
+		},
+		fx.ResultTags(`group:"routes,flatten"`),
+	)), fx.Provide(fx.Annotate(Channels, fx.ResultTags(`group:"channels,flatten"`))))
 	return fx.Options(opts...), nil
+}
+
+// Names are the names of every module, in start order.
+func Names() []string {
+	var out []string
+	for _, e := range Registry() {
+		out = append(out, e.Name)
+	}
+	return out
+}
+
+// DataModules are the modules that own a schema and an event stream.
+func DataModules() []string {
+	var out []string
+	for _, e := range Registry() {
+		if e.OwnsData {
+			out = append(out, e.Name)
+		}
+	}
+	return out
 }

@@ -62,15 +62,22 @@ func dataDir(t *testing.T) string {
 	return dir
 }
 
-// startApp builds and starts one athlos "process" as an fx app.
-func startApp(t *testing.T, cfg *platform.Config) *platform.App {
+// startApp builds and starts one athlos "process" as an fx app, its front
+// (if it runs one) on httpAddr.
+func startApp(t *testing.T, cfg *platform.Config, httpAddr ...string) *platform.App {
 	t.Helper()
 	cfg.Version = "test"
+	cfg.Catalogue = modules.Catalogue()
 	if cfg.DataDir == "" {
 		cfg.DataDir = dataDir(t)
 	}
 	require.NoError(t, cfg.Validate())
-	opts, err := modules.Options(cfg.Modules)
+	mcfg := modules.DefaultConfigs()
+	if len(httpAddr) > 0 {
+		mcfg.Gateway.Listen = httpAddr[0]
+	}
+	require.NoError(t, mcfg.Validate())
+	opts, err := modules.Options(cfg.Modules, mcfg)
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	app := platform.NewApp(context.Background(), cfg, log, opts)
@@ -108,9 +115,8 @@ func TestSplitTopology(t *testing.T) {
 	httpAddr := freeAddr(t)
 	startApp(t, &platform.Config{
 		Modules: []string{platform.Gateway},
-		HTTP:    platform.HTTPConfig{Listen: httpAddr, RequestTimeout: 3 * time.Second},
 		NATS:    natsCfg,
-	})
+	}, httpAddr)
 	b := startApp(t, &platform.Config{
 		Modules: []string{"training"},
 		NATS:    natsCfg,
@@ -154,10 +160,9 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 
 	httpAddr := freeAddr(t)
 	startApp(t, &platform.Config{
-		HTTP: platform.HTTPConfig{Listen: httpAddr},
 		NATS: platform.NATSConfig{Listen: "", WebSocketListen: ""},
 		DB:   platform.DBConfig{URL: pg.URL(pgmanaged.Database)},
-	})
+	}, httpAddr)
 	ready := func() int { s, _, _ := get(t, "http://"+httpAddr+"/readyz"); return s }
 	require.Equal(t, http.StatusOK, ready())
 

@@ -18,7 +18,7 @@ import (
 // SIGTERM while PostgreSQL was busy with crash recovery left the server
 // running and holding its port.
 func TestTeardownRunsWhenTheStopRunsOutOfTime(t *testing.T) {
-	cfg := &platform.Config{Version: "test", DataDir: t.TempDir(), Modules: []string{platform.Gateway}}
+	cfg := &platform.Config{Catalogue: catalogue, Version: "test", DataDir: t.TempDir(), Modules: []string{platform.Gateway}}
 	require.NoError(t, cfg.Validate())
 	var skipped, tornDown bool
 	app := platform.NewApp(context.Background(), cfg, slog.New(slog.DiscardHandler), fx.Invoke(

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,14 +20,14 @@ type Config struct {
 	Revision string
 	// DataDir holds the embedded NATS files and the managed PostgreSQL.
 	DataDir string
-	// Modules this process runs; every name in Known.
-	Modules []string
+	// Catalogue lists every module there is (the registry, package
+	// modules, fills it); Modules are those this process runs, all when
+	// empty.
+	Catalogue []ModuleInfo
+	Modules   []string
 
-	HTTP     HTTPConfig
-	NATS     NATSConfig
-	DB       DBConfig
-	Client   ClientConfig
-	Training TrainingConfig
+	NATS NATSConfig
+	DB   DBConfig
 
 	// ShutdownTimeout bounds a clean stop.
 	ShutdownTimeout time.Duration
@@ -44,47 +45,6 @@ type Config struct {
 	// <DataDir>/secret.key, created on first start. Every process of a
 	// cluster needs the same file.
 	SecretKeyFile string
-}
-
-// ClientConfig configures the client module.
-type ClientConfig struct {
-	// AccessTokenTTL is how long an access token lives: default and at
-	// most MaxAccessTokenTTL, at least MinAccessTokenTTL. An app
-	// connection to NATS ends with the token it was made with.
-	AccessTokenTTL time.Duration
-}
-
-// Bounds of ClientConfig.AccessTokenTTL. The client module's retired
-// signing keys verify for 20 minutes (the longest life of a token they
-// signed, plus clock skew); a token must not outlive them. Lives shorter
-// than a minute are for tests.
-const (
-	MaxAccessTokenTTL = 15 * time.Minute
-	MinAccessTokenTTL = 2 * time.Second
-)
-
-// TrainingConfig configures the training module.
-type TrainingConfig struct {
-	// IdleTimeout closes a live session that had no point for this long
-	// (default 4h): finished at its last point, or discarded without any.
-	IdleTimeout time.Duration
-}
-
-// HTTPConfig configures the front (module gateway).
-type HTTPConfig struct {
-	Listen         string
-	BodyLimit      int
-	RequestTimeout time.Duration
-	// DrainPeriod is how long /readyz answers 503 on a stop before the
-	// front closes, so that load balancers send no more requests.
-	DrainPeriod time.Duration
-	// TrustedProxies are the addresses and CIDR prefixes of reverse
-	// proxies whose X-Forwarded-For or Forwarded headers name the client
-	// ("loopback" for 127.0.0.0/8 and ::1).
-	TrustedProxies []string
-	// CORSOrigins are the browser origins allowed to call the API ("*"
-	// for any); empty means no CORS.
-	CORSOrigins []string
 }
 
 // NATSConfig says whether to embed NATS or join an external cluster.
@@ -140,24 +100,50 @@ type DBConfig struct {
 // Gateway is the module that serves HTTP; the others own data.
 const Gateway = "gateway"
 
-// Known lists every module in start order.
-var Known = []string{"client", "training", "social", "gamification", "promo", Gateway}
+// ModuleInfo is what the platform knows of a module.
+type ModuleInfo struct {
+	Name string
+	// OwnsData: it has a schema, an event stream and a database pool.
+	OwnsData bool
+}
 
-// DataModules are the modules that own a schema and an event stream.
-func DataModules() []string { return Known[:len(Known)-1] }
+// Known lists the names of every module, in start order.
+func (c *Config) Known() []string {
+	out := make([]string, len(c.Catalogue))
+	for i, m := range c.Catalogue {
+		out[i] = m.Name
+	}
+	return out
+}
+
+// DataModules are the modules that own a schema and an event stream (all
+// of them, not only those this process runs: every process makes every
+// stream).
+func (c *Config) DataModules() []string {
+	var out []string
+	for _, m := range c.Catalogue {
+		if m.OwnsData {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
 
 // Validate checks the configuration and fills defaults.
 func (c *Config) Validate() error {
+	if len(c.Catalogue) == 0 {
+		return errors.New("no module catalogue (modules.Catalogue)")
+	}
 	if len(c.Modules) == 0 {
-		c.Modules = slices.Clone(Known)
+		c.Modules = c.Known()
 	}
 	for _, m := range c.Modules {
-		if !slices.Contains(Known, m) {
-			return fmt.Errorf("unknown module %q (known: %v)", m, Known)
+		if !slices.Contains(c.Known(), m) {
+			return fmt.Errorf("unknown module %q (known: %v)", m, c.Known())
 		}
 	}
 	for m := range c.DB.ModuleURLs {
-		if !slices.Contains(DataModules(), m) {
+		if !slices.Contains(c.DataModules(), m) {
 			return fmt.Errorf("database URL given for unknown module %q", m)
 		}
 	}
@@ -194,15 +180,6 @@ func (c *Config) Validate() error {
 	}
 	if c.DB.MaxConns <= 0 {
 		c.DB.MaxConns = 20
-	}
-	if c.Training.IdleTimeout <= 0 {
-		c.Training.IdleTimeout = 4 * time.Hour
-	}
-	if c.Client.AccessTokenTTL == 0 {
-		c.Client.AccessTokenTTL = MaxAccessTokenTTL
-	}
-	if c.Client.AccessTokenTTL < MinAccessTokenTTL || c.Client.AccessTokenTTL > MaxAccessTokenTTL {
-		return fmt.Errorf("access token life %s: want %s to %s", c.Client.AccessTokenTTL, MinAccessTokenTTL, MaxAccessTokenTTL)
 	}
 	return nil
 }

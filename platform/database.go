@@ -55,7 +55,7 @@ func NewDatabases(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Log
 
 	byURL := map[string][]string{}
 	var order []string
-	for _, m := range DataModules() {
+	for _, m := range cfg.DataModules() {
 		if !cfg.Runs(m) {
 			continue
 		}

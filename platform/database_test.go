@@ -23,7 +23,7 @@ import (
 func TestPoolMetricsHaveOneSeriesPerPool(t *testing.T) {
 	t.Parallel()
 	shared, own := pgtest.NewDB(t), pgtest.NewDB(t)
-	cfg := &platform.Config{Version: "test", DataDir: t.TempDir(), Modules: []string{"client", "training", "social"},
+	cfg := &platform.Config{Catalogue: catalogue, Version: "test", DataDir: t.TempDir(), Modules: []string{"client", "training", "social"},
 		DB: platform.DBConfig{URL: shared, ModuleURLs: map[string]string{"social": own}, MaxConns: 7}}
 	require.NoError(t, cfg.Validate())
 	var reg *prometheus.Registry

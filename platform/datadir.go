@@ -28,7 +28,7 @@ func (c *Config) UsesDataDir() bool {
 	if len(c.NATS.URLs) == 0 {
 		return true
 	}
-	for _, m := range DataModules() {
+	for _, m := range c.DataModules() {
 		if c.Runs(m) && c.DatabaseURL(m) == "" {
 			return true
 		}

@@ -43,7 +43,7 @@ func TestRemoveDataDir(t *testing.T) {
 	_, err = platform.RemoveDataDir(link)
 	assert.ErrorContains(t, err, "is a symbolic link")
 
-	cfg := &platform.Config{DataDir: dir}
+	cfg := &platform.Config{Catalogue: catalogue, DataDir: dir}
 	release, err := platform.HoldDataDir(cfg)
 	require.NoError(t, err)
 	other, err := platform.HoldDataDir(cfg)
@@ -68,7 +68,7 @@ func TestHoldDataDirOnAReadOnlyDataDir(t *testing.T) {
 	t.Parallel()
 	dir := dataDir(t)
 	rofs.Make(t, dir)
-	_, err := platform.HoldDataDir(&platform.Config{DataDir: dir})
+	_, err := platform.HoldDataDir(&platform.Config{Catalogue: catalogue, DataDir: dir})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the data dir "+dir+" is not writable")
 }

@@ -20,7 +20,7 @@ import (
 func TestDebugListenIsLoopbackOnly(t *testing.T) {
 	t.Parallel()
 	for _, ok := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060", "127.0.0.2:0"} {
-		cfg := &platform.Config{DataDir: t.TempDir(), DebugListen: ok}
+		cfg := &platform.Config{Catalogue: catalogue, DataDir: t.TempDir(), DebugListen: ok}
 		assert.NoError(t, cfg.Validate(), ok)
 	}
 	for addr, want := range map[string]string{
@@ -35,7 +35,7 @@ func TestDebugListenIsLoopbackOnly(t *testing.T) {
 		"localhost:-1":      "bad port",
 		"[::1]:6060/debug/": "bad port",
 	} {
-		cfg := &platform.Config{DataDir: t.TempDir(), DebugListen: addr}
+		cfg := &platform.Config{Catalogue: catalogue, DataDir: t.TempDir(), DebugListen: addr}
 		assert.ErrorContains(t, cfg.Validate(), want, addr)
 	}
 }
@@ -49,7 +49,7 @@ func TestDebugListenerServesPprof(t *testing.T) {
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
 	newApp := func() *platform.App {
-		cfg := &platform.Config{Version: "test", DataDir: t.TempDir(), Modules: []string{platform.Gateway}, DebugListen: addr}
+		cfg := &platform.Config{Catalogue: catalogue, Version: "test", DataDir: t.TempDir(), Modules: []string{platform.Gateway}, DebugListen: addr}
 		require.NoError(t, cfg.Validate())
 		app := platform.NewApp(context.Background(), cfg, slog.New(slog.DiscardHandler), fx.Options())
 		require.NoError(t, app.Err())

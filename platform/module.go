@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -54,7 +55,7 @@ func newRuntime(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, 
 		return nil, err
 	}
 	rt.Idempotency = idem
-	rt.every(IdempotencySweepEvery, func(ctx context.Context) {
+	rt.Every("idempotency key sweep", IdempotencySweepEvery, func(ctx context.Context) {
 		n, err := idem.Sweep(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -63,26 +64,7 @@ func newRuntime(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, 
 			rt.Log.Debug("expired idempotency keys swept", "keys", n)
 		}
 	})
-	{
-		relay := bus.NewRelay(rt.DB, conn.JS, name, rt.Log)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		lc.Append(fx.Hook{
-			OnStart: func(context.Context) error {
-				go func() { defer close(done); relay.Run(ctx) }()
-				return nil
-			},
-			OnStop: func(stopCtx context.Context) error {
-				cancel()
-				select {
-				case <-done:
-					return nil
-				case <-stopCtx.Done():
-					return stopCtx.Err()
-				}
-			},
-		})
-	}
+	rt.Go("outbox relay", bus.NewRelay(rt.DB, conn.JS, name, rt.Log).Run)
 	svc, err := bus.NewService(conn.NC, bus.ServiceConfig{Module: name, Version: cfg.Version}, rt.Log)
 	if err != nil {
 		return nil, err
@@ -96,25 +78,24 @@ func newRuntime(lc fx.Lifecycle, cfg *Config, log *slog.Logger, conn *bus.Conn, 
 // deletes the module's expired idempotency keys.
 const IdempotencySweepEvery = 10 * time.Minute
 
-// every runs fn at once and then every period while the app runs; fn's
-// context ends at the stop.
-func (rt *Runtime) every(period time.Duration, fn func(ctx context.Context)) {
+// Go runs fn on a goroutine of its own while the app runs: from the
+// app's start until its stop, when fn's context ends and the stop waits
+// for fn to return (within the stop's deadline). name says what it is, in
+// the log should fn panic or the stop time out. It is the one way a
+// module runs a background loop.
+func (rt *Runtime) Go(name string, fn func(ctx context.Context)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	rt.lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
 			go func() {
 				defer close(done)
-				t := time.NewTicker(period)
-				defer t.Stop()
-				for {
-					fn(ctx)
-					select {
-					case <-ctx.Done():
-						return
-					case <-t.C:
+				defer func() {
+					if p := recover(); p != nil {
+						rt.Log.Error("background loop panicked", "loop", name, "panic", p)
 					}
-				}
+				}()
+				fn(ctx)
 			}()
 			return nil
 		},
@@ -124,10 +105,33 @@ func (rt *Runtime) every(period time.Duration, fn func(ctx context.Context)) {
 			case <-done:
 				return nil
 			case <-stopCtx.Done():
-				return stopCtx.Err()
+				return fmt.Errorf("%s: %s did not stop: %w", rt.Name, name, stopCtx.Err())
 			}
 		},
 	})
+}
+
+// Every runs fn at once and then every period while the app runs (Go);
+// fn's context ends at the stop.
+func (rt *Runtime) Every(name string, period time.Duration, fn func(ctx context.Context)) {
+	rt.Go(name, func(ctx context.Context) {
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			fn(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+}
+
+// OnStop runs fn when the app stops. What is registered later stops
+// earlier (fx runs stop hooks in reverse order).
+func (rt *Runtime) OnStop(fn func(ctx context.Context) error) {
+	rt.lc.Append(fx.StopHook(fn))
 }
 
 // Consume runs h on a durable pull consumer while the app runs: the

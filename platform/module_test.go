@@ -32,7 +32,7 @@ func TestModuleEventsFlowThroughOutboxAndConsumer(t *testing.T) {
 
 	newApp := func(opts ...fx.Option) *platform.App {
 		dir := t.TempDir()
-		cfg := &platform.Config{
+		cfg := &platform.Config{Catalogue: catalogue,
 			Version: "test", DataDir: dir, Modules: []string{"client", "training"},
 			NATS: platform.NATSConfig{URLs: []string{srv.Server.ClientURL()}, User: bus.ServiceUser, Password: srv.Password},
 			DB:   platform.DBConfig{URL: dbURL},

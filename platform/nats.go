@@ -94,7 +94,7 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		size, err = bus.EnsureUploads(ctx, conn.JS, cfg.NATS.Replicas, want)
 		uploaded <- err
 	}()
-	streams := bus.SizeStreams(bus.Streams(DataModules(), cfg.NATS.Replicas), budget)
+	streams := bus.SizeStreams(bus.Streams(cfg.DataModules(), cfg.NATS.Replicas), budget)
 	if err := errors.Join(bus.EnsureStreams(ctx, conn.JS, streams), <-uploaded); err != nil {
 		return fail(fmt.Errorf("provision streams (a cluster needs a majority of its nodes up): %w", err))
 	}

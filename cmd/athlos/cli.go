@@ -24,7 +24,7 @@ func commonFlags() []cli.Flag {
 		&cli.StringFlag{Name: "data-dir", Value: "./data", Sources: env("DATA_DIR"),
 			Usage: "directory for the embedded NATS store and the managed PostgreSQL"},
 		&cli.StringFlag{Name: "modules", Value: "all", Sources: env("MODULES"),
-			Usage: "comma-separated modules this process runs: all, or any of " + strings.Join(platform.Known, ",")},
+			Usage: "comma-separated modules this process runs: all, or any of " + strings.Join(modules.Names(), ",")},
 		&cli.StringFlag{Name: "database-url", Sources: env("DATABASE_URL"),
 			Usage: "PostgreSQL URL for every module; empty runs a managed PostgreSQL under the data dir"},
 		&cli.IntFlag{Name: "postgres-port", Value: pgmanaged.DefaultPort, Sources: env("POSTGRES_PORT"),
@@ -36,22 +36,17 @@ func commonFlags() []cli.Flag {
 		&cli.StringFlag{Name: "log-level", Value: "info", Sources: env("LOG_LEVEL"), Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "log-format", Value: "text", Sources: env("LOG_FORMAT"), Usage: "text or json"},
 	}
-	for _, m := range platform.DataModules() {
+	for _, m := range modules.DataModules() {
 		flags = append(flags, &cli.StringFlag{Name: m + "-database-url", Sources: env(strings.ToUpper(m) + "_DATABASE_URL"),
 			Usage: "PostgreSQL URL for the " + m + " module (overrides --database-url)"})
 	}
 	return flags
 }
 
-func serveFlags() []cli.Flag {
-	return append(commonFlags(),
-		&cli.StringFlag{Name: "http-listen", Value: ":8080", Sources: env("HTTP_LISTEN"), Usage: "address of the HTTP front"},
-		&cli.IntFlag{Name: "http-body-limit", Value: 1 << 20, Sources: env("HTTP_BODY_LIMIT"), Usage: "largest request body in bytes (413 above)"},
-		&cli.DurationFlag{Name: "http-timeout", Value: 10 * time.Second, Sources: env("HTTP_TIMEOUT"), Usage: "per-request timeout"},
-		&cli.StringSliceFlag{Name: "http-trusted-proxies", Sources: env("HTTP_TRUSTED_PROXIES"),
-			Usage: "reverse proxies (addresses, CIDR prefixes, or loopback) whose X-Forwarded-For or Forwarded header names the client"},
-		&cli.StringSliceFlag{Name: "http-cors-origins", Sources: env("HTTP_CORS_ORIGINS"),
-			Usage: "browser origins allowed to call the API (e.g. https://app.example.com, https://*.example.com, or * for any); empty: no CORS"},
+// serveFlags are serve's own flags and those of every module (each
+// module's Config, which they set).
+func serveFlags(mods *modules.Configs) []cli.Flag {
+	return append(append(commonFlags(), mods.Flags()...),
 		&cli.StringSliceFlag{Name: "nats", Sources: env("NATS"),
 			Usage: "URLs of an external NATS cluster; empty embeds a NATS server"},
 		&cli.StringFlag{Name: "nats-user", Value: bus.ServiceUser, Sources: env("NATS_USER"), Usage: "service user on an external NATS"},
@@ -70,15 +65,9 @@ func serveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "jetstream-sync", Value: bus.DefaultSyncInterval.String(), Sources: env("JETSTREAM_SYNC"),
 			Usage: "how often JetStream fsyncs (a duration), or \"always\""},
 		&cli.IntFlag{Name: "replicas", Value: 1, Sources: env("REPLICAS"), Usage: "replicas of every JetStream stream (3 on a cluster)"},
-		&cli.DurationFlag{Name: "access-token-ttl", Value: platform.MaxAccessTokenTTL, Sources: env("ACCESS_TOKEN_TTL"),
-			Usage: "how long an access token lives (at most 15m); an app's NATS connection is closed when the token it was made with expires, and reconnects with a fresh one"},
-		&cli.DurationFlag{Name: "training-idle-timeout", Value: 4 * time.Hour, Sources: env("TRAINING_IDLE_TIMEOUT"),
-			Usage: "a live session with no point for this long is closed (finished at its last point, or discarded without any)"},
 		&cli.StringFlag{Name: "debug-listen", Sources: env("DEBUG_LISTEN"),
 			Usage: "loopback address where the process serves net/http/pprof under /debug/pprof/, e.g. 127.0.0.1:6060 (empty: none)"},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Sources: env("SHUTDOWN_TIMEOUT"), Usage: "bound on a clean stop"},
-		&cli.DurationFlag{Name: "drain-period", Value: 5 * time.Second, Sources: env("DRAIN_PERIOD"),
-			Usage: "on a stop, how long /readyz answers 503 while the front still serves, before it closes (0: close at once)"},
 		&cli.IntFlag{Name: "disk-min-free-mb", Sources: env("DISK_MIN_FREE_MB"),
 			Usage: "free disk (MiB) below which the embedded JetStream refuses new messages; 0: 2 % of the data dir's file system, 256 MiB to 5 GiB"},
 		&cli.IntFlag{Name: "uploads-max-mb", Value: int(bus.DefaultUploadsMaxBytes >> 20), Sources: env("UPLOADS_MAX_MB"),
@@ -101,6 +90,7 @@ func serveFlags() []cli.Flag {
 }
 
 func newApp() *cli.Command {
+	mods := modules.DefaultConfigs()
 	return &cli.Command{
 		Name:    "athlos",
 		Usage:   "backend for sports and fitness apps",
@@ -109,8 +99,8 @@ func newApp() *cli.Command {
 			{
 				Name:   "serve",
 				Usage:  "run Athlos (all modules with embedded NATS and a managed PostgreSQL by default)",
-				Flags:  serveFlags(),
-				Action: func(ctx context.Context, c *cli.Command) error { return serve(ctx, c) },
+				Flags:  serveFlags(&mods),
+				Action: func(ctx context.Context, c *cli.Command) error { return serve(ctx, c, mods) },
 			},
 			{
 				Name:  "migrate",
@@ -166,6 +156,7 @@ func newApp() *cli.Command {
 func configFrom(c *cli.Command) (*platform.Config, error) {
 	build := currentBuild()
 	cfg := &platform.Config{
+		Catalogue:     modules.Catalogue(),
 		Version:       build.Version,
 		Revision:      build.Revision,
 		DataDir:       c.String("data-dir"),
@@ -184,7 +175,7 @@ func configFrom(c *cli.Command) (*platform.Config, error) {
 			}
 		}
 	}
-	for _, m := range platform.DataModules() {
+	for _, m := range modules.DataModules() {
 		if u := c.String(m + "-database-url"); u != "" {
 			cfg.DB.ModuleURLs[m] = u
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/platform"
 	"github.com/athlos/athlos/storage"
 	"github.com/athlos/athlos/storage/migrate"
@@ -28,7 +29,7 @@ func databases(ctx context.Context, cfg *platform.Config, log *slog.Logger) (byU
 			_ = managed.Stop(context.Background())
 		}
 	}
-	for _, m := range platform.DataModules() {
+	for _, m := range modules.DataModules() {
 		if !cfg.Runs(m) {
 			continue
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/urfave/cli/v3"
 
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/modules/client"
 	"github.com/athlos/athlos/platform"
 	"github.com/athlos/athlos/storage"
@@ -54,7 +55,7 @@ func restore(ctx context.Context, c *cli.Command, dump string) error {
 		return errors.New("athlos admin restore restores into the managed PostgreSQL of a data dir; " +
 			"restore into a database of your own with pg_restore (docs/operations.md, Backups)")
 	}
-	for _, m := range platform.DataModules() {
+	for _, m := range modules.DataModules() {
 		if c.String(m+"-database-url") != "" {
 			return fmt.Errorf("--%s-database-url: athlos admin restore restores into the managed PostgreSQL of a data dir only", m)
 		}
@@ -168,7 +169,7 @@ func checkFresh(ctx context.Context, url, dataDir string) error {
 	var schemas, versions int
 	err = conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = ANY($1)),
 		(SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'goose\_version\_%')`,
-		platform.DataModules()).Scan(&schemas, &versions)
+		modules.DataModules()).Scan(&schemas, &versions)
 	if err != nil {
 		return fmt.Errorf("inspect the database: %w", err)
 	}
@@ -190,7 +191,7 @@ func prepareRestored(ctx context.Context, url string, key platform.SecretKey, ro
 	defer pool.Close()
 	db := migrate.DB(pool)
 	defer db.Close()
-	if err := migrate.Up(ctx, db, platform.DataModules(), migrate.WithLogger(log)); err != nil {
+	if err := migrate.Up(ctx, db, modules.DataModules(), migrate.WithLogger(log)); err != nil {
 		return fmt.Errorf("the restored database: %w (nothing was restored)", err)
 	}
 	a, err := client.NewAdmin(pool, key, log)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,18 +14,12 @@ import (
 	"github.com/athlos/athlos/platform"
 )
 
-func serve(ctx context.Context, c *cli.Command) error {
+// serve runs athlos; mods are the modules' configurations, which their
+// flags have set.
+func serve(ctx context.Context, c *cli.Command, mods modules.Configs) error {
 	cfg, err := configFrom(c)
 	if err != nil {
 		return err
-	}
-	cfg.HTTP = platform.HTTPConfig{
-		Listen:         c.String("http-listen"),
-		BodyLimit:      c.Int("http-body-limit"),
-		RequestTimeout: c.Duration("http-timeout"),
-		DrainPeriod:    c.Duration("drain-period"),
-		TrustedProxies: nonEmpty(c.StringSlice("http-trusted-proxies")),
-		CORSOrigins:    nonEmpty(c.StringSlice("http-cors-origins")),
 	}
 	cfg.NATS = platform.NATSConfig{
 		URLs:            nonEmpty(c.StringSlice("nats")),
@@ -58,16 +53,14 @@ func serve(ctx context.Context, c *cli.Command) error {
 	if mb := c.Int("disk-min-free-mb"); mb > 0 {
 		cfg.DiskMinFree = uint64(mb) << 20
 	}
-	cfg.Training.IdleTimeout = c.Duration("training-idle-timeout")
-	cfg.Client.AccessTokenTTL = c.Duration("access-token-ttl")
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(cfg.Validate(), mods.Validate()); err != nil {
 		return err
 	}
 	log, err := platform.NewLogger(os.Stderr, c.String("log-level"), c.String("log-format"))
 	if err != nil {
 		return err
 	}
-	mods, err := modules.Options(cfg.Modules)
+	opts, err := modules.Options(cfg.Modules, mods)
 	if err != nil {
 		return err
 	}
@@ -81,7 +74,7 @@ func serve(ctx context.Context, c *cli.Command) error {
 
 	began := time.Now()
 	log.Info("athlos starting", "version", cfg.Version, "revision", cfg.Revision, "modules", strings.Join(cfg.Modules, ","), "data_dir", cfg.DataDir)
-	app := platform.NewApp(ctx, cfg, log, mods)
+	app := platform.NewApp(ctx, cfg, log, opts)
 	if err := app.Err(); err != nil {
 		return fmt.Errorf("start: %w", platform.StartError(err))
 	}

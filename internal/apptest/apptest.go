@@ -55,9 +55,10 @@ func Start(t testing.TB, mods ...string) *App {
 	return StartConfig(t, nil, mods...)
 }
 
-// StartConfig is Start with configure applied to the configuration (e.g.
-// a short access-token life) before it is validated.
-func StartConfig(t testing.TB, configure func(*platform.Config), mods ...string) *App {
+// StartConfig is Start with configure applied to the process's and the
+// modules' configurations (e.g. a short access-token life) before they are
+// validated.
+func StartConfig(t testing.TB, configure func(*platform.Config, *modules.Configs), mods ...string) *App {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "athlos-apptest-")
 	require.NoError(t, err)
@@ -77,11 +78,13 @@ func StartConfig(t testing.TB, configure func(*platform.Config), mods ...string)
 	// later; another process may take it in between: try another.
 	for attempt := 1; ; attempt++ {
 		addr := freeAddr(t)
+		mcfg := modules.DefaultConfigs()
+		mcfg.Gateway.Listen = addr
 		cfg := &platform.Config{
-			Version: "test",
-			DataDir: dir,
-			Modules: append(mods, platform.Gateway),
-			HTTP:    platform.HTTPConfig{Listen: addr, RequestTimeout: 10 * time.Second},
+			Version:   "test",
+			DataDir:   dir,
+			Catalogue: modules.Catalogue(),
+			Modules:   append(mods, platform.Gateway),
 			// Reached like an external NATS: the service user, the system
 			// account's user (the test server's has the same password) and
 			// the public WebSocket URL given.
@@ -92,10 +95,11 @@ func StartConfig(t testing.TB, configure func(*platform.Config), mods ...string)
 			DB: platform.DBConfig{URL: dbURL},
 		}
 		if configure != nil {
-			configure(cfg)
+			configure(cfg, &mcfg)
 		}
 		require.NoError(t, cfg.Validate())
-		opts, err := modules.Options(cfg.Modules)
+		require.NoError(t, mcfg.Validate())
+		opts, err := modules.Options(cfg.Modules, mcfg)
 		require.NoError(t, err)
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		app := platform.NewApp(context.Background(), cfg, log, opts)

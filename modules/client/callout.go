@@ -22,7 +22,7 @@ import (
 // service's signing keys, loaded before. emb is the embedded NATS server
 // (nil on an external NATS).
 func startCallout(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime,
-	key platform.SecretKey, emb *bus.Embedded, keys callout.Keys) error {
+	key platform.SecretKey, emb *bus.Embedded, keys callout.Keys, grants []GrantSource) error {
 	issuer, xkey, err := bus.CalloutKeys(key)
 	if err != nil {
 		return err
@@ -52,8 +52,12 @@ func startCallout(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Con
 		rt.Log.Info("no NATS system account credentials (--nats-system-password or --nats-system-creds): app " +
 			"connections keep their grants until they reconnect, at the latest when their token expires")
 	}
+	sources := make([]callout.Source, len(grants))
+	for i, g := range grants {
+		sources[i] = callout.Source{Module: g.Module, Subject: g.Subject, Prefix: g.Prefix, Changed: g.Changed}
+	}
 	c, err := callout.New(callout.Config{
-		NC: rt.Bus.NC, Issuer: issuer, XKey: xkey, Keys: keys, System: sys,
+		NC: rt.Bus.NC, Issuer: issuer, XKey: xkey, Keys: keys, System: sys, Sources: sources,
 		PublicURL: cfg.NATS.PublicWebSocketURL, WebSocketPort: wsPort, Log: rt.Log,
 	})
 	if err != nil {

@@ -14,17 +14,38 @@ import (
 	"github.com/athlos/athlos/platform"
 )
 
-// Module wires the client module: its service on rpc.client.*, the signing
-// keys (created on first start, reloaded when another process rotates
-// them), and the clean-up of expired refresh tokens.
-var Module = platform.Module(api.Module, fx.Invoke(start))
+// GrantSource is a module that grants app users real-time subjects of
+// its own at connect time (package modules lists them from each module's
+// api): the client module's auth callout asks each, and closes a user's
+// app connections when the module says the user's grants changed.
+type GrantSource struct {
+	// Module names it.
+	Module string
+	// Subject is its grants RPC (api.RealtimeGrantsRequest →
+	// api.RealtimeGrants).
+	Subject string
+	// Prefix is what every subject it grants starts with.
+	Prefix string
+	// Changed is its event saying users' grants changed
+	// (api.RealtimeGrantsChanged), in its stream.
+	Changed string
+}
 
-func start(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime, key platform.SecretKey, emb *bus.Embedded) error {
+// Module wires the client module with cfg: its service on rpc.client.*,
+// the signing keys (created on first start, reloaded when another process
+// rotates them), the clean-up of expired refresh tokens, and the auth
+// callout, which asks the modules of cfg.Grants for their grants.
+func Module(cfg Config) fx.Option {
+	return platform.Module(api.Module, fx.Supply(cfg), fx.Invoke(start))
+}
+
+func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, cfg Config,
+	rt *platform.Runtime, key platform.SecretKey, emb *bus.Embedded) error {
 	s, err := service.New(rt.DB, key, service.HashConcurrency(), rt.Log, rt.Idempotency)
 	if err != nil {
 		return err
 	}
-	s.SetAccessTokenTTL(cfg.Client.AccessTokenTTL)
+	s.SetAccessTokenTTL(cfg.AccessTokenTTL)
 	if err := s.EnsureKeys(sctx); err != nil {
 		return err
 	}
@@ -34,7 +55,7 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt
 	if err := rpc.RegisterGear(rt.Service, s); err != nil {
 		return err
 	}
-	if err := startCallout(sctx, lc, cfg, rt, key, emb, s); err != nil {
+	if err := startCallout(sctx, lc, pcfg, rt, key, emb, s, cfg.Grants); err != nil {
 		return err
 	}
 	consumeSessions(rt, s)
@@ -48,21 +69,7 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			go func() {
-				defer close(done)
-				s.Maintain(ctx, 5*time.Minute)
-			}()
-			return nil
-		},
-		OnStop: func(context.Context) error {
-			cancel()
-			<-done
-			return sub.Unsubscribe()
-		},
-	})
+	rt.OnStop(func(context.Context) error { return sub.Unsubscribe() })
+	rt.Go("refresh token clean-up", func(ctx context.Context) { s.Maintain(ctx, 5*time.Minute) })
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/athlos/athlos/modules/gateway/api"
+	"github.com/athlos/athlos/internal/httpkit"
 )
 
 // AsyncAPIVersion is the AsyncAPI specification the real-time document
@@ -32,7 +32,7 @@ const asyncAPIDescription = "What an app sends and receives in real time: NATS o
 // channels, as /asyncapi.json serves it. The schemas of payloads and
 // headers are made from their Go types the way the OpenAPI document's are
 // (huma's registry, the same names and rules).
-func AsyncAPI(channels []api.Channel) ([]byte, error) {
+func AsyncAPI(channels []httpkit.Channel) ([]byte, error) {
 	doc, err := asyncAPIDoc(channels)
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ type asyncBuilder struct {
 	operations     map[string]any
 }
 
-func asyncAPIDoc(channels []api.Channel) (map[string]any, error) {
+func asyncAPIDoc(channels []httpkit.Channel) (map[string]any, error) {
 	installHumaErrors() // the same rules as the OpenAPI document's schemas
 	b := &asyncBuilder{
 		registry: huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer),
@@ -114,7 +114,7 @@ func asyncAPIDoc(channels []api.Channel) (map[string]any, error) {
 	}, nil
 }
 
-func (b *asyncBuilder) add(c api.Channel) error {
+func (b *asyncBuilder) add(c httpkit.Channel) error {
 	if !asyncID.MatchString(c.ID) || !asyncID.MatchString(c.Operation) {
 		return fmt.Errorf("gateway: asyncapi: channel %q, operation %q: want letters, digits, '.', '-' or '_'", c.ID, c.Operation)
 	}
@@ -124,10 +124,10 @@ func (b *asyncBuilder) add(c api.Channel) error {
 	if _, dup := b.operations[c.Operation]; dup {
 		return fmt.Errorf("gateway: asyncapi: two operations %q", c.Operation)
 	}
-	if c.Action != api.AppSends && c.Action != api.AppReceives {
-		return fmt.Errorf("gateway: asyncapi: channel %q: action %q, want %q or %q", c.ID, c.Action, api.AppSends, api.AppReceives)
+	if c.Action != httpkit.AppSends && c.Action != httpkit.AppReceives {
+		return fmt.Errorf("gateway: asyncapi: channel %q: action %q, want %q or %q", c.ID, c.Action, httpkit.AppSends, httpkit.AppReceives)
 	}
-	ch, refs, err := b.channel(c.ID, c.Address, c.Parameters, c.Title, c.Description, c.Messages, c.Action == api.AppSends)
+	ch, refs, err := b.channel(c.ID, c.Address, c.Parameters, c.Title, c.Description, c.Messages, c.Action == httpkit.AppSends)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (b *asyncBuilder) add(c api.Channel) error {
 // channel is a channel object and the references to its messages, which
 // the app sends (sent) or receives.
 func (b *asyncBuilder) channel(id, address string, params map[string]string, title, description string,
-	msgs []api.Message, sent bool) (map[string]any, []any, error) {
+	msgs []httpkit.Message, sent bool) (map[string]any, []any, error) {
 	if !asyncID.MatchString(id) || address == "" || len(msgs) == 0 {
 		return nil, nil, fmt.Errorf("gateway: asyncapi: channel %q needs an id, an address and messages", id)
 	}
@@ -201,7 +201,7 @@ func (b *asyncBuilder) channel(id, address string, params map[string]string, tit
 
 // message adds m to the components (once; the same ID must mean the
 // same payload).
-func (b *asyncBuilder) message(m api.Message, sent bool) error {
+func (b *asyncBuilder) message(m httpkit.Message, sent bool) error {
 	if !asyncID.MatchString(m.ID) || m.Payload == nil {
 		return fmt.Errorf("message %q needs an id and a payload", m.ID)
 	}

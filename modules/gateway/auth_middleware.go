@@ -6,7 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/modules/gateway/api"
+	"github.com/athlos/athlos/internal/httpkit"
 )
 
 var (
@@ -15,19 +15,19 @@ var (
 )
 
 // authenticate is the huma middleware of every operation: it records the
-// client's address, and for operations secured with api.SecurityBearer
+// client's address, and for operations secured with httpkit.SecurityBearer
 // verifies the access token and puts the caller into the context, or
 // answers 401 (with WWW-Authenticate) without calling the handler.
 func (f *Front) authenticate(hctx huma.Context, next func(huma.Context)) {
 	fc := humafiber.Unwrap(hctx)
-	ctx := api.WithClientIP(hctx.Context(), f.clientIP(fc))
+	ctx := httpkit.WithClientIP(hctx.Context(), f.clientIP(fc))
 	if needsBearer(hctx.Operation()) {
 		caller, err := f.verify(hctx)
 		if err != nil {
 			if bus.CodeOf(err) == bus.CodeUnauthorized {
 				hctx.SetHeader("WWW-Authenticate", `Bearer realm="athlos"`)
 			}
-			f.writeProblem(fc, api.AsProblem(err), api.RequestID(ctx))
+			f.writeProblem(fc, httpkit.AsProblem(err), httpkit.RequestID(ctx))
 			return
 		}
 		ctx = bus.WithCaller(ctx, caller)
@@ -67,7 +67,7 @@ func needsBearer(op *huma.Operation) bool {
 		return false
 	}
 	for _, req := range op.Security {
-		if _, ok := req[api.SecurityBearer]; ok {
+		if _, ok := req[httpkit.SecurityBearer]; ok {
 			return true
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/valyala/fasthttp"
 
+	"github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/gateway"
-	"github.com/athlos/athlos/modules/gateway/api"
 )
 
 // BenchmarkServe measures the front's own cost per request (no network): a
@@ -27,7 +27,7 @@ func BenchmarkServe(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: bc.level}))
-			f, err := gateway.New(gateway.Config{}, logger, prometheus.NewRegistry(), nil, []api.Routes{api.RoutesFunc(thingRoutes)})
+			f, err := gateway.New(gateway.FrontConfig{}, logger, prometheus.NewRegistry(), nil, []httpkit.Routes{httpkit.RoutesFunc(thingRoutes)})
 			require.NoError(b, err)
 			h := f.App().Handler()
 			b.ReportAllocs()

@@ -68,7 +68,7 @@ func TestCompressible(t *testing.T) {
 // TestMetricsAreNotCompressedTwice: /metrics comes gzipped by the
 // Prometheus handler itself; the front leaves it as it is.
 func TestMetricsAreNotCompressedTwice(t *testing.T) {
-	f, err := New(Config{}, nil, nil, nil, nil)
+	f, err := New(FrontConfig{}, nil, nil, nil, nil)
 	require.NoError(t, err)
 	live, err := f.App().Test(httptest.NewRequest(http.MethodGet, "/livez", nil), 5000)
 	require.NoError(t, err)

@@ -36,6 +36,6 @@ func TestParseCORSOrigins(t *testing.T) {
 		_, err := gateway.ParseCORSOrigins(bad)
 		assert.Error(t, err, "%q", bad)
 	}
-	_, err = gateway.New(gateway.Config{CORSOrigins: gateway.CORSOrigins{"nonsense"}}, nil, nil, nil, nil)
+	_, err = gateway.New(gateway.FrontConfig{CORSOrigins: gateway.CORSOrigins{"nonsense"}}, nil, nil, nil, nil)
 	assert.Error(t, err, "New refuses what fiber's middleware would panic on")
 }

@@ -20,7 +20,7 @@ import (
 // The page in a real browser: modules/docs_browser_test.go.
 
 func TestDocsPageNamesNoOtherHost(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 	r := fx.do(t, http.MethodGet, gateway.DocsPath, "")
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, "text/html; charset=utf-8", r.header.Get("Content-Type"))
@@ -66,7 +66,7 @@ func TestDocsPageNamesNoOtherHost(t *testing.T) {
 }
 
 func TestDocsAssetsGzipAndLicence(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 	page := string(fx.do(t, http.MethodGet, gateway.DocsPath, "").body)
 	m := regexp.MustCompile(`src="(/docs/assets/elements-[^/"]+/)web-components\.min\.js"`).FindStringSubmatch(page)
 	require.NotNil(t, m, page)

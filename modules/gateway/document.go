@@ -9,12 +9,12 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/athlos/athlos/modules/gateway/api"
+	"github.com/athlos/athlos/internal/httpkit"
 )
 
 // The API document is made by huma from every module's operations; the
 // front completes it so that stock generators (oapi-codegen, openapi-
-// typescript) make clients that work with no hand edits (docs/api.md):
+// typescript) make clients that work with no hand edits (docs/httpkit.md):
 //
 //   - documentErrors lists the errors each operation can answer, by its
 //     shape, beside the module's own (huma.Operation.Errors);
@@ -62,7 +62,7 @@ func documentErrors(oapi *huma.OpenAPI, op *huma.Operation) {
 	}
 }
 
-// problemSchema is the schema of every error answer (api.ProblemDetails).
+// problemSchema is the schema of every error answer (httpkit.ProblemDetails).
 func problemSchema(oapi *huma.OpenAPI) *huma.Schema {
 	t := reflect.TypeOf(huma.NewError(0, ""))
 	if t.Kind() == reflect.Pointer {
@@ -73,7 +73,7 @@ func problemSchema(oapi *huma.OpenAPI) *huma.Schema {
 
 func problemResponse(description string, schema *huma.Schema) *huma.Response {
 	return &huma.Response{Description: description,
-		Content: map[string]*huma.MediaType{api.ContentTypeProblem: {Schema: schema}}}
+		Content: map[string]*huma.MediaType{httpkit.ContentTypeProblem: {Schema: schema}}}
 }
 
 // finishDocument completes the document once every operation is

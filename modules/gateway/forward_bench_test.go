@@ -21,9 +21,9 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
+	"github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/internal/loadgen"
 	"github.com/athlos/athlos/modules/gateway"
-	"github.com/athlos/athlos/modules/gateway/api"
 )
 
 // BenchmarkForwarding compares, in one run and on one machine, the smallest
@@ -190,9 +190,9 @@ func newForwardEnv(b *testing.B) *forwardEnv {
 	// An Info logger with access lines at Debug: ordinary requests are not
 	// logged, as the access log would otherwise dominate the figures.
 	logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	front, err := gateway.New(gateway.Config{Addr: "127.0.0.1:0", AccessLogLevel: slog.LevelDebug},
+	front, err := gateway.New(gateway.FrontConfig{Addr: "127.0.0.1:0", AccessLogLevel: slog.LevelDebug},
 		logger, prometheus.NewRegistry(), nil,
-		[]api.Routes{gateway.StatusRoutes(frontConn.NC), directStatusRoutes(st.Instance, st.Version)})
+		[]httpkit.Routes{gateway.StatusRoutes(frontConn.NC), directStatusRoutes(st.Instance, st.Version)})
 	require.NoError(b, err)
 	require.NoError(b, front.Start(ctx))
 	b.Cleanup(func() {
@@ -222,20 +222,20 @@ type directStatusInput struct {
 
 // directStatusRoutes registers GET /v1/direct/{module}, which builds in the
 // front what rpc.<module>.status.get builds in the module.
-func directStatusRoutes(instance, version string) api.Routes {
+func directStatusRoutes(instance, version string) httpkit.Routes {
 	started := time.Now().UTC()
-	return api.RoutesFunc(func(a huma.API) {
-		huma.Register(a, api.DocumentRaw[bus.ModuleStatus](a, huma.Operation{
+	return httpkit.RoutesFunc(func(a huma.API) {
+		huma.Register(a, httpkit.DocumentRaw[bus.ModuleStatus](a, huma.Operation{
 			OperationID: "get-module-status-direct",
 			Method:      http.MethodGet,
 			Path:        "/v1/direct/{module}",
-		}), func(ctx context.Context, in *directStatusInput) (*api.RawJSON, error) {
+		}), func(ctx context.Context, in *directStatusInput) (*httpkit.RawJSON, error) {
 			body, err := json.Marshal(bus.ModuleStatus{Module: in.Module, Instance: instance, Version: version,
 				StartedAt: started, UptimeS: time.Since(started).Seconds()})
 			if err != nil {
-				return nil, api.Problem(err)
+				return nil, httpkit.Problem(err)
 			}
-			return api.JSON(body), nil
+			return httpkit.JSON(body), nil
 		})
 	})
 }

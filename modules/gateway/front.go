@@ -20,8 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/internal/lograte"
-	"github.com/athlos/athlos/modules/gateway/api"
 )
 
 // Defaults of Config.
@@ -37,8 +37,8 @@ const (
 	readyTimeout = 2 * time.Second
 )
 
-// Config configures the HTTP front.
-type Config struct {
+// FrontConfig configures the HTTP front (New).
+type FrontConfig struct {
 	// Addr is the TCP address to listen on, e.g. ":8080" or "127.0.0.1:0".
 	Addr string
 	// BodyLimit is the largest request body accepted, in bytes (default 1 MiB),
@@ -54,8 +54,8 @@ type Config struct {
 	// Version is reported in the OpenAPI document (default "dev").
 	Version string
 	// Verifier checks access tokens for operations whose Security names
-	// api.SecurityBearer. Without one, such operations answer 503.
-	Verifier api.Verifier
+	// httpkit.SecurityBearer. Without one, such operations answer 503.
+	Verifier httpkit.Verifier
 	// AccessLogLevel is the level of the access log line of a request that
 	// did not end in a 5xx. A 500 is logged at Error, other 5xx (unavailable,
 	// timeout) at least at Warn. The zero value is Info; slog.LevelDebug keeps
@@ -77,7 +77,7 @@ type Config struct {
 	CORSOrigins CORSOrigins
 }
 
-func (c Config) withDefaults() Config {
+func (c FrontConfig) withDefaults() FrontConfig {
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
 	}
@@ -103,7 +103,7 @@ type Check struct {
 // Front is the HTTP front: fiber with huma on top, problem+json errors,
 // request ids, access log, metrics, /livez, /readyz and /metrics.
 type Front struct {
-	cfg     Config
+	cfg     FrontConfig
 	log     *slog.Logger
 	app     *fiber.App
 	api     huma.API
@@ -138,7 +138,7 @@ type Front struct {
 // New builds the front and registers the routes of every module on it. It
 // does not listen; Start does. logger and reg may be nil (nothing is logged;
 // metrics go to a private registry).
-func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Check, routes []api.Routes) (*Front, error) {
+func New(cfg FrontConfig, logger *slog.Logger, reg *prometheus.Registry, checks []Check, routes []httpkit.Routes) (*Front, error) {
 	cfg = cfg.withDefaults()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -236,7 +236,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 		f.limits = append(f.limits, routeLimit{method: op.Method, path: strings.Split(op.Path, "/"), max: op.MaxBodyBytes})
 	})
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		api.SecurityBearer: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+		httpkit.SecurityBearer: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "An access token from /v1/auth/login, /v1/auth/register or /v1/auth/refresh."},
 	}
 	f.api = humafiber.New(f.app, hc)
@@ -254,7 +254,7 @@ func New(cfg Config, logger *slog.Logger, reg *prometheus.Registry, checks []Che
 	return f, nil
 }
 
-func register(a huma.API, r api.Routes) (err error) {
+func register(a huma.API, r httpkit.Routes) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("gateway: registering routes of %T: %v", r, p)
@@ -265,9 +265,9 @@ func register(a huma.API, r api.Routes) (err error) {
 }
 
 // documentBadRequest documents huma's validation failures as 400, which is
-// what the front answers (see api.NewError), instead of the 422 huma adds to
+// what the front answers (see httpkit.NewError), instead of the 422 huma adds to
 // an operation that lists its errors in huma's own way (Operation.Errors).
-// A 422 the operation documents itself (api.DocumentErrors) stays.
+// A 422 the operation documents itself (httpkit.DocumentErrors) stays.
 func documentBadRequest(_ *huma.OpenAPI, op *huma.Operation) {
 	r, ok := op.Responses["422"]
 	if !ok || !slices.Contains(op.Errors, http.StatusUnprocessableEntity) {
@@ -284,7 +284,7 @@ var humaErrorsOnce sync.Once
 
 // installHumaErrors makes huma build every error (validation, malformed
 // body, huma.ErrorXXX helpers, handler errors without a status) as an
-// api.ProblemDetails, and document lists as never null (the modules send
+// httpkit.ProblemDetails, and document lists as never null (the modules send
 // [] for an empty list; a nullable list becomes a pointer to a slice in
 // generated Go clients). huma.NewError and huma.DefaultArrayNullable are
 // package variables of huma, so this is process-wide and done once; they
@@ -292,7 +292,7 @@ var humaErrorsOnce sync.Once
 func installHumaErrors() {
 	humaErrorsOnce.Do(func() {
 		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
-			return api.NewError(status, msg, errs...)
+			return httpkit.NewError(status, msg, errs...)
 		}
 		huma.DefaultArrayNullable = false
 	})

@@ -25,8 +25,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/gateway"
-	"github.com/athlos/athlos/modules/gateway/api"
 )
 
 // --- a test-only module -----------------------------------------------------
@@ -65,40 +65,40 @@ func thingRoutes(a huma.API) {
 	}, func(ctx context.Context, in *createThingInput) (*thingOutput, error) {
 		return &thingOutput{Body: thing{ID: "t1", Name: in.Body.Name, Count: in.Body.Count}}, nil
 	})
-	huma.Register(a, api.DocumentRaw[thing](a, huma.Operation{
+	huma.Register(a, httpkit.DocumentRaw[thing](a, huma.Operation{
 		OperationID: "get-thing", Method: http.MethodGet, Path: "/v1/things/{id}",
-	}), func(ctx context.Context, in *getThingInput) (*api.RawJSON, error) {
+	}), func(ctx context.Context, in *getThingInput) (*httpkit.RawJSON, error) {
 		switch in.ID {
 		case "raw":
-			return api.JSON([]byte(rawReply)), nil
+			return httpkit.JSON([]byte(rawReply)), nil
 		case "unavailable":
 			e := bus.Errorf(bus.CodeUnavailable, "training is not running")
 			e.RetryAfter = 5
-			return nil, api.Problem(e)
+			return nil, httpkit.Problem(e)
 		case "missing":
-			return nil, api.Problem(bus.Errorf(bus.CodeNotFound, "no such thing"))
-		case "bare-bus": // a *bus.Error returned without api.Problem, wrapped
+			return nil, httpkit.Problem(bus.Errorf(bus.CodeNotFound, "no such thing"))
+		case "bare-bus": // a *bus.Error returned without httpkit.Problem, wrapped
 			return nil, fmt.Errorf("rpc: %w", bus.Invalid("query.cursor", "malformed cursor"))
 		case "remote-internal":
-			return nil, api.Problem(bus.Errorf(bus.CodeInternal, "remote stack trace at /srv/x.go:12"))
+			return nil, httpkit.Problem(bus.Errorf(bus.CodeInternal, "remote stack trace at /srv/x.go:12"))
 		case "secret":
 			return nil, errSecret
 		case "secret-problem":
-			return nil, api.Problem(errSecret)
+			return nil, httpkit.Problem(errSecret)
 		case "huma404":
 			return nil, huma.Error404NotFound("thing is gone")
 		case "slow":
 			<-ctx.Done() // as an RPC made with ctx would
-			return nil, api.Problem(ctx.Err())
+			return nil, httpkit.Problem(ctx.Err())
 		case "slow-bare":
 			<-ctx.Done()
 			return nil, ctx.Err()
 		case "panic":
 			panic("kaboom " + errSecret.Error())
 		case "rid":
-			return api.JSON([]byte(`{"request_id":"` + api.RequestID(ctx) + `"}`)), nil
+			return httpkit.JSON([]byte(`{"request_id":"` + httpkit.RequestID(ctx) + `"}`)), nil
 		}
-		return api.JSON([]byte(`{"id":"` + in.ID + `","name":"x","count":1}`)), nil
+		return httpkit.JSON([]byte(`{"id":"` + in.ID + `","name":"x","count":1}`)), nil
 	})
 }
 
@@ -143,12 +143,12 @@ type fixture struct {
 	logs  *syncBuffer
 }
 
-func newFixture(t *testing.T, cfg gateway.Config, checks ...gateway.Check) *fixture {
+func newFixture(t *testing.T, cfg gateway.FrontConfig, checks ...gateway.Check) *fixture {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := prometheus.NewRegistry()
-	f, err := gateway.New(cfg, logger, reg, checks, []api.Routes{api.RoutesFunc(thingRoutes)})
+	f, err := gateway.New(cfg, logger, reg, checks, []httpkit.Routes{httpkit.RoutesFunc(thingRoutes)})
 	require.NoError(t, err)
 	return &fixture{front: f, reg: reg, logs: logs}
 }
@@ -206,7 +206,7 @@ func fieldErrors(t *testing.T, p map[string]any) []map[string]any {
 // --- tests ----------------------------------------------------------------------
 
 func TestCreateThingOK(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 	r := fx.do(t, http.MethodPost, "/v1/things", `{"name":"bike","count":2}`)
 	require.Equal(t, http.StatusCreated, r.status, string(r.body))
 	assert.Equal(t, "application/json", r.header.Get("Content-Type"))
@@ -215,7 +215,7 @@ func TestCreateThingOK(t *testing.T) {
 }
 
 func TestBadInputIs400ProblemWithFields(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 
 	t.Run("malformed JSON", func(t *testing.T) {
 		r := fx.do(t, http.MethodPost, "/v1/things", `{"name": "bike", "password": "hunter2"`)
@@ -282,7 +282,7 @@ func TestBadInputIs400ProblemWithFields(t *testing.T) {
 }
 
 func TestUnknownRouteIs404Problem(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 	r := fx.do(t, http.MethodGet, "/v1/nope/<script>", "")
 	require.Equal(t, http.StatusNotFound, r.status)
 	p := r.problem(t)
@@ -291,7 +291,7 @@ func TestUnknownRouteIs404Problem(t *testing.T) {
 }
 
 func TestWrongMethodIs405Problem(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 	r := fx.do(t, http.MethodDelete, "/v1/things", "")
 	require.Equal(t, http.StatusMethodNotAllowed, r.status)
 	assert.Equal(t, "method_not_allowed", r.problem(t)["code"])
@@ -306,7 +306,7 @@ func TestWrongMethodIs405Problem(t *testing.T) {
 // its own limit) and answers 413; the connection is then closed, as the rest
 // of the body was not read. Through a real listener.
 func TestOversizedBodyIs413Problem(t *testing.T) {
-	fx := newFixture(t, gateway.Config{Addr: "127.0.0.1:0", BodyLimit: 1024})
+	fx := newFixture(t, gateway.FrontConfig{Addr: "127.0.0.1:0", BodyLimit: 1024})
 	require.NoError(t, fx.front.Start(context.Background()))
 	t.Cleanup(func() { _ = fx.front.Stop(context.Background()) })
 	url := "http://" + fx.front.Addr() + "/v1/things"
@@ -362,12 +362,12 @@ func TestOversizedBodyIs413Problem(t *testing.T) {
 
 // huma's own per-operation limit (Operation.MaxBodyBytes) answers the same way.
 func TestOperationBodyLimitIs413Problem(t *testing.T) {
-	small := api.RoutesFunc(func(a huma.API) {
+	small := httpkit.RoutesFunc(func(a huma.API) {
 		huma.Register(a, huma.Operation{
 			OperationID: "small", Method: http.MethodPost, Path: "/v1/small", MaxBodyBytes: 64,
 		}, func(ctx context.Context, in *createThingInput) (*struct{}, error) { return nil, nil })
 	})
-	f, err := gateway.New(gateway.Config{}, nil, nil, nil, []api.Routes{small})
+	f, err := gateway.New(gateway.FrontConfig{}, nil, nil, nil, []httpkit.Routes{small})
 	require.NoError(t, err)
 	fx := &fixture{front: f}
 	r := fx.do(t, http.MethodPost, "/v1/small", `{"name":"bike","count":1,"note":"`+strings.Repeat("x", 100)+`"}`)
@@ -376,7 +376,7 @@ func TestOperationBodyLimitIs413Problem(t *testing.T) {
 }
 
 func TestBusErrorsMapToProblems(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 
 	r := fx.do(t, http.MethodGet, "/v1/things/unavailable", "", "X-Request-ID", "unavail-1")
 	require.Equal(t, http.StatusServiceUnavailable, r.status)
@@ -402,7 +402,7 @@ func TestBusErrorsMapToProblems(t *testing.T) {
 }
 
 func TestInternalErrorsHideDetails(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 	for _, id := range []string{"secret", "secret-problem", "remote-internal", "panic"} {
 		t.Run(id, func(t *testing.T) {
 			r := fx.do(t, http.MethodGet, "/v1/things/"+id, "", "X-Request-ID", "req-"+id)
@@ -428,7 +428,7 @@ func TestInternalErrorsHideDetails(t *testing.T) {
 }
 
 func TestRequestTimeoutIsProblem(t *testing.T) {
-	fx := newFixture(t, gateway.Config{RequestTimeout: 100 * time.Millisecond})
+	fx := newFixture(t, gateway.FrontConfig{RequestTimeout: 100 * time.Millisecond})
 	for _, id := range []string{"slow", "slow-bare"} {
 		start := time.Now()
 		r := fx.do(t, http.MethodGet, "/v1/things/"+id, "")
@@ -439,7 +439,7 @@ func TestRequestTimeoutIsProblem(t *testing.T) {
 }
 
 func TestRequestID(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 
 	t.Run("given", func(t *testing.T) {
 		r := fx.do(t, http.MethodGet, "/v1/things/rid", "", "X-Request-ID", "client-abc-123")
@@ -493,7 +493,7 @@ func TestReadyzFollowsChecks(t *testing.T) {
 		return nil
 	}}
 	nats := gateway.Check{Name: "nats", Fn: func(ctx context.Context) error { return nil }}
-	fx := newFixture(t, gateway.Config{}, db, nats)
+	fx := newFixture(t, gateway.FrontConfig{}, db, nats)
 
 	r := fx.do(t, http.MethodGet, "/readyz", "")
 	require.Equal(t, http.StatusOK, r.status)
@@ -536,7 +536,7 @@ func scrape(t *testing.T, fx *fixture) string {
 }
 
 func TestMetricsUseRouteTemplates(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 	fx.do(t, http.MethodGet, "/v1/things/abc", "")
 	fx.do(t, http.MethodGet, "/v1/things/def", "")
 	fx.do(t, http.MethodGet, "/v1/things/missing", "")
@@ -554,7 +554,7 @@ func TestMetricsUseRouteTemplates(t *testing.T) {
 }
 
 func TestRawJSONPassesBytesVerbatim(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 	r := fx.do(t, http.MethodGet, "/v1/things/raw", "")
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, "application/json", r.header.Get("Content-Type"))
@@ -562,7 +562,7 @@ func TestRawJSONPassesBytesVerbatim(t *testing.T) {
 }
 
 func TestOpenAPIAndDocs(t *testing.T) {
-	fx := newFixture(t, gateway.Config{Version: "1.2.3"})
+	fx := newFixture(t, gateway.FrontConfig{Version: "1.2.3"})
 	r := fx.do(t, http.MethodGet, "/openapi.json", "")
 	require.Equal(t, http.StatusOK, r.status)
 	var doc struct {
@@ -607,14 +607,14 @@ func TestOpenAPIAndDocs(t *testing.T) {
 func TestStartServeStop(t *testing.T) {
 	logs := &syncBuffer{}
 	release := make(chan struct{})
-	slowRoutes := api.RoutesFunc(func(a huma.API) {
-		huma.Get(a, "/v1/hold", func(ctx context.Context, _ *struct{}) (*api.RawJSON, error) {
+	slowRoutes := httpkit.RoutesFunc(func(a huma.API) {
+		huma.Get(a, "/v1/hold", func(ctx context.Context, _ *struct{}) (*httpkit.RawJSON, error) {
 			<-release
-			return api.JSON([]byte(`{"held":true}`)), nil
+			return httpkit.JSON([]byte(`{"held":true}`)), nil
 		})
 	})
-	f, err := gateway.New(gateway.Config{Addr: "127.0.0.1:0"},
-		slog.New(slog.NewJSONHandler(logs, nil)), nil, nil, []api.Routes{slowRoutes})
+	f, err := gateway.New(gateway.FrontConfig{Addr: "127.0.0.1:0"},
+		slog.New(slog.NewJSONHandler(logs, nil)), nil, nil, []httpkit.Routes{slowRoutes})
 	require.NoError(t, err)
 	require.NoError(t, f.Start(context.Background()))
 	addr := f.Addr()
@@ -663,25 +663,25 @@ func TestStartServeStop(t *testing.T) {
 }
 
 func TestNewRejectsBadRoutes(t *testing.T) {
-	dup := api.RoutesFunc(func(a huma.API) {
+	dup := httpkit.RoutesFunc(func(a huma.API) {
 		huma.Get(a, "/dup", func(ctx context.Context, _ *struct{}) (*struct{}, error) { return nil, nil },
 			func(o *huma.Operation) { o.OperationID = "same" })
 		huma.Get(a, "/dup2", func(ctx context.Context, _ *struct{}) (*struct{}, error) { return nil, nil },
 			func(o *huma.Operation) { o.OperationID = "same" })
 	})
-	_, err := gateway.New(gateway.Config{}, nil, nil, nil, []api.Routes{dup})
+	_, err := gateway.New(gateway.FrontConfig{}, nil, nil, nil, []httpkit.Routes{dup})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "duplicate operation ID")
 
-	_, err = gateway.New(gateway.Config{}, nil, nil, []gateway.Check{{Name: "x"}}, nil)
+	_, err = gateway.New(gateway.FrontConfig{}, nil, nil, []gateway.Check{{Name: "x"}}, nil)
 	require.Error(t, err)
 }
 
 func TestTwoFrontsShareARegistry(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	_, err := gateway.New(gateway.Config{}, nil, reg, nil, nil)
+	_, err := gateway.New(gateway.FrontConfig{}, nil, reg, nil, nil)
 	require.NoError(t, err)
-	_, err = gateway.New(gateway.Config{}, nil, reg, nil, nil)
+	_, err = gateway.New(gateway.FrontConfig{}, nil, reg, nil, nil)
 	require.NoError(t, err)
 }
 
@@ -693,7 +693,7 @@ func TestReadyzReportsHangingCheck(t *testing.T) {
 	}}
 	ok := gateway.Check{Name: "nats", Fn: func(ctx context.Context) error { return nil }}
 	// The checks' deadline is the shorter of 2s and the request's own.
-	fx := newFixture(t, gateway.Config{RequestTimeout: 200 * time.Millisecond}, hang, ok)
+	fx := newFixture(t, gateway.FrontConfig{RequestTimeout: 200 * time.Millisecond}, hang, ok)
 	start := time.Now()
 	r := fx.do(t, http.MethodGet, "/readyz", "")
 	require.Equal(t, http.StatusServiceUnavailable, r.status)
@@ -703,7 +703,7 @@ func TestReadyzReportsHangingCheck(t *testing.T) {
 }
 
 func TestReadyzDuringShutdown(t *testing.T) {
-	fx := newFixture(t, gateway.Config{})
+	fx := newFixture(t, gateway.FrontConfig{})
 	require.Equal(t, http.StatusOK, fx.do(t, http.MethodGet, "/readyz", "").status)
 	require.NoError(t, fx.front.Stop(context.Background())) // never started: only flips readiness
 	r := fx.do(t, http.MethodGet, "/readyz", "")
@@ -716,7 +716,7 @@ func TestReadyzDuringShutdown(t *testing.T) {
 // 503 and each answer closes its connection, so that a load balancer moves
 // traffic away; only then it closes.
 func TestStopDrainsBeforeClosing(t *testing.T) {
-	f, err := gateway.New(gateway.Config{Addr: "127.0.0.1:0", DrainPeriod: time.Second}, nil, nil, nil, nil)
+	f, err := gateway.New(gateway.FrontConfig{Addr: "127.0.0.1:0", DrainPeriod: time.Second}, nil, nil, nil, nil)
 	require.NoError(t, err)
 	require.NoError(t, f.Start(context.Background()))
 	base := "http://" + f.Addr()
@@ -750,7 +750,7 @@ func TestStopDrainsBeforeClosing(t *testing.T) {
 // sent none, and read a multipart body whole into temporary files before
 // any route ran).
 func TestDeclaredBodyTooLargeIsRefusedUnread(t *testing.T) {
-	fx := newFixture(t, gateway.Config{Addr: "127.0.0.1:0", BodyLimit: 1024})
+	fx := newFixture(t, gateway.FrontConfig{Addr: "127.0.0.1:0", BodyLimit: 1024})
 	require.NoError(t, fx.front.Start(context.Background()))
 	t.Cleanup(func() { _ = fx.front.Stop(context.Background()) })
 	for _, c := range []struct {
@@ -784,9 +784,9 @@ func TestDeclaredBodyTooLargeIsRefusedUnread(t *testing.T) {
 // Behind a trusted proxy the operations see the client's address from
 // X-Forwarded-For; from anyone else the header is not believed.
 func TestClientAddressBehindATrustedProxy(t *testing.T) {
-	whoami := api.RoutesFunc(func(a huma.API) {
-		huma.Get(a, "/v1/whoami", func(ctx context.Context, _ *struct{}) (*api.RawJSON, error) {
-			return api.JSON([]byte(`{"ip":"` + api.ClientIP(ctx) + `"}`)), nil
+	whoami := httpkit.RoutesFunc(func(a huma.API) {
+		huma.Get(a, "/v1/whoami", func(ctx context.Context, _ *struct{}) (*httpkit.RawJSON, error) {
+			return httpkit.JSON([]byte(`{"ip":"` + httpkit.ClientIP(ctx) + `"}`)), nil
 		})
 	})
 	for _, c := range []struct {
@@ -799,7 +799,7 @@ func TestClientAddressBehindATrustedProxy(t *testing.T) {
 	} {
 		proxies, err := gateway.ParseTrustedProxies(c.trusted)
 		require.NoError(t, err)
-		f, err := gateway.New(gateway.Config{Addr: "127.0.0.1:0", TrustedProxies: proxies}, nil, nil, nil, []api.Routes{whoami})
+		f, err := gateway.New(gateway.FrontConfig{Addr: "127.0.0.1:0", TrustedProxies: proxies}, nil, nil, nil, []httpkit.Routes{whoami})
 		require.NoError(t, err)
 		require.NoError(t, f.Start(context.Background()))
 		req, err := http.NewRequest(http.MethodGet, "http://"+f.Addr()+"/v1/whoami", nil)

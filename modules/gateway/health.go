@@ -12,8 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/internal/lograte"
-	"github.com/athlos/athlos/modules/gateway/api"
 )
 
 // Check states reported by /readyz.
@@ -35,7 +35,7 @@ type readyBody struct {
 }
 
 type notReadyBody struct {
-	api.ProblemDetails
+	httpkit.ProblemDetails
 	Checks map[string]string `json:"checks"`
 }
 
@@ -43,9 +43,9 @@ type notReadyBody struct {
 // 200 {"status":"ready","checks":{...}} or 503 problem+json that names the
 // failed checks. Errors are logged, not sent: they may name internal hosts.
 func (f *Front) readyz(c *fiber.Ctx) error {
-	rid := api.RequestID(c.UserContext())
+	rid := httpkit.RequestID(c.UserContext())
 	if f.stopping.Load() {
-		f.writeProblem(c, &api.ProblemDetails{
+		f.writeProblem(c, &httpkit.ProblemDetails{
 			Title: http.StatusText(http.StatusServiceUnavailable), Status: http.StatusServiceUnavailable,
 			Detail: "shutting down", Code: bus.CodeUnavailable,
 		}, rid)
@@ -76,7 +76,7 @@ func (f *Front) readyz(c *fiber.Ctx) error {
 			"error", fmt.Sprint(errs[name]), "request_id", rid)
 	}
 	body, err := json.Marshal(notReadyBody{
-		ProblemDetails: api.ProblemDetails{
+		ProblemDetails: httpkit.ProblemDetails{
 			Title:     http.StatusText(http.StatusServiceUnavailable),
 			Status:    http.StatusServiceUnavailable,
 			Detail:    "not ready: " + strings.Join(failed, ", "),
@@ -89,7 +89,7 @@ func (f *Front) readyz(c *fiber.Ctx) error {
 		return err
 	}
 	c.Status(http.StatusServiceUnavailable)
-	c.Set(fiber.HeaderContentType, api.ContentTypeProblem)
+	c.Set(fiber.HeaderContentType, httpkit.ContentTypeProblem)
 	return c.Send(body)
 }
 

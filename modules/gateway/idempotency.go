@@ -9,29 +9,29 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/modules/gateway/api"
+	"github.com/athlos/athlos/internal/httpkit"
 )
 
 // idempotencyKey is the huma middleware that takes the Idempotency-Key
-// header of the operations marked api.Idempotent: a well-formed key goes
+// header of the operations marked httpkit.Idempotent: a well-formed key goes
 // on to the module with the request (bus.WithIdempotencyKey); a malformed
 // one is refused with 400 before anything runs. Other operations ignore
 // the header.
 func (f *Front) idempotencyKey(hctx huma.Context, next func(huma.Context)) {
-	if !api.IsIdempotent(hctx.Operation()) {
+	if !httpkit.IsIdempotent(hctx.Operation()) {
 		next(hctx)
 		return
 	}
 	fc := humafiber.Unwrap(hctx)
-	values := fc.Request().Header.PeekAll(api.HeaderIdempotencyKey)
+	values := fc.Request().Header.PeekAll(httpkit.HeaderIdempotencyKey)
 	if len(values) == 0 {
 		next(hctx)
 		return
 	}
 	key, reason := parseIdempotencyKey(values)
 	if reason != "" {
-		f.writeProblem(fc, api.NewError(http.StatusBadRequest, "invalid "+api.HeaderIdempotencyKey+" header",
-			&huma.ErrorDetail{Location: "header." + api.HeaderIdempotencyKey, Message: reason}), api.RequestID(hctx.Context()))
+		f.writeProblem(fc, httpkit.NewError(http.StatusBadRequest, "invalid "+httpkit.HeaderIdempotencyKey+" header",
+			&huma.ErrorDetail{Location: "header." + httpkit.HeaderIdempotencyKey, Message: reason}), httpkit.RequestID(hctx.Context()))
 		return
 	}
 	next(huma.WithContext(hctx, bus.WithIdempotencyKey(hctx.Context(), key)))
@@ -99,15 +99,15 @@ func parseIdempotencyKey(values [][]byte) (string, string) {
 }
 
 // documentIdempotency documents the Idempotency-Key header of the
-// operations marked api.Idempotent, and their answers 409 (the key is in
+// operations marked httpkit.Idempotent, and their answers 409 (the key is in
 // use by a request still running) and 422 (the key was used for another
 // request).
 func documentIdempotency(oapi *huma.OpenAPI, op *huma.Operation) {
-	if !api.IsIdempotent(op) {
+	if !httpkit.IsIdempotent(op) {
 		return
 	}
 	op.Parameters = append(op.Parameters, &huma.Param{
-		Name: api.HeaderIdempotencyKey, In: "header",
+		Name: httpkit.HeaderIdempotencyKey, In: "header",
 		Description: "Makes the request safe to send again: a retry with the same key within 24 hours (after a lost answer) " +
 			"gets the first answer, status and body, and creates nothing more. A key is the caller's own and this operation's; " +
 			"use a new random one (a UUID) for every new request. A Structured Field string (\"…\", IETF draft) or the key " +

@@ -3,7 +3,7 @@ package gateway
 import (
 	"encoding/json"
 
-	"github.com/athlos/athlos/modules/gateway/api"
+	"github.com/athlos/athlos/internal/httpkit"
 )
 
 // APIVersion is the version of the HTTP API document (info.version), which
@@ -12,8 +12,8 @@ const APIVersion = "1.0.0"
 
 // OpenAPI returns the OpenAPI 3.1 document of the front with the given
 // routes, as /openapi.json serves it, without starting anything.
-func OpenAPI(routes []api.Routes) ([]byte, error) {
-	f, err := New(Config{Version: APIVersion}, nil, nil, nil, routes)
+func OpenAPI(routes []httpkit.Routes) ([]byte, error) {
+	f, err := New(FrontConfig{Version: APIVersion}, nil, nil, nil, routes)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/valyala/fasthttp"
 
-	"github.com/athlos/athlos/modules/gateway/api"
+	"github.com/athlos/athlos/internal/httpkit"
 )
 
 // causeKey is the fiber local under which the error behind an error answer
@@ -38,16 +38,16 @@ func (f *Front) serve(c *fiber.Ctx) error {
 	start := time.Now()
 	self := c.Route() // this middleware's route: still current after Next when no route matched
 	rid := requestID(c)
-	c.Set(api.HeaderRequestID, rid)
+	c.Set(httpkit.HeaderRequestID, rid)
 	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.RequestTimeout)
-	ctx = api.WithRequestID(ctx, rid)
+	ctx = httpkit.WithRequestID(ctx, rid)
 	c.SetUserContext(ctx)
 	defer func() {
 		if p := recover(); p != nil {
 			f.log.Error("panic serving request",
 				slog.String("request_id", rid), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 			c.Response().ResetBody()
-			f.writeProblem(c, api.AsProblem(fmt.Errorf("panic: %v", p)), rid)
+			f.writeProblem(c, httpkit.AsProblem(fmt.Errorf("panic: %v", p)), rid)
 		}
 		cancel()
 		if !f.finishBody(c) {
@@ -108,19 +108,19 @@ func (f *Front) finishBody(c *fiber.Ctx) bool {
 // larger than the largest limit of any operation. (huma applies each
 // operation's own limit as it reads, but not to multipart forms, which
 // fasthttp parses: their bound is this one.)
-func (f *Front) bodyProblem(c *fiber.Ctx) *api.ProblemDetails {
+func (f *Front) bodyProblem(c *fiber.Ctx) *httpkit.ProblemDetails {
 	if limit := c.Get(headerBodyRefused); limit != "" {
-		return api.NewError(http.StatusRequestEntityTooLarge, "the request body exceeds "+limit+" bytes")
+		return httpkit.NewError(http.StatusRequestEntityTooLarge, "the request body exceeds "+limit+" bytes")
 	}
 	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
-		return api.NewError(http.StatusUnsupportedMediaType, "compressed request bodies (Content-Encoding: "+enc+") are not accepted")
+		return httpkit.NewError(http.StatusUnsupportedMediaType, "compressed request bodies (Content-Encoding: "+enc+") are not accepted")
 	}
 	n := c.Request().Header.ContentLength()
 	if n == -1 { // chunked: a length is needed to refuse a body before reading it
-		return api.NewError(http.StatusLengthRequired, "a request body needs a Content-Length")
+		return httpkit.NewError(http.StatusLengthRequired, "a request body needs a Content-Length")
 	}
 	if f.maxBody > 0 && int64(n) > f.maxBody {
-		return api.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", f.maxBody))
+		return httpkit.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", f.maxBody))
 	}
 	return nil
 }
@@ -203,13 +203,13 @@ const drainTimeout = 2 * time.Second
 // written by serve itself; what reaches here are requests fasthttp refused
 // before routing (body over BodyLimit, headers too large, malformed).
 func (f *Front) errorHandler(c *fiber.Ctx, err error) error {
-	if rid := api.RequestID(c.UserContext()); rid != "" {
+	if rid := httpkit.RequestID(c.UserContext()); rid != "" {
 		f.writeError(c, err, rid)
 		return nil
 	}
 	start := time.Now()
 	rid := requestID(c)
-	c.Set(api.HeaderRequestID, rid)
+	c.Set(httpkit.HeaderRequestID, rid)
 	f.writeError(c, err, rid)
 	f.finish(context.Background(), c, start, rid, routeUnmatched)
 	return nil
@@ -219,7 +219,7 @@ func (f *Front) errorHandler(c *fiber.Ctx, err error) error {
 func (f *Front) writeError(c *fiber.Ctx, err error, rid string) {
 	var fe *fiber.Error
 	if !errors.As(err, &fe) {
-		f.writeProblem(c, api.AsProblem(err), rid)
+		f.writeProblem(c, httpkit.AsProblem(err), rid)
 		return
 	}
 	var detail string
@@ -237,11 +237,11 @@ func (f *Front) writeError(c *fiber.Ctx, err error, rid string) {
 	default:
 		detail = http.StatusText(fe.Code)
 	}
-	f.writeProblem(c, api.NewError(fe.Code, detail), rid)
+	f.writeProblem(c, httpkit.NewError(fe.Code, detail), rid)
 }
 
 // writeProblem writes p with the request id, replacing any body.
-func (f *Front) writeProblem(c *fiber.Ctx, p *api.ProblemDetails, rid string) {
+func (f *Front) writeProblem(c *fiber.Ctx, p *httpkit.ProblemDetails, rid string) {
 	out := *p
 	out.RequestID = rid
 	body, err := json.Marshal(&out)
@@ -250,11 +250,11 @@ func (f *Front) writeProblem(c *fiber.Ctx, p *api.ProblemDetails, rid string) {
 		body, _ = json.Marshal(&out)
 	}
 	c.Status(out.Status)
-	c.Set(fiber.HeaderContentType, api.ContentTypeProblem)
+	c.Set(fiber.HeaderContentType, httpkit.ContentTypeProblem)
 	if out.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(out.RetryAfter))
 	}
-	api.SetRateLimitHeaders(c.Set, out.RateLimits)
+	httpkit.SetRateLimitHeaders(c.Set, out.RateLimits)
 	c.Response().SetBodyRaw(body)
 	if cause := p.Unwrap(); cause != nil {
 		c.Locals(causeKey, cause)
@@ -265,24 +265,24 @@ func (f *Front) writeProblem(c *fiber.Ctx, p *api.ProblemDetails, rid string) {
 // error huma writes with the request id and the Retry-After header, and keeps
 // its cause for the access log. Other bodies pass untouched.
 func (f *Front) transform(hctx huma.Context, status string, v any) (any, error) {
-	var p *api.ProblemDetails
+	var p *httpkit.ProblemDetails
 	switch x := v.(type) {
-	case *api.ProblemDetails:
+	case *httpkit.ProblemDetails:
 		p = x
 	case *huma.ErrorModel: // built by hand, bypassing huma.NewError
-		p = api.FromErrorModel(x)
+		p = httpkit.FromErrorModel(x)
 		if s, err := strconv.Atoi(status); err == nil && s != p.Status {
-			p.Status, p.Title, p.Code = s, http.StatusText(s), api.CodeForStatus(s)
+			p.Status, p.Title, p.Code = s, http.StatusText(s), httpkit.CodeForStatus(s)
 		}
 	default:
 		return v, nil
 	}
 	out := *p // p may be shared (a package-level error value): never mutate it
-	out.RequestID = api.RequestID(hctx.Context())
+	out.RequestID = httpkit.RequestID(hctx.Context())
 	if out.RetryAfter > 0 {
 		hctx.SetHeader(fiber.HeaderRetryAfter, strconv.Itoa(out.RetryAfter))
 	}
-	api.SetRateLimitHeaders(hctx.SetHeader, out.RateLimits)
+	httpkit.SetRateLimitHeaders(hctx.SetHeader, out.RateLimits)
 	if cause := p.Unwrap(); cause != nil {
 		humafiber.Unwrap(hctx).Locals(causeKey, cause)
 	}
@@ -345,7 +345,7 @@ func (f *Front) finish(ctx context.Context, c *fiber.Ctx, start time.Time, rid, 
 // requestID returns the client's X-Request-ID when it is sane (1 to 128
 // visible ASCII characters), else a new random UUID.
 func requestID(c *fiber.Ctx) string {
-	if b := c.Request().Header.Peek(api.HeaderRequestID); validRequestID(b) {
+	if b := c.Request().Header.Peek(httpkit.HeaderRequestID); validRequestID(b) {
 		return string(b)
 	}
 	return newRequestID()

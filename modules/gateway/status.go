@@ -9,7 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/modules/gateway/api"
+	"github.com/athlos/athlos/internal/httpkit"
 )
 
 // dataModules are the modules whose status the front can ask for.
@@ -23,25 +23,25 @@ type moduleStatusInput struct {
 // rpc.<module>.status.get and passes the module's reply through. It answers
 // 503 when no process runs the module. It is the smallest forwarded
 // operation, used by operators and by the forwarding benchmark.
-func StatusRoutes(nc *nats.Conn) api.Routes {
+func StatusRoutes(nc *nats.Conn) httpkit.Routes {
 	subjects := map[string]string{}
 	for _, m := range dataModules {
 		subjects[m] = bus.RPCSubject(m, "status.get")
 	}
-	return api.RoutesFunc(func(a huma.API) {
-		huma.Register(a, api.DocumentRaw[bus.ModuleStatus](a, huma.Operation{
+	return httpkit.RoutesFunc(func(a huma.API) {
+		huma.Register(a, httpkit.DocumentRaw[bus.ModuleStatus](a, huma.Operation{
 			OperationID: "get-module-status",
 			Method:      http.MethodGet,
 			Path:        "/v1/status/{module}",
 			Summary:     "Status of a module",
 			Description: "Asks one process running the module for its version, instance and uptime. 503 when no process runs it.",
 			Tags:        []string{"operations"},
-		}), func(ctx context.Context, in *moduleStatusInput) (*api.RawJSON, error) {
+		}), func(ctx context.Context, in *moduleStatusInput) (*httpkit.RawJSON, error) {
 			reply, err := bus.Request(ctx, nc, subjects[in.Module], nil, nil)
 			if err != nil {
-				return nil, api.Problem(err)
+				return nil, httpkit.Problem(err)
 			}
-			return api.JSON(reply), nil
+			return httpkit.JSON(reply), nil
 		})
 		// Generated clients name the values' constants from the values
 		// alone ("client" became a constant Client, which clashed with a

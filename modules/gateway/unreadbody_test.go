@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/gateway"
-	"github.com/athlos/athlos/modules/gateway/api"
 )
 
 // An answer given before the request body was read (no token: 401; a
@@ -33,15 +33,15 @@ func TestAnUnreadBodyIsNeverTheNextRequest(t *testing.T) {
 			Name string `json:"name"`
 		}
 	}
-	routes := api.RoutesFunc(func(a huma.API) {
+	routes := httpkit.RoutesFunc(func(a huma.API) {
 		for path, limit := range map[string]int64{"/v1/take": 4 << 20, "/v1/small": 4 << 10} {
 			huma.Register(a, huma.Operation{OperationID: path[4:], Method: http.MethodPost, Path: path,
-				Security: api.Authenticated, MaxBodyBytes: limit}, func(context.Context, *input) (*struct{}, error) {
+				Security: httpkit.Authenticated, MaxBodyBytes: limit}, func(context.Context, *input) (*struct{}, error) {
 				return &struct{}{}, nil
 			})
 		}
 	})
-	f, err := gateway.New(gateway.Config{Addr: "127.0.0.1:0"}, slog.New(slog.DiscardHandler), nil, nil, []api.Routes{routes})
+	f, err := gateway.New(gateway.FrontConfig{Addr: "127.0.0.1:0"}, slog.New(slog.DiscardHandler), nil, nil, []httpkit.Routes{routes})
 	require.NoError(t, err)
 	require.NoError(t, f.Start(context.Background()))
 	t.Cleanup(func() { _ = f.Stop(context.Background()) })

@@ -1,7 +1,12 @@
 package social
 
-import "github.com/athlos/athlos/platform"
+import (
+	"go.uber.org/fx"
+
+	"github.com/athlos/athlos/modules/social/api"
+	"github.com/athlos/athlos/platform"
+)
 
 // Module wires the social module: its RPC service, database pool and outbox
 // relay (platform.Module).
-var Module = platform.Module("social")
+func Module() fx.Option { return platform.Module(api.Module) }

@@ -18,7 +18,7 @@
 //	evt.training.session.completed      api.SessionCompleted: a session finished (live, closed when idle, or imported)
 //	evt.training.session.updated        api.SessionCompleted: a finished session's sport, gear or figures changed
 //	evt.training.session.deleted        api.SessionDeleted: a session was deleted
-//	evt.client.realtime.grants_changed  clientapi.RealtimeGrantsChanged: a user may now (or no longer) watch a session
+//	evt.training.realtime.grants_changed  api.RealtimeGrantsChanged: a user may now (or no longer) watch a session
 //
 // Publishes without storing: a live session's figures (api.LiveStats)
 // after its points are stored, at most once a second per session per

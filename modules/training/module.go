@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -23,12 +22,14 @@ import (
 	"github.com/athlos/athlos/platform"
 )
 
-// Module wires the training module: its service on rpc.training.* and its
-// consumers.
-var Module = platform.Module(api.Module, fx.Invoke(start))
+// Module wires the training module with cfg: its service on
+// rpc.training.* and its consumers.
+func Module(cfg Config) fx.Option {
+	return platform.Module(api.Module, fx.Supply(cfg), fx.Invoke(start))
+}
 
-func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, cfg *platform.Config, reg *prometheus.Registry,
-	emb *bus.Embedded) error {
+func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pcfg *platform.Config, cfg Config,
+	reg *prometheus.Registry, emb *bus.Embedded) error {
 	// Live figures go to the owner on live.session.<owner>.<session> and
 	// to watchers on live.watch.<session> (which does not name the owner),
 	// plain NATS publishes (not stored), at most once a second per session.
@@ -53,7 +54,7 @@ func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, cf
 	}
 	// The app publishes its telemetry in the app account, where the
 	// ingress checks it (owner, budget, format) and stores it in TELEMETRY.
-	if err := startIngress(sctx, lc, cfg, rt, emb, s, reg); err != nil {
+	if err := startIngress(sctx, lc, pcfg, rt, emb, s, reg); err != nil {
 		return err
 	}
 	// What could not be stored is told to the app on refused.<user>.
@@ -86,8 +87,15 @@ func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, cf
 			return s.SaveProfile(ctx, tx, ev)
 		})
 	// Sessions left open with no point for long are closed.
-	sweep := newSweeper(s, cfg.Training.IdleTimeout, rt.Log)
-	lc.Append(fx.Hook{OnStart: sweep.start, OnStop: sweep.stop})
+	rt.Every("idle session sweep", time.Minute, func(ctx context.Context) {
+		n, err := s.CloseIdleSessions(ctx, cfg.IdleTimeout)
+		if err != nil && ctx.Err() == nil {
+			rt.Log.Warn("closing idle sessions", "err", err)
+		}
+		if n > 0 {
+			rt.Log.Info("closed idle sessions", "sessions", n, "idle_for", cfg.IdleTimeout)
+		}
+	})
 	// Who owns which gear: sessions take only their user's own.
 	for _, ev := range []string{clientapi.EventGearCreated, clientapi.EventGearUpdated} {
 		rt.OnEvent(bus.EventStream(clientapi.Module), ev, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
@@ -201,52 +209,4 @@ func telemetryRefused(msg jetstream.Msg, err error, r *api.PointsResult) (string
 	out.Code, out.Reason = bus.CodeInvalid, "impossible points left out"
 	out.Dropped, out.Accepted = r.Dropped, r.Accepted
 	return user, out
-}
-
-// sweeper closes idle sessions every minute (and at start).
-type sweeper struct {
-	s      *service.Service
-	idle   time.Duration
-	log    *slog.Logger
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-func newSweeper(s *service.Service, idle time.Duration, log *slog.Logger) *sweeper {
-	return &sweeper{s: s, idle: idle, log: log}
-}
-
-func (w *sweeper) start(context.Context) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancel, w.done = cancel, make(chan struct{})
-	go func() {
-		defer close(w.done)
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			n, err := w.s.CloseIdleSessions(ctx, w.idle)
-			if err != nil && ctx.Err() == nil {
-				w.log.Warn("closing idle sessions", "err", err)
-			}
-			if n > 0 {
-				w.log.Info("closed idle sessions", "sessions", n, "idle_for", w.idle)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return nil
-}
-
-func (w *sweeper) stop(ctx context.Context) error {
-	w.cancel()
-	select {
-	case <-w.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -19,52 +19,22 @@ import "time"
 // The grants are fixed for the life of a connection. The connection ends
 // when the access token expires; the app reconnects with a fresh token. When
 // a module changes what a user may see (the user left a group, a session
-// stopped being watchable), it publishes EventRealtimeGrantsChanged and the
+// stopped being watchable), it publishes its grants-changed event and the
 // user's connections are closed, so the app reconnects with the new grants.
+//
+// A module that grants subjects (a grant source, listed by package modules
+// from its api) answers an RPC {"user_id": …} with {"subscribe": [subjects]},
+// all under its own prefix, within RealtimeGrantsTimeout, and publishes
+// {"user_ids": [...]} on its grants-changed event.
 const (
 	// SubjectRealtimeGet answers the caller's RealtimeInfo (request:
 	// RealtimeRequest, filled by the front; needs a caller).
 	SubjectRealtimeGet = "rpc.client.realtime.get"
-
-	// SubjectSocialRealtimeGrants and SubjectTrainingRealtimeGrants are
-	// served by the social and training modules: the client module asks
-	// them at every app connection which subjects of theirs the user may
-	// subscribe to (RealtimeGrantsRequest → RealtimeGrants). Social may
-	// grant only chat.<group> subjects, training only live.watch.<session>;
-	// anything else in a reply is ignored. When the module is not running
-	// (no responders) or does not answer within RealtimeGrantsTimeout, the
-	// user gets none of its subjects on that connection.
-	SubjectSocialRealtimeGrants   = "rpc.social.realtime.grants"
-	SubjectTrainingRealtimeGrants = "rpc.training.realtime.grants"
-
-	// EventRealtimeGrantsChanged (payload RealtimeGrantsChanged) tells the
-	// client module that the grants of some users changed: their app
-	// connections are closed so that they reconnect with the new grants.
-	// Any module may publish it (through its outbox, in the transaction
-	// that changed the membership, or as a plain NATS publish); it is
-	// stored in EVT_CLIENT like the client module's own events.
-	EventRealtimeGrantsChanged = "evt.client.realtime.grants_changed"
 )
 
 // RealtimeGrantsTimeout bounds the wait for a module's grants at connect
 // time (the NATS server gives the whole authorisation 2 s).
 const RealtimeGrantsTimeout = 750 * time.Millisecond
-
-// RealtimeGrantsRequest asks a module for a user's real-time grants.
-type RealtimeGrantsRequest struct {
-	UserID string `json:"user_id"`
-}
-
-// RealtimeGrants are the subjects of a module a user may subscribe to,
-// literal subjects (no wildcards), e.g. ["chat.0193…", "chat.0194…"].
-type RealtimeGrants struct {
-	Subscribe []string `json:"subscribe"`
-}
-
-// RealtimeGrantsChanged is the payload of EventRealtimeGrantsChanged.
-type RealtimeGrantsChanged struct {
-	UserIDs []string `json:"user_ids"`
-}
 
 // RealtimeRequest is what the front passes on for GET /v1/realtime (the
 // app sends nothing).

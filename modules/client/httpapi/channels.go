@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"github.com/athlos/athlos/bus"
+	gw "github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/client/api"
-	gw "github.com/athlos/athlos/modules/gateway/api"
 )
 
 // Channels returns the real-time channels of every user's connection that

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -17,8 +18,8 @@ import (
 // an origin that is not allowed.
 func TestCORS(t *testing.T) {
 	t.Parallel()
-	a := apptest.StartConfig(t, func(c *platform.Config) {
-		c.HTTP.CORSOrigins = []string{"https://app.example.com", "http://localhost:5173"}
+	a := apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) {
+		m.Gateway.CORSOrigins = []string{"https://app.example.com", "http://localhost:5173"}
 	}, "client")
 	tok := register(t, a, "ana@example.com")
 

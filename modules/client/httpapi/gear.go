@@ -10,8 +10,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
 
+	gw "github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/client/api"
-	gw "github.com/athlos/athlos/modules/gateway/api"
 )
 
 // maxGearBody bounds a gear request body: 20 components fit many times over.

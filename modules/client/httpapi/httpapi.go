@@ -12,8 +12,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
 
+	gw "github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/client/api"
-	gw "github.com/athlos/athlos/modules/gateway/api"
 )
 
 type registerInput struct {

@@ -9,8 +9,8 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/athlos/athlos/bus"
+	gw "github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/client/api"
-	gw "github.com/athlos/athlos/modules/gateway/api"
 )
 
 type patchInput struct {

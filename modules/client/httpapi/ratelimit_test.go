@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -33,8 +34,8 @@ func limitOf(t *testing.T, h http.Header, policy string) (q, w, r, tt int) {
 // RateLimit (IETF draft httpapi-ratelimit-headers) besides Retry-After.
 func TestRateLimitHeaders(t *testing.T) {
 	t.Parallel()
-	a := apptest.StartConfig(t, func(c *platform.Config) {
-		c.HTTP.TrustedProxies = []string{"loopback"} // the client's address comes in X-Forwarded-For
+	a := apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) {
+		m.Gateway.TrustedProxies = []string{"loopback"} // the client's address comes in X-Forwarded-For
 	}, "client")
 	register(t, a, "ana@example.com")
 	from := func(ip string) http.Header { return http.Header{"X-Forwarded-For": {ip}} }

@@ -10,8 +10,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 
+	gw "github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/client/api"
-	gw "github.com/athlos/athlos/modules/gateway/api"
 )
 
 type realtimeInput struct {

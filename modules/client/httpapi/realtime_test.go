@@ -19,7 +19,10 @@ import (
 
 	"github.com/athlos/athlos/bus/bustest"
 	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules"
+	"github.com/athlos/athlos/modules/client"
 	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/platform"
 )
 
 // appNATS is the app's NATS connection, with the errors the server sent it.
@@ -102,13 +105,22 @@ func (s *socialGrants) set(user string, groups ...string) {
 	s.groups[user] = groups
 }
 
+// socialSource is the grant source socialGrants answers as: the social
+// module, as the registry will list it.
+var socialSource = client.GrantSource{Module: "social", Subject: "rpc.social.realtime.grants", Prefix: "chat.",
+	Changed: "evt.social.realtime.grants_changed"}
+
 func serveSocialGrants(t *testing.T, nc *nats.Conn) *socialGrants {
 	s := &socialGrants{groups: map[string][]string{}}
-	_, err := nc.Subscribe(api.SubjectSocialRealtimeGrants, func(m *nats.Msg) {
-		var req api.RealtimeGrantsRequest
+	_, err := nc.Subscribe(socialSource.Subject, func(m *nats.Msg) {
+		var req struct {
+			UserID string `json:"user_id"`
+		}
 		_ = json.Unmarshal(m.Data, &req)
 		s.mu.Lock()
-		out := api.RealtimeGrants{Subscribe: []string{}}
+		out := struct {
+			Subscribe []string `json:"subscribe"`
+		}{Subscribe: []string{}}
 		for _, g := range s.groups[req.UserID] {
 			out.Subscribe = append(out.Subscribe, "chat."+g)
 		}
@@ -123,7 +135,9 @@ func serveSocialGrants(t *testing.T, nc *nats.Conn) *socialGrants {
 
 func TestRealtime(t *testing.T) {
 	t.Parallel()
-	a := apptest.Start(t, "client")
+	a := apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) {
+		m.Client.Grants = append(m.Client.Grants, socialSource)
+	}, "client")
 	svc := bustest.Conn(t, a.NATS)
 	ana := register(t, a, "ana@example.com")
 	bob := register(t, a, "bob@example.com")
@@ -189,8 +203,8 @@ func TestRealtime(t *testing.T) {
 	require.NoError(t, err)
 
 	social.set(ana.UserID, "g2")
-	ev, _ := json.Marshal(api.RealtimeGrantsChanged{UserIDs: []string{ana.UserID}})
-	require.NoError(t, svc.NC.Publish(api.EventRealtimeGrantsChanged, ev))
+	ev, _ := json.Marshal(map[string]any{"user_ids": []string{ana.UserID}})
+	require.NoError(t, svc.NC.Publish(socialSource.Changed, ev))
 	select {
 	case <-reconnected:
 	case <-time.After(10 * time.Second):

@@ -259,7 +259,7 @@ type SessionList struct {
 //   - live.watch.<session> (LiveWatchSubject), for watchers: it names the
 //     session only, never its owner (a share link must not tell who the
 //     athlete is), and is granted per session at connect time
-//     (SubjectTrainingRealtimeGrants) to those who may watch it
+//     (SubjectRealtimeGrants) to those who may watch it
 //     (SubjectSessionWatch).
 //
 // Both carry the same LiveStats.
@@ -427,4 +427,35 @@ type ImportResult struct {
 	// future, all at one time, many repeated or going backwards) is
 	// refused instead, with the reason.
 	Dropped map[string]int `json:"dropped" doc:"points left out, by reason: duplicate_time, impossible_speed, time_outside_session, coordinates_out_of_range, null_island, sensor_value_out_of_range"`
+}
+
+// Real-time grants: the client module's auth callout asks at every app
+// connection which watcher subjects (live.watch.<session>) a user may
+// subscribe to, and closes the user's app connections when they change.
+const (
+	// SubjectRealtimeGrants answers RealtimeGrantsRequest with
+	// RealtimeGrants: the live.watch subjects of sessions of others the
+	// user watches (the owner's own live.session.<user>.> is granted to
+	// every connection of the user by the callout itself).
+	SubjectRealtimeGrants = "rpc.training.realtime.grants"
+	// EventRealtimeGrantsChanged (RealtimeGrantsChanged) says that users
+	// may now, or may no longer, watch a session: their app connections
+	// are closed so they reconnect with the new grants.
+	EventRealtimeGrantsChanged = "evt.training.realtime.grants_changed"
+)
+
+// RealtimeGrantsRequest asks for a user's real-time grants.
+type RealtimeGrantsRequest struct {
+	UserID string `json:"user_id"`
+}
+
+// RealtimeGrants are the subjects a user may subscribe to, literal (no
+// wildcards).
+type RealtimeGrants struct {
+	Subscribe []string `json:"subscribe"`
+}
+
+// RealtimeGrantsChanged is the payload of EventRealtimeGrantsChanged.
+type RealtimeGrantsChanged struct {
+	UserIDs []string `json:"user_ids"`
 }

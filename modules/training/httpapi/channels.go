@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"github.com/athlos/athlos/bus"
-	gw "github.com/athlos/athlos/modules/gateway/api"
+	gw "github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/training/api"
 )
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
 )
@@ -60,7 +61,7 @@ func TestDocumentedNATSJSFlow(t *testing.T) {
 	}
 
 	const ttl = 3 * time.Second
-	a := apptest.StartConfig(t, func(c *platform.Config) { c.Client.AccessTokenTTL = ttl }, "client", "training")
+	a := apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) { m.Client.AccessTokenTTL = ttl }, "client", "training")
 	doc := asyncAPI(t, a)
 	r := a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": "ana@example.com", "password": "correct horse battery staple"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))

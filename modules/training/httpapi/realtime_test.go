@@ -21,6 +21,7 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
 	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/internal/asyncapitest"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/training/api"
@@ -447,7 +448,7 @@ func TestTelemetryRetriedWithTheSameMsgIDIsStoredOnce(t *testing.T) {
 func TestConnectionOutlivesItsAccessTokens(t *testing.T) {
 	t.Parallel()
 	const ttl = 3 * time.Second
-	a := apptest.StartConfig(t, func(c *platform.Config) { c.Client.AccessTokenTTL = ttl }, "client", "training")
+	a := apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) { m.Client.AccessTokenTTL = ttl }, "client", "training")
 	doc := asyncAPI(t, a)
 	ana := signInApp(t, a, "ana@example.com")
 	require.Equal(t, 3, ana.tok.ExpiresIn)

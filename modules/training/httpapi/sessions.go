@@ -15,7 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/athlos/athlos/bus"
-	gw "github.com/athlos/athlos/modules/gateway/api"
+	gw "github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/training/api"
 )
 

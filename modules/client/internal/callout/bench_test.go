@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 
-	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
 )
 
@@ -34,10 +33,10 @@ func BenchmarkWebSocketConnect(b *testing.B) {
 			e := newEnv(b, nil)
 			if grants {
 				for subject, granted := range map[string][]string{
-					api.SubjectSocialRealtimeGrants:   {"chat.g1", "chat.g2", "chat.g3", "chat.g4", "chat.g5"},
-					api.SubjectTrainingRealtimeGrants: {"live.watch.s1"},
+					socialSource.Subject:   {"chat.g1", "chat.g2", "chat.g3", "chat.g4", "chat.g5"},
+					trainingSource.Subject: {"live.watch.s1"},
 				} {
-					data, _ := json.Marshal(api.RealtimeGrants{Subscribe: granted})
+					data, _ := json.Marshal(grantsReply{Subscribe: granted})
 					if _, err := e.svc.NC.Subscribe(subject, func(m *nats.Msg) { _ = m.Respond(data) }); err != nil {
 						b.Fatal(err)
 					}

@@ -117,7 +117,8 @@ type Config struct {
 	// through which the callout closes users' connections when their grants
 	// change; nil when there is none.
 	System *nats.Conn
-	// Sources grant shared subjects; nil means DefaultSources.
+	// Sources grant subjects of their own; none means only the user's own
+	// subjects (Own).
 	Sources []Source
 	// GrantTimeout bounds each source; 0 means api.RealtimeGrantsTimeout.
 	GrantTimeout time.Duration
@@ -184,9 +185,6 @@ func New(cfg Config) (*Callout, error) {
 	if c.account == "" {
 		c.account = bus.AppAccount
 	}
-	if c.sources == nil {
-		c.sources = DefaultSources
-	}
 	if c.grantTimeout <= 0 {
 		c.grantTimeout = api.RealtimeGrantsTimeout
 	}
@@ -230,12 +228,7 @@ func (c *Callout) Start() error {
 		return fmt.Errorf("callout: subscribe %s: %w", RequestSubject, err)
 	}
 	c.subs = append(c.subs, sub)
-	for subject, users := range map[string]func([]byte) []string{
-		api.EventRealtimeGrantsChanged: func(data []byte) []string {
-			var ev api.RealtimeGrantsChanged
-			_ = json.Unmarshal(data, &ev)
-			return ev.UserIDs
-		},
+	closeOn := map[string]func([]byte) []string{
 		api.EventUserDeleted: func(data []byte) []string {
 			var ev api.UserDeleted
 			if json.Unmarshal(data, &ev) != nil || ev.UserID == "" {
@@ -252,7 +245,17 @@ func (c *Callout) Start() error {
 			}
 			return []string{ev.UserID}
 		},
-	} {
+	}
+	for _, src := range c.sources {
+		if src.Changed != "" {
+			closeOn[src.Changed] = func(data []byte) []string {
+				var ev grantsChanged
+				_ = json.Unmarshal(data, &ev)
+				return ev.UserIDs
+			}
+		}
+	}
+	for subject, users := range closeOn {
 		sub, err := c.nc.QueueSubscribe(subject, QueueGroup, func(m *nats.Msg) {
 			users := users(m.Data)
 			if !c.enter() {

@@ -29,6 +29,29 @@ import (
 	"github.com/athlos/athlos/modules/client/internal/callout"
 )
 
+// The grant sources of the tests: a social module granting chat.<group>
+// and a training module granting live.watch.<session>, as the registry
+// (package modules) lists real ones; and what they answer and publish.
+var (
+	socialSource = callout.Source{Module: "social", Subject: "rpc.social.realtime.grants", Prefix: "chat.",
+		Changed: "evt.social.realtime.grants_changed"}
+	trainingSource = callout.Source{Module: "training", Subject: "rpc.training.realtime.grants", Prefix: "live.watch.",
+		Changed: "evt.training.realtime.grants_changed"}
+	testSources = []callout.Source{socialSource, trainingSource}
+)
+
+type (
+	grantsRequest struct {
+		UserID string `json:"user_id"`
+	}
+	grantsReply struct {
+		Subscribe []string `json:"subscribe"`
+	}
+	grantsChanged struct {
+		UserIDs []string `json:"user_ids"`
+	}
+)
+
 // staticKeys is a key set of one signing key.
 type staticKeys struct{ key auth.SigningKey }
 
@@ -83,6 +106,9 @@ func newEnvWithoutCallout(t testing.TB, sources []callout.Source, encrypt bool) 
 	sys, err := bus.ConnectSystem(ctx, bus.ConnConfig{Name: "system", Embedded: e}, bustest.Logger(t))
 	require.NoError(t, err)
 	t.Cleanup(sys.Close)
+	if sources == nil {
+		sources = testSources
+	}
 	cfg := callout.Config{NC: svc.NC, Issuer: issuer, XKey: xkey, Keys: staticKeys{key}, System: sys,
 		Sources: sources, Log: bustest.Logger(t)}
 	return &env{t: t, nats: e, svc: svc, app: bustest.AppConn(t, e), wsURL: bustest.WebSocketURL(t, e), key: key, cfg: cfg}
@@ -271,7 +297,7 @@ func TestRepliesCannotReachOthers(t *testing.T) {
 		{Module: "test-live", Subject: "rpc.test.live", Prefix: "live.watch."}})
 	for subject, grant := range map[string]string{"rpc.test.grants": "chat.g1", "rpc.test.live": "live.watch.s1"} {
 		sub, err := e.svc.NC.Subscribe(subject, func(m *nats.Msg) {
-			data, _ := json.Marshal(api.RealtimeGrants{Subscribe: []string{grant}})
+			data, _ := json.Marshal(grantsReply{Subscribe: []string{grant}})
 			_ = m.Respond(data)
 		})
 		require.NoError(t, err)
@@ -435,11 +461,11 @@ func (g *grantsResponder) set(user string, groups ...string) {
 }
 
 func (g *grantsResponder) serve(t testing.TB, nc *nats.Conn) {
-	sub, err := nc.Subscribe(api.SubjectSocialRealtimeGrants, func(m *nats.Msg) {
-		var req api.RealtimeGrantsRequest
+	sub, err := nc.Subscribe(socialSource.Subject, func(m *nats.Msg) {
+		var req grantsRequest
 		_ = json.Unmarshal(m.Data, &req)
 		g.mu.Lock()
-		var out api.RealtimeGrants
+		var out grantsReply
 		for _, grp := range g.groups[req.UserID] {
 			out.Subscribe = append(out.Subscribe, "chat."+grp)
 		}
@@ -484,8 +510,8 @@ func TestGroupChatFollowsMembership(t *testing.T) {
 
 	// Ana leaves g1: the social module says so and announces the change.
 	social.set(ana.String(), "g2")
-	data, _ := json.Marshal(api.RealtimeGrantsChanged{UserIDs: []string{ana.String()}})
-	require.NoError(t, e.svc.NC.Publish(api.EventRealtimeGrantsChanged, data))
+	data, _ := json.Marshal(grantsChanged{UserIDs: []string{ana.String()}})
+	require.NoError(t, e.svc.NC.Publish(socialSource.Changed, data))
 	select {
 	case <-reconnected:
 	case <-time.After(10 * time.Second):

@@ -21,7 +21,6 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
-	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
 	"github.com/athlos/athlos/modules/client/internal/callout"
 )
@@ -132,7 +131,8 @@ func TestExternalNATSConfig(t *testing.T) {
 
 	key, err := auth.NewSigningKey(time.Now())
 	require.NoError(t, err)
-	c, err := callout.New(callout.Config{NC: svc.NC, Issuer: issuer, XKey: xkey, Keys: staticKeys{key}, System: sys, Log: bustest.Logger(t)})
+	c, err := callout.New(callout.Config{NC: svc.NC, Issuer: issuer, XKey: xkey, Keys: staticKeys{key}, System: sys,
+		Sources: testSources, Log: bustest.Logger(t)})
 	require.NoError(t, err)
 	require.NoError(t, c.Start())
 	t.Cleanup(func() { _ = c.Stop(context.Background()) })
@@ -194,8 +194,8 @@ func TestExternalNATSConfig(t *testing.T) {
 	require.NoError(t, app.PublishMsg(&nats.Msg{Subject: "live.telemetry." + ana.String() + ".s2", Reply: "evt.client.user.deleted", Data: []byte("{}")}))
 	nothing(t, internal)
 
-	data, _ := json.Marshal(api.RealtimeGrantsChanged{UserIDs: []string{ana.String()}})
-	require.NoError(t, svc.NC.Publish(api.EventRealtimeGrantsChanged, data))
+	data, _ := json.Marshal(grantsChanged{UserIDs: []string{ana.String()}})
+	require.NoError(t, svc.NC.Publish(socialSource.Changed, data))
 	select {
 	case <-reconnected:
 	case <-time.After(10 * time.Second):

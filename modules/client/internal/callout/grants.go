@@ -8,27 +8,37 @@ import (
 	"sync"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/modules/client/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
 
-// Source is a module that grants subjects of its own at connect time.
+// Source is a module that grants subjects of its own at connect time
+// (see api, Real time, for what it answers and publishes).
 type Source struct {
 	// Module names the module in logs.
 	Module string
-	// Subject is its RPC subject (api.RealtimeGrantsRequest →
-	// api.RealtimeGrants).
+	// Subject is its grants RPC ({"user_id"} → {"subscribe": [...]}).
 	Subject string
 	// Prefix is what every subject it grants starts with; the rest must be
 	// one plain token (no wildcards, no dots).
 	Prefix string
+	// Changed is its event {"user_ids": [...]}: those users' grants
+	// changed, their app connections are closed.
+	Changed string
 }
 
-// DefaultSources are the modules asked at every connect.
-var DefaultSources = []Source{
-	{Module: "social", Subject: api.SubjectSocialRealtimeGrants, Prefix: "chat."},
-	{Module: "training", Subject: api.SubjectTrainingRealtimeGrants, Prefix: trainingapi.SubjectLiveWatch},
-}
+// grantsRequest, grants and grantsChanged are what a source is asked,
+// answers and publishes.
+type (
+	grantsRequest struct {
+		UserID string `json:"user_id"`
+	}
+	grants struct {
+		Subscribe []string `json:"subscribe"`
+	}
+	grantsChanged struct {
+		UserIDs []string `json:"user_ids"`
+	}
+)
 
 // maxGrantsPerSource bounds what one module may grant one user (the user
 // JWT carries every subject).
@@ -61,7 +71,7 @@ func Own(user string) Permissions {
 // nothing: the connection still gets the user's own subjects.
 func (c *Callout) permissions(ctx context.Context, user string) Permissions {
 	p := Own(user)
-	body, _ := json.Marshal(api.RealtimeGrantsRequest{UserID: user})
+	body, _ := json.Marshal(grantsRequest{UserID: user})
 	grants := make([][]string, len(c.sources))
 	var wg sync.WaitGroup
 	for i, src := range c.sources {
@@ -93,7 +103,7 @@ func (c *Callout) ask(ctx context.Context, src Source, user string, body []byte)
 			"module", src.Module, "user", user, "err", err)
 		return nil
 	}
-	var g api.RealtimeGrants
+	var g grants
 	if err := json.Unmarshal(data, &g); err != nil {
 		c.log.Warn("realtime grants: bad reply", "module", src.Module, "err", err)
 		return nil

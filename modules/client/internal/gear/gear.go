@@ -16,7 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/athlos/athlos/internal/fielderr"
+	"github.com/athlos/athlos/internal/kit/fielderr"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/profile"
 )

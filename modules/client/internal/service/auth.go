@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/internal/fielderr"
+	"github.com/athlos/athlos/internal/kit/fielderr"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
 	"github.com/athlos/athlos/modules/client/internal/profile"

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/internal/fielderr"
+	"github.com/athlos/athlos/internal/kit/fielderr"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/gear"
 	"github.com/athlos/athlos/modules/client/internal/store"

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/athlos/athlos/internal/fielderr"
+	"github.com/athlos/athlos/internal/kit/fielderr"
 	"github.com/athlos/athlos/modules/training/api"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/internal/fielderr"
+	"github.com/athlos/athlos/internal/kit/fielderr"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/device"

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
-	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/store"
@@ -28,23 +27,23 @@ import (
 // after the app connected needs no new grant. Watchers receive them on
 // live.watch.<session>, which names only the session: the callout grants
 // it at connect time from RealtimeGrants, and a new grant closes the
-// watcher's connections once (evt.client.realtime.grants_changed) so the
+// watcher's connections once (evt.training.realtime.grants_changed) so the
 // app reconnects with it.
 
 // RealtimeGrants answers the client module's auth callout: the
 // live.watch subjects a user may subscribe to, those of the open sessions
 // of others the user watches. (Its own sessions' figures come on
 // live.session.<user>.>, which needs no grant from here.)
-func (s *Service) RealtimeGrants(ctx context.Context, in clientapi.RealtimeGrantsRequest) (clientapi.RealtimeGrants, error) {
+func (s *Service) RealtimeGrants(ctx context.Context, in api.RealtimeGrantsRequest) (api.RealtimeGrants, error) {
 	user, err := uuid.Parse(in.UserID)
 	if err != nil {
-		return clientapi.RealtimeGrants{}, bus.Invalid("user_id", "must be a UUID")
+		return api.RealtimeGrants{}, bus.Invalid("user_id", "must be a UUID")
 	}
 	ids, err := store.WatchedSessions(ctx, s.pool, user, 1000)
 	if err != nil {
-		return clientapi.RealtimeGrants{}, err
+		return api.RealtimeGrants{}, err
 	}
-	out := clientapi.RealtimeGrants{Subscribe: make([]string, len(ids))}
+	out := api.RealtimeGrants{Subscribe: make([]string, len(ids))}
 	for i, id := range ids {
 		out.Subscribe[i] = api.LiveWatchSubject(id.String())
 	}
@@ -177,10 +176,10 @@ func removeWatchers(ctx context.Context, tx pgx.Tx, id uuid.UUID, via string) er
 // grantsChanged tells the client module, through the outbox, that users'
 // real-time grants changed, so their app connections are renewed.
 func grantsChanged(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
-	ev := clientapi.RealtimeGrantsChanged{UserIDs: make([]string, len(users))}
+	ev := api.RealtimeGrantsChanged{UserIDs: make([]string, len(users))}
 	for i, u := range users {
 		ev.UserIDs[i] = u.String()
 	}
-	_, err := bus.Enqueue(ctx, tx, api.Module, clientapi.EventRealtimeGrantsChanged, ev)
+	_, err := bus.Enqueue(ctx, tx, api.Module, api.EventRealtimeGrantsChanged, ev)
 	return err
 }

@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 // Real-time channels. What the app sends and receives over NATS
 // (WebSocket) is described, like the HTTP operations, by the modules that

@@ -1,4 +1,4 @@
-// Package api is the contract between the HTTP front (module gateway) and the
+// Package httpkit is the contract between the HTTP front (module gateway) and the
 // httpapi packages of the other modules. It is deliberately small:
 //
 //   - Routes: what a module's httpapi package hands to the front so that its
@@ -18,7 +18,7 @@
 //
 // A handler may return a *bus.Error directly (or wrapped): the front maps it
 // exactly as Problem does. Returning Problem(err) is the explicit form.
-package api
+package httpkit
 
 import (
 	"context"
