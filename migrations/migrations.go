@@ -21,12 +21,18 @@
 // module's schema: modules share no tables and no foreign keys.
 package migrations
 
-import "embed"
+import (
+	"embed"
+	"io/fs"
+	"slices"
+)
 
 // FS holds every module folder and its .sql files, rooted at the folder
-// names returned by Modules (e.g. "training/00001_training_base.sql").
+// names returned by Modules (e.g. "training/00001_training_base.sql"). A
+// module that owns data has a folder named after it; there is no list of
+// them to keep here.
 //
-//go:embed platform/*.sql client/*.sql training/*.sql social/*.sql gamification/*.sql promo/*.sql
+//go:embed */*.sql
 var FS embed.FS
 
 // Platform is the folder that every database gets before any module's
@@ -34,9 +40,17 @@ var FS embed.FS
 const Platform = "platform"
 
 // Modules returns the migration folders in the order they are applied:
-// Platform first, then the modules that own a schema. Modules that keep no
-// data (the gateway) have no folder. The result is a fresh slice; callers
+// Platform first, then the modules' folders in name order (each touches
+// only its own schema, so their order does not matter). Modules that keep
+// no data (the gateway) have none. The result is a fresh slice; callers
 // may modify it.
 func Modules() []string {
-	return []string{Platform, "client", "training", "social", "gamification", "promo"}
+	entries, _ := fs.ReadDir(FS, ".") // sorted; an embedded FS always reads
+	out := []string{Platform}
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != Platform {
+			out = append(out, e.Name())
+		}
+	}
+	return slices.Clip(out)
 }

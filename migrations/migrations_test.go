@@ -8,7 +8,7 @@ import (
 
 func TestModulesOrder(t *testing.T) {
 	got := Modules()
-	want := []string{"platform", "client", "training", "social", "gamification", "promo"}
+	want := []string{"platform", "client", "gamification", "promo", "social", "training"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Modules() = %v, want %v", got, want)
 	}
