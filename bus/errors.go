@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/athlos/athlos/internal/kit/fielderr"
 )
 
 // Code classifies an error so that it survives a trip over NATS and maps to
@@ -166,4 +168,15 @@ func (c Code) HTTPStatus() int {
 	default:
 		return 500
 	}
+}
+
+// FieldInvalid turns a domain rule's field error (fielderr.Error) into an
+// invalid error naming the field under prefix (e.g. "body."); other errors
+// are returned as they are.
+func FieldInvalid(prefix string, err error) error {
+	var fe *fielderr.Error
+	if errors.As(err, &fe) {
+		return Invalid(prefix+fe.Field, fe.Reason)
+	}
+	return err
 }
