@@ -11,7 +11,7 @@
 // messages before the disk is full and brings JetStream back after a
 // failed write (DiskGuard).
 //
-// Subjects follow DESIGN §3:
+// Subjects (docs/architecture.md, Subjects):
 //
 //	evt.<module>.<entity>.<verb_past>   domain events, stream EVT_<MODULE>
 //	rpc.<module>.<entity>.<verb>        request/reply, never stored

@@ -17,7 +17,7 @@ import (
 // one HTTP status at the front.
 type Code string
 
-// The error codes that cross module boundaries (DESIGN §3).
+// The error codes that cross module boundaries (docs/architecture.md, How a request travels).
 const (
 	CodeInvalid      Code = "invalid"
 	CodeNotFound     Code = "not_found"

@@ -17,7 +17,7 @@ import (
 const modPrefix = "github.com/athlos/athlos/modules/"
 
 // boundaryViolations lists the imports under root (the modules folder) that
-// break DESIGN §2: a package under modules/X imports another module Y only
+// break the layout rules (docs/architecture.md, Packages): a package under modules/X imports another module Y only
 // through modules/Y/api; only the gateway may also import modules/Y/httpapi.
 // Package modules itself (the registry) is part of the composition root and
 // is not restricted, nor is cmd/.

@@ -32,6 +32,7 @@ import (
 	"github.com/athlos/athlos/bus/bustest"
 	"github.com/athlos/athlos/internal/apicheck"
 	"github.com/athlos/athlos/modules"
+	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/platform"
 	"github.com/athlos/athlos/storage/pgtest"
 )
@@ -342,4 +343,19 @@ func MultipartBody(t testing.TB, values map[string]string, fileField, fileName s
 	}
 	require.NoError(t, w.Close())
 	return w.FormDataContentType(), buf.Bytes()
+}
+
+// Password is the password SignUp gives every account: strong enough for
+// the policy.
+const Password = "correct horse battery staple"
+
+// SignUp registers email with Password and returns the tokens; the test
+// fails if it can't.
+func (a *App) SignUp(email string) clientapi.TokenResponse {
+	a.t.Helper()
+	r := a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": email, "password": Password})
+	require.Equal(a.t, http.StatusCreated, r.Status, "register %s: %s", email, r.Body)
+	var tok clientapi.TokenResponse
+	r.JSON(a.t, &tok)
+	return tok
 }

@@ -1,4 +1,4 @@
-// Package gateway is the HTTP front of Athlos (DESIGN §4): fiber v2 with huma
+// Package gateway is the HTTP front of Athlos (docs/architecture.md, How a request travels): fiber v2 with huma
 // v2 on top, serving the operations that every module's httpapi package
 // registers through api.Routes, wherever the module itself runs.
 //

@@ -18,7 +18,7 @@ import (
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
 
-// The telemetry stream (DESIGN §3).
+// The telemetry stream (docs/architecture.md, Subjects).
 const telemetryStream = "TELEMETRY"
 
 // AckTimeout bounds the wait for a PubAck; a message not acknowledged by

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Point is one telemetry sample in the app's compact format (DESIGN §5).
+// Point is one telemetry sample in the app's compact format (docs/configuration.md, Real-time).
 // It encodes t as RFC 3339 UTC with milliseconds, and rounds the figures
 // as a phone would send them (positions to about a centimetre).
 type Point struct {

@@ -2,7 +2,7 @@ package api
 
 import "time"
 
-// Real time (DESIGN §5): the app connects to NATS over WebSocket with its
+// Real time (docs/configuration.md, Real-time): the app connects to NATS over WebSocket with its
 // access token (the CONNECT "auth_token": a token callback that returns
 // the current token at every connect and reconnect, nats.TokenHandler in
 // Go or tokenAuthenticator in nats.js), and the client module's auth

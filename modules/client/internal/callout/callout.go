@@ -1,6 +1,6 @@
 // Package callout is the client module's NATS auth callout: it decides who
 // may connect to NATS as an app user and what that user may do there
-// (DESIGN §5, docs/configuration.md "Real-time (NATS WebSocket) and the
+// (docs/configuration.md "Real-time (NATS WebSocket) and the
 // auth callout").
 //
 // How a connection is authorised:

@@ -1,5 +1,5 @@
 // Package telemetry holds the rules of workout telemetry: the compact point
-// format the app sends (DESIGN §5), which points are plausible, and the
+// format the app sends (docs/configuration.md, Real-time), which points are plausible, and the
 // distance between two of them. A batch is never refused as a whole:
 // impossible points are dropped and counted by reason. The package has no
 // SQL, NATS or fx in it.
