@@ -283,6 +283,27 @@ func (s *Service) Handle(op string, h HandlerFunc) error {
 	})
 }
 
+// HandleSubject serves the RPC subject (an api package's Subject…
+// constant, rpc.<module>.<op>) like Handle, so that an operation's name and
+// its declared subject cannot drift. A subject of another module is an
+// error.
+func (s *Service) HandleSubject(subject string, h HandlerFunc) error {
+	op, err := s.opOf(subject)
+	if err != nil {
+		return err
+	}
+	return s.Handle(op, h)
+}
+
+func (s *Service) opOf(subject string) (string, error) {
+	prefix := RPCSubject(s.cfg.Module, "")
+	op, ok := strings.CutPrefix(subject, prefix)
+	if !ok || op == "" {
+		return "", fmt.Errorf("bus: service %s: %q is not one of its subjects (%s<op>)", s.cfg.Module, subject, prefix)
+	}
+	return op, nil
+}
+
 // HandleInline serves op like Handle, for a handler that never blocks (no
 // I/O, no waiting: a status, an in-memory lookup). A request is handled on
 // the goroutine that received it, with no goroutine started for it, which

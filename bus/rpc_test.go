@@ -159,3 +159,22 @@ func TestCodeOf(t *testing.T) {
 	assert.Equal(t, bus.CodeConflict, bus.CodeOf(fmt.Errorf("wrapped: %w", bus.Errorf(bus.CodeConflict, "taken"))))
 	assert.Equal(t, bus.CodeUnavailable, bus.CodeOf(context.DeadlineExceeded))
 }
+
+// An operation is served by its declared subject; another module's
+// subject is refused.
+func TestHandleSubject(t *testing.T) {
+	t.Parallel()
+	c := bustest.Conn(t, bustest.Server(t))
+	svc, err := bus.NewService(c.NC, bus.ServiceConfig{Module: "echo"}, bustest.Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
+	require.NoError(t, svc.HandleSubject("rpc.echo.words.say", func(_ context.Context, m *bus.Msg) ([]byte, error) {
+		return m.Data, nil
+	}))
+	out, err := bus.Request(context.Background(), c.NC, "rpc.echo.words.say", []byte(`"hi"`), nil)
+	require.NoError(t, err)
+	assert.Equal(t, `"hi"`, string(out))
+	for _, bad := range []string{"rpc.other.words.say", "evt.echo.said", "rpc.echo."} {
+		assert.Error(t, svc.HandleSubject(bad, func(context.Context, *bus.Msg) ([]byte, error) { return nil, nil }), bad)
+	}
+}
