@@ -23,11 +23,21 @@ import (
 // waits for a cluster or a database) makes the constructors give up.
 func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, modules fx.Option) *App {
 	teardown := &Teardown{}
+	return &App{teardown: teardown, App: fx.New(options(ctx, cfg, log, teardown, modules))}
+}
+
+// ValidateApp checks, without running anything, that the app of cfg and
+// modules would have every dependency it needs (fx.ValidateApp).
+func ValidateApp(cfg *Config, log *slog.Logger, modules fx.Option) error {
+	return fx.ValidateApp(options(context.Background(), cfg, log, &Teardown{}, modules))
+}
+
+func options(ctx context.Context, cfg *Config, log *slog.Logger, teardown *Teardown, modules fx.Option) fx.Option {
 	debug := fx.Options()
 	if cfg.DebugListen != "" {
 		debug = fx.Invoke(startDebugListener)
 	}
-	return &App{teardown: teardown, App: fx.New(
+	return fx.Options(
 		debug,
 		fx.Supply(cfg, log, StartContext{ctx}, teardown),
 		fx.Provide(
@@ -48,7 +58,7 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, modules fx.Optio
 			l.UseErrorLevel(slog.LevelDebug)
 			return l
 		}),
-	)}
+	)
 }
 
 // App is an athlos process's fx application.
