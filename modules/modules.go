@@ -25,6 +25,7 @@ import (
 	promoapi "github.com/athlos/athlos/modules/promo/api"
 	"github.com/athlos/athlos/modules/social"
 	socialapi "github.com/athlos/athlos/modules/social/api"
+	socialhttp "github.com/athlos/athlos/modules/social/httpapi"
 	"github.com/athlos/athlos/modules/training"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 	traininghttp "github.com/athlos/athlos/modules/training/httpapi"
@@ -47,6 +48,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		clienthttp.RealtimeRoutes(nc, node),
 		traininghttp.Routes(nc),
 		traininghttp.SessionRoutes(nc),
+		socialhttp.Routes(nc),
 	)
 }
 
@@ -64,6 +66,7 @@ func Channels() []httpkit.Channel {
 	return slices.Concat(
 		clienthttp.Channels(),
 		traininghttp.Channels(),
+		socialhttp.Channels(),
 	)
 }
 

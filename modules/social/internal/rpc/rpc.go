@@ -1,0 +1,15 @@
+// Package rpc serves the social module's operations on NATS
+// (rpc.social.*): each handler decodes the api request, resolves the
+// caller, calls the service and encodes the api answer; it is registered
+// by its api subject (bus.Service.HandleSubject).
+package rpc
+
+import (
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/social/internal/service"
+)
+
+// Register adds the social module's operations to its RPC service (it
+// answers rpc.social.status.get, as every module's service does, and has
+// no operation of its own yet).
+func Register(*bus.Service, *service.Service) error { return nil }
