@@ -47,7 +47,7 @@ func TestTelemetryFromTheAppOverNATS(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
 	ctx := t.Context()
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	anaID, bobID := userIDOf(t, a, ana), userIDOf(t, a, bob)
 	s := startSession(t, a, ana)
 	bs := startSession(t, a, bob)

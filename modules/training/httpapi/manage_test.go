@@ -59,7 +59,7 @@ func eventCount(t *testing.T, a *apptest.App, stream, subject string) uint64 {
 func TestFinishedSessionRouteChangeAndDelete(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	ctx := context.Background()
 	db, err := pgx.Connect(ctx, a.DBURL)
 	require.NoError(t, err)

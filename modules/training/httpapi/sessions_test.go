@@ -36,7 +36,7 @@ func run(n int, end time.Time) []map[string]any {
 func TestLiveSessionEndToEnd(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 
 	r := a.Do(http.MethodPost, "/v1/me/gear", ana, map[string]any{"type": "shoes", "brand": "Brooks"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
@@ -173,7 +173,7 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 func TestSessionBadInput(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	r := a.Do(http.MethodPost, "/v1/me/devices", bob, map[string]any{"kind": "watch"})
 	require.Equal(t, http.StatusCreated, r.Status)
 	var bobsWatch api.Device
@@ -222,7 +222,7 @@ func TestSessionBadInput(t *testing.T) {
 func TestTelemetryOverNATS(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	userID := func(token string) string {
 		var me struct {
 			UserID string `json:"user_id"`
@@ -292,7 +292,7 @@ func TestTelemetryOverNATS(t *testing.T) {
 func TestListSessionsAndExportGPX(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	var ids []string
 	for _, sport := range []string{"run", "ride", "run"} {
 		r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": sport, "title": sport + " & more"})
