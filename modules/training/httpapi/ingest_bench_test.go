@@ -57,7 +57,7 @@ func benchIngest(b *testing.B, perMsg int) {
 			}
 			var s api.Session
 			r.JSON(b, &s)
-			sessions = append(sessions, live{subject: "live.telemetry." + me.UserID + "." + s.ID})
+			sessions = append(sessions, live{subject: api.TelemetrySubject(me.UserID, s.ID)})
 		}
 	}
 	// The messages, interleaved across sessions as concurrent athletes

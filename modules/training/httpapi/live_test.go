@@ -115,7 +115,7 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 	toEveToo := received(eveConn, own)
 
 	// Eve may not publish telemetry for Ana's session either.
-	require.NoError(t, eveConn.nc.Publish("live.telemetry."+anaID+"."+s.ID, []byte(`{"points": []}`)))
+	require.NoError(t, eveConn.nc.Publish(api.TelemetrySubject(anaID, s.ID), []byte(`{"points": []}`)))
 	require.NoError(t, eveConn.nc.Flush())
 
 	r = a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, map[string]any{"points": run(60, s.StartedAt)})

@@ -243,7 +243,7 @@ func TestTelemetryOverNATS(t *testing.T) {
 	publish := func(user string, pts []map[string]any) {
 		data, err := json.Marshal(map[string]any{"points": pts})
 		require.NoError(t, err)
-		_, err = conn.JS.Publish(ctx, "live.telemetry."+user+"."+s.ID, data)
+		_, err = conn.JS.Publish(ctx, api.TelemetrySubject(user, s.ID), data)
 		require.NoError(t, err)
 	}
 	pts := run(300, s.StartedAt)
