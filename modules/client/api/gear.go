@@ -240,34 +240,3 @@ type GearWearLimitReached struct {
 	SessionID string    `json:"session_id,omitempty"`
 	ReachedAt time.Time `json:"reached_at"`
 }
-
-// Events the client module consumes from the training module.
-const (
-	StreamTraining                = "EVT_TRAINING"
-	EventTrainingSessionCompleted = "evt.training.session.completed"
-	// EventTrainingSessionUpdated carries the same payload with a finished
-	// session's new gear and figures; EventTrainingSessionDeleted at least
-	// session_id and user_id.
-	EventTrainingSessionUpdated = "evt.training.session.updated"
-	EventTrainingSessionDeleted = "evt.training.session.deleted"
-)
-
-// SessionCompletedForGear is the part of the training module's
-// evt.training.session.completed payload that gear totals use. The
-// training module's event MUST carry these fields with these names and
-// units (it may carry more). Gear that is unknown, deleted, or belongs to
-// another user than user_id is ignored; a session is counted at most once
-// per item, whatever the message id.
-type SessionCompletedForGear struct {
-	SessionID    string    `json:"session_id"`
-	UserID       string    `json:"user_id"`
-	Sport        string    `json:"sport"`
-	DistanceM    float64   `json:"distance_m"`
-	MovingTimeS  float64   `json:"moving_time_s"`
-	ElapsedTimeS float64   `json:"elapsed_time_s"`
-	GearIDs      []string  `json:"gear_ids"`
-	CompletedAt  time.Time `json:"completed_at"`
-	// Revision orders the events of one session; 0 (events of older
-	// versions) is applied whatever the order.
-	Revision int64 `json:"revision"`
-}

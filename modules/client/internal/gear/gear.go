@@ -548,10 +548,28 @@ type Session struct {
 	CompletedAt time.Time
 }
 
-// ParseSession checks the training module's event. Gear ids that are not
-// UUIDs are dropped (they cannot name gear), as are repeats; the rest is
-// bounded by MaxGearPerSession.
-func ParseSession(ev api.SessionCompletedForGear) (Session, error) {
+// SessionEvent is what gear totals use of a training session event
+// (completed, updated or deleted), as the consumer maps it from the
+// training module's payload. A deleted session carries only its ids and
+// revision.
+type SessionEvent struct {
+	SessionID    string
+	UserID       string
+	Sport        string
+	DistanceM    float64
+	MovingTimeS  float64
+	ElapsedTimeS float64
+	GearIDs      []string
+	CompletedAt  time.Time
+	// Revision orders the events of one session; 0 (events of older
+	// versions) is applied whatever the order.
+	Revision int64
+}
+
+// ParseSession checks a completed (or updated) session. Gear ids that are
+// not UUIDs are dropped (they cannot name gear), as are repeats; the rest
+// is bounded by MaxGearPerSession.
+func ParseSession(ev SessionEvent) (Session, error) {
 	var s Session
 	var err error
 	if s.ID, err = uuid.Parse(ev.SessionID); err != nil {

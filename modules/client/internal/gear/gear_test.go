@@ -292,7 +292,7 @@ func TestRecordAndWear(t *testing.T) {
 
 func TestParseSession(t *testing.T) {
 	a, b := uuid.New(), uuid.New()
-	ev := api.SessionCompletedForGear{SessionID: uuid.NewString(), UserID: uuid.NewString(), Sport: "ride", DistanceM: 1000,
+	ev := SessionEvent{SessionID: uuid.NewString(), UserID: uuid.NewString(), Sport: "ride", DistanceM: 1000,
 		MovingTimeS: 200, ElapsedTimeS: 250, CompletedAt: now, GearIDs: []string{b.String(), "nope", a.String(), b.String(), ""}}
 	s, err := ParseSession(ev)
 	require.NoError(t, err)
@@ -308,13 +308,13 @@ func TestParseSession(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, s.GearIDs, MaxGearPerSession)
 
-	for field, mut := range map[string]func(*api.SessionCompletedForGear){
-		"session_id":     func(e *api.SessionCompletedForGear) { e.SessionID = "x" },
-		"user_id":        func(e *api.SessionCompletedForGear) { e.UserID = "" },
-		"distance_m":     func(e *api.SessionCompletedForGear) { e.DistanceM = -1 },
-		"moving_time_s":  func(e *api.SessionCompletedForGear) { e.MovingTimeS = math.NaN() },
-		"elapsed_time_s": func(e *api.SessionCompletedForGear) { e.ElapsedTimeS = 1e9 },
-		"completed_at":   func(e *api.SessionCompletedForGear) { e.CompletedAt = time.Time{} },
+	for field, mut := range map[string]func(*SessionEvent){
+		"session_id":     func(e *SessionEvent) { e.SessionID = "x" },
+		"user_id":        func(e *SessionEvent) { e.UserID = "" },
+		"distance_m":     func(e *SessionEvent) { e.DistanceM = -1 },
+		"moving_time_s":  func(e *SessionEvent) { e.MovingTimeS = math.NaN() },
+		"elapsed_time_s": func(e *SessionEvent) { e.ElapsedTimeS = 1e9 },
+		"completed_at":   func(e *SessionEvent) { e.CompletedAt = time.Time{} },
 	} {
 		e := ev
 		mut(&e)

@@ -239,7 +239,7 @@ func (s *Service) DeleteGear(ctx context.Context, user uuid.UUID, id string) err
 // session once, whatever message brings it again. An item or component
 // that reaches its threshold is announced once. A malformed event is an
 // invalid error (it can never succeed).
-func (s *Service) RecordSession(ctx context.Context, tx pgx.Tx, ev api.SessionCompletedForGear) error {
+func (s *Service) RecordSession(ctx context.Context, tx pgx.Tx, ev gear.SessionEvent) error {
 	sess, err := gear.ParseSession(ev)
 	if err != nil {
 		var fe *fielderr.Error
@@ -330,7 +330,7 @@ const (
 // may arrive out of order: one older than the last applied to its session,
 // or for a session deleted already, changes nothing. (Events without a
 // revision, from older versions, are applied as they come.)
-func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, kind string, ev api.SessionCompletedForGear) error {
+func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, kind string, ev gear.SessionEvent) error {
 	if ev.Revision != 0 {
 		user, err := uuid.Parse(ev.UserID)
 		if err != nil {
