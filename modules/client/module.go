@@ -53,9 +53,6 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
-	if err := rpc.RegisterGear(rt.Service, s); err != nil {
-		return err
-	}
 	if err := startCallout(sctx, lc, pcfg, rt, key, emb, s, cfg.Grants); err != nil {
 		return err
 	}

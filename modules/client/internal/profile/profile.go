@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/athlos/athlos/internal/kit/fielderr"
+	"github.com/athlos/athlos/internal/kit/sport"
 )
 
 // Units of measure a user may prefer.
@@ -20,16 +21,6 @@ const (
 	UnitsMetric   = "metric"
 	UnitsImperial = "imperial"
 )
-
-// Visibility of a user's activities.
-const (
-	VisibilityPrivate   = "private"
-	VisibilityFollowers = "followers" // members of the user's groups
-	VisibilityPublic    = "public"
-)
-
-// Sports, as the training module names them.
-var Sports = []string{"run", "trail_run", "walk", "hike", "ride", "mountain_bike", "swim", "row", "ski", "strength", "yoga", "other"}
 
 // Languages the app's interface is translated into (BCP 47).
 var Languages = []string{"en", "de", "fr", "es", "it", "pt", "pt-BR", "nl", "pl", "cs", "sv", "da", "nb", "fi", "ru", "uk", "tr", "ja", "ko", "zh-Hans", "zh-Hant"}
@@ -69,26 +60,9 @@ type Privacy struct {
 }
 
 // DefaultPrivacy is the privacy of a new account: activities visible to
-// the user's groups, listed in leaderboards, age hidden.
+// the user's followers and groups, listed in leaderboards, age hidden.
 func DefaultPrivacy() Privacy {
-	return Privacy{DefaultVisibility: VisibilityFollowers, ShowInLeaderboards: true}
-}
-
-// Defaults is the profile of a new account.
-func Defaults(lang string) Profile {
-	if lang == "" {
-		lang = "en"
-	}
-	return Profile{Language: lang, Units: UnitsMetric, TimeZone: "UTC", Privacy: DefaultPrivacy()}
-}
-
-// Age is the age in whole years at now, or nil without a birth date.
-func (p Profile) Age(now time.Time) *int {
-	if p.BirthDate == nil {
-		return nil
-	}
-	a := AgeAt(*p.BirthDate, now)
-	return &a
+	return Privacy{DefaultVisibility: sport.Followers, ShowInLeaderboards: true}
 }
 
 // AgeAt is the age in whole years of someone born on birth, at now.
@@ -108,34 +82,29 @@ func (p Privacy) VisibilityFor(sport string) string {
 	return p.DefaultVisibility
 }
 
-// invalid is the error of an invalid field.
-func invalid(field, format string, args ...any) *fielderr.Error {
-	return fielderr.New(field, format, args...)
-}
-
 // NormalizeLanguage returns the supported tag matching s (case-insensitive
 // BCP 47), or an error.
 func NormalizeLanguage(s string) (string, error) {
 	tag, err := language.Parse(s)
 	if err != nil {
-		return "", invalid("language", "%q is not a BCP 47 language tag", s)
+		return "", fielderr.New("language", "%q is not a BCP 47 language tag", s)
 	}
 	for _, l := range Languages {
 		if strings.EqualFold(tag.String(), l) {
 			return l, nil
 		}
 	}
-	return "", invalid("language", "%q is not supported; supported: %s", s, strings.Join(Languages, ", "))
+	return "", fielderr.New("language", "%q is not supported; supported: %s", s, strings.Join(Languages, ", "))
 }
 
 // NormalizeCountry returns the ISO 3166-1 alpha-2 code for s, or an error.
 func NormalizeCountry(s string) (string, error) {
 	if len(s) != 2 {
-		return "", invalid("country", "must be an ISO 3166-1 alpha-2 code such as DE")
+		return "", fielderr.New("country", "must be an ISO 3166-1 alpha-2 code such as DE")
 	}
 	r, err := language.ParseRegion(strings.ToUpper(s))
 	if err != nil || !r.IsCountry() || r.String() != strings.ToUpper(s) {
-		return "", invalid("country", "%q is not an ISO 3166-1 alpha-2 country code", s)
+		return "", fielderr.New("country", "%q is not an ISO 3166-1 alpha-2 country code", s)
 	}
 	return r.String(), nil
 }
@@ -143,10 +112,10 @@ func NormalizeCountry(s string) (string, error) {
 // CheckTimeZone checks an IANA time zone name.
 func CheckTimeZone(s string) error {
 	if s == "" || s == "Local" || len(s) > 64 {
-		return invalid("time_zone", "must be an IANA time zone such as Europe/Berlin")
+		return fielderr.New("time_zone", "must be an IANA time zone such as Europe/Berlin")
 	}
 	if _, err := time.LoadLocation(s); err != nil {
-		return invalid("time_zone", "%q is not an IANA time zone", s)
+		return fielderr.New("time_zone", "%q is not an IANA time zone", s)
 	}
 	return nil
 }
@@ -154,18 +123,18 @@ func CheckTimeZone(s string) error {
 // CheckBirthDate refuses dates in the future and ages over 120.
 func CheckBirthDate(d, now time.Time) error {
 	if d.After(now) {
-		return invalid("birth_date", "is in the future")
+		return fielderr.New("birth_date", "is in the future")
 	}
 	if AgeAt(d, now) > 120 {
-		return invalid("birth_date", "gives an age over 120")
+		return fielderr.New("birth_date", "gives an age over 120")
 	}
 	return nil
 }
 
 // CheckVisibility checks a visibility value.
 func CheckVisibility(field, v string) error {
-	if v != VisibilityPrivate && v != VisibilityFollowers && v != VisibilityPublic {
-		return invalid(field, "must be private, followers or public")
+	if !sport.ValidVisibility(v) {
+		return fielderr.New(field, "must be private, followers or public")
 	}
 	return nil
 }
@@ -175,11 +144,11 @@ func CheckPrivacy(p Privacy) error {
 	if err := CheckVisibility("privacy.default_visibility", p.DefaultVisibility); err != nil {
 		return err
 	}
-	for sport, v := range p.SportVisibility {
-		if !slices.Contains(Sports, sport) {
-			return invalid("privacy.sport_visibility", "unknown sport %q", sport)
+	for name, v := range p.SportVisibility {
+		if !sport.Valid(name) {
+			return fielderr.New("privacy.sport_visibility", "unknown sport %q", name)
 		}
-		if err := CheckVisibility("privacy.sport_visibility."+sport, v); err != nil {
+		if err := CheckVisibility("privacy.sport_visibility."+name, v); err != nil {
 			return err
 		}
 	}
@@ -189,10 +158,10 @@ func CheckPrivacy(p Privacy) error {
 // CheckName checks a first or last name.
 func CheckName(field, s string) error {
 	if len([]rune(s)) > 100 {
-		return invalid(field, "must be at most 100 characters")
+		return fielderr.New(field, "must be at most 100 characters")
 	}
 	if strings.ContainsAny(s, "\x00\n\r\t") {
-		return invalid(field, "must not contain control characters")
+		return fielderr.New(field, "must not contain control characters")
 	}
 	return nil
 }
@@ -200,25 +169,25 @@ func CheckName(field, s string) error {
 // CheckRanges checks the optional body facts.
 func (p Profile) CheckRanges() error {
 	if p.Sex != nil && !slices.Contains(Sexes, *p.Sex) {
-		return invalid("sex", "must be female, male or other")
+		return fielderr.New("sex", "must be female, male or other")
 	}
 	if p.WeightKg != nil && (*p.WeightKg < 20 || *p.WeightKg > 400) {
-		return invalid("weight_kg", "must be between 20 and 400")
+		return fielderr.New("weight_kg", "must be between 20 and 400")
 	}
 	if p.HeightCm != nil && (*p.HeightCm < 50 || *p.HeightCm > 280) {
-		return invalid("height_cm", "must be between 50 and 280")
+		return fielderr.New("height_cm", "must be between 50 and 280")
 	}
 	if p.RestingHRBpm != nil && (*p.RestingHRBpm < 20 || *p.RestingHRBpm > 150) {
-		return invalid("resting_hr_bpm", "must be between 20 and 150")
+		return fielderr.New("resting_hr_bpm", "must be between 20 and 150")
 	}
 	if p.MaxHRBpm != nil && (*p.MaxHRBpm < 80 || *p.MaxHRBpm > 250) {
-		return invalid("max_hr_bpm", "must be between 80 and 250")
+		return fielderr.New("max_hr_bpm", "must be between 80 and 250")
 	}
 	if p.RestingHRBpm != nil && p.MaxHRBpm != nil && *p.RestingHRBpm >= *p.MaxHRBpm {
-		return invalid("max_hr_bpm", "must be above the resting heart rate")
+		return fielderr.New("max_hr_bpm", "must be above the resting heart rate")
 	}
 	if p.Units != UnitsMetric && p.Units != UnitsImperial {
-		return invalid("units", "must be metric or imperial")
+		return fielderr.New("units", "must be metric or imperial")
 	}
 	return nil
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/gear"
 	"github.com/athlos/athlos/modules/client/internal/service"
 	"github.com/athlos/athlos/modules/client/internal/store"
@@ -30,9 +29,9 @@ func TestSessionEventsOutOfOrder(t *testing.T) {
 	require.NoError(t, err)
 	user := uuid.Must(uuid.NewV7())
 	require.NoError(t, store.InsertUser(ctx, pool, store.NewUser{ID: user, Email: "ana@example.com", PasswordHash: "x", Role: "user", Language: "en", Privacy: []byte(`{}`)}))
-	shoes, err := s.CreateGear(ctx, user, api.GearCreate{Type: "shoes"})
+	shoes, err := s.CreateGear(ctx, user, gear.Input{Type: "shoes"})
 	require.NoError(t, err)
-	other, err := s.CreateGear(ctx, user, api.GearCreate{Type: "shoes"})
+	other, err := s.CreateGear(ctx, user, gear.Input{Type: "shoes"})
 	require.NoError(t, err)
 	apply := func(kind string, ev gear.SessionEvent) {
 		require.NoError(t, storage.InTx(ctx, pool, func(tx pgx.Tx) error { return s.ApplySessionEvent(ctx, tx, kind, ev) }))

@@ -16,16 +16,14 @@ import (
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/profile"
 	"github.com/athlos/athlos/modules/client/internal/store"
+	"github.com/athlos/athlos/storage"
 )
 
 var errNoAccount = &bus.Error{Code: bus.CodeNotFound, Message: "the account does not exist"}
 
-// Profile returns the caller's profile.
-func (s *Service) Profile(ctx context.Context) (api.Profile, error) {
-	id, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Profile{}, err
-	}
+// Profile returns the user's own profile; not_found when the account does
+// not exist (any more).
+func (s *Service) Profile(ctx context.Context, id uuid.UUID) (api.Profile, error) {
 	u, err := store.User(ctx, s.pool, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return api.Profile{}, errNoAccount
@@ -104,7 +102,7 @@ func (s *Service) PatchProfile(ctx context.Context, m *bus.Msg) ([]byte, error) 
 		return nil, bus.Invalid("body", "must be a JSON object")
 	}
 	var out api.Profile
-	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		u, err := store.LockUser(ctx, tx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNoAccount
@@ -151,7 +149,7 @@ func applyPatch(u *store.UserRow, fields map[string]json.RawMessage, now time.Ti
 					return err
 				}
 				if err := profile.CheckName(k, v); err != nil {
-					return fieldErr(err)
+					return bus.FieldInvalid("body.", err)
 				}
 			}
 			if k == "first_name" {
@@ -171,7 +169,7 @@ func applyPatch(u *store.UserRow, fields map[string]json.RawMessage, now time.Ti
 					return bus.Invalid(f, "must be a date (YYYY-MM-DD)")
 				}
 				if err := profile.CheckBirthDate(d, now); err != nil {
-					return fieldErr(err)
+					return bus.FieldInvalid("body.", err)
 				}
 				u.BirthDate = &d
 			}
@@ -184,7 +182,7 @@ func applyPatch(u *store.UserRow, fields map[string]json.RawMessage, now time.Ti
 				}
 				c, err := profile.NormalizeCountry(v)
 				if err != nil {
-					return fieldErr(err)
+					return bus.FieldInvalid("body.", err)
 				}
 				u.Country = &c
 			}
@@ -194,7 +192,7 @@ func applyPatch(u *store.UserRow, fields map[string]json.RawMessage, now time.Ti
 				return err
 			}
 			if u.Language, err = profile.NormalizeLanguage(v); err != nil {
-				return fieldErr(err)
+				return bus.FieldInvalid("body.", err)
 			}
 		case "units":
 			if u.Units, err = decode[string](raw, f, "metric or imperial"); err != nil {
@@ -206,7 +204,7 @@ func applyPatch(u *store.UserRow, fields map[string]json.RawMessage, now time.Ti
 				return err
 			}
 			if err := profile.CheckTimeZone(v); err != nil {
-				return fieldErr(err)
+				return bus.FieldInvalid("body.", err)
 			}
 			u.TimeZone = v
 		case "sex":
@@ -230,7 +228,7 @@ func applyPatch(u *store.UserRow, fields map[string]json.RawMessage, now time.Ti
 	}
 	p := profile.Profile{Units: u.Units, Sex: u.Sex, WeightKg: u.WeightKg, HeightCm: u.HeightCm,
 		RestingHRBpm: u.RestingHRBpm, MaxHRBpm: u.MaxHRBpm}
-	return fieldErr(p.CheckRanges())
+	return bus.FieldInvalid("body.", p.CheckRanges())
 }
 
 func patchPrivacy(u *store.UserRow, raw json.RawMessage, null bool) error {
@@ -268,7 +266,7 @@ func patchPrivacy(u *store.UserRow, raw json.RawMessage, null bool) error {
 		}
 	}
 	if err := profile.CheckPrivacy(priv); err != nil {
-		return fieldErr(err)
+		return bus.FieldInvalid("body.", err)
 	}
 	b, err := json.Marshal(priv)
 	if err != nil {
@@ -297,15 +295,12 @@ func optional[T any](raw json.RawMessage, null bool, field, want string) (*T, er
 	return &v, nil
 }
 
-// DeleteAccount erases the caller's account: the row and its sessions go
+// DeleteAccount erases the user's account: the row and its sessions go
 // at once, and evt.client.user.deleted tells every module (and the front,
-// which stops accepting the user's access tokens) to erase the rest.
-func (s *Service) DeleteAccount(ctx context.Context) error {
-	id, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return err
-	}
-	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+// which stops accepting the user's access tokens) to erase the rest. It
+// returns not_found when the account does not exist (any more).
+func (s *Service) DeleteAccount(ctx context.Context, id uuid.UUID) error {
+	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := store.DeleteUser(ctx, tx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNoAccount

@@ -269,7 +269,7 @@ func fill(ctx context.Context, q Querier, items []gear.Gear) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: components: %w", err)
 	}
-	// Sports in the canonical order (that of profile.Sports), whatever the
+	// Sports in the canonical order (that of sport.All), whatever the
 	// table's order.
 	rows, err = q.Query(ctx, `SELECT gear_id, array_agg(sport) FROM client.gear_defaults WHERE gear_id = ANY($1) GROUP BY gear_id`, ids)
 	if err != nil {
