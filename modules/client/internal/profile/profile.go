@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/athlos/athlos/internal/kit/fielderr"
+	"github.com/athlos/athlos/internal/kit/patch"
 	"github.com/athlos/athlos/internal/kit/sport"
 )
 
@@ -49,14 +50,14 @@ type Profile struct {
 type Privacy struct {
 	// DefaultVisibility applies to new activities of any sport not in
 	// SportVisibility.
-	DefaultVisibility string `json:"default_visibility"`
+	DefaultVisibility string
 	// SportVisibility overrides the default per sport, e.g. runs public
 	// but rides private (none of the big platforms offers this).
-	SportVisibility map[string]string `json:"sport_visibility,omitempty"`
+	SportVisibility map[string]string
 	// ShowInLeaderboards lets the user appear in leaderboards.
-	ShowInLeaderboards bool `json:"show_in_leaderboards"`
+	ShowInLeaderboards bool
 	// ShowAge lets others see the user's age (never the birth date).
-	ShowAge bool `json:"show_age"`
+	ShowAge bool
 }
 
 // DefaultPrivacy is the privacy of a new account: activities visible to
@@ -190,4 +191,122 @@ func (p Profile) CheckRanges() error {
 		return fielderr.New("units", "must be metric or imperial")
 	}
 	return nil
+}
+
+// Patch changes a profile, with JSON merge patch semantics (package
+// patch): an absent field stays, a value sets it, and null clears an
+// optional field (birth date, country, sex, weight, height, heart rates,
+// the sport visibilities). Null on a field that cannot be cleared sets
+// its zero value, which is refused where that is not valid (language,
+// units, time zone, default visibility).
+type Patch struct {
+	FirstName    patch.Field[string]
+	LastName     patch.Field[string]
+	BirthDate    patch.Field[string] // YYYY-MM-DD
+	Country      patch.Field[string]
+	Language     patch.Field[string]
+	Units        patch.Field[string]
+	TimeZone     patch.Field[string]
+	Sex          patch.Field[string]
+	WeightKg     patch.Field[float64]
+	HeightCm     patch.Field[float64]
+	RestingHRBpm patch.Field[int]
+	MaxHRBpm     patch.Field[int]
+	Privacy      patch.Field[PrivacyPatch] // cannot be null
+}
+
+// PrivacyPatch changes the privacy settings, as Patch does.
+type PrivacyPatch struct {
+	DefaultVisibility  patch.Field[string]
+	SportVisibility    patch.Field[map[string]string]
+	ShowInLeaderboards patch.Field[bool]
+	ShowAge            patch.Field[bool]
+}
+
+// Apply returns p with the patch applied, checking every value (now
+// bounds the birth date): the first invalid field in the order of their
+// names is the error, a fielderr.Error.
+func (p Profile) Apply(pt Patch, now time.Time) (Profile, error) {
+	if pt.BirthDate.Set {
+		p.BirthDate = nil
+		if !pt.BirthDate.Null {
+			d, err := time.Parse(time.DateOnly, pt.BirthDate.Value)
+			if err != nil {
+				return p, fielderr.New("birth_date", "must be a date (YYYY-MM-DD)")
+			}
+			if err := CheckBirthDate(d, now); err != nil {
+				return p, err
+			}
+			p.BirthDate = &d
+		}
+	}
+	if pt.Country.Set {
+		p.Country = nil
+		if !pt.Country.Null {
+			c, err := NormalizeCountry(pt.Country.Value)
+			if err != nil {
+				return p, err
+			}
+			p.Country = &c
+		}
+	}
+	if pt.FirstName.Set {
+		if err := CheckName("first_name", pt.FirstName.Value); err != nil {
+			return p, err
+		}
+		p.FirstName = pt.FirstName.Value
+	}
+	if pt.Language.Set {
+		l, err := NormalizeLanguage(pt.Language.Value)
+		if err != nil {
+			return p, err
+		}
+		p.Language = l
+	}
+	if pt.LastName.Set {
+		if err := CheckName("last_name", pt.LastName.Value); err != nil {
+			return p, err
+		}
+		p.LastName = pt.LastName.Value
+	}
+	if pt.Privacy.Set {
+		if pt.Privacy.Null {
+			return p, fielderr.New("privacy", "cannot be cleared; set its fields instead")
+		}
+		p.Privacy = p.Privacy.apply(pt.Privacy.Value)
+		if err := CheckPrivacy(p.Privacy); err != nil {
+			return p, err
+		}
+	}
+	if pt.TimeZone.Set {
+		if err := CheckTimeZone(pt.TimeZone.Value); err != nil {
+			return p, err
+		}
+		p.TimeZone = pt.TimeZone.Value
+	}
+	if pt.Units.Set {
+		p.Units = pt.Units.Value
+	}
+	patch.Apply(pt.Sex, &p.Sex)
+	patch.Apply(pt.WeightKg, &p.WeightKg)
+	patch.Apply(pt.HeightCm, &p.HeightCm)
+	patch.Apply(pt.RestingHRBpm, &p.RestingHRBpm)
+	patch.Apply(pt.MaxHRBpm, &p.MaxHRBpm)
+	return p, p.CheckRanges()
+}
+
+func (p Privacy) apply(pt PrivacyPatch) Privacy {
+	if pt.DefaultVisibility.Set {
+		p.DefaultVisibility = pt.DefaultVisibility.Value
+	}
+	if pt.SportVisibility.Set {
+		p.SportVisibility = pt.SportVisibility.Value // nil when null
+	}
+	if pt.ShowInLeaderboards.Set {
+		p.ShowInLeaderboards = pt.ShowInLeaderboards.Value
+	}
+	if pt.ShowAge.Set {
+		p.ShowAge = pt.ShowAge.Value
+	}
+	return p
 }

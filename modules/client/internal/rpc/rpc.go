@@ -54,24 +54,11 @@ func Register(svc *bus.Service, s *service.Service) error {
 				CurrentPassword: r.CurrentPassword, NewPassword: r.NewPassword})
 		})},
 		{api.SubjectKeysGet, bus.JSON(func(context.Context, struct{}) (api.JWKS, error) { return s.JWKS(), nil })},
-		{api.SubjectProfileGet, bus.JSON(func(ctx context.Context, _ struct{}) (api.Profile, error) {
-			user, err := bus.RequireUserID(ctx)
-			if err != nil {
-				return api.Profile{}, err
-			}
-			return s.Profile(ctx, user)
-		})},
-		{api.SubjectProfilePatch, s.PatchProfile},
-		{api.SubjectProfileDelete, bus.JSON(func(ctx context.Context, _ struct{}) (api.Empty, error) {
-			user, err := bus.RequireUserID(ctx)
-			if err != nil {
-				return api.Empty{}, err
-			}
-			return api.Empty{}, s.DeleteAccount(ctx, user)
-		})},
-		{api.SubjectUserGet, bus.JSON(s.UserProfile)},
 	})
 	if err != nil {
+		return err
+	}
+	if err := registerProfile(svc, s); err != nil {
 		return err
 	}
 	return registerGear(svc, s)

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"strings"
@@ -112,10 +111,6 @@ func (s *Service) createUser(ctx context.Context, in api.RegisterRequest, role s
 	if err != nil {
 		return TokenPair{}, err
 	}
-	privacy, err := json.Marshal(profile.DefaultPrivacy())
-	if err != nil {
-		return TokenPair{}, err
-	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return TokenPair{}, err
@@ -123,7 +118,7 @@ func (s *Service) createUser(ctx context.Context, in api.RegisterRequest, role s
 	var pair TokenPair
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := store.InsertUser(ctx, tx, store.NewUser{ID: id, Email: email, PasswordHash: hash, Role: role,
-			FirstName: in.FirstName, LastName: in.LastName, Language: lang, Privacy: privacy})
+			FirstName: in.FirstName, LastName: in.LastName, Language: lang, Privacy: store.Privacy(profile.DefaultPrivacy())})
 		if errors.Is(err, store.ErrDuplicateEmail) {
 			return &bus.Error{Code: bus.CodeConflict, Message: "an account with this email already exists",
 				Fields: []bus.FieldError{{Field: "body.email", Reason: "is already registered"}}}

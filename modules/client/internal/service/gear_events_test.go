@@ -28,7 +28,7 @@ func TestSessionEventsOutOfOrder(t *testing.T) {
 	s, err := service.New(pool, make([]byte, 32), 1, slog.New(slog.DiscardHandler), nil)
 	require.NoError(t, err)
 	user := uuid.Must(uuid.NewV7())
-	require.NoError(t, store.InsertUser(ctx, pool, store.NewUser{ID: user, Email: "ana@example.com", PasswordHash: "x", Role: "user", Language: "en", Privacy: []byte(`{}`)}))
+	require.NoError(t, store.InsertUser(ctx, pool, store.NewUser{ID: user, Email: "ana@example.com", PasswordHash: "x", Role: "user", Language: "en", Privacy: store.Privacy{}}))
 	shoes, err := s.CreateGear(ctx, user, gear.Input{Type: "shoes"})
 	require.NoError(t, err)
 	other, err := s.CreateGear(ctx, user, gear.Input{Type: "shoes"})
