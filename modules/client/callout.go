@@ -7,13 +7,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/callout"
+	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -63,18 +62,7 @@ func startCallout(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Con
 	if err != nil {
 		return err
 	}
-	err = rt.Service.Handle("realtime.get", bus.JSON(func(ctx context.Context, r api.RealtimeRequest) (api.RealtimeInfo, error) {
-		caller, err := bus.RequireCaller(ctx)
-		if err != nil {
-			return api.RealtimeInfo{}, err
-		}
-		// The user id becomes part of subjects: a canonical UUID only.
-		if id, err := uuid.Parse(caller.UserID); err != nil || id.String() != caller.UserID {
-			return api.RealtimeInfo{}, &bus.Error{Code: bus.CodeUnauthorized, Message: "bad caller"}
-		}
-		return c.Info(ctx, caller.UserID, r), nil
-	}))
-	if err != nil {
+	if err := rpc.RegisterRealtime(rt.Service, c); err != nil {
 		return err
 	}
 	lc.Append(fx.Hook{

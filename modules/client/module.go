@@ -9,6 +9,7 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/consume"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/modules/client/internal/service"
 	"github.com/athlos/athlos/platform"
@@ -52,13 +53,10 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
-	if err := rpc.RegisterGear(rt.Service, s); err != nil {
-		return err
-	}
 	if err := startCallout(sctx, lc, pcfg, rt, key, emb, s, cfg.Grants); err != nil {
 		return err
 	}
-	consumeSessions(rt, s)
+	consume.Register(rt, s)
 	// Another process rotated the keys: load them at once (and every few
 	// minutes anyway, in case the event was missed).
 	sub, err := rt.Bus.NC.Subscribe(api.EventKeysRotated, func(*nats.Msg) {

@@ -1,6 +1,6 @@
 // Package api is the client module's contract with the other modules and
 // the front: subjects, event and RPC payloads, and the access-token format.
-// It depends on the standard library only.
+// It depends on the standard library and internal/kit only.
 package api
 
 import (

@@ -1,9 +1,9 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"time"
+
+	"github.com/athlos/athlos/internal/kit/patch"
 )
 
 // Gear is a user's equipment (shoes, bikes, ...): what it is, what it has
@@ -17,31 +17,6 @@ const (
 	SubjectGearUpdate = "rpc.client.gear.update" // GearUpdateRequest → Gear
 	SubjectGearDelete = "rpc.client.gear.delete" // GearIDRequest → Empty
 )
-
-// Gear types, after what Strava and Garmin Connect track plus the usual
-// others. Only bikes have components.
-const (
-	GearShoes         = "shoes"
-	GearBike          = "bike"
-	GearWetsuit       = "wetsuit"
-	GearSkis          = "skis"
-	GearSnowboard     = "snowboard"
-	GearPaddle        = "paddle"
-	GearBoat          = "boat" // kayak, canoe, rowing shell, SUP board
-	GearRowingMachine = "rowing_machine"
-	GearTreadmill     = "treadmill"
-	GearTrainer       = "indoor_trainer" // bike trainer
-	GearOther         = "other"
-)
-
-// GearTypes lists every gear type, in the order the app shows them.
-var GearTypes = []string{GearShoes, GearBike, GearWetsuit, GearSkis, GearSnowboard, GearPaddle, GearBoat,
-	GearRowingMachine, GearTreadmill, GearTrainer, GearOther}
-
-// ComponentTypes lists the parts of a bike whose wear is tracked.
-var ComponentTypes = []string{"chain", "cassette", "chainring", "crankset", "bottom_bracket", "derailleur",
-	"tyre_front", "tyre_rear", "tube_front", "tube_rear", "wheel_front", "wheel_rear", "brake_pads", "brake_rotor",
-	"cables", "bar_tape", "saddle", "pedals", "fork", "shock", "battery", "other"}
 
 // Gear is the view of one item of gear. Optional fields are null when not
 // set. Distances are metres, times seconds.
@@ -147,57 +122,19 @@ type GearUpdateRequest struct {
 	Patch GearPatch `json:"patch"`
 }
 
-// GearPatch holds the fields a PATCH names: a field left out is kept, a
-// field set to null is cleared (optional fields only). The type cannot
-// change.
+// GearPatch holds the fields a PATCH names, a JSON merge patch (package
+// patch): a field left out is kept, a field set to null is cleared
+// (optional fields only). The type cannot change.
 type GearPatch struct {
-	Brand                 PatchField[string]           `json:"brand,omitzero"`
-	Model                 PatchField[string]           `json:"model,omitzero"`
-	Nickname              PatchField[string]           `json:"nickname,omitzero"`
-	PurchaseDate          PatchField[string]           `json:"purchase_date,omitzero"`
-	StartingDistanceM     PatchField[float64]          `json:"starting_distance_m,omitzero"`
-	ReplacementThresholdM PatchField[float64]          `json:"replacement_threshold_m,omitzero"`
-	DefaultFor            PatchField[[]string]         `json:"default_for,omitzero"`
-	Retired               PatchField[bool]             `json:"retired,omitzero"`
-	Components            PatchField[[]ComponentInput] `json:"components,omitzero"`
-}
-
-// PatchField is one field of a partial update: absent (Set false), null
-// (Set and Null), or a value.
-type PatchField[T any] struct {
-	Set   bool
-	Null  bool
-	Value T
-}
-
-// Val returns a field set to v.
-func Val[T any](v T) PatchField[T] { return PatchField[T]{Set: true, Value: v} }
-
-// Null returns a field set to null.
-func Null[T any]() PatchField[T] { return PatchField[T]{Set: true, Null: true} }
-
-// IsZero reports an absent field (for omitzero).
-func (f PatchField[T]) IsZero() bool { return !f.Set }
-
-// UnmarshalJSON records that the field was present, and whether it was null.
-func (f *PatchField[T]) UnmarshalJSON(b []byte) error {
-	f.Set = true
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		f.Null = true
-		var zero T
-		f.Value = zero
-		return nil
-	}
-	f.Null = false
-	return json.Unmarshal(b, &f.Value)
-}
-
-// MarshalJSON writes null or the value.
-func (f PatchField[T]) MarshalJSON() ([]byte, error) {
-	if f.Null || !f.Set {
-		return []byte("null"), nil
-	}
-	return json.Marshal(f.Value)
+	Brand                 patch.Field[string]           `json:"brand,omitzero"`
+	Model                 patch.Field[string]           `json:"model,omitzero"`
+	Nickname              patch.Field[string]           `json:"nickname,omitzero"`
+	PurchaseDate          patch.Field[string]           `json:"purchase_date,omitzero"`
+	StartingDistanceM     patch.Field[float64]          `json:"starting_distance_m,omitzero"`
+	ReplacementThresholdM patch.Field[float64]          `json:"replacement_threshold_m,omitzero"`
+	DefaultFor            patch.Field[[]string]         `json:"default_for,omitzero"`
+	Retired               patch.Field[bool]             `json:"retired,omitzero"`
+	Components            patch.Field[[]ComponentInput] `json:"components,omitzero"`
 }
 
 // Events about gear (stream EVT_CLIENT), published through the outbox.
@@ -239,35 +176,4 @@ type GearWearLimitReached struct {
 	// did (not a change of the threshold itself).
 	SessionID string    `json:"session_id,omitempty"`
 	ReachedAt time.Time `json:"reached_at"`
-}
-
-// Events the client module consumes from the training module.
-const (
-	StreamTraining                = "EVT_TRAINING"
-	EventTrainingSessionCompleted = "evt.training.session.completed"
-	// EventTrainingSessionUpdated carries the same payload with a finished
-	// session's new gear and figures; EventTrainingSessionDeleted at least
-	// session_id and user_id.
-	EventTrainingSessionUpdated = "evt.training.session.updated"
-	EventTrainingSessionDeleted = "evt.training.session.deleted"
-)
-
-// SessionCompletedForGear is the part of the training module's
-// evt.training.session.completed payload that gear totals use. The
-// training module's event MUST carry these fields with these names and
-// units (it may carry more). Gear that is unknown, deleted, or belongs to
-// another user than user_id is ignored; a session is counted at most once
-// per item, whatever the message id.
-type SessionCompletedForGear struct {
-	SessionID    string    `json:"session_id"`
-	UserID       string    `json:"user_id"`
-	Sport        string    `json:"sport"`
-	DistanceM    float64   `json:"distance_m"`
-	MovingTimeS  float64   `json:"moving_time_s"`
-	ElapsedTimeS float64   `json:"elapsed_time_s"`
-	GearIDs      []string  `json:"gear_ids"`
-	CompletedAt  time.Time `json:"completed_at"`
-	// Revision orders the events of one session; 0 (events of older
-	// versions) is applied whatever the order.
-	Revision int64 `json:"revision"`
 }

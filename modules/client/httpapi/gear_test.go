@@ -19,6 +19,7 @@ import (
 	"github.com/athlos/athlos/bus/bustest"
 	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/modules/client/api"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
 
 const gearPath = "/v1/me/gear"
@@ -451,8 +452,8 @@ func TestGearLimit(t *testing.T) {
 }
 
 // session is an evt.training.session.completed payload.
-func session(user string, distance float64, at time.Time, gear ...string) api.SessionCompletedForGear {
-	return api.SessionCompletedForGear{SessionID: uuid.NewString(), UserID: user, Sport: "run", DistanceM: distance,
+func session(user string, distance float64, at time.Time, gear ...string) trainingapi.SessionCompleted {
+	return trainingapi.SessionCompleted{SessionID: uuid.NewString(), UserID: user, Sport: "run", DistanceM: distance,
 		MovingTimeS: distance / 3, ElapsedTimeS: distance/3 + 60, GearIDs: gear, CompletedAt: at}
 }
 
@@ -460,7 +461,7 @@ func publishSession(t *testing.T, js jetstream.JetStream, msgID string, s any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := bus.PublishStream(ctx, js, api.EventTrainingSessionCompleted, msgID, s)
+	_, err := bus.PublishStream(ctx, js, trainingapi.EventSessionCompleted, msgID, s)
 	require.NoError(t, err)
 }
 

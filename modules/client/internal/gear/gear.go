@@ -5,7 +5,6 @@
 package gear
 
 import (
-	"encoding/base64"
 	"fmt"
 	"math"
 	"slices"
@@ -17,8 +16,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/athlos/athlos/internal/kit/fielderr"
-	"github.com/athlos/athlos/modules/client/api"
-	"github.com/athlos/athlos/modules/client/internal/profile"
+	"github.com/athlos/athlos/internal/kit/patch"
+	"github.com/athlos/athlos/internal/kit/sport"
 )
 
 // Limits.
@@ -34,9 +33,6 @@ const (
 	MaxDistanceM = 1e8
 	// MaxGearPerSession bounds how many items one session counts for.
 	MaxGearPerSession = 20
-	// DefaultPageSize and MaxPageSize bound a list page.
-	DefaultPageSize = 20
-	MaxPageSize     = 100
 	// dateLayout is the form of a purchase date.
 	dateLayout = "2006-01-02"
 	// clockSkew is how far in the future a date or time may be (time
@@ -44,10 +40,18 @@ const (
 	clockSkew = 36 * time.Hour
 )
 
-// invalid is the error of an invalid field.
-func invalid(field, format string, args ...any) *fielderr.Error {
-	return fielderr.New(field, format, args...)
-}
+// Bike is the gear type that has components.
+const Bike = "bike"
+
+// Types lists every gear type, in the order the app shows them (after
+// what Strava and Garmin Connect track plus the usual others).
+var Types = []string{"shoes", Bike, "wetsuit", "skis", "snowboard", "paddle", "boat", "rowing_machine", "treadmill",
+	"indoor_trainer", "other"}
+
+// ComponentTypes lists the parts of a bike whose wear is tracked.
+var ComponentTypes = []string{"chain", "cassette", "chainring", "crankset", "bottom_bracket", "derailleur",
+	"tyre_front", "tyre_rear", "tube_front", "tube_rear", "wheel_front", "wheel_rear", "brake_pads", "brake_rotor",
+	"cables", "bar_tape", "saddle", "pedals", "fork", "shock", "battery", "other"}
 
 // Gear is one item and its components.
 type Gear struct {
@@ -61,7 +65,7 @@ type Gear struct {
 	StartingDistanceM float64
 	ThresholdM        *float64
 	Retired           bool
-	DefaultFor        []string // sports, in the order of profile.Sports
+	DefaultFor        []string // sports, in the order of sport.All
 	// Recorded totals (without the starting distance).
 	UsageDistanceM float64
 	MovingTimeS    float64
@@ -113,11 +117,53 @@ func (g Gear) Name() string {
 	return g.Type
 }
 
-// New builds a new item from a creation request.
-func New(in api.GearCreate, id, user uuid.UUID, now time.Time, newID func() uuid.UUID) (Gear, error) {
+// Input describes a new item; only Type is required.
+type Input struct {
+	Type                  string
+	Brand                 *string
+	Model                 *string
+	Nickname              *string
+	PurchaseDate          *string // YYYY-MM-DD
+	StartingDistanceM     *float64
+	ReplacementThresholdM *float64
+	DefaultFor            []string
+	Retired               bool
+	Components            []ComponentInput
+}
+
+// ComponentInput describes a component in a full list of them: with the
+// ID of an existing component it keeps that component's identity and
+// totals (and its installed time unless given: a new one is a
+// replacement); without, it is a new component.
+type ComponentInput struct {
+	ID                    string
+	Type                  string
+	Brand                 *string
+	Model                 *string
+	InstalledAt           *time.Time
+	ReplacementThresholdM *float64
+}
+
+// Patch changes an item (JSON merge patch semantics, package patch): an
+// absent field stays, null clears an optional one, a value sets it. The
+// type cannot change.
+type Patch struct {
+	Brand                 patch.Field[string]
+	Model                 patch.Field[string]
+	Nickname              patch.Field[string]
+	PurchaseDate          patch.Field[string]
+	StartingDistanceM     patch.Field[float64]
+	ReplacementThresholdM patch.Field[float64]
+	DefaultFor            patch.Field[[]string]
+	Retired               patch.Field[bool]
+	Components            patch.Field[[]ComponentInput]
+}
+
+// New builds a new item from in.
+func New(in Input, id, user uuid.UUID, now time.Time, newID func() uuid.UUID) (Gear, error) {
 	g := Gear{ID: id, UserID: user, CreatedAt: now, UpdatedAt: now}
-	if !slices.Contains(api.GearTypes, in.Type) {
-		return g, invalid("type", "must be one of %s", strings.Join(api.GearTypes, ", "))
+	if !slices.Contains(Types, in.Type) {
+		return g, fielderr.New("type", "must be one of %s", strings.Join(Types, ", "))
 	}
 	g.Type = in.Type
 	var err error
@@ -152,7 +198,7 @@ func New(in api.GearCreate, id, user uuid.UUID, now time.Time, newID func() uuid
 		return g, err
 	}
 	if g.Retired && len(g.DefaultFor) > 0 {
-		return g, invalid("default_for", "a retired item cannot be a default")
+		return g, fielderr.New("default_for", "a retired item cannot be a default")
 	}
 	if g.Components, err = components(g.Type, in.Components, nil, now, newID); err != nil {
 		return g, err
@@ -163,12 +209,12 @@ func New(in api.GearCreate, id, user uuid.UUID, now time.Time, newID func() uuid
 // Apply returns the item with the patch applied, and whether anything
 // changed. The threshold's wear announcement is forgotten when the
 // threshold changes; retiring an item drops its sport defaults.
-func (g Gear) Apply(p api.GearPatch, now time.Time, newID func() uuid.UUID) (Gear, bool, error) {
+func (g Gear) Apply(p Patch, now time.Time, newID func() uuid.UUID) (Gear, bool, error) {
 	before := g.clone()
 	var err error
 	for _, f := range []struct {
 		name string
-		in   api.PatchField[string]
+		in   patch.Field[string]
 		out  **string
 	}{{"brand", p.Brand, &g.Brand}, {"model", p.Model, &g.Model}, {"nickname", p.Nickname, &g.Nickname}} {
 		if !f.in.Set {
@@ -192,7 +238,7 @@ func (g Gear) Apply(p api.GearPatch, now time.Time, newID func() uuid.UUID) (Gea
 	}
 	if p.StartingDistanceM.Set {
 		if p.StartingDistanceM.Null {
-			return before, false, invalid("starting_distance_m", "cannot be null (use 0)")
+			return before, false, fielderr.New("starting_distance_m", "cannot be null (use 0)")
 		}
 		if err := CheckDistance("starting_distance_m", p.StartingDistanceM.Value, false); err != nil {
 			return before, false, err
@@ -214,13 +260,13 @@ func (g Gear) Apply(p api.GearPatch, now time.Time, newID func() uuid.UUID) (Gea
 	}
 	if p.Retired.Set {
 		if p.Retired.Null {
-			return before, false, invalid("retired", "cannot be null")
+			return before, false, fielderr.New("retired", "cannot be null")
 		}
 		g.Retired = p.Retired.Value
 	}
 	if p.DefaultFor.Set {
 		if p.DefaultFor.Null {
-			return before, false, invalid("default_for", "cannot be null (use [])")
+			return before, false, fielderr.New("default_for", "cannot be null (use [])")
 		}
 		if g.DefaultFor, err = CheckSports("default_for", p.DefaultFor.Value); err != nil {
 			return before, false, err
@@ -228,13 +274,13 @@ func (g Gear) Apply(p api.GearPatch, now time.Time, newID func() uuid.UUID) (Gea
 	}
 	if g.Retired && len(g.DefaultFor) > 0 {
 		if p.DefaultFor.Set {
-			return before, false, invalid("default_for", "a retired item cannot be a default")
+			return before, false, fielderr.New("default_for", "a retired item cannot be a default")
 		}
 		g.DefaultFor = nil
 	}
 	if p.Components.Set {
 		if p.Components.Null {
-			return before, false, invalid("components", "cannot be null (use [])")
+			return before, false, fielderr.New("components", "cannot be null (use [])")
 		}
 		if g.Components, err = components(g.Type, p.Components.Value, before.Components, now, newID); err != nil {
 			return before, false, err
@@ -249,15 +295,15 @@ func (g Gear) Apply(p api.GearPatch, now time.Time, newID func() uuid.UUID) (Gea
 
 // components checks a full list of components. Items with the id of an
 // existing component update it; others are new.
-func components(gearType string, in []api.ComponentInput, existing []Component, now time.Time, newID func() uuid.UUID) ([]Component, error) {
+func components(gearType string, in []ComponentInput, existing []Component, now time.Time, newID func() uuid.UUID) ([]Component, error) {
 	if len(in) == 0 {
 		return nil, nil
 	}
-	if gearType != api.GearBike {
-		return nil, invalid("components", "only bikes have components")
+	if gearType != Bike {
+		return nil, fielderr.New("components", "only bikes have components")
 	}
 	if len(in) > MaxComponents {
-		return nil, invalid("components", "at most %d components", MaxComponents)
+		return nil, fielderr.New("components", "at most %d components", MaxComponents)
 	}
 	seen := map[uuid.UUID]bool{}
 	out := make([]Component, 0, len(in))
@@ -267,22 +313,22 @@ func components(gearType string, in []api.ComponentInput, existing []Component, 
 		if ci.ID != "" {
 			id, err := uuid.Parse(ci.ID)
 			if err != nil {
-				return nil, invalid(field("id"), "must be a UUID")
+				return nil, fielderr.New(field("id"), "must be a UUID")
 			}
 			j := slices.IndexFunc(existing, func(c Component) bool { return c.ID == id })
 			if j < 0 {
-				return nil, invalid(field("id"), "is not a component of this item")
+				return nil, fielderr.New(field("id"), "is not a component of this item")
 			}
 			if seen[id] {
-				return nil, invalid(field("id"), "is listed twice")
+				return nil, fielderr.New(field("id"), "is listed twice")
 			}
 			seen[id] = true
 			c = existing[j]
 		} else {
 			c = Component{ID: newID(), InstalledAt: now, Recount: true}
 		}
-		if !slices.Contains(api.ComponentTypes, ci.Type) {
-			return nil, invalid(field("type"), "must be one of %s", strings.Join(api.ComponentTypes, ", "))
+		if !slices.Contains(ComponentTypes, ci.Type) {
+			return nil, fielderr.New(field("type"), "must be one of %s", strings.Join(ComponentTypes, ", "))
 		}
 		c.Type = ci.Type
 		var err error
@@ -295,10 +341,10 @@ func components(gearType string, in []api.ComponentInput, existing []Component, 
 		if ci.InstalledAt != nil {
 			at := ci.InstalledAt.UTC().Truncate(time.Microsecond) // what the database keeps
 			if at.After(now.Add(clockSkew)) {
-				return nil, invalid(field("installed_at"), "is in the future")
+				return nil, fielderr.New(field("installed_at"), "is in the future")
 			}
 			if at.Year() < 1900 {
-				return nil, invalid(field("installed_at"), "is before 1900")
+				return nil, fielderr.New(field("installed_at"), "is before 1900")
 			}
 			if !at.Equal(c.InstalledAt) {
 				// A replacement: the totals start again.
@@ -333,13 +379,13 @@ func CheckText(field string, s *string) (*string, error) {
 		return nil, nil
 	}
 	if !utf8.ValidString(v) {
-		return nil, invalid(field, "must be valid UTF-8")
+		return nil, fielderr.New(field, "must be valid UTF-8")
 	}
 	if utf8.RuneCountInString(v) > MaxText {
-		return nil, invalid(field, "must be at most %d characters", MaxText)
+		return nil, fielderr.New(field, "must be at most %d characters", MaxText)
 	}
 	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-		return nil, invalid(field, "must not contain control characters")
+		return nil, fielderr.New(field, "must not contain control characters")
 	}
 	return &v, nil
 }
@@ -349,13 +395,13 @@ func CheckText(field string, s *string) (*string, error) {
 func ParseDate(field, s string, now time.Time) (*time.Time, error) {
 	d, err := time.Parse(dateLayout, s)
 	if err != nil {
-		return nil, invalid(field, "must be a date YYYY-MM-DD")
+		return nil, fielderr.New(field, "must be a date YYYY-MM-DD")
 	}
 	if d.After(now.Add(clockSkew)) {
-		return nil, invalid(field, "is in the future")
+		return nil, fielderr.New(field, "is in the future")
 	}
 	if d.Year() < 1900 {
-		return nil, invalid(field, "is before 1900")
+		return nil, fielderr.New(field, "is before 1900")
 	}
 	return &d, nil
 }
@@ -365,13 +411,13 @@ func ParseDate(field, s string, now time.Time) (*time.Time, error) {
 func CheckDistance(field string, m float64, positive bool) error {
 	switch {
 	case math.IsNaN(m) || math.IsInf(m, 0):
-		return invalid(field, "must be a number")
+		return fielderr.New(field, "must be a number")
 	case positive && m <= 0:
-		return invalid(field, "must be greater than 0")
+		return fielderr.New(field, "must be greater than 0")
 	case m < 0:
-		return invalid(field, "must not be negative")
+		return fielderr.New(field, "must not be negative")
 	case m > MaxDistanceM:
-		return invalid(field, "must be at most %g", float64(MaxDistanceM))
+		return fielderr.New(field, "must be at most %g", float64(MaxDistanceM))
 	}
 	return nil
 }
@@ -384,16 +430,16 @@ func CheckSports(field string, sports []string) ([]string, error) {
 	}
 	seen := map[string]bool{}
 	for i, s := range sports {
-		if !slices.Contains(profile.Sports, s) {
-			return nil, invalid(fmt.Sprintf("%s[%d]", field, i), "unknown sport %q; known: %s", clip(s), strings.Join(profile.Sports, ", "))
+		if !sport.Valid(s) {
+			return nil, fielderr.New(fmt.Sprintf("%s[%d]", field, i), "unknown sport %q; known: %s", clip(s), strings.Join(sport.All(), ", "))
 		}
 		if seen[s] {
-			return nil, invalid(fmt.Sprintf("%s[%d]", field, i), "%q is listed twice", s)
+			return nil, fielderr.New(fmt.Sprintf("%s[%d]", field, i), "%q is listed twice", s)
 		}
 		seen[s] = true
 	}
 	out := make([]string, 0, len(seen))
-	for _, s := range profile.Sports {
+	for _, s := range sport.All() {
 		if seen[s] {
 			out = append(out, s)
 		}
@@ -401,13 +447,13 @@ func CheckSports(field string, sports []string) ([]string, error) {
 	return out, nil
 }
 
-// SortSports orders sports as profile.Sports does (unknown ones last).
+// SortSports orders sports as sport.All does (unknown ones last).
 func SortSports(sports []string) []string {
 	rank := func(s string) int {
-		if i := slices.Index(profile.Sports, s); i >= 0 {
+		if i := sport.Index(s); i >= 0 {
 			return i
 		}
-		return len(profile.Sports)
+		return len(sport.All())
 	}
 	out := slices.Clone(sports)
 	slices.SortStableFunc(out, func(a, b string) int {
@@ -496,44 +542,22 @@ func (g *Gear) CheckWear(now time.Time) []Wear {
 	return out
 }
 
-// WearEvent is the payload that announces w.
-func (g Gear) WearEvent(w Wear, session uuid.UUID, now time.Time) api.GearWearLimitReached {
-	ev := api.GearWearLimitReached{UserID: g.UserID.String(), GearID: g.ID.String(), GearType: g.Type, GearName: g.Name(),
-		ComponentType: w.ComponentType, DistanceM: w.DistanceM, ReplacementThresholdM: w.ThresholdM, ReachedAt: now}
-	if w.ComponentID != uuid.Nil {
-		ev.ComponentID = w.ComponentID.String()
-	}
-	if session != uuid.Nil {
-		ev.SessionID = session.String()
-	}
-	return ev
+// WearLimitReached says the item's distance has reached its replacement
+// threshold.
+func (g Gear) WearLimitReached() bool { return g.ThresholdM != nil && g.DistanceM() >= *g.ThresholdM }
+
+// WearLimitReached says the component's distance has reached its
+// replacement threshold.
+func (c Component) WearLimitReached() bool {
+	return c.ThresholdM != nil && c.DistanceM >= *c.ThresholdM
 }
 
-// View is the item as the API shows it.
-func (g Gear) View() api.Gear {
-	v := api.Gear{
-		ID: g.ID.String(), Type: g.Type, Brand: g.Brand, Model: g.Model, Nickname: g.Nickname, Name: g.Name(),
-		StartingDistanceM: g.StartingDistanceM, ReplacementThresholdM: g.ThresholdM,
-		DefaultFor: g.DefaultFor, Retired: g.Retired,
-		DistanceM: g.DistanceM(), MovingTimeS: g.MovingTimeS, Sessions: g.Sessions, LastUsedAt: g.LastUsedAt,
-		WearLimitReached: g.ThresholdM != nil && g.DistanceM() >= *g.ThresholdM,
-		Components:       make([]api.Component, 0, len(g.Components)),
-		CreatedAt:        g.CreatedAt, UpdatedAt: g.UpdatedAt,
+// PurchaseDay is the purchase date as YYYY-MM-DD, nil when unknown.
+func (g Gear) PurchaseDay() *string {
+	if g.PurchaseDate == nil {
+		return nil
 	}
-	if v.DefaultFor == nil {
-		v.DefaultFor = []string{}
-	}
-	if g.PurchaseDate != nil {
-		v.PurchaseDate = ptr(g.PurchaseDate.Format(dateLayout))
-	}
-	for _, c := range g.Components {
-		v.Components = append(v.Components, api.Component{
-			ID: c.ID.String(), Type: c.Type, Brand: c.Brand, Model: c.Model, InstalledAt: c.InstalledAt,
-			ReplacementThresholdM: c.ThresholdM, DistanceM: c.DistanceM, MovingTimeS: c.MovingTimeS, Sessions: c.Sessions,
-			WearLimitReached: c.ThresholdM != nil && c.DistanceM >= *c.ThresholdM,
-		})
-	}
-	return v
+	return ptr(g.PurchaseDate.Format(dateLayout))
 }
 
 // Session is a completed session as gear totals use it.
@@ -548,28 +572,46 @@ type Session struct {
 	CompletedAt time.Time
 }
 
-// ParseSession checks the training module's event. Gear ids that are not
-// UUIDs are dropped (they cannot name gear), as are repeats; the rest is
-// bounded by MaxGearPerSession.
-func ParseSession(ev api.SessionCompletedForGear) (Session, error) {
+// SessionEvent is what gear totals use of a training session event
+// (completed, updated or deleted), as the consumer maps it from the
+// training module's payload. A deleted session carries only its ids and
+// revision.
+type SessionEvent struct {
+	SessionID    string
+	UserID       string
+	Sport        string
+	DistanceM    float64
+	MovingTimeS  float64
+	ElapsedTimeS float64
+	GearIDs      []string
+	CompletedAt  time.Time
+	// Revision orders the events of one session; 0 (events of older
+	// versions) is applied whatever the order.
+	Revision int64
+}
+
+// ParseSession checks a completed (or updated) session. Gear ids that are
+// not UUIDs are dropped (they cannot name gear), as are repeats; the rest
+// is bounded by MaxGearPerSession.
+func ParseSession(ev SessionEvent) (Session, error) {
 	var s Session
 	var err error
 	if s.ID, err = uuid.Parse(ev.SessionID); err != nil {
-		return s, invalid("session_id", "must be a UUID")
+		return s, fielderr.New("session_id", "must be a UUID")
 	}
 	if s.UserID, err = uuid.Parse(ev.UserID); err != nil {
-		return s, invalid("user_id", "must be a UUID")
+		return s, fielderr.New("user_id", "must be a UUID")
 	}
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"distance_m", ev.DistanceM}, {"moving_time_s", ev.MovingTimeS}, {"elapsed_time_s", ev.ElapsedTimeS}} {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.v > MaxDistanceM {
-			return s, invalid(f.name, "must be between 0 and %g", float64(MaxDistanceM))
+			return s, fielderr.New(f.name, "must be between 0 and %g", float64(MaxDistanceM))
 		}
 	}
 	if ev.CompletedAt.IsZero() {
-		return s, invalid("completed_at", "is missing")
+		return s, fielderr.New("completed_at", "is missing")
 	}
 	s.Sport, s.DistanceM, s.MovingTimeS, s.ElapsedS, s.CompletedAt = ev.Sport, ev.DistanceM, ev.MovingTimeS, ev.ElapsedTimeS, ev.CompletedAt.UTC()
 	for _, raw := range ev.GearIDs {
@@ -589,29 +631,6 @@ func ParseSession(ev api.SessionCompletedForGear) (Session, error) {
 // Usage is the session's contribution to each item it names.
 func (s Session) Usage() Usage {
 	return Usage{SessionID: s.ID, DistanceM: s.DistanceM, MovingTimeS: s.MovingTimeS, CompletedAt: s.CompletedAt}
-}
-
-// EncodeCursor makes the opaque cursor that continues a list after id.
-func EncodeCursor(id uuid.UUID) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
-
-// DecodeCursor reads a cursor made by EncodeCursor.
-func DecodeCursor(s string) (uuid.UUID, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != 16 {
-		return uuid.Nil, invalid("cursor", "is not a cursor this API returned")
-	}
-	return uuid.UUID(b), nil
-}
-
-// PageSize checks a requested page size (0 means the default).
-func PageSize(limit int) (int, error) {
-	switch {
-	case limit == 0:
-		return DefaultPageSize, nil
-	case limit < 1 || limit > MaxPageSize:
-		return 0, invalid("limit", "must be between 1 and %d", MaxPageSize)
-	}
-	return limit, nil
 }
 
 func (g Gear) clone() Gear {

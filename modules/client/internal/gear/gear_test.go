@@ -1,7 +1,6 @@
 package gear
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -13,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/kit/fielderr"
-	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/internal/kit/patch"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -31,9 +30,9 @@ func fieldOf(t *testing.T, err error) string {
 
 func newBike(t *testing.T) Gear {
 	t.Helper()
-	g, err := New(api.GearCreate{Type: "bike", Brand: sp("Canyon"), ReplacementThresholdM: fp(1000),
+	g, err := New(Input{Type: "bike", Brand: sp("Canyon"), ReplacementThresholdM: fp(1000),
 		DefaultFor: []string{"ride"},
-		Components: []api.ComponentInput{
+		Components: []ComponentInput{
 			{Type: "chain", ReplacementThresholdM: fp(300), InstalledAt: tp(now.Add(-time.Hour))},
 			{Type: "tyre_rear"},
 		}}, uuid.New(), uuid.New(), now, uuid.New)
@@ -42,13 +41,13 @@ func newBike(t *testing.T) Gear {
 }
 
 func TestNew(t *testing.T) {
-	g, err := New(api.GearCreate{Type: "shoes"}, uuid.New(), uuid.New(), now, uuid.New)
+	g, err := New(Input{Type: "shoes"}, uuid.New(), uuid.New(), now, uuid.New)
 	require.NoError(t, err)
 	assert.Equal(t, "shoes", g.Name())
 	assert.Nil(t, g.Brand)
 	assert.Zero(t, g.DistanceM())
 
-	g, err = New(api.GearCreate{Type: "shoes", Brand: sp("  Brooks "), Model: sp(" "), Nickname: nil, PurchaseDate: sp("2026-03-01"),
+	g, err = New(Input{Type: "shoes", Brand: sp("  Brooks "), Model: sp(" "), Nickname: nil, PurchaseDate: sp("2026-03-01"),
 		StartingDistanceM: fp(12.5), DefaultFor: []string{"walk", "run"}}, uuid.New(), uuid.New(), now, uuid.New)
 	require.NoError(t, err)
 	assert.Equal(t, "Brooks", *g.Brand)
@@ -65,11 +64,11 @@ func TestNew(t *testing.T) {
 	assert.True(t, b.Components[0].Recount)
 
 	long := strings.Repeat("x", 101)
-	many := make([]api.ComponentInput, 21)
+	many := make([]ComponentInput, 21)
 	for i := range many {
-		many[i] = api.ComponentInput{Type: "other"}
+		many[i] = ComponentInput{Type: "other"}
 	}
-	bad := map[string]api.GearCreate{
+	bad := map[string]Input{
 		"type":                                  {Type: "hoverboard"},
 		"brand":                                 {Type: "shoes", Brand: sp(long)},
 		"model":                                 {Type: "shoes", Model: sp("a\x00b")},
@@ -79,19 +78,19 @@ func TestNew(t *testing.T) {
 		"replacement_threshold_m":               {Type: "shoes", ReplacementThresholdM: fp(0)},
 		"default_for[1]":                        {Type: "shoes", DefaultFor: []string{"run", "flying"}},
 		"default_for":                           {Type: "shoes", Retired: true, DefaultFor: []string{"run"}},
-		"components":                            {Type: "shoes", Components: []api.ComponentInput{{Type: "chain"}}},
-		"components[0].type":                    {Type: "bike", Components: []api.ComponentInput{{Type: "warp_drive"}}},
-		"components[0].id":                      {Type: "bike", Components: []api.ComponentInput{{ID: uuid.NewString(), Type: "chain"}}},
-		"components[1].installed_at":            {Type: "bike", Components: []api.ComponentInput{{Type: "chain"}, {Type: "chain", InstalledAt: tp(now.AddDate(0, 0, 3))}}},
-		"components[0].replacement_threshold_m": {Type: "bike", Components: []api.ComponentInput{{Type: "chain", ReplacementThresholdM: fp(math.Inf(1))}}},
+		"components":                            {Type: "shoes", Components: []ComponentInput{{Type: "chain"}}},
+		"components[0].type":                    {Type: "bike", Components: []ComponentInput{{Type: "warp_drive"}}},
+		"components[0].id":                      {Type: "bike", Components: []ComponentInput{{ID: uuid.NewString(), Type: "chain"}}},
+		"components[1].installed_at":            {Type: "bike", Components: []ComponentInput{{Type: "chain"}, {Type: "chain", InstalledAt: tp(now.AddDate(0, 0, 3))}}},
+		"components[0].replacement_threshold_m": {Type: "bike", Components: []ComponentInput{{Type: "chain", ReplacementThresholdM: fp(math.Inf(1))}}},
 	}
 	for field, in := range bad {
 		_, err := New(in, uuid.New(), uuid.New(), now, uuid.New)
 		assert.Equal(t, field, fieldOf(t, err), field)
 	}
-	_, err = New(api.GearCreate{Type: "bike", Components: many}, uuid.New(), uuid.New(), now, uuid.New)
+	_, err = New(Input{Type: "bike", Components: many}, uuid.New(), uuid.New(), now, uuid.New)
 	assert.Equal(t, "components", fieldOf(t, err))
-	_, err = New(api.GearCreate{Type: "shoes", DefaultFor: []string{"run", "run"}}, uuid.New(), uuid.New(), now, uuid.New)
+	_, err = New(Input{Type: "shoes", DefaultFor: []string{"run", "run"}}, uuid.New(), uuid.New(), now, uuid.New)
 	assert.Equal(t, "default_for[1]", fieldOf(t, err))
 }
 
@@ -132,16 +131,16 @@ func TestApply(t *testing.T) {
 	later := now.Add(time.Hour)
 
 	// Nothing named, nothing changed.
-	same, changed, err := g.Apply(api.GearPatch{}, later, uuid.New)
+	same, changed, err := g.Apply(Patch{}, later, uuid.New)
 	require.NoError(t, err)
 	assert.False(t, changed)
 	assert.Equal(t, g.UpdatedAt, same.UpdatedAt)
-	_, changed, err = g.Apply(api.GearPatch{Brand: api.Val("Canyon"), ReplacementThresholdM: api.Val(1000.0)}, later, uuid.New)
+	_, changed, err = g.Apply(Patch{Brand: patch.Val("Canyon"), ReplacementThresholdM: patch.Val(1000.0)}, later, uuid.New)
 	require.NoError(t, err)
 	assert.False(t, changed, "the same values")
 
 	// Null clears, values set, the rest stays.
-	p, changed, err := g.Apply(api.GearPatch{Nickname: api.Null[string](), Model: api.Val(" Endurace "), StartingDistanceM: api.Val(5.0)}, later, uuid.New)
+	p, changed, err := g.Apply(Patch{Nickname: patch.Null[string](), Model: patch.Val(" Endurace "), StartingDistanceM: patch.Val(5.0)}, later, uuid.New)
 	require.NoError(t, err)
 	assert.True(t, changed)
 	assert.Equal(t, later, p.UpdatedAt)
@@ -153,26 +152,26 @@ func TestApply(t *testing.T) {
 	assert.Equal(t, "Blue", *g.Nickname, "the original is untouched")
 
 	// A new threshold can be announced again; so can no threshold.
-	p, _, err = g.Apply(api.GearPatch{ReplacementThresholdM: api.Val(2000.0)}, later, uuid.New)
+	p, _, err = g.Apply(Patch{ReplacementThresholdM: patch.Val(2000.0)}, later, uuid.New)
 	require.NoError(t, err)
 	assert.Nil(t, p.WearNotifiedAt)
-	p, _, err = g.Apply(api.GearPatch{ReplacementThresholdM: api.Null[float64]()}, later, uuid.New)
+	p, _, err = g.Apply(Patch{ReplacementThresholdM: patch.Null[float64]()}, later, uuid.New)
 	require.NoError(t, err)
 	assert.Nil(t, p.ThresholdM)
 
 	// Retiring drops the defaults; a retired default is refused.
-	p, _, err = g.Apply(api.GearPatch{Retired: api.Val(true)}, later, uuid.New)
+	p, _, err = g.Apply(Patch{Retired: patch.Val(true)}, later, uuid.New)
 	require.NoError(t, err)
 	assert.True(t, p.Retired)
 	assert.Empty(t, p.DefaultFor)
-	_, _, err = g.Apply(api.GearPatch{Retired: api.Val(true), DefaultFor: api.Val([]string{"ride"})}, later, uuid.New)
+	_, _, err = g.Apply(Patch{Retired: patch.Val(true), DefaultFor: patch.Val([]string{"ride"})}, later, uuid.New)
 	assert.Equal(t, "default_for", fieldOf(t, err))
-	_, _, err = p.Apply(api.GearPatch{DefaultFor: api.Val([]string{"ride"})}, later, uuid.New)
+	_, _, err = p.Apply(Patch{DefaultFor: patch.Val([]string{"ride"})}, later, uuid.New)
 	assert.Equal(t, "default_for", fieldOf(t, err), "already retired")
 
 	// Components: the chain kept (totals too), the tyre dropped, pads added.
 	chain := g.Components[0]
-	p, changed, err = g.Apply(api.GearPatch{Components: api.Val([]api.ComponentInput{
+	p, changed, err = g.Apply(Patch{Components: patch.Val([]ComponentInput{
 		{ID: chain.ID.String(), Type: "chain", Brand: sp("KMC"), ReplacementThresholdM: fp(300)},
 		{Type: "brake_pads"},
 	})}, later, uuid.New)
@@ -188,27 +187,27 @@ func TestApply(t *testing.T) {
 	assert.True(t, p.Components[1].Recount)
 
 	// A new installed_at is a replacement: recount, announce again.
-	p, _, err = g.Apply(api.GearPatch{Components: api.Val([]api.ComponentInput{
+	p, _, err = g.Apply(Patch{Components: patch.Val([]ComponentInput{
 		{ID: chain.ID.String(), Type: "chain", InstalledAt: tp(later), ReplacementThresholdM: fp(300)},
 	})}, later, uuid.New)
 	require.NoError(t, err)
 	assert.True(t, p.Components[0].Recount)
 	assert.Nil(t, p.Components[0].WearNotifiedAt)
 
-	bad := map[string]api.GearPatch{
-		"brand":                      {Brand: api.Val(strings.Repeat("b", 101))},
-		"purchase_date":              {PurchaseDate: api.Val("soon")},
-		"starting_distance_m":        {StartingDistanceM: api.Null[float64]()},
-		"replacement_threshold_m":    {ReplacementThresholdM: api.Val(-1.0)},
-		"retired":                    {Retired: api.Null[bool]()},
-		"default_for":                {DefaultFor: api.Null[[]string]()},
-		"default_for[0]":             {DefaultFor: api.Val([]string{"chess"})},
-		"components":                 {Components: api.Null[[]api.ComponentInput]()},
-		"components[0].id":           {Components: api.Val([]api.ComponentInput{{ID: uuid.NewString(), Type: "chain"}})},
-		"components[1].id":           {Components: api.Val([]api.ComponentInput{{ID: chain.ID.String(), Type: "chain"}, {ID: chain.ID.String(), Type: "chain"}})},
-		"components[0].type":         {Components: api.Val([]api.ComponentInput{{ID: chain.ID.String()}})},
-		"components[0].model":        {Components: api.Val([]api.ComponentInput{{Type: "chain", Model: sp("a\nb")}})},
-		"components[0].installed_at": {Components: api.Val([]api.ComponentInput{{Type: "chain", InstalledAt: tp(time.Date(1800, 1, 1, 0, 0, 0, 0, time.UTC))}})},
+	bad := map[string]Patch{
+		"brand":                      {Brand: patch.Val(strings.Repeat("b", 101))},
+		"purchase_date":              {PurchaseDate: patch.Val("soon")},
+		"starting_distance_m":        {StartingDistanceM: patch.Null[float64]()},
+		"replacement_threshold_m":    {ReplacementThresholdM: patch.Val(-1.0)},
+		"retired":                    {Retired: patch.Null[bool]()},
+		"default_for":                {DefaultFor: patch.Null[[]string]()},
+		"default_for[0]":             {DefaultFor: patch.Val([]string{"chess"})},
+		"components":                 {Components: patch.Null[[]ComponentInput]()},
+		"components[0].id":           {Components: patch.Val([]ComponentInput{{ID: uuid.NewString(), Type: "chain"}})},
+		"components[1].id":           {Components: patch.Val([]ComponentInput{{ID: chain.ID.String(), Type: "chain"}, {ID: chain.ID.String(), Type: "chain"}})},
+		"components[0].type":         {Components: patch.Val([]ComponentInput{{ID: chain.ID.String()}})},
+		"components[0].model":        {Components: patch.Val([]ComponentInput{{Type: "chain", Model: sp("a\nb")}})},
+		"components[0].installed_at": {Components: patch.Val([]ComponentInput{{Type: "chain", InstalledAt: tp(time.Date(1800, 1, 1, 0, 0, 0, 0, time.UTC))}})},
 	}
 	for field, patch := range bad {
 		out, changed, err := g.Apply(patch, later, uuid.New)
@@ -216,27 +215,12 @@ func TestApply(t *testing.T) {
 		assert.False(t, changed, field)
 		assert.Equal(t, g, out, "%s: an error changes nothing", field)
 	}
-	shoes, err := New(api.GearCreate{Type: "shoes"}, uuid.New(), uuid.New(), now, uuid.New)
+	shoes, err := New(Input{Type: "shoes"}, uuid.New(), uuid.New(), now, uuid.New)
 	require.NoError(t, err)
-	_, _, err = shoes.Apply(api.GearPatch{Components: api.Val([]api.ComponentInput{{Type: "chain"}})}, later, uuid.New)
+	_, _, err = shoes.Apply(Patch{Components: patch.Val([]ComponentInput{{Type: "chain"}})}, later, uuid.New)
 	assert.Equal(t, "components", fieldOf(t, err))
-	_, _, err = shoes.Apply(api.GearPatch{Components: api.Val([]api.ComponentInput{})}, later, uuid.New)
+	_, _, err = shoes.Apply(Patch{Components: patch.Val([]ComponentInput{})}, later, uuid.New)
 	assert.NoError(t, err, "no components is fine for anything")
-}
-
-func TestPatchJSON(t *testing.T) {
-	var p api.GearPatch
-	require.NoError(t, json.Unmarshal([]byte(`{"brand": null, "model": "X", "default_for": [], "retired": false}`), &p))
-	assert.Equal(t, api.Null[string](), p.Brand)
-	assert.Equal(t, api.Val("X"), p.Model)
-	assert.False(t, p.Nickname.Set, "absent")
-	assert.True(t, p.DefaultFor.Set)
-	assert.False(t, p.DefaultFor.Null)
-	assert.Equal(t, api.Val(false), p.Retired)
-	out, err := json.Marshal(p)
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"brand": null, "model": "X", "default_for": [], "retired": false}`, string(out), "absent fields stay absent")
-	assert.Error(t, json.Unmarshal([]byte(`{"brand": 5}`), &p))
 }
 
 func TestRecordAndWear(t *testing.T) {
@@ -265,10 +249,7 @@ func TestRecordAndWear(t *testing.T) {
 	require.Len(t, wear, 1)
 	assert.Equal(t, uuid.Nil, wear[0].ComponentID)
 	assert.Equal(t, 1150.0, wear[0].DistanceM)
-	ev := g.WearEvent(wear[0], uuid.Nil, now)
-	assert.Equal(t, "Canyon", ev.GearName)
-	assert.Empty(t, ev.ComponentID)
-	assert.Empty(t, ev.SessionID)
+	assert.Equal(t, "Canyon", g.Name())
 	assert.Empty(t, g.CheckWear(now))
 
 	// Retired items announce nothing; without a threshold nothing is due.
@@ -282,17 +263,15 @@ func TestRecordAndWear(t *testing.T) {
 	r.CheckWear(now)
 	assert.Nil(t, r.WearNotifiedAt)
 
-	v := g.View()
-	assert.True(t, v.WearLimitReached)
-	assert.True(t, v.Components[0].WearLimitReached)
-	assert.False(t, v.Components[1].WearLimitReached)
-	assert.Equal(t, 1150.0, v.DistanceM)
-	assert.Equal(t, 500.0, v.StartingDistanceM)
+	assert.True(t, g.WearLimitReached())
+	assert.True(t, g.Components[0].WearLimitReached())
+	assert.False(t, g.Components[1].WearLimitReached())
+	assert.Equal(t, 1150.0, g.DistanceM())
 }
 
 func TestParseSession(t *testing.T) {
 	a, b := uuid.New(), uuid.New()
-	ev := api.SessionCompletedForGear{SessionID: uuid.NewString(), UserID: uuid.NewString(), Sport: "ride", DistanceM: 1000,
+	ev := SessionEvent{SessionID: uuid.NewString(), UserID: uuid.NewString(), Sport: "ride", DistanceM: 1000,
 		MovingTimeS: 200, ElapsedTimeS: 250, CompletedAt: now, GearIDs: []string{b.String(), "nope", a.String(), b.String(), ""}}
 	s, err := ParseSession(ev)
 	require.NoError(t, err)
@@ -308,39 +287,18 @@ func TestParseSession(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, s.GearIDs, MaxGearPerSession)
 
-	for field, mut := range map[string]func(*api.SessionCompletedForGear){
-		"session_id":     func(e *api.SessionCompletedForGear) { e.SessionID = "x" },
-		"user_id":        func(e *api.SessionCompletedForGear) { e.UserID = "" },
-		"distance_m":     func(e *api.SessionCompletedForGear) { e.DistanceM = -1 },
-		"moving_time_s":  func(e *api.SessionCompletedForGear) { e.MovingTimeS = math.NaN() },
-		"elapsed_time_s": func(e *api.SessionCompletedForGear) { e.ElapsedTimeS = 1e9 },
-		"completed_at":   func(e *api.SessionCompletedForGear) { e.CompletedAt = time.Time{} },
+	for field, mut := range map[string]func(*SessionEvent){
+		"session_id":     func(e *SessionEvent) { e.SessionID = "x" },
+		"user_id":        func(e *SessionEvent) { e.UserID = "" },
+		"distance_m":     func(e *SessionEvent) { e.DistanceM = -1 },
+		"moving_time_s":  func(e *SessionEvent) { e.MovingTimeS = math.NaN() },
+		"elapsed_time_s": func(e *SessionEvent) { e.ElapsedTimeS = 1e9 },
+		"completed_at":   func(e *SessionEvent) { e.CompletedAt = time.Time{} },
 	} {
 		e := ev
 		mut(&e)
 		_, err := ParseSession(e)
 		assert.Equal(t, field, fieldOf(t, err), field)
-	}
-}
-
-func TestCursorAndPageSize(t *testing.T) {
-	id := uuid.New()
-	got, err := DecodeCursor(EncodeCursor(id))
-	require.NoError(t, err)
-	assert.Equal(t, id, got)
-	for _, c := range []string{"", "***", "AAAA", EncodeCursor(id) + "AA"} {
-		_, err := DecodeCursor(c)
-		assert.Error(t, err, c)
-	}
-	n, err := PageSize(0)
-	require.NoError(t, err)
-	assert.Equal(t, DefaultPageSize, n)
-	n, err = PageSize(MaxPageSize)
-	require.NoError(t, err)
-	assert.Equal(t, MaxPageSize, n)
-	for _, l := range []int{-1, MaxPageSize + 1} {
-		_, err := PageSize(l)
-		assert.Error(t, err)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/athlos/athlos/internal/kit/fielderr"
+	"github.com/athlos/athlos/internal/kit/patch"
+	"github.com/athlos/athlos/internal/kit/sport"
 )
 
 // Units of measure a user may prefer.
@@ -20,16 +22,6 @@ const (
 	UnitsMetric   = "metric"
 	UnitsImperial = "imperial"
 )
-
-// Visibility of a user's activities.
-const (
-	VisibilityPrivate   = "private"
-	VisibilityFollowers = "followers" // members of the user's groups
-	VisibilityPublic    = "public"
-)
-
-// Sports, as the training module names them.
-var Sports = []string{"run", "trail_run", "walk", "hike", "ride", "mountain_bike", "swim", "row", "ski", "strength", "yoga", "other"}
 
 // Languages the app's interface is translated into (BCP 47).
 var Languages = []string{"en", "de", "fr", "es", "it", "pt", "pt-BR", "nl", "pl", "cs", "sv", "da", "nb", "fi", "ru", "uk", "tr", "ja", "ko", "zh-Hans", "zh-Hant"}
@@ -58,37 +50,20 @@ type Profile struct {
 type Privacy struct {
 	// DefaultVisibility applies to new activities of any sport not in
 	// SportVisibility.
-	DefaultVisibility string `json:"default_visibility"`
+	DefaultVisibility string
 	// SportVisibility overrides the default per sport, e.g. runs public
 	// but rides private (none of the big platforms offers this).
-	SportVisibility map[string]string `json:"sport_visibility,omitempty"`
+	SportVisibility map[string]string
 	// ShowInLeaderboards lets the user appear in leaderboards.
-	ShowInLeaderboards bool `json:"show_in_leaderboards"`
+	ShowInLeaderboards bool
 	// ShowAge lets others see the user's age (never the birth date).
-	ShowAge bool `json:"show_age"`
+	ShowAge bool
 }
 
 // DefaultPrivacy is the privacy of a new account: activities visible to
-// the user's groups, listed in leaderboards, age hidden.
+// the user's followers and groups, listed in leaderboards, age hidden.
 func DefaultPrivacy() Privacy {
-	return Privacy{DefaultVisibility: VisibilityFollowers, ShowInLeaderboards: true}
-}
-
-// Defaults is the profile of a new account.
-func Defaults(lang string) Profile {
-	if lang == "" {
-		lang = "en"
-	}
-	return Profile{Language: lang, Units: UnitsMetric, TimeZone: "UTC", Privacy: DefaultPrivacy()}
-}
-
-// Age is the age in whole years at now, or nil without a birth date.
-func (p Profile) Age(now time.Time) *int {
-	if p.BirthDate == nil {
-		return nil
-	}
-	a := AgeAt(*p.BirthDate, now)
-	return &a
+	return Privacy{DefaultVisibility: sport.Followers, ShowInLeaderboards: true}
 }
 
 // AgeAt is the age in whole years of someone born on birth, at now.
@@ -108,34 +83,29 @@ func (p Privacy) VisibilityFor(sport string) string {
 	return p.DefaultVisibility
 }
 
-// invalid is the error of an invalid field.
-func invalid(field, format string, args ...any) *fielderr.Error {
-	return fielderr.New(field, format, args...)
-}
-
 // NormalizeLanguage returns the supported tag matching s (case-insensitive
 // BCP 47), or an error.
 func NormalizeLanguage(s string) (string, error) {
 	tag, err := language.Parse(s)
 	if err != nil {
-		return "", invalid("language", "%q is not a BCP 47 language tag", s)
+		return "", fielderr.New("language", "%q is not a BCP 47 language tag", s)
 	}
 	for _, l := range Languages {
 		if strings.EqualFold(tag.String(), l) {
 			return l, nil
 		}
 	}
-	return "", invalid("language", "%q is not supported; supported: %s", s, strings.Join(Languages, ", "))
+	return "", fielderr.New("language", "%q is not supported; supported: %s", s, strings.Join(Languages, ", "))
 }
 
 // NormalizeCountry returns the ISO 3166-1 alpha-2 code for s, or an error.
 func NormalizeCountry(s string) (string, error) {
 	if len(s) != 2 {
-		return "", invalid("country", "must be an ISO 3166-1 alpha-2 code such as DE")
+		return "", fielderr.New("country", "must be an ISO 3166-1 alpha-2 code such as DE")
 	}
 	r, err := language.ParseRegion(strings.ToUpper(s))
 	if err != nil || !r.IsCountry() || r.String() != strings.ToUpper(s) {
-		return "", invalid("country", "%q is not an ISO 3166-1 alpha-2 country code", s)
+		return "", fielderr.New("country", "%q is not an ISO 3166-1 alpha-2 country code", s)
 	}
 	return r.String(), nil
 }
@@ -143,10 +113,10 @@ func NormalizeCountry(s string) (string, error) {
 // CheckTimeZone checks an IANA time zone name.
 func CheckTimeZone(s string) error {
 	if s == "" || s == "Local" || len(s) > 64 {
-		return invalid("time_zone", "must be an IANA time zone such as Europe/Berlin")
+		return fielderr.New("time_zone", "must be an IANA time zone such as Europe/Berlin")
 	}
 	if _, err := time.LoadLocation(s); err != nil {
-		return invalid("time_zone", "%q is not an IANA time zone", s)
+		return fielderr.New("time_zone", "%q is not an IANA time zone", s)
 	}
 	return nil
 }
@@ -154,18 +124,18 @@ func CheckTimeZone(s string) error {
 // CheckBirthDate refuses dates in the future and ages over 120.
 func CheckBirthDate(d, now time.Time) error {
 	if d.After(now) {
-		return invalid("birth_date", "is in the future")
+		return fielderr.New("birth_date", "is in the future")
 	}
 	if AgeAt(d, now) > 120 {
-		return invalid("birth_date", "gives an age over 120")
+		return fielderr.New("birth_date", "gives an age over 120")
 	}
 	return nil
 }
 
 // CheckVisibility checks a visibility value.
 func CheckVisibility(field, v string) error {
-	if v != VisibilityPrivate && v != VisibilityFollowers && v != VisibilityPublic {
-		return invalid(field, "must be private, followers or public")
+	if !sport.ValidVisibility(v) {
+		return fielderr.New(field, "must be private, followers or public")
 	}
 	return nil
 }
@@ -175,11 +145,11 @@ func CheckPrivacy(p Privacy) error {
 	if err := CheckVisibility("privacy.default_visibility", p.DefaultVisibility); err != nil {
 		return err
 	}
-	for sport, v := range p.SportVisibility {
-		if !slices.Contains(Sports, sport) {
-			return invalid("privacy.sport_visibility", "unknown sport %q", sport)
+	for name, v := range p.SportVisibility {
+		if !sport.Valid(name) {
+			return fielderr.New("privacy.sport_visibility", "unknown sport %q", name)
 		}
-		if err := CheckVisibility("privacy.sport_visibility."+sport, v); err != nil {
+		if err := CheckVisibility("privacy.sport_visibility."+name, v); err != nil {
 			return err
 		}
 	}
@@ -189,10 +159,10 @@ func CheckPrivacy(p Privacy) error {
 // CheckName checks a first or last name.
 func CheckName(field, s string) error {
 	if len([]rune(s)) > 100 {
-		return invalid(field, "must be at most 100 characters")
+		return fielderr.New(field, "must be at most 100 characters")
 	}
 	if strings.ContainsAny(s, "\x00\n\r\t") {
-		return invalid(field, "must not contain control characters")
+		return fielderr.New(field, "must not contain control characters")
 	}
 	return nil
 }
@@ -200,25 +170,143 @@ func CheckName(field, s string) error {
 // CheckRanges checks the optional body facts.
 func (p Profile) CheckRanges() error {
 	if p.Sex != nil && !slices.Contains(Sexes, *p.Sex) {
-		return invalid("sex", "must be female, male or other")
+		return fielderr.New("sex", "must be female, male or other")
 	}
 	if p.WeightKg != nil && (*p.WeightKg < 20 || *p.WeightKg > 400) {
-		return invalid("weight_kg", "must be between 20 and 400")
+		return fielderr.New("weight_kg", "must be between 20 and 400")
 	}
 	if p.HeightCm != nil && (*p.HeightCm < 50 || *p.HeightCm > 280) {
-		return invalid("height_cm", "must be between 50 and 280")
+		return fielderr.New("height_cm", "must be between 50 and 280")
 	}
 	if p.RestingHRBpm != nil && (*p.RestingHRBpm < 20 || *p.RestingHRBpm > 150) {
-		return invalid("resting_hr_bpm", "must be between 20 and 150")
+		return fielderr.New("resting_hr_bpm", "must be between 20 and 150")
 	}
 	if p.MaxHRBpm != nil && (*p.MaxHRBpm < 80 || *p.MaxHRBpm > 250) {
-		return invalid("max_hr_bpm", "must be between 80 and 250")
+		return fielderr.New("max_hr_bpm", "must be between 80 and 250")
 	}
 	if p.RestingHRBpm != nil && p.MaxHRBpm != nil && *p.RestingHRBpm >= *p.MaxHRBpm {
-		return invalid("max_hr_bpm", "must be above the resting heart rate")
+		return fielderr.New("max_hr_bpm", "must be above the resting heart rate")
 	}
 	if p.Units != UnitsMetric && p.Units != UnitsImperial {
-		return invalid("units", "must be metric or imperial")
+		return fielderr.New("units", "must be metric or imperial")
 	}
 	return nil
+}
+
+// Patch changes a profile, with JSON merge patch semantics (package
+// patch): an absent field stays, a value sets it, and null clears an
+// optional field (birth date, country, sex, weight, height, heart rates,
+// the sport visibilities). Null on a field that cannot be cleared sets
+// its zero value, which is refused where that is not valid (language,
+// units, time zone, default visibility).
+type Patch struct {
+	FirstName    patch.Field[string]
+	LastName     patch.Field[string]
+	BirthDate    patch.Field[string] // YYYY-MM-DD
+	Country      patch.Field[string]
+	Language     patch.Field[string]
+	Units        patch.Field[string]
+	TimeZone     patch.Field[string]
+	Sex          patch.Field[string]
+	WeightKg     patch.Field[float64]
+	HeightCm     patch.Field[float64]
+	RestingHRBpm patch.Field[int]
+	MaxHRBpm     patch.Field[int]
+	Privacy      patch.Field[PrivacyPatch] // cannot be null
+}
+
+// PrivacyPatch changes the privacy settings, as Patch does.
+type PrivacyPatch struct {
+	DefaultVisibility  patch.Field[string]
+	SportVisibility    patch.Field[map[string]string]
+	ShowInLeaderboards patch.Field[bool]
+	ShowAge            patch.Field[bool]
+}
+
+// Apply returns p with the patch applied, checking every value (now
+// bounds the birth date): the first invalid field in the order of their
+// names is the error, a fielderr.Error.
+func (p Profile) Apply(pt Patch, now time.Time) (Profile, error) {
+	if pt.BirthDate.Set {
+		p.BirthDate = nil
+		if !pt.BirthDate.Null {
+			d, err := time.Parse(time.DateOnly, pt.BirthDate.Value)
+			if err != nil {
+				return p, fielderr.New("birth_date", "must be a date (YYYY-MM-DD)")
+			}
+			if err := CheckBirthDate(d, now); err != nil {
+				return p, err
+			}
+			p.BirthDate = &d
+		}
+	}
+	if pt.Country.Set {
+		p.Country = nil
+		if !pt.Country.Null {
+			c, err := NormalizeCountry(pt.Country.Value)
+			if err != nil {
+				return p, err
+			}
+			p.Country = &c
+		}
+	}
+	if pt.FirstName.Set {
+		if err := CheckName("first_name", pt.FirstName.Value); err != nil {
+			return p, err
+		}
+		p.FirstName = pt.FirstName.Value
+	}
+	if pt.Language.Set {
+		l, err := NormalizeLanguage(pt.Language.Value)
+		if err != nil {
+			return p, err
+		}
+		p.Language = l
+	}
+	if pt.LastName.Set {
+		if err := CheckName("last_name", pt.LastName.Value); err != nil {
+			return p, err
+		}
+		p.LastName = pt.LastName.Value
+	}
+	if pt.Privacy.Set {
+		if pt.Privacy.Null {
+			return p, fielderr.New("privacy", "cannot be cleared; set its fields instead")
+		}
+		p.Privacy = p.Privacy.apply(pt.Privacy.Value)
+		if err := CheckPrivacy(p.Privacy); err != nil {
+			return p, err
+		}
+	}
+	if pt.TimeZone.Set {
+		if err := CheckTimeZone(pt.TimeZone.Value); err != nil {
+			return p, err
+		}
+		p.TimeZone = pt.TimeZone.Value
+	}
+	if pt.Units.Set {
+		p.Units = pt.Units.Value
+	}
+	patch.Apply(pt.Sex, &p.Sex)
+	patch.Apply(pt.WeightKg, &p.WeightKg)
+	patch.Apply(pt.HeightCm, &p.HeightCm)
+	patch.Apply(pt.RestingHRBpm, &p.RestingHRBpm)
+	patch.Apply(pt.MaxHRBpm, &p.MaxHRBpm)
+	return p, p.CheckRanges()
+}
+
+func (p Privacy) apply(pt PrivacyPatch) Privacy {
+	if pt.DefaultVisibility.Set {
+		p.DefaultVisibility = pt.DefaultVisibility.Value
+	}
+	if pt.SportVisibility.Set {
+		p.SportVisibility = pt.SportVisibility.Value // nil when null
+	}
+	if pt.ShowInLeaderboards.Set {
+		p.ShowInLeaderboards = pt.ShowInLeaderboards.Value
+	}
+	if pt.ShowAge.Set {
+		p.ShowAge = pt.ShowAge.Value
+	}
+	return p
 }

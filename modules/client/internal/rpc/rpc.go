@@ -1,5 +1,8 @@
 // Package rpc serves the client module's operations on NATS
-// (rpc.client.*), translating between the api types and the service.
+// (rpc.client.*): each handler decodes the api request, resolves the
+// caller (bus.RequireUserID), maps the request to the service's input,
+// calls the service and encodes the api answer. Each is registered by its
+// api subject (bus.Service.HandleSubject).
 package rpc
 
 import (
@@ -12,21 +15,35 @@ import (
 	"github.com/athlos/athlos/modules/client/internal/service"
 )
 
-// Register adds the client module's endpoints to its service.
+// op is an operation: its api subject and its handler.
+type op struct {
+	subject string
+	h       bus.HandlerFunc
+}
+
+func handle(svc *bus.Service, ops []op) error {
+	for _, o := range ops {
+		if err := svc.HandleSubject(o.subject, o.h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Register adds the client module's operations to its RPC service:
+// accounts and tokens, keys, the profile and gear (the real-time
+// operation is RegisterRealtime's).
 func Register(svc *bus.Service, s *service.Service) error {
-	ops := []struct {
-		op string
-		h  bus.HandlerFunc
-	}{
-		{"auth.register", bus.JSON(s.Register)},
-		{"auth.login", bus.JSON(s.Login)},
-		{"auth.refresh", bus.JSON(func(ctx context.Context, r api.RefreshRequest) (api.TokenResponse, error) {
+	err := handle(svc, []op{
+		{api.SubjectRegister, bus.JSON(s.Register)},
+		{api.SubjectLogin, bus.JSON(s.Login)},
+		{api.SubjectRefresh, bus.JSON(func(ctx context.Context, r api.RefreshRequest) (api.TokenResponse, error) {
 			return s.Refresh(ctx, r.RefreshToken)
 		})},
-		{"auth.logout", bus.JSON(func(ctx context.Context, r api.RefreshRequest) (api.Empty, error) {
+		{api.SubjectLogout, bus.JSON(func(ctx context.Context, r api.RefreshRequest) (api.Empty, error) {
 			return api.Empty{}, s.Logout(ctx, r.RefreshToken)
 		})},
-		{"auth.password", bus.JSON(func(ctx context.Context, r api.ChangePasswordRequest) (api.Empty, error) {
+		{api.SubjectChangePassword, bus.JSON(func(ctx context.Context, r api.ChangePasswordRequest) (api.Empty, error) {
 			user, err := bus.RequireUserID(ctx)
 			if err != nil {
 				return api.Empty{}, err
@@ -36,18 +53,13 @@ func Register(svc *bus.Service, s *service.Service) error {
 			return api.Empty{}, s.ChangePassword(ctx, service.ChangePasswordInput{UserID: user, SessionID: session,
 				CurrentPassword: r.CurrentPassword, NewPassword: r.NewPassword})
 		})},
-		{"keys.get", bus.JSON(func(context.Context, struct{}) (api.JWKS, error) { return s.JWKS(), nil })},
-		{"profile.get", bus.JSON(func(ctx context.Context, _ struct{}) (api.Profile, error) { return s.Profile(ctx) })},
-		{"profile.patch", s.PatchProfile},
-		{"profile.delete", bus.JSON(func(ctx context.Context, _ struct{}) (api.Empty, error) {
-			return api.Empty{}, s.DeleteAccount(ctx)
-		})},
-		{"user.get", bus.JSON(s.UserProfile)},
+		{api.SubjectKeysGet, bus.JSON(func(context.Context, struct{}) (api.JWKS, error) { return s.JWKS(), nil })},
+	})
+	if err != nil {
+		return err
 	}
-	for _, o := range ops {
-		if err := svc.Handle(o.op, o.h); err != nil {
-			return err
-		}
+	if err := registerProfile(svc, s); err != nil {
+		return err
 	}
-	return nil
+	return registerGear(svc, s)
 }

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"strings"
@@ -12,12 +11,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/internal/kit/fielderr"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
 	"github.com/athlos/athlos/modules/client/internal/profile"
 	"github.com/athlos/athlos/modules/client/internal/store"
 	"github.com/athlos/athlos/modules/client/internal/throttle"
+	"github.com/athlos/athlos/storage"
 )
 
 // errBadCredentials is the one answer to a wrong email or password.
@@ -92,15 +91,15 @@ func (s *Service) createUser(ctx context.Context, in api.RegisterRequest, role s
 	if err != nil {
 		return TokenPair{}, err
 	}
-	for field, v := range map[string]string{"body.first_name": in.FirstName, "body.last_name": in.LastName} {
+	for field, v := range map[string]string{"first_name": in.FirstName, "last_name": in.LastName} {
 		if err := profile.CheckName(field, v); err != nil {
-			return TokenPair{}, fieldErr(err)
+			return TokenPair{}, bus.FieldInvalid("body.", err)
 		}
 	}
 	lang := "en"
 	if in.Language != "" {
 		if lang, err = profile.NormalizeLanguage(in.Language); err != nil {
-			return TokenPair{}, fieldErr(err)
+			return TokenPair{}, bus.FieldInvalid("body.", err)
 		}
 	}
 	if err := s.hasher.CheckPassword(ctx, in.Password, email, in.FirstName, in.LastName); errors.Is(err, auth.ErrWeakPassword) {
@@ -112,18 +111,14 @@ func (s *Service) createUser(ctx context.Context, in api.RegisterRequest, role s
 	if err != nil {
 		return TokenPair{}, err
 	}
-	privacy, err := json.Marshal(profile.DefaultPrivacy())
-	if err != nil {
-		return TokenPair{}, err
-	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return TokenPair{}, err
 	}
 	var pair TokenPair
-	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := store.InsertUser(ctx, tx, store.NewUser{ID: id, Email: email, PasswordHash: hash, Role: role,
-			FirstName: in.FirstName, LastName: in.LastName, Language: lang, Privacy: privacy})
+			FirstName: in.FirstName, LastName: in.LastName, Language: lang, Privacy: store.Privacy(profile.DefaultPrivacy())})
 		if errors.Is(err, store.ErrDuplicateEmail) {
 			return &bus.Error{Code: bus.CodeConflict, Message: "an account with this email already exists",
 				Fields: []bus.FieldError{{Field: "body.email", Reason: "is already registered"}}}
@@ -190,7 +185,7 @@ func (s *Service) Login(ctx context.Context, in api.LoginRequest) (TokenPair, er
 		return TokenPair{}, s.failed(ctx, keys)
 	}
 	var pair TokenPair
-	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := store.ClearFailures(ctx, tx, keys[0].Name); err != nil {
 			return err
 		}
@@ -245,7 +240,7 @@ func (s *Service) lockedFor(ctx context.Context, keys []throttle.Key) ([]lock, e
 // count records one attempt on every key (registrations count them all).
 func (s *Service) count(ctx context.Context, keys []throttle.Key) error {
 	now := s.now()
-	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, k := range keys {
 			if _, err := store.RecordFailure(ctx, tx, k, now); err != nil {
 				return err
@@ -260,7 +255,7 @@ func (s *Service) count(ctx context.Context, keys []throttle.Key) error {
 func (s *Service) failed(ctx context.Context, keys []throttle.Key) error {
 	var locks []lock
 	now := s.now()
-	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		locks = locks[:0]
 		for _, k := range keys {
 			st, err := store.RecordFailure(ctx, tx, k, now)
@@ -296,7 +291,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 	}
 	var pair TokenPair
 	var reused bool
-	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := store.LockRefreshToken(ctx, tx, auth.HashRefreshToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return errBadRefresh
@@ -335,7 +330,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if auth.CheckRefreshTokenShape(token) != nil {
 		return nil
 	}
-	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		t, err := store.LockRefreshToken(ctx, tx, auth.HashRefreshToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -402,7 +397,7 @@ func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) er
 	if err != nil {
 		return err
 	}
-	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := store.SetPasswordHash(ctx, tx, in.UserID, hash); err != nil {
 			return err
 		}
@@ -429,17 +424,4 @@ func (s *Service) Promote(ctx context.Context, email string) (uuid.UUID, error) 
 
 func displayName(first, last string) string {
 	return strings.TrimSpace(first + " " + last)
-}
-
-// fieldErr turns a domain field error into an invalid bus error.
-func fieldErr(err error) error {
-	var fe *fielderr.Error
-	if errors.As(err, &fe) {
-		field := fe.Field
-		if !strings.Contains(field, ".") || strings.HasPrefix(field, "privacy.") {
-			field = "body." + field
-		}
-		return bus.Invalid(field, fe.Reason)
-	}
-	return err
 }

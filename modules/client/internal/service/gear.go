@@ -11,10 +11,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/internal/kit/fielderr"
+	"github.com/athlos/athlos/internal/kit/page"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/gear"
 	"github.com/athlos/athlos/modules/client/internal/store"
+	"github.com/athlos/athlos/storage"
 )
 
 var errGearNotFound = &bus.Error{Code: bus.CodeNotFound, Message: "no such gear"}
@@ -25,16 +26,6 @@ func (s *Service) gearNow() time.Time { return s.now().UTC().Truncate(time.Micro
 
 func newGearID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
-// gearFieldErr turns a domain field error into an invalid bus error whose
-// field is under prefix ("body", "query", ...).
-func gearFieldErr(prefix string, err error) error {
-	var fe *fielderr.Error
-	if errors.As(err, &fe) {
-		return bus.Invalid(prefix+"."+fe.Field, fe.Reason)
-	}
-	return err
-}
-
 func parseGearID(id string) (uuid.UUID, error) {
 	u, err := uuid.Parse(id)
 	if err != nil || len(id) != 36 {
@@ -43,35 +34,37 @@ func parseGearID(id string) (uuid.UUID, error) {
 	return u, nil
 }
 
-// ListGear returns a page of the user's gear, newest first.
-func (s *Service) ListGear(ctx context.Context, user uuid.UUID, req api.GearListRequest) (api.GearPage, error) {
-	limit, err := gear.PageSize(req.Limit)
+// ListGear returns a page of the user's gear, newest first: at most limit
+// items (0: page.Default) after cursor (empty: from the start), only
+// retired or only active ones when retired is set. It returns invalid
+// naming query.limit or query.cursor when they are not what a list takes
+// or answered.
+func (s *Service) ListGear(ctx context.Context, user uuid.UUID, limit int, cursor string, retired *bool) (api.GearPage, error) {
+	size, err := page.Size(limit)
 	if err != nil {
-		return api.GearPage{}, gearFieldErr("query", err)
+		return api.GearPage{}, bus.FieldInvalid("query.", err)
 	}
 	var after uuid.UUID
-	if req.Cursor != "" {
-		if after, err = gear.DecodeCursor(req.Cursor); err != nil {
-			return api.GearPage{}, gearFieldErr("query", err)
+	if cursor != "" {
+		if after, err = page.After(cursor); err != nil {
+			return api.GearPage{}, bus.FieldInvalid("query.", err)
 		}
 	}
-	items, err := store.ListGear(ctx, s.pool, user, after, req.Retired, limit+1)
+	items, err := store.ListGear(ctx, s.pool, user, after, retired, size+1)
 	if err != nil {
 		return api.GearPage{}, err
 	}
-	page := api.GearPage{Items: make([]api.Gear, 0, min(len(items), limit))}
+	items, next := page.Cut(items, size, func(g gear.Gear) [16]byte { return g.ID })
+	out := api.GearPage{Items: make([]api.Gear, len(items)), NextCursor: next}
 	for i, g := range items {
-		if i == limit {
-			next := gear.EncodeCursor(items[limit-1].ID)
-			page.NextCursor = &next
-			break
-		}
-		page.Items = append(page.Items, g.View())
+		out.Items[i] = GearView(g)
 	}
-	return page, nil
+	return out, nil
 }
 
-// GetGear returns one of the user's items.
+// GetGear returns one of the user's items. It returns invalid (path.id)
+// for an id that is not a UUID, and not_found when the user has no such
+// item (another user's, or deleted).
 func (s *Service) GetGear(ctx context.Context, user uuid.UUID, id string) (api.Gear, error) {
 	gid, err := parseGearID(id)
 	if err != nil {
@@ -84,16 +77,19 @@ func (s *Service) GetGear(ctx context.Context, user uuid.UUID, id string) (api.G
 	if err != nil {
 		return api.Gear{}, err
 	}
-	return g.View(), nil
+	return GearView(g), nil
 }
 
 // CreateGear adds an item to the user's gear. With an idempotency key, a
-// retry gets the item the first request added (bus.Once).
-func (s *Service) CreateGear(ctx context.Context, user uuid.UUID, in api.GearCreate) (api.Gear, error) {
+// retry gets the item the first request added (bus.Once). It returns
+// invalid naming the body's field that breaks a rule of package gear,
+// conflict when the user has gear.MaxItems items already, unauthorized
+// when the account no longer exists, and bus.Once's idempotency errors.
+func (s *Service) CreateGear(ctx context.Context, user uuid.UUID, in gear.Input) (api.Gear, error) {
 	now := s.gearNow()
 	g, err := gear.New(in, newGearID(), user, now, newGearID)
 	if err != nil {
-		return api.Gear{}, gearFieldErr("body", err)
+		return api.Gear{}, bus.FieldInvalid("body.", err)
 	}
 	for i := range g.Components {
 		g.Components[i].Recount = false // a new item has no usage to count
@@ -117,25 +113,29 @@ func (s *Service) CreateGear(ctx context.Context, user uuid.UUID, in api.GearCre
 		if err != nil {
 			return api.Gear{}, err
 		}
-		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearCreated, api.GearChanged{UserID: user.String(), Gear: g.View(), OccurredAt: now}); err != nil {
+		view := GearView(g)
+		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearCreated, api.GearChanged{UserID: user.String(), Gear: view, OccurredAt: now}); err != nil {
 			return api.Gear{}, err
 		}
 		if err := s.afterGearChange(ctx, tx, g, losers, wears, uuid.Nil, now); err != nil {
 			return api.Gear{}, err
 		}
-		return g.View(), nil
+		return view, nil
 	})
 }
 
-// UpdateGear applies a partial update to one of the user's items.
-func (s *Service) UpdateGear(ctx context.Context, user uuid.UUID, req api.GearUpdateRequest) (api.Gear, error) {
-	gid, err := parseGearID(req.ID)
+// UpdateGear applies a patch to one of the user's items. It returns
+// invalid (path.id) for an id that is not a UUID, not_found when the user
+// has no such item, and invalid naming the body's field that breaks a
+// rule of package gear.
+func (s *Service) UpdateGear(ctx context.Context, user uuid.UUID, id string, p gear.Patch) (api.Gear, error) {
+	gid, err := parseGearID(id)
 	if err != nil {
 		return api.Gear{}, err
 	}
 	now := s.gearNow()
 	var out api.Gear
-	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := store.LockUserGear(ctx, tx, user); err != nil {
 			return err
 		}
@@ -146,12 +146,12 @@ func (s *Service) UpdateGear(ctx context.Context, user uuid.UUID, req api.GearUp
 		if err != nil {
 			return err
 		}
-		ng, changed, err := g.Apply(req.Patch, now, newGearID)
+		ng, changed, err := g.Apply(p, now, newGearID)
 		if err != nil {
-			return gearFieldErr("body", err)
+			return bus.FieldInvalid("body.", err)
 		}
 		if !changed {
-			out = g.View()
+			out = GearView(g)
 			return nil
 		}
 		for i := range ng.Components {
@@ -174,7 +174,7 @@ func (s *Service) UpdateGear(ctx context.Context, user uuid.UUID, req api.GearUp
 				return err
 			}
 		}
-		out = ng.View()
+		out = GearView(ng)
 		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearUpdated, api.GearChanged{UserID: user.String(), Gear: out, OccurredAt: now}); err != nil {
 			return err
 		}
@@ -197,12 +197,12 @@ func (s *Service) afterGearChange(ctx context.Context, tx pgx.Tx, g gear.Gear, l
 		if err != nil {
 			return fmt.Errorf("service: item that lost a default: %w", err)
 		}
-		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearUpdated, api.GearChanged{UserID: g.UserID.String(), Gear: lg.View(), OccurredAt: now}); err != nil {
+		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearUpdated, api.GearChanged{UserID: g.UserID.String(), Gear: GearView(lg), OccurredAt: now}); err != nil {
 			return err
 		}
 	}
 	for _, w := range wears {
-		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearWearLimit, g.WearEvent(w, session, now)); err != nil {
+		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearWearLimit, wearEvent(g, w, session, now)); err != nil {
 			return err
 		}
 	}
@@ -210,14 +210,16 @@ func (s *Service) afterGearChange(ctx context.Context, tx pgx.Tx, g gear.Gear, l
 }
 
 // DeleteGear deletes one of the user's items. Its usage records stay, so
-// past sessions keep what they were; the item is gone from the API.
+// past sessions keep what they were; the item is gone from the API. It
+// returns invalid (path.id) for an id that is not a UUID, and not_found
+// when the user has no such item.
 func (s *Service) DeleteGear(ctx context.Context, user uuid.UUID, id string) error {
 	gid, err := parseGearID(id)
 	if err != nil {
 		return err
 	}
 	now := s.gearNow()
-	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := store.LockUserGear(ctx, tx, user); err != nil {
 			return err
 		}
@@ -239,14 +241,10 @@ func (s *Service) DeleteGear(ctx context.Context, user uuid.UUID, id string) err
 // session once, whatever message brings it again. An item or component
 // that reaches its threshold is announced once. A malformed event is an
 // invalid error (it can never succeed).
-func (s *Service) RecordSession(ctx context.Context, tx pgx.Tx, ev api.SessionCompletedForGear) error {
+func (s *Service) RecordSession(ctx context.Context, tx pgx.Tx, ev gear.SessionEvent) error {
 	sess, err := gear.ParseSession(ev)
 	if err != nil {
-		var fe *fielderr.Error
-		if errors.As(err, &fe) {
-			return bus.Invalid(fe.Field, fe.Reason)
-		}
-		return err
+		return bus.FieldInvalid("", err)
 	}
 	if len(sess.GearIDs) == 0 {
 		return nil
@@ -330,7 +328,7 @@ const (
 // may arrive out of order: one older than the last applied to its session,
 // or for a session deleted already, changes nothing. (Events without a
 // revision, from older versions, are applied as they come.)
-func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, kind string, ev api.SessionCompletedForGear) error {
+func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, kind string, ev gear.SessionEvent) error {
 	if ev.Revision != 0 {
 		user, err := uuid.Parse(ev.UserID)
 		if err != nil {

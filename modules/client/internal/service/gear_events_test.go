@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/gear"
 	"github.com/athlos/athlos/modules/client/internal/service"
 	"github.com/athlos/athlos/modules/client/internal/store"
 	"github.com/athlos/athlos/storage"
@@ -28,12 +28,12 @@ func TestSessionEventsOutOfOrder(t *testing.T) {
 	s, err := service.New(pool, make([]byte, 32), 1, slog.New(slog.DiscardHandler), nil)
 	require.NoError(t, err)
 	user := uuid.Must(uuid.NewV7())
-	require.NoError(t, store.InsertUser(ctx, pool, store.NewUser{ID: user, Email: "ana@example.com", PasswordHash: "x", Role: "user", Language: "en", Privacy: []byte(`{}`)}))
-	shoes, err := s.CreateGear(ctx, user, api.GearCreate{Type: "shoes"})
+	require.NoError(t, store.InsertUser(ctx, pool, store.NewUser{ID: user, Email: "ana@example.com", PasswordHash: "x", Role: "user", Language: "en", Privacy: store.Privacy{}}))
+	shoes, err := s.CreateGear(ctx, user, gear.Input{Type: "shoes"})
 	require.NoError(t, err)
-	other, err := s.CreateGear(ctx, user, api.GearCreate{Type: "shoes"})
+	other, err := s.CreateGear(ctx, user, gear.Input{Type: "shoes"})
 	require.NoError(t, err)
-	apply := func(kind string, ev api.SessionCompletedForGear) {
+	apply := func(kind string, ev gear.SessionEvent) {
 		require.NoError(t, storage.InTx(ctx, pool, func(tx pgx.Tx) error { return s.ApplySessionEvent(ctx, tx, kind, ev) }))
 	}
 	totals := func(id string) (int, float64) {
@@ -41,9 +41,9 @@ func TestSessionEventsOutOfOrder(t *testing.T) {
 		require.NoError(t, err)
 		return g.Sessions, g.DistanceM
 	}
-	event := func(session string, rev int64, gear string, dist float64) api.SessionCompletedForGear {
-		return api.SessionCompletedForGear{SessionID: session, UserID: user.String(), Sport: "run", DistanceM: dist,
-			MovingTimeS: 600, ElapsedTimeS: 600, GearIDs: []string{gear}, CompletedAt: time.Now().UTC(), Revision: rev}
+	event := func(session string, rev int64, item string, dist float64) gear.SessionEvent {
+		return gear.SessionEvent{SessionID: session, UserID: user.String(), Sport: "run", DistanceM: dist,
+			MovingTimeS: 600, ElapsedTimeS: 600, GearIDs: []string{item}, CompletedAt: time.Now().UTC(), Revision: rev}
 	}
 
 	// Updated (to the other shoes) arrives before completed: completed is

@@ -25,6 +25,7 @@ import (
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
 	"github.com/athlos/athlos/modules/client/internal/store"
+	"github.com/athlos/athlos/storage"
 )
 
 // RefreshTokenTTL is how long an unused refresh token stays valid; every
@@ -123,7 +124,7 @@ func (s *Service) signingKey() (auth.SigningKey, error) {
 
 // EnsureKeys loads the signing keys, creating the first one on first start.
 func (s *Service) EnsureKeys(ctx context.Context) error {
-	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := store.LockKeys(ctx, tx); err != nil {
 			return err
 		}
@@ -145,7 +146,7 @@ func (s *Service) EnsureKeys(ctx context.Context) error {
 // RotateKeys makes a new signing key; the previous ones keep verifying
 // until the tokens they signed have expired.
 func (s *Service) RotateKeys(ctx context.Context) error {
-	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := store.LockKeys(ctx, tx); err != nil {
 			return err
 		}
@@ -231,21 +232,6 @@ func (s *Service) JWKS() api.JWKS {
 		}
 	}
 	return out
-}
-
-func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("service: begin: %w", err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("service: commit: %w", err)
-	}
-	return nil
 }
 
 // Maintain reloads the signing keys and deletes long-expired refresh

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athlos/athlos/modules/client/internal/gear"
+	"github.com/athlos/athlos/storage"
 )
 
 // ErrNoUser means the user a row refers to does not exist (any more).
@@ -47,7 +48,7 @@ func LockUserGear(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
 }
 
 // CountGear counts a user's items that are not deleted.
-func CountGear(ctx context.Context, q Querier, user uuid.UUID) (int, error) {
+func CountGear(ctx context.Context, q storage.Querier, user uuid.UUID) (int, error) {
 	var n int
 	if err := q.QueryRow(ctx, `SELECT count(*) FROM client.gear WHERE user_id = $1 AND deleted_at IS NULL`, user).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count gear: %w", err)
@@ -148,7 +149,7 @@ func SetDefaults(ctx context.Context, tx pgx.Tx, g gear.Gear) ([]uuid.UUID, erro
 }
 
 // TouchGear bumps an item's updated_at (it lost a default).
-func TouchGear(ctx context.Context, q Querier, id uuid.UUID, at time.Time) error {
+func TouchGear(ctx context.Context, q storage.Querier, id uuid.UUID, at time.Time) error {
 	if _, err := q.Exec(ctx, `UPDATE client.gear SET updated_at = $2 WHERE id = $1`, id, at); err != nil {
 		return fmt.Errorf("store: touch gear: %w", err)
 	}
@@ -175,7 +176,7 @@ func SoftDeleteGear(ctx context.Context, tx pgx.Tx, user, id uuid.UUID, at time.
 // GetGear reads one of a user's items (not deleted), with its components
 // and defaults; ErrNotFound otherwise. With lock, the item's row is
 // locked for the transaction (q must then be a transaction).
-func GetGear(ctx context.Context, q Querier, user, id uuid.UUID, lock bool) (gear.Gear, error) {
+func GetGear(ctx context.Context, q storage.Querier, user, id uuid.UUID, lock bool) (gear.Gear, error) {
 	sql := `SELECT ` + gearColumns + ` FROM client.gear g WHERE g.id = $1 AND g.user_id = $2 AND g.deleted_at IS NULL`
 	if lock {
 		sql += ` FOR UPDATE`
@@ -197,7 +198,7 @@ func GetGear(ctx context.Context, q Querier, user, id uuid.UUID, lock bool) (gea
 // ListGear returns up to limit of a user's items (not deleted), newest
 // first, after the item with id after (uuid.Nil: from the start),
 // optionally only retired or only active ones.
-func ListGear(ctx context.Context, q Querier, user uuid.UUID, after uuid.UUID, retired *bool, limit int) ([]gear.Gear, error) {
+func ListGear(ctx context.Context, q storage.Querier, user uuid.UUID, after uuid.UUID, retired *bool, limit int) ([]gear.Gear, error) {
 	rows, err := q.Query(ctx, `SELECT `+gearColumns+` FROM client.gear g
 		WHERE g.user_id = $1 AND g.deleted_at IS NULL AND ($2::uuid IS NULL OR g.id < $2)
 		AND ($3::boolean IS NULL OR g.retired = $3)
@@ -217,7 +218,7 @@ func ListGear(ctx context.Context, q Querier, user uuid.UUID, after uuid.UUID, r
 
 // GearByIDs reads the given items of a user (not deleted), with their
 // components, ordered by id. With lock, their rows are locked in that order.
-func GearByIDs(ctx context.Context, q Querier, user uuid.UUID, ids []uuid.UUID, lock bool) ([]gear.Gear, error) {
+func GearByIDs(ctx context.Context, q storage.Querier, user uuid.UUID, ids []uuid.UUID, lock bool) ([]gear.Gear, error) {
 	sql := `SELECT ` + gearColumns + ` FROM client.gear g
 		WHERE g.id = ANY($1) AND g.user_id = $2 AND g.deleted_at IS NULL ORDER BY g.id`
 	if lock {
@@ -238,7 +239,7 @@ func GearByIDs(ctx context.Context, q Querier, user uuid.UUID, ids []uuid.UUID, 
 }
 
 // fill reads the components and defaults of items.
-func fill(ctx context.Context, q Querier, items []gear.Gear) error {
+func fill(ctx context.Context, q storage.Querier, items []gear.Gear) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -269,7 +270,7 @@ func fill(ctx context.Context, q Querier, items []gear.Gear) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: components: %w", err)
 	}
-	// Sports in the canonical order (that of profile.Sports), whatever the
+	// Sports in the canonical order (that of sport.All), whatever the
 	// table's order.
 	rows, err = q.Query(ctx, `SELECT gear_id, array_agg(sport) FROM client.gear_defaults WHERE gear_id = ANY($1) GROUP BY gear_id`, ids)
 	if err != nil {
@@ -304,7 +305,7 @@ func InsertUsage(ctx context.Context, tx pgx.Tx, g gear.Gear, s gear.Session) (b
 }
 
 // UsageSince sums an item's recorded sessions completed at or after since.
-func UsageSince(ctx context.Context, q Querier, gearID uuid.UUID, since time.Time) (distanceM, movingTimeS float64, sessions int, err error) {
+func UsageSince(ctx context.Context, q storage.Querier, gearID uuid.UUID, since time.Time) (distanceM, movingTimeS float64, sessions int, err error) {
 	err = q.QueryRow(ctx, `SELECT coalesce(sum(distance_m), 0), coalesce(sum(moving_time_s), 0), count(*)
 		FROM client.gear_usage WHERE gear_id = $1 AND completed_at >= $2`, gearID, since).Scan(&distanceM, &movingTimeS, &sessions)
 	if err != nil {

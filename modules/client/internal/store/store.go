@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athlos/athlos/modules/client/internal/throttle"
+	"github.com/athlos/athlos/storage"
 )
 
 // ErrNotFound means no row matched.
@@ -22,13 +24,6 @@ var ErrNotFound = errors.New("store: not found")
 
 // ErrDuplicateEmail means the email is taken.
 var ErrDuplicateEmail = errors.New("store: email already registered")
-
-// Querier is a pool or a transaction.
-type Querier interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
 
 // Credentials are what a login needs of a user.
 type Credentials struct {
@@ -46,14 +41,18 @@ type NewUser struct {
 	FirstName    string
 	LastName     string
 	Language     string
-	Privacy      []byte
+	Privacy      Privacy
 }
 
 // InsertUser inserts a user; ErrDuplicateEmail when the email is taken.
-func InsertUser(ctx context.Context, q Querier, u NewUser) error {
-	_, err := q.Exec(ctx, `INSERT INTO client.users (id, email, password_hash, role, first_name, last_name, language, privacy)
+func InsertUser(ctx context.Context, q storage.Querier, u NewUser) error {
+	privacy, err := json.Marshal(u.Privacy)
+	if err != nil {
+		return fmt.Errorf("store: insert user: %w", err)
+	}
+	_, err = q.Exec(ctx, `INSERT INTO client.users (id, email, password_hash, role, first_name, last_name, language, privacy)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		u.ID, u.Email, u.PasswordHash, u.Role, u.FirstName, u.LastName, u.Language, u.Privacy)
+		u.ID, u.Email, u.PasswordHash, u.Role, u.FirstName, u.LastName, u.Language, privacy)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return ErrDuplicateEmail
@@ -65,7 +64,7 @@ func InsertUser(ctx context.Context, q Querier, u NewUser) error {
 }
 
 // CredentialsByEmail returns a user's login data.
-func CredentialsByEmail(ctx context.Context, q Querier, email string) (Credentials, error) {
+func CredentialsByEmail(ctx context.Context, q storage.Querier, email string) (Credentials, error) {
 	var c Credentials
 	err := q.QueryRow(ctx, `SELECT id, password_hash, role FROM client.users WHERE email = $1`, email).
 		Scan(&c.UserID, &c.PasswordHash, &c.Role)
@@ -79,7 +78,7 @@ func CredentialsByEmail(ctx context.Context, q Querier, email string) (Credentia
 }
 
 // CredentialsByID returns a user's login data.
-func CredentialsByID(ctx context.Context, q Querier, id uuid.UUID) (Credentials, error) {
+func CredentialsByID(ctx context.Context, q storage.Querier, id uuid.UUID) (Credentials, error) {
 	var c Credentials
 	err := q.QueryRow(ctx, `SELECT id, password_hash, role FROM client.users WHERE id = $1`, id).
 		Scan(&c.UserID, &c.PasswordHash, &c.Role)
@@ -93,7 +92,7 @@ func CredentialsByID(ctx context.Context, q Querier, id uuid.UUID) (Credentials,
 }
 
 // SetPasswordHash replaces a user's password hash.
-func SetPasswordHash(ctx context.Context, q Querier, id uuid.UUID, hash string) error {
+func SetPasswordHash(ctx context.Context, q storage.Querier, id uuid.UUID, hash string) error {
 	_, err := q.Exec(ctx, `UPDATE client.users SET password_hash = $2, updated_at = now() WHERE id = $1`, id, hash)
 	if err != nil {
 		return fmt.Errorf("store: set password: %w", err)
@@ -102,7 +101,7 @@ func SetPasswordHash(ctx context.Context, q Querier, id uuid.UUID, hash string) 
 }
 
 // SetRole changes the role of the user with email; ErrNotFound if none.
-func SetRole(ctx context.Context, q Querier, email, role string) (uuid.UUID, error) {
+func SetRole(ctx context.Context, q storage.Querier, email, role string) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := q.QueryRow(ctx, `UPDATE client.users SET role = $2, updated_at = now() WHERE email = $1 RETURNING id`, email, role).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -126,7 +125,7 @@ type RefreshToken struct {
 }
 
 // InsertRefreshToken stores a refresh token of a family.
-func InsertRefreshToken(ctx context.Context, q Querier, hash []byte, family, user uuid.UUID, expires time.Time) error {
+func InsertRefreshToken(ctx context.Context, q storage.Querier, hash []byte, family, user uuid.UUID, expires time.Time) error {
 	_, err := q.Exec(ctx, `INSERT INTO client.refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`,
 		hash, family, user, expires)
 	if err != nil {
@@ -153,7 +152,7 @@ func LockRefreshToken(ctx context.Context, tx pgx.Tx, hash []byte) (RefreshToken
 }
 
 // MarkRotated records that a refresh token was exchanged.
-func MarkRotated(ctx context.Context, q Querier, hash []byte, at time.Time) error {
+func MarkRotated(ctx context.Context, q storage.Querier, hash []byte, at time.Time) error {
 	_, err := q.Exec(ctx, `UPDATE client.refresh_tokens SET rotated_at = $2 WHERE token_hash = $1`, hash, at)
 	if err != nil {
 		return fmt.Errorf("store: rotate refresh token: %w", err)
@@ -162,7 +161,7 @@ func MarkRotated(ctx context.Context, q Querier, hash []byte, at time.Time) erro
 }
 
 // RevokeFamily revokes every token of a family.
-func RevokeFamily(ctx context.Context, q Querier, family uuid.UUID, at time.Time) error {
+func RevokeFamily(ctx context.Context, q storage.Querier, family uuid.UUID, at time.Time) error {
 	_, err := q.Exec(ctx, `UPDATE client.refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, family, at)
 	if err != nil {
 		return fmt.Errorf("store: revoke family: %w", err)
@@ -172,7 +171,7 @@ func RevokeFamily(ctx context.Context, q Querier, family uuid.UUID, at time.Time
 
 // RevokeUserFamilies revokes every family of a user except keep (uuid.Nil
 // keeps none) and returns the families it revoked.
-func RevokeUserFamilies(ctx context.Context, q Querier, user, keep uuid.UUID, at time.Time) ([]uuid.UUID, error) {
+func RevokeUserFamilies(ctx context.Context, q storage.Querier, user, keep uuid.UUID, at time.Time) ([]uuid.UUID, error) {
 	rows, err := q.Query(ctx, `UPDATE client.refresh_tokens SET revoked_at = $3
 		WHERE user_id = $1 AND family_id <> $2 AND revoked_at IS NULL RETURNING family_id`, user, keep, at)
 	if err != nil {
@@ -188,7 +187,7 @@ func RevokeUserFamilies(ctx context.Context, q Querier, user, keep uuid.UUID, at
 
 // DeleteExpiredRefreshTokens removes tokens past their expiry (and a grace
 // period, so reuse of a just-expired token is still recognised).
-func DeleteExpiredRefreshTokens(ctx context.Context, q Querier, before time.Time) (int64, error) {
+func DeleteExpiredRefreshTokens(ctx context.Context, q storage.Querier, before time.Time) (int64, error) {
 	tag, err := q.Exec(ctx, `DELETE FROM client.refresh_tokens WHERE expires_at < $1`, before)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete expired refresh tokens: %w", err)
@@ -206,7 +205,7 @@ type SealedKey struct {
 
 // SigningKeys returns the keys that may still verify (retired after since,
 // or active), newest first.
-func SigningKeys(ctx context.Context, q Querier, since time.Time) ([]SealedKey, error) {
+func SigningKeys(ctx context.Context, q storage.Querier, since time.Time) ([]SealedKey, error) {
 	rows, err := q.Query(ctx, `SELECT id, sealed_key, created_at, retired_at FROM client.signing_keys
 		WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC`, since)
 	if err != nil {
@@ -246,7 +245,7 @@ func LockKeys(ctx context.Context, tx pgx.Tx) error {
 }
 
 // ThrottleStates reads the counters of keys (missing ones are zero).
-func ThrottleStates(ctx context.Context, q Querier, keys []string) (map[string]throttle.State, error) {
+func ThrottleStates(ctx context.Context, q storage.Querier, keys []string) (map[string]throttle.State, error) {
 	rows, err := q.Query(ctx, `SELECT key, failures, window_start, locked_until FROM client.login_failures WHERE key = ANY($1)`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("store: throttle states: %w", err)
@@ -297,7 +296,7 @@ func RecordFailure(ctx context.Context, tx pgx.Tx, key throttle.Key, now time.Ti
 }
 
 // ClearFailures forgets a counter.
-func ClearFailures(ctx context.Context, q Querier, key string) error {
+func ClearFailures(ctx context.Context, q storage.Querier, key string) error {
 	if _, err := q.Exec(ctx, `DELETE FROM client.login_failures WHERE key = $1`, key); err != nil {
 		return fmt.Errorf("store: clear failures: %w", err)
 	}
@@ -309,7 +308,7 @@ func ClearFailures(ctx context.Context, q Querier, key string) error {
 const MaxKnownDevices = 20
 
 // KnownDevice reports whether a device token hash belongs to user.
-func KnownDevice(ctx context.Context, q Querier, user uuid.UUID, hash []byte) (bool, error) {
+func KnownDevice(ctx context.Context, q storage.Querier, user uuid.UUID, hash []byte) (bool, error) {
 	var one int
 	err := q.QueryRow(ctx, `SELECT 1 FROM client.known_devices WHERE token_hash = $1 AND user_id = $2`, hash, user).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
