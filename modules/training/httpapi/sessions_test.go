@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
