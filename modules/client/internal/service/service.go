@@ -71,8 +71,17 @@ func (s *Service) SetAccessTokenTTL(ttl time.Duration) { s.accessTTL = ttl }
 // can send, leaves the other half to the signed-in users.
 func HashConcurrency() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
-// TokenPair is what a successful login, registration or refresh returns.
-type TokenPair = api.TokenResponse
+// TokenPair is what a successful login, registration or refresh returns:
+// a bearer access token and the refresh token that renews it.
+type TokenPair struct {
+	AccessToken  string
+	ExpiresIn    int // seconds
+	RefreshToken string
+	UserID       uuid.UUID
+	// DeviceToken (login and registration) marks the device as one the
+	// account knows (Login).
+	DeviceToken string
+}
 
 // NormalizeEmail trims and lower-cases an address and checks its form.
 func NormalizeEmail(s string) (string, error) {
@@ -109,8 +118,7 @@ func (s *Service) issue(ctx context.Context, tx pgx.Tx, user uuid.UUID, role str
 	if err != nil {
 		return TokenPair{}, err
 	}
-	return TokenPair{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(exp.Sub(now).Seconds()),
-		RefreshToken: rt.Value, UserID: user.String()}, nil
+	return TokenPair{AccessToken: access, ExpiresIn: int(exp.Sub(now).Seconds()), RefreshToken: rt.Value, UserID: user}, nil
 }
 
 func (s *Service) signingKey() (auth.SigningKey, error) {
