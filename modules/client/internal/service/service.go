@@ -242,23 +242,15 @@ func (s *Service) JWKS() api.JWKS {
 	return out
 }
 
-// Maintain reloads the signing keys and deletes long-expired refresh
-// tokens every interval, until ctx ends.
-func (s *Service) Maintain(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if err := s.LoadKeys(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("reload signing keys", "err", err)
-		}
-		// Keep expired tokens a week, so reuse of one is still recognised.
-		if _, err := store.DeleteExpiredRefreshTokens(ctx, s.pool, s.now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
-			s.log.Warn("delete expired refresh tokens", "err", err)
-		}
+// Maintain reloads the signing keys (in case an evt.client.keys.rotated
+// was missed) and deletes long-expired refresh tokens; the module runs it
+// every few minutes. Failures are logged.
+func (s *Service) Maintain(ctx context.Context) {
+	if err := s.LoadKeys(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("reload signing keys", "err", err)
+	}
+	// Keep expired tokens a week, so reuse of one is still recognised.
+	if _, err := store.DeleteExpiredRefreshTokens(ctx, s.pool, s.now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+		s.log.Warn("delete expired refresh tokens", "err", err)
 	}
 }
