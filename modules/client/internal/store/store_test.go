@@ -254,7 +254,9 @@ func TestKnownDevices(t *testing.T) {
 	assert.True(t, known(ana, fmt.Sprintf("device-%d", store.MaxKnownDevices)))
 	assert.False(t, known(bob, "device-1"), "another user's device is not this one's")
 	// Saving it again touches it: it is then the most recent.
-	inTx(t, pool, func(tx pgx.Tx) error { return store.SaveKnownDevice(ctx, tx, ana, []byte("device-1"), t0.Add(time.Hour)) })
+	inTx(t, pool, func(tx pgx.Tx) error {
+		return store.SaveKnownDevice(ctx, tx, ana, []byte("device-1"), t0.Add(time.Hour))
+	})
 	inTx(t, pool, func(tx pgx.Tx) error { return store.SaveKnownDevice(ctx, tx, ana, []byte("new"), t0.Add(2*time.Hour)) })
 	assert.True(t, known(ana, "device-1"))
 	assert.False(t, known(ana, "device-2"))
