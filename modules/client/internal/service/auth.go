@@ -357,7 +357,8 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 }
 
 // Logout revokes the session (family) of a refresh token. Unknown tokens
-// are ignored, so logout is idempotent.
+// are ignored, so logout is idempotent: it returns no error of the
+// caller's.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	if auth.CheckRefreshTokenShape(token) != nil {
 		return nil

@@ -24,7 +24,8 @@ func (s *Service) signingKey() (auth.SigningKey, error) {
 	return s.keys[0], nil
 }
 
-// EnsureKeys loads the signing keys, creating the first one on first start.
+// EnsureKeys loads the signing keys, creating the first one on first
+// start. Its errors are the database's or LoadKeys's, none a caller's.
 func (s *Service) EnsureKeys(ctx context.Context) error {
 	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := store.LockKeys(ctx, tx); err != nil {
@@ -87,7 +88,9 @@ func (s *Service) CheckKeys(ctx context.Context) error {
 	return s.LoadKeys(ctx)
 }
 
-// LoadKeys reads the keys that still verify into memory.
+// LoadKeys reads the keys that still verify into memory. It fails (no bus
+// code: a process's fault, not a caller's) when this process's secret key
+// cannot open the active key, or there is none.
 func (s *Service) LoadKeys(ctx context.Context) error {
 	sealed, err := store.SigningKeys(ctx, s.pool, s.now().Add(-auth.KeyOverlap))
 	if err != nil {

@@ -81,7 +81,8 @@ type TokenPair struct {
 	DeviceToken string
 }
 
-// NormalizeEmail trims and lower-cases an address and checks its form.
+// NormalizeEmail trims and lower-cases an address and checks its form:
+// invalid (body.email) when it is not an address.
 func NormalizeEmail(s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if len(s) > 254 {
