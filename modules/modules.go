@@ -46,8 +46,10 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		clienthttp.ProfileRoutes(nc),
 		clienthttp.GearRoutes(nc),
 		clienthttp.RealtimeRoutes(nc, node),
-		traininghttp.Routes(nc),
+		traininghttp.DeviceRoutes(nc),
 		traininghttp.SessionRoutes(nc),
+		traininghttp.ImportRoutes(nc),
+		traininghttp.LiveRoutes(nc),
 		socialhttp.Routes(nc),
 	)
 }

@@ -43,9 +43,6 @@ func New(l Limits) *Budgets {
 	return &Budgets{limits: l, users: map[string]*user{}}
 }
 
-// Limits are the budgets' limits.
-func (b *Budgets) Limits() Limits { return b.limits }
-
 // TakeMessage takes one message of id's budget at now: ok, or how long
 // until one would be taken.
 func (b *Budgets) TakeMessage(id string, now time.Time) (ok bool, wait time.Duration) {

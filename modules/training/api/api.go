@@ -18,12 +18,6 @@ const (
 	SubjectDevicesDelete = "rpc.training.devices.delete" // DeviceRef → Empty
 )
 
-// Device kinds and sensors.
-var (
-	DeviceKinds = []string{"phone", "watch", "chest_strap", "power_meter", "bike_computer", "other"}
-	Sensors     = []string{"gps", "heart_rate", "cadence", "speed", "power", "barometer", "temperature", "accelerometer"}
-)
-
 // Device is a recording device of the caller.
 type Device struct {
 	ID           string    `json:"id" format:"uuid"`

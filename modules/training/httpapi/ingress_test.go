@@ -15,8 +15,8 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/internal/apptest"
-	"github.com/athlos/athlos/modules/training"
 	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/ingress"
 )
 
 func startSession(t *testing.T, a *apptest.App, token string) api.Session {
@@ -121,7 +121,7 @@ func TestTelemetryFromTheAppOverNATS(t *testing.T) {
 	subject = "live.telemetry." + anaID + "." + s2.ID
 	limited := 0
 	var futures []jetstream.PubAckFuture
-	for i := range training.TelemetryBudget.MessageBurst + 50 {
+	for i := range ingress.TelemetryBudget.MessageBurst + 50 {
 		f, err := js.PublishAsync(subject, pointsJSON(time.Now().Add(time.Duration(i)*time.Millisecond), 1, 52.5))
 		require.NoError(t, err)
 		futures = append(futures, f)

@@ -1,10 +1,10 @@
 package device
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -13,12 +13,12 @@ import (
 )
 
 func TestNormalize(t *testing.T) {
-	d, err := Normalize(api.DeviceCreate{Kind: "watch", Manufacturer: " Garmin ", Sensors: []string{"heart_rate", "gps", "gps"}})
+	d, err := Normalize(Device{Kind: "watch", Manufacturer: " Garmin ", Sensors: []string{"heart_rate", "gps", "gps"}})
 	require.NoError(t, err)
 	assert.Equal(t, "Garmin", d.Manufacturer)
 	assert.Equal(t, []string{"gps", "heart_rate"}, d.Sensors)
 
-	for field, in := range map[string]api.DeviceCreate{
+	for field, in := range map[string]Device{
 		"kind":         {Kind: "toaster"},
 		"name":         {Kind: "phone", Name: strings.Repeat("n", MaxTextLen+1)},
 		"model":        {Kind: "phone", Model: "a\nb"},
@@ -32,18 +32,12 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
-func TestPagingHelpers(t *testing.T) {
-	n, err := PageSize(0)
-	require.NoError(t, err)
-	assert.Equal(t, DefaultLimit, n)
-	_, err = PageSize(MaxLimit + 1)
-	assert.Error(t, err)
-	id := uuid.Must(uuid.NewV7())
-	got, err := DecodeCursor(EncodeCursor(id))
-	require.NoError(t, err)
-	assert.Equal(t, id, got)
-	for _, c := range []string{"", "***", "AAAA"} {
-		_, err := DecodeCursor(c)
-		assert.Error(t, err, c)
+// The API document's enums list the kinds and sensors the rules accept.
+func TestAPIEnumsAreTheRules(t *testing.T) {
+	typ := reflect.TypeFor[api.DeviceCreate]()
+	for field, want := range map[string][]string{"Kind": Kinds, "Sensors": Sensors} {
+		f, ok := typ.FieldByName(field)
+		require.True(t, ok, field)
+		assert.Equal(t, strings.Join(want, ","), f.Tag.Get("enum"), field)
 	}
 }

@@ -22,22 +22,22 @@ import (
 // complete computes and stores a finished session's figures and route
 // from its points, and publishes event (completed, or updated when they
 // are computed again) through the outbox, all in tx.
-func complete(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.SessionRow, points []telemetry.Point, at time.Time, event string) (api.SessionSummary, error) {
+func complete(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.SessionRow, points []telemetry.Point, at time.Time, event string) error {
 	athlete, err := store.GetAthlete(ctx, tx, row.UserID)
 	if err != nil {
-		return api.SessionSummary{}, err
+		return err
 	}
 	f, err := computeFigures(points, row.Sport, row.StartedAt, athlete)
 	if err != nil {
-		return api.SessionSummary{}, err
+		return err
 	}
-	return f.Summary, storeFigures(ctx, tx, id, row, f, at, event)
+	return storeFigures(ctx, tx, id, row, f, at, event)
 }
 
 // figures are a finished session's computed summary and route, ready to
 // be stored.
 type figures struct {
-	Summary api.SessionSummary
+	Summary store.Summary
 	// Path and Simplified are EWKB LineStrings (nil with fewer than two
 	// points).
 	Path, Simplified []byte
@@ -80,7 +80,7 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 		return err
 	}
 	_, err := bus.Enqueue(ctx, tx, api.Module, event, api.SessionCompleted{
-		SessionID: row.ID, UserID: row.UserID.String(), Sport: row.Sport, StartedAt: row.StartedAt, CompletedAt: at,
+		SessionID: row.ID.String(), UserID: row.UserID.String(), Sport: row.Sport, StartedAt: row.StartedAt, CompletedAt: at,
 		DistanceM: out.DistanceM, MovingTimeS: out.MovingTimeS, ElapsedTimeS: out.ElapsedTimeS, ElevationGainM: out.ElevationGainM,
 		AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm, GearIDs: row.GearIDs, AvgPowerW: out.AvgPowerW,
 		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live",
@@ -115,22 +115,22 @@ func ageAt(birth *time.Time, day time.Time) *int {
 	return &age
 }
 
-func summaryOf(s stats.Summary, cal calories.Result) api.SessionSummary {
-	out := api.SessionSummary{DistanceM: s.DistanceM, ElapsedTimeS: s.ElapsedS, MovingTimeS: s.MovingS, AvgSpeedMps: s.AvgSpeedMps,
+func summaryOf(s stats.Summary, cal calories.Result) store.Summary {
+	out := store.Summary{DistanceM: s.DistanceM, ElapsedTimeS: s.ElapsedS, MovingTimeS: s.MovingS, AvgSpeedMps: s.AvgSpeedMps,
 		MaxSpeedMps: s.MaxSpeedMps, AvgPaceSPerKm: s.AvgPaceSPerKm, ElevationGainM: s.ElevationGainM, ElevationLossM: s.ElevationLossM,
 		AvgHRBpm: s.AvgHRBpm, MaxHRBpm: s.MaxHRBpm, AvgCadence: s.AvgCadence, AvgPowerW: s.AvgPowerW, NormalizedPowerW: s.NormalizedPowerW,
 		CaloriesKcal: cal.KCal, CaloriesMethod: cal.Method, Points: s.Points,
-		SplitsKm: splitsOf(s.SplitsKm), SplitsMile: splitsOf(s.SplitsMile), BestEfforts: []api.BestEffort{}}
+		SplitsKm: splitsOf(s.SplitsKm), SplitsMile: splitsOf(s.SplitsMile), BestEfforts: []store.BestEffort{}}
 	for _, b := range s.BestEfforts {
-		out.BestEfforts = append(out.BestEfforts, api.BestEffort{Name: b.Name, DistanceM: b.DistanceM, ElapsedS: b.ElapsedS})
+		out.BestEfforts = append(out.BestEfforts, store.BestEffort{Name: b.Name, DistanceM: b.DistanceM, ElapsedS: b.ElapsedS})
 	}
 	return out
 }
 
-func splitsOf(in []stats.Split) []api.Split {
-	out := make([]api.Split, len(in))
+func splitsOf(in []stats.Split) []store.Split {
+	out := make([]store.Split, len(in))
 	for i, s := range in {
-		out[i] = api.Split{Index: s.Index, DistanceM: s.DistanceM, ElapsedS: s.ElapsedS, ElevDiffM: s.ElevDiffM, AvgHRBpm: s.AvgHRBpm}
+		out[i] = store.Split{Index: s.Index, DistanceM: s.DistanceM, ElapsedS: s.ElapsedS, ElevDiffM: s.ElevDiffM, AvgHRBpm: s.AvgHRBpm}
 	}
 	return out
 }

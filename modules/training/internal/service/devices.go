@@ -1,72 +1,28 @@
-// Package service holds the training module's use cases. It combines the
-// domain rules with the store and returns *bus.Error for everything a
-// caller did wrong.
 package service
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/internal/kit/fielderr"
-	clientapi "github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/internal/kit/page"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/device"
 	"github.com/athlos/athlos/modules/training/internal/store"
-	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
 
-// Service runs the training module's use cases.
-type Service struct {
-	pool    *pgxpool.Pool
-	live    func(owner string, s api.LiveStats)
-	uploads Uploads
-	gear    GearLookup
-	imports chan struct{} // one token per import running
-	decoder telemetry.Decoder
-	keys    *bus.Idempotency
-}
-
-// New returns the service. live, when not nil, is given a session's live
-// figures, with the session's owner, after each change is committed
-// (points stored, paused, resumed, finished); it must not block. uploads reads imported files; gear, when
-// not nil, answers for gear training has not heard of yet (without it,
-// such gear is refused). keys keeps the idempotency keys of the creating
-// use cases (sessions, devices, share links); nil takes none.
-func New(pool *pgxpool.Pool, live func(owner string, s api.LiveStats), uploads Uploads, gear GearLookup, keys *bus.Idempotency) *Service {
-	if live == nil {
-		live = func(string, api.LiveStats) {}
-	}
-	return &Service{pool: pool, live: live, uploads: uploads, gear: gear, imports: make(chan struct{}, ConcurrentImports), keys: keys}
-}
-
-var errNoDevice = &bus.Error{Code: bus.CodeNotFound, Message: "no such device"}
-
-func fieldErr(prefix string, err error) error {
-	var fe *fielderr.Error
-	if errors.As(err, &fe) {
-		return bus.Invalid(prefix+fe.Field, fe.Reason)
-	}
-	return err
-}
-
-// CreateDevice adds a device for the caller (at most device.MaxPerUser).
-// With an idempotency key, a retry gets the device the first request
-// added (bus.Once).
-func (s *Service) CreateDevice(ctx context.Context, in api.DeviceCreate) (api.Device, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Device{}, err
-	}
+// CreateDevice adds a device for user (at most device.MaxPerUser). With
+// an idempotency key, a retry gets the device the first request added
+// (bus.Once). Errors: invalid (the field under body.), conflict (the user
+// has device.MaxPerUser devices already), unauthorized (the account was
+// deleted).
+func (s *Service) CreateDevice(ctx context.Context, user uuid.UUID, in device.Device) (api.Device, error) {
 	d, err := device.Normalize(in)
 	if err != nil {
-		return api.Device{}, fieldErr("body.", err)
+		return api.Device{}, bus.FieldInvalid("body.", err)
 	}
 	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.Device, error) {
 		if err := s.refuseDeleted(ctx, tx, user); err != nil {
@@ -86,63 +42,71 @@ func (s *Service) CreateDevice(ctx context.Context, in api.DeviceCreate) (api.De
 		if err != nil {
 			return api.Device{}, err
 		}
-		return store.InsertDevice(ctx, tx, id, user, d)
+		row, err := store.InsertDevice(ctx, tx, id, user, d)
+		return deviceOut(row), err
 	})
 }
 
-// ListDevices returns a page of the caller's devices, newest first.
-func (s *Service) ListDevices(ctx context.Context, in api.DeviceListRequest) (api.DeviceList, error) {
-	user, err := bus.RequireUserID(ctx)
+// ListDevices returns a page of user's devices, newest first: limit
+// items (0: page.Default) after the cursor of the previous page ("": the
+// first). Errors: invalid (query.limit, query.cursor).
+func (s *Service) ListDevices(ctx context.Context, user uuid.UUID, limit int, cursor string) (api.DeviceList, error) {
+	limit, after, err := pageOf(limit, cursor)
 	if err != nil {
 		return api.DeviceList{}, err
 	}
-	limit, err := device.PageSize(in.Limit)
-	if err != nil {
-		return api.DeviceList{}, fieldErr("query.", err)
-	}
-	var after uuid.UUID
-	if in.Cursor != "" {
-		if after, err = device.DecodeCursor(in.Cursor); err != nil {
-			return api.DeviceList{}, fieldErr("query.", err)
-		}
-	}
-	items, err := store.Devices(ctx, s.pool, user, after, limit+1)
+	rows, err := store.Devices(ctx, s.pool, user, after, limit+1)
 	if err != nil {
 		return api.DeviceList{}, err
 	}
-	var out api.DeviceList
-	out.Items, out.NextCursor = page(items, limit, func(x api.Device) string { return x.ID })
+	rows, next := page.Cut(rows, limit, func(d store.Device) [16]byte { return d.ID })
+	out := api.DeviceList{Items: make([]api.Device, len(rows)), NextCursor: next}
+	for i, d := range rows {
+		out.Items[i] = deviceOut(d)
+	}
 	return out, nil
 }
 
-// DeleteDevice removes one of the caller's devices. Past sessions keep
-// their data; another user's device is "not found".
-func (s *Service) DeleteDevice(ctx context.Context, in api.DeviceRef) (api.Empty, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Empty{}, err
-	}
-	id, err := uuid.Parse(in.ID)
-	if err != nil {
-		return api.Empty{}, bus.Invalid("path.id", "must be a UUID")
-	}
+// DeleteDevice removes one of user's devices. Past sessions keep their
+// data. Errors: not_found (another user's device, or an unknown one).
+func (s *Service) DeleteDevice(ctx context.Context, user, id uuid.UUID) error {
 	ok, err := store.DeleteDevice(ctx, s.pool, user, id)
 	if err != nil {
-		return api.Empty{}, err
+		return err
 	}
 	if !ok {
-		return api.Empty{}, errNoDevice
+		return errNoDevice
 	}
-	return api.Empty{}, nil
+	return nil
+}
+
+func deviceOut(d store.Device) api.Device {
+	return api.Device{ID: d.ID.String(), Kind: d.Kind, Manufacturer: d.Manufacturer, Model: d.Model, Name: d.Name,
+		Sensors: d.Sensors, CreatedAt: d.CreatedAt}
+}
+
+// pageOf checks a page request (page.Size, page.After): the page size and
+// the id the page starts after (uuid.Nil: from the newest). Errors:
+// invalid (query.limit, query.cursor).
+func pageOf(limit int, cursor string) (int, uuid.UUID, error) {
+	size, err := page.Size(limit)
+	if err != nil {
+		return 0, uuid.Nil, bus.FieldInvalid("query.", err)
+	}
+	if cursor == "" {
+		return size, uuid.Nil, nil
+	}
+	after, err := page.After(cursor)
+	if err != nil {
+		return 0, uuid.Nil, bus.FieldInvalid("query.", err)
+	}
+	return size, after, nil
 }
 
 // EraseUser deletes everything the module keeps of a user, in tx (the
-// client module deleted the account).
-func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, userID string) error {
-	user, err := uuid.Parse(userID)
-	if err != nil {
-		return bus.Invalid("user_id", fmt.Sprintf("%q is not a UUID", userID))
-	}
+// client module deleted the account), and refuses new data for the
+// account from then on.
+func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
 	if err := store.MarkUserDeleted(ctx, tx, user); err != nil {
 		return err
 	}
@@ -155,31 +119,25 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, userID string) error
 	return store.DeleteUserDevices(ctx, tx, user)
 }
 
-// page cuts a list read with limit+1 rows to limit items (never nil) and
-// returns the cursor of the next page when there is one.
-func page[T any](items []T, limit int, id func(T) string) ([]T, *string) {
-	if items == nil {
-		items = []T{}
-	}
-	if len(items) <= limit {
-		return items, nil
-	}
-	items = items[:limit]
-	next := device.EncodeCursor(uuid.MustParse(id(items[limit-1])))
-	return items, &next
+// Profile is what training keeps of a user's profile (from the client
+// module's profile events).
+type Profile struct {
+	User              uuid.UUID
+	Sex               *string
+	BirthDate         *string // YYYY-MM-DD
+	WeightKg          *float64
+	DefaultVisibility string
+	SportVisibility   map[string]string
+	UpdatedAt         time.Time
 }
 
-// SaveProfile keeps what training needs of a user's profile (from
-// evt.client.profile.updated): body data for calorie estimates and the
-// default visibility of new sessions. An older profile than the one kept
-// changes nothing.
-func (s *Service) SaveProfile(ctx context.Context, tx pgx.Tx, p clientapi.ProfileUpdated) error {
-	user, err := uuid.Parse(p.UserID)
-	if err != nil {
-		return bus.Invalid("user_id", fmt.Sprintf("%q is not a UUID", p.UserID))
-	}
-	a := store.Athlete{WeightKg: p.WeightKg, DefaultVisibility: p.Privacy.DefaultVisibility,
-		SportVisibility: p.Privacy.SportVisibility, UpdatedAt: p.UpdatedAt}
+// SaveProfile keeps what training needs of a user's profile: body data
+// for calorie estimates and the default visibility of new sessions, in
+// tx. An older profile than the one kept changes nothing. Errors: invalid
+// (birth_date is not a date).
+func (s *Service) SaveProfile(ctx context.Context, tx pgx.Tx, p Profile) error {
+	a := store.Athlete{WeightKg: p.WeightKg, DefaultVisibility: p.DefaultVisibility,
+		SportVisibility: p.SportVisibility, UpdatedAt: p.UpdatedAt}
 	if a.DefaultVisibility == "" {
 		a.DefaultVisibility = "followers"
 	}
@@ -193,5 +151,5 @@ func (s *Service) SaveProfile(ctx context.Context, tx pgx.Tx, p clientapi.Profil
 		}
 		a.BirthDate = &d
 	}
-	return store.SaveAthlete(ctx, tx, user, a)
+	return store.SaveAthlete(ctx, tx, p.User, a)
 }

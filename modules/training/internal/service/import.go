@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/kit/sport"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/importer"
 	"github.com/athlos/athlos/modules/training/internal/session"
@@ -37,22 +38,28 @@ type Uploads interface {
 	Delete(ctx context.Context, name string) error
 }
 
-// ImportSession makes a finished session of the caller from a workout file
+// Import is a workout file to import, uploaded by the front, with what the
+// user chose ("": from the file, or the user's settings).
+type Import struct {
+	Upload                   string // its name in the uploads store
+	FileName                 string
+	Sport, Title, Visibility string
+}
+
+// ImportSession makes a finished session of user from a workout file
 // (GPX, TCX or FIT, optionally gzipped): its points are checked like live
 // telemetry, stored, and the session completed with the same figures and
-// event as a live one. The same file twice is a conflict naming the
-// session made the first time; a file that cannot be read is refused with
-// the reason (field body.file) and nothing is stored. The upload is
-// deleted either way.
-func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.ImportResult, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.ImportResult{}, err
-	}
-	if in.Sport != "" && !session.ValidSport(in.Sport) {
+// event as a live one. The upload is deleted either way. Errors: invalid
+// (body.sport, body.visibility, body.title; upload unknown; body.file
+// that cannot be read, too large or with unusable points, and nothing is
+// stored), conflict (the same file imported before: it names the session
+// made the first time), unavailable (too many imports at once, or no
+// uploads store), unauthorized (the account was deleted).
+func (s *Service) ImportSession(ctx context.Context, user uuid.UUID, in Import) (api.ImportResult, error) {
+	if in.Sport != "" && !sport.Valid(in.Sport) {
 		return api.ImportResult{}, bus.Invalid("body.sport", "must be one of the sports in the API document")
 	}
-	if in.Visibility != "" && in.Visibility != "private" && in.Visibility != "followers" && in.Visibility != "public" {
+	if in.Visibility != "" && !sport.ValidVisibility(in.Visibility) {
 		return api.ImportResult{}, bus.Invalid("body.visibility", "must be private, followers or public")
 	}
 	if utf8.RuneCountInString(in.Title) > 200 || !utf8.ValidString(in.Title) {
@@ -188,7 +195,7 @@ func (s *Service) ImportSession(ctx context.Context, in api.ImportRequest) (api.
 			return err
 		}
 		row, err = store.Session(ctx, tx, user, ns.ID)
-		out.Session = row.Session
+		out.Session = sessionOut(row)
 		return err
 	})
 	return out, err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,23 +37,12 @@ type Telemetry struct {
 	Points        []telemetry.Point
 }
 
-// ParseTelemetry reads a message published on live.telemetry.<user>.<session>.
-// The app's NATS connection may publish only under its own user id, so the
-// subject names the owner.
-func (s *Service) ParseTelemetry(subject string, data []byte) (Telemetry, error) {
-	rest, ok := strings.CutPrefix(subject, "live.telemetry.")
-	userPart, sessionPart, ok2 := strings.Cut(rest, ".")
-	if !ok || !ok2 {
-		return Telemetry{}, bus.Invalid("subject", "want live.telemetry.<user>.<session>")
-	}
-	var m Telemetry
+// DecodeTelemetry reads a message of points (api.TelemetryMessage) that
+// user sent for one of its sessions. Errors: invalid (payload malformed,
+// or more than MaxPointsPerBatch points).
+func (s *Service) DecodeTelemetry(user, session uuid.UUID, data []byte) (Telemetry, error) {
+	m := Telemetry{User: user, Session: session}
 	var err error
-	if m.User, err = uuid.Parse(userPart); err != nil {
-		return m, bus.Invalid("subject", "the user id is not a UUID")
-	}
-	if m.Session, err = uuid.Parse(sessionPart); err != nil {
-		return m, bus.Invalid("subject", "the session id is not a UUID")
-	}
 	if m.Points, err = s.decoder.Batch(data); err != nil {
 		return m, bus.Invalid("payload", err.Error())
 	}
@@ -197,15 +185,14 @@ func liveStats(id uuid.UUID, state string, l stats.Live, at time.Time) api.LiveS
 	return out
 }
 
-// AddPoints takes a batch of points for an open session of the caller
-// (HTTP offline sync): impossible points are dropped and counted by
-// reason, the rest stored (a point sent twice is stored once).
-func (s *Service) AddPoints(ctx context.Context, in api.SessionPoints) (api.PointsResult, error) {
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return api.PointsResult{}, err
-	}
-	points, err := s.decoder.Points(in.Points)
+// AddPoints takes a batch of points (a JSON list of api.TelemetryPoint)
+// for an open session of user (HTTP offline sync): impossible points are
+// dropped and counted by reason, the rest stored (a point sent twice is
+// stored once). Errors: invalid (body.points malformed or too many),
+// not_found (another user's session, or an unknown one), conflict (the
+// session is closed).
+func (s *Service) AddPoints(ctx context.Context, user, id uuid.UUID, data []byte) (api.PointsResult, error) {
+	points, err := s.decoder.Points(data)
 	if err != nil {
 		return api.PointsResult{}, bus.Invalid("body.points", "must be a list of points {t, lat, lon, ...}: "+err.Error())
 	}
@@ -236,6 +223,6 @@ func refigure(ctx context.Context, tx pgx.Tx, ss *store.IngestSession) error {
 	if err != nil {
 		return err
 	}
-	_, err = complete(ctx, tx, ss.ID, row, points, *ss.FinishedAt, api.EventSessionUpdated)
+	err = complete(ctx, tx, ss.ID, row, points, *ss.FinishedAt, api.EventSessionUpdated)
 	return err
 }

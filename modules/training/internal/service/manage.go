@@ -13,24 +13,24 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/kit/patch"
+	"github.com/athlos/athlos/internal/kit/sport"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/storage"
 )
 
-// SessionRoute returns one of the caller's finished sessions' route as a
-// GeoJSON Feature (every point, or the line simplified for maps).
-func (s *Service) SessionRoute(ctx context.Context, in api.RouteRequest) (json.RawMessage, error) {
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return nil, err
-	}
+// SessionRoute returns the route of one of user's finished sessions as a
+// GeoJSON Feature (api.RouteFeature): every point, or the line simplified
+// for maps. Errors: not_found (another user's session, an unknown one,
+// one not finished yet, or one with fewer than two points).
+func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplified bool) (json.RawMessage, error) {
 	row, err := s.ownSession(ctx, user, id)
 	if err != nil {
 		return nil, err
 	}
-	geometry, length, err := store.RouteGeoJSON(ctx, s.pool, id, in.Simplified)
+	geometry, length, err := store.RouteGeoJSON(ctx, s.pool, id, simplified)
 	if errors.Is(err, store.ErrNotFound) {
 		if row.State != session.Finished {
 			return nil, bus.Errorf(bus.CodeNotFound, "the route is made when the session is finished (it is %s)", row.State)
@@ -45,25 +45,35 @@ func (s *Service) SessionRoute(ctx context.Context, in api.RouteRequest) (json.R
 		Type       string              `json:"type"`
 		Geometry   json.RawMessage     `json:"geometry"`
 		Properties api.RouteProperties `json:"properties"`
-	}{"Feature", geometry, api.RouteProperties{SessionID: row.ID, Sport: row.Sport, DistanceM: length, Simplified: in.Simplified}})
+	}{"Feature", geometry, api.RouteProperties{SessionID: row.ID.String(), Sport: row.Sport, DistanceM: length, Simplified: simplified}})
 }
 
-// PatchSession changes one of the caller's sessions. Changing a finished
+// Changes are what PATCH changes of a session (JSON merge patch: nil or
+// absent fields stay).
+type Changes struct {
+	Title, Notes, Sport, Visibility *string
+	// Gear, when not nil, replaces the session's gear (empty: none).
+	Gear []uuid.UUID
+	// PerceivedEffort is 1 (very easy) to 10 (maximal); null removes it,
+	// and so does 0 (the API's older form, still accepted).
+	PerceivedEffort patch.Field[int]
+}
+
+// PatchSession changes one of user's sessions. Changing a finished
 // session's sport computes its figures again; changing its sport or gear
-// publishes evt.training.session.updated.
-func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Session, error) {
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return api.Session{}, err
-	}
-	if in.Sport != nil && !session.ValidSport(*in.Sport) {
+// publishes evt.training.session.updated. Errors: invalid (the field
+// under body., body.gear_ids[i] not the user's gear), not_found (another
+// user's session, or an unknown one).
+func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Changes) (api.Session, error) {
+	if in.Sport != nil && !sport.Valid(*in.Sport) {
 		return api.Session{}, bus.Invalid("body.sport", "must be one of the sports in the API document")
 	}
-	if in.Visibility != nil && !slices.Contains([]string{"private", "followers", "public"}, *in.Visibility) {
+	if in.Visibility != nil && !sport.ValidVisibility(*in.Visibility) {
 		return api.Session{}, bus.Invalid("body.visibility", "must be private, followers or public")
 	}
-	if in.PerceivedEffort != nil && (*in.PerceivedEffort < 0 || *in.PerceivedEffort > 10) {
-		return api.Session{}, bus.Invalid("body.perceived_effort", "must be 1 to 10, or 0 to remove it")
+	effort := in.PerceivedEffort
+	if effort.Set && !effort.Null && (effort.Value < 0 || effort.Value > 10) {
+		return api.Session{}, bus.Invalid("body.perceived_effort", "must be 1 to 10, or null (or 0) to remove it")
 	}
 	if in.Title != nil && utf8.RuneCountInString(*in.Title) > 200 {
 		return api.Session{}, bus.Invalid("body.title", "at most 200 characters")
@@ -74,22 +84,12 @@ func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Se
 	if in.Notes != nil && utf8.RuneCountInString(*in.Notes) > 5000 {
 		return api.Session{}, bus.Invalid("body.notes", "at most 5000 characters")
 	}
-	var gear []uuid.UUID
-	if in.GearIDs != nil {
-		if len(*in.GearIDs) > 10 {
-			return api.Session{}, bus.Invalid("body.gear_ids", "at most 10")
-		}
-		gear = []uuid.UUID{}
-		for i, g := range *in.GearIDs {
-			gid, err := sessionID(fmt.Sprintf("body.gear_ids[%d]", i), g)
-			if err != nil {
-				return api.Session{}, err
-			}
-			gear = append(gear, gid)
-		}
+	gear := in.Gear
+	if len(gear) > 10 {
+		return api.Session{}, bus.Invalid("body.gear_ids", "at most 10")
 	}
 	var out store.SessionRow
-	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		row, err := lockOwnSession(ctx, tx, user, id)
 		if err != nil {
 			return err
@@ -110,10 +110,10 @@ func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Se
 			Visibility: in.Visibility, Gear: gear}); err != nil {
 			return err
 		}
-		if in.PerceivedEffort != nil {
+		if effort.Set {
 			var v any
-			if *in.PerceivedEffort > 0 {
-				v = *in.PerceivedEffort
+			if !effort.Null && effort.Value > 0 {
+				v = effort.Value
 			}
 			if err := store.SetParameter(ctx, tx, id, "perceived_effort", v); err != nil {
 				return err
@@ -126,7 +126,7 @@ func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Se
 			}
 		}
 		sportChanged := in.Sport != nil && *in.Sport != row.Sport
-		gearChanged := in.GearIDs != nil && !sameIDs(gear, row.GearIDs)
+		gearChanged := gear != nil && !sameIDs(gear, row.GearIDs)
 		if row.State == session.Finished && (sportChanged || gearChanged) {
 			changed, err := store.Session(ctx, tx, user, id)
 			if err != nil {
@@ -140,14 +140,14 @@ func (s *Service) PatchSession(ctx context.Context, in api.SessionPatch) (api.Se
 			if row.FinishedAt != nil {
 				at = *row.FinishedAt
 			}
-			if _, err := complete(ctx, tx, id, changed, points, at, api.EventSessionUpdated); err != nil {
+			if err := complete(ctx, tx, id, changed, points, at, api.EventSessionUpdated); err != nil {
 				return err
 			}
 		}
 		out, err = store.Session(ctx, tx, user, id)
 		return err
 	})
-	return out.Session, err
+	return sessionOut(out), err
 }
 
 func sameIDs(a []uuid.UUID, b []string) bool {
@@ -162,15 +162,12 @@ func sameIDs(a []uuid.UUID, b []string) bool {
 	return true
 }
 
-// DeleteSession deletes one of the caller's sessions with its points and
-// route, and publishes evt.training.session.deleted so other modules take
-// back what they counted.
-func (s *Service) DeleteSession(ctx context.Context, in api.SessionRef) (api.Empty, error) {
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return api.Empty{}, err
-	}
-	return api.Empty{}, storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+// DeleteSession deletes one of user's sessions with its points and route,
+// and publishes evt.training.session.deleted so other modules take back
+// what they counted. Errors: not_found (another user's session, or an
+// unknown one).
+func (s *Service) DeleteSession(ctx context.Context, user, id uuid.UUID) error {
+	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		row, err := lockOwnSession(ctx, tx, user, id)
 		if err != nil {
 			return err
@@ -179,7 +176,7 @@ func (s *Service) DeleteSession(ctx context.Context, in api.SessionRef) (api.Emp
 			return err
 		}
 		_, err = bus.Enqueue(ctx, tx, api.Module, api.EventSessionDeleted, api.SessionDeleted{
-			SessionID: row.ID, UserID: user.String(), Sport: row.Sport, Finished: row.State == session.Finished,
+			SessionID: row.ID.String(), UserID: user.String(), Sport: row.Sport, Finished: row.State == session.Finished,
 			DeletedAt: time.Now().UTC(), Revision: revision(),
 		})
 		return err

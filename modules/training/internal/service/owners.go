@@ -2,20 +2,20 @@ package service
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/storage"
 )
 
-// GearLookup asks the module that owns gear (client) whether the caller
-// owns an item training has not heard of yet: one created a moment ago,
-// or before training kept a record of gear.
+// GearLookup asks the module that owns gear (client) whether user owns an
+// item training has not heard of yet: one created a moment ago, or before
+// training kept a record of gear.
 type GearLookup interface {
-	OwnsGear(ctx context.Context, gear uuid.UUID) (bool, error)
+	OwnsGear(ctx context.Context, user, gear uuid.UUID) (bool, error)
 }
 
 // errDeletedAccount answers a deleted account's token, which may still be
@@ -23,7 +23,7 @@ type GearLookup interface {
 var errDeletedAccount = &bus.Error{Code: bus.CodeUnauthorized, Message: "this account was deleted"}
 
 // refuseDeleted refuses new data for an account that was deleted.
-func (s *Service) refuseDeleted(ctx context.Context, q store.Querier, user uuid.UUID) error {
+func (s *Service) refuseDeleted(ctx context.Context, q storage.Querier, user uuid.UUID) error {
 	deleted, err := store.UserDeleted(ctx, q, user)
 	if err != nil {
 		return err
@@ -36,7 +36,7 @@ func (s *Service) refuseDeleted(ctx context.Context, q store.Querier, user uuid.
 
 // checkGear refuses any item that is not the user's own (another user's,
 // unknown, or deleted), naming its place in the request (field(i)).
-func (s *Service) checkGear(ctx context.Context, q store.Querier, user uuid.UUID, ids []uuid.UUID, field func(i int) string) error {
+func (s *Service) checkGear(ctx context.Context, q storage.Querier, user uuid.UUID, ids []uuid.UUID, field func(i int) string) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -55,7 +55,7 @@ func (s *Service) checkGear(ctx context.Context, q store.Querier, user uuid.UUID
 		case s.gear == nil:
 			return bus.Invalid(field(i), "is not one of your gear")
 		default:
-			owned, err := s.gear.OwnsGear(ctx, id)
+			owned, err := s.gear.OwnsGear(ctx, user, id)
 			if err != nil {
 				return err
 			}
@@ -70,17 +70,10 @@ func (s *Service) checkGear(ctx context.Context, q store.Querier, user uuid.UUID
 	return nil
 }
 
-// SaveGearEvent records who owns an item (evt.client.gear.created and
-// updated).
-func (s *Service) SaveGearEvent(ctx context.Context, tx pgx.Tx, userID, gearID string, deleted bool) error {
-	user, err := uuid.Parse(userID)
-	if err != nil {
-		return bus.Invalid("user_id", fmt.Sprintf("%q is not a UUID", userID))
-	}
-	gear, err := uuid.Parse(gearID)
-	if err != nil {
-		return bus.Invalid("gear_id", fmt.Sprintf("%q is not a UUID", gearID))
-	}
+// SaveGearOwner records, in tx, that user owns an item of gear, or owned
+// it until it was deleted (the client module's gear events): a session
+// takes only its user's own gear.
+func (s *Service) SaveGearOwner(ctx context.Context, tx pgx.Tx, user, gear uuid.UUID, deleted bool) error {
 	if deleted {
 		return store.DeleteGear(ctx, tx, gear, user)
 	}

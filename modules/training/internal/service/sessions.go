@@ -3,17 +3,18 @@ package service
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/kit/page"
+	"github.com/athlos/athlos/internal/kit/sport"
 	"github.com/athlos/athlos/modules/training/api"
-	"github.com/athlos/athlos/modules/training/internal/device"
 	"github.com/athlos/athlos/modules/training/internal/importer"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/stats"
@@ -21,50 +22,33 @@ import (
 	"github.com/athlos/athlos/storage"
 )
 
-var errNoSession = &bus.Error{Code: bus.CodeNotFound, Message: "no such session"}
-
-func sessionID(field, s string) (uuid.UUID, error) {
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, bus.Invalid(field, "must be a UUID")
-	}
-	return id, nil
+// Start is a live session to start.
+type Start struct {
+	Sport string
+	// Visibility "" is the user's privacy setting for the sport.
+	Visibility string
+	Title      string
+	Device     *uuid.UUID
+	Gear       []uuid.UUID
 }
 
-// StartSession starts a live session for the caller. With an
-// idempotency key, a retry gets the session the first request started
-// (bus.Once).
-func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Session, error) {
-	user, err := bus.RequireUserID(ctx)
-	if err != nil {
-		return api.Session{}, err
-	}
-	if !session.ValidSport(in.Sport) {
+// StartSession starts a live session for user. With an idempotency key,
+// a retry gets the session the first request started (bus.Once). Errors:
+// invalid (body.sport, body.title, body.visibility, body.device_id not
+// one of the user's devices, body.gear_ids[i] not the user's gear),
+// unauthorized (the account was deleted).
+func (s *Service) StartSession(ctx context.Context, user uuid.UUID, in Start) (api.Session, error) {
+	if !sport.Valid(in.Sport) {
 		return api.Session{}, bus.Invalid("body.sport", "must be one of the sports in the API document")
 	}
 	if !session.ValidTitle(in.Title) {
 		return api.Session{}, bus.Invalid("body.title", "must not contain control characters")
 	}
-	ns := store.NewSession{User: user, Sport: in.Sport, Visibility: in.Visibility, Title: in.Title}
-	if ns.Visibility != "" && !validVisibility(ns.Visibility) {
+	if in.Visibility != "" && !sport.ValidVisibility(in.Visibility) {
 		return api.Session{}, bus.Invalid("body.visibility", "must be private, followers or public")
 	}
-	if in.DeviceID != "" {
-		id, err := sessionID("body.device_id", in.DeviceID)
-		if err != nil {
-			return api.Session{}, err
-		}
-		ns.Device = &id
-	}
-	for i, g := range in.GearIDs {
-		id, err := sessionID(fmt.Sprintf("body.gear_ids[%d]", i), g)
-		if err != nil {
-			return api.Session{}, err
-		}
-		ns.Gear = append(ns.Gear, id)
-	}
 	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.Session, error) {
-		ns := ns
+		ns := store.NewSession{User: user, Sport: in.Sport, Visibility: in.Visibility, Title: in.Title, Device: in.Device, Gear: in.Gear}
 		var err error
 		if ns.Visibility == "" {
 			if ns.Visibility, err = s.defaultVisibility(ctx, tx, user, in.Sport); err != nil {
@@ -94,30 +78,15 @@ func (s *Service) StartSession(ctx context.Context, in api.SessionStart) (api.Se
 			return api.Session{}, err
 		}
 		out, err := store.Session(ctx, tx, user, ns.ID)
-		return out.Session, err
+		return sessionOut(out), err
 	})
 }
 
-func validVisibility(v string) bool { return v == "private" || v == "followers" || v == "public" }
-
-// GetSession returns one of the caller's sessions.
-func (s *Service) GetSession(ctx context.Context, in api.SessionRef) (api.Session, error) {
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return api.Session{}, err
-	}
+// GetSession returns one of user's sessions. Errors: not_found (another
+// user's session, or an unknown one).
+func (s *Service) GetSession(ctx context.Context, user, id uuid.UUID) (api.Session, error) {
 	row, err := s.ownSession(ctx, user, id)
-	return row.Session, err
-}
-
-// callerSession returns the caller and the session id of a request on one
-// of the caller's sessions (the id from the path).
-func callerSession(ctx context.Context, sessionIDParam string) (user, id uuid.UUID, err error) {
-	if user, err = bus.RequireUserID(ctx); err != nil {
-		return user, id, err
-	}
-	id, err = sessionID("path.id", sessionIDParam)
-	return user, id, err
+	return sessionOut(row), err
 }
 
 // lockOwnSession reads and locks one of user's sessions for tx; another
@@ -139,16 +108,15 @@ func (s *Service) ownSession(ctx context.Context, user, id uuid.UUID) (store.Ses
 	return row, err
 }
 
-// ActOnSession pauses, resumes, finishes or discards a session. Finishing
+// ActOnSession pauses, resumes, finishes or discards one of user's
+// sessions (action: session.Pause, Resume, Finish, Discard). Finishing
 // computes the figures from the stored points and publishes
 // evt.training.session.completed through the outbox, in one transaction.
-func (s *Service) ActOnSession(ctx context.Context, in api.SessionAction) (api.Session, error) {
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return api.Session{}, err
-	}
-	row, _, err := s.transition(ctx, user, id, in.Action, time.Time{})
-	return row.Session, err
+// Errors: not_found (another user's session, or an unknown one), conflict
+// (the session's state does not allow the action).
+func (s *Service) ActOnSession(ctx context.Context, user, id uuid.UUID, action string) (api.Session, error) {
+	row, _, err := s.transition(ctx, user, id, action, time.Time{})
+	return sessionOut(row), err
 }
 
 // transition moves a session through its states in one transaction;
@@ -200,7 +168,7 @@ func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action str
 			if err != nil {
 				return err
 			}
-			if _, err := complete(ctx, tx, id, row, points, finished, api.EventSessionCompleted); err != nil {
+			if err := complete(ctx, tx, id, row, points, finished, api.EventSessionCompleted); err != nil {
 				return err
 			}
 		}
@@ -213,6 +181,20 @@ func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action str
 		s.live(user.String(), liveStats(id, out.State, live, time.Now().UTC()))
 	}
 	return out, done, err
+}
+
+// IdleSweep is the loop body (platform.Runtime.Every) that closes the
+// sessions idle for idle (CloseIdleSessions), logging what it did.
+func (s *Service) IdleSweep(idle time.Duration, log *slog.Logger) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		n, err := s.CloseIdleSessions(ctx, idle)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("closing idle sessions", "err", err)
+		}
+		if n > 0 {
+			log.Info("closed idle sessions", "sessions", n, "idle_for", idle)
+		}
+	}
 }
 
 // CloseIdleSessions closes open sessions that had no point for idle (nor
@@ -242,47 +224,43 @@ func (s *Service) CloseIdleSessions(ctx context.Context, idle time.Duration) (in
 	return closed, errors.Join(errs...)
 }
 
-// ListSessions returns a page of the caller's sessions, newest first.
-func (s *Service) ListSessions(ctx context.Context, in api.SessionListRequest) (api.SessionList, error) {
-	user, err := bus.RequireUserID(ctx)
+// SessionFilter picks sessions of a list: of one sport ("": all),
+// started within [From, To) (nil: unbounded).
+type SessionFilter struct {
+	Sport    string
+	From, To *time.Time
+}
+
+// ListSessions returns a page of user's sessions, newest first: limit
+// items (0: page.Default) after the cursor of the previous page ("": the
+// first). Errors: invalid (query.limit, query.cursor, query.sport,
+// query.to not after from).
+func (s *Service) ListSessions(ctx context.Context, user uuid.UUID, f SessionFilter, limit int, cursor string) (api.SessionList, error) {
+	limit, after, err := pageOf(limit, cursor)
 	if err != nil {
 		return api.SessionList{}, err
 	}
-	limit, err := device.PageSize(in.Limit)
-	if err != nil {
-		return api.SessionList{}, fieldErr("query.", err)
-	}
-	if in.Sport != "" && !session.ValidSport(in.Sport) {
+	if f.Sport != "" && !sport.Valid(f.Sport) {
 		return api.SessionList{}, bus.Invalid("query.sport", "is not a sport")
 	}
-	if in.From != nil && in.To != nil && !in.From.Before(*in.To) {
+	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		return api.SessionList{}, bus.Invalid("query.to", "must be after from")
 	}
-	var after uuid.UUID
-	if in.Cursor != "" {
-		if after, err = device.DecodeCursor(in.Cursor); err != nil {
-			return api.SessionList{}, fieldErr("query.", err)
-		}
-	}
-	items, err := store.Sessions(ctx, s.pool, user, after, in.Sport, in.From, in.To, limit+1)
+	rows, err := store.Sessions(ctx, s.pool, user, after, f.Sport, f.From, f.To, limit+1)
 	if err != nil {
 		return api.SessionList{}, err
 	}
-	var out api.SessionList
-	out.Items, out.NextCursor = page(items, limit, func(x api.Session) string { return x.ID })
+	rows, next := page.Cut(rows, limit, func(r store.SessionRow) [16]byte { return r.ID })
+	out := api.SessionList{Items: make([]api.Session, len(rows)), NextCursor: next}
+	for i, r := range rows {
+		out.Items[i] = sessionOut(r)
+	}
 	return out, nil
 }
 
-// SessionGPX exports one of the caller's sessions as GPX 1.1.
-func (s *Service) SessionGPX(ctx context.Context, m *bus.Msg) ([]byte, error) {
-	var in api.SessionRef
-	if err := json.Unmarshal(m.Data, &in); err != nil {
-		return nil, bus.Invalid("body", "malformed request")
-	}
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return nil, err
-	}
+// SessionGPX exports one of user's sessions as GPX 1.1. Errors: not_found
+// (another user's session, or an unknown one).
+func (s *Service) SessionGPX(ctx context.Context, user, id uuid.UUID) ([]byte, error) {
 	row, err := s.ownSession(ctx, user, id)
 	if err != nil {
 		return nil, err
@@ -300,7 +278,7 @@ func (s *Service) SessionGPX(ctx context.Context, m *bus.Msg) ([]byte, error) {
 
 // defaultVisibility is the visibility of a new session of sport when none
 // is asked: the user's privacy setting for the sport, else the default one.
-func (s *Service) defaultVisibility(ctx context.Context, q store.Querier, user uuid.UUID, sport string) (string, error) {
+func (s *Service) defaultVisibility(ctx context.Context, q storage.Querier, user uuid.UUID, sport string) (string, error) {
 	a, err := store.GetAthlete(ctx, q, user)
 	if err != nil {
 		return "", err

@@ -31,14 +31,10 @@ import (
 // app reconnects with it.
 
 // RealtimeGrants answers the client module's auth callout: the
-// live.watch subjects a user may subscribe to, those of the open sessions
-// of others the user watches. (Its own sessions' figures come on
+// live.watch subjects user may subscribe to, those of the open sessions
+// of others it watches. (Its own sessions' figures come on
 // live.session.<user>.>, which needs no grant from here.)
-func (s *Service) RealtimeGrants(ctx context.Context, in api.RealtimeGrantsRequest) (api.RealtimeGrants, error) {
-	user, err := uuid.Parse(in.UserID)
-	if err != nil {
-		return api.RealtimeGrants{}, bus.Invalid("user_id", "must be a UUID")
-	}
+func (s *Service) RealtimeGrants(ctx context.Context, user uuid.UUID) (api.RealtimeGrants, error) {
 	ids, err := store.WatchedSessions(ctx, s.pool, user, 1000)
 	if err != nil {
 		return api.RealtimeGrants{}, err
@@ -50,13 +46,11 @@ func (s *Service) RealtimeGrants(ctx context.Context, in api.RealtimeGrantsReque
 	return out, nil
 }
 
-// ShareSession creates (or replaces) the live-tracking link of one of the
-// caller's open sessions.
-func (s *Service) ShareSession(ctx context.Context, in api.SessionRef) (api.ShareLink, error) {
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return api.ShareLink{}, err
-	}
+// ShareSession creates (or replaces) the live-tracking link of one of
+// user's open sessions. With an idempotency key, a retry gets the first
+// link (bus.Once). Errors: not_found (another user's session, or an
+// unknown one), conflict (the session is closed).
+func (s *Service) ShareSession(ctx context.Context, user, id uuid.UUID) (api.ShareLink, error) {
 	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.ShareLink, error) {
 		raw := make([]byte, 24)
 		_, _ = rand.Read(raw)
@@ -80,14 +74,11 @@ func (s *Service) ShareSession(ctx context.Context, in api.SessionRef) (api.Shar
 	})
 }
 
-// UnshareSession revokes a session's link: watchers who may no longer
-// watch lose the grant (their connections are closed once).
-func (s *Service) UnshareSession(ctx context.Context, in api.SessionRef) (api.Empty, error) {
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return api.Empty{}, err
-	}
-	return api.Empty{}, storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+// UnshareSession revokes the link of one of user's sessions: watchers who
+// may no longer watch lose the grant (their connections are closed once).
+// Errors: not_found (another user's session, or an unknown one).
+func (s *Service) UnshareSession(ctx context.Context, user, id uuid.UUID) error {
+	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := lockOwnSession(ctx, tx, user, id); err != nil {
 			return err
 		}
@@ -98,17 +89,14 @@ func (s *Service) UnshareSession(ctx context.Context, in api.SessionRef) (api.Em
 	})
 }
 
-// WatchSession lets the caller watch a live session it may see. Another
-// user's session the caller may not see is "not found", like an unknown
-// one. The owner is told its own subject, which it may subscribe to
-// already.
-func (s *Service) WatchSession(ctx context.Context, in api.WatchRequest) (api.Watch, error) {
-	user, id, err := callerSession(ctx, in.ID)
-	if err != nil {
-		return api.Watch{}, err
-	}
+// WatchSession lets user watch a live session it may see: its own, a
+// public one, or one whose share link (token) it holds. The owner is told
+// its own subject, which it may subscribe to already. Errors: not_found
+// (a session user may not see, or an unknown one), conflict (the session
+// is closed).
+func (s *Service) WatchSession(ctx context.Context, user, id uuid.UUID, token string) (api.Watch, error) {
 	owner := false
-	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		w, err := store.SessionForWatch(ctx, tx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNoSession
@@ -116,7 +104,7 @@ func (s *Service) WatchSession(ctx context.Context, in api.WatchRequest) (api.Wa
 		if err != nil {
 			return err
 		}
-		via := watchVia(user, w, in.ShareToken)
+		via := watchVia(user, w, token)
 		if via == "" {
 			return errNoSession
 		}

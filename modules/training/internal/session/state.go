@@ -2,10 +2,7 @@
 // transitions between them. It has no SQL, NATS or fx in it.
 package session
 
-import (
-	"fmt"
-	"slices"
-)
+import "fmt"
 
 // States of a session.
 const (
@@ -22,9 +19,6 @@ const (
 	Finish  = "finish"
 	Discard = "discard"
 )
-
-// Sports a session may have (DESIGN: the fixed list).
-var Sports = []string{"run", "trail_run", "walk", "hike", "ride", "mountain_bike", "swim", "row", "ski", "strength", "yoga", "other"}
 
 // transitions: from state, by action, to state. Active ⇄ paused →
 // finished | discarded; finished and discarded are final.
@@ -53,6 +47,3 @@ func Next(from, action string) (string, error) {
 
 // Open reports whether a session still takes points (active or paused).
 func Open(state string) bool { return state == Active || state == Paused }
-
-// ValidSport reports whether sport is one of Sports.
-func ValidSport(sport string) bool { return slices.Contains(Sports, sport) }

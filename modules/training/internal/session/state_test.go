@@ -30,6 +30,4 @@ func TestStateMachine(t *testing.T) {
 	assert.True(t, Open(Paused))
 	assert.False(t, Open(Finished))
 	assert.False(t, Open(Discarded))
-	assert.True(t, ValidSport("trail_run"))
-	assert.False(t, ValidSport("chess"))
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/storage"
 )
 
 // Athlete is what training keeps of a user's profile.
@@ -22,7 +24,7 @@ type Athlete struct {
 }
 
 // SaveAthlete stores a profile unless a newer one is stored already.
-func SaveAthlete(ctx context.Context, q Querier, user uuid.UUID, a Athlete) error {
+func SaveAthlete(ctx context.Context, q storage.Querier, user uuid.UUID, a Athlete) error {
 	sv, err := json.Marshal(a.SportVisibility)
 	if err != nil {
 		return err
@@ -40,7 +42,7 @@ func SaveAthlete(ctx context.Context, q Querier, user uuid.UUID, a Athlete) erro
 }
 
 // GetAthlete reads a user's profile data; the zero Athlete when none came.
-func GetAthlete(ctx context.Context, q Querier, user uuid.UUID) (Athlete, error) {
+func GetAthlete(ctx context.Context, q storage.Querier, user uuid.UUID) (Athlete, error) {
 	var a Athlete
 	var sex *string
 	var sv []byte
@@ -62,7 +64,7 @@ func GetAthlete(ctx context.Context, q Querier, user uuid.UUID) (Athlete, error)
 }
 
 // DeleteAthlete forgets a user's profile data.
-func DeleteAthlete(ctx context.Context, q Querier, user uuid.UUID) error {
+func DeleteAthlete(ctx context.Context, q storage.Querier, user uuid.UUID) error {
 	if _, err := q.Exec(ctx, `DELETE FROM training.athletes WHERE user_id = $1`, user); err != nil {
 		return fmt.Errorf("store: delete athlete: %w", err)
 	}

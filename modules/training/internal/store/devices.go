@@ -4,19 +4,20 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/device"
+	"github.com/athlos/athlos/storage"
 )
 
-// Querier is a pool or a transaction.
-type Querier interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+// Device is a stored device.
+type Device struct {
+	ID uuid.UUID
+	device.Device
+	CreatedAt time.Time
 }
 
 // LockUser serialises the changes of one user's devices in tx (so the
@@ -39,7 +40,7 @@ func CountDevices(ctx context.Context, tx pgx.Tx, user uuid.UUID) (int, error) {
 }
 
 // InsertDevice stores a device and returns it as stored.
-func InsertDevice(ctx context.Context, tx pgx.Tx, id, user uuid.UUID, d api.DeviceCreate) (api.Device, error) {
+func InsertDevice(ctx context.Context, tx pgx.Tx, id, user uuid.UUID, d device.Device) (Device, error) {
 	row := tx.QueryRow(ctx, `INSERT INTO training.devices (id, user_id, kind, manufacturer, model, name, sensors)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+deviceColumns, id, user, d.Kind, d.Manufacturer, d.Model, d.Name, d.Sensors)
 	return scanDevice(row)
@@ -47,31 +48,29 @@ func InsertDevice(ctx context.Context, tx pgx.Tx, id, user uuid.UUID, d api.Devi
 
 const deviceColumns = `id, kind, manufacturer, model, name, sensors, created_at`
 
-func scanDevice(row pgx.Row) (api.Device, error) {
-	var d api.Device
-	var id uuid.UUID
-	if err := row.Scan(&id, &d.Kind, &d.Manufacturer, &d.Model, &d.Name, &d.Sensors, &d.CreatedAt); err != nil {
+func scanDevice(row pgx.Row) (Device, error) {
+	var d Device
+	if err := row.Scan(&d.ID, &d.Kind, &d.Manufacturer, &d.Model, &d.Name, &d.Sensors, &d.CreatedAt); err != nil {
 		return d, fmt.Errorf("store: read device: %w", err)
 	}
-	d.ID = id.String()
 	return d, nil
 }
 
 // Devices returns up to limit of a user's devices with ids below after
 // (uuid.Nil: from the newest), newest first.
-func Devices(ctx context.Context, q Querier, user, after uuid.UUID, limit int) ([]api.Device, error) {
+func Devices(ctx context.Context, q storage.Querier, user, after uuid.UUID, limit int) ([]Device, error) {
 	rows, err := q.Query(ctx, `SELECT `+deviceColumns+` FROM training.devices
 		WHERE user_id = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR id < $2)
 		ORDER BY id DESC LIMIT $3`, user, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: devices: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (api.Device, error) { return scanDevice(r) })
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Device, error) { return scanDevice(r) })
 }
 
 // DeleteDevice deletes a user's device; false when the user has no such
 // device (another user's device is "no such device" too).
-func DeleteDevice(ctx context.Context, q Querier, user, id uuid.UUID) (bool, error) {
+func DeleteDevice(ctx context.Context, q storage.Querier, user, id uuid.UUID) (bool, error) {
 	tag, err := q.Exec(ctx, `DELETE FROM training.devices WHERE user_id = $1 AND id = $2`, user, id)
 	if err != nil {
 		return false, fmt.Errorf("store: delete device: %w", err)
@@ -80,7 +79,7 @@ func DeleteDevice(ctx context.Context, q Querier, user, id uuid.UUID) (bool, err
 }
 
 // DeleteUserDevices erases every device of a user (the account was deleted).
-func DeleteUserDevices(ctx context.Context, q Querier, user uuid.UUID) error {
+func DeleteUserDevices(ctx context.Context, q storage.Querier, user uuid.UUID) error {
 	if _, err := q.Exec(ctx, `DELETE FROM training.devices WHERE user_id = $1`, user); err != nil {
 		return fmt.Errorf("store: delete user devices: %w", err)
 	}
@@ -89,7 +88,7 @@ func DeleteUserDevices(ctx context.Context, q Querier, user uuid.UUID) error {
 
 // DeleteUserSessions erases a user's sessions with their points,
 // parameters and gear links.
-func DeleteUserSessions(ctx context.Context, q Querier, user uuid.UUID) error {
+func DeleteUserSessions(ctx context.Context, q storage.Querier, user uuid.UUID) error {
 	if _, err := q.Exec(ctx, `DELETE FROM training.points WHERE session_id IN
 		(SELECT id FROM training.sessions WHERE user_id = $1)`, user); err != nil {
 		return fmt.Errorf("store: delete user points: %w", err)

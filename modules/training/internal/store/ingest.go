@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/athlos/athlos/storage"
+
 	"github.com/athlos/athlos/modules/training/internal/stats"
 )
 
@@ -89,7 +91,7 @@ func rawUUIDs(ids []uuid.UUID) [][16]byte {
 }
 
 // LiveOf reads an open session's running figures (zero when none).
-func LiveOf(ctx context.Context, q Querier, id uuid.UUID) (stats.Live, error) {
+func LiveOf(ctx context.Context, q storage.Querier, id uuid.UUID) (stats.Live, error) {
 	var l stats.Live
 	var raw []byte
 	if err := q.QueryRow(ctx, `SELECT live FROM training.sessions WHERE id = $1`, id).Scan(&raw); err != nil {

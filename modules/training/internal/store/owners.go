@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/storage"
 )
 
 // GearOwner is what training knows of an item of gear.
@@ -16,7 +18,7 @@ type GearOwner struct {
 }
 
 // SaveGear records who owns an item (from the client module's events).
-func SaveGear(ctx context.Context, q Querier, gear, user uuid.UUID) error {
+func SaveGear(ctx context.Context, q storage.Querier, gear, user uuid.UUID) error {
 	if _, err := q.Exec(ctx, `INSERT INTO training.gear (gear_id, user_id) VALUES ($1, $2)
 		ON CONFLICT (gear_id) DO NOTHING`, gear, user); err != nil {
 		return fmt.Errorf("store: save gear: %w", err)
@@ -26,7 +28,7 @@ func SaveGear(ctx context.Context, q Querier, gear, user uuid.UUID) error {
 
 // DeleteGear records that an item was deleted (it stays on the sessions
 // that used it).
-func DeleteGear(ctx context.Context, q Querier, gear, user uuid.UUID) error {
+func DeleteGear(ctx context.Context, q storage.Querier, gear, user uuid.UUID) error {
 	if _, err := q.Exec(ctx, `INSERT INTO training.gear (gear_id, user_id, deleted) VALUES ($1, $2, true)
 		ON CONFLICT (gear_id) DO UPDATE SET deleted = true`, gear, user); err != nil {
 		return fmt.Errorf("store: delete gear: %w", err)
@@ -35,7 +37,7 @@ func DeleteGear(ctx context.Context, q Querier, gear, user uuid.UUID) error {
 }
 
 // GearOwners returns what is known of the given items.
-func GearOwners(ctx context.Context, q Querier, ids []uuid.UUID) (map[uuid.UUID]GearOwner, error) {
+func GearOwners(ctx context.Context, q storage.Querier, ids []uuid.UUID) (map[uuid.UUID]GearOwner, error) {
 	rows, err := q.Query(ctx, `SELECT gear_id, user_id, deleted FROM training.gear WHERE gear_id = ANY($1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("store: gear owners: %w", err)
@@ -65,7 +67,7 @@ func MarkUserDeleted(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
 }
 
 // UserDeleted reports whether an account was deleted.
-func UserDeleted(ctx context.Context, q Querier, user uuid.UUID) (bool, error) {
+func UserDeleted(ctx context.Context, q storage.Querier, user uuid.UUID) (bool, error) {
 	var one int
 	err := q.QueryRow(ctx, `SELECT 1 FROM training.deleted_users WHERE user_id = $1`, user).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -10,6 +10,8 @@ import (
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/storage"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -122,7 +124,7 @@ func i16(v *int) any {
 }
 
 // Points reads a session's points in time order.
-func Points(ctx context.Context, q Querier, session uuid.UUID) ([]telemetry.Point, error) {
+func Points(ctx context.Context, q storage.Querier, session uuid.UUID) ([]telemetry.Point, error) {
 	rows, err := q.Query(ctx, `SELECT t, ST_Y(pos::geometry), ST_X(pos::geometry), ele, acc, speed, hr, cad, pwr, temp
 		FROM training.points WHERE session_id = $1 ORDER BY t`, session)
 	if err != nil {

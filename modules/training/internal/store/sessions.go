@@ -9,9 +9,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/storage"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/stats"
 )
 
@@ -60,10 +61,27 @@ func InsertSession(ctx context.Context, tx pgx.Tx, s NewSession) error {
 	return nil
 }
 
-// SessionRow is a stored session with its owner.
+// SessionRow is a stored session.
 type SessionRow struct {
-	api.Session
-	UserID uuid.UUID
+	ID, UserID uuid.UUID
+	Sport      string
+	State      string
+	DeviceID   *uuid.UUID
+	GearIDs    []string
+	Visibility string
+	Title      string
+	Notes      string
+	// Parameters are named values (perceived effort, ...), JSON each.
+	Parameters  map[string]json.RawMessage
+	Source      string // live, or the imported file's format
+	StartedAt   time.Time
+	FinishedAt  *time.Time
+	LastPointAt *time.Time
+	// PointsStored counts the points while the session is open (its
+	// running figures), then those of its figures.
+	PointsStored int
+	// Summary is a finished session's figures (nil before).
+	Summary *Summary
 }
 
 const sessionColumns = `s.id, s.user_id, s.sport, s.state, s.device_id, s.visibility, s.title, s.notes, COALESCE(s.source_format, 'live'),
@@ -73,10 +91,8 @@ const sessionColumns = `s.id, s.user_id, s.sport, s.state, s.device_id, s.visibi
 
 func scanSession(row pgx.Row) (SessionRow, error) {
 	var r SessionRow
-	var id uuid.UUID
-	var device *uuid.UUID
 	var summary, live, params []byte
-	err := row.Scan(&id, &r.UserID, &r.Sport, &r.State, &device, &r.Visibility, &r.Title, &r.Notes, &r.Source, &r.StartedAt, &r.FinishedAt,
+	err := row.Scan(&r.ID, &r.UserID, &r.Sport, &r.State, &r.DeviceID, &r.Visibility, &r.Title, &r.Notes, &r.Source, &r.StartedAt, &r.FinishedAt,
 		&r.LastPointAt, &summary, &live, &r.GearIDs, &params)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
@@ -84,16 +100,11 @@ func scanSession(row pgx.Row) (SessionRow, error) {
 	if err != nil {
 		return r, fmt.Errorf("store: read session: %w", err)
 	}
-	r.ID = id.String()
 	if err := json.Unmarshal(params, &r.Parameters); err != nil {
 		return r, fmt.Errorf("store: session parameters: %w", err)
 	}
-	if device != nil {
-		d := device.String()
-		r.DeviceID = &d
-	}
 	if summary != nil {
-		r.Summary = &api.SessionSummary{}
+		r.Summary = &Summary{}
 		if err := json.Unmarshal(summary, r.Summary); err != nil {
 			return r, fmt.Errorf("store: session summary: %w", err)
 		}
@@ -113,7 +124,7 @@ func scanSession(row pgx.Row) (SessionRow, error) {
 var ErrNotFound = errors.New("store: not found")
 
 // Session reads a user's session; ErrNotFound for another user's.
-func Session(ctx context.Context, q Querier, user, id uuid.UUID) (SessionRow, error) {
+func Session(ctx context.Context, q storage.Querier, user, id uuid.UUID) (SessionRow, error) {
 	return scanSession(q.QueryRow(ctx, `SELECT `+sessionColumns+` FROM training.sessions s WHERE s.id = $1 AND s.user_id = $2`, id, user))
 }
 
@@ -133,7 +144,7 @@ func SetState(ctx context.Context, tx pgx.Tx, id uuid.UUID, state string, finish
 }
 
 // DeviceOwned reports whether the user has this device.
-func DeviceOwned(ctx context.Context, q Querier, user, id uuid.UUID) (bool, error) {
+func DeviceOwned(ctx context.Context, q storage.Querier, user, id uuid.UUID) (bool, error) {
 	var ok bool
 	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM training.devices WHERE id = $1 AND user_id = $2)`, id, user).Scan(&ok)
 	if err != nil {
@@ -145,7 +156,7 @@ func DeviceOwned(ctx context.Context, q Querier, user, id uuid.UUID) (bool, erro
 // Sessions lists a user's sessions, newest first, with ids below after
 // (uuid.Nil: from the newest), optionally of one sport and started within
 // [from, to).
-func Sessions(ctx context.Context, q Querier, user, after uuid.UUID, sport string, from, to *time.Time, limit int) ([]api.Session, error) {
+func Sessions(ctx context.Context, q storage.Querier, user, after uuid.UUID, sport string, from, to *time.Time, limit int) ([]SessionRow, error) {
 	rows, err := q.Query(ctx, `SELECT `+sessionColumns+` FROM training.sessions s
 		WHERE s.user_id = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR s.id < $2)
 		AND ($3 = '' OR s.sport = $3) AND ($4::timestamptz IS NULL OR s.started_at >= $4)
@@ -155,20 +166,20 @@ func Sessions(ctx context.Context, q Querier, user, after uuid.UUID, sport strin
 		return nil, fmt.Errorf("store: sessions: %w", err)
 	}
 	defer rows.Close()
-	var out []api.Session
+	var out []SessionRow
 	for rows.Next() {
 		r, err := scanSession(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r.Session)
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
 // WatchedSessions lists the open sessions of others a user was let watch
 // live (its own need no grant).
-func WatchedSessions(ctx context.Context, q Querier, user uuid.UUID, limit int) ([]uuid.UUID, error) {
+func WatchedSessions(ctx context.Context, q storage.Querier, user uuid.UUID, limit int) ([]uuid.UUID, error) {
 	rows, err := q.Query(ctx, `SELECT s.id FROM training.watchers w JOIN training.sessions s ON s.id = w.session_id
 		WHERE w.user_id = $1 AND s.user_id <> $1 AND s.state IN ('active', 'paused') LIMIT $2`, user, limit)
 	if err != nil {
@@ -197,7 +208,7 @@ type WatchSession struct {
 // SessionForWatch reads a session of any user, to decide whether the
 // caller may watch it, and keeps it from changing (share link,
 // visibility) until tx ends.
-func SessionForWatch(ctx context.Context, q Querier, id uuid.UUID) (WatchSession, error) {
+func SessionForWatch(ctx context.Context, q storage.Querier, id uuid.UUID) (WatchSession, error) {
 	var w WatchSession
 	err := q.QueryRow(ctx, `SELECT user_id, state, visibility, share_token_hash FROM training.sessions WHERE id = $1 FOR SHARE`, id).
 		Scan(&w.User, &w.State, &w.Visibility, &w.ShareTokenHash)
@@ -241,7 +252,7 @@ func RemoveWatchers(ctx context.Context, tx pgx.Tx, session uuid.UUID, via strin
 }
 
 // SetSummary stores a finished session's figures.
-func SetSummary(ctx context.Context, tx pgx.Tx, id uuid.UUID, summary api.SessionSummary) error {
+func SetSummary(ctx context.Context, tx pgx.Tx, id uuid.UUID, summary Summary) error {
 	sum, err := json.Marshal(summary)
 	if err != nil {
 		return err
@@ -267,7 +278,7 @@ func SaveRoute(ctx context.Context, tx pgx.Tx, id uuid.UUID, path, simplified []
 
 // RouteGeoJSON returns a session's route as a GeoJSON geometry, the
 // simplified line or every point; ErrNotFound when it has none.
-func RouteGeoJSON(ctx context.Context, q Querier, id uuid.UUID, simplified bool) (json.RawMessage, float64, error) {
+func RouteGeoJSON(ctx context.Context, q storage.Querier, id uuid.UUID, simplified bool) (json.RawMessage, float64, error) {
 	var geo []byte
 	var length float64
 	err := q.QueryRow(ctx, `SELECT ST_AsGeoJSON(CASE WHEN $2 THEN simplified ELSE path END, 7), ST_Length(path)
@@ -339,7 +350,7 @@ func DeleteSession(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 
 // ImportedSession finds the session a user made from a file with this
 // digest (uuid.Nil when none).
-func ImportedSession(ctx context.Context, q Querier, user uuid.UUID, sha []byte) (uuid.UUID, error) {
+func ImportedSession(ctx context.Context, q storage.Querier, user uuid.UUID, sha []byte) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := q.QueryRow(ctx, `SELECT id FROM training.sessions WHERE user_id = $1 AND source_sha256 = $2`, user, sha).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -359,7 +370,7 @@ type IdleSession struct {
 
 // IdleSessions lists open sessions whose latest point (or start, when they
 // have none) is before since, oldest first.
-func IdleSessions(ctx context.Context, q Querier, since time.Time, limit int) ([]IdleSession, error) {
+func IdleSessions(ctx context.Context, q storage.Querier, since time.Time, limit int) ([]IdleSession, error) {
 	rows, err := q.Query(ctx, `SELECT id, user_id, last_point_at FROM training.sessions
 		WHERE state IN ('active', 'paused') AND COALESCE(last_point_at, started_at) < $1
 		ORDER BY COALESCE(last_point_at, started_at) LIMIT $2`, since, limit)

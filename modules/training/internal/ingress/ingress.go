@@ -1,17 +1,27 @@
-package training
+// Package ingress takes the app's telemetry into the training module over
+// NATS: in the app account it answers each publish on
+// live.telemetry.<user>.<session> (within the user's budget, parsed) by
+// storing it in the TELEMETRY stream and passing the stream's PubAck back
+// (Start); from TELEMETRY it stores the points in batches through the
+// service's one ingest pipeline, telling the app on refused.<user> what
+// could not be stored. It counts what it does (Prometheus).
+package ingress
 
 import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/internal/budget"
+	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/service"
 	"github.com/athlos/athlos/platform"
 )
@@ -52,7 +62,7 @@ func (t *telemetryIngress) accept(user string, m *nats.Msg) (*nats.Msg, error) {
 	if ok, wait := t.budgets.TakeMessage(user, now); !ok {
 		return nil, rateLimited(t.tooManyMessages, wait)
 	}
-	msg, err := t.s.ParseTelemetry(m.Subject, m.Data)
+	msg, err := parse(t.s, m.Subject, m.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +87,39 @@ func rateLimited(what string, wait time.Duration) *bus.Error {
 	return &bus.Error{Code: bus.CodeRateLimited, Message: what + ": try again in " + strconv.Itoa(secs) + " s", RetryAfter: secs}
 }
 
+// parse reads a telemetry message published on
+// live.telemetry.<user>.<session>. The app's NATS connection may publish
+// only under its own user id, so the subject names the owner.
+func parse(s *service.Service, subject string, data []byte) (service.Telemetry, error) {
+	rest, ok := strings.CutPrefix(subject, api.SubjectTelemetry)
+	userPart, sessionPart, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 {
+		return service.Telemetry{}, bus.Invalid("subject", "want "+api.SubjectTelemetry+"<user>.<session>")
+	}
+	user, err := uuid.Parse(userPart)
+	if err != nil {
+		return service.Telemetry{}, bus.Invalid("subject", "the user id is not a UUID")
+	}
+	session, err := uuid.Parse(sessionPart)
+	if err != nil {
+		return service.Telemetry{}, bus.Invalid("subject", "the session id is not a UUID")
+	}
+	return s.DecodeTelemetry(user, session, data)
+}
+
+// Start answers the app's telemetry in the app account (bus.Ingress),
+// storing it in TELEMETRY, and stores what TELEMETRY holds through the
+// service in batches (Consume), for the life of the app.
+func Start(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime, emb *bus.Embedded,
+	s *service.Service, reg prometheus.Registerer) error {
+	metrics, err := newIngestMetrics(reg)
+	if err != nil {
+		return err
+	}
+	consume(rt, s, metrics)
+	return startIngress(sctx, lc, cfg, rt, emb, s, reg)
+}
+
 // startIngress answers the app's telemetry in the app account.
 func startIngress(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime, emb *bus.Embedded,
 	s *service.Service, reg prometheus.Registerer) error {
@@ -85,7 +128,7 @@ func startIngress(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Con
 		return fmt.Errorf("training answers the app's telemetry in the app account: %w", err)
 	}
 	t := newTelemetryIngress(s, TelemetryBudget)
-	in, err := bus.NewIngress(app, rt.Bus.NC, bus.IngressConfig{Subject: "live.telemetry.*.*", UserToken: 2,
+	in, err := bus.NewIngress(app, rt.Bus.NC, bus.IngressConfig{Subject: api.SubjectTelemetry + "*.*", UserToken: 2,
 		Queue: "training-telemetry", Accept: t.accept}, rt.Log.With("component", "telemetry-ingress"))
 	if err != nil {
 		return err
