@@ -20,9 +20,9 @@
 //	evt.training.session.deleted        api.SessionDeleted: a session was deleted
 //	evt.training.realtime.grants_changed  api.RealtimeGrantsChanged: a user may now (or no longer) watch a session
 //
-// Publishes without storing: a live session's figures (api.LiveStats)
-// after its points are stored, at most once a second per session per
-// process, on live.session.<owner>.<session> for the owner (every
+// Publishes without storing (internal/publish): a live session's figures
+// (api.LiveStats) after its points are stored, at most once a second per
+// session per process, on live.session.<owner>.<session> for the owner (every
 // connection of the owner may subscribe: the callout grants
 // live.session.<user>.>) and on live.watch.<session> for watchers (the
 // subject does not name the owner).
@@ -31,7 +31,8 @@
 // live.telemetry.<user>.<session> in, with its PubAck or refusal;
 // live.session.<user>.<session> and live.watch.<session> out.
 //
-// Answers (rpc.training.*, payloads in package api):
+// Answers (rpc.training.*, payloads in package api; internal/rpc, one file
+// per resource, each handler registered by its api.Subject… constant):
 //
 //	devices.list, devices.create, devices.delete   the caller's devices
 //	sessions.start, .get, .list, .action, .points, .gpx, .route, .patch, .delete, .import   the caller's sessions
@@ -39,18 +40,32 @@
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
 //	status.get                                      module status (every module)
 //
+// Answers in the app account (internal/ingress): the app's publishes on
+// live.telemetry.<user>.<session>, within the user's budget
+// (ingress.TelemetryBudget), stored in TELEMETRY with the stream's PubAck
+// passed back, or refused.
+//
 // Consumes:
 //
-//	live.telemetry.<user>.<session>   stream TELEMETRY, durable consumer training__live_telemetry:
-//	                                  the app's points, in batches (bus.ConsumeBatches), stored like HTTP's
+//	live.telemetry.<user>.<session>   stream TELEMETRY, durable consumer training__live_telemetry (internal/ingress):
+//	                                  the app's points, in batches (bus.ConsumeBatches), stored like HTTP's;
+//	                                  what cannot be stored is told on refused.<user>
 //	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices, and refuses new data for the account
 //	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get)
 //	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model
 //
+// (the client module's events in internal/consume, decoded from package
+// modules/client/api).
+//
+// Runs in the background (platform.Runtime.Every): the idle session sweep,
+// every minute, closes sessions with no point for Config.IdleTimeout.
+//
 // Reads files the front put in the JetStream object store UPLOADS
 // (bus.UploadStore) for imports, and deletes them.
 //
-// HTTP (package httpapi, served by the front): /v1/me/devices,
-// /v1/sessions, /v1/sessions/import, /v1/sessions/{id},
-// /v1/sessions/{id}/pause|resume|finish|points|gpx|route|share|watch.
+// HTTP (package httpapi, served by the front; one file per resource):
+// /v1/me/devices (devices.go), /v1/sessions, /v1/sessions/{id},
+// /v1/sessions/{id}/pause|resume|finish|points|gpx|route (sessions.go),
+// /v1/sessions/import (imports.go), /v1/sessions/{id}/share|watch
+// (live.go).
 package training

@@ -1,10 +1,13 @@
 // Package api is the training module's contract with the other modules and
-// the front: subjects and payloads. It depends on the standard library only.
+// the front: subjects and payloads, each subject declared here once. It
+// depends on the standard library (and internal/kit) only.
 package api
 
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/athlos/athlos/internal/kit/patch"
 )
 
 // Module is the module's name: its schema, stream (EVT_TRAINING) and
@@ -381,16 +384,18 @@ type SessionPatch struct {
 	SessionChanges
 }
 
-// SessionChanges are the fields PATCH may change (absent fields stay as
-// they are).
+// SessionChanges are the fields PATCH may change, a JSON merge patch
+// (internal/kit/patch): absent fields stay as they are, null clears an
+// optional one (perceived effort), any other value sets it.
 type SessionChanges struct {
 	Title      *string   `json:"title,omitempty" maxLength:"200"`
 	Notes      *string   `json:"notes,omitempty" maxLength:"5000"`
 	Sport      *string   `json:"sport,omitempty" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"a finished session's figures are computed again"`
 	GearIDs    *[]string `json:"gear_ids,omitempty" maxItems:"10" doc:"replaces the gear; [] removes it"`
 	Visibility *string   `json:"visibility,omitempty" enum:"private,followers,public"`
-	// PerceivedEffort is 1 (very easy) to 10 (maximal), 0 removes it.
-	PerceivedEffort *int `json:"perceived_effort,omitempty" minimum:"0" maximum:"10" doc:"1 (very easy) to 10 (maximal); 0 removes it"`
+	// PerceivedEffort is 1 (very easy) to 10 (maximal); null removes it,
+	// and so does 0 (the older form, still accepted).
+	PerceivedEffort patch.Field[int] `json:"perceived_effort,omitzero"`
 }
 
 // MaxImportBytes bounds an imported file, compressed or not.

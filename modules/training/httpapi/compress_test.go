@@ -74,7 +74,7 @@ func varies(h http.Header, name string) bool {
 func TestCompressedAnswers(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana := signUp(t, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com").AccessToken
 	id := importTrack(t, a, ana, 1, 2_000, 2)
 	for k := range 20 {
 		importTrack(t, a, ana, uint64(100+k), 50, 3+k)
@@ -148,7 +148,7 @@ func TestCompressedAnswers(t *testing.T) {
 //	go test ./modules/training/httpapi -run '^$' -bench Answers -benchtime 100x
 func BenchmarkAnswers(b *testing.B) {
 	a := apptest.Start(b, "client", "training")
-	ana := signUp(b, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com").AccessToken
 	id := importTrack(b, a, ana, 1, 10_000, 1)
 	for k := range 49 {
 		importTrack(b, a, ana, uint64(100+k), 200, 2+k)
@@ -203,7 +203,7 @@ func BenchmarkAnswers(b *testing.B) {
 //	go test ./modules/training/httpapi -run '^$' -bench CompressionLevels
 func BenchmarkCompressionLevels(b *testing.B) {
 	a := apptest.Start(b, "client", "training")
-	ana := signUp(b, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com").AccessToken
 	id := importTrack(b, a, ana, 1, 10_000, 1)
 	for k := range 49 {
 		importTrack(b, a, ana, uint64(100+k), 200, 2+k)

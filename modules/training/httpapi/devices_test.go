@@ -16,21 +16,10 @@ import (
 	"github.com/athlos/athlos/modules/training/api"
 )
 
-func signUp(t testing.TB, a *apptest.App, email string) string {
-	t.Helper()
-	r := a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": email, "password": "correct horse battery staple"})
-	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	r.JSON(t, &tok)
-	return tok.AccessToken
-}
-
 func TestDevices(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 
 	r := a.Do(http.MethodPost, "/v1/me/devices", ana, map[string]any{
 		"kind": "watch", "manufacturer": " Garmin ", "model": "Forerunner 265", "name": "blue watch",
@@ -116,7 +105,7 @@ func TestDevices(t *testing.T) {
 func TestDeviceLimitAndAccountDeletion(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana := signUp(t, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com").AccessToken
 	for i := 0; i < 50; i++ {
 		require.Equal(t, http.StatusCreated, a.Do(http.MethodPost, "/v1/me/devices", ana, map[string]any{"kind": "phone"}).Status)
 	}

@@ -17,7 +17,7 @@ import (
 func TestConditionalSessionRouteAndGPX(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	id := importTrack(t, a, ana, 7, 600, 1)
 	bobs := importTrack(t, a, bob, 7, 600, 1) // the same track: the same route
 

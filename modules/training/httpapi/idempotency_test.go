@@ -21,7 +21,7 @@ import (
 func TestIdempotentCreation(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	post := func(token, path string, body any, keys ...string) apptest.Response {
 		h := http.Header{}
 		for _, k := range keys {

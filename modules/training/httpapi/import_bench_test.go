@@ -21,7 +21,7 @@ import (
 //	go test ./modules/training/httpapi -run '^$' -bench ImportGPX10k -benchtime 20x
 func BenchmarkImportGPX10k(b *testing.B) {
 	a := apptest.Start(b, "client", "training")
-	token := signUp(b, a, "ana@example.com")
+	token := a.SignUp("ana@example.com").AccessToken
 	// Every file differs (the same file twice is refused).
 	files := make([][]byte, 0, b.N)
 	start := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)

@@ -41,7 +41,7 @@ func gzipped(t *testing.T, b []byte) []byte {
 func TestImportWorkoutFiles(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	ctx := context.Background()
 	db, err := pgx.Connect(ctx, a.DBURL)
 	require.NoError(t, err)
@@ -147,7 +147,7 @@ func TestImportWorkoutFiles(t *testing.T) {
 func TestImportEveryFileOfTheSharedSet(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana := signUp(t, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
 	db, err := pgx.Connect(ctx, a.DBURL)
 	require.NoError(t, err)
@@ -186,7 +186,7 @@ func TestImportEveryFileOfTheSharedSet(t *testing.T) {
 func TestImportCutsALongNameBetweenCharacters(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana := signUp(t, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com").AccessToken
 	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	points := make([]telemetry.Point, 60)
 	for i := range points {

@@ -41,7 +41,7 @@ func gpxOf(t *testing.T, n int, at func(i int) time.Time) []byte {
 func TestImportRefusesUnusableTimes(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana := signUp(t, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com").AccessToken
 	start := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
 	second := func(i int) time.Time { return start.Add(time.Duration(i) * time.Second) }
 	for name, c := range map[string]struct {
@@ -97,7 +97,7 @@ func TestImportRefusesUnusableTimes(t *testing.T) {
 func TestConcurrentImportsAreTakenOrDeferred(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	tokens := []string{signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "eve@example.com")}
+	tokens := []string{a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken, a.SignUp("eve@example.com").AccessToken}
 	type answer struct {
 		status int
 		retry  string

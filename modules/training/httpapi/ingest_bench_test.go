@@ -45,7 +45,7 @@ func benchIngest(b *testing.B, perMsg int) {
 	type live struct{ subject string }
 	var sessions []live
 	for u := range users {
-		tok := signUp(b, a, fmt.Sprintf("athlete%d@example.com", u))
+		tok := a.SignUp(fmt.Sprintf("athlete%d@example.com", u)).AccessToken
 		var me struct {
 			UserID string `json:"user_id"`
 		}
@@ -57,7 +57,7 @@ func benchIngest(b *testing.B, perMsg int) {
 			}
 			var s api.Session
 			r.JSON(b, &s)
-			sessions = append(sessions, live{subject: "live.telemetry." + me.UserID + "." + s.ID})
+			sessions = append(sessions, live{subject: api.TelemetrySubject(me.UserID, s.ID)})
 		}
 	}
 	// The messages, interleaved across sessions as concurrent athletes

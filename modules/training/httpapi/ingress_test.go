@@ -47,7 +47,7 @@ func TestTelemetryFromTheAppOverNATS(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
 	ctx := t.Context()
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	anaID, bobID := userIDOf(t, a, ana), userIDOf(t, a, bob)
 	s := startSession(t, a, ana)
 	bs := startSession(t, a, bob)
@@ -61,14 +61,14 @@ func TestTelemetryFromTheAppOverNATS(t *testing.T) {
 	require.NoError(t, err)
 
 	start := time.Now().Add(-time.Minute)
-	subject := "live.telemetry." + anaID + "." + s.ID
+	subject := api.TelemetrySubject(anaID, s.ID)
 	ack, err := js.Publish(ctx, subject, pointsJSON(start, 5, 52.5), jetstream.WithMsgID("1"))
 	require.NoError(t, err)
 	assert.Equal(t, bus.StreamTelemetry, ack.Stream)
 	ack2, err := js.Publish(ctx, subject, pointsJSON(start, 5, 52.5), jetstream.WithMsgID("1"))
 	require.NoError(t, err)
 	assert.True(t, ack2.Duplicate, "sent again")
-	back, err := bjs.Publish(ctx, "live.telemetry."+bobID+"."+bs.ID, pointsJSON(start, 3, 48.1), jetstream.WithMsgID("1"))
+	back, err := bjs.Publish(ctx, api.TelemetrySubject(bobID, bs.ID), pointsJSON(start, 3, 48.1), jetstream.WithMsgID("1"))
 	require.NoError(t, err)
 	assert.False(t, back.Duplicate, "Bob's message 1 is not Ana's")
 	require.Eventually(t, func() bool {
@@ -87,7 +87,7 @@ func TestTelemetryFromTheAppOverNATS(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, apiErr.Code, name)
 		assert.True(t, strings.HasPrefix(apiErr.Description, "invalid: payload: "), "%s: %s", name, apiErr.Description)
 	}
-	_, err = js.Publish(ctx, "live.telemetry."+anaID+".not-a-session", pointsJSON(start, 1, 52.5))
+	_, err = js.Publish(ctx, api.TelemetrySubject(anaID, "not-a-session"), pointsJSON(start, 1, 52.5))
 	require.ErrorAs(t, err, &apiErr)
 	assert.Contains(t, apiErr.Description, "subject")
 	_, err = js.Publish(ctx, subject, pointsJSON(start, 1, 52.5), jetstream.WithMsgID(strings.Repeat("x", 129)))
@@ -113,12 +113,12 @@ func TestTelemetryFromTheAppOverNATS(t *testing.T) {
 	assert.Equal(t, bus.CodeInvalid, r.Code)
 	assert.Contains(t, r.Reason, "session")
 	// Bob's session, by the subject of Ana's: not hers to publish.
-	require.NoError(t, anaApp.nc.Publish("live.telemetry."+bobID+"."+bs.ID, pointsJSON(time.Now(), 1, 52.5)))
+	require.NoError(t, anaApp.nc.Publish(api.TelemetrySubject(bobID, bs.ID), pointsJSON(time.Now(), 1, 52.5)))
 	require.NoError(t, anaApp.nc.Flush())
 
 	// Past the budget: refused at once, others unaffected.
 	s2 := startSession(t, a, ana)
-	subject = "live.telemetry." + anaID + "." + s2.ID
+	subject = api.TelemetrySubject(anaID, s2.ID)
 	limited := 0
 	var futures []jetstream.PubAckFuture
 	for i := range ingress.TelemetryBudget.MessageBurst + 50 {
@@ -138,7 +138,7 @@ func TestTelemetryFromTheAppOverNATS(t *testing.T) {
 		}
 	}
 	assert.Positive(t, limited, "past the burst")
-	_, err = bjs.Publish(ctx, "live.telemetry."+bobID+"."+bs.ID, pointsJSON(start.Add(10*time.Second), 1, 48.1))
+	_, err = bjs.Publish(ctx, api.TelemetrySubject(bobID, bs.ID), pointsJSON(start.Add(10*time.Second), 1, 48.1))
 	require.NoError(t, err, "Bob has a budget of his own")
 }
 

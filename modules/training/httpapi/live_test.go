@@ -58,7 +58,7 @@ func userIDOf(t *testing.T, a *apptest.App, token string) string {
 func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob, eve := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "eve@example.com")
+	ana, bob, eve := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken, a.SignUp("eve@example.com").AccessToken
 	anaID, bobID, eveID := userIDOf(t, a, ana), userIDOf(t, a, bob), userIDOf(t, a, eve)
 
 	r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "visibility": "private"})
@@ -115,7 +115,7 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 	toEveToo := received(eveConn, own)
 
 	// Eve may not publish telemetry for Ana's session either.
-	require.NoError(t, eveConn.nc.Publish("live.telemetry."+anaID+"."+s.ID, []byte(`{"points": []}`)))
+	require.NoError(t, eveConn.nc.Publish(api.TelemetrySubject(anaID, s.ID), []byte(`{"points": []}`)))
 	require.NoError(t, eveConn.nc.Flush())
 
 	r = a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, map[string]any{"points": run(60, s.StartedAt)})
@@ -173,7 +173,7 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 func TestWatchersLoseTheGrantWhenNoLongerEntitled(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob, eve := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "eve@example.com")
+	ana, bob, eve := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken, a.SignUp("eve@example.com").AccessToken
 	r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "visibility": "public"})
 	require.Equal(t, http.StatusCreated, r.Status)
 	var s api.Session

@@ -59,7 +59,7 @@ func eventCount(t *testing.T, a *apptest.App, stream, subject string) uint64 {
 func TestFinishedSessionRouteChangeAndDelete(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	ctx := context.Background()
 	db, err := pgx.Connect(ctx, a.DBURL)
 	require.NoError(t, err)
@@ -146,6 +146,21 @@ func TestFinishedSessionRouteChangeAndDelete(t *testing.T) {
 	var updated api.SessionCompleted
 	lastEvent(t, a, "EVT_TRAINING", api.EventSessionUpdated, &updated)
 	assert.Equal(t, "walk", updated.Sport)
+	// A JSON merge patch: null removes the effort, an absent field stays.
+	for _, c := range []struct {
+		body string
+		kept bool
+	}{{`{"perceived_effort": 4}`, true}, {`{"notes": "felt good"}`, true}, {`{"perceived_effort": null}`, false}} {
+		r = a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, c.body)
+		require.Equal(t, http.StatusOK, r.Status, c.body+": "+string(r.Body))
+		s = api.Session{}
+		r.JSON(t, &s)
+		if c.kept {
+			assert.JSONEq(t, "4", string(s.Parameters["perceived_effort"]), c.body)
+		} else {
+			assert.NotContains(t, s.Parameters, "perceived_effort", c.body)
+		}
+	}
 
 	for _, c := range []struct{ body, field string }{
 		{`{"sport": "chess"}`, "body.sport"},

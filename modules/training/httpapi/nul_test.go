@@ -20,7 +20,7 @@ import (
 func TestNULAndControlCharactersAreRefused(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana := signUp(t, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com").AccessToken
 	r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run"})
 	require.Equal(t, http.StatusCreated, r.Status)
 	var s api.Session

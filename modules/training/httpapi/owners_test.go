@@ -22,7 +22,7 @@ import (
 func TestSessionsTakeOnlyTheirUsersGear(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	gear := func(tok string) string {
 		r := a.Do(http.MethodPost, "/v1/me/gear", tok, map[string]any{"type": "shoes"})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
@@ -78,7 +78,7 @@ func TestSessionsTakeOnlyTheirUsersGear(t *testing.T) {
 func TestNothingIsMadeForADeletedAccount(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana := signUp(t, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com").AccessToken
 	anaID := userIDOf(t, a, ana)
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana, nil).Status)
 	svc := bustest.Conn(t, a.NATS)

@@ -184,11 +184,12 @@ func patchSession(a huma.API, nc *nats.Conn) {
 	huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
 		OperationID: "patch-session", Method: http.MethodPatch, Path: "/v1/sessions/{id}", Tags: tags,
 		Summary: "Change a session",
-		Description: "Title, notes, sport, gear, visibility, perceived effort; absent fields stay. Changing a finished " +
+		Description: "Title, notes, sport, gear, visibility, perceived effort: a JSON merge patch, absent fields stay and " +
+			"null removes the perceived effort (0 too, the older form, still accepted). Changing a finished " +
 			"session's sport computes its figures again; changing its sport or gear publishes evt.training.session.updated.",
 		MaxBodyBytes: 16 << 10, Security: gw.Authenticated,
 	}), func(ctx context.Context, in *sessionPatchInput) (*gw.RawJSON, error) {
-		return gw.Forward(ctx, nc, api.SubjectSessionPatch, api.SessionPatch{ID: in.ID, SessionChanges: in.Body})
+		return gw.Forward(ctx, nc, api.SubjectSessionPatch, api.SessionPatch{ID: in.ID, SessionChanges: in.Body.SessionChanges})
 	})
 }
 
@@ -217,5 +218,29 @@ type geoJSONOutput struct {
 
 type sessionPatchInput struct {
 	ID   string `path:"id" format:"uuid" doc:"the session's id"`
-	Body api.SessionChanges
+	Body sessionChangesBody
+}
+
+// sessionChangesBody is a PATCH body, read as api.SessionChanges (whose
+// merge patch fields keep a field left out apart from one set to null)
+// and documented and validated as sessionChanges.
+type sessionChangesBody struct {
+	api.SessionChanges
+}
+
+// Schema documents and validates the body as a sessionChanges.
+func (sessionChangesBody) Schema(r huma.Registry) *huma.Schema {
+	return r.Schema(reflect.TypeFor[sessionChanges](), true, "SessionChanges")
+}
+
+// sessionChanges is the documented shape of PATCH /v1/sessions/{id} (the
+// module reads it as api.SessionChanges): every field optional, absent
+// fields stay; null clears perceived_effort.
+type sessionChanges struct {
+	Title           *string   `json:"title,omitempty" maxLength:"200"`
+	Notes           *string   `json:"notes,omitempty" maxLength:"5000"`
+	Sport           *string   `json:"sport,omitempty" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"a finished session's figures are computed again"`
+	GearIDs         *[]string `json:"gear_ids,omitempty" maxItems:"10" doc:"replaces the gear; [] removes it"`
+	Visibility      *string   `json:"visibility,omitempty" enum:"private,followers,public"`
+	PerceivedEffort *int      `json:"perceived_effort,omitempty" nullable:"true" minimum:"0" maximum:"10" doc:"1 (very easy) to 10 (maximal); null removes it (so does 0, the older form, still accepted)"`
 }

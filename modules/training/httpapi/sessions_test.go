@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
@@ -36,7 +35,7 @@ func run(n int, end time.Time) []map[string]any {
 func TestLiveSessionEndToEnd(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 
 	r := a.Do(http.MethodPost, "/v1/me/gear", ana, map[string]any{"type": "shoes", "brand": "Brooks"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
@@ -173,7 +172,7 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 func TestSessionBadInput(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	r := a.Do(http.MethodPost, "/v1/me/devices", bob, map[string]any{"kind": "watch"})
 	require.Equal(t, http.StatusCreated, r.Status)
 	var bobsWatch api.Device
@@ -222,7 +221,7 @@ func TestSessionBadInput(t *testing.T) {
 func TestTelemetryOverNATS(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	userID := func(token string) string {
 		var me struct {
 			UserID string `json:"user_id"`
@@ -243,7 +242,7 @@ func TestTelemetryOverNATS(t *testing.T) {
 	publish := func(user string, pts []map[string]any) {
 		data, err := json.Marshal(map[string]any{"points": pts})
 		require.NoError(t, err)
-		_, err = conn.JS.Publish(ctx, "live.telemetry."+user+"."+s.ID, data)
+		_, err = conn.JS.Publish(ctx, api.TelemetrySubject(user, s.ID), data)
 		require.NoError(t, err)
 	}
 	pts := run(300, s.StartedAt)
@@ -292,7 +291,7 @@ func TestTelemetryOverNATS(t *testing.T) {
 func TestListSessionsAndExportGPX(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
-	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	var ids []string
 	for _, sport := range []string{"run", "ride", "run"} {
 		r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": sport, "title": sport + " & more"})

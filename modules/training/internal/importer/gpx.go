@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
+	"github.com/athlos/athlos/modules/training/internal/xmlscan"
 )
 
 // MaxFileBytes bounds an import, compressed or not.
@@ -106,7 +107,7 @@ func ReadGPX(r io.Reader) (Activity, error) {
 			return Activity{}, xmlRefusal(err)
 		}
 		switch tok {
-		case tokStart:
+		case xmlscan.StartTag:
 			if s.Depth() == 1 && string(s.Local) != "gpx" {
 				return Activity{}, refuse("not a GPX file: the root element is <%s>", s.Local)
 			}
@@ -120,9 +121,9 @@ func ReadGPX(r io.Reader) (Activity, error) {
 				}
 				inPt = true
 			}
-		case tokText:
+		case xmlscan.CharData:
 			text = append(text, s.Text...)
-		case tokEnd:
+		case xmlscan.EndTag:
 			val := bytes.TrimSpace(text)
 			text = text[:0]
 			name, parent := s.Local, s.Parent()
@@ -238,7 +239,7 @@ func (v *pointValues) int(x float64) *int {
 }
 
 // pointAttrs reads the lat and lon of a <trkpt>.
-func pointAttrs(s *xmlScanner) (telemetry.Point, error) {
+func pointAttrs(s *xmlscan.Scanner) (telemetry.Point, error) {
 	var p telemetry.Point
 	lat, haveLat := s.Attr("lat")
 	if haveLat {

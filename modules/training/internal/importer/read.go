@@ -3,7 +3,6 @@ package importer
 import (
 	"bytes"
 	"crypto/sha256"
-	"fmt"
 	"io"
 )
 
@@ -78,9 +77,4 @@ func Sniff(content []byte) string {
 		return FormatGPX
 	}
 	return ""
-}
-
-// String describes the file for logs.
-func (f File) String() string {
-	return fmt.Sprintf("%s file, %d points", f.Format, len(f.Points))
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
+	"github.com/athlos/athlos/modules/training/internal/xmlscan"
 )
 
 // ReadTCX reads a Garmin Training Center file (plain or gzipped): the
@@ -36,7 +37,7 @@ func ReadTCX(r io.Reader) (Activity, int, error) {
 			return Activity{}, 0, xmlRefusal(err)
 		}
 		switch tok {
-		case tokStart:
+		case xmlscan.StartTag:
 			if s.Depth() == 1 && string(s.Local) != "TrainingCenterDatabase" {
 				return Activity{}, 0, refuse("not a TCX file: the root element is <%s>", s.Local)
 			}
@@ -52,9 +53,9 @@ func ReadTCX(r io.Reader) (Activity, int, error) {
 					pt, inPt = tcxPoint{}, true
 				}
 			}
-		case tokText:
+		case xmlscan.CharData:
 			text = append(text, s.Text...)
-		case tokEnd:
+		case xmlscan.EndTag:
 			val := bytes.TrimSpace(text)
 			text = text[:0]
 			if !inPt {

@@ -4,7 +4,6 @@ import (
 	"errors"
 
 	"github.com/twpayne/go-geom"
-	"github.com/twpayne/go-geom/encoding/geojson"
 
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
@@ -33,23 +32,6 @@ func LineString(points []telemetry.Point, withElevation bool) (*geom.LineString,
 		}
 	}
 	return geom.NewLineStringFlat(layout, flat), nil
-}
-
-// FeatureJSON returns a GeoJSON Feature whose geometry is the points'
-// LineString (see LineString for the order of the coordinates and when
-// they carry the elevation), and whose properties are props (an empty
-// object when props is nil). Values in props must be encodable as JSON.
-// Simplify the points first (SimplifyTo, Pick) for a line a map can draw.
-func FeatureJSON(points []telemetry.Point, props map[string]any, withElevation bool) ([]byte, error) {
-	ls, err := LineString(points, withElevation)
-	if err != nil {
-		return nil, err
-	}
-	if props == nil {
-		props = map[string]any{}
-	}
-	f := &geojson.Feature{Geometry: ls, Properties: props}
-	return f.MarshalJSON()
 }
 
 func allHaveElevation(points []telemetry.Point) bool {

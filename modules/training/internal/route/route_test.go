@@ -1,7 +1,6 @@
 package route
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twpayne/go-geom"
-	"github.com/twpayne/go-geom/encoding/geojson"
 
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
@@ -195,48 +193,21 @@ func TestPolylineMalformed(t *testing.T) {
 
 func ele(v float64) *float64 { return &v }
 
-func TestFeatureJSONRoundTrip(t *testing.T) {
+func TestLineStringIsLonLat(t *testing.T) {
 	pts := []telemetry.Point{pt(0, 45.1, 7.2), pt(1, 45.2, 7.3), pt(2, 45.3, 7.1)}
-	props := map[string]any{"session_id": "abc", "distance_m": 1234.5}
-
-	b, err := FeatureJSON(pts, props, false)
+	ls, err := LineString(pts, false)
 	require.NoError(t, err)
-	var f geojson.Feature
-	require.NoError(t, json.Unmarshal(b, &f))
-	ls, ok := f.Geometry.(*geom.LineString)
-	require.True(t, ok, "geometry is %T", f.Geometry)
 	assert.Equal(t, geom.XY, ls.Layout())
 	assert.Equal(t, []float64{7.2, 45.1, 7.3, 45.2, 7.1, 45.3}, ls.FlatCoords()) // lon, lat
-	assert.Equal(t, props, f.Properties)
-
-	// The raw document, as a map client reads it.
-	var raw struct {
-		Type     string `json:"type"`
-		Geometry struct {
-			Type        string      `json:"type"`
-			Coordinates [][]float64 `json:"coordinates"`
-		} `json:"geometry"`
-		Properties map[string]any `json:"properties"`
-	}
-	require.NoError(t, json.Unmarshal(b, &raw))
-	assert.Equal(t, "Feature", raw.Type)
-	assert.Equal(t, "LineString", raw.Geometry.Type)
-	assert.Equal(t, []float64{7.2, 45.1}, raw.Geometry.Coordinates[0])
 }
 
-func TestFeatureJSONElevation(t *testing.T) {
+func TestLineStringElevation(t *testing.T) {
 	pts := []telemetry.Point{pt(0, 45.1, 7.2), pt(1, 45.2, 7.3)}
 	pts[0].Ele, pts[1].Ele = ele(410), ele(425.5)
-
-	b, err := FeatureJSON(pts, nil, true)
+	ls, err := LineString(pts, true)
 	require.NoError(t, err)
-	var f geojson.Feature
-	require.NoError(t, json.Unmarshal(b, &f))
-	ls := f.Geometry.(*geom.LineString)
 	assert.Equal(t, geom.XYZ, ls.Layout())
 	assert.Equal(t, []float64{7.2, 45.1, 410, 7.3, 45.2, 425.5}, ls.FlatCoords())
-	assert.Empty(t, f.Properties)
-	assert.Contains(t, string(b), `"properties":{}`)
 
 	// Without elevation asked for, or with a point missing it: 2D.
 	ls2, err := LineString(pts, false)
@@ -248,8 +219,8 @@ func TestFeatureJSONElevation(t *testing.T) {
 	assert.Equal(t, geom.XY, ls3.Layout())
 }
 
-func TestFeatureJSONTooFewPoints(t *testing.T) {
-	_, err := FeatureJSON([]telemetry.Point{pt(0, 45, 7)}, nil, false)
+func TestLineStringTooFewPoints(t *testing.T) {
+	_, err := LineString([]telemetry.Point{pt(0, 45, 7)}, false)
 	assert.ErrorIs(t, err, ErrTooFewPoints)
 }
 

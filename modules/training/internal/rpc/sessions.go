@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/internal/kit/patch"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/service"
 )
@@ -101,10 +100,8 @@ func startOf(in api.SessionStart) (service.Start, error) {
 // changesOf maps a PATCH body to the service's input: perceived effort
 // is a merge patch field (null removes it; 0 too, the older form).
 func changesOf(in api.SessionChanges) (service.Changes, error) {
-	out := service.Changes{Title: in.Title, Notes: in.Notes, Sport: in.Sport, Visibility: in.Visibility}
-	if in.PerceivedEffort != nil {
-		out.PerceivedEffort = patch.Val(*in.PerceivedEffort)
-	}
+	out := service.Changes{Title: in.Title, Notes: in.Notes, Sport: in.Sport, Visibility: in.Visibility,
+		PerceivedEffort: in.PerceivedEffort}
 	if in.GearIDs != nil {
 		gear, err := gearOf(*in.GearIDs)
 		if err != nil {

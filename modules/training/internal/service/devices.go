@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -101,55 +100,4 @@ func pageOf(limit int, cursor string) (int, uuid.UUID, error) {
 		return 0, uuid.Nil, bus.FieldInvalid("query.", err)
 	}
 	return size, after, nil
-}
-
-// EraseUser deletes everything the module keeps of a user, in tx (the
-// client module deleted the account), and refuses new data for the
-// account from then on.
-func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
-	if err := store.MarkUserDeleted(ctx, tx, user); err != nil {
-		return err
-	}
-	if err := store.DeleteUserSessions(ctx, tx, user); err != nil {
-		return err
-	}
-	if err := store.DeleteAthlete(ctx, tx, user); err != nil {
-		return err
-	}
-	return store.DeleteUserDevices(ctx, tx, user)
-}
-
-// Profile is what training keeps of a user's profile (from the client
-// module's profile events).
-type Profile struct {
-	User              uuid.UUID
-	Sex               *string
-	BirthDate         *string // YYYY-MM-DD
-	WeightKg          *float64
-	DefaultVisibility string
-	SportVisibility   map[string]string
-	UpdatedAt         time.Time
-}
-
-// SaveProfile keeps what training needs of a user's profile: body data
-// for calorie estimates and the default visibility of new sessions, in
-// tx. An older profile than the one kept changes nothing. Errors: invalid
-// (birth_date is not a date).
-func (s *Service) SaveProfile(ctx context.Context, tx pgx.Tx, p Profile) error {
-	a := store.Athlete{WeightKg: p.WeightKg, DefaultVisibility: p.DefaultVisibility,
-		SportVisibility: p.SportVisibility, UpdatedAt: p.UpdatedAt}
-	if a.DefaultVisibility == "" {
-		a.DefaultVisibility = "followers"
-	}
-	if p.Sex != nil {
-		a.Sex = *p.Sex
-	}
-	if p.BirthDate != nil {
-		d, err := time.Parse(time.DateOnly, *p.BirthDate)
-		if err != nil {
-			return bus.Invalid("birth_date", "not a date")
-		}
-		a.BirthDate = &d
-	}
-	return store.SaveAthlete(ctx, tx, p.User, a)
 }

@@ -55,8 +55,9 @@ func (s *Service) DecodeTelemetry(user, session uuid.UUID, data []byte) (Telemet
 // Ingested is what became of a batch of telemetry messages.
 type Ingested struct {
 	// Results and Errs are per message, in order. An error is a
-	// *bus.Error saying why the message can never be stored (unknown
-	// session, another user's, closed); its points were not kept.
+	// *bus.Error saying why the message can never be stored: not_found
+	// (another user's session, or an unknown one), conflict (the session
+	// is closed); its points were not kept.
 	Results []api.PointsResult
 	Errs    []error
 	// Stored counts the new points of the whole batch.
@@ -70,7 +71,8 @@ type Ingested struct {
 // it committed together. A point sent twice is stored once, and counted
 // once in the live figures. A database error fails the whole batch, which
 // may then be retried as it is. After the commit, each session's live
-// figures go to the live callback.
+// figures go to the live callback. The error returned is the database's
+// (the messages' own errors are in Ingested.Errs).
 func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error) {
 	out := Ingested{Results: make([]api.PointsResult, len(msgs)), Errs: make([]error, len(msgs))}
 	ids := make([]uuid.UUID, 0, len(msgs))

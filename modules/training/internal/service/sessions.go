@@ -1,7 +1,6 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"github.com/athlos/athlos/internal/kit/page"
 	"github.com/athlos/athlos/internal/kit/sport"
 	"github.com/athlos/athlos/modules/training/api"
-	"github.com/athlos/athlos/modules/training/internal/importer"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/stats"
 	"github.com/athlos/athlos/modules/training/internal/store"
@@ -256,38 +254,4 @@ func (s *Service) ListSessions(ctx context.Context, user uuid.UUID, f SessionFil
 		out.Items[i] = sessionOut(r)
 	}
 	return out, nil
-}
-
-// SessionGPX exports one of user's sessions as GPX 1.1. Errors: not_found
-// (another user's session, or an unknown one).
-func (s *Service) SessionGPX(ctx context.Context, user, id uuid.UUID) ([]byte, error) {
-	row, err := s.ownSession(ctx, user, id)
-	if err != nil {
-		return nil, err
-	}
-	points, err := store.Points(ctx, s.pool, id)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := importer.WriteGPX(&buf, row.Title, row.Sport, points); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// defaultVisibility is the visibility of a new session of sport when none
-// is asked: the user's privacy setting for the sport, else the default one.
-func (s *Service) defaultVisibility(ctx context.Context, q storage.Querier, user uuid.UUID, sport string) (string, error) {
-	a, err := store.GetAthlete(ctx, q, user)
-	if err != nil {
-		return "", err
-	}
-	if v := a.SportVisibility[sport]; v != "" {
-		return v, nil
-	}
-	if a.DefaultVisibility != "" {
-		return a.DefaultVisibility, nil
-	}
-	return "followers", nil
 }

@@ -1,4 +1,3 @@
-// Package store is the training module's SQL, in schema training.
 package store
 
 import (
@@ -82,22 +81,6 @@ func DeleteDevice(ctx context.Context, q storage.Querier, user, id uuid.UUID) (b
 func DeleteUserDevices(ctx context.Context, q storage.Querier, user uuid.UUID) error {
 	if _, err := q.Exec(ctx, `DELETE FROM training.devices WHERE user_id = $1`, user); err != nil {
 		return fmt.Errorf("store: delete user devices: %w", err)
-	}
-	return nil
-}
-
-// DeleteUserSessions erases a user's sessions with their points,
-// parameters and gear links.
-func DeleteUserSessions(ctx context.Context, q storage.Querier, user uuid.UUID) error {
-	if _, err := q.Exec(ctx, `DELETE FROM training.points WHERE session_id IN
-		(SELECT id FROM training.sessions WHERE user_id = $1)`, user); err != nil {
-		return fmt.Errorf("store: delete user points: %w", err)
-	}
-	if _, err := q.Exec(ctx, `DELETE FROM training.sessions WHERE user_id = $1`, user); err != nil {
-		return fmt.Errorf("store: delete user sessions: %w", err)
-	}
-	if _, err := q.Exec(ctx, `DELETE FROM training.watchers WHERE user_id = $1`, user); err != nil {
-		return fmt.Errorf("store: delete user's watching: %w", err)
 	}
 	return nil
 }

@@ -8,9 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/athlos/athlos/storage"
-
 	"github.com/athlos/athlos/modules/training/internal/stats"
+	"github.com/athlos/athlos/storage"
 )
 
 // IngestSession is what the ingest needs of a session: its owner, sport,

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/athlos/athlos/modules/training/internal/telemetry"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-
-	"github.com/athlos/athlos/storage"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+	"github.com/athlos/athlos/storage"
 )
 
 var pointColumns = []string{"session_id", "t", "pos", "ele", "acc", "speed", "hr", "cad", "pwr", "temp"}

@@ -9,11 +9,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-
-	"github.com/athlos/athlos/storage"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athlos/athlos/modules/training/internal/stats"
+	"github.com/athlos/athlos/storage"
 )
 
 // NewSession is a session to insert.
@@ -382,4 +381,20 @@ func IdleSessions(ctx context.Context, q storage.Querier, since time.Time, limit
 		err := r.Scan(&s.ID, &s.User, &s.LastPointAt)
 		return s, err
 	})
+}
+
+// DeleteUserSessions erases a user's sessions with their points,
+// parameters and gear links.
+func DeleteUserSessions(ctx context.Context, q storage.Querier, user uuid.UUID) error {
+	if _, err := q.Exec(ctx, `DELETE FROM training.points WHERE session_id IN
+		(SELECT id FROM training.sessions WHERE user_id = $1)`, user); err != nil {
+		return fmt.Errorf("store: delete user points: %w", err)
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM training.sessions WHERE user_id = $1`, user); err != nil {
+		return fmt.Errorf("store: delete user sessions: %w", err)
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM training.watchers WHERE user_id = $1`, user); err != nil {
+		return fmt.Errorf("store: delete user's watching: %w", err)
+	}
+	return nil
 }

@@ -89,15 +89,6 @@ type Result struct {
 	Dropped  map[string]int
 }
 
-// DroppedTotal counts every dropped point.
-func (r Result) DroppedTotal() int {
-	n := 0
-	for _, c := range r.Dropped {
-		n += c
-	}
-	return n
-}
-
 // Filter keeps the plausible points of a batch for a session. prev, when
 // set, is the latest point already stored, so a jump from it is caught too.
 func Filter(points []Point, s Session, prev *Point) Result {

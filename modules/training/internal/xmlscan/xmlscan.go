@@ -1,19 +1,4 @@
-package importer
-
-import (
-	"bytes"
-	"encoding/binary"
-	"fmt"
-	"io"
-	"io/fs"
-	"strconv"
-	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
-)
-
-// This file holds a small streaming XML tokenizer over a byte slice: the
+// Package xmlscan is a small streaming XML tokenizer over a byte slice: the
 // part of XML that workout files use, at a fraction of encoding/xml's cost
 // (it copies nothing it does not have to and allocates nothing per
 // element). It refuses what encoding/xml refuses, and also what XML
@@ -31,24 +16,38 @@ import (
 // Namespaces are not otherwise resolved, and entities a DOCTYPE declares are
 // refused as unknown, as encoding/xml refuses them.
 //
-// The document is refused (an *xmlSyntaxError) when it is not well-formed:
+// The document is refused (a *SyntaxError) when it is not well-formed:
 // invalid UTF-8 or a character XML forbids, a tag that is not closed or is
 // closed by another name, an unquoted or unterminated attribute value, an
 // unknown or malformed entity, text or a second element after the root, or
 // a file that ends before its root element is closed.
+//
+// It has no SQL, NATS or fx in it; the training module's importer reads
+// GPX and TCX files with it.
+package xmlscan
 
-// xmlToken is the kind of token xmlScanner.Next returns.
-type xmlToken uint8
-
-const (
-	tokEOF   xmlToken = iota // the end of the document; Next returns io.EOF with it
-	tokStart                 // a start tag, or an empty-element tag (its end follows)
-	tokEnd                   // an end tag
-	tokText                  // text or a CDATA section, references decoded
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
-// xmlSyntaxError says where and why a document is not well-formed.
-type xmlSyntaxError struct {
+// Token is the kind of token Scanner.Next returns.
+type Token uint8
+
+const (
+	EOF      Token = iota // the end of the document; Next returns io.EOF with it
+	StartTag              // a start tag, or an empty-element tag (its end follows)
+	EndTag                // an end tag
+	CharData              // text or a CDATA section, references decoded
+)
+
+// SyntaxError says where and why a document is not well-formed.
+type SyntaxError struct {
 	Line int    // 1-based line of the offending construct
 	Msg  string // what is wrong, what was expected
 	// Truncated says the document ends before it is complete: inside a tag,
@@ -56,12 +55,12 @@ type xmlSyntaxError struct {
 	Truncated bool
 }
 
-func (e *xmlSyntaxError) Error() string {
+func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("XML syntax error at line %d: %s", e.Line, e.Msg)
 }
 
-// xmlAttr is an attribute of the current start tag, as it is in the file.
-type xmlAttr struct {
+// attribute is an attribute of the current start tag, as it is in the file.
+type attribute struct {
 	Name, Local []byte
 	raw         []byte // the value between the quotes, references not decoded
 	decode      bool   // raw holds a reference or a carriage return
@@ -73,11 +72,11 @@ type openElem struct {
 	at          int // offset of its start tag
 }
 
-// xmlScanner returns the tokens of a UTF-8 XML document held in memory.
+// Scanner returns the tokens of a UTF-8 XML document held in memory.
 // The byte slices it returns point into the document or into its own
 // buffers: they are valid until the next call of Next (Text, Name, Local,
 // Parent) or of Attr.
-type xmlScanner struct {
+type Scanner struct {
 	data []byte
 	pos  int
 
@@ -87,7 +86,7 @@ type xmlScanner struct {
 	Local  []byte // start and end tags: the name without its prefix
 	Text   []byte // text: its content
 	parent []byte // start and end tags: local name of the enclosing element
-	attrs  []xmlAttr
+	attrs  []attribute
 
 	stack      []openElem
 	pendingEnd bool // the last token was an empty-element tag: its end is next
@@ -101,11 +100,11 @@ type xmlScanner struct {
 	err        error // sticky: once set, every Next returns it
 }
 
-// newXMLScanner returns a scanner over data, a UTF-8 document (a leading
-// byte order mark is skipped). See openXML for documents in another
-// encoding.
-func newXMLScanner(data []byte) *xmlScanner {
-	s := &xmlScanner{data: data, prolog: true}
+// New returns a scanner over data, a UTF-8 document (a leading
+// byte order mark is skipped). (The importer transcodes documents in another
+// encoding first.)
+func New(data []byte) *Scanner {
+	s := &Scanner{data: data, prolog: true}
 	if bytes.HasPrefix(data, utf8BOM) {
 		s.pos = len(utf8BOM)
 	}
@@ -115,26 +114,26 @@ func newXMLScanner(data []byte) *xmlScanner {
 var utf8BOM = []byte("\xEF\xBB\xBF")
 
 // SawRoot says whether the document has a root element (so far).
-func (s *xmlScanner) SawRoot() bool { return s.sawRoot }
+func (s *Scanner) SawRoot() bool { return s.sawRoot }
 
 // Depth is the number of open elements, the current start tag's included
 // and the current end tag's excluded.
-func (s *xmlScanner) Depth() int { return len(s.stack) }
+func (s *Scanner) Depth() int { return len(s.stack) }
 
 // Parent is the local name of the element that holds the current start or
 // end tag's element; empty for the root.
-func (s *xmlScanner) Parent() []byte { return s.parent }
+func (s *Scanner) Parent() []byte { return s.parent }
 
 // Line is the line at which the current token starts.
-func (s *xmlScanner) Line() int { return s.lineAt(s.at) }
+func (s *Scanner) Line() int { return s.lineAt(s.at) }
 
-func (s *xmlScanner) lineAt(offset int) int {
+func (s *Scanner) lineAt(offset int) int {
 	return 1 + bytes.Count(s.data[:min(offset, len(s.data))], []byte{'\n'})
 }
 
 // Attr returns the decoded value of the current start tag's attribute whose
 // local name is local, the last one when there are several.
-func (s *xmlScanner) Attr(local string) ([]byte, bool) {
+func (s *Scanner) Attr(local string) ([]byte, bool) {
 	for i := len(s.attrs) - 1; i >= 0; i-- {
 		a := &s.attrs[i]
 		if string(a.Local) != local {
@@ -151,28 +150,28 @@ func (s *xmlScanner) Attr(local string) ([]byte, bool) {
 }
 
 // Next reads the next token. At the end of a well-formed document it
-// returns tokEOF and io.EOF; when the document is not well-formed, an
-// *xmlSyntaxError, and the same error on every later call.
-func (s *xmlScanner) Next() (xmlToken, error) {
+// returns EOF and io.EOF; when the document is not well-formed, an
+// *SyntaxError, and the same error on every later call.
+func (s *Scanner) Next() (Token, error) {
 	if s.err != nil {
-		return tokEOF, s.err
+		return EOF, s.err
 	}
 	if !s.checked {
 		s.checked = true
 		if err := s.checkChars(); err != nil {
-			return tokEOF, err
+			return EOF, err
 		}
 	}
 	if s.pendingEnd {
 		s.pendingEnd = false
 		s.at = s.pos
 		s.pop()
-		return tokEnd, nil
+		return EndTag, nil
 	}
 	data := s.data
 	for {
 		if s.pos >= len(data) {
-			return tokEOF, s.eof()
+			return EOF, s.eof()
 		}
 		s.at = s.pos
 		if data[s.pos] != '<' {
@@ -180,20 +179,20 @@ func (s *xmlScanner) Next() (xmlToken, error) {
 				return s.text()
 			}
 			if err := s.outsideText(); err != nil {
-				return tokEOF, err
+				return EOF, err
 			}
 			continue
 		}
 		rest := data[s.pos:]
 		if len(rest) < 2 {
-			return tokEOF, s.truncated(s.pos, "it ends inside a tag")
+			return EOF, s.truncated(s.pos, "it ends inside a tag")
 		}
 		switch rest[1] {
 		case '/':
 			return s.endTag()
 		case '?':
 			if err := s.procInst(); err != nil {
-				return tokEOF, err
+				return EOF, err
 			}
 		case '!':
 			var err error
@@ -202,7 +201,7 @@ func (s *xmlScanner) Next() (xmlToken, error) {
 				err = s.comment()
 			case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 				if len(s.stack) == 0 {
-					return tokEOF, s.fail(s.pos, "a CDATA section outside the root element")
+					return EOF, s.fail(s.pos, "a CDATA section outside the root element")
 				}
 				return s.cdata()
 			case bytes.HasPrefix(rest, []byte("<!DOCTYPE")):
@@ -213,7 +212,7 @@ func (s *xmlScanner) Next() (xmlToken, error) {
 				err = s.fail(s.pos, "expected <!--, <![CDATA[ or <!DOCTYPE after <!")
 			}
 			if err != nil {
-				return tokEOF, err
+				return EOF, err
 			}
 		default:
 			return s.startTag()
@@ -234,29 +233,29 @@ func isPrefixOfAny(b []byte, lits ...string) bool {
 }
 
 // fail makes the document's error: what is wrong at offset.
-func (s *xmlScanner) fail(offset int, format string, args ...any) error {
-	s.err = &xmlSyntaxError{Line: s.lineAt(offset), Msg: fmt.Sprintf(format, args...)}
+func (s *Scanner) fail(offset int, format string, args ...any) error {
+	s.err = &SyntaxError{Line: s.lineAt(offset), Msg: fmt.Sprintf(format, args...)}
 	return s.err
 }
 
 // truncated makes the document's error when it ends too early: what is
 // unfinished, and where it starts (at offset) when that is not the last
 // line.
-func (s *xmlScanner) truncated(offset int, format string, args ...any) error {
+func (s *Scanner) truncated(offset int, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	last, from := s.lineAt(len(s.data)), s.lineAt(offset)
 	if from != last {
 		msg += fmt.Sprintf(" (from line %d)", from)
 	}
-	s.err = &xmlSyntaxError{Line: last, Msg: msg, Truncated: true}
+	s.err = &SyntaxError{Line: last, Msg: msg, Truncated: true}
 	return s.err
 }
 
 // eof ends the document: it is complete when every element is closed.
-func (s *xmlScanner) eof() error {
+func (s *Scanner) eof() error {
 	if n := len(s.stack); n > 0 {
 		e := s.stack[n-1]
-		s.err = &xmlSyntaxError{
+		s.err = &SyntaxError{
 			Line:      s.lineAt(len(s.data)),
 			Msg:       fmt.Sprintf("<%s> (line %d) is never closed", e.name, s.lineAt(e.at)),
 			Truncated: true,
@@ -268,7 +267,7 @@ func (s *xmlScanner) eof() error {
 }
 
 // pop closes the innermost open element, making it the current token.
-func (s *xmlScanner) pop() {
+func (s *Scanner) pop() {
 	n := len(s.stack) - 1
 	e := s.stack[n]
 	s.stack = s.stack[:n]
@@ -285,7 +284,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\
 
 // skipSpace returns the offset of the first byte at or after i that is not
 // white space.
-func (s *xmlScanner) skipSpace(i int) int {
+func (s *Scanner) skipSpace(i int) int {
 	for i < len(s.data) && isSpace(s.data[i]) {
 		i++
 	}
@@ -309,7 +308,7 @@ func init() {
 // the offset after it. A name is "local" or "prefix:local"; it is empty
 // when no name starts at i, and an error is made when it has more than one
 // colon (as encoding/xml does).
-func (s *xmlScanner) name(i int) (name, local []byte, end int, err error) {
+func (s *Scanner) name(i int) (name, local []byte, end int, err error) {
 	data := s.data
 	if i >= len(data) || !nameStart[data[i]] {
 		return nil, nil, i, nil
@@ -339,21 +338,21 @@ func quoted(b []byte) string {
 }
 
 // startTag reads <name attr="value" ...> or <name .../>.
-func (s *xmlScanner) startTag() (xmlToken, error) {
+func (s *Scanner) startTag() (Token, error) {
 	data, start := s.data, s.pos
 	name, local, i, err := s.name(start + 1)
 	if err != nil {
-		return tokEOF, err
+		return EOF, err
 	}
 	if name == nil {
-		return tokEOF, s.fail(start, "expected an element name after <, found %s", quoted(data[start+1:min(start+2, len(data))]))
+		return EOF, s.fail(start, "expected an element name after <, found %s", quoted(data[start+1:min(start+2, len(data))]))
 	}
 	s.attrs = s.attrs[:0]
 	empty := false
 	for {
 		i = s.skipSpace(i)
 		if i >= len(data) {
-			return tokEOF, s.truncated(start, "it ends inside the tag <%s", name)
+			return EOF, s.truncated(start, "it ends inside the tag <%s", name)
 		}
 		c := data[i]
 		if c == '>' {
@@ -362,23 +361,23 @@ func (s *xmlScanner) startTag() (xmlToken, error) {
 		}
 		if c == '/' {
 			if i+1 >= len(data) {
-				return tokEOF, s.truncated(start, "it ends inside the tag <%s", name)
+				return EOF, s.truncated(start, "it ends inside the tag <%s", name)
 			}
 			if data[i+1] != '>' {
-				return tokEOF, s.fail(i, "expected /> in the tag <%s, found %s", name, quoted(data[i:i+2]))
+				return EOF, s.fail(i, "expected /> in the tag <%s, found %s", name, quoted(data[i:i+2]))
 			}
 			i += 2
 			empty = true
 			break
 		}
 		if i, err = s.attr(name, i); err != nil {
-			return tokEOF, err
+			return EOF, err
 		}
 	}
 	s.pos = i
 	if len(s.stack) == 0 {
 		if s.rootClosed {
-			return tokEOF, s.fail(start, "a second root element <%s> after the end of the first", name)
+			return EOF, s.fail(start, "a second root element <%s> after the end of the first", name)
 		}
 		s.sawRoot = true
 		s.parent = nil
@@ -389,12 +388,12 @@ func (s *xmlScanner) startTag() (xmlToken, error) {
 	s.Name, s.Local = name, local
 	s.pendingEnd = empty
 	s.prolog = false
-	return tokStart, nil
+	return StartTag, nil
 }
 
 // attr reads the attribute name="value" at offset i of the tag <elem and
 // returns the offset after it.
-func (s *xmlScanner) attr(elem []byte, i int) (int, error) {
+func (s *Scanner) attr(elem []byte, i int) (int, error) {
 	data, tagAt := s.data, s.at
 	name, local, j, err := s.name(i)
 	if err != nil {
@@ -445,12 +444,12 @@ func (s *xmlScanner) attr(elem []byte, i int) (int, error) {
 		}
 		j++
 	}
-	s.attrs = append(s.attrs, xmlAttr{Name: name, Local: local, raw: data[valAt:j], decode: decode})
+	s.attrs = append(s.attrs, attribute{Name: name, Local: local, raw: data[valAt:j], decode: decode})
 	return j + 1, nil
 }
 
 // endTag reads </name>, which must close the innermost open element.
-func (s *xmlScanner) endTag() (xmlToken, error) {
+func (s *Scanner) endTag() (Token, error) {
 	data, start := s.data, s.pos
 	// Fast path: the end tag of the innermost element, as it almost always is.
 	if n := len(s.stack); n > 0 {
@@ -459,43 +458,43 @@ func (s *xmlScanner) endTag() (xmlToken, error) {
 		if i < len(data) && data[i] == '>' && bytes.Equal(data[start+2:i], open) {
 			s.pos = i + 1
 			s.pop()
-			return tokEnd, nil
+			return EndTag, nil
 		}
 	}
 	name, _, i, err := s.name(start + 2)
 	if err != nil {
-		return tokEOF, err
+		return EOF, err
 	}
 	if name == nil {
 		if start+2 >= len(data) {
-			return tokEOF, s.truncated(start, "it ends inside an end tag")
+			return EOF, s.truncated(start, "it ends inside an end tag")
 		}
-		return tokEOF, s.fail(start, "expected an element name after </, found %s", quoted(data[start+2:start+3]))
+		return EOF, s.fail(start, "expected an element name after </, found %s", quoted(data[start+2:start+3]))
 	}
 	i = s.skipSpace(i)
 	if i >= len(data) {
-		return tokEOF, s.truncated(start, "it ends inside the end tag </%s", name)
+		return EOF, s.truncated(start, "it ends inside the end tag </%s", name)
 	}
 	if data[i] != '>' {
-		return tokEOF, s.fail(i, "expected > to end </%s, found %s", name, quoted(data[i:i+1]))
+		return EOF, s.fail(i, "expected > to end </%s, found %s", name, quoted(data[i:i+1]))
 	}
 	n := len(s.stack)
 	if n == 0 {
 		if s.rootClosed {
-			return tokEOF, s.fail(start, "an end tag </%s> after the end of the root element", name)
+			return EOF, s.fail(start, "an end tag </%s> after the end of the root element", name)
 		}
-		return tokEOF, s.fail(start, "an end tag </%s> before any element", name)
+		return EOF, s.fail(start, "an end tag </%s> before any element", name)
 	}
 	if open := s.stack[n-1]; !bytes.Equal(open.name, name) {
-		return tokEOF, s.fail(start, "expected </%s> to close <%s> of line %d, found </%s>", open.name, open.name, s.lineAt(open.at), name)
+		return EOF, s.fail(start, "expected </%s> to close <%s> of line %d, found </%s>", open.name, open.name, s.lineAt(open.at), name)
 	}
 	s.pos = i + 1
 	s.pop()
-	return tokEnd, nil
+	return EndTag, nil
 }
 
 // text reads character data up to the next markup.
-func (s *xmlScanner) text() (xmlToken, error) {
+func (s *Scanner) text() (Token, error) {
 	data, start := s.data, s.pos
 	i := start
 	decode := false
@@ -507,7 +506,7 @@ scan:
 		case '&':
 			n, ok := checkRef(data[i:])
 			if !ok {
-				return tokEOF, s.badRef(i)
+				return EOF, s.badRef(i)
 			}
 			i += n - 1
 			decode = true
@@ -515,7 +514,7 @@ scan:
 			decode = true
 		case '>':
 			if i >= start+2 && data[i-1] == ']' && data[i-2] == ']' {
-				return tokEOF, s.fail(i, "]]> outside a CDATA section")
+				return EOF, s.fail(i, "]]> outside a CDATA section")
 			}
 		}
 	}
@@ -525,12 +524,12 @@ scan:
 		s.textBuf, _ = appendDecoded(s.textBuf[:0], s.Text)
 		s.Text = s.textBuf
 	}
-	return tokText, nil
+	return CharData, nil
 }
 
 // outsideText skips the white space before or after the root element; any
 // other text there is an error.
-func (s *xmlScanner) outsideText() error {
+func (s *Scanner) outsideText() error {
 	i := s.skipSpace(s.pos)
 	if i < len(s.data) && s.data[i] != '<' {
 		j := i
@@ -548,12 +547,12 @@ func (s *xmlScanner) outsideText() error {
 }
 
 // cdata reads <![CDATA[...]]> as text.
-func (s *xmlScanner) cdata() (xmlToken, error) {
+func (s *Scanner) cdata() (Token, error) {
 	start := s.pos
 	body := start + len("<![CDATA[")
 	end := bytes.Index(s.data[body:], []byte("]]>"))
 	if end < 0 {
-		return tokEOF, s.truncated(start, "it ends inside a CDATA section")
+		return EOF, s.truncated(start, "it ends inside a CDATA section")
 	}
 	s.Text = s.data[body : body+end]
 	s.pos = body + end + len("]]>")
@@ -561,11 +560,11 @@ func (s *xmlScanner) cdata() (xmlToken, error) {
 		s.textBuf = appendNewlines(s.textBuf[:0], s.Text)
 		s.Text = s.textBuf
 	}
-	return tokText, nil
+	return CharData, nil
 }
 
 // comment skips <!-- ... -->, in which "--" may not appear.
-func (s *xmlScanner) comment() error {
+func (s *Scanner) comment() error {
 	start := s.pos
 	body := start + len("<!--")
 	end := bytes.Index(s.data[body:], []byte("--"))
@@ -585,7 +584,7 @@ func (s *xmlScanner) comment() error {
 
 // procInst skips a processing instruction <?target ...?>. The XML
 // declaration <?xml ...?> may only come first (openXML reads it).
-func (s *xmlScanner) procInst() error {
+func (s *Scanner) procInst() error {
 	start := s.pos
 	target, _, i, err := s.name(start + 2)
 	if err != nil {
@@ -613,7 +612,7 @@ func (s *xmlScanner) procInst() error {
 
 // doctype skips <!DOCTYPE ...>, with its internal subset [...] if it has
 // one. It may only come once, before the root element.
-func (s *xmlScanner) doctype() error {
+func (s *Scanner) doctype() error {
 	data, start := s.data, s.pos
 	i := start + len("<!DOCTYPE")
 	if s.sawRoot || s.sawDoctype {
@@ -656,7 +655,7 @@ func (s *xmlScanner) doctype() error {
 }
 
 // badRef makes the error of an invalid reference at offset i.
-func (s *xmlScanner) badRef(i int) error {
+func (s *Scanner) badRef(i int) error {
 	ref := s.data[i:min(len(s.data), i+16)]
 	if end := bytes.IndexByte(ref, ';'); end >= 0 {
 		ref = ref[:end+1]
@@ -795,7 +794,7 @@ func appendNewlines(dst, b []byte) []byte {
 // character XML forbids (control characters but tab, LF and CR, and
 // U+FFFE, U+FFFF). Printable ASCII, most of a workout file, is checked
 // eight bytes at a time.
-func (s *xmlScanner) checkChars() error {
+func (s *Scanner) checkChars() error {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
@@ -830,132 +829,4 @@ func (s *xmlScanner) checkChars() error {
 		i += n
 	}
 	return nil
-}
-
-// openXML reads a whole workout file (plain or gzipped, bounded by
-// MaxFileBytes) and returns a scanner over it, transcoded to UTF-8 first
-// when its XML declaration names another encoding that workout files use.
-func openXML(r io.Reader) (*xmlScanner, error) {
-	hint := sizeHint(r)
-	r, err := Decompress(r)
-	if err != nil {
-		return nil, err
-	}
-	data, err := readAll(r, hint)
-	if err != nil {
-		return nil, refuse("cannot read the file: %v", err)
-	}
-	if len(data) > MaxFileBytes {
-		return nil, refuse("the file is larger than %d MB", MaxFileBytes>>20)
-	}
-	if bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {
-		return nil, refuse("the file is UTF-16, which is not supported: save it as UTF-8")
-	}
-	enc, err := declaredEncoding(data)
-	if err != nil {
-		return nil, err
-	}
-	switch strings.ToLower(enc) {
-	case "", "utf-8", "utf8", "us-ascii", "ascii":
-	case "iso-8859-1", "latin1", "latin-1":
-		data, err = charmap.ISO8859_1.NewDecoder().Bytes(data)
-	case "windows-1252", "cp1252":
-		data, err = charmap.Windows1252.NewDecoder().Bytes(data)
-	default:
-		return nil, refuse("the file declares the encoding %q, which is not supported (UTF-8, ISO-8859-1 and Windows-1252 are)", enc)
-	}
-	if err != nil {
-		return nil, refuse("cannot read the file as %s: %v", enc, err)
-	}
-	return newXMLScanner(data), nil
-}
-
-// sizeHint is the size of what r holds when it says so (bytes.Reader,
-// os.File, multipart.File...), 0 when it does not.
-func sizeHint(r io.Reader) int {
-	var n int64
-	switch r := r.(type) {
-	case interface{ Len() int }:
-		n = int64(r.Len())
-	case interface{ Size() int64 }:
-		n = r.Size()
-	case interface{ Stat() (fs.FileInfo, error) }:
-		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() {
-			n = fi.Size()
-		}
-	}
-	return int(min(max(n, 0), MaxFileBytes))
-}
-
-// readAll is io.ReadAll starting with room for hint bytes, so that a large
-// file of known size is read into one buffer rather than copied from
-// buffer to growing buffer.
-func readAll(r io.Reader, hint int) ([]byte, error) {
-	if hint <= 0 {
-		return io.ReadAll(r)
-	}
-	b := make([]byte, 0, hint+1) // +1: room for the read that sees the end
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // a gzipped file, larger than its hint
-		}
-	}
-}
-
-// declaredEncoding returns the encoding the XML declaration at the start of
-// data names, "" when there is none.
-func declaredEncoding(data []byte) (string, error) {
-	data = bytes.TrimPrefix(data, utf8BOM)
-	data = bytes.TrimLeft(data, " \t\r\n")
-	if !bytes.HasPrefix(data, []byte("<?xml")) || len(data) < 6 || !isSpace(data[5]) {
-		return "", nil
-	}
-	end := bytes.Index(data, []byte("?>"))
-	if end < 0 {
-		return "", nil // the scanner says the file is truncated
-	}
-	decl := data[len("<?xml"):end]
-	for {
-		decl = bytes.TrimLeft(decl, " \t\r\n")
-		if len(decl) == 0 {
-			return "", nil
-		}
-		eq := bytes.IndexByte(decl, '=')
-		if eq <= 0 {
-			return "", refuse("not well-formed XML at line 1: a malformed XML declaration")
-		}
-		name := string(bytes.TrimRight(decl[:eq], " \t\r\n"))
-		decl = bytes.TrimLeft(decl[eq+1:], " \t\r\n")
-		if len(decl) == 0 || decl[0] != '"' && decl[0] != '\'' {
-			return "", refuse("not well-formed XML at line 1: the %s of the XML declaration is not quoted", name)
-		}
-		q := bytes.IndexByte(decl[1:], decl[0])
-		if q < 0 {
-			return "", refuse("not well-formed XML at line 1: a malformed XML declaration")
-		}
-		if name == "encoding" {
-			return string(decl[1 : 1+q]), nil
-		}
-		decl = decl[q+2:]
-	}
-}
-
-// xmlRefusal turns the scanner's error into the reason a file is refused.
-func xmlRefusal(err error) error {
-	se, ok := err.(*xmlSyntaxError)
-	switch {
-	case !ok:
-		return refuse("cannot read the file: %v", err)
-	case se.Truncated:
-		return refuse("the file is truncated at line %d: %s", se.Line, se.Msg)
-	}
-	return refuse("not well-formed XML at line %d: %s", se.Line, se.Msg)
 }

@@ -1,7 +1,6 @@
-package importer
+package xmlscan
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,7 @@ import (
 // scanAll returns the tokens of doc, one string each: <name a="v"> with
 // the parent's local name after @, </name>, and text quoted.
 func scanAll(doc string) ([]string, error) {
-	s := newXMLScanner([]byte(doc))
+	s := New([]byte(doc))
 	var out []string
 	for {
 		tok, err := s.Next()
@@ -26,7 +25,7 @@ func scanAll(doc string) ([]string, error) {
 			return out, err
 		}
 		switch tok {
-		case tokStart:
+		case StartTag:
 			var b strings.Builder
 			fmt.Fprintf(&b, "<%s", s.Name)
 			for _, a := range s.attrs {
@@ -38,9 +37,9 @@ func scanAll(doc string) ([]string, error) {
 			}
 			fmt.Fprintf(&b, ">@%s", s.Parent())
 			out = append(out, b.String())
-		case tokEnd:
+		case EndTag:
 			out = append(out, fmt.Sprintf("</%s>@%s", s.Name, s.Parent()))
-		case tokText:
+		case CharData:
 			out = append(out, fmt.Sprintf("%q", s.Text))
 		}
 	}
@@ -71,7 +70,7 @@ func TestXMLScannerReadsWhatGPXFilesHold(t *testing.T) {
 }
 
 func TestXMLScannerMatchesPrefixedNamesByLocalName(t *testing.T) {
-	s := newXMLScanner([]byte(`<a:gpx xmlns:a="u"><ns3:hr/><:odd/><odd:/></a:gpx>`))
+	s := New([]byte(`<a:gpx xmlns:a="u"><ns3:hr/><:odd/><odd:/></a:gpx>`))
 	var locals []string
 	for {
 		tok, err := s.Next()
@@ -79,7 +78,7 @@ func TestXMLScannerMatchesPrefixedNamesByLocalName(t *testing.T) {
 			break
 		}
 		require.NoError(t, err)
-		if tok == tokStart {
+		if tok == StartTag {
 			locals = append(locals, string(s.Local))
 		}
 	}
@@ -147,14 +146,14 @@ func TestXMLScannerRefusesMalformedDocuments(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := scanAll(c.doc)
-			var se *xmlSyntaxError
+			var se *SyntaxError
 			require.True(t, errors.As(err, &se), "%v", err)
 			assert.Contains(t, se.Msg, c.want)
 			assert.Equal(t, c.line, se.Line)
 			assert.Equal(t, c.truncated, se.Truncated)
 
 			// The error sticks.
-			s := newXMLScanner([]byte(c.doc))
+			s := New([]byte(c.doc))
 			var first error
 			for first == nil {
 				_, first = s.Next()
@@ -167,55 +166,10 @@ func TestXMLScannerRefusesMalformedDocuments(t *testing.T) {
 
 func TestXMLScannerEndsCleanlyWithoutRoot(t *testing.T) {
 	for _, doc := range []string{"", " \n", "<?xml version=\"1.0\"?>", "<!-- nothing -->"} {
-		s := newXMLScanner([]byte(doc))
+		s := New([]byte(doc))
 		tok, err := s.Next()
-		assert.Equal(t, tokEOF, tok)
+		assert.Equal(t, EOF, tok)
 		assert.Equal(t, io.EOF, err, "%q", doc)
 		assert.False(t, s.SawRoot())
-	}
-}
-
-func TestOpenXMLTranscodesDeclaredEncodings(t *testing.T) {
-	text := func(t *testing.T, file []byte) string {
-		t.Helper()
-		s, err := openXML(bytes.NewReader(file))
-		require.NoError(t, err)
-		var out []byte
-		for {
-			tok, err := s.Next()
-			if err == io.EOF {
-				return string(out)
-			}
-			require.NoError(t, err)
-			if tok == tokText {
-				out = append(out, s.Text...)
-			}
-		}
-	}
-	assert.Equal(t, "Café Zürich", text(t, []byte("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>Caf\xE9 Z\xFCrich</a>")))
-	assert.Equal(t, "Café", text(t, []byte("<?xml version='1.0' encoding='latin1'?><a>Caf\xE9</a>")))
-	assert.Equal(t, "5 €", text(t, []byte("<?xml version=\"1.0\" encoding=\"windows-1252\"?><a>5 \x80</a>")))
-	assert.Equal(t, "Café", text(t, []byte("\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?><a>Café</a>")))
-	assert.Equal(t, "Café", text(t, []byte("\n  <?xml version=\"1.0\"?><a>Café</a>")), "white space before the declaration, as encoding/xml allows")
-
-	for file, want := range map[string]string{
-		"<?xml version=\"1.0\" encoding=\"KOI8-R\"?><a/>":          `the file declares the encoding "KOI8-R", which is not supported`,
-		"\xFF\xFE<\x00a\x00/\x00>\x00":                             "the file is UTF-16, which is not supported",
-		"<?xml version=\"1.0\" encoding=ISO-8859-1?><a/>":          "the encoding of the XML declaration is not quoted",
-		"<?xml version=\"1.0\" encoding=\"ISO-8859-1?><a/>":        "a malformed XML declaration",
-		"<?xml version=\"1.0\" junk?><a/>":                         "a malformed XML declaration",
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?><a>caf\xE9</a>": "invalid UTF-8",
-	} {
-		s, err := openXML(strings.NewReader(file))
-		if err == nil {
-			for err == nil {
-				_, err = s.Next()
-			}
-			require.NotErrorIs(t, err, io.EOF, "%q", file)
-			err = xmlRefusal(err)
-		}
-		var fe *FileError
-		require.ErrorAs(t, err, &fe, "%q", file)
-		assert.Contains(t, fe.Reason, want, "%q", file)
 	}
 }

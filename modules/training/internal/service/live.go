@@ -33,7 +33,8 @@ import (
 // RealtimeGrants answers the client module's auth callout: the
 // live.watch subjects user may subscribe to, those of the open sessions
 // of others it watches. (Its own sessions' figures come on
-// live.session.<user>.>, which needs no grant from here.)
+// live.session.<user>.>, which needs no grant from here.) It returns no
+// error of its own (only the database's).
 func (s *Service) RealtimeGrants(ctx context.Context, user uuid.UUID) (api.RealtimeGrants, error) {
 	ids, err := store.WatchedSessions(ctx, s.pool, user, 1000)
 	if err != nil {

@@ -2,8 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -20,33 +18,6 @@ import (
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/storage"
 )
-
-// SessionRoute returns the route of one of user's finished sessions as a
-// GeoJSON Feature (api.RouteFeature): every point, or the line simplified
-// for maps. Errors: not_found (another user's session, an unknown one,
-// one not finished yet, or one with fewer than two points).
-func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplified bool) (json.RawMessage, error) {
-	row, err := s.ownSession(ctx, user, id)
-	if err != nil {
-		return nil, err
-	}
-	geometry, length, err := store.RouteGeoJSON(ctx, s.pool, id, simplified)
-	if errors.Is(err, store.ErrNotFound) {
-		if row.State != session.Finished {
-			return nil, bus.Errorf(bus.CodeNotFound, "the route is made when the session is finished (it is %s)", row.State)
-		}
-		return nil, bus.Errorf(bus.CodeNotFound, "the session has no route (fewer than two points)")
-	}
-	if err != nil {
-		return nil, err
-	}
-	// api.RouteFeature, with the geometry as PostGIS wrote it.
-	return json.Marshal(struct {
-		Type       string              `json:"type"`
-		Geometry   json.RawMessage     `json:"geometry"`
-		Properties api.RouteProperties `json:"properties"`
-	}{"Feature", geometry, api.RouteProperties{SessionID: row.ID.String(), Sport: row.Sport, DistanceM: length, Simplified: simplified}})
-}
 
 // Changes are what PATCH changes of a session (JSON merge patch: nil or
 // absent fields stay).

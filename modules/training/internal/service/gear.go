@@ -18,22 +18,6 @@ type GearLookup interface {
 	OwnsGear(ctx context.Context, user, gear uuid.UUID) (bool, error)
 }
 
-// errDeletedAccount answers a deleted account's token, which may still be
-// valid for a few minutes.
-var errDeletedAccount = &bus.Error{Code: bus.CodeUnauthorized, Message: "this account was deleted"}
-
-// refuseDeleted refuses new data for an account that was deleted.
-func (s *Service) refuseDeleted(ctx context.Context, q storage.Querier, user uuid.UUID) error {
-	deleted, err := store.UserDeleted(ctx, q, user)
-	if err != nil {
-		return err
-	}
-	if deleted {
-		return errDeletedAccount
-	}
-	return nil
-}
-
 // checkGear refuses any item that is not the user's own (another user's,
 // unknown, or deleted), naming its place in the request (field(i)).
 func (s *Service) checkGear(ctx context.Context, q storage.Querier, user uuid.UUID, ids []uuid.UUID, field func(i int) string) error {

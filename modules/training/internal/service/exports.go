@@ -1,0 +1,61 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/importer"
+	"github.com/athlos/athlos/modules/training/internal/session"
+	"github.com/athlos/athlos/modules/training/internal/store"
+)
+
+// SessionRoute returns the route of one of user's finished sessions as a
+// GeoJSON Feature (api.RouteFeature): every point, or the line simplified
+// for maps. Errors: not_found (another user's session, an unknown one,
+// one not finished yet, or one with fewer than two points).
+func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplified bool) (json.RawMessage, error) {
+	row, err := s.ownSession(ctx, user, id)
+	if err != nil {
+		return nil, err
+	}
+	geometry, length, err := store.RouteGeoJSON(ctx, s.pool, id, simplified)
+	if errors.Is(err, store.ErrNotFound) {
+		if row.State != session.Finished {
+			return nil, bus.Errorf(bus.CodeNotFound, "the route is made when the session is finished (it is %s)", row.State)
+		}
+		return nil, bus.Errorf(bus.CodeNotFound, "the session has no route (fewer than two points)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// api.RouteFeature, with the geometry as PostGIS wrote it.
+	return json.Marshal(struct {
+		Type       string              `json:"type"`
+		Geometry   json.RawMessage     `json:"geometry"`
+		Properties api.RouteProperties `json:"properties"`
+	}{"Feature", geometry, api.RouteProperties{SessionID: row.ID.String(), Sport: row.Sport, DistanceM: length, Simplified: simplified}})
+}
+
+// SessionGPX exports one of user's sessions as GPX 1.1. Errors: not_found
+// (another user's session, or an unknown one).
+func (s *Service) SessionGPX(ctx context.Context, user, id uuid.UUID) ([]byte, error) {
+	row, err := s.ownSession(ctx, user, id)
+	if err != nil {
+		return nil, err
+	}
+	points, err := store.Points(ctx, s.pool, id)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := importer.WriteGPX(&buf, row.Title, row.Sport, points); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
