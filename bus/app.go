@@ -36,6 +36,10 @@ var AppImports = []string{"notify.*", "chat.*", "live.session.*.*", "live.watch.
 // storing). Not stored: an app that is not listening misses it.
 const SubjectRefused = "refused."
 
+// SubjectNotify is the prefix of notify.<user>, a user's notifications
+// (stream NOTIFY).
+const SubjectNotify = "notify."
+
 // Limits the server applies to every connection of the app account (the
 // account's own limits: nats-server ignores the limits of the user JWTs
 // the auth callout hands out).

@@ -95,7 +95,7 @@ func Streams(modules []string, replicas int) []jetstream.StreamConfig {
 		jetstream.StreamConfig{
 			Name:        StreamNotify,
 			Description: "per-user notifications",
-			Subjects:    []string{"notify.>"},
+			Subjects:    []string{SubjectNotify + ">"},
 			Storage:     jetstream.FileStorage,
 			Replicas:    replicas,
 			MaxAge:      30 * 24 * time.Hour,

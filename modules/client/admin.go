@@ -35,7 +35,7 @@ func (a *Admin) CreateUser(ctx context.Context, email, password string, admin bo
 	if admin {
 		role = api.RoleAdmin
 	}
-	id, err := a.s.CreateUser(ctx, api.RegisterRequest{Email: email, Password: password}, role)
+	id, err := a.s.CreateUser(ctx, service.Registration{Email: email, Password: password}, role)
 	if err != nil {
 		return "", err
 	}

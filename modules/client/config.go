@@ -19,6 +19,23 @@ type Config struct {
 	Grants []GrantSource
 }
 
+// GrantSource is a module that grants app users real-time subjects of
+// its own at connect time (package modules lists them from each module's
+// api): the client module's auth callout asks each, and closes a user's
+// app connections when the module says the user's grants changed.
+type GrantSource struct {
+	// Module names it.
+	Module string
+	// Subject is its grants RPC (api.RealtimeGrantsRequest →
+	// api.RealtimeGrants).
+	Subject string
+	// Prefix is what every subject it grants starts with.
+	Prefix string
+	// Changed is its event saying users' grants changed
+	// (api.RealtimeGrantsChanged), in its stream.
+	Changed string
+}
+
 // Bounds of Config.AccessTokenTTL. The module's retired signing keys
 // verify for 20 minutes (the longest life of a token they signed, plus
 // clock skew): a token must not outlive them. Lives shorter than a minute

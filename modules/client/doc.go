@@ -2,12 +2,33 @@
 // refresh tokens, the user's profile, sports gear, and who may use which
 // NATS subject (the auth callout for the app's WebSocket connections).
 //
+// It is laid out on the skeleton every module follows (docs/architecture.md,
+// A module, file by file):
+//
+//	module.go            wiring: the service, its RPC handlers, its consumers, its loops
+//	config.go            Config (access-token life, the registry's grant sources) and flags
+//	callout.go           wiring of the auth callout (its keys, the system account connection)
+//	admin.go             Admin, for the `athlos admin` command
+//	api/                 its contract: subjects, payloads, the access-token format
+//	httpapi/             its HTTP operations and real-time channels
+//	internal/auth        passwords (argon2id), tokens, signing keys
+//	internal/profile     the profile's rules and its PATCH
+//	internal/gear        gear's rules: items, components, totals, wear
+//	internal/throttle    login and registration throttling rules
+//	internal/callout     the NATS auth callout
+//	internal/service     use cases
+//	internal/store       SQL, schema client
+//	internal/rpc         rpc.client.* handlers
+//	internal/consume     consumers of events
+//
 // Schema: client (migrations/client): users, refresh_tokens (one family
 // per sign-in, rotated on every refresh), signing_keys (Ed25519, sealed
 // with the process's secret key), login_failures (throttling; a refusal
-// names its policy for the RateLimit headers), gear, idempotency_keys
-// (bus.Once: gear.create with the client's Idempotency-Key answers a retry
-// with the first answer).
+// names its policy for the RateLimit headers), known_devices, gear,
+// gear_components, gear_defaults, gear_usage, gear_sessions,
+// idempotency_keys (bus.Once: gear.create with the client's
+// Idempotency-Key answers a retry with the first answer), outbox and
+// processed_messages (events applied once).
 // Stream: EVT_CLIENT (evt.client.>).
 //
 // Publishes (through the outbox client.outbox):
@@ -17,34 +38,42 @@
 //	evt.client.user.deleted            api.UserDeleted (every module erases the user's data)
 //	evt.client.keys.rotated            {} (fronts and client processes reload the keys)
 //	evt.client.session.revoked         api.SessionRevoked (logout, password change, a reused refresh token: fronts and the callout refuse those sessions' tokens at once)
-//	evt.client.realtime.grants_changed api.RealtimeGrantsChanged (published by the modules that own grants)
-//	evt.client.gear.created|updated|deleted, evt.client.gear.wear_limit_reached
+//	evt.client.gear.created|updated    api.GearChanged
+//	evt.client.gear.deleted            api.GearDeleted
+//	evt.client.gear.wear_limit_reached api.GearWearLimitReached
 //
-// Answers (rpc.client.*, payloads in package api):
+// Answers (rpc.client.*, payloads in package api; internal/rpc):
 //
 //	auth.register, auth.login, auth.refresh, auth.logout, auth.password
 //	keys.get          the JWKS the front verifies access tokens with
 //	profile.get, profile.patch, profile.delete   the caller's profile and account
 //	user.get          a user's profile for other modules
-//	gear.*            the caller's gear
+//	gear.list, gear.create, gear.get, gear.update, gear.delete   the caller's gear
 //	realtime.get      what the caller may use on NATS WebSocket (GET /v1/realtime)
 //	status.get        module status (every module)
 //	$SYS.REQ.USER.AUTH   the NATS auth callout for app connections (queue group athlos-client-callout)
 //
-// Calls: rpc.social.realtime.grants and rpc.training.realtime.grants at
-// every app connection (a module that is not running grants nothing).
+// Calls: at every app connection, the grants RPC of each grant source the
+// registry names (Config.Grants; today the training module's
+// rpc.training.realtime.grants). A module that is not running grants
+// nothing.
 //
 // Consumes:
 //
-//	evt.training.session.completed, .updated, .deleted   one durable consumer, client__evt_training_session,
-//	                                 so they are handled in order: gear totals (added, replaced, taken back)
-//	evt.client.realtime.grants_changed, evt.client.user.deleted, evt.client.session.revoked   close the user's app connections
+//	evt.training.session.completed, .updated, .deleted   trainingapi.SessionCompleted, SessionDeleted: one durable
+//	                                 consumer, client__evt_training_session, so they are handled in order: gear
+//	                                 totals (added, replaced, taken back) (internal/consume)
+//	evt.client.keys.rotated          every process reloads the signing keys (internal/consume)
+//	each grant source's grants-changed event (today evt.training.realtime.grants_changed),
+//	evt.client.user.deleted, evt.client.session.revoked   the callout closes the users' app
+//	                                 connections (one process), and every process refuses deleted users' and
+//	                                 revoked sessions' tokens
 //
 // HTTP (package httpapi, served by the front): /v1/auth/*,
 // /.well-known/jwks.json, /v1/me, /v1/me/gear, /v1/realtime; and in the
 // real-time document (/asyncapi.json, httpapi.Channels) refused.<user>.
 //
-// Access tokens live --access-token-ttl (platform.ClientConfig, 15
+// Access tokens live --access-token-ttl (Config.AccessTokenTTL, 15
 // minutes and at most that); an app's NATS connection is closed when the
 // token it was made with expires, and reconnects with the fresh token its
 // token callback returns.

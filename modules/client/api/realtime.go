@@ -12,9 +12,9 @@ import "time"
 //   - subscribe live.session.<user>.> (the live figures of its own
 //     sessions, those it starts after connecting too), notify.<user>,
 //     refused.<user>, <inbox prefix>.> (replies, e.g. JetStream publish
-//     acks), and whatever the owning modules grant at connect time:
-//     chat.<group> (social) and live.watch.<session> (training: sessions
-//     of others the user watches).
+//     acks), and whatever the modules that own shared subjects grant at
+//     connect time, each under its own prefix (the grant sources the
+//     registry, package modules, names from their api packages).
 //
 // The grants are fixed for the life of a connection. The connection ends
 // when the access token expires; the app reconnects with a fresh token. When
@@ -22,10 +22,10 @@ import "time"
 // stopped being watchable), it publishes its grants-changed event and the
 // user's connections are closed, so the app reconnects with the new grants.
 //
-// A module that grants subjects (a grant source, listed by package modules
-// from its api) answers an RPC {"user_id": …} with {"subscribe": [subjects]},
-// all under its own prefix, within RealtimeGrantsTimeout, and publishes
-// {"user_ids": [...]} on its grants-changed event.
+// A module that grants subjects (a grant source) declares in its own api
+// package a grants RPC, answering {"user_id": …} with {"subscribe":
+// [subjects]}, all under its own prefix, within RealtimeGrantsTimeout, and
+// a grants-changed event {"user_ids": [...]}.
 const (
 	// SubjectRealtimeGet answers the caller's RealtimeInfo (request:
 	// RealtimeRequest, filled by the front; needs a caller).

@@ -29,23 +29,12 @@ import (
 	"github.com/athlos/athlos/modules/client/internal/service"
 )
 
-const goodPassword = "correct horse battery staple"
-
-func register(t *testing.T, a *apptest.App, email string) api.TokenResponse {
-	t.Helper()
-	r := a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": email, "password": goodPassword})
-	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
-	var tok api.TokenResponse
-	r.JSON(t, &tok)
-	return tok
-}
-
 func TestRegister(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
 
 	r := a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{
-		"email": "  Ana.Lopez@Example.COM ", "password": goodPassword, "first_name": "Ana", "last_name": "López", "language": "pt-br",
+		"email": "  Ana.Lopez@Example.COM ", "password": apptest.Password, "first_name": "Ana", "last_name": "López", "language": "pt-br",
 	})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	var tok api.TokenResponse
@@ -58,7 +47,7 @@ func TestRegister(t *testing.T) {
 	require.NoError(t, err)
 
 	// The address was normalised: the same one in other case is taken.
-	r = a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": "ana.lopez@example.com", "password": goodPassword})
+	r = a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": "ana.lopez@example.com", "password": apptest.Password})
 	assert.Equal(t, http.StatusConflict, r.Status)
 	assert.Equal(t, []string{"body.email"}, r.Problem(t).Fields())
 
@@ -71,16 +60,16 @@ func TestRegister(t *testing.T) {
 		{"password is the email", map[string]any{"email": "bob.builder@example.com", "password": "bob.builder@example.com"}, "body.password"},
 		{"short password", map[string]any{"email": "b@example.com", "password": "Xy7!"}, "body.password"},
 		{"long password", map[string]any{"email": "b@example.com", "password": strings.Repeat("x", 257)}, "body.password"},
-		{"bad email", map[string]any{"email": "bob@localhost", "password": goodPassword}, "body.email"},
-		{"email with a name", map[string]any{"email": "Bob <bob@example.com>", "password": goodPassword}, "body.email"},
-		{"long email", map[string]any{"email": strings.Repeat("b", 250) + "@example.com", "password": goodPassword}, "body.email"},
-		{"missing email", map[string]any{"password": goodPassword}, "body.email"},
+		{"bad email", map[string]any{"email": "bob@localhost", "password": apptest.Password}, "body.email"},
+		{"email with a name", map[string]any{"email": "Bob <bob@example.com>", "password": apptest.Password}, "body.email"},
+		{"long email", map[string]any{"email": strings.Repeat("b", 250) + "@example.com", "password": apptest.Password}, "body.email"},
+		{"missing email", map[string]any{"password": apptest.Password}, "body.email"},
 		{"missing password", map[string]any{"email": "b@example.com"}, "body.password"},
-		{"unknown language", map[string]any{"email": "b@example.com", "password": goodPassword, "language": "tlh"}, "body.language"},
-		{"not a language", map[string]any{"email": "b@example.com", "password": goodPassword, "language": "!!"}, "body.language"},
-		{"long name", map[string]any{"email": "b@example.com", "password": goodPassword, "first_name": strings.Repeat("n", 101)}, "body.first_name"},
-		{"control characters", map[string]any{"email": "b@example.com", "password": goodPassword, "last_name": "a\nb"}, "body.last_name"},
-		{"unknown field", map[string]any{"email": "b@example.com", "password": goodPassword, "role": "admin"}, "body.role"},
+		{"unknown language", map[string]any{"email": "b@example.com", "password": apptest.Password, "language": "tlh"}, "body.language"},
+		{"not a language", map[string]any{"email": "b@example.com", "password": apptest.Password, "language": "!!"}, "body.language"},
+		{"long name", map[string]any{"email": "b@example.com", "password": apptest.Password, "first_name": strings.Repeat("n", 101)}, "body.first_name"},
+		{"control characters", map[string]any{"email": "b@example.com", "password": apptest.Password, "last_name": "a\nb"}, "body.last_name"},
+		{"unknown field", map[string]any{"email": "b@example.com", "password": apptest.Password, "role": "admin"}, "body.role"},
 	}
 	for _, c := range cases {
 		r := a.Do(http.MethodPost, "/v1/auth/register", "", c.body)
@@ -112,14 +101,14 @@ func login(a *apptest.App, email, password string) apptest.Response {
 func TestLoginAndThrottling(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	register(t, a, "ana@example.com")
-	register(t, a, "bob@example.com")
+	a.SignUp("ana@example.com")
+	a.SignUp("bob@example.com")
 
-	r := login(a, "ANA@example.com ", goodPassword)
+	r := login(a, "ANA@example.com ", apptest.Password)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 
 	// Unknown account and wrong password: the same answer.
-	unknown := login(a, "nobody@example.com", goodPassword).Problem(t)
+	unknown := login(a, "nobody@example.com", apptest.Password).Problem(t)
 	wrong := login(a, "ana@example.com", "wrong horse battery staple").Problem(t)
 	assert.Equal(t, http.StatusUnauthorized, unknown.Status)
 	assert.Equal(t, unknown.Detail, wrong.Detail)
@@ -135,10 +124,10 @@ func TestLoginAndThrottling(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, r.Status)
 	assert.Equal(t, "rate_limited", r.Problem(t).Code)
 	assert.NotEmpty(t, r.Header.Get("Retry-After"))
-	r = login(a, "ana@example.com", goodPassword)
+	r = login(a, "ana@example.com", apptest.Password)
 	assert.Equal(t, http.StatusTooManyRequests, r.Status)
 	// Another account from the same address is not affected.
-	assert.Equal(t, http.StatusOK, login(a, "bob@example.com", goodPassword).Status)
+	assert.Equal(t, http.StatusOK, login(a, "bob@example.com", apptest.Password).Status)
 }
 
 // signingKey reads the app's active signing key from its database, with the
@@ -167,7 +156,7 @@ func signingKey(t *testing.T, a *apptest.App, dataDir string) auth.SigningKey {
 func TestAccessTokensAreCheckedAtTheFront(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	tok := register(t, a, "ana@example.com")
+	tok := a.SignUp("ana@example.com")
 	change := func(token string) apptest.Response {
 		return a.Do(http.MethodPut, "/v1/auth/password", token, map[string]any{
 			"current_password": "wrong but irrelevant", "new_password": "another strong passphrase here"})
@@ -236,7 +225,7 @@ func TestAccessTokensAreCheckedAtTheFront(t *testing.T) {
 func TestRefreshRotationAndReuse(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	first := register(t, a, "ana@example.com")
+	first := a.SignUp("ana@example.com")
 	refresh := func(token string) apptest.Response {
 		return a.Do(http.MethodPost, "/v1/auth/refresh", "", map[string]any{"refresh_token": token})
 	}
@@ -257,7 +246,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, a.Do(http.MethodPost, "/v1/auth/refresh", "", `{"refresh_token": 7}`).Status)
 
 	// Logout revokes the session; logging out twice is fine.
-	r = login(a, "ana@example.com", goodPassword)
+	r = login(a, "ana@example.com", apptest.Password)
 	var third api.TokenResponse
 	r.JSON(t, &third)
 	assert.Equal(t, http.StatusNoContent, a.Do(http.MethodPost, "/v1/auth/logout", "", map[string]any{"refresh_token": third.RefreshToken}).Status)
@@ -268,9 +257,9 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 func TestChangePassword(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	here := register(t, a, "ana@example.com")
+	here := a.SignUp("ana@example.com")
 	var elsewhere api.TokenResponse
-	login(a, "ana@example.com", goodPassword).JSON(t, &elsewhere)
+	login(a, "ana@example.com", apptest.Password).JSON(t, &elsewhere)
 	change := func(current, next string) apptest.Response {
 		return a.Do(http.MethodPut, "/v1/auth/password", here.AccessToken, map[string]any{"current_password": current, "new_password": next})
 	}
@@ -279,14 +268,14 @@ func TestChangePassword(t *testing.T) {
 	r := change("wrong horse battery staple", next)
 	assert.Equal(t, http.StatusBadRequest, r.Status)
 	assert.Equal(t, []string{"body.current_password"}, r.Problem(t).Fields())
-	r = change(goodPassword, "password1234")
+	r = change(apptest.Password, "password1234")
 	assert.Equal(t, http.StatusBadRequest, r.Status)
 	assert.Equal(t, []string{"body.new_password"}, r.Problem(t).Fields())
-	r = change(goodPassword, goodPassword)
+	r = change(apptest.Password, apptest.Password)
 	assert.Equal(t, http.StatusBadRequest, r.Status)
 
-	require.Equal(t, http.StatusNoContent, change(goodPassword, next).Status)
-	assert.Equal(t, http.StatusUnauthorized, login(a, "ana@example.com", goodPassword).Status)
+	require.Equal(t, http.StatusNoContent, change(apptest.Password, next).Status)
+	assert.Equal(t, http.StatusUnauthorized, login(a, "ana@example.com", apptest.Password).Status)
 	assert.Equal(t, http.StatusOK, login(a, "ana@example.com", next).Status)
 	// This session lives on; the other one is signed out.
 	refresh := func(token string) int {
@@ -301,7 +290,7 @@ func TestChangePassword(t *testing.T) {
 func TestAuthEndpointsRefuseBadBodies(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	tok := register(t, a, "ana@example.com")
+	tok := a.SignUp("ana@example.com")
 	endpoints := []struct {
 		method, path, token string
 	}{
@@ -342,7 +331,7 @@ func TestRegistrationBurstIsShed(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			body := fmt.Sprintf(`{"email": "burst-%d@example.com", "password": %q}`, i, goodPassword)
+			body := fmt.Sprintf(`{"email": "burst-%d@example.com", "password": %q}`, i, apptest.Password)
 			resp, err := a.Client.Post(a.BaseURL+"/v1/auth/register", "application/json", strings.NewReader(body))
 			if err != nil {
 				return
@@ -374,5 +363,5 @@ func TestRegistrationBurstIsShed(t *testing.T) {
 	var users int
 	require.NoError(t, conn.QueryRow(context.Background(), "SELECT count(*) FROM client.users").Scan(&users))
 	assert.Equal(t, created, users, "an account for each 201, none for a 503")
-	register(t, a, "after-the-burst@example.com")
+	a.SignUp("after-the-burst@example.com")
 }

@@ -56,7 +56,7 @@ func BenchmarkGetMe(b *testing.B) {
 	addr := strings.TrimPrefix(a.BaseURL, "http://")
 	var workers []loadgen.Func
 	for i := 0; i < 32; i++ {
-		tok := registerB(b, a, fmt.Sprintf("u%d@example.com", i))
+		tok := a.SignUp(fmt.Sprintf("u%d@example.com", i)).AccessToken
 		workers = append(workers, worker(addr, http.MethodGet, "/v1/me", tok, "", http.StatusOK))
 	}
 	loadgen.Closed(context.Background(), workers, time.Second) // warm-up
@@ -74,25 +74,13 @@ func BenchmarkLogin(b *testing.B) {
 	var workers []loadgen.Func
 	for i := 0; i < 8; i++ {
 		email := fmt.Sprintf("u%d@example.com", i)
-		registerB(b, a, email)
+		a.SignUp(email)
 		workers = append(workers, worker(addr, http.MethodPost, "/v1/auth/login", "",
-			`{"email":"`+email+`","password":"`+goodPassword+`"}`, http.StatusOK))
+			`{"email":"`+email+`","password":"`+apptest.Password+`"}`, http.StatusOK))
 	}
 	for b.Loop() {
 		report(b, "POST /v1/auth/login, 8 connections", loadgen.Closed(context.Background(), workers, 5*time.Second))
 	}
 	one := workers[:1]
 	report(b, "POST /v1/auth/login, 1 connection", loadgen.Closed(context.Background(), one, 3*time.Second))
-}
-
-func registerB(b *testing.B, a *apptest.App, email string) string {
-	r := a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": email, "password": goodPassword})
-	if r.Status != http.StatusCreated {
-		b.Fatalf("register: %d %s", r.Status, r.Body)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	r.JSON(b, &tok)
-	return tok.AccessToken
 }

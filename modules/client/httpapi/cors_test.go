@@ -21,7 +21,7 @@ func TestCORS(t *testing.T) {
 	a := apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) {
 		m.Gateway.CORSOrigins = []string{"https://app.example.com", "http://localhost:5173"}
 	}, "client")
-	tok := register(t, a, "ana@example.com")
+	tok := a.SignUp("ana@example.com")
 
 	preflight := func(origin, path, method, headers string) apptest.Response {
 		h := http.Header{"Origin": {origin}, "Access-Control-Request-Method": {method}}

@@ -16,7 +16,7 @@ import (
 func TestConditionalGetMe(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	ana, bob := register(t, a, "ana@example.com"), register(t, a, "bob@example.com")
+	ana, bob := a.SignUp("ana@example.com"), a.SignUp("bob@example.com")
 	get := func(token string, ifNoneMatch ...string) apptest.Response {
 		h := http.Header{}
 		for _, v := range ifNoneMatch {

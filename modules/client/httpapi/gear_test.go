@@ -79,7 +79,7 @@ func assertInvalid(t *testing.T, r apptest.Response, field, name string) {
 func TestGearCreateGetListPatchDelete(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	tok := register(t, a, "ana@example.com").AccessToken
+	tok := a.SignUp("ana@example.com").AccessToken
 
 	// The least there is: a type.
 	shoes := createGear(t, a, tok, map[string]any{"type": "shoes"})
@@ -205,7 +205,7 @@ func ids(items []api.Gear) []string {
 func TestGearPagination(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	tok := register(t, a, "ana@example.com").AccessToken
+	tok := a.SignUp("ana@example.com").AccessToken
 	var made []string
 	for i := range 5 {
 		made = append([]string{createGear(t, a, tok, map[string]any{"type": "shoes", "nickname": fmt.Sprint("pair ", i), "retired": i%2 == 1}).ID}, made...)
@@ -231,7 +231,7 @@ func TestGearPagination(t *testing.T) {
 	assert.Len(t, listGear(t, a, tok, "?retired=false&cursor="+*active.NextCursor).Items, 2, "the filter holds across pages")
 
 	// Another user sees none of it.
-	other := register(t, a, "bob@example.com").AccessToken
+	other := a.SignUp("bob@example.com").AccessToken
 	p := listGear(t, a, other, "")
 	assert.Equal(t, []api.Gear{}, p.Items)
 	assert.Nil(t, p.NextCursor)
@@ -248,7 +248,7 @@ func TestGearPagination(t *testing.T) {
 func TestGearValidation(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	tok := register(t, a, "ana@example.com").AccessToken
+	tok := a.SignUp("ana@example.com").AccessToken
 	long := strings.Repeat("x", 101)
 	future := time.Now().AddDate(0, 0, 5)
 
@@ -351,9 +351,9 @@ func TestGearValidation(t *testing.T) {
 func TestGearBelongsToItsOwner(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	anaTok := register(t, a, "ana@example.com")
+	anaTok := a.SignUp("ana@example.com")
 	ana := anaTok.AccessToken
-	bob := register(t, a, "bob@example.com").AccessToken
+	bob := a.SignUp("bob@example.com").AccessToken
 	g := createGear(t, a, ana, map[string]any{"type": "shoes", "nickname": "mine", "default_for": []string{"run"}})
 
 	for _, id := range []string{g.ID, uuid.NewString()} {
@@ -400,7 +400,7 @@ func TestGearBelongsToItsOwner(t *testing.T) {
 func TestGearSportDefaults(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	tok := register(t, a, "ana@example.com").AccessToken
+	tok := a.SignUp("ana@example.com").AccessToken
 	old := createGear(t, a, tok, map[string]any{"type": "shoes", "default_for": []string{"run", "trail_run"}})
 	bike := createGear(t, a, tok, map[string]any{"type": "bike", "default_for": []string{"ride", "run"}})
 
@@ -423,7 +423,7 @@ func TestGearSportDefaults(t *testing.T) {
 	assert.Equal(t, []string{"run", "ride"}, getGear(t, a, tok, bike.ID).DefaultFor)
 
 	// Another user's defaults are theirs.
-	bob := register(t, a, "bob@example.com").AccessToken
+	bob := a.SignUp("bob@example.com").AccessToken
 	createGear(t, a, bob, map[string]any{"type": "shoes", "default_for": []string{"run"}})
 	assert.Equal(t, []string{"run", "trail_run", "walk"}, getGear(t, a, tok, fresh.ID).DefaultFor)
 
@@ -436,7 +436,7 @@ func TestGearSportDefaults(t *testing.T) {
 func TestGearLimit(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	tok := register(t, a, "ana@example.com").AccessToken
+	tok := a.SignUp("ana@example.com").AccessToken
 	var last api.Gear
 	for range 100 {
 		last = createGear(t, a, tok, map[string]any{"type": "other"})
@@ -448,7 +448,7 @@ func TestGearLimit(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, gearPath+"/"+last.ID, tok, nil).Status)
 	createGear(t, a, tok, map[string]any{"type": "other"})
 	// The limit is per user.
-	createGear(t, a, register(t, a, "bob@example.com").AccessToken, map[string]any{"type": "other"})
+	createGear(t, a, a.SignUp("bob@example.com").AccessToken, map[string]any{"type": "other"})
 }
 
 // session is an evt.training.session.completed payload.
@@ -545,8 +545,8 @@ func wearEvents(t *testing.T, js jetstream.JetStream) []api.GearWearLimitReached
 func TestGearTotalsFromSessions(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	anaTok := register(t, a, "ana@example.com")
-	bobTok := register(t, a, "bob@example.com")
+	anaTok := a.SignUp("ana@example.com")
+	bobTok := a.SignUp("bob@example.com")
 	ana := anaTok.UserID
 	js := bustest.Conn(t, a.NATS).JS
 	start := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Second)

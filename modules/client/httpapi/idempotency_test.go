@@ -20,7 +20,7 @@ import (
 func TestIdempotentGearCreation(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	ana, bob := register(t, a, "ana@example.com").AccessToken, register(t, a, "bob@example.com").AccessToken
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	post := func(token string, body any, keys ...string) apptest.Response {
 		h := http.Header{}
 		for _, k := range keys {

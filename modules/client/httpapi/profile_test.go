@@ -25,7 +25,7 @@ func me(t *testing.T, a *apptest.App, token string) api.Profile {
 func TestProfile(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	tok := register(t, a, "ana@example.com")
+	tok := a.SignUp("ana@example.com")
 
 	p := me(t, a, tok.AccessToken)
 	assert.Equal(t, tok.UserID, p.UserID)
@@ -114,15 +114,15 @@ func TestProfile(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodPatch, "/v1/me", "", `{}`).Status)
 
 	// Another user sees only their own profile.
-	bob := register(t, a, "bob@example.com")
+	bob := a.SignUp("bob@example.com")
 	assert.Equal(t, bob.UserID, me(t, a, bob.AccessToken).UserID)
 }
 
 func TestDeleteAccount(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	tok := register(t, a, "ana@example.com")
-	other := register(t, a, "bob@example.com")
+	tok := a.SignUp("ana@example.com")
+	other := a.SignUp("bob@example.com")
 
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", tok.AccessToken, nil).Status)
 	// Access tokens stop working at once (the front learns it from the event).
@@ -131,8 +131,8 @@ func TestDeleteAccount(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond)
 	assert.Equal(t, http.StatusUnauthorized,
 		a.Do(http.MethodPost, "/v1/auth/refresh", "", map[string]any{"refresh_token": tok.RefreshToken}).Status)
-	assert.Equal(t, http.StatusUnauthorized, login(a, "ana@example.com", goodPassword).Status)
+	assert.Equal(t, http.StatusUnauthorized, login(a, "ana@example.com", apptest.Password).Status)
 	// The email is free again; other accounts are untouched.
-	register(t, a, "ana@example.com")
+	a.SignUp("ana@example.com")
 	assert.Equal(t, other.UserID, me(t, a, other.AccessToken).UserID)
 }

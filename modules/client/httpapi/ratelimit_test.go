@@ -37,7 +37,7 @@ func TestRateLimitHeaders(t *testing.T) {
 	a := apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) {
 		m.Gateway.TrustedProxies = []string{"loopback"} // the client's address comes in X-Forwarded-For
 	}, "client")
-	register(t, a, "ana@example.com")
+	a.SignUp("ana@example.com")
 	from := func(ip string) http.Header { return http.Header{"X-Forwarded-For": {ip}} }
 
 	// Four failed logins of Ana from one address: 401, no quota headers.
@@ -49,7 +49,7 @@ func TestRateLimitHeaders(t *testing.T) {
 		assert.Empty(t, r.Header.Get("RateLimit-Policy"))
 	}
 	// The fifth locks the account for that address.
-	for _, body := range []map[string]any{wrong, {"email": "ana@example.com", "password": goodPassword}} {
+	for _, body := range []map[string]any{wrong, {"email": "ana@example.com", "password": apptest.Password}} {
 		r := a.DoWith(http.MethodPost, "/v1/auth/login", "", body, from("198.51.100.7"))
 		require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Body))
 		assert.Equal(t, "rate_limited", r.Problem(t).Code)
@@ -64,17 +64,17 @@ func TestRateLimitHeaders(t *testing.T) {
 		assert.NotContains(t, r.Header.Get("RateLimit"), "login-address", "only the policies that lock")
 	}
 	// From another address Ana is not locked.
-	r := a.DoWith(http.MethodPost, "/v1/auth/login", "", map[string]any{"email": "ana@example.com", "password": goodPassword}, from("203.0.113.9"))
+	r := a.DoWith(http.MethodPost, "/v1/auth/login", "", map[string]any{"email": "ana@example.com", "password": apptest.Password}, from("203.0.113.9"))
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Empty(t, r.Header.Get("RateLimit"))
 
 	// Registrations: 30 from one address in 10 minutes, then 429.
 	for i := range 30 {
 		r := a.DoWith(http.MethodPost, "/v1/auth/register", "", map[string]any{
-			"email": fmt.Sprintf("user-%d@example.com", i), "password": goodPassword}, from("192.0.2.44"))
+			"email": fmt.Sprintf("user-%d@example.com", i), "password": apptest.Password}, from("192.0.2.44"))
 		require.Equal(t, http.StatusCreated, r.Status, "registration %d: %s", i, r.Body)
 	}
-	r = a.DoWith(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": "one-too-many@example.com", "password": goodPassword},
+	r = a.DoWith(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": "one-too-many@example.com", "password": apptest.Password},
 		from("192.0.2.44"))
 	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Body))
 	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))

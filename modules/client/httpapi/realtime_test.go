@@ -139,8 +139,8 @@ func TestRealtime(t *testing.T) {
 		m.Client.Grants = append(m.Client.Grants, socialSource)
 	}, "client")
 	svc := bustest.Conn(t, a.NATS)
-	ana := register(t, a, "ana@example.com")
-	bob := register(t, a, "bob@example.com")
+	ana := a.SignUp("ana@example.com")
+	bob := a.SignUp("bob@example.com")
 
 	assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodGet, "/v1/realtime", "", nil).Status)
 
@@ -220,7 +220,7 @@ func TestRealtime(t *testing.T) {
 func TestRealtimeRefusesWhatIsNotAnAppWithAValidToken(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	ana := register(t, a, "ana@example.com")
+	ana := a.SignUp("ana@example.com")
 	info := realtimeInfo(t, a, ana.AccessToken)
 
 	// Plain TCP, even with a good token.

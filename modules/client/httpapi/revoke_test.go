@@ -20,9 +20,9 @@ import (
 func TestRevokedSessionsLoseAccessAtOnce(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client")
-	here := register(t, a, "ana@example.com")
+	here := a.SignUp("ana@example.com")
 	var elsewhere api.TokenResponse
-	login(a, "ana@example.com", goodPassword).JSON(t, &elsewhere)
+	login(a, "ana@example.com", apptest.Password).JSON(t, &elsewhere)
 	me := func(token string) int { return a.Do(http.MethodGet, "/v1/me", token, nil).Status }
 	require.Equal(t, http.StatusOK, me(elsewhere.AccessToken))
 
@@ -33,7 +33,7 @@ func TestRevokedSessionsLoseAccessAtOnce(t *testing.T) {
 	require.True(t, phone.IsConnected())
 
 	r := a.Do(http.MethodPut, "/v1/auth/password", here.AccessToken, map[string]any{
-		"current_password": goodPassword, "new_password": "another strong passphrase here"})
+		"current_password": apptest.Password, "new_password": "another strong passphrase here"})
 	require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 	require.Eventually(t, func() bool { return me(elsewhere.AccessToken) == http.StatusUnauthorized }, 5*time.Second, 20*time.Millisecond,
 		"the other session's access token is refused")

@@ -16,7 +16,7 @@ import (
 )
 
 // AccessTokenTTL is how long an access token lives by default, and at
-// most (platform.ClientConfig.AccessTokenTTL may make it shorter).
+// most (client.Config.AccessTokenTTL may make it shorter).
 const AccessTokenTTL = 15 * time.Minute
 
 // KeyOverlap is how long a retired signing key still verifies: the life

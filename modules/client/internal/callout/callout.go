@@ -17,7 +17,7 @@
 //     key of the client module, issuer, audience, expiry, role, user not
 //     deleted).
 //  3. It asks the modules that own shared subjects which ones the user may
-//     subscribe to (Source: social for chat.<group>, training for
+//     subscribe to (the Sources, e.g. the training module for
 //     live.watch.<session>), in parallel, each for at most
 //     api.RealtimeGrantsTimeout; a module that is not running grants
 //     nothing.
@@ -50,9 +50,10 @@
 // callout keeps the derived Ed25519 key and the X25519 shared key per
 // server (keys.go): nkeys would derive them again at every use.
 //
-// Changes: on api.EventRealtimeGrantsChanged and api.EventUserDeleted (one
-// process of the module, queue group) the callout closes the users'
-// connections on every server of the cluster through the NATS system
+// Changes: on each Source's grants-changed event, api.EventUserDeleted and
+// api.EventSessionRevoked (one process of the module, queue group) the
+// callout closes the users' connections on every server of the cluster
+// through the NATS system
 // account (bus.DisconnectUser), and the app reconnects with the grants of
 // the moment, within a second or so. The embedded server has a system user
 // built in; an external NATS needs one configured (--nats-system-user and

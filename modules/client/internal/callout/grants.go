@@ -61,7 +61,7 @@ func Own(user string) Permissions {
 	return Permissions{
 		InboxPrefix: inbox,
 		Publish:     []string{trainingapi.TelemetrySubject(user, "*")},
-		Subscribe: []string{trainingapi.LiveSessionSubjects(user), "notify." + user, bus.SubjectRefused + user,
+		Subscribe: []string{trainingapi.LiveSessionSubjects(user), bus.SubjectNotify + user, bus.SubjectRefused + user,
 			inbox + ".>"},
 	}
 }

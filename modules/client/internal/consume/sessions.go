@@ -1,6 +1,3 @@
-// Package consume applies other modules' events to the client module,
-// decoding each publisher's payload (from its api package) and calling
-// the service in the event's exactly-once transaction.
 package consume
 
 import (
@@ -16,11 +13,6 @@ import (
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
 )
-
-// Register starts the client module's consumers.
-func Register(rt *platform.Runtime, s *service.Service) {
-	sessions(rt, s)
-}
 
 // sessionsDurable is the name of the one durable consumer of the training
 // module's session events (bus.ConsumerName of the module and

@@ -75,14 +75,6 @@ func AgeAt(birth, now time.Time) int {
 	return y
 }
 
-// VisibilityFor returns the default visibility of a new activity of sport.
-func (p Privacy) VisibilityFor(sport string) string {
-	if v, ok := p.SportVisibility[sport]; ok {
-		return v
-	}
-	return p.DefaultVisibility
-}
-
 // NormalizeLanguage returns the supported tag matching s (case-insensitive
 // BCP 47), or an error.
 func NormalizeLanguage(s string) (string, error) {

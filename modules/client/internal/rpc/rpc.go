@@ -35,10 +35,16 @@ func handle(svc *bus.Service, ops []op) error {
 // operation is RegisterRealtime's).
 func Register(svc *bus.Service, s *service.Service) error {
 	err := handle(svc, []op{
-		{api.SubjectRegister, bus.JSON(s.Register)},
-		{api.SubjectLogin, bus.JSON(s.Login)},
+		{api.SubjectRegister, bus.JSON(func(ctx context.Context, r api.RegisterRequest) (api.TokenResponse, error) {
+			return tokens(s.Register(ctx, service.Registration{Email: r.Email, Password: r.Password, FirstName: r.FirstName,
+				LastName: r.LastName, Language: r.Language, ClientIP: r.ClientIP}))
+		})},
+		{api.SubjectLogin, bus.JSON(func(ctx context.Context, r api.LoginRequest) (api.TokenResponse, error) {
+			return tokens(s.Login(ctx, service.Credentials{Email: r.Email, Password: r.Password, DeviceToken: r.DeviceToken,
+				ClientIP: r.ClientIP}))
+		})},
 		{api.SubjectRefresh, bus.JSON(func(ctx context.Context, r api.RefreshRequest) (api.TokenResponse, error) {
-			return s.Refresh(ctx, r.RefreshToken)
+			return tokens(s.Refresh(ctx, r.RefreshToken))
 		})},
 		{api.SubjectLogout, bus.JSON(func(ctx context.Context, r api.RefreshRequest) (api.Empty, error) {
 			return api.Empty{}, s.Logout(ctx, r.RefreshToken)
@@ -62,4 +68,13 @@ func Register(svc *bus.Service, s *service.Service) error {
 		return err
 	}
 	return registerGear(svc, s)
+}
+
+// tokens is the answer of a registration, login or refresh.
+func tokens(p service.TokenPair, err error) (api.TokenResponse, error) {
+	if err != nil {
+		return api.TokenResponse{}, err
+	}
+	return api.TokenResponse{AccessToken: p.AccessToken, TokenType: "Bearer", ExpiresIn: p.ExpiresIn,
+		RefreshToken: p.RefreshToken, UserID: p.UserID.String(), DeviceToken: p.DeviceToken}, nil
 }

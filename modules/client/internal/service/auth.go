@@ -26,10 +26,26 @@ var errBadCredentials = &bus.Error{Code: bus.CodeUnauthorized, Message: "invalid
 // expired, revoked or reused.
 var errBadRefresh = &bus.Error{Code: bus.CodeUnauthorized, Message: "invalid refresh token"}
 
+// Registration is a new account.
+type Registration struct {
+	Email     string
+	Password  string
+	FirstName string
+	LastName  string
+	Language  string // BCP 47; empty means en
+	// ClientIP is the address it came from, which throttling counts
+	// (empty: not counted).
+	ClientIP string
+}
+
 // Register creates an account with the role user and logs it in.
 // Registrations are counted per address (each costs a password hash):
-// past throttle.Register, that address waits (429 with Retry-After).
-func (s *Service) Register(ctx context.Context, in api.RegisterRequest) (TokenPair, error) {
+// past throttle.Register, that address waits. It returns rate_limited
+// (with Retry-After) then, invalid naming the body's field (email,
+// first_name, last_name, language, password: too weak), conflict when
+// the email is registered already, and unavailable when too many
+// passwords are being hashed at once.
+func (s *Service) Register(ctx context.Context, in Registration) (TokenPair, error) {
 	// Loopback is a proxy or a tool on the machine, whose clients all
 	// share its address: not a client to count (until the front knows
 	// the client's own address behind a trusted proxy).
@@ -77,16 +93,17 @@ func rateLimits(locks []lock) (int, []bus.RateLimit) {
 
 func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
 
-// CreateUser creates an account with a role (the admin command).
-func (s *Service) CreateUser(ctx context.Context, in api.RegisterRequest, role string) (uuid.UUID, error) {
+// CreateUser creates an account with a role (the admin command), with
+// Register's errors but for throttling.
+func (s *Service) CreateUser(ctx context.Context, in Registration, role string) (uuid.UUID, error) {
 	p, err := s.createUser(ctx, in, role)
 	if err != nil {
 		return uuid.Nil, err
 	}
-	return uuid.Parse(p.UserID)
+	return p.UserID, nil
 }
 
-func (s *Service) createUser(ctx context.Context, in api.RegisterRequest, role string) (TokenPair, error) {
+func (s *Service) createUser(ctx context.Context, in Registration, role string) (TokenPair, error) {
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {
 		return TokenPair{}, err
@@ -140,11 +157,24 @@ func (s *Service) createUser(ctx context.Context, in api.RegisterRequest, role s
 	return pair, err
 }
 
+// Credentials are what a login presents.
+type Credentials struct {
+	Email    string
+	Password string
+	// DeviceToken is what an earlier login on this device answered.
+	DeviceToken string
+	// ClientIP is the address it came from, which throttling counts.
+	ClientIP string
+}
+
 // Login checks credentials under throttling and starts a new session. A
 // login with a device token the account knows is throttled on that device
 // alone (throttle.Device); any other on the account, the address and the
-// pair. A successful login answers a device token for the next ones.
-func (s *Service) Login(ctx context.Context, in api.LoginRequest) (TokenPair, error) {
+// pair. A successful login answers a device token for the next ones. It
+// returns unauthorized for a wrong email or password (the one answer to
+// both), rate_limited (with Retry-After) while a counter locks the login,
+// and unavailable when too many passwords are being checked at once.
+func (s *Service) Login(ctx context.Context, in Credentials) (TokenPair, error) {
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if email == "" || len(email) > 254 || in.Password == "" || len(in.Password) > 4*auth.MaxPasswordLen {
 		return TokenPair{}, errBadCredentials
@@ -284,7 +314,9 @@ func rateLimited(locks []lock) error {
 }
 
 // Refresh exchanges a refresh token for a new pair. A token that was
-// already exchanged is a sign of theft: its whole family is revoked.
+// already exchanged is a sign of theft: its whole family is revoked. It
+// returns unauthorized for a token that is unknown, expired, revoked or
+// reused.
 func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) {
 	if auth.CheckRefreshTokenShape(token) != nil {
 		return TokenPair{}, errBadRefresh
@@ -325,7 +357,8 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 }
 
 // Logout revokes the session (family) of a refresh token. Unknown tokens
-// are ignored, so logout is idempotent.
+// are ignored, so logout is idempotent: it returns no error of the
+// caller's.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	if auth.CheckRefreshTokenShape(token) != nil {
 		return nil
@@ -369,7 +402,10 @@ type ChangePasswordInput struct {
 }
 
 // ChangePassword checks the current password, sets the new one and revokes
-// every other session of the user.
+// every other session of the user. It returns unauthorized when the
+// account no longer exists, invalid naming body.current_password (not
+// the current one) or body.new_password (the same, or too weak), and
+// unavailable when too many passwords are being hashed at once.
 func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) error {
 	cred, err := store.CredentialsByID(ctx, s.pool, in.UserID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -409,7 +445,8 @@ func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) er
 	})
 }
 
-// Promote gives the admin role to the account with email.
+// Promote gives the admin role to the account with email; invalid
+// (body.email) for a malformed address, not_found when there is none.
 func (s *Service) Promote(ctx context.Context, email string) (uuid.UUID, error) {
 	email, err := NormalizeEmail(email)
 	if err != nil {

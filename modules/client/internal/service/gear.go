@@ -235,13 +235,13 @@ func (s *Service) DeleteGear(ctx context.Context, user uuid.UUID, id string) err
 	})
 }
 
-// RecordSession adds a completed session to the totals of the items it
+// recordSession adds a completed session to the totals of the items it
 // names, inside tx (the consumer's exactly-once transaction). Items that
 // are unknown, deleted or another user's are ignored; an item counts a
 // session once, whatever message brings it again. An item or component
 // that reaches its threshold is announced once. A malformed event is an
-// invalid error (it can never succeed).
-func (s *Service) RecordSession(ctx context.Context, tx pgx.Tx, ev gear.SessionEvent) error {
+// invalid error naming the field (it can never succeed).
+func (s *Service) recordSession(ctx context.Context, tx pgx.Tx, ev gear.SessionEvent) error {
 	sess, err := gear.ParseSession(ev)
 	if err != nil {
 		return bus.FieldInvalid("", err)
@@ -279,10 +279,10 @@ func (s *Service) RecordSession(ctx context.Context, tx pgx.Tx, ev gear.SessionE
 	return nil
 }
 
-// ForgetSession takes a session back out of the totals of the items it
+// forgetSession takes a session back out of the totals of the items it
 // counted for, inside tx (a deleted session). Nothing happens when it
-// counted for none.
-func (s *Service) ForgetSession(ctx context.Context, tx pgx.Tx, userID, sessionID string) error {
+// counted for none. Ids that are not UUIDs are invalid errors.
+func (s *Service) forgetSession(ctx context.Context, tx pgx.Tx, userID, sessionID string) error {
 	user, err := uuid.Parse(userID)
 	if err != nil {
 		return bus.Invalid("user_id", "must be a UUID")
@@ -327,7 +327,10 @@ const (
 // counted before, a deleted one is taken back. Events carry a revision and
 // may arrive out of order: one older than the last applied to its session,
 // or for a session deleted already, changes nothing. (Events without a
-// revision, from older versions, are applied as they come.)
+// revision, from older versions, are applied as they come.) A malformed
+// event (ids that are not UUIDs, figures out of range, no completion
+// time) is an invalid error naming the field: it can never succeed, and
+// the consumer refuses it for good.
 func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, kind string, ev gear.SessionEvent) error {
 	if ev.Revision != 0 {
 		user, err := uuid.Parse(ev.UserID)
@@ -347,10 +350,10 @@ func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, kind string,
 		}
 	}
 	if kind == SessionDeleted {
-		return s.ForgetSession(ctx, tx, ev.UserID, ev.SessionID)
+		return s.forgetSession(ctx, tx, ev.UserID, ev.SessionID)
 	}
-	if err := s.ForgetSession(ctx, tx, ev.UserID, ev.SessionID); err != nil {
+	if err := s.forgetSession(ctx, tx, ev.UserID, ev.SessionID); err != nil {
 		return err
 	}
-	return s.RecordSession(ctx, tx, ev)
+	return s.recordSession(ctx, tx, ev)
 }

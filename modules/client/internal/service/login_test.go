@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/service"
 	"github.com/athlos/athlos/storage/pgtest"
 )
@@ -27,11 +26,11 @@ func TestStrangersCannotLockTheOwnerOutOfAKnownDevice(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.EnsureKeys(ctx))
 	const password = "correct horse battery staple"
-	reg, err := s.Register(ctx, api.RegisterRequest{Email: "ana@example.com", Password: password, ClientIP: "127.0.0.1"})
+	reg, err := s.Register(ctx, service.Registration{Email: "ana@example.com", Password: password, ClientIP: "127.0.0.1"})
 	require.NoError(t, err)
 	require.NotEmpty(t, reg.DeviceToken, "registration answers a device token")
 	login := func(ip, pw, device string) error {
-		_, err := s.Login(ctx, api.LoginRequest{Email: "ana@example.com", Password: pw, ClientIP: ip, DeviceToken: device})
+		_, err := s.Login(ctx, service.Credentials{Email: "ana@example.com", Password: pw, ClientIP: ip, DeviceToken: device})
 		return err
 	}
 	// Twenty-one wrong guesses from six addresses.
@@ -47,7 +46,7 @@ func TestStrangersCannotLockTheOwnerOutOfAKnownDevice(t *testing.T) {
 		_ = login("192.0.2.1", "wrong again "+fmt.Sprint(i), "")
 	}
 	assert.Equal(t, bus.CodeRateLimited, bus.CodeOf(login("192.0.2.1", password, "")))
-	p, err := s.Login(ctx, api.LoginRequest{Email: "ana@example.com", Password: password, ClientIP: "192.0.2.1", DeviceToken: reg.DeviceToken})
+	p, err := s.Login(ctx, service.Credentials{Email: "ana@example.com", Password: password, ClientIP: "192.0.2.1", DeviceToken: reg.DeviceToken})
 	require.NoError(t, err, "the known device, from the same address")
 	assert.Equal(t, reg.DeviceToken, p.DeviceToken, "the same device keeps its token")
 
@@ -57,7 +56,7 @@ func TestStrangersCannotLockTheOwnerOutOfAKnownDevice(t *testing.T) {
 	}
 	assert.Equal(t, bus.CodeRateLimited, bus.CodeOf(login("192.0.2.7", password, reg.DeviceToken)))
 	// Another account's device token is no key to this one.
-	other, err := s.Register(ctx, api.RegisterRequest{Email: "bob@example.com", Password: password, ClientIP: "127.0.0.1"})
+	other, err := s.Register(ctx, service.Registration{Email: "bob@example.com", Password: password, ClientIP: "127.0.0.1"})
 	require.NoError(t, err)
 	assert.Equal(t, bus.CodeRateLimited, bus.CodeOf(login("198.51.100.9", password, other.DeviceToken)))
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
 	"github.com/athlos/athlos/modules/client/internal/service"
 	"github.com/athlos/athlos/modules/client/internal/throttle"
@@ -30,7 +29,7 @@ func TestRegistrationsAreThrottledPerAddress(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.EnsureKeys(ctx))
 	register := func(i int, ip string) error {
-		_, err := s.Register(ctx, api.RegisterRequest{Email: fmt.Sprintf("u%d-%s@example.com", i, ip),
+		_, err := s.Register(ctx, service.Registration{Email: fmt.Sprintf("u%d-%s@example.com", i, ip),
 			Password: "correct horse battery staple", ClientIP: ip})
 		return err
 	}

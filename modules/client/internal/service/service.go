@@ -1,15 +1,15 @@
 // Package service holds the client module's use cases: registration,
-// login, token refresh and revocation, password change, signing keys and
-// administration. It combines the domain rules (auth, profile, throttle)
-// with the store and the outbox, and returns *bus.Error for everything a
-// caller did wrong.
+// login, token refresh and revocation, password change (auth.go), signing
+// keys (keys.go), the profile (profile.go), gear and the training
+// sessions it counts (gear.go), and administration. It combines the
+// domain rules (auth, profile, gear, throttle) with the store and the
+// outbox, and returns *bus.Error for everything a caller did wrong, its
+// code named in each method's doc comment. A method takes the caller
+// explicitly (the rpc adapter resolves it) and never sees a NATS type.
 package service
 
 import (
 	"context"
-	"crypto/ed25519"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/mail"
 	"runtime"
@@ -22,10 +22,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/athlos/athlos/bus"
-	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/auth"
 	"github.com/athlos/athlos/modules/client/internal/store"
-	"github.com/athlos/athlos/storage"
 )
 
 // RefreshTokenTTL is how long an unused refresh token stays valid; every
@@ -71,10 +69,20 @@ func (s *Service) SetAccessTokenTTL(ttl time.Duration) { s.accessTTL = ttl }
 // can send, leaves the other half to the signed-in users.
 func HashConcurrency() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
-// TokenPair is what a successful login, registration or refresh returns.
-type TokenPair = api.TokenResponse
+// TokenPair is what a successful login, registration or refresh returns:
+// a bearer access token and the refresh token that renews it.
+type TokenPair struct {
+	AccessToken  string
+	ExpiresIn    int // seconds
+	RefreshToken string
+	UserID       uuid.UUID
+	// DeviceToken (login and registration) marks the device as one the
+	// account knows (Login).
+	DeviceToken string
+}
 
-// NormalizeEmail trims and lower-cases an address and checks its form.
+// NormalizeEmail trims and lower-cases an address and checks its form:
+// invalid (body.email) when it is not an address.
 func NormalizeEmail(s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if len(s) > 254 {
@@ -109,148 +117,18 @@ func (s *Service) issue(ctx context.Context, tx pgx.Tx, user uuid.UUID, role str
 	if err != nil {
 		return TokenPair{}, err
 	}
-	return TokenPair{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(exp.Sub(now).Seconds()),
-		RefreshToken: rt.Value, UserID: user.String()}, nil
+	return TokenPair{AccessToken: access, ExpiresIn: int(exp.Sub(now).Seconds()), RefreshToken: rt.Value, UserID: user}, nil
 }
 
-func (s *Service) signingKey() (auth.SigningKey, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if len(s.keys) == 0 {
-		return auth.SigningKey{}, errors.New("service: no signing key loaded")
+// Maintain reloads the signing keys (in case an evt.client.keys.rotated
+// was missed) and deletes long-expired refresh tokens; the module runs it
+// every few minutes. Failures are logged.
+func (s *Service) Maintain(ctx context.Context) {
+	if err := s.LoadKeys(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("reload signing keys", "err", err)
 	}
-	return s.keys[0], nil
-}
-
-// EnsureKeys loads the signing keys, creating the first one on first start.
-func (s *Service) EnsureKeys(ctx context.Context) error {
-	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := store.LockKeys(ctx, tx); err != nil {
-			return err
-		}
-		keys, err := store.SigningKeys(ctx, tx, s.now().Add(-auth.KeyOverlap))
-		if err != nil {
-			return err
-		}
-		if len(keys) > 0 && keys[0].RetiredAt == nil {
-			return nil
-		}
-		return s.insertKey(ctx, tx)
-	})
-	if err != nil {
-		return err
-	}
-	return s.LoadKeys(ctx)
-}
-
-// RotateKeys makes a new signing key; the previous ones keep verifying
-// until the tokens they signed have expired.
-func (s *Service) RotateKeys(ctx context.Context) error {
-	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := store.LockKeys(ctx, tx); err != nil {
-			return err
-		}
-		if err := s.insertKey(ctx, tx); err != nil {
-			return err
-		}
-		_, err := bus.Enqueue(ctx, tx, api.Module, api.EventKeysRotated, struct{}{})
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.LoadKeys(ctx)
-}
-
-func (s *Service) insertKey(ctx context.Context, tx pgx.Tx) error {
-	k, err := auth.NewSigningKey(s.now())
-	if err != nil {
-		return err
-	}
-	sealed, err := s.sealer.Seal(k.Private.Seed(), k.ID)
-	if err != nil {
-		return err
-	}
-	return store.InsertSigningKey(ctx, tx, store.SealedKey{ID: k.ID, Sealed: sealed, CreatedAt: k.CreatedAt})
-}
-
-// CheckKeys reports whether this process's secret key opens the active
-// signing key, as LoadKeys would need it to, without keeping anything; a
-// database without signing keys (the module never started) is fine.
-func (s *Service) CheckKeys(ctx context.Context) error {
-	sealed, err := store.SigningKeys(ctx, s.pool, s.now().Add(-auth.KeyOverlap))
-	if err != nil || len(sealed) == 0 {
-		return err
-	}
-	return s.LoadKeys(ctx)
-}
-
-// LoadKeys reads the keys that still verify into memory.
-func (s *Service) LoadKeys(ctx context.Context) error {
-	sealed, err := store.SigningKeys(ctx, s.pool, s.now().Add(-auth.KeyOverlap))
-	if err != nil {
-		return err
-	}
-	keys := make([]auth.SigningKey, 0, len(sealed))
-	for _, sk := range sealed {
-		seed, err := s.sealer.Open(sk.Sealed, sk.ID)
-		if err != nil && sk.RetiredAt != nil {
-			// A retired key sealed with a lost secret key: its tokens are
-			// short-lived, so do without it.
-			s.log.Warn("skipping a retired signing key that this secret key cannot open", "kid", sk.ID)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("service: the active signing key %s cannot be opened with this process's secret key "+
-				"(--secret-key-file): every process running the client module needs the same file; if it is lost, "+
-				"run `athlos admin rotate-keys` to make a new signing key (users stay signed in through their refresh tokens): %w", sk.ID, err)
-		}
-		k := auth.SigningKey{ID: sk.ID, Private: ed25519.NewKeyFromSeed(seed), CreatedAt: sk.CreatedAt}
-		if sk.RetiredAt != nil {
-			k.RetiredAt = *sk.RetiredAt
-		}
-		keys = append(keys, k)
-	}
-	if len(keys) == 0 || !keys[0].RetiredAt.IsZero() {
-		return errors.New("service: no active signing key")
-	}
-	s.mu.Lock()
-	s.keys = keys
-	s.mu.Unlock()
-	return nil
-}
-
-// JWKS returns the public keys that verify access tokens.
-func (s *Service) JWKS() api.JWKS {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	now := s.now()
-	out := api.JWKS{Keys: []api.JWK{}}
-	for _, k := range s.keys {
-		if k.Verifies(now) {
-			out.Keys = append(out.Keys, k.JWK())
-		}
-	}
-	return out
-}
-
-// Maintain reloads the signing keys and deletes long-expired refresh
-// tokens every interval, until ctx ends.
-func (s *Service) Maintain(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if err := s.LoadKeys(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("reload signing keys", "err", err)
-		}
-		// Keep expired tokens a week, so reuse of one is still recognised.
-		if _, err := store.DeleteExpiredRefreshTokens(ctx, s.pool, s.now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
-			s.log.Warn("delete expired refresh tokens", "err", err)
-		}
+	// Keep expired tokens a week, so reuse of one is still recognised.
+	if _, err := store.DeleteExpiredRefreshTokens(ctx, s.pool, s.now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+		s.log.Warn("delete expired refresh tokens", "err", err)
 	}
 }

@@ -9,9 +9,98 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athlos/athlos/storage"
 )
+
+// Credentials are what a login needs of a user.
+type Credentials struct {
+	UserID       uuid.UUID
+	PasswordHash string
+	Role         string
+}
+
+// NewUser is a row to insert.
+type NewUser struct {
+	ID           uuid.UUID
+	Email        string
+	PasswordHash string
+	Role         string
+	FirstName    string
+	LastName     string
+	Language     string
+	Privacy      Privacy
+}
+
+// InsertUser inserts a user; ErrDuplicateEmail when the email is taken.
+func InsertUser(ctx context.Context, q storage.Querier, u NewUser) error {
+	privacy, err := json.Marshal(u.Privacy)
+	if err != nil {
+		return fmt.Errorf("store: insert user: %w", err)
+	}
+	_, err = q.Exec(ctx, `INSERT INTO client.users (id, email, password_hash, role, first_name, last_name, language, privacy)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		u.ID, u.Email, u.PasswordHash, u.Role, u.FirstName, u.LastName, u.Language, privacy)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return ErrDuplicateEmail
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert user: %w", err)
+	}
+	return nil
+}
+
+// CredentialsByEmail returns a user's login data.
+func CredentialsByEmail(ctx context.Context, q storage.Querier, email string) (Credentials, error) {
+	var c Credentials
+	err := q.QueryRow(ctx, `SELECT id, password_hash, role FROM client.users WHERE email = $1`, email).
+		Scan(&c.UserID, &c.PasswordHash, &c.Role)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: credentials: %w", err)
+	}
+	return c, nil
+}
+
+// CredentialsByID returns a user's login data.
+func CredentialsByID(ctx context.Context, q storage.Querier, id uuid.UUID) (Credentials, error) {
+	var c Credentials
+	err := q.QueryRow(ctx, `SELECT id, password_hash, role FROM client.users WHERE id = $1`, id).
+		Scan(&c.UserID, &c.PasswordHash, &c.Role)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: credentials: %w", err)
+	}
+	return c, nil
+}
+
+// SetPasswordHash replaces a user's password hash.
+func SetPasswordHash(ctx context.Context, q storage.Querier, id uuid.UUID, hash string) error {
+	_, err := q.Exec(ctx, `UPDATE client.users SET password_hash = $2, updated_at = now() WHERE id = $1`, id, hash)
+	if err != nil {
+		return fmt.Errorf("store: set password: %w", err)
+	}
+	return nil
+}
+
+// SetRole changes the role of the user with email; ErrNotFound if none.
+func SetRole(ctx context.Context, q storage.Querier, email, role string) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := q.QueryRow(ctx, `UPDATE client.users SET role = $2, updated_at = now() WHERE email = $1 RETURNING id`, email, role).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return id, ErrNotFound
+	}
+	if err != nil {
+		return id, fmt.Errorf("store: set role: %w", err)
+	}
+	return id, nil
+}
 
 // UserRow is a user's profile row.
 type UserRow struct {
