@@ -109,7 +109,7 @@ func parse(s *service.Service, subject string, data []byte) (service.Telemetry, 
 
 // Start answers the app's telemetry in the app account (bus.Ingress),
 // storing it in TELEMETRY, and stores what TELEMETRY holds through the
-// service in batches (Consume), for the life of the app.
+// service in batches (consume), for the life of the app.
 func Start(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime, emb *bus.Embedded,
 	s *service.Service, reg prometheus.Registerer) error {
 	metrics, err := newIngestMetrics(reg)
