@@ -364,7 +364,7 @@ func (a *athlete) settle(ctx context.Context, deadline time.Time) {
 			return
 		}
 	}
-	// Live figures follow a store within a second (livefeed.Interval).
+	// Live figures follow a store within a second (publish.Interval in modules/training/internal/publish).
 	waitUntil := time.Now().Add(2500 * time.Millisecond)
 	for time.Now().Before(waitUntil) {
 		a.mu.Lock()

@@ -1,6 +1,7 @@
 // Package publish sends what the training module publishes without
-// storing it: a live session's figures (its events go through the outbox,
-// written by the service).
+// storing it: a live session's figures, throttled to one message a second
+// per session (Feed); its events go through the outbox, written by the
+// service.
 package publish
 
 import (
@@ -11,15 +12,14 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/athlos/athlos/modules/training/api"
-	"github.com/athlos/athlos/modules/training/internal/livefeed"
 )
 
 // LiveFigures returns the feed of live figures: they go to the owner on
 // live.session.<owner>.<session> and to watchers on live.watch.<session>
 // (which does not name the owner), plain NATS publishes (not stored), at
-// most once a second per session (livefeed). Close it at the stop.
-func LiveFigures(nc *nats.Conn, log *slog.Logger) *livefeed.Feed {
-	return livefeed.New(func(owner string, ls api.LiveStats) {
+// most once a second per session (Feed). Close it at the stop.
+func LiveFigures(nc *nats.Conn, log *slog.Logger) *Feed {
+	return New(func(owner string, ls api.LiveStats) {
 		data, err := json.Marshal(ls)
 		if err == nil {
 			err = errors.Join(nc.Publish(api.LiveSessionSubject(owner, ls.SessionID), data),
@@ -28,5 +28,5 @@ func LiveFigures(nc *nats.Conn, log *slog.Logger) *livefeed.Feed {
 		if err != nil {
 			log.Warn("live figures not sent", "session", ls.SessionID, "err", err)
 		}
-	}, livefeed.Interval)
+	}, Interval)
 }

@@ -91,7 +91,7 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 			}
 		}
 		// Those let in because the session was public lose the grant.
-		if in.Visibility != nil && *in.Visibility != "public" && row.Visibility == "public" {
+		if in.Visibility != nil && *in.Visibility != sport.Public && row.Visibility == sport.Public {
 			if err := removeWatchers(ctx, tx, id, store.WatchPublic); err != nil {
 				return err
 			}

@@ -110,15 +110,15 @@ func (s *Service) ImportSession(ctx context.Context, user uuid.UUID, in Import) 
 	if err := importer.CheckTimes(file.Activity, time.Now().UTC()); errors.As(err, &fe) {
 		return api.ImportResult{}, bus.Invalid("body.file", fe.Reason)
 	}
-	sport := in.Sport
-	if sport == "" {
-		sport = file.Sport
+	sportName := in.Sport
+	if sportName == "" {
+		sportName = file.Sport
 	}
-	if sport == "" {
-		sport = "other"
+	if sportName == "" {
+		sportName = "other"
 	}
 	first := file.Points[0].T
-	res := telemetry.Filter(file.Points, telemetry.Session{Sport: sport, StartedAt: first, Until: time.Now().UTC()}, nil)
+	res := telemetry.Filter(file.Points, telemetry.Session{Sport: sportName, StartedAt: first, Until: time.Now().UTC()}, nil)
 	if len(res.Accepted) < 1 {
 		return api.ImportResult{}, bus.Invalid("body.file", "none of the file's points is plausible")
 	}
@@ -126,13 +126,13 @@ func (s *Service) ImportSession(ctx context.Context, user uuid.UUID, in Import) 
 	if out.Dropped == nil {
 		out.Dropped = map[string]int{}
 	}
-	ns := store.NewSession{User: user, Sport: sport, Visibility: in.Visibility,
+	ns := store.NewSession{User: user, Sport: sportName, Visibility: in.Visibility,
 		Title:     clip(session.CleanTitle(strings.ToValidUTF8(firstOf(in.Title, file.Name, strings.TrimSpace(in.FileName)), "\uFFFD")), 200),
 		StartedAt: res.Accepted[0].T.UTC(), SourceFormat: file.Format, SourceSHA256: file.SHA256[:]}
 	finished := res.Accepted[len(res.Accepted)-1].T.UTC()
 	ns.FinishedAt = &finished
 	if ns.Visibility == "" {
-		if ns.Visibility, err = s.defaultVisibility(ctx, s.pool, user, sport); err != nil {
+		if ns.Visibility, err = s.defaultVisibility(ctx, s.pool, user, sportName); err != nil {
 			return api.ImportResult{}, err
 		}
 	}
@@ -158,7 +158,7 @@ func (s *Service) ImportSession(ctx context.Context, user uuid.UUID, in Import) 
 				done <- computed{err: fmt.Errorf("computing the figures: %v\n%s", p, debug.Stack())}
 			}
 		}()
-		f, err := computeFigures(res.Accepted, sport, ns.StartedAt, athlete)
+		f, err := computeFigures(res.Accepted, sportName, ns.StartedAt, athlete)
 		done <- computed{f, err}
 	}()
 	var figs *computed

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/kit/sport"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/store"
@@ -141,7 +142,7 @@ func watchVia(user uuid.UUID, w store.WatchSession, token string) string {
 		return store.WatchOwner
 	case token != "" && w.ShareTokenHash != nil && subtle.ConstantTimeCompare(sha256Of(token), w.ShareTokenHash) == 1:
 		return store.WatchLink
-	case w.Visibility == "public":
+	case w.Visibility == sport.Public:
 		return store.WatchPublic
 	}
 	return ""

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/internal/kit/sport"
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/storage"
 )
@@ -48,7 +49,7 @@ func (s *Service) SaveProfile(ctx context.Context, tx pgx.Tx, p Profile) error {
 	a := store.Athlete{WeightKg: p.WeightKg, DefaultVisibility: p.DefaultVisibility,
 		SportVisibility: p.SportVisibility, UpdatedAt: p.UpdatedAt}
 	if a.DefaultVisibility == "" {
-		a.DefaultVisibility = "followers"
+		a.DefaultVisibility = sport.Followers
 	}
 	if p.Sex != nil {
 		a.Sex = *p.Sex
@@ -81,16 +82,16 @@ func (s *Service) refuseDeleted(ctx context.Context, q storage.Querier, user uui
 
 // defaultVisibility is the visibility of a new session of sport when none
 // is asked: the user's privacy setting for the sport, else the default one.
-func (s *Service) defaultVisibility(ctx context.Context, q storage.Querier, user uuid.UUID, sport string) (string, error) {
+func (s *Service) defaultVisibility(ctx context.Context, q storage.Querier, user uuid.UUID, of string) (string, error) {
 	a, err := store.GetAthlete(ctx, q, user)
 	if err != nil {
 		return "", err
 	}
-	if v := a.SportVisibility[sport]; v != "" {
+	if v := a.SportVisibility[of]; v != "" {
 		return v, nil
 	}
 	if a.DefaultVisibility != "" {
 		return a.DefaultVisibility, nil
 	}
-	return "followers", nil
+	return sport.Followers, nil
 }

@@ -1,4 +1,4 @@
-package livefeed_test
+package publish_test
 
 import (
 	"sync"
@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/modules/training/api"
-	"github.com/athlos/athlos/modules/training/internal/livefeed"
+	"github.com/athlos/athlos/modules/training/internal/publish"
 )
 
 type recorder struct {
@@ -35,7 +35,7 @@ func TestBurstsGoOutAtOnceThenAtMostOncePerInterval(t *testing.T) {
 	t.Parallel()
 	const interval = 100 * time.Millisecond
 	var r recorder
-	f := livefeed.New(r.send, interval)
+	f := publish.New(r.send, interval)
 	defer f.Close()
 	t0 := time.Now()
 	for i := range 50 {
@@ -75,7 +75,7 @@ func TestReportsOncePerPeriodGoOutAtOnce(t *testing.T) {
 	t.Parallel()
 	const interval = 50 * time.Millisecond
 	var r recorder
-	f := livefeed.New(r.send, interval)
+	f := publish.New(r.send, interval)
 	defer f.Close()
 	for i := range 10 {
 		time.Sleep(interval + time.Duration(i%3)*time.Millisecond)
@@ -90,7 +90,7 @@ func TestReportsOncePerPeriodGoOutAtOnce(t *testing.T) {
 func TestNothingAfterClose(t *testing.T) {
 	t.Parallel()
 	var r recorder
-	f := livefeed.New(r.send, 50*time.Millisecond)
+	f := publish.New(r.send, 50*time.Millisecond)
 	time.Sleep(time.Until(time.Now().Truncate(50 * time.Millisecond).Add(50 * time.Millisecond))) // a period's start
 	f.Offer("u", api.LiveStats{SessionID: "a", Points: 1})
 	f.Offer("u", api.LiveStats{SessionID: "a", Points: 2}) // held
@@ -107,7 +107,7 @@ func TestFiguresGoOutWithTheirOwner(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	owners := map[string][]string{}
-	f := livefeed.New(func(owner string, s api.LiveStats) {
+	f := publish.New(func(owner string, s api.LiveStats) {
 		mu.Lock()
 		defer mu.Unlock()
 		owners[s.SessionID] = append(owners[s.SessionID], owner)

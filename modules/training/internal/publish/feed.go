@@ -1,14 +1,4 @@
-// Package livefeed sends live sessions' figures to watchers at most once a
-// second per session. Seconds are the clock's: the first figures of a
-// session in a second go out at once; later ones within the same second
-// are held, and the latest of them goes out as the next second begins. So
-// nothing waits behind the limit more than the rest of a second, and a
-// session that reports once a second is never held back (a limit of one
-// second between messages would make every report that comes a little
-// early wait, and the waits add up). Two messages may be closer than a
-// second across a second's boundary, never two in one second. It has no
-// NATS in it: it calls the send function it is given.
-package livefeed
+package publish
 
 import (
 	"sync"
@@ -20,7 +10,17 @@ import (
 // Interval is the period within which a session's figures go out once.
 const Interval = time.Second
 
-// Feed throttles live figures per session.
+// Feed throttles live figures: it sends live sessions' figures to
+// watchers at most once a second per session. Seconds are the clock's:
+// the first figures of a session in a second go out at once; later ones
+// within the same second are held, and the latest of them goes out as the
+// next second begins. So nothing waits behind the limit more than the
+// rest of a second, and a session that reports once a second is never
+// held back (a limit of one second between messages would make every
+// report that comes a little early wait, and the waits add up). Two
+// messages may be closer than a second across a second's boundary, never
+// two in one second. It has no NATS in it: it calls the send function it
+// is given (LiveFigures gives it one that publishes).
 type Feed struct {
 	send     func(owner string, s api.LiveStats)
 	interval time.Duration
