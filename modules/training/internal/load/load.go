@@ -2,8 +2,7 @@
 // sport, by the best model its data allows, and says which model it used:
 //
 //  1. "hrss", heart rate and a threshold heart rate known: Banister's TRIMP
-//     scaled so that one hour at threshold heart rate scores 100 (HRSS, as
-//     Runalyze defines it).
+//     scaled so that one hour at threshold heart rate scores 100 (HRSS).
 //  2. "trimp", heart rate known: Banister's heart-rate TRIMP.
 //  3. "srpe", a perceived effort known (strength and any other session):
 //     Foster's session-RPE, effort on the CR-10 scale × minutes.
@@ -61,7 +60,7 @@ const (
 // Women get the published female factor 0.86·e^(1.67x), not the male one
 // that GoldenCheetah applies to everyone: the published factor is what the
 // model's authors fitted for women. An unknown sex gets the male factor, as
-// in GoldenCheetah and Runalyze.
+// GoldenCheetah gives everyone.
 const (
 	maleA, maleB     = 0.64, 1.92
 	femaleA, femaleB = 0.86, 1.67
@@ -247,10 +246,12 @@ func TRIMP(sex string, minutes, hr, rest, max float64) float64 {
 
 // HRSS is the heart-rate stress score: the session's TRIMP over the TRIMP
 // of one hour at the lactate-threshold heart rate, × 100, so that an hour
-// at threshold scores 100 like TrainingPeaks' TSS (Runalyze, "HRSS",
-// runalyze.com help: "Training Stress Score (TSS) and HRSS"; the
-// normalisation of TRIMP to an hour at threshold follows Allen & Coggan,
-// Training and Racing with a Power Meter, 2nd ed., 2010).
+// at threshold scores 100 as an hour at threshold power does in Coggan's
+// TSS (Allen & Coggan, Training and Racing with a Power Meter, 2nd ed.,
+// VeloPress 2010). This TRIMP-based form is the usual HRSS of open
+// training tools, and the one the published values follow (rest
+// 50, max 190, threshold 170, 60 min at 150 → TRIMP 108.1, HRSS 63.3);
+// TrainingPeaks' own hrTSS, from time in heart-rate zones, is unpublished.
 func HRSS(trimp, trimpHourAtThreshold float64) float64 {
 	if trimpHourAtThreshold <= 0 {
 		return 0
