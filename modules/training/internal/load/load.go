@@ -223,14 +223,22 @@ func (f factor) trimp(minutes, hr, rest, max float64) float64 {
 
 // series sums the TRIMP of each interval between two samples at the
 // earlier sample's heart rate; intervals longer than MaxHRGapS are pauses.
+// Heart rate changes slowly, so the weighting of the last heart rate is
+// kept rather than recomputed.
 func (f factor) series(hr []HRSample, rest, max float64) float64 {
 	var sum float64
+	lastBPM, weight := math.NaN(), 0.0
 	for i := 1; i < len(hr); i++ {
 		dt := hr[i].T - hr[i-1].T
 		if dt <= 0 || dt > MaxHRGapS {
 			continue
 		}
-		sum += f.trimp(dt/60, hr[i-1].BPM, rest, max)
+		if bpm := hr[i-1].BPM; bpm != lastBPM {
+			lastBPM = bpm
+			x := reserve(bpm, rest, max)
+			weight = x * f.a * math.Exp(f.b*x)
+		}
+		sum += dt / 60 * weight
 	}
 	return sum
 }
