@@ -115,6 +115,8 @@ type Day struct {
 	// Days before the first day count 0.
 	Monotony *float64 `json:"monotony"`
 	Strain   *float64 `json:"strain"`
+	// WeekLoad is the load of the seven days ending this day.
+	WeekLoad float64 `json:"week_load"`
 	// Acute and Chronic are the 7- and 28-day exponentially weighted
 	// averages of the ACWR, and ACWR their ratio (nil while Chronic is 0).
 	// It is a measure of load change, not an injury risk.
@@ -169,6 +171,9 @@ func Series(first Date, loads []float64, p Params) ([]Day, error) {
 		// The week ending today; days before the first count 0.
 		var week [MonotonyDays]float64
 		copy(week[MonotonyDays-min(i+1, MonotonyDays):], loads[max(0, i-MonotonyDays+1):i+1])
+		for _, w := range week {
+			d.WeekLoad += w
+		}
 		if mono, strain, ok := Monotony(week[:]); ok {
 			opt[3*i], opt[3*i+1] = mono, strain
 			d.Monotony, d.Strain = &opt[3*i], &opt[3*i+1]

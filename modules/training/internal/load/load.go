@@ -6,7 +6,7 @@
 //  2. "trimp", heart rate known: Banister's heart-rate TRIMP.
 //  3. "srpe", a perceived effort known (strength and any other session):
 //     Foster's session-RPE, effort on the CR-10 scale × minutes.
-//  4. "" (ModelNone): nothing to compute a load from; the load is 0.
+//  4. "none": nothing to compute a load from; the load is 0.
 //
 // The three models are on different scales (an hour at threshold is about
 // 100 HRSS, 170 TRIMP for a typical athlete and 420–560 session-RPE
@@ -25,7 +25,7 @@ const (
 	ModelHRSS  = "hrss"
 	ModelTRIMP = "trimp"
 	ModelSRPE  = "srpe"
-	ModelNone  = ""
+	ModelNone  = "none"
 )
 
 // Sexes Athlete.Sex may name; anything else counts as unknown.

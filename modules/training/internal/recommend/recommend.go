@@ -17,6 +17,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/athlos/athlos/modules/training/internal/fitness"
 )
 
 // Types of recommendation.
@@ -171,4 +173,9 @@ func Recommend(in Input, t Thresholds) []Recommendation {
 		)
 	})
 	return out
+}
+
+// FitnessOf is the Fitness of a day of the fitness series.
+func FitnessOf(d fitness.Day) *Fitness {
+	return &Fitness{CTL: d.CTL, ATL: d.ATL, TSB: d.TSB, RampRate: d.RampRate, Monotony: d.Monotony, WeekLoad: d.WeekLoad, ACWR: d.ACWR}
 }

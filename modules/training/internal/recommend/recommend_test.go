@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/athlos/athlos/modules/training/internal/fitness"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -294,4 +295,16 @@ func TestRecommendOrder(t *testing.T) {
 	}
 	// The caller's slice is left in its order.
 	assert.Equal(t, "a", in.Sessions[0].ID)
+}
+
+// FitnessOf carries a day of the series over: the monotony week
+// warns (2.366 ≥ 2.0).
+func TestFitnessOf(t *testing.T) {
+	days, err := fitness.Series(fitness.Date{Year: 2026, Month: 6, Day: 9}, []float64{5, 15, 20, 20, 20, 25, 35}, fitness.Params{})
+	require.NoError(t, err)
+	fit := FitnessOf(days[6])
+	assert.Equal(t, 140.0, fit.WeekLoad)
+	got := only(Input{Now: now, Fitness: fit}, TypeMonotony)
+	require.Len(t, got, 1)
+	assert.InDelta(t, 331.3, got[0].Trigger["strain"], 0.05)
 }
