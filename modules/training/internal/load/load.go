@@ -16,6 +16,7 @@ package load
 
 import (
 	"math"
+	"slices"
 
 	"github.com/athlos/athlos/internal/kit/fielderr"
 )
@@ -91,7 +92,8 @@ type Session struct {
 	// AvgHR is the average heart rate over the moving time.
 	AvgHR float64
 	// HR is the heart-rate series, in time order; when it has two samples or
-	// more it is used instead of AvgHR.
+	// more and a heart rate in them (a strap that sent only zeros has none)
+	// it is used instead of AvgHR.
 	HR []HRSample
 	// Effort is the perceived effort on Foster's CR-10 scale, 0 to 10 (0 is
 	// a real rating: rest); nil when not given.
@@ -117,7 +119,8 @@ func Compute(a Athlete, s Session) (Result, error) {
 	if err := validate(a, s); err != nil {
 		return Result{}, err
 	}
-	if len(s.HR) >= 2 || (s.AvgHR > 0 && s.MovingS > 0) {
+	series := len(s.HR) >= 2 && slices.ContainsFunc(s.HR, func(p HRSample) bool { return p.BPM > 0 })
+	if series || (s.AvgHR > 0 && s.MovingS > 0) {
 		rest, max, assumed := heartRange(a)
 		if a.MaxHR == 0 && a.ThresholdHR > max {
 			// The age-predicted maximum is below the athlete's own
@@ -129,7 +132,7 @@ func Compute(a Athlete, s Session) (Result, error) {
 		}
 		f := factors(a.Sex)
 		var trimp float64
-		if len(s.HR) >= 2 {
+		if series {
 			trimp = f.series(s.HR, rest, max)
 		} else {
 			trimp = f.trimp(s.MovingS/60, s.AvgHR, rest, max)
@@ -154,11 +157,11 @@ func validate(a Athlete, s Session) error {
 	switch {
 	case a.AgeYears < 0 || a.AgeYears > 120:
 		return fielderr.New("age", "must be between 0 and 120 years")
-	case a.RestingHR < 0 || a.RestingHR > 150:
+	case !(a.RestingHR >= 0 && a.RestingHR <= 150):
 		return fielderr.New("resting_hr", "must be between 0 and 150 bpm")
-	case a.MaxHR < 0 || a.MaxHR > 250:
+	case !(a.MaxHR >= 0 && a.MaxHR <= 250):
 		return fielderr.New("max_hr", "must be between 0 and 250 bpm")
-	case a.ThresholdHR < 0 || a.ThresholdHR > 250:
+	case !(a.ThresholdHR >= 0 && a.ThresholdHR <= 250):
 		return fielderr.New("threshold_hr", "must be between 0 and 250 bpm")
 	case !(s.MovingS >= 0) || math.IsInf(s.MovingS, 0):
 		return fielderr.New("moving_time_s", "must be a number of seconds, 0 or more")
