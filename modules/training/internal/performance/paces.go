@@ -21,8 +21,9 @@ var intensities = [...]struct {
 	{"R", 1.05, 1.10},
 }
 
-// The fractions of VO2max that Daniels' tables give the T and I paces
-// (checked against the VDOT 50 row: T 4:15/km, I 3:55/km).
+// The fractions of VO2max that give Daniels' T and I paces: the top of
+// the T band and the middle of the I band, which reproduce his VDOT 50 row
+// as commonly reprinted (T 4:15/km, I 94 s per 400 m).
 const (
 	thresholdFraction = 0.88
 	intervalFraction  = 0.975
@@ -37,8 +38,8 @@ func paceAt(v, f float64) float64 { return 1000 * secondsPerMin / velocityAt(f*v
 // Paces are Daniels' training paces, in seconds per kilometre.
 type Paces struct {
 	// EasySlow and EasyFast bound easy (E) and long runs: 59 and 74 % of
-	// VO2max (a wider band than the book's table, which prints about
-	// 64–74 %).
+	// VO2max, the whole band of Daniels' definition (his pace tables print
+	// a narrower E range).
 	EasySlow float64 `json:"easy_slow_s_per_km"`
 	EasyFast float64 `json:"easy_fast_s_per_km"`
 	// Marathon (M) is the VDOT's predicted marathon pace.
