@@ -92,13 +92,13 @@ func TestSessionSpike(t *testing.T) {
 
 func TestLoadRamp(t *testing.T) {
 	for _, c := range []struct {
-		ramp float64
-		want bool
-	}{{8, false}, {8.01, true}, {-3, false}} {
+		ramp     float64
+		severity string
+	}{{8, ""}, {8.01, Warning}, {10, Warning}, {10.01, Alert}, {-3, ""}} {
 		got := only(Input{Now: now, Fitness: &Fitness{CTL: 60, RampRate: c.ramp}}, TypeLoadRamp)
-		assert.Equal(t, c.want, len(got) == 1, "ramp %g", c.ramp)
-		if c.want {
-			assert.Equal(t, Warning, got[0].Severity)
+		assert.Equal(t, c.severity != "", len(got) == 1, "ramp %g", c.ramp)
+		if c.severity != "" {
+			assert.Equal(t, c.severity, got[0].Severity)
 			assert.Equal(t, c.ramp, got[0].Trigger["ramp_rate"])
 			assert.Equal(t, now.Add(day), got[0].Expires)
 			assert.Equal(t, "load_ramp:2026-06-15", got[0].ID)

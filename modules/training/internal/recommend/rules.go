@@ -89,16 +89,21 @@ func today(in Input) string { return in.Now.UTC().Format(time.DateOnly) }
 // the figures have moved.
 func tomorrow(in Input) time.Time { return in.Now.Add(day) }
 
-// loadRamp warns when fitness (CTL) rose more than t.RampRate in a week.
+// loadRamp warns when fitness (CTL) rose more than t.RampRate in a week,
+// and alerts above t.RampRateHigh.
 func loadRamp(in Input, t Thresholds) []Recommendation {
 	f := in.Fitness
 	if f == nil || f.RampRate <= t.RampRate+eps {
 		return nil
 	}
+	severity := Warning
+	if f.RampRate > t.RampRateHigh+eps {
+		severity = Alert
+	}
 	return []Recommendation{{
 		ID:       TypeLoadRamp + ":" + today(in),
 		Type:     TypeLoadRamp,
-		Severity: Warning,
+		Severity: severity,
 		Key:      "recommend.load_ramp",
 		Params:   map[string]any{"ramp_rate": round1(f.RampRate), "limit": t.RampRate, "ctl": round1(f.CTL)},
 		Trigger:  map[string]float64{"ramp_rate": f.RampRate, "ctl": f.CTL},

@@ -19,12 +19,14 @@ type Thresholds struct {
 	// stands.
 	SpikeRecentDays int
 
-	// RampRate is the CTL rise over a week, in load points, above which
-	// fitness is ramping fast: TrainingPeaks' guidance holds 5–8 points a
-	// week as the most that athletes sustain (Friel, The Cyclist's Training
-	// Bible, 5th ed., 2018). The figure is on the TSS scale (HRSS): loads
-	// on the session-RPE scale run about four times higher.
-	RampRate float64
+	// RampRate and RampRateHigh are the CTL rises over a week, in load
+	// points, above which fitness is ramping fast (a warning) and too fast
+	// (an alert): Friel puts the right ramp rate at about 5–8 points a week
+	// for most athletes and 10 near the upper limit (Friel 2015, "The CTL
+	// ramp rate", joefrieltraining.com, also in TrainingPeaks' newsletter).
+	// The figures are on the TSS scale (HRSS): loads on the session-RPE
+	// scale run about four times higher.
+	RampRate, RampRateHigh float64
 
 	// FatigueFormPct is the form, TSB as a percentage of CTL, at or below
 	// which fatigue is deep: intervals.icu's "high risk" zone below −30 %
@@ -84,6 +86,7 @@ func DefaultThresholds() Thresholds {
 		SpikeLarge:      1.00,
 		SpikeRecentDays: 7,
 		RampRate:        8,
+		RampRateHigh:    10,
 		FatigueFormPct:  -30,
 		MinCTL:          10,
 		Monotony:        2.0,
