@@ -5,7 +5,7 @@ import (
 )
 
 // Daniels' training intensities as fractions of VO2max (Daniels, Daniels'
-// Running Formula, 3rd ed., Human Kinetics 2014, ch. 4): easy 59–74 %,
+// Running Formula, 3rd ed., Human Kinetics 2013, ch. 4): easy 59–74 %,
 // marathon 75–84 %, threshold 83–88 %, interval 95–100 %. Repetition pace
 // has no fraction there: it is about 6 seconds per 400 m faster than
 // interval pace (the same book); the R zone is our 105–110 %, which
@@ -51,7 +51,7 @@ type Paces struct {
 	Repetition float64 `json:"repetition_s_per_km"`
 }
 
-// TrainingPaces are the training paces of VDOT v (Daniels 2014): at VDOT
+// TrainingPaces are the training paces of VDOT v (Daniels 2013): at VDOT
 // 50, T 4:15, I 3:55, R 3:40 per km and M the 3:10:40 marathon's 4:31.
 func TrainingPaces(v float64) (Paces, error) {
 	m, err := RaceTime(v, Marathon)
@@ -101,7 +101,7 @@ type HRZone struct {
 const (
 	// ZonesFriel are Friel's seven running zones as fractions of the
 	// lactate-threshold heart rate (Friel, "Quick Guide to Setting Zones",
-	// TrainingPeaks 2009; The Triathlete's Training Bible, 4th ed., 2016):
+	// TrainingPeaks; The Triathlete's Training Bible, 4th ed., 2016):
 	// Z1 < 85 %, Z2 85–89 %, Z3 90–94 %, Z4 95–99 %, Z5a 100–102 %,
 	// Z5b 103–106 %, Z5c > 106 %.
 	ZonesFriel = "friel_lthr"
