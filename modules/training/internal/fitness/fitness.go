@@ -27,9 +27,9 @@ const (
 	// performance", Aust J Sports Med 7:57–61); GoldenCheetah's and
 	// intervals.icu's choice, and the default.
 	Exponential Model = "exponential"
-	// Linear is λ = 1/N, TrainingPeaks' Performance Management Chart (Allen &
+	// Reciprocal is λ = 1/N, TrainingPeaks' Performance Management Chart (Allen &
 	// Coggan, Training and Racing with a Power Meter, 2nd ed., 2010).
-	Linear Model = "linear"
+	Reciprocal Model = "reciprocal"
 	// EMA is λ = 2/(N+1), the usual exponential moving average of N
 	// periods (Runalyze; Williams et al. 2017 for the ACWR).
 	EMA Model = "ema"
@@ -45,15 +45,15 @@ const (
 const DefaultModel = Exponential
 
 // Models lists the models, the default first.
-func Models() []Model { return []Model{Exponential, Linear, EMA} }
+func Models() []Model { return []Model{Exponential, Reciprocal, EMA} }
 
 // Valid reports whether m is a model.
-func (m Model) Valid() bool { return m == Exponential || m == Linear || m == EMA }
+func (m Model) Valid() bool { return m == Exponential || m == Reciprocal || m == EMA }
 
 // Lambda is the weight of the newest day in an average of n days.
 func (m Model) Lambda(n float64) float64 {
 	switch m {
-	case Linear:
+	case Reciprocal:
 		return 1 / n
 	case EMA:
 		return 2 / (n + 1)
@@ -134,7 +134,7 @@ func Series(first Date, loads []float64, p Params) ([]Day, error) {
 		m = DefaultModel
 	}
 	if !m.Valid() {
-		return nil, fielderr.New("model", "must be one of exponential, linear, ema")
+		return nil, fielderr.New("model", "must be one of exponential, reciprocal, ema")
 	}
 	for i, l := range loads {
 		if !(l >= 0) || math.IsInf(l, 0) {

@@ -32,7 +32,7 @@ func TestCTLATLPublished(t *testing.T) {
 		{Exponential, 9.23, 35.55},
 		{EMA, 16.73, 48.67},
 		// Not published in the issue; by hand, λ = 1/42 and 1/7.
-		{Linear, 9.33, 37.02},
+		{Reciprocal, 9.33, 37.02},
 	}
 	for _, tt := range tests {
 		d := series(t, loads, Params{Model: tt.model})[7]
@@ -123,7 +123,7 @@ func TestACWRPublished(t *testing.T) {
 	assert.InDelta(t, 1.339, *d.ACWR, 0.0005)
 	assert.InDelta(t, 1, *days[27].ACWR, 1e-12)
 	// The model of CTL/ATL does not change the ACWR.
-	d2 := series(t, loads, Params{Model: Linear})[34]
+	d2 := series(t, loads, Params{Model: Reciprocal})[34]
 	assert.Equal(t, *d.ACWR, *d2.ACWR)
 	// No load yet: no ratio.
 	assert.Nil(t, series(t, []float64{0, 0}, Params{})[1].ACWR)
