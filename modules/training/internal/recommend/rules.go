@@ -19,7 +19,7 @@ func days(n int) time.Duration { return time.Duration(n) * day }
 func running(sport string) bool { return sport == "run" || sport == "trail_run" }
 
 // Longest is the longest distance of the running sessions that start in
-// the window of n days before at (at excluded); sessions in time order.
+// the window of n days before at (at excluded), sessions in any order.
 func Longest(sessions []Session, at time.Time, n int) float64 {
 	var longest float64
 	from := at.Add(-days(n))
