@@ -60,6 +60,16 @@ func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.M
 // MarshalText writes d as YYYY-MM-DD (so JSON has it as a string).
 func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// UnmarshalText reads a date written YYYY-MM-DD.
+func (d *Date) UnmarshalText(b []byte) error {
+	p, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = p
+	return nil
+}
+
 // TimedLoad is one session's load at the instant it started.
 type TimedLoad struct {
 	At   time.Time

@@ -27,9 +27,9 @@ const (
 	// performance", Aust J Sports Med 7:57–61); GoldenCheetah's and
 	// intervals.icu's choice, and the default.
 	Exponential Model = "exponential"
-	// Linear is λ = 1/N, TrainingPeaks' Performance Management Chart (Allen &
+	// Reciprocal is λ = 1/N, TrainingPeaks' Performance Management Chart (Allen &
 	// Coggan, Training and Racing with a Power Meter, 2nd ed., 2010).
-	Linear Model = "linear"
+	Reciprocal Model = "reciprocal"
 	// EMA is λ = 2/(N+1), the usual exponential moving average of N
 	// periods (Runalyze; Williams et al. 2017 for the ACWR).
 	EMA Model = "ema"
@@ -45,15 +45,15 @@ const (
 const DefaultModel = Exponential
 
 // Models lists the models, the default first.
-func Models() []Model { return []Model{Exponential, Linear, EMA} }
+func Models() []Model { return []Model{Exponential, Reciprocal, EMA} }
 
 // Valid reports whether m is a model.
-func (m Model) Valid() bool { return m == Exponential || m == Linear || m == EMA }
+func (m Model) Valid() bool { return m == Exponential || m == Reciprocal || m == EMA }
 
 // Lambda is the weight of the newest day in an average of n days.
 func (m Model) Lambda(n float64) float64 {
 	switch m {
-	case Linear:
+	case Reciprocal:
 		return 1 / n
 	case EMA:
 		return 2 / (n + 1)
@@ -115,6 +115,8 @@ type Day struct {
 	// Days before the first day count 0.
 	Monotony *float64 `json:"monotony"`
 	Strain   *float64 `json:"strain"`
+	// WeekLoad is the load of the seven days ending this day.
+	WeekLoad float64 `json:"week_load"`
 	// Acute and Chronic are the 7- and 28-day exponentially weighted
 	// averages of the ACWR, and ACWR their ratio (nil while Chronic is 0).
 	// It is a measure of load change, not an injury risk.
@@ -132,7 +134,7 @@ func Series(first Date, loads []float64, p Params) ([]Day, error) {
 		m = DefaultModel
 	}
 	if !m.Valid() {
-		return nil, fielderr.New("model", "must be one of exponential, linear, ema")
+		return nil, fielderr.New("model", "must be one of exponential, reciprocal, ema")
 	}
 	for i, l := range loads {
 		if !(l >= 0) || math.IsInf(l, 0) {
@@ -169,6 +171,9 @@ func Series(first Date, loads []float64, p Params) ([]Day, error) {
 		// The week ending today; days before the first count 0.
 		var week [MonotonyDays]float64
 		copy(week[MonotonyDays-min(i+1, MonotonyDays):], loads[max(0, i-MonotonyDays+1):i+1])
+		for _, w := range week {
+			d.WeekLoad += w
+		}
 		if mono, strain, ok := Monotony(week[:]); ok {
 			opt[3*i], opt[3*i+1] = mono, strain
 			d.Monotony, d.Strain = &opt[3*i], &opt[3*i+1]

@@ -32,7 +32,7 @@ func TestCTLATLPublished(t *testing.T) {
 		{Exponential, 9.23, 35.55},
 		{EMA, 16.73, 48.67},
 		// Not published in the issue; by hand, λ = 1/42 and 1/7.
-		{Linear, 9.33, 37.02},
+		{Reciprocal, 9.33, 37.02},
 	}
 	for _, tt := range tests {
 		d := series(t, loads, Params{Model: tt.model})[7]
@@ -85,6 +85,7 @@ func TestMonotonyPublished(t *testing.T) {
 	require.NotNil(t, d.Monotony)
 	assert.InDelta(t, 2.366, *d.Monotony, 0.0005)
 	assert.InDelta(t, 331.3, *d.Strain, 0.05)
+	assert.Equal(t, 140.0, d.WeekLoad)
 
 	// Identical loads, or none: undefined.
 	_, _, ok = Monotony([]float64{50, 50, 50, 50, 50, 50, 50})
@@ -122,7 +123,7 @@ func TestACWRPublished(t *testing.T) {
 	assert.InDelta(t, 1.339, *d.ACWR, 0.0005)
 	assert.InDelta(t, 1, *days[27].ACWR, 1e-12)
 	// The model of CTL/ATL does not change the ACWR.
-	d2 := series(t, loads, Params{Model: Linear})[34]
+	d2 := series(t, loads, Params{Model: Reciprocal})[34]
 	assert.Equal(t, *d.ACWR, *d2.ACWR)
 	// No load yet: no ratio.
 	assert.Nil(t, series(t, []float64{0, 0}, Params{})[1].ACWR)
@@ -170,6 +171,17 @@ func TestBucket(t *testing.T) {
 	assert.Equal(t, []float64{10, 25, 7, 0}, Bucket(loads, paris, first, last))
 	assert.Equal(t, []float64{30, 12, 0, 0}, Bucket(loads, time.UTC, first, last))
 	assert.Nil(t, Bucket(loads, paris, last, first))
+
+	// The 25-hour day when clocks go back (Paris, 25 October 2026): 00:30
+	// and 23:30 local are the same day, both 02:30s too.
+	oct := []TimedLoad{
+		{At: time.Date(2026, 10, 24, 22, 30, 0, 0, time.UTC), Load: 1},  // 00:30 CEST
+		{At: time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), Load: 2},   // 02:30 CEST
+		{At: time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), Load: 4},   // 02:30 CET
+		{At: time.Date(2026, 10, 25, 22, 30, 0, 0, time.UTC), Load: 8},  // 23:30 CET
+		{At: time.Date(2026, 10, 25, 23, 30, 0, 0, time.UTC), Load: 16}, // 00:30 on the 26th
+	}
+	assert.Equal(t, []float64{15, 16}, Bucket(oct, paris, Date{2026, 10, 25}, Date{2026, 10, 26}))
 }
 
 func TestDate(t *testing.T) {
@@ -196,4 +208,8 @@ func TestDate(t *testing.T) {
 	assert.Error(t, err)
 	b, _ := d.MarshalText()
 	assert.Equal(t, "2026-03-29", string(b))
+	var back Date
+	require.NoError(t, back.UnmarshalText(b))
+	assert.Equal(t, d, back)
+	assert.Error(t, back.UnmarshalText([]byte("29/03/2026")))
 }

@@ -2,12 +2,11 @@
 // sport, by the best model its data allows, and says which model it used:
 //
 //  1. "hrss", heart rate and a threshold heart rate known: Banister's TRIMP
-//     scaled so that one hour at threshold heart rate scores 100 (HRSS, as
-//     Runalyze defines it).
+//     scaled so that one hour at threshold heart rate scores 100 (HRSS).
 //  2. "trimp", heart rate known: Banister's heart-rate TRIMP.
 //  3. "srpe", a perceived effort known (strength and any other session):
 //     Foster's session-RPE, effort on the CR-10 scale × minutes.
-//  4. "" (ModelNone): nothing to compute a load from; the load is 0.
+//  4. "none": nothing to compute a load from; the load is 0.
 //
 // The three models are on different scales (an hour at threshold is about
 // 100 HRSS, 170 TRIMP for a typical athlete and 420–560 session-RPE
@@ -17,6 +16,7 @@ package load
 
 import (
 	"math"
+	"slices"
 
 	"github.com/athlos/athlos/internal/kit/fielderr"
 )
@@ -26,7 +26,7 @@ const (
 	ModelHRSS  = "hrss"
 	ModelTRIMP = "trimp"
 	ModelSRPE  = "srpe"
-	ModelNone  = ""
+	ModelNone  = "none"
 )
 
 // Sexes Athlete.Sex may name; anything else counts as unknown.
@@ -61,7 +61,7 @@ const (
 // Women get the published female factor 0.86·e^(1.67x), not the male one
 // that GoldenCheetah applies to everyone: the published factor is what the
 // model's authors fitted for women. An unknown sex gets the male factor, as
-// in GoldenCheetah and Runalyze.
+// GoldenCheetah gives everyone.
 const (
 	maleA, maleB     = 0.64, 1.92
 	femaleA, femaleB = 0.86, 1.67
@@ -92,7 +92,8 @@ type Session struct {
 	// AvgHR is the average heart rate over the moving time.
 	AvgHR float64
 	// HR is the heart-rate series, in time order; when it has two samples or
-	// more it is used instead of AvgHR.
+	// more and a heart rate in them (a strap that sent only zeros has none)
+	// it is used instead of AvgHR.
 	HR []HRSample
 	// Effort is the perceived effort on Foster's CR-10 scale, 0 to 10 (0 is
 	// a real rating: rest); nil when not given.
@@ -118,7 +119,8 @@ func Compute(a Athlete, s Session) (Result, error) {
 	if err := validate(a, s); err != nil {
 		return Result{}, err
 	}
-	if len(s.HR) >= 2 || (s.AvgHR > 0 && s.MovingS > 0) {
+	series := len(s.HR) >= 2 && slices.ContainsFunc(s.HR, func(p HRSample) bool { return p.BPM > 0 })
+	if series || (s.AvgHR > 0 && s.MovingS > 0) {
 		rest, max, assumed := heartRange(a)
 		if a.MaxHR == 0 && a.ThresholdHR > max {
 			// The age-predicted maximum is below the athlete's own
@@ -130,7 +132,7 @@ func Compute(a Athlete, s Session) (Result, error) {
 		}
 		f := factors(a.Sex)
 		var trimp float64
-		if len(s.HR) >= 2 {
+		if series {
 			trimp = f.series(s.HR, rest, max)
 		} else {
 			trimp = f.trimp(s.MovingS/60, s.AvgHR, rest, max)
@@ -155,11 +157,11 @@ func validate(a Athlete, s Session) error {
 	switch {
 	case a.AgeYears < 0 || a.AgeYears > 120:
 		return fielderr.New("age", "must be between 0 and 120 years")
-	case a.RestingHR < 0 || a.RestingHR > 150:
+	case !(a.RestingHR >= 0 && a.RestingHR <= 150):
 		return fielderr.New("resting_hr", "must be between 0 and 150 bpm")
-	case a.MaxHR < 0 || a.MaxHR > 250:
+	case !(a.MaxHR >= 0 && a.MaxHR <= 250):
 		return fielderr.New("max_hr", "must be between 0 and 250 bpm")
-	case a.ThresholdHR < 0 || a.ThresholdHR > 250:
+	case !(a.ThresholdHR >= 0 && a.ThresholdHR <= 250):
 		return fielderr.New("threshold_hr", "must be between 0 and 250 bpm")
 	case !(s.MovingS >= 0) || math.IsInf(s.MovingS, 0):
 		return fielderr.New("moving_time_s", "must be a number of seconds, 0 or more")
@@ -224,14 +226,22 @@ func (f factor) trimp(minutes, hr, rest, max float64) float64 {
 
 // series sums the TRIMP of each interval between two samples at the
 // earlier sample's heart rate; intervals longer than MaxHRGapS are pauses.
+// Heart rate changes slowly, so the weighting of the last heart rate is
+// kept rather than recomputed.
 func (f factor) series(hr []HRSample, rest, max float64) float64 {
 	var sum float64
+	lastBPM, weight := math.NaN(), 0.0
 	for i := 1; i < len(hr); i++ {
 		dt := hr[i].T - hr[i-1].T
 		if dt <= 0 || dt > MaxHRGapS {
 			continue
 		}
-		sum += f.trimp(dt/60, hr[i-1].BPM, rest, max)
+		if bpm := hr[i-1].BPM; bpm != lastBPM {
+			lastBPM = bpm
+			x := reserve(bpm, rest, max)
+			weight = x * f.a * math.Exp(f.b*x)
+		}
+		sum += dt / 60 * weight
 	}
 	return sum
 }
@@ -247,10 +257,12 @@ func TRIMP(sex string, minutes, hr, rest, max float64) float64 {
 
 // HRSS is the heart-rate stress score: the session's TRIMP over the TRIMP
 // of one hour at the lactate-threshold heart rate, × 100, so that an hour
-// at threshold scores 100 like TrainingPeaks' TSS (Runalyze, "HRSS",
-// runalyze.com help: "Training Stress Score (TSS) and HRSS"; the
-// normalisation of TRIMP to an hour at threshold follows Allen & Coggan,
-// Training and Racing with a Power Meter, 2nd ed., 2010).
+// at threshold scores 100 as an hour at threshold power does in Coggan's
+// TSS (Allen & Coggan, Training and Racing with a Power Meter, 2nd ed.,
+// VeloPress 2010). This TRIMP-based form is the usual HRSS of open
+// training tools, and the one the published values follow (rest
+// 50, max 190, threshold 170, 60 min at 150 → TRIMP 108.1, HRSS 63.3);
+// TrainingPeaks' own hrTSS, from time in heart-rate zones, is unpublished.
 func HRSS(trimp, trimpHourAtThreshold float64) float64 {
 	if trimpHourAtThreshold <= 0 {
 		return 0

@@ -130,6 +130,11 @@ func TestSessionRPE(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Result{Model: ModelNone}, r)
 
+	// A series of zeros (no strap) is no heart rate: effort decides.
+	r, err = Compute(Athlete{}, Session{MovingS: 600, Effort: f(5), HR: []HRSample{{0, 0}, {1, 0}, {2, 0}}})
+	require.NoError(t, err)
+	assert.Equal(t, Result{Load: 50, Model: ModelSRPE}, r)
+
 	// Heart rate wins over effort.
 	r, err = Compute(Athlete{RestingHR: 40, MaxHR: 200}, Session{MovingS: 1800, AvgHR: 130, Effort: f(9)})
 	require.NoError(t, err)
@@ -150,6 +155,8 @@ func TestInvalid(t *testing.T) {
 		{Athlete{}, Session{HR: []HRSample{{T: 5, BPM: 100}, {T: 4, BPM: 100}}}, "hr"},
 		{Athlete{}, Session{AvgHR: 300}, "avg_hr"},
 		{Athlete{AgeYears: -3}, Session{}, "age"},
+		{Athlete{RestingHR: math.NaN()}, Session{}, "resting_hr"},
+		{Athlete{MaxHR: math.Inf(1)}, Session{}, "max_hr"},
 	}
 	for _, tt := range tests {
 		_, err := Compute(tt.a, tt.s)

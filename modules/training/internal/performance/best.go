@@ -59,49 +59,63 @@ func BestEfforts(track []Sample, distances []float64) ([]Effort, error) {
 	if len(track) < 2 {
 		return out, nil
 	}
+	// pace[k] is the seconds per metre between samples k and k+1, computed
+	// once for every distance (0 where the distance does not change: no
+	// stretch is interpolated there).
+	pace := make([]float64, len(track)-1)
+	for k := range pace {
+		if dd := track[k+1].D - track[k].D; dd > 0 {
+			pace[k] = (track[k+1].T - track[k].T) / dd
+		}
+	}
 	total := track[len(track)-1].D - track[0].D
 	for _, d := range distances {
 		if d > total {
 			continue
 		}
-		out = append(out, best(track, d))
+		out = append(out, best(track, pace, d))
 	}
 	return out, nil
 }
 
 // best is the fastest stretch of d metres of track, which covers d.
-func best(track []Sample, d float64) Effort {
+func best(track []Sample, pace []float64, d float64) Effort {
 	e := Effort{DistanceM: d, TimeS: math.Inf(1)}
 	n := len(track)
-	// Stretches ending on sample j: i is the last sample at least d before.
+	// Stretches ending on sample j: i is the last sample at least d before
+	// it, so that track[i].D ≤ start < track[i+1].D.
 	i := 0
 	for j := 1; j < n; j++ {
-		if track[j].D-track[0].D < d {
+		end := track[j]
+		if end.D-track[0].D < d {
 			continue
 		}
-		for i+1 < j && track[j].D-track[i+1].D >= d {
+		for i+1 < j && end.D-track[i+1].D >= d {
 			i++
 		}
-		start := track[j].D - d
-		ts := at(track[i], track[i+1], start)
-		if t := track[j].T - ts; t < e.TimeS {
-			e.TimeS, e.StartS, e.EndS = t, ts, track[j].T
+		a := track[i]
+		ts := a.T + (end.D-d-a.D)*pace[i]
+		if t := end.T - ts; t < e.TimeS {
+			e.TimeS, e.StartS, e.EndS = t, ts, end.T
 		}
 	}
-	// Stretches starting on sample i: j is the first sample at least d after.
+	// Stretches starting on sample i: j is the first sample at least d
+	// after it, so that track[j-1].D < end ≤ track[j].D.
 	j := 1
+	last := track[n-1].D
 	for i := 0; i < n-1; i++ {
-		end := track[i].D + d
-		if end > track[n-1].D {
+		a := track[i]
+		end := a.D + d
+		if end > last {
 			break
 		}
 		for j < n-1 && track[j].D < end {
 			j++
 		}
-		j = max(j, i+1)
-		te := at(track[j-1], track[j], end)
-		if t := te - track[i].T; t < e.TimeS {
-			e.TimeS, e.StartS, e.EndS = t, track[i].T, te
+		b := track[j-1]
+		te := b.T + (end-b.D)*pace[j-1]
+		if t := te - a.T; t < e.TimeS {
+			e.TimeS, e.StartS, e.EndS = t, a.T, te
 		}
 	}
 	return e

@@ -5,7 +5,7 @@ import (
 )
 
 // Daniels' training intensities as fractions of VO2max (Daniels, Daniels'
-// Running Formula, 3rd ed., Human Kinetics 2014, ch. 4): easy 59–74 %,
+// Running Formula, 3rd ed., Human Kinetics 2013, ch. 4): easy 59–74 %,
 // marathon 75–84 %, threshold 83–88 %, interval 95–100 %. Repetition pace
 // has no fraction there: it is about 6 seconds per 400 m faster than
 // interval pace (the same book); the R zone is our 105–110 %, which
@@ -21,8 +21,9 @@ var intensities = [...]struct {
 	{"R", 1.05, 1.10},
 }
 
-// The fractions of VO2max that Daniels' tables give the T and I paces
-// (checked against the VDOT 50 row: T 4:15/km, I 3:55/km).
+// The fractions of VO2max that give Daniels' T and I paces: the top of
+// the T band and the middle of the I band, which reproduce his VDOT 50 row
+// as commonly reprinted (T 4:15/km, I 94 s per 400 m).
 const (
 	thresholdFraction = 0.88
 	intervalFraction  = 0.975
@@ -37,8 +38,8 @@ func paceAt(v, f float64) float64 { return 1000 * secondsPerMin / velocityAt(f*v
 // Paces are Daniels' training paces, in seconds per kilometre.
 type Paces struct {
 	// EasySlow and EasyFast bound easy (E) and long runs: 59 and 74 % of
-	// VO2max (a wider band than the book's table, which prints about
-	// 64–74 %).
+	// VO2max, the whole band of Daniels' definition (his pace tables print
+	// a narrower E range).
 	EasySlow float64 `json:"easy_slow_s_per_km"`
 	EasyFast float64 `json:"easy_fast_s_per_km"`
 	// Marathon (M) is the VDOT's predicted marathon pace.
@@ -50,7 +51,7 @@ type Paces struct {
 	Repetition float64 `json:"repetition_s_per_km"`
 }
 
-// TrainingPaces are the training paces of VDOT v (Daniels 2014): at VDOT
+// TrainingPaces are the training paces of VDOT v (Daniels 2013): at VDOT
 // 50, T 4:15, I 3:55, R 3:40 per km and M the 3:10:40 marathon's 4:31.
 func TrainingPaces(v float64) (Paces, error) {
 	m, err := RaceTime(v, Marathon)
@@ -100,7 +101,7 @@ type HRZone struct {
 const (
 	// ZonesFriel are Friel's seven running zones as fractions of the
 	// lactate-threshold heart rate (Friel, "Quick Guide to Setting Zones",
-	// TrainingPeaks 2009; The Triathlete's Training Bible, 4th ed., 2016):
+	// TrainingPeaks; The Triathlete's Training Bible, 4th ed., 2016):
 	// Z1 < 85 %, Z2 85–89 %, Z3 90–94 %, Z4 95–99 %, Z5a 100–102 %,
 	// Z5b 103–106 %, Z5c > 106 %.
 	ZonesFriel = "friel_lthr"

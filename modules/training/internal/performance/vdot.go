@@ -65,7 +65,7 @@ func checkRace(distanceM, timeS float64) error {
 // VDOT is Daniels and Gilbert's VDOT of a race of distanceM metres run in
 // timeS seconds: the oxygen cost of the race's speed over the fraction of
 // VO2max sustainable for its duration (Daniels & Gilbert 1979; Daniels,
-// Daniels' Running Formula, 3rd ed., Human Kinetics 2014). A 5 km in 20:00
+// Daniels' Running Formula, 3rd ed., Human Kinetics 2013). A 5 km in 20:00
 // is 49.81. The race must be 400 m to 100 km at 1 to 12 m/s; otherwise a
 // *fielderr.Error.
 func VDOT(distanceM, timeS float64) (float64, error) {

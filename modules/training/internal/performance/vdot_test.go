@@ -87,9 +87,10 @@ func TestRaceInvalid(t *testing.T) {
 	assert.Equal(t, "distance_m", field(t, err))
 }
 
-// Daniels' training paces at VDOT 50, against his table's VDOT 50 row
-// (T 4:15/km, I 3:55/km = 94 s per 400 m, R 88 s per 400 m = 3:40/km, M
-// the equivalent marathon's pace), within 2 s/km.
+// Daniels' training paces at VDOT 50, against his table's VDOT 50 row as
+// commonly reprinted (T 4:15/km, I 3:55/km = 94 s per 400 m, R 88 s per
+// 400 m = 3:40/km; not among the published values), within 2 s/km;
+// M is the equivalent marathon's pace.
 func TestTrainingPaces(t *testing.T) {
 	p, err := TrainingPaces(50)
 	require.NoError(t, err)
