@@ -443,7 +443,8 @@ func (b *builder) layRuns(run []*slot, phase Phase, recovery bool, target float6
 	// Quality sessions.
 	used := float64(L)
 	for _, s := range quality {
-		w, ok := b.quality(s.kind, target, b.sessionCap(s.d))
+		w, ok := b.qualityOr(s.kind, target, b.sessionCap(s.d))
+		s.kind = w.Kind
 		if !ok {
 			s.kind = KindRest
 			continue
@@ -473,9 +474,6 @@ func (b *builder) layRuns(run []*slot, phase Phase, recovery bool, target float6
 		each = left / float64(len(easy))
 	}
 	upper := float64(easyMaxMinutes)
-	if L > 0 {
-		upper = math.Min(upper, float64(L))
-	}
 	for _, s := range easy {
 		m := int(math.Min(math.Min(each, upper), float64(b.sessionCap(s.d))))
 		kind := KindEasy
@@ -539,7 +537,8 @@ func (b *builder) enforceShares(run []*slot) {
 					share = intervalShare
 				}
 				if float64(s.w.WorkMinutes) > share*float64(total)+1e-9 {
-					w, ok := b.quality(s.kind, float64(total), s.w.Minutes)
+					w, ok := b.qualityOr(s.kind, float64(total), s.w.Minutes)
+					s.kind = w.Kind
 					if !ok {
 						s.kind, s.w = KindEasy, Workout{Kind: KindEasy, Minutes: s.w.Minutes, Intensity: IntensityE}
 					} else {
@@ -577,6 +576,22 @@ func (b *builder) qualityKinds(phase Phase, n int) []Kind {
 		kinds = append(kinds, KindTempo)
 	}
 	return kinds[:n]
+}
+
+// qualityOr is the quality session of kind k, or of the other kind when the
+// week is too light for k (intervals fit lighter weeks than threshold work,
+// and the other way round for long days).
+func (b *builder) qualityOr(k Kind, weekly float64, cap int) (Workout, bool) {
+	if w, ok := b.quality(k, weekly, cap); ok {
+		return w, true
+	}
+	if k == KindIntervals {
+		return b.quality(KindTempo, weekly, cap)
+	}
+	if b.noIntervals {
+		return Workout{}, false
+	}
+	return b.quality(KindIntervals, weekly, cap)
 }
 
 // quality is a threshold or interval session for a week of weekly minutes
