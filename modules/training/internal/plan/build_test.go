@@ -197,7 +197,9 @@ func TestCheckerCatchesBrokenPlans(t *testing.T) {
 		"too long for the day":               func(p *Plan) { w := find(p, KindEasy, 5); w.Minutes = 200; p.Weeks[5].Minutes += 200 - 74 },
 		"no lighter week":                    func(p *Plan) { p.Weeks[3].Recovery = false },
 		"taper too light a cut":              func(p *Plan) { w := find(p, KindEasy, 14); w.Minutes += 100; p.Weeks[14].Minutes += 100 },
-		"workout on an unavailable day":      func(p *Plan) { p.Weeks[2].Workouts[0] = Workout{ID: "x", Date: p.Weeks[2].Monday, Kind: KindEasy, Sport: "run", Minutes: 30} },
+		"workout on an unavailable day": func(p *Plan) {
+			p.Weeks[2].Workouts[0] = Workout{ID: "x", Date: p.Weeks[2].Monday, Kind: KindEasy, Sport: "run", Minutes: 30}
+		},
 	} {
 		assert.NotEmpty(t, breakIt(f), name)
 	}
@@ -329,29 +331,35 @@ func TestBadInput(t *testing.T) {
 		field string
 		edit  func(r *Request, a *Athlete)
 	}{
-		"race in the past":        {"goal.date", func(r *Request, a *Athlete) { r.Goal.Date = today.AddDays(-1) }},
-		"race today":              {"goal.date", func(r *Request, a *Athlete) { r.Goal.Date = today }},
-		"race in two years":       {"goal.date", func(r *Request, a *Athlete) { r.Goal.Date = today.AddDays(700) }},
-		"no available day":        {"schedule.days", func(r *Request, a *Athlete) { r.Schedule.Days = nil }},
-		"a day twice":             {"schedule.days[1]", func(r *Request, a *Athlete) { r.Schedule.Days = []time.Weekday{tue, tue} }},
-		"not a weekday":           {"schedule.days[0]", func(r *Request, a *Athlete) { r.Schedule.Days = []time.Weekday{9} }},
-		"max minutes too small":   {"schedule.max_minutes", func(r *Request, a *Athlete) { r.Schedule.MaxMinutes = 15 }},
-		"long day not available":  {"schedule.long_day", func(r *Request, a *Athlete) { r.Schedule.LongDay = weekday(sat) }},
-		"unknown sport":           {"sport", func(r *Request, a *Athlete) { r.Sport = "chess" }},
-		"no sport":                {"sport", func(r *Request, a *Athlete) { r.Sport = "" }},
-		"strength is no plan":     {"sport", func(r *Request, a *Athlete) { r.Sport = "strength" }},
-		"a swimming race":         {"goal.kind", func(r *Request, a *Athlete) { r.Sport = "swim" }},
-		"unknown distance":        {"goal.distance", func(r *Request, a *Athlete) { r.Goal.Distance = "ultra" }},
-		"unknown goal":            {"goal.kind", func(r *Request, a *Athlete) { r.Goal.Kind = "glory" }},
-		"target beyond records":   {"goal.target_time", func(r *Request, a *Athlete) { r.Goal.TargetTime = 20 * time.Minute }},
-		"volume of nothing":       {"goal.weekly_minutes", func(r *Request, a *Athlete) { *r = Request{Sport: "run", Goal: Goal{Kind: GoalVolume}, Schedule: r.Schedule} }},
-		"plan of one week":        {"goal.weeks", func(r *Request, a *Athlete) { *r = Request{Sport: "run", Goal: Goal{Kind: GoalFitness, Weeks: 1}, Schedule: r.Schedule} }},
-		"unknown limitation":      {"health.limitations[1]", func(r *Request, a *Athlete) { r.Health.Limitations = []string{LimitKnee, "ego"} }},
-		"unknown feeling":         {"health.feeling", func(r *Request, a *Athlete) { r.Health.Feeling = "meh" }},
-		"resting heart rate 300":  {"health.resting_hr", func(r *Request, a *Athlete) { r.Health.RestingHR = 300 }},
-		"VDOT 5":                  {"athlete.vdot", func(r *Request, a *Athlete) { a.VDOT = 5 }},
-		"four zones":              {"athlete.zones", func(r *Request, a *Athlete) { a.Zones = make([]HRRange, 4) }},
-		"zones not rising":        {"athlete.zones[2]", func(r *Request, a *Athlete) { a.Zones = []HRRange{{100, 120}, {120, 140}, {130, 150}, {150, 170}, {170, 190}} }},
+		"race in the past":       {"goal.date", func(r *Request, a *Athlete) { r.Goal.Date = today.AddDays(-1) }},
+		"race today":             {"goal.date", func(r *Request, a *Athlete) { r.Goal.Date = today }},
+		"race in two years":      {"goal.date", func(r *Request, a *Athlete) { r.Goal.Date = today.AddDays(700) }},
+		"no available day":       {"schedule.days", func(r *Request, a *Athlete) { r.Schedule.Days = nil }},
+		"a day twice":            {"schedule.days[1]", func(r *Request, a *Athlete) { r.Schedule.Days = []time.Weekday{tue, tue} }},
+		"not a weekday":          {"schedule.days[0]", func(r *Request, a *Athlete) { r.Schedule.Days = []time.Weekday{9} }},
+		"max minutes too small":  {"schedule.max_minutes", func(r *Request, a *Athlete) { r.Schedule.MaxMinutes = 15 }},
+		"long day not available": {"schedule.long_day", func(r *Request, a *Athlete) { r.Schedule.LongDay = weekday(sat) }},
+		"unknown sport":          {"sport", func(r *Request, a *Athlete) { r.Sport = "chess" }},
+		"no sport":               {"sport", func(r *Request, a *Athlete) { r.Sport = "" }},
+		"strength is no plan":    {"sport", func(r *Request, a *Athlete) { r.Sport = "strength" }},
+		"a swimming race":        {"goal.kind", func(r *Request, a *Athlete) { r.Sport = "swim" }},
+		"unknown distance":       {"goal.distance", func(r *Request, a *Athlete) { r.Goal.Distance = "ultra" }},
+		"unknown goal":           {"goal.kind", func(r *Request, a *Athlete) { r.Goal.Kind = "glory" }},
+		"target beyond records":  {"goal.target_time", func(r *Request, a *Athlete) { r.Goal.TargetTime = 20 * time.Minute }},
+		"volume of nothing": {"goal.weekly_minutes", func(r *Request, a *Athlete) {
+			*r = Request{Sport: "run", Goal: Goal{Kind: GoalVolume}, Schedule: r.Schedule}
+		}},
+		"plan of one week": {"goal.weeks", func(r *Request, a *Athlete) {
+			*r = Request{Sport: "run", Goal: Goal{Kind: GoalFitness, Weeks: 1}, Schedule: r.Schedule}
+		}},
+		"unknown limitation":     {"health.limitations[1]", func(r *Request, a *Athlete) { r.Health.Limitations = []string{LimitKnee, "ego"} }},
+		"unknown feeling":        {"health.feeling", func(r *Request, a *Athlete) { r.Health.Feeling = "meh" }},
+		"resting heart rate 300": {"health.resting_hr", func(r *Request, a *Athlete) { r.Health.RestingHR = 300 }},
+		"VDOT 5":                 {"athlete.vdot", func(r *Request, a *Athlete) { a.VDOT = 5 }},
+		"four zones":             {"athlete.zones", func(r *Request, a *Athlete) { a.Zones = make([]HRRange, 4) }},
+		"zones not rising": {"athlete.zones[2]", func(r *Request, a *Athlete) {
+			a.Zones = []HRRange{{100, 120}, {120, 140}, {130, 150}, {150, 170}, {170, 190}}
+		}},
 		"negative weekly minutes": {"athlete.weekly_minutes", func(r *Request, a *Athlete) { a.WeeklyMinutes = -1 }},
 	}
 	for name, c := range cases {
@@ -415,4 +423,3 @@ func TestDaylightSaving(t *testing.T) {
 	assert.Equal(t, Date{2018, 11, 4}, DateOf(start, sp))
 	assert.Equal(t, 1, start.Hour())
 }
-

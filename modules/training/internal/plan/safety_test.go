@@ -32,7 +32,7 @@ func checkSafety(p Plan) []string {
 	// Calendar: consecutive ISO weeks, every day from From to End present once
 	// at least, workouts inside their week.
 	days := map[Date]int{}
-	var shaped []Week // the weeks of the current shape, days before From left out
+	var shaped []Week      // the weeks of the current shape, days before From left out
 	var sessions []Workout // the sport's sessions, in date order
 	for i, w := range p.Weeks {
 		if w.Monday.Weekday() != time.Monday {
