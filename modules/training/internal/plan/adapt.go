@@ -14,6 +14,11 @@ const (
 	// weeks reshape the rest of the plan (issue 12).
 	missedToReshape = 3
 	missedWindow    = 14
+
+	// weeklySpike: seven days above 1.30 × the largest of the four weeks
+	// before them is a spike. Plans keep to +10 % (the safe group of Nielsen
+	// et al. 2014); Adapt reacts at their risk group, above +30 %.
+	weeklySpike = 1.30
 )
 
 // Adapt reshapes the plan's remaining weeks from today when the last
@@ -26,9 +31,10 @@ const (
 //     rule starts again from there;
 //   - a load spike in the last 7 days (plan.adapt.spike): a session of the
 //     plan's sport above 1.10 × the longest of the 30 days before it
-//     (Garmin-RUNSAFE) or a week above 1.10 × the largest of the four before
-//     it (Nielsen 2014); the coming week becomes a lighter one, and the
-//     long-session reference stays the one from before the spike.
+//     (Garmin-RUNSAFE) or seven days above 1.30 × the largest of the four
+//     weeks before them (Nielsen 2014: more injuries above +30 %); the
+//     coming week becomes a lighter one, and the weekly and long-session
+//     references stay those from before the spike.
 //
 // When the goal can no longer be reached safely, the reshaped plan is
 // returned with plan.adapt.goal_at_risk carrying the infeasibility's key,
@@ -62,7 +68,7 @@ func Adapt(p Plan, sessions []Session, today Date) (Plan, []Explanation, error) 
 	switch {
 	case spike != nil:
 		changes = append(changes, *spike)
-		basis.WeeklyMinutes = h.maxWeek(today)
+		basis.WeeklyMinutes = h.maxWeek(spikeDay) // the spike raises no reference
 		basis.LongestMinutes, basis.LongestDate = h.ref30(spikeDay) // the spike does not raise the reference
 		opt.firstRecovery = true
 	case len(missed) >= missedToReshape:
@@ -251,7 +257,7 @@ func (h sessionHistory) ref30(d Date) (float64, Date) {
 }
 
 // spike finds a load spike in the last 7 days: a session above 1.10 × the
-// longest of the 30 days before it, or a 7-day week above 1.10 × the largest
+// longest of the 30 days before it, or a 7-day week above 1.30 × the largest
 // of the four before it (history before the plan counted at the basis); the
 // day the spike ends.
 func (h sessionHistory) spike(today Date) (*Explanation, Date) {
@@ -271,7 +277,7 @@ func (h sessionHistory) spike(today Date) (*Explanation, Date) {
 	}
 	week := h.minutes(today.AddDays(-7), today)
 	before := math.Max(h.maxWeek(today.AddDays(-7)), floorWeeklyMinutes)
-	if week > weeklyGrowth*before+1e-9 {
+	if week > weeklySpike*before+1e-9 {
 		return &Explanation{Key: "plan.adapt.spike", Params: map[string]any{
 			"kind": "week", "date": today.AddDays(-7).String(), "minutes": int(math.Round(week)),
 			"reference_minutes": int(math.Round(before)), "ratio": round2(week / before),

@@ -112,7 +112,12 @@ func lay(req Request, a Athlete, from Date, loc *time.Location, opt layOptions) 
 	}
 	switch req.Goal.Kind {
 	case GoalRace:
-		reached, long := math.Max(peak, a.WeeklyMinutes), math.Max(peakLong, a.LongestMinutes)
+		// What the plan's own weeks reach; a plan that is all taper
+		// stands on the recent training.
+		reached, long := peak, peakLong
+		if taperFrom == 0 {
+			reached, long = a.WeeklyMinutes, a.LongestMinutes
+		}
 		if reached < b.spec.minWeekly || long < b.spec.minLong {
 			return p, &shortfall{weekly: reached, long: long, wantWeekly: b.spec.minWeekly, wantLong: b.spec.minLong}
 		}

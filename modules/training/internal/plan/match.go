@@ -75,7 +75,8 @@ func fits(w Workout, s Session) bool {
 // closest pairs first: a day apart costs 0.5, and the relative difference in
 // distance (when both have one) or else duration costs up to 1.5, so a
 // session done a day late still finds its workout when another of a very
-// different size is planned on its day.
+// different size is planned on its day. Pairs are taken cheapest first, then
+// two pairs swap workouts while that lowers their total cost.
 func Match(p Plan, sessions []Session) Matching {
 	type cand struct {
 		w     *Workout
@@ -115,6 +116,30 @@ func Match(p Plan, sessions []Session) Matching {
 		}
 		wUsed[c.w.ID], sUsed[c.s.ID] = true, c.s
 		m.Pairs = append(m.Pairs, Pair{WorkoutID: c.w.ID, SessionID: c.s.ID, Days: c.days})
+	}
+	// Greedy choices can cross: a long run done a day early and the easy run
+	// of that day done the next. Swap two pairs while that lowers their
+	// total cost.
+	cost := map[[2]string]float64{}
+	dayOff := map[[2]string]int{}
+	for _, c := range cands {
+		cost[[2]string{c.w.ID, c.s.ID}] = c.cost
+		dayOff[[2]string{c.w.ID, c.s.ID}] = c.days
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := range m.Pairs {
+			for j := i + 1; j < len(m.Pairs); j++ {
+				a, b := m.Pairs[i], m.Pairs[j]
+				ay, okA := cost[[2]string{b.WorkoutID, a.SessionID}]
+				bx, okB := cost[[2]string{a.WorkoutID, b.SessionID}]
+				if okA && okB && ay+bx < cost[[2]string{a.WorkoutID, a.SessionID}]+cost[[2]string{b.WorkoutID, b.SessionID}]-1e-9 {
+					m.Pairs[i].WorkoutID, m.Pairs[j].WorkoutID = b.WorkoutID, a.WorkoutID
+					m.Pairs[i].Days, m.Pairs[j].Days = dayOff[[2]string{b.WorkoutID, a.SessionID}], dayOff[[2]string{a.WorkoutID, b.SessionID}]
+					changed = true
+				}
+			}
+		}
 	}
 	slices.SortFunc(m.Pairs, func(a, b Pair) int { return cmp.Compare(a.WorkoutID, b.WorkoutID) })
 	done := map[string]float64{}
