@@ -68,7 +68,7 @@ func Adapt(p Plan, sessions []Session, today Date) (Plan, []Explanation, error) 
 	switch {
 	case spike != nil:
 		changes = append(changes, *spike)
-		basis.WeeklyMinutes = h.maxWeek(spikeDay) // the spike raises no reference
+		basis.WeeklyMinutes = h.maxWeek(spikeDay)                   // the spike raises no reference
 		basis.LongestMinutes, basis.LongestDate = h.ref30(spikeDay) // the spike does not raise the reference
 		opt.firstRecovery = true
 	case len(missed) >= missedToReshape:
