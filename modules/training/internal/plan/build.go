@@ -78,14 +78,17 @@ func lay(req Request, a Athlete, from Date, loc *time.Location, opt layOptions) 
 	nWeeks := b.end.Monday().DaysSince(first)/7 + 1
 	phases, recovery, taperFrom := b.phases(nWeeks)
 
-	peak, peakLong := 0.0, 0.0
+	peak, peakLong, pretaper := 0.0, 0.0, 0.0
 	for i := range nWeeks {
 		monday := first.AddDays(7 * i)
 		var target float64
 		ref := math.Max(slices.Max(b.vols[len(b.vols)-4:]), floorWeeklyMinutes)
 		switch {
 		case phases[i] == PhaseTaper:
-			target = taperFactors[min(i-taperFrom, len(taperFactors)-1)] * peak
+			if i == taperFrom { // the taper cuts from the weeks before it
+				pretaper = slices.Max(b.vols[len(b.vols)-4:])
+			}
+			target = taperFactors[min(i-taperFrom, len(taperFactors)-1)] * pretaper
 		case recovery[i]:
 			// Lighter than the week before (or than the recent weeks).
 			base := b.vols[len(b.vols)-1]
@@ -382,6 +385,9 @@ func (b *builder) layRuns(run []*slot, phase Phase, recovery bool, target float6
 				}
 			}
 		}
+		if b.race && run[long].d.After(b.raceDate.AddDays(-5)) {
+			long = -1 // no long session in the last four days before a race
+		}
 	}
 	// At most six days of the sport: drop the day after the long one.
 	for len(run) > maxRunDays {
@@ -420,7 +426,7 @@ func (b *builder) layRuns(run []*slot, phase Phase, recovery bool, target float6
 	}
 	q = min(q, len(others))
 	var latest Date
-	if raceWeek {
+	if b.race {
 		latest = b.raceDate.AddDays(-3) // no hard work in the last two days before a race
 	}
 	quality := spread(others, longSlot, q, latest)
@@ -485,7 +491,7 @@ func (b *builder) layRuns(run []*slot, phase Phase, recovery bool, target float6
 		if longSlot != nil && longSlot.kind == KindLong && s.d == longSlot.d.AddDays(1) {
 			kind, m = KindRecovery, min(m, 30)
 		}
-		if raceWeek && !s.d.Before(b.raceDate.AddDays(-2)) {
+		if b.race && !s.d.Before(b.raceDate.AddDays(-2)) {
 			m = min(m, 30) // a short shake-out in the last two days before a race
 		}
 		if m < minWorkoutMinutes {
@@ -606,7 +612,14 @@ func (b *builder) qualityOr(k Kind, weekly float64, cap int) (Workout, bool) {
 // after Daniels' Running Formula, ch. 4). false: the week is too light for
 // the session (under 10 minutes of threshold or 3 repetitions).
 func (b *builder) quality(k Kind, weekly float64, cap int) (Workout, bool) {
-	around := warmUpMinutes + coolDownMinutes
+	if w, ok := b.qualityWithin(k, weekly, cap, warmUpMinutes+coolDownMinutes); ok {
+		return w, true
+	}
+	// A short day: a shorter warm-up and cool-down.
+	return b.qualityWithin(k, weekly, cap, shortWarmUpMinutes+shortCoolDownMinutes)
+}
+
+func (b *builder) qualityWithin(k Kind, weekly float64, cap, around int) (Workout, bool) {
 	if k == KindTempo {
 		work := int(math.Min(thresholdShare*weekly+1e-9, maxThresholdWork))
 		for ; work >= 10; work-- {

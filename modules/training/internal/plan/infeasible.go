@@ -31,12 +31,12 @@ type Option struct {
 	// (TargetTime), more_weeks (Weeks), more_minutes (MaxMinutes) or
 	// more_days (Days, the number of available days).
 	Key        string
-	Date       Date          `json:",omitzero"`
-	Distance   string        `json:",omitempty"`
-	TargetTime time.Duration `json:",omitempty"`
-	Weeks      int           `json:",omitempty"`
-	MaxMinutes int           `json:",omitempty"`
-	Days       int           `json:",omitempty"`
+	Date       Date
+	Distance   string
+	TargetTime time.Duration
+	Weeks      int
+	MaxMinutes int
+	Days       int
 }
 
 // checkTarget rejects a race target time the athlete cannot reach by the

@@ -71,8 +71,11 @@ const (
 
 	// Warm-up and cool-down around quality work (Daniels' sessions start
 	// and end with easy running).
-	warmUpMinutes   = 15
-	coolDownMinutes = 10
+	// On days too short for them, 10 and 5.
+	warmUpMinutes        = 15
+	coolDownMinutes      = 10
+	shortWarmUpMinutes   = 10
+	shortCoolDownMinutes = 5
 
 	// maxPlanWeeks is the longest plan.
 	maxPlanWeeks = 52
@@ -81,8 +84,8 @@ const (
 	maxRunDays = 6
 )
 
-// taperFactors are the volumes of the taper's two weeks relative to the peak
-// week: a two-week taper cutting volume by 40–60 % while keeping intensity
+// taperFactors are the volumes of the taper's weeks relative to the largest
+// of the four weeks before the taper: a two-week taper cutting volume by 40–60 % while keeping intensity
 // and frequency (Bosquet et al. 2007, Med Sci Sports Exerc 39(8):1358–1365,
 // meta-analysis: the largest effect came from a taper of 8–14 days with
 // volume cut by 41–60 %, intensity and frequency kept).
