@@ -27,12 +27,13 @@
 //
 //   - No session of the plan's sport longer than 1.10 × the longest of the
 //     30 days before it (Garmin-RUNSAFE: Frandsen et al. 2025, Br J Sports
-//     Med; injury hazard 1.64 for a run 10–30 % longer than the longest of
-//     the previous 30 days, 2.28 above +100 %).
+//     Med; injury rate ratio 1.64 for a run 10–30 % longer than the longest
+//     of the previous 30 days, 2.28 above +100 %).
 //   - No week above 1.10 × the largest of the four weeks before it (Nielsen
 //     et al. 2014, J Orthop Sports Phys Ther 44(10):739–747: novice runners
-//     progressing by less than 10 % a week had fewer injuries than those
-//     above 30 %).
+//     progressing by more than 30 % over two weeks had more distance-related
+//     injuries than those below 10 %; a conservative guard, since
+//     Garmin-RUNSAFE found no signal in weekly ratios).
 //   - A lighter week (75 % of the week before) after every three loading
 //     weeks, every two for a user with a limitation or who feels tired or
 //     sore (3:1 and 2:1 loading, Bompa & Haff, "Periodization", 2009).
