@@ -25,8 +25,8 @@ const (
 // sessions call for it, and explains each change (a message key and its
 // parameters). It changes nothing (and explains nothing) otherwise:
 //
-//   - three or more workouts missed in the last 14 days
-//     (plan.adapt.missed): the plan restarts from what was actually done,
+//   - three or more workouts of the plan's sport missed in the last 14 days
+//     (plan.adapt.missed; strength and cross-training do not count): the plan restarts from what was actually done,
 //     the mean weekly volume of those two weeks, so the weekly progression
 //     rule starts again from there;
 //   - a load spike in the last 7 days (plan.adapt.spike): a session of the
@@ -55,7 +55,7 @@ func Adapt(p Plan, sessions []Session, today Date) (Plan, []Explanation, error) 
 		since = p.From
 	}
 	for _, w := range p.Workouts() {
-		if w.Kind != KindRest && w.Kind != KindRace && !w.Date.Before(since) && w.Date.Before(today) && !matched[w.ID] {
+		if isSport(w.Kind) && !w.Date.Before(since) && w.Date.Before(today) && !matched[w.ID] {
 			missed = append(missed, w)
 		}
 	}
