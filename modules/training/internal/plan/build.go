@@ -78,14 +78,17 @@ func lay(req Request, a Athlete, from Date, loc *time.Location, opt layOptions) 
 	nWeeks := b.end.Monday().DaysSince(first)/7 + 1
 	phases, recovery, taperFrom := b.phases(nWeeks)
 
-	peak, peakLong := 0.0, 0.0
+	peak, peakLong, pretaper := 0.0, 0.0, 0.0
 	for i := range nWeeks {
 		monday := first.AddDays(7 * i)
 		var target float64
 		ref := math.Max(slices.Max(b.vols[len(b.vols)-4:]), floorWeeklyMinutes)
 		switch {
 		case phases[i] == PhaseTaper:
-			target = taperFactors[min(i-taperFrom, len(taperFactors)-1)] * peak
+			if i == taperFrom { // the taper cuts from the weeks before it
+				pretaper = slices.Max(b.vols[len(b.vols)-4:])
+			}
+			target = taperFactors[min(i-taperFrom, len(taperFactors)-1)] * pretaper
 		case recovery[i]:
 			// Lighter than the week before (or than the recent weeks).
 			base := b.vols[len(b.vols)-1]
@@ -112,7 +115,12 @@ func lay(req Request, a Athlete, from Date, loc *time.Location, opt layOptions) 
 	}
 	switch req.Goal.Kind {
 	case GoalRace:
-		reached, long := math.Max(peak, a.WeeklyMinutes), math.Max(peakLong, a.LongestMinutes)
+		// What the plan's own weeks reach; a plan that is all taper
+		// stands on the recent training.
+		reached, long := peak, peakLong
+		if taperFrom == 0 {
+			reached, long = a.WeeklyMinutes, a.LongestMinutes
+		}
 		if reached < b.spec.minWeekly || long < b.spec.minLong {
 			return p, &shortfall{weekly: reached, long: long, wantWeekly: b.spec.minWeekly, wantLong: b.spec.minLong}
 		}
@@ -377,6 +385,9 @@ func (b *builder) layRuns(run []*slot, phase Phase, recovery bool, target float6
 				}
 			}
 		}
+		if b.race && run[long].d.After(b.raceDate.AddDays(-5)) {
+			long = -1 // no long session in the last four days before a race
+		}
 	}
 	// At most six days of the sport: drop the day after the long one.
 	for len(run) > maxRunDays {
@@ -415,7 +426,7 @@ func (b *builder) layRuns(run []*slot, phase Phase, recovery bool, target float6
 	}
 	q = min(q, len(others))
 	var latest Date
-	if raceWeek {
+	if b.race {
 		latest = b.raceDate.AddDays(-3) // no hard work in the last two days before a race
 	}
 	quality := spread(others, longSlot, q, latest)
@@ -443,7 +454,8 @@ func (b *builder) layRuns(run []*slot, phase Phase, recovery bool, target float6
 	// Quality sessions.
 	used := float64(L)
 	for _, s := range quality {
-		w, ok := b.quality(s.kind, target, b.sessionCap(s.d))
+		w, ok := b.qualityOr(s.kind, target, b.sessionCap(s.d))
+		s.kind = w.Kind
 		if !ok {
 			s.kind = KindRest
 			continue
@@ -473,16 +485,13 @@ func (b *builder) layRuns(run []*slot, phase Phase, recovery bool, target float6
 		each = left / float64(len(easy))
 	}
 	upper := float64(easyMaxMinutes)
-	if L > 0 {
-		upper = math.Min(upper, float64(L))
-	}
 	for _, s := range easy {
 		m := int(math.Min(math.Min(each, upper), float64(b.sessionCap(s.d))))
 		kind := KindEasy
 		if longSlot != nil && longSlot.kind == KindLong && s.d == longSlot.d.AddDays(1) {
 			kind, m = KindRecovery, min(m, 30)
 		}
-		if raceWeek && !s.d.Before(b.raceDate.AddDays(-2)) {
+		if b.race && !s.d.Before(b.raceDate.AddDays(-2)) {
 			m = min(m, 30) // a short shake-out in the last two days before a race
 		}
 		if m < minWorkoutMinutes {
@@ -539,7 +548,8 @@ func (b *builder) enforceShares(run []*slot) {
 					share = intervalShare
 				}
 				if float64(s.w.WorkMinutes) > share*float64(total)+1e-9 {
-					w, ok := b.quality(s.kind, float64(total), s.w.Minutes)
+					w, ok := b.qualityOr(s.kind, float64(total), s.w.Minutes)
+					s.kind = w.Kind
 					if !ok {
 						s.kind, s.w = KindEasy, Workout{Kind: KindEasy, Minutes: s.w.Minutes, Intensity: IntensityE}
 					} else {
@@ -579,6 +589,22 @@ func (b *builder) qualityKinds(phase Phase, n int) []Kind {
 	return kinds[:n]
 }
 
+// qualityOr is the quality session of kind k, or of the other kind when the
+// week is too light for k (intervals fit lighter weeks than threshold work,
+// and the other way round for long days).
+func (b *builder) qualityOr(k Kind, weekly float64, cap int) (Workout, bool) {
+	if w, ok := b.quality(k, weekly, cap); ok {
+		return w, true
+	}
+	if k == KindIntervals {
+		return b.quality(KindTempo, weekly, cap)
+	}
+	if b.noIntervals {
+		return Workout{}, false
+	}
+	return b.quality(KindIntervals, weekly, cap)
+}
+
 // quality is a threshold or interval session for a week of weekly minutes
 // whose day allows cap minutes. Threshold: continuous from 20 minutes,
 // otherwise cruise intervals of about 5 minutes with a minute's rest;
@@ -586,7 +612,14 @@ func (b *builder) qualityKinds(phase Phase, n int) []Kind {
 // after Daniels' Running Formula, ch. 4). false: the week is too light for
 // the session (under 10 minutes of threshold or 3 repetitions).
 func (b *builder) quality(k Kind, weekly float64, cap int) (Workout, bool) {
-	around := warmUpMinutes + coolDownMinutes
+	if w, ok := b.qualityWithin(k, weekly, cap, warmUpMinutes+coolDownMinutes); ok {
+		return w, true
+	}
+	// A short day: a shorter warm-up and cool-down.
+	return b.qualityWithin(k, weekly, cap, shortWarmUpMinutes+shortCoolDownMinutes)
+}
+
+func (b *builder) qualityWithin(k Kind, weekly float64, cap, around int) (Workout, bool) {
 	if k == KindTempo {
 		work := int(math.Min(thresholdShare*weekly+1e-9, maxThresholdWork))
 		for ; work >= 10; work-- {

@@ -89,8 +89,8 @@ var hrFraction = map[Intensity][2]float64{
 
 // PaceRange is a pace range per kilometre: Fast is the quicker bound.
 type PaceRange struct {
-	Fast time.Duration `json:"fast"`
-	Slow time.Duration `json:"slow"`
+	Fast time.Duration
+	Slow time.Duration
 }
 
 // paceFor is the pace range of intensity i at vdot.

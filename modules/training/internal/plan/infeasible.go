@@ -31,12 +31,12 @@ type Option struct {
 	// (TargetTime), more_weeks (Weeks), more_minutes (MaxMinutes) or
 	// more_days (Days, the number of available days).
 	Key        string
-	Date       Date          `json:",omitzero"`
-	Distance   string        `json:",omitempty"`
-	TargetTime time.Duration `json:",omitempty"`
-	Weeks      int           `json:",omitempty"`
-	MaxMinutes int           `json:",omitempty"`
-	Days       int           `json:",omitempty"`
+	Date       Date
+	Distance   string
+	TargetTime time.Duration
+	Weeks      int
+	MaxMinutes int
+	Days       int
 }
 
 // checkTarget rejects a race target time the athlete cannot reach by the
@@ -114,7 +114,8 @@ func infeasible(req Request, a Athlete, today Date, loc *time.Location, short *s
 			}
 		}
 	}
-	if len(opts) == 0 || g.Kind == GoalVolume {
+	timeHelps := slices.ContainsFunc(opts, func(o Option) bool { return o.Key == "later_date" || o.Key == "more_weeks" })
+	if !timeHelps {
 		// The schedule: more minutes a day, or more days.
 		for m := req.Schedule.MaxMinutes + 5; m <= 240; m += 5 {
 			r := req
@@ -124,27 +125,23 @@ func infeasible(req Request, a Athlete, today Date, loc *time.Location, short *s
 				break
 			}
 		}
+		days := slices.Clone(req.Schedule.Days)
 		for _, d := range []time.Weekday{time.Saturday, time.Sunday, time.Wednesday, time.Tuesday, time.Thursday, time.Monday, time.Friday} {
-			r := req
-			if slices.Contains(r.Schedule.Days, d) {
+			if slices.Contains(days, d) {
 				continue
 			}
-			r.Schedule.Days = append(slices.Clone(r.Schedule.Days), d)
-			req.Schedule.Days = r.Schedule.Days // keep adding until it works
+			days = append(days, d) // keep adding until it works
+			r := req
+			r.Schedule.Days = slices.Clone(days)
 			if works(r) {
 				opts = append(opts, Option{Key: "more_days", Days: len(r.Schedule.Days)})
 				break
 			}
 		}
 	}
+	// Time alone fixes it, or the schedule has to change.
 	e := &InfeasibleError{Key: "plan.infeasible.time", Params: params, Options: opts}
-	onlySchedule := true
-	for _, o := range opts {
-		if o.Key == "later_date" || o.Key == "shorter_distance" || o.Key == "more_weeks" {
-			onlySchedule = false
-		}
-	}
-	if onlySchedule {
+	if !timeHelps {
 		e.Key = "plan.infeasible.schedule"
 	}
 	e.Reason = reason(req, a, short, e.Key, opts)

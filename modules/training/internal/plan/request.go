@@ -105,8 +105,8 @@ type Request struct {
 
 // HRRange is a heart-rate range in beats per minute.
 type HRRange struct {
-	Low  int `json:"low"`
-	High int `json:"high"`
+	Low  int
+	High int
 }
 
 // Athlete is what the plan knows of the user's current state, computed by the

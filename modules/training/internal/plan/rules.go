@@ -9,21 +9,30 @@ import "math"
 const (
 	// sessionSpike bounds every planned session of the plan's sport at
 	// 1.10 × the longest session of the previous 30 days. Garmin-RUNSAFE
-	// (Frandsen et al. 2025, Br J Sports Med, 5,205 runners) found the
-	// injury hazard rising with a single run longer than the longest of
-	// the previous 30 days (HR 1.64 at +10–30 %, 2.28 above +100 %), and no
-	// useful signal in the acute:chronic ratio.
+	// (Frandsen et al. 2025, "How much running is too much? Identifying
+	// high-risk running sessions in a 5200-person cohort study", Br J Sports
+	// Med) found the injury rate rising with a single run longer than the
+	// longest of the previous 30 days (hazard rate ratio 1.64 at +10–30 %,
+	// 1.52 at +30–100 %, 2.28 above +100 %), and no such signal in the
+	// acute:chronic ratio or the week-to-week ratio. The study measured
+	// distance; plans are laid in minutes, which at the steady easy pace of
+	// long sessions is the same ratio.
 	sessionSpike = 1.10
 
 	// weeklyGrowth bounds a week's volume at 1.10 × the largest of the four
 	// weeks before it (the recent weeks before the plan count as the
-	// athlete's recent weekly volume). Nielsen et al. 2014 (J Orthop Sports
-	// Phys Ther 44(10):739–747, 873 novice runners) found more
-	// distance-related injuries when weekly distance grew by more than 30 %
-	// than when it grew by less than 10 %; the rule keeps plans in the
-	// lower group. Taking the largest of four weeks lets a plan return to
-	// its level after a lighter week (Daniels' Running Formula, 3rd ed.:
-	// hold a level of stress for some weeks before raising it).
+	// athlete's recent weekly volume). Nielsen et al. 2014 ("Excessive
+	// progression in weekly running distance and risk of running-related
+	// injuries", J Orthop Sports Phys Ther 44(10):739–747, 874 novice
+	// runners) found more distance-related injuries in runners whose weekly
+	// distance grew by more than 30 % over two weeks than in those below
+	// 10 % (hazard ratio 1.59, 95 % CI 0.96–2.66); the rule keeps plans in
+	// the lower group. It is a conservative guard, not a proven one:
+	// Garmin-RUNSAFE found no signal in week-to-week ratios, which is why
+	// the session rule above is the one the evidence backs. Taking the
+	// largest of four weeks lets a plan return to its level after a lighter
+	// week (Daniels' Running Formula, 3rd ed.: hold a level of stress for
+	// some weeks before raising it).
 	weeklyGrowth = 1.10
 
 	// floorWeeklyMinutes is the weekly reference of someone with little or
@@ -71,8 +80,11 @@ const (
 
 	// Warm-up and cool-down around quality work (Daniels' sessions start
 	// and end with easy running).
-	warmUpMinutes   = 15
-	coolDownMinutes = 10
+	// On days too short for them, 10 and 5.
+	warmUpMinutes        = 15
+	coolDownMinutes      = 10
+	shortWarmUpMinutes   = 10
+	shortCoolDownMinutes = 5
 
 	// maxPlanWeeks is the longest plan.
 	maxPlanWeeks = 52
@@ -81,8 +93,8 @@ const (
 	maxRunDays = 6
 )
 
-// taperFactors are the volumes of the taper's two weeks relative to the peak
-// week: a two-week taper cutting volume by 40–60 % while keeping intensity
+// taperFactors are the volumes of the taper's weeks relative to the largest
+// of the four weeks before the taper: a two-week taper cutting volume by 40–60 % while keeping intensity
 // and frequency (Bosquet et al. 2007, Med Sci Sports Exerc 39(8):1358–1365,
 // meta-analysis: the largest effect came from a taper of 8–14 days with
 // volume cut by 41–60 %, intensity and frequency kept).
