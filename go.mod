@@ -29,7 +29,13 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-require github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+require (
+	github.com/arran4/golang-ical v0.3.4
+	github.com/emersion/go-ical v0.0.0-20250329121855-f41e73efc392
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+)
+
+require github.com/teambition/rrule-go v1.8.2 // indirect
 
 require (
 	github.com/andybalholm/brotli v1.3.0 // indirect

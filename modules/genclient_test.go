@@ -1,6 +1,7 @@
 package modules_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -92,15 +93,19 @@ func assertEveryOperation(t *testing.T, doc, out []byte) {
 	assert.Equal(t, ops, slices.Compact(called), "every operation of the document is called through the generated client")
 }
 
-// command runs name in dir and returns its output, failing the test if
-// it fails.
+// command runs name in dir and returns its standard output, failing the
+// test, with both outputs, if it fails. Standard error stays apart: the go
+// command writes "go: downloading …" there when a tool's module is not yet
+// in the cache, and that must not end up in generated code.
 func command(t *testing.T, dir string, env []string, name string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s %s:\n%s", name, strings.Join(args, " "), out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "%s %s:\n%s%s", name, strings.Join(args, " "), out, stderr.Bytes())
 	return out
 }
 
