@@ -13,7 +13,9 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/calories"
+	"github.com/athlos/athlos/modules/training/internal/plausible"
 	"github.com/athlos/athlos/modules/training/internal/route"
+	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/stats"
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
@@ -79,11 +81,17 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 	if err := store.SetSummary(ctx, tx, id, out); err != nil {
 		return err
 	}
+	verdict := plausible.Check(plausible.Figures{Sport: row.Sport, DistanceM: out.DistanceM, ElapsedS: out.ElapsedTimeS,
+		MovingS: out.MovingTimeS, MaxSpeedMps: out.MaxSpeedMps, AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm})
+	if err := store.SetVerdict(ctx, tx, id, verdict.Plausible, verdict.Reason); err != nil {
+		return err
+	}
 	_, err := bus.Enqueue(ctx, tx, api.Module, event, api.SessionCompleted{
 		SessionID: row.ID.String(), UserID: row.UserID.String(), Sport: row.Sport, StartedAt: row.StartedAt, CompletedAt: at,
 		DistanceM: out.DistanceM, MovingTimeS: out.MovingTimeS, ElapsedTimeS: out.ElapsedTimeS, ElevationGainM: out.ElevationGainM,
 		AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm, GearIDs: row.GearIDs, AvgPowerW: out.AvgPowerW,
-		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live",
+		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live" && row.Source != session.SourceManual,
+		Manual: row.Source == session.SourceManual, Plausible: verdict.Plausible, ImplausibleReason: verdict.Reason,
 		Revision: revision(),
 	})
 	return err

@@ -209,9 +209,9 @@ func (s *Service) AddPoints(ctx context.Context, user, id uuid.UUID, data []byte
 }
 
 // lateFor reports whether a session takes late points: finished within
-// LateGrace.
+// LateGrace (a manual session, entered by hand, takes none).
 func lateFor(ss *store.IngestSession, now time.Time) bool {
-	return ss.State == session.Finished && ss.FinishedAt != nil && now.Sub(*ss.FinishedAt) <= LateGrace
+	return !ss.Manual && ss.State == session.Finished && ss.FinishedAt != nil && now.Sub(*ss.FinishedAt) <= LateGrace
 }
 
 // refigure computes a finished session's figures again with the late

@@ -16,6 +16,7 @@ func sessionOut(r store.SessionRow) api.Session {
 	}
 	if r.Summary != nil {
 		sum := summaryOut(*r.Summary)
+		sum.Plausible, sum.ImplausibleReason = r.Plausible, r.ImplausibleReason
 		out.Summary = &sum
 	}
 	return out
