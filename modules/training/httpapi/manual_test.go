@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -151,4 +153,25 @@ func TestManualSession(t *testing.T) {
 	assert.Len(t, list.Items, 2, "nothing was stored for the refused ones")
 	raw, _ := json.Marshal(list.Items[0])
 	assert.Contains(t, string(raw), `"source":"manual"`)
+}
+
+// The threshold heart rate of the profile (client module) reaches the
+// training module's athletes read model through evt.client.profile.updated,
+// and null clears it there too.
+func TestThresholdHeartRateReachesTraining(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com")
+	db, err := pgx.Connect(context.Background(), a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(context.Background())
+	threshold := func() (*int, bool) {
+		var v *int
+		err := db.QueryRow(context.Background(), `SELECT threshold_hr FROM training.athletes WHERE user_id = $1`, ana.UserID).Scan(&v)
+		return v, err == nil
+	}
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"threshold_hr_bpm": 171}).Status)
+	require.Eventually(t, func() bool { v, ok := threshold(); return ok && v != nil && *v == 171 }, 20*time.Second, 50*time.Millisecond)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, `{"threshold_hr_bpm": null}`).Status)
+	require.Eventually(t, func() bool { v, ok := threshold(); return ok && v == nil }, 20*time.Second, 50*time.Millisecond)
 }
