@@ -106,6 +106,10 @@ type Session struct {
 	PointsStored int `json:"points_stored"`
 	// Summary is set once the session is finished (absent before).
 	Summary *SessionSummary `json:"summary,omitempty" doc:"a finished session's figures; absent while it is open"`
+	// Exercises are the session's exercises and sets (strength and other
+	// indoor sessions), and Strength their figures (absent without).
+	Exercises []SessionExercise `json:"exercises,omitempty" doc:"the session's exercises and sets, in order (PUT /v1/sessions/{id}/exercises)"`
+	Strength  *StrengthSummary  `json:"strength,omitempty" doc:"volume and per-exercise bests of the session's sets; absent without exercises"`
 }
 
 // SessionSummary is a finished session's figures.
@@ -206,6 +210,8 @@ type SessionCompleted struct {
 	Imported bool `json:"imported,omitempty"`
 	// Manual is set when the session was entered by hand (no points).
 	Manual bool `json:"manual,omitempty"`
+	// StrengthVolumeKg is the volume load of the session's sets (0: none).
+	StrengthVolumeKg float64 `json:"strength_volume_kg,omitempty"`
 	// Plausible is the module's verdict on the figures
 	// (SessionSummary.Plausible); ImplausibleReason says why not.
 	Plausible         bool   `json:"plausible"`

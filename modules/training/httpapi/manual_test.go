@@ -144,8 +144,8 @@ func TestManualSession(t *testing.T) {
 	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 600, "gear_ids": []string{bobs.ID}})
 	assert.Equal(t, http.StatusBadRequest, r.Status)
 	assert.Equal(t, []string{"body.gear_ids[0]"}, r.Problem(t).Fields())
-	// Oversized: the body limit is 16 KiB.
-	r = a.Do(http.MethodPost, "/v1/sessions", ana, `{"sport": "run", "elapsed_time_s": 600, "title": "`+strings.Repeat("x", 20<<10)+`"}`)
+	// Oversized: the body limit is 256 KiB.
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, `{"sport": "run", "elapsed_time_s": 600, "title": "`+strings.Repeat("x", 300<<10)+`"}`)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
 
 	var list api.SessionList

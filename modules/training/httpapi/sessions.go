@@ -76,7 +76,7 @@ func startSession(a huma.API, nc *nats.Conn) {
 			"with the figures given, published as evt.training.session.completed like a finished live session (gear, analytics " +
 			"and challenges count it). Its start may not be in the future, moving time may not exceed elapsed time, and the " +
 			"average speed must be one the sport allows.",
-		DefaultStatus: http.StatusCreated, MaxBodyBytes: 16 << 10, Security: gw.Authenticated,
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: 256 << 10, Security: gw.Authenticated,
 	})), func(ctx context.Context, in *sessionStartInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectSessionStart, in.Body)
 	})

@@ -23,5 +23,9 @@ func recordManual(ctx context.Context, s *service.Service, user uuid.UUID, start
 	m := plausible.Manual{StartedAt: *in.StartedAt, ElapsedS: *in.ElapsedTimeS, MovingS: in.MovingTimeS, DistanceM: in.DistanceM,
 		ElevationGainM: in.ElevationGainM, AvgHRBpm: in.AvgHRBpm, MaxHRBpm: in.MaxHRBpm, CaloriesKcal: in.CaloriesKcal,
 		PerceivedEffort: in.PerceivedEffort}
-	return s.RecordManualSession(ctx, user, service.ManualStart{Start: start, Manual: m})
+	exercises, err := exercisesOf(in.Exercises)
+	if err != nil {
+		return api.Session{}, err
+	}
+	return s.RecordManualSession(ctx, user, service.ManualStart{Start: start, Manual: m, Exercises: exercises})
 }

@@ -91,10 +91,18 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 		DistanceM: out.DistanceM, MovingTimeS: out.MovingTimeS, ElapsedTimeS: out.ElapsedTimeS, ElevationGainM: out.ElevationGainM,
 		AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm, GearIDs: row.GearIDs, AvgPowerW: out.AvgPowerW,
 		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live" && row.Source != session.SourceManual,
-		Manual: row.Source == session.SourceManual, Plausible: verdict.Plausible, ImplausibleReason: verdict.Reason,
+		Manual: row.Source == session.SourceManual, StrengthVolumeKg: strengthVolume(row.Exercises), Plausible: verdict.Plausible, ImplausibleReason: verdict.Reason,
 		Revision: revision(),
 	})
 	return err
+}
+
+// strengthVolume is the volume load of a session's sets (0 without).
+func strengthVolume(list []store.SessionExercise) float64 {
+	if s := strengthOf(list); s != nil {
+		return s.VolumeKg
+	}
+	return 0
 }
 
 // lineEWKB encodes points as an EWKB LineString with SRID 4326.

@@ -26,6 +26,9 @@ const CaloriesEntered = "entered"
 type ManualStart struct {
 	Start
 	plausible.Manual
+	// Exercises are the exercises and sets done (strength and other
+	// indoor sessions).
+	Exercises []ExerciseDone
 }
 
 // RecordManualSession records a session of user entered by hand (or
@@ -53,6 +56,9 @@ func (s *Service) RecordManualSession(ctx context.Context, user uuid.UUID, in Ma
 	now := time.Now().UTC()
 	if err := in.Manual.Validate(now); err != nil {
 		return api.Session{}, bus.FieldInvalid("body.", err)
+	}
+	if err := checkExercises(in.Exercises); err != nil {
+		return api.Session{}, err
 	}
 	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.Session, error) {
 		ns := store.NewSession{User: user, Sport: in.Start.Sport, Visibility: in.Visibility, Title: in.Title, Device: in.Device,
@@ -84,6 +90,9 @@ func (s *Service) RecordManualSession(ctx context.Context, user uuid.UUID, in Ma
 			return api.Session{}, err
 		}
 		if err := store.InsertSession(ctx, tx, ns); err != nil {
+			return api.Session{}, err
+		}
+		if err := saveExercises(ctx, tx, user, ns.ID, in.Exercises); err != nil {
 			return api.Session{}, err
 		}
 		if in.PerceivedEffort != nil {

@@ -23,6 +23,9 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err := store.DeleteUserSessions(ctx, tx, user); err != nil {
 		return err
 	}
+	if err := store.DeleteUserExercises(ctx, tx, user); err != nil {
+		return err
+	}
 	if err := store.DeleteAthlete(ctx, tx, user); err != nil {
 		return err
 	}

@@ -85,19 +85,21 @@ type SessionRow struct {
 	// (internal/plausible).
 	Plausible         bool
 	ImplausibleReason string
+	// Exercises are the session's exercises and sets, in order.
+	Exercises []SessionExercise
 }
 
 const sessionColumns = `s.id, s.user_id, s.sport, s.state, s.device_id, s.visibility, s.title, s.notes, COALESCE(s.source_format, 'live'),
 	s.started_at, s.finished_at, s.last_point_at, s.summary, s.live,
 	COALESCE((SELECT array_agg(g.gear_id::text ORDER BY g.gear_id) FROM training.session_gear g WHERE g.session_id = s.id), '{}'),
 	COALESCE((SELECT jsonb_object_agg(p.name, p.value) FROM training.session_parameters p WHERE p.session_id = s.id), '{}'),
-	s.plausible, COALESCE(s.implausible_reason, '')`
+	s.plausible, COALESCE(s.implausible_reason, ''), ` + sessionExercisesColumn
 
 func scanSession(row pgx.Row) (SessionRow, error) {
 	var r SessionRow
-	var summary, live, params []byte
+	var summary, live, params, exercises []byte
 	err := row.Scan(&r.ID, &r.UserID, &r.Sport, &r.State, &r.DeviceID, &r.Visibility, &r.Title, &r.Notes, &r.Source, &r.StartedAt, &r.FinishedAt,
-		&r.LastPointAt, &summary, &live, &r.GearIDs, &params, &r.Plausible, &r.ImplausibleReason)
+		&r.LastPointAt, &summary, &live, &r.GearIDs, &params, &r.Plausible, &r.ImplausibleReason, &exercises)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -106,6 +108,9 @@ func scanSession(row pgx.Row) (SessionRow, error) {
 	}
 	if err := json.Unmarshal(params, &r.Parameters); err != nil {
 		return r, fmt.Errorf("store: session parameters: %w", err)
+	}
+	if err := json.Unmarshal(exercises, &r.Exercises); err != nil {
+		return r, fmt.Errorf("store: session exercises: %w", err)
 	}
 	if summary != nil {
 		r.Summary = &Summary{}
