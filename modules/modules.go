@@ -51,6 +51,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.ImportRoutes(nc),
 		traininghttp.LiveRoutes(nc),
 		traininghttp.ExerciseRoutes(nc),
+		traininghttp.LapRoutes(nc),
 		socialhttp.Routes(nc),
 	)
 }

@@ -5,8 +5,10 @@
 --    key NULL), private to them;
 --  * a session's exercises and their sets (strength and other indoor
 --    sessions), in order;
---  * a session's laps (from FIT and TCX files, or the live stream's lap
---    markers).
+--  * a session's laps: where each lap starts (lap_marks: the times of the
+--    live stream's lap markers, or of an imported file's laps), and the
+--    figures of each lap (laps), computed from the points when the session
+--    finishes (or its figures are computed again).
 
 -- +goose Up
 CREATE TABLE training.exercises (
@@ -43,6 +45,12 @@ CREATE TABLE training.session_sets (
   warmup             boolean NOT NULL DEFAULT false,
   PRIMARY KEY (session_id, exercise_position, position),
   FOREIGN KEY (session_id, exercise_position) REFERENCES training.session_exercises ON DELETE CASCADE
+);
+
+CREATE TABLE training.lap_marks (
+  session_id  uuid NOT NULL REFERENCES training.sessions ON DELETE CASCADE,
+  t           timestamptz NOT NULL,          -- a new lap starts at the point of this time
+  PRIMARY KEY (session_id, t)
 );
 
 CREATE TABLE training.laps (
@@ -123,6 +131,7 @@ SELECT md5('athlos/exercise/' || key)::uuid, key, name, muscle_groups::text[], e
 
 -- +goose Down
 DROP TABLE training.laps;
+DROP TABLE training.lap_marks;
 DROP TABLE training.session_sets;
 DROP TABLE training.session_exercises;
 DROP TABLE training.exercises;
