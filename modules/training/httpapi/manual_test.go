@@ -97,6 +97,20 @@ func TestManualSession(t *testing.T) {
 	assert.False(t, upd.Plausible)
 	assert.Equal(t, "impossible_speed", upd.ImplausibleReason)
 
+	// A retry with the same Idempotency-Key gets the first answer, and
+	// records nothing twice.
+	key := http.Header{"Idempotency-Key": []string{"manual-1"}}
+	body := map[string]any{"sport": "yoga", "started_at": start, "elapsed_time_s": 1800}
+	first := a.DoWith(http.MethodPost, "/v1/sessions", ana, body, key)
+	require.Equal(t, http.StatusCreated, first.Status, string(first.Body))
+	again := a.DoWith(http.MethodPost, "/v1/sessions", ana, body, key)
+	require.Equal(t, http.StatusCreated, again.Status, string(again.Body))
+	var one, two api.Session
+	first.JSON(t, &one)
+	again.JSON(t, &two)
+	assert.Equal(t, one.ID, two.ID)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/sessions/"+one.ID, ana, nil).Status)
+
 	// Only elapsed time and a start: a strength session, calories given.
 	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "strength", "started_at": start, "elapsed_time_s": 2700,
 		"calories_kcal": 320})
