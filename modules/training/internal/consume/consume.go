@@ -35,7 +35,8 @@ func Register(rt *platform.Runtime, s *service.Service) {
 			return err
 		}
 		return s.SaveProfile(ctx, tx, service.Profile{User: user, Sex: ev.Sex, BirthDate: ev.BirthDate, WeightKg: ev.WeightKg,
-			DefaultVisibility: ev.Privacy.DefaultVisibility, SportVisibility: ev.Privacy.SportVisibility, UpdatedAt: ev.UpdatedAt})
+			DefaultVisibility: ev.Privacy.DefaultVisibility, SportVisibility: ev.Privacy.SportVisibility, UpdatedAt: ev.UpdatedAt,
+			ThresholdHRBpm: ev.ThresholdHRBpm})
 	})
 	// Who owns which gear: sessions take only their user's own.
 	for _, subject := range []string{clientapi.EventGearCreated, clientapi.EventGearUpdated} {
