@@ -98,7 +98,7 @@ type AnalyticsSummary struct {
 	Sport    string         `json:"sport,omitempty"`
 	TimeZone string         `json:"time_zone" doc:"the IANA time zone of the user's days (the profile's; UTC when unknown)"`
 	Current  PeriodSummary  `json:"current"`
-	Previous *PeriodSummary `json:"previous" doc:"the period before; null for period all"`
+	Previous *PeriodSummary `json:"previous,omitempty" doc:"the period before; absent for period all"`
 }
 
 // FitnessRequest asks for the caller's daily fitness figures.
@@ -185,10 +185,10 @@ type Zones struct {
 type Records struct {
 	BestEfforts []EffortRecord   `json:"best_efforts"`
 	Strength    []StrengthRecord `json:"strength"`
-	VDOT        *VDOTFigure      `json:"vdot" doc:"null without a run of 1,500 m or more in the last 180 days"`
+	VDOT        *VDOTFigure      `json:"vdot,omitempty" doc:"absent without a run of 1,500 m or more in the last 180 days"`
 	Predictions []RacePrediction `json:"predictions"`
-	HRZones     *Zones           `json:"hr_zones" doc:"null when the profile gives no maximum heart rate (nor threshold)"`
-	PaceZones   *Zones           `json:"pace_zones" doc:"Daniels' E, M, T, I, R paces at the VDOT; null without VDOT"`
+	HRZones     *Zones           `json:"hr_zones,omitempty" doc:"absent when the profile gives no maximum heart rate (nor threshold)"`
+	PaceZones   *Zones           `json:"pace_zones,omitempty" doc:"Daniels' E, M, T, I, R paces at the VDOT; absent without VDOT"`
 }
 
 // Recommendation is one piece of advice.

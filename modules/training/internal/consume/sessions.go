@@ -67,4 +67,3 @@ func decodeSession(subject string, data []byte) (service.SessionEvent, error) {
 	}
 	return ev, nil
 }
-
