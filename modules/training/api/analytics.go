@@ -108,7 +108,7 @@ type FitnessRequest struct {
 	Model string `json:"model,omitempty"`
 }
 
-// FitnessDay is one day's figures (package fitness).
+// FitnessDay is one day's figures (package fitness), rounded to 0.01.
 type FitnessDay struct {
 	Date     string   `json:"date" format:"date"`
 	Load     float64  `json:"load"`

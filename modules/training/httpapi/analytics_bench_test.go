@@ -80,16 +80,17 @@ func BenchmarkAnalyticsFiveYears(b *testing.B) {
 		b.Fatal(r.Status, string(r.Body))
 	}
 	seedHistory(b, a, tok.UserID)
-	for _, path := range []string{
-		"/v1/analytics/summary?period=week",
-		"/v1/analytics/summary?period=year",
-		"/v1/analytics/summary?period=all",
-		"/v1/analytics/fitness",
-		"/v1/analytics/fitness?from=2024-01-01&to=2026-12-31",
-		"/v1/analytics/records",
-		"/v1/recommendations",
+	for _, c := range []struct{ name, path string }{
+		{"summary-week", "/v1/analytics/summary?period=week"},
+		{"summary-year", "/v1/analytics/summary?period=year"},
+		{"summary-all", "/v1/analytics/summary?period=all"},
+		{"fitness-90-days", "/v1/analytics/fitness"},
+		{"fitness-3-years", "/v1/analytics/fitness?from=2024-01-01&to=2026-12-31"},
+		{"records", "/v1/analytics/records"},
+		{"recommendations", "/v1/recommendations"},
 	} {
-		b.Run(path, func(b *testing.B) {
+		path := c.path
+		b.Run(c.name, func(b *testing.B) {
 			req := func() {
 				q, err := http.NewRequest(http.MethodGet, a.BaseURL+path, nil)
 				if err != nil {

@@ -76,7 +76,7 @@ func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEv
 	if err != nil {
 		return err
 	}
-	others, err := store.Records(ctx, tx, ev.User, ev.Session)
+	others, err := store.Records(ctx, tx, ev.User, ev.Session, performance.StandardDistances())
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -200,10 +201,24 @@ func (s *Service) Fitness(ctx context.Context, user uuid.UUID, fromS, toS, model
 	}
 	out := api.FitnessSeries{Model: string(m), TimeZone: loc.String(), From: from.String(), To: to.String(), Days: make([]api.FitnessDay, len(days))}
 	for i, d := range days {
-		out.Days[i] = api.FitnessDay{Date: d.Date.String(), Load: d.Load, CTL: d.CTL, ATL: d.ATL, TSB: d.TSB, RampRate: d.RampRate,
-			Monotony: d.Monotony, Strain: d.Strain, WeekLoad: d.WeekLoad, Acute: d.Acute, Chronic: d.Chronic, ACWR: d.ACWR}
+		out.Days[i] = api.FitnessDay{Date: d.Date.String(), Load: round2(d.Load), CTL: round2(d.CTL), ATL: round2(d.ATL), TSB: round2(d.TSB),
+			RampRate: round2(d.RampRate), Monotony: round2p(d.Monotony), Strain: round2p(d.Strain), WeekLoad: round2(d.WeekLoad),
+			Acute: round2(d.Acute), Chronic: round2(d.Chronic), ACWR: round2p(d.ACWR)}
 	}
 	return out, nil
+}
+
+// round2 rounds a figure of the daily series to 0.01: finer digits are
+// noise for the app and made a three-year answer twice as long (and its
+// compression twice as slow).
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+func round2p(x *float64) *float64 {
+	if x == nil {
+		return nil
+	}
+	r := round2(*x)
+	return &r
 }
 
 // fitnessDays computes the series from the user's first session to to
@@ -241,7 +256,7 @@ func (s *Service) Records(ctx context.Context, user uuid.UUID, now time.Time) (a
 	if err != nil {
 		return out, err
 	}
-	records, err := store.Records(ctx, s.pool, user, uuid.Nil)
+	records, err := store.Records(ctx, s.pool, user, uuid.Nil, performance.StandardDistances())
 	if err != nil {
 		return out, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/fitness"
+	"github.com/athlos/athlos/modules/training/internal/performance"
 	"github.com/athlos/athlos/modules/training/internal/recommend"
 	"github.com/athlos/athlos/modules/training/internal/store"
 )
@@ -87,7 +88,7 @@ func (s *Service) recommend(ctx context.Context, user uuid.UUID, now time.Time) 
 		in.Fitness = recommend.FitnessOf(days[0])
 	}
 	t := recommend.DefaultThresholds()
-	records, err := store.Records(ctx, s.pool, user, uuid.Nil)
+	records, err := store.Records(ctx, s.pool, user, uuid.Nil, performance.StandardDistances())
 	if err != nil {
 		return nil, err
 	}

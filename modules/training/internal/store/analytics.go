@@ -172,14 +172,17 @@ func SessionEfforts(ctx context.Context, q storage.Querier, session uuid.UUID) (
 		FROM training.session_efforts e WHERE e.session_id = $1 ORDER BY e.distance_m`, session)
 }
 
-// Records returns a user's fastest effort of each distance (the earliest
-// on a tie), by distance, leaving out the session except (uuid.Nil: none),
-// with each session's load model.
-func Records(ctx context.Context, q storage.Querier, user, except uuid.UUID) ([]Effort, error) {
-	return efforts(ctx, q, `SELECT DISTINCT ON (e.distance_m) e.session_id, e.started_at, e.distance_m, e.time_s, e.start_s, e.end_s,
+// Records returns a user's fastest effort of each of distances (the
+// earliest on a tie), by distance, leaving out the session except
+// (uuid.Nil: none), with each session's load model. One index probe per
+// distance, however long the history.
+func Records(ctx context.Context, q storage.Querier, user, except uuid.UUID, distances []float64) ([]Effort, error) {
+	return efforts(ctx, q, `SELECT e.session_id, e.started_at, d.m, e.time_s, e.start_s, e.end_s,
 		COALESCE((SELECT f.load_model FROM training.session_figures f WHERE f.session_id = e.session_id), '')
-		FROM training.session_efforts e WHERE e.user_id = $1 AND e.session_id <> $2
-		ORDER BY e.distance_m, e.time_s, e.started_at, e.session_id`, user, except)
+		FROM unnest($3::float8[]) AS d(m)
+		CROSS JOIN LATERAL (SELECT * FROM training.session_efforts e WHERE e.user_id = $1 AND e.distance_m = d.m AND e.session_id <> $2
+		  ORDER BY e.time_s, e.started_at, e.session_id LIMIT 1) e
+		ORDER BY d.m`, user, except, distances)
 }
 
 // BestBefore returns a user's fastest effort over a distance in sessions
