@@ -52,6 +52,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.LiveRoutes(nc),
 		traininghttp.ExerciseRoutes(nc),
 		traininghttp.LapRoutes(nc),
+		traininghttp.AnalyticsRoutes(nc),
 		socialhttp.Routes(nc),
 	)
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // Register starts the training module's consumers of the client module's
-// events.
+// events, and of its own session events (the analytics read model).
 func Register(rt *platform.Runtime, s *service.Service) {
 	stream := bus.EventStream(clientapi.Module)
 	// Profiles: body data for calories, default visibility of sessions.
@@ -34,9 +34,13 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		if err != nil {
 			return err
 		}
-		return s.SaveProfile(ctx, tx, service.Profile{User: user, Sex: ev.Sex, BirthDate: ev.BirthDate, WeightKg: ev.WeightKg,
+		if err := s.SaveProfile(ctx, tx, service.Profile{User: user, Sex: ev.Sex, BirthDate: ev.BirthDate, WeightKg: ev.WeightKg,
 			DefaultVisibility: ev.Privacy.DefaultVisibility, SportVisibility: ev.Privacy.SportVisibility, UpdatedAt: ev.UpdatedAt,
-			ThresholdHRBpm: ev.ThresholdHRBpm})
+			ThresholdHRBpm: ev.ThresholdHRBpm}); err != nil {
+			return err
+		}
+		return s.SaveProfileFacts(ctx, tx, service.ProfileFacts{User: user, TimeZone: ev.TimeZone, RestingHRBpm: ev.RestingHRBpm,
+			MaxHRBpm: ev.MaxHRBpm, UpdatedAt: ev.UpdatedAt})
 	})
 	// Who owns which gear: sessions take only their user's own.
 	for _, subject := range []string{clientapi.EventGearCreated, clientapi.EventGearUpdated} {
@@ -45,7 +49,12 @@ func Register(rt *platform.Runtime, s *service.Service) {
 			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 				return bus.Invalid("payload", "not a gear event: "+err.Error())
 			}
-			return saveGearOwner(ctx, tx, s, ev.UserID, ev.Gear.ID, false)
+			if err := saveGearOwner(ctx, tx, s, ev.UserID, ev.Gear.ID, false); err != nil {
+				return err
+			}
+			gear, _ := uuid.Parse(ev.Gear.ID) // saveGearOwner checked it
+			return s.SaveGearFacts(ctx, tx, service.GearFacts{Gear: gear, Name: ev.Gear.Name, StartingDistanceM: ev.Gear.StartingDistanceM,
+				ReplacementThresholdM: ev.Gear.ReplacementThresholdM, Retired: ev.Gear.Retired, At: ev.OccurredAt})
 		})
 	}
 	rt.OnEvent(stream, clientapi.EventGearDeleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
@@ -67,6 +76,8 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		}
 		return s.EraseUser(ctx, tx, user)
 	})
+	// The module's own session events: the analytics read model.
+	sessions(rt, s)
 }
 
 func saveGearOwner(ctx context.Context, tx pgx.Tx, s *service.Service, userPart, gearPart string, deleted bool) error {

@@ -98,7 +98,8 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 		}
 		sportChanged := in.Sport != nil && *in.Sport != row.Sport
 		gearChanged := gear != nil && !sameIDs(gear, row.GearIDs)
-		if row.State == session.Finished && (sportChanged || gearChanged) {
+		// A perceived effort is a load input (session-RPE): analytics hear of it.
+		if row.State == session.Finished && (sportChanged || gearChanged || effort.Set) {
 			changed, err := store.Session(ctx, tx, user, id)
 			if err != nil {
 				return err
