@@ -209,6 +209,7 @@ func sessionFigures(a store.AthleteFacts, row store.SessionRow, points []telemet
 	if row.Summary.AvgHRBpm != nil {
 		sum.AvgHR = *row.Summary.AvgHRBpm
 	}
+	sum.Exercises = strengthExercises(row.Exercises)
 	if raw, ok := row.Parameters["perceived_effort"]; ok {
 		var e float64
 		if json.Unmarshal(raw, &e) == nil {
@@ -252,6 +253,9 @@ func athleteOf(a store.AthleteFacts, at time.Time) load.Athlete {
 	}
 	if a.MaxHRBpm != nil {
 		out.MaxHR = float64(*a.MaxHRBpm)
+	}
+	if a.ThresholdHRBpm != nil {
+		out.ThresholdHR = float64(*a.ThresholdHRBpm)
 	}
 	return out
 }
