@@ -84,12 +84,16 @@ func TestManualSession(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/"+s.ID, bob, nil).Status, "another user's session")
 
 	// Changing its sport judges it again and keeps its figures (it has no
-	// points to compute them from).
+	// points to compute them from), but for the calories estimated for the
+	// sport it had.
+	runKcal := s.Summary.CaloriesKcal
 	r = a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, map[string]any{"sport": "swim"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	s = api.Session{}
 	r.JSON(t, &s)
 	assert.Equal(t, 10_000.0, s.Summary.DistanceM)
+	assert.Equal(t, 2900.0, s.Summary.MovingTimeS)
+	assert.NotEqual(t, runKcal, s.Summary.CaloriesKcal, "estimated again for the new sport")
 	assert.False(t, s.Summary.Plausible, "12.4 km/h is no swim")
 	assert.Equal(t, "impossible_speed", s.Summary.ImplausibleReason)
 	var upd api.SessionCompleted
