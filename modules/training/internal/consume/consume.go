@@ -1,4 +1,5 @@
-// Package consume applies other modules' events to the training module:
+// Package consume applies events to the training module (other modules'
+// and, for training plans, its own session events):
 // each with platform.Runtime.OnEvent (a durable consumer
 // training__<event>, each event applied once in the handler's
 // transaction), decoding the publisher's payload (from its api package)
@@ -21,8 +22,9 @@ import (
 )
 
 // Register starts the training module's consumers of the client module's
-// events.
+// events, and of its own session events (training plans).
 func Register(rt *platform.Runtime, s *service.Service) {
+	sessions(rt, s)
 	stream := bus.EventStream(clientapi.Module)
 	// Profiles: body data for calories, default visibility of sessions.
 	rt.OnEvent(stream, clientapi.EventProfileUpdated, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
@@ -35,7 +37,8 @@ func Register(rt *platform.Runtime, s *service.Service) {
 			return err
 		}
 		return s.SaveProfile(ctx, tx, service.Profile{User: user, Sex: ev.Sex, BirthDate: ev.BirthDate, WeightKg: ev.WeightKg,
-			DefaultVisibility: ev.Privacy.DefaultVisibility, SportVisibility: ev.Privacy.SportVisibility, UpdatedAt: ev.UpdatedAt})
+			DefaultVisibility: ev.Privacy.DefaultVisibility, SportVisibility: ev.Privacy.SportVisibility,
+			RestingHRBpm: ev.RestingHRBpm, MaxHRBpm: ev.MaxHRBpm, TimeZone: ev.TimeZone, UpdatedAt: ev.UpdatedAt})
 	})
 	// Who owns which gear: sessions take only their user's own.
 	for _, subject := range []string{clientapi.EventGearCreated, clientapi.EventGearUpdated} {

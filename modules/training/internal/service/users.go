@@ -26,6 +26,9 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err := store.DeleteAthlete(ctx, tx, user); err != nil {
 		return err
 	}
+	if err := store.DeleteUserPlans(ctx, tx, user); err != nil {
+		return err
+	}
 	return store.DeleteUserDevices(ctx, tx, user)
 }
 
@@ -38,6 +41,9 @@ type Profile struct {
 	WeightKg          *float64
 	DefaultVisibility string
 	SportVisibility   map[string]string
+	RestingHRBpm      *int
+	MaxHRBpm          *int
+	TimeZone          string
 	UpdatedAt         time.Time
 }
 
@@ -47,7 +53,8 @@ type Profile struct {
 // (birth_date is not a date).
 func (s *Service) SaveProfile(ctx context.Context, tx pgx.Tx, p Profile) error {
 	a := store.Athlete{WeightKg: p.WeightKg, DefaultVisibility: p.DefaultVisibility,
-		SportVisibility: p.SportVisibility, UpdatedAt: p.UpdatedAt}
+		SportVisibility: p.SportVisibility, RestingHRBpm: p.RestingHRBpm, MaxHRBpm: p.MaxHRBpm, TimeZone: p.TimeZone,
+		UpdatedAt: p.UpdatedAt}
 	if a.DefaultVisibility == "" {
 		a.DefaultVisibility = sport.Followers
 	}

@@ -20,6 +20,9 @@ type Athlete struct {
 	WeightKg          *float64
 	DefaultVisibility string
 	SportVisibility   map[string]string
+	RestingHRBpm      *int   // training plans' heart rates
+	MaxHRBpm          *int   //
+	TimeZone          string // IANA; "" when unknown (plans then use UTC)
 	UpdatedAt         time.Time
 }
 
@@ -29,12 +32,15 @@ func SaveAthlete(ctx context.Context, q storage.Querier, user uuid.UUID, a Athle
 	if err != nil {
 		return err
 	}
-	_, err = q.Exec(ctx, `INSERT INTO training.athletes (user_id, birth_date, sex, weight_kg, default_visibility, sport_visibility, updated_at)
-		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7)
+	_, err = q.Exec(ctx, `INSERT INTO training.athletes (user_id, birth_date, sex, weight_kg, default_visibility, sport_visibility,
+		resting_hr_bpm, max_hr_bpm, time_zone, updated_at)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, NULLIF($9, ''), $10)
 		ON CONFLICT (user_id) DO UPDATE SET birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, weight_kg = EXCLUDED.weight_kg,
-		default_visibility = EXCLUDED.default_visibility, sport_visibility = EXCLUDED.sport_visibility, updated_at = EXCLUDED.updated_at
+		default_visibility = EXCLUDED.default_visibility, sport_visibility = EXCLUDED.sport_visibility,
+		resting_hr_bpm = EXCLUDED.resting_hr_bpm, max_hr_bpm = EXCLUDED.max_hr_bpm, time_zone = EXCLUDED.time_zone,
+		updated_at = EXCLUDED.updated_at
 		WHERE training.athletes.updated_at < EXCLUDED.updated_at`,
-		user, a.BirthDate, a.Sex, a.WeightKg, a.DefaultVisibility, sv, a.UpdatedAt)
+		user, a.BirthDate, a.Sex, a.WeightKg, a.DefaultVisibility, sv, a.RestingHRBpm, a.MaxHRBpm, a.TimeZone, a.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("store: save athlete: %w", err)
 	}
@@ -44,10 +50,12 @@ func SaveAthlete(ctx context.Context, q storage.Querier, user uuid.UUID, a Athle
 // GetAthlete reads a user's profile data; the zero Athlete when none came.
 func GetAthlete(ctx context.Context, q storage.Querier, user uuid.UUID) (Athlete, error) {
 	var a Athlete
-	var sex *string
+	var sex, zone *string
 	var sv []byte
-	err := q.QueryRow(ctx, `SELECT birth_date, sex, weight_kg, default_visibility, sport_visibility, updated_at
-		FROM training.athletes WHERE user_id = $1`, user).Scan(&a.BirthDate, &sex, &a.WeightKg, &a.DefaultVisibility, &sv, &a.UpdatedAt)
+	err := q.QueryRow(ctx, `SELECT birth_date, sex, weight_kg, default_visibility, sport_visibility,
+		resting_hr_bpm, max_hr_bpm, time_zone, updated_at
+		FROM training.athletes WHERE user_id = $1`, user).Scan(&a.BirthDate, &sex, &a.WeightKg, &a.DefaultVisibility, &sv,
+		&a.RestingHRBpm, &a.MaxHRBpm, &zone, &a.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Athlete{}, nil
 	}
@@ -56,6 +64,9 @@ func GetAthlete(ctx context.Context, q storage.Querier, user uuid.UUID) (Athlete
 	}
 	if sex != nil {
 		a.Sex = *sex
+	}
+	if zone != nil {
+		a.TimeZone = *zone
 	}
 	if err := json.Unmarshal(sv, &a.SportVisibility); err != nil {
 		return a, fmt.Errorf("store: athlete sport visibility: %w", err)
