@@ -369,3 +369,80 @@ func TestPlanFollowsSessions(t *testing.T) {
 	}
 	assert.True(t, found, "the session is still matched after the re-plan")
 }
+
+// TestPlanAdaptsAfterMissedWorkouts: a plan made two weeks ago (its days
+// moved back in the database) whose workouts were all missed is reshaped
+// when the next session is recorded, and says why; the same event again
+// changes nothing more.
+func TestPlanAdaptsAfterMissedWorkouts(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(ctx)
+
+	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "volume", "weekly_minutes": 90, "weeks": 10},
+		"schedule": map[string]any{"days": []string{"monday", "wednesday", "friday", "saturday"}, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var p api.Plan
+	r.JSON(t, &p)
+	// Two weeks earlier (workout ids are their dates and places): every
+	// workout of those two weeks was missed.
+	_, err = db.Exec(ctx, `UPDATE training.plans SET start_day = start_day - 14, from_day = from_day - 14, end_day = end_day - 14,
+		weeks = (SELECT jsonb_agg(w || jsonb_build_object('monday', ((w->>'monday')::date - 14)::text)) FROM jsonb_array_elements(weeks) w)
+		WHERE id = $1`, p.ID)
+	require.NoError(t, err)
+	_, err = db.Exec(ctx, `UPDATE training.plan_workouts SET day = day - 14, id = to_char(day - 14, 'YYYY-MM-DD') || substr(id, 11) WHERE plan_id = $1`, p.ID)
+	require.NoError(t, err)
+	var before api.Plan
+	a.Do(http.MethodGet, "/v1/plans/"+p.ID, ana, nil).JSON(t, &before)
+	missed := 0
+	for _, w := range before.Weeks {
+		missed += w.Adherence.Planned - w.Adherence.Done
+		if w.Monday >= day(-6) {
+			break
+		}
+	}
+	require.GreaterOrEqual(t, missed, 3)
+
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var s api.Session
+	r.JSON(t, &s)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, map[string]any{"points": run(120, s.StartedAt)}).Status)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/finish", ana, nil).Status)
+
+	var after api.Plan
+	require.Eventually(t, func() bool {
+		after = api.Plan{} // decode afresh: absent fields must not keep an earlier answer's values
+		a.Do(http.MethodGet, "/v1/plans/"+p.ID, ana, nil).JSON(t, &after)
+		return len(after.Changes) > 0
+	}, 20*time.Second, 50*time.Millisecond, "the plan adapts")
+	require.Len(t, after.Changes, 1)
+	ex := after.Changes[0].Explanations[0]
+	assert.Equal(t, "plan.adapt.missed", ex.Key)
+	assert.GreaterOrEqual(t, ex.Params["missed"], float64(3))
+	assert.Equal(t, before.Start, after.Start)
+
+	// The same event again: nothing more.
+	conn, err := bus.Connect(ctx, bus.ConnConfig{Name: "redelivery", Embedded: a.NATS}, bustest.Logger(t))
+	require.NoError(t, err)
+	defer conn.NC.Close()
+	var payload []byte
+	require.NoError(t, db.QueryRow(ctx, `SELECT to_jsonb(x) FROM (SELECT $1::text AS session_id, user_id::text AS user_id, sport, 1 AS revision FROM training.sessions WHERE id = $1::uuid) x`, s.ID).Scan(&payload))
+	processed := func() int {
+		var n int
+		require.NoError(t, db.QueryRow(ctx, `SELECT count(*) FROM training.processed_messages WHERE consumer = 'training__evt_training_session'`).Scan(&n))
+		return n
+	}
+	n := processed()
+	_, err = conn.JS.Publish(ctx, api.EventSessionCompleted, payload)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return processed() == n+1 }, 20*time.Second, 50*time.Millisecond)
+	var again api.Plan
+	a.Do(http.MethodGet, "/v1/plans/"+p.ID, ana, nil).JSON(t, &again)
+	assert.Len(t, again.Changes, 1, "a redelivered event adapts nothing more")
+	assert.Equal(t, after.Weeks, again.Weeks)
+}
