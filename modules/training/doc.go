@@ -1,6 +1,7 @@
 // Package training is the training module: workout sessions, their
 // telemetry and routes (PostGIS), recording devices, live tracking, and
-// workout files in and out. (Analytics and training plans come later.)
+// workout files in and out, and training plans that adapt to the sessions.
+// (Analytics come later.)
 //
 // Schema: training (migrations/training): devices, sessions (with their
 // running live figures while open), session_gear, session_parameters,
@@ -8,9 +9,14 @@
 // point changes nothing), routes (geography LineString with a GiST index,
 // a simplified line and an encoded polyline), watchers (who may watch an
 // open session live), athletes (a read model of the client module's
-// profiles: calorie inputs and default visibility), idempotency_keys
-// (bus.Once: sessions.start, devices.create and sessions.share with the
-// client's Idempotency-Key answer a retry with the first answer).
+// profiles: calorie inputs, default visibility, heart rates and time zone),
+// plans (one active per user: a new plan replaces it; the request, the
+// athlete's state it was laid from, its weeks), plan_workouts (each
+// workout's targets and the session matched to it), plan_changes (each
+// adaptation or re-plan with its explanations), idempotency_keys
+// (bus.Once: sessions.start, devices.create, sessions.share and
+// plans.create with the client's Idempotency-Key answer a retry with the
+// first answer).
 // Stream: EVT_TRAINING (evt.training.>).
 //
 // Publishes (through the outbox in training.outbox):
@@ -37,6 +43,7 @@
 //	devices.list, devices.create, devices.delete   the caller's devices
 //	sessions.start, .get, .list, .action, .points, .gpx, .route, .patch, .delete, .import   the caller's sessions
 //	sessions.share, .unshare, .watch               live tracking
+//	plans.create, .list, .get, .patch, .delete, .calendar   the caller's training plans (calendar: iCalendar bytes)
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
 //	status.get                                      module status (every module)
 //
@@ -53,8 +60,13 @@
 //	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices, and refuses new data for the account
 //	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get)
 //	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model
+//	evt.training.session.completed, .updated, .deleted   its own events, one durable training__evt_training_session:
+//	                                  the user's active plan is matched to the finished sessions again and
+//	                                  adapted when three or more workouts were missed or a load spike
+//	                                  happened (service.AdaptPlan; from the sessions as stored, so a
+//	                                  redelivered or late event changes nothing more)
 //
-// (the client module's events in internal/consume, decoded from package
+// (in internal/consume; the client module's events decoded from package
 // modules/client/api).
 //
 // Runs in the background (platform.Runtime.Every): the idle session sweep,
@@ -67,5 +79,5 @@
 // /v1/me/devices (devices.go), /v1/sessions, /v1/sessions/{id},
 // /v1/sessions/{id}/pause|resume|finish|points|gpx|route (sessions.go),
 // /v1/sessions/import (imports.go), /v1/sessions/{id}/share|watch
-// (live.go).
+// (live.go), /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics (plans.go).
 package training
