@@ -216,10 +216,10 @@ func (s *Service) ReschedulePlan(ctx context.Context, user, id uuid.UUID, sched 
 // sessions, in tx: it matches them to the planned workouts (the matches are
 // kept with the workouts) and reshapes the remaining weeks when three or
 // more workouts were missed or a load spike happened (plan.Adapt),
-// recording the change with its explanations. An adaptation already
-// recorded for the same cause (the same explanations) is not made again, so
-// an event handled twice, or several events of one day, change the plan
-// once. The service calls it for every session event of the user.
+// recording the change with its explanations. An adaptation recorded
+// before for the same cause (the same explanations) is not made again, so
+// an event handled twice, or the events of the days after, change the plan
+// once for it. The service calls it for every session event of the user.
 func (s *Service) AdaptPlan(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
 	row, ok, err := store.ActivePlan(ctx, tx, user)
 	if err != nil || !ok {
@@ -254,30 +254,44 @@ func (s *Service) AdaptPlan(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	return store.SetWorkoutSessions(ctx, tx, row.ID, pairsOf(plan.Match(p, sessions)))
 }
 
-// changeRecorded reports whether the plan's last change has the same
-// explanations.
+// changeRecorded reports whether a change with the same explanations was
+// recorded for the plan before (the same missed workouts, the same spike):
+// the cause of an adaptation stays in the sessions for days, and must
+// reshape the plan once.
 func changeRecorded(ctx context.Context, tx pgx.Tx, id uuid.UUID, changes []plan.Explanation) (bool, error) {
 	past, err := store.PlanChanges(ctx, tx, id)
 	if err != nil || len(past) == 0 {
 		return false, err
 	}
-	a, err := json.Marshal(explanationRows(changes))
+	want, err := canonical(explanationRows(changes))
 	if err != nil {
 		return false, err
 	}
-	b, err := json.Marshal(past[len(past)-1].Explanations)
+	for _, c := range past {
+		got, err := canonical(c.Explanations)
+		if err != nil {
+			return false, err
+		}
+		if bytes.Equal(got, want) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// canonical is ex as JSON after a round trip through JSON, so that
+// explanations just made (ints, string slices) and stored ones (float64s,
+// []any) compare alike.
+func canonical(ex []store.Explanation) ([]byte, error) {
+	data, err := json.Marshal(ex)
 	if err != nil {
-		return false, err
+		return nil, fmt.Errorf("encode explanations: %w", err)
 	}
-	// Compare through a decode: stored JSON reorders nothing we write, but
-	// numbers come back as float64.
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false, nil
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("decode explanations: %w", err)
 	}
-	xa, _ := json.Marshal(x)
-	ya, _ := json.Marshal(y)
-	return bytes.Equal(xa, ya), nil
+	return json.Marshal(v)
 }
 
 // savePlanShape stores a plan's new shape q, its workouts matched to the
