@@ -120,6 +120,24 @@ func TestPlansForSeveralGoals(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(uid, race.ID+"/"), uid)
 
+	// A replaced plan no longer changes.
+	r = a.Do(http.MethodPatch, "/v1/plans/"+race.ID, ana, map[string]any{"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	assert.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
+	assert.Equal(t, []string{"path.id"}, r.Problem(t).Fields())
+
+	// With an Idempotency-Key, a retry gets the first plan, not a second one.
+	key := http.Header{"Idempotency-Key": []string{"plan-once-1"}}
+	r = a.DoWith(http.MethodPost, "/v1/plans", ana, goals[1], key)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var once, twice api.Plan
+	r.JSON(t, &once)
+	r = a.DoWith(http.MethodPost, "/v1/plans", ana, goals[1], key)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	r.JSON(t, &twice)
+	assert.Equal(t, once.ID, twice.ID)
+	a.Do(http.MethodGet, "/v1/plans", ana, nil).JSON(t, &list)
+	assert.Len(t, list.Items, 4)
+
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/plans/"+volume.ID, ana, nil).Status)
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/plans/"+volume.ID, ana, nil).Status)
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodDelete, "/v1/plans/"+volume.ID, ana, nil).Status)
@@ -227,6 +245,13 @@ func TestPlanBadInput(t *testing.T) {
 	assert.NotEmpty(t, problem.Details.Reason)
 	assert.Equal(t, problem.Detail, problem.Details.Reason)
 	require.NotEmpty(t, problem.Details.Options, "what would work")
+
+	// A marathon on one 30-minute day a week: the schedule cannot hold it.
+	r = a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "race", "distance": "marathon", "date": day(180)},
+		"schedule": map[string]any{"days": []string{"sunday"}, "max_minutes": 30}})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
+	require.NoError(t, json.Unmarshal(r.Body, &problem))
+	assert.Equal(t, "plan.infeasible.schedule", problem.Details.Key)
 
 	// None of it made a plan.
 	var list api.PlanList
