@@ -22,12 +22,15 @@ CREATE TABLE training.plans (
   end_day     date NOT NULL,
   weeks       jsonb NOT NULL,                       -- the weeks' phase, recovery and minutes (workouts below)
   notes       jsonb NOT NULL,
+  checked_on  date,                                 -- the (UTC) day the daily adaptation last looked at it
   created_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX plans_user ON training.plans (user_id, id DESC);
 -- One active plan per user.
 CREATE UNIQUE INDEX plans_active ON training.plans (user_id) WHERE state = 'active';
+-- The daily adaptation's queue: active plans not looked at today.
+CREATE INDEX plans_due ON training.plans (checked_on NULLS FIRST) WHERE state = 'active';
 
 CREATE TABLE training.plan_workouts (
   plan_id     uuid NOT NULL REFERENCES training.plans ON DELETE CASCADE,

@@ -70,7 +70,10 @@
 // modules/client/api).
 //
 // Runs in the background (platform.Runtime.Every): the idle session sweep,
-// every minute, closes sessions with no point for Config.IdleTimeout.
+// every minute, closes sessions with no point for Config.IdleTimeout; the
+// daily plan adaptation, every 10 minutes, looks once a (UTC) day at each
+// active plan (service.AdaptPlans), so that workouts missed without any
+// session recorded also reshape it.
 //
 // Reads files the front put in the JetStream object store UPLOADS
 // (bus.UploadStore) for imports, and deletes them.

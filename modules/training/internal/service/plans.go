@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"time"
@@ -451,4 +452,52 @@ func planState(p store.Plan) string {
 		return "ended"
 	}
 	return p.State
+}
+
+// plansPerSweep bounds the plans one run of the daily adaptation looks at.
+const plansPerSweep = 1000
+
+// AdaptPlans is the daily adaptation: it brings every active plan not yet
+// looked at today (UTC) up to date (AdaptPlan), one transaction per plan,
+// so that workouts missed without any session recorded also reshape the
+// plan. It returns how many plans it looked at. Several processes may run
+// it at once: each plan is taken once (store.NextDuePlan skips locked ones).
+func (s *Service) AdaptPlans(ctx context.Context) (int, error) {
+	day := dayTime(plan.DateOf(time.Now(), time.UTC))
+	n := 0
+	for n < plansPerSweep {
+		var found bool
+		err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			due, ok, err := store.NextDuePlan(ctx, tx, day)
+			if err != nil || !ok {
+				return err
+			}
+			found = true
+			if err := s.AdaptPlan(ctx, tx, due.User); err != nil {
+				return err
+			}
+			return store.MarkPlanChecked(ctx, tx, due.ID, day)
+		})
+		if err != nil {
+			return n, err
+		}
+		if !found {
+			return n, nil
+		}
+		n++
+	}
+	return n, nil
+}
+
+// PlanSweep runs AdaptPlans, logging what it did; for platform.Runtime.Every.
+func (s *Service) PlanSweep(log *slog.Logger) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		n, err := s.AdaptPlans(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("adapting plans", "err", err)
+		}
+		if n > 0 {
+			log.Info("looked at plans", "plans", n)
+		}
+	}
 }

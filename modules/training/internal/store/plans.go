@@ -413,3 +413,33 @@ func LockUserPlans(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
 	}
 	return nil
 }
+
+// DuePlan is an active plan the daily adaptation has not looked at on a day.
+type DuePlan struct {
+	ID, User uuid.UUID
+}
+
+// NextDuePlan takes, in tx, one active plan not looked at on day (a UTC
+// date) and not past its last day, locking it (others running the same
+// sweep skip it); ok is false when none is left.
+func NextDuePlan(ctx context.Context, tx pgx.Tx, day time.Time) (DuePlan, bool, error) {
+	var p DuePlan
+	err := tx.QueryRow(ctx, `SELECT id, user_id FROM training.plans
+		WHERE state = 'active' AND (checked_on IS NULL OR checked_on < $1) AND end_day >= $1::date - 1
+		ORDER BY checked_on NULLS FIRST LIMIT 1 FOR UPDATE SKIP LOCKED`, day).Scan(&p.ID, &p.User)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return DuePlan{}, false, nil
+	}
+	if err != nil {
+		return DuePlan{}, false, fmt.Errorf("store: next due plan: %w", err)
+	}
+	return p, true, nil
+}
+
+// MarkPlanChecked records that the daily adaptation looked at a plan on day.
+func MarkPlanChecked(ctx context.Context, tx pgx.Tx, id uuid.UUID, day time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE training.plans SET checked_on = $2 WHERE id = $1`, id, day); err != nil {
+		return fmt.Errorf("store: mark plan checked: %w", err)
+	}
+	return nil
+}

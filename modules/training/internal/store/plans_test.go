@@ -215,3 +215,44 @@ func TestAthletesPlanFieldsContract(t *testing.T) {
 	assert.Equal(t, 188, *a.MaxHRBpm)
 	assert.Equal(t, "Europe/Madrid", a.TimeZone)
 }
+
+// TestDuePlansContract: the daily adaptation takes active plans not looked
+// at that day and not past their last day, one at a time, skipping those
+// another transaction holds.
+func TestDuePlansContract(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	today := date(2026, 12, 1)
+	active, replaced, ended := testPlan(uuid.Must(uuid.NewV7())), testPlan(uuid.Must(uuid.NewV7())), testPlan(uuid.Must(uuid.NewV7()))
+	ended.End = date(2026, 11, 29)
+	inTx(t, pool, func(tx pgx.Tx) error {
+		for _, p := range []store.Plan{replaced, active, ended} {
+			if _, err := store.InsertPlan(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		return store.ReplaceActivePlan(ctx, tx, replaced.User)
+	})
+	tx, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	due, ok, err := store.NextDuePlan(ctx, tx, today)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, store.DuePlan{ID: active.ID, User: active.User}, due)
+	inTx(t, pool, func(other pgx.Tx) error {
+		_, ok, err := store.NextDuePlan(ctx, other, today)
+		assert.False(t, ok, "held by the first transaction")
+		return err
+	})
+	require.NoError(t, store.MarkPlanChecked(ctx, tx, due.ID, today))
+	require.NoError(t, tx.Commit(ctx))
+	inTx(t, pool, func(tx pgx.Tx) error {
+		_, ok, err := store.NextDuePlan(ctx, tx, today)
+		assert.False(t, ok, "looked at today")
+		due, ok, _ = store.NextDuePlan(ctx, tx, today.AddDate(0, 0, 1))
+		assert.True(t, ok, "due again the next day")
+		return err
+	})
+}
