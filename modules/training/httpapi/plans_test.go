@@ -471,3 +471,70 @@ func TestPlanAdaptsAfterMissedWorkouts(t *testing.T) {
 	assert.Len(t, again.Changes, 1, "a redelivered event adapts nothing more")
 	assert.Equal(t, after.Weeks, again.Weeks)
 }
+
+// TestPlanUsesTheUsersOwnData: the profile's time zone and heart rates
+// (from the client module's events) and the user's finished sessions (VDOT
+// of the best effort, weekly volume, longest session) make the plan's
+// athlete, its paces and heart rates.
+func TestPlanUsesTheUsersOwnData(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(ctx)
+
+	r := a.Do(http.MethodPatch, "/v1/me", ana, map[string]any{"time_zone": "Pacific/Auckland", "resting_hr_bpm": 52, "max_hr_bpm": 188})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM training.athletes WHERE time_zone = 'Pacific/Auckland' AND max_hr_bpm = 188").Scan(&n))
+		return n == 1
+	}, 10*time.Second, 20*time.Millisecond, "the profile reaches training")
+	var me struct {
+		UserID string `json:"user_id"`
+	}
+	a.Do(http.MethodGet, "/v1/me", ana, nil).JSON(t, &me)
+	// Four weeks of running: 45 minutes on four days, a 70-minute long run
+	// ten days ago, and a 5 km in 22:30 among the best efforts (VDOT 43.5).
+	_, err = db.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, visibility, started_at, finished_at, summary)
+		SELECT gen_random_uuid(), $1, 'run', 'finished', 'private', now() - make_interval(days => d) - interval '2 hours',
+		       now() - make_interval(days => d) - interval '1 hour',
+		       jsonb_build_object('distance_m', CASE WHEN d = 10 THEN 12000 ELSE 8000 END,
+		                          'moving_time_s', CASE WHEN d = 10 THEN 4200 ELSE 2700 END, 'elapsed_time_s', 4300,
+		                          'best_efforts', jsonb_build_array(jsonb_build_object('name', '5k', 'distance_m', 5000, 'elapsed_time_s', CASE WHEN d = 3 THEN 1350 ELSE 1500 END)))
+		FROM unnest(ARRAY[1, 3, 5, 8, 10, 12, 15, 17, 19, 22, 24, 26]) AS d`, me.UserID)
+	require.NoError(t, err)
+
+	r = a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "race", "distance": "10k", "date": day(12 * 7)},
+		"schedule": map[string]any{"days": []string{"tuesday", "thursday", "saturday", "sunday"}, "max_minutes": 90}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var p api.Plan
+	r.JSON(t, &p)
+	assert.Equal(t, "Pacific/Auckland", p.TimeZone)
+	require.NotNil(t, p.Athlete.VDOT)
+	assert.InDelta(t, 43.5, *p.Athlete.VDOT, 0.2)
+	require.NotNil(t, p.Athlete.MaxHRBpm)
+	assert.Equal(t, 188, *p.Athlete.MaxHRBpm)
+	require.NotNil(t, p.Athlete.RestingHRBpm)
+	assert.Equal(t, 52, *p.Athlete.RestingHRBpm)
+	assert.InDelta(t, 70, p.Athlete.LongestMinutes, 0.1)
+	assert.InDelta(t, 160, p.Athlete.WeeklyMinutes, 0.1, "the largest of the last four weeks: the long run's, 45 + 70 + 45 minutes")
+	paced, withHR := 0, 0
+	for _, w := range p.Weeks {
+		for _, x := range w.Workouts {
+			if x.Pace != nil {
+				paced++
+				assert.LessOrEqual(t, x.Pace.FastSPerKm, x.Pace.SlowSPerKm, x.Kind) // the race: one pace
+			}
+			if x.HR != nil {
+				withHR++
+				assert.Less(t, x.HR.LowBpm, x.HR.HighBpm)
+				assert.LessOrEqual(t, x.HR.HighBpm, 188)
+			}
+		}
+	}
+	assert.Positive(t, paced, "paces from the VDOT")
+	assert.Positive(t, withHR, "heart rates from the profile")
+}
