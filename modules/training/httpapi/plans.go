@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
@@ -27,9 +29,10 @@ type planIDInput struct {
 }
 
 type planGetInput struct {
-	ID   string `path:"id" format:"uuid" doc:"the plan's id"`
-	From string `query:"from" format:"date" doc:"only the weeks that end on or after this day (YYYY-MM-DD)"`
-	To   string `query:"to" format:"date" doc:"only the weeks that start on or before this day (YYYY-MM-DD)"`
+	Accept string `header:"Accept" doc:"text/calendar for the plan as iCalendar, like /v1/plans/{id}.ics"`
+	ID     string `path:"id" format:"uuid" doc:"the plan's id"`
+	From   string `query:"from" format:"date" doc:"only the weeks that end on or after this day (YYYY-MM-DD)"`
+	To     string `query:"to" format:"date" doc:"only the weeks that start on or before this day (YYYY-MM-DD)"`
 }
 
 type planPatchInput struct {
@@ -75,23 +78,27 @@ func PlanRoutes(nc *nats.Conn) gw.Routes {
 			Description: "One all-day event per workout, with stable UIDs, so a subscribed calendar follows the plan as it adapts.",
 			Security:    gw.Authenticated,
 		}, "text/calendar"), func(ctx context.Context, in *planIDInput) (*icsOutput, error) {
-			data, err := json.Marshal(api.PlanRef{ID: in.ID})
+			reply, err := calendar(ctx, nc, in.ID)
 			if err != nil {
-				return nil, gw.Problem(err)
+				return nil, err
 			}
-			reply, err := bus.Request(ctx, nc, api.SubjectPlanCalendar, data, nil)
-			if err != nil {
-				return nil, gw.Problem(err)
-			}
-			return &icsOutput{ContentType: "text/calendar; charset=utf-8", ContentDisposition: `attachment; filename="` + in.ID + `.ics"`, Body: reply}, nil
+			return &icsOutput{ContentType: calendarType, ContentDisposition: `attachment; filename="` + in.ID + `.ics"`, Body: reply}, nil
 		})
-		huma.Register(a, gw.DocumentRaw[api.Plan](a, huma.Operation{
+		huma.Register(a, gw.DocumentText(gw.DocumentRaw[api.Plan](a, huma.Operation{
 			OperationID: "get-plan", Method: http.MethodGet, Path: "/v1/plans/{id}", Tags: tags,
 			Summary: "A training plan: its calendar",
 			Description: "Weeks (phase, lighter weeks, adherence) with their workouts and targets (duration, distance, " +
-				"pace and heart-rate ranges), the session matched to each, and every change made to the plan with its explanation.",
+				"pace and heart-rate ranges), the session matched to each, and every change made to the plan with its explanation. " +
+				"With `Accept: text/calendar` (preferred to application/json), the whole plan as iCalendar, as /v1/plans/{id}.ics.",
 			Security: gw.Authenticated,
-		}), func(ctx context.Context, in *planGetInput) (*gw.RawJSON, error) {
+		}), "text/calendar"), func(ctx context.Context, in *planGetInput) (*gw.RawJSON, error) {
+			if wantsCalendar(in.Accept) {
+				reply, err := calendar(ctx, nc, in.ID)
+				if err != nil {
+					return nil, err
+				}
+				return &gw.RawJSON{ContentType: calendarType, Body: reply}, nil
+			}
 			return gw.Forward(ctx, nc, api.SubjectPlanGet, api.PlanGetRequest{ID: in.ID, From: in.From, To: in.To})
 		})
 		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Plan](a, huma.Operation{
@@ -110,4 +117,52 @@ func PlanRoutes(nc *nats.Conn) gw.Routes {
 			return gw.ForwardNoContent(ctx, nc, api.SubjectPlanDelete, api.PlanRef{ID: in.ID})
 		})
 	})
+}
+
+const calendarType = "text/calendar; charset=utf-8"
+
+// calendar asks the module for plan id as iCalendar.
+func calendar(ctx context.Context, nc *nats.Conn, id string) ([]byte, error) {
+	data, err := json.Marshal(api.PlanRef{ID: id})
+	if err != nil {
+		return nil, gw.Problem(err)
+	}
+	reply, err := bus.Request(ctx, nc, api.SubjectPlanCalendar, data, nil)
+	if err != nil {
+		return nil, gw.Problem(err)
+	}
+	return reply, nil
+}
+
+// wantsCalendar reports whether an Accept header prefers text/calendar to
+// JSON: it names text/calendar with a quality above that of
+// application/json (or of a wildcard that covers it, when JSON is not
+// named), the first named winning a tie.
+func wantsCalendar(accept string) bool {
+	cal, js := -1.0, -1.0
+	for _, part := range strings.Split(accept, ",") {
+		fields := strings.Split(part, ";")
+		media := strings.ToLower(strings.TrimSpace(fields[0]))
+		q := 1.0
+		for _, f := range fields[1:] {
+			if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok && strings.EqualFold(k, "q") {
+				if x, err := strconv.ParseFloat(v, 64); err == nil {
+					q = x
+				}
+			}
+		}
+		switch media {
+		case "text/calendar":
+			if cal < 0 {
+				cal = q
+			}
+		case "application/json":
+			js = q
+		case "*/*", "application/*":
+			if js < 0 {
+				js = q - 1e-9 // below an explicit type of the same quality
+			}
+		}
+	}
+	return cal > 0 && cal > js
 }

@@ -119,6 +119,22 @@ func TestPlansForSeveralGoals(t *testing.T) {
 	uid, err := events[0].Props.Text(goical.PropUID)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(uid, race.ID+"/"), uid)
+	// The same with Accept: text/calendar on the plan; JSON when preferred.
+	for accept, calendar := range map[string]bool{
+		"text/calendar": true, "text/calendar, application/json;q=0.5": true, "application/json, text/calendar": false,
+		"application/json;q=0.4, text/calendar;q=0.5": true, "*/*": false, "": false, "text/calendar;q=0": false,
+	} {
+		r := a.DoWith(http.MethodGet, "/v1/plans/"+race.ID, ana, nil, http.Header{"Accept": []string{accept}})
+		require.Equal(t, http.StatusOK, r.Status, accept)
+		if calendar {
+			assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/calendar"), accept)
+			again, err := goical.NewDecoder(bytes.NewReader(r.Body)).Decode()
+			require.NoError(t, err, accept)
+			assert.Len(t, again.Events(), n)
+		} else {
+			assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "application/json"), accept)
+		}
+	}
 
 	// A replaced plan no longer changes.
 	r = a.Do(http.MethodPatch, "/v1/plans/"+race.ID, ana, map[string]any{"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
