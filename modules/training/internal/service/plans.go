@@ -428,9 +428,20 @@ func planError(prefix string, err error) error {
 	}
 	var fe *fielderr.Error
 	if errors.As(err, &fe) {
+		if name, ok := apiFields[fe.Field]; ok {
+			renamed := *fe
+			renamed.Field = name
+			return bus.FieldInvalid(prefix, &renamed)
+		}
 		return bus.FieldInvalid(prefix, err)
 	}
 	return err
+}
+
+// apiFields are the API's names of the planner's fields where they differ.
+var apiFields = map[string]string{
+	"health.resting_hr": "health.resting_hr_bpm",
+	"goal.target_time":  "goal.target_time_s",
 }
 
 // zoneOf is the profile's time zone, UTC when it has none or an unknown one.
