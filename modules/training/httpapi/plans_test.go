@@ -19,6 +19,8 @@ import (
 	"github.com/athlos/athlos/bus/bustest"
 	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/importer"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
 
 var allDays = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -553,4 +555,70 @@ func TestPlanUsesTheUsersOwnData(t *testing.T) {
 	}
 	assert.Positive(t, paced, "paces from the VDOT")
 	assert.Positive(t, withHR, "heart rates from the profile")
+}
+
+// TestPlanAdaptsAfterALoadSpike: a run far longer than the longest of the
+// 30 days before it (Garmin-RUNSAFE), imported from a GPX file, makes the
+// coming week a lighter one, and the plan says why.
+func TestPlanAdaptsAfterALoadSpike(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(ctx)
+	var me struct {
+		UserID string `json:"user_id"`
+	}
+	a.Do(http.MethodGet, "/v1/me", ana, nil).JSON(t, &me)
+	// Five weeks of 30-minute runs, three a week.
+	_, err = db.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, visibility, started_at, finished_at, summary)
+		SELECT gen_random_uuid(), $1, 'run', 'finished', 'private', now() - make_interval(days => d) - interval '3 hours',
+		       now() - make_interval(days => d) - interval '150 minutes',
+		       jsonb_build_object('distance_m', 5400, 'moving_time_s', 1800, 'elapsed_time_s', 1800)
+		FROM generate_series(2, 35, 2) AS d WHERE d % 7 <> 0`, me.UserID)
+	require.NoError(t, err)
+	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "volume", "weekly_minutes": 120, "weeks": 8},
+		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var p api.Plan
+	r.JSON(t, &p)
+	require.Empty(t, p.Changes)
+
+	// A 90-minute run yesterday, recorded on a watch and imported today.
+	y := time.Now().UTC().AddDate(0, 0, -1)
+	start := time.Date(y.Year(), y.Month(), y.Day(), 8, 0, 0, 0, time.UTC)
+	points := make([]telemetry.Point, 1080)
+	for i := range points {
+		hr := 140 + i%10
+		points[i] = telemetry.Point{T: start.Add(time.Duration(i) * 5 * time.Second), Lat: 52.5 + float64(i)*15/111_257.0, Lon: 13.4, HR: &hr}
+	}
+	var gpx bytes.Buffer
+	require.NoError(t, importer.WriteGPX(&gpx, "long one", "run", points))
+	r = a.Upload("/v1/sessions/import", ana, map[string]string{"sport": "run"}, "file", "long.gpx", gpx.Bytes())
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var res api.ImportResult
+	r.JSON(t, &res)
+	s := res.Session
+
+	var after api.Plan
+	require.Eventually(t, func() bool {
+		after = api.Plan{}
+		a.Do(http.MethodGet, "/v1/plans/"+p.ID, ana, nil).JSON(t, &after)
+		return len(after.Changes) > 0
+	}, 20*time.Second, 50*time.Millisecond, "the plan adapts")
+	ex := after.Changes[0].Explanations[0]
+	assert.Equal(t, "plan.adapt.spike", ex.Key)
+	assert.Equal(t, "session", ex.Params["kind"])
+	assert.Equal(t, s.ID, ex.Params["session"])
+	assert.Greater(t, ex.Params["ratio"], 1.1)
+	// The coming week is a lighter one.
+	var current api.PlanWeek
+	for _, w := range after.Weeks {
+		if w.Monday <= day(0) {
+			current = w
+		}
+	}
+	assert.True(t, current.Recovery, "the week of the spike's aftermath is lighter")
 }
