@@ -1,14 +1,8 @@
 -- Training plans (issue 12): a plan, its workouts and the changes made to
--- it, and the profile data plans need in the athletes read model.
+-- it. The profile's time zone and heart rates plans need are in the
+-- athletes read model (00015).
 
 -- +goose Up
--- The profile's heart rates and time zone (evt.client.profile.updated).
--- IF NOT EXISTS: the analytics read model may add the same columns.
-ALTER TABLE training.athletes
-  ADD COLUMN IF NOT EXISTS resting_hr_bpm int,
-  ADD COLUMN IF NOT EXISTS max_hr_bpm     int,
-  ADD COLUMN IF NOT EXISTS time_zone      text;
-
 CREATE TABLE training.plans (
   id          uuid PRIMARY KEY,                     -- UUIDv7: lists page by id
   user_id     uuid NOT NULL,
@@ -57,4 +51,3 @@ CREATE TABLE training.plan_changes (
 DROP TABLE training.plan_changes;
 DROP TABLE training.plan_workouts;
 DROP TABLE training.plans;
-ALTER TABLE training.athletes DROP COLUMN IF EXISTS resting_hr_bpm, DROP COLUMN IF EXISTS max_hr_bpm, DROP COLUMN IF EXISTS time_zone;

@@ -1,28 +1,35 @@
-// Package training is the training module: workout sessions, their
-// telemetry and routes (PostGIS), recording devices, live tracking, and
-// workout files in and out, and training plans that adapt to the sessions.
-// (Analytics come later.)
+// Package training is the training module: workout sessions of every kind
+// (live, imported, entered by hand; endurance and strength), their
+// telemetry, laps and routes (PostGIS), the exercise catalogue, recording
+// devices, live tracking, workout files in and out, and training plans
+// that adapt to the sessions. (Analytics are being built.)
 //
 // Schema: training (migrations/training): devices, sessions (with their
 // running live figures while open), session_gear, session_parameters,
 // points (PostGIS geography, keyed by session and time, so a redelivered
-// point changes nothing), routes (geography LineString with a GiST index,
+// point changes nothing), lap_marks (where a session's laps start: the
+// telemetry's lap markers, an imported file's laps) and laps (their
+// figures, computed at finish), exercises (the built-in catalogue, seeded
+// by a migration with stable keys and ids, and users' own), session_exercises
+// and session_sets (a session's exercises and sets), routes (geography LineString with a GiST index,
 // a simplified line and an encoded polyline), watchers (who may watch an
 // open session live), athletes (a read model of the client module's
-// profiles: calorie inputs, default visibility, heart rates and time zone),
+// profiles: calorie inputs, threshold heart rate and default visibility),
 // plans (one active per user: a new plan replaces it; the request, the
 // athlete's state it was laid from, its weeks), plan_workouts (each
 // workout's targets and the session matched to it), plan_changes (each
 // adaptation or re-plan with its explanations), idempotency_keys
-// (bus.Once: sessions.start, devices.create, sessions.share and
-// plans.create with the client's Idempotency-Key answer a retry with the
-// first answer).
+// (bus.Once: sessions.start, devices.create, exercises.create,
+// sessions.share and plans.create with the client's Idempotency-Key answer
+// a retry with the first answer).
 // Stream: EVT_TRAINING (evt.training.>).
 //
 // Publishes (through the outbox in training.outbox):
 //
-//	evt.training.session.completed      api.SessionCompleted: a session finished (live, closed when idle, or imported)
-//	evt.training.session.updated        api.SessionCompleted: a finished session's sport, gear or figures changed
+//	evt.training.session.completed      api.SessionCompleted: a session finished (live, closed when idle, imported, or entered by hand: manual)
+//	evt.training.session.updated        api.SessionCompleted: a finished session's sport, gear, exercises or figures changed
+//	                                    (both carry the plausibility verdict, plausible and implausible_reason, of
+//	                                    internal/plausible, and the strength volume)
 //	evt.training.session.deleted        api.SessionDeleted: a session was deleted
 //	evt.training.realtime.grants_changed  api.RealtimeGrantsChanged: a user may now (or no longer) watch a session
 //
@@ -42,6 +49,9 @@
 //
 //	devices.list, devices.create, devices.delete   the caller's devices
 //	sessions.start, .get, .list, .action, .points, .gpx, .route, .patch, .delete, .import   the caller's sessions
+//	                                                (sessions.start with elapsed_time_s records a manual session)
+//	sessions.exercises, .laps                       a session's exercises and sets, its laps
+//	exercises.list, .get, .create, .patch, .delete  the exercise catalogue and the caller's own exercises
 //	sessions.share, .unshare, .watch               live tracking
 //	plans.create, .list, .get, .patch, .delete, .calendar   the caller's training plans (calendar: iCalendar bytes)
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
@@ -59,11 +69,11 @@
 //	                                  what cannot be stored is told on refused.<user>
 //	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices, and refuses new data for the account
 //	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get)
-//	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model
+//	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model (threshold_hr_bpm included)
 //	evt.training.session.completed, .updated, .deleted   its own events, one durable training__evt_training_session:
-//	                                  the user's active plan is matched to the finished sessions again and
-//	                                  adapted when three or more workouts were missed or a load spike
-//	                                  happened (service.AdaptPlan; from the sessions as stored, so a
+//	                                  the analytics read model, and the user's active plan matched to the finished
+//	                                  sessions again and adapted when three or more workouts were missed or a load
+//	                                  spike happened (service.AdaptPlan; from the sessions as stored, so a
 //	                                  redelivered or late event changes nothing more)
 //
 // (in internal/consume; the client module's events decoded from package
@@ -82,5 +92,7 @@
 // /v1/me/devices (devices.go), /v1/sessions, /v1/sessions/{id},
 // /v1/sessions/{id}/pause|resume|finish|points|gpx|route (sessions.go),
 // /v1/sessions/import (imports.go), /v1/sessions/{id}/share|watch
-// (live.go), /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics (plans.go).
+// (live.go), /v1/exercises, /v1/exercises/{id} and
+// /v1/sessions/{id}/exercises (exercises.go), /v1/sessions/{id}/laps
+// (laps.go), /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics (plans.go).
 package training

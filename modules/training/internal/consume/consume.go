@@ -1,5 +1,4 @@
-// Package consume applies events to the training module (other modules'
-// and, for training plans, its own session events):
+// Package consume applies other modules' events to the training module:
 // each with platform.Runtime.OnEvent (a durable consumer
 // training__<event>, each event applied once in the handler's
 // transaction), decoding the publisher's payload (from its api package)
@@ -22,9 +21,9 @@ import (
 )
 
 // Register starts the training module's consumers of the client module's
-// events, and of its own session events (training plans).
+// events, and of its own session events (the analytics read model and
+// training plans).
 func Register(rt *platform.Runtime, s *service.Service) {
-	sessions(rt, s)
 	stream := bus.EventStream(clientapi.Module)
 	// Profiles: body data for calories, default visibility of sessions.
 	rt.OnEvent(stream, clientapi.EventProfileUpdated, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
@@ -36,9 +35,13 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		if err != nil {
 			return err
 		}
-		return s.SaveProfile(ctx, tx, service.Profile{User: user, Sex: ev.Sex, BirthDate: ev.BirthDate, WeightKg: ev.WeightKg,
-			DefaultVisibility: ev.Privacy.DefaultVisibility, SportVisibility: ev.Privacy.SportVisibility,
-			RestingHRBpm: ev.RestingHRBpm, MaxHRBpm: ev.MaxHRBpm, TimeZone: ev.TimeZone, UpdatedAt: ev.UpdatedAt})
+		if err := s.SaveProfile(ctx, tx, service.Profile{User: user, Sex: ev.Sex, BirthDate: ev.BirthDate, WeightKg: ev.WeightKg,
+			DefaultVisibility: ev.Privacy.DefaultVisibility, SportVisibility: ev.Privacy.SportVisibility, UpdatedAt: ev.UpdatedAt,
+			ThresholdHRBpm: ev.ThresholdHRBpm}); err != nil {
+			return err
+		}
+		return s.SaveProfileFacts(ctx, tx, service.ProfileFacts{User: user, TimeZone: ev.TimeZone, RestingHRBpm: ev.RestingHRBpm,
+			MaxHRBpm: ev.MaxHRBpm, UpdatedAt: ev.UpdatedAt})
 	})
 	// Who owns which gear: sessions take only their user's own.
 	for _, subject := range []string{clientapi.EventGearCreated, clientapi.EventGearUpdated} {
@@ -47,7 +50,12 @@ func Register(rt *platform.Runtime, s *service.Service) {
 			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 				return bus.Invalid("payload", "not a gear event: "+err.Error())
 			}
-			return saveGearOwner(ctx, tx, s, ev.UserID, ev.Gear.ID, false)
+			if err := saveGearOwner(ctx, tx, s, ev.UserID, ev.Gear.ID, false); err != nil {
+				return err
+			}
+			gear, _ := uuid.Parse(ev.Gear.ID) // saveGearOwner checked it
+			return s.SaveGearFacts(ctx, tx, service.GearFacts{Gear: gear, Name: ev.Gear.Name, StartingDistanceM: ev.Gear.StartingDistanceM,
+				ReplacementThresholdM: ev.Gear.ReplacementThresholdM, Retired: ev.Gear.Retired, At: ev.OccurredAt})
 		})
 	}
 	rt.OnEvent(stream, clientapi.EventGearDeleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
@@ -69,6 +77,8 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		}
 		return s.EraseUser(ctx, tx, user)
 	})
+	// The module's own session events: the analytics read model.
+	sessions(rt, s)
 }
 
 func saveGearOwner(ctx context.Context, tx pgx.Tx, s *service.Service, userPart, gearPart string, deleted bool) error {

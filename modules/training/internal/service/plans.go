@@ -52,18 +52,18 @@ func (s *Service) CreatePlan(ctx context.Context, user uuid.UUID, req plan.Reque
 		if err := store.LockUserPlans(ctx, tx, user); err != nil {
 			return api.Plan{}, err
 		}
-		prof, err := store.GetAthlete(ctx, tx, user)
+		prof, err := store.GetAthleteFacts(ctx, tx, user)
 		if err != nil {
 			return api.Plan{}, err
 		}
-		loc := zoneOf(prof.TimeZone)
+		loc := zoneNamed(prof.TimeZone)
 		now := time.Now()
 		today := plan.DateOf(now, loc)
 		sessions, err := store.FinishedSessions(ctx, tx, user, today.AddDays(-historyDays).In(loc), now.Add(time.Minute))
 		if err != nil {
 			return api.Plan{}, err
 		}
-		a := athleteOf(req, prof, sessions, today, loc)
+		a := planAthlete(req, prof, sessions, today, loc)
 		p, err := plan.Build(req, a, today, loc)
 		if err != nil {
 			return api.Plan{}, planError("body.", err)
@@ -356,12 +356,12 @@ func sessionMinutes(r store.FinishedSession) float64 {
 	return r.ElapsedS / 60
 }
 
-// athleteOf is what the planner needs of the user's state: the profile's
+// planAthlete is what the planner needs of the user's state: the profile's
 // heart rates (the request's resting heart rate first) and, from the
 // sessions, VDOT (the best effort of the last 90 days of running), the
 // largest of the last four 7-day weeks and the longest session of the 30
 // days before today, of the plan's sport.
-func athleteOf(req plan.Request, prof store.Athlete, sessions []store.FinishedSession, today plan.Date, loc *time.Location) plan.Athlete {
+func planAthlete(req plan.Request, prof store.AthleteFacts, sessions []store.FinishedSession, today plan.Date, loc *time.Location) plan.Athlete {
 	var a plan.Athlete
 	if prof.MaxHRBpm != nil && *prof.MaxHRBpm >= 100 && *prof.MaxHRBpm <= 230 {
 		a.MaxHR = *prof.MaxHRBpm
@@ -444,8 +444,8 @@ var apiFields = map[string]string{
 	"goal.target_time":  "goal.target_time_s",
 }
 
-// zoneOf is the profile's time zone, UTC when it has none or an unknown one.
-func zoneOf(name string) *time.Location {
+// zoneNamed is the profile's time zone, UTC when it has none or an unknown one.
+func zoneNamed(name string) *time.Location {
 	if name == "" {
 		return time.UTC
 	}
@@ -459,7 +459,7 @@ func zoneOf(name string) *time.Location {
 // planState is a plan's state for the API: active, replaced, or ended
 // (active, past its last day in its zone).
 func planState(p store.Plan) string {
-	if p.State == "active" && plan.DateOf(time.Now(), zoneOf(p.TimeZone)).After(dateOf(p.End)) {
+	if p.State == "active" && plan.DateOf(time.Now(), zoneNamed(p.TimeZone)).After(dateOf(p.End)) {
 		return "ended"
 	}
 	return p.State

@@ -124,7 +124,7 @@ func planOf(row store.Plan, ws []store.PlanWorkout) plan.Plan {
 	for _, z := range a.Zones {
 		ath.Zones = append(ath.Zones, plan.HRRange{Low: z[0], High: z[1]})
 	}
-	p := plan.Plan{Request: req, Athlete: ath, Location: zoneOf(row.TimeZone), Created: dateOf(row.Start), From: dateOf(row.From),
+	p := plan.Plan{Request: req, Athlete: ath, Location: zoneNamed(row.TimeZone), Created: dateOf(row.Start), From: dateOf(row.From),
 		End: dateOf(row.End)}
 	for _, e := range row.Notes {
 		p.Notes = append(p.Notes, plan.Explanation{Key: e.Key, Params: e.Params})

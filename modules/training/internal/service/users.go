@@ -23,7 +23,13 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err := store.DeleteUserSessions(ctx, tx, user); err != nil {
 		return err
 	}
+	if err := store.DeleteUserExercises(ctx, tx, user); err != nil {
+		return err
+	}
 	if err := store.DeleteAthlete(ctx, tx, user); err != nil {
+		return err
+	}
+	if err := store.DeleteUserDismissals(ctx, tx, user); err != nil {
 		return err
 	}
 	if err := store.DeleteUserPlans(ctx, tx, user); err != nil {
@@ -41,10 +47,9 @@ type Profile struct {
 	WeightKg          *float64
 	DefaultVisibility string
 	SportVisibility   map[string]string
-	RestingHRBpm      *int
-	MaxHRBpm          *int
-	TimeZone          string
-	UpdatedAt         time.Time
+	// ThresholdHRBpm is the lactate threshold heart rate (hrTSS).
+	ThresholdHRBpm *int
+	UpdatedAt      time.Time
 }
 
 // SaveProfile keeps what training needs of a user's profile: body data
@@ -53,8 +58,7 @@ type Profile struct {
 // (birth_date is not a date).
 func (s *Service) SaveProfile(ctx context.Context, tx pgx.Tx, p Profile) error {
 	a := store.Athlete{WeightKg: p.WeightKg, DefaultVisibility: p.DefaultVisibility,
-		SportVisibility: p.SportVisibility, RestingHRBpm: p.RestingHRBpm, MaxHRBpm: p.MaxHRBpm, TimeZone: p.TimeZone,
-		UpdatedAt: p.UpdatedAt}
+		SportVisibility: p.SportVisibility, ThresholdHR: p.ThresholdHRBpm, UpdatedAt: p.UpdatedAt}
 	if a.DefaultVisibility == "" {
 		a.DefaultVisibility = sport.Followers
 	}

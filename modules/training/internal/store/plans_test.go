@@ -197,25 +197,6 @@ func TestFinishedSessionsContract(t *testing.T) {
 	assert.Equal(t, 1200.0, got[0].ElapsedS)
 }
 
-// TestAthletesPlanFieldsContract: the profile's heart rates and time zone
-// are kept with the athlete.
-func TestAthletesPlanFieldsContract(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	pool := pgtest.NewPool(t)
-	ana := uuid.Must(uuid.NewV7())
-	rest, maxHR := 48, 188
-	require.NoError(t, store.SaveAthlete(ctx, pool, ana, store.Athlete{DefaultVisibility: "followers", RestingHRBpm: &rest, MaxHRBpm: &maxHR,
-		TimeZone: "Europe/Madrid", UpdatedAt: t0}))
-	a, err := store.GetAthlete(ctx, pool, ana)
-	require.NoError(t, err)
-	require.NotNil(t, a.RestingHRBpm)
-	require.NotNil(t, a.MaxHRBpm)
-	assert.Equal(t, 48, *a.RestingHRBpm)
-	assert.Equal(t, 188, *a.MaxHRBpm)
-	assert.Equal(t, "Europe/Madrid", a.TimeZone)
-}
-
 // TestDuePlansContract: the daily adaptation takes active plans not looked
 // at that day and not past their last day, one at a time, skipping those
 // another transaction holds.

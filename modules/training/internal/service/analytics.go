@@ -1,0 +1,257 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/analytics"
+	"github.com/athlos/athlos/modules/training/internal/load"
+	"github.com/athlos/athlos/modules/training/internal/performance"
+	"github.com/athlos/athlos/modules/training/internal/session"
+	"github.com/athlos/athlos/modules/training/internal/stats"
+	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/modules/training/internal/strength"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+)
+
+// Kinds of session events the analytics read model applies.
+const (
+	SessionCompleted = "completed"
+	SessionUpdated   = "updated"
+	SessionDeleted   = "deleted"
+)
+
+// SessionEvent is one of the module's own session events, as the
+// analytics need it.
+type SessionEvent struct {
+	Kind     string // SessionCompleted, SessionUpdated or SessionDeleted
+	Session  uuid.UUID
+	User     uuid.UUID
+	Revision int64
+}
+
+// ApplySessionEvent brings the analytics read model of one session up to
+// date, in tx: its figures (load and model, best efforts, strength
+// volume) computed once from the session as it is now (its stored points
+// and summary), or forgotten when the session is gone or not finished. So
+// applying an event twice, or an older one after a newer, changes nothing;
+// an edit or late points (an updated event) replace the figures and a
+// deletion takes them back (the records then come from the other
+// sessions). When a completed or updated session beats a personal record
+// it did not hold before, evt.training.record.set goes out through the
+// outbox in tx.
+func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEvent) error {
+	row, err := store.LockSession(ctx, tx, ev.User, ev.Session)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (row.State != session.Finished || row.Summary == nil)) {
+		return store.DeleteSessionFigures(ctx, tx, ev.Session)
+	}
+	if err != nil {
+		return err
+	}
+	if rev, ok, err := store.FiguresRevision(ctx, tx, ev.Session); err != nil {
+		return err
+	} else if ok && rev >= ev.Revision {
+		return nil // computed for this event, or a later one
+	}
+	athlete, err := store.GetAthleteFacts(ctx, tx, ev.User)
+	if err != nil {
+		return err
+	}
+	points, err := store.Points(ctx, tx, ev.Session)
+	if err != nil {
+		return err
+	}
+	f, err := sessionFigures(athlete, row, points)
+	if err != nil {
+		return err
+	}
+	before, err := store.SessionEfforts(ctx, tx, ev.Session)
+	if err != nil {
+		return err
+	}
+	others, err := store.Records(ctx, tx, ev.User, ev.Session, performance.StandardDistances())
+	if err != nil {
+		return err
+	}
+	strengthBefore, own, err := strengthBestsExcept(ctx, tx, ev.User, ev.Session)
+	if err != nil {
+		return err
+	}
+	figures := store.SessionFigures{SessionID: row.ID, UserID: row.UserID, Sport: row.Sport, StartedAt: row.StartedAt,
+		DistanceM: row.Summary.DistanceM, MovingTimeS: row.Summary.MovingTimeS, ElapsedTimeS: row.Summary.ElapsedTimeS,
+		ElevationGainM: row.Summary.ElevationGainM, Load: f.Load.Load, LoadModel: f.Load.Model, Assumed: f.Load.Assumed,
+		StrengthVolumeKg: f.StrengthVolume, Revision: ev.Revision}
+	if f.Load.TRIMP > 0 {
+		t := f.Load.TRIMP
+		figures.TRIMP = &t
+	}
+	for _, b := range f.Strength {
+		figures.Strength = append(figures.Strength, store.StrengthBest{Exercise: b.Exercise, Sets: b.Sets, VolumeKg: b.Volume,
+			OneRMKg: b.OneRM, Formula: b.Formula, MaxWeightKg: b.MaxWeightKg, MaxReps: b.MaxReps})
+	}
+	efforts := make([]store.Effort, len(f.BestEfforts))
+	for i, e := range f.BestEfforts {
+		efforts[i] = store.Effort{DistanceM: e.DistanceM, TimeS: e.TimeS, StartS: e.StartS, EndS: e.EndS}
+	}
+	if err := store.SaveSessionFigures(ctx, tx, figures, efforts); err != nil {
+		return err
+	}
+	if ev.Kind == SessionDeleted {
+		return nil
+	}
+	records := newRecords(others, before, efforts, row.StartedAt)
+	for _, r := range strength.NewRecords(strengthBefore, f.Strength) {
+		if held(own, r) {
+			continue // the session's earlier figures held it already
+		}
+		records = append(records, api.RecordNew{Kind: r.Kind, Exercise: r.Exercise, Value: r.Value, Previous: r.Previous})
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	_, err = bus.Enqueue(ctx, tx, api.Module, api.EventRecordSet, api.RecordSet{UserID: row.UserID.String(), SessionID: row.ID.String(),
+		Sport: row.Sport, StartedAt: row.StartedAt, Records: records, SetAt: time.Now().UTC()})
+	return err
+}
+
+// held reports whether a session's earlier figures (own) held record r
+// already.
+func held(own []store.StrengthBest, r strength.Record) bool {
+	for _, b := range own {
+		if b.Exercise != r.Exercise {
+			continue
+		}
+		switch r.Kind {
+		case strength.RecordOneRM:
+			return b.OneRMKg > r.Previous
+		case strength.RecordMaxWeight:
+			return b.MaxWeightKg > r.Previous
+		}
+	}
+	return false
+}
+
+// newRecords lists the best efforts of a session that beat the records of
+// the other sessions (an earlier session's on a tie keeps it) and that
+// the session did not already hold with its figures before (an updated
+// event for a session that set a record announces nothing new).
+func newRecords(others, before, now []store.Effort, startedAt time.Time) []api.RecordNew {
+	prev := map[float64]store.Effort{}
+	for _, e := range others {
+		prev[e.DistanceM] = e
+	}
+	held := map[float64]bool{}
+	for _, e := range before {
+		if p, ok := prev[e.DistanceM]; !ok || beats(e.TimeS, startedAt, p) {
+			held[e.DistanceM] = true
+		}
+	}
+	var out []api.RecordNew
+	for _, e := range now {
+		p, ok := prev[e.DistanceM]
+		if !ok || !beats(e.TimeS, startedAt, p) || held[e.DistanceM] {
+			continue
+		}
+		out = append(out, api.RecordNew{Kind: "best_effort", DistanceM: e.DistanceM, Value: e.TimeS, Previous: p.TimeS,
+			PreviousSessionID: p.SessionID.String()})
+	}
+	return out
+}
+
+// beats reports whether an effort of timeS in a session started at
+// startedAt is the record over r: faster, or as fast and earlier.
+func beats(timeS float64, startedAt time.Time, r store.Effort) bool {
+	return timeS < r.TimeS || (timeS == r.TimeS && startedAt.Before(r.StartedAt))
+}
+
+// strengthBestsExcept returns a user's best per exercise over the
+// sessions other than except, and except's own stored bests.
+func strengthBestsExcept(ctx context.Context, tx pgx.Tx, user, except uuid.UUID) (map[string]strength.Best, []store.StrengthBest, error) {
+	sessions, err := store.StrengthSessions(ctx, tx, user)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := map[string]strength.Best{}
+	var own []store.StrengthBest
+	for _, s := range sessions {
+		if s.SessionID == except {
+			own = s.Bests
+			continue
+		}
+		for _, b := range s.Bests {
+			p := out[b.Exercise]
+			if b.OneRMKg > p.OneRM {
+				p.OneRM, p.Formula = b.OneRMKg, b.Formula
+			}
+			if b.MaxWeightKg > p.MaxWeightKg {
+				p.MaxWeightKg = b.MaxWeightKg
+			}
+			p.Exercise = b.Exercise
+			out[b.Exercise] = p
+		}
+	}
+	return out, own, nil
+}
+
+// sessionFigures computes a finished session's analytics from its row and
+// points. A profile the load model refuses (a resting heart rate above
+// the maximum) counts as unknown rather than leaving the session out.
+func sessionFigures(a store.AthleteFacts, row store.SessionRow, points []telemetry.Point) (analytics.SessionFigures, error) {
+	sum := analytics.SessionSummary{ID: row.ID.String(), Start: row.StartedAt, Sport: row.Sport, ElapsedS: row.Summary.ElapsedTimeS,
+		MovingS: row.Summary.MovingTimeS, DistanceM: row.Summary.DistanceM, ElevationGainM: row.Summary.ElevationGainM}
+	if row.Summary.AvgHRBpm != nil {
+		sum.AvgHR = *row.Summary.AvgHRBpm
+	}
+	if raw, ok := row.Parameters["perceived_effort"]; ok {
+		var e float64
+		if json.Unmarshal(raw, &e) == nil {
+			sum.Effort = &e
+		}
+	}
+	if len(points) > 0 {
+		t0 := points[0].T
+		sum.Track = make([]performance.Sample, len(points))
+		d := 0.0
+		for i, p := range points {
+			if i > 0 {
+				q := points[i-1]
+				d += stats.Geodesic(q.Lat, q.Lon, p.Lat, p.Lon)
+			}
+			t := p.T.Sub(t0).Seconds()
+			sum.Track[i] = performance.Sample{T: t, D: d}
+			if p.HR != nil {
+				sum.HR = append(sum.HR, load.HRSample{T: t, BPM: float64(*p.HR)})
+			}
+		}
+	}
+	p := analytics.Profile{Athlete: athleteOf(a, row.StartedAt)}
+	f, err := analytics.Session(p, sum)
+	if err != nil {
+		p.Athlete = load.Athlete{Sex: p.Athlete.Sex, AgeYears: p.Athlete.AgeYears}
+		return analytics.Session(p, sum)
+	}
+	return f, nil
+}
+
+// athleteOf is the load model's athlete from the profile's facts, aged on
+// the day of at.
+func athleteOf(a store.AthleteFacts, at time.Time) load.Athlete {
+	out := load.Athlete{Sex: a.Sex}
+	if age := ageAt(a.BirthDate, at); age != nil && *age >= 0 && *age <= 120 {
+		out.AgeYears = *age
+	}
+	if a.RestingHRBpm != nil {
+		out.RestingHR = float64(*a.RestingHRBpm)
+	}
+	if a.MaxHRBpm != nil {
+		out.MaxHR = float64(*a.MaxHRBpm)
+	}
+	return out
+}

@@ -1,0 +1,335 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/storage"
+)
+
+// AthleteFacts are what analytics need of a user's profile. Zero values
+// and nils are unknowns.
+type AthleteFacts struct {
+	Sex          string
+	BirthDate    *time.Time
+	TimeZone     string // IANA; "" when unknown
+	RestingHRBpm *int
+	MaxHRBpm     *int
+}
+
+// SaveAthleteFacts stores the profile's time zone and heart rates beside
+// what SaveAthlete keeps, unless a newer profile is stored already (run it
+// after SaveAthlete, in the same transaction).
+func SaveAthleteFacts(ctx context.Context, q storage.Querier, user uuid.UUID, tz string, rest, max *int, updatedAt time.Time) error {
+	if _, err := q.Exec(ctx, `UPDATE training.athletes SET time_zone = NULLIF($2, ''), resting_hr_bpm = $3, max_hr_bpm = $4
+		WHERE user_id = $1 AND updated_at <= $5`, user, tz, rest, max, updatedAt); err != nil {
+		return fmt.Errorf("store: save athlete facts: %w", err)
+	}
+	return nil
+}
+
+// GetAthleteFacts reads what analytics need of a user's profile; zero
+// facts when no profile came.
+func GetAthleteFacts(ctx context.Context, q storage.Querier, user uuid.UUID) (AthleteFacts, error) {
+	var a AthleteFacts
+	var sex, tz *string
+	err := q.QueryRow(ctx, `SELECT sex, birth_date, time_zone, resting_hr_bpm, max_hr_bpm FROM training.athletes WHERE user_id = $1`, user).
+		Scan(&sex, &a.BirthDate, &tz, &a.RestingHRBpm, &a.MaxHRBpm)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return AthleteFacts{}, nil
+	}
+	if err != nil {
+		return a, fmt.Errorf("store: athlete facts: %w", err)
+	}
+	if sex != nil {
+		a.Sex = *sex
+	}
+	if tz != nil {
+		a.TimeZone = *tz
+	}
+	return a, nil
+}
+
+// StrengthBest is an exercise's bests in one session, as stored.
+type StrengthBest struct {
+	Exercise    string  `json:"exercise"`
+	Sets        int     `json:"sets"`
+	VolumeKg    float64 `json:"volume_kg"`
+	OneRMKg     float64 `json:"e1rm_kg"`
+	Formula     string  `json:"formula"`
+	MaxWeightKg float64 `json:"max_weight_kg"`
+	MaxReps     int     `json:"max_reps"`
+}
+
+// SessionFigures are a finished session's analytics figures.
+type SessionFigures struct {
+	SessionID        uuid.UUID
+	UserID           uuid.UUID
+	Sport            string
+	StartedAt        time.Time
+	DistanceM        float64
+	MovingTimeS      float64
+	ElapsedTimeS     float64
+	ElevationGainM   float64
+	Load             float64
+	LoadModel        string
+	TRIMP            *float64
+	Assumed          []string
+	StrengthVolumeKg float64
+	Strength         []StrengthBest
+	Revision         int64
+}
+
+// Effort is a session's best effort over a distance.
+type Effort struct {
+	SessionID uuid.UUID
+	StartedAt time.Time // the session's start
+	DistanceM float64
+	TimeS     float64
+	StartS    float64
+	EndS      float64
+	// LoadModel is the session's load model (read with records).
+	LoadModel string
+}
+
+// FiguresRevision returns the revision a session's figures were computed
+// for; ok is false when none are stored.
+func FiguresRevision(ctx context.Context, q storage.Querier, session uuid.UUID) (rev int64, ok bool, err error) {
+	err = q.QueryRow(ctx, `SELECT revision FROM training.session_figures WHERE session_id = $1`, session).Scan(&rev)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: figures revision: %w", err)
+	}
+	return rev, true, nil
+}
+
+// SaveSessionFigures stores a session's figures and best efforts,
+// replacing those stored before.
+func SaveSessionFigures(ctx context.Context, tx pgx.Tx, f SessionFigures, efforts []Effort) error {
+	strength := f.Strength
+	if strength == nil {
+		strength = []StrengthBest{}
+	}
+	sj, err := json.Marshal(strength)
+	if err != nil {
+		return fmt.Errorf("store: strength bests: %w", err)
+	}
+	assumed := f.Assumed
+	if assumed == nil {
+		assumed = []string{}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO training.session_figures (session_id, user_id, sport, started_at, distance_m, moving_time_s,
+		elapsed_time_s, elevation_gain_m, load, load_model, trimp, assumed, strength_volume_kg, strength, revision)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		ON CONFLICT (session_id) DO UPDATE SET sport = EXCLUDED.sport, started_at = EXCLUDED.started_at, distance_m = EXCLUDED.distance_m,
+		moving_time_s = EXCLUDED.moving_time_s, elapsed_time_s = EXCLUDED.elapsed_time_s, elevation_gain_m = EXCLUDED.elevation_gain_m,
+		load = EXCLUDED.load, load_model = EXCLUDED.load_model, trimp = EXCLUDED.trimp, assumed = EXCLUDED.assumed,
+		strength_volume_kg = EXCLUDED.strength_volume_kg, strength = EXCLUDED.strength, revision = EXCLUDED.revision`,
+		f.SessionID, f.UserID, f.Sport, f.StartedAt, f.DistanceM, f.MovingTimeS, f.ElapsedTimeS, f.ElevationGainM, f.Load, f.LoadModel,
+		f.TRIMP, assumed, f.StrengthVolumeKg, sj, f.Revision); err != nil {
+		return fmt.Errorf("store: save session figures: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM training.session_efforts WHERE session_id = $1`, f.SessionID); err != nil {
+		return fmt.Errorf("store: replace session efforts: %w", err)
+	}
+	if len(efforts) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(efforts))
+	for i, e := range efforts {
+		rows[i] = []any{f.SessionID, e.DistanceM, f.UserID, f.StartedAt, e.TimeS, e.StartS, e.EndS}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"training", "session_efforts"},
+		[]string{"session_id", "distance_m", "user_id", "started_at", "time_s", "start_s", "end_s"}, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("store: save session efforts: %w", err)
+	}
+	return nil
+}
+
+// DeleteSessionFigures forgets a session's figures and efforts (nothing
+// when none are stored).
+func DeleteSessionFigures(ctx context.Context, q storage.Querier, session uuid.UUID) error {
+	if _, err := q.Exec(ctx, `DELETE FROM training.session_figures WHERE session_id = $1`, session); err != nil {
+		return fmt.Errorf("store: delete session figures: %w", err)
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM training.session_efforts WHERE session_id = $1`, session); err != nil {
+		return fmt.Errorf("store: delete session efforts: %w", err)
+	}
+	return nil
+}
+
+// SessionEfforts returns a session's stored best efforts, by distance.
+func SessionEfforts(ctx context.Context, q storage.Querier, session uuid.UUID) ([]Effort, error) {
+	return efforts(ctx, q, `SELECT e.session_id, e.started_at, e.distance_m, e.time_s, e.start_s, e.end_s, ''
+		FROM training.session_efforts e WHERE e.session_id = $1 ORDER BY e.distance_m`, session)
+}
+
+// Records returns a user's fastest effort of each of distances (the
+// earliest on a tie), by distance, leaving out the session except
+// (uuid.Nil: none), with each session's load model. One index probe per
+// distance, however long the history.
+func Records(ctx context.Context, q storage.Querier, user, except uuid.UUID, distances []float64) ([]Effort, error) {
+	return efforts(ctx, q, `SELECT e.session_id, e.started_at, d.m, e.time_s, e.start_s, e.end_s,
+		COALESCE((SELECT f.load_model FROM training.session_figures f WHERE f.session_id = e.session_id), '')
+		FROM unnest($3::float8[]) AS d(m)
+		CROSS JOIN LATERAL (SELECT * FROM training.session_efforts e WHERE e.user_id = $1 AND e.distance_m = d.m AND e.session_id <> $2
+		  ORDER BY e.time_s, e.started_at, e.session_id LIMIT 1) e
+		ORDER BY d.m`, user, except, distances)
+}
+
+// BestBefore returns a user's fastest effort over a distance in sessions
+// started before at; ok is false when there is none.
+func BestBefore(ctx context.Context, q storage.Querier, user uuid.UUID, distanceM float64, at time.Time) (e Effort, ok bool, err error) {
+	out, err := efforts(ctx, q, `SELECT e.session_id, e.started_at, e.distance_m, e.time_s, e.start_s, e.end_s, ''
+		FROM training.session_efforts e WHERE e.user_id = $1 AND e.distance_m = $2 AND e.started_at < $3
+		ORDER BY e.time_s, e.started_at LIMIT 1`, user, distanceM, at)
+	if err != nil || len(out) == 0 {
+		return Effort{}, false, err
+	}
+	return out[0], true, nil
+}
+
+// EffortsSince returns a user's efforts in sessions started at or after
+// since.
+func EffortsSince(ctx context.Context, q storage.Querier, user uuid.UUID, since time.Time) ([]Effort, error) {
+	return efforts(ctx, q, `SELECT e.session_id, e.started_at, e.distance_m, e.time_s, e.start_s, e.end_s, ''
+		FROM training.session_efforts e WHERE e.user_id = $1 AND e.started_at >= $2`, user, since)
+}
+
+func efforts(ctx context.Context, q storage.Querier, sql string, args ...any) ([]Effort, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: efforts: %w", err)
+	}
+	defer rows.Close()
+	var out []Effort
+	for rows.Next() {
+		var e Effort
+		if err := rows.Scan(&e.SessionID, &e.StartedAt, &e.DistanceM, &e.TimeS, &e.StartS, &e.EndS, &e.LoadModel); err != nil {
+			return nil, fmt.Errorf("store: efforts: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: efforts: %w", err)
+	}
+	return out, nil
+}
+
+// SessionBrief is a session of the daily series and the summaries: what
+// the index holds.
+type SessionBrief struct {
+	ID               uuid.UUID
+	StartedAt        time.Time
+	Sport            string
+	Load             float64
+	LoadModel        string
+	DistanceM        float64
+	MovingTimeS      float64
+	ElevationGainM   float64
+	StrengthVolumeKg float64
+}
+
+// Briefs returns a user's finished sessions started in [from, to) (zero
+// times: unbounded), oldest first, of one sport ("": all).
+func Briefs(ctx context.Context, q storage.Querier, user uuid.UUID, from, to time.Time, sport string) ([]SessionBrief, error) {
+	var fromArg, toArg *time.Time
+	if !from.IsZero() {
+		fromArg = &from
+	}
+	if !to.IsZero() {
+		toArg = &to
+	}
+	rows, err := q.Query(ctx, `SELECT session_id, started_at, sport, load, load_model, distance_m, moving_time_s, elevation_gain_m, strength_volume_kg
+		FROM training.session_figures
+		WHERE user_id = $1 AND ($2::timestamptz IS NULL OR started_at >= $2) AND ($3::timestamptz IS NULL OR started_at < $3)
+		AND ($4 = '' OR sport = $4)
+		ORDER BY started_at`, user, fromArg, toArg, sport)
+	if err != nil {
+		return nil, fmt.Errorf("store: session briefs: %w", err)
+	}
+	defer rows.Close()
+	var out []SessionBrief
+	for rows.Next() {
+		var b SessionBrief
+		if err := rows.Scan(&b.ID, &b.StartedAt, &b.Sport, &b.Load, &b.LoadModel, &b.DistanceM, &b.MovingTimeS, &b.ElevationGainM, &b.StrengthVolumeKg); err != nil {
+			return nil, fmt.Errorf("store: session briefs: %w", err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: session briefs: %w", err)
+	}
+	return out, nil
+}
+
+// TimedLoad is a session's load at its start.
+type TimedLoad struct {
+	At   time.Time
+	Load float64
+}
+
+// Loads returns the loads of a user's sessions started before to, oldest
+// first: the daily series' input (an index-only scan).
+func Loads(ctx context.Context, q storage.Querier, user uuid.UUID, to time.Time) ([]TimedLoad, error) {
+	rows, err := q.Query(ctx, `SELECT started_at, load FROM training.session_figures WHERE user_id = $1 AND started_at < $2
+		ORDER BY started_at`, user, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: loads: %w", err)
+	}
+	defer rows.Close()
+	var out []TimedLoad
+	for rows.Next() {
+		var l TimedLoad
+		if err := rows.Scan(&l.At, &l.Load); err != nil {
+			return nil, fmt.Errorf("store: loads: %w", err)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: loads: %w", err)
+	}
+	return out, nil
+}
+
+// StrengthOf is a session's strength bests.
+type StrengthOf struct {
+	SessionID uuid.UUID
+	StartedAt time.Time
+	Bests     []StrengthBest
+}
+
+// StrengthSessions returns the strength bests of a user's sessions that
+// have any, oldest first.
+func StrengthSessions(ctx context.Context, q storage.Querier, user uuid.UUID) ([]StrengthOf, error) {
+	rows, err := q.Query(ctx, `SELECT session_id, started_at, strength FROM training.session_figures
+		WHERE user_id = $1 AND strength <> '[]'::jsonb ORDER BY started_at`, user)
+	if err != nil {
+		return nil, fmt.Errorf("store: strength sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []StrengthOf
+	for rows.Next() {
+		var s StrengthOf
+		var b []byte
+		if err := rows.Scan(&s.SessionID, &s.StartedAt, &b); err != nil {
+			return nil, fmt.Errorf("store: strength sessions: %w", err)
+		}
+		if err := json.Unmarshal(b, &s.Bests); err != nil {
+			return nil, fmt.Errorf("store: strength bests: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: strength sessions: %w", err)
+	}
+	return out, nil
+}
