@@ -1,8 +1,8 @@
 // Package training is the training module: workout sessions of every kind
 // (live, imported, entered by hand; endurance and strength), their
 // telemetry, laps and routes (PostGIS), the exercise catalogue, recording
-// devices, live tracking, and workout files in and out. (Analytics and
-// training plans are being built.)
+// devices, live tracking, workout files in and out, and training plans
+// that adapt to the sessions. (Analytics are being built.)
 //
 // Schema: training (migrations/training): devices, sessions (with their
 // running live figures while open), session_gear, session_parameters,
@@ -15,9 +15,13 @@
 // a simplified line and an encoded polyline), watchers (who may watch an
 // open session live), athletes (a read model of the client module's
 // profiles: calorie inputs, threshold heart rate and default visibility),
-// idempotency_keys (bus.Once: sessions.start, devices.create,
-// exercises.create and sessions.share with the
-// client's Idempotency-Key answer a retry with the first answer).
+// plans (one active per user: a new plan replaces it; the request, the
+// athlete's state it was laid from, its weeks), plan_workouts (each
+// workout's targets and the session matched to it), plan_changes (each
+// adaptation or re-plan with its explanations), idempotency_keys
+// (bus.Once: sessions.start, devices.create, exercises.create,
+// sessions.share and plans.create with the client's Idempotency-Key answer
+// a retry with the first answer).
 // Stream: EVT_TRAINING (evt.training.>).
 //
 // Publishes (through the outbox in training.outbox):
@@ -49,6 +53,7 @@
 //	sessions.exercises, .laps                       a session's exercises and sets, its laps
 //	exercises.list, .get, .create, .patch, .delete  the exercise catalogue and the caller's own exercises
 //	sessions.share, .unshare, .watch               live tracking
+//	plans.create, .list, .get, .patch, .delete, .calendar   the caller's training plans (calendar: iCalendar bytes)
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
 //	status.get                                      module status (every module)
 //
@@ -65,12 +70,20 @@
 //	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices, and refuses new data for the account
 //	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get)
 //	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model (threshold_hr_bpm included)
+//	evt.training.session.completed, .updated, .deleted   its own events, one durable training__evt_training_session:
+//	                                  the analytics read model, and the user's active plan matched to the finished
+//	                                  sessions again and adapted when three or more workouts were missed or a load
+//	                                  spike happened (service.AdaptPlan; from the sessions as stored, so a
+//	                                  redelivered or late event changes nothing more)
 //
-// (the client module's events in internal/consume, decoded from package
+// (in internal/consume; the client module's events decoded from package
 // modules/client/api).
 //
 // Runs in the background (platform.Runtime.Every): the idle session sweep,
-// every minute, closes sessions with no point for Config.IdleTimeout.
+// every minute, closes sessions with no point for Config.IdleTimeout; the
+// daily plan adaptation, every 10 minutes, looks once a (UTC) day at each
+// active plan (service.AdaptPlans), so that workouts missed without any
+// session recorded also reshape it.
 //
 // Reads files the front put in the JetStream object store UPLOADS
 // (bus.UploadStore) for imports, and deletes them.
@@ -81,5 +94,5 @@
 // /v1/sessions/import (imports.go), /v1/sessions/{id}/share|watch
 // (live.go), /v1/exercises, /v1/exercises/{id} and
 // /v1/sessions/{id}/exercises (exercises.go), /v1/sessions/{id}/laps
-// (laps.go).
+// (laps.go), /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics (plans.go).
 package training
