@@ -41,6 +41,8 @@ type figures struct {
 	// Path and Simplified are EWKB LineStrings (nil with fewer than two
 	// points).
 	Path, Simplified []byte
+	// Track is what the analytics read of the points (trackOf).
+	Track []store.TrackSample
 }
 
 // computeFigures computes a session's figures and route (no database):
@@ -51,6 +53,7 @@ func computeFigures(points []telemetry.Point, sport string, startedAt time.Time,
 		Sport: sport, MovingS: sum.MovingS, DistanceM: sum.DistanceM, AvgHRBpm: sum.AvgHRBpm, AvgPowerW: sum.AvgPowerW,
 		WeightKg: athlete.WeightKg, AgeYears: ageAt(athlete.BirthDate, startedAt), Sex: athlete.Sex,
 	}))}
+	f.Track = trackOf(points)
 	if len(points) < 2 {
 		return f, nil
 	}
@@ -77,6 +80,9 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 		}
 	}
 	if err := store.SetSummary(ctx, tx, id, out); err != nil {
+		return err
+	}
+	if err := store.SaveTrack(ctx, tx, id, f.Track); err != nil {
 		return err
 	}
 	_, err := bus.Enqueue(ctx, tx, api.Module, event, api.SessionCompleted{
