@@ -1,6 +1,7 @@
 // Package training is the training module: workout sessions, their
 // telemetry and routes (PostGIS), recording devices, live tracking, and
-// workout files in and out. (Analytics and training plans come later.)
+// workout files in and out, analytics (load, fitness, records) and
+// recommendations. (Training plans come later.)
 //
 // Schema: training (migrations/training): devices, sessions (with their
 // running live figures while open), session_gear, session_parameters,
@@ -10,7 +11,15 @@
 // open session live), athletes (a read model of the client module's
 // profiles: calorie inputs and default visibility), idempotency_keys
 // (bus.Once: sessions.start, devices.create and sessions.share with the
-// client's Idempotency-Key answer a retry with the first answer).
+// client's Idempotency-Key answer a retry with the first answer); the
+// analytics read model: session_figures (a finished session's load and
+// its model, distance, times, strength volume and bests), session_efforts
+// (its best efforts per standard distance, from which the records are
+// read), session_tracks (a finished session's seconds, metres and heart
+// rate, 10 bytes a point, written with its figures so the analytics need
+// not read every point), recommendation_dismissals, and the athletes' time
+// zone and heart rates and the gear's name and distances from the client
+// module's events.
 // Stream: EVT_TRAINING (evt.training.>).
 //
 // Publishes (through the outbox in training.outbox):
@@ -19,6 +28,10 @@
 //	evt.training.session.updated        api.SessionCompleted: a finished session's sport, gear or figures changed
 //	evt.training.session.deleted        api.SessionDeleted: a session was deleted
 //	evt.training.realtime.grants_changed  api.RealtimeGrantsChanged: a user may now (or no longer) watch a session
+//	evt.training.record.set             api.RecordSet: a finished session set personal records (a best effort faster than
+//	                                    every earlier one of its distance, a strength best); published by the analytics
+//	                                    consumer in its transaction; none for a first effort over a distance, nor when a
+//	                                    deletion changes the records
 //
 // Publishes without storing (internal/publish): a live session's figures
 // (api.LiveStats) after its points are stored, at most once a second per
@@ -37,6 +50,8 @@
 //	devices.list, devices.create, devices.delete   the caller's devices
 //	sessions.start, .get, .list, .action, .points, .gpx, .route, .patch, .delete, .import   the caller's sessions
 //	sessions.share, .unshare, .watch               live tracking
+//	analytics.summary, .fitness, .records           the caller's analytics (read model)
+//	recommendations.list, .dismiss                  the caller's advice (package recommend) and dismissals
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
 //	status.get                                      module status (every module)
 //
@@ -51,11 +66,17 @@
 //	                                  the app's points, in batches (bus.ConsumeBatches), stored like HTTP's;
 //	                                  what cannot be stored is told on refused.<user>
 //	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices, and refuses new data for the account
-//	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get)
-//	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model
+//	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get), and its name, starting and replacement distances for the gear rule
+//	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model (with the
+//	                                  time zone and heart rates the analytics use)
+//	evt.training.session.completed, .updated, .deleted   the module's own events, one durable consumer
+//	                                  training__evt_training_session (in order, each message once): the analytics read
+//	                                  model, recomputed from the session as it is (so a repeated or older event changes
+//	                                  nothing, an edit or late points replace the figures, a deletion takes them back);
+//	                                  publishes evt.training.record.set
 //
-// (the client module's events in internal/consume, decoded from package
-// modules/client/api).
+// (in internal/consume: the client module's events decoded from package
+// modules/client/api, the module's own session events in sessions.go).
 //
 // Runs in the background (platform.Runtime.Every): the idle session sweep,
 // every minute, closes sessions with no point for Config.IdleTimeout.
@@ -67,5 +88,6 @@
 // /v1/me/devices (devices.go), /v1/sessions, /v1/sessions/{id},
 // /v1/sessions/{id}/pause|resume|finish|points|gpx|route (sessions.go),
 // /v1/sessions/import (imports.go), /v1/sessions/{id}/share|watch
-// (live.go).
+// (live.go), /v1/analytics/summary|fitness|records and
+// /v1/recommendations, /v1/recommendations/{id}/dismiss (analytics.go).
 package training
