@@ -272,6 +272,56 @@ func Briefs(ctx context.Context, q storage.Querier, user uuid.UUID, from, to tim
 	return out, nil
 }
 
+// TotalsRow is the sums of a user's sessions of one sport and load model
+// in one of two periods.
+type TotalsRow struct {
+	Current          bool // in [split, to), else in [from, split)
+	Sport            string
+	LoadModel        string
+	Sessions         int
+	DistanceM        float64
+	MovingTimeS      float64
+	ElevationGainM   float64
+	Load             float64
+	StrengthVolumeKg float64
+}
+
+// Totals adds up a user's sessions started in [from, to) (zero times:
+// unbounded) of one sport ("": all) by period (before or from split), sport
+// and load model, in the database.
+func Totals(ctx context.Context, q storage.Querier, user uuid.UUID, from, split, to time.Time, sport string) ([]TotalsRow, error) {
+	var fromArg, toArg *time.Time
+	if !from.IsZero() {
+		fromArg = &from
+	}
+	if !to.IsZero() {
+		toArg = &to
+	}
+	rows, err := q.Query(ctx, `SELECT started_at >= $5, sport, load_model, count(*), sum(distance_m), sum(moving_time_s),
+		sum(elevation_gain_m), sum(load), sum(strength_volume_kg)
+		FROM training.session_figures
+		WHERE user_id = $1 AND ($2::timestamptz IS NULL OR started_at >= $2) AND ($3::timestamptz IS NULL OR started_at < $3)
+		AND ($4 = '' OR sport = $4)
+		GROUP BY 1, 2, 3`, user, fromArg, toArg, sport, split)
+	if err != nil {
+		return nil, fmt.Errorf("store: totals: %w", err)
+	}
+	defer rows.Close()
+	var out []TotalsRow
+	for rows.Next() {
+		var r TotalsRow
+		if err := rows.Scan(&r.Current, &r.Sport, &r.LoadModel, &r.Sessions, &r.DistanceM, &r.MovingTimeS, &r.ElevationGainM,
+			&r.Load, &r.StrengthVolumeKg); err != nil {
+			return nil, fmt.Errorf("store: totals: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: totals: %w", err)
+	}
+	return out, nil
+}
+
 // TimedLoad is a session's load at its start.
 type TimedLoad struct {
 	At   time.Time

@@ -111,6 +111,17 @@ func TestSessionFiguresContract(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, briefs, 1)
 	assert.Equal(t, s3, briefs[0].ID)
+	totals, err := store.Totals(ctx, pool, ana, t0, t0.Add(day), t0.Add(3*day), "")
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []store.TotalsRow{
+		{Current: false, Sport: "run", LoadModel: "trimp", Sessions: 1, DistanceM: 5000, MovingTimeS: 1500, Load: 50},
+		{Current: true, Sport: "run", LoadModel: "trimp", Sessions: 1, DistanceM: 5000, MovingTimeS: 1500, Load: 65},
+		{Current: true, Sport: "ride", LoadModel: "trimp", Sessions: 1, DistanceM: 5000, MovingTimeS: 1500, Load: 70},
+	}, totals, "by period, sport and model; only ana's")
+	totals, err = store.Totals(ctx, pool, ana, time.Time{}, time.Time{}, time.Time{}, "ride")
+	require.NoError(t, err)
+	require.Len(t, totals, 1, "one sport, unbounded")
+	assert.Equal(t, 1, totals[0].Sessions)
 	loads, err := store.Loads(ctx, pool, ana, t0.Add(2*day))
 	require.NoError(t, err)
 	assert.Equal(t, []float64{50, 65}, []float64{loads[0].Load, loads[1].Load})
