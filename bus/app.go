@@ -28,7 +28,7 @@ const AppUser = "athlos-app"
 // notify.<user>, chat.<group>, live.session.<user>.<session> (the live
 // figures of a user's own session), live.watch.<session> (the same
 // figures for watchers) and refused.<user>.
-var AppImports = []string{"notify.*", "chat.*", "live.session.*.*", "live.watch.*", SubjectRefused + "*"}
+var AppImports = []string{SubjectNotify + "*", SubjectChat + "*", SubjectLiveSession + "*.*", SubjectLiveWatch + "*", SubjectRefused + "*"}
 
 // SubjectRefused is the prefix of refused.<user>: where an app hears what
 // the server refused of what it published, when the refusal could not be
@@ -36,9 +36,27 @@ var AppImports = []string{"notify.*", "chat.*", "live.session.*.*", "live.watch.
 // storing). Not stored: an app that is not listening misses it.
 const SubjectRefused = "refused."
 
-// SubjectNotify is the prefix of notify.<user>, a user's notifications
-// (stream NOTIFY).
-const SubjectNotify = "notify."
+// The prefixes of the subjects the platform's streams and the app account
+// are built on. The modules that own what travels there declare the same
+// prefixes in their api packages (which import nothing but the standard
+// library); modules/registry_test.go checks that the two agree.
+const (
+	// SubjectNotify is the prefix of notify.<user>, a user's
+	// notifications (stream NOTIFY).
+	SubjectNotify = "notify."
+	// SubjectChat is the prefix of chat.<group>, a group's messages
+	// (stream CHAT).
+	SubjectChat = "chat."
+	// SubjectTelemetry is the prefix of live.telemetry.<user>.<session>,
+	// where apps publish workout points (stream TELEMETRY).
+	SubjectTelemetry = "live.telemetry."
+	// SubjectLiveSession is the prefix of live.session.<user>.<session>,
+	// a session's live figures for its owner.
+	SubjectLiveSession = "live.session."
+	// SubjectLiveWatch is the prefix of live.watch.<session>, a session's
+	// live figures for its watchers.
+	SubjectLiveWatch = "live.watch."
+)
 
 // Limits the server applies to every connection of the app account (the
 // account's own limits: nats-server ignores the limits of the user JWTs

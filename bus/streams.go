@@ -70,7 +70,7 @@ func Streams(modules []string, replicas int) []jetstream.StreamConfig {
 		jetstream.StreamConfig{
 			Name:                 StreamTelemetry,
 			Description:          "workout telemetry published by the app, until it is stored",
-			Subjects:             []string{"live.telemetry.>"},
+			Subjects:             []string{SubjectTelemetry + ">"},
 			Storage:              jetstream.FileStorage,
 			Replicas:             replicas,
 			Retention:            jetstream.WorkQueuePolicy,
@@ -84,7 +84,7 @@ func Streams(modules []string, replicas int) []jetstream.StreamConfig {
 		jetstream.StreamConfig{
 			Name:        StreamChat,
 			Description: "group chat messages",
-			Subjects:    []string{"chat.>"},
+			Subjects:    []string{SubjectChat + ">"},
 			Storage:     jetstream.FileStorage,
 			Replicas:    replicas,
 			MaxAge:      30 * 24 * time.Hour,

@@ -50,6 +50,8 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.SessionRoutes(nc),
 		traininghttp.ImportRoutes(nc),
 		traininghttp.LiveRoutes(nc),
+		traininghttp.ExerciseRoutes(nc),
+		traininghttp.LapRoutes(nc),
 		traininghttp.AnalyticsRoutes(nc),
 		socialhttp.Routes(nc),
 	)

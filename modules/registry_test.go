@@ -9,8 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/fx"
 
+	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/migrations"
 	"github.com/athlos/athlos/modules"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -50,4 +52,13 @@ func TestEveryModuleCombinationWires(t *testing.T) {
 	cfg := &platform.Config{Catalogue: modules.Catalogue(), DataDir: t.TempDir()}
 	require.NoError(t, cfg.Validate())
 	assert.Error(t, platform.ValidateApp(cfg, log, fx.Invoke(func(*missing) {})))
+}
+
+// The streams and the app account (bus) and the modules that own what
+// travels on them (their api packages, standard library only) name the
+// same subject prefixes.
+func TestStreamPrefixesAgreeWithTheirOwners(t *testing.T) {
+	assert.Equal(t, bus.SubjectTelemetry, trainingapi.SubjectTelemetry)
+	assert.Equal(t, bus.SubjectLiveSession, trainingapi.SubjectLiveSession)
+	assert.Equal(t, bus.SubjectLiveWatch, trainingapi.SubjectLiveWatch)
 }

@@ -97,30 +97,8 @@ func skeletonViolations(t *testing.T, root string) []string {
 	return out
 }
 
-// notYetOnTheSkeleton are the violations left while issue 11 moves the
-// client and training modules onto the skeleton, one list per module; the
-// test fails when one is fixed and still listed, so the lists only shrink.
-var notYetOnTheSkeleton = map[string][]string{
-	"client": {},
-
-	"training": {},
-}
-
 func TestModulesFollowTheSkeleton(t *testing.T) {
-	known := map[string]bool{}
-	for _, list := range notYetOnTheSkeleton {
-		for _, v := range list {
-			known[v] = true
-		}
-	}
-	found := map[string]bool{}
-	for _, v := range skeletonViolations(t, ".") {
-		found[v] = true
-		assert.True(t, known[v], "docs/architecture.md, A module, file by file: %s", v)
-	}
-	for v := range known {
-		assert.True(t, found[v], "fixed: remove it from notYetOnTheSkeleton: %s", v)
-	}
+	assert.Empty(t, skeletonViolations(t, "."), "docs/architecture.md, A module, file by file")
 }
 
 func TestSkeletonRulesCatchViolations(t *testing.T) {

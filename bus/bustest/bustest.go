@@ -93,7 +93,7 @@ func AppConn(t testing.TB, e *bus.Embedded) *nats.Conn {
 // has the real one.
 func PassIngress(t testing.TB, e *bus.Embedded, c *bus.Conn) *bus.Ingress {
 	t.Helper()
-	g, err := bus.NewIngress(AppConn(t, e), c.NC, bus.IngressConfig{Subject: "live.telemetry.*.*", UserToken: 2, Queue: "pass",
+	g, err := bus.NewIngress(AppConn(t, e), c.NC, bus.IngressConfig{Subject: bus.SubjectTelemetry + "*.*", UserToken: 2, Queue: "pass",
 		Accept: func(_ string, m *nats.Msg) (*nats.Msg, error) {
 			out := nats.NewMsg(m.Subject)
 			out.Data = m.Data

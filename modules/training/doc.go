@@ -1,16 +1,22 @@
-// Package training is the training module: workout sessions, their
-// telemetry and routes (PostGIS), recording devices, live tracking, and
-// workout files in and out, analytics (load, fitness, records) and
-// recommendations. (Training plans come later.)
+// Package training is the training module: workout sessions of every kind
+// (live, imported, entered by hand; endurance and strength), their
+// telemetry, laps and routes (PostGIS), the exercise catalogue, recording
+// devices, live tracking, workout files in and out, analytics (load,
+// fitness, records) and recommendations. (Training plans are being built.)
 //
 // Schema: training (migrations/training): devices, sessions (with their
 // running live figures while open), session_gear, session_parameters,
 // points (PostGIS geography, keyed by session and time, so a redelivered
-// point changes nothing), routes (geography LineString with a GiST index,
+// point changes nothing), lap_marks (where a session's laps start: the
+// telemetry's lap markers, an imported file's laps) and laps (their
+// figures, computed at finish), exercises (the built-in catalogue, seeded
+// by a migration with stable keys and ids, and users' own), session_exercises
+// and session_sets (a session's exercises and sets), routes (geography LineString with a GiST index,
 // a simplified line and an encoded polyline), watchers (who may watch an
 // open session live), athletes (a read model of the client module's
-// profiles: calorie inputs and default visibility), idempotency_keys
-// (bus.Once: sessions.start, devices.create and sessions.share with the
+// profiles: calorie inputs, threshold heart rate and default visibility),
+// idempotency_keys (bus.Once: sessions.start, devices.create,
+// exercises.create and sessions.share with the
 // client's Idempotency-Key answer a retry with the first answer); the
 // analytics read model: session_figures (a finished session's load and
 // its model, distance, times, strength volume and bests), session_efforts
@@ -24,8 +30,10 @@
 //
 // Publishes (through the outbox in training.outbox):
 //
-//	evt.training.session.completed      api.SessionCompleted: a session finished (live, closed when idle, or imported)
-//	evt.training.session.updated        api.SessionCompleted: a finished session's sport, gear or figures changed
+//	evt.training.session.completed      api.SessionCompleted: a session finished (live, closed when idle, imported, or entered by hand: manual)
+//	evt.training.session.updated        api.SessionCompleted: a finished session's sport, gear, exercises or figures changed
+//	                                    (both carry the plausibility verdict, plausible and implausible_reason, of
+//	                                    internal/plausible, and the strength volume)
 //	evt.training.session.deleted        api.SessionDeleted: a session was deleted
 //	evt.training.realtime.grants_changed  api.RealtimeGrantsChanged: a user may now (or no longer) watch a session
 //	evt.training.record.set             api.RecordSet: a finished session set personal records (a best effort faster than
@@ -49,6 +57,9 @@
 //
 //	devices.list, devices.create, devices.delete   the caller's devices
 //	sessions.start, .get, .list, .action, .points, .gpx, .route, .patch, .delete, .import   the caller's sessions
+//	                                                (sessions.start with elapsed_time_s records a manual session)
+//	sessions.exercises, .laps                       a session's exercises and sets, its laps
+//	exercises.list, .get, .create, .patch, .delete  the exercise catalogue and the caller's own exercises
 //	sessions.share, .unshare, .watch               live tracking
 //	analytics.summary, .fitness, .records           the caller's analytics (read model)
 //	recommendations.list, .dismiss                  the caller's advice (package recommend) and dismissals
@@ -67,8 +78,8 @@
 //	                                  what cannot be stored is told on refused.<user>
 //	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices, and refuses new data for the account
 //	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get), and its name, starting and replacement distances for the gear rule
-//	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model (with the
-//	                                  time zone and heart rates the analytics use)
+//	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model (threshold_hr_bpm
+//	                                  included, and the time zone and heart rates the analytics use)
 //	evt.training.session.completed, .updated, .deleted   the module's own events, one durable consumer
 //	                                  training__evt_training_session (in order, each message once): the analytics read
 //	                                  model, recomputed from the session as it is (so a repeated or older event changes
@@ -88,6 +99,8 @@
 // /v1/me/devices (devices.go), /v1/sessions, /v1/sessions/{id},
 // /v1/sessions/{id}/pause|resume|finish|points|gpx|route (sessions.go),
 // /v1/sessions/import (imports.go), /v1/sessions/{id}/share|watch
-// (live.go), /v1/analytics/summary|fitness|records and
+// (live.go), /v1/exercises, /v1/exercises/{id} and
+// /v1/sessions/{id}/exercises (exercises.go), /v1/sessions/{id}/laps
+// (laps.go), /v1/analytics/summary|fitness|records and
 // /v1/recommendations, /v1/recommendations/{id}/dismiss (analytics.go).
 package training

@@ -14,25 +14,27 @@ const (
 
 // Profile is a user's own view of the account.
 type Profile struct {
-	UserID       string    `json:"user_id" format:"uuid"`
-	Email        string    `json:"email"`
-	Role         string    `json:"role" enum:"user,admin"`
-	FirstName    string    `json:"first_name"`
-	LastName     string    `json:"last_name"`
-	BirthDate    *string   `json:"birth_date" format:"date" doc:"YYYY-MM-DD; never shown to others"`
-	Age          *int      `json:"age" doc:"derived from birth_date"`
-	Country      *string   `json:"country" doc:"ISO 3166-1 alpha-2"`
-	Language     string    `json:"language" doc:"interface language, BCP 47"`
-	Units        string    `json:"units" enum:"metric,imperial"`
-	TimeZone     string    `json:"time_zone" doc:"IANA time zone"`
-	Sex          *string   `json:"sex" enum:"female,male,other"`
-	WeightKg     *float64  `json:"weight_kg"`
-	HeightCm     *float64  `json:"height_cm"`
-	RestingHRBpm *int      `json:"resting_hr_bpm"`
-	MaxHRBpm     *int      `json:"max_hr_bpm"`
-	Privacy      Privacy   `json:"privacy"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	UserID       string   `json:"user_id" format:"uuid"`
+	Email        string   `json:"email"`
+	Role         string   `json:"role" enum:"user,admin"`
+	FirstName    string   `json:"first_name"`
+	LastName     string   `json:"last_name"`
+	BirthDate    *string  `json:"birth_date" format:"date" doc:"YYYY-MM-DD; never shown to others"`
+	Age          *int     `json:"age" doc:"derived from birth_date"`
+	Country      *string  `json:"country" doc:"ISO 3166-1 alpha-2"`
+	Language     string   `json:"language" doc:"interface language, BCP 47"`
+	Units        string   `json:"units" enum:"metric,imperial"`
+	TimeZone     string   `json:"time_zone" doc:"IANA time zone"`
+	Sex          *string  `json:"sex" enum:"female,male,other"`
+	WeightKg     *float64 `json:"weight_kg"`
+	HeightCm     *float64 `json:"height_cm"`
+	RestingHRBpm *int     `json:"resting_hr_bpm"`
+	MaxHRBpm     *int     `json:"max_hr_bpm"`
+	// ThresholdHRBpm is the lactate threshold heart rate (hrTSS).
+	ThresholdHRBpm *int      `json:"threshold_hr_bpm" doc:"lactate threshold heart rate, bpm: training load (hrTSS) uses it"`
+	Privacy        Privacy   `json:"privacy"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // Privacy is who sees what by default.
@@ -46,19 +48,20 @@ type Privacy struct {
 // ProfilePatch documents PATCH /v1/me: every field is optional; a field
 // that is present is changed, and null clears an optional one.
 type ProfilePatch struct {
-	FirstName    *string       `json:"first_name,omitempty" maxLength:"100"`
-	LastName     *string       `json:"last_name,omitempty" maxLength:"100"`
-	BirthDate    *string       `json:"birth_date,omitempty" nullable:"true" format:"date" doc:"YYYY-MM-DD; null clears it"`
-	Country      *string       `json:"country,omitempty" nullable:"true" doc:"ISO 3166-1 alpha-2; null clears it"`
-	Language     *string       `json:"language,omitempty"`
-	Units        *string       `json:"units,omitempty" enum:"metric,imperial"`
-	TimeZone     *string       `json:"time_zone,omitempty"`
-	Sex          *string       `json:"sex,omitempty" nullable:"true" enum:"female,male,other" doc:"null clears it"`
-	WeightKg     *float64      `json:"weight_kg,omitempty" nullable:"true" minimum:"20" maximum:"400" doc:"null clears it"`
-	HeightCm     *float64      `json:"height_cm,omitempty" nullable:"true" minimum:"50" maximum:"280" doc:"null clears it"`
-	RestingHRBpm *int          `json:"resting_hr_bpm,omitempty" nullable:"true" minimum:"20" maximum:"150" doc:"null clears it"`
-	MaxHRBpm     *int          `json:"max_hr_bpm,omitempty" nullable:"true" minimum:"80" maximum:"250" doc:"null clears it"`
-	Privacy      *PrivacyPatch `json:"privacy,omitempty"`
+	FirstName      *string       `json:"first_name,omitempty" maxLength:"100"`
+	LastName       *string       `json:"last_name,omitempty" maxLength:"100"`
+	BirthDate      *string       `json:"birth_date,omitempty" nullable:"true" format:"date" doc:"YYYY-MM-DD; null clears it"`
+	Country        *string       `json:"country,omitempty" nullable:"true" doc:"ISO 3166-1 alpha-2; null clears it"`
+	Language       *string       `json:"language,omitempty"`
+	Units          *string       `json:"units,omitempty" enum:"metric,imperial"`
+	TimeZone       *string       `json:"time_zone,omitempty"`
+	Sex            *string       `json:"sex,omitempty" nullable:"true" enum:"female,male,other" doc:"null clears it"`
+	WeightKg       *float64      `json:"weight_kg,omitempty" nullable:"true" minimum:"20" maximum:"400" doc:"null clears it"`
+	HeightCm       *float64      `json:"height_cm,omitempty" nullable:"true" minimum:"50" maximum:"280" doc:"null clears it"`
+	RestingHRBpm   *int          `json:"resting_hr_bpm,omitempty" nullable:"true" minimum:"20" maximum:"150" doc:"null clears it"`
+	MaxHRBpm       *int          `json:"max_hr_bpm,omitempty" nullable:"true" minimum:"80" maximum:"250" doc:"null clears it"`
+	ThresholdHRBpm *int          `json:"threshold_hr_bpm,omitempty" nullable:"true" minimum:"80" maximum:"230" doc:"lactate threshold heart rate, between the resting and the maximum heart rate; null clears it"`
+	Privacy        *PrivacyPatch `json:"privacy,omitempty"`
 }
 
 // PrivacyPatch documents the privacy part of a profile patch: fields
@@ -79,18 +82,19 @@ type UserRequest struct {
 // of them and the facts analytics and planning need. Never sent to other
 // users as is: modules apply Privacy.
 type UserProfile struct {
-	UserID       string   `json:"user_id"`
-	DisplayName  string   `json:"display_name"`
-	Country      *string  `json:"country"`
-	Language     string   `json:"language"`
-	Units        string   `json:"units"`
-	TimeZone     string   `json:"time_zone"`
-	Age          *int     `json:"age,omitempty" doc:"only when the user shows it"`
-	Sex          *string  `json:"sex,omitempty"`
-	WeightKg     *float64 `json:"weight_kg,omitempty"`
-	RestingHRBpm *int     `json:"resting_hr_bpm,omitempty"`
-	MaxHRBpm     *int     `json:"max_hr_bpm,omitempty"`
-	Privacy      Privacy  `json:"privacy"`
+	UserID         string   `json:"user_id"`
+	DisplayName    string   `json:"display_name"`
+	Country        *string  `json:"country"`
+	Language       string   `json:"language"`
+	Units          string   `json:"units"`
+	TimeZone       string   `json:"time_zone"`
+	Age            *int     `json:"age,omitempty" doc:"only when the user shows it"`
+	Sex            *string  `json:"sex,omitempty"`
+	WeightKg       *float64 `json:"weight_kg,omitempty"`
+	RestingHRBpm   *int     `json:"resting_hr_bpm,omitempty"`
+	MaxHRBpm       *int     `json:"max_hr_bpm,omitempty"`
+	ThresholdHRBpm *int     `json:"threshold_hr_bpm,omitempty"`
+	Privacy        Privacy  `json:"privacy"`
 }
 
 // ProfileUpdated is the payload of EventProfileUpdated: the user's public

@@ -34,7 +34,7 @@ func ProfileRoutes(nc *nats.Conn) gw.Routes {
 			OperationID: "patch-me", Method: http.MethodPatch, Path: "/v1/me", Tags: tags,
 			Summary: "Change the profile",
 			Description: "A JSON merge patch: fields present are changed, null clears an optional field (birth_date, country, " +
-				"sex, weight_kg, height_cm, resting_hr_bpm, max_hr_bpm, privacy.sport_visibility), absent fields stay. " +
+				"sex, weight_kg, height_cm, resting_hr_bpm, max_hr_bpm, threshold_hr_bpm, privacy.sport_visibility), absent fields stay. " +
 				"Nothing is written unless every field is valid.",
 			Security: gw.Authenticated,
 		})

@@ -69,6 +69,14 @@ func TestProfile(t *testing.T) {
 	assert.Equal(t, "Ana", p.FirstName)
 	assert.Equal(t, 188, *p.MaxHRBpm)
 
+	// The threshold heart rate: 80 to 230, below the maximum; null clears it.
+	require.Equal(t, http.StatusOK, patch(`{"threshold_hr_bpm": 172}`).Status)
+	p = me(t, a, tok.AccessToken)
+	require.NotNil(t, p.ThresholdHRBpm)
+	assert.Equal(t, 172, *p.ThresholdHRBpm)
+	require.Equal(t, http.StatusOK, patch(`{"threshold_hr_bpm": null}`).Status)
+	assert.Nil(t, me(t, a, tok.AccessToken).ThresholdHRBpm)
+
 	bad := []struct{ body, field string }{
 		{`{"birth_date": "` + time.Now().AddDate(0, 0, 2).Format(time.DateOnly) + `"}`, "body.birth_date"},
 		{`{"birth_date": "1890-01-01"}`, "body.birth_date"},
@@ -88,6 +96,10 @@ func TestProfile(t *testing.T) {
 		{`{"resting_hr_bpm": 10}`, "body.resting_hr_bpm"},
 		{`{"resting_hr_bpm": 100, "max_hr_bpm": 90}`, "body.max_hr_bpm"},
 		{`{"max_hr_bpm": 300}`, "body.max_hr_bpm"},
+		{`{"threshold_hr_bpm": 79}`, "body.threshold_hr_bpm"},
+		{`{"threshold_hr_bpm": 231}`, "body.threshold_hr_bpm"},
+		{`{"threshold_hr_bpm": 190}`, "body.threshold_hr_bpm"},
+		{`{"threshold_hr_bpm": "high"}`, "body.threshold_hr_bpm"},
 		{`{"first_name": "` + strings.Repeat("a", 101) + `"}`, "body.first_name"},
 		{`{"privacy": {"default_visibility": "everyone"}}`, "body.privacy.default_visibility"},
 		{`{"privacy": {"sport_visibility": {"quidditch": "public"}}}`, "body.privacy.sport_visibility"},

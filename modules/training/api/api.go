@@ -72,13 +72,15 @@ const (
 // EventSessionCompleted is published when a session is finished.
 const EventSessionCompleted = "evt.training.session.completed"
 
-// SessionStart starts a live session.
+// SessionStart starts a live session, or, with elapsed_time_s (and
+// started_at), records a manual one (ManualSession), finished at once.
 type SessionStart struct {
 	Sport      string   `json:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
 	DeviceID   string   `json:"device_id,omitempty" format:"uuid"`
 	GearIDs    []string `json:"gear_ids,omitempty" maxItems:"10"`
 	Visibility string   `json:"visibility,omitempty" enum:"private,followers,public"`
 	Title      string   `json:"title,omitempty" maxLength:"200"`
+	ManualSession
 }
 
 // Session is a workout session.
@@ -94,7 +96,7 @@ type Session struct {
 	// Parameters are named values of the session: perceived effort,
 	// weather, anything a device reported.
 	Parameters  map[string]json.RawMessage `json:"parameters"`
-	Source      string                     `json:"source" enum:"live,gpx,tcx,fit" doc:"recorded live, or imported from a file"`
+	Source      string                     `json:"source" enum:"live,gpx,tcx,fit,manual" doc:"recorded live, imported from a file, or entered by hand (manual)"`
 	StartedAt   time.Time                  `json:"started_at"`
 	FinishedAt  *time.Time                 `json:"finished_at"`
 	LastPointAt *time.Time                 `json:"last_point_at"`
@@ -104,6 +106,10 @@ type Session struct {
 	PointsStored int `json:"points_stored"`
 	// Summary is set once the session is finished (absent before).
 	Summary *SessionSummary `json:"summary,omitempty" doc:"a finished session's figures; absent while it is open"`
+	// Exercises are the session's exercises and sets (strength and other
+	// indoor sessions), and Strength their figures (absent without).
+	Exercises []SessionExercise `json:"exercises,omitempty" doc:"the session's exercises and sets, in order (PUT /v1/sessions/{id}/exercises)"`
+	Strength  *StrengthSummary  `json:"strength,omitempty" doc:"volume and per-exercise bests of the session's sets; absent without exercises"`
 }
 
 // SessionSummary is a finished session's figures.
@@ -125,7 +131,7 @@ type SessionSummary struct {
 	// rate with the athlete's sex, age and weight (Keytel 2005), else
 	// from the activity's MET (2011 Compendium).
 	CaloriesKcal   float64      `json:"calories_kcal"`
-	CaloriesMethod string       `json:"calories_method" enum:"power,heart_rate,met"`
+	CaloriesMethod string       `json:"calories_method" enum:"power,heart_rate,met,entered" doc:"entered: given with a manual session"`
 	SplitsKm       []Split      `json:"splits_km"`
 	SplitsMile     []Split      `json:"splits_mile"`
 	BestEfforts    []BestEffort `json:"best_efforts" doc:"runs: fastest 400 m, 1 km, mile, 5 km, 10 km, half marathon, marathon within the session"`
@@ -133,6 +139,11 @@ type SessionSummary struct {
 	// MapPolyline is the simplified route as a Google encoded polyline
 	// (precision 5), for maps.
 	MapPolyline string `json:"map_polyline,omitempty"`
+	// Plausible is the module's verdict on the figures (an impossible
+	// speed for the sport, heart rate, more moving than elapsed time):
+	// challenges and leaderboards leave implausible sessions out.
+	Plausible         bool   `json:"plausible" doc:"false when the figures are impossible for a person (implausible_reason says why); challenges and leaderboards leave such sessions out"`
+	ImplausibleReason string `json:"implausible_reason,omitempty" enum:"moving_time_exceeds_elapsed_time,impossible_speed,impossible_max_speed,impossible_heart_rate,distance_without_moving_time"`
 }
 
 // Split is one kilometre or mile of a session (the last may be shorter).
@@ -197,6 +208,14 @@ type SessionCompleted struct {
 	CaloriesKcal     float64  `json:"calories_kcal"`
 	// Imported is set when the session came from a file, not live.
 	Imported bool `json:"imported,omitempty"`
+	// Manual is set when the session was entered by hand (no points).
+	Manual bool `json:"manual,omitempty"`
+	// StrengthVolumeKg is the volume load of the session's sets (0: none).
+	StrengthVolumeKg float64 `json:"strength_volume_kg,omitempty"`
+	// Plausible is the module's verdict on the figures
+	// (SessionSummary.Plausible); ImplausibleReason says why not.
+	Plausible         bool   `json:"plausible"`
+	ImplausibleReason string `json:"implausible_reason,omitempty"`
 	// Revision orders the events of one session (completed, updated,
 	// deleted): a consumer applies an event only if its revision is
 	// higher than the last it applied, as events may arrive out of order.
@@ -393,8 +412,8 @@ type SessionChanges struct {
 	Sport      *string   `json:"sport,omitempty" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"a finished session's figures are computed again"`
 	GearIDs    *[]string `json:"gear_ids,omitempty" maxItems:"10" doc:"replaces the gear; [] removes it"`
 	Visibility *string   `json:"visibility,omitempty" enum:"private,followers,public"`
-	// PerceivedEffort is 1 (very easy) to 10 (maximal); null removes it,
-	// and so does 0 (the older form, still accepted).
+	// PerceivedEffort is Foster's CR-10 (session-RPE): 0 (rest) to 10
+	// (maximal), 0 a rating like the others; null removes it.
 	PerceivedEffort patch.Field[int] `json:"perceived_effort,omitzero"`
 }
 

@@ -46,6 +46,7 @@ type TelemetryPoint struct {
 	Cad   *int      `json:"cad,omitempty" doc:"cadence, rpm or steps a minute (0 to 300)"`
 	Pwr   *int      `json:"pwr,omitempty" doc:"power, W (0 to 3,000)"`
 	Temp  *float64  `json:"temp,omitempty" doc:"temperature, °C (-60 to 60)"`
+	Lap   bool      `json:"lap,omitempty" doc:"true on the first point of a new lap (the athlete pressed lap): the session's laps (GET /v1/sessions/{id}/laps) start at these points"`
 }
 
 // TelemetryHeaders are the NATS headers of a telemetry message.

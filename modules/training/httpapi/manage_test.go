@@ -142,7 +142,7 @@ func TestFinishedSessionRouteChangeAndDelete(t *testing.T) {
 	r.JSON(t, &s)
 	assert.Equal(t, "walk", s.Sport)
 	assert.Empty(t, s.Summary.BestEfforts, "best efforts are for runs")
-	assert.NotContains(t, s.Parameters, "perceived_effort")
+	assert.JSONEq(t, "0", string(s.Parameters["perceived_effort"]), "0 is a rating on Foster's CR-10 (rest), not a removal")
 	var updated api.SessionCompleted
 	lastEvent(t, a, "EVT_TRAINING", api.EventSessionUpdated, &updated)
 	assert.Equal(t, "walk", updated.Sport)
@@ -165,6 +165,7 @@ func TestFinishedSessionRouteChangeAndDelete(t *testing.T) {
 	for _, c := range []struct{ body, field string }{
 		{`{"sport": "chess"}`, "body.sport"},
 		{`{"perceived_effort": 11}`, "body.perceived_effort"},
+		{`{"perceived_effort": -1}`, "body.perceived_effort"},
 		{`{"visibility": "everyone"}`, "body.visibility"},
 		{`{"gear_ids": ["nope"]}`, "body.gear_ids[0]"},
 		{`{"title": "` + strings.Repeat("t", 201) + `"}`, "body.title"},

@@ -70,8 +70,13 @@ func startSession(a huma.API, nc *nats.Conn) {
 	tags := []string{"sessions"}
 	huma.Register(a, gw.DocumentRaw[api.Session](a, gw.Idempotent(huma.Operation{
 		OperationID: "start-session", Method: http.MethodPost, Path: "/v1/sessions", Tags: tags,
-		Summary:       "Start a live session",
-		DefaultStatus: http.StatusCreated, MaxBodyBytes: 16 << 10, Security: gw.Authenticated,
+		Summary: "Start a live session, or record a manual one",
+		Description: "Without elapsed_time_s: a live session, active, whose points follow (NATS live.telemetry or /points). " +
+			"With elapsed_time_s and started_at: a manual session (recorded without GPS or entered afterwards), finished at once " +
+			"with the figures given, published as evt.training.session.completed like a finished live session (gear, analytics " +
+			"and challenges count it). Its start may not be in the future, moving time may not exceed elapsed time, and the " +
+			"average speed must be one the sport allows.",
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: 256 << 10, Security: gw.Authenticated,
 	})), func(ctx context.Context, in *sessionStartInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectSessionStart, in.Body)
 	})
@@ -185,7 +190,7 @@ func patchSession(a huma.API, nc *nats.Conn) {
 		OperationID: "patch-session", Method: http.MethodPatch, Path: "/v1/sessions/{id}", Tags: tags,
 		Summary: "Change a session",
 		Description: "Title, notes, sport, gear, visibility, perceived effort: a JSON merge patch, absent fields stay and " +
-			"null removes the perceived effort (0 too, the older form, still accepted). Changing a finished " +
+			"null removes the perceived effort (Foster's CR-10: 0, rest, is a rating like the others). Changing a finished " +
 			"session's sport computes its figures again; changing its sport or gear publishes evt.training.session.updated.",
 		MaxBodyBytes: 16 << 10, Security: gw.Authenticated,
 	}), func(ctx context.Context, in *sessionPatchInput) (*gw.RawJSON, error) {
@@ -242,5 +247,5 @@ type sessionChanges struct {
 	Sport           *string   `json:"sport,omitempty" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"a finished session's figures are computed again"`
 	GearIDs         *[]string `json:"gear_ids,omitempty" maxItems:"10" doc:"replaces the gear; [] removes it"`
 	Visibility      *string   `json:"visibility,omitempty" enum:"private,followers,public"`
-	PerceivedEffort *int      `json:"perceived_effort,omitempty" nullable:"true" minimum:"0" maximum:"10" doc:"1 (very easy) to 10 (maximal); null removes it (so does 0, the older form, still accepted)"`
+	PerceivedEffort *int      `json:"perceived_effort,omitempty" nullable:"true" minimum:"0" maximum:"10" doc:"Foster's CR-10: 0 (rest) to 10 (maximal); null removes it"`
 }

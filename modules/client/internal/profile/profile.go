@@ -43,7 +43,9 @@ type Profile struct {
 	HeightCm     *float64
 	RestingHRBpm *int
 	MaxHRBpm     *int
-	Privacy      Privacy
+	// ThresholdHRBpm is the lactate threshold heart rate.
+	ThresholdHRBpm *int
+	Privacy        Privacy
 }
 
 // Privacy holds who sees what by default.
@@ -179,6 +181,16 @@ func (p Profile) CheckRanges() error {
 	if p.RestingHRBpm != nil && p.MaxHRBpm != nil && *p.RestingHRBpm >= *p.MaxHRBpm {
 		return fielderr.New("max_hr_bpm", "must be above the resting heart rate")
 	}
+	if t := p.ThresholdHRBpm; t != nil {
+		switch {
+		case *t < 80 || *t > 230:
+			return fielderr.New("threshold_hr_bpm", "must be between 80 and 230")
+		case p.MaxHRBpm != nil && *t >= *p.MaxHRBpm:
+			return fielderr.New("threshold_hr_bpm", "must be below the maximum heart rate")
+		case p.RestingHRBpm != nil && *t <= *p.RestingHRBpm:
+			return fielderr.New("threshold_hr_bpm", "must be above the resting heart rate")
+		}
+	}
 	if p.Units != UnitsMetric && p.Units != UnitsImperial {
 		return fielderr.New("units", "must be metric or imperial")
 	}
@@ -192,19 +204,20 @@ func (p Profile) CheckRanges() error {
 // its zero value, which is refused where that is not valid (language,
 // units, time zone, default visibility).
 type Patch struct {
-	FirstName    patch.Field[string]
-	LastName     patch.Field[string]
-	BirthDate    patch.Field[string] // YYYY-MM-DD
-	Country      patch.Field[string]
-	Language     patch.Field[string]
-	Units        patch.Field[string]
-	TimeZone     patch.Field[string]
-	Sex          patch.Field[string]
-	WeightKg     patch.Field[float64]
-	HeightCm     patch.Field[float64]
-	RestingHRBpm patch.Field[int]
-	MaxHRBpm     patch.Field[int]
-	Privacy      patch.Field[PrivacyPatch] // cannot be null
+	FirstName      patch.Field[string]
+	LastName       patch.Field[string]
+	BirthDate      patch.Field[string] // YYYY-MM-DD
+	Country        patch.Field[string]
+	Language       patch.Field[string]
+	Units          patch.Field[string]
+	TimeZone       patch.Field[string]
+	Sex            patch.Field[string]
+	WeightKg       patch.Field[float64]
+	HeightCm       patch.Field[float64]
+	RestingHRBpm   patch.Field[int]
+	MaxHRBpm       patch.Field[int]
+	ThresholdHRBpm patch.Field[int]
+	Privacy        patch.Field[PrivacyPatch] // cannot be null
 }
 
 // PrivacyPatch changes the privacy settings, as Patch does.
@@ -284,6 +297,7 @@ func (p Profile) Apply(pt Patch, now time.Time) (Profile, error) {
 	patch.Apply(pt.HeightCm, &p.HeightCm)
 	patch.Apply(pt.RestingHRBpm, &p.RestingHRBpm)
 	patch.Apply(pt.MaxHRBpm, &p.MaxHRBpm)
+	patch.Apply(pt.ThresholdHRBpm, &p.ThresholdHRBpm)
 	return p, p.CheckRanges()
 }
 

@@ -96,6 +96,8 @@ func profilePatch(data []byte) (profile.Patch, error) {
 			p.RestingHRBpm, err = field[int](raw, f, "a whole number")
 		case "max_hr_bpm":
 			p.MaxHRBpm, err = field[int](raw, f, "a whole number")
+		case "threshold_hr_bpm":
+			p.ThresholdHRBpm, err = field[int](raw, f, "a whole number")
 		case "privacy":
 			p.Privacy, err = privacyPatch(raw)
 		default:

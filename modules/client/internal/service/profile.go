@@ -51,7 +51,7 @@ func (s *Service) UserProfile(ctx context.Context, userID string) (api.UserProfi
 func userProfile(p api.Profile) api.UserProfile {
 	out := api.UserProfile{UserID: p.UserID, DisplayName: displayName(p.FirstName, p.LastName), Country: p.Country,
 		Language: p.Language, Units: p.Units, TimeZone: p.TimeZone, Sex: p.Sex, WeightKg: p.WeightKg,
-		RestingHRBpm: p.RestingHRBpm, MaxHRBpm: p.MaxHRBpm, Privacy: p.Privacy}
+		RestingHRBpm: p.RestingHRBpm, MaxHRBpm: p.MaxHRBpm, ThresholdHRBpm: p.ThresholdHRBpm, Privacy: p.Privacy}
 	if p.Privacy.ShowAge {
 		out.Age = p.Age
 	}
@@ -62,7 +62,7 @@ func userProfile(p api.Profile) api.UserProfile {
 func (s *Service) view(u store.UserRow) api.Profile {
 	p := api.Profile{UserID: u.ID.String(), Email: u.Email, Role: u.Role, FirstName: u.FirstName, LastName: u.LastName,
 		Country: u.Country, Language: u.Language, Units: u.Units, TimeZone: u.TimeZone, Sex: u.Sex, WeightKg: u.WeightKg,
-		HeightCm: u.HeightCm, RestingHRBpm: u.RestingHRBpm, MaxHRBpm: u.MaxHRBpm,
+		HeightCm: u.HeightCm, RestingHRBpm: u.RestingHRBpm, MaxHRBpm: u.MaxHRBpm, ThresholdHRBpm: u.ThresholdHRBpm,
 		Privacy: api.Privacy{DefaultVisibility: u.Privacy.DefaultVisibility, SportVisibility: u.Privacy.SportVisibility,
 			ShowInLeaderboards: u.Privacy.ShowInLeaderboards, ShowAge: u.Privacy.ShowAge},
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
@@ -113,7 +113,7 @@ func (s *Service) PatchProfile(ctx context.Context, id uuid.UUID, p profile.Patc
 func profileOf(u store.UserRow) profile.Profile {
 	return profile.Profile{FirstName: u.FirstName, LastName: u.LastName, BirthDate: u.BirthDate, Country: u.Country,
 		Language: u.Language, Units: u.Units, TimeZone: u.TimeZone, Sex: u.Sex, WeightKg: u.WeightKg, HeightCm: u.HeightCm,
-		RestingHRBpm: u.RestingHRBpm, MaxHRBpm: u.MaxHRBpm, Privacy: profile.Privacy(u.Privacy)}
+		RestingHRBpm: u.RestingHRBpm, MaxHRBpm: u.MaxHRBpm, ThresholdHRBpm: u.ThresholdHRBpm, Privacy: profile.Privacy(u.Privacy)}
 }
 
 // setProfile writes p into a user's row.
@@ -121,6 +121,7 @@ func setProfile(u *store.UserRow, p profile.Profile) {
 	u.FirstName, u.LastName, u.BirthDate, u.Country = p.FirstName, p.LastName, p.BirthDate, p.Country
 	u.Language, u.Units, u.TimeZone, u.Sex = p.Language, p.Units, p.TimeZone, p.Sex
 	u.WeightKg, u.HeightCm, u.RestingHRBpm, u.MaxHRBpm = p.WeightKg, p.HeightCm, p.RestingHRBpm, p.MaxHRBpm
+	u.ThresholdHRBpm = p.ThresholdHRBpm
 	u.Privacy = store.Privacy(p.Privacy)
 }
 

@@ -119,9 +119,11 @@ type UserRow struct {
 	HeightCm     *float64
 	RestingHRBpm *int
 	MaxHRBpm     *int
-	Privacy      Privacy
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// ThresholdHRBpm is the lactate threshold heart rate.
+	ThresholdHRBpm *int
+	Privacy        Privacy
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Privacy is the users.privacy column (JSON): the store's own type, so
@@ -134,13 +136,14 @@ type Privacy struct {
 }
 
 const userColumns = `id, email, role, first_name, last_name, birth_date, country, language, units, time_zone,
-	sex, weight_kg, height_cm, resting_hr_bpm, max_hr_bpm, privacy, created_at, updated_at`
+	sex, weight_kg, height_cm, resting_hr_bpm, max_hr_bpm, privacy, created_at, updated_at, threshold_hr_bpm`
 
 func scanUser(row pgx.Row) (UserRow, error) {
 	var u UserRow
 	var privacy []byte
 	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.FirstName, &u.LastName, &u.BirthDate, &u.Country, &u.Language, &u.Units,
-		&u.TimeZone, &u.Sex, &u.WeightKg, &u.HeightCm, &u.RestingHRBpm, &u.MaxHRBpm, &privacy, &u.CreatedAt, &u.UpdatedAt)
+		&u.TimeZone, &u.Sex, &u.WeightKg, &u.HeightCm, &u.RestingHRBpm, &u.MaxHRBpm, &privacy, &u.CreatedAt, &u.UpdatedAt,
+		&u.ThresholdHRBpm)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, ErrNotFound
 	}
@@ -174,9 +177,9 @@ func UpdateProfile(ctx context.Context, tx pgx.Tx, u UserRow) (time.Time, error)
 	}
 	err = tx.QueryRow(ctx, `UPDATE client.users SET first_name = $2, last_name = $3, birth_date = $4, country = $5,
 		language = $6, units = $7, time_zone = $8, sex = $9, weight_kg = $10, height_cm = $11, resting_hr_bpm = $12,
-		max_hr_bpm = $13, privacy = $14, updated_at = now() WHERE id = $1 RETURNING updated_at`,
+		max_hr_bpm = $13, privacy = $14, threshold_hr_bpm = $15, updated_at = now() WHERE id = $1 RETURNING updated_at`,
 		u.ID, u.FirstName, u.LastName, u.BirthDate, u.Country, u.Language, u.Units, u.TimeZone, u.Sex, u.WeightKg,
-		u.HeightCm, u.RestingHRBpm, u.MaxHRBpm, privacy).Scan(&at)
+		u.HeightCm, u.RestingHRBpm, u.MaxHRBpm, privacy, u.ThresholdHRBpm).Scan(&at)
 	if err != nil {
 		return at, fmt.Errorf("store: update profile: %w", err)
 	}

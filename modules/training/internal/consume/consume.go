@@ -35,7 +35,8 @@ func Register(rt *platform.Runtime, s *service.Service) {
 			return err
 		}
 		if err := s.SaveProfile(ctx, tx, service.Profile{User: user, Sex: ev.Sex, BirthDate: ev.BirthDate, WeightKg: ev.WeightKg,
-			DefaultVisibility: ev.Privacy.DefaultVisibility, SportVisibility: ev.Privacy.SportVisibility, UpdatedAt: ev.UpdatedAt}); err != nil {
+			DefaultVisibility: ev.Privacy.DefaultVisibility, SportVisibility: ev.Privacy.SportVisibility, UpdatedAt: ev.UpdatedAt,
+			ThresholdHRBpm: ev.ThresholdHRBpm}); err != nil {
 			return err
 		}
 		return s.SaveProfileFacts(ctx, tx, service.ProfileFacts{User: user, TimeZone: ev.TimeZone, RestingHRBpm: ev.RestingHRBpm,

@@ -48,6 +48,11 @@ func ReadFIT(r io.Reader) (Activity, int, error) {
 		}
 		act.Sport = sport
 	}
+	for _, l := range file.Laps {
+		if !l.StartTime.IsZero() {
+			act.LapStarts = append(act.LapStarts, l.StartTime.UTC())
+		}
+	}
 	noPosition := 0
 	for _, rec := range file.Records {
 		if rec.Timestamp.IsZero() {

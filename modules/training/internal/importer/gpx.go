@@ -35,6 +35,9 @@ type Activity struct {
 	// Disorder is how the file's points were out of time order before
 	// they were put in order (CheckTimes judges it).
 	Disorder Disorder
+	// LapStarts are when the file's laps start (FIT lap messages, TCX
+	// <Lap StartTime>; none in GPX), in the file's order.
+	LapStarts []time.Time
 }
 
 // FileError says what is wrong with a file.

@@ -52,6 +52,14 @@ func ReadTCX(r io.Reader) (Activity, int, error) {
 				if activities == 1 {
 					pt, inPt = tcxPoint{}, true
 				}
+			case "Lap":
+				if start, ok := s.Attr("StartTime"); ok && activities == 1 {
+					t, err := parseTime(start)
+					if err != nil {
+						return Activity{}, 0, refuse("lap StartTime at line %d: %v", s.Line(), err)
+					}
+					act.LapStarts = append(act.LapStarts, t)
+				}
 			}
 		case xmlscan.CharData:
 			text = append(text, s.Text...)

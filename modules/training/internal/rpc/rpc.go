@@ -20,7 +20,7 @@ import (
 // Register adds the training module's operations to its RPC service.
 func Register(svc *bus.Service, s *service.Service) error {
 	for _, register := range []func(*bus.Service, *service.Service) error{
-		registerDevices, registerSessions, registerImports, registerLive, registerAnalytics,
+		registerDevices, registerSessions, registerImports, registerLive, registerExercises, registerLaps, registerAnalytics,
 	} {
 		if err := register(svc, s); err != nil {
 			return err

@@ -20,6 +20,9 @@ func registerSessions(svc *bus.Service, s *service.Service) error {
 			if err != nil {
 				return api.Session{}, err
 			}
+			if in.Manual() {
+				return recordManual(ctx, s, user, start, in.ManualSession)
+			}
 			return s.StartSession(ctx, user, start)
 		}),
 		api.SubjectSessionGet: onSession(refID, func(ctx context.Context, user, id uuid.UUID, _ api.SessionRef) (api.Session, error) {

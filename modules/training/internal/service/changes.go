@@ -25,8 +25,8 @@ type Changes struct {
 	Title, Notes, Sport, Visibility *string
 	// Gear, when not nil, replaces the session's gear (empty: none).
 	Gear []uuid.UUID
-	// PerceivedEffort is 1 (very easy) to 10 (maximal); null removes it,
-	// and so does 0 (the API's older form, still accepted).
+	// PerceivedEffort is Foster's CR-10: 0 (rest) to 10 (maximal), 0 a
+	// rating like the others; null removes it.
 	PerceivedEffort patch.Field[int]
 }
 
@@ -44,7 +44,7 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 	}
 	effort := in.PerceivedEffort
 	if effort.Set && !effort.Null && (effort.Value < 0 || effort.Value > 10) {
-		return api.Session{}, bus.Invalid("body.perceived_effort", "must be 1 to 10, or null (or 0) to remove it")
+		return api.Session{}, bus.Invalid("body.perceived_effort", "must be 0 (rest) to 10 (maximal) on Foster's CR-10, or null to remove it")
 	}
 	if in.Title != nil && utf8.RuneCountInString(*in.Title) > 200 {
 		return api.Session{}, bus.Invalid("body.title", "at most 200 characters")
@@ -83,7 +83,7 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 		}
 		if effort.Set {
 			var v any
-			if !effort.Null && effort.Value > 0 {
+			if !effort.Null {
 				v = effort.Value
 			}
 			if err := store.SetParameter(ctx, tx, id, "perceived_effort", v); err != nil {
@@ -104,15 +104,11 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 			if err != nil {
 				return err
 			}
-			points, err := store.Points(ctx, tx, id)
-			if err != nil {
-				return err
-			}
 			at := time.Now().UTC()
 			if row.FinishedAt != nil {
 				at = *row.FinishedAt
 			}
-			if err := complete(ctx, tx, id, changed, points, at, api.EventSessionUpdated); err != nil {
+			if err := recomplete(ctx, tx, id, changed, at); err != nil {
 				return err
 			}
 		}
@@ -153,4 +149,19 @@ func (s *Service) DeleteSession(ctx context.Context, user, id uuid.UUID) error {
 		})
 		return err
 	})
+}
+
+// recomplete computes a finished session's figures again after a change
+// and publishes evt.training.session.updated: from its points, or, for a
+// session entered by hand (which has none), from the figures it was given
+// (its verdict judged again for the new sport).
+func recomplete(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.SessionRow, at time.Time) error {
+	if row.Source == session.SourceManual && row.Summary != nil {
+		return storeFigures(ctx, tx, id, row, figures{Summary: *row.Summary}, at, api.EventSessionUpdated)
+	}
+	points, err := store.Points(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	return complete(ctx, tx, id, row, points, at, api.EventSessionUpdated)
 }

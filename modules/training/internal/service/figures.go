@@ -13,7 +13,10 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/calories"
+	"github.com/athlos/athlos/modules/training/internal/lap"
+	"github.com/athlos/athlos/modules/training/internal/plausible"
 	"github.com/athlos/athlos/modules/training/internal/route"
+	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/stats"
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
@@ -27,7 +30,11 @@ func complete(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.SessionRow
 	if err != nil {
 		return err
 	}
-	f, err := computeFigures(points, row.Sport, row.StartedAt, athlete)
+	marks, err := store.LapMarks(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	f, err := computeFigures(points, row.Sport, row.StartedAt, athlete, marks)
 	if err != nil {
 		return err
 	}
@@ -41,19 +48,25 @@ type figures struct {
 	// Path and Simplified are EWKB LineStrings (nil with fewer than two
 	// points).
 	Path, Simplified []byte
-	// Track is what the analytics read of the points (trackOf).
+	// Laps are computed from the points (FromPoints): they replace the
+	// stored ones. A manual session's figures have no points, and leave
+	// its laps (none) alone.
+	Laps       []lap.Lap
+	FromPoints bool
+	// Track is what the analytics read of the points (trackOf), stored
+	// when the figures come from points.
 	Track []store.TrackSample
 }
 
 // computeFigures computes a session's figures and route (no database):
 // an import runs it while its points are being written.
-func computeFigures(points []telemetry.Point, sport string, startedAt time.Time, athlete store.Athlete) (figures, error) {
+// Laps start at the points of the times in lapStarts.
+func computeFigures(points []telemetry.Point, sport string, startedAt time.Time, athlete store.Athlete, lapStarts []time.Time) (figures, error) {
 	sum := stats.Compute(points, sport)
 	f := figures{Summary: summaryOf(sum, calories.Estimate(calories.Input{
 		Sport: sport, MovingS: sum.MovingS, DistanceM: sum.DistanceM, AvgHRBpm: sum.AvgHRBpm, AvgPowerW: sum.AvgPowerW,
 		WeightKg: athlete.WeightKg, AgeYears: ageAt(athlete.BirthDate, startedAt), Sex: athlete.Sex,
-	}))}
-	f.Track = trackOf(points)
+	})), Laps: lap.Compute(points, lapStarts, sport), FromPoints: true, Track: trackOf(points)}
 	if len(points) < 2 {
 		return f, nil
 	}
@@ -82,17 +95,46 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 	if err := store.SetSummary(ctx, tx, id, out); err != nil {
 		return err
 	}
-	if err := store.SaveTrack(ctx, tx, id, f.Track); err != nil {
+	if f.FromPoints {
+		if err := store.ReplaceLaps(ctx, tx, id, lapRows(f.Laps)); err != nil {
+			return err
+		}
+		if err := store.SaveTrack(ctx, tx, id, f.Track); err != nil {
+			return err
+		}
+	}
+	verdict := plausible.Check(plausible.Figures{Sport: row.Sport, DistanceM: out.DistanceM, ElapsedS: out.ElapsedTimeS,
+		MovingS: out.MovingTimeS, MaxSpeedMps: out.MaxSpeedMps, AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm})
+	if err := store.SetVerdict(ctx, tx, id, verdict.Plausible, verdict.Reason); err != nil {
 		return err
 	}
 	_, err := bus.Enqueue(ctx, tx, api.Module, event, api.SessionCompleted{
 		SessionID: row.ID.String(), UserID: row.UserID.String(), Sport: row.Sport, StartedAt: row.StartedAt, CompletedAt: at,
 		DistanceM: out.DistanceM, MovingTimeS: out.MovingTimeS, ElapsedTimeS: out.ElapsedTimeS, ElevationGainM: out.ElevationGainM,
 		AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm, GearIDs: row.GearIDs, AvgPowerW: out.AvgPowerW,
-		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live",
+		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live" && row.Source != session.SourceManual,
+		Manual: row.Source == session.SourceManual, StrengthVolumeKg: strengthVolume(row.Exercises), Plausible: verdict.Plausible, ImplausibleReason: verdict.Reason,
 		Revision: revision(),
 	})
 	return err
+}
+
+// lapRows are laps as stored.
+func lapRows(laps []lap.Lap) []store.LapRow {
+	out := make([]store.LapRow, len(laps))
+	for i, l := range laps {
+		out[i] = store.LapRow{Index: l.Index, StartedAt: l.Start, ElapsedS: l.ElapsedS, MovingS: l.MovingS, DistanceM: l.DistanceM,
+			AvgHRBpm: l.AvgHRBpm, MaxHRBpm: l.MaxHRBpm, AvgSpeedMps: l.AvgSpeedMps}
+	}
+	return out
+}
+
+// strengthVolume is the volume load of a session's sets (0 without).
+func strengthVolume(list []store.SessionExercise) float64 {
+	if s := strengthOf(list); s != nil {
+		return s.VolumeKg
+	}
+	return 0
 }
 
 // lineEWKB encodes points as an EWKB LineString with SRID 4326.

@@ -158,7 +158,7 @@ func (s *Service) ImportSession(ctx context.Context, user uuid.UUID, in Import) 
 				done <- computed{err: fmt.Errorf("computing the figures: %v\n%s", p, debug.Stack())}
 			}
 		}()
-		f, err := computeFigures(res.Accepted, sportName, ns.StartedAt, athlete)
+		f, err := computeFigures(res.Accepted, sportName, ns.StartedAt, athlete, file.LapStarts)
 		done <- computed{f, err}
 	}()
 	var figs *computed
@@ -181,6 +181,9 @@ func (s *Service) ImportSession(ctx context.Context, user uuid.UUID, in Import) 
 		var rows store.PointRows
 		rows.Add(ns.ID, res.Accepted)
 		if _, _, err := store.WritePoints(ctx, tx, rows, false); err != nil {
+			return err
+		}
+		if err := store.AddLapMarks(ctx, tx, ns.ID, file.LapStarts); err != nil {
 			return err
 		}
 		row, err := store.Session(ctx, tx, user, ns.ID)

@@ -93,6 +93,7 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 			seen := make(map[uuid.UUID]bool, len(sessions))
 			var late []*store.IngestSession
 			var rows store.PointRows
+			marks := map[uuid.UUID][]time.Time{} // lap starts, by session
 			for i, m := range msgs {
 				out.Results[i], out.Errs[i] = api.PointsResult{Dropped: map[string]int{}}, nil
 				ss := sessions[m.Session]
@@ -116,6 +117,11 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 					continue
 				}
 				rows.Add(ss.ID, res.Accepted)
+				for _, p := range res.Accepted {
+					if p.Lap {
+						marks[ss.ID] = append(marks[ss.ID], p.T)
+					}
+				}
 				if seen[ss.ID] {
 					if !isLate {
 						ss.Live.Add(res.Accepted, ss.Sport)
@@ -136,6 +142,11 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 			}
 			if err := store.SaveLive(ctx, tx, touched); err != nil {
 				return err
+			}
+			for id, times := range marks {
+				if err := store.AddLapMarks(ctx, tx, id, times); err != nil {
+					return err
+				}
 			}
 			for _, ss := range late {
 				// Only new points change the figures (nil: all were new).
@@ -209,9 +220,9 @@ func (s *Service) AddPoints(ctx context.Context, user, id uuid.UUID, data []byte
 }
 
 // lateFor reports whether a session takes late points: finished within
-// LateGrace.
+// LateGrace (a manual session, entered by hand, takes none).
 func lateFor(ss *store.IngestSession, now time.Time) bool {
-	return ss.State == session.Finished && ss.FinishedAt != nil && now.Sub(*ss.FinishedAt) <= LateGrace
+	return !ss.Manual && ss.State == session.Finished && ss.FinishedAt != nil && now.Sub(*ss.FinishedAt) <= LateGrace
 }
 
 // refigure computes a finished session's figures again with the late

@@ -10,12 +10,14 @@ func sessionOut(r store.SessionRow) api.Session {
 	out := api.Session{ID: r.ID.String(), Sport: r.Sport, State: r.State, GearIDs: r.GearIDs, Visibility: r.Visibility,
 		Title: r.Title, Notes: r.Notes, Parameters: r.Parameters, Source: r.Source, StartedAt: r.StartedAt,
 		FinishedAt: r.FinishedAt, LastPointAt: r.LastPointAt, PointsStored: r.PointsStored}
+	out.Exercises, out.Strength = sessionExercisesOut(r.Exercises), strengthOf(r.Exercises)
 	if r.DeviceID != nil {
 		d := r.DeviceID.String()
 		out.DeviceID = &d
 	}
 	if r.Summary != nil {
 		sum := summaryOut(*r.Summary)
+		sum.Plausible, sum.ImplausibleReason = r.Plausible, r.ImplausibleReason
 		out.Summary = &sum
 	}
 	return out

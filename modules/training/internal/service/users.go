@@ -23,6 +23,9 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err := store.DeleteUserSessions(ctx, tx, user); err != nil {
 		return err
 	}
+	if err := store.DeleteUserExercises(ctx, tx, user); err != nil {
+		return err
+	}
 	if err := store.DeleteAthlete(ctx, tx, user); err != nil {
 		return err
 	}
@@ -41,7 +44,9 @@ type Profile struct {
 	WeightKg          *float64
 	DefaultVisibility string
 	SportVisibility   map[string]string
-	UpdatedAt         time.Time
+	// ThresholdHRBpm is the lactate threshold heart rate (hrTSS).
+	ThresholdHRBpm *int
+	UpdatedAt      time.Time
 }
 
 // SaveProfile keeps what training needs of a user's profile: body data
@@ -50,7 +55,7 @@ type Profile struct {
 // (birth_date is not a date).
 func (s *Service) SaveProfile(ctx context.Context, tx pgx.Tx, p Profile) error {
 	a := store.Athlete{WeightKg: p.WeightKg, DefaultVisibility: p.DefaultVisibility,
-		SportVisibility: p.SportVisibility, UpdatedAt: p.UpdatedAt}
+		SportVisibility: p.SportVisibility, ThresholdHR: p.ThresholdHRBpm, UpdatedAt: p.UpdatedAt}
 	if a.DefaultVisibility == "" {
 		a.DefaultVisibility = sport.Followers
 	}

@@ -20,7 +20,9 @@ type Athlete struct {
 	WeightKg          *float64
 	DefaultVisibility string
 	SportVisibility   map[string]string
-	UpdatedAt         time.Time
+	// ThresholdHR is the lactate threshold heart rate, bpm (nil: unknown).
+	ThresholdHR *int
+	UpdatedAt   time.Time
 }
 
 // SaveAthlete stores a profile unless a newer one is stored already.
@@ -29,12 +31,13 @@ func SaveAthlete(ctx context.Context, q storage.Querier, user uuid.UUID, a Athle
 	if err != nil {
 		return err
 	}
-	_, err = q.Exec(ctx, `INSERT INTO training.athletes (user_id, birth_date, sex, weight_kg, default_visibility, sport_visibility, updated_at)
-		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7)
+	_, err = q.Exec(ctx, `INSERT INTO training.athletes (user_id, birth_date, sex, weight_kg, default_visibility, sport_visibility, updated_at, threshold_hr)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8)
 		ON CONFLICT (user_id) DO UPDATE SET birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, weight_kg = EXCLUDED.weight_kg,
-		default_visibility = EXCLUDED.default_visibility, sport_visibility = EXCLUDED.sport_visibility, updated_at = EXCLUDED.updated_at
+		default_visibility = EXCLUDED.default_visibility, sport_visibility = EXCLUDED.sport_visibility, updated_at = EXCLUDED.updated_at,
+		threshold_hr = EXCLUDED.threshold_hr
 		WHERE training.athletes.updated_at < EXCLUDED.updated_at`,
-		user, a.BirthDate, a.Sex, a.WeightKg, a.DefaultVisibility, sv, a.UpdatedAt)
+		user, a.BirthDate, a.Sex, a.WeightKg, a.DefaultVisibility, sv, a.UpdatedAt, a.ThresholdHR)
 	if err != nil {
 		return fmt.Errorf("store: save athlete: %w", err)
 	}
@@ -46,8 +49,9 @@ func GetAthlete(ctx context.Context, q storage.Querier, user uuid.UUID) (Athlete
 	var a Athlete
 	var sex *string
 	var sv []byte
-	err := q.QueryRow(ctx, `SELECT birth_date, sex, weight_kg, default_visibility, sport_visibility, updated_at
-		FROM training.athletes WHERE user_id = $1`, user).Scan(&a.BirthDate, &sex, &a.WeightKg, &a.DefaultVisibility, &sv, &a.UpdatedAt)
+	err := q.QueryRow(ctx, `SELECT birth_date, sex, weight_kg, default_visibility, sport_visibility, updated_at, threshold_hr
+		FROM training.athletes WHERE user_id = $1`, user).Scan(&a.BirthDate, &sex, &a.WeightKg, &a.DefaultVisibility, &sv, &a.UpdatedAt,
+		&a.ThresholdHR)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Athlete{}, nil
 	}

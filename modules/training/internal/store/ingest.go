@@ -21,6 +21,8 @@ type IngestSession struct {
 	StartedAt  time.Time
 	FinishedAt *time.Time
 	Live       stats.Live
+	// Manual sessions (entered by hand) take no points, late or not.
+	Manual bool
 }
 
 // LockIngestSessions reads and locks the sessions with these ids (missing
@@ -28,7 +30,8 @@ type IngestSession struct {
 // batches touching the same sessions cannot deadlock, and the running
 // figures of a session are updated by one batch at a time.
 func LockIngestSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uuid.UUID]*IngestSession, error) {
-	rows, err := tx.Query(ctx, `SELECT id, user_id, sport, state, started_at, finished_at, live FROM training.sessions
+	rows, err := tx.Query(ctx, `SELECT id, user_id, sport, state, started_at, finished_at, live,
+		source_format IS NOT DISTINCT FROM 'manual' FROM training.sessions
 		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, rawUUIDs(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: lock sessions: %w", err)
@@ -38,7 +41,7 @@ func LockIngestSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uu
 	for rows.Next() {
 		var s IngestSession
 		var live []byte
-		if err := rows.Scan((*[16]byte)(&s.ID), (*[16]byte)(&s.User), &s.Sport, &s.State, &s.StartedAt, &s.FinishedAt, &live); err != nil {
+		if err := rows.Scan((*[16]byte)(&s.ID), (*[16]byte)(&s.User), &s.Sport, &s.State, &s.StartedAt, &s.FinishedAt, &live, &s.Manual); err != nil {
 			return nil, fmt.Errorf("store: lock sessions: %w", err)
 		}
 		if live != nil {

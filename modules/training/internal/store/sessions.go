@@ -43,7 +43,7 @@ func InsertSession(ctx context.Context, tx pgx.Tx, s NewSession) error {
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, device_id, visibility, title, started_at,
 		finished_at, last_point_at, source_format, source_sha256)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, NULLIF($10, ''), $11)`, s.ID, s.User, s.Sport, state, s.Device, s.Visibility,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, CASE WHEN $10::text = 'manual' THEN NULL ELSE $9::timestamptz END, NULLIF($10::text, ''), $11)`, s.ID, s.User, s.Sport, state, s.Device, s.Visibility,
 		s.Title, s.StartedAt, s.FinishedAt, s.SourceFormat, s.SourceSHA256)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.ConstraintName == "sessions_source" {
@@ -81,18 +81,25 @@ type SessionRow struct {
 	PointsStored int
 	// Summary is a finished session's figures (nil before).
 	Summary *Summary
+	// Plausible and ImplausibleReason are a finished session's verdict
+	// (internal/plausible).
+	Plausible         bool
+	ImplausibleReason string
+	// Exercises are the session's exercises and sets, in order.
+	Exercises []SessionExercise
 }
 
 const sessionColumns = `s.id, s.user_id, s.sport, s.state, s.device_id, s.visibility, s.title, s.notes, COALESCE(s.source_format, 'live'),
 	s.started_at, s.finished_at, s.last_point_at, s.summary, s.live,
 	COALESCE((SELECT array_agg(g.gear_id::text ORDER BY g.gear_id) FROM training.session_gear g WHERE g.session_id = s.id), '{}'),
-	COALESCE((SELECT jsonb_object_agg(p.name, p.value) FROM training.session_parameters p WHERE p.session_id = s.id), '{}')`
+	COALESCE((SELECT jsonb_object_agg(p.name, p.value) FROM training.session_parameters p WHERE p.session_id = s.id), '{}'),
+	s.plausible, COALESCE(s.implausible_reason, ''), ` + sessionExercisesColumn
 
 func scanSession(row pgx.Row) (SessionRow, error) {
 	var r SessionRow
-	var summary, live, params []byte
+	var summary, live, params, exercises []byte
 	err := row.Scan(&r.ID, &r.UserID, &r.Sport, &r.State, &r.DeviceID, &r.Visibility, &r.Title, &r.Notes, &r.Source, &r.StartedAt, &r.FinishedAt,
-		&r.LastPointAt, &summary, &live, &r.GearIDs, &params)
+		&r.LastPointAt, &summary, &live, &r.GearIDs, &params, &r.Plausible, &r.ImplausibleReason, &exercises)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -101,6 +108,9 @@ func scanSession(row pgx.Row) (SessionRow, error) {
 	}
 	if err := json.Unmarshal(params, &r.Parameters); err != nil {
 		return r, fmt.Errorf("store: session parameters: %w", err)
+	}
+	if err := json.Unmarshal(exercises, &r.Exercises); err != nil {
+		return r, fmt.Errorf("store: session exercises: %w", err)
 	}
 	if summary != nil {
 		r.Summary = &Summary{}
@@ -258,6 +268,16 @@ func SetSummary(ctx context.Context, tx pgx.Tx, id uuid.UUID, summary Summary) e
 	}
 	if _, err := tx.Exec(ctx, `UPDATE training.sessions SET summary = $2, live = NULL, updated_at = now() WHERE id = $1`, id, sum); err != nil {
 		return fmt.Errorf("store: set summary: %w", err)
+	}
+	return nil
+}
+
+// SetVerdict stores a finished session's plausibility verdict (reason ""
+// when plausible).
+func SetVerdict(ctx context.Context, tx pgx.Tx, id uuid.UUID, plausible bool, reason string) error {
+	if _, err := tx.Exec(ctx, `UPDATE training.sessions SET plausible = $2, implausible_reason = NULLIF($3, '') WHERE id = $1`,
+		id, plausible, reason); err != nil {
+		return fmt.Errorf("store: set verdict: %w", err)
 	}
 	return nil
 }

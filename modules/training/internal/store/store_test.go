@@ -398,8 +398,9 @@ func TestAthletesContract(t *testing.T) {
 	assert.Equal(t, store.Athlete{}, a, "none came yet")
 	w := 61.5
 	birth := time.Date(1990, 5, 1, 0, 0, 0, 0, time.UTC)
+	lthr := 168
 	newer := store.Athlete{BirthDate: &birth, Sex: "female", WeightKg: &w, DefaultVisibility: "public",
-		SportVisibility: map[string]string{"ride": "private"}, UpdatedAt: t0}
+		SportVisibility: map[string]string{"ride": "private"}, ThresholdHR: &lthr, UpdatedAt: t0}
 	require.NoError(t, store.SaveAthlete(ctx, pool, ana, newer))
 	older := store.Athlete{DefaultVisibility: "private", UpdatedAt: t0.Add(-time.Hour)}
 	require.NoError(t, store.SaveAthlete(ctx, pool, ana, older))
@@ -410,6 +411,8 @@ func TestAthletesContract(t *testing.T) {
 	assert.Equal(t, map[string]string{"ride": "private"}, a.SportVisibility)
 	require.NotNil(t, a.BirthDate)
 	assert.True(t, birth.Equal(*a.BirthDate))
+	require.NotNil(t, a.ThresholdHR)
+	assert.Equal(t, 168, *a.ThresholdHR)
 	require.NoError(t, store.DeleteAthlete(ctx, pool, ana))
 	a, err = store.GetAthlete(ctx, pool, ana)
 	require.NoError(t, err)

@@ -101,6 +101,10 @@ func points(v *fastjson.Value) ([]Point, error) {
 				p.Cad, ints, ferr = optInt(val, ints)
 			case "pwr":
 				p.Pwr, ints, ferr = optInt(val, ints)
+			case "lap":
+				if val.Type() != fastjson.TypeNull {
+					p.Lap, ferr = val.Bool()
+				}
 			default:
 				return
 			}

@@ -24,6 +24,8 @@ type Point struct {
 	Cad   *int      `json:"cad,omitempty"`   // rpm or steps/min
 	Pwr   *int      `json:"pwr,omitempty"`   // W
 	Temp  *float64  `json:"temp,omitempty"`  // °C
+	// Lap marks the first point of a new lap (the athlete pressed "lap").
+	Lap bool `json:"lap,omitempty"`
 }
 
 // Batch is what one message carries: many points.

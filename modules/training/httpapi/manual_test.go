@@ -1,0 +1,177 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules/training/api"
+)
+
+// A manual session (elapsed_time_s on POST /v1/sessions) is finished at
+// once with the figures given, published like a live one (the shoes it
+// names count its distance), judged plausible, and refuses points; bad
+// figures are refused naming the field, and change nothing.
+func TestManualSession(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
+
+	r := a.Do(http.MethodPost, "/v1/me/gear", ana, map[string]any{"type": "shoes", "brand": "Brooks"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var shoes struct {
+		ID string `json:"id"`
+	}
+	r.JSON(t, &shoes)
+	gear := func() (int, float64) {
+		var g struct {
+			DistanceM float64 `json:"distance_m"`
+			Sessions  int     `json:"sessions"`
+		}
+		a.Do(http.MethodGet, "/v1/me/gear/"+shoes.ID, ana, nil).JSON(t, &g)
+		return g.Sessions, g.DistanceM
+	}
+
+	start := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Second)
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "gear_ids": []string{shoes.ID}, "title": "Treadmill",
+		"started_at": start, "elapsed_time_s": 3000, "moving_time_s": 2900, "distance_m": 10_000, "elevation_gain_m": 50,
+		"avg_hr_bpm": 150, "max_hr_bpm": 175, "perceived_effort": 0})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var s api.Session
+	r.JSON(t, &s)
+	assert.Equal(t, "finished", s.State)
+	assert.Equal(t, "manual", s.Source)
+	assert.True(t, s.StartedAt.Equal(start))
+	require.NotNil(t, s.FinishedAt)
+	assert.True(t, s.FinishedAt.Equal(start.Add(3000*time.Second)))
+	require.NotNil(t, s.Summary)
+	assert.Equal(t, 10_000.0, s.Summary.DistanceM)
+	assert.Equal(t, 3000.0, s.Summary.ElapsedTimeS)
+	assert.Equal(t, 2900.0, s.Summary.MovingTimeS)
+	assert.InDelta(t, 10_000/2900.0, s.Summary.AvgSpeedMps, 1e-9)
+	assert.InDelta(t, 290, s.Summary.AvgPaceSPerKm, 1e-9)
+	assert.Equal(t, 50.0, s.Summary.ElevationGainM)
+	assert.Equal(t, 175, *s.Summary.MaxHRBpm)
+	assert.Positive(t, s.Summary.CaloriesKcal, "estimated")
+	assert.True(t, s.Summary.Plausible)
+	assert.Empty(t, s.Summary.ImplausibleReason)
+	assert.JSONEq(t, "0", string(s.Parameters["perceived_effort"]), "0 is a rating (rest) on Foster's CR-10")
+	assert.Zero(t, s.PointsStored)
+
+	var done api.SessionCompleted
+	lastEvent(t, a, "EVT_TRAINING", api.EventSessionCompleted, &done)
+	assert.Equal(t, s.ID, done.SessionID)
+	assert.True(t, done.Manual)
+	assert.False(t, done.Imported)
+	assert.True(t, done.Plausible)
+	assert.Equal(t, 10_000.0, done.DistanceM)
+	assert.Equal(t, 2900.0, done.MovingTimeS)
+
+	// The client module counted the run on the shoes, like a live one.
+	require.Eventually(t, func() bool { n, d := gear(); return n == 1 && d == 10_000 }, 20*time.Second, 50*time.Millisecond)
+
+	// A manual session takes no points, late or not.
+	r = a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, map[string]any{"points": run(3, s.FinishedAt.Add(-time.Minute))})
+	assert.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/"+s.ID, bob, nil).Status, "another user's session")
+
+	// Changing its sport judges it again and keeps its figures (it has no
+	// points to compute them from).
+	r = a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, map[string]any{"sport": "swim"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	s = api.Session{}
+	r.JSON(t, &s)
+	assert.Equal(t, 10_000.0, s.Summary.DistanceM)
+	assert.False(t, s.Summary.Plausible, "12.4 km/h is no swim")
+	assert.Equal(t, "impossible_speed", s.Summary.ImplausibleReason)
+	var upd api.SessionCompleted
+	lastEvent(t, a, "EVT_TRAINING", api.EventSessionUpdated, &upd)
+	assert.False(t, upd.Plausible)
+	assert.Equal(t, "impossible_speed", upd.ImplausibleReason)
+
+	// Only elapsed time and a start: a strength session, calories given.
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "strength", "started_at": start, "elapsed_time_s": 2700,
+		"calories_kcal": 320})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	s = api.Session{}
+	r.JSON(t, &s)
+	assert.Equal(t, 2700.0, s.Summary.MovingTimeS, "moving time is the elapsed time unless given")
+	assert.Equal(t, 320.0, s.Summary.CaloriesKcal)
+	assert.Equal(t, "entered", s.Summary.CaloriesMethod)
+
+	// Bad input names the field and stores nothing.
+	future := time.Now().UTC().Add(time.Hour)
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"sport": "run", "started_at": future, "elapsed_time_s": 600}, "body.started_at"},
+		{map[string]any{"sport": "run", "started_at": start}, "body.elapsed_time_s"},
+		{map[string]any{"sport": "run", "elapsed_time_s": 600}, "body.started_at"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 0}, "body.elapsed_time_s"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": -5}, "body.elapsed_time_s"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 8 * 24 * 3600}, "body.elapsed_time_s"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 600, "moving_time_s": 700}, "body.moving_time_s"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 600, "distance_m": 20_000}, "body.distance_m"},
+		{map[string]any{"sport": "swim", "started_at": start, "elapsed_time_s": 600, "distance_m": 3000}, "body.distance_m"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 600, "avg_hr_bpm": 180, "max_hr_bpm": 170}, "body.avg_hr_bpm"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 600, "max_hr_bpm": 300}, "body.max_hr_bpm"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 600, "perceived_effort": 11}, "body.perceived_effort"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 600, "distance_m": -1}, "body.distance_m"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 600, "gear_ids": []string{"01a218c9-95e8-7859-a437-7b9381224e73"}}, "body.gear_ids[0]"},
+		{map[string]any{"sport": "run", "started_at": "yesterday", "elapsed_time_s": 600}, "body.started_at"},
+		{map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": "long"}, "body.elapsed_time_s"},
+	} {
+		r := a.Do(http.MethodPost, "/v1/sessions", ana, c.body)
+		require.Equal(t, http.StatusBadRequest, r.Status, "%v: %s", c.body, r.Body)
+		assert.Contains(t, r.Problem(t).Fields(), c.field, "%v: %s", c.body, r.Body)
+	}
+	// Bob's shoes are not Ana's.
+	r = a.Do(http.MethodPost, "/v1/me/gear", bob, map[string]any{"type": "shoes"})
+	require.Equal(t, http.StatusCreated, r.Status)
+	var bobs struct {
+		ID string `json:"id"`
+	}
+	r.JSON(t, &bobs)
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 600, "gear_ids": []string{bobs.ID}})
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Equal(t, []string{"body.gear_ids[0]"}, r.Problem(t).Fields())
+	// Oversized: the body limit is 256 KiB.
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, `{"sport": "run", "elapsed_time_s": 600, "title": "`+strings.Repeat("x", 300<<10)+`"}`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
+
+	var list api.SessionList
+	a.Do(http.MethodGet, "/v1/sessions", ana, nil).JSON(t, &list)
+	assert.Len(t, list.Items, 2, "nothing was stored for the refused ones")
+	raw, _ := json.Marshal(list.Items[0])
+	assert.Contains(t, string(raw), `"source":"manual"`)
+}
+
+// The threshold heart rate of the profile (client module) reaches the
+// training module's athletes read model through evt.client.profile.updated,
+// and null clears it there too.
+func TestThresholdHeartRateReachesTraining(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com")
+	db, err := pgx.Connect(context.Background(), a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(context.Background())
+	threshold := func() (*int, bool) {
+		var v *int
+		err := db.QueryRow(context.Background(), `SELECT threshold_hr FROM training.athletes WHERE user_id = $1`, ana.UserID).Scan(&v)
+		return v, err == nil
+	}
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"threshold_hr_bpm": 171}).Status)
+	require.Eventually(t, func() bool { v, ok := threshold(); return ok && v != nil && *v == 171 }, 20*time.Second, 50*time.Millisecond)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, `{"threshold_hr_bpm": null}`).Status)
+	require.Eventually(t, func() bool { v, ok := threshold(); return ok && v == nil }, 20*time.Second, 50*time.Millisecond)
+}
