@@ -11,9 +11,10 @@
 // point changes nothing), lap_marks (where a session's laps start: the
 // telemetry's lap markers, an imported file's laps) and laps (their
 // figures, computed at finish), exercises (the built-in catalogue, seeded
-// by a migration with stable keys and ids, and users' own), session_exercises
-// and session_sets (a session's exercises and sets), routes (geography LineString with a GiST index,
-// a simplified line and an encoded polyline), watchers (who may watch an
+// by a migration with stable keys and ids, and users' own),
+// session_exercises and session_sets (a session's exercises and sets),
+// routes (geography LineString with a GiST index, a simplified line and an
+// encoded polyline), watchers (who may watch an
 // open session live), athletes (a read model of the client module's
 // profiles: calorie inputs, threshold heart rate and default visibility),
 // plans (one active per user: a new plan replaces it; the request, the
