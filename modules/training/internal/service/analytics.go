@@ -49,7 +49,9 @@ type SessionEvent struct {
 // outbox in tx.
 func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEvent) error {
 	row, err := store.LockSession(ctx, tx, ev.User, ev.Session)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (row.State != session.Finished || row.Summary == nil)) {
+	// Gone, not finished, or flagged implausible (internal/plausible): it
+	// counts in no analytics.
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (row.State != session.Finished || row.Summary == nil || !row.Plausible)) {
 		return store.DeleteSessionFigures(ctx, tx, ev.Session)
 	}
 	if err != nil {
@@ -208,6 +210,14 @@ func sessionFigures(a store.AthleteFacts, row store.SessionRow, track []store.Tr
 			sum.Effort = &e
 		}
 	}
+	for _, e := range row.Exercises {
+		ex := strength.Exercise{ID: e.ExerciseID.String(), Sets: make([]strength.Set, len(e.Sets))}
+		for j, st := range e.Sets {
+			ex.Sets[j] = strength.Set{Reps: deref(st.Reps), WeightKg: deref(st.WeightKg), DurationS: deref(st.DurationS), RPE: st.RPE,
+				Warmup: st.Warmup}
+		}
+		sum.Exercises = append(sum.Exercises, ex)
+	}
 	sum.Track = make([]performance.Sample, len(track))
 	for i, p := range track {
 		sum.Track[i] = performance.Sample{T: p.T, D: p.D}
@@ -255,6 +265,9 @@ func athleteOf(a store.AthleteFacts, at time.Time) load.Athlete {
 	}
 	if a.MaxHRBpm != nil {
 		out.MaxHR = float64(*a.MaxHRBpm)
+	}
+	if a.ThresholdHR != nil {
+		out.ThresholdHR = float64(*a.ThresholdHR)
 	}
 	return out
 }

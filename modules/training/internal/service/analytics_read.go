@@ -298,8 +298,18 @@ func (s *Service) Records(ctx context.Context, user uuid.UUID, now time.Time) (a
 			out.PaceZones = z
 		}
 	}
-	if athlete.RestingHRBpm != nil && athlete.MaxHRBpm != nil {
-		if zones, model, err := performance.HRZones(float64(*athlete.RestingHRBpm), float64(*athlete.MaxHRBpm), 0); err == nil {
+	var rest, maxHR, threshold float64
+	if athlete.RestingHRBpm != nil {
+		rest = float64(*athlete.RestingHRBpm)
+	}
+	if athlete.MaxHRBpm != nil {
+		maxHR = float64(*athlete.MaxHRBpm)
+	}
+	if athlete.ThresholdHR != nil {
+		threshold = float64(*athlete.ThresholdHR)
+	}
+	if threshold > 0 || (rest > 0 && maxHR > 0) {
+		if zones, model, err := performance.HRZones(rest, maxHR, threshold); err == nil {
 			z := &api.Zones{Model: model, Unit: "bpm"}
 			for _, h := range zones {
 				z.Zones = append(z.Zones, api.Zone{Name: h.Name, Low: h.Low, High: h.High})
