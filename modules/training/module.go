@@ -39,5 +39,6 @@ func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pc
 	}
 	consume.Register(rt, s)
 	rt.Every("idle session sweep", time.Minute, s.IdleSweep(cfg.IdleTimeout, rt.Log))
+	rt.Go("analytics backfill", s.BackfillAnalytics(rt.Log))
 	return nil
 }
