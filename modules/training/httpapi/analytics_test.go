@@ -288,6 +288,7 @@ func TestAnalyticsBadParameters(t *testing.T) {
 		{"/v1/analytics/fitness?to=yesterday", "query.to"},
 		{"/v1/analytics/fitness?from=2026-02-01&to=2026-01-01", "query.to"},
 		{"/v1/analytics/fitness?from=2020-01-01&to=2026-01-01", "query.from"},
+		{"/v1/analytics/fitness?from=2199-01-01&to=2199-02-01", "query.to"},
 		{"/v1/analytics/fitness?from=" + strings.Repeat("9", 11), "query.from"},
 	} {
 		r := a.Do(http.MethodGet, c.path, ana, nil)

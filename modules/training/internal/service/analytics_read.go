@@ -165,8 +165,8 @@ func averages(t api.Totals) api.Averages {
 // to), smoothed by model ("" the default, exponential). The series starts
 // at the user's first session, so CTL and ATL on from are what the whole
 // history makes them. Errors: invalid (query.from, query.to not a date or
-// before from, query.from more than MaxFitnessDays before to,
-// query.model).
+// before from or more than a year after today, query.from more than
+// MaxFitnessDays before to, query.model).
 func (s *Service) Fitness(ctx context.Context, user uuid.UUID, fromS, toS, model string, now time.Time) (api.FitnessSeries, error) {
 	m := fitness.Model(model)
 	if m == "" {
@@ -191,6 +191,9 @@ func (s *Service) Fitness(ctx context.Context, user uuid.UUID, fromS, toS, model
 		if from, err = fitness.ParseDate(fromS); err != nil {
 			return api.FitnessSeries{}, bus.Invalid("query.from", "must be a date, YYYY-MM-DD")
 		}
+	}
+	if today := fitness.DateOf(now, loc); today.AddDays(366).Before(to) {
+		return api.FitnessSeries{}, bus.Invalid("query.to", "at most a year after today")
 	}
 	if to.Before(from) {
 		return api.FitnessSeries{}, bus.Invalid("query.to", "must not be before from")
