@@ -45,7 +45,8 @@
 //	evt.training.record.set             api.RecordSet: a finished session set personal records (a best effort faster than
 //	                                    every earlier one of its distance, a strength best); published by the analytics
 //	                                    consumer in its transaction; none for a first effort over a distance, nor when a
-//	                                    deletion changes the records
+//	                                    deletion changes the records, nor for an event over an hour old (a consumer
+//	                                    catching up) or a backfill
 //
 // Publishes without storing (internal/publish): a live session's figures
 // (api.LiveStats) after its points are stored, at most once a second per
@@ -98,11 +99,14 @@
 // (in internal/consume: the client module's events decoded from package
 // modules/client/api, the module's own session events in sessions.go).
 //
-// Runs in the background (platform.Runtime.Every): the idle session sweep,
-// every minute, closes sessions with no point for Config.IdleTimeout; the
-// daily plan adaptation, every 10 minutes, looks once a (UTC) day at each
-// active plan (service.AdaptPlans), so that workouts missed without any
-// session recorded also reshape it.
+// Runs in the background (platform.Runtime.Every, .Go): the idle session
+// sweep, every minute, closes sessions with no point for
+// Config.IdleTimeout; the daily plan adaptation, every 10 minutes, looks
+// once a (UTC) day at each active plan (service.AdaptPlans), so that
+// workouts missed without any session recorded also reshape it; at start,
+// the analytics backfill computes the figures of finished sessions that
+// have none (finished before the read model existed), without record
+// events.
 //
 // Reads files the front put in the JetStream object store UPLOADS
 // (bus.UploadStore) for imports, and deletes them.

@@ -41,5 +41,6 @@ func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pc
 	consume.Register(rt, s)
 	rt.Every("idle session sweep", time.Minute, s.IdleSweep(cfg.IdleTimeout, rt.Log))
 	rt.Every("daily plan adaptation", 10*time.Minute, s.PlanSweep(rt.Log))
+	rt.Go("analytics backfill", s.BackfillAnalytics(rt.Log))
 	return nil
 }

@@ -187,7 +187,7 @@ type Records struct {
 	Strength    []StrengthRecord `json:"strength"`
 	VDOT        *VDOTFigure      `json:"vdot,omitempty" doc:"absent without a run of 1,500 m or more in the last 180 days"`
 	Predictions []RacePrediction `json:"predictions"`
-	HRZones     *Zones           `json:"hr_zones,omitempty" doc:"absent when the profile gives no maximum heart rate (nor threshold)"`
+	HRZones     *Zones           `json:"hr_zones,omitempty" doc:"Friel's %LTHR zones with the profile's threshold heart rate, else Karvonen's with its resting and maximum heart rates; absent without them"`
 	PaceZones   *Zones           `json:"pace_zones,omitempty" doc:"Daniels' E, M, T, I, R paces at the VDOT; absent without VDOT"`
 }
 

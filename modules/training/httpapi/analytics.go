@@ -18,7 +18,7 @@ type summaryInput struct {
 
 type fitnessInput struct {
 	From  string `query:"from" maxLength:"10" doc:"first day, YYYY-MM-DD in the user's time zone (default: 89 days before to)"`
-	To    string `query:"to" maxLength:"10" doc:"last day, YYYY-MM-DD (default: today); at most 1,099 days after from"`
+	To    string `query:"to" maxLength:"10" doc:"last day, YYYY-MM-DD (default: today); at most 1,099 days after from and a year after today"`
 	Model string `query:"model" enum:"exponential,reciprocal,ema" doc:"the smoothing of CTL and ATL: exponential 1−e^(−1/N) (default; GoldenCheetah, intervals.icu), reciprocal 1/N (TrainingPeaks), ema 2/(N+1) (Runalyze)"`
 }
 

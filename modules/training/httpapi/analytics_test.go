@@ -288,6 +288,7 @@ func TestAnalyticsBadParameters(t *testing.T) {
 		{"/v1/analytics/fitness?to=yesterday", "query.to"},
 		{"/v1/analytics/fitness?from=2026-02-01&to=2026-01-01", "query.to"},
 		{"/v1/analytics/fitness?from=2020-01-01&to=2026-01-01", "query.from"},
+		{"/v1/analytics/fitness?from=2199-01-01&to=2199-02-01", "query.to"},
 		{"/v1/analytics/fitness?from=" + strings.Repeat("9", 11), "query.from"},
 	} {
 		r := a.Do(http.MethodGet, c.path, ana, nil)
@@ -339,4 +340,76 @@ func TestGearReplacementRecommendation(t *testing.T) {
 	assert.InDelta(t, 2620, gear.Trigger["distance_m"], 40)
 	assert.Equal(t, 2000.0, gear.Trigger["limit_m"])
 	assert.Equal(t, "Old pair", gear.Params["name"])
+}
+
+// Strength sessions entered by hand: their load is session-RPE, their
+// volume adds up, and a heavier set is a strength record with its event.
+func TestStrengthRecords(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	var exercises struct {
+		Items []api.Exercise `json:"items"`
+	}
+	getJSON(t, a, ana, "/v1/exercises?limit=100", &exercises)
+	var squat string
+	for _, e := range exercises.Items {
+		if e.Key != nil && *e.Key == "back_squat" {
+			squat = e.ID
+		}
+	}
+	require.NotEmpty(t, squat)
+	lift := func(at time.Time, kg float64) string {
+		t.Helper()
+		sets := []map[string]any{{"reps": 10, "weight_kg": 40, "warmup": true}}
+		for range 5 {
+			sets = append(sets, map[string]any{"reps": 5, "weight_kg": kg})
+		}
+		r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "strength", "started_at": at.Format(time.RFC3339),
+			"elapsed_time_s": 3000, "perceived_effort": 7, "exercises": []map[string]any{{"exercise_id": squat, "sets": sets}}})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+		var s api.Session
+		r.JSON(t, &s)
+		return s.ID
+	}
+	first := lift(time.Now().Add(-26*time.Hour), 100)
+	var rs api.Records
+	require.Eventually(t, func() bool {
+		getJSON(t, a, ana, "/v1/analytics/records", &rs)
+		return len(rs.Strength) == 2
+	}, 10*time.Second, 20*time.Millisecond, "the first session's strength bests")
+	assert.Zero(t, eventCount(t, a, "EVT_TRAINING", api.EventRecordSet), "a first session beats nothing")
+	second := lift(time.Now().Add(-2*time.Hour), 110)
+	var set api.RecordSet
+	lastEvent(t, a, "EVT_TRAINING", api.EventRecordSet, &set)
+	assert.Equal(t, second, set.SessionID)
+	kinds := map[string]api.RecordNew{}
+	for _, r := range set.Records {
+		kinds[r.Kind] = r
+	}
+	require.Contains(t, kinds, "max_weight")
+	assert.Equal(t, 110.0, kinds["max_weight"].Value)
+	assert.Equal(t, 100.0, kinds["max_weight"].Previous)
+	require.Contains(t, kinds, "e1rm")
+	assert.Equal(t, squat, kinds["e1rm"].Exercise)
+
+	getJSON(t, a, ana, "/v1/analytics/records", &rs)
+	for _, r := range rs.Strength {
+		assert.Equal(t, second, r.SessionID, "%+v", r)
+	}
+	var sum api.AnalyticsSummary
+	getJSON(t, a, ana, "/v1/analytics/summary?period=all&sport=strength", &sum)
+	assert.Equal(t, 2, sum.Current.Totals.Sessions)
+	assert.Equal(t, 2*400+5*5*100.0+5*5*110, sum.Current.Totals.StrengthVolumeKg, "warm-ups count in the volume")
+	assert.Equal(t, map[string]int{"srpe": 2}, sum.Current.LoadModels)
+	assert.InDelta(t, 2*7*50.0, sum.Current.Totals.Load, 1e-6, "effort × minutes")
+
+	// Deleting the heavier session gives the record back to the first.
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/sessions/"+second, ana, nil).Status)
+	getJSON(t, a, ana, "/v1/analytics/records", &rs)
+	require.NotEmpty(t, rs.Strength)
+	for _, r := range rs.Strength {
+		assert.Equal(t, first, r.SessionID)
+	}
+	assert.Equal(t, uint64(1), eventCount(t, a, "EVT_TRAINING", api.EventRecordSet))
 }

@@ -36,6 +36,9 @@ func sessions(rt *platform.Runtime, s *service.Service) {
 			if err != nil {
 				return err
 			}
+			if meta, err := msg.Metadata(); err == nil {
+				ev.Published = meta.Timestamp
+			}
 			_, err = bus.HandleOnce(ctx, rt.DB, rt.Name, sessionsDurable, bus.MessageID(msg), func(ctx context.Context, tx pgx.Tx) error {
 				if err := s.ApplySessionEvent(ctx, tx, ev); err != nil {
 					return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,6 +20,7 @@ import (
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/modules/training/internal/strength"
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
+	"github.com/athlos/athlos/storage"
 )
 
 // Kinds of session events the analytics read model applies.
@@ -26,6 +28,9 @@ const (
 	SessionCompleted = "completed"
 	SessionUpdated   = "updated"
 	SessionDeleted   = "deleted"
+	// SessionBackfill computes the figures of a session finished before
+	// the read model existed: no record event (the records are history).
+	SessionBackfill = "backfill"
 )
 
 // SessionEvent is one of the module's own session events, as the
@@ -35,7 +40,15 @@ type SessionEvent struct {
 	Session  uuid.UUID
 	User     uuid.UUID
 	Revision int64
+	// Published is when the event entered the stream (zero: now).
+	Published time.Time
 }
+
+// RecordEventMaxAge is the age of a session event past which the records
+// it sets are kept without an event: a consumer catching up (the stream's
+// 30 days replayed when the read model is first built) does not announce
+// old records to groups.
+const RecordEventMaxAge = time.Hour
 
 // ApplySessionEvent brings the analytics read model of one session up to
 // date, in tx: its figures (load and model, best efforts, strength
@@ -46,10 +59,13 @@ type SessionEvent struct {
 // deletion takes them back (the records then come from the other
 // sessions). When a completed or updated session beats a personal record
 // it did not hold before, evt.training.record.set goes out through the
-// outbox in tx.
+// outbox in tx, unless the event is older than RecordEventMaxAge or a
+// backfill.
 func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEvent) error {
 	row, err := store.LockSession(ctx, tx, ev.User, ev.Session)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (row.State != session.Finished || row.Summary == nil)) {
+	// Gone, not finished, or flagged implausible (internal/plausible): it
+	// counts in no analytics.
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (row.State != session.Finished || row.Summary == nil || !row.Plausible)) {
 		return store.DeleteSessionFigures(ctx, tx, ev.Session)
 	}
 	if err != nil {
@@ -110,7 +126,10 @@ func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEv
 	if err := store.SaveSessionFigures(ctx, tx, figures, efforts); err != nil {
 		return err
 	}
-	if ev.Kind == SessionDeleted {
+	if ev.Kind == SessionDeleted || ev.Kind == SessionBackfill {
+		return nil
+	}
+	if !ev.Published.IsZero() && time.Since(ev.Published) > RecordEventMaxAge {
 		return nil
 	}
 	records := newRecords(others, before, efforts, row.StartedAt)
@@ -209,6 +228,14 @@ func sessionFigures(a store.AthleteFacts, row store.SessionRow, track []store.Tr
 			sum.Effort = &e
 		}
 	}
+	for _, e := range row.Exercises {
+		ex := strength.Exercise{ID: e.ExerciseID.String(), Sets: make([]strength.Set, len(e.Sets))}
+		for j, st := range e.Sets {
+			ex.Sets[j] = strength.Set{Reps: deref(st.Reps), WeightKg: deref(st.WeightKg), DurationS: deref(st.DurationS), RPE: st.RPE,
+				Warmup: st.Warmup}
+		}
+		sum.Exercises = append(sum.Exercises, ex)
+	}
 	sum.Track = make([]performance.Sample, len(track))
 	for i, p := range track {
 		sum.Track[i] = performance.Sample{T: p.T, D: p.D}
@@ -261,4 +288,45 @@ func athleteOf(a store.AthleteFacts, at time.Time) load.Athlete {
 		out.ThresholdHR = float64(*a.ThresholdHRBpm)
 	}
 	return out
+}
+
+// BackfillAnalytics computes the analytics figures of the finished
+// sessions that have none (finished before the read model existed, whose
+// events are no longer in the stream), a batch at a time, until none is
+// left or ctx ends; a session whose figures cannot be computed is logged
+// and skipped. Several processes may run it at once: each session is
+// locked while it is computed, and computed once.
+func (s *Service) BackfillAnalytics(log *slog.Logger) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		after, done := uuid.Nil, 0
+		for ctx.Err() == nil {
+			batch, err := store.SessionsWithoutFigures(ctx, s.pool, after, 100)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Warn("analytics backfill", "err", err)
+				}
+				return
+			}
+			if len(batch) == 0 {
+				break
+			}
+			for _, r := range batch {
+				after = r.ID
+				err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+					return s.ApplySessionEvent(ctx, tx, SessionEvent{Kind: SessionBackfill, Session: r.ID, User: r.User, Revision: 1})
+				})
+				if err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					log.Warn("analytics backfill of a session", "session", r.ID, "err", err)
+					continue
+				}
+				done++
+			}
+		}
+		if done > 0 {
+			log.Info("analytics backfilled", "sessions", done)
+		}
+	}
 }

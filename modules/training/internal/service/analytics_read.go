@@ -165,8 +165,8 @@ func averages(t api.Totals) api.Averages {
 // to), smoothed by model ("" the default, exponential). The series starts
 // at the user's first session, so CTL and ATL on from are what the whole
 // history makes them. Errors: invalid (query.from, query.to not a date or
-// before from, query.from more than MaxFitnessDays before to,
-// query.model).
+// before from or more than a year after today, query.from more than
+// MaxFitnessDays before to, query.model).
 func (s *Service) Fitness(ctx context.Context, user uuid.UUID, fromS, toS, model string, now time.Time) (api.FitnessSeries, error) {
 	m := fitness.Model(model)
 	if m == "" {
@@ -191,6 +191,9 @@ func (s *Service) Fitness(ctx context.Context, user uuid.UUID, fromS, toS, model
 		if from, err = fitness.ParseDate(fromS); err != nil {
 			return api.FitnessSeries{}, bus.Invalid("query.from", "must be a date, YYYY-MM-DD")
 		}
+	}
+	if today := fitness.DateOf(now, loc); today.AddDays(366).Before(to) {
+		return api.FitnessSeries{}, bus.Invalid("query.to", "at most a year after today")
 	}
 	if to.Before(from) {
 		return api.FitnessSeries{}, bus.Invalid("query.to", "must not be before from")
@@ -298,8 +301,18 @@ func (s *Service) Records(ctx context.Context, user uuid.UUID, now time.Time) (a
 			out.PaceZones = z
 		}
 	}
-	if athlete.RestingHRBpm != nil && athlete.MaxHRBpm != nil {
-		if zones, model, err := performance.HRZones(float64(*athlete.RestingHRBpm), float64(*athlete.MaxHRBpm), 0); err == nil {
+	var rest, maxHR, threshold float64
+	if athlete.RestingHRBpm != nil {
+		rest = float64(*athlete.RestingHRBpm)
+	}
+	if athlete.MaxHRBpm != nil {
+		maxHR = float64(*athlete.MaxHRBpm)
+	}
+	if athlete.ThresholdHRBpm != nil {
+		threshold = float64(*athlete.ThresholdHRBpm)
+	}
+	if threshold > 0 || (rest > 0 && maxHR > 0) {
+		if zones, model, err := performance.HRZones(rest, maxHR, threshold); err == nil {
 			z := &api.Zones{Model: model, Unit: "bpm"}
 			for _, h := range zones {
 				z.Zones = append(z.Zones, api.Zone{Name: h.Name, Low: h.Low, High: h.High})

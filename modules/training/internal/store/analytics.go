@@ -437,3 +437,31 @@ func StrengthSessions(ctx context.Context, q storage.Querier, user uuid.UUID) ([
 	}
 	return out, nil
 }
+
+// SessionRef names a session and its owner.
+type SessionRef struct {
+	ID, User uuid.UUID
+}
+
+// SessionsWithoutFigures returns up to limit finished, plausible sessions
+// with no analytics figures, after the session id after (uuid.Nil: from
+// the first), in id order: those finished before the read model existed.
+func SessionsWithoutFigures(ctx context.Context, q storage.Querier, after uuid.UUID, limit int) ([]SessionRef, error) {
+	rows, err := q.Query(ctx, `SELECT s.id, s.user_id FROM training.sessions s
+		WHERE s.id > $1 AND s.state = 'finished' AND s.plausible AND s.summary IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM training.session_figures f WHERE f.session_id = s.id)
+		ORDER BY s.id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: sessions without figures: %w", err)
+	}
+	defer rows.Close()
+	var out []SessionRef
+	for rows.Next() {
+		var r SessionRef
+		if err := rows.Scan(&r.ID, &r.User); err != nil {
+			return nil, fmt.Errorf("store: sessions without figures: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
