@@ -4,7 +4,16 @@
 -- distance, retired); the distance since is the sum of training's own
 -- sessions that used it.
 
+-- A finished session's track as the analytics need it (seconds from its
+-- first point, cumulative metres, heart rate), written with its figures:
+-- the analytics consumer reads one value instead of every point.
+
 -- +goose Up
+CREATE TABLE training.session_tracks (
+  session_id  uuid PRIMARY KEY REFERENCES training.sessions ON DELETE CASCADE,
+  track       bytea NOT NULL  -- store.EncodeTrack: 10 bytes a point, little-endian
+);
+
 CREATE TABLE training.recommendation_dismissals (
   user_id           uuid NOT NULL,
   recommendation_id text NOT NULL,
@@ -24,3 +33,4 @@ ALTER TABLE training.gear
 ALTER TABLE training.gear DROP COLUMN facts_at, DROP COLUMN retired, DROP COLUMN replacement_threshold_m,
   DROP COLUMN starting_distance_m, DROP COLUMN name;
 DROP TABLE training.recommendation_dismissals;
+DROP TABLE training.session_tracks;

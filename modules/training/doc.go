@@ -1,8 +1,9 @@
 // Package training is the training module: workout sessions of every kind
 // (live, imported, entered by hand; endurance and strength), their
 // telemetry, laps and routes (PostGIS), the exercise catalogue, recording
-// devices, live tracking, workout files in and out, and training plans
-// that adapt to the sessions. (Analytics are being built.)
+// devices, live tracking, workout files in and out, analytics (load,
+// fitness, records), recommendations, and training plans that adapt to
+// the sessions.
 //
 // Schema: training (migrations/training): devices, sessions (with their
 // running live figures while open), session_gear, session_parameters,
@@ -21,7 +22,15 @@
 // adaptation or re-plan with its explanations), idempotency_keys
 // (bus.Once: sessions.start, devices.create, exercises.create,
 // sessions.share and plans.create with the client's Idempotency-Key answer
-// a retry with the first answer).
+// a retry with the first answer); the
+// analytics read model: session_figures (a finished session's load and
+// its model, distance, times, strength volume and bests), session_efforts
+// (its best efforts per standard distance, from which the records are
+// read), session_tracks (a finished session's seconds, metres and heart
+// rate, 10 bytes a point, written with its figures so the analytics need
+// not read every point), recommendation_dismissals, and the athletes' time
+// zone and heart rates and the gear's name and distances from the client
+// module's events.
 // Stream: EVT_TRAINING (evt.training.>).
 //
 // Publishes (through the outbox in training.outbox):
@@ -32,6 +41,10 @@
 //	                                    internal/plausible, and the strength volume)
 //	evt.training.session.deleted        api.SessionDeleted: a session was deleted
 //	evt.training.realtime.grants_changed  api.RealtimeGrantsChanged: a user may now (or no longer) watch a session
+//	evt.training.record.set             api.RecordSet: a finished session set personal records (a best effort faster than
+//	                                    every earlier one of its distance, a strength best); published by the analytics
+//	                                    consumer in its transaction; none for a first effort over a distance, nor when a
+//	                                    deletion changes the records
 //
 // Publishes without storing (internal/publish): a live session's figures
 // (api.LiveStats) after its points are stored, at most once a second per
@@ -54,6 +67,8 @@
 //	exercises.list, .get, .create, .patch, .delete  the exercise catalogue and the caller's own exercises
 //	sessions.share, .unshare, .watch               live tracking
 //	plans.create, .list, .get, .patch, .delete, .calendar   the caller's training plans (calendar: iCalendar bytes)
+//	analytics.summary, .fitness, .records           the caller's analytics (read model)
+//	recommendations.list, .dismiss                  the caller's advice (package recommend) and dismissals
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
 //	status.get                                      module status (every module)
 //
@@ -68,16 +83,19 @@
 //	                                  the app's points, in batches (bus.ConsumeBatches), stored like HTTP's;
 //	                                  what cannot be stored is told on refused.<user>
 //	evt.client.user.deleted           durable training__evt_client_user_deleted: erases the user's sessions, points, devices, and refuses new data for the account
-//	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get)
-//	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model (threshold_hr_bpm included)
-//	evt.training.session.completed, .updated, .deleted   its own events, one durable training__evt_training_session:
-//	                                  the analytics read model, and the user's active plan matched to the finished
-//	                                  sessions again and adapted when three or more workouts were missed or a load
-//	                                  spike happened (service.AdaptPlan; from the sessions as stored, so a
-//	                                  redelivered or late event changes nothing more)
+//	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get), and its name, starting and replacement distances for the gear rule
+//	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model (threshold_hr_bpm
+//	                                  included, and the time zone and heart rates the analytics use)
+//	evt.training.session.completed, .updated, .deleted   the module's own events, one durable consumer
+//	                                  training__evt_training_session (in order, each message once): the analytics read
+//	                                  model, recomputed from the session as it is (so a repeated or older event changes
+//	                                  nothing, an edit or late points replace the figures, a deletion takes them back);
+//	                                  publishes evt.training.record.set; and the user's active plan matched to the
+//	                                  finished sessions again and adapted when three or more workouts were missed or
+//	                                  a load spike happened (service.AdaptPlan, from the sessions as stored)
 //
-// (in internal/consume; the client module's events decoded from package
-// modules/client/api).
+// (in internal/consume: the client module's events decoded from package
+// modules/client/api, the module's own session events in sessions.go).
 //
 // Runs in the background (platform.Runtime.Every): the idle session sweep,
 // every minute, closes sessions with no point for Config.IdleTimeout; the
@@ -94,5 +112,7 @@
 // /v1/sessions/import (imports.go), /v1/sessions/{id}/share|watch
 // (live.go), /v1/exercises, /v1/exercises/{id} and
 // /v1/sessions/{id}/exercises (exercises.go), /v1/sessions/{id}/laps
-// (laps.go), /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics (plans.go).
+// (laps.go), /v1/analytics/summary|fitness|records and
+// /v1/recommendations, /v1/recommendations/{id}/dismiss (analytics.go),
+// /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics (plans.go).
 package training

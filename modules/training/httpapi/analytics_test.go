@@ -302,3 +302,41 @@ func TestAnalyticsBadParameters(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodGet, path, "", nil).Status, path)
 	}
 }
+
+// Gear past its replacement distance is advice: the distance is the
+// item's starting distance (from the client module's events) and the
+// sessions training recorded with it.
+func TestGearReplacementRecommendation(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	r := a.Do(http.MethodPost, "/v1/me/gear", ana, map[string]any{"type": "shoes", "nickname": "Old pair",
+		"starting_distance_m": 1000, "replacement_threshold_m": 2000})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var shoes struct {
+		ID string `json:"id"`
+	}
+	r.JSON(t, &shoes)
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "gear_ids": []string{shoes.ID}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var s api.Session
+	r.JSON(t, &s)
+	sendPoints(t, a, ana, s.ID, runAt(540, 3, s.StartedAt)) // 1,620 m
+	finish(t, a, ana, s.ID)
+	var gear *api.Recommendation
+	require.Eventually(t, func() bool {
+		var recs api.RecommendationList
+		getJSON(t, a, ana, "/v1/recommendations", &recs)
+		for i, rec := range recs.Items {
+			if rec.Type == "gear_replacement" {
+				gear = &recs.Items[i]
+			}
+		}
+		return gear != nil
+	}, 10*time.Second, 20*time.Millisecond, "no gear advice")
+	assert.Equal(t, "gear_replacement:"+shoes.ID, gear.ID)
+	assert.Equal(t, "warning", gear.Severity, "past the limit")
+	assert.InDelta(t, 2620, gear.Trigger["distance_m"], 40)
+	assert.Equal(t, 2000.0, gear.Trigger["limit_m"])
+	assert.Equal(t, "Old pair", gear.Params["name"])
+}

@@ -64,11 +64,18 @@ func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEv
 	if err != nil {
 		return err
 	}
-	points, err := store.Points(ctx, tx, ev.Session)
+	track, ok, err := store.Track(ctx, tx, ev.Session)
 	if err != nil {
 		return err
 	}
-	f, err := sessionFigures(athlete, row, points)
+	if !ok { // finished before tracks were kept
+		points, err := store.Points(ctx, tx, ev.Session)
+		if err != nil {
+			return err
+		}
+		track = trackOf(points)
+	}
+	f, err := sessionFigures(athlete, row, track)
 	if err != nil {
 		return err
 	}
@@ -174,61 +181,39 @@ func beats(timeS float64, startedAt time.Time, r store.Effort) bool {
 // strengthBestsExcept returns a user's best per exercise over the
 // sessions other than except, and except's own stored bests.
 func strengthBestsExcept(ctx context.Context, tx pgx.Tx, user, except uuid.UUID) (map[string]strength.Best, []store.StrengthBest, error) {
-	sessions, err := store.StrengthSessions(ctx, tx, user)
+	maxima, err := store.StrengthMaxima(ctx, tx, user, except)
 	if err != nil {
 		return nil, nil, err
 	}
-	out := map[string]strength.Best{}
-	var own []store.StrengthBest
-	for _, s := range sessions {
-		if s.SessionID == except {
-			own = s.Bests
-			continue
-		}
-		for _, b := range s.Bests {
-			p := out[b.Exercise]
-			if b.OneRMKg > p.OneRM {
-				p.OneRM, p.Formula = b.OneRMKg, b.Formula
-			}
-			if b.MaxWeightKg > p.MaxWeightKg {
-				p.MaxWeightKg = b.MaxWeightKg
-			}
-			p.Exercise = b.Exercise
-			out[b.Exercise] = p
-		}
+	out := make(map[string]strength.Best, len(maxima))
+	for _, m := range maxima {
+		out[m.Exercise] = strength.Best{Exercise: m.Exercise, OneRM: m.OneRMKg, Formula: m.Formula, MaxWeightKg: m.MaxWeightKg}
 	}
-	return out, own, nil
+	own, err := store.SessionStrength(ctx, tx, except)
+	return out, own, err
 }
 
 // sessionFigures computes a finished session's analytics from its row and
 // points. A profile the load model refuses (a resting heart rate above
 // the maximum) counts as unknown rather than leaving the session out.
-func sessionFigures(a store.AthleteFacts, row store.SessionRow, points []telemetry.Point) (analytics.SessionFigures, error) {
+func sessionFigures(a store.AthleteFacts, row store.SessionRow, track []store.TrackSample) (analytics.SessionFigures, error) {
 	sum := analytics.SessionSummary{ID: row.ID.String(), Start: row.StartedAt, Sport: row.Sport, ElapsedS: row.Summary.ElapsedTimeS,
 		MovingS: row.Summary.MovingTimeS, DistanceM: row.Summary.DistanceM, ElevationGainM: row.Summary.ElevationGainM}
 	if row.Summary.AvgHRBpm != nil {
 		sum.AvgHR = *row.Summary.AvgHRBpm
 	}
+	sum.Exercises = strengthExercises(row.Exercises)
 	if raw, ok := row.Parameters["perceived_effort"]; ok {
 		var e float64
 		if json.Unmarshal(raw, &e) == nil {
 			sum.Effort = &e
 		}
 	}
-	if len(points) > 0 {
-		t0 := points[0].T
-		sum.Track = make([]performance.Sample, len(points))
-		d := 0.0
-		for i, p := range points {
-			if i > 0 {
-				q := points[i-1]
-				d += stats.Geodesic(q.Lat, q.Lon, p.Lat, p.Lon)
-			}
-			t := p.T.Sub(t0).Seconds()
-			sum.Track[i] = performance.Sample{T: t, D: d}
-			if p.HR != nil {
-				sum.HR = append(sum.HR, load.HRSample{T: t, BPM: float64(*p.HR)})
-			}
+	sum.Track = make([]performance.Sample, len(track))
+	for i, p := range track {
+		sum.Track[i] = performance.Sample{T: p.T, D: p.D}
+		if p.HR > 0 {
+			sum.HR = append(sum.HR, load.HRSample{T: p.T, BPM: float64(p.HR)})
 		}
 	}
 	p := analytics.Profile{Athlete: athleteOf(a, row.StartedAt)}
@@ -238,6 +223,25 @@ func sessionFigures(a store.AthleteFacts, row store.SessionRow, points []telemet
 		return analytics.Session(p, sum)
 	}
 	return f, nil
+}
+
+// trackOf is what the analytics need of a session's points: seconds from
+// the first point, metres covered (the geodesic distance stats uses) and
+// heart rate.
+func trackOf(points []telemetry.Point) []store.TrackSample {
+	out := make([]store.TrackSample, len(points))
+	d := 0.0
+	for i, p := range points {
+		if i > 0 {
+			q := points[i-1]
+			d += stats.Geodesic(q.Lat, q.Lon, p.Lat, p.Lon)
+		}
+		out[i] = store.TrackSample{T: p.T.Sub(points[0].T).Seconds(), D: d}
+		if p.HR != nil {
+			out[i].HR = *p.HR
+		}
+	}
+	return out
 }
 
 // athleteOf is the load model's athlete from the profile's facts, aged on
@@ -252,6 +256,9 @@ func athleteOf(a store.AthleteFacts, at time.Time) load.Athlete {
 	}
 	if a.MaxHRBpm != nil {
 		out.MaxHR = float64(*a.MaxHRBpm)
+	}
+	if a.ThresholdHRBpm != nil {
+		out.ThresholdHR = float64(*a.ThresholdHRBpm)
 	}
 	return out
 }

@@ -95,41 +95,44 @@ func (s *Service) Summary(ctx context.Context, user uuid.UUID, period, of string
 	loc := zoneOf(athlete)
 	out := api.AnalyticsSummary{Period: period, Sport: of, TimeZone: loc.String()}
 	if period == "all" {
-		briefs, err := store.Briefs(ctx, s.pool, user, time.Time{}, time.Time{}, of)
+		rows, err := store.Totals(ctx, s.pool, user, time.Time{}, time.Time{}, time.Time{}, of)
 		if err != nil {
 			return out, err
 		}
-		out.Current = summarize(briefs, nil, now.In(loc))
+		out.Current = summarize(rows, true, nil, now.In(loc))
 		return out, nil
 	}
 	start := periodStart(period, now, loc)
 	prev, end := addPeriods(period, start, -1), addPeriods(period, start, 1)
-	briefs, err := store.Briefs(ctx, s.pool, user, prev, end, of)
+	rows, err := store.Totals(ctx, s.pool, user, prev, start, end, of)
 	if err != nil {
 		return out, err
 	}
-	split, _ := slices.BinarySearchFunc(briefs, start, func(b store.SessionBrief, t time.Time) int { return b.StartedAt.Compare(t) })
-	out.Current = summarize(briefs[split:], &start, end)
-	p := summarize(briefs[:split], &prev, start)
+	out.Current = summarize(rows, true, &start, end)
+	p := summarize(rows, false, &prev, start)
 	out.Previous = &p
 	return out, nil
 }
 
-// summarize adds up sessions of a period [from, to).
-func summarize(briefs []store.SessionBrief, from *time.Time, to time.Time) api.PeriodSummary {
+// summarize adds up the totals of one period [from, to) (current or the
+// one before).
+func summarize(rows []store.TotalsRow, current bool, from *time.Time, to time.Time) api.PeriodSummary {
 	out := api.PeriodSummary{From: from, To: to, BySport: []api.SportTotals{}, LoadModels: map[string]int{}}
 	bySport := map[string]*api.Totals{}
 	var order []string
-	for _, b := range briefs {
-		add(&out.Totals, b)
-		t, ok := bySport[b.Sport]
+	for _, r := range rows {
+		if r.Current != current {
+			continue
+		}
+		add(&out.Totals, r)
+		t, ok := bySport[r.Sport]
 		if !ok {
 			t = &api.Totals{}
-			bySport[b.Sport] = t
-			order = append(order, b.Sport)
+			bySport[r.Sport] = t
+			order = append(order, r.Sport)
 		}
-		add(t, b)
-		out.LoadModels[b.LoadModel]++
+		add(t, r)
+		out.LoadModels[r.LoadModel] += r.Sessions
 	}
 	out.Averages = averages(out.Totals)
 	slices.Sort(order)
@@ -139,13 +142,13 @@ func summarize(briefs []store.SessionBrief, from *time.Time, to time.Time) api.P
 	return out
 }
 
-func add(t *api.Totals, b store.SessionBrief) {
-	t.Sessions++
-	t.DistanceM += b.DistanceM
-	t.MovingTimeS += b.MovingTimeS
-	t.ElevationGainM += b.ElevationGainM
-	t.Load += b.Load
-	t.StrengthVolumeKg += b.StrengthVolumeKg
+func add(t *api.Totals, r store.TotalsRow) {
+	t.Sessions += r.Sessions
+	t.DistanceM += r.DistanceM
+	t.MovingTimeS += r.MovingTimeS
+	t.ElevationGainM += r.ElevationGainM
+	t.Load += r.Load
+	t.StrengthVolumeKg += r.StrengthVolumeKg
 }
 
 func averages(t api.Totals) api.Averages {

@@ -31,8 +31,8 @@ type Changes struct {
 }
 
 // PatchSession changes one of user's sessions. Changing a finished
-// session's sport computes its figures again; changing its sport or gear
-// publishes evt.training.session.updated. Errors: invalid (the field
+// session's sport computes its figures again; changing its sport, gear or
+// perceived effort (a load input) publishes evt.training.session.updated. Errors: invalid (the field
 // under body., body.gear_ids[i] not the user's gear), not_found (another
 // user's session, or an unknown one).
 func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Changes) (api.Session, error) {

@@ -53,6 +53,9 @@ type figures struct {
 	// its laps (none) alone.
 	Laps       []lap.Lap
 	FromPoints bool
+	// Track is what the analytics read of the points (trackOf), stored
+	// when the figures come from points.
+	Track []store.TrackSample
 }
 
 // computeFigures computes a session's figures and route (no database):
@@ -63,7 +66,7 @@ func computeFigures(points []telemetry.Point, sport string, startedAt time.Time,
 	f := figures{Summary: summaryOf(sum, calories.Estimate(calories.Input{
 		Sport: sport, MovingS: sum.MovingS, DistanceM: sum.DistanceM, AvgHRBpm: sum.AvgHRBpm, AvgPowerW: sum.AvgPowerW,
 		WeightKg: athlete.WeightKg, AgeYears: ageAt(athlete.BirthDate, startedAt), Sex: athlete.Sex,
-	})), Laps: lap.Compute(points, lapStarts, sport), FromPoints: true}
+	})), Laps: lap.Compute(points, lapStarts, sport), FromPoints: true, Track: trackOf(points)}
 	if len(points) < 2 {
 		return f, nil
 	}
@@ -94,6 +97,9 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 	}
 	if f.FromPoints {
 		if err := store.ReplaceLaps(ctx, tx, id, lapRows(f.Laps)); err != nil {
+			return err
+		}
+		if err := store.SaveTrack(ctx, tx, id, f.Track); err != nil {
 			return err
 		}
 	}

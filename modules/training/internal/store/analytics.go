@@ -21,6 +21,9 @@ type AthleteFacts struct {
 	TimeZone     string // IANA; "" when unknown
 	RestingHRBpm *int
 	MaxHRBpm     *int
+	// ThresholdHRBpm is the lactate threshold heart rate (hrTSS), kept by
+	// SaveAthlete.
+	ThresholdHRBpm *int
 }
 
 // SaveAthleteFacts stores the profile's time zone and heart rates beside
@@ -39,8 +42,9 @@ func SaveAthleteFacts(ctx context.Context, q storage.Querier, user uuid.UUID, tz
 func GetAthleteFacts(ctx context.Context, q storage.Querier, user uuid.UUID) (AthleteFacts, error) {
 	var a AthleteFacts
 	var sex, tz *string
-	err := q.QueryRow(ctx, `SELECT sex, birth_date, time_zone, resting_hr_bpm, max_hr_bpm FROM training.athletes WHERE user_id = $1`, user).
-		Scan(&sex, &a.BirthDate, &tz, &a.RestingHRBpm, &a.MaxHRBpm)
+	err := q.QueryRow(ctx, `SELECT sex, birth_date, time_zone, resting_hr_bpm, max_hr_bpm, threshold_hr
+		FROM training.athletes WHERE user_id = $1`, user).
+		Scan(&sex, &a.BirthDate, &tz, &a.RestingHRBpm, &a.MaxHRBpm, &a.ThresholdHRBpm)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return AthleteFacts{}, nil
 	}
@@ -143,12 +147,13 @@ func SaveSessionFigures(ctx context.Context, tx pgx.Tx, f SessionFigures, effort
 	if len(efforts) == 0 {
 		return nil
 	}
-	rows := make([][]any, len(efforts))
+	dist, times, starts, ends := make([]float64, len(efforts)), make([]float64, len(efforts)), make([]float64, len(efforts)), make([]float64, len(efforts))
 	for i, e := range efforts {
-		rows[i] = []any{f.SessionID, e.DistanceM, f.UserID, f.StartedAt, e.TimeS, e.StartS, e.EndS}
+		dist[i], times[i], starts[i], ends[i] = e.DistanceM, e.TimeS, e.StartS, e.EndS
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"training", "session_efforts"},
-		[]string{"session_id", "distance_m", "user_id", "started_at", "time_s", "start_s", "end_s"}, pgx.CopyFromRows(rows)); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO training.session_efforts (session_id, distance_m, user_id, started_at, time_s, start_s, end_s)
+		SELECT $1, d, $2, $3, t, s, e FROM unnest($4::float8[], $5::float8[], $6::float8[], $7::float8[]) AS x(d, t, s, e)`,
+		f.SessionID, f.UserID, f.StartedAt, dist, times, starts, ends); err != nil {
 		return fmt.Errorf("store: save session efforts: %w", err)
 	}
 	return nil
@@ -271,6 +276,56 @@ func Briefs(ctx context.Context, q storage.Querier, user uuid.UUID, from, to tim
 	return out, nil
 }
 
+// TotalsRow is the sums of a user's sessions of one sport and load model
+// in one of two periods.
+type TotalsRow struct {
+	Current          bool // in [split, to), else in [from, split)
+	Sport            string
+	LoadModel        string
+	Sessions         int
+	DistanceM        float64
+	MovingTimeS      float64
+	ElevationGainM   float64
+	Load             float64
+	StrengthVolumeKg float64
+}
+
+// Totals adds up a user's sessions started in [from, to) (zero times:
+// unbounded) of one sport ("": all) by period (before or from split), sport
+// and load model, in the database.
+func Totals(ctx context.Context, q storage.Querier, user uuid.UUID, from, split, to time.Time, sport string) ([]TotalsRow, error) {
+	var fromArg, toArg *time.Time
+	if !from.IsZero() {
+		fromArg = &from
+	}
+	if !to.IsZero() {
+		toArg = &to
+	}
+	rows, err := q.Query(ctx, `SELECT started_at >= $5, sport, load_model, count(*), sum(distance_m), sum(moving_time_s),
+		sum(elevation_gain_m), sum(load), sum(strength_volume_kg)
+		FROM training.session_figures
+		WHERE user_id = $1 AND ($2::timestamptz IS NULL OR started_at >= $2) AND ($3::timestamptz IS NULL OR started_at < $3)
+		AND ($4 = '' OR sport = $4)
+		GROUP BY 1, 2, 3`, user, fromArg, toArg, sport, split)
+	if err != nil {
+		return nil, fmt.Errorf("store: totals: %w", err)
+	}
+	defer rows.Close()
+	var out []TotalsRow
+	for rows.Next() {
+		var r TotalsRow
+		if err := rows.Scan(&r.Current, &r.Sport, &r.LoadModel, &r.Sessions, &r.DistanceM, &r.MovingTimeS, &r.ElevationGainM,
+			&r.Load, &r.StrengthVolumeKg); err != nil {
+			return nil, fmt.Errorf("store: totals: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: totals: %w", err)
+	}
+	return out, nil
+}
+
 // TimedLoad is a session's load at its start.
 type TimedLoad struct {
 	At   time.Time
@@ -296,6 +351,55 @@ func Loads(ctx context.Context, q storage.Querier, user uuid.UUID, to time.Time)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: loads: %w", err)
+	}
+	return out, nil
+}
+
+// StrengthMax is an exercise's highest estimated 1RM and heaviest weight
+// over sessions.
+type StrengthMax struct {
+	Exercise    string
+	OneRMKg     float64
+	Formula     string
+	MaxWeightKg float64
+}
+
+// StrengthMaxima returns each exercise's maxima over a user's sessions
+// other than except, computed in the database.
+func StrengthMaxima(ctx context.Context, q storage.Querier, user, except uuid.UUID) ([]StrengthMax, error) {
+	rows, err := q.Query(ctx, `SELECT b->>'exercise', COALESCE(max((b->>'e1rm_kg')::float8), 0), COALESCE(min(b->>'formula'), ''),
+		COALESCE(max((b->>'max_weight_kg')::float8), 0)
+		FROM training.session_figures f, jsonb_array_elements(f.strength) b
+		WHERE f.user_id = $1 AND f.session_id <> $2 AND f.strength <> '[]'::jsonb GROUP BY 1`, user, except)
+	if err != nil {
+		return nil, fmt.Errorf("store: strength maxima: %w", err)
+	}
+	defer rows.Close()
+	var out []StrengthMax
+	for rows.Next() {
+		var m StrengthMax
+		if err := rows.Scan(&m.Exercise, &m.OneRMKg, &m.Formula, &m.MaxWeightKg); err != nil {
+			return nil, fmt.Errorf("store: strength maxima: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SessionStrength returns a session's stored strength bests (none when
+// no figures are stored).
+func SessionStrength(ctx context.Context, q storage.Querier, session uuid.UUID) ([]StrengthBest, error) {
+	var b []byte
+	err := q.QueryRow(ctx, `SELECT strength FROM training.session_figures WHERE session_id = $1`, session).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: session strength: %w", err)
+	}
+	var out []StrengthBest
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("store: session strength: %w", err)
 	}
 	return out, nil
 }

@@ -111,6 +111,17 @@ func TestSessionFiguresContract(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, briefs, 1)
 	assert.Equal(t, s3, briefs[0].ID)
+	totals, err := store.Totals(ctx, pool, ana, t0, t0.Add(day), t0.Add(3*day), "")
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []store.TotalsRow{
+		{Current: false, Sport: "run", LoadModel: "trimp", Sessions: 1, DistanceM: 5000, MovingTimeS: 1500, Load: 50},
+		{Current: true, Sport: "run", LoadModel: "trimp", Sessions: 1, DistanceM: 5000, MovingTimeS: 1500, Load: 65},
+		{Current: true, Sport: "ride", LoadModel: "trimp", Sessions: 1, DistanceM: 5000, MovingTimeS: 1500, Load: 70},
+	}, totals, "by period, sport and model; only ana's")
+	totals, err = store.Totals(ctx, pool, ana, time.Time{}, time.Time{}, time.Time{}, "ride")
+	require.NoError(t, err)
+	require.Len(t, totals, 1, "one sport, unbounded")
+	assert.Equal(t, 1, totals[0].Sessions)
 	loads, err := store.Loads(ctx, pool, ana, t0.Add(2*day))
 	require.NoError(t, err)
 	assert.Equal(t, []float64{50, 65}, []float64{loads[0].Load, loads[1].Load})
@@ -118,6 +129,33 @@ func TestSessionFiguresContract(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, strength, 3)
 	assert.Equal(t, "squat", strength[0].Bests[0].Exercise)
+	maxima, err := store.StrengthMaxima(ctx, pool, ana, s3)
+	require.NoError(t, err)
+	assert.Equal(t, []store.StrengthMax{{Exercise: "squat", OneRMKg: 65, MaxWeightKg: 32.5}}, maxima, "over the sessions but s3")
+	own, err := store.SessionStrength(ctx, pool, s3)
+	require.NoError(t, err)
+	require.Len(t, own, 1)
+	assert.Equal(t, 70.0, own[0].OneRMKg)
+	own, err = store.SessionStrength(ctx, pool, uuid.Must(uuid.NewV7()))
+	require.NoError(t, err)
+	assert.Empty(t, own, "no figures")
+
+	// Tracks: as written, replaced, gone with their session.
+	_, ok, err = store.Track(ctx, pool, s2)
+	require.NoError(t, err)
+	assert.False(t, ok, "none yet")
+	track := []store.TrackSample{{T: 0, D: 0, HR: 120}, {T: 1.5, D: 3.25, HR: 0}, {T: 86_399.5, D: 99_999.5, HR: 201}}
+	require.NoError(t, store.SaveTrack(ctx, pool, s2, track[:1]))
+	require.NoError(t, store.SaveTrack(ctx, pool, s2, track))
+	got, ok, err := store.Track(ctx, pool, s2)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Len(t, got, 3)
+	for i := range track {
+		assert.InDelta(t, track[i].T, got[i].T, 0.01)
+		assert.InDelta(t, track[i].D, got[i].D, 0.01)
+		assert.Equal(t, track[i].HR, got[i].HR)
+	}
 
 	// Deleting: the figures alone, or the session (cascade).
 	require.NoError(t, store.DeleteSessionFigures(ctx, pool, s3))
