@@ -411,6 +411,23 @@ func TestPlanFollowsSessions(t *testing.T) {
 		}
 	}
 	assert.True(t, found, "the session is still matched after the re-plan")
+
+	// A deleted session no longer counts: not in the answer, and the
+	// consumer takes the match back from the workout.
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/sessions/"+s.ID, ana, nil).Status)
+	var gone api.Plan
+	a.Do(http.MethodGet, "/v1/plans/"+p.ID, ana, nil).JSON(t, &gone)
+	for _, w := range gone.Weeks {
+		assert.Zero(t, w.Adherence.Done, w.Monday)
+		for _, x := range w.Workouts {
+			assert.Nil(t, x.SessionID, x.ID)
+		}
+	}
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, db.QueryRow(ctx, `SELECT count(*) FROM training.plan_workouts WHERE plan_id = $1 AND session_id IS NOT NULL`, p.ID).Scan(&n))
+		return n == 0
+	}, 20*time.Second, 50*time.Millisecond)
 }
 
 // TestPlanAdaptsAfterMissedWorkouts: a plan made two weeks ago (its days

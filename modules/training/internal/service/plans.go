@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/internal/kit/fielderr"
@@ -117,14 +118,35 @@ func (s *Service) GetPlan(ctx context.Context, user, id uuid.UUID, from, to plan
 	if !from.IsZero() && !to.IsZero() && to.Before(from) {
 		return api.Plan{}, bus.Invalid("query.to", "is before query.from")
 	}
-	row, ok, err := store.GetPlan(ctx, s.pool, user, id, false)
+	var out api.Plan
+	err := snapshot(ctx, s.pool, func(tx pgx.Tx) error {
+		row, ok, err := store.GetPlan(ctx, tx, user, id, false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNoPlan
+		}
+		out, err = s.planOut(ctx, tx, row, from, to)
+		return err
+	})
+	return out, err
+}
+
+// snapshot runs fn in a read-only transaction that sees one snapshot of
+// the database (REPEATABLE READ), so that a plan, its workouts and its
+// changes read in several statements belong together while an adaptation
+// commits.
+func snapshot(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return api.Plan{}, err
+		return fmt.Errorf("begin snapshot: %w", err)
 	}
-	if !ok {
-		return api.Plan{}, errNoPlan
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(tx); err != nil {
+		return err
 	}
-	return s.planOut(ctx, s.pool, row, from, to)
+	return tx.Commit(ctx)
 }
 
 // DeletePlan deletes one of user's plans. Errors: not_found.
@@ -142,14 +164,21 @@ func (s *Service) DeletePlan(ctx context.Context, user, id uuid.UUID) error {
 // PlanCalendar writes one of user's plans as an iCalendar document
 // (plancal). Errors: not_found.
 func (s *Service) PlanCalendar(ctx context.Context, user, id uuid.UUID) ([]byte, error) {
-	row, ok, err := store.GetPlan(ctx, s.pool, user, id, false)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errNoPlan
-	}
-	p, err := loadPlan(ctx, s.pool, row)
+	var row store.Plan
+	var p plan.Plan
+	err := snapshot(ctx, s.pool, func(tx pgx.Tx) error {
+		var ok bool
+		var err error
+		row, ok, err = store.GetPlan(ctx, tx, user, id, false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNoPlan
+		}
+		p, err = loadPlan(ctx, tx, row)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
