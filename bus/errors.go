@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,10 @@ const (
 	CodeInternal     Code = "internal"
 	// CodeTooLarge means a payload exceeded a limit.
 	CodeTooLarge Code = "too_large"
+	// CodeInfeasible means a valid request asks for something that cannot
+	// be done (a training goal that cannot be reached safely); Details
+	// says why and what would work.
+	CodeInfeasible Code = "infeasible"
 )
 
 // FieldError names one offending input field and why it was refused.
@@ -53,6 +58,10 @@ type Error struct {
 	// RateLimits are the quota policies a rate_limited error ran into;
 	// the front sends them as the RateLimit-Policy and RateLimit headers.
 	RateLimits []RateLimit `json:"rate_limits,omitempty"`
+	// Details are further facts of the problem, in a JSON shape its code
+	// defines (infeasible: the reason and the options that would work); the
+	// front passes them on as the problem's "details" member.
+	Details json.RawMessage `json:"details,omitempty"`
 }
 
 // RateLimit is one quota policy and the caller's standing under it, in the
@@ -159,7 +168,7 @@ func (c Code) HTTPStatus() int {
 		return 409
 	case CodeTooLarge:
 		return 413
-	case CodeIdempotencyKeyReused:
+	case CodeIdempotencyKeyReused, CodeInfeasible:
 		return 422
 	case CodeRateLimited:
 		return 429

@@ -53,6 +53,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.ExerciseRoutes(nc),
 		traininghttp.LapRoutes(nc),
 		traininghttp.AnalyticsRoutes(nc),
+		traininghttp.PlanRoutes(nc),
 		socialhttp.Routes(nc),
 	)
 }

@@ -81,12 +81,19 @@ func New(doc []byte) (*Checker, error) {
 		literals := 0
 		for _, seg := range strings.Split(strings.TrimPrefix(tmpl, "/"), "/") {
 			re.WriteString("/")
-			if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-				re.WriteString("[^/]+")
-				continue
+			// A segment is parameters ({id}) and literal text, e.g.
+			// "{id}.ics"; one with literal text is more specific than
+			// one without.
+			if param.ReplaceAllString(seg, "") != "" {
+				literals++
 			}
-			literals++
-			re.WriteString(regexp.QuoteMeta(seg))
+			last := 0
+			for _, m := range param.FindAllStringIndex(seg, -1) {
+				re.WriteString(regexp.QuoteMeta(seg[last:m[0]]))
+				re.WriteString("[^/]+?")
+				last = m[1]
+			}
+			re.WriteString(regexp.QuoteMeta(seg[last:]))
 		}
 		re.WriteString("$")
 		lower := map[string]operation{}
@@ -103,6 +110,9 @@ func New(doc []byte) (*Checker, error) {
 	})
 	return ch, nil
 }
+
+// param is a path parameter in a path template.
+var param = regexp.MustCompile(`\{[^/{}]+\}`)
 
 // errNoOperation: the document has no operation for a request. Check
 // passes such answers (a router's 404 or 405 is not the document's

@@ -2,6 +2,7 @@ package httpkit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -36,14 +37,15 @@ const maxEchoedValue = 128
 // It implements huma.StatusError and huma.ContentTypeFilter, so a handler
 // may return it as its error.
 type ProblemDetails struct {
-	Type      string         `json:"type,omitempty" format:"uri" doc:"A URI reference that identifies the problem type; absent means about:blank."`
-	Title     string         `json:"title" example:"Bad Request" doc:"A short summary of the problem type: the HTTP status phrase."`
-	Status    int            `json:"status" example:"400" doc:"The HTTP status code."`
-	Detail    string         `json:"detail,omitempty" example:"validation failed" doc:"An explanation specific to this occurrence of the problem."`
-	Instance  string         `json:"instance,omitempty" format:"uri" doc:"A URI reference that identifies this occurrence of the problem."`
-	Code      bus.Code       `json:"code" example:"invalid" doc:"Machine-readable error code: invalid, not_found, conflict, unauthorized, forbidden, rate_limited, unavailable, too_large, method_not_allowed, timeout, idempotency_key_reused or internal."`
-	RequestID string         `json:"request_id,omitempty" doc:"The request id, also sent in the X-Request-ID header; quote it when reporting a problem."`
-	Errors    []ProblemField `json:"errors,omitempty" doc:"The offending input fields, when the problem is about the input."`
+	Type      string          `json:"type,omitempty" format:"uri" doc:"A URI reference that identifies the problem type; absent means about:blank."`
+	Title     string          `json:"title" example:"Bad Request" doc:"A short summary of the problem type: the HTTP status phrase."`
+	Status    int             `json:"status" example:"400" doc:"The HTTP status code."`
+	Detail    string          `json:"detail,omitempty" example:"validation failed" doc:"An explanation specific to this occurrence of the problem."`
+	Instance  string          `json:"instance,omitempty" format:"uri" doc:"A URI reference that identifies this occurrence of the problem."`
+	Code      bus.Code        `json:"code" example:"invalid" doc:"Machine-readable error code: invalid, not_found, conflict, unauthorized, forbidden, rate_limited, unavailable, too_large, infeasible, method_not_allowed, timeout, idempotency_key_reused or internal."`
+	RequestID string          `json:"request_id,omitempty" doc:"The request id, also sent in the X-Request-ID header; quote it when reporting a problem."`
+	Errors    []ProblemField  `json:"errors,omitempty" doc:"The offending input fields, when the problem is about the input."`
+	Details   json.RawMessage `json:"details,omitempty" doc:"Further machine-readable facts, by code: for infeasible (422, a training goal that cannot be reached safely), the reason and the options that would work (PlanInfeasible)."`
 
 	// RetryAfter, in seconds, is sent as the Retry-After header when > 0.
 	RetryAfter int `json:"-"`
@@ -176,6 +178,9 @@ func fromBus(be *bus.Error, err error) *ProblemDetails {
 	}
 	if be.Code == bus.CodeRateLimited {
 		p.RateLimits = be.RateLimits
+	}
+	if len(be.Details) > 0 && json.Valid(be.Details) {
+		p.Details = be.Details
 	}
 	return p
 }

@@ -2,7 +2,8 @@
 // (live, imported, entered by hand; endurance and strength), their
 // telemetry, laps and routes (PostGIS), the exercise catalogue, recording
 // devices, live tracking, workout files in and out, analytics (load,
-// fitness, records) and recommendations. (Training plans are being built.)
+// fitness, records), recommendations, and training plans that adapt to
+// the sessions.
 //
 // Schema: training (migrations/training): devices, sessions (with their
 // running live figures while open), session_gear, session_parameters,
@@ -10,14 +11,19 @@
 // point changes nothing), lap_marks (where a session's laps start: the
 // telemetry's lap markers, an imported file's laps) and laps (their
 // figures, computed at finish), exercises (the built-in catalogue, seeded
-// by a migration with stable keys and ids, and users' own), session_exercises
-// and session_sets (a session's exercises and sets), routes (geography LineString with a GiST index,
-// a simplified line and an encoded polyline), watchers (who may watch an
+// by a migration with stable keys and ids, and users' own),
+// session_exercises and session_sets (a session's exercises and sets),
+// routes (geography LineString with a GiST index, a simplified line and an
+// encoded polyline), watchers (who may watch an
 // open session live), athletes (a read model of the client module's
 // profiles: calorie inputs, threshold heart rate and default visibility),
-// idempotency_keys (bus.Once: sessions.start, devices.create,
-// exercises.create and sessions.share with the
-// client's Idempotency-Key answer a retry with the first answer); the
+// plans (one active per user: a new plan replaces it; the request, the
+// athlete's state it was laid from, its weeks), plan_workouts (each
+// workout's targets and the session matched to it), plan_changes (each
+// adaptation or re-plan with its explanations), idempotency_keys
+// (bus.Once: sessions.start, devices.create, exercises.create,
+// sessions.share and plans.create with the client's Idempotency-Key answer
+// a retry with the first answer); the
 // analytics read model: session_figures (a finished session's load and
 // its model, distance, times, strength volume and bests), session_efforts
 // (its best efforts per standard distance, from which the records are
@@ -62,6 +68,7 @@
 //	sessions.exercises, .laps                       a session's exercises and sets, its laps
 //	exercises.list, .get, .create, .patch, .delete  the exercise catalogue and the caller's own exercises
 //	sessions.share, .unshare, .watch               live tracking
+//	plans.create, .list, .get, .patch, .delete, .calendar   the caller's training plans (calendar: iCalendar bytes)
 //	analytics.summary, .fitness, .records           the caller's analytics (read model)
 //	recommendations.list, .dismiss                  the caller's advice (package recommend) and dismissals
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
@@ -85,16 +92,21 @@
 //	                                  training__evt_training_session (in order, each message once): the analytics read
 //	                                  model, recomputed from the session as it is (so a repeated or older event changes
 //	                                  nothing, an edit or late points replace the figures, a deletion takes them back);
-//	                                  publishes evt.training.record.set
+//	                                  publishes evt.training.record.set; and the user's active plan matched to the
+//	                                  finished sessions again and adapted when three or more workouts were missed or
+//	                                  a load spike happened (service.AdaptPlan, from the sessions as stored)
 //
 // (in internal/consume: the client module's events decoded from package
 // modules/client/api, the module's own session events in sessions.go).
 //
 // Runs in the background (platform.Runtime.Every, .Go): the idle session
 // sweep, every minute, closes sessions with no point for
-// Config.IdleTimeout; at start, the analytics backfill computes the
-// figures of finished sessions that have none (finished before the read
-// model existed), without record events.
+// Config.IdleTimeout; the daily plan adaptation, every 10 minutes, looks
+// once a (UTC) day at each active plan (service.AdaptPlans), so that
+// workouts missed without any session recorded also reshape it; at start,
+// the analytics backfill computes the figures of finished sessions that
+// have none (finished before the read model existed), without record
+// events.
 //
 // Reads files the front put in the JetStream object store UPLOADS
 // (bus.UploadStore) for imports, and deletes them.
@@ -106,5 +118,6 @@
 // (live.go), /v1/exercises, /v1/exercises/{id} and
 // /v1/sessions/{id}/exercises (exercises.go), /v1/sessions/{id}/laps
 // (laps.go), /v1/analytics/summary|fitness|records and
-// /v1/recommendations, /v1/recommendations/{id}/dismiss (analytics.go).
+// /v1/recommendations, /v1/recommendations/{id}/dismiss (analytics.go),
+// /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics (plans.go).
 package training

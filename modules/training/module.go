@@ -19,7 +19,8 @@ import (
 
 // Module wires the training module with cfg: its service on
 // rpc.training.*, the app's telemetry (ingress), its consumers of the
-// client module's events and the sweep of idle sessions
+// client module's events, the sweep of idle sessions and the daily
+// adaptation of training plans
 // (platform.Module gives it its RPC service, database pool, outbox relay
 // and idempotency keys).
 func Module(cfg Config) fx.Option {
@@ -39,6 +40,7 @@ func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pc
 	}
 	consume.Register(rt, s)
 	rt.Every("idle session sweep", time.Minute, s.IdleSweep(cfg.IdleTimeout, rt.Log))
+	rt.Every("daily plan adaptation", 10*time.Minute, s.PlanSweep(rt.Log))
 	rt.Go("analytics backfill", s.BackfillAnalytics(rt.Log))
 	return nil
 }

@@ -113,6 +113,19 @@ func TestExercises(t *testing.T) {
 	r = a.Do(http.MethodPost, "/v1/exercises", ana, `{"name": "`+strings.Repeat("x", 20<<10)+`", "muscle_groups": ["core"], "equipment": "other"}`)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
 
+	// Sent again with its Idempotency-Key: the first answer, one exercise.
+	key := http.Header{"Idempotency-Key": []string{"ex-1"}}
+	lunge := map[string]any{"name": "Curtsy lunge", "muscle_groups": []string{"glutes"}, "equipment": "bodyweight"}
+	e1 := a.DoWith(http.MethodPost, "/v1/exercises", ana, lunge, key)
+	require.Equal(t, http.StatusCreated, e1.Status, string(e1.Body))
+	e2 := a.DoWith(http.MethodPost, "/v1/exercises", ana, lunge, key)
+	assert.Equal(t, e1.Body, e2.Body)
+	a.Do(http.MethodGet, "/v1/exercises?own=true", ana, nil).JSON(t, &own)
+	assert.Len(t, own.Items, 2)
+	var curtsy api.Exercise
+	e1.JSON(t, &curtsy)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/exercises/"+curtsy.ID, ana, nil).Status)
+
 	// A session's exercises: volume load and bests (Epley).
 	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "strength", "started_at": time.Now().Add(-2 * time.Hour),
 		"elapsed_time_s": 3600, "perceived_effort": 7, "exercises": []map[string]any{

@@ -1,10 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -82,4 +86,36 @@ func TestLaps(t *testing.T) {
 		dist += l.DistanceM
 	}
 	assert.InDelta(t, res.Session.Summary.DistanceM, dist, 1e-6)
+}
+
+// A lap marker over NATS (live.telemetry, the app's JetStream publish)
+// makes a lap like one over HTTP: the one format for both.
+func TestLapMarkerOverNATS(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := signInApp(t, a, "ana@example.com")
+	s := startSession(t, a, ana.token())
+	subject := api.TelemetrySubject(ana.userID(), s.ID)
+	tr := newTrack()
+	app := connectAsDocumented(t, ana)
+	js, err := jetstream.New(app.Conn)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	first := tr.message(t, 30)
+	var second api.TelemetryMessage
+	require.NoError(t, json.Unmarshal(tr.message(t, 30), &second))
+	second.Points[0].Lap = true
+	data, err := json.Marshal(second)
+	require.NoError(t, err)
+	for i, m := range [][]byte{first, data} {
+		_, err := js.PublishMsg(ctx, msgWithID(subject, fmt.Sprintf("lap-%d", i), m))
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool { return getSession(t, a, ana.token(), s.ID).PointsStored == 60 }, 10*time.Second, 50*time.Millisecond)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/finish", ana.token(), nil).Status)
+	var laps api.LapList
+	a.Do(http.MethodGet, "/v1/sessions/"+s.ID+"/laps", ana.token(), nil).JSON(t, &laps)
+	require.Len(t, laps.Items, 2)
+	assert.True(t, laps.Items[1].StartedAt.Equal(second.Points[0].T), "the marked point starts the second lap")
 }

@@ -84,18 +84,36 @@ func TestManualSession(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/"+s.ID, bob, nil).Status, "another user's session")
 
 	// Changing its sport judges it again and keeps its figures (it has no
-	// points to compute them from).
+	// points to compute them from), but for the calories estimated for the
+	// sport it had.
+	runKcal := s.Summary.CaloriesKcal
 	r = a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, map[string]any{"sport": "swim"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	s = api.Session{}
 	r.JSON(t, &s)
 	assert.Equal(t, 10_000.0, s.Summary.DistanceM)
+	assert.Equal(t, 2900.0, s.Summary.MovingTimeS)
+	assert.NotEqual(t, runKcal, s.Summary.CaloriesKcal, "estimated again for the new sport")
 	assert.False(t, s.Summary.Plausible, "12.4 km/h is no swim")
 	assert.Equal(t, "impossible_speed", s.Summary.ImplausibleReason)
 	var upd api.SessionCompleted
 	lastEvent(t, a, "EVT_TRAINING", api.EventSessionUpdated, &upd)
 	assert.False(t, upd.Plausible)
 	assert.Equal(t, "impossible_speed", upd.ImplausibleReason)
+
+	// A retry with the same Idempotency-Key gets the first answer, and
+	// records nothing twice.
+	key := http.Header{"Idempotency-Key": []string{"manual-1"}}
+	body := map[string]any{"sport": "yoga", "started_at": start, "elapsed_time_s": 1800}
+	first := a.DoWith(http.MethodPost, "/v1/sessions", ana, body, key)
+	require.Equal(t, http.StatusCreated, first.Status, string(first.Body))
+	again := a.DoWith(http.MethodPost, "/v1/sessions", ana, body, key)
+	require.Equal(t, http.StatusCreated, again.Status, string(again.Body))
+	var one, two api.Session
+	first.JSON(t, &one)
+	again.JSON(t, &two)
+	assert.Equal(t, one.ID, two.ID)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/sessions/"+one.ID, ana, nil).Status)
 
 	// Only elapsed time and a start: a strength session, calories given.
 	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "strength", "started_at": start, "elapsed_time_s": 2700,
@@ -174,4 +192,55 @@ func TestThresholdHeartRateReachesTraining(t *testing.T) {
 	require.Eventually(t, func() bool { v, ok := threshold(); return ok && v != nil && *v == 171 }, 20*time.Second, 50*time.Millisecond)
 	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, `{"threshold_hr_bpm": null}`).Status)
 	require.Eventually(t, func() bool { v, ok := threshold(); return ok && v == nil }, 20*time.Second, 50*time.Millisecond)
+}
+
+// Analytics count manual sessions: a run with heart rate and the
+// profile's threshold heart rate has an hrTSS load, and a strength
+// session's sets give its volume.
+func TestManualSessionsInAnalytics(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com")
+	db, err := pgx.Connect(context.Background(), a.DBURL)
+	require.NoError(t, err)
+	defer db.Close(context.Background())
+	r := a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 170})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Eventually(t, func() bool {
+		var v *int
+		err := db.QueryRow(context.Background(), `SELECT threshold_hr FROM training.athletes WHERE user_id = $1`, ana.UserID).Scan(&v)
+		return err == nil && v != nil
+	}, 20*time.Second, 50*time.Millisecond)
+
+	var squat api.ExerciseList
+	a.Do(http.MethodGet, "/v1/exercises?muscle_group=quadriceps&limit=100", ana.AccessToken, nil).JSON(t, &squat)
+	require.NotEmpty(t, squat.Items)
+	start := time.Now().UTC().Add(-26 * time.Hour)
+	r = a.Do(http.MethodPost, "/v1/sessions", ana.AccessToken, map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 3600,
+		"distance_m": 10_000, "avg_hr_bpm": 150})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	r = a.Do(http.MethodPost, "/v1/sessions", ana.AccessToken, map[string]any{"sport": "strength", "started_at": start.Add(2 * time.Hour),
+		"elapsed_time_s": 2400, "perceived_effort": 6, "exercises": []map[string]any{{"exercise_id": squat.Items[0].ID,
+			"sets": []map[string]any{{"reps": 5, "weight_kg": 100}, {"reps": 5, "weight_kg": 100}}}}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+
+	var sum struct {
+		Current struct {
+			Totals struct {
+				Sessions         int     `json:"sessions"`
+				StrengthVolumeKg float64 `json:"strength_volume_kg"`
+			} `json:"totals"`
+			LoadModels map[string]int `json:"load_models"`
+		} `json:"current"`
+	}
+	require.Eventually(t, func() bool {
+		r := a.Do(http.MethodGet, "/v1/analytics/summary?period=all", ana.AccessToken, nil)
+		if r.Status != http.StatusOK {
+			return false
+		}
+		r.JSON(t, &sum)
+		return sum.Current.Totals.Sessions == 2
+	}, 20*time.Second, 100*time.Millisecond)
+	assert.Equal(t, map[string]int{"hrss": 1, "srpe": 1}, sum.Current.LoadModels, "heart rate with a threshold: hrTSS; effort alone: session-RPE")
+	assert.Equal(t, 1000.0, sum.Current.Totals.StrengthVolumeKg)
 }

@@ -21,7 +21,8 @@ import (
 )
 
 // Register starts the training module's consumers of the client module's
-// events, and of its own session events (the analytics read model).
+// events, and of its own session events (the analytics read model and
+// training plans).
 func Register(rt *platform.Runtime, s *service.Service) {
 	stream := bus.EventStream(clientapi.Module)
 	// Profiles: body data for calories, default visibility of sessions.

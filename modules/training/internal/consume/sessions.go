@@ -19,12 +19,15 @@ import (
 // start over.
 const sessionsDurable = "training__evt_training_session"
 
-// sessions keeps the analytics read model in step with the module's own
-// sessions: one durable consumer takes completed, updated and deleted, so
-// one session's events are applied in order; each message is applied
-// exactly once (bus.HandleOnce), and applying recomputes from the session
-// as it is, so an older or repeated event changes nothing. A payload that
-// cannot be read is refused for good.
+// sessions keeps the analytics read model and the user's active training
+// plan in step with the module's own sessions: one durable consumer takes
+// completed, updated and deleted, so one session's events are applied in
+// order; each message is applied exactly once (bus.HandleOnce), and
+// applying recomputes from the session as it is, so an older or repeated
+// event changes nothing. The plan's workouts are matched to the finished
+// sessions again and the plan adapted when they call for it
+// (service.AdaptPlan, from the sessions as stored). A payload that cannot
+// be read is refused for good.
 func sessions(rt *platform.Runtime, s *service.Service) {
 	rt.Consume(bus.ConsumerConfig{Stream: bus.EventStream(api.Module), Durable: sessionsDurable,
 		Subjects: []string{api.EventSessionCompleted, api.EventSessionUpdated, api.EventSessionDeleted}},
@@ -37,7 +40,10 @@ func sessions(rt *platform.Runtime, s *service.Service) {
 				ev.Published = meta.Timestamp
 			}
 			_, err = bus.HandleOnce(ctx, rt.DB, rt.Name, sessionsDurable, bus.MessageID(msg), func(ctx context.Context, tx pgx.Tx) error {
-				return s.ApplySessionEvent(ctx, tx, ev)
+				if err := s.ApplySessionEvent(ctx, tx, ev); err != nil {
+					return err
+				}
+				return s.AdaptPlan(ctx, tx, ev.User)
 			})
 			return err
 		})

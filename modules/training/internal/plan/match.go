@@ -46,6 +46,10 @@ type Matching struct {
 // is done by a trail run, a planned ride by a mountain-bike ride.
 var families = map[string]string{"trail_run": "run", "mountain_bike": "ride", "hike": "walk"}
 
+// Family is the sport a session of sport s counts as in a plan: run for a
+// trail run, ride for a mountain-bike ride, walk for a hike, s otherwise.
+func Family(s string) string { return family(s) }
+
 func family(s string) string {
 	if f, ok := families[s]; ok {
 		return f

@@ -221,6 +221,7 @@ func sessionFigures(a store.AthleteFacts, row store.SessionRow, track []store.Tr
 	if row.Summary.AvgHRBpm != nil {
 		sum.AvgHR = *row.Summary.AvgHRBpm
 	}
+	sum.Exercises = strengthExercises(row.Exercises)
 	if raw, ok := row.Parameters["perceived_effort"]; ok {
 		var e float64
 		if json.Unmarshal(raw, &e) == nil {
@@ -283,8 +284,8 @@ func athleteOf(a store.AthleteFacts, at time.Time) load.Athlete {
 	if a.MaxHRBpm != nil {
 		out.MaxHR = float64(*a.MaxHRBpm)
 	}
-	if a.ThresholdHR != nil {
-		out.ThresholdHR = float64(*a.ThresholdHR)
+	if a.ThresholdHRBpm != nil {
+		out.ThresholdHR = float64(*a.ThresholdHRBpm)
 	}
 	return out
 }

@@ -308,8 +308,8 @@ func (s *Service) Records(ctx context.Context, user uuid.UUID, now time.Time) (a
 	if athlete.MaxHRBpm != nil {
 		maxHR = float64(*athlete.MaxHRBpm)
 	}
-	if athlete.ThresholdHR != nil {
-		threshold = float64(*athlete.ThresholdHR)
+	if athlete.ThresholdHRBpm != nil {
+		threshold = float64(*athlete.ThresholdHRBpm)
 	}
 	if threshold > 0 || (rest > 0 && maxHR > 0) {
 		if zones, model, err := performance.HRZones(rest, maxHR, threshold); err == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/athlos/athlos/internal/kit/patch"
 	"github.com/athlos/athlos/internal/kit/sport"
 	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/calories"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/storage"
@@ -157,7 +158,18 @@ func (s *Service) DeleteSession(ctx context.Context, user, id uuid.UUID) error {
 // (its verdict judged again for the new sport).
 func recomplete(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.SessionRow, at time.Time) error {
 	if row.Source == session.SourceManual && row.Summary != nil {
-		return storeFigures(ctx, tx, id, row, figures{Summary: *row.Summary}, at, api.EventSessionUpdated)
+		sum := *row.Summary
+		if sum.CaloriesMethod != CaloriesEntered {
+			// Estimated for the sport it had: estimated again.
+			athlete, err := store.GetAthlete(ctx, tx, row.UserID)
+			if err != nil {
+				return err
+			}
+			cal := calories.Estimate(calories.Input{Sport: row.Sport, MovingS: sum.MovingTimeS, DistanceM: sum.DistanceM,
+				AvgHRBpm: sum.AvgHRBpm, WeightKg: athlete.WeightKg, AgeYears: ageAt(athlete.BirthDate, row.StartedAt), Sex: athlete.Sex})
+			sum.CaloriesKcal, sum.CaloriesMethod = cal.KCal, cal.Method
+		}
+		return storeFigures(ctx, tx, id, row, figures{Summary: sum}, at, api.EventSessionUpdated)
 	}
 	points, err := store.Points(ctx, tx, id)
 	if err != nil {

@@ -269,15 +269,7 @@ func strengthOf(list []store.SessionExercise) *api.StrengthSummary {
 	if len(list) == 0 {
 		return nil
 	}
-	ex := make([]strength.Exercise, len(list))
-	for i, e := range list {
-		ex[i] = strength.Exercise{ID: e.ExerciseID.String(), Sets: make([]strength.Set, len(e.Sets))}
-		for j, s := range e.Sets {
-			ex[i].Sets[j] = strength.Set{Reps: deref(s.Reps), WeightKg: deref(s.WeightKg), DurationS: deref(s.DurationS), RPE: s.RPE,
-				Warmup: s.Warmup}
-		}
-	}
-	bests, err := strength.Bests(ex, strength.DefaultFormula)
+	bests, err := strength.Bests(strengthExercises(list), strength.DefaultFormula)
 	if err != nil {
 		return nil // stored sets were checked when they were stored
 	}
@@ -289,6 +281,23 @@ func strengthOf(list []store.SessionExercise) *api.StrengthSummary {
 			Formula: b.Formula, MaxWeightKg: b.MaxWeightKg, MaxReps: b.MaxReps, BestSetVolume: b.BestSetVolume}
 	}
 	return out
+}
+
+// strengthExercises are a session's stored exercises as package strength
+// takes them (nil without).
+func strengthExercises(list []store.SessionExercise) []strength.Exercise {
+	if len(list) == 0 {
+		return nil
+	}
+	ex := make([]strength.Exercise, len(list))
+	for i, e := range list {
+		ex[i] = strength.Exercise{ID: e.ExerciseID.String(), Sets: make([]strength.Set, len(e.Sets))}
+		for j, s := range e.Sets {
+			ex[i].Sets[j] = strength.Set{Reps: deref(s.Reps), WeightKg: deref(s.WeightKg), DurationS: deref(s.DurationS), RPE: s.RPE,
+				Warmup: s.Warmup}
+		}
+	}
+	return ex
 }
 
 func deref[T any](p *T) T {

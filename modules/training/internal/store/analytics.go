@@ -21,7 +21,9 @@ type AthleteFacts struct {
 	TimeZone     string // IANA; "" when unknown
 	RestingHRBpm *int
 	MaxHRBpm     *int
-	ThresholdHR  *int // lactate threshold heart rate, bpm
+	// ThresholdHRBpm is the lactate threshold heart rate (hrTSS), kept by
+	// SaveAthlete.
+	ThresholdHRBpm *int
 }
 
 // SaveAthleteFacts stores the profile's time zone and heart rates beside
@@ -40,8 +42,9 @@ func SaveAthleteFacts(ctx context.Context, q storage.Querier, user uuid.UUID, tz
 func GetAthleteFacts(ctx context.Context, q storage.Querier, user uuid.UUID) (AthleteFacts, error) {
 	var a AthleteFacts
 	var sex, tz *string
-	err := q.QueryRow(ctx, `SELECT sex, birth_date, time_zone, resting_hr_bpm, max_hr_bpm, threshold_hr FROM training.athletes WHERE user_id = $1`, user).
-		Scan(&sex, &a.BirthDate, &tz, &a.RestingHRBpm, &a.MaxHRBpm, &a.ThresholdHR)
+	err := q.QueryRow(ctx, `SELECT sex, birth_date, time_zone, resting_hr_bpm, max_hr_bpm, threshold_hr
+		FROM training.athletes WHERE user_id = $1`, user).
+		Scan(&sex, &a.BirthDate, &tz, &a.RestingHRBpm, &a.MaxHRBpm, &a.ThresholdHRBpm)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return AthleteFacts{}, nil
 	}

@@ -170,6 +170,16 @@ func TestSessionsContract(t *testing.T) {
 	assert.Equal(t, "run", row.Sport, "nil fields stay")
 	assert.Equal(t, []string{other.String()}, row.GearIDs, "the gear is replaced")
 	assert.JSONEq(t, "7", string(row.Parameters["perceived_effort"]))
+	// Foster's CR-10: 0 is a rating; outside 0–10 the database refuses it.
+	for _, v := range []any{11, -1, "hard"} {
+		err := storage.InTx(ctx, pool, func(tx pgx.Tx) error { return store.SetParameter(ctx, tx, run, "perceived_effort", v) })
+		assert.Error(t, err, "%v", v)
+	}
+	inTx(t, pool, func(tx pgx.Tx) error { return store.SetParameter(ctx, tx, run, "perceived_effort", 0) })
+	row, err = store.Session(ctx, pool, ana, run)
+	require.NoError(t, err)
+	assert.JSONEq(t, "0", string(row.Parameters["perceived_effort"]))
+	inTx(t, pool, func(tx pgx.Tx) error { return store.SetParameter(ctx, tx, run, "perceived_effort", 7) })
 	inTx(t, pool, func(tx pgx.Tx) error {
 		require.NoError(t, store.UpdateSession(ctx, tx, run, store.SessionChange{Gear: []uuid.UUID{}}))
 		require.NoError(t, store.SetParameter(ctx, tx, run, "perceived_effort", nil))

@@ -12,8 +12,8 @@ import (
 )
 
 const sample = `{"points": [
- {"t": "2026-11-26T08:00:00Z", "lat": 52.5, "lon": 13.4, "ele": 34.2, "acc": 4.5, "speed": 3.1, "hr": 141, "cad": 172, "pwr": 250, "temp": 8.5},
- {"t": "2026-11-26T09:00:01.250+01:00", "lat": -33.9, "lon": 151.2, "hr": null, "extra": {"ignored": [1, 2]}},
+ {"t": "2026-11-26T08:00:00Z", "lat": 52.5, "lon": 13.4, "ele": 34.2, "acc": 4.5, "speed": 3.1, "hr": 141, "cad": 172, "pwr": 250, "temp": 8.5, "lap": true},
+ {"t": "2026-11-26T09:00:01.250+01:00", "lat": -33.9, "lon": 151.2, "hr": null, "lap": false, "extra": {"ignored": [1, 2]}},
  {"lat": 1, "lon": 2},
  {"t": "2026-11-26T08:00:02Z", "lon": 2}
 ]}`
@@ -35,7 +35,9 @@ func TestDecoderReadsTheCompactFormat(t *testing.T) {
 		assert.Equal(t, want.Points[i].HR, got[i].HR)
 		assert.Equal(t, want.Points[i].Pwr, got[i].Pwr)
 		assert.Equal(t, want.Points[i].Temp, got[i].Temp)
+		assert.Equal(t, want.Points[i].Lap, got[i].Lap)
 	}
+	assert.True(t, got[0].Lap, "a lap marker")
 	assert.Nil(t, got[1].HR, "null is absent")
 	assert.True(t, got[2].T.IsZero(), "no time: dropped by the rules")
 	assert.True(t, math.IsNaN(got[3].Lat), "no latitude: dropped by the rules")
@@ -63,6 +65,7 @@ func TestDecoderRefusesMalformedMessages(t *testing.T) {
 		{`{"points": [{"t": "2026-11-26T08:00:00Z", "lat": "52", "lon": 2}]}`, "points[0].lat"},
 		{`{"points": [{"t": "2026-11-26T08:00:00Z", "lat": 1, "lon": 2}, {"hr": 140.5}]}`, "points[1].hr: want a whole number"},
 		{`{"points": [{"ele": "high"}]}`, "points[0].ele: want a number"},
+		{`{"points": [{"lap": 1}]}`, "points[0].lap"},
 	} {
 		_, err := d.Batch([]byte(c.in))
 		require.Error(t, err, c.in)
