@@ -228,14 +228,6 @@ func sessionFigures(a store.AthleteFacts, row store.SessionRow, track []store.Tr
 			sum.Effort = &e
 		}
 	}
-	for _, e := range row.Exercises {
-		ex := strength.Exercise{ID: e.ExerciseID.String(), Sets: make([]strength.Set, len(e.Sets))}
-		for j, st := range e.Sets {
-			ex.Sets[j] = strength.Set{Reps: deref(st.Reps), WeightKg: deref(st.WeightKg), DurationS: deref(st.DurationS), RPE: st.RPE,
-				Warmup: st.Warmup}
-		}
-		sum.Exercises = append(sum.Exercises, ex)
-	}
 	sum.Track = make([]performance.Sample, len(track))
 	for i, p := range track {
 		sum.Track[i] = performance.Sample{T: p.T, D: p.D}
