@@ -413,3 +413,32 @@ func TestStrengthRecords(t *testing.T) {
 	}
 	assert.Equal(t, uint64(1), eventCount(t, a, "EVT_TRAINING", api.EventRecordSet))
 }
+
+// With an active plan, the next workout advised is the plan's next one
+// not done yet.
+func TestNextPlannedWorkoutRecommendation(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "fitness"},
+		"schedule": map[string]any{"days": []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}, "max_minutes": 45}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var p api.Plan
+	r.JSON(t, &p)
+	var next string
+	for _, w := range p.Weeks {
+		for _, x := range w.Workouts {
+			if next == "" && x.Kind != "rest" && x.Date >= time.Now().UTC().Format(time.DateOnly) {
+				next = x.ID
+			}
+		}
+	}
+	require.NotEmpty(t, next)
+	var recs api.RecommendationList
+	getJSON(t, a, ana, "/v1/recommendations", &recs)
+	var ids []string
+	for _, rec := range recs.Items {
+		ids = append(ids, rec.ID)
+	}
+	assert.Contains(t, ids, "next_workout:"+next)
+}

@@ -21,9 +21,9 @@ const historyWindow = 60 * 24 * time.Hour
 
 // Recommendations returns user's current advice (package recommend, with
 // its published thresholds) over the history and profile, the most
-// pressing first, without what the user dismissed. The plan rules
-// (adherence, next planned workout) get no plan yet: the next workout
-// comes from the history.
+// pressing first, without what the user dismissed. The plan rules take
+// the active plan (adherence of its finished weeks, its next workout);
+// without one, the next workout comes from the history.
 func (s *Service) Recommendations(ctx context.Context, user uuid.UUID, now time.Time) (api.RecommendationList, error) {
 	recs, err := s.recommend(ctx, user, now)
 	if err != nil {
@@ -113,5 +113,58 @@ func (s *Service) recommend(ctx context.Context, user uuid.UUID, now time.Time) 
 	for _, g := range gear {
 		in.Gear = append(in.Gear, recommend.Gear{ID: g.ID.String(), Name: g.Name, DistanceM: g.DistanceM, LimitM: g.ReplacementThresholdM})
 	}
+	if in.Weeks, in.Next, err = s.planInput(ctx, user, loc, now); err != nil {
+		return nil, err
+	}
 	return recommend.Recommend(in, t), nil
+}
+
+// planWindow is how far back the plan's weeks are read for adherence.
+const planWindow = 8 * 7
+
+// planInput is the active plan's finished weeks (workouts planned and
+// done, rest days left out) and its next workout not done yet, today or
+// later; nothing without an active plan.
+func (s *Service) planInput(ctx context.Context, user uuid.UUID, loc *time.Location, now time.Time) ([]recommend.PlanWeek, *recommend.PlannedWorkout, error) {
+	id, ok, err := store.ActivePlanID(ctx, s.pool, user)
+	if err != nil || !ok {
+		return nil, nil, err
+	}
+	today := fitness.DateOf(now, loc)
+	workouts, err := store.PlanWorkouts(ctx, s.pool, id, today.AddDays(-planWindow).Start(time.UTC), time.Time{})
+	if err != nil {
+		return nil, nil, err
+	}
+	weeks := map[fitness.Date]*recommend.PlanWeek{}
+	var order []fitness.Date
+	var next *recommend.PlannedWorkout
+	for _, w := range workouts {
+		if w.Kind == "rest" {
+			continue
+		}
+		day := fitness.DateOf(w.Day, time.UTC) // a plan's days are dates
+		if !day.Before(today) {
+			if next == nil && w.SessionID == nil {
+				next = &recommend.PlannedWorkout{ID: w.ID, Date: day.Start(loc), Kind: w.Kind, Sport: w.Sport,
+					DurationS: float64(w.Minutes) * 60, DistanceM: w.Targets.DistanceKm * 1000}
+			}
+			continue
+		}
+		monday := day.AddDays(-((int(day.Weekday()) + 6) % 7))
+		wk, ok := weeks[monday]
+		if !ok {
+			wk = &recommend.PlanWeek{Start: monday.Start(loc)}
+			weeks[monday] = wk
+			order = append(order, monday)
+		}
+		wk.Planned++
+		if w.SessionID != nil {
+			wk.Done++
+		}
+	}
+	out := make([]recommend.PlanWeek, 0, len(order))
+	for _, m := range order {
+		out = append(out, *weeks[m]) // the rule keeps only weeks that have ended
+	}
+	return out, next, nil
 }

@@ -216,3 +216,31 @@ func TestRecommendationsContract(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, worn)
 }
+
+func TestActivePlanIDContract(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	ana, bob := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	_, ok, err := store.ActivePlanID(ctx, pool, ana)
+	require.NoError(t, err)
+	assert.False(t, ok, "none")
+	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	id := uuid.Must(uuid.NewV7())
+	inTx(t, pool, func(tx pgx.Tx) error {
+		_, err := store.InsertPlan(ctx, tx, store.Plan{ID: id, User: ana, State: "active", Sport: "run", TimeZone: "UTC",
+			Start: day, From: day, End: day.AddDate(0, 0, 70)})
+		return err
+	})
+	got, ok, err := store.ActivePlanID(ctx, pool, ana)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, id, got)
+	_, ok, err = store.ActivePlanID(ctx, pool, bob)
+	require.NoError(t, err)
+	assert.False(t, ok, "another user's")
+	inTx(t, pool, func(tx pgx.Tx) error { return store.ReplaceActivePlan(ctx, tx, ana) })
+	_, ok, err = store.ActivePlanID(ctx, pool, ana)
+	require.NoError(t, err)
+	assert.False(t, ok, "a replaced plan is not active")
+}

@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/storage"
 )
@@ -101,4 +103,17 @@ func GearWear(ctx context.Context, q storage.Querier, user uuid.UUID) ([]WornGea
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+// ActivePlanID returns the id of a user's active plan, without locking it;
+// ok is false without one.
+func ActivePlanID(ctx context.Context, q storage.Querier, user uuid.UUID) (id uuid.UUID, ok bool, err error) {
+	err = q.QueryRow(ctx, `SELECT id FROM training.plans WHERE user_id = $1 AND state = 'active'`, user).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, false, nil
+	}
+	if err != nil {
+		return uuid.Nil, false, fmt.Errorf("store: active plan id: %w", err)
+	}
+	return id, true, nil
 }
