@@ -325,6 +325,68 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 
+	// Exercises: one of the caller's own, done in the session; its laps.
+	ex, err := c.CreateExerciseWithResponse(ctx, nil, athlosclient.ExerciseCreate{Name: "genclient press",
+		Equipment: athlosclient.ExerciseCreateEquipmentDumbbell, MuscleGroups: []athlosclient.ExerciseCreateMuscleGroups{athlosclient.ExerciseCreateMuscleGroupsChest}})
+	if err != nil {
+		return err
+	}
+	if err := check("create-exercise", ex.StatusCode(), 201, ex.JSON201 != nil, ex.Body); err != nil {
+		return err
+	}
+	ge, err := c.GetExerciseWithResponse(ctx, ex.JSON201.Id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-exercise", ge.StatusCode(), 200, ge.JSON200 != nil, ge.Body); err != nil {
+		return err
+	}
+	exName := "genclient bench press"
+	pe, err := c.PatchExerciseWithResponse(ctx, ex.JSON201.Id, athlosclient.ExerciseChanges{Name: &exName})
+	if err != nil {
+		return err
+	}
+	if err := check("patch-exercise", pe.StatusCode(), 200, pe.JSON200 != nil, pe.Body); err != nil {
+		return err
+	}
+	le, err := c.ListExercisesWithResponse(ctx, &athlosclient.ListExercisesParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-exercises", le.StatusCode(), 200, le.JSON200 != nil && len(le.JSON200.Items) > 0, le.Body); err != nil {
+		return err
+	}
+	reps, kg := int64(10), 20.0
+	pse, err := c.PutSessionExercisesWithResponse(ctx, id, athlosclient.SessionExercisesInputBody{Exercises: []athlosclient.SessionExercise{
+		{ExerciseId: ex.JSON201.Id, Sets: []athlosclient.ExerciseSet{{Reps: &reps, WeightKg: &kg}}}}})
+	if err != nil {
+		return err
+	}
+	if err := check("put-session-exercises", pse.StatusCode(), 200, pse.JSON200 != nil, pse.Body); err != nil {
+		return err
+	}
+	emptied, err := c.PutSessionExercisesWithResponse(ctx, id, athlosclient.SessionExercisesInputBody{Exercises: []athlosclient.SessionExercise{}})
+	if err != nil {
+		return err
+	}
+	if err := check("put-session-exercises", emptied.StatusCode(), 200, emptied.JSON200 != nil, emptied.Body); err != nil {
+		return err
+	}
+	de, err := c.DeleteExerciseWithResponse(ctx, ex.JSON201.Id)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-exercise", de.StatusCode(), 204, true, de.Body); err != nil {
+		return err
+	}
+	laps, err := c.SessionLapsWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("session-laps", laps.StatusCode(), 200, laps.JSON200 != nil, laps.Body); err != nil {
+		return err
+	}
+
 	// Import the GPX back: the same figures, as another session.
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
@@ -375,6 +437,100 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 	if err := check("delete-device", dd.StatusCode(), 204, true, dd.Body); err != nil {
+		return err
+	}
+
+	// Analytics, recommendations and a training plan.
+	period := athlosclient.AnalyticsSummaryParamsPeriodAll
+	as, err := c.AnalyticsSummaryWithResponse(ctx, &athlosclient.AnalyticsSummaryParams{Period: period})
+	if err != nil {
+		return err
+	}
+	if err := check("analytics-summary", as.StatusCode(), 200, as.JSON200 != nil, as.Body); err != nil {
+		return err
+	}
+	af, err := c.AnalyticsFitnessWithResponse(ctx, &athlosclient.AnalyticsFitnessParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("analytics-fitness", af.StatusCode(), 200, af.JSON200 != nil, af.Body); err != nil {
+		return err
+	}
+	ar, err := c.AnalyticsRecordsWithResponse(ctx, &athlosclient.AnalyticsRecordsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("analytics-records", ar.StatusCode(), 200, ar.JSON200 != nil, ar.Body); err != nil {
+		return err
+	}
+	lr, err := c.ListRecommendationsWithResponse(ctx, &athlosclient.ListRecommendationsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-recommendations", lr.StatusCode(), 200, lr.JSON200 != nil, lr.Body); err != nil {
+		return err
+	}
+	recID := "long_break"
+	if len(lr.JSON200.Items) > 0 {
+		recID = lr.JSON200.Items[0].Id
+	}
+	dr, err := c.DismissRecommendationWithResponse(ctx, recID)
+	if err != nil {
+		return err
+	}
+	if dr.StatusCode() == 404 {
+		if err := check("dismiss-recommendation", dr.StatusCode(), 404, dr.ApplicationproblemJSON404 != nil, dr.Body); err != nil {
+			return err
+		}
+	} else if err := check("dismiss-recommendation", dr.StatusCode(), 200, dr.JSON200 != nil, dr.Body); err != nil {
+		return err
+	}
+	weeks := int64(8)
+	days := []athlosclient.PlanScheduleDays{athlosclient.PlanScheduleDaysMonday, athlosclient.PlanScheduleDaysWednesday,
+		athlosclient.PlanScheduleDaysFriday, athlosclient.PlanScheduleDaysSunday}
+	cpl, err := c.CreatePlanWithResponse(ctx, nil, athlosclient.PlanCreate{Goal: athlosclient.PlanGoal{Kind: athlosclient.PlanGoalKindFitness, Weeks: &weeks},
+		Schedule: athlosclient.PlanSchedule{Days: days, MaxMinutes: 60}})
+	if err != nil {
+		return err
+	}
+	if err := check("create-plan", cpl.StatusCode(), 201, cpl.JSON201 != nil, cpl.Body); err != nil {
+		return err
+	}
+	planID := cpl.JSON201.Id
+	gp, err := c.GetPlanWithResponse(ctx, planID, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-plan", gp.StatusCode(), 200, gp.JSON200 != nil, gp.Body); err != nil {
+		return err
+	}
+	lp, err := c.ListPlansWithResponse(ctx, &athlosclient.ListPlansParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-plans", lp.StatusCode(), 200, lp.JSON200 != nil && len(lp.JSON200.Items) == 1, lp.Body); err != nil {
+		return err
+	}
+	newDays := days[:3]
+	pp, err := c.PatchPlanWithResponse(ctx, planID, athlosclient.PlanPatch{Schedule: &athlosclient.PlanSchedule{Days: newDays, MaxMinutes: 60}})
+	if err != nil {
+		return err
+	}
+	if err := check("patch-plan", pp.StatusCode(), 200, pp.JSON200 != nil, pp.Body); err != nil {
+		return err
+	}
+	cal, err := c.PlanCalendarWithResponse(ctx, planID, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("plan-calendar", cal.StatusCode(), 200, bytes.Contains(cal.Body, []byte("BEGIN:VCALENDAR")), cal.Body); err != nil {
+		return err
+	}
+	dp, err := c.DeletePlanWithResponse(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-plan", dp.StatusCode(), 204, true, dp.Body); err != nil {
 		return err
 	}
 
