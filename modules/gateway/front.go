@@ -189,6 +189,10 @@ func New(cfg FrontConfig, logger *slog.Logger, reg *prometheus.Registry, checks 
 		// files) before any handler ran, whatever the route; the one
 		// operation that takes one parses it itself, within its limit.
 		DisablePreParseMultipartForm: true,
+		// Path parameters are decoded: a client that escapes a path
+		// segment (openapi-fetch sends ":" as %3A) names the same id as
+		// one that does not.
+		UnescapePath: true,
 	})
 	// A body declared larger than its operation takes is refused before a
 	// byte of it is read (refuseUnreadBody).
