@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,28 +64,7 @@ func (s *Service) RecordManualSession(ctx context.Context, user uuid.UUID, in Ma
 			Gear: in.Gear, StartedAt: in.StartedAt.UTC(), SourceFormat: session.SourceManual}
 		finished := ns.StartedAt.Add(time.Duration(in.ElapsedS * float64(time.Second)))
 		ns.FinishedAt = &finished
-		var err error
-		if ns.Visibility == "" {
-			if ns.Visibility, err = s.defaultVisibility(ctx, tx, user, ns.Sport); err != nil {
-				return api.Session{}, err
-			}
-		}
-		if ns.Device != nil {
-			ok, err := store.DeviceOwned(ctx, tx, user, *ns.Device)
-			if err != nil {
-				return api.Session{}, err
-			}
-			if !ok {
-				return api.Session{}, bus.Invalid("body.device_id", "is not one of your devices")
-			}
-		}
-		if err := s.refuseDeleted(ctx, tx, user); err != nil {
-			return api.Session{}, err
-		}
-		if err := s.checkGear(ctx, tx, user, ns.Gear, func(i int) string { return fmt.Sprintf("body.gear_ids[%d]", i) }); err != nil {
-			return api.Session{}, err
-		}
-		if ns.ID, err = uuid.NewV7(); err != nil {
+		if err := s.prepareSession(ctx, tx, user, &ns); err != nil {
 			return api.Session{}, err
 		}
 		if err := store.InsertSession(ctx, tx, ns); err != nil {

@@ -47,28 +47,7 @@ func (s *Service) StartSession(ctx context.Context, user uuid.UUID, in Start) (a
 	}
 	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.Session, error) {
 		ns := store.NewSession{User: user, Sport: in.Sport, Visibility: in.Visibility, Title: in.Title, Device: in.Device, Gear: in.Gear}
-		var err error
-		if ns.Visibility == "" {
-			if ns.Visibility, err = s.defaultVisibility(ctx, tx, user, in.Sport); err != nil {
-				return api.Session{}, err
-			}
-		}
-		if ns.Device != nil {
-			ok, err := store.DeviceOwned(ctx, tx, user, *ns.Device)
-			if err != nil {
-				return api.Session{}, err
-			}
-			if !ok {
-				return api.Session{}, bus.Invalid("body.device_id", "is not one of your devices")
-			}
-		}
-		if err := s.refuseDeleted(ctx, tx, user); err != nil {
-			return api.Session{}, err
-		}
-		if err := s.checkGear(ctx, tx, user, ns.Gear, func(i int) string { return fmt.Sprintf("body.gear_ids[%d]", i) }); err != nil {
-			return api.Session{}, err
-		}
-		if ns.ID, err = uuid.NewV7(); err != nil {
+		if err := s.prepareSession(ctx, tx, user, &ns); err != nil {
 			return api.Session{}, err
 		}
 		ns.StartedAt = time.Now().UTC()
@@ -254,4 +233,34 @@ func (s *Service) ListSessions(ctx context.Context, user uuid.UUID, f SessionFil
 		out.Items[i] = sessionOut(r)
 	}
 	return out, nil
+}
+
+// prepareSession completes ns before it is stored, for every way a session
+// is created (live or entered by hand): the user's default visibility for
+// its sport when none was given, and a new id; it refuses a device or gear
+// that is not user's (invalid, naming the field) and a deleted account.
+func (s *Service) prepareSession(ctx context.Context, tx pgx.Tx, user uuid.UUID, ns *store.NewSession) error {
+	var err error
+	if ns.Visibility == "" {
+		if ns.Visibility, err = s.defaultVisibility(ctx, tx, user, ns.Sport); err != nil {
+			return err
+		}
+	}
+	if ns.Device != nil {
+		ok, err := store.DeviceOwned(ctx, tx, user, *ns.Device)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return bus.Invalid("body.device_id", "is not one of your devices")
+		}
+	}
+	if err := s.refuseDeleted(ctx, tx, user); err != nil {
+		return err
+	}
+	if err := s.checkGear(ctx, tx, user, ns.Gear, func(i int) string { return fmt.Sprintf("body.gear_ids[%d]", i) }); err != nil {
+		return err
+	}
+	ns.ID, err = uuid.NewV7()
+	return err
 }
