@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,10 +29,20 @@ func phoneConn(t *testing.T, e *bus.Embedded, user string) *nats.Conn {
 	return nc
 }
 
+// nothingOn fails if sub receives a message within 200 ms. The server's
+// audit advisory of the app's own JetStream API request (the $JS.API.INFO
+// above, answered "not enabled" in the app's own account) may arrive late
+// and is not something Athlos published: it is skipped.
 func nothingOn(t *testing.T, sub *nats.Subscription) {
 	t.Helper()
-	m, err := sub.NextMsg(200 * time.Millisecond)
-	require.ErrorIs(t, err, nats.ErrTimeout, "got %v", m)
+	for {
+		m, err := sub.NextMsg(200 * time.Millisecond)
+		if err == nil && strings.HasPrefix(m.Subject, "$JS.EVENT.ADVISORY.API") {
+			continue
+		}
+		require.ErrorIs(t, err, nats.ErrTimeout, "got %v", m)
+		return
+	}
 }
 
 // The app account reaches nothing of Athlos's account but what is
