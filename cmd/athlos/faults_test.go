@@ -53,10 +53,12 @@ type phone struct {
 // phase names what the test is doing, for counting errors by fault.
 var phase atomic.Value
 
-func (p *phone) fail(kind string) {
+// fail counts an error under the phase in which its message was sent: a
+// publish sent while the server restarts may time out seconds later, when
+// the test has moved on to another fault.
+func (p *phone) fail(ph, kind string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ph := phase.Load().(string)
 	if p.errs[ph] == nil {
 		p.errs[ph] = map[string]int{}
 	}
@@ -66,6 +68,7 @@ func (p *phone) fail(kind string) {
 // publish sends one message of two points, 200 ms apart in the phone's
 // clock, moving north at 3 m/s.
 func (p *phone) publish(ctx context.Context) {
+	sentIn := phase.Load().(string)
 	p.mu.Lock()
 	var pts []map[string]any
 	var keys []int64
@@ -92,11 +95,11 @@ func (p *phone) publish(ctx context.Context) {
 		}
 		p.mu.Unlock()
 	case errors.As(err, &apiErr):
-		p.fail("refused: " + apiErr.Description)
+		p.fail(sentIn, "refused: " + apiErr.Description)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout):
-		p.fail("no answer")
+		p.fail(sentIn, "no answer")
 	default:
-		p.fail("not sent: " + err.Error())
+		p.fail(sentIn, "not sent: " + err.Error())
 	}
 }
 
