@@ -204,7 +204,8 @@ func TestManualSessionsInAnalytics(t *testing.T) {
 	db, err := pgx.Connect(context.Background(), a.DBURL)
 	require.NoError(t, err)
 	defer db.Close(context.Background())
-	r := a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 170})
+	r := a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 170,
+		"sex": "male"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	require.Eventually(t, func() bool {
 		var v *int
@@ -230,6 +231,12 @@ func TestManualSessionsInAnalytics(t *testing.T) {
 				Sessions         int     `json:"sessions"`
 				StrengthVolumeKg float64 `json:"strength_volume_kg"`
 			} `json:"totals"`
+			BySport []struct {
+				Sport  string `json:"sport"`
+				Totals struct {
+					Load float64 `json:"load"`
+				} `json:"totals"`
+			} `json:"by_sport"`
 			LoadModels map[string]int `json:"load_models"`
 		} `json:"current"`
 	}
@@ -243,4 +250,25 @@ func TestManualSessionsInAnalytics(t *testing.T) {
 	}, 20*time.Second, 100*time.Millisecond)
 	assert.Equal(t, map[string]int{"hrss": 1, "srpe": 1}, sum.Current.LoadModels, "heart rate with a threshold: hrTSS; effort alone: session-RPE")
 	assert.Equal(t, 1000.0, sum.Current.Totals.StrengthVolumeKg)
+	loads := map[string]float64{}
+	for _, s := range sum.Current.BySport {
+		loads[s.Sport] = s.Totals.Load
+	}
+	// The issue's published value: rest 50, max 190, threshold 170, an hour
+	// at 150, male: HRSS 63.3; the strength session, effort 6 × 40 min.
+	assert.InDelta(t, 63.3, loads["run"], 0.1, "hrTSS of the run")
+	assert.InDelta(t, 240, loads["strength"], 0.01, "session-RPE of the strength session")
+
+	// The records answer Friel's zones from the threshold heart rate.
+	var rs api.Records
+	r = a.Do(http.MethodGet, "/v1/analytics/records", ana.AccessToken, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r.JSON(t, &rs)
+	require.NotNil(t, rs.HRZones)
+	assert.Equal(t, "friel_lthr", rs.HRZones.Model)
+	assert.Equal(t, "bpm", rs.HRZones.Unit)
+	require.Len(t, rs.HRZones.Zones, 7)
+	assert.Equal(t, "Z2", rs.HRZones.Zones[1].Name)
+	assert.InDelta(t, 0.85*170, rs.HRZones.Zones[1].Low, 0.5, "Z2 from 85 % of the threshold")
+	assert.InDelta(t, 170, rs.HRZones.Zones[4].Low, 0.5, "Z5a from the threshold")
 }
