@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -180,9 +179,7 @@ func TestThresholdHeartRateReachesTraining(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com")
-	db, err := pgx.Connect(context.Background(), a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(context.Background())
+	db := a.DB(t)
 	threshold := func() (*int, bool) {
 		var v *int
 		err := db.QueryRow(context.Background(), `SELECT threshold_hr FROM training.athletes WHERE user_id = $1`, ana.UserID).Scan(&v)
@@ -201,9 +198,7 @@ func TestManualSessionsInAnalytics(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com")
-	db, err := pgx.Connect(context.Background(), a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(context.Background())
+	db := a.DB(t)
 	r := a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 170,
 		"sex": "male"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
