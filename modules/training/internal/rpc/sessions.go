@@ -100,7 +100,9 @@ func startOf(in api.SessionStart) (service.Start, error) {
 // is a merge patch field (null removes it; 0 too, the older form).
 func changesOf(in api.SessionChanges) (service.Changes, error) {
 	out := service.Changes{Title: in.Title, Notes: in.Notes, Sport: in.Sport, Visibility: in.Visibility,
-		PerceivedEffort: in.PerceivedEffort}
+		PerceivedEffort: in.PerceivedEffort, Manual: service.ManualChanges{StartedAt: in.StartedAt, ElapsedS: in.ElapsedTimeS,
+			MovingS: in.MovingTimeS, DistanceM: in.DistanceM, ElevationGainM: in.ElevationGainM, AvgHRBpm: in.AvgHRBpm,
+			MaxHRBpm: in.MaxHRBpm, CaloriesKcal: in.CaloriesKcal}}
 	if in.GearIDs != nil {
 		gear, err := gearOf(*in.GearIDs)
 		if err != nil {
