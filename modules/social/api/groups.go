@@ -21,7 +21,7 @@ const (
 	SubjectMemberRemove = "rpc.social.members.remove" // MemberRef → {}
 	SubjectMemberRole   = "rpc.social.members.role"   // MemberRoleRequest → GroupMember
 
-	SubjectRequestsList   = "rpc.social.requests.list"   // GroupPageRequest → JoinRequestList
+	SubjectRequestsList   = "rpc.social.requests.list"    // GroupPageRequest → JoinRequestList
 	SubjectRequestApprove = "rpc.social.requests.approve" // MemberRef → GroupMember
 	SubjectRequestReject  = "rpc.social.requests.reject"  // MemberRef → {}
 
