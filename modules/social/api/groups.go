@@ -71,7 +71,7 @@ type Group struct {
 	Description string      `json:"description"`
 	Sports      []string    `json:"sports" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
 	Goals       []string    `json:"goals" doc:"free tags such as \"first marathon\", lower case"`
-	Place       *GroupPlace `json:"place"`
+	Place       *GroupPlace `json:"place,omitempty" doc:"absent when the group names none"`
 	Visibility  string      `json:"visibility" enum:"public,private"`
 	MemberLimit int         `json:"member_limit"`
 	MemberCount int         `json:"member_count"`
@@ -277,7 +277,7 @@ type GroupChanged struct {
 	Name        string      `json:"name"`
 	Sports      []string    `json:"sports"`
 	Goals       []string    `json:"goals"`
-	Place       *GroupPlace `json:"place"`
+	Place       *GroupPlace `json:"place,omitempty" doc:"absent when the group names none"`
 	Visibility  string      `json:"visibility"`
 	MemberLimit int         `json:"member_limit"`
 	OccurredAt  time.Time   `json:"occurred_at"`

@@ -73,7 +73,7 @@ func Normalize(f Facts) (Facts, error) {
 			return f, fielderr.New("sports["+strconv.Itoa(i)+"]", "%q is not a sport", s)
 		}
 	}
-	f.Sports = slices.Clone(f.Sports)
+	f.Sports = append([]string{}, f.Sports...)
 	slices.SortFunc(f.Sports, func(a, b string) int { return sport.Index(a) - sport.Index(b) })
 	f.Sports = slices.Compact(f.Sports)
 	if len(f.Goals) > MaxGoals {
