@@ -39,9 +39,9 @@ func registerGroups(svc *bus.Service, s *service.Service) error {
 			if err != nil {
 				return api.Group{}, err
 			}
-			var p api.GroupPatch
-			if err := json.Unmarshal(in.Patch, &p); err != nil {
-				return api.Group{}, bus.Invalid("body", "not a group patch: "+err.Error())
+			p, err := decodePatch(in.Patch)
+			if err != nil {
+				return api.Group{}, err
 			}
 			ch := service.GroupChanges{Name: p.Name, Description: p.Description, Sports: p.Sports, Goals: p.Goals,
 				Visibility: p.Visibility, MemberLimit: p.MemberLimit}
@@ -177,4 +177,22 @@ func placeIn(p *api.GroupPlace) *group.Place {
 		return nil
 	}
 	return &group.Place{Lat: p.Lat, Lon: p.Lon, RadiusM: p.RadiusM}
+}
+
+// decodePatch reads a group patch; only place may be null (cleared).
+func decodePatch(raw json.RawMessage) (api.GroupPatch, error) {
+	var p api.GroupPatch
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return p, bus.Invalid("body", "not a group patch: "+err.Error())
+	}
+	for name, v := range fields {
+		if name != "place" && string(v) == "null" {
+			return p, bus.Invalid("body."+name, "can't be null (only place can be cleared)")
+		}
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return p, bus.Invalid("body", "not a group patch: "+err.Error())
+	}
+	return p, nil
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -112,6 +113,10 @@ func (s *Service) PatchGroup(ctx context.Context, user, id uuid.UUID, ch GroupCh
 		}
 		if f.MemberLimit < g.MemberCount {
 			return bus.Invalid("body.member_limit", "the group has more members than that")
+		}
+		if reflect.DeepEqual(f, g.Facts) {
+			out = groupOut(store.Seen{Group: g, Relation: rel})
+			return nil // nothing changes, nothing is published
 		}
 		if err := store.UpdateGroup(ctx, tx, id, f); err != nil {
 			return err
