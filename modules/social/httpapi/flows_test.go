@@ -66,7 +66,7 @@ func TestPrivateGroupRequestsInvitesAndLimit(t *testing.T) {
 		signUp(t, a, "dan@example.com"), signUp(t, a, "eve@example.com")
 	g := createGroup(t, a, ana, map[string]any{"name": "Track Club", "visibility": "private", "member_limit": 3})
 
-	var m api.GroupMembership
+	var m api.JoinResult
 	a.Do(http.MethodPost, "/v1/groups/"+g.ID+"/join", bob.token, map[string]any{"message": "I run 5k in 20 min"}).JSON(t, &m)
 	assert.Equal(t, "requested", m.Membership)
 	assert.Nil(t, m.Role)

@@ -190,7 +190,7 @@ func groupOperations(a huma.API, nc *nats.Conn) {
 
 func memberOperations(a huma.API, nc *nats.Conn) {
 	tags := []string{"groups"}
-	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.GroupMembership](a, huma.Operation{
+	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.JoinResult](a, huma.Operation{
 		OperationID: "join-group", Method: http.MethodPost, Path: "/v1/groups/{id}/join", Tags: tags,
 		Summary: "Join a group",
 		Description: "A public group at once; a private one by a request the owner and admins decide (membership " +

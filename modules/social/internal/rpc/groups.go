@@ -64,10 +64,10 @@ func registerGroups(svc *bus.Service, s *service.Service) error {
 			return s.SearchGroups(ctx, user, group.SearchInput{Sport: in.Sport, Goal: in.Goal, Text: in.Text, Near: in.Near,
 				RadiusM: in.RadiusM, Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor})
 		}),
-		api.SubjectGroupJoin: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupJoin) (api.GroupMembership, error) {
+		api.SubjectGroupJoin: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupJoin) (api.JoinResult, error) {
 			id, err := parseID("path.id", in.ID)
 			if err != nil {
-				return api.GroupMembership{}, err
+				return api.JoinResult{}, err
 			}
 			return s.Join(ctx, user, id, in.Message, in.InviteToken)
 		}),
