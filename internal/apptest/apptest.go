@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/bus"
@@ -200,6 +201,16 @@ func (p Problem) Fields() []string {
 		out[i] = e.Field
 	}
 	return out
+}
+
+// DB connects to the app's database, as a test inspects or seeds what the
+// modules stored; the connection closes when the test ends.
+func (a *App) DB(t testing.TB) *pgx.Conn {
+	t.Helper()
+	db, err := pgx.Connect(context.Background(), a.DBURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close(context.Background()) })
+	return db
 }
 
 // Do sends a request; body is JSON-encoded unless it is []byte or a string

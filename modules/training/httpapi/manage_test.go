@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,9 +60,7 @@ func TestFinishedSessionRouteChangeAndDelete(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 
 	r := a.Do(http.MethodPatch, "/v1/me", ana, map[string]any{"weight_kg": 60, "birth_date": "1990-05-01", "sex": "female"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))

@@ -54,6 +54,18 @@ func asCaller[Req, Resp any](fn func(ctx context.Context, user uuid.UUID, in Req
 	})
 }
 
+// asCallerEncoded is asCaller for a handler that encodes its answer
+// itself (bus.JSONEncoded).
+func asCallerEncoded[Req any](fn func(ctx context.Context, user uuid.UUID, in Req) ([]byte, error)) bus.HandlerFunc {
+	return bus.JSONEncoded(func(ctx context.Context, in Req) ([]byte, error) {
+		user, err := bus.RequireUserID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return fn(ctx, user, in)
+	})
+}
+
 // parseID reads the id of a session, device or gear the request names;
 // an invalid error on field when it is not a UUID.
 func parseID(field, s string) (uuid.UUID, error) {

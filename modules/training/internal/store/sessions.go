@@ -331,13 +331,17 @@ type SessionChange struct {
 	Title, Notes, Sport, Visibility *string
 	// Gear, when not nil, replaces the session's gear.
 	Gear []uuid.UUID
+	// StartedAt and FinishedAt, when not nil, move a session entered by
+	// hand.
+	StartedAt, FinishedAt *time.Time
 }
 
 // UpdateSession applies a change to a session.
 func UpdateSession(ctx context.Context, tx pgx.Tx, id uuid.UUID, c SessionChange) error {
 	_, err := tx.Exec(ctx, `UPDATE training.sessions SET title = COALESCE($2, title), notes = COALESCE($3, notes),
-		sport = COALESCE($4, sport), visibility = COALESCE($5, visibility), updated_at = now() WHERE id = $1`,
-		id, c.Title, c.Notes, c.Sport, c.Visibility)
+		sport = COALESCE($4, sport), visibility = COALESCE($5, visibility), started_at = COALESCE($6, started_at),
+		finished_at = COALESCE($7, finished_at), updated_at = now() WHERE id = $1`,
+		id, c.Title, c.Notes, c.Sport, c.Visibility, c.StartedAt, c.FinishedAt)
 	if err != nil {
 		return fmt.Errorf("store: update session: %w", err)
 	}
