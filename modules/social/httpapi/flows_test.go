@@ -19,7 +19,6 @@ import (
 	"github.com/athlos/athlos/modules/social/api"
 )
 
-
 func memberList(t *testing.T, a *apptest.App, token, groupID string) []api.GroupMember {
 	t.Helper()
 	var out []api.GroupMember
