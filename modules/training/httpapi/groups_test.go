@@ -75,6 +75,25 @@ func TestGroupMembersSeeAndWatchFollowersSessions(t *testing.T) {
 	assert.Equal(t, api.LiveWatchSubject(s.ID), w.Subject)
 	assert.True(t, watched(bob, s.ID))
 
+	// Her list, as Bob and a stranger see it.
+	anaID := userIDOf(t, a, ana)
+	list := func(token string) []string {
+		r := a.Do(http.MethodGet, "/v1/sessions?user_id="+anaID, token, nil)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		var l api.SessionList
+		r.JSON(t, &l)
+		ids := []string{}
+		for _, x := range l.Items {
+			ids = append(ids, x.ID)
+			assert.Empty(t, x.Notes)
+		}
+		return ids
+	}
+	assert.Equal(t, []string{s.ID}, list(bob), "the followers session, not the private one")
+	assert.Empty(t, list(eve))
+	r = a.Do(http.MethodGet, "/v1/sessions?user_id=nope", eve, nil)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+
 	// A stranger sees nothing of it; nobody but Ana sees the private one.
 	for _, path := range []string{"/v1/sessions/" + s.ID, "/v1/sessions/" + s.ID + "/gpx", "/v1/sessions/" + s.ID + "/route"} {
 		assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, path, eve, nil).Status, path)
@@ -95,6 +114,7 @@ func TestGroupMembersSeeAndWatchFollowersSessions(t *testing.T) {
 		"a member who left loses the grant")
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/"+s.ID, bob, nil).Status)
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", bob, nil).Status)
+	assert.Empty(t, list(bob))
 
 	// Bob's join, delivered again late (another message id, as after the
 	// stream's duplicate window), changes nothing: it is older than his leave.
