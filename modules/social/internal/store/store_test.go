@@ -212,3 +212,25 @@ func TestUserNamesContract(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, deleted)
 }
+
+func TestTakeRequestsOldestFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	ana := uuid.Must(uuid.NewV7())
+	id := newGroup(t, pool, ana, group.Facts{Name: "Dawn", Sports: []string{}, Goals: []string{}, Visibility: "private", MemberLimit: 10})
+	users := []uuid.UUID{uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())}
+	for _, u := range users {
+		inTx(t, pool, func(tx pgx.Tx) error { return store.AddRequest(ctx, tx, id, u, "me too") })
+	}
+	inTx(t, pool, func(tx pgx.Tx) error {
+		taken, err := store.TakeRequests(ctx, tx, id, 2)
+		assert.Equal(t, users[:2], taken)
+		return err
+	})
+	left, err := store.Requests(ctx, pool, id, nil, 10)
+	require.NoError(t, err)
+	require.Len(t, left, 1)
+	assert.Equal(t, users[2], left[0].UserID)
+	assert.Equal(t, "me too", left[0].Message, "the one left keeps its message")
+}
