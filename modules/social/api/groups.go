@@ -96,6 +96,105 @@ type GroupCreate struct {
 	MemberLimit int         `json:"member_limit,omitempty" minimum:"2" maximum:"100000" doc:"default 10000"`
 }
 
+// GroupPatch changes a group (a JSON merge patch, as the module decodes
+// it; the front documents and checks it first): absent fields stay,
+// place null clears the place; Sports and Goals replace the lists.
+type GroupPatch struct {
+	Name        *string                 `json:"name,omitempty"`
+	Description *string                 `json:"description,omitempty"`
+	Sports      []string                `json:"sports,omitempty"`
+	Goals       []string                `json:"goals,omitempty"`
+	Place       patch.Field[GroupPlace] `json:"place,omitzero"`
+	Visibility  *string                 `json:"visibility,omitempty"`
+	MemberLimit *int                    `json:"member_limit,omitempty"`
+}
+
+// GroupPatchRequest → Group
+	SubjectGroupDelete   = "rpc.social.groups.delete"   // GroupRef → {}
+	SubjectGroupSearch   = "rpc.social.groups.search"   // GroupSearch → GroupList
+	SubjectGroupJoin     = "rpc.social.groups.join"     // GroupJoin → JoinResult
+	SubjectGroupLeave    = "rpc.social.groups.leave"    // GroupRef → {}
+	SubjectGroupTransfer = "rpc.social.groups.transfer" // MemberRef → Group
+
+	SubjectMembersList  = "rpc.social.members.list"   // GroupPageRequest → GroupMemberList
+	SubjectMemberRemove = "rpc.social.members.remove" // MemberRef → {}
+	SubjectMemberRole   = "rpc.social.members.role"   // MemberRoleRequest → GroupMember
+
+	SubjectRequestsList   = "rpc.social.requests.list"    // GroupPageRequest → JoinRequestList
+	SubjectRequestApprove = "rpc.social.requests.approve" // MemberRef → GroupMember
+	SubjectRequestReject  = "rpc.social.requests.reject"  // MemberRef → {}
+
+	SubjectBansList = "rpc.social.bans.list" // GroupPageRequest → GroupBanList
+	SubjectBanAdd   = "rpc.social.bans.add"  // MemberRef → {}
+	SubjectBanLift  = "rpc.social.bans.lift" // MemberRef → {}
+
+	SubjectInviteCreate = "rpc.social.invites.create" // InviteCreate → GroupInvite (with its token, shown once)
+	SubjectInvitesList  = "rpc.social.invites.list"   // GroupPageRequest → GroupInviteList
+	SubjectInviteRevoke = "rpc.social.invites.revoke" // InviteRef → {}
+)
+
+// Events of groups and their members (stream EVT_SOCIAL), published
+// through the outbox.
+const (
+	EventGroupCreated = "evt.social.group.created" // GroupChanged
+	EventGroupUpdated = "evt.social.group.updated" // GroupChanged
+	// EventGroupDeleted: the group is gone, and with it every membership
+	// (no member.left is sent for them).
+	EventGroupDeleted = "evt.social.group.deleted" // GroupDeleted
+
+	EventMemberJoined      = "evt.social.member.joined"       // MemberChanged
+	EventMemberLeft        = "evt.social.member.left"         // MemberChanged (Role: the role it had)
+	EventMemberRoleChanged = "evt.social.member.role_changed" // MemberChanged (Role: the new role)
+)
+
+// Group roles.
+const (
+	RoleOwner  = "owner"
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+)
+
+// GroupPlace is where a group meets: a point and the radius around it.
+type GroupPlace struct {
+	Lat     float64 `json:"lat" minimum:"-90" maximum:"90" doc:"degrees north, WGS 84"`
+	Lon     float64 `json:"lon" minimum:"-180" maximum:"180" doc:"degrees east, WGS 84"`
+	RadiusM int     `json:"radius_m" minimum:"1" maximum:"500000" doc:"the area around the point the group covers, metres"`
+}
+
+// Group is a group as anyone may see it (a private group's facts too; its
+// members only to members), with the caller's place in it.
+type Group struct {
+	ID          string      `json:"id" format:"uuid"`
+	OwnerID     string      `json:"owner_id" format:"uuid"`
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Sports      []string    `json:"sports" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
+	Goals       []string    `json:"goals" doc:"free tags such as \"first marathon\", lower case"`
+	Place       *GroupPlace `json:"place,omitempty" doc:"absent when the group names none"`
+	Visibility  string      `json:"visibility" enum:"public,private"`
+	MemberLimit int         `json:"member_limit"`
+	MemberCount int         `json:"member_count"`
+	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
+	// Membership is the caller's: none, requested (a private group's
+	// request waits), member (Role says which) or banned.
+	Membership string  `json:"membership" enum:"none,requested,member,banned"`
+	Role       *string `json:"role" enum:"owner,admin,member" doc:"the caller's role when a member"`
+	// DistanceM is set in a search near a place.
+	DistanceM *float64 `json:"distance_m,omitempty" doc:"from the searched place to the group's point, on the sphere (near searches only)"`
+}
+
+// GroupCreate creates a group; the caller is its owner.
+type GroupCreate struct {
+	Name        string      `json:"name" minLength:"1" maxLength:"100"`
+	Description string      `json:"description,omitempty" maxLength:"2000"`
+	Sports      []string    `json:"sports,omitempty" maxItems:"12" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
+	Goals       []string    `json:"goals,omitempty" maxItems:"10" doc:"free tags, 1 to 40 characters each; kept lower case"`
+	Place       *GroupPlace `json:"place,omitempty"`
+	Visibility  string      `json:"visibility,omitempty" enum:"public,private" doc:"public (default): anyone joins; private: joining is a request an admin approves"`
+	MemberLimit int         `json:"member_limit,omitempty" minimum:"2" maximum:"100000" doc:"default 10000"`
+}
+
 // GroupPatch changes a group (JSON merge patch): absent stays, place null
 // clears the place.
 type GroupPatch struct {
