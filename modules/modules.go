@@ -55,6 +55,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.AnalyticsRoutes(nc),
 		traininghttp.PlanRoutes(nc),
 		socialhttp.Routes(nc),
+		socialhttp.ChatRoutes(nc),
 	)
 }
 
@@ -73,6 +74,7 @@ func Channels() []httpkit.Channel {
 		clienthttp.Channels(),
 		traininghttp.Channels(),
 		socialhttp.Channels(),
+		socialhttp.ChatChannels(),
 	)
 }
 
@@ -116,6 +118,9 @@ func realtimeGrants() []client.GrantSource {
 	return []client.GrantSource{
 		{Module: trainingapi.Module, Subject: trainingapi.SubjectRealtimeGrants, Prefix: trainingapi.SubjectLiveWatch,
 			Changed: trainingapi.EventRealtimeGrantsChanged},
+		// The group chat: chat.<group> of the user's groups.
+		{Module: socialapi.Module, Subject: socialapi.SubjectRealtimeGrants, Prefix: socialapi.SubjectChat,
+			Changed: socialapi.EventRealtimeGrantsChanged},
 	}
 }
 
