@@ -11,40 +11,38 @@ import (
 	"github.com/athlos/athlos/modules/social/api"
 )
 
-type chatGroupInput struct {
-	ID string `path:"id" format:"uuid" doc:"the group's id"`
-}
-
 type chatPostInput struct {
-	chatGroupInput
+	ID   string `path:"id" format:"uuid" doc:"the group's id"`
 	Body api.ChatPost
 }
 
 type chatListInput struct {
-	chatGroupInput
-	Before int64 `query:"before" minimum:"1" maximum:"9007199254740991" doc:"the messages older than this message id (the prev_cursor of a page)"`
-	After  int64 `query:"after" minimum:"1" maximum:"9007199254740991" doc:"the messages newer than this message id (the next_cursor of a page)"`
-	Around int64 `query:"around" minimum:"1" maximum:"9007199254740991" doc:"this message id (e.g. your read marker, or a reply's original), limit/2 older messages and the rest newer"`
-	Limit  int   `query:"limit" minimum:"1" maximum:"100" doc:"messages per page (default 50)"`
+	ID     string `path:"id" format:"uuid" doc:"the group's id"`
+	Before int64  `query:"before" minimum:"1" maximum:"9007199254740991" doc:"the messages older than this message id (the prev_cursor of a page)"`
+	After  int64  `query:"after" minimum:"1" maximum:"9007199254740991" doc:"the messages newer than this message id (the next_cursor of a page)"`
+	Around int64  `query:"around" minimum:"1" maximum:"9007199254740991" doc:"this message id (e.g. your read marker, or a reply's original), limit/2 older messages and the rest newer"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" doc:"messages per page (default 50)"`
 }
 
 type chatMessageInput struct {
-	chatGroupInput
-	MessageID int64 `path:"message_id" minimum:"1" maximum:"9007199254740991" doc:"the message's id in the group"`
+	ID        string `path:"id" format:"uuid" doc:"the group's id"`
+	MessageID int64  `path:"message_id" minimum:"1" maximum:"9007199254740991" doc:"the message's id in the group"`
 }
 
 type chatEditInput struct {
-	chatMessageInput
-	Body api.ChatEdit
+	ID        string `path:"id" format:"uuid" doc:"the group's id"`
+	MessageID int64  `path:"message_id" minimum:"1" maximum:"9007199254740991" doc:"the message's id in the group"`
+	Body      api.ChatEdit
 }
 
 type chatReactionInput struct {
-	chatMessageInput
-	Emoji string `path:"emoji" minLength:"1" maxLength:"32" doc:"one emoji, URL-encoded (e.g. %F0%9F%91%8D for 👍)"`
+	ID        string `path:"id" format:"uuid" doc:"the group's id"`
+	MessageID int64  `path:"message_id" minimum:"1" maximum:"9007199254740991" doc:"the message's id in the group"`
+	Emoji     string `path:"emoji" minLength:"1" maxLength:"32" doc:"one emoji, URL-encoded (e.g. %F0%9F%91%8D for 👍)"`
 }
 
 type chatReadInput struct {
-	chatGroupInput
+	ID   string        `path:"id" format:"uuid" doc:"the group's id"`
 	Body *api.ChatRead `required:"false"`
 }
 

@@ -22,13 +22,13 @@ import (
 	"github.com/athlos/athlos/storage"
 )
 
-// ChatBudget is what one user may write to chats (messages, edits and
-// reactions together), per process running the module: one a second,
-// with bursts of 20 (a user answering a few messages at once; Matrix's
-// default lets 0.2 a second with bursts of 10, Discord 5 per 5 s per
-// channel). Past it a write is refused (rate_limited) before it touches
-// the database.
-var ChatBudget = budget.Limits{Messages: 1, MessageBurst: 20, Items: 1, ItemBurst: 1}
+// ChatBudget is what one user may write to chats, per process running
+// the module: messages and edits one a second, with bursts of 20 (a user
+// answering a few messages at once; Matrix's default lets 0.2 a second
+// with bursts of 10, Discord 5 per 5 s per channel), and reactions (the
+// budget's items) five a second, with bursts of 50. Past it a write is
+// refused (rate_limited) before it touches the database.
+var ChatBudget = budget.Limits{Messages: 1, MessageBurst: 20, Items: 5, ItemBurst: 50}
 
 // UnreadCap bounds each group's unread count (a member back after months
 // in a busy club sees "1000+", not a count that scanned everything).
@@ -44,14 +44,16 @@ type Chat struct {
 	log     *slog.Logger
 	budgets *budget.Budgets
 	now     func() time.Time
-	limited string
+	// What a refusal past the budget says.
+	limited, limitedReactions string
 }
 
 // NewChat returns the chat's use cases on the module's pool, with the
 // write budget l per user.
 func NewChat(pool *pgxpool.Pool, log *slog.Logger, l budget.Limits) *Chat {
 	return &Chat{pool: pool, log: log, budgets: budget.New(l), now: time.Now,
-		limited: fmt.Sprintf("more than %g chat writes a second (bursts of %d)", l.Messages, l.MessageBurst)}
+		limited:          fmt.Sprintf("more than %g messages and edits a second (bursts of %d)", l.Messages, l.MessageBurst),
+		limitedReactions: fmt.Sprintf("more than %g reactions a second (bursts of %d)", l.Items, l.ItemBurst)}
 }
 
 // The errors of the chat.
@@ -63,13 +65,26 @@ var (
 	errDeleted   = &bus.Error{Code: bus.CodeConflict, Message: "the message was deleted"}
 )
 
-// take takes one write of user's budget.
+// take takes one message or edit of user's budget.
 func (c *Chat) take(user uuid.UUID) error {
-	if ok, wait := c.budgets.TakeMessage(user.String(), c.now()); !ok {
-		secs := max(1, int(wait.Seconds()+0.999))
-		return &bus.Error{Code: bus.CodeRateLimited, Message: c.limited + ": try again in " + strconv.Itoa(secs) + " s", RetryAfter: secs}
+	ok, wait := c.budgets.TakeMessage(user.String(), c.now())
+	return limited(ok, wait, c.limited)
+}
+
+// takeReaction takes one reaction of user's budget.
+func (c *Chat) takeReaction(user uuid.UUID) error {
+	ok, wait := c.budgets.TakeItems(user.String(), 1, c.now())
+	return limited(ok, wait, c.limitedReactions)
+}
+
+// limited is the refusal past a budget (nil when ok), the wait in whole
+// seconds.
+func limited(ok bool, wait time.Duration, what string) error {
+	if ok {
+		return nil
 	}
-	return nil
+	secs := max(1, int(wait.Seconds()+0.999))
+	return &bus.Error{Code: bus.CodeRateLimited, Message: what + ": try again in " + strconv.Itoa(secs) + " s", RetryAfter: secs}
 }
 
 // member checks that user may use group's chat: its membership, or
@@ -381,7 +396,7 @@ func (c *Chat) React(ctx context.Context, user, group uuid.UUID, id int64, emoji
 	if id < 1 || id > chat.MaxID {
 		return api.ChatMessage{}, errNoMessage
 	}
-	if err := c.take(user); err != nil {
+	if err := c.takeReaction(user); err != nil {
 		return api.ChatMessage{}, err
 	}
 	var out api.ChatMessage
