@@ -18,7 +18,7 @@ func Module() fx.Option {
 }
 
 func start(rt *platform.Runtime) error {
-	s := service.New(rt.DB, rt.Log)
+	s := service.New(rt.DB, rt.Log, rt.Idempotency)
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}

@@ -5,9 +5,66 @@
 package consume
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/athlos/athlos/bus"
+	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/social/internal/service"
 	"github.com/athlos/athlos/platform"
 )
 
-// Register starts the social module's consumers (none yet).
-func Register(*platform.Runtime, *service.Service) {}
+// Register starts the social module's consumers of the client module's
+// events: the names read model (registered, profile updated) and deleted
+// accounts.
+func Register(rt *platform.Runtime, s *service.Service) {
+	stream := bus.EventStream(clientapi.Module)
+	rt.OnEvent(stream, clientapi.EventUserRegistered, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		var ev clientapi.UserRegistered
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			return bus.Invalid("payload", "not a user.registered event: "+err.Error())
+		}
+		user, err := eventID("user_id", ev.UserID)
+		if err != nil {
+			return err
+		}
+		return s.SaveUserName(ctx, tx, user, ev.DisplayName, ev.RegisteredAt)
+	})
+	rt.OnEvent(stream, clientapi.EventProfileUpdated, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		var ev clientapi.ProfileUpdated
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			return bus.Invalid("payload", "not a profile.updated event: "+err.Error())
+		}
+		user, err := eventID("user_id", ev.UserID)
+		if err != nil {
+			return err
+		}
+		return s.SaveUserName(ctx, tx, user, ev.DisplayName, ev.UpdatedAt)
+	})
+	rt.OnEvent(stream, clientapi.EventUserDeleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		var ev clientapi.UserDeleted
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			return bus.Invalid("payload", "not a user.deleted event: "+err.Error())
+		}
+		user, err := eventID("user_id", ev.UserID)
+		if err != nil {
+			return err
+		}
+		return s.EraseUser(ctx, tx, user)
+	})
+}
+
+// eventID reads an id of an event's payload; an invalid error naming field
+// when it is not a UUID.
+func eventID(field, s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, bus.Invalid(field, fmt.Sprintf("%q is not a UUID", s))
+	}
+	return id, nil
+}

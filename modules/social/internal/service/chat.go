@@ -58,7 +58,7 @@ func NewChat(pool *pgxpool.Pool, log *slog.Logger, l budget.Limits) *Chat {
 
 // The errors of the chat.
 var (
-	errNoGroup   = &bus.Error{Code: bus.CodeNotFound, Message: "no such group"}
+	errChatNoGroup   = &bus.Error{Code: bus.CodeNotFound, Message: "no such group"}
 	errNoMessage = &bus.Error{Code: bus.CodeNotFound, Message: "no such message in this group"}
 	errNotMember = &bus.Error{Code: bus.CodeForbidden, Message: "you are not a member of this group"}
 	errBanned    = &bus.Error{Code: bus.CodeForbidden, Message: "you are banned from this group"}
@@ -89,13 +89,13 @@ func limited(ok bool, wait time.Duration, what string) error {
 
 // member checks that user may use group's chat: its membership, or
 // not_found (no such group) or forbidden (not a member, banned).
-func member(ctx context.Context, q store.Querier, group, user uuid.UUID) (store.Membership, error) {
+func member(ctx context.Context, q store.Querier, group, user uuid.UUID) (store.ChatStanding, error) {
 	m, err := store.ChatMembership(ctx, q, group, user)
 	switch {
 	case err != nil:
 		return m, err
 	case !m.GroupExists:
-		return m, errNoGroup
+		return m, errChatNoGroup
 	case m.Banned:
 		return m, errBanned
 	case m.Role == "":

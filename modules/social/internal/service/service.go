@@ -9,15 +9,19 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/athlos/athlos/bus"
 )
 
 // Service runs the social module's use cases.
 type Service struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	keys *bus.Idempotency
 }
 
-// New returns the service on the module's pool.
-func New(pool *pgxpool.Pool, log *slog.Logger) *Service {
-	return &Service{pool: pool, log: log}
+// New returns the service on the module's pool, with its idempotency keys
+// (bus.Once).
+func New(pool *pgxpool.Pool, log *slog.Logger, keys *bus.Idempotency) *Service {
+	return &Service{pool: pool, log: log, keys: keys}
 }

@@ -35,8 +35,8 @@ type Reaction struct {
 	Me    bool
 }
 
-// Membership is what chat needs to know of a user in a group.
-type Membership struct {
+// ChatStanding is what chat needs to know of a user in a group.
+type ChatStanding struct {
 	// GroupExists is false for an unknown group (every other field is
 	// then zero).
 	GroupExists bool
@@ -49,8 +49,8 @@ type Membership struct {
 }
 
 // ChatMembership reads user's standing in group in one query.
-func ChatMembership(ctx context.Context, q Querier, group, user uuid.UUID) (Membership, error) {
-	var m Membership
+func ChatMembership(ctx context.Context, q Querier, group, user uuid.UUID) (ChatStanding, error) {
+	var m ChatStanding
 	var role *string
 	err := q.QueryRow(ctx, `
 SELECT (SELECT role FROM social.members WHERE group_id = g.id AND user_id = $2),
@@ -59,9 +59,9 @@ SELECT (SELECT role FROM social.members WHERE group_id = g.id AND user_id = $2),
   FROM social.groups g WHERE g.id = $1`, group, user).Scan(&role, &m.Banned, &m.LastID)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return Membership{}, nil
+		return ChatStanding{}, nil
 	case err != nil:
-		return Membership{}, fmt.Errorf("store: chat membership: %w", err)
+		return ChatStanding{}, fmt.Errorf("store: chat membership: %w", err)
 	}
 	m.GroupExists = true
 	if role != nil {

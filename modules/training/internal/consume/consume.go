@@ -21,8 +21,9 @@ import (
 )
 
 // Register starts the training module's consumers of the client module's
-// events, and of its own session events (the analytics read model and
-// training plans).
+// events, of its own session events (the analytics read model and
+// training plans), and of the social module's member events (who shares
+// a group with whom).
 func Register(rt *platform.Runtime, s *service.Service) {
 	stream := bus.EventStream(clientapi.Module)
 	// Profiles: body data for calories, default visibility of sessions.
@@ -79,6 +80,8 @@ func Register(rt *platform.Runtime, s *service.Service) {
 	})
 	// The module's own session events: the analytics read model.
 	sessions(rt, s)
+	// The social module's memberships: who shares a group with whom.
+	groups(rt, s)
 }
 
 func saveGearOwner(ctx context.Context, tx pgx.Tx, s *service.Service, userPart, gearPart string, deleted bool) error {

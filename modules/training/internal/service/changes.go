@@ -91,9 +91,15 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 				return err
 			}
 		}
-		// Those let in because the session was public lose the grant.
+		// Those let in because the session was public lose the grant, and
+		// the owner's co-members when it turns private.
 		if in.Visibility != nil && *in.Visibility != sport.Public && row.Visibility == sport.Public {
 			if err := removeWatchers(ctx, tx, id, store.WatchPublic); err != nil {
+				return err
+			}
+		}
+		if in.Visibility != nil && *in.Visibility == sport.Private && row.Visibility != sport.Private {
+			if err := removeWatchers(ctx, tx, id, store.WatchGroup); err != nil {
 				return err
 			}
 		}

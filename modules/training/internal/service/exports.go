@@ -15,12 +15,13 @@ import (
 	"github.com/athlos/athlos/modules/training/internal/store"
 )
 
-// SessionRoute returns the route of one of user's finished sessions as a
-// GeoJSON Feature (api.RouteFeature): every point, or the line simplified
-// for maps. Errors: not_found (another user's session, an unknown one,
-// one not finished yet, or one with fewer than two points).
+// SessionRoute returns the route of a finished session user may see (as
+// GetSession) as a GeoJSON Feature (api.RouteFeature): every point, or the
+// line simplified for maps. Errors: not_found (a session user may not
+// see, an unknown one, one not finished yet, or one with fewer than two
+// points).
 func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplified bool) (json.RawMessage, error) {
-	row, err := s.ownSession(ctx, user, id)
+	row, _, err := s.visibleSession(ctx, user, id)
 	if err != nil {
 		return nil, err
 	}
@@ -42,10 +43,10 @@ func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplifi
 	}{"Feature", geometry, api.RouteProperties{SessionID: row.ID.String(), Sport: row.Sport, DistanceM: length, Simplified: simplified}})
 }
 
-// SessionGPX exports one of user's sessions as GPX 1.1. Errors: not_found
-// (another user's session, or an unknown one).
+// SessionGPX exports a session user may see (as GetSession) as GPX 1.1.
+// Errors: not_found (a session user may not see, or an unknown one).
 func (s *Service) SessionGPX(ctx context.Context, user, id uuid.UUID) ([]byte, error) {
-	row, err := s.ownSession(ctx, user, id)
+	row, _, err := s.visibleSession(ctx, user, id)
 	if err != nil {
 		return nil, err
 	}

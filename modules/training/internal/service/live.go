@@ -20,8 +20,8 @@ import (
 )
 
 // Live tracking. Who may watch a live session follows its visibility: the
-// owner, anyone for a public session, and anyone holding the session's
-// share link. (Members of the owner's groups come with the social module.)
+// owner, anyone for a public session, members of the owner's groups for a
+// followers one (groups.go), and anyone holding the session's share link.
 // The owner receives the figures on live.session.<owner>.<session>, which
 // every connection of the owner may subscribe to (the client module's
 // auth callout grants live.session.<user>.> to all), so a session started
@@ -92,7 +92,8 @@ func (s *Service) UnshareSession(ctx context.Context, user, id uuid.UUID) error 
 }
 
 // WatchSession lets user watch a live session it may see: its own, a
-// public one, or one whose share link (token) it holds. The owner is told
+// public one, a followers one of someone it shares a group with, or one
+// whose share link (token) it holds. The owner is told
 // its own subject, which it may subscribe to already. Errors: not_found
 // (a session user may not see, or an unknown one), conflict (the session
 // is closed).
@@ -106,7 +107,13 @@ func (s *Service) WatchSession(ctx context.Context, user, id uuid.UUID, token st
 		if err != nil {
 			return err
 		}
-		via := watchVia(user, w, token)
+		shares := false
+		if w.User != user && w.Visibility == sport.Followers {
+			if shares, err = store.SharesGroup(ctx, tx, user, w.User); err != nil {
+				return err
+			}
+		}
+		via := watchVia(user, w, token, shares)
 		if via == "" {
 			return errNoSession
 		}
@@ -133,10 +140,11 @@ func (s *Service) WatchSession(ctx context.Context, user, id uuid.UUID, token st
 }
 
 // watchVia says how user may watch a session: as its owner, because it is
-// public, or with its share link ("" when not at all). A valid link wins
-// over public, so a watcher who holds it keeps watching if the session
-// turns private.
-func watchVia(user uuid.UUID, w store.WatchSession, token string) string {
+// public, with its share link, or as a member of a group of the owner's
+// (sharesGroup) when it is a followers session ("" when not at all). A
+// valid link wins over public, so a watcher who holds it keeps watching
+// if the session turns private.
+func watchVia(user uuid.UUID, w store.WatchSession, token string, sharesGroup bool) string {
 	switch {
 	case w.User == user:
 		return store.WatchOwner
@@ -144,6 +152,8 @@ func watchVia(user uuid.UUID, w store.WatchSession, token string) string {
 		return store.WatchLink
 	case w.Visibility == sport.Public:
 		return store.WatchPublic
+	case w.Visibility == sport.Followers && sharesGroup:
+		return store.WatchGroup
 	}
 	return ""
 }

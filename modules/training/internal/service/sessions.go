@@ -59,11 +59,19 @@ func (s *Service) StartSession(ctx context.Context, user uuid.UUID, in Start) (a
 	})
 }
 
-// GetSession returns one of user's sessions. Errors: not_found (another
-// user's session, or an unknown one).
+// GetSession returns a session user may see: one of its own, or
+// another's that is public, or of visibility followers when user shares a
+// group with its owner (without the owner's notes and device). Errors:
+// not_found (a session user may not see, or an unknown one).
 func (s *Service) GetSession(ctx context.Context, user, id uuid.UUID) (api.Session, error) {
-	row, err := s.ownSession(ctx, user, id)
-	return sessionOut(row), err
+	row, owner, err := s.visibleSession(ctx, user, id)
+	if err != nil {
+		return api.Session{}, err
+	}
+	if !owner {
+		row.Notes, row.DeviceID = "", nil
+	}
+	return sessionOut(row), nil
 }
 
 // lockOwnSession reads and locks one of user's sessions for tx; another
