@@ -58,11 +58,11 @@ func NewChat(pool *pgxpool.Pool, log *slog.Logger, l budget.Limits) *Chat {
 
 // The errors of the chat.
 var (
-	errChatNoGroup   = &bus.Error{Code: bus.CodeNotFound, Message: "no such group"}
-	errNoMessage = &bus.Error{Code: bus.CodeNotFound, Message: "no such message in this group"}
-	errNotMember = &bus.Error{Code: bus.CodeForbidden, Message: "you are not a member of this group"}
-	errBanned    = &bus.Error{Code: bus.CodeForbidden, Message: "you are banned from this group"}
-	errDeleted   = &bus.Error{Code: bus.CodeConflict, Message: "the message was deleted"}
+	errChatNoGroup = &bus.Error{Code: bus.CodeNotFound, Message: "no such group"}
+	errNoMessage   = &bus.Error{Code: bus.CodeNotFound, Message: "no such message in this group"}
+	errNotMember   = &bus.Error{Code: bus.CodeForbidden, Message: "you are not a member of this group"}
+	errBanned      = &bus.Error{Code: bus.CodeForbidden, Message: "you are banned from this group"}
+	errDeleted     = &bus.Error{Code: bus.CodeConflict, Message: "the message was deleted"}
 )
 
 // take takes one message or edit of user's budget.
