@@ -25,7 +25,9 @@ CREATE TABLE social.messages (
   deleted_at  timestamptz,
   deleted_by  uuid,
   PRIMARY KEY (group_id, id),
-  FOREIGN KEY (group_id, reply_to) REFERENCES social.messages (group_id, id)
+  -- A reply is to an earlier message of the same group.
+  FOREIGN KEY (group_id, reply_to) REFERENCES social.messages (group_id, id),
+  CONSTRAINT messages_reply_earlier CHECK (reply_to < id)
 );
 -- A retry with the same transaction id finds the first message.
 CREATE UNIQUE INDEX messages_txn ON social.messages (group_id, sender_id, txn_id) WHERE txn_id IS NOT NULL;

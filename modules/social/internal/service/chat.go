@@ -131,48 +131,38 @@ func (c *Chat) Post(ctx context.Context, user, group uuid.UUID, in Post) (msg ap
 	if err := c.take(user); err != nil {
 		return msg, false, err
 	}
+	var txn *string
+	if in.TxnID != "" {
+		txn = &in.TxnID
+	}
+	var replyTo *int64
+	if in.ReplyTo != 0 {
+		replyTo = &in.ReplyTo
+	}
 	err = storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
 		if _, err := member(ctx, tx, group, user); err != nil {
 			return err
 		}
-		id, err := store.NextMessageID(ctx, tx, group)
-		if err != nil {
+		row, stored, err := store.InsertMessage(ctx, tx, store.Message{GroupID: group, SenderID: user, TxnID: txn, Body: in.Text, ReplyTo: replyTo})
+		switch {
+		case errors.Is(err, store.ErrNoReplyTarget):
+			return bus.Invalid("body.reply_to", "no such message in this group")
+		case err != nil:
 			return err
-		}
-		var txn *string
-		if in.TxnID != "" {
-			txn = &in.TxnID
-			// The group is locked: a retry racing its original waits for
-			// it and finds it here.
+		case !stored:
+			// A retry: the group's counter row is locked by the insert, so
+			// a retry racing its original waited for it and finds it here.
 			first, found, err := store.MessageByTxn(ctx, tx, group, user, in.TxnID)
 			if err != nil {
 				return err
 			}
-			if found {
-				msg, err = c.view(ctx, tx, first, user)
-				if err != nil {
-					return err
-				}
-				return errReplay
+			if !found {
+				return fmt.Errorf("chat: transaction id %q conflicts but its message is not there", in.TxnID)
 			}
-		}
-		var replyTo *int64
-		if in.ReplyTo != 0 {
-			ok, err := store.MessageExists(ctx, tx, group, in.ReplyTo)
-			if err != nil {
+			if msg, err = c.view(ctx, tx, first, user); err != nil {
 				return err
 			}
-			if !ok {
-				return bus.Invalid("body.reply_to", "no such message in this group")
-			}
-			replyTo = &in.ReplyTo
-		}
-		row, err := store.InsertMessage(ctx, tx, store.Message{GroupID: group, ID: id, SenderID: user, TxnID: txn, Body: in.Text, ReplyTo: replyTo})
-		if err != nil {
-			return err
-		}
-		if _, err := store.MarkRead(ctx, tx, user, group, id); err != nil {
-			return err
+			return errReplay
 		}
 		msg = messageOut(row, nil)
 		created = true

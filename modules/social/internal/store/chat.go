@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Message is a stored chat message (social.messages) with its sender's
@@ -70,21 +71,6 @@ SELECT (SELECT role FROM social.members WHERE group_id = g.id AND user_id = $2),
 	return m, nil
 }
 
-// NextMessageID takes the next message id of group. The group's counter
-// row stays locked until tx ends, so a group's messages commit in id
-// order (and a rolled-back message leaves no gap).
-func NextMessageID(ctx context.Context, tx pgx.Tx, group uuid.UUID) (int64, error) {
-	var id int64
-	err := tx.QueryRow(ctx, `
-INSERT INTO social.chat_groups AS c (group_id, last_id) VALUES ($1, 1)
-ON CONFLICT (group_id) DO UPDATE SET last_id = c.last_id + 1
-RETURNING last_id`, group).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("store: next message id: %w", err)
-	}
-	return id, nil
-}
-
 // MessageByTxn finds sender's message in group with the transaction id.
 func MessageByTxn(ctx context.Context, q Querier, group, sender uuid.UUID, txn string) (Message, bool, error) {
 	rows, err := q.Query(ctx, messageSelect+` WHERE m.group_id = $1 AND m.sender_id = $2 AND m.txn_id = $3`, group, sender, txn)
@@ -101,24 +87,43 @@ func MessageExists(ctx context.Context, q Querier, group uuid.UUID, id int64) (b
 	return ok, nil
 }
 
-// InsertMessage stores a new message (m.ID from NextMessageID) and
-// returns it as stored, with its sender's name.
-func InsertMessage(ctx context.Context, tx pgx.Tx, m Message) (Message, error) {
+// ErrNoReplyTarget is InsertMessage's error when the message replied to
+// is not one of the group's.
+var ErrNoReplyTarget = errors.New("store: no such message to reply to in the group")
+
+// InsertMessage stores a new message of m.SenderID in m.GroupID (m.ID is
+// ignored), in one statement: it takes the group's next id (locking the
+// group's counter row until tx ends, so a group's messages commit in id
+// order and a rolled-back one leaves no gap), inserts the message and
+// moves the sender's read marker to it. stored is false, and nothing is
+// inserted, when the sender has a message in the group with the same
+// transaction id. ErrNoReplyTarget: m.ReplyTo is not a message of the
+// group.
+func InsertMessage(ctx context.Context, tx pgx.Tx, m Message) (out Message, stored bool, err error) {
 	rows, err := tx.Query(ctx, `
-WITH m AS (
+WITH n AS (
+  INSERT INTO social.chat_groups AS c (group_id, last_id) VALUES ($1, 1)
+  ON CONFLICT (group_id) DO UPDATE SET last_id = c.last_id + 1
+  RETURNING last_id),
+m AS (
   INSERT INTO social.messages (group_id, id, sender_id, txn_id, body, reply_to)
-  VALUES ($1, $2, $3, $4, $5, $6)
-  RETURNING *)
+  SELECT $1, n.last_id, $2, $3, $4, $5 FROM n
+  ON CONFLICT (group_id, sender_id, txn_id) WHERE txn_id IS NOT NULL DO NOTHING
+  RETURNING *),
+r AS (
+  INSERT INTO social.read_markers AS r (user_id, group_id, last_read_id) SELECT sender_id, group_id, id FROM m
+  ON CONFLICT (user_id, group_id) DO UPDATE SET last_read_id = GREATEST(r.last_read_id, EXCLUDED.last_read_id), updated_at = now())
 `+messageColumns+` FROM m LEFT JOIN social.users u ON u.user_id = m.sender_id AND NOT u.deleted`,
-		m.GroupID, m.ID, m.SenderID, m.TxnID, m.Body, m.ReplyTo)
-	out, ok, err := oneMessage(rows, err)
-	if err == nil && !ok {
-		err = errors.New("no row")
+		m.GroupID, m.SenderID, m.TxnID, m.Body, m.ReplyTo)
+	out, stored, err = oneMessage(rows, err)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "23503" /* foreign_key_violation */ || pgErr.ConstraintName == "messages_reply_earlier") {
+		return Message{}, false, ErrNoReplyTarget
 	}
 	if err != nil {
-		return Message{}, fmt.Errorf("store: insert message: %w", err)
+		return Message{}, false, fmt.Errorf("store: insert message: %w", err)
 	}
-	return out, nil
+	return out, stored, nil
 }
 
 // GetMessage reads one message of group.
