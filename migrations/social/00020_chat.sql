@@ -52,6 +52,21 @@ CREATE TABLE social.read_markers (
   PRIMARY KEY (user_id, group_id)
 );
 
+-- What chat.<group> (stream CHAT) is still to be told: written in the
+-- transaction that changed the chat, published at once after the commit
+-- and then deleted; a row left by a crash or a failed publish is published
+-- by the sweep after a few seconds (Nats-Msg-Id = id, so JetStream keeps one
+-- copy). Not social.outbox: its relay wakes on every insert and would race
+-- the publish after the commit, and members online would get each message
+-- twice.
+CREATE TABLE social.chat_deliveries (
+  id          uuid PRIMARY KEY,
+  subject     text NOT NULL,
+  payload     bytea NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX chat_deliveries_created ON social.chat_deliveries (created_at);
+
 -- evt.social.realtime.grants_changed {"user_ids": [...]} for everyone who
 -- joined or stopped being a member (left, removed, banned, the group
 -- deleted) in one statement, through the outbox: the callout closes their
@@ -92,6 +107,7 @@ CREATE TRIGGER members_left_grants AFTER DELETE ON social.members
 DROP TRIGGER members_left_grants ON social.members;
 DROP TRIGGER members_joined_grants ON social.members;
 DROP FUNCTION social.chat_grants_changed();
+DROP TABLE social.chat_deliveries;
 DROP TABLE social.read_markers;
 DROP TABLE social.message_reactions;
 DROP TABLE social.messages;

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,14 +43,18 @@ type Chat struct {
 	log     *slog.Logger
 	budgets *budget.Budgets
 	now     func() time.Time
+	pub     Publisher
+	// published are deliveries to forget (RunDeliveries).
+	published chan uuid.UUID
 	// What a refusal past the budget says.
 	limited, limitedReactions string
 }
 
 // NewChat returns the chat's use cases on the module's pool, with the
-// write budget l per user.
-func NewChat(pool *pgxpool.Pool, log *slog.Logger, l budget.Limits) *Chat {
-	return &Chat{pool: pool, log: log, budgets: budget.New(l), now: time.Now,
+// write budget l per user, publishing chat events with pub (nil: none are
+// published).
+func NewChat(pool *pgxpool.Pool, log *slog.Logger, l budget.Limits, pub Publisher) *Chat {
+	return &Chat{pool: pool, log: log, budgets: budget.New(l), now: time.Now, pub: pub, published: make(chan uuid.UUID, 4096),
 		limited:          fmt.Sprintf("more than %g messages and edits a second (bursts of %d)", l.Messages, l.MessageBurst),
 		limitedReactions: fmt.Sprintf("more than %g reactions a second (bursts of %d)", l.Items, l.ItemBurst)}
 }
@@ -139,6 +142,7 @@ func (c *Chat) Post(ctx context.Context, user, group uuid.UUID, in Post) (msg ap
 	if in.ReplyTo != 0 {
 		replyTo = &in.ReplyTo
 	}
+	var d store.ChatDelivery
 	err = storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
 		if _, err := member(ctx, tx, group, user); err != nil {
 			return err
@@ -166,10 +170,14 @@ func (c *Chat) Post(ctx context.Context, user, group uuid.UUID, in Post) (msg ap
 		}
 		msg = messageOut(row, nil)
 		created = true
-		return deliver(ctx, tx, api.ChatMessageCreated, msg, nil)
+		d, err = enqueue(ctx, tx, api.ChatMessageCreated, msg, nil)
+		return err
 	})
 	if errors.Is(err, errReplay) {
 		return msg, false, nil
+	}
+	if err == nil {
+		c.publish(d)
 	}
 	return msg, created, err
 }
@@ -177,20 +185,6 @@ func (c *Chat) Post(ctx context.Context, user, group uuid.UUID, in Post) (msg ap
 // errReplay ends a post's transaction (rolling back the id it took) when
 // the message was stored before.
 var errReplay = &bus.Error{Code: bus.CodeConflict, Message: "replayed"}
-
-// deliver writes a chat event for the group's members online into the
-// outbox (published on chat.<group>, stream CHAT).
-func deliver(ctx context.Context, tx pgx.Tx, kind string, m api.ChatMessage, r *api.ChatReactionChanged) error {
-	data, err := json.Marshal(api.ChatEvent{Kind: kind, GroupID: m.GroupID, Message: m, Reaction: r})
-	if err != nil {
-		return fmt.Errorf("chat: encode event: %w", err)
-	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return err
-	}
-	return bus.EnqueueRaw(ctx, tx, api.Module, id, api.ChatSubject(m.GroupID), data, nil)
-}
 
 // view is a stored message with its reactions as viewer sees them.
 func (c *Chat) view(ctx context.Context, q store.Querier, m store.Message, viewer uuid.UUID) (api.ChatMessage, error) {
@@ -308,6 +302,7 @@ func (c *Chat) Edit(ctx context.Context, user, group uuid.UUID, id int64, text s
 		return api.ChatMessage{}, err
 	}
 	var out api.ChatMessage
+	var d store.ChatDelivery
 	err := storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
 		if _, err := member(ctx, tx, group, user); err != nil {
 			return err
@@ -334,8 +329,12 @@ func (c *Chat) Edit(ctx context.Context, user, group uuid.UUID, id int64, text s
 		if out, err = c.view(ctx, tx, row, user); err != nil {
 			return err
 		}
-		return deliver(ctx, tx, api.ChatMessageEdited, withoutMe(out), nil)
+		d, err = enqueue(ctx, tx, api.ChatMessageEdited, withoutMe(out), nil)
+		return err
 	})
+	if err == nil {
+		c.publish(d)
+	}
 	return out, err
 }
 
@@ -349,7 +348,8 @@ func (c *Chat) Delete(ctx context.Context, user, group uuid.UUID, id int64) erro
 	if id < 1 || id > chat.MaxID {
 		return errNoMessage
 	}
-	return storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
+	var d store.ChatDelivery
+	err := storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
 		mem, err := member(ctx, tx, group, user)
 		if err != nil {
 			return err
@@ -369,8 +369,13 @@ func (c *Chat) Delete(ctx context.Context, user, group uuid.UUID, id int64) erro
 		if err != nil {
 			return err
 		}
-		return deliver(ctx, tx, api.ChatMessageDeleted, messageOut(row, nil), nil)
+		d, err = enqueue(ctx, tx, api.ChatMessageDeleted, messageOut(row, nil), nil)
+		return err
 	})
+	if err == nil {
+		c.publish(d)
+	}
+	return err
 }
 
 // React adds (add) or removes user's emoji on a message. At most
@@ -390,6 +395,7 @@ func (c *Chat) React(ctx context.Context, user, group uuid.UUID, id int64, emoji
 		return api.ChatMessage{}, err
 	}
 	var out api.ChatMessage
+	var d store.ChatDelivery
 	err := storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
 		if _, err := member(ctx, tx, group, user); err != nil {
 			return err
@@ -422,8 +428,12 @@ func (c *Chat) React(ctx context.Context, user, group uuid.UUID, id int64, emoji
 		if !add {
 			kind = api.ChatReactionRemoved
 		}
-		return deliver(ctx, tx, kind, withoutMe(out), &api.ChatReactionChanged{Emoji: emoji, UserID: user.String()})
+		d, err = enqueue(ctx, tx, kind, withoutMe(out), &api.ChatReactionChanged{Emoji: emoji, UserID: user.String()})
+		return err
 	})
+	if err == nil {
+		c.publish(d)
+	}
 	return out, err
 }
 

@@ -373,3 +373,46 @@ func oneMessage(rows pgx.Rows, err error) (Message, bool, error) {
 	}
 	return m, true, nil
 }
+
+// ChatDelivery is a chat event still to be published on chat.<group>.
+type ChatDelivery struct {
+	ID      uuid.UUID
+	Subject string
+	Payload []byte
+}
+
+// InsertChatDelivery keeps d until it is published.
+func InsertChatDelivery(ctx context.Context, tx pgx.Tx, d ChatDelivery) error {
+	_, err := tx.Exec(ctx, `INSERT INTO social.chat_deliveries (id, subject, payload) VALUES ($1, $2, $3)`, d.ID, d.Subject, d.Payload)
+	if err != nil {
+		return fmt.Errorf("store: insert chat delivery: %w", err)
+	}
+	return nil
+}
+
+// DeleteChatDeliveries forgets published deliveries.
+func DeleteChatDeliveries(ctx context.Context, q Querier, ids []uuid.UUID) error {
+	if _, err := q.Exec(ctx, `DELETE FROM social.chat_deliveries WHERE id = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("store: delete chat deliveries: %w", err)
+	}
+	return nil
+}
+
+// StaleChatDeliveries locks (for tx, skipping those another transaction
+// holds) up to limit deliveries made before before, oldest first.
+func StaleChatDeliveries(ctx context.Context, tx pgx.Tx, before time.Time, limit int) ([]ChatDelivery, error) {
+	rows, err := tx.Query(ctx, `SELECT id, subject, payload FROM social.chat_deliveries WHERE created_at < $1
+ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: stale chat deliveries: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChatDelivery, error) {
+		var d ChatDelivery
+		err := r.Scan(&d.ID, &d.Subject, &d.Payload)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: stale chat deliveries: %w", err)
+	}
+	return out, nil
+}
