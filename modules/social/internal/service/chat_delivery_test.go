@@ -25,7 +25,9 @@ import (
 // failing publishes nothing: NATS is down, say.
 type failing struct{}
 
-func (failing) Publish(context.Context, string, string, []byte) error { return errors.New("nats is down") }
+func (failing) Publish(context.Context, string, string, []byte) error {
+	return errors.New("nats is down")
+}
 
 func chatGroup(t *testing.T, pool *pgxpool.Pool, members ...uuid.UUID) uuid.UUID {
 	t.Helper()
