@@ -95,8 +95,8 @@ var ErrNoReplyTarget = errors.New("store: no such message to reply to in the gro
 // ignored), in one statement: it takes the group's next id (locking the
 // group's counter row until tx ends, so a group's messages commit in id
 // order and a rolled-back one leaves no gap), inserts the message and
-// moves the sender's read marker to it. stored is false, and nothing is
-// inserted, when the sender has a message in the group with the same
+// moves the sender's read marker to it. stored is false, and nothing
+// changes, when the sender has a message in the group with the same
 // transaction id. ErrNoReplyTarget: m.ReplyTo is not a message of the
 // group.
 func InsertMessage(ctx context.Context, tx pgx.Tx, m Message) (out Message, stored bool, err error) {
@@ -122,6 +122,12 @@ r AS (
 	}
 	if err != nil {
 		return Message{}, false, fmt.Errorf("store: insert message: %w", err)
+	}
+	if !stored {
+		// The id taken goes back (the counter row is still locked by tx).
+		if _, err := tx.Exec(ctx, `UPDATE social.chat_groups SET last_id = last_id - 1 WHERE group_id = $1`, m.GroupID); err != nil {
+			return Message{}, false, fmt.Errorf("store: insert message: %w", err)
+		}
 	}
 	return out, stored, nil
 }
