@@ -121,4 +121,3 @@ SELECT $1, k * 100, e, u FROM generate_series(1, $2::int / 100) k, unnest(ARRAY[
 		})
 	}
 }
-
