@@ -129,6 +129,20 @@ type HandlerFunc func(ctx context.Context, m *Msg) ([]byte, error)
 // decoded into Req (a malformed body is an invalid error) and Resp is
 // encoded as the reply.
 func JSON[Req, Resp any](fn func(context.Context, Req) (Resp, error)) HandlerFunc {
+	return JSONEncoded(func(ctx context.Context, req Req) ([]byte, error) {
+		resp, err := fn(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(resp)
+	})
+}
+
+// JSONEncoded is JSON for a function that encodes its reply itself (a
+// long answer with an encoder faster than encoding/json's reflection):
+// the request is decoded and checked as JSON does; the bytes fn answers
+// are the reply as they are.
+func JSONEncoded[Req any](fn func(context.Context, Req) ([]byte, error)) HandlerFunc {
 	return func(ctx context.Context, m *Msg) ([]byte, error) {
 		var req Req
 		if len(m.Data) > 0 {
@@ -139,11 +153,7 @@ func JSON[Req, Resp any](fn func(context.Context, Req) (Resp, error)) HandlerFun
 				return nil, err
 			}
 		}
-		resp, err := fn(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(resp)
+		return fn(ctx, req)
 	}
 }
 
@@ -281,6 +291,16 @@ func (s *Service) Handle(op string, h HandlerFunc) error {
 			go s.serve(ctx, subject, h, r)
 		})
 	})
+}
+
+// HandleSubjects serves each handler of hs on its subject (HandleSubject).
+func (s *Service) HandleSubjects(hs map[string]HandlerFunc) error {
+	for subject, h := range hs {
+		if err := s.HandleSubject(subject, h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // HandleSubject serves the RPC subject (an api package's Subject…

@@ -3,7 +3,7 @@
 // There is one folder per module, each with its own goose version table
 // (see package storage/migrate, which runs them):
 //
-//	platform/      shared by all modules: the PostGIS extension in schema public
+//	platform/      shared by all modules: the PostGIS and pg_trgm extensions in schema public
 //	client/        schema client
 //	training/      schema training
 //	social/        schema social
@@ -36,7 +36,7 @@ import (
 var FS embed.FS
 
 // Platform is the folder that every database gets before any module's
-// migrations: it installs what all modules share (PostGIS).
+// migrations: it installs what all modules share (PostGIS, pg_trgm).
 const Platform = "platform"
 
 // Modules returns the migration folders in the order they are applied:

@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/bus"
@@ -200,6 +202,31 @@ func (p Problem) Fields() []string {
 		out[i] = e.Field
 	}
 	return out
+}
+
+// DB connects to the app's database, as a test inspects or seeds what the
+// modules stored; the connection closes when the test ends.
+func (a *App) DB(t testing.TB) *pgx.Conn {
+	t.Helper()
+	db, err := pgx.Connect(context.Background(), a.DBURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close(context.Background()) })
+	return db
+}
+
+// EventCount is how many messages of subject the app's stream holds
+// (e.g. EVT_SOCIAL, evt.social.member.joined).
+func (a *App) EventCount(t testing.TB, stream, subject string) uint64 {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := bus.Connect(ctx, bus.ConnConfig{Name: "events", Embedded: a.NATS}, bustest.Logger(t))
+	require.NoError(t, err)
+	defer conn.NC.Close()
+	st, err := conn.JS.Stream(ctx, stream)
+	require.NoError(t, err)
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+	require.NoError(t, err)
+	return info.State.Subjects[subject]
 }
 
 // Do sends a request; body is JSON-encoded unless it is []byte or a string

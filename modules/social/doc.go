@@ -1,21 +1,93 @@
-// Package social is the social module: groups by sport, goal and
-// location, group chat, and notifications to group members. It is laid out
-// on the skeleton every module follows (docs/architecture.md, A module,
-// file by file), and has nothing else yet:
+// Package social is the social module: groups by sport, goal and place
+// with their members, roles, requests, bans and invitation links (issue
+// 13, groups); group chat and notifications come next. It is laid out on
+// the skeleton every module follows (docs/architecture.md, A module, file
+// by file):
 //
 //	module.go            wiring: the service, its RPC handlers, its consumers
-//	api/                 its contract (Module; subjects and payloads to come)
-//	httpapi/             its HTTP operations and real-time channels (none yet)
+//	api/                 its contract: subjects and payloads (groups.go)
+//	httpapi/             its HTTP operations (groups.go: /v1/groups ...)
+//	internal/group/      the domain: a group's fields and their rules, who may do what (the permission
+//	                     table, Allowed and AllowedOn), search queries and cursors
 //	internal/service/    use cases
 //	internal/store/      SQL, schema social
 //	internal/rpc/        rpc.social.* handlers
-//	internal/consume/    consumers of other modules' events
+//	internal/consume/    consumers of the client module's events
 //
-// Schema: social (migrations/social). Stream: EVT_SOCIAL (evt.social.>).
+// Schema: social (migrations/social): groups (place: geography(Point,
+// 4326) with a GiST index; sports and goals: text[] with GIN indexes; name
+// and description: a pg_trgm GIN index for the text search; member_count
+// kept with the members), members (role owner, admin or member),
+// bans, join_requests (of private groups), invites (invitation links: the
+// token's SHA-256, expiry, uses), users (the names read model: display
+// name, deleted), the sequence membership_seq (the order of membership
+// events), and idempotency_keys (bus.Once: groups.create and
+// invites.create answer a retry with the client's Idempotency-Key with the
+// first answer). Every change of a group's members runs with the group's
+// row locked, so member_count and member_limit hold under concurrent
+// joins. store.MemberRole is what the chat asks of a membership.
+// Stream: EVT_SOCIAL (evt.social.>).
 //
-// Publishes (through the outbox in social.outbox): none yet.
+// Who may do what (internal/group/policy.go, tested for every action and
+// relation): anyone sees a group's facts, a private one's too (it is
+// findable, as Strava's private clubs are), with their own membership;
+// members of a public group are listed to anyone but banned users, of a
+// private one to members only; owner and admins change the group, decide
+// requests, remove and ban those below them (a ban also keeps a non-member
+// out) and make invitation links; the owner alone closes the group,
+// promotes and demotes admins and hands the ownership on (the owner can't
+// leave before). Joining a public group is immediate, a private one's is a
+// request (or immediate with an invitation's token); a banned user can't
+// join.
 //
-// Answers: rpc.social.status.get (bus.ModuleStatus).
+// Search (GET /v1/groups): sport and goal by array containment, text as a
+// case-insensitive substring of name or description (ILIKE on the pg_trgm
+// index: substrings and word parts match, which full-text search would
+// not; at least 3 characters), near=lat,lon with radius_m: groups whose
+// point is within the radius on the sphere (ST_DWithin, use_spheroid
+// false), sorted by the distance on the sphere (<->, the same measure, so
+// the order, the radius and distance_m agree), else newest first; mine
+// for the caller's groups. Cursors carry the last distance and id.
 //
-// Consumes: nothing yet.
+// Deleted accounts (evt.client.user.deleted): the user's memberships end
+// (member.left, reason account_deleted), their requests and bans go and
+// their name is forgotten for good. A group they owned passes to the admin
+// who joined first, else the member who joined first (member.role_changed,
+// group.updated); a group with nobody else in it is closed
+// (group.deleted).
+//
+// Publishes (through the outbox in social.outbox):
+//
+//	evt.social.group.created         api.GroupChanged: a group was made
+//	evt.social.group.updated         api.GroupChanged: its facts or owner changed
+//	evt.social.group.deleted         api.GroupDeleted: it was closed, and every membership with it (no member.left each)
+//	evt.social.member.joined         api.MemberChanged: a user became a member (the owner at creation too), with the role
+//	evt.social.member.left           api.MemberChanged: a membership ended (reason left, removed, banned, account_deleted)
+//	evt.social.member.role_changed   api.MemberChanged: a member's new role (promotion, demotion, ownership)
+//
+// Member events and group.deleted carry seq (social.membership_seq), so
+// a read model keeps each membership's newest fact whatever the order it
+// gets them in (training's co-membership read model does).
+//
+// Answers (rpc.social.*, payloads in package api, internal/rpc):
+//
+//	groups.create, .get, .patch, .delete, .search    groups
+//	groups.join, .leave, .transfer                   the caller's membership; the ownership
+//	members.list, .remove, .role                     members and their roles
+//	requests.list, .approve, .reject                 requests to join a private group
+//	bans.list, .add, .lift                           bans
+//	invites.create, .list, .revoke                   invitation links
+//	status.get                                       module status (every module)
+//
+// Consumes (internal/consume):
+//
+//	evt.client.user.registered   durable social__evt_client_user_registered: the names read model
+//	evt.client.profile.updated   durable social__evt_client_profile_updated: the names read model (an older profile changes nothing)
+//	evt.client.user.deleted      durable social__evt_client_user_deleted: the deleted account, as above
+//
+// HTTP (package httpapi, served by the front): /v1/groups,
+// /v1/groups/{id}, /v1/groups/{id}/join|leave|transfer,
+// /v1/groups/{id}/members[/{user_id}[/role]],
+// /v1/groups/{id}/requests[/{user_id}/approve|reject],
+// /v1/groups/{id}/bans[/{user_id}], /v1/groups/{id}/invites[/{invite_id}].
 package social

@@ -15,7 +15,9 @@
 // session_exercises and session_sets (a session's exercises and sets),
 // routes (geography LineString with a GiST index, a simplified line and an
 // encoded polyline), watchers (who may watch an
-// open session live), athletes (a read model of the client module's
+// open session live, and how they were let in: public, link or group),
+// group_members and closed_groups (a read model of the social module's
+// memberships: who shares a group with whom), athletes (a read model of the client module's
 // profiles: calorie inputs, threshold heart rate and default visibility),
 // plans (one active per user: a new plan replaces it; the request, the
 // athlete's state it was laid from, its weeks), plan_workouts (each
@@ -88,6 +90,12 @@
 //	evt.client.gear.created, .updated, .deleted  durables training__evt_client_gear_*: who owns which gear (a session takes only its user's own; gear training has not heard of yet is asked of rpc.client.gear.get), and its name, starting and replacement distances for the gear rule
 //	evt.client.profile.updated        durable training__evt_client_profile_updated: the athletes read model (threshold_hr_bpm
 //	                                  included, and the time zone and heart rates the analytics use)
+//	evt.social.member.joined, .role_changed, .left, evt.social.group.deleted   durables training__evt_social_*:
+//	                                  the co-membership read model (group_members, closed_groups; each membership's
+//	                                  fact of the highest seq, so order and redelivery change nothing): members of a
+//	                                  group the owner is in see (sessions.get, .list with user_id, .gpx, .route) and may watch (sessions.watch)
+//	                                  a followers session, without the owner's notes and device; a watcher let in so
+//	                                  loses the grant when the co-membership ends or the session turns private
 //	evt.training.session.completed, .updated, .deleted   the module's own events, one durable consumer
 //	                                  training__evt_training_session (in order, each message once): the analytics read
 //	                                  model, recomputed from the session as it is (so a repeated or older event changes

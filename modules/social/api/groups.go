@@ -13,7 +13,7 @@ const (
 	SubjectGroupPatch    = "rpc.social.groups.patch"    // GroupPatchRequest → Group
 	SubjectGroupDelete   = "rpc.social.groups.delete"   // GroupRef → {}
 	SubjectGroupSearch   = "rpc.social.groups.search"   // GroupSearch → GroupList
-	SubjectGroupJoin     = "rpc.social.groups.join"     // GroupJoin → GroupMembership
+	SubjectGroupJoin     = "rpc.social.groups.join"     // GroupJoin → JoinResult
 	SubjectGroupLeave    = "rpc.social.groups.leave"    // GroupRef → {}
 	SubjectGroupTransfer = "rpc.social.groups.transfer" // MemberRef → Group
 
@@ -151,8 +151,8 @@ type GroupJoinBody struct {
 	InviteToken string `json:"invite_token,omitempty" maxLength:"100" doc:"an invitation's token: joins at once, also a private group"`
 }
 
-// GroupMembership is the caller's place in a group after a join.
-type GroupMembership struct {
+// JoinResult is the caller's place in a group after a join.
+type JoinResult struct {
 	GroupID    string  `json:"group_id" format:"uuid"`
 	Membership string  `json:"membership" enum:"requested,member"`
 	Role       *string `json:"role" enum:"owner,admin,member"`

@@ -66,7 +66,7 @@ func TestGroupLifecycle(t *testing.T) {
 
 	r := a.Do(http.MethodPost, "/v1/groups/"+g.ID+"/join", bob.token, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var m api.GroupMembership
+	var m api.JoinResult
 	r.JSON(t, &m)
 	assert.Equal(t, "member", m.Membership)
 

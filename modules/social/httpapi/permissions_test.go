@@ -40,7 +40,7 @@ func newWorld(t *testing.T, a *apptest.App, users map[string]user, private bool)
 		require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, w.path(""), users["owner"].token, map[string]any{"visibility": "private"}).Status)
 		r := a.Do(http.MethodPost, w.path("/join"), users["requester"].token, map[string]any{"message": "hi"})
 		require.Equal(t, http.StatusOK, r.Status)
-		var m api.GroupMembership
+		var m api.JoinResult
 		r.JSON(t, &m)
 		require.Equal(t, "requested", m.Membership)
 	}

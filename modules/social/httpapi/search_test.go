@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -149,4 +150,11 @@ func TestSearchFilters(t *testing.T) {
 	assert.Equal(t, bobs.ID, mine[0].ID)
 	require.NotNil(t, mine[0].Role)
 	assert.Equal(t, "owner", *mine[0].Role)
+}
+
+func decodeJSON(tb testing.TB, body []byte, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(body, v); err != nil {
+		tb.Fatal(err)
+	}
 }

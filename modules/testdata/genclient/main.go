@@ -534,6 +534,11 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 
+	// Groups.
+	if err := groups(ctx, base, anon, c); err != nil {
+		return err
+	}
+
 	// The group chat (issue 13).
 	if err := chat(ctx, c); err != nil {
 		return err
@@ -572,6 +577,195 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 	return nil
+}
+
+// groups calls every group operation: Ana (c) makes a private group, Bob
+// (registered here) asks to join, is rejected, approved, promoted,
+// banned, let back by invitation, removed, and made the owner; Ana
+// leaves and Bob closes the group.
+func groups(ctx context.Context, base string, anon, c *athlosclient.ClientWithResponses) error {
+	bobReg, err := anon.RegisterWithResponse(ctx, athlosclient.RegisterRequest{
+		Email: fmt.Sprintf("genclient-bob-%d@example.com", time.Now().UnixNano()), Password: "correct horse battery staple"})
+	if err != nil {
+		return err
+	}
+	if bobReg.StatusCode() != 201 || bobReg.JSON201 == nil {
+		return fmt.Errorf("register bob: status %d: %.300s", bobReg.StatusCode(), bobReg.Body)
+	}
+	bobID := bobReg.JSON201.UserId
+	bob, err := athlosclient.NewClientWithResponses(base, athlosclient.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+bobReg.JSON201.AccessToken)
+		return nil
+	}))
+	if err != nil {
+		return err
+	}
+	vis := athlosclient.GroupCreateVisibilityPrivate
+	sports := []athlosclient.GroupCreateSports{athlosclient.GroupCreateSportsRun}
+	cg, err := c.CreateGroupWithResponse(ctx, nil, athlosclient.GroupCreate{Name: "Dawn Runners", Visibility: &vis, Sports: &sports,
+		Place: &athlosclient.GroupPlace{Lat: 52.52, Lon: 13.405, RadiusM: 5000}})
+	if err != nil {
+		return err
+	}
+	if err := check("create-group", cg.StatusCode(), 201, cg.JSON201 != nil, cg.Body); err != nil {
+		return err
+	}
+	id := cg.JSON201.Id
+	gg, err := bob.GetGroupWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-group", gg.StatusCode(), 200, gg.JSON200 != nil && gg.JSON200.Membership == athlosclient.GroupMembershipNone, gg.Body); err != nil {
+		return err
+	}
+	desc := "Morning runs by the river"
+	ug, err := c.UpdateGroupWithResponse(ctx, id, athlosclient.GroupPatch{Description: &desc})
+	if err != nil {
+		return err
+	}
+	if err := check("update-group", ug.StatusCode(), 200, ug.JSON200 != nil && ug.JSON200.Description == desc, ug.Body); err != nil {
+		return err
+	}
+	near, radius := "52.5,13.4", int64(20000)
+	sg, err := bob.SearchGroupsWithResponse(ctx, &athlosclient.SearchGroupsParams{Near: &near, RadiusM: &radius})
+	if err != nil {
+		return err
+	}
+	if err := check("search-groups", sg.StatusCode(), 200, sg.JSON200 != nil && len(sg.JSON200.Items) == 1 && sg.JSON200.Items[0].DistanceM != nil, sg.Body); err != nil {
+		return err
+	}
+	join := func() error {
+		jg, err := bob.JoinGroupWithResponse(ctx, id, athlosclient.GroupJoinBody{})
+		if err != nil {
+			return err
+		}
+		return check("join-group", jg.StatusCode(), 200, jg.JSON200 != nil && jg.JSON200.Membership == athlosclient.JoinResultMembershipRequested, jg.Body)
+	}
+	if err := join(); err != nil {
+		return err
+	}
+	lr, err := c.ListGroupRequestsWithResponse(ctx, id, &athlosclient.ListGroupRequestsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-group-requests", lr.StatusCode(), 200, lr.JSON200 != nil && len(lr.JSON200.Items) == 1, lr.Body); err != nil {
+		return err
+	}
+	rr, err := c.RejectGroupRequestWithResponse(ctx, id, bobID)
+	if err != nil {
+		return err
+	}
+	if err := check("reject-group-request", rr.StatusCode(), 204, true, rr.Body); err != nil {
+		return err
+	}
+	if err := join(); err != nil {
+		return err
+	}
+	ar, err := c.ApproveGroupRequestWithResponse(ctx, id, bobID)
+	if err != nil {
+		return err
+	}
+	if err := check("approve-group-request", ar.StatusCode(), 200, ar.JSON200 != nil, ar.Body); err != nil {
+		return err
+	}
+	lm, err := bob.ListGroupMembersWithResponse(ctx, id, &athlosclient.ListGroupMembersParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-group-members", lm.StatusCode(), 200, lm.JSON200 != nil && len(lm.JSON200.Items) == 2, lm.Body); err != nil {
+		return err
+	}
+	sr, err := c.SetGroupMemberRoleWithResponse(ctx, id, bobID, athlosclient.MemberRoleBody{Role: athlosclient.MemberRoleBodyRoleAdmin})
+	if err != nil {
+		return err
+	}
+	if err := check("set-group-member-role", sr.StatusCode(), 200, sr.JSON200 != nil, sr.Body); err != nil {
+		return err
+	}
+	bg, err := c.BanGroupUserWithResponse(ctx, id, bobID)
+	if err != nil {
+		return err
+	}
+	if err := check("ban-group-user", bg.StatusCode(), 204, true, bg.Body); err != nil {
+		return err
+	}
+	lb, err := c.ListGroupBansWithResponse(ctx, id, &athlosclient.ListGroupBansParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-group-bans", lb.StatusCode(), 200, lb.JSON200 != nil && len(lb.JSON200.Items) == 1, lb.Body); err != nil {
+		return err
+	}
+	ub, err := c.UnbanGroupUserWithResponse(ctx, id, bobID)
+	if err != nil {
+		return err
+	}
+	if err := check("unban-group-user", ub.StatusCode(), 204, true, ub.Body); err != nil {
+		return err
+	}
+	invite := func() (string, error) {
+		ci, err := c.CreateGroupInviteWithResponse(ctx, id, nil, athlosclient.InviteCreateBody{})
+		if err != nil {
+			return "", err
+		}
+		if err := check("create-group-invite", ci.StatusCode(), 201, ci.JSON201 != nil && ci.JSON201.Token != nil, ci.Body); err != nil {
+			return "", err
+		}
+		jg, err := bob.JoinGroupWithResponse(ctx, id, athlosclient.GroupJoinBody{InviteToken: ci.JSON201.Token})
+		if err != nil {
+			return "", err
+		}
+		if jg.StatusCode() != 200 || jg.JSON200 == nil || jg.JSON200.Membership != athlosclient.JoinResultMembershipMember {
+			return "", fmt.Errorf("join with an invitation: status %d: %.300s", jg.StatusCode(), jg.Body)
+		}
+		return ci.JSON201.Id.String(), nil
+	}
+	if _, err := invite(); err != nil {
+		return err
+	}
+	li, err := c.ListGroupInvitesWithResponse(ctx, id, &athlosclient.ListGroupInvitesParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-group-invites", li.StatusCode(), 200, li.JSON200 != nil && len(li.JSON200.Items) == 1, li.Body); err != nil {
+		return err
+	}
+	vi, err := c.RevokeGroupInviteWithResponse(ctx, id, li.JSON200.Items[0].Id)
+	if err != nil {
+		return err
+	}
+	if err := check("revoke-group-invite", vi.StatusCode(), 204, true, vi.Body); err != nil {
+		return err
+	}
+	rm, err := c.RemoveGroupMemberWithResponse(ctx, id, bobID)
+	if err != nil {
+		return err
+	}
+	if err := check("remove-group-member", rm.StatusCode(), 204, true, rm.Body); err != nil {
+		return err
+	}
+	if _, err := invite(); err != nil {
+		return err
+	}
+	tg, err := c.TransferGroupWithResponse(ctx, id, athlosclient.TransferBody{UserId: bobID})
+	if err != nil {
+		return err
+	}
+	if err := check("transfer-group", tg.StatusCode(), 200, tg.JSON200 != nil && tg.JSON200.OwnerId == bobID, tg.Body); err != nil {
+		return err
+	}
+	lg, err := c.LeaveGroupWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("leave-group", lg.StatusCode(), 204, true, lg.Body); err != nil {
+		return err
+	}
+	dg, err := bob.DeleteGroupWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	return check("delete-group", dg.StatusCode(), 204, true, dg.Body)
 }
 
 // chat calls the group chat's operations in a group of the caller's own.

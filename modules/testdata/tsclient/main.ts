@@ -191,6 +191,7 @@ async function main(): Promise<void> {
   const dp = await c.DELETE("/v1/plans/{id}", planPath);
   check("delete-plan", dp.response, 204, true);
 
+  await groups();
   await chat();
 
   const newPassword = "battery staple correct horse";
@@ -204,6 +205,78 @@ async function main(): Promise<void> {
   check("logout", lo.response, 204, true);
   const del = await c.DELETE("/v1/me");
   check("delete-me", del.response, 204, true);
+}
+
+// Every group operation: Ana (c) makes a private group; Bob asks to join,
+// is rejected, approved, promoted, banned, let back by invitation,
+// removed and made the owner; Ana leaves and Bob closes the group.
+async function groups(): Promise<void> {
+  const reg = await anon.POST("/v1/auth/register", {
+    body: { email: `tsclient-bob-${Date.now()}@example.com`, password: "correct horse battery staple" },
+  });
+  if (reg.data === undefined) {
+    throw new Error(`register bob: status ${reg.response.status}`);
+  }
+  const bobID = reg.data.user_id;
+  const bob = createClient<paths>({ baseUrl: base, headers: { Authorization: `Bearer ${reg.data.access_token}` } });
+  const cg = await c.POST("/v1/groups", {
+    body: { name: "Dawn Runners", visibility: "private", sports: ["run"], place: { lat: 52.52, lon: 13.405, radius_m: 5000 } },
+  });
+  check("create-group", cg.response, 201, cg.data !== undefined);
+  const group = { params: { path: { id: cg.data!.id } } };
+  const member = { params: { path: { id: cg.data!.id, user_id: bobID } } };
+  const gg = await bob.GET("/v1/groups/{id}", group);
+  check("get-group", gg.response, 200, gg.data?.membership === "none");
+  const ug = await c.PATCH("/v1/groups/{id}", { ...group, body: { description: "Morning runs by the river" } });
+  check("update-group", ug.response, 200, ug.data?.description === "Morning runs by the river");
+  const sg = await bob.GET("/v1/groups", { params: { query: { near: "52.5,13.4", radius_m: 20000 } } });
+  check("search-groups", sg.response, 200, sg.data?.items.length === 1 && sg.data.items[0].distance_m !== undefined);
+  const join = async (): Promise<void> => {
+    const jg = await bob.POST("/v1/groups/{id}/join", { ...group, body: {} });
+    check("join-group", jg.response, 200, jg.data?.membership === "requested");
+  };
+  await join();
+  const lr = await c.GET("/v1/groups/{id}/requests", group);
+  check("list-group-requests", lr.response, 200, lr.data?.items.length === 1);
+  const rr = await c.POST("/v1/groups/{id}/requests/{user_id}/reject", member);
+  check("reject-group-request", rr.response, 204, true);
+  await join();
+  const ar = await c.POST("/v1/groups/{id}/requests/{user_id}/approve", member);
+  check("approve-group-request", ar.response, 200, ar.data?.role === "member");
+  const lm = await bob.GET("/v1/groups/{id}/members", group);
+  check("list-group-members", lm.response, 200, lm.data?.items.length === 2);
+  const sr = await c.PUT("/v1/groups/{id}/members/{user_id}/role", { ...member, body: { role: "admin" } });
+  check("set-group-member-role", sr.response, 200, sr.data?.role === "admin");
+  const bg = await c.PUT("/v1/groups/{id}/bans/{user_id}", member);
+  check("ban-group-user", bg.response, 204, true);
+  const lb = await c.GET("/v1/groups/{id}/bans", group);
+  check("list-group-bans", lb.response, 200, lb.data?.items.length === 1);
+  const ub = await c.DELETE("/v1/groups/{id}/bans/{user_id}", member);
+  check("unban-group-user", ub.response, 204, true);
+  const invite = async (): Promise<void> => {
+    const ci = await c.POST("/v1/groups/{id}/invites", { ...group, body: {} });
+    check("create-group-invite", ci.response, 201, ci.data?.token !== undefined);
+    const jg = await bob.POST("/v1/groups/{id}/join", { ...group, body: { invite_token: ci.data!.token } });
+    if (jg.data?.membership !== "member") {
+      throw new Error(`join with an invitation: status ${jg.response.status}`);
+    }
+  };
+  await invite();
+  const li = await c.GET("/v1/groups/{id}/invites", group);
+  check("list-group-invites", li.response, 200, li.data?.items.length === 1);
+  const vi = await c.DELETE("/v1/groups/{id}/invites/{invite_id}", {
+    params: { path: { id: cg.data!.id, invite_id: li.data!.items[0].id } },
+  });
+  check("revoke-group-invite", vi.response, 204, true);
+  const rm = await c.DELETE("/v1/groups/{id}/members/{user_id}", member);
+  check("remove-group-member", rm.response, 204, true);
+  await invite();
+  const tg = await c.POST("/v1/groups/{id}/transfer", { ...group, body: { user_id: bobID } });
+  check("transfer-group", tg.response, 200, tg.data?.owner_id === bobID);
+  const lg = await c.POST("/v1/groups/{id}/leave", group);
+  check("leave-group", lg.response, 204, true);
+  const dg = await bob.DELETE("/v1/groups/{id}", group);
+  check("delete-group", dg.response, 204, true);
 }
 
 // The group chat (issue 13), in a group of the caller's own.

@@ -249,8 +249,10 @@ const (
 	SubjectSessionGPX  = "rpc.training.sessions.gpx"  // SessionRef → GPX 1.1 bytes
 )
 
-// SessionListRequest asks for a page of the caller's sessions, newest first.
+// SessionListRequest asks for a page of the caller's sessions, newest
+// first, or of another athlete's (UserID) that the caller may see.
 type SessionListRequest struct {
+	UserID string     `json:"user_id,omitempty"`
 	Sport  string     `json:"sport,omitempty"`
 	From   *time.Time `json:"from,omitempty"`
 	To     *time.Time `json:"to,omitempty"`
@@ -415,6 +417,17 @@ type SessionChanges struct {
 	// PerceivedEffort is Foster's CR-10 (session-RPE): 0 (rest) to 10
 	// (maximal), 0 a rating like the others; null removes it.
 	PerceivedEffort patch.Field[int] `json:"perceived_effort,omitzero"`
+	// The figures of a session entered by hand (source manual), as
+	// POST /v1/sessions took them; null clears an optional one. A
+	// recorded session's figures come from its points and are refused.
+	StartedAt      patch.Field[time.Time] `json:"started_at,omitzero"`
+	ElapsedTimeS   patch.Field[float64]   `json:"elapsed_time_s,omitzero"`
+	MovingTimeS    patch.Field[float64]   `json:"moving_time_s,omitzero"`
+	DistanceM      patch.Field[float64]   `json:"distance_m,omitzero"`
+	ElevationGainM patch.Field[float64]   `json:"elevation_gain_m,omitzero"`
+	AvgHRBpm       patch.Field[float64]   `json:"avg_hr_bpm,omitzero"`
+	MaxHRBpm       patch.Field[int]       `json:"max_hr_bpm,omitzero"`
+	CaloriesKcal   patch.Field[float64]   `json:"calories_kcal,omitzero"`
 }
 
 // MaxImportBytes bounds an imported file, compressed or not.

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -81,9 +80,7 @@ func TestAnalyticsEndToEnd(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 
 	r := a.Do(http.MethodPatch, "/v1/me", ana, map[string]any{"time_zone": "Europe/Berlin", "resting_hr_bpm": 50, "max_hr_bpm": 190,
 		"birth_date": "1990-05-01", "sex": "female"})

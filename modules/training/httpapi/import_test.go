@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -43,9 +42,7 @@ func TestImportWorkoutFiles(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 	sessions := func() int {
 		var n int
 		require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM training.sessions").Scan(&n))
@@ -149,9 +146,7 @@ func TestImportEveryFileOfTheSharedSet(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 	refused := map[string]string{
 		"fitparse__corrupt-midfile__strava-android-app-201.10-b1218918.fit": "message definition missing",
 		"fitparse__rowing-devfields__20170518-191602-1740899583.fit":        "none with a position",

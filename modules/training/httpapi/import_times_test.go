@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -63,9 +62,7 @@ func TestImportRefusesUnusableTimes(t *testing.T) {
 		assert.Contains(t, p.Errors[0].Reason, c.want, name)
 	}
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 	var stored int
 	require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM training.sessions").Scan(&stored))
 	assert.Zero(t, stored, "nothing stored")

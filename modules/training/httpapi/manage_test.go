@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -40,16 +38,7 @@ func lastEvent(t *testing.T, a *apptest.App, stream, subject string, v any) {
 
 // eventCount counts the events of a subject in a stream.
 func eventCount(t *testing.T, a *apptest.App, stream, subject string) uint64 {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := bus.Connect(ctx, bus.ConnConfig{Name: "events", Embedded: a.NATS}, bustest.Logger(t))
-	require.NoError(t, err)
-	defer conn.NC.Close()
-	st, err := conn.JS.Stream(ctx, stream)
-	require.NoError(t, err)
-	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
-	require.NoError(t, err)
-	return info.State.Subjects[subject]
+	return a.EventCount(t, stream, subject)
 }
 
 // A finished session has its route in PostGIS, calories from the
@@ -61,9 +50,7 @@ func TestFinishedSessionRouteChangeAndDelete(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 
 	r := a.Do(http.MethodPatch, "/v1/me", ana, map[string]any{"weight_kg": 60, "birth_date": "1990-05-01", "sex": "female"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))

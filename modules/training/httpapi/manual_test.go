@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -180,9 +179,7 @@ func TestThresholdHeartRateReachesTraining(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com")
-	db, err := pgx.Connect(context.Background(), a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(context.Background())
+	db := a.DB(t)
 	threshold := func() (*int, bool) {
 		var v *int
 		err := db.QueryRow(context.Background(), `SELECT threshold_hr FROM training.athletes WHERE user_id = $1`, ana.UserID).Scan(&v)
@@ -201,10 +198,9 @@ func TestManualSessionsInAnalytics(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com")
-	db, err := pgx.Connect(context.Background(), a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(context.Background())
-	r := a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 170})
+	db := a.DB(t)
+	r := a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 170,
+		"sex": "male"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	require.Eventually(t, func() bool {
 		var v *int
@@ -230,6 +226,12 @@ func TestManualSessionsInAnalytics(t *testing.T) {
 				Sessions         int     `json:"sessions"`
 				StrengthVolumeKg float64 `json:"strength_volume_kg"`
 			} `json:"totals"`
+			BySport []struct {
+				Sport  string `json:"sport"`
+				Totals struct {
+					Load float64 `json:"load"`
+				} `json:"totals"`
+			} `json:"by_sport"`
 			LoadModels map[string]int `json:"load_models"`
 		} `json:"current"`
 	}
@@ -243,4 +245,110 @@ func TestManualSessionsInAnalytics(t *testing.T) {
 	}, 20*time.Second, 100*time.Millisecond)
 	assert.Equal(t, map[string]int{"hrss": 1, "srpe": 1}, sum.Current.LoadModels, "heart rate with a threshold: hrTSS; effort alone: session-RPE")
 	assert.Equal(t, 1000.0, sum.Current.Totals.StrengthVolumeKg)
+	loads := map[string]float64{}
+	for _, s := range sum.Current.BySport {
+		loads[s.Sport] = s.Totals.Load
+	}
+	// The issue's published value: rest 50, max 190, threshold 170, an hour
+	// at 150, male: HRSS 63.3; the strength session, effort 6 × 40 min.
+	assert.InDelta(t, 63.3, loads["run"], 0.1, "hrTSS of the run")
+	assert.InDelta(t, 240, loads["strength"], 0.01, "session-RPE of the strength session")
+
+	// The records answer Friel's zones from the threshold heart rate.
+	var rs api.Records
+	r = a.Do(http.MethodGet, "/v1/analytics/records", ana.AccessToken, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r.JSON(t, &rs)
+	require.NotNil(t, rs.HRZones)
+	assert.Equal(t, "friel_lthr", rs.HRZones.Model)
+	assert.Equal(t, "bpm", rs.HRZones.Unit)
+	require.Len(t, rs.HRZones.Zones, 7)
+	assert.Equal(t, "Z2", rs.HRZones.Zones[1].Name)
+	assert.InDelta(t, 0.85*170, rs.HRZones.Zones[1].Low, 0.5, "Z2 from 85 % of the threshold")
+	assert.InDelta(t, 170, rs.HRZones.Zones[4].Low, 0.5, "Z5a from the threshold")
+}
+
+// The figures of a session entered by hand can be corrected (a merge
+// patch): the summary, the times, the calories and the analytics follow,
+// evt.training.session.updated says so; a figure the sport makes
+// impossible, or one of a recorded session, or of another user's session,
+// is refused and changes nothing.
+func TestManualSessionFiguresCorrected(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
+	start := time.Now().UTC().Add(-5 * time.Hour).Truncate(time.Second)
+	r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "started_at": start, "elapsed_time_s": 3600,
+		"distance_m": 10_000})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var s api.Session
+	r.JSON(t, &s)
+	estimated := s.Summary.CaloriesKcal
+	updates := eventCount(t, a, "EVT_TRAINING", api.EventSessionUpdated)
+
+	// A longer distance, an earlier start, a moving time: one patch.
+	r = a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, map[string]any{"distance_m": 12_000, "started_at": start.Add(-time.Hour),
+		"moving_time_s": 3500, "calories_kcal": 800})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var got api.Session
+	r.JSON(t, &got)
+	assert.Equal(t, 12_000.0, got.Summary.DistanceM)
+	assert.Equal(t, 3600.0, got.Summary.ElapsedTimeS, "unchanged")
+	assert.Equal(t, 3500.0, got.Summary.MovingTimeS)
+	assert.InDelta(t, 12_000/3500.0, got.Summary.AvgSpeedMps, 1e-9)
+	assert.True(t, got.StartedAt.Equal(start.Add(-time.Hour)))
+	require.NotNil(t, got.FinishedAt)
+	assert.True(t, got.FinishedAt.Equal(start), "an hour after the new start")
+	assert.Equal(t, 800.0, got.Summary.CaloriesKcal)
+	assert.Equal(t, "manual", got.Source)
+	assert.Equal(t, updates+1, eventCount(t, a, "EVT_TRAINING", api.EventSessionUpdated))
+	var upd api.SessionCompleted
+	lastEvent(t, a, "EVT_TRAINING", api.EventSessionUpdated, &upd)
+	assert.Equal(t, 12_000.0, upd.DistanceM)
+	assert.True(t, upd.StartedAt.Equal(start.Add(-time.Hour)))
+
+	// null clears: the calories are estimated again, the moving time is the elapsed time.
+	r = a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, `{"calories_kcal": null, "moving_time_s": null}`)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r.JSON(t, &got)
+	assert.Equal(t, 3600.0, got.Summary.MovingTimeS)
+	assert.InDelta(t, estimated*1.2, got.Summary.CaloriesKcal, estimated*0.2, "estimated again, for 12 km")
+	assert.NotEqual(t, 800.0, got.Summary.CaloriesKcal)
+
+	// The analytics follow the correction.
+	require.Eventually(t, func() bool {
+		var sum api.AnalyticsSummary
+		r := a.Do(http.MethodGet, "/v1/analytics/summary?period=all", ana, nil)
+		r.JSON(t, &sum)
+		return r.Status == http.StatusOK && sum.Current.Totals.DistanceM == 12_000
+	}, 20*time.Second, 50*time.Millisecond)
+
+	// Refused, naming the field; nothing changes.
+	for _, c := range []struct{ body, field string }{
+		{`{"distance_m": 200000}`, "body.distance_m"},       // 200 km in an hour: no runner
+		{`{"moving_time_s": 4000}`, "body.moving_time_s"},   // above the elapsed time
+		{`{"elapsed_time_s": 0}`, "body.elapsed_time_s"},    // no length
+		{`{"elapsed_time_s": null}`, "body.elapsed_time_s"}, // required
+		{`{"avg_hr_bpm": 300}`, "body.avg_hr_bpm"},          // out of range
+		{`{"started_at": "2999-01-01T00:00:00Z"}`, "body.started_at"},
+		{`{"sport": "swim", "distance_m": 12500}`, "body.distance_m"}, // figures are checked for the new sport: 12.5 km in an hour is no swim
+		{`{"distance_m": "far"}`, "body.distance_m"},
+	} {
+		r := a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, ana, c.body)
+		require.Contains(t, []int{http.StatusBadRequest, http.StatusUnprocessableEntity}, r.Status, c.body+": "+string(r.Body))
+		assert.Contains(t, r.Problem(t).Fields(), c.field, c.body)
+	}
+	var same api.Session
+	a.Do(http.MethodGet, "/v1/sessions/"+s.ID, ana, nil).JSON(t, &same)
+	assert.Equal(t, got.Summary, same.Summary)
+	assert.Equal(t, "run", same.Sport)
+
+	// Another user's session is not found; a recorded session's figures come from its points.
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPatch, "/v1/sessions/"+s.ID, bob, map[string]any{"distance_m": 1}).Status)
+	live := startRun(t, a, ana)
+	finish(t, a, ana, live.ID)
+	r = a.Do(http.MethodPatch, "/v1/sessions/"+live.ID, ana, map[string]any{"distance_m": 5000})
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
+	assert.Contains(t, r.Problem(t).Fields(), "body.distance_m")
+	assert.Contains(t, string(r.Body), "entered by hand")
 }

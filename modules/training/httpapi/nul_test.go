@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -48,9 +47,7 @@ func TestNULAndControlCharactersAreRefused(t *testing.T) {
 	assert.Equal(t, []string{"body.title"}, r.Problem(t).Fields())
 	var n int
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 	require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM training.sessions").Scan(&n))
 	assert.Equal(t, 1, n, "only the session made first")
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	goical "github.com/emersion/go-ical"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -305,9 +304,7 @@ func TestPlanFollowsSessions(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 
 	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "volume", "weekly_minutes": 80, "weeks": 6},
 		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
@@ -439,9 +436,7 @@ func TestPlanAdaptsAfterMissedWorkouts(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 
 	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "volume", "weekly_minutes": 90, "weeks": 10},
 		"schedule": map[string]any{"days": []string{"monday", "wednesday", "friday", "saturday"}, "max_minutes": 60}})
@@ -450,7 +445,7 @@ func TestPlanAdaptsAfterMissedWorkouts(t *testing.T) {
 	r.JSON(t, &p)
 	// Two weeks earlier (workout ids are their dates and places): every
 	// workout of those two weeks was missed.
-	_, err = db.Exec(ctx, `UPDATE training.plans SET start_day = start_day - 14, from_day = from_day - 14, end_day = end_day - 14,
+	_, err := db.Exec(ctx, `UPDATE training.plans SET start_day = start_day - 14, from_day = from_day - 14, end_day = end_day - 14,
 		weeks = (SELECT jsonb_agg(w || jsonb_build_object('monday', ((w->>'monday')::date - 14)::text)) FROM jsonb_array_elements(weeks) w)
 		WHERE id = $1`, p.ID)
 	require.NoError(t, err)
@@ -516,9 +511,7 @@ func TestPlanUsesTheUsersOwnData(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 
 	r := a.Do(http.MethodPatch, "/v1/me", ana, map[string]any{"time_zone": "Pacific/Auckland", "resting_hr_bpm": 52, "max_hr_bpm": 188})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
@@ -533,7 +526,7 @@ func TestPlanUsesTheUsersOwnData(t *testing.T) {
 	a.Do(http.MethodGet, "/v1/me", ana, nil).JSON(t, &me)
 	// Four weeks of running: 45 minutes on four days, a 70-minute long run
 	// ten days ago, and a 5 km in 22:30 among the best efforts (VDOT 43.5).
-	_, err = db.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, visibility, started_at, finished_at, summary)
+	_, err := db.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, visibility, started_at, finished_at, summary)
 		SELECT gen_random_uuid(), $1, 'run', 'finished', 'private', now() - make_interval(days => d) - interval '2 hours',
 		       now() - make_interval(days => d) - interval '1 hour',
 		       jsonb_build_object('distance_m', CASE WHEN d = 10 THEN 12000 ELSE 8000 END,
@@ -582,15 +575,13 @@ func TestPlanAdaptsAfterALoadSpike(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 	var me struct {
 		UserID string `json:"user_id"`
 	}
 	a.Do(http.MethodGet, "/v1/me", ana, nil).JSON(t, &me)
 	// Five weeks of 30-minute runs, three a week.
-	_, err = db.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, visibility, started_at, finished_at, summary)
+	_, err := db.Exec(ctx, `INSERT INTO training.sessions (id, user_id, sport, state, visibility, started_at, finished_at, summary)
 		SELECT gen_random_uuid(), $1, 'run', 'finished', 'private', now() - make_interval(days => d) - interval '3 hours',
 		       now() - make_interval(days => d) - interval '150 minutes',
 		       jsonb_build_object('distance_m', 5400, 'moving_time_s', 1800, 'elapsed_time_s', 1800)

@@ -34,6 +34,7 @@ type pointsInput struct {
 }
 
 type sessionListInput struct {
+	UserID string    `query:"user_id" format:"uuid" doc:"another athlete's sessions: those you may see (public ones, and followers ones of a member of one of your groups)"`
 	Sport  string    `query:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"only this sport"`
 	From   time.Time `query:"from" doc:"started at or after (RFC 3339)"`
 	To     time.Time `query:"to" doc:"started before (RFC 3339)"`
@@ -87,10 +88,12 @@ func listSessions(a huma.API, nc *nats.Conn) {
 	tags := []string{"sessions"}
 	huma.Register(a, gw.DocumentRaw[api.SessionList](a, huma.Operation{
 		OperationID: "list-sessions", Method: http.MethodGet, Path: "/v1/sessions", Tags: tags,
-		Summary: "The signed-in user's sessions", Description: "Newest first, cursor-paginated; filters by sport and start time.",
+		Summary: "The signed-in user's sessions, or another athlete's",
+		Description: "Newest first, cursor-paginated; filters by sport and start time. With user_id, another athlete's " +
+			"sessions you may see: public ones, and followers ones when you share a group (without their notes and device).",
 		Security: gw.Authenticated,
 	}), func(ctx context.Context, in *sessionListInput) (*gw.RawJSON, error) {
-		req := api.SessionListRequest{Sport: in.Sport, Limit: in.Limit, Cursor: in.Cursor}
+		req := api.SessionListRequest{UserID: in.UserID, Sport: in.Sport, Limit: in.Limit, Cursor: in.Cursor}
 		if !in.From.IsZero() {
 			req.From = &in.From
 		}
@@ -189,9 +192,12 @@ func patchSession(a huma.API, nc *nats.Conn) {
 	huma.Register(a, gw.DocumentRaw[api.Session](a, huma.Operation{
 		OperationID: "patch-session", Method: http.MethodPatch, Path: "/v1/sessions/{id}", Tags: tags,
 		Summary: "Change a session",
-		Description: "Title, notes, sport, gear, visibility, perceived effort: a JSON merge patch, absent fields stay and " +
-			"null removes the perceived effort (Foster's CR-10: 0, rest, is a rating like the others). Changing a finished " +
-			"session's sport computes its figures again; changing its sport or gear publishes evt.training.session.updated.",
+		Description: "Title, notes, sport, gear, visibility, perceived effort, and the figures of a session entered by hand " +
+			"(started_at, elapsed_time_s, moving_time_s, distance_m, elevation_gain_m, avg_hr_bpm, max_hr_bpm, calories_kcal: " +
+			"checked as POST /v1/sessions checks them; a recorded session's figures come from its points and are refused): " +
+			"a JSON merge patch, absent fields stay and null removes an optional one (Foster's CR-10: 0, rest, is a rating " +
+			"like the others). Changing a finished session's sport computes its figures again; changing its sport, gear, " +
+			"perceived effort or figures publishes evt.training.session.updated, so analytics, plans and challenges follow.",
 		MaxBodyBytes: 16 << 10, Security: gw.Authenticated,
 	}), func(ctx context.Context, in *sessionPatchInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectSessionPatch, api.SessionPatch{ID: in.ID, SessionChanges: in.Body.SessionChanges})
@@ -248,4 +254,13 @@ type sessionChanges struct {
 	GearIDs         *[]string `json:"gear_ids,omitempty" maxItems:"10" doc:"replaces the gear; [] removes it"`
 	Visibility      *string   `json:"visibility,omitempty" enum:"private,followers,public"`
 	PerceivedEffort *int      `json:"perceived_effort,omitempty" nullable:"true" minimum:"0" maximum:"10" doc:"Foster's CR-10: 0 (rest) to 10 (maximal); null removes it"`
+	// The figures of a session entered by hand (source manual); refused for a recorded one.
+	StartedAt      *time.Time `json:"started_at,omitempty" doc:"manual sessions: when it started (RFC 3339), not in the future"`
+	ElapsedTimeS   *float64   `json:"elapsed_time_s,omitempty" exclusiveMinimum:"0" maximum:"604800" doc:"manual sessions: its length, start to end, in seconds"`
+	MovingTimeS    *float64   `json:"moving_time_s,omitempty" nullable:"true" minimum:"0" maximum:"604800" doc:"manual sessions: time in motion, at most elapsed_time_s; null: elapsed_time_s"`
+	DistanceM      *float64   `json:"distance_m,omitempty" nullable:"true" minimum:"0" maximum:"5000000" doc:"manual sessions: the distance, m, at a speed the sport allows; null removes it"`
+	ElevationGainM *float64   `json:"elevation_gain_m,omitempty" nullable:"true" minimum:"0" maximum:"50000" doc:"manual sessions; null removes it"`
+	AvgHRBpm       *float64   `json:"avg_hr_bpm,omitempty" nullable:"true" minimum:"30" maximum:"250" doc:"manual sessions: at most max_hr_bpm; null removes it"`
+	MaxHRBpm       *int       `json:"max_hr_bpm,omitempty" nullable:"true" minimum:"30" maximum:"250" doc:"manual sessions; null removes it"`
+	CaloriesKcal   *float64   `json:"calories_kcal,omitempty" nullable:"true" minimum:"0" maximum:"50000" doc:"manual sessions: energy, kcal; null: estimated again"`
 }

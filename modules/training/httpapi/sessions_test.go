@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -251,9 +250,7 @@ func TestTelemetryOverNATS(t *testing.T) {
 	publish(bobID, run(50, s.StartedAt.Add(-8*time.Minute)))
 	publish(anaID, pts[:150]) // a redelivery
 
-	db, err := pgx.Connect(ctx, a.DBURL)
-	require.NoError(t, err)
-	defer db.Close(ctx)
+	db := a.DB(t)
 	count := func() int {
 		var n int
 		require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM training.points").Scan(&n))

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -113,6 +114,10 @@ func (s *Service) PatchGroup(ctx context.Context, user, id uuid.UUID, ch GroupCh
 		if f.MemberLimit < g.MemberCount {
 			return bus.Invalid("body.member_limit", "the group has more members than that")
 		}
+		if reflect.DeepEqual(f, g.Facts) {
+			out = groupOut(store.Seen{Group: g, Relation: rel})
+			return nil // nothing changes, nothing is published
+		}
 		if err := store.UpdateGroup(ctx, tx, id, f); err != nil {
 			return err
 		}
@@ -131,19 +136,17 @@ func (s *Service) PatchGroup(ctx context.Context, user, id uuid.UUID, ch GroupCh
 }
 
 // admitRequests makes members of up to room of a group's requesters,
-// oldest first; the others' requests stay for a later turn.
+// oldest first; the others' requests stay as they are (an admin decides
+// them, or they join when there is room).
 func admitRequests(ctx context.Context, tx pgx.Tx, id uuid.UUID, room int) error {
-	users, err := store.TakeRequests(ctx, tx, id)
+	if room <= 0 {
+		return nil
+	}
+	users, err := store.TakeRequests(ctx, tx, id, room)
 	if err != nil {
 		return err
 	}
-	for i, u := range users {
-		if i >= room {
-			if err := store.AddRequest(ctx, tx, id, u, ""); err != nil {
-				return err
-			}
-			continue
-		}
+	for _, u := range users {
 		if err := join(ctx, tx, id, u); err != nil {
 			return err
 		}

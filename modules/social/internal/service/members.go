@@ -35,12 +35,12 @@ const (
 // invalid (body.message; body.invite_token not a valid invitation of the
 // group: unknown, revoked, expired or used up), unauthorized (the
 // account was deleted).
-func (s *Service) Join(ctx context.Context, user, id uuid.UUID, message, token string) (api.GroupMembership, error) {
+func (s *Service) Join(ctx context.Context, user, id uuid.UUID, message, token string) (api.JoinResult, error) {
 	message, err := group.JoinMessage(message)
 	if err != nil {
-		return api.GroupMembership{}, bus.FieldInvalid("body.", err)
+		return api.JoinResult{}, bus.FieldInvalid("body.", err)
 	}
-	out := api.GroupMembership{GroupID: id.String()}
+	out := api.JoinResult{GroupID: id.String()}
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := refuseDeleted(ctx, tx, user); err != nil {
 			return err

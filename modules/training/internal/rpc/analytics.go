@@ -18,8 +18,13 @@ func registerAnalytics(svc *bus.Service, s *service.Service) error {
 		api.SubjectAnalyticsSummary: asCaller(func(ctx context.Context, user uuid.UUID, in api.SummaryRequest) (api.AnalyticsSummary, error) {
 			return s.Summary(ctx, user, in.Period, in.Sport, time.Now())
 		}),
-		api.SubjectAnalyticsFitness: asCaller(func(ctx context.Context, user uuid.UUID, in api.FitnessRequest) (api.FitnessSeries, error) {
-			return s.Fitness(ctx, user, in.From, in.To, in.Model, time.Now())
+		// Up to 1,099 days of twelve figures: encoded by the series itself.
+		api.SubjectAnalyticsFitness: asCallerEncoded(func(ctx context.Context, user uuid.UUID, in api.FitnessRequest) ([]byte, error) {
+			f, err := s.Fitness(ctx, user, in.From, in.To, in.Model, time.Now())
+			if err != nil {
+				return nil, err
+			}
+			return f.AppendJSON(nil), nil
 		}),
 		api.SubjectAnalyticsRecords: asCaller(func(ctx context.Context, user uuid.UUID, _ api.Empty) (api.Records, error) {
 			return s.Records(ctx, user, time.Now())

@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -57,21 +56,13 @@ func registerPlans(svc *bus.Service, s *service.Service) error {
 			return s.ReschedulePlan(ctx, user, id, sched)
 		}),
 		// The iCalendar document is the answer as it is, not JSON.
-		api.SubjectPlanCalendar: func(ctx context.Context, m *bus.Msg) ([]byte, error) {
-			var in api.PlanRef
-			if err := json.Unmarshal(m.Data, &in); err != nil {
-				return nil, bus.Invalid("body", "malformed request")
-			}
-			user, err := bus.RequireUserID(ctx)
-			if err != nil {
-				return nil, err
-			}
+		api.SubjectPlanCalendar: asCallerEncoded(func(ctx context.Context, user uuid.UUID, in api.PlanRef) ([]byte, error) {
 			id, err := parseID("path.id", in.ID)
 			if err != nil {
 				return nil, err
 			}
 			return s.PlanCalendar(ctx, user, id)
-		},
+		}),
 		api.SubjectPlanDelete: asCaller(func(ctx context.Context, user uuid.UUID, in api.PlanRef) (api.Empty, error) {
 			id, err := parseID("path.id", in.ID)
 			if err != nil {

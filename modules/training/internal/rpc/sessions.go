@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -29,7 +28,14 @@ func registerSessions(svc *bus.Service, s *service.Service) error {
 			return s.GetSession(ctx, user, id)
 		}),
 		api.SubjectSessionList: asCaller(func(ctx context.Context, user uuid.UUID, in api.SessionListRequest) (api.SessionList, error) {
-			return s.ListSessions(ctx, user, service.SessionFilter{Sport: in.Sport, From: in.From, To: in.To}, in.Limit, in.Cursor)
+			f := service.SessionFilter{Sport: in.Sport, From: in.From, To: in.To}
+			if in.UserID != "" {
+				var err error
+				if f.Owner, err = parseID("query.user_id", in.UserID); err != nil {
+					return api.SessionList{}, err
+				}
+			}
+			return s.ListSessions(ctx, user, f, in.Limit, in.Cursor)
 		}),
 		api.SubjectSessionAction: onSession(func(r api.SessionAction) string { return r.ID }, func(ctx context.Context, user, id uuid.UUID, in api.SessionAction) (api.Session, error) {
 			return s.ActOnSession(ctx, user, id, in.Action)
@@ -37,7 +43,12 @@ func registerSessions(svc *bus.Service, s *service.Service) error {
 		api.SubjectSessionPoints: onSession(func(r api.SessionPoints) string { return r.ID }, func(ctx context.Context, user, id uuid.UUID, in api.SessionPoints) (api.PointsResult, error) {
 			return s.AddPoints(ctx, user, id, in.Points)
 		}),
-		api.SubjectSessionRoute: onSession(func(r api.RouteRequest) string { return r.ID }, func(ctx context.Context, user, id uuid.UUID, in api.RouteRequest) (json.RawMessage, error) {
+		// GeoJSON the service composed: passed on as it is.
+		api.SubjectSessionRoute: asCallerEncoded(func(ctx context.Context, user uuid.UUID, in api.RouteRequest) ([]byte, error) {
+			id, err := parseID("path.id", in.ID)
+			if err != nil {
+				return nil, err
+			}
 			return s.SessionRoute(ctx, user, id, in.Simplified)
 		}),
 		api.SubjectSessionPatch: onSession(func(r api.SessionPatch) string { return r.ID }, func(ctx context.Context, user, id uuid.UUID, in api.SessionPatch) (api.Session, error) {
@@ -51,21 +62,13 @@ func registerSessions(svc *bus.Service, s *service.Service) error {
 			return api.Empty{}, s.DeleteSession(ctx, user, id)
 		}),
 		// The GPX document is the answer as it is, not JSON.
-		api.SubjectSessionGPX: func(ctx context.Context, m *bus.Msg) ([]byte, error) {
-			var in api.SessionRef
-			if err := json.Unmarshal(m.Data, &in); err != nil {
-				return nil, bus.Invalid("body", "malformed request")
-			}
-			user, err := bus.RequireUserID(ctx)
-			if err != nil {
-				return nil, err
-			}
+		api.SubjectSessionGPX: asCallerEncoded(func(ctx context.Context, user uuid.UUID, in api.SessionRef) ([]byte, error) {
 			id, err := parseID("path.id", in.ID)
 			if err != nil {
 				return nil, err
 			}
 			return s.SessionGPX(ctx, user, id)
-		},
+		}),
 	})
 }
 
@@ -104,7 +107,9 @@ func startOf(in api.SessionStart) (service.Start, error) {
 // is a merge patch field (null removes it; 0 too, the older form).
 func changesOf(in api.SessionChanges) (service.Changes, error) {
 	out := service.Changes{Title: in.Title, Notes: in.Notes, Sport: in.Sport, Visibility: in.Visibility,
-		PerceivedEffort: in.PerceivedEffort}
+		PerceivedEffort: in.PerceivedEffort, Manual: service.ManualChanges{StartedAt: in.StartedAt, ElapsedS: in.ElapsedTimeS,
+			MovingS: in.MovingTimeS, DistanceM: in.DistanceM, ElevationGainM: in.ElevationGainM, AvgHRBpm: in.AvgHRBpm,
+			MaxHRBpm: in.MaxHRBpm, CaloriesKcal: in.CaloriesKcal}}
 	if in.GearIDs != nil {
 		gear, err := gearOf(*in.GearIDs)
 		if err != nil {

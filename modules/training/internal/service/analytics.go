@@ -71,41 +71,29 @@ func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEv
 	if err != nil {
 		return err
 	}
-	if rev, ok, err := store.FiguresRevision(ctx, tx, ev.Session); err != nil {
+	in, err := store.ReadEventInputs(ctx, tx, ev.User, ev.Session, performance.StandardDistances())
+	if err != nil {
 		return err
-	} else if ok && rev >= ev.Revision {
+	}
+	if in.HasFigures && in.Revision >= ev.Revision {
 		return nil // computed for this event, or a later one
 	}
-	athlete, err := store.GetAthleteFacts(ctx, tx, ev.User)
-	if err != nil {
-		return err
-	}
-	track, ok, err := store.Track(ctx, tx, ev.Session)
-	if err != nil {
-		return err
-	}
-	if !ok { // finished before tracks were kept
+	track := in.Track
+	if !in.HasTrack { // finished before tracks were kept
 		points, err := store.Points(ctx, tx, ev.Session)
 		if err != nil {
 			return err
 		}
 		track = trackOf(points)
 	}
-	f, err := sessionFigures(athlete, row, track)
+	f, err := sessionFigures(in.Athlete, row, track)
 	if err != nil {
 		return err
 	}
-	before, err := store.SessionEfforts(ctx, tx, ev.Session)
-	if err != nil {
-		return err
-	}
-	others, err := store.Records(ctx, tx, ev.User, ev.Session, performance.StandardDistances())
-	if err != nil {
-		return err
-	}
-	strengthBefore, own, err := strengthBestsExcept(ctx, tx, ev.User, ev.Session)
-	if err != nil {
-		return err
+	before, others, own := in.Efforts, in.Records, in.OwnStrength
+	strengthBefore := make(map[string]strength.Best, len(in.StrengthMaxima))
+	for _, m := range in.StrengthMaxima {
+		strengthBefore[m.Exercise] = strength.Best{Exercise: m.Exercise, OneRM: m.OneRMKg, Formula: m.Formula, MaxWeightKg: m.MaxWeightKg}
 	}
 	figures := store.SessionFigures{SessionID: row.ID, UserID: row.UserID, Sport: row.Sport, StartedAt: row.StartedAt,
 		DistanceM: row.Summary.DistanceM, MovingTimeS: row.Summary.MovingTimeS, ElapsedTimeS: row.Summary.ElapsedTimeS,
@@ -195,21 +183,6 @@ func newRecords(others, before, now []store.Effort, startedAt time.Time) []api.R
 // startedAt is the record over r: faster, or as fast and earlier.
 func beats(timeS float64, startedAt time.Time, r store.Effort) bool {
 	return timeS < r.TimeS || (timeS == r.TimeS && startedAt.Before(r.StartedAt))
-}
-
-// strengthBestsExcept returns a user's best per exercise over the
-// sessions other than except, and except's own stored bests.
-func strengthBestsExcept(ctx context.Context, tx pgx.Tx, user, except uuid.UUID) (map[string]strength.Best, []store.StrengthBest, error) {
-	maxima, err := store.StrengthMaxima(ctx, tx, user, except)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make(map[string]strength.Best, len(maxima))
-	for _, m := range maxima {
-		out[m.Exercise] = strength.Best{Exercise: m.Exercise, OneRM: m.OneRMKg, Formula: m.Formula, MaxWeightKg: m.MaxWeightKg}
-	}
-	own, err := store.SessionStrength(ctx, tx, except)
-	return out, own, err
 }
 
 // sessionFigures computes a finished session's analytics from its row and

@@ -331,40 +331,17 @@ func effortRecord(e store.Effort) api.EffortRecord {
 // strengthRecords are each exercise's highest estimated 1RM and heaviest
 // weight, the first session to reach it.
 func (s *Service) strengthRecords(ctx context.Context, user uuid.UUID) ([]api.StrengthRecord, error) {
-	sessions, err := store.StrengthSessions(ctx, s.pool, user)
+	records, err := store.StrengthRecords(ctx, s.pool, user, strength.RecordOneRM, strength.RecordMaxWeight)
 	if err != nil {
 		return nil, err
 	}
-	type key struct{ exercise, kind string }
-	best := map[key]api.StrengthRecord{}
-	var order []key
-	for _, ss := range sessions { // oldest first: a tie keeps the first
-		for _, b := range ss.Bests {
-			for _, c := range []struct {
-				kind, formula string
-				v             float64
-			}{{strength.RecordOneRM, b.Formula, b.OneRMKg}, {strength.RecordMaxWeight, "", b.MaxWeightKg}} {
-				if c.v <= 0 {
-					continue
-				}
-				k := key{b.Exercise, c.kind}
-				r, ok := best[k]
-				if !ok {
-					order = append(order, k)
-				}
-				if !ok || c.v > r.ValueKg {
-					best[k] = api.StrengthRecord{Exercise: b.Exercise, Kind: c.kind, ValueKg: c.v, Formula: c.formula,
-						SessionID: ss.SessionID.String(), StartedAt: ss.StartedAt.UTC()}
-				}
-			}
-		}
+	out := make([]api.StrengthRecord, len(records))
+	for i, r := range records {
+		out[i] = api.StrengthRecord{Exercise: r.Exercise, Kind: r.Kind, ValueKg: r.ValueKg, Formula: r.Formula,
+			SessionID: r.SessionID.String(), StartedAt: r.StartedAt.UTC()}
 	}
-	slices.SortFunc(order, func(a, b key) int {
-		return cmp.Or(cmp.Compare(a.exercise, b.exercise), cmp.Compare(a.kind, b.kind))
+	slices.SortFunc(out, func(a, b api.StrengthRecord) int { // bytewise, whatever the database's collation
+		return cmp.Or(cmp.Compare(a.Exercise, b.Exercise), cmp.Compare(a.Kind, b.Kind))
 	})
-	out := make([]api.StrengthRecord, 0, len(order))
-	for _, k := range order {
-		out = append(out, best[k])
-	}
 	return out, nil
 }

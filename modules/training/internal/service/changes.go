@@ -15,6 +15,7 @@ import (
 	"github.com/athlos/athlos/internal/kit/sport"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/calories"
+	"github.com/athlos/athlos/modules/training/internal/plausible"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/storage"
@@ -29,13 +30,100 @@ type Changes struct {
 	// PerceivedEffort is Foster's CR-10: 0 (rest) to 10 (maximal), 0 a
 	// rating like the others; null removes it.
 	PerceivedEffort patch.Field[int]
+	// Manual changes the figures of a session entered by hand.
+	Manual ManualChanges
+}
+
+// ManualChanges are changes to the figures of a session entered by hand
+// (a merge patch of what RecordManualSession took: nil or unset fields
+// stay, null clears an optional one).
+type ManualChanges struct {
+	StartedAt                                                  patch.Field[time.Time]
+	ElapsedS                                                   patch.Field[float64]
+	MovingS, DistanceM, ElevationGainM, AvgHRBpm, CaloriesKcal patch.Field[float64]
+	MaxHRBpm                                                   patch.Field[int]
+}
+
+// field names the first figure c changes ("" for none), as the request
+// names it.
+func (c ManualChanges) field() string {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"started_at", c.StartedAt.Set}, {"elapsed_time_s", c.ElapsedS.Set}, {"moving_time_s", c.MovingS.Set},
+		{"distance_m", c.DistanceM.Set}, {"elevation_gain_m", c.ElevationGainM.Set}, {"avg_hr_bpm", c.AvgHRBpm.Set},
+		{"max_hr_bpm", c.MaxHRBpm.Set}, {"calories_kcal", c.CaloriesKcal.Set}} {
+		if f.set {
+			return f.name
+		}
+	}
+	return ""
+}
+
+// apply changes the figures of m; the start and the length can't be
+// removed.
+func (c ManualChanges) apply(m plausible.Manual) (plausible.Manual, error) {
+	switch {
+	case c.StartedAt.Null:
+		return m, bus.Invalid("body.started_at", "is required: null can't remove it")
+	case c.ElapsedS.Null:
+		return m, bus.Invalid("body.elapsed_time_s", "is required: null can't remove it")
+	}
+	if c.StartedAt.Set {
+		m.StartedAt = c.StartedAt.Value.UTC()
+	}
+	if c.ElapsedS.Set {
+		m.ElapsedS = c.ElapsedS.Value
+	}
+	m.MovingS = patched(m.MovingS, c.MovingS)
+	m.DistanceM = patched(m.DistanceM, c.DistanceM)
+	m.ElevationGainM = patched(m.ElevationGainM, c.ElevationGainM)
+	m.AvgHRBpm = patched(m.AvgHRBpm, c.AvgHRBpm)
+	m.MaxHRBpm = patched(m.MaxHRBpm, c.MaxHRBpm)
+	m.CaloriesKcal = patched(m.CaloriesKcal, c.CaloriesKcal)
+	return m, nil
+}
+
+// patched is v after a merge patch field: unset keeps it, null clears it.
+func patched[T any](v *T, f patch.Field[T]) *T {
+	switch {
+	case !f.Set:
+		return v
+	case f.Null:
+		return nil
+	}
+	return &f.Value
+}
+
+// manualOf reads back the figures a session entered by hand was given:
+// a distance or climb of 0, a moving time equal to the elapsed time and
+// estimated calories count as not given.
+func manualOf(row store.SessionRow) plausible.Manual {
+	sum := row.Summary
+	m := plausible.Manual{Sport: row.Sport, StartedAt: row.StartedAt, ElapsedS: sum.ElapsedTimeS, AvgHRBpm: sum.AvgHRBpm, MaxHRBpm: sum.MaxHRBpm}
+	given := func(v float64, unset float64) *float64 {
+		if v == unset {
+			return nil
+		}
+		return &v
+	}
+	m.MovingS = given(sum.MovingTimeS, sum.ElapsedTimeS)
+	m.DistanceM = given(sum.DistanceM, 0)
+	m.ElevationGainM = given(sum.ElevationGainM, 0)
+	if sum.CaloriesMethod == CaloriesEntered {
+		m.CaloriesKcal = &sum.CaloriesKcal
+	}
+	return m
 }
 
 // PatchSession changes one of user's sessions. Changing a finished
 // session's sport computes its figures again; changing its sport, gear or
-// perceived effort (a load input) publishes evt.training.session.updated. Errors: invalid (the field
-// under body., body.gear_ids[i] not the user's gear), not_found (another
-// user's session, or an unknown one).
+// perceived effort (a load input), or the figures of a session entered
+// by hand (checked as RecordManualSession checks them, calories estimated
+// again unless given), publishes evt.training.session.updated. Errors:
+// invalid (the field under body., body.gear_ids[i] not the user's gear, a
+// figure of a session that was recorded rather than entered by hand),
+// not_found (another user's session, or an unknown one).
 func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Changes) (api.Session, error) {
 	if in.Sport != nil && !sport.Valid(*in.Sport) {
 		return api.Session{}, bus.Invalid("body.sport", "must be one of the sports in the API document")
@@ -78,8 +166,31 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 		if err := s.checkGear(ctx, tx, user, added, func(i int) string { return fmt.Sprintf("body.gear_ids[%d]", addedAt[i]) }); err != nil {
 			return err
 		}
-		if err := store.UpdateSession(ctx, tx, id, store.SessionChange{Title: in.Title, Notes: in.Notes, Sport: in.Sport,
-			Visibility: in.Visibility, Gear: gear}); err != nil {
+		change := store.SessionChange{Title: in.Title, Notes: in.Notes, Sport: in.Sport, Visibility: in.Visibility, Gear: gear}
+		var manual *store.Summary // the new figures of a session entered by hand
+		if field := in.Manual.field(); field != "" {
+			if row.Source != session.SourceManual || row.Summary == nil {
+				return bus.Invalid("body."+field, "only a session entered by hand (source manual) has figures to change: a recorded session's come from its points")
+			}
+			m, err := in.Manual.apply(manualOf(row))
+			if err != nil {
+				return err
+			}
+			if in.Sport != nil {
+				m.Sport = *in.Sport
+			}
+			if err := m.Validate(time.Now().UTC()); err != nil {
+				return bus.FieldInvalid("body.", err)
+			}
+			athlete, err := store.GetAthlete(ctx, tx, user)
+			if err != nil {
+				return err
+			}
+			sum := manualSummary(m, athlete)
+			finished := m.StartedAt.Add(time.Duration(m.ElapsedS * float64(time.Second)))
+			manual, change.StartedAt, change.FinishedAt = &sum, &m.StartedAt, &finished
+		}
+		if err := store.UpdateSession(ctx, tx, id, change); err != nil {
 			return err
 		}
 		if effort.Set {
@@ -106,16 +217,21 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 		sportChanged := in.Sport != nil && *in.Sport != row.Sport
 		gearChanged := gear != nil && !sameIDs(gear, row.GearIDs)
 		// A perceived effort is a load input (session-RPE): analytics hear of it.
-		if row.State == session.Finished && (sportChanged || gearChanged || effort.Set) {
+		if row.State == session.Finished && (sportChanged || gearChanged || effort.Set || manual != nil) {
 			changed, err := store.Session(ctx, tx, user, id)
 			if err != nil {
 				return err
 			}
 			at := time.Now().UTC()
-			if row.FinishedAt != nil {
-				at = *row.FinishedAt
+			if changed.FinishedAt != nil {
+				at = *changed.FinishedAt
 			}
-			if err := recomplete(ctx, tx, id, changed, at); err != nil {
+			if manual != nil {
+				err = storeFigures(ctx, tx, id, changed, figures{Summary: *manual}, at, api.EventSessionUpdated)
+			} else {
+				err = recomplete(ctx, tx, id, changed, at)
+			}
+			if err != nil {
 				return err
 			}
 		}

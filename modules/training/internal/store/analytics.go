@@ -40,11 +40,16 @@ func SaveAthleteFacts(ctx context.Context, q storage.Querier, user uuid.UUID, tz
 // GetAthleteFacts reads what analytics need of a user's profile; zero
 // facts when no profile came.
 func GetAthleteFacts(ctx context.Context, q storage.Querier, user uuid.UUID) (AthleteFacts, error) {
+	return scanAthleteFacts(q.QueryRow(ctx, sqlAthleteFacts, user))
+}
+
+const sqlAthleteFacts = `SELECT sex, birth_date, time_zone, resting_hr_bpm, max_hr_bpm, threshold_hr
+	FROM training.athletes WHERE user_id = $1`
+
+func scanAthleteFacts(row pgx.Row) (AthleteFacts, error) {
 	var a AthleteFacts
 	var sex, tz *string
-	err := q.QueryRow(ctx, `SELECT sex, birth_date, time_zone, resting_hr_bpm, max_hr_bpm, threshold_hr
-		FROM training.athletes WHERE user_id = $1`, user).
-		Scan(&sex, &a.BirthDate, &tz, &a.RestingHRBpm, &a.MaxHRBpm, &a.ThresholdHRBpm)
+	err := row.Scan(&sex, &a.BirthDate, &tz, &a.RestingHRBpm, &a.MaxHRBpm, &a.ThresholdHRBpm)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return AthleteFacts{}, nil
 	}
@@ -105,14 +110,27 @@ type Effort struct {
 // FiguresRevision returns the revision a session's figures were computed
 // for; ok is false when none are stored.
 func FiguresRevision(ctx context.Context, q storage.Querier, session uuid.UUID) (rev int64, ok bool, err error) {
-	err = q.QueryRow(ctx, `SELECT revision FROM training.session_figures WHERE session_id = $1`, session).Scan(&rev)
+	rev, ok, _, err = scanFigureState(q.QueryRow(ctx, sqlFigureState, session))
+	return rev, ok, err
+}
+
+const sqlFigureState = `SELECT revision, strength FROM training.session_figures WHERE session_id = $1`
+
+// scanFigureState reads the revision and strength bests of a session's
+// stored figures; ok is false when none are stored.
+func scanFigureState(row pgx.Row) (rev int64, ok bool, bests []StrengthBest, err error) {
+	var b []byte
+	err = row.Scan(&rev, &b)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, false, nil
+		return 0, false, nil, nil
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("store: figures revision: %w", err)
+		return 0, false, nil, fmt.Errorf("store: stored figures: %w", err)
 	}
-	return rev, true, nil
+	if err := json.Unmarshal(b, &bests); err != nil {
+		return 0, false, nil, fmt.Errorf("store: stored strength bests: %w", err)
+	}
+	return rev, true, bests, nil
 }
 
 // SaveSessionFigures stores a session's figures and best efforts,
@@ -130,7 +148,9 @@ func SaveSessionFigures(ctx context.Context, tx pgx.Tx, f SessionFigures, effort
 	if assumed == nil {
 		assumed = []string{}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO training.session_figures (session_id, user_id, sport, started_at, distance_m, moving_time_s,
+	// One round trip: the figures, the old efforts out, the new ones in.
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO training.session_figures (session_id, user_id, sport, started_at, distance_m, moving_time_s,
 		elapsed_time_s, elevation_gain_m, load, load_model, trimp, assumed, strength_volume_kg, strength, revision)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (session_id) DO UPDATE SET sport = EXCLUDED.sport, started_at = EXCLUDED.started_at, distance_m = EXCLUDED.distance_m,
@@ -138,23 +158,19 @@ func SaveSessionFigures(ctx context.Context, tx pgx.Tx, f SessionFigures, effort
 		load = EXCLUDED.load, load_model = EXCLUDED.load_model, trimp = EXCLUDED.trimp, assumed = EXCLUDED.assumed,
 		strength_volume_kg = EXCLUDED.strength_volume_kg, strength = EXCLUDED.strength, revision = EXCLUDED.revision`,
 		f.SessionID, f.UserID, f.Sport, f.StartedAt, f.DistanceM, f.MovingTimeS, f.ElapsedTimeS, f.ElevationGainM, f.Load, f.LoadModel,
-		f.TRIMP, assumed, f.StrengthVolumeKg, sj, f.Revision); err != nil {
-		return fmt.Errorf("store: save session figures: %w", err)
+		f.TRIMP, assumed, f.StrengthVolumeKg, sj, f.Revision)
+	b.Queue(`DELETE FROM training.session_efforts WHERE session_id = $1`, f.SessionID)
+	if len(efforts) > 0 {
+		dist, times, starts, ends := make([]float64, len(efforts)), make([]float64, len(efforts)), make([]float64, len(efforts)), make([]float64, len(efforts))
+		for i, e := range efforts {
+			dist[i], times[i], starts[i], ends[i] = e.DistanceM, e.TimeS, e.StartS, e.EndS
+		}
+		b.Queue(`INSERT INTO training.session_efforts (session_id, distance_m, user_id, started_at, time_s, start_s, end_s)
+			SELECT $1, d, $2, $3, t, s, e FROM unnest($4::float8[], $5::float8[], $6::float8[], $7::float8[]) AS x(d, t, s, e)`,
+			f.SessionID, f.UserID, f.StartedAt, dist, times, starts, ends)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM training.session_efforts WHERE session_id = $1`, f.SessionID); err != nil {
-		return fmt.Errorf("store: replace session efforts: %w", err)
-	}
-	if len(efforts) == 0 {
-		return nil
-	}
-	dist, times, starts, ends := make([]float64, len(efforts)), make([]float64, len(efforts)), make([]float64, len(efforts)), make([]float64, len(efforts))
-	for i, e := range efforts {
-		dist[i], times[i], starts[i], ends[i] = e.DistanceM, e.TimeS, e.StartS, e.EndS
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO training.session_efforts (session_id, distance_m, user_id, started_at, time_s, start_s, end_s)
-		SELECT $1, d, $2, $3, t, s, e FROM unnest($4::float8[], $5::float8[], $6::float8[], $7::float8[]) AS x(d, t, s, e)`,
-		f.SessionID, f.UserID, f.StartedAt, dist, times, starts, ends); err != nil {
-		return fmt.Errorf("store: save session efforts: %w", err)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("store: save session figures and efforts: %w", err)
 	}
 	return nil
 }
@@ -173,22 +189,26 @@ func DeleteSessionFigures(ctx context.Context, q storage.Querier, session uuid.U
 
 // SessionEfforts returns a session's stored best efforts, by distance.
 func SessionEfforts(ctx context.Context, q storage.Querier, session uuid.UUID) ([]Effort, error) {
-	return efforts(ctx, q, `SELECT e.session_id, e.started_at, e.distance_m, e.time_s, e.start_s, e.end_s, ''
-		FROM training.session_efforts e WHERE e.session_id = $1 ORDER BY e.distance_m`, session)
+	return efforts(ctx, q, sqlSessionEfforts, session)
 }
+
+const sqlSessionEfforts = `SELECT e.session_id, e.started_at, e.distance_m, e.time_s, e.start_s, e.end_s, ''
+	FROM training.session_efforts e WHERE e.session_id = $1 ORDER BY e.distance_m`
 
 // Records returns a user's fastest effort of each of distances (the
 // earliest on a tie), by distance, leaving out the session except
 // (uuid.Nil: none), with each session's load model. One index probe per
 // distance, however long the history.
 func Records(ctx context.Context, q storage.Querier, user, except uuid.UUID, distances []float64) ([]Effort, error) {
-	return efforts(ctx, q, `SELECT e.session_id, e.started_at, d.m, e.time_s, e.start_s, e.end_s,
-		COALESCE((SELECT f.load_model FROM training.session_figures f WHERE f.session_id = e.session_id), '')
-		FROM unnest($3::float8[]) AS d(m)
-		CROSS JOIN LATERAL (SELECT * FROM training.session_efforts e WHERE e.user_id = $1 AND e.distance_m = d.m AND e.session_id <> $2
-		  ORDER BY e.time_s, e.started_at, e.session_id LIMIT 1) e
-		ORDER BY d.m`, user, except, distances)
+	return efforts(ctx, q, sqlRecords, user, except, distances)
 }
+
+const sqlRecords = `SELECT e.session_id, e.started_at, d.m, e.time_s, e.start_s, e.end_s,
+	COALESCE((SELECT f.load_model FROM training.session_figures f WHERE f.session_id = e.session_id), '')
+	FROM unnest($3::float8[]) AS d(m)
+	CROSS JOIN LATERAL (SELECT * FROM training.session_efforts e WHERE e.user_id = $1 AND e.distance_m = d.m AND e.session_id <> $2
+	  ORDER BY e.time_s, e.started_at, e.session_id LIMIT 1) e
+	ORDER BY d.m`
 
 // BestBefore returns a user's fastest effort over a distance in sessions
 // started before at; ok is false when there is none.
@@ -214,16 +234,16 @@ func efforts(ctx context.Context, q storage.Querier, sql string, args ...any) ([
 	if err != nil {
 		return nil, fmt.Errorf("store: efforts: %w", err)
 	}
-	defer rows.Close()
-	var out []Effort
-	for rows.Next() {
+	return scanEfforts(rows)
+}
+
+func scanEfforts(rows pgx.Rows) ([]Effort, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Effort, error) {
 		var e Effort
-		if err := rows.Scan(&e.SessionID, &e.StartedAt, &e.DistanceM, &e.TimeS, &e.StartS, &e.EndS, &e.LoadModel); err != nil {
-			return nil, fmt.Errorf("store: efforts: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+		err := r.Scan(&e.SessionID, &e.StartedAt, &e.DistanceM, &e.TimeS, &e.StartS, &e.EndS, &e.LoadModel)
+		return e, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: efforts: %w", err)
 	}
 	return out, nil
@@ -367,73 +387,62 @@ type StrengthMax struct {
 // StrengthMaxima returns each exercise's maxima over a user's sessions
 // other than except, computed in the database.
 func StrengthMaxima(ctx context.Context, q storage.Querier, user, except uuid.UUID) ([]StrengthMax, error) {
-	rows, err := q.Query(ctx, `SELECT b->>'exercise', COALESCE(max((b->>'e1rm_kg')::float8), 0), COALESCE(min(b->>'formula'), ''),
-		COALESCE(max((b->>'max_weight_kg')::float8), 0)
-		FROM training.session_figures f, jsonb_array_elements(f.strength) b
-		WHERE f.user_id = $1 AND f.session_id <> $2 AND f.strength <> '[]'::jsonb GROUP BY 1`, user, except)
+	rows, err := q.Query(ctx, sqlStrengthMaxima, user, except)
 	if err != nil {
 		return nil, fmt.Errorf("store: strength maxima: %w", err)
 	}
-	defer rows.Close()
-	var out []StrengthMax
-	for rows.Next() {
-		var m StrengthMax
-		if err := rows.Scan(&m.Exercise, &m.OneRMKg, &m.Formula, &m.MaxWeightKg); err != nil {
-			return nil, fmt.Errorf("store: strength maxima: %w", err)
-		}
-		out = append(out, m)
+	return scanStrengthMaxima(rows)
+}
+
+const sqlStrengthMaxima = `SELECT b->>'exercise', COALESCE(max((b->>'e1rm_kg')::float8), 0), COALESCE(min(b->>'formula'), ''),
+	COALESCE(max((b->>'max_weight_kg')::float8), 0)
+	FROM training.session_figures f, jsonb_array_elements(f.strength) b
+	WHERE f.user_id = $1 AND f.session_id <> $2 AND f.strength <> '[]'::jsonb GROUP BY 1`
+
+func scanStrengthMaxima(rows pgx.Rows) ([]StrengthMax, error) {
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StrengthMax])
+	if err != nil {
+		return nil, fmt.Errorf("store: strength maxima: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SessionStrength returns a session's stored strength bests (none when
 // no figures are stored).
 func SessionStrength(ctx context.Context, q storage.Querier, session uuid.UUID) ([]StrengthBest, error) {
-	var b []byte
-	err := q.QueryRow(ctx, `SELECT strength FROM training.session_figures WHERE session_id = $1`, session).Scan(&b)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: session strength: %w", err)
-	}
-	var out []StrengthBest
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("store: session strength: %w", err)
-	}
-	return out, nil
+	_, _, bests, err := scanFigureState(q.QueryRow(ctx, sqlFigureState, session))
+	return bests, err
 }
 
-// StrengthOf is a session's strength bests.
-type StrengthOf struct {
+// StrengthRecord is a user's best of one kind for one exercise, and the
+// session that set it.
+type StrengthRecord struct {
+	Exercise  string
+	Kind      string // strength.RecordOneRM or strength.RecordMaxWeight
+	ValueKg   float64
+	Formula   string // of an estimated 1RM
 	SessionID uuid.UUID
 	StartedAt time.Time
-	Bests     []StrengthBest
 }
 
-// StrengthSessions returns the strength bests of a user's sessions that
-// have any, oldest first.
-func StrengthSessions(ctx context.Context, q storage.Querier, user uuid.UUID) ([]StrengthOf, error) {
-	rows, err := q.Query(ctx, `SELECT session_id, started_at, strength FROM training.session_figures
-		WHERE user_id = $1 AND strength <> '[]'::jsonb ORDER BY started_at`, user)
+// StrengthRecords returns a user's strength records, by exercise and kind
+// (kinds oneRM and maxWeight name them), computed in the database: the
+// highest value of each over the sessions' bests, the earliest session on
+// a tie.
+func StrengthRecords(ctx context.Context, q storage.Querier, user uuid.UUID, oneRM, maxWeight string) ([]StrengthRecord, error) {
+	rows, err := q.Query(ctx, `SELECT DISTINCT ON (exercise, kind) exercise, kind, value, formula, session_id, started_at
+		FROM (SELECT b->>'exercise' AS exercise, k.kind, k.value, k.formula, f.session_id, f.started_at
+			FROM training.session_figures f, jsonb_array_elements(f.strength) b,
+			LATERAL (VALUES ($2::text, (b->>'e1rm_kg')::float8, COALESCE(b->>'formula', '')),
+			                ($3::text, (b->>'max_weight_kg')::float8, '')) AS k(kind, value, formula)
+			WHERE f.user_id = $1 AND f.strength <> '[]'::jsonb AND k.value > 0) x
+		ORDER BY exercise, kind, value DESC, started_at, session_id`, user, oneRM, maxWeight)
 	if err != nil {
-		return nil, fmt.Errorf("store: strength sessions: %w", err)
+		return nil, fmt.Errorf("store: strength records: %w", err)
 	}
-	defer rows.Close()
-	var out []StrengthOf
-	for rows.Next() {
-		var s StrengthOf
-		var b []byte
-		if err := rows.Scan(&s.SessionID, &s.StartedAt, &b); err != nil {
-			return nil, fmt.Errorf("store: strength sessions: %w", err)
-		}
-		if err := json.Unmarshal(b, &s.Bests); err != nil {
-			return nil, fmt.Errorf("store: strength bests: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: strength sessions: %w", err)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StrengthRecord])
+	if err != nil {
+		return nil, fmt.Errorf("store: strength records: %w", err)
 	}
 	return out, nil
 }

@@ -62,8 +62,14 @@ func SaveTrack(ctx context.Context, q storage.Querier, session uuid.UUID, sample
 // Track reads a session's track; ok is false when none is stored (a
 // session finished before tracks were kept).
 func Track(ctx context.Context, q storage.Querier, session uuid.UUID) (samples []TrackSample, ok bool, err error) {
+	return scanTrack(q.QueryRow(ctx, sqlTrack, session))
+}
+
+const sqlTrack = `SELECT track FROM training.session_tracks WHERE session_id = $1`
+
+func scanTrack(row pgx.Row) (samples []TrackSample, ok bool, err error) {
 	var b []byte
-	err = q.QueryRow(ctx, `SELECT track FROM training.session_tracks WHERE session_id = $1`, session).Scan(&b)
+	err = row.Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
