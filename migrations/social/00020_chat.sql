@@ -29,6 +29,8 @@ CREATE TABLE social.messages (
   FOREIGN KEY (group_id, reply_to) REFERENCES social.messages (group_id, id),
   CONSTRAINT messages_reply_earlier CHECK (reply_to < id)
 );
+-- A deleted account's messages are erased (store.EraseChatUser).
+CREATE INDEX messages_sender ON social.messages (sender_id) WHERE deleted_at IS NULL;
 -- A retry with the same transaction id finds the first message.
 CREATE UNIQUE INDEX messages_txn ON social.messages (group_id, sender_id, txn_id) WHERE txn_id IS NOT NULL;
 

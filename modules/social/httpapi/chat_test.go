@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -598,4 +599,27 @@ func TestChatTextIsData(t *testing.T) {
 	r := e.Do(http.MethodGet, fmt.Sprintf("/v1/groups/%s/messages/%d", g, m.ID), ana.AccessToken, nil)
 	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 	assert.NotContains(t, string(r.Body), "<script>", "a JSON encoder escapes < and > as \\u003c, \\u003e")
+}
+
+// A deleted account's messages stay in history as tombstones: nothing it
+// wrote remains, replies keep their place.
+func TestChatDeletedAccount(t *testing.T) {
+	t.Parallel()
+	e := startChat(t)
+	ana, bob := e.SignUp("ana@example.com"), e.SignUp("bob@example.com")
+	g := e.group(ana, bob)
+	m := e.say(g, bob, "my phone number is …")
+	reply, r := e.post(g, ana, map[string]any{"text": "thanks!", "reply_to": m.ID})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Equal(t, http.StatusOK, e.Do(http.MethodPut, fmt.Sprintf("/v1/groups/%s/messages/%d/reactions/👍", g, reply.ID), bob.AccessToken, nil).Status)
+
+	require.Equal(t, http.StatusNoContent, e.Do(http.MethodDelete, "/v1/me", bob.AccessToken, nil).Status)
+	require.Eventually(t, func() bool { return e.page(g, ana, "").Items[0].Deleted }, 10*time.Second, 50*time.Millisecond)
+	p := e.page(g, ana, "")
+	require.Len(t, p.Items, 2)
+	assert.Empty(t, p.Items[0].Text)
+	assert.Empty(t, p.Items[0].SenderName)
+	assert.Equal(t, "thanks!", p.Items[1].Text)
+	assert.Equal(t, ptr(m.ID), p.Items[1].ReplyTo)
+	assert.Empty(t, p.Items[1].Reactions, "its reactions went too")
 }

@@ -551,3 +551,15 @@ func utc(t *time.Time) *time.Time {
 	u := t.UTC()
 	return &u
 }
+
+// EraseChatUser applies a deleted account to the chat, in the consumer's
+// transaction tx (EraseUser): its messages stay in their groups' history
+// as tombstones, like messages their sender deleted (id, times, reply_to;
+// no text, no reactions, sender_name ""), so that replies and read markers
+// keep their place while nothing the person wrote remains; its reactions
+// and read markers go. Members online are not told (the history says it).
+// Applying it again changes nothing.
+func EraseChatUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
+	_, err := store.EraseChatUser(ctx, tx, user)
+	return err
+}

@@ -422,3 +422,24 @@ ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit)
 	}
 	return out, nil
 }
+
+// EraseChatUser erases a deleted account from the chat: its messages
+// become tombstones (no text, no reactions), and its reactions and read
+// markers go. How many messages it erased.
+func EraseChatUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) (int64, error) {
+	if _, err := tx.Exec(ctx, `DELETE FROM social.message_reactions r USING social.messages m
+WHERE m.sender_id = $1 AND m.deleted_at IS NULL AND r.group_id = m.group_id AND r.message_id = m.id`, user); err != nil {
+		return 0, fmt.Errorf("store: erase chat user: %w", err)
+	}
+	for _, q := range []string{`DELETE FROM social.message_reactions WHERE user_id = $1`, `DELETE FROM social.read_markers WHERE user_id = $1`} {
+		if _, err := tx.Exec(ctx, q, user); err != nil {
+			return 0, fmt.Errorf("store: erase chat user: %w", err)
+		}
+	}
+	tag, err := tx.Exec(ctx, `UPDATE social.messages SET body = '', deleted_at = now(), deleted_by = $1
+WHERE sender_id = $1 AND deleted_at IS NULL`, user)
+	if err != nil {
+		return 0, fmt.Errorf("store: erase chat user: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
