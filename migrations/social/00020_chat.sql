@@ -57,15 +57,19 @@ CREATE TABLE social.read_markers (
 -- What chat.<group> (stream CHAT) is still to be told: written in the
 -- transaction that changed the chat, published at once after the commit
 -- and then deleted; a row left by a crash or a failed publish is published
--- by the sweep after a few seconds (Nats-Msg-Id = id, so JetStream keeps one
--- copy). Not social.outbox: its relay wakes on every insert and would race
--- the publish after the commit, and members online would get each message
--- twice.
+-- by the sweep after a few seconds, made from the message as it is then
+-- (Nats-Msg-Id = id, so JetStream keeps one copy). Not social.outbox: its
+-- relay wakes on every insert and would race the publish after the commit,
+-- and members online would get each message twice.
 CREATE TABLE social.chat_deliveries (
   id          uuid PRIMARY KEY,
-  subject     text NOT NULL,
-  payload     bytea NOT NULL,
-  created_at  timestamptz NOT NULL DEFAULT now()
+  group_id    uuid NOT NULL,
+  message_id  bigint NOT NULL,
+  kind        text NOT NULL,      -- api.ChatEvent's kind
+  emoji       text,               -- reactions: which
+  user_id     uuid,               -- reactions: whose
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  FOREIGN KEY (group_id, message_id) REFERENCES social.messages ON DELETE CASCADE
 );
 CREATE INDEX chat_deliveries_created ON social.chat_deliveries (created_at);
 

@@ -142,49 +142,40 @@ func (c *Chat) Post(ctx context.Context, user, group uuid.UUID, in Post) (msg ap
 	if in.ReplyTo != 0 {
 		replyTo = &in.ReplyTo
 	}
-	var d store.ChatDelivery
-	err = storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
-		if _, err := member(ctx, tx, group, user); err != nil {
-			return err
-		}
-		row, stored, err := store.InsertMessage(ctx, tx, store.Message{GroupID: group, SenderID: user, TxnID: txn, Body: in.Text, ReplyTo: replyTo})
-		switch {
-		case errors.Is(err, store.ErrNoReplyTarget):
-			return bus.Invalid("body.reply_to", "no such message in this group")
-		case err != nil:
-			return err
-		case !stored:
-			// A retry: the group's counter row is locked by the insert, so
-			// a retry racing its original waited for it and finds it here.
-			first, found, err := store.MessageByTxn(ctx, tx, group, user, in.TxnID)
-			if err != nil {
-				return err
-			}
-			if !found {
-				return fmt.Errorf("chat: transaction id %q conflicts but its message is not there", in.TxnID)
-			}
-			if msg, err = c.view(ctx, tx, first, user); err != nil {
-				return err
-			}
-			return errReplay
-		}
-		msg = messageOut(row, nil)
-		created = true
-		d, err = enqueue(ctx, tx, api.ChatMessageCreated, msg, nil)
-		return err
-	})
-	if errors.Is(err, errReplay) {
-		return msg, false, nil
+	delivery, err := uuid.NewV7()
+	if err != nil {
+		return msg, false, err
 	}
-	if err == nil {
-		c.publish(d)
+	// One statement, its own transaction: the membership, the next id, the
+	// message, the sender's read marker and the delivery.
+	row, err := store.InsertMessage(ctx, c.pool, store.Message{GroupID: group, SenderID: user, TxnID: txn, Body: in.Text, ReplyTo: replyTo}, delivery)
+	switch {
+	case errors.Is(err, store.ErrNoReplyTarget):
+		return msg, false, bus.Invalid("body.reply_to", "no such message in this group")
+	case errors.Is(err, store.ErrTxnTaken):
+		// A retry (also one racing its original, which the group's lock
+		// made wait until the original committed): the first message.
+		first, found, err := store.MessageByTxn(ctx, c.pool, group, user, in.TxnID)
+		if err != nil {
+			return msg, false, err
+		}
+		if !found {
+			return msg, false, &bus.Error{Code: bus.CodeConflict, Message: "the transaction id's message is being deleted; use another"}
+		}
+		msg, err = c.view(ctx, c.pool, first, user)
+		return msg, false, err
+	case errors.Is(err, store.ErrNotPosted):
+		if _, err := member(ctx, c.pool, group, user); err != nil {
+			return msg, false, err
+		}
+		return msg, false, &bus.Error{Code: bus.CodeUnavailable, Message: "the membership just changed: try again", RetryAfter: 1}
+	case err != nil:
+		return msg, false, err
 	}
-	return msg, created, err
+	msg = messageOut(row, nil)
+	c.publish(pending{id: delivery, event: api.ChatEvent{Kind: api.ChatMessageCreated, GroupID: msg.GroupID, Message: msg}})
+	return msg, true, nil
 }
-
-// errReplay ends a post's transaction (rolling back the id it took) when
-// the message was stored before.
-var errReplay = &bus.Error{Code: bus.CodeConflict, Message: "replayed"}
 
 // view is a stored message with its reactions as viewer sees them.
 func (c *Chat) view(ctx context.Context, q store.Querier, m store.Message, viewer uuid.UUID) (api.ChatMessage, error) {
@@ -302,7 +293,7 @@ func (c *Chat) Edit(ctx context.Context, user, group uuid.UUID, id int64, text s
 		return api.ChatMessage{}, err
 	}
 	var out api.ChatMessage
-	var d store.ChatDelivery
+	var d pending
 	err := storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
 		if _, err := member(ctx, tx, group, user); err != nil {
 			return err
@@ -348,7 +339,7 @@ func (c *Chat) Delete(ctx context.Context, user, group uuid.UUID, id int64) erro
 	if id < 1 || id > chat.MaxID {
 		return errNoMessage
 	}
-	var d store.ChatDelivery
+	var d pending
 	err := storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
 		mem, err := member(ctx, tx, group, user)
 		if err != nil {
@@ -395,7 +386,7 @@ func (c *Chat) React(ctx context.Context, user, group uuid.UUID, id int64, emoji
 		return api.ChatMessage{}, err
 	}
 	var out api.ChatMessage
-	var d store.ChatDelivery
+	var d pending
 	err := storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
 		if _, err := member(ctx, tx, group, user); err != nil {
 			return err

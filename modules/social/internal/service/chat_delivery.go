@@ -31,38 +31,59 @@ const (
 	SweepEvery     = time.Second
 )
 
-// enqueue writes a chat event for chat.<group> in tx; the use case
+// pending is a committed delivery to publish.
+type pending struct {
+	id    uuid.UUID
+	event api.ChatEvent
+}
+
+// enqueue records a chat event for chat.<group> in tx; the use case
 // publishes it after the commit (publish).
-func enqueue(ctx context.Context, tx pgx.Tx, kind string, m api.ChatMessage, r *api.ChatReactionChanged) (store.ChatDelivery, error) {
-	data, err := json.Marshal(api.ChatEvent{Kind: kind, GroupID: m.GroupID, Message: m, Reaction: r})
-	if err != nil {
-		return store.ChatDelivery{}, fmt.Errorf("chat: encode event: %w", err)
-	}
+func enqueue(ctx context.Context, tx pgx.Tx, kind string, m api.ChatMessage, r *api.ChatReactionChanged) (pending, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
-		return store.ChatDelivery{}, err
+		return pending{}, err
 	}
-	d := store.ChatDelivery{ID: id, Subject: api.ChatSubject(m.GroupID), Payload: data}
-	return d, store.InsertChatDelivery(ctx, tx, d)
+	group, err := uuid.Parse(m.GroupID)
+	if err != nil {
+		return pending{}, err
+	}
+	d := store.ChatDelivery{ID: id, GroupID: group, MessageID: m.ID, Kind: kind}
+	if r != nil {
+		user, err := uuid.Parse(r.UserID)
+		if err != nil {
+			return pending{}, err
+		}
+		d.Emoji, d.UserID = r.Emoji, &user
+	}
+	if err := store.InsertChatDelivery(ctx, tx, d); err != nil {
+		return pending{}, err
+	}
+	return pending{id: id, event: api.ChatEvent{Kind: kind, GroupID: m.GroupID, Message: m, Reaction: r}}, nil
 }
 
 // publish publishes a committed delivery and hands its id to the
 // deliveries loop to forget. A failure leaves it to the sweep.
-func (c *Chat) publish(d store.ChatDelivery) {
-	if c.pub == nil || d.ID == uuid.Nil {
+func (c *Chat) publish(p pending) {
+	if c.pub == nil || p.id == uuid.Nil {
+		return
+	}
+	data, err := json.Marshal(p.event)
+	if err != nil {
+		c.log.Error("chat event not encoded; the sweep will try", "err", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), PublishTimeout)
 	defer cancel()
-	if err := c.pub.Publish(ctx, d.Subject, d.ID.String(), d.Payload); err != nil {
-		c.log.Debug("chat event not published; the sweep will", "subject", d.Subject, "err", err)
+	if err := c.pub.Publish(ctx, api.ChatSubject(p.event.GroupID), p.id.String(), data); err != nil {
+		c.log.Debug("chat event not published; the sweep will", "group", p.event.GroupID, "err", err)
 		return
 	}
 	select {
-	case c.published <- d.ID:
+	case c.published <- p.id:
 	default:
 		// The loop is behind: forget it here.
-		if err := store.DeleteChatDeliveries(ctx, c.pool, []uuid.UUID{d.ID}); err != nil {
+		if err := store.DeleteChatDeliveries(ctx, c.pool, []uuid.UUID{p.id}); err != nil {
 			c.log.Debug("chat delivery not forgotten; the sweep publishes it again", "err", err)
 		}
 	}
@@ -123,8 +144,12 @@ func (c *Chat) Sweep(ctx context.Context) (int, error) {
 		}
 		var ids []uuid.UUID
 		for _, d := range ds {
+			data, err := c.staleEvent(ctx, tx, d)
+			if err != nil {
+				return err
+			}
 			pctx, cancel := context.WithTimeout(ctx, PublishTimeout)
-			err := c.pub.Publish(pctx, d.Subject, d.ID.String(), d.Payload)
+			err = c.pub.Publish(pctx, api.ChatSubject(d.GroupID.String()), d.ID.String(), data)
 			cancel()
 			if err != nil {
 				break // in order: the rest wait for the next sweep
@@ -138,4 +163,24 @@ func (c *Chat) Sweep(ctx context.Context) (int, error) {
 		return store.DeleteChatDeliveries(ctx, tx, ids)
 	})
 	return n, err
+}
+
+// staleEvent makes a delivery's event from its message as it is now.
+func (c *Chat) staleEvent(ctx context.Context, tx pgx.Tx, d store.ChatDelivery) ([]byte, error) {
+	m, ok, err := store.GetMessage(ctx, tx, d.GroupID, d.MessageID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok { // the delivery goes with its message (a foreign key)
+		return nil, fmt.Errorf("chat: delivery %s: message %d of %s is gone", d.ID, d.MessageID, d.GroupID)
+	}
+	msg, err := c.view(ctx, tx, m, uuid.Nil)
+	if err != nil {
+		return nil, err
+	}
+	ev := api.ChatEvent{Kind: d.Kind, GroupID: d.GroupID.String(), Message: msg}
+	if d.UserID != nil {
+		ev.Reaction = &api.ChatReactionChanged{Emoji: d.Emoji, UserID: d.UserID.String()}
+	}
+	return json.Marshal(ev)
 }

@@ -87,49 +87,59 @@ func MessageExists(ctx context.Context, q Querier, group uuid.UUID, id int64) (b
 	return ok, nil
 }
 
-// ErrNoReplyTarget is InsertMessage's error when the message replied to
-// is not one of the group's.
-var ErrNoReplyTarget = errors.New("store: no such message to reply to in the group")
+// The errors of InsertMessage.
+var (
+	// ErrNoReplyTarget: the message replied to is not an earlier message
+	// of the group.
+	ErrNoReplyTarget = errors.New("store: no such message to reply to in the group")
+	// ErrTxnTaken: the sender has a message in the group with the same
+	// transaction id.
+	ErrTxnTaken = errors.New("store: the transaction id has a message already")
+	// ErrNotPosted: the sender is not a member of the group, is banned from
+	// it, or there is no such group.
+	ErrNotPosted = errors.New("store: not a member of the group")
+)
 
 // InsertMessage stores a new message of m.SenderID in m.GroupID (m.ID is
-// ignored), in one statement: it takes the group's next id (locking the
-// group's counter row until tx ends, so a group's messages commit in id
-// order and a rolled-back one leaves no gap), inserts the message and
-// moves the sender's read marker to it. stored is false, and nothing
-// changes, when the sender has a message in the group with the same
-// transaction id. ErrNoReplyTarget: m.ReplyTo is not a message of the
-// group.
-func InsertMessage(ctx context.Context, tx pgx.Tx, m Message) (out Message, stored bool, err error) {
-	rows, err := tx.Query(ctx, `
+// ignored) in one statement, which is its own transaction: only if the
+// sender is a member and not banned, it takes the group's next id (locking
+// the group's counter row until the statement commits, so a group's
+// messages commit in id order, and a failed statement leaves no gap),
+// inserts the message, moves the sender's read marker to it and records
+// its delivery (ChatDelivery deliveryID, kind message.created). Errors:
+// ErrNotPosted, ErrTxnTaken, ErrNoReplyTarget.
+func InsertMessage(ctx context.Context, q Querier, m Message, deliveryID uuid.UUID) (Message, error) {
+	rows, err := q.Query(ctx, `
 WITH n AS (
-  INSERT INTO social.chat_groups AS c (group_id, last_id) VALUES ($1, 1)
+  INSERT INTO social.chat_groups AS c (group_id, last_id)
+  SELECT $1, 1 WHERE EXISTS (SELECT 1 FROM social.members WHERE group_id = $1 AND user_id = $2)
+                 AND NOT EXISTS (SELECT 1 FROM social.bans WHERE group_id = $1 AND user_id = $2)
   ON CONFLICT (group_id) DO UPDATE SET last_id = c.last_id + 1
   RETURNING last_id),
 m AS (
   INSERT INTO social.messages (group_id, id, sender_id, txn_id, body, reply_to)
   SELECT $1, n.last_id, $2, $3, $4, $5 FROM n
-  ON CONFLICT (group_id, sender_id, txn_id) WHERE txn_id IS NOT NULL DO NOTHING
   RETURNING *),
 r AS (
   INSERT INTO social.read_markers AS r (user_id, group_id, last_read_id) SELECT sender_id, group_id, id FROM m
-  ON CONFLICT (user_id, group_id) DO UPDATE SET last_read_id = GREATEST(r.last_read_id, EXCLUDED.last_read_id), updated_at = now())
+  ON CONFLICT (user_id, group_id) DO UPDATE SET last_read_id = GREATEST(r.last_read_id, EXCLUDED.last_read_id), updated_at = now()),
+d AS (
+  INSERT INTO social.chat_deliveries (id, group_id, message_id, kind) SELECT $6, group_id, id, 'message.created' FROM m)
 `+messageColumns+` FROM m LEFT JOIN social.users u ON u.user_id = m.sender_id AND NOT u.deleted`,
-		m.GroupID, m.SenderID, m.TxnID, m.Body, m.ReplyTo)
-	out, stored, err = oneMessage(rows, err)
+		m.GroupID, m.SenderID, m.TxnID, m.Body, m.ReplyTo, deliveryID)
+	out, stored, err := oneMessage(rows, err)
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && (pgErr.Code == "23503" /* foreign_key_violation */ || pgErr.ConstraintName == "messages_reply_earlier") {
-		return Message{}, false, ErrNoReplyTarget
+	switch {
+	case errors.As(err, &pgErr) && (pgErr.Code == "23503" /* foreign_key_violation */ || pgErr.ConstraintName == "messages_reply_earlier"):
+		return Message{}, ErrNoReplyTarget
+	case errors.As(err, &pgErr) && pgErr.ConstraintName == "messages_txn":
+		return Message{}, ErrTxnTaken
+	case err != nil:
+		return Message{}, fmt.Errorf("store: insert message: %w", err)
+	case !stored:
+		return Message{}, ErrNotPosted
 	}
-	if err != nil {
-		return Message{}, false, fmt.Errorf("store: insert message: %w", err)
-	}
-	if !stored {
-		// The id taken goes back (the counter row is still locked by tx).
-		if _, err := tx.Exec(ctx, `UPDATE social.chat_groups SET last_id = last_id - 1 WHERE group_id = $1`, m.GroupID); err != nil {
-			return Message{}, false, fmt.Errorf("store: insert message: %w", err)
-		}
-	}
-	return out, stored, nil
+	return out, nil
 }
 
 // GetMessage reads one message of group.
@@ -380,16 +390,22 @@ func oneMessage(rows pgx.Rows, err error) (Message, bool, error) {
 	return m, true, nil
 }
 
-// ChatDelivery is a chat event still to be published on chat.<group>.
+// ChatDelivery is a chat event still to be published on chat.<group>:
+// its kind, its message, and for a reaction who and which. The event is
+// made from the message as it is when it is published.
 type ChatDelivery struct {
-	ID      uuid.UUID
-	Subject string
-	Payload []byte
+	ID        uuid.UUID
+	GroupID   uuid.UUID
+	MessageID int64
+	Kind      string
+	Emoji     string
+	UserID    *uuid.UUID
 }
 
-// InsertChatDelivery keeps d until it is published.
+// InsertChatDelivery records d in tx.
 func InsertChatDelivery(ctx context.Context, tx pgx.Tx, d ChatDelivery) error {
-	_, err := tx.Exec(ctx, `INSERT INTO social.chat_deliveries (id, subject, payload) VALUES ($1, $2, $3)`, d.ID, d.Subject, d.Payload)
+	_, err := tx.Exec(ctx, `INSERT INTO social.chat_deliveries (id, group_id, message_id, kind, emoji, user_id)
+VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6)`, d.ID, d.GroupID, d.MessageID, d.Kind, d.Emoji, d.UserID)
 	if err != nil {
 		return fmt.Errorf("store: insert chat delivery: %w", err)
 	}
@@ -407,14 +423,14 @@ func DeleteChatDeliveries(ctx context.Context, q Querier, ids []uuid.UUID) error
 // StaleChatDeliveries locks (for tx, skipping those another transaction
 // holds) up to limit deliveries made before before, oldest first.
 func StaleChatDeliveries(ctx context.Context, tx pgx.Tx, before time.Time, limit int) ([]ChatDelivery, error) {
-	rows, err := tx.Query(ctx, `SELECT id, subject, payload FROM social.chat_deliveries WHERE created_at < $1
-ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit)
+	rows, err := tx.Query(ctx, `SELECT id, group_id, message_id, kind, COALESCE(emoji, ''), user_id FROM social.chat_deliveries
+WHERE created_at < $1 ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: stale chat deliveries: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChatDelivery, error) {
 		var d ChatDelivery
-		err := r.Scan(&d.ID, &d.Subject, &d.Payload)
+		err := r.Scan(&d.ID, &d.GroupID, &d.MessageID, &d.Kind, &d.Emoji, &d.UserID)
 		return d, err
 	})
 	if err != nil {

@@ -34,16 +34,9 @@ func chatGroup(t *testing.T, pool *pgxpool.Pool, members ...uuid.UUID) uuid.UUID
 	return g
 }
 
-func insert(t *testing.T, pool *pgxpool.Pool, m store.Message) (store.Message, bool, error) {
+func insert(t *testing.T, pool *pgxpool.Pool, m store.Message) (store.Message, error) {
 	t.Helper()
-	var out store.Message
-	var stored bool
-	err := storage.InTx(context.Background(), pool, func(tx pgx.Tx) error {
-		var err error
-		out, stored, err = store.InsertMessage(context.Background(), tx, m)
-		return err
-	})
-	return out, stored, err
+	return store.InsertMessage(context.Background(), pool, m, uuid.Must(uuid.NewV7()))
 }
 
 func TestChatMessages(t *testing.T) {
@@ -64,27 +57,29 @@ func TestChatMessages(t *testing.T) {
 	assert.False(t, st.GroupExists)
 
 	txn := "t1"
-	m1, stored, err := insert(t, pool, store.Message{GroupID: g, SenderID: ana, Body: "one", TxnID: &txn})
+	m1, err := insert(t, pool, store.Message{GroupID: g, SenderID: ana, Body: "one", TxnID: &txn})
 	require.NoError(t, err)
-	assert.True(t, stored)
 	assert.Equal(t, int64(1), m1.ID)
-	_, stored, err = insert(t, pool, store.Message{GroupID: g, SenderID: ana, Body: "one again", TxnID: &txn})
-	require.NoError(t, err)
-	assert.False(t, stored, "same transaction id")
+	_, err = insert(t, pool, store.Message{GroupID: g, SenderID: ana, Body: "one again", TxnID: &txn})
+	assert.ErrorIs(t, err, store.ErrTxnTaken, "same transaction id")
+	_, err = insert(t, pool, store.Message{GroupID: g, SenderID: eve, Body: "let me in"})
+	assert.ErrorIs(t, err, store.ErrNotPosted, "not a member")
+	_, err = insert(t, pool, store.Message{GroupID: uuid.Must(uuid.NewV7()), SenderID: ana, Body: "where?"})
+	assert.ErrorIs(t, err, store.ErrNotPosted, "no such group")
 	first, found, err := store.MessageByTxn(ctx, pool, g, ana, txn)
 	require.NoError(t, err)
 	assert.True(t, found)
 	assert.Equal(t, "one", first.Body)
 	reply := int64(1)
-	m2, _, err := insert(t, pool, store.Message{GroupID: g, SenderID: bob, Body: "two", ReplyTo: &reply})
+	m2, err := insert(t, pool, store.Message{GroupID: g, SenderID: bob, Body: "two", ReplyTo: &reply})
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), m2.ID, "no gap after the conflict")
 	for _, bad := range []int64{2 + 1, 99} {
-		_, _, err = insert(t, pool, store.Message{GroupID: g, SenderID: bob, Body: "x", ReplyTo: &bad})
+		_, err = insert(t, pool, store.Message{GroupID: g, SenderID: bob, Body: "x", ReplyTo: &bad})
 		assert.ErrorIs(t, err, store.ErrNoReplyTarget, "reply to %d", bad)
 	}
 	for i := 3; i <= 10; i++ {
-		_, _, err := insert(t, pool, store.Message{GroupID: g, SenderID: bob, Body: "more"})
+		_, err := insert(t, pool, store.Message{GroupID: g, SenderID: bob, Body: "more"})
 		require.NoError(t, err)
 	}
 	page, err := store.MessagesBefore(ctx, pool, g, 6, 3)
@@ -157,7 +152,7 @@ func TestChatGrantsChangeWithMembership(t *testing.T) {
 	pool := pgtest.NewPool(t)
 	ana, bob, cy := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	g := chatGroup(t, pool, ana)
-	_, _, err := insert(t, pool, store.Message{GroupID: g, SenderID: ana, Body: "before bob"})
+	_, err := insert(t, pool, store.Message{GroupID: g, SenderID: ana, Body: "before bob"})
 	require.NoError(t, err)
 	_, err = pool.Exec(ctx, `DELETE FROM social.outbox`)
 	require.NoError(t, err)
