@@ -278,64 +278,12 @@ func (c *Chat) History(ctx context.Context, user, group uuid.UUID, before, after
 	return out, err
 }
 
-// Edit sets the text of user's own message. Errors: invalid (body.text),
-// not_found (no such group or message), forbidden (not a member, banned,
-// another member's message), conflict (the message was deleted),
-// rate_limited.
-func (c *Chat) Edit(ctx context.Context, user, group uuid.UUID, id int64, text string) (api.ChatMessage, error) {
-	if err := chat.CheckText("text", text); err != nil {
-		return api.ChatMessage{}, bus.FieldInvalid("body.", err)
-	}
-	if id < 1 || id > chat.MaxID {
-		return api.ChatMessage{}, errNoMessage
-	}
-	if err := c.take(user); err != nil {
-		return api.ChatMessage{}, err
-	}
-	var out api.ChatMessage
-	var d pending
-	err := storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
-		if _, err := member(ctx, tx, group, user); err != nil {
-			return err
-		}
-		m, ok, err := store.LockMessage(ctx, tx, group, id)
-		switch {
-		case err != nil:
-			return err
-		case !ok:
-			return errNoMessage
-		case m.SenderID != user:
-			return &bus.Error{Code: bus.CodeForbidden, Message: "you may edit only your own messages"}
-		case m.DeletedAt != nil:
-			return errDeleted
-		}
-		if m.Body == text {
-			out, err = c.view(ctx, tx, m, user)
-			return err
-		}
-		row, err := store.EditMessage(ctx, tx, group, id, text)
-		if err != nil {
-			return err
-		}
-		if out, err = c.view(ctx, tx, row, user); err != nil {
-			return err
-		}
-		d, err = enqueue(ctx, tx, api.ChatMessageEdited, withoutMe(out), nil)
-		return err
-	})
-	if err == nil {
-		c.publish(d)
-	}
-	return out, err
-}
-
-// Delete deletes a message: the sender its own, a group's owner and
-// admins any. It stays in history as a tombstone (its id, sender, times
-// and reply_to; no text, no reactions). Deleting a deleted message
-// changes nothing. Errors: not_found (no such group or message),
-// forbidden (not a member, banned, another member's message and not an
-// admin).
-func (c *Chat) Delete(ctx context.Context, user, group uuid.UUID, id int64) error {
+// onMessage runs fn on message id of group, locked, in a transaction in
+// which user's membership was checked (not_found: no such group or
+// message; forbidden: not a member, banned); the event fn records is
+// published after the commit.
+func (c *Chat) onMessage(ctx context.Context, user, group uuid.UUID, id int64,
+	fn func(tx pgx.Tx, mem store.ChatStanding, m store.Message) (pending, error)) error {
 	if id < 1 || id > chat.MaxID {
 		return errNoMessage
 	}
@@ -351,22 +299,70 @@ func (c *Chat) Delete(ctx context.Context, user, group uuid.UUID, id int64) erro
 			return err
 		case !ok:
 			return errNoMessage
-		case m.SenderID != user && mem.Role != store.RoleOwner && mem.Role != store.RoleAdmin:
-			return &bus.Error{Code: bus.CodeForbidden, Message: "you may delete only your own messages (admins may delete any)"}
-		case m.DeletedAt != nil:
-			return nil
 		}
-		row, err := store.TombstoneMessage(ctx, tx, group, id, user)
-		if err != nil {
-			return err
-		}
-		d, err = enqueue(ctx, tx, api.ChatMessageDeleted, messageOut(row, nil), nil)
+		d, err = fn(tx, mem, m)
 		return err
 	})
 	if err == nil {
 		c.publish(d)
 	}
 	return err
+}
+
+// Edit sets the text of user's own message. Errors: invalid (body.text),
+// not_found (no such group or message), forbidden (not a member, banned,
+// another member's message), conflict (the message was deleted),
+// rate_limited.
+func (c *Chat) Edit(ctx context.Context, user, group uuid.UUID, id int64, text string) (api.ChatMessage, error) {
+	if err := chat.CheckText("text", text); err != nil {
+		return api.ChatMessage{}, bus.FieldInvalid("body.", err)
+	}
+	if err := c.take(user); err != nil {
+		return api.ChatMessage{}, err
+	}
+	var out api.ChatMessage
+	err := c.onMessage(ctx, user, group, id, func(tx pgx.Tx, _ store.ChatStanding, m store.Message) (pending, error) {
+		switch {
+		case m.SenderID != user:
+			return pending{}, &bus.Error{Code: bus.CodeForbidden, Message: "you may edit only your own messages"}
+		case m.DeletedAt != nil:
+			return pending{}, errDeleted
+		}
+		var err error
+		changed := m.Body != text
+		if changed {
+			if m, err = store.EditMessage(ctx, tx, group, id, text); err != nil {
+				return pending{}, err
+			}
+		}
+		if out, err = c.view(ctx, tx, m, user); err != nil || !changed {
+			return pending{}, err
+		}
+		return enqueue(ctx, tx, api.ChatMessageEdited, withoutMe(out), nil)
+	})
+	return out, err
+}
+
+// Delete deletes a message: the sender its own, a group's owner and
+// admins any. It stays in history as a tombstone (its id, sender, times
+// and reply_to; no text, no reactions). Deleting a deleted message
+// changes nothing. Errors: not_found (no such group or message),
+// forbidden (not a member, banned, another member's message and not an
+// admin).
+func (c *Chat) Delete(ctx context.Context, user, group uuid.UUID, id int64) error {
+	return c.onMessage(ctx, user, group, id, func(tx pgx.Tx, mem store.ChatStanding, m store.Message) (pending, error) {
+		switch {
+		case m.SenderID != user && mem.Role != store.RoleOwner && mem.Role != store.RoleAdmin:
+			return pending{}, &bus.Error{Code: bus.CodeForbidden, Message: "you may delete only your own messages (admins may delete any)"}
+		case m.DeletedAt != nil:
+			return pending{}, nil
+		}
+		row, err := store.TombstoneMessage(ctx, tx, group, id, user)
+		if err != nil {
+			return pending{}, err
+		}
+		return enqueue(ctx, tx, api.ChatMessageDeleted, messageOut(row, nil), nil)
+	})
 }
 
 // React adds (add) or removes user's emoji on a message. At most
@@ -379,28 +375,16 @@ func (c *Chat) React(ctx context.Context, user, group uuid.UUID, id int64, emoji
 	if err := chat.CheckEmoji("emoji", emoji); err != nil {
 		return api.ChatMessage{}, bus.FieldInvalid("path.", err)
 	}
-	if id < 1 || id > chat.MaxID {
-		return api.ChatMessage{}, errNoMessage
-	}
 	if err := c.takeReaction(user); err != nil {
 		return api.ChatMessage{}, err
 	}
 	var out api.ChatMessage
-	var d pending
-	err := storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
-		if _, err := member(ctx, tx, group, user); err != nil {
-			return err
-		}
-		m, ok, err := store.LockMessage(ctx, tx, group, id)
-		switch {
-		case err != nil:
-			return err
-		case !ok:
-			return errNoMessage
-		case m.DeletedAt != nil:
-			return errDeleted
+	err := c.onMessage(ctx, user, group, id, func(tx pgx.Tx, _ store.ChatStanding, m store.Message) (pending, error) {
+		if m.DeletedAt != nil {
+			return pending{}, errDeleted
 		}
 		var changed, full bool
+		var err error
 		if add {
 			changed, full, err = store.AddReaction(ctx, tx, group, id, user, emoji, chat.MaxEmojiPerMessage)
 		} else {
@@ -408,23 +392,19 @@ func (c *Chat) React(ctx context.Context, user, group uuid.UUID, id int64, emoji
 		}
 		switch {
 		case err != nil:
-			return err
+			return pending{}, err
 		case full:
-			return bus.Errorf(bus.CodeConflict, "a message has at most %d different reactions", chat.MaxEmojiPerMessage)
+			return pending{}, bus.Errorf(bus.CodeConflict, "a message has at most %d different reactions", chat.MaxEmojiPerMessage)
 		}
 		if out, err = c.view(ctx, tx, m, user); err != nil || !changed {
-			return err
+			return pending{}, err
 		}
 		kind := api.ChatReactionAdded
 		if !add {
 			kind = api.ChatReactionRemoved
 		}
-		d, err = enqueue(ctx, tx, kind, withoutMe(out), &api.ChatReactionChanged{Emoji: emoji, UserID: user.String()})
-		return err
+		return enqueue(ctx, tx, kind, withoutMe(out), &api.ChatReactionChanged{Emoji: emoji, UserID: user.String()})
 	})
-	if err == nil {
-		c.publish(d)
-	}
 	return out, err
 }
 
