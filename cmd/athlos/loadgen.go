@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/athlos/athlos/internal/loadgen"
+	"github.com/athlos/athlos/internal/loadgen/coach"
 	"github.com/athlos/athlos/internal/loadgen/groupchat"
 	"github.com/athlos/athlos/internal/loadgen/workout"
 )
@@ -24,7 +25,7 @@ func loadgenCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "loadgen",
 		Usage:    "simulate athletes streaming live workouts to a running Athlos and report throughput and latency",
-		Commands: []*cli.Command{floodCommand(), chatCommand()},
+		Commands: []*cli.Command{floodCommand(), coachCommand(), chatCommand()},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
 			&cli.StringFlag{Name: "ws-url", Sources: env("LOADGEN_WS_URL"),
@@ -179,6 +180,47 @@ func publishInChild(ctx context.Context, cpu int, job workout.FloodJob) (workout
 		return res, fmt.Errorf("the flood's process answered %q: %w", out, err)
 	}
 	return res, nil
+}
+
+// coachCommand runs athletes who enter months of workouts by hand and read
+// their analytics, recommendations and a plan (internal/loadgen/coach).
+func coachCommand() *cli.Command {
+	return &cli.Command{
+		Name: "coach",
+		Usage: "athletes enter months of workouts by hand, correct and delete some, check that their analytics add up, " +
+			"read analytics and recommendations and ask for a plan; report the latencies",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
+			&cli.IntFlag{Name: "athletes", Value: 20, Usage: "athletes"},
+			&cli.IntFlag{Name: "sessions", Value: 300, Usage: "sessions each athlete enters"},
+			&cli.IntFlag{Name: "days", Value: 365, Usage: "the sessions are spread over the last days"},
+			&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "athletes at work at once"},
+			&cli.IntFlag{Name: "reads", Value: 20, Usage: "rounds of analytics reads per athlete"},
+			&cli.DurationFlag{Name: "settle-timeout", Value: 2 * time.Minute, Usage: "how long an athlete waits for its analytics to add up"},
+			&cli.StringFlag{Name: "run-id", Usage: "names the accounts (empty: random)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			rep, err := coach.Run(ctx, coach.Config{BaseURL: c.String("url"), Athletes: c.Int("athletes"), Sessions: c.Int("sessions"),
+				Days: c.Int("days"), Concurrency: c.Int("concurrency"), Reads: c.Int("reads"), SettleTimeout: c.Duration("settle-timeout"),
+				RunID: c.String("run-id"), Progress: os.Stderr})
+			if rep != nil {
+				if c.Bool("json") {
+					enc := json.NewEncoder(os.Stdout)
+					enc.SetIndent("", "  ")
+					if werr := enc.Encode(rep); werr != nil {
+						return werr
+					}
+				} else if werr := rep.WriteText(os.Stdout); werr != nil {
+					return werr
+				}
+				if err == nil && (rep.ErrorCount() > 0 || rep.Mismatched > 0) {
+					err = fmt.Errorf("%d errors, %d athletes whose analytics did not add up", rep.ErrorCount(), rep.Mismatched)
+				}
+			}
+			return err
+		},
+	}
 }
 
 // chatCommand runs the group chat scenario (groupchat): a group of many

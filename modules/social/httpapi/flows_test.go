@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -282,4 +283,19 @@ func TestCreateGroupIdempotencyKey(t *testing.T) {
 	var mine api.GroupList
 	a.Do(http.MethodGet, "/v1/groups?mine=true", ana.token, nil).JSON(t, &mine)
 	assert.Len(t, mine.Items, 1)
+}
+
+// One user owns at most 100 groups: a flood of creations stops there.
+func TestOwnedGroupsLimit(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "social")
+	ana := signUp(t, a, "ana@example.com")
+	for i := range 100 {
+		createGroup(t, a, ana, map[string]any{"name": "Club " + strconv.Itoa(i)})
+	}
+	r := a.Do(http.MethodPost, "/v1/groups", ana.token, map[string]any{"name": "One too many"})
+	assert.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+	var mine api.GroupList
+	a.Do(http.MethodGet, "/v1/groups?mine=true&limit=100", ana.token, nil).JSON(t, &mine)
+	assert.Len(t, mine.Items, 100)
 }

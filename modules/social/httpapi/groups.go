@@ -117,14 +117,14 @@ func GroupRoutes(nc *nats.Conn) gw.Routes {
 
 func groupOperations(a huma.API, nc *nats.Conn) {
 	tags := []string{"groups"}
-	huma.Register(a, gw.DocumentRaw[api.Group](a, gw.Idempotent(huma.Operation{
+	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Group](a, gw.Idempotent(huma.Operation{
 		OperationID: "create-group", Method: http.MethodPost, Path: "/v1/groups", Tags: tags,
 		Summary: "Create a group",
 		Description: "A group by sport, goal and place; you are its owner and first member. Public groups take anyone " +
 			"who joins; private ones take requests that the owner and admins approve, and invitation links. " +
-			"member_limit defaults to 10,000.",
+			"member_limit defaults to 10,000. One user owns at most 100 groups (409).",
 		DefaultStatus: http.StatusCreated, MaxBodyBytes: 64 << 10, Security: gw.Authenticated,
-	})), func(ctx context.Context, in *groupCreateInput) (*gw.RawJSON, error) {
+	})), http.StatusConflict), func(ctx context.Context, in *groupCreateInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectGroupCreate, in.Body)
 	})
 	huma.Register(a, gw.DocumentRaw[api.GroupList](a, huma.Operation{

@@ -17,6 +17,12 @@ type Lap struct {
 	AvgHRBpm     *float64  `json:"avg_hr_bpm,omitempty"`
 	MaxHRBpm     *int      `json:"max_hr_bpm,omitempty"`
 	AvgSpeedMps  float64   `json:"avg_speed_mps" doc:"distance over moving time"`
+	// AvgPaceSPerKm is moving time per kilometre (absent without distance).
+	AvgPaceSPerKm  float64  `json:"avg_pace_s_per_km,omitempty"`
+	ElevationGainM float64  `json:"elevation_gain_m" doc:"climbs, with the session's 3 m hysteresis"`
+	ElevationLossM float64  `json:"elevation_loss_m"`
+	AvgPowerW      *float64 `json:"avg_power_w,omitempty" doc:"over the lap's time with power"`
+	AvgCadence     *float64 `json:"avg_cadence,omitempty" doc:"rpm or steps/min, over moving time"`
 }
 
 // LapList is a session's laps, in order: empty while the session is open,

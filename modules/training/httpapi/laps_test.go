@@ -14,6 +14,7 @@ import (
 
 	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/modules/training/internal/stats"
 )
 
 // Laps from the live stream's lap markers and from an imported TCX file's
@@ -84,6 +85,9 @@ func TestLaps(t *testing.T) {
 	dist = 0
 	for _, l := range laps.Items {
 		dist += l.DistanceM
+		require.Positive(t, l.DistanceM)
+		assert.InDelta(t, l.MovingTimeS/(l.DistanceM/1000), l.AvgPaceSPerKm, 1e-6, "the lap's pace")
+		assert.LessOrEqual(t, l.ElevationGainM, res.Session.Summary.ElevationGainM+stats.ElevationThreshold)
 	}
 	assert.InDelta(t, res.Session.Summary.DistanceM, dist, 1e-6)
 }

@@ -26,7 +26,8 @@ var (
 // idempotency key, a retry gets the group the first request made
 // (bus.Once). Publishes evt.social.group.created and
 // evt.social.member.joined (the owner). Errors: invalid (the field under
-// body.), unauthorized (the account was deleted).
+// body.), conflict (user owns group.MaxOwned groups already),
+// unauthorized (the account was deleted).
 func (s *Service) CreateGroup(ctx context.Context, user uuid.UUID, in group.Facts) (api.Group, error) {
 	f, err := group.Normalize(in)
 	if err != nil {
@@ -35,6 +36,16 @@ func (s *Service) CreateGroup(ctx context.Context, user uuid.UUID, in group.Fact
 	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.Group, error) {
 		if err := refuseDeleted(ctx, tx, user); err != nil {
 			return api.Group{}, err
+		}
+		if err := store.LockOwner(ctx, tx, user); err != nil {
+			return api.Group{}, err
+		}
+		owned, err := store.CountOwned(ctx, tx, user)
+		if err != nil {
+			return api.Group{}, err
+		}
+		if owned >= group.MaxOwned {
+			return api.Group{}, bus.Errorf(bus.CodeConflict, "at most %d groups per owner; close or hand one on first", group.MaxOwned)
 		}
 		id, err := uuid.NewV7()
 		if err != nil {

@@ -28,6 +28,14 @@ type Lap struct {
 	AvgHRBpm    *float64
 	MaxHRBpm    *int
 	AvgSpeedMps float64 // distance over moving time
+	// ElevationGainM and ElevationLossM are the lap's climbs and descents
+	// with the session's hysteresis (stats.ElevationThreshold), from the
+	// lap's first point to the next lap's.
+	ElevationGainM, ElevationLossM float64
+	// AvgPowerW is averaged over the lap's time with power (gaps up to
+	// maxGap), AvgCadence over its moving time, as the session's are;
+	// nil without.
+	AvgPowerW, AvgCadence *float64
 }
 
 // maxGap is the longest time between two points that still counts as
@@ -75,7 +83,14 @@ func Compute(points []telemetry.Point, starts []time.Time, sport string) []Lap {
 			to = first[k+1]
 		}
 		l := Lap{Index: k, Start: points[from].T, ElapsedS: points[to].T.Sub(points[from].T).Seconds()}
-		var hrSum, hrTime float64
+		var hrSum, hrTime, pwrSum, pwrTime, cadSum, cadTime float64
+		var climb stats.Climb
+		for i := from; i <= to; i++ {
+			if e := points[i].Ele; e != nil {
+				climb.Add(*e)
+			}
+		}
+		l.ElevationGainM, l.ElevationLossM = climb.GainM, climb.LossM
 		last := to
 		if k+1 == len(first) {
 			last = to + 1 // the last lap's own last point counts for its maximum
@@ -92,6 +107,10 @@ func Compute(points []telemetry.Point, starts []time.Time, sport string) []Lap {
 			l.DistanceM += d
 			dt := b.T.Sub(a.T)
 			secs := dt.Seconds()
+			if a.Pwr != nil && secs > 0 && dt <= maxGap {
+				pwrSum += float64(*a.Pwr) * secs
+				pwrTime += secs
+			}
 			if secs <= 0 || d/secs < threshold || dt > maxGap {
 				continue
 			}
@@ -100,15 +119,25 @@ func Compute(points []telemetry.Point, starts []time.Time, sport string) []Lap {
 				hrSum += float64(*a.HR) * secs
 				hrTime += secs
 			}
+			if a.Cad != nil {
+				cadSum += float64(*a.Cad) * secs
+				cadTime += secs
+			}
 		}
-		if hrTime > 0 {
-			v := hrSum / hrTime
-			l.AvgHRBpm = &v
-		}
+		l.AvgHRBpm, l.AvgPowerW, l.AvgCadence = ratio(hrSum, hrTime), ratio(pwrSum, pwrTime), ratio(cadSum, cadTime)
 		if l.MovingS > 0 {
 			l.AvgSpeedMps = l.DistanceM / l.MovingS
 		}
 		out[k] = l
 	}
 	return out
+}
+
+// ratio is sum over n, nil when n is 0.
+func ratio(sum, n float64) *float64 {
+	if n == 0 {
+		return nil
+	}
+	v := sum / n
+	return &v
 }

@@ -56,6 +56,38 @@ func TestLapsAddUpToTheSession(t *testing.T) {
 	assert.InDelta(t, 129.5, *laps[0].AvgHRBpm, 0.1)
 }
 
+// Intervals on a hill: up a 30 m climb at 300 W in the first lap, down
+// at 100 W without cadence in the second; each lap has its own climb,
+// descent, power and cadence.
+func TestLapClimbPowerAndCadence(t *testing.T) {
+	points := track(201, func(int) int { return 140 }, -1, -1)
+	for i := range points {
+		ele := 100 + 0.3*float64(min(i, 100)) - 0.3*float64(max(i-100, 0)) // up to 130 m, back to 100 m
+		pwr, cad := 300, 90
+		if i >= 100 {
+			pwr = 100
+		}
+		points[i].Ele, points[i].Pwr = &ele, &pwr
+		if i < 100 {
+			points[i].Cad = &cad
+		}
+	}
+	laps := Compute(points, []time.Time{t0.Add(100 * time.Second)}, "ride")
+	require.Len(t, laps, 2)
+	assert.InDelta(t, 30, laps[0].ElevationGainM, 1e-9)
+	assert.Zero(t, laps[0].ElevationLossM)
+	assert.Zero(t, laps[1].ElevationGainM)
+	assert.InDelta(t, 30, laps[1].ElevationLossM, 1e-9)
+	require.NotNil(t, laps[0].AvgPowerW)
+	assert.InDelta(t, 300, *laps[0].AvgPowerW, 1e-9)
+	assert.InDelta(t, 100, *laps[1].AvgPowerW, 1e-9)
+	require.NotNil(t, laps[0].AvgCadence)
+	assert.InDelta(t, 90, *laps[0].AvgCadence, 1e-9)
+	assert.Nil(t, laps[1].AvgCadence, "no cadence in the second lap")
+	sum := stats.Compute(points, "ride")
+	assert.InDelta(t, sum.ElevationGainM, laps[0].ElevationGainM+laps[1].ElevationGainM, 1e-9, "the laps' climbs add up to the session's here")
+}
+
 func TestMarksThatMakeNoLap(t *testing.T) {
 	points := track(61, func(int) int { return 130 }, -1, -1)
 	assert.Nil(t, Compute(points, nil, "run"))

@@ -96,7 +96,7 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 		return err
 	}
 	if f.FromPoints {
-		if err := store.ReplaceLaps(ctx, tx, id, lapRows(f.Laps)); err != nil {
+		if err := store.ReplaceLaps(ctx, tx, id, f.Laps); err != nil {
 			return err
 		}
 		if err := store.SaveTrack(ctx, tx, id, f.Track); err != nil {
@@ -117,16 +117,6 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 		Revision: revision(),
 	})
 	return err
-}
-
-// lapRows are laps as stored.
-func lapRows(laps []lap.Lap) []store.LapRow {
-	out := make([]store.LapRow, len(laps))
-	for i, l := range laps {
-		out[i] = store.LapRow{Index: l.Index, StartedAt: l.Start, ElapsedS: l.ElapsedS, MovingS: l.MovingS, DistanceM: l.DistanceM,
-			AvgHRBpm: l.AvgHRBpm, MaxHRBpm: l.MaxHRBpm, AvgSpeedMps: l.AvgSpeedMps}
-	}
-	return out
 }
 
 // strengthVolume is the volume load of a session's sets (0 without).

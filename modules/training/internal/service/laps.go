@@ -22,8 +22,12 @@ func (s *Service) SessionLaps(ctx context.Context, user, id uuid.UUID) (api.LapL
 	}
 	out := api.LapList{Items: make([]api.Lap, len(laps))}
 	for i, l := range laps {
-		out.Items[i] = api.Lap{Index: l.Index, StartedAt: l.StartedAt, ElapsedTimeS: l.ElapsedS, MovingTimeS: l.MovingS,
-			DistanceM: l.DistanceM, AvgHRBpm: l.AvgHRBpm, MaxHRBpm: l.MaxHRBpm, AvgSpeedMps: l.AvgSpeedMps}
+		out.Items[i] = api.Lap{Index: l.Index, StartedAt: l.Start, ElapsedTimeS: l.ElapsedS, MovingTimeS: l.MovingS,
+			DistanceM: l.DistanceM, AvgHRBpm: l.AvgHRBpm, MaxHRBpm: l.MaxHRBpm, AvgSpeedMps: l.AvgSpeedMps,
+			ElevationGainM: l.ElevationGainM, ElevationLossM: l.ElevationLossM, AvgPowerW: l.AvgPowerW, AvgCadence: l.AvgCadence}
+		if l.DistanceM > 0 {
+			out.Items[i].AvgPaceSPerKm = l.MovingS / (l.DistanceM / 1000)
+		}
 	}
 	return out, nil
 }

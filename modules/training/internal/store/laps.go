@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/athlos/athlos/modules/training/internal/lap"
 	"github.com/athlos/athlos/storage"
 )
 
@@ -38,31 +40,23 @@ func LapMarks(ctx context.Context, q storage.Querier, session uuid.UUID) ([]time
 	return out, nil
 }
 
-// LapRow is a lap's figures as stored.
-type LapRow struct {
-	Index       int
-	StartedAt   time.Time
-	ElapsedS    float64
-	MovingS     float64
-	DistanceM   float64
-	AvgHRBpm    *float64
-	MaxHRBpm    *int
-	AvgSpeedMps float64
-}
+// lapColumns are a lap's columns in training.laps, in lap.Lap's order.
+var lapColumns = []string{"index", "started_at", "elapsed_time_s", "moving_time_s", "distance_m", "avg_hr_bpm", "max_hr_bpm",
+	"avg_speed_mps", "elevation_gain_m", "elevation_loss_m", "avg_power_w", "avg_cadence"}
 
 // ReplaceLaps replaces a session's laps (none: it has no laps).
-func ReplaceLaps(ctx context.Context, tx pgx.Tx, session uuid.UUID, laps []LapRow) error {
+func ReplaceLaps(ctx context.Context, tx pgx.Tx, session uuid.UUID, laps []lap.Lap) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM training.laps WHERE session_id = $1`, session); err != nil {
 		return fmt.Errorf("store: replace laps: %w", err)
 	}
 	if len(laps) == 0 {
 		return nil
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"training", "laps"},
-		[]string{"session_id", "index", "started_at", "elapsed_time_s", "moving_time_s", "distance_m", "avg_hr_bpm", "max_hr_bpm", "avg_speed_mps"},
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"training", "laps"}, append([]string{"session_id"}, lapColumns...),
 		pgx.CopyFromSlice(len(laps), func(i int) ([]any, error) {
 			l := laps[i]
-			return []any{session, l.Index, l.StartedAt, l.ElapsedS, l.MovingS, l.DistanceM, l.AvgHRBpm, l.MaxHRBpm, l.AvgSpeedMps}, nil
+			return []any{session, l.Index, l.Start, l.ElapsedS, l.MovingS, l.DistanceM, l.AvgHRBpm, l.MaxHRBpm, l.AvgSpeedMps,
+				l.ElevationGainM, l.ElevationLossM, l.AvgPowerW, l.AvgCadence}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("store: replace laps: %w", err)
@@ -71,17 +65,12 @@ func ReplaceLaps(ctx context.Context, tx pgx.Tx, session uuid.UUID, laps []LapRo
 }
 
 // Laps reads a session's laps, in order.
-func Laps(ctx context.Context, q storage.Querier, session uuid.UUID) ([]LapRow, error) {
-	rows, err := q.Query(ctx, `SELECT index, started_at, elapsed_time_s, moving_time_s, distance_m, avg_hr_bpm, max_hr_bpm, avg_speed_mps
-		FROM training.laps WHERE session_id = $1 ORDER BY index`, session)
+func Laps(ctx context.Context, q storage.Querier, session uuid.UUID) ([]lap.Lap, error) {
+	rows, err := q.Query(ctx, `SELECT `+strings.Join(lapColumns, ", ")+` FROM training.laps WHERE session_id = $1 ORDER BY index`, session)
 	if err != nil {
 		return nil, fmt.Errorf("store: laps: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (LapRow, error) {
-		var l LapRow
-		err := r.Scan(&l.Index, &l.StartedAt, &l.ElapsedS, &l.MovingS, &l.DistanceM, &l.AvgHRBpm, &l.MaxHRBpm, &l.AvgSpeedMps)
-		return l, err
-	})
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[lap.Lap])
 	if err != nil {
 		return nil, fmt.Errorf("store: laps: %w", err)
 	}

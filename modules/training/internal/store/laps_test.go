@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/athlos/athlos/modules/training/internal/lap"
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/storage/pgtest"
 )
@@ -34,16 +35,18 @@ func TestLapsContract(t *testing.T) {
 	assert.True(t, marks[0].Equal(earlier), "in time order")
 
 	hr, max := 150.5, 171
-	laps := []store.LapRow{
-		{Index: 0, StartedAt: t0, ElapsedS: 300, MovingS: 290, DistanceM: 1000, AvgHRBpm: &hr, MaxHRBpm: &max, AvgSpeedMps: 1000 / 290.0},
-		{Index: 1, StartedAt: earlier, ElapsedS: 300, MovingS: 300, DistanceM: 900, AvgSpeedMps: 3},
+	pwr, cad := 251.5, 88.0
+	laps := []lap.Lap{
+		{Index: 0, Start: t0, ElapsedS: 300, MovingS: 290, DistanceM: 1000, AvgHRBpm: &hr, MaxHRBpm: &max, AvgSpeedMps: 1000 / 290.0,
+			ElevationGainM: 12.5, ElevationLossM: 3, AvgPowerW: &pwr, AvgCadence: &cad},
+		{Index: 1, Start: earlier, ElapsedS: 300, MovingS: 300, DistanceM: 900, AvgSpeedMps: 3},
 	}
 	inTx(t, pool, func(tx pgx.Tx) error { return store.ReplaceLaps(ctx, tx, id, laps) })
 	got, err := store.Laps(ctx, pool, id)
 	require.NoError(t, err)
 	require.Len(t, got, 2)
-	assert.True(t, got[0].StartedAt.Equal(t0))
-	got[0].StartedAt, got[1].StartedAt = laps[0].StartedAt, laps[1].StartedAt
+	assert.True(t, got[0].Start.Equal(t0))
+	got[0].Start, got[1].Start = laps[0].Start, laps[1].Start
 	assert.Equal(t, laps, got)
 	inTx(t, pool, func(tx pgx.Tx) error { return store.ReplaceLaps(ctx, tx, id, laps[:1]) })
 	got, err = store.Laps(ctx, pool, id)
