@@ -630,3 +630,28 @@ func TestPlanAdaptsAfterALoadSpike(t *testing.T) {
 	}
 	assert.True(t, current.Recovery, "the week of the spike's aftermath is lighter")
 }
+
+// A plan that cannot be adapted (here, a row the module cannot read) does
+// not hold the analytics back: the session still counts, and the failure
+// is left to the daily adaptation.
+func TestPlanFailureKeepsTheAnalytics(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	db := a.DB(t)
+	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "fitness", "weeks": 6},
+		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	_, err := db.Exec(context.Background(), `UPDATE training.plans SET weeks = '"unreadable"'`)
+	require.NoError(t, err)
+
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "elapsed_time_s": 1800, "distance_m": 5000,
+		"started_at": time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Eventually(t, func() bool {
+		var sum api.AnalyticsSummary
+		r := a.Do(http.MethodGet, "/v1/analytics/summary?period=all", ana, nil)
+		r.JSON(t, &sum)
+		return r.Status == http.StatusOK && sum.Current.Totals.Sessions == 1
+	}, 20*time.Second, 50*time.Millisecond, "the session counts in the analytics")
+}

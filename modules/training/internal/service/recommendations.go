@@ -75,6 +75,15 @@ func (s *Service) recommend(ctx context.Context, user uuid.UUID, now time.Time) 
 	if err != nil {
 		return nil, err
 	}
+	// The session before the window: a user back after months (or still
+	// away) has a break longer than the window to be told of.
+	before, ok, err := store.LastBriefBefore(ctx, s.pool, user, now.Add(-historyWindow))
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		briefs = append([]store.SessionBrief{before}, briefs...)
+	}
 	for _, b := range briefs {
 		in.Sessions = append(in.Sessions, recommend.Session{ID: b.ID.String(), Start: b.StartedAt, Sport: b.Sport,
 			MovingS: b.MovingTimeS, DistanceM: b.DistanceM, Load: b.Load})
