@@ -655,3 +655,40 @@ func TestPlanFailureKeepsTheAnalytics(t *testing.T) {
 		return r.Status == http.StatusOK && sum.Current.Totals.Sessions == 1
 	}, 20*time.Second, 50*time.Millisecond, "the session counts in the analytics")
 }
+
+// With a threshold heart rate in the profile, the plan's heart-rate ranges
+// are Friel's zones, the same the records answer shows: an easy run in
+// Z2, 85–90 % of 170 bpm.
+func TestPlanUsesThresholdZones(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com")
+	db := a.DB(t)
+	r := a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 170})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Eventually(t, func() bool {
+		var v *int
+		err := db.QueryRow(context.Background(), `SELECT threshold_hr FROM training.athletes WHERE user_id = $1`, ana.UserID).Scan(&v)
+		return err == nil && v != nil
+	}, 20*time.Second, 50*time.Millisecond)
+	r = a.Do(http.MethodPost, "/v1/plans", ana.AccessToken, map[string]any{"goal": map[string]any{"kind": "fitness", "weeks": 6},
+		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var p api.Plan
+	r.JSON(t, &p)
+	easy := 0
+	for _, w := range p.Weeks {
+		for _, x := range w.Workouts {
+			if x.Kind == "easy" && x.HR != nil {
+				easy++
+				assert.Equal(t, api.PlanHR{LowBpm: 145, HighBpm: 153}, *x.HR, "Friel's Z2 of 170 bpm")
+			}
+		}
+	}
+	assert.Positive(t, easy)
+	var rs api.Records
+	a.Do(http.MethodGet, "/v1/analytics/records", ana.AccessToken, nil).JSON(t, &rs)
+	require.NotNil(t, rs.HRZones)
+	assert.InDelta(t, 145, rs.HRZones.Zones[1].Low, 0.5, "the records' Z2 is the plan's")
+	assert.InDelta(t, 153, rs.HRZones.Zones[1].High, 0.5)
+}
