@@ -71,7 +71,7 @@ func (s *Service) recommend(ctx context.Context, user uuid.UUID, now time.Time) 
 		return nil, err
 	}
 	loc := zoneOf(athlete)
-	in := recommend.Input{Now: now}
+	in := recommend.Input{Now: now, Location: loc}
 	briefs, err := store.Briefs(ctx, s.pool, user, now.Add(-historyWindow), time.Time{}, "")
 	if err != nil {
 		return nil, err
