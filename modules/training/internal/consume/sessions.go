@@ -42,23 +42,12 @@ func sessions(rt *platform.Runtime, s *service.Service) {
 				ev.Published = meta.Timestamp
 			}
 			_, err = bus.HandleOnce(ctx, rt.DB, rt.Name, sessionsDurable, bus.MessageID(msg), func(ctx context.Context, tx pgx.Tx) error {
-				if err := s.ApplySessionEvent(ctx, tx, ev); err != nil {
-					return err
-				}
-				// The plan's adaptation, in a savepoint: its failure must
-				// not hold the analytics back (nor, after the consumer's
-				// deliveries run out, lose them); the daily adaptation
-				// (service.AdaptPlans) looks at the plan again.
-				sp, err := tx.Begin(ctx)
-				if err != nil {
-					return err
-				}
-				if err := s.AdaptPlan(ctx, sp, ev.User); err != nil {
+				adaptErr, err := s.OnSessionEvent(ctx, tx, ev)
+				if adaptErr != nil {
 					rt.Log.Error("the plan could not be adapted to a session; the daily adaptation will try again",
-						"user", ev.User, "session", ev.Session, "err", err)
-					return sp.Rollback(ctx)
+						"user", ev.User, "session", ev.Session, "err", adaptErr)
 				}
-				return sp.Commit(ctx)
+				return err
 			})
 			return err
 		})
