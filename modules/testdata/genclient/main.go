@@ -526,6 +526,28 @@ func run(ctx context.Context, base string) error {
 	if err := check("plan-calendar", cal.StatusCode(), 200, bytes.Contains(cal.Body, []byte("BEGIN:VCALENDAR")), cal.Body); err != nil {
 		return err
 	}
+	cf, err := c.CreatePlanFeedWithResponse(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if err := check("create-plan-feed", cf.StatusCode(), 201, cf.JSON201 != nil && strings.HasPrefix(cf.JSON201.Path, "/v1/calendar/"), cf.Body); err != nil {
+		return err
+	}
+	feedToken := strings.TrimSuffix(strings.TrimPrefix(cf.JSON201.Path, "/v1/calendar/"), ".ics")
+	fc, err := c.PlanFeedCalendarWithResponse(ctx, feedToken, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("plan-feed-calendar", fc.StatusCode(), 200, bytes.Contains(fc.Body, []byte("BEGIN:VCALENDAR")), fc.Body); err != nil {
+		return err
+	}
+	df, err := c.DeletePlanFeedWithResponse(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-plan-feed", df.StatusCode(), 204, true, df.Body); err != nil {
+		return err
+	}
 	dp, err := c.DeletePlanWithResponse(ctx, planID)
 	if err != nil {
 		return err

@@ -188,6 +188,13 @@ async function main(): Promise<void> {
     const dr = await c.POST("/v1/recommendations/{id}/dismiss", { params: { path: { id: "tsclient-none" } } });
     check("dismiss-recommendation", dr.response, 404, dr.error?.status === 404);
   }
+  const cf = await c.POST("/v1/plans/{id}/calendar-feed", planPath);
+  check("create-plan-feed", cf.response, 201, cf.data?.path.startsWith("/v1/calendar/") === true);
+  const feedToken = cf.data!.path.slice("/v1/calendar/".length, -".ics".length);
+  const fc = await c.GET("/v1/calendar/{token}.ics", { params: { path: { token: feedToken } }, parseAs: "text" });
+  check("plan-feed-calendar", fc.response, 200, typeof fc.data === "string" && fc.data.includes("BEGIN:VCALENDAR"));
+  const df = await c.DELETE("/v1/plans/{id}/calendar-feed", planPath);
+  check("delete-plan-feed", df.response, 204, true);
   const dp = await c.DELETE("/v1/plans/{id}", planPath);
   check("delete-plan", dp.response, 204, true);
 

@@ -692,3 +692,63 @@ func TestPlanUsesThresholdZones(t *testing.T) {
 	assert.InDelta(t, 145, rs.HRZones.Zones[1].Low, 0.5, "the records' Z2 is the plan's")
 	assert.InDelta(t, 153, rs.HRZones.Zones[1].High, 0.5)
 }
+
+// A plan's calendar feed: a secret URL read without a token (as calendar
+// apps subscribe), the same iCalendar as the plan's own; a new feed
+// replaces it, DELETE stops it; another user's plan, unknown ids and
+// tokens are 404, and nobody reads a plan with a token of their making.
+func TestPlanCalendarFeed(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
+	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "fitness", "weeks": 6},
+		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var p api.Plan
+	r.JSON(t, &p)
+
+	r = a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var feed api.PlanFeed
+	r.JSON(t, &feed)
+	require.True(t, strings.HasPrefix(feed.Path, "/v1/calendar/") && strings.HasSuffix(feed.Path, ".ics"), feed.Path)
+	r = a.Do(http.MethodGet, feed.Path, "", nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	assert.Contains(t, r.Header.Get("Content-Type"), "text/calendar")
+	cal, err := goical.NewDecoder(bytes.NewReader(r.Body)).Decode()
+	require.NoError(t, err, "a standard parser reads it")
+	own := a.Do(http.MethodGet, "/v1/plans/"+p.ID+".ics", ana, nil)
+	require.Equal(t, http.StatusOK, own.Status)
+	mine, err := goical.NewDecoder(bytes.NewReader(own.Body)).Decode()
+	require.NoError(t, err)
+	assert.Equal(t, len(mine.Events()), len(cal.Events()), "the plan's own calendar")
+	assert.NotEmpty(t, cal.Events())
+
+	// A new feed replaces the old; DELETE stops it.
+	r = a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil)
+	require.Equal(t, http.StatusCreated, r.Status)
+	var again api.PlanFeed
+	r.JSON(t, &again)
+	assert.NotEqual(t, feed.Path, again.Path)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, feed.Path, "", nil).Status, "the old URL stops")
+	assert.Equal(t, http.StatusOK, a.Do(http.MethodGet, again.Path, "", nil).Status)
+	assert.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, again.Path, "", nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodDelete, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil).Status, "none left")
+
+	// Strangers, unknown ids, made-up and malformed tokens.
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", bob, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodDelete, "/v1/plans/"+p.ID+"/calendar-feed", bob, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/plans/01a218c9-95e8-7859-a437-7b9381224e73/calendar-feed", ana, nil).Status)
+	assert.Equal(t, http.StatusBadRequest, a.Do(http.MethodPost, "/v1/plans/nope/calendar-feed", ana, nil).Status)
+	assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", "", nil).Status)
+	for _, tok := range []string{strings.Repeat("A", 43), "short", "%00%00", strings.Repeat("x", 65)} {
+		st := a.Do(http.MethodGet, "/v1/calendar/"+tok+".ics", "", nil).Status
+		assert.Contains(t, []int{http.StatusNotFound, http.StatusBadRequest, http.StatusUnprocessableEntity}, st, tok)
+	}
+	// The feed goes with its plan.
+	r = a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil)
+	r.JSON(t, &feed)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/plans/"+p.ID, ana, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, feed.Path, "", nil).Status)
+}
