@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/athlos/athlos/modules/social/internal/consume"
 	"github.com/athlos/athlos/modules/social/internal/publish"
 	"github.com/athlos/athlos/modules/social/internal/push"
 	"github.com/athlos/athlos/modules/social/internal/rpc"
@@ -15,8 +16,9 @@ import (
 // startNotify wires the notifications: their use cases on
 // rpc.social.notifications.*, notify_settings.*, push_tokens.* and
 // groups.mute|unmute, the relay that sends what the fan-out wrote
-// (publish.Notifier) and the sweep of old notifications. The consumers
-// of the events that become notifications are started by consume.
+// (publish.Notifier), the consumers of the events that become
+// notifications (consume.RegisterNotify) and the sweep of old
+// notifications.
 func startNotify(rt *platform.Runtime, cfg Config) (*service.Notify, error) {
 	pusher, now := cfg.Pusher, cfg.Now
 	if pusher == nil {
@@ -29,6 +31,7 @@ func startNotify(rt *platform.Runtime, cfg Config) (*service.Notify, error) {
 	if err := rpc.RegisterNotify(rt.Service, n); err != nil {
 		return nil, err
 	}
+	consume.RegisterNotify(rt, n)
 	relay, err := publish.NewNotifier(rt.DB, rt.Bus.NC, n, rt.Log.With("component", "notify-relay"))
 	if err != nil {
 		return nil, fmt.Errorf("social: %w", err)

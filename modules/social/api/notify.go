@@ -95,7 +95,7 @@ type NotificationSettings struct {
 	MutedKinds  []string           `json:"muted_kinds" enum:"record,achievement,challenge_completed" doc:"kinds you get no notification of"`
 	MutedGroups []string           `json:"muted_groups" doc:"ids of your groups you muted (PUT /v1/groups/{id}/mute)"`
 	PushEnabled bool               `json:"push_enabled" doc:"push to your phones at all"`
-	QuietHours  *QuietHoursSetting `json:"quiet_hours" doc:"no push in this span of your local time (null: none); the inbox and notify.<your id> still get everything"`
+	QuietHours  *QuietHoursSetting `json:"quiet_hours,omitempty" doc:"no push in this span of your local time (absent: none); the inbox and notify.<your id> still get everything"`
 	TimeZone    string             `json:"time_zone" doc:"your profile's time zone (PATCH /v1/me), which quiet hours follow"`
 }
 

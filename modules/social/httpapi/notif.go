@@ -11,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	gw "github.com/athlos/athlos/internal/httpkit"
-	"github.com/athlos/athlos/internal/kit/patch"
 	"github.com/athlos/athlos/modules/social/api"
 )
 
@@ -51,9 +50,20 @@ func (settingsPatchBody) Schema(r huma.Registry) *huma.Schema {
 // /v1/me/notification-settings: every field optional; quiet_hours null
 // clears them.
 type settingsPatch struct {
-	MutedKinds  []string                           `json:"muted_kinds,omitempty" nullable:"false" maxItems:"10" enum:"record,achievement,challenge_completed" doc:"replaces the list; [] for none"`
-	PushEnabled *bool                              `json:"push_enabled,omitempty"`
-	QuietHours  patch.Field[api.QuietHoursSetting] `json:"quiet_hours,omitzero" nullable:"true" doc:"null: no quiet hours"`
+	MutedKinds  []string            `json:"muted_kinds,omitempty" nullable:"false" maxItems:"10" enum:"record,achievement,challenge_completed" doc:"replaces the list; [] for none"`
+	PushEnabled *bool               `json:"push_enabled,omitempty"`
+	QuietHours  *nullableQuietHours `json:"quiet_hours,omitempty" doc:"null: no quiet hours"`
+}
+
+// nullableQuietHours documents quiet hours that may be null (huma's
+// nullable tag does not take a struct).
+type nullableQuietHours api.QuietHoursSetting
+
+// Schema is api.QuietHoursSetting's schema, inline, with null allowed.
+func (nullableQuietHours) Schema(r huma.Registry) *huma.Schema {
+	s := *huma.SchemaFromType(r, reflect.TypeFor[api.QuietHoursSetting]())
+	s.Nullable = true
+	return &s
 }
 
 // NotificationRoutes returns the notification operations: the inbox

@@ -9,9 +9,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/athlos/athlos/bus"
-	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/social/internal/notif"
 	"github.com/athlos/athlos/modules/social/internal/service"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
 )
 

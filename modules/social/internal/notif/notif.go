@@ -124,8 +124,8 @@ const (
 )
 
 var (
-	apnsToken = regexp.MustCompile(`^(?:[0-9a-fA-F]{2}){32,100}$`)
-	fcmToken  = regexp.MustCompile(`^[A-Za-z0-9_:\-]{32,4096}$`)
+	apnsToken = regexp.MustCompile(`^(?:[0-9a-fA-F]{2}){32,100}$`) // 32 to 100 bytes
+	fcmToken  = regexp.MustCompile(`^[A-Za-z0-9_:\-]+$`)
 )
 
 // CheckToken checks a device token of platform: an APNs token is hex (32
@@ -139,7 +139,7 @@ func CheckToken(platform, token string) (string, error) {
 		}
 		return strings.ToLower(token), nil
 	case FCM:
-		if !fcmToken.MatchString(token) {
+		if len(token) < 32 || len(token) > MaxTokenLen || !fcmToken.MatchString(token) {
 			return "", fielderr.New("body.token", "an FCM registration token is 32 to %d letters, digits, '-', '_' or ':'", MaxTokenLen)
 		}
 		return token, nil
