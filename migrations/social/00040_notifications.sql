@@ -31,7 +31,10 @@ CREATE TABLE social.notifications (
   PRIMARY KEY (recipient_id, notif_id)
 );
 CREATE INDEX notifications_unread ON social.notifications (recipient_id) WHERE read_at IS NULL;
-CREATE INDEX notifications_event ON social.notifications (notif_id);
+-- A notification's recipients (the relay, deleted accounts, the sweep):
+-- rows come in id order (UUIDv7), so a BRIN index finds them at a fraction
+-- of a B-tree's cost per inserted row.
+CREATE INDEX notifications_event ON social.notifications USING brin (notif_id) WITH (pages_per_range = 8);
 
 -- Notifications whose NOTIFY messages and pushes are not sent yet: written
 -- in the fan-out's transaction, deleted by the relay once JetStream

@@ -18,9 +18,9 @@ import (
 	"github.com/athlos/athlos/modules/social/internal/service"
 )
 
-// chunk is how many messages are in flight at once (a group of 5,000
-// members' fan-out goes in a few chunks).
-const chunk = 4096
+// chunk is how many messages are in flight at once (the members of 20
+// groups of 500 go in one).
+const chunk = 16384
 
 // Notifier is the relay of notifications: woken by the fan-out's commit
 // (NOTIFY social_notif_outbox) and a poll, it sends every waiting

@@ -40,7 +40,7 @@ func FanOut(ctx context.Context, tx pgx.Tx, e NotifEvent) (recipients int, fresh
 		WHERE mine.user_id = $4 AND m.user_id <> $4
 		  AND NOT EXISTS (SELECT 1 FROM social.group_mutes gm WHERE gm.user_id = m.user_id AND gm.group_id = m.group_id)
 		  AND NOT EXISTS (SELECT 1 FROM social.notif_settings s WHERE s.user_id = m.user_id AND $2 = ANY (s.muted_kinds))
-		ON CONFLICT DO NOTHING RETURNING 1
+		RETURNING 1
 	), ob AS (
 		INSERT INTO social.notif_outbox (notif_id) SELECT id FROM ev RETURNING 1
 	)

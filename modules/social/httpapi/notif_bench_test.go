@@ -1,0 +1,107 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/internal/loadgen"
+	"github.com/athlos/athlos/modules/social/api"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
+)
+
+// seedFanOut makes groups groups of size members each with athlete in
+// every one (and the others in one each), by COPY into the social schema:
+// the store's fast path for volume, no sign-up per user. It returns how
+// many users share a group with athlete.
+func seedFanOut(tb testing.TB, a *apptest.App, athlete uuid.UUID, groups, size int) int {
+	tb.Helper()
+	ctx := context.Background()
+	pool := appPool(tb, a)
+	var grows, mrows [][]any
+	others := 0
+	for range groups {
+		g := uuid.Must(uuid.NewV7())
+		grows = append(grows, []any{g, athlete, fmt.Sprintf("Club %s", g.String()[:8]), "public", size, size})
+		mrows = append(mrows, []any{g, athlete, "owner"})
+		for range size - 1 {
+			mrows = append(mrows, []any{g, uuid.Must(uuid.NewV7()), "member"})
+			others++
+		}
+	}
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"social", "groups"},
+		[]string{"id", "owner_id", "name", "visibility", "member_limit", "member_count"}, pgx.CopyFromRows(grows)); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"social", "members"}, []string{"group_id", "user_id", "role"},
+		pgx.CopyFromRows(mrows)); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "ANALYZE social.members"); err != nil {
+		tb.Fatal(err)
+	}
+	return others
+}
+
+// BenchmarkNotificationFanOut measures the figure: a
+// notification-producing event (evt.training.record.set) of an athlete in
+// 20 groups of 500 members, from its publish to the last of its 9,980
+// notify.<user> messages, which the relay sends after the inbox rows are
+// committed (so the last message means the inbox is written too); a
+// subscriber of Athlos's own on notify.> stands for the members online
+// (it hears every message). It reports the p50 and p99.
+//
+//	go test ./modules/social/httpapi -run '^$' -bench NotificationFanOut -benchtime 50x
+func BenchmarkNotificationFanOut(b *testing.B) {
+	a := apptest.Start(b, "client", "social")
+	conn := internalJS(b, a)
+	athlete := uuid.Must(uuid.NewV7())
+	want := seedFanOut(b, a, athlete, 20, 500)
+	got := make(chan struct{}, 1<<16)
+	sub, err := conn.NC.Subscribe(api.SubjectNotify+">", func(*nats.Msg) { got <- struct{}{} })
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = sub.SetPendingLimits(-1, -1)
+	ctx := context.Background()
+	fanOut := func(i int) time.Duration {
+		ev := recordSet(athlete.String(), uuid.NewString(), 1)
+		data, err := json.Marshal(ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t := time.Now()
+		if _, err := conn.JS.PublishMsg(ctx, &nats.Msg{Subject: trainingapi.EventRecordSet, Data: data},
+			jetstream.WithMsgID(fmt.Sprintf("bench-%d", i))); err != nil {
+			b.Fatal(err)
+		}
+		timeout := time.After(time.Minute)
+		for range want {
+			select {
+			case <-got:
+			case <-timeout:
+				b.Fatalf("event %d: not every member was notified within a minute", i)
+			}
+		}
+		return time.Since(t)
+	}
+	for i := range 3 {
+		fanOut(-1 - i) // warm up: plans, connections
+	}
+	h := &loadgen.Histogram{}
+	b.ResetTimer()
+	for i := range b.N {
+		h.Record(fanOut(i))
+	}
+	b.ReportMetric(float64(h.Quantile(0.5).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(h.Quantile(0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(want), "recipients")
+}
