@@ -450,3 +450,61 @@ func (p *recordingPusher) take() []social.PushMessage {
 	p.msgs = nil
 	return out
 }
+
+// End to end: a member's second, heavier squat session is a strength
+// record in the training module (evt.training.record.set), and the other
+// member of her group hears of it, in the inbox and online.
+func TestTrainingRecordReachesGroup(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training", "social")
+	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
+	g := createGroup(t, a, ana, map[string]any{"name": "Barbell Club", "sports": []string{"strength"}})
+	join(t, a, bob, g.ID)
+	bobConn := connectApp(t, a, bob.token, bob.id)
+	sub, err := bobConn.nc.SubscribeSync(api.NotifySubject(bob.id))
+	require.NoError(t, err)
+	require.NoError(t, bobConn.nc.Flush())
+
+	var exercises struct {
+		Items []trainingapi.Exercise `json:"items"`
+	}
+	a.Do(http.MethodGet, "/v1/exercises?limit=100", ana.token, nil).JSON(t, &exercises)
+	var squat string
+	for _, e := range exercises.Items {
+		if e.Key != nil && *e.Key == "back_squat" {
+			squat = e.ID
+		}
+	}
+	require.NotEmpty(t, squat)
+	lift := func(at time.Time, kg float64) string {
+		t.Helper()
+		sets := []map[string]any{}
+		for range 5 {
+			sets = append(sets, map[string]any{"reps": 5, "weight_kg": kg})
+		}
+		r := a.Do(http.MethodPost, "/v1/sessions", ana.token, map[string]any{"sport": "strength", "started_at": at.Format(time.RFC3339),
+			"elapsed_time_s": 3000, "perceived_effort": 7, "exercises": []map[string]any{{"exercise_id": squat, "sets": sets}}})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+		var s struct {
+			ID string `json:"id"`
+		}
+		r.JSON(t, &s)
+		return s.ID
+	}
+	lift(time.Now().Add(-26*time.Hour), 100)
+	second := lift(time.Now().Add(-2*time.Hour), 110)
+
+	m, err := sub.NextMsg(20 * time.Second)
+	require.NoError(t, err, "the record reaches bob online")
+	var n api.Notification
+	require.NoError(t, json.Unmarshal(m.Data, &n))
+	assert.Equal(t, "record", n.Kind)
+	assert.Equal(t, ana.id, n.Actor.UserID)
+	assert.Equal(t, second, n.Data["session_id"])
+	assert.Equal(t, "strength", n.Data["sport"])
+	l := inbox(t, a, bob, "")
+	require.Len(t, l.Items, 1, "the first session beat nothing")
+	assert.Equal(t, n.ID, l.Items[0].ID)
+	assert.Equal(t, 1, l.UnreadCount)
+	assert.Empty(t, inbox(t, a, ana, "").Items, "not to the athlete")
+}
