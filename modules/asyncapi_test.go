@@ -73,7 +73,7 @@ func TestAsyncAPISchemasRefuseWhatDoesNotFit(t *testing.T) {
 	doc, err := modules.AsyncAPI()
 	require.NoError(t, err)
 	d := asyncapitest.Load(t, doc)
-	assert.ElementsMatch(t, []string{"telemetry", "pubAck", "pubAckRefusal", "liveFigures", "refused"}, d.Messages())
+	assert.ElementsMatch(t, []string{"telemetry", "pubAck", "pubAckRefusal", "liveFigures", "refused", "notification"}, d.Messages())
 	d.Payload(t, "telemetry", []byte(`{"points":[{"t":"2026-11-26T08:00:00Z","lat":52.5,"lon":13.4,"hr":140}]}`))
 	// A point without a position fits (the server leaves it out, as
 	// no_position, until indoor sessions keep them); so do fields a later
@@ -90,4 +90,5 @@ func TestAsyncAPISchemasRefuseWhatDoesNotFit(t *testing.T) {
 	}
 	assert.True(t, d.Invalid(t, "liveFigures", []byte(`{"session_id":"x"}`)))
 	assert.True(t, d.Invalid(t, "refused", []byte(`{"subject":"s","code":"nope","reason":"r","accepted":0}`)))
+	assert.True(t, d.Invalid(t, "notification", []byte(`{"id":"x","kind":"gossip"}`)))
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
 	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/internal/asyncapitest"
 	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/modules/social"
 	"github.com/athlos/athlos/modules/social/api"
@@ -303,6 +304,9 @@ func TestNotificationsOnlineOverWebSocket(t *testing.T) {
 	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "rec-online", recordSet(ana.id, session, 1))
 	m, err := bobSub.NextMsg(10 * time.Second)
 	require.NoError(t, err)
+	async, err := modules.AsyncAPI()
+	require.NoError(t, err)
+	asyncapitest.Load(t, async).Payload(t, "notification", m.Data)
 	var n api.Notification
 	require.NoError(t, json.Unmarshal(m.Data, &n))
 	assert.Equal(t, "record", n.Kind)
