@@ -30,7 +30,7 @@ type settingsPatchInput struct {
 
 // settingsPatchBody keeps the PATCH body as it came (absent and null
 // differ); the module decodes it into api.NotificationSettingsPatch after
-// the front validated it against settingsPatch's schema.
+// the front validated it against notificationSettingsPatch's schema.
 type settingsPatchBody struct {
 	raw json.RawMessage
 }
@@ -41,15 +41,15 @@ func (b *settingsPatchBody) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// Schema documents and validates the body as a settingsPatch.
+// Schema documents and validates the body as a notificationSettingsPatch.
 func (settingsPatchBody) Schema(r huma.Registry) *huma.Schema {
-	return r.Schema(reflect.TypeFor[settingsPatch](), true, "NotificationSettingsPatch")
+	return r.Schema(reflect.TypeFor[notificationSettingsPatch](), true, "NotificationSettingsPatch")
 }
 
-// settingsPatch is the documented shape of PATCH
+// notificationSettingsPatch is the documented shape of PATCH
 // /v1/me/notification-settings: every field optional; quiet_hours null
 // clears them.
-type settingsPatch struct {
+type notificationSettingsPatch struct {
 	MutedKinds  []string            `json:"muted_kinds,omitempty" nullable:"false" maxItems:"10" enum:"record,achievement,challenge_completed" doc:"replaces the list; [] for none"`
 	PushEnabled *bool               `json:"push_enabled,omitempty"`
 	QuietHours  *nullableQuietHours `json:"quiet_hours,omitempty" doc:"null: no quiet hours"`
