@@ -64,8 +64,14 @@ func TestStatusUpAndNoOp(t *testing.T) {
 		t.Fatalf("Status returned %d modules, want %d", len(st), len(all))
 	}
 	for i, s := range st {
-		if s.Module != all[i] || s.Current != 0 || s.Latest < 1 || s.Pending != int(s.Latest) {
-			t.Errorf("before Up: %+v", s)
+		// Versions may leave gaps (modules give parallel work ranges of
+		// numbers): every file of the folder is pending.
+		files, err := fs.Glob(migrations.FS, s.Module+"/*.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Module != all[i] || s.Current != 0 || s.Latest < 1 || s.Pending != len(files) {
+			t.Errorf("before Up: %+v, want %d pending", s, len(files))
 		}
 	}
 	// Status and Pending must not create version tables.
