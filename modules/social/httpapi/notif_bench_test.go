@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/internal/loadgen"
@@ -104,4 +106,52 @@ func BenchmarkNotificationFanOut(b *testing.B) {
 	b.ReportMetric(float64(h.Quantile(0.5).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(h.Quantile(0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(want), "recipients")
+}
+
+// At volume: an athlete in 10 groups whose members overlap (each of 3,000
+// members is in two of them, the athlete's records in every one): every
+// member gets exactly one notification in the inbox and one message in
+// NOTIFY, and a redelivery adds none. ATHLOS_SOCIAL_NOTIFY_MEMBERS sets the
+// number of members (default 3000).
+func TestFanOutAtVolume(t *testing.T) {
+	t.Parallel()
+	members := envInt(t, "ATHLOS_SOCIAL_NOTIFY_MEMBERS", 3000)
+	a := apptest.Start(t, "client", "social")
+	conn, pool := internalJS(t, a), appPool(t, a)
+	ctx := context.Background()
+	athlete := uuid.Must(uuid.NewV7())
+	groups := make([]uuid.UUID, 10)
+	var grows, mrows [][]any
+	for i := range groups {
+		groups[i] = uuid.Must(uuid.NewV7())
+		grows = append(grows, []any{groups[i], athlete, fmt.Sprintf("Club %d", i), "public", 100_000, 0})
+		mrows = append(mrows, []any{groups[i], athlete, "owner"})
+	}
+	users := make([]uuid.UUID, members)
+	for i := range users {
+		users[i] = uuid.Must(uuid.NewV7())
+		mrows = append(mrows, []any{groups[i%10], users[i], "member"}, []any{groups[(i+3)%10], users[i], "member"})
+	}
+	_, err := pool.CopyFrom(ctx, pgx.Identifier{"social", "groups"},
+		[]string{"id", "owner_id", "name", "visibility", "member_limit", "member_count"}, pgx.CopyFromRows(grows))
+	require.NoError(t, err)
+	_, err = pool.CopyFrom(ctx, pgx.Identifier{"social", "members"}, []string{"group_id", "user_id", "role"}, pgx.CopyFromRows(mrows))
+	require.NoError(t, err)
+
+	session := uuid.NewString()
+	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "vol-1", recordSet(athlete.String(), session, 2))
+	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "vol-1-again", recordSet(athlete.String(), session, 2))
+	sentAll(t, pool)
+	var rows, distinct, most int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT recipient_id), coalesce(max(c), 0)
+		FROM social.notifications, LATERAL (SELECT count(*) c FROM social.notifications n2 WHERE n2.recipient_id = notifications.recipient_id) x`).
+		Scan(&rows, &distinct, &most))
+	assert.Equal(t, members, rows, "one inbox row per member")
+	assert.Equal(t, members, distinct)
+	assert.Equal(t, 1, most, "nobody twice, though each is in two of the groups")
+	st, err := conn.JS.Stream(ctx, "NOTIFY")
+	require.NoError(t, err)
+	info, err := st.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(members), info.State.Msgs, "one NOTIFY message per member")
 }

@@ -196,7 +196,16 @@ func TestRecordFanOutWithMutesAndSeveralGroups(t *testing.T) {
 	// An event without records, or with ids that are not UUIDs, notifies
 	// nobody (the malformed one is terminated, not retried).
 	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "rec-empty", recordSet(ana.id, uuid.NewString(), 0))
-	assert.Equal(t, 2, got(bob))
+	for i, bad := range []string{`{"user_id": "nope", "session_id": "` + uuid.NewString() + `", "records": [{}]}`, `not json`,
+		`{"user_id": "` + ana.id + `", "session_id": 7}`} {
+		_, err := conn.JS.PublishMsg(context.Background(), &nats.Msg{Subject: trainingapi.EventRecordSet, Data: []byte(bad)},
+			jetstream.WithMsgID(fmt.Sprintf("rec-malformed-%d", i)))
+		require.NoError(t, err)
+	}
+	// The consumer goes on past them: the next good event is applied.
+	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "rec-after-bad", recordSet(ana.id, uuid.NewString(), 1))
+	sentAll(t, pool)
+	assert.Equal(t, 3, got(bob), "the empty and the malformed events notified nobody")
 }
 
 // The inbox pages newest first by cursor, counts the unread ones, and
