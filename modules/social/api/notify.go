@@ -48,14 +48,14 @@ type Notification struct {
 	ID        string            `json:"id" format:"uuid" doc:"the same for every recipient of the fact"`
 	Kind      string            `json:"kind" enum:"record,achievement,challenge_completed"`
 	Actor     NotificationActor `json:"actor"`
-	CreatedAt time.Time         `json:"created_at"`
+	CreatedAt time.Time         `json:"created_at" doc:"when the notification was made"`
 	Read      bool              `json:"read"`
 	ReadAt    *time.Time        `json:"read_at,omitempty"`
 	// Data are the kind's details: for record, session_id, sport,
 	// started_at and records (each kind best_effort with distance_m and
 	// value in seconds, or e1rm or max_weight with exercise and value in
 	// kg, and previous).
-	Data map[string]any `json:"data" doc:"the kind's details: for record {session_id, sport, started_at, records: [{kind, distance_m | exercise, value, previous}]}"`
+	Data map[string]any `json:"data" doc:"the kind's details: for record {session_id, sport, started_at, set_at, records: [{kind, distance_m | exercise, value, previous}]}"`
 }
 
 // NotificationListRequest asks for a page of the caller's inbox.

@@ -37,7 +37,7 @@ func RegisterNotify(rt *platform.Runtime, n *service.Notify) {
 		if len(ev.Records) == 0 {
 			return nil
 		}
-		_, err = n.FanOut(ctx, tx, service.Fact{Kind: notif.Record, Actor: user, SourceKey: session.String(), At: ev.SetAt,
+		_, err = n.FanOut(ctx, tx, service.Fact{Kind: notif.Record, Actor: user, SourceKey: session.String(),
 			Data: recordData(session.String(), ev)})
 		return err
 	})
@@ -57,5 +57,6 @@ func recordData(session string, ev trainingapi.RecordSet) map[string]any {
 		}
 		records = append(records, rec)
 	}
-	return map[string]any{"session_id": session, "sport": ev.Sport, "started_at": ev.StartedAt.UTC(), "records": records}
+	return map[string]any{"session_id": session, "sport": ev.Sport, "started_at": ev.StartedAt.UTC(), "set_at": ev.SetAt.UTC(),
+		"records": records}
 }

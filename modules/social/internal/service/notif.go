@@ -41,14 +41,13 @@ func NewNotify(pool *pgxpool.Pool, log *slog.Logger, now func() time.Time, pushe
 // Fact is something a member did that their groups hear of: its kind,
 // the member (Actor), a key naming the fact among those of its kind (the
 // same fact told twice, e.g. its event published again under another
-// message id, has the same key), what the notification shows (Data, JSON
-// encodable) and when it happened.
+// message id, has the same key) and what the notification shows (Data,
+// JSON encodable, with the fact's own times).
 type Fact struct {
 	Kind      notif.Kind
 	Actor     uuid.UUID
 	SourceKey string
 	Data      any
-	At        time.Time
 }
 
 // FanOut notifies, in the consumer's transaction tx, every member of each
@@ -66,7 +65,7 @@ func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) (int, error) {
 		return 0, fmt.Errorf("service: notification id: %w", err)
 	}
 	count, _, err := store.FanOut(ctx, tx, store.NotifEvent{ID: id, Kind: string(f.Kind), SourceKey: f.SourceKey,
-		ActorID: f.Actor, Data: data, CreatedAt: f.At})
+		ActorID: f.Actor, Data: data, CreatedAt: n.now()})
 	return count, err
 }
 
