@@ -58,6 +58,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		socialhttp.GroupRoutes(nc),
 		socialhttp.NotificationRoutes(nc),
 		socialhttp.PushRoutes(nc),
+		socialhttp.ChatRoutes(nc),
 	)
 }
 
@@ -77,6 +78,7 @@ func Channels() []httpkit.Channel {
 		traininghttp.Channels(),
 		socialhttp.Channels(),
 		socialhttp.NotificationChannels(),
+		socialhttp.ChatChannels(),
 	)
 }
 
@@ -120,6 +122,9 @@ func realtimeGrants() []client.GrantSource {
 	return []client.GrantSource{
 		{Module: trainingapi.Module, Subject: trainingapi.SubjectRealtimeGrants, Prefix: trainingapi.SubjectLiveWatch,
 			Changed: trainingapi.EventRealtimeGrantsChanged},
+		// The group chat: chat.<group> of the user's groups.
+		{Module: socialapi.Module, Subject: socialapi.SubjectRealtimeGrants, Prefix: socialapi.SubjectChat,
+			Changed: socialapi.EventRealtimeGrantsChanged},
 	}
 }
 

@@ -14,7 +14,8 @@ import (
 // consumers (platform.Module gives it its RPC service, database pool,
 // outbox relay and idempotency keys), with its configuration.
 func Module(cfg Config) fx.Option {
-	return platform.Module(api.Module, fx.Invoke(func(rt *platform.Runtime) error { return start(rt, cfg) }))
+	return platform.Module(api.Module, fx.Invoke(func(rt *platform.Runtime) error { return start(rt, cfg) }),
+		fx.Invoke(startChat))
 }
 
 func start(rt *platform.Runtime, cfg Config) error {

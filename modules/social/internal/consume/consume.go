@@ -7,9 +7,7 @@ package consume
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -29,7 +27,7 @@ func Register(rt *platform.Runtime, s *service.Service, n *service.Notify) {
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 			return bus.Invalid("payload", "not a user.registered event: "+err.Error())
 		}
-		user, err := eventID("user_id", ev.UserID)
+		user, err := bus.ParseID("user_id", ev.UserID)
 		if err != nil {
 			return err
 		}
@@ -40,7 +38,7 @@ func Register(rt *platform.Runtime, s *service.Service, n *service.Notify) {
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 			return bus.Invalid("payload", "not a profile.updated event: "+err.Error())
 		}
-		user, err := eventID("user_id", ev.UserID)
+		user, err := bus.ParseID("user_id", ev.UserID)
 		if err != nil {
 			return err
 		}
@@ -55,7 +53,7 @@ func Register(rt *platform.Runtime, s *service.Service, n *service.Notify) {
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 			return bus.Invalid("payload", "not a user.deleted event: "+err.Error())
 		}
-		user, err := eventID("user_id", ev.UserID)
+		user, err := bus.ParseID("user_id", ev.UserID)
 		if err != nil {
 			return err
 		}
@@ -65,14 +63,4 @@ func Register(rt *platform.Runtime, s *service.Service, n *service.Notify) {
 		// Notifications: the user's inbox, settings, mutes and push tokens.
 		return n.EraseUser(ctx, tx, user)
 	})
-}
-
-// eventID reads an id of an event's payload; an invalid error naming field
-// when it is not a UUID.
-func eventID(field, s string) (uuid.UUID, error) {
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, bus.Invalid(field, fmt.Sprintf("%q is not a UUID", s))
-	}
-	return id, nil
 }

@@ -26,11 +26,11 @@ func RegisterNotify(rt *platform.Runtime, n *service.Notify) {
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 			return bus.Invalid("payload", "not a record.set event: "+err.Error())
 		}
-		user, err := eventID("user_id", ev.UserID)
+		user, err := bus.ParseID("user_id", ev.UserID)
 		if err != nil {
 			return err
 		}
-		session, err := eventID("session_id", ev.SessionID)
+		session, err := bus.ParseID("session_id", ev.SessionID)
 		if err != nil {
 			return err
 		}

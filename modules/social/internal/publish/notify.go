@@ -1,7 +1,7 @@
-// Package publish sends what the social module publishes besides its
-// events: the notifications waiting in social.notif_outbox, to each
-// recipient's notify.<user> in stream NOTIFY.
 package publish
+
+// The notifications waiting in social.notif_outbox, to each recipient's
+// notify.<user> in stream NOTIFY.
 
 import (
 	"context"

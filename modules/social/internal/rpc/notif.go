@@ -17,44 +17,44 @@ import (
 // .unmute, notify_settings.* and push_tokens.*: the inbox, mutes,
 // settings and device tokens.
 func RegisterNotify(svc *bus.Service, n *service.Notify) error {
-	return handlers(svc, map[string]bus.HandlerFunc{
-		api.SubjectNotificationsList: asCaller(func(ctx context.Context, user uuid.UUID, in api.NotificationListRequest) (api.NotificationList, error) {
+	return svc.HandleSubjects(map[string]bus.HandlerFunc{
+		api.SubjectNotificationsList: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.NotificationListRequest) (api.NotificationList, error) {
 			return n.Inbox(ctx, user, in.Limit, in.Cursor, in.Unread)
 		}),
-		api.SubjectNotificationRead: asCaller(func(ctx context.Context, user uuid.UUID, in api.NotificationRef) (none, error) {
-			id, err := parseID("path.id", in.ID)
+		api.SubjectNotificationRead: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.NotificationRef) (none, error) {
+			id, err := bus.ParseID("path.id", in.ID)
 			if err != nil {
 				return none{}, err
 			}
 			return none{}, n.MarkRead(ctx, user, id)
 		}),
-		api.SubjectNotificationsReadAll: asCaller(func(ctx context.Context, user uuid.UUID, _ none) (api.NotificationsRead, error) {
+		api.SubjectNotificationsReadAll: bus.AsCaller(func(ctx context.Context, user uuid.UUID, _ none) (api.NotificationsRead, error) {
 			return n.MarkAllRead(ctx, user)
 		}),
-		api.SubjectGroupMute: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (none, error) {
+		api.SubjectGroupMute: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (none, error) {
 			return none{}, muteGroup(ctx, n, user, in.ID, true)
 		}),
-		api.SubjectGroupUnmute: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (none, error) {
+		api.SubjectGroupUnmute: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (none, error) {
 			return none{}, muteGroup(ctx, n, user, in.ID, false)
 		}),
-		api.SubjectNotifySettingsGet: asCaller(func(ctx context.Context, user uuid.UUID, _ none) (api.NotificationSettings, error) {
+		api.SubjectNotifySettingsGet: bus.AsCaller(func(ctx context.Context, user uuid.UUID, _ none) (api.NotificationSettings, error) {
 			return n.Settings(ctx, user)
 		}),
-		api.SubjectNotifySettingsPatch: asCaller(func(ctx context.Context, user uuid.UUID, in json.RawMessage) (api.NotificationSettings, error) {
+		api.SubjectNotifySettingsPatch: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in json.RawMessage) (api.NotificationSettings, error) {
 			ch, err := settingsChanges(in)
 			if err != nil {
 				return api.NotificationSettings{}, err
 			}
 			return n.PatchSettings(ctx, user, ch)
 		}),
-		api.SubjectPushTokenAdd: asCaller(func(ctx context.Context, user uuid.UUID, in api.PushTokenCreate) (api.PushToken, error) {
+		api.SubjectPushTokenAdd: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.PushTokenCreate) (api.PushToken, error) {
 			return n.AddPushToken(ctx, user, in.Platform, in.Token)
 		}),
-		api.SubjectPushTokensList: asCaller(func(ctx context.Context, user uuid.UUID, _ none) (api.PushTokenList, error) {
+		api.SubjectPushTokensList: bus.AsCaller(func(ctx context.Context, user uuid.UUID, _ none) (api.PushTokenList, error) {
 			return n.PushTokens(ctx, user)
 		}),
-		api.SubjectPushTokenDelete: asCaller(func(ctx context.Context, user uuid.UUID, in api.PushTokenRef) (none, error) {
-			id, err := parseID("path.id", in.ID)
+		api.SubjectPushTokenDelete: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.PushTokenRef) (none, error) {
+			id, err := bus.ParseID("path.id", in.ID)
 			if err != nil {
 				return none{}, err
 			}
@@ -64,7 +64,7 @@ func RegisterNotify(svc *bus.Service, n *service.Notify) error {
 }
 
 func muteGroup(ctx context.Context, n *service.Notify, user uuid.UUID, group string, mute bool) error {
-	id, err := parseID("path.id", group)
+	id, err := bus.ParseID("path.id", group)
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,7 @@ func (n *Notify) Inbox(ctx context.Context, user uuid.UUID, limit int, cursor st
 	if err != nil {
 		return api.NotificationList{}, err
 	}
-	unread, err := store.UnreadCount(ctx, n.pool, user)
+	unread, err := store.UnreadNotifications(ctx, n.pool, user)
 	if err != nil {
 		return api.NotificationList{}, err
 	}
@@ -124,7 +124,7 @@ func notificationView(it store.InboxItem) (api.Notification, error) {
 // MarkRead marks one of user's notifications read. not_found when user
 // has no such notification (another user's too).
 func (n *Notify) MarkRead(ctx context.Context, user, id uuid.UUID) error {
-	ok, err := store.MarkRead(ctx, n.pool, user, id, n.now())
+	ok, err := store.MarkNotificationRead(ctx, n.pool, user, id, n.now())
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (n *Notify) MarkRead(ctx context.Context, user, id uuid.UUID) error {
 
 // MarkAllRead marks every notification of user's read.
 func (n *Notify) MarkAllRead(ctx context.Context, user uuid.UUID) (api.NotificationsRead, error) {
-	marked, err := store.MarkAllRead(ctx, n.pool, user, n.now())
+	marked, err := store.MarkAllNotificationsRead(ctx, n.pool, user, n.now())
 	if err != nil {
 		return api.NotificationsRead{}, err
 	}

@@ -93,8 +93,8 @@ func Inbox(ctx context.Context, q Querier, user, before uuid.UUID, unreadOnly bo
 	return items, nil
 }
 
-// UnreadCount counts user's unread notifications.
-func UnreadCount(ctx context.Context, q Querier, user uuid.UUID) (int, error) {
+// UnreadNotifications counts user's unread notifications.
+func UnreadNotifications(ctx context.Context, q Querier, user uuid.UUID) (int, error) {
 	var n int
 	if err := q.QueryRow(ctx, `SELECT count(*) FROM social.notifications WHERE recipient_id = $1 AND read_at IS NULL`,
 		user).Scan(&n); err != nil {
@@ -103,9 +103,9 @@ func UnreadCount(ctx context.Context, q Querier, user uuid.UUID) (int, error) {
 	return n, nil
 }
 
-// MarkRead marks one of user's notifications read (one read before keeps
+// MarkNotificationRead marks one of user's notifications read (one read before keeps
 // its time). ok is false when user has no such notification.
-func MarkRead(ctx context.Context, q Querier, user, id uuid.UUID, at time.Time) (ok bool, err error) {
+func MarkNotificationRead(ctx context.Context, q Querier, user, id uuid.UUID, at time.Time) (ok bool, err error) {
 	err = q.QueryRow(ctx, `WITH upd AS (
 		UPDATE social.notifications SET read_at = $3 WHERE recipient_id = $1 AND notif_id = $2 AND read_at IS NULL RETURNING 1
 	) SELECT EXISTS (SELECT 1 FROM upd) OR EXISTS (SELECT 1 FROM social.notifications WHERE recipient_id = $1 AND notif_id = $2)`,
@@ -116,9 +116,9 @@ func MarkRead(ctx context.Context, q Querier, user, id uuid.UUID, at time.Time) 
 	return ok, nil
 }
 
-// MarkAllRead marks every unread notification of user read and returns
+// MarkAllNotificationsRead marks every unread notification of user read and returns
 // how many it marked.
-func MarkAllRead(ctx context.Context, q Querier, user uuid.UUID, at time.Time) (int, error) {
+func MarkAllNotificationsRead(ctx context.Context, q Querier, user uuid.UUID, at time.Time) (int, error) {
 	tag, err := q.Exec(ctx, `UPDATE social.notifications SET read_at = $2 WHERE recipient_id = $1 AND read_at IS NULL`, user, at)
 	if err != nil {
 		return 0, fmt.Errorf("store: mark all read: %w", err)

@@ -20,8 +20,8 @@ import (
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
-// group makes a group of members (the first the owner).
-func group(t *testing.T, pool *pgxpool.Pool, members ...uuid.UUID) uuid.UUID {
+// makeGroup makes a group of members (the first the owner).
+func makeGroup(t *testing.T, pool *pgxpool.Pool, members ...uuid.UUID) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
 	g := newID()
@@ -62,8 +62,8 @@ func TestFanOutInboxAndOutgoing(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	ana, bob, cat, dan := newID(), newID(), newID(), newID()
-	g1 := group(t, pool, ana, bob, cat)
-	group(t, pool, ana, bob, dan)
+	g1 := makeGroup(t, pool, ana, bob, cat)
+	makeGroup(t, pool, ana, bob, dan)
 	require.NoError(t, store.MuteGroup(ctx, pool, cat, g1))
 	require.NoError(t, store.MuteGroup(ctx, pool, cat, g1), "again")
 
@@ -105,19 +105,19 @@ func TestFanOutInboxAndOutgoing(t *testing.T) {
 	require.Len(t, older, 1)
 	assert.Equal(t, id, older[0].ID)
 
-	ok, err := store.MarkRead(ctx, pool, bob, id, time.Now())
+	ok, err := store.MarkNotificationRead(ctx, pool, bob, id, time.Now())
 	require.NoError(t, err)
 	assert.True(t, ok)
-	ok, err = store.MarkRead(ctx, pool, bob, id, time.Now())
+	ok, err = store.MarkNotificationRead(ctx, pool, bob, id, time.Now())
 	require.NoError(t, err)
 	assert.True(t, ok, "read again: still his")
-	ok, err = store.MarkRead(ctx, pool, cat, id, time.Now())
+	ok, err = store.MarkNotificationRead(ctx, pool, cat, id, time.Now())
 	require.NoError(t, err)
 	assert.False(t, ok, "not cat's")
-	unread, err := store.UnreadCount(ctx, pool, bob)
+	unread, err := store.UnreadNotifications(ctx, pool, bob)
 	require.NoError(t, err)
 	assert.Equal(t, 1, unread)
-	marked, err := store.MarkAllRead(ctx, pool, bob, time.Now())
+	marked, err := store.MarkAllNotificationsRead(ctx, pool, bob, time.Now())
 	require.NoError(t, err)
 	assert.Equal(t, 1, marked)
 
