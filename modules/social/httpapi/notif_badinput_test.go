@@ -246,6 +246,25 @@ func TestDeletedUserNotificationsGo(t *testing.T) {
 	// stays in nobody's (ana's inbox is gone with her).
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, nil).Status)
 	require.Eventually(t, func() bool { return len(inbox(t, a, cat, "").Items) == 0 }, 10*time.Second, 20*time.Millisecond)
+	var page api.ChatPage
+	a.Do(http.MethodGet, "/v1/groups/"+g.ID+"/messages", cat.token, nil).JSON(t, &page)
+	systemTexts := map[string]bool{}
+	for _, m := range page.Items {
+		if m.SenderID == uuid.Nil.String() {
+			systemTexts[m.TxnID] = m.Deleted
+		}
+	}
+	assert.Len(t, systemTexts, 2, "a system message for each record")
+	for txn, deleted := range systemTexts {
+		assert.Equal(t, strings.Contains(txn, "record:") && deleted, deleted, txn)
+	}
+	deletedCount := 0
+	for _, d := range systemTexts {
+		if d {
+			deletedCount++
+		}
+	}
+	assert.Equal(t, 1, deletedCount, "ana's record's system message is a tombstone; cat's stays")
 	var left int
 	require.NoError(t, pool.QueryRow(context.Background(), "SELECT count(*) FROM social.notifications WHERE recipient_id = $1", ana.id).Scan(&left))
 	assert.Zero(t, left)

@@ -177,6 +177,33 @@ func TestRecordFanOutWithMutesAndSeveralGroups(t *testing.T) {
 	assert.Equal(t, 1, got(eve))
 	assert.Equal(t, uint64(1), notifyCount(t, conn, bob.id), "nothing sent twice")
 
+	// Each of ana's groups has one system message of it in its chat (sender
+	// the nil UUID), whatever the mutes and the redelivery; bob's own group
+	// has none.
+	system := func(g string) []api.ChatMessage {
+		var page api.ChatPage
+		r := a.Do(http.MethodGet, "/v1/groups/"+g+"/messages", ana.token, nil)
+		if g == g3.ID {
+			r = a.Do(http.MethodGet, "/v1/groups/"+g+"/messages", bob.token, nil)
+		}
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		r.JSON(t, &page)
+		var out []api.ChatMessage
+		for _, m := range page.Items {
+			if m.SenderID == uuid.Nil.String() {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	for _, g := range []string{g1.ID, g2.ID} {
+		ms := system(g)
+		require.Len(t, ms, 1, "one system message per group and fact")
+		assert.Contains(t, ms[0].Text, "set 2 personal records")
+		assert.Equal(t, "record:"+session, ms[0].TxnID)
+	}
+	assert.Empty(t, system(g3.ID))
+
 	// Unmuting brings the next ones; a new session is a new fact.
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/groups/"+g1.ID+"/mute", cat.token, nil).Status)
 	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "rec-2", recordSet(ana.id, uuid.NewString(), 1))
@@ -298,6 +325,8 @@ func TestNotificationsOnlineOverWebSocket(t *testing.T) {
 	catConn := connectApp(t, a, cat.token, cat.id)
 	bobSub, err := bobConn.nc.SubscribeSync(api.NotifySubject(bob.id))
 	require.NoError(t, err)
+	bobChat, err := bobConn.nc.SubscribeSync(api.ChatSubject(g.ID))
+	require.NoError(t, err)
 	catSub, err := catConn.nc.SubscribeSync(api.NotifySubject(cat.id))
 	require.NoError(t, err)
 	// cat tries bob's subject and every user's: the server refuses the
@@ -340,6 +369,16 @@ func TestNotificationsOnlineOverWebSocket(t *testing.T) {
 	assert.NotEmpty(t, catConn.errors(), "subscribing to another's subject is a permissions violation")
 	_, err = bobSub.NextMsg(300 * time.Millisecond)
 	assert.Error(t, err, "one message per notification")
+
+	// The group's chat tells of it too: a system message on chat.<group>
+	// (published by the chat's sweep within seconds).
+	cm, err := bobChat.NextMsg(15 * time.Second)
+	require.NoError(t, err)
+	var ev api.ChatEvent
+	require.NoError(t, json.Unmarshal(cm.Data, &ev))
+	assert.Equal(t, api.ChatMessageCreated, ev.Kind)
+	assert.Equal(t, uuid.Nil.String(), ev.Message.SenderID)
+	assert.Contains(t, ev.Message.Text, "set a personal record")
 }
 
 // Quiet hours, read in the user's time zone by the module's clock (fixed

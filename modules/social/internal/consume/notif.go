@@ -38,7 +38,7 @@ func RegisterNotify(rt *platform.Runtime, n *service.Notify) {
 			return nil
 		}
 		_, err = n.FanOut(ctx, tx, service.Fact{Kind: notif.Record, Actor: user, SourceKey: session.String(),
-			Data: recordData(session.String(), ev)})
+			Data: recordData(session.String(), ev), Count: len(ev.Records)})
 		return err
 	})
 }

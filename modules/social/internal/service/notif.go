@@ -41,20 +41,26 @@ func NewNotify(pool *pgxpool.Pool, log *slog.Logger, now func() time.Time, pushe
 // Fact is something a member did that their groups hear of: its kind,
 // the member (Actor), a key naming the fact among those of its kind (the
 // same fact told twice, e.g. its event published again under another
-// message id, has the same key) and what the notification shows (Data,
-// JSON encodable, with the fact's own times).
+// message id, has the same key), what the notification shows (Data,
+// JSON encodable, with the fact's own times) and how many things it
+// holds (Count: records set at once; 0 is 1), for the texts.
 type Fact struct {
 	Kind      notif.Kind
 	Actor     uuid.UUID
 	SourceKey string
 	Data      any
+	Count     int
 }
 
 // FanOut notifies, in the consumer's transaction tx, every member of each
 // of the actor's groups once (a member of 30 of them gets one), except the
 // actor, members who muted every group they share with the actor, and
-// those who muted the kind; the relay then sends it (Dispatch). A fact
-// notified before changes nothing. It returns the number of recipients.
+// those who muted the kind; the relay then sends it (Dispatch). Each of
+// the actor's groups also gets a system message in its chat (sender the
+// nil UUID, transaction id <kind>:<source key>; mutes do not apply to the
+// chat), which the chat's sweep publishes on chat.<group> within seconds.
+// A fact notified before changes nothing. It returns the number of
+// recipients.
 func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) (int, error) {
 	data, err := json.Marshal(f.Data)
 	if err != nil {
@@ -64,9 +70,22 @@ func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("service: notification id: %w", err)
 	}
-	count, _, err := store.FanOut(ctx, tx, store.NotifEvent{ID: id, Kind: string(f.Kind), SourceKey: f.SourceKey,
+	count, fresh, err := store.FanOut(ctx, tx, store.NotifEvent{ID: id, Kind: string(f.Kind), SourceKey: f.SourceKey,
 		ActorID: f.Actor, Data: data, CreatedAt: n.now()})
-	return count, err
+	if err != nil || !fresh {
+		return count, err
+	}
+	// Last in the transaction: each group's chat counter stays locked
+	// until the commit.
+	name, err := store.DisplayName(ctx, tx, f.Actor)
+	if err != nil {
+		return count, err
+	}
+	_, text := notif.PushText(f.Kind, name, max(f.Count, 1))
+	if _, err := store.PostSystemMessages(ctx, tx, f.Actor, string(f.Kind)+":"+f.SourceKey, text); err != nil {
+		return count, err
+	}
+	return count, nil
 }
 
 var errNoNotification = bus.Errorf(bus.CodeNotFound, "no such notification")

@@ -217,8 +217,11 @@ func PushTargets(ctx context.Context, q Querier, id uuid.UUID) ([]PushTarget, er
 
 // EraseNotifications removes a deleted user's inbox, settings, mutes and
 // device tokens, and the notifications that told of them (from everyone's
-// inbox).
+// inbox, and their system messages from the chats: tombstones).
 func EraseNotifications(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
+	if err := TombstoneSystemMessages(ctx, tx, user); err != nil {
+		return err
+	}
 	for _, q := range []string{
 		`DELETE FROM social.notifications WHERE recipient_id = $1`,
 		`DELETE FROM social.notifications WHERE notif_id IN (SELECT id FROM social.notif_events WHERE actor_id = $1)`,
