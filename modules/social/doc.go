@@ -99,7 +99,12 @@
 // the kind (muted_kinds of /v1/me/notification-settings) and those who
 // muted every group they share with the athlete (PUT /v1/groups/{id}/mute:
 // a muted group stops its own notifications, not those of another group
-// shared with the same member). The fan-out is generic by kind
+// shared with the same member). Each of the athlete's groups also gets a
+// system message in its chat, whatever the mutes: sender the nil UUID
+// (store.SystemSender), transaction id <kind>:<source key> (once per fact
+// and group), text as the push's ("Ana set a personal record"), written in
+// the fan-out's transaction with a message.created delivery that the
+// chat's sweep publishes on chat.<group> within seconds. The fan-out is generic by kind
 // (service.Fact: kind, actor, source key, data): the consumer of each
 // event maps it to a Fact (consume/notif.go); the gamification module's
 // achievement and challenge_completed events (issue 14) add a consumer
@@ -124,7 +129,7 @@
 // a token names a device: registering it from another account moves it).
 // A deleted account (evt.client.user.deleted) loses its inbox, settings,
 // mutes and tokens, and the notifications of its own facts leave
-// everyone's inbox.
+// everyone's inbox; their system messages become tombstones.
 //
 // # Push to phones
 //
