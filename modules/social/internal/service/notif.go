@@ -395,15 +395,11 @@ func (n *Notify) pushAll(ctx context.Context, tx pgx.Tx, out store.Outgoing) {
 		return
 	}
 	now := n.now()
-	count := 1
-	if recs, ok := func() ([]any, bool) {
-		var d struct {
-			Records []any `json:"records"`
-		}
-		return d.Records, json.Unmarshal(out.Data, &d) == nil && len(d.Records) > 0
-	}(); ok {
-		count = len(recs)
+	var d struct {
+		Records []json.RawMessage `json:"records"`
 	}
+	_ = json.Unmarshal(out.Data, &d) // a kind without records counts 1
+	count := max(len(d.Records), 1)
 	title, body := notif.PushText(notif.Kind(out.Kind), out.ActorName, count)
 	var msgs []push.Message
 	for _, t := range targets {
