@@ -630,3 +630,65 @@ func TestPlanAdaptsAfterALoadSpike(t *testing.T) {
 	}
 	assert.True(t, current.Recovery, "the week of the spike's aftermath is lighter")
 }
+
+// A plan that cannot be adapted (here, a row the module cannot read) does
+// not hold the analytics back: the session still counts, and the failure
+// is left to the daily adaptation.
+func TestPlanFailureKeepsTheAnalytics(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	db := a.DB(t)
+	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "fitness", "weeks": 6},
+		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	_, err := db.Exec(context.Background(), `UPDATE training.plans SET weeks = '"unreadable"'`)
+	require.NoError(t, err)
+
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "elapsed_time_s": 1800, "distance_m": 5000,
+		"started_at": time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Eventually(t, func() bool {
+		var sum api.AnalyticsSummary
+		r := a.Do(http.MethodGet, "/v1/analytics/summary?period=all", ana, nil)
+		r.JSON(t, &sum)
+		return r.Status == http.StatusOK && sum.Current.Totals.Sessions == 1
+	}, 20*time.Second, 50*time.Millisecond, "the session counts in the analytics")
+}
+
+// With a threshold heart rate in the profile, the plan's heart-rate ranges
+// are Friel's zones, the same the records answer shows: an easy run in
+// Z2, 85–90 % of 170 bpm.
+func TestPlanUsesThresholdZones(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com")
+	db := a.DB(t)
+	r := a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 170})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Eventually(t, func() bool {
+		var v *int
+		err := db.QueryRow(context.Background(), `SELECT threshold_hr FROM training.athletes WHERE user_id = $1`, ana.UserID).Scan(&v)
+		return err == nil && v != nil
+	}, 20*time.Second, 50*time.Millisecond)
+	r = a.Do(http.MethodPost, "/v1/plans", ana.AccessToken, map[string]any{"goal": map[string]any{"kind": "fitness", "weeks": 6},
+		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var p api.Plan
+	r.JSON(t, &p)
+	easy := 0
+	for _, w := range p.Weeks {
+		for _, x := range w.Workouts {
+			if x.Kind == "easy" && x.HR != nil {
+				easy++
+				assert.Equal(t, api.PlanHR{LowBpm: 145, HighBpm: 153}, *x.HR, "Friel's Z2 of 170 bpm")
+			}
+		}
+	}
+	assert.Positive(t, easy)
+	var rs api.Records
+	a.Do(http.MethodGet, "/v1/analytics/records", ana.AccessToken, nil).JSON(t, &rs)
+	require.NotNil(t, rs.HRZones)
+	assert.InDelta(t, 145, rs.HRZones.Zones[1].Low, 0.5, "the records' Z2 is the plan's")
+	assert.InDelta(t, 153, rs.HRZones.Zones[1].High, 0.5)
+}
