@@ -147,7 +147,7 @@ func replan(p Plan, req Request, basis Athlete, today Date, opt layOptions) (Pla
 	q, short := lay(req, basis, today, p.Location, opt)
 	var more []Explanation
 	if short != nil {
-		inf, _ := infeasible(req, basis, today, p.Location, short).(*InfeasibleError)
+		inf := planner{a: basis, today: today, loc: p.Location, opt: opt}.infeasible(req, short, nil)
 		if !slices.Equal(req.Schedule.Days, p.Request.Schedule.Days) || req.Schedule.MaxMinutes != p.Request.Schedule.MaxMinutes {
 			return Plan{}, nil, inf
 		}
