@@ -159,11 +159,26 @@ type planner struct {
 	// target: the target time is judged (Build); a re-plan keeps the
 	// target its plan was accepted with.
 	target bool
+	// tried remembers the requests judged (the searches of several
+	// options meet the same ones).
+	tried map[string]bool
 }
 
 // works reports whether the planner builds a plan for r that reaches its
 // goal.
 func (pl planner) works(r Request) bool {
+	key := fmt.Sprint(r.Goal, r.Schedule.MaxMinutes, r.Schedule.Days)
+	if ok, seen := pl.tried[key]; seen {
+		return ok
+	}
+	ok := pl.judge(r)
+	if pl.tried != nil {
+		pl.tried[key] = ok
+	}
+	return ok
+}
+
+func (pl planner) judge(r Request) bool {
 	if validate(r, pl.a, pl.today, pl.loc) != nil {
 		return false
 	}
@@ -388,6 +403,7 @@ func subsets(n, k int) [][]int {
 // laid plan missed, nil when the build-up was enough; gap: a target time
 // out of reach, nil when none) and finds what would work.
 func (pl planner) infeasible(req Request, short *shortfall, gap *targetGap) *InfeasibleError {
+	pl.tried = map[string]bool{}
 	opts := pl.options(req)
 	params := map[string]any{"current_weekly_minutes": int(pl.a.WeeklyMinutes)}
 	g := req.Goal
