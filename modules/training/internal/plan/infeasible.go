@@ -110,6 +110,41 @@ func (o Option) Apply(req Request) Request {
 	return r
 }
 
+// Params is the option as an explanation's parameters carry it (the names
+// of the API's options: key, changes, date, distance, target_time_s, weeks,
+// weekly_minutes, max_minutes, days, weekdays; the fields of its changes
+// only).
+func (o Option) Params() map[string]any {
+	m := map[string]any{"key": o.Key, "changes": slices.Clone(o.Changes)}
+	for _, c := range o.Changes {
+		switch c {
+		case ChangeLaterDate:
+			m["date"] = o.Date.String()
+		case ChangeShorterDistance:
+			m["distance"] = o.Distance
+		case ChangeSlowerTarget:
+			m["target_time_s"] = int(o.TargetTime.Seconds())
+		case ChangeMoreWeeks:
+			m["weeks"] = o.Weeks
+		case ChangeLowerVolume:
+			m["weekly_minutes"] = o.WeeklyMinutes
+		case ChangeMoreMinutes:
+			m["max_minutes"] = o.MaxMinutes
+		case ChangeMoreDays:
+			m["days"], m["weekdays"] = o.Days, lowerWeekdays(o.Weekdays)
+		}
+	}
+	return m
+}
+
+func lowerWeekdays(ds []time.Weekday) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = strings.ToLower(d.String())
+	}
+	return out
+}
+
 // targetGap is a target time out of reach: the VDOT it needs and the one
 // the athlete can reach by the race.
 type targetGap struct {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"slices"
@@ -200,5 +201,34 @@ func TestInfeasibleOptionsSweep(t *testing.T) {
 	t.Logf("%d refused, %d with options, %d combined options; reasons %v", refused, offered, combined, reasons)
 	if refused < n/4 || combined == 0 || reasons[ReasonTargetTime] == 0 || reasons[ReasonTime] == 0 || reasons[ReasonSchedule] == 0 {
 		t.Errorf("the sweep does not try every kind of refusal: %d refused, %d combined, %v", refused, combined, reasons)
+	}
+}
+
+// A plan whose race is out of reach after weeks of missed training says so
+// (plan.adapt.goal_at_risk) with options in the API's names, which an
+// explanation's JSON keeps.
+func TestGoalAtRiskOptions(t *testing.T) {
+	p := halfPlan(t)
+	today := day(t, "2026-05-25")
+	_, changes, err := Adapt(p, done(p, p.From, day(t, "2026-04-27"), nil, nil), today)
+	require.NoError(t, err)
+	i := slices.IndexFunc(changes, func(e Explanation) bool { return e.Key == "plan.adapt.goal_at_risk" })
+	require.GreaterOrEqual(t, i, 0, "%+v", changes)
+	raw, err := json.Marshal(changes[i].Params)
+	require.NoError(t, err)
+	var params struct {
+		Reason  string           `json:"reason"`
+		Options []map[string]any `json:"options"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &params))
+	assert.Contains(t, []string{ReasonTime, ReasonTimeAndSchedule, ReasonSchedule, ReasonGoal}, params.Reason)
+	require.NotEmpty(t, params.Options, string(raw))
+	for _, o := range params.Options {
+		assert.NotEmpty(t, o["key"])
+		assert.NotEmpty(t, o["changes"])
+		if d, ok := o["date"]; ok {
+			_, err := ParseDate(d.(string))
+			assert.NoError(t, err)
+		}
 	}
 }
