@@ -3,6 +3,8 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,4 +150,45 @@ func TestSessionRevisionsConcurrent(t *testing.T) {
 	var stored int64
 	require.NoError(t, pool.QueryRow(ctx, `SELECT revision FROM training.sessions WHERE id = $1`, id).Scan(&stored))
 	assert.Equal(t, revs[len(revs)-1], stored)
+}
+
+// Migration 00035, on a database with figures computed for events of the
+// clock era (one written by a process whose clock ran two hours ahead),
+// starts each session's counter above its stored revision, and the others'
+// above the migration's time: new events rank after every old one.
+func TestRevisionMigration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	s := service.New(pool, nil, nil, nil, nil)
+	user := uuid.New()
+	computed := finishedRun(t, pool, user, time.Now().Add(-5*time.Hour).UTC().Truncate(time.Second), 100, 3)
+	other := finishedRun(t, pool, user, time.Now().Add(-6*time.Hour).UTC().Truncate(time.Second), 100, 3)
+	ahead := time.Now().Add(2 * time.Hour).UnixNano()
+	require.NoError(t, storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+		return s.ApplySessionEvent(ctx, tx, service.SessionEvent{Kind: service.SessionCompleted, Session: computed, User: user, Revision: ahead})
+	}))
+	// Back to the schema before 00035, then its Up section.
+	_, err := pool.Exec(ctx, `ALTER TABLE training.sessions DROP COLUMN revision`)
+	require.NoError(t, err)
+	sql, err := os.ReadFile("../../../../migrations/training/00035_session_revisions.sql")
+	require.NoError(t, err)
+	up, _, ok := strings.Cut(strings.SplitN(string(sql), "-- +goose Up", 2)[1], "-- +goose Down")
+	require.True(t, ok)
+	before := time.Now().UnixNano()
+	_, err = pool.Exec(ctx, up)
+	require.NoError(t, err)
+	var rev int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT revision FROM training.sessions WHERE id = $1`, computed).Scan(&rev))
+	assert.Equal(t, ahead+1, rev)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT revision FROM training.sessions WHERE id = $1`, other).Scan(&rev))
+	assert.Greater(t, rev, before-int64(time.Minute), "above the migration's time (the database's clock)")
+
+	// The next edit of the computed session is applied.
+	sp := "trail_run"
+	_, err = s.PatchSession(ctx, user, computed, service.Changes{Sport: &sp})
+	require.NoError(t, err)
+	_, revs := sessionEvents(t, pool, computed)
+	require.Len(t, revs, 1)
+	assert.Greater(t, revs[0], ahead)
 }
