@@ -103,6 +103,11 @@
 //	                                  training__evt_training_session (in order, each message once): the analytics read
 //	                                  model, recomputed from the session as it is (so a repeated or older event changes
 //	                                  nothing, an edit or late points replace the figures, a deletion takes them back);
+//	                                  each event carries its session's revision, a counter on the session row raised
+//	                                  under the row lock in the transaction that enqueues the event (store.NextRevision,
+//	                                  never below the database clock in ns, so events from before migration 00035, which
+//	                                  carried their writer's clock, rank before new ones), and the figures keep the
+//	                                  highest they applied: the order does not rest on the clocks of the processes;
 //	                                  publishes evt.training.record.set; and the user's active plan matched to the
 //	                                  finished sessions again and adapted when three or more workouts were missed or
 //	                                  a load spike happened (service.AdaptPlan, from the sessions as stored)

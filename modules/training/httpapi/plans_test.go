@@ -258,22 +258,54 @@ func TestPlanBadInput(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(r.Body, &problem))
 	assert.Equal(t, "infeasible", problem.Code)
-	assert.Contains(t, []string{"plan.infeasible.time", "plan.infeasible.schedule"}, problem.Details.Key)
+	assert.Contains(t, []string{"plan.infeasible.time", "plan.infeasible.time_and_schedule"}, problem.Details.Key)
 	assert.NotEmpty(t, problem.Details.Reason)
 	assert.Equal(t, problem.Detail, problem.Details.Reason)
 	require.NotEmpty(t, problem.Details.Options, "what would work")
+	tenK := problem.Details
 
-	// A marathon on one 30-minute day a week: the schedule cannot hold it.
+	// A marathon on one 30-minute day a week, from nothing, in six months:
+	// the schedule cannot hold it, and six months are too few to build
+	// up to it safely.
 	r = a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "race", "distance": "marathon", "date": day(180)},
 		"schedule": map[string]any{"days": []string{"sunday"}, "max_minutes": 30}})
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
 	require.NoError(t, json.Unmarshal(r.Body, &problem))
-	assert.Equal(t, "plan.infeasible.schedule", problem.Details.Key)
+	assert.Equal(t, "plan.infeasible.time_and_schedule", problem.Details.Key, problem.Details.Reason)
+	require.NotEmpty(t, problem.Details.Options)
+	assert.Equal(t, "combined", problem.Details.Options[0].Key)
+	assert.Contains(t, problem.Details.Options[0].Changes, "later_date")
 
 	// None of it made a plan.
 	var list api.PlanList
 	a.Do(http.MethodGet, "/v1/plans", ana, nil).JSON(t, &list)
 	assert.Empty(t, list.Items)
+
+	// Each option, applied as the app would, makes one.
+	for _, o := range tenK.Options {
+		goal := map[string]any{"kind": "race", "distance": "10k", "date": day(28)}
+		s := map[string]any{"days": sched["days"], "max_minutes": sched["max_minutes"]}
+		require.NotEmpty(t, o.Changes, o.Key)
+		for _, c := range o.Changes {
+			switch c {
+			case "later_date":
+				goal["date"] = o.Date
+			case "shorter_distance":
+				goal["distance"] = o.Distance
+			case "more_minutes":
+				s["max_minutes"] = o.MaxMinutes
+			case "more_days":
+				s["days"] = o.Weekdays
+			default:
+				t.Fatalf("%s for a race without a target", c)
+			}
+		}
+		r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": goal, "schedule": s})
+		require.Equal(t, http.StatusCreated, r.Status, "option %+v: %s", o, r.Body)
+		var made api.Plan
+		r.JSON(t, &made)
+		assert.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/plans/"+made.ID, ana, nil).Status)
+	}
 
 	// A plan's schedule change is checked alike.
 	r = a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "fitness"}, "schedule": sched})

@@ -468,11 +468,7 @@ func planError(prefix string, err error) error {
 			d.Params = map[string]any{}
 		}
 		for i, o := range inf.Options {
-			d.Options[i] = api.PlanOption{Key: o.Key, Distance: o.Distance, TargetTimeS: int(o.TargetTime.Seconds()),
-				Weeks: o.Weeks, MaxMinutes: o.MaxMinutes, Days: o.Days}
-			if !o.Date.IsZero() {
-				d.Options[i].Date = o.Date.String()
-			}
+			d.Options[i] = optionOut(o)
 		}
 		data, jerr := json.Marshal(d)
 		if jerr != nil {
