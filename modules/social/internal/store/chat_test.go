@@ -210,3 +210,39 @@ func msgIDs(ms []store.Message) []int64 {
 	}
 	return out
 }
+
+// Closing a club of 2,500 members tells of them in events of at most
+// 1,000 users (a stream takes messages of at most 1 MiB).
+func TestChatGrantsChangedInChunks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	owner := uuid.Must(uuid.NewV7())
+	g := chatGroup(t, pool, owner)
+	_, err := pool.Exec(ctx, `INSERT INTO social.members (group_id, user_id, role) SELECT $1, gen_random_uuid(), 'member' FROM generate_series(1, 2499)`, g)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `DELETE FROM social.outbox`)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `DELETE FROM social.groups WHERE id = $1`, g)
+	require.NoError(t, err)
+	rows, err := pool.Query(ctx, `SELECT payload FROM social.outbox WHERE subject = 'evt.social.realtime.grants_changed'`)
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	var sizes []int
+	for rows.Next() {
+		var payload []byte
+		require.NoError(t, rows.Scan(&payload))
+		var p struct {
+			UserIDs []string `json:"user_ids"`
+		}
+		require.NoError(t, json.Unmarshal(payload, &p))
+		sizes = append(sizes, len(p.UserIDs))
+		for _, u := range p.UserIDs {
+			seen[u] = true
+		}
+	}
+	require.NoError(t, rows.Err())
+	assert.ElementsMatch(t, []int{1000, 1000, 500}, sizes)
+	assert.Len(t, seen, 2500)
+	assert.True(t, seen[owner.String()])
+}
