@@ -81,6 +81,8 @@ CREATE INDEX chat_deliveries_created ON social.chat_deliveries (created_at);
 -- +goose StatementBegin
 CREATE FUNCTION social.chat_grants_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+  users uuid[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
     -- A new member has read what was said before they came (a member who
@@ -89,22 +91,17 @@ BEGIN
     SELECT n.user_id, n.group_id, COALESCE(c.last_id, 0)
       FROM changed_new n LEFT JOIN social.chat_groups c ON c.group_id = n.group_id
     ON CONFLICT (user_id, group_id) DO NOTHING;
-    INSERT INTO social.outbox (id, subject, payload)
-    SELECT gen_random_uuid(), 'evt.social.realtime.grants_changed',
-           convert_to(jsonb_build_object('user_ids', jsonb_agg(user_id))::text, 'UTF8')
-      FROM (SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1) / 1000 AS chunk
-              FROM (SELECT DISTINCT user_id FROM changed_new) d) u
-     GROUP BY chunk;
+    SELECT array_agg(DISTINCT user_id) INTO users FROM changed_new;
   ELSE
-    -- 1,000 users an event at most: a closed club of 100,000 members is
-    -- 100 events, each well under the stream's largest message.
-    INSERT INTO social.outbox (id, subject, payload)
-    SELECT gen_random_uuid(), 'evt.social.realtime.grants_changed',
-           convert_to(jsonb_build_object('user_ids', jsonb_agg(user_id))::text, 'UTF8')
-      FROM (SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1) / 1000 AS chunk
-              FROM (SELECT DISTINCT user_id FROM changed_old) d) u
-     GROUP BY chunk;
+    SELECT array_agg(DISTINCT user_id) INTO users FROM changed_old;
   END IF;
+  -- 1,000 users an event at most: a closed club of 100,000 members is 100
+  -- events, each well under the stream's largest message.
+  INSERT INTO social.outbox (id, subject, payload)
+  SELECT gen_random_uuid(), 'evt.social.realtime.grants_changed',
+         convert_to(jsonb_build_object('user_ids', jsonb_agg(u))::text, 'UTF8')
+    FROM unnest(users) WITH ORDINALITY AS x(u, n)
+   GROUP BY (n - 1) / 1000;
   RETURN NULL;
 END;
 $$;
