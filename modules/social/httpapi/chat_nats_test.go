@@ -234,6 +234,10 @@ func TestChatOverNATS(t *testing.T) {
 
 	none(t, eveEvents, "a stranger")
 	none(t, events[cy.UserID], "nothing more was stored")
+	metrics := string(e.Do(http.MethodGet, "/metrics", "", nil).Body)
+	assert.Contains(t, metrics, "athlos_social_chat_ingress_posted_total 4", "two messages and their two retries")
+	assert.Contains(t, metrics, `athlos_social_chat_ingress_refused_total{code="forbidden"} 2`)
+	assert.Contains(t, metrics, `athlos_social_chat_ingress_refused_total{code="invalid"} 3`)
 	p := e.page(g, ana, "")
 	assert.Equal(t, []int64{1, 2, 3}, ids(p))
 
