@@ -11,6 +11,7 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -144,7 +145,7 @@ func (c *Chat) post(userPart, groupPart string, m *nats.Msg) ([]byte, error) {
 		return nil, &bus.Error{Code: bus.CodeTooLarge, Message: fmt.Sprintf("a chat message is at most %d bytes", ChatMaxPayload)}
 	}
 	var in api.ChatPost
-	dec := json.NewDecoder(strings.NewReader(string(m.Data)))
+	dec := json.NewDecoder(bytes.NewReader(m.Data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		return nil, bus.Invalid("body", "not a chat message ({\"text\": …, \"txn_id\": …, \"reply_to\": …}): "+err.Error())

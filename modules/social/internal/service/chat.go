@@ -121,7 +121,8 @@ type Post struct {
 }
 
 // Post stores user's message in group and delivers it to the members
-// online (chat.<group> through the outbox, in the same transaction). A
+// online: its delivery is recorded in the same statement, and published on
+// chat.<group> before Post returns (or by the sweep, publish). A
 // message with a transaction id the sender used before in the group is
 // not stored again: the first one is answered (created false). The
 // sender's read marker moves to its message. Errors: invalid (body.text,
