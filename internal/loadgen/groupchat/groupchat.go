@@ -25,6 +25,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/athlos/athlos/internal/loadgen"
+	"github.com/athlos/athlos/internal/loadgen/app"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	socialapi "github.com/athlos/athlos/modules/social/api"
 )
@@ -132,7 +133,7 @@ type sent struct {
 
 type run struct {
 	cfg    Config
-	http   *http.Client
+	api    *app.Client
 	group  string
 	msgs   []*sent
 	perms  atomic.Int64
@@ -156,7 +157,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.RunID = fmt.Sprintf("%08x", rand.Uint32())
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	r := &run{cfg: cfg, http: &http.Client{Timeout: 30 * time.Second}, warmup: make(chan struct{})}
+	r := &run{cfg: cfg, api: app.New(cfg.BaseURL, &http.Client{Timeout: 30 * time.Second}), warmup: make(chan struct{})}
 	rep := &Report{RunID: cfg.RunID, Members: cfg.Members, Online: cfg.Online, Rate: cfg.Rate}
 	start := time.Now()
 
@@ -170,14 +171,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r.progress("%d accounts ready", len(members))
 	var g socialapi.Group
-	if err := r.do(ctx, http.MethodPost, "/v1/groups", members[0].tok.AccessToken,
+	if err := r.api.Do(ctx, http.MethodPost, "/v1/groups", members[0].tok.AccessToken,
 		socialapi.GroupCreate{Name: "loadgen chat " + cfg.RunID, Visibility: "public", MemberLimit: max(cfg.Members, 2)},
 		&g, http.StatusCreated); err != nil {
 		return rep, err
 	}
 	r.group, rep.Group = g.ID, g.ID
 	if err := r.each(ctx, len(members)-1, func(i int) error {
-		return r.do(ctx, http.MethodPost, "/v1/groups/"+r.group+"/join", members[i+1].tok.AccessToken, nil, nil, http.StatusOK)
+		return r.api.Do(ctx, http.MethodPost, "/v1/groups/"+r.group+"/join", members[i+1].tok.AccessToken, nil, nil, http.StatusOK)
 	}); err != nil {
 		return rep, err
 	}
@@ -319,14 +320,8 @@ func (r *run) account(ctx context.Context, i int) (*member, error) {
 	email := fmt.Sprintf("loadgen-chat-%s-%d@example.com", r.cfg.RunID, i)
 	const password = "loadgen chat password"
 	m := &member{i: i}
-	err := r.do(ctx, http.MethodPost, "/v1/auth/register", "",
-		clientapi.RegisterRequest{Email: email, Password: password, FirstName: "Load", LastName: fmt.Sprint(i)},
-		&m.tok, http.StatusCreated)
-	var se *statusError
-	if errors.As(err, &se) && se.status == http.StatusConflict {
-		err = r.do(ctx, http.MethodPost, "/v1/auth/login", "", clientapi.LoginRequest{Email: email, Password: password},
-			&m.tok, http.StatusOK)
-	}
+	var err error
+	m.tok, err = r.api.SignUp(ctx, email, password)
 	return m, err
 }
 
@@ -334,7 +329,7 @@ func (r *run) account(ctx context.Context, i int) (*member, error) {
 // follows the group's chat.
 func (r *run) connect(ctx context.Context, m *member) error {
 	var info clientapi.RealtimeInfo
-	if err := r.do(ctx, http.MethodGet, "/v1/realtime", m.tok.AccessToken, nil, &info, http.StatusOK); err != nil {
+	if err := r.api.Do(ctx, http.MethodGet, "/v1/realtime", m.tok.AccessToken, nil, &info, http.StatusOK); err != nil {
 		return err
 	}
 	url := info.WebSocketURL
@@ -404,50 +399,4 @@ func (r *run) send(m *member, txn, text string) (time.Duration, error) {
 		return 0, fmt.Errorf("refused: %s", reply.Data)
 	}
 	return took, nil
-}
-
-type statusError struct {
-	status int
-	body   string
-}
-
-func (e *statusError) Error() string { return fmt.Sprintf("status %d: %s", e.status, e.body) }
-
-// do calls the HTTP API: in as JSON, the answer into out when its status
-// is want.
-func (r *run) do(ctx context.Context, method, path, token string, in, out any, want int) error {
-	var body io.Reader
-	if in != nil {
-		data, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, r.cfg.BaseURL+path, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := r.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %w", method, path, &statusError{status: resp.StatusCode, body: string(data)})
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(data, out)
 }
