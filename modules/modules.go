@@ -56,6 +56,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.PlanRoutes(nc),
 		socialhttp.Routes(nc),
 		socialhttp.GroupRoutes(nc),
+		socialhttp.FollowRoutes(nc),
 	)
 }
 

@@ -18,6 +18,8 @@ import (
 func Register(svc *bus.Service, s *service.Service) error {
 	for _, register := range []func(*bus.Service, *service.Service) error{
 		registerGroups,
+		// Follows, settings, blocks (follows.go).
+		registerFollows,
 	} {
 		if err := register(svc, s); err != nil {
 			return err
