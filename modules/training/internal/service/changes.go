@@ -213,6 +213,9 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 			if err := removeWatchers(ctx, tx, id, store.WatchGroup); err != nil {
 				return err
 			}
+			if err := removeWatchers(ctx, tx, id, store.WatchFollower); err != nil {
+				return err
+			}
 		}
 		sportChanged := in.Sport != nil && *in.Sport != row.Sport
 		gearChanged := gear != nil && !sameIDs(gear, row.GearIDs)
