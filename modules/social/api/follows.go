@@ -92,7 +92,7 @@ type SocialSettings struct {
 
 // SocialSettingsPatch changes the settings given.
 type SocialSettingsPatch struct {
-	ApproveFollowers *bool `json:"approve_followers,omitempty" doc:"turning it off admits the waiting requests"`
+	ApproveFollowers *bool `json:"approve_followers,omitempty" nullable:"false" doc:"turning it off admits the waiting requests"`
 }
 
 // Block is a user the caller blocked.

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"reflect"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
@@ -31,7 +34,26 @@ type otherUserInput struct {
 }
 
 type settingsPatchInput struct {
-	Body api.SocialSettingsPatch
+	Body settingsPatchBody
+}
+
+// settingsPatchBody keeps a PATCH /v1/me/social body as it came, so the
+// module can refuse a null (huma reads null into a nil pointer, as if the
+// field were absent). The front validates it against
+// api.SocialSettingsPatch's schema first.
+type settingsPatchBody struct {
+	raw json.RawMessage
+}
+
+// UnmarshalJSON keeps the bytes.
+func (b *settingsPatchBody) UnmarshalJSON(data []byte) error {
+	b.raw = slices.Clone(data)
+	return nil
+}
+
+// Schema documents and validates the body as an api.SocialSettingsPatch.
+func (settingsPatchBody) Schema(r huma.Registry) *huma.Schema {
+	return r.Schema(reflect.TypeFor[api.SocialSettingsPatch](), true, "SocialSettingsPatch")
 }
 
 // FollowRoutes returns the operations on follows (/v1/users/{id}/follow,
@@ -134,7 +156,7 @@ func myFollowOperations(a huma.API, nc *nats.Conn) {
 		Description:  "Changes the fields given. Turning approve_followers off admits the waiting requests.",
 		MaxBodyBytes: 4 << 10, Security: gw.Authenticated,
 	}), func(ctx context.Context, in *settingsPatchInput) (*gw.RawJSON, error) {
-		return gw.Forward(ctx, nc, api.SubjectSettingsPatch, in.Body)
+		return gw.Forward(ctx, nc, api.SubjectSettingsPatch, in.Body.raw)
 	})
 }
 

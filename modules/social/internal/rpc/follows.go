@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/google/uuid"
 
@@ -41,8 +42,21 @@ func registerFollows(svc *bus.Service, s *service.Service) error {
 		api.SubjectSettingsGet: asCaller(func(ctx context.Context, user uuid.UUID, _ none) (api.SocialSettings, error) {
 			return s.Settings(ctx, user)
 		}),
-		api.SubjectSettingsPatch: asCaller(func(ctx context.Context, user uuid.UUID, in api.SocialSettingsPatch) (api.SocialSettings, error) {
-			return s.PatchSettings(ctx, user, in)
+		api.SubjectSettingsPatch: asCaller(func(ctx context.Context, user uuid.UUID, in json.RawMessage) (api.SocialSettings, error) {
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(in, &fields); err != nil {
+				return api.SocialSettings{}, bus.Invalid("body", "not a settings patch: "+err.Error())
+			}
+			for name, v := range fields {
+				if string(v) == "null" {
+					return api.SocialSettings{}, bus.Invalid("body."+name, "can't be null")
+				}
+			}
+			var p api.SocialSettingsPatch
+			if err := json.Unmarshal(in, &p); err != nil {
+				return api.SocialSettings{}, bus.Invalid("body", "not a settings patch: "+err.Error())
+			}
+			return s.PatchSettings(ctx, user, p)
 		}),
 		api.SubjectBlockAdd: onUser(func(ctx context.Context, user, target uuid.UUID) (none, error) {
 			return none{}, s.Block(ctx, user, target)
