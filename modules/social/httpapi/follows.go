@@ -64,6 +64,7 @@ func FollowRoutes(nc *nats.Conn) gw.Routes {
 		followOperations(a, nc)
 		myFollowOperations(a, nc)
 		blockOperations(a, nc)
+		feedOperations(a, nc)
 	})
 }
 

@@ -57,6 +57,8 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		}
 		return s.EraseUser(ctx, tx, user)
 	})
+	// The feed's cards from training's session and record events (feed.go).
+	feed(rt, s)
 }
 
 // eventID reads an id of an event's payload; an invalid error naming field

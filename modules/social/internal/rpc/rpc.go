@@ -20,6 +20,8 @@ func Register(svc *bus.Service, s *service.Service) error {
 		registerGroups,
 		// Follows, settings, blocks (follows.go).
 		registerFollows,
+		// The feed (feed.go).
+		registerFeed,
 	} {
 		if err := register(svc, s); err != nil {
 			return err

@@ -36,6 +36,10 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err := eraseFollows(ctx, tx, user); err != nil {
 		return err
 	}
+	// Their feed cards (feed.go).
+	if err := store.ForgetFeedItems(ctx, tx, user); err != nil {
+		return err
+	}
 	memberships, err := store.MembershipsOf(ctx, tx, user)
 	if err != nil {
 		return err

@@ -114,7 +114,7 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 		AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm, GearIDs: row.GearIDs, AvgPowerW: out.AvgPowerW,
 		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live" && row.Source != session.SourceManual,
 		Manual: row.Source == session.SourceManual, StrengthVolumeKg: strengthVolume(row.Exercises), Plausible: verdict.Plausible, ImplausibleReason: verdict.Reason,
-		Revision: revision(),
+		Title: row.Title, Visibility: row.Visibility, Revision: revision(),
 	})
 	return err
 }
