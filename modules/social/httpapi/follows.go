@@ -65,6 +65,7 @@ func FollowRoutes(nc *nats.Conn) gw.Routes {
 		myFollowOperations(a, nc)
 		blockOperations(a, nc)
 		feedOperations(a, nc)
+		reportOperations(a, nc)
 	})
 }
 

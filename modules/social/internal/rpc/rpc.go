@@ -22,6 +22,8 @@ func Register(svc *bus.Service, s *service.Service) error {
 		registerFollows,
 		// The feed (feed.go).
 		registerFeed,
+		// Reports (reports.go).
+		registerReports,
 	} {
 		if err := register(svc, s); err != nil {
 			return err
