@@ -9,9 +9,6 @@ const (
 	SubjectReportResolve = "rpc.social.reports.resolve" // ReportResolveRequest → Report
 )
 
-// Report reasons (a fixed list, as Discord's and Matrix's).
-const ReportReasons = "spam,harassment,hate,violence,sexual_content,impersonation,self_harm,other"
-
 // ReportCreate reports a user, in a group (its owner and admins see it)
 // or not (kept for the operators).
 type ReportCreate struct {

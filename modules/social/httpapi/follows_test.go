@@ -206,7 +206,7 @@ func TestBlocks(t *testing.T) {
 	assert.Equal(t, api.FollowStateFollowing, follow(t, a, bob, ana))
 }
 
-// Bad input on every follow and block endpoint is refused naming the
+// Bad input on every follow, block and feed endpoint is refused naming the
 // field and changes nothing; unknown ids are 404; no token is 401.
 func TestFollowBadInput(t *testing.T) {
 	t.Parallel()
@@ -255,6 +255,11 @@ func TestFollowBadInput(t *testing.T) {
 		{http.MethodDelete, "/v1/users/" + unknownID + "/block", nil, 404, ""},
 		{http.MethodGet, "/v1/me/blocks?limit=1000", nil, 400, "query.limit"},
 		{http.MethodGet, "/v1/me/blocks?cursor=%%", nil, 400, ""},
+		{http.MethodGet, "/v1/feed?limit=0", nil, 400, "query.limit"},
+		{http.MethodGet, "/v1/feed?limit=101", nil, 400, "query.limit"},
+		{http.MethodGet, "/v1/feed?cursor=***", nil, 400, "query.cursor"},
+		{http.MethodGet, "/v1/feed?cursor=" + strings.Repeat("A", 32), nil, 400, "query.cursor"},
+		{http.MethodGet, "/v1/feed?cursor=" + strings.Repeat("A", 65), nil, 400, "query.cursor"},
 	}
 	for _, c := range cases {
 		r := a.Do(c.method, c.path, ana.token, c.body)
@@ -275,7 +280,7 @@ func TestFollowBadInput(t *testing.T) {
 	assert.Empty(t, blocks.Items)
 	for _, c := range [][2]string{{http.MethodPost, "/v1/users/" + bob.id + "/follow"}, {http.MethodGet, "/v1/users/" + bob.id + "/followers"},
 		{http.MethodGet, "/v1/me/social"}, {http.MethodPost, "/v1/users/" + bob.id + "/block"}, {http.MethodGet, "/v1/me/blocks"},
-		{http.MethodGet, "/v1/me/follow-requests"}, {http.MethodDelete, "/v1/me/followers/" + bob.id}} {
+		{http.MethodGet, "/v1/me/follow-requests"}, {http.MethodDelete, "/v1/me/followers/" + bob.id}, {http.MethodGet, "/v1/feed"}} {
 		assert.Equal(t, http.StatusUnauthorized, a.Do(c[0], c[1], "", nil).Status, c)
 	}
 }
