@@ -105,25 +105,36 @@ func ForgetFeedItems(ctx context.Context, tx pgx.Tx, owner uuid.UUID) error {
 // cursor: those of the users it follows (in force) and of the members of
 // its groups, not its own, of visibility followers or public, none of a
 // user it blocked or who blocked it. Each owner's newest cards come from
-// its index range (LATERAL ... LIMIT), and the page is their merge.
+// its index range (LATERAL ... LIMIT, an index-only scan of
+// feed_items_owner), the page is their merge, and only the page's cards
+// are read whole.
 func Feed(ctx context.Context, q Querier, user uuid.UUID, after *group.TimeCursor, limit int) ([]FeedItem, error) {
-	at, from := afterArgs(after)
+	// Without a cursor, from the end of time: a row comparison the index
+	// range serves either way (an OR of the two would read every card).
+	var at *time.Time
+	var from *uuid.UUID
+	if after != nil {
+		t, id := afterArgs(after)
+		at, from = t, &id
+	}
 	rows, err := q.Query(ctx, `WITH owners AS (
 			SELECT followee_id AS id FROM social.follows WHERE follower_id = $1 AND state = 'active'
 			UNION
 			SELECT m2.user_id FROM social.members m1 JOIN social.members m2 ON m2.group_id = m1.group_id WHERE m1.user_id = $1
+		), page AS (
+			SELECT x.item_id, x.at FROM owners o CROSS JOIN LATERAL (
+				SELECT f.item_id, f.at FROM social.feed_items f
+				WHERE f.owner_id = o.id AND NOT f.deleted AND f.visibility <> 'private'
+					AND (f.at, f.item_id) < (coalesce($2::timestamptz, 'infinity'), coalesce($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+				ORDER BY f.at DESC, f.item_id DESC LIMIT $4) x
+			WHERE o.id <> $1 AND NOT EXISTS (SELECT 1 FROM social.blocks b
+				WHERE (b.blocker_id = $1 AND b.blocked_id = o.id) OR (b.blocker_id = o.id AND b.blocked_id = $1))
+			ORDER BY x.at DESC, x.item_id DESC LIMIT $4
 		)
-		SELECT x.item_id, x.kind, x.session_id, x.owner_id, coalesce(u.display_name, ''), x.sport, x.title, x.started_at,
-			x.distance_m, x.moving_time_s, x.visibility, x.records, x.at
-		FROM owners o CROSS JOIN LATERAL (
-			SELECT f.* FROM social.feed_items f
-			WHERE f.owner_id = o.id AND NOT f.deleted AND f.visibility <> 'private'
-				AND ($2::timestamptz IS NULL OR (f.at, f.item_id) < ($2, $3))
-			ORDER BY f.at DESC, f.item_id DESC LIMIT $4) x
-		LEFT JOIN social.users u ON u.user_id = x.owner_id
-		WHERE o.id <> $1 AND NOT EXISTS (SELECT 1 FROM social.blocks b
-			WHERE (b.blocker_id = $1 AND b.blocked_id = o.id) OR (b.blocker_id = o.id AND b.blocked_id = $1))
-		ORDER BY x.at DESC, x.item_id DESC LIMIT $4`, user, at, from, limit)
+		SELECT f.item_id, f.kind, f.session_id, f.owner_id, coalesce(u.display_name, ''), f.sport, f.title, f.started_at,
+			f.distance_m, f.moving_time_s, f.visibility, f.records, f.at
+		FROM page p JOIN social.feed_items f ON f.item_id = p.item_id LEFT JOIN social.users u ON u.user_id = f.owner_id
+		ORDER BY f.at DESC, f.item_id DESC`, user, at, from, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: feed: %w", err)
 	}
