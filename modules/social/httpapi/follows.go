@@ -2,10 +2,7 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"reflect"
-	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
@@ -34,26 +31,7 @@ type otherUserInput struct {
 }
 
 type settingsPatchInput struct {
-	Body settingsPatchBody
-}
-
-// settingsPatchBody keeps a PATCH /v1/me/social body as it came, so the
-// module can refuse a null (huma reads null into a nil pointer, as if the
-// field were absent). The front validates it against
-// api.SocialSettingsPatch's schema first.
-type settingsPatchBody struct {
-	raw json.RawMessage
-}
-
-// UnmarshalJSON keeps the bytes.
-func (b *settingsPatchBody) UnmarshalJSON(data []byte) error {
-	b.raw = slices.Clone(data)
-	return nil
-}
-
-// Schema documents and validates the body as an api.SocialSettingsPatch.
-func (settingsPatchBody) Schema(r huma.Registry) *huma.Schema {
-	return r.Schema(reflect.TypeFor[api.SocialSettingsPatch](), true, "SocialSettingsPatch")
+	Body patchBody[api.SocialSettingsPatch] // so the module can refuse a null
 }
 
 // FollowRoutes returns the operations on follows (/v1/users/{id}/follow,

@@ -35,26 +35,26 @@ type groupSearchInput struct {
 
 type groupPatchInput struct {
 	ID   string `path:"id" format:"uuid" doc:"the group's id"`
-	Body groupPatchBody
+	Body patchBody[groupPatch]
 }
 
-// groupPatchBody keeps a PATCH body as it came, because a field left out
-// and a field set to null mean different things; the module decodes it
-// into api.GroupPatch. The front validates it against groupPatch's schema
-// first.
-type groupPatchBody struct {
+// patchBody keeps a PATCH body as it came, because a field left out and
+// a field set to null mean different things (huma reads both as a nil
+// pointer); the module decodes it. The front validates it against T's
+// schema first.
+type patchBody[T any] struct {
 	raw json.RawMessage
 }
 
 // UnmarshalJSON keeps the bytes.
-func (b *groupPatchBody) UnmarshalJSON(data []byte) error {
+func (b *patchBody[T]) UnmarshalJSON(data []byte) error {
 	b.raw = slices.Clone(data)
 	return nil
 }
 
-// Schema documents and validates the body as a groupPatch.
-func (groupPatchBody) Schema(r huma.Registry) *huma.Schema {
-	return r.Schema(reflect.TypeFor[groupPatch](), true, "GroupPatch")
+// Schema documents and validates the body as a T.
+func (patchBody[T]) Schema(r huma.Registry) *huma.Schema {
+	return r.Schema(reflect.TypeFor[T](), true, "")
 }
 
 // groupPatch is the documented shape of PATCH /v1/groups/{id} (the module

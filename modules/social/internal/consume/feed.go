@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -26,11 +27,7 @@ func feed(rt *platform.Runtime, s *service.Service) {
 			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 				return bus.Invalid("payload", "not a session event: "+err.Error())
 			}
-			session, err := eventID("session_id", ev.SessionID)
-			if err != nil {
-				return err
-			}
-			owner, err := eventID("user_id", ev.UserID)
+			session, owner, err := sessionIDs(ev.SessionID, ev.UserID)
 			if err != nil {
 				return err
 			}
@@ -52,11 +49,7 @@ func feed(rt *platform.Runtime, s *service.Service) {
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 			return bus.Invalid("payload", "not a session.deleted event: "+err.Error())
 		}
-		session, err := eventID("session_id", ev.SessionID)
-		if err != nil {
-			return err
-		}
-		owner, err := eventID("user_id", ev.UserID)
+		session, owner, err := sessionIDs(ev.SessionID, ev.UserID)
 		if err != nil {
 			return err
 		}
@@ -67,11 +60,7 @@ func feed(rt *platform.Runtime, s *service.Service) {
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 			return bus.Invalid("payload", "not a record.set event: "+err.Error())
 		}
-		session, err := eventID("session_id", ev.SessionID)
-		if err != nil {
-			return err
-		}
-		owner, err := eventID("user_id", ev.UserID)
+		session, owner, err := sessionIDs(ev.SessionID, ev.UserID)
 		if err != nil {
 			return err
 		}
@@ -82,4 +71,14 @@ func feed(rt *platform.Runtime, s *service.Service) {
 		return s.ApplyRecordsCard(ctx, tx, service.RecordsCard{Session: session, Owner: owner, Sport: ev.Sport,
 			StartedAt: ev.StartedAt, SetAt: ev.SetAt, Records: records})
 	})
+}
+
+// sessionIDs reads a training event's session and user ids.
+func sessionIDs(session, user string) (uuid.UUID, uuid.UUID, error) {
+	s, err := eventID("session_id", session)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	u, err := eventID("user_id", user)
+	return s, u, err
 }
