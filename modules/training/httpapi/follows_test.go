@@ -130,8 +130,17 @@ func TestFollowersSeeAndWatchFollowersSessions(t *testing.T) {
 	require.Eventually(t, func() bool { return processed() > before }, 10*time.Second, 20*time.Millisecond)
 	assert.False(t, sees(bob, fs.ID), "an older follow does not come back")
 
+	// Eve joins Ana's group: a co-member, she sees the followers session.
+	r = a.Do(http.MethodPost, "/v1/groups", ana.token, map[string]any{"name": "Dawn Runners"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var g socialapi.Group
+	r.JSON(t, &g)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/groups/"+g.ID+"/join", eve.token, nil).Status)
+	require.Eventually(t, func() bool { return sees(eve, fs.ID) }, 10*time.Second, 20*time.Millisecond)
+
 	// Ana blocks Eve and Cat: Eve loses the public session and its grant,
-	// Cat the followers one; a share link lets neither in.
+	// and the followers one although a co-member; Cat, a follower, the
+	// followers one; a share link lets neither in.
 	require.Eventually(t, func() bool {
 		return a.Do(http.MethodPost, "/v1/users/"+eve.id+"/block", ana.token, nil).Status == http.StatusNoContent
 	}, 10*time.Second, 20*time.Millisecond)
@@ -154,8 +163,21 @@ func TestFollowersSeeAndWatchFollowersSessions(t *testing.T) {
 	assert.True(t, sees(bob, pub.ID), "others still see the public session")
 	assert.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+pub.ID+"/watch", bob.token,
 		map[string]any{"share_token": link.ShareToken}).Status)
-	// Lifted: Eve sees the public session again.
+	// Lifted: Eve sees both again (she is still a co-member); an older
+	// block event published again changes nothing.
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/users/"+eve.id+"/block", ana.token, nil).Status)
-	require.Eventually(t, func() bool { return sees(eve, pub.ID) }, 10*time.Second, 20*time.Millisecond)
-	assert.False(t, sees(eve, fs.ID))
+	require.Eventually(t, func() bool { return sees(eve, pub.ID) && sees(eve, fs.ID) }, 10*time.Second, 20*time.Millisecond)
+	blocksProcessed := func() int {
+		var n int
+		require.NoError(t, db.QueryRow(ctx, `SELECT count(*) FROM training.processed_messages WHERE consumer = 'training__evt_social_block_created'`).Scan(&n))
+		return n
+	}
+	before = blocksProcessed()
+	data, err = json.Marshal(socialapi.BlockChanged{BlockerID: ana.id, BlockedID: eve.id, Seq: 1, OccurredAt: time.Now()})
+	require.NoError(t, err)
+	_, err = conn.JS.PublishMsg(ctx, &nats.Msg{Subject: socialapi.EventBlockCreated, Data: data, Header: nats.Header{"Nats-Msg-Id": {"old-block"}}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return blocksProcessed() > before }, 10*time.Second, 20*time.Millisecond)
+	assert.True(t, sees(eve, pub.ID), "an older block does not come back")
+	assert.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+pub.ID+"/watch", eve.token, nil).Status)
 }
