@@ -35,7 +35,10 @@ require (
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 )
 
-require github.com/teambition/rrule-go v1.8.2 // indirect
+require (
+	github.com/rivo/uniseg v0.4.7 // indirect
+	github.com/teambition/rrule-go v1.8.2 // indirect
+)
 
 require (
 	github.com/andybalholm/brotli v1.3.0 // indirect

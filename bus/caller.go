@@ -73,3 +73,40 @@ func callerFromHeader(ctx context.Context, hdr nats.Header) context.Context {
 	}
 	return ctx
 }
+
+// AsCaller adapts a use case run on the caller's behalf to a handler: the
+// request is decoded into Req (a malformed one is invalid, as JSON does),
+// the caller resolved (a request without one is unauthorized) and passed
+// to fn as user.
+func AsCaller[Req, Resp any](fn func(ctx context.Context, user uuid.UUID, in Req) (Resp, error)) HandlerFunc {
+	return JSON(func(ctx context.Context, in Req) (Resp, error) {
+		user, err := RequireUserID(ctx)
+		if err != nil {
+			var zero Resp
+			return zero, err
+		}
+		return fn(ctx, user, in)
+	})
+}
+
+// AsCallerEncoded is AsCaller for a use case that encodes its answer
+// itself (JSONEncoded).
+func AsCallerEncoded[Req any](fn func(ctx context.Context, user uuid.UUID, in Req) ([]byte, error)) HandlerFunc {
+	return JSONEncoded(func(ctx context.Context, in Req) ([]byte, error) {
+		user, err := RequireUserID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return fn(ctx, user, in)
+	})
+}
+
+// ParseID reads an id a request or an event names: an invalid error on
+// field when it is not a UUID.
+func ParseID(field, s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, Invalid(field, "must be a UUID")
+	}
+	return id, nil
+}

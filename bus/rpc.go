@@ -293,6 +293,16 @@ func (s *Service) Handle(op string, h HandlerFunc) error {
 	})
 }
 
+// HandleSubjects serves each handler of hs on its subject (HandleSubject).
+func (s *Service) HandleSubjects(hs map[string]HandlerFunc) error {
+	for subject, h := range hs {
+		if err := s.HandleSubject(subject, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // HandleSubject serves the RPC subject (an api package's Subject…
 // constant, rpc.<module>.<op>) like Handle, so that an operation's name and
 // its declared subject cannot drift. A subject of another module is an

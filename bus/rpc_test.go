@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
 	"github.com/stretchr/testify/assert"
@@ -177,4 +179,44 @@ func TestHandleSubject(t *testing.T) {
 	for _, bad := range []string{"rpc.other.words.say", "evt.echo.said", "rpc.echo."} {
 		assert.Error(t, svc.HandleSubject(bad, func(context.Context, *bus.Msg) ([]byte, error) { return nil, nil }), bad)
 	}
+}
+
+// AsCaller answers on behalf of the caller only; HandleSubjects serves a
+// map of them; ParseID names the field of an id that is not one.
+func TestAsCallerAndHandleSubjects(t *testing.T) {
+	t.Parallel()
+	srv := bustest.Server(t)
+	caller, callee := bustest.Conn(t, srv), bustest.Conn(t, srv)
+	svc, err := bus.NewService(callee.NC, bus.ServiceConfig{Module: "who"}, bustest.Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
+	require.NoError(t, svc.HandleSubjects(map[string]bus.HandlerFunc{
+		"rpc.who.id.get": bus.AsCaller(func(_ context.Context, user uuid.UUID, in echoReq) (echoResp, error) {
+			id, err := bus.ParseID("name", in.Name)
+			return echoResp{Greeting: user.String() + " " + id.String()}, err
+		}),
+		"rpc.who.raw.get": bus.AsCallerEncoded(func(_ context.Context, user uuid.UUID, _ struct{}) ([]byte, error) {
+			return []byte(`"` + user.String() + `"`), nil
+		}),
+	}))
+	_, err = bus.Call[echoReq, echoResp](context.Background(), caller.NC, "rpc.who.id.get", echoReq{})
+	assert.Equal(t, bus.CodeUnauthorized, bus.CodeOf(err))
+	_, err = bus.Request(context.Background(), caller.NC, "rpc.who.raw.get", []byte(`{}`), nil)
+	assert.Equal(t, bus.CodeUnauthorized, bus.CodeOf(err))
+
+	user, other := uuid.New(), uuid.New()
+	ctx := bus.WithCaller(context.Background(), bus.Caller{UserID: user.String()})
+	got, err := bus.Call[echoReq, echoResp](ctx, caller.NC, "rpc.who.id.get", echoReq{Name: other.String()})
+	require.NoError(t, err)
+	assert.Equal(t, user.String()+" "+other.String(), got.Greeting)
+	_, err = bus.Call[echoReq, echoResp](ctx, caller.NC, "rpc.who.id.get", echoReq{Name: "nope"})
+	var be *bus.Error
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, bus.CodeInvalid, be.Code)
+	assert.Equal(t, "name", be.Fields[0].Field)
+	raw, err := bus.Request(ctx, caller.NC, "rpc.who.raw.get", []byte(`{}`), nil)
+	require.NoError(t, err)
+	assert.Equal(t, `"`+user.String()+`"`, string(raw))
+	assert.Error(t, svc.HandleSubjects(map[string]bus.HandlerFunc{"rpc.other.x.get": bus.AsCaller(
+		func(context.Context, uuid.UUID, struct{}) (struct{}, error) { return struct{}{}, nil })}), "another module's subject")
 }

@@ -17,10 +17,14 @@ have_postgres() {
   command -v postgres >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1
 }
 
-have_postgis() {
-  compgen -G '/usr/share/postgresql/*/extension/postgis.control' >/dev/null ||
-    { command -v pg_config >/dev/null 2>&1 && [[ -f $(pg_config --sharedir)/extension/postgis.control ]]; }
+have_extension() {
+  compgen -G "/usr/share/postgresql/*/extension/$1.control" >/dev/null ||
+    { command -v pg_config >/dev/null 2>&1 && [[ -f $(pg_config --sharedir)/extension/$1.control ]]; }
 }
+
+# PostGIS, and pg_trgm (PostgreSQL's contrib: part of Debian's server
+# package, postgresql-contrib on Fedora/RHEL) for the group search.
+have_postgis() { have_extension postgis && have_extension pg_trgm; }
 
 # The browser test (modules/docs_browser_test.go) looks for the same:
 # $ATHLOS_CHROMIUM, else chromium or chromium-browser in PATH.
@@ -58,9 +62,9 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 
 cat >&2 <<'MSG'
-setup: PostgreSQL server binaries (postgres, initdb) and PostGIS are needed,
-and Chromium for the tests.
-  Fedora/RHEL:  dnf install postgresql-server postgis chromium
+setup: PostgreSQL server binaries (postgres, initdb), its contrib extensions
+(pg_trgm) and PostGIS are needed, and Chromium for the tests.
+  Fedora/RHEL:  dnf install postgresql-server postgresql-contrib postgis chromium
   Arch:         pacman -S postgresql postgis chromium
   macOS:        brew install postgresql@16 postgis && brew install --cask chromium
 Then run this command again. Athlos finds the binaries via pg_config, PATH

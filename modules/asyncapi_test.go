@@ -73,7 +73,7 @@ func TestAsyncAPISchemasRefuseWhatDoesNotFit(t *testing.T) {
 	doc, err := modules.AsyncAPI()
 	require.NoError(t, err)
 	d := asyncapitest.Load(t, doc)
-	assert.ElementsMatch(t, []string{"telemetry", "pubAck", "pubAckRefusal", "liveFigures", "refused"}, d.Messages())
+	assert.ElementsMatch(t, []string{"telemetry", "pubAck", "pubAckRefusal", "liveFigures", "refused", "chatPost", "chatMessage", "chatEvent"}, d.Messages())
 	d.Payload(t, "telemetry", []byte(`{"points":[{"t":"2026-11-26T08:00:00Z","lat":52.5,"lon":13.4,"hr":140}]}`))
 	// A point without a position fits (the server leaves it out, as
 	// no_position, until indoor sessions keep them); so do fields a later
@@ -90,4 +90,10 @@ func TestAsyncAPISchemasRefuseWhatDoesNotFit(t *testing.T) {
 	}
 	assert.True(t, d.Invalid(t, "liveFigures", []byte(`{"session_id":"x"}`)))
 	assert.True(t, d.Invalid(t, "refused", []byte(`{"subject":"s","code":"nope","reason":"r","accepted":0}`)))
+	// The chat (issue 13).
+	d.Payload(t, "chatPost", []byte(`{"text":"Sunday 8:00?","txn_id":"m-1","reply_to":3}`))
+	for _, bad := range []string{`{}`, `{"text":""}`, `{"text":"x","reply_to":0}`, `{"text":5}`} {
+		assert.True(t, d.Invalid(t, "chatPost", []byte(bad)), bad)
+	}
+	assert.True(t, d.Invalid(t, "chatEvent", []byte(`{"kind":"message.exploded","group_id":"x","message":{}}`)))
 }

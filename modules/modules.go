@@ -56,6 +56,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.PlanRoutes(nc),
 		socialhttp.Routes(nc),
 		socialhttp.GroupRoutes(nc),
+		socialhttp.ChatRoutes(nc),
 		socialhttp.FollowRoutes(nc),
 	)
 }
@@ -75,6 +76,7 @@ func Channels() []httpkit.Channel {
 		clienthttp.Channels(),
 		traininghttp.Channels(),
 		socialhttp.Channels(),
+		socialhttp.ChatChannels(),
 	)
 }
 
@@ -118,6 +120,9 @@ func realtimeGrants() []client.GrantSource {
 	return []client.GrantSource{
 		{Module: trainingapi.Module, Subject: trainingapi.SubjectRealtimeGrants, Prefix: trainingapi.SubjectLiveWatch,
 			Changed: trainingapi.EventRealtimeGrantsChanged},
+		// The group chat: chat.<group> of the user's groups.
+		{Module: socialapi.Module, Subject: socialapi.SubjectRealtimeGrants, Prefix: socialapi.SubjectChat,
+			Changed: socialapi.EventRealtimeGrantsChanged},
 	}
 }
 

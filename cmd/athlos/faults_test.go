@@ -95,11 +95,11 @@ func (p *phone) publish(ctx context.Context) {
 		}
 		p.mu.Unlock()
 	case errors.As(err, &apiErr):
-		p.fail(sentIn, "refused: " + apiErr.Description)
+		p.fail(sentIn, "refused: "+apiErr.Description)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout):
 		p.fail(sentIn, "no answer")
 	default:
-		p.fail(sentIn, "not sent: " + err.Error())
+		p.fail(sentIn, "not sent: "+err.Error())
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/athlos/athlos/internal/loadgen"
+	"github.com/athlos/athlos/internal/loadgen/coach"
+	"github.com/athlos/athlos/internal/loadgen/groupchat"
 	"github.com/athlos/athlos/internal/loadgen/workout"
 )
 
@@ -23,7 +25,7 @@ func loadgenCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "loadgen",
 		Usage:    "simulate athletes streaming live workouts to a running Athlos and report throughput and latency",
-		Commands: []*cli.Command{floodCommand()},
+		Commands: []*cli.Command{floodCommand(), coachCommand(), chatCommand()},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
 			&cli.StringFlag{Name: "ws-url", Sources: env("LOADGEN_WS_URL"),
@@ -178,4 +180,81 @@ func publishInChild(ctx context.Context, cpu int, job workout.FloodJob) (workout
 		return res, fmt.Errorf("the flood's process answered %q: %w", out, err)
 	}
 	return res, nil
+}
+
+// coachCommand runs athletes who enter months of workouts by hand and read
+// their analytics, recommendations and a plan (internal/loadgen/coach).
+func coachCommand() *cli.Command {
+	return &cli.Command{
+		Name: "coach",
+		Usage: "athletes enter months of workouts by hand, correct and delete some, check that their analytics add up, " +
+			"read analytics and recommendations and ask for a plan; report the latencies",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
+			&cli.IntFlag{Name: "athletes", Value: 20, Usage: "athletes"},
+			&cli.IntFlag{Name: "sessions", Value: 300, Usage: "sessions each athlete enters"},
+			&cli.IntFlag{Name: "days", Value: 365, Usage: "the sessions are spread over the last days"},
+			&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "athletes at work at once"},
+			&cli.IntFlag{Name: "reads", Value: 20, Usage: "rounds of analytics reads per athlete"},
+			&cli.DurationFlag{Name: "settle-timeout", Value: 2 * time.Minute, Usage: "how long an athlete waits for its analytics to add up"},
+			&cli.StringFlag{Name: "run-id", Usage: "names the accounts (empty: random)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			rep, err := coach.Run(ctx, coach.Config{BaseURL: c.String("url"), Athletes: c.Int("athletes"), Sessions: c.Int("sessions"),
+				Days: c.Int("days"), Concurrency: c.Int("concurrency"), Reads: c.Int("reads"), SettleTimeout: c.Duration("settle-timeout"),
+				RunID: c.String("run-id"), Progress: os.Stderr})
+			if rep != nil {
+				if c.Bool("json") {
+					enc := json.NewEncoder(os.Stdout)
+					enc.SetIndent("", "  ")
+					if werr := enc.Encode(rep); werr != nil {
+						return werr
+					}
+				} else if werr := rep.WriteText(os.Stdout); werr != nil {
+					return werr
+				}
+				if err == nil && (rep.ErrorCount() > 0 || rep.Mismatched > 0) {
+					err = fmt.Errorf("%d errors, %d athletes whose analytics did not add up", rep.ErrorCount(), rep.Mismatched)
+				}
+			}
+			return err
+		},
+	}
+}
+
+// chatCommand runs the group chat scenario (groupchat): a group of many
+// members, some online over NATS WebSocket, and messages posted over NATS
+// at a fixed rate; it reports send → answer, first and last member.
+func chatCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "chat",
+		Usage: "one group of many members, some online over NATS WebSocket; post messages over NATS and report the time to the last online member",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
+			&cli.StringFlag{Name: "ws-url", Sources: env("LOADGEN_WS_URL"),
+				Usage: "NATS WebSocket URL to use instead of the one GET /v1/realtime gives"},
+			&cli.IntFlag{Name: "members", Value: 1000, Usage: "members of the group"},
+			&cli.IntFlag{Name: "online", Value: 200, Usage: "members connected over NATS WebSocket"},
+			&cli.IntFlag{Name: "messages", Value: 1000, Usage: "messages to send (each by the next online member)"},
+			&cli.FloatFlag{Name: "rate", Value: 20, Usage: "messages per second"},
+			&cli.IntFlag{Name: "setup-concurrency", Value: 8, Usage: "registrations, joins and connections at a time"},
+			&cli.StringFlag{Name: "run-id", Usage: "names the accounts (empty: random); reusing one logs in to the same accounts"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			rep, err := groupchat.Run(ctx, groupchat.Config{BaseURL: c.String("url"), WebSocketURL: c.String("ws-url"),
+				Members: c.Int("members"), Online: c.Int("online"), Messages: c.Int("messages"), Rate: c.Float("rate"),
+				SetupConcurrency: c.Int("setup-concurrency"), RunID: c.String("run-id"), Progress: os.Stderr})
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			return rep.WriteText(os.Stdout)
+		},
+	}
 }

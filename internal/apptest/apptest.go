@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/bus"
@@ -211,6 +212,21 @@ func (a *App) DB(t testing.TB) *pgx.Conn {
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close(context.Background()) })
 	return db
+}
+
+// EventCount is how many messages of subject the app's stream holds
+// (e.g. EVT_SOCIAL, evt.social.member.joined).
+func (a *App) EventCount(t testing.TB, stream, subject string) uint64 {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := bus.Connect(ctx, bus.ConnConfig{Name: "events", Embedded: a.NATS}, bustest.Logger(t))
+	require.NoError(t, err)
+	defer conn.NC.Close()
+	st, err := conn.JS.Stream(ctx, stream)
+	require.NoError(t, err)
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+	require.NoError(t, err)
+	return info.State.Subjects[subject]
 }
 
 // Do sends a request; body is JSON-encoded unless it is []byte or a string

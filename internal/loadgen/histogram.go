@@ -113,3 +113,20 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 	}
 	return time.Duration(h.max)
 }
+
+// LatencyStats summarise a latency histogram, in milliseconds.
+type LatencyStats struct {
+	Count  uint64  `json:"count"`
+	P50Ms  float64 `json:"p50_ms"`
+	P90Ms  float64 `json:"p90_ms"`
+	P99Ms  float64 `json:"p99_ms"`
+	MaxMs  float64 `json:"max_ms"`
+	MeanMs float64 `json:"mean_ms"`
+}
+
+// Stats summarises h.
+func (h *Histogram) Stats() LatencyStats {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return LatencyStats{Count: h.Count(), P50Ms: ms(h.Quantile(0.5)), P90Ms: ms(h.Quantile(0.9)),
+		P99Ms: ms(h.Quantile(0.99)), MaxMs: ms(h.Max()), MeanMs: ms(h.Mean())}
+}

@@ -1,8 +1,8 @@
 // Package social is the social module: groups by sport, goal and place
 // with their members, roles, requests, bans and invitation links (issue
-// 13, groups); follows (with approval for users who ask for it), blocks,
-// the feed and reports (issue 13, follows); group chat and notifications
-// come next. It is laid out on
+// 13, groups) and their chat (Group chat, below); follows (with approval
+// for users who ask for it), blocks, the feed and reports (issue 13,
+// follows); notifications come next. It is laid out on
 // the skeleton every module follows (docs/architecture.md, A module, file
 // by file):
 //
@@ -171,4 +171,84 @@
 // /v1/me/follow-requests[/{user_id}/approve|reject],
 // /v1/me/followers/{user_id}, /v1/me/social, /v1/users/{id}/block,
 // /v1/me/blocks; /v1/feed; /v1/reports, /v1/groups/{id}/reports[/{report_id}/resolve].
+//
+// # Group chat
+//
+// Files: api/chat.go, httpapi/chat.go and chat_channels.go, internal/chat
+// (the rules: text, transaction ids, emoji, page anchors),
+// internal/service/chat.go and chat_delivery.go, internal/store/chat.go,
+// internal/rpc/chat.go, internal/ingress (the app's chat.in), internal/publish
+// (chat events into CHAT), chat.go (wiring); schema in
+// migrations/social/00020_chat.sql.
+//
+// Members post over HTTP (POST /v1/groups/{id}/messages) or over NATS
+// WebSocket on chat.in.<their id>.<group id> in the app account (the
+// callout lets a user publish only under its own id; the ingress, queue
+// group social-chat, answers on the sender's own inbox with the stored
+// message or a JetStream-shaped refusal {"error": {"code", "description"}},
+// and refused.<user> when there is no reply), never on chat.<group>. One use
+// case (service.Chat.Post) checks both: a member, not banned; text of 1 to
+// 4,000 Unicode code points, not only white space, no control characters
+// but line feed and tab; the user's budget (ChatBudget: messages and edits 1
+// a second in bursts of 20, reactions 5 a second in bursts of 50, per
+// process, token buckets, 429 with Retry-After past it).
+//
+// Message ids are numbers per group, 1, 2, 3, … in commit order with no
+// gap: one statement takes the next id from social.chat_groups (whose row
+// stays locked until the commit), inserts the message and moves the
+// sender's read marker. A client transaction id (txn_id, or Nats-Msg-Id
+// over NATS; Matrix's txnId, Discord's nonce) is unique per sender and
+// group for as long as the message exists: a retry answers the first
+// message, never a second one. History pages (GET …/messages) are anchored
+// on ids both ways (before, after, around, as Zulip's anchors and
+// Discord's before/after/around), oldest first, answering {items,
+// next_cursor, prev_cursor} read in one snapshot; never offsets.
+//
+// Edits: the sender only. Deletes: the sender, or the group's owner and
+// admins; a deleted message stays in history as a tombstone (deleted true,
+// no text, no reactions; its id, sender, times and reply_to stay, so replies
+// and read markers keep their place). Replies name an earlier message of
+// the same group. Reactions: any single emoji, each member once per emoji,
+// at most 20 different per message. Read markers (social.read_markers)
+// only move forward; a new member's starts at the group's newest message;
+// unread counts (GET /v1/me/unread) count others' messages after the
+// marker that are not deleted, up to 1,000 per group. A deleted account's
+// messages become tombstones and its reactions and markers go
+// (EraseChatUser, with the account's erasure).
+//
+// Message text is data: a JSON string kept and returned exactly as sent;
+// the server never renders, escapes or strips markup (no HTML, no
+// Markdown), and a client shows it as plain text.
+//
+// Delivery: each change (message.created, .edited, .deleted,
+// reaction.added, .removed; api.ChatEvent) is written to
+// social.chat_deliveries in its transaction, published into stream CHAT on
+// chat.<group> at once after the commit (Nats-Msg-Id = the row's id) and
+// then forgotten; a row a crash or failed publish left is published by the
+// sweep after 5 s, so nothing stored is lost (a member may then get an
+// event twice; group and id say it is the same). Members online subscribe
+// to chat.<group> (stream import into the app account); the live stream is
+// in commit order but a client orders by id and fills a gap with after=.
+//
+// Who may subscribe: social is a grant source (modules.realtimeGrants):
+// rpc.social.realtime.grants answers a user's chat.<group> subjects (its
+// groups, at most 1,000), and evt.social.realtime.grants_changed
+// {"user_ids": [...]} is written into social.outbox by triggers on
+// social.members for every statement that adds or removes members (join,
+// leave, removal, ban, a deleted group or account: whichever use case did
+// it), so the callout closes their app connections and they reconnect
+// with the new grants: someone removed receives nothing sent after.
+//
+// Publishes (besides the group events above):
+//
+//	chat.<group>                          api.ChatEvent, stream CHAT, through social.chat_deliveries
+//	evt.social.realtime.grants_changed    api.RealtimeGrantsChanged, through social.outbox (triggers)
+//
+// Answers: rpc.social.chat.post, .list, .get, .edit, .delete, .react,
+// .unreact, .read, .unread, .read_all; rpc.social.realtime.grants (asked by
+// the client module's auth callout). Takes in: chat.in.<user>.<group> in
+// the app account.
+//
+// HTTP: /v1/groups/{id}/messages[/{message_id}[/reactions/{emoji}]],
+// /v1/groups/{id}/read, /v1/me/unread, /v1/me/unread/mark-read.
 package social

@@ -14,7 +14,7 @@ import (
 // consumers (platform.Module gives it its RPC service, database pool,
 // outbox relay and idempotency keys).
 func Module() fx.Option {
-	return platform.Module(api.Module, fx.Invoke(start))
+	return platform.Module(api.Module, fx.Invoke(start), fx.Invoke(startChat))
 }
 
 func start(rt *platform.Runtime) error {

@@ -95,7 +95,7 @@
 //	evt.social.member.joined, .role_changed, .left, evt.social.group.deleted   durables training__evt_social_*:
 //	                                  the co-membership read model (group_members, closed_groups; each membership's
 //	                                  fact of the highest seq, so order and redelivery change nothing): members of a
-//	                                  group the owner is in see (sessions.get, .gpx, .route) and may watch (sessions.watch)
+//	                                  group the owner is in see (sessions.get, .list with user_id, .gpx, .route) and may watch (sessions.watch)
 //	                                  a followers session, without the owner's notes and device; a watcher let in so
 //	                                  loses the grant when the co-membership ends or the session turns private
 //	evt.social.follow.created, .deleted, evt.social.block.created, .deleted   durables training__evt_social_*:

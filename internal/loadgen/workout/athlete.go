@@ -91,9 +91,9 @@ func (a *athlete) setup(ctx context.Context) {
 	api := a.r.api
 	mail, pass := email(a.r.cfg.RunID, a.i), password(a.r.cfg.RunID, a.i)
 	t0 := time.Now()
-	tok, err := api.register(ctx, mail, pass)
+	tok, err := api.Register(ctx, mail, pass)
 	if statusOf(err) == http.StatusConflict {
-		tok, err = api.login(ctx, mail, pass)
+		tok, err = api.Login(ctx, mail, pass)
 	}
 	if err != nil {
 		a.fail(ErrRegister, err)
@@ -317,7 +317,7 @@ func (a *athlete) maybeRefresh() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		tok, err := a.r.api.refresh(ctx, refresh)
+		tok, err := a.r.api.Refresh(ctx, refresh)
 		if err != nil {
 			a.fail(ErrRefresh, err)
 			a.tokMu.Lock()

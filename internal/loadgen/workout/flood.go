@@ -163,9 +163,9 @@ type floodUser struct {
 }
 
 func (r *run) floodUser(ctx context.Context, i int) (*floodUser, error) {
-	tok, err := r.api.register(ctx, email(r.cfg.RunID, i), password(r.cfg.RunID, i))
+	tok, err := r.api.Register(ctx, email(r.cfg.RunID, i), password(r.cfg.RunID, i))
 	if statusOf(err) == http.StatusConflict {
-		tok, err = r.api.login(ctx, email(r.cfg.RunID, i), password(r.cfg.RunID, i))
+		tok, err = r.api.Login(ctx, email(r.cfg.RunID, i), password(r.cfg.RunID, i))
 	}
 	if err != nil {
 		return nil, err
@@ -205,7 +205,7 @@ func Flood(ctx context.Context, cfg FloodConfig) (FloodReport, error) {
 	}
 	rep := FloodReport{Kind: cfg.Kind, RunID: cfg.RunID, Rate: cfg.Rate, Refused: map[string]uint64{}}
 	r := &run{cfg: Config{RunID: cfg.RunID, WebSocketURL: cfg.WebSocketURL, Progress: cfg.Progress},
-		api: &httpAPI{base: strings.TrimRight(cfg.BaseURL, "/"), client: &http.Client{Timeout: 30 * time.Second}}}
+		api: newHTTPAPI(cfg.BaseURL, &http.Client{Timeout: 30 * time.Second})}
 	victim, err := r.floodUser(ctx, 0)
 	if err == nil {
 		err = victim.connect()
@@ -222,7 +222,7 @@ func Flood(ctx context.Context, cfg FloodConfig) (FloodReport, error) {
 		}
 		job.WebSocketURL, job.Token, job.InboxPrefix, job.Subject = flooder.wsURL, flooder.token, flooder.inbox, flooder.subject
 	} else {
-		job.BaseURL, job.Workers, job.RunID, job.VictimEmail = r.api.base, cfg.Workers, cfg.RunID, email(cfg.RunID, 0)
+		job.BaseURL, job.Workers, job.RunID, job.VictimEmail = r.api.Base, cfg.Workers, cfg.RunID, email(cfg.RunID, 0)
 	}
 
 	r.progressf("baseline: %s of GET /v1/me at %g/s and telemetry at %g/s, alone\n", cfg.Duration, cfg.ProbeRate, cfg.TelemetryRate)
@@ -356,20 +356,20 @@ func floodAuth(ctx context.Context, job FloodJob) (FloodResult, error) {
 	defer tr.CloseIdleConnections()
 	fns := make([]loadgen.Func, workers)
 	for w := range fns {
-		c := &httpAPI{base: strings.TrimRight(job.BaseURL, "/"), client: &http.Client{Timeout: 30 * time.Second, Transport: tr}}
+		c := newHTTPAPI(job.BaseURL, &http.Client{Timeout: 30 * time.Second, Transport: tr})
 		fns[w] = func() error {
 			n := seq.Add(1)
 			id := fmt.Sprintf("%s-anon-%d", job.RunID, n)
 			var err error
 			switch AuthFloodMix[n%uint64(len(AuthFloodMix))] {
 			case "register":
-				_, err = c.register(ctx, "loadgen-"+id+"@example.com", password(id, 0))
+				_, err = c.Register(ctx, "loadgen-"+id+"@example.com", password(id, 0))
 			case "register-weak":
-				_, err = c.register(ctx, "loadgen-"+id+"@example.com", weak)
+				_, err = c.Register(ctx, "loadgen-"+id+"@example.com", weak)
 			case "login-unknown":
-				_, err = c.login(ctx, "loadgen-"+id+"@example.com", password(id, 0))
+				_, err = c.Login(ctx, "loadgen-"+id+"@example.com", password(id, 0))
 			case "login-victim":
-				_, err = c.login(ctx, job.VictimEmail, password(id, 0))
+				_, err = c.Login(ctx, job.VictimEmail, password(id, 0))
 			}
 			code := ""
 			if err != nil {
@@ -408,9 +408,9 @@ func measure(ctx context.Context, api *httpAPI, u *floodUser, cfg FloodConfig, d
 	}
 	var meWorkers []loadgen.Func
 	for range 4 {
-		c := &httpAPI{base: api.base, client: &http.Client{Timeout: 30 * time.Second}}
+		c := newHTTPAPI(api.Base, &http.Client{Timeout: 30 * time.Second})
 		meWorkers = append(meWorkers, func() error {
-			return c.do(ctx, http.MethodGet, "/v1/me", u.token, nil, nil, http.StatusOK)
+			return c.Do(ctx, http.MethodGet, "/v1/me", u.token, nil, nil, http.StatusOK)
 		})
 	}
 	var seq atomic.Int64

@@ -21,7 +21,7 @@ func TestAthleteRefreshesItsToken(t *testing.T) {
 	app := apptest.Start(t, "client", "training")
 	cfg, err := Config{BaseURL: app.BaseURL, Athletes: 1}.withDefaults()
 	require.NoError(t, err)
-	r := &run{cfg: cfg, api: &httpAPI{base: cfg.BaseURL, client: cfg.HTTPClient}, shards: []*shard{{}}}
+	r := &run{cfg: cfg, api: newHTTPAPI(cfg.BaseURL, cfg.HTTPClient), shards: []*shard{{}}}
 	a := newAthlete(r, 0)
 	a.setup(context.Background())
 	require.NotNil(t, a.nc, "first error: %v", r.shards[0].errs.first)

@@ -98,21 +98,9 @@ func (r *Report) ErrorCount() uint64 {
 }
 
 // LatencyStats summarise a latency histogram, in milliseconds.
-type LatencyStats struct {
-	Count  uint64  `json:"count"`
-	P50Ms  float64 `json:"p50_ms"`
-	P90Ms  float64 `json:"p90_ms"`
-	P99Ms  float64 `json:"p99_ms"`
-	MaxMs  float64 `json:"max_ms"`
-	MeanMs float64 `json:"mean_ms"`
-}
+type LatencyStats = loadgen.LatencyStats
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func latencyStats(h *loadgen.Histogram) LatencyStats {
-	return LatencyStats{Count: h.Count(), P50Ms: ms(h.Quantile(0.5)), P90Ms: ms(h.Quantile(0.9)),
-		P99Ms: ms(h.Quantile(0.99)), MaxMs: ms(h.Max()), MeanMs: ms(h.Mean())}
-}
+func latencyStats(h *loadgen.Histogram) LatencyStats { return h.Stats() }
 
 // errorSet counts errors by kind and keeps the first of each. It is not
 // safe for concurrent use.

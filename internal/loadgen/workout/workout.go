@@ -205,7 +205,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	r := &run{cfg: cfg, api: &httpAPI{base: cfg.BaseURL, client: cfg.HTTPClient}}
+	r := &run{cfg: cfg, api: newHTTPAPI(cfg.BaseURL, cfg.HTTPClient)}
 	for range min(cfg.Athletes, maxShards) {
 		r.shards = append(r.shards, &shard{})
 	}

@@ -8,7 +8,8 @@ import "time"
 // Go or tokenAuthenticator in nats.js), and the client module's auth
 // callout grants that user only its own subjects:
 //
-//   - publish live.telemetry.<user>.* (telemetry of its own sessions);
+//   - publish live.telemetry.<user>.* (telemetry of its own sessions)
+//     and chat.in.<user>.* (its messages to its groups);
 //   - subscribe live.session.<user>.> (the live figures of its own
 //     sessions, those it starts after connecting too), notify.<user>,
 //     refused.<user>, <inbox prefix>.> (replies, e.g. JetStream publish
@@ -59,7 +60,7 @@ type RealtimeInfo struct {
 	// when this one is down.
 	WebSocketURLs []string  `json:"websocket_urls" doc:"the WebSocket URLs of every node, the one you called first: give them all to the NATS client as its servers"`
 	InboxPrefix   string    `json:"inbox_prefix" example:"_INBOX_0193b7e4-7c1a-7d2e-9a41-3f0c2d5e8b10" doc:"the only inbox prefix the connection may use (nats.CustomInboxPrefix in Go, inboxPrefix in nats.js): without it every request, a JetStream publish too, goes unanswered and is not stored"`
-	Publish       []string  `json:"publish" doc:"subjects the app may publish to (NATS wildcards): live.telemetry.<your id>.* (telemetry of your sessions)"`
+	Publish       []string  `json:"publish" doc:"subjects the app may publish to (NATS wildcards): live.telemetry.<your id>.* (telemetry of your sessions) and chat.in.<your id>.* (messages to your groups: chat.in.<your id>.<group id>)"`
 	Subscribe     []string  `json:"subscribe" doc:"subjects the app may subscribe to (NATS wildcards): live.session.<your id>.> (live figures of your own sessions, those you start later too), notify.<your id>, refused.<your id>, your inbox, and the chat.<group> and live.watch.<session> subjects granted when the connection was made"`
 	ExpiresAt     time.Time `json:"expires_at" doc:"when the access token you called with expires: the server closes a connection made with it then; refresh the token before (POST /v1/auth/refresh) so that the reconnect gets the fresh one"`
 	// Limits are what the server holds each connection and user to.

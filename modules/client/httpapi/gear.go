@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"reflect"
-	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
@@ -33,25 +31,7 @@ type gearCreateInput struct {
 
 type gearPatchInput struct {
 	ID   string `path:"id" format:"uuid" doc:"the item's id"`
-	Body gearPatchBody
-}
-
-// gearPatchBody keeps a PATCH body as it came, because a field left out and
-// a field set to null mean different things; the module decodes it into
-// api.GearPatch. The front validates it against gearPatch's schema first.
-type gearPatchBody struct {
-	raw json.RawMessage
-}
-
-// UnmarshalJSON keeps the bytes.
-func (b *gearPatchBody) UnmarshalJSON(data []byte) error {
-	b.raw = slices.Clone(data)
-	return nil
-}
-
-// Schema documents and validates the body as a gearPatch.
-func (gearPatchBody) Schema(r huma.Registry) *huma.Schema {
-	return r.Schema(reflect.TypeFor[gearPatch](), true, "GearPatch")
+	Body gw.PatchBody[gearPatch]
 }
 
 // gearPatch is the documented shape of PATCH /v1/me/gear/{id} (the module
@@ -134,7 +114,7 @@ func GearRoutes(nc *nats.Conn) gw.Routes {
 			return gw.Forward(ctx, nc, api.SubjectGearUpdate, struct {
 				ID    string          `json:"id"`
 				Patch json.RawMessage `json:"patch"`
-			}{in.ID, in.Body.raw})
+			}{in.ID, in.Body.Raw})
 		})
 
 		huma.Register(a, huma.Operation{

@@ -149,7 +149,7 @@ func TestRealtime(t *testing.T) {
 	assert.Equal(t, a.WebSocketURL, info.WebSocketURL)
 	assert.Equal(t, []string{a.WebSocketURL}, info.WebSocketURLs, "the one node, first and only")
 	assert.Equal(t, "_INBOX_"+ana.UserID, info.InboxPrefix)
-	assert.Equal(t, []string{"live.telemetry." + ana.UserID + ".*"}, info.Publish)
+	assert.Equal(t, []string{"live.telemetry." + ana.UserID + ".*", "chat.in." + ana.UserID + ".*"}, info.Publish)
 	assert.Equal(t, []string{"live.session." + ana.UserID + ".>", "notify." + ana.UserID, "refused." + ana.UserID,
 		"_INBOX_" + ana.UserID + ".>"}, info.Subscribe)
 	assert.WithinDuration(t, time.Now().Add(15*time.Minute), info.ExpiresAt, time.Minute)

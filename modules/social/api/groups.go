@@ -96,16 +96,17 @@ type GroupCreate struct {
 	MemberLimit int         `json:"member_limit,omitempty" minimum:"2" maximum:"100000" doc:"default 10000"`
 }
 
-// GroupPatch changes a group (JSON merge patch): absent stays, place null
-// clears the place.
+// GroupPatch changes a group (a JSON merge patch, as the module decodes
+// it; the front documents and checks it first): absent fields stay,
+// place null clears the place; Sports and Goals replace the lists.
 type GroupPatch struct {
-	Name        *string                 `json:"name,omitempty" minLength:"1" maxLength:"100"`
-	Description *string                 `json:"description,omitempty" maxLength:"2000"`
-	Sports      []string                `json:"sports,omitempty" maxItems:"12" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"replaces the sports"`
-	Goals       []string                `json:"goals,omitempty" maxItems:"10" doc:"replaces the goals"`
-	Place       patch.Field[GroupPlace] `json:"place,omitzero" nullable:"true" doc:"null clears it"`
-	Visibility  *string                 `json:"visibility,omitempty" enum:"public,private" doc:"turning a group public admits its waiting requests"`
-	MemberLimit *int                    `json:"member_limit,omitempty" minimum:"2" maximum:"100000" doc:"not below the current member count"`
+	Name        *string                 `json:"name,omitempty"`
+	Description *string                 `json:"description,omitempty"`
+	Sports      []string                `json:"sports,omitempty"`
+	Goals       []string                `json:"goals,omitempty"`
+	Place       patch.Field[GroupPlace] `json:"place,omitzero"`
+	Visibility  *string                 `json:"visibility,omitempty"`
+	MemberLimit *int                    `json:"member_limit,omitempty"`
 }
 
 // GroupPatchRequest is a patch of the group ID.

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -19,20 +19,6 @@ import (
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/social/api"
 )
-
-// eventCount is how many events of subject stream holds.
-func eventCount(t *testing.T, a *apptest.App, stream, subject string) uint64 {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := bus.Connect(ctx, bus.ConnConfig{Name: "events", Embedded: a.NATS}, bustest.Logger(t))
-	require.NoError(t, err)
-	defer conn.NC.Close()
-	st, err := conn.JS.Stream(ctx, stream)
-	require.NoError(t, err)
-	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
-	require.NoError(t, err)
-	return info.State.Subjects[subject]
-}
 
 func memberList(t *testing.T, a *apptest.App, token, groupID string) []api.GroupMember {
 	t.Helper()
@@ -170,10 +156,10 @@ func TestPrivateGroupRequestsInvitesAndLimit(t *testing.T) {
 	// The events: joins of ana, bob, dan, cat, dan again; leaves of cat
 	// (removed), dan (banned), ana; role changes of bob, dan, ana.
 	require.Eventually(t, func() bool {
-		return eventCount(t, a, "EVT_SOCIAL", api.EventMemberJoined) == 5 && eventCount(t, a, "EVT_SOCIAL", api.EventMemberLeft) == 3 &&
-			eventCount(t, a, "EVT_SOCIAL", api.EventMemberRoleChanged) == 3
+		return a.EventCount(t, "EVT_SOCIAL", api.EventMemberJoined) == 5 && a.EventCount(t, "EVT_SOCIAL", api.EventMemberLeft) == 3 &&
+			a.EventCount(t, "EVT_SOCIAL", api.EventMemberRoleChanged) == 3
 	}, 10*time.Second, 20*time.Millisecond)
-	assert.Equal(t, uint64(1), eventCount(t, a, "EVT_SOCIAL", api.EventGroupCreated))
+	assert.Equal(t, uint64(1), a.EventCount(t, "EVT_SOCIAL", api.EventGroupCreated))
 }
 
 // Names come from the client module's events; a deleted account's groups
@@ -261,15 +247,15 @@ func TestNamesAndDeletedAccounts(t *testing.T) {
 
 	// The same deletion again (another message id, as a redelivery that
 	// missed the stream's duplicate window) changes nothing.
-	events := eventCount(t, a, "EVT_SOCIAL", api.EventMemberLeft)
+	events := a.EventCount(t, "EVT_SOCIAL", api.EventMemberLeft)
 	before = processed("social__evt_client_user_deleted")
 	publish(clientapi.EventUserDeleted, "deleted-again", clientapi.UserDeleted{UserID: ana.id, DeletedAt: time.Now()})
 	require.Eventually(t, func() bool { return processed("social__evt_client_user_deleted") > before }, 10*time.Second, 20*time.Millisecond)
 	o, n = owner(withAdmin.ID)
 	assert.Equal(t, bob.id, o)
 	assert.Equal(t, 3, n)
-	assert.Equal(t, events, eventCount(t, a, "EVT_SOCIAL", api.EventMemberLeft))
-	assert.Equal(t, uint64(1), eventCount(t, a, "EVT_SOCIAL", api.EventGroupDeleted))
+	assert.Equal(t, events, a.EventCount(t, "EVT_SOCIAL", api.EventMemberLeft))
+	assert.Equal(t, uint64(1), a.EventCount(t, "EVT_SOCIAL", api.EventGroupDeleted))
 	// A profile event after the deletion brings no name back.
 	publish(clientapi.EventProfileUpdated, "late-profile", clientapi.ProfileUpdated{
 		UserProfile: clientapi.UserProfile{UserID: ana.id, DisplayName: "Ana"}, UpdatedAt: time.Now()})
@@ -297,4 +283,19 @@ func TestCreateGroupIdempotencyKey(t *testing.T) {
 	var mine api.GroupList
 	a.Do(http.MethodGet, "/v1/groups?mine=true", ana.token, nil).JSON(t, &mine)
 	assert.Len(t, mine.Items, 1)
+}
+
+// One user owns at most 100 groups: a flood of creations stops there.
+func TestOwnedGroupsLimit(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "social")
+	ana := signUp(t, a, "ana@example.com")
+	for i := range 100 {
+		createGroup(t, a, ana, map[string]any{"name": "Club " + strconv.Itoa(i)})
+	}
+	r := a.Do(http.MethodPost, "/v1/groups", ana.token, map[string]any{"name": "One too many"})
+	assert.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+	var mine api.GroupList
+	a.Do(http.MethodGet, "/v1/groups?mine=true&limit=100", ana.token, nil).JSON(t, &mine)
+	assert.Len(t, mine.Items, 100)
 }

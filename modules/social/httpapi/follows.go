@@ -31,7 +31,7 @@ type otherUserInput struct {
 }
 
 type settingsPatchInput struct {
-	Body patchBody[api.SocialSettingsPatch] // so the module can refuse a null
+	Body gw.PatchBody[api.SocialSettingsPatch] // so the module can refuse a null
 }
 
 // FollowRoutes returns the operations on follows (/v1/users/{id}/follow,
@@ -136,7 +136,7 @@ func myFollowOperations(a huma.API, nc *nats.Conn) {
 		Description:  "Changes the fields given. Turning approve_followers off admits the waiting requests.",
 		MaxBodyBytes: 4 << 10, Security: gw.Authenticated,
 	}), func(ctx context.Context, in *settingsPatchInput) (*gw.RawJSON, error) {
-		return gw.Forward(ctx, nc, api.SubjectSettingsPatch, in.Body.raw)
+		return gw.Forward(ctx, nc, api.SubjectSettingsPatch, in.Body.Raw)
 	})
 }
 

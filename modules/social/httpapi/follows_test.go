@@ -25,6 +25,14 @@ func known(t *testing.T, a *apptest.App, us ...user) {
 	}
 }
 
+// eventsReach waits until the stream holds n events of subject (the
+// outbox publishes just after the answer) and checks it holds no more.
+func eventsReach(t *testing.T, a *apptest.App, subject string, n uint64) {
+	t.Helper()
+	require.Eventually(t, func() bool { return a.EventCount(t, "EVT_SOCIAL", subject) >= n }, 10*time.Second, 20*time.Millisecond, subject)
+	assert.Equal(t, n, a.EventCount(t, "EVT_SOCIAL", subject), subject)
+}
+
 func follow(t *testing.T, a *apptest.App, who, whom user) string {
 	t.Helper()
 	r := a.Do(http.MethodPost, "/v1/users/"+whom.id+"/follow", who.token, nil)
@@ -56,7 +64,7 @@ func followList(t *testing.T, a *apptest.App, token, path string) []api.Follow {
 	}
 }
 
-func ids(fs []api.Follow) []string {
+func followIDs(fs []api.Follow) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {
 		out[i] = f.UserID
@@ -81,10 +89,10 @@ func TestFollowAndUnfollow(t *testing.T) {
 	}
 	assert.Equal(t, api.FollowStateFollowing, follow(t, a, bob, ana), "following again changes nothing")
 	assert.Equal(t, api.FollowStateFollowing, follow(t, a, bob, cat))
-	assert.Equal(t, uint64(4), eventCount(t, a, "EVT_SOCIAL", api.EventFollowCreated))
+	eventsReach(t, a, api.EventFollowCreated, 4)
 
 	followers := followList(t, a, cat.token, "/v1/users/"+ana.id+"/followers")
-	assert.Equal(t, []string{dan.id, cat.id, bob.id}, ids(followers), "newest first, across pages of 2")
+	assert.Equal(t, []string{dan.id, cat.id, bob.id}, followIDs(followers), "newest first, across pages of 2")
 	require.Eventually(t, func() bool {
 		for _, f := range followList(t, a, cat.token, "/v1/users/"+ana.id+"/followers") {
 			if f.UserID == bob.id {
@@ -93,18 +101,18 @@ func TestFollowAndUnfollow(t *testing.T) {
 		}
 		return false
 	}, 10*time.Second, 20*time.Millisecond, "names from the profile")
-	assert.Equal(t, []string{cat.id, ana.id}, ids(followList(t, a, ana.token, "/v1/users/"+bob.id+"/following")))
+	assert.Equal(t, []string{cat.id, ana.id}, followIDs(followList(t, a, ana.token, "/v1/users/"+bob.id+"/following")))
 	assert.Empty(t, followList(t, a, ana.token, "/v1/users/"+ana.id+"/following"))
 
 	// Unfollow, twice: one event.
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/users/"+ana.id+"/follow", cat.token, nil).Status)
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/users/"+ana.id+"/follow", cat.token, nil).Status)
-	assert.Equal(t, []string{dan.id, bob.id}, ids(followList(t, a, bob.token, "/v1/users/"+ana.id+"/followers")))
+	assert.Equal(t, []string{dan.id, bob.id}, followIDs(followList(t, a, bob.token, "/v1/users/"+ana.id+"/followers")))
 	// Ana removes Dan; removing him again is 404 (he does not follow her).
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me/followers/"+dan.id, ana.token, nil).Status)
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodDelete, "/v1/me/followers/"+dan.id, ana.token, nil).Status)
-	assert.Equal(t, []string{bob.id}, ids(followList(t, a, bob.token, "/v1/users/"+ana.id+"/followers")))
-	assert.Equal(t, uint64(2), eventCount(t, a, "EVT_SOCIAL", api.EventFollowDeleted))
+	assert.Equal(t, []string{bob.id}, followIDs(followList(t, a, bob.token, "/v1/users/"+ana.id+"/followers")))
+	eventsReach(t, a, api.EventFollowDeleted, 2)
 	// He may follow again.
 	assert.Equal(t, api.FollowStateFollowing, follow(t, a, dan, ana))
 }
@@ -131,9 +139,9 @@ func TestFollowRequests(t *testing.T) {
 		assert.Equal(t, api.FollowStateRequested, follow(t, a, u, ana))
 	}
 	assert.Equal(t, api.FollowStateRequested, follow(t, a, bob, ana), "asking again keeps the request")
-	assert.Equal(t, uint64(3), eventCount(t, a, "EVT_SOCIAL", api.EventFollowRequested))
-	assert.Zero(t, eventCount(t, a, "EVT_SOCIAL", api.EventFollowCreated))
-	assert.Equal(t, []string{dan.id, cat.id, bob.id}, ids(followList(t, a, ana.token, "/v1/me/follow-requests")))
+	eventsReach(t, a, api.EventFollowRequested, 3)
+	assert.Zero(t, a.EventCount(t, "EVT_SOCIAL", api.EventFollowCreated))
+	assert.Equal(t, []string{dan.id, cat.id, bob.id}, followIDs(followList(t, a, ana.token, "/v1/me/follow-requests")))
 	assert.Empty(t, followList(t, a, bob.token, "/v1/me/follow-requests"), "a user sees its own requests only")
 	assert.Empty(t, followList(t, a, ana.token, "/v1/users/"+ana.id+"/followers"), "a request is no follow")
 	// A requester sees neither list.
@@ -150,7 +158,7 @@ func TestFollowRequests(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodPost, "/v1/me/follow-requests/"+cat.id+"/reject", ana.token, nil).Status)
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/me/follow-requests/"+cat.id+"/reject", ana.token, nil).Status)
 	// Bob, a follower now, sees her lists; Cat, rejected, does not.
-	assert.Equal(t, []string{bob.id}, ids(followList(t, a, bob.token, "/v1/users/"+ana.id+"/followers")))
+	assert.Equal(t, []string{bob.id}, followIDs(followList(t, a, bob.token, "/v1/users/"+ana.id+"/followers")))
 	assert.Equal(t, http.StatusForbidden, a.Do(http.MethodGet, "/v1/users/"+ana.id+"/followers", cat.token, nil).Status)
 	// Someone else can't decide Ana's requests.
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/me/follow-requests/"+dan.id+"/approve", bob.token, nil).Status)
@@ -159,11 +167,11 @@ func TestFollowRequests(t *testing.T) {
 	assert.Empty(t, followList(t, a, ana.token, "/v1/me/follow-requests"))
 	assert.Equal(t, api.FollowStateRequested, follow(t, a, dan, ana))
 	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/me/social", ana.token, map[string]any{"approve_followers": false}).Status)
-	assert.Equal(t, []string{dan.id, bob.id}, ids(followList(t, a, cat.token, "/v1/users/"+ana.id+"/followers")))
-	assert.Equal(t, uint64(2), eventCount(t, a, "EVT_SOCIAL", api.EventFollowCreated))
+	assert.Equal(t, []string{dan.id, bob.id}, followIDs(followList(t, a, cat.token, "/v1/users/"+ana.id+"/followers")))
+	eventsReach(t, a, api.EventFollowCreated, 2)
 	// A PATCH that changes nothing publishes nothing.
 	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/me/social", ana.token, map[string]any{}).Status)
-	assert.Equal(t, uint64(2), eventCount(t, a, "EVT_SOCIAL", api.EventFollowCreated))
+	eventsReach(t, a, api.EventFollowCreated, 2)
 }
 
 // A block ends the follows either way, keeps the blocked user from
@@ -180,9 +188,9 @@ func TestBlocks(t *testing.T) {
 
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodPost, "/v1/users/"+bob.id+"/block", ana.token, nil).Status)
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodPost, "/v1/users/"+bob.id+"/block", ana.token, nil).Status, "again: nothing")
-	assert.Equal(t, uint64(1), eventCount(t, a, "EVT_SOCIAL", api.EventBlockCreated))
-	assert.Equal(t, uint64(2), eventCount(t, a, "EVT_SOCIAL", api.EventFollowDeleted), "both follows ended")
-	assert.Equal(t, []string{cat.id}, ids(followList(t, a, ana.token, "/v1/users/"+ana.id+"/followers")))
+	eventsReach(t, a, api.EventBlockCreated, 1)
+	eventsReach(t, a, api.EventFollowDeleted, 2)
+	assert.Equal(t, []string{cat.id}, followIDs(followList(t, a, ana.token, "/v1/users/"+ana.id+"/followers")))
 	assert.Empty(t, followList(t, a, ana.token, "/v1/users/"+ana.id+"/following"))
 
 	assert.Equal(t, http.StatusForbidden, a.Do(http.MethodPost, "/v1/users/"+ana.id+"/follow", bob.token, nil).Status, "blocked")
@@ -201,7 +209,7 @@ func TestBlocks(t *testing.T) {
 
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/users/"+bob.id+"/block", ana.token, nil).Status)
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/users/"+bob.id+"/block", ana.token, nil).Status)
-	assert.Equal(t, uint64(1), eventCount(t, a, "EVT_SOCIAL", api.EventBlockDeleted))
+	eventsReach(t, a, api.EventBlockDeleted, 1)
 	assert.Empty(t, followList(t, a, ana.token, "/v1/users/"+ana.id+"/following"), "the ended follows stay ended")
 	assert.Equal(t, api.FollowStateFollowing, follow(t, a, bob, ana))
 }
@@ -270,7 +278,7 @@ func TestFollowBadInput(t *testing.T) {
 			assert.Contains(t, r.Problem(t).Fields(), c.field, "%s %s %v", c.method, c.path, c.body)
 		}
 	}
-	assert.Equal(t, []string{bob.id}, ids(followList(t, a, ana.token, "/v1/users/"+ana.id+"/followers")), "nothing changed")
+	assert.Equal(t, []string{bob.id}, followIDs(followList(t, a, ana.token, "/v1/users/"+ana.id+"/followers")), "nothing changed")
 	assert.Empty(t, followList(t, a, ana.token, "/v1/users/"+ana.id+"/following"))
 	var set api.SocialSettings
 	a.Do(http.MethodGet, "/v1/me/social", ana.token, nil).JSON(t, &set)

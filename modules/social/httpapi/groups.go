@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
-	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
@@ -35,26 +34,7 @@ type groupSearchInput struct {
 
 type groupPatchInput struct {
 	ID   string `path:"id" format:"uuid" doc:"the group's id"`
-	Body patchBody[groupPatch]
-}
-
-// patchBody keeps a PATCH body as it came, because a field left out and
-// a field set to null mean different things (huma reads both as a nil
-// pointer); the module decodes it. The front validates it against T's
-// schema first.
-type patchBody[T any] struct {
-	raw json.RawMessage
-}
-
-// UnmarshalJSON keeps the bytes.
-func (b *patchBody[T]) UnmarshalJSON(data []byte) error {
-	b.raw = slices.Clone(data)
-	return nil
-}
-
-// Schema documents and validates the body as a T.
-func (patchBody[T]) Schema(r huma.Registry) *huma.Schema {
-	return r.Schema(reflect.TypeFor[T](), true, "")
+	Body gw.PatchBody[groupPatch]
 }
 
 // groupPatch is the documented shape of PATCH /v1/groups/{id} (the module
@@ -137,14 +117,14 @@ func GroupRoutes(nc *nats.Conn) gw.Routes {
 
 func groupOperations(a huma.API, nc *nats.Conn) {
 	tags := []string{"groups"}
-	huma.Register(a, gw.DocumentRaw[api.Group](a, gw.Idempotent(huma.Operation{
+	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Group](a, gw.Idempotent(huma.Operation{
 		OperationID: "create-group", Method: http.MethodPost, Path: "/v1/groups", Tags: tags,
 		Summary: "Create a group",
 		Description: "A group by sport, goal and place; you are its owner and first member. Public groups take anyone " +
 			"who joins; private ones take requests that the owner and admins approve, and invitation links. " +
-			"member_limit defaults to 10,000.",
+			"member_limit defaults to 10,000. One user owns at most 100 groups (409).",
 		DefaultStatus: http.StatusCreated, MaxBodyBytes: 64 << 10, Security: gw.Authenticated,
-	})), func(ctx context.Context, in *groupCreateInput) (*gw.RawJSON, error) {
+	})), http.StatusConflict), func(ctx context.Context, in *groupCreateInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectGroupCreate, in.Body)
 	})
 	huma.Register(a, gw.DocumentRaw[api.GroupList](a, huma.Operation{
@@ -176,7 +156,7 @@ func groupOperations(a huma.API, nc *nats.Conn) {
 		return gw.Forward(ctx, nc, api.SubjectGroupPatch, struct {
 			ID    string          `json:"id"`
 			Patch json.RawMessage `json:"patch"`
-		}{in.ID, in.Body.raw})
+		}{in.ID, in.Body.Raw})
 	})
 	huma.Register(a, gw.DocumentErrors(a, huma.Operation{
 		OperationID: "delete-group", Method: http.MethodDelete, Path: "/v1/groups/{id}", Tags: tags,

@@ -544,6 +544,11 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 
+	// The group chat (issue 13).
+	if err := chat(ctx, c); err != nil {
+		return err
+	}
+
 	// Account: password, logout, deletion.
 	newPassword := "battery staple correct horse"
 	cp, err := c.ChangePasswordWithResponse(ctx, athlosclient.ChangePasswordRequest{CurrentPassword: password, NewPassword: newPassword})
@@ -949,4 +954,87 @@ func follows(ctx context.Context, base string, anon *athlosclient.ClientWithResp
 		return err
 	}
 	return check("unblock-user", ub.StatusCode(), 204, true, ub.Body)
+}
+
+// chat calls the group chat's operations in a group of the caller's own.
+func chat(ctx context.Context, c *athlosclient.ClientWithResponses) error {
+	cg, err := c.CreateGroupWithResponse(ctx, nil, athlosclient.GroupCreate{Name: "genclient chat"})
+	if err != nil {
+		return err
+	}
+	if err := check("create-group", cg.StatusCode(), 201, cg.JSON201 != nil, cg.Body); err != nil {
+		return err
+	}
+	group := cg.JSON201.Id
+	txn := "genclient-1"
+	pm, err := c.PostMessageWithResponse(ctx, group, athlosclient.ChatPost{Text: "<b>plain</b> text", TxnId: &txn})
+	if err != nil {
+		return err
+	}
+	if err := check("post-message", pm.StatusCode(), 201, pm.JSON201 != nil && pm.JSON201.Text == "<b>plain</b> text", pm.Body); err != nil {
+		return err
+	}
+	id := pm.JSON201.Id
+	limit := int64(10)
+	lm, err := c.ListMessagesWithResponse(ctx, group, &athlosclient.ListMessagesParams{Limit: &limit})
+	if err != nil {
+		return err
+	}
+	if err := check("list-messages", lm.StatusCode(), 200, lm.JSON200 != nil && len(lm.JSON200.Items) == 1, lm.Body); err != nil {
+		return err
+	}
+	gm, err := c.GetMessageWithResponse(ctx, group, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-message", gm.StatusCode(), 200, gm.JSON200 != nil && gm.JSON200.Id == id, gm.Body); err != nil {
+		return err
+	}
+	em, err := c.EditMessageWithResponse(ctx, group, id, athlosclient.ChatEdit{Text: "edited"})
+	if err != nil {
+		return err
+	}
+	if err := check("edit-message", em.StatusCode(), 200, em.JSON200 != nil && em.JSON200.EditedAt != nil, em.Body); err != nil {
+		return err
+	}
+	ar, err := c.AddReactionWithResponse(ctx, group, id, "👍")
+	if err != nil {
+		return err
+	}
+	if err := check("add-reaction", ar.StatusCode(), 200, ar.JSON200 != nil && len(ar.JSON200.Reactions) == 1, ar.Body); err != nil {
+		return err
+	}
+	rr, err := c.RemoveReactionWithResponse(ctx, group, id, "👍")
+	if err != nil {
+		return err
+	}
+	if err := check("remove-reaction", rr.StatusCode(), 200, rr.JSON200 != nil && len(rr.JSON200.Reactions) == 0, rr.Body); err != nil {
+		return err
+	}
+	mr, err := c.MarkGroupReadWithResponse(ctx, group, athlosclient.ChatRead{MessageId: &id})
+	if err != nil {
+		return err
+	}
+	if err := check("mark-group-read", mr.StatusCode(), 200, mr.JSON200 != nil && mr.JSON200.LastReadId == id, mr.Body); err != nil {
+		return err
+	}
+	un, err := c.GetUnreadWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-unread", un.StatusCode(), 200, un.JSON200 != nil && un.JSON200.Total == 0, un.Body); err != nil {
+		return err
+	}
+	ma, err := c.MarkAllReadWithResponse(ctx)
+	if err != nil {
+		return err
+	}
+	if err := check("mark-all-read", ma.StatusCode(), 200, ma.JSON200 != nil, ma.Body); err != nil {
+		return err
+	}
+	dm, err := c.DeleteMessageWithResponse(ctx, group, id)
+	if err != nil {
+		return err
+	}
+	return check("delete-message", dm.StatusCode(), 204, true, dm.Body)
 }

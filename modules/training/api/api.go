@@ -255,8 +255,10 @@ const (
 	SubjectSessionGPX  = "rpc.training.sessions.gpx"  // SessionRef → GPX 1.1 bytes
 )
 
-// SessionListRequest asks for a page of the caller's sessions, newest first.
+// SessionListRequest asks for a page of the caller's sessions, newest
+// first, or of another athlete's (UserID) that the caller may see.
 type SessionListRequest struct {
+	UserID string     `json:"user_id,omitempty"`
 	Sport  string     `json:"sport,omitempty"`
 	From   *time.Time `json:"from,omitempty"`
 	To     *time.Time `json:"to,omitempty"`

@@ -1,13 +1,18 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/bus/bustest"
 	"github.com/athlos/athlos/internal/apptest"
 	socialapi "github.com/athlos/athlos/modules/social/api"
 	"github.com/athlos/athlos/modules/training/api"
@@ -70,6 +75,25 @@ func TestGroupMembersSeeAndWatchFollowersSessions(t *testing.T) {
 	assert.Equal(t, api.LiveWatchSubject(s.ID), w.Subject)
 	assert.True(t, watched(bob, s.ID))
 
+	// Her list, as Bob and a stranger see it.
+	anaID := userIDOf(t, a, ana)
+	list := func(token string) []string {
+		r := a.Do(http.MethodGet, "/v1/sessions?user_id="+anaID, token, nil)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		var l api.SessionList
+		r.JSON(t, &l)
+		ids := []string{}
+		for _, x := range l.Items {
+			ids = append(ids, x.ID)
+			assert.Empty(t, x.Notes)
+		}
+		return ids
+	}
+	assert.Equal(t, []string{s.ID}, list(bob), "the followers session, not the private one")
+	assert.Empty(t, list(eve))
+	r = a.Do(http.MethodGet, "/v1/sessions?user_id=nope", eve, nil)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+
 	// A stranger sees nothing of it; nobody but Ana sees the private one.
 	for _, path := range []string{"/v1/sessions/" + s.ID, "/v1/sessions/" + s.ID + "/gpx", "/v1/sessions/" + s.ID + "/route"} {
 		assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, path, eve, nil).Status, path)
@@ -90,6 +114,29 @@ func TestGroupMembersSeeAndWatchFollowersSessions(t *testing.T) {
 		"a member who left loses the grant")
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/"+s.ID, bob, nil).Status)
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", bob, nil).Status)
+	assert.Empty(t, list(bob))
+
+	// Bob's join, delivered again late (another message id, as after the
+	// stream's duplicate window), changes nothing: it is older than his leave.
+	ctx := context.Background()
+	db := a.DB(t)
+	processed := func() int {
+		var n int
+		require.NoError(t, db.QueryRow(ctx, `SELECT count(*) FROM training.processed_messages
+			WHERE consumer = 'training__evt_social_member_joined'`).Scan(&n))
+		return n
+	}
+	before := processed()
+	conn, err := bus.Connect(ctx, bus.ConnConfig{Name: "redeliver", Embedded: a.NATS}, bustest.Logger(t))
+	require.NoError(t, err)
+	defer conn.NC.Close()
+	data, err := json.Marshal(socialapi.MemberChanged{GroupID: g.ID, UserID: userIDOf(t, a, bob), Role: "member", Seq: 2})
+	require.NoError(t, err)
+	_, err = conn.JS.PublishMsg(ctx, &nats.Msg{Subject: socialapi.EventMemberJoined, Data: data,
+		Header: nats.Header{"Nats-Msg-Id": []string{"late-join"}}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return processed() > before }, 10*time.Second, 20*time.Millisecond)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/sessions/"+s.ID, bob, nil).Status)
 
 	// Eve joins, watches, and loses it when Ana makes the session private.
 	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/groups/"+g.ID+"/join", eve, nil).Status)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -39,16 +38,7 @@ func lastEvent(t *testing.T, a *apptest.App, stream, subject string, v any) {
 
 // eventCount counts the events of a subject in a stream.
 func eventCount(t *testing.T, a *apptest.App, stream, subject string) uint64 {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := bus.Connect(ctx, bus.ConnConfig{Name: "events", Embedded: a.NATS}, bustest.Logger(t))
-	require.NoError(t, err)
-	defer conn.NC.Close()
-	st, err := conn.JS.Stream(ctx, stream)
-	require.NoError(t, err)
-	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
-	require.NoError(t, err)
-	return info.State.Subjects[subject]
+	return a.EventCount(t, stream, subject)
 }
 
 // A finished session has its route in PostGIS, calories from the

@@ -301,7 +301,9 @@ func TestManualSessionFiguresCorrected(t *testing.T) {
 	assert.True(t, got.FinishedAt.Equal(start), "an hour after the new start")
 	assert.Equal(t, 800.0, got.Summary.CaloriesKcal)
 	assert.Equal(t, "manual", got.Source)
-	assert.Equal(t, updates+1, eventCount(t, a, "EVT_TRAINING", api.EventSessionUpdated))
+	// The outbox publishes after the commit: the event follows the answer.
+	require.Eventually(t, func() bool { return eventCount(t, a, "EVT_TRAINING", api.EventSessionUpdated) == updates+1 },
+		20*time.Second, 20*time.Millisecond)
 	var upd api.SessionCompleted
 	lastEvent(t, a, "EVT_TRAINING", api.EventSessionUpdated, &upd)
 	assert.Equal(t, 12_000.0, upd.DistanceM)

@@ -34,6 +34,7 @@ type pointsInput struct {
 }
 
 type sessionListInput struct {
+	UserID string    `query:"user_id" format:"uuid" doc:"another athlete's sessions: those you may see (public ones, and followers ones of an athlete you follow or who is a member of one of your groups; none of an athlete who blocked you)"`
 	Sport  string    `query:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"only this sport"`
 	From   time.Time `query:"from" doc:"started at or after (RFC 3339)"`
 	To     time.Time `query:"to" doc:"started before (RFC 3339)"`
@@ -87,10 +88,12 @@ func listSessions(a huma.API, nc *nats.Conn) {
 	tags := []string{"sessions"}
 	huma.Register(a, gw.DocumentRaw[api.SessionList](a, huma.Operation{
 		OperationID: "list-sessions", Method: http.MethodGet, Path: "/v1/sessions", Tags: tags,
-		Summary: "The signed-in user's sessions", Description: "Newest first, cursor-paginated; filters by sport and start time.",
+		Summary: "The signed-in user's sessions, or another athlete's",
+		Description: "Newest first, cursor-paginated; filters by sport and start time. With user_id, another athlete's " +
+			"sessions you may see: public ones, and followers ones when you share a group (without their notes and device).",
 		Security: gw.Authenticated,
 	}), func(ctx context.Context, in *sessionListInput) (*gw.RawJSON, error) {
-		req := api.SessionListRequest{Sport: in.Sport, Limit: in.Limit, Cursor: in.Cursor}
+		req := api.SessionListRequest{UserID: in.UserID, Sport: in.Sport, Limit: in.Limit, Cursor: in.Cursor}
 		if !in.From.IsZero() {
 			req.From = &in.From
 		}

@@ -23,7 +23,7 @@
 //     nothing.
 //  4. It answers with a user JWT signed by the issuer key: name = user id,
 //     account = the app account (bus.AppAccount), publish only
-//     live.telemetry.<user>.*, subscribe only live.session.<user>.> (the
+//     live.telemetry.<user>.* and chat.in.<user>.*, subscribe only live.session.<user>.> (the
 //     live figures of the user's own sessions, those it starts later
 //     too), notify.<user>, refused.<user>, _INBOX_<user>.> and the
 //     granted subjects, no

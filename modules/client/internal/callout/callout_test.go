@@ -544,7 +544,10 @@ func TestWithoutTheOwningModulesNoSharedSubjects(t *testing.T) {
 
 	info := e.callout.Info(context.Background(), ana.String(), api.RealtimeRequest{Host: "example.com:8080"})
 	assert.Equal(t, "_INBOX_"+ana.String(), info.InboxPrefix)
-	assert.Equal(t, []string{"live.telemetry." + ana.String() + ".*"}, info.Publish)
+	// Its own subjects to publish on (chat.in.<user>.* is answered only
+	// where the social module runs: without it a request gets "no
+	// responders" at once).
+	assert.Equal(t, []string{"live.telemetry." + ana.String() + ".*", "chat.in." + ana.String() + ".*"}, info.Publish)
 	assert.Equal(t, []string{"live.session." + ana.String() + ".>", "notify." + ana.String(), "refused." + ana.String(),
 		"_INBOX_" + ana.String() + ".>"}, info.Subscribe)
 }

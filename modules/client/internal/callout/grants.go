@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/athlos/athlos/bus"
+	socialapi "github.com/athlos/athlos/modules/social/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
 
@@ -53,14 +54,15 @@ type Permissions struct {
 }
 
 // Own returns the subjects every user has: its telemetry (one session
-// per subject), the live figures of its own sessions (those it starts
+// per subject), its chat messages (chat.in.<user>.<group>: the social
+// module answers only a member's), the live figures of its own sessions (those it starts
 // after connecting too), its notifications, what the server refused of
 // its publishes, and its inbox (user is a canonical UUID).
 func Own(user string) Permissions {
 	inbox := bus.AppInboxPrefix(user)
 	return Permissions{
 		InboxPrefix: inbox,
-		Publish:     []string{trainingapi.TelemetrySubject(user, "*")},
+		Publish:     []string{trainingapi.TelemetrySubject(user, "*"), socialapi.ChatInSubject(user, "*")},
 		Subscribe: []string{trainingapi.LiveSessionSubjects(user), bus.SubjectNotify + user, bus.SubjectRefused + user,
 			inbox + ".>"},
 	}

@@ -7,9 +7,7 @@ package consume
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -29,7 +27,7 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 			return bus.Invalid("payload", "not a user.registered event: "+err.Error())
 		}
-		user, err := eventID("user_id", ev.UserID)
+		user, err := bus.ParseID("user_id", ev.UserID)
 		if err != nil {
 			return err
 		}
@@ -40,7 +38,7 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 			return bus.Invalid("payload", "not a profile.updated event: "+err.Error())
 		}
-		user, err := eventID("user_id", ev.UserID)
+		user, err := bus.ParseID("user_id", ev.UserID)
 		if err != nil {
 			return err
 		}
@@ -51,7 +49,7 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 			return bus.Invalid("payload", "not a user.deleted event: "+err.Error())
 		}
-		user, err := eventID("user_id", ev.UserID)
+		user, err := bus.ParseID("user_id", ev.UserID)
 		if err != nil {
 			return err
 		}
@@ -59,14 +57,4 @@ func Register(rt *platform.Runtime, s *service.Service) {
 	})
 	// The feed's cards from training's session and record events (feed.go).
 	feed(rt, s)
-}
-
-// eventID reads an id of an event's payload; an invalid error naming field
-// when it is not a UUID.
-func eventID(field, s string) (uuid.UUID, error) {
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, bus.Invalid(field, fmt.Sprintf("%q is not a UUID", s))
-	}
-	return id, nil
 }

@@ -75,10 +75,10 @@ func feed(rt *platform.Runtime, s *service.Service) {
 
 // sessionIDs reads a training event's session and user ids.
 func sessionIDs(session, user string) (uuid.UUID, uuid.UUID, error) {
-	s, err := eventID("session_id", session)
+	s, err := bus.ParseID("session_id", session)
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}
-	u, err := eventID("user_id", user)
+	u, err := bus.ParseID("user_id", user)
 	return s, u, err
 }

@@ -27,6 +27,9 @@ const (
 	MaxMemberLimit = 100_000
 	DefaultLimit   = 10_000
 	MaxJoinMessage = 500
+	// MaxOwned is how many groups one user may own (a bound on a
+	// creation flood; a transfer may take an owner beyond it).
+	MaxOwned = 100
 )
 
 // Visibility of a group: anyone may join a public one; joining a private

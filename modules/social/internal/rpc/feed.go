@@ -12,8 +12,8 @@ import (
 
 // registerFeed serves rpc.social.feed.get.
 func registerFeed(svc *bus.Service, s *service.Service) error {
-	return handlers(svc, map[string]bus.HandlerFunc{
-		api.SubjectFeed: asCaller(func(ctx context.Context, user uuid.UUID, in api.FeedRequest) (api.FeedPage, error) {
+	return svc.HandleSubjects(map[string]bus.HandlerFunc{
+		api.SubjectFeed: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.FeedRequest) (api.FeedPage, error) {
 			return s.Feed(ctx, user, in.Limit, in.Cursor)
 		}),
 	})

@@ -13,7 +13,7 @@ import (
 
 // registerFollows serves rpc.social.follows.*, settings.* and blocks.*.
 func registerFollows(svc *bus.Service, s *service.Service) error {
-	return handlers(svc, map[string]bus.HandlerFunc{
+	return svc.HandleSubjects(map[string]bus.HandlerFunc{
 		api.SubjectFollow: onUser(func(ctx context.Context, user, target uuid.UUID) (api.FollowResult, error) {
 			return s.Follow(ctx, user, target)
 		}, "path.id"),
@@ -26,7 +26,7 @@ func registerFollows(svc *bus.Service, s *service.Service) error {
 		api.SubjectFollowing: onUserPage(func(ctx context.Context, user, target uuid.UUID, in api.UserPageRequest) (api.FollowList, error) {
 			return s.Following(ctx, user, target, in.Limit, in.Cursor)
 		}),
-		api.SubjectFollowRequests: asCaller(func(ctx context.Context, user uuid.UUID, in api.UserPageRequest) (api.FollowList, error) {
+		api.SubjectFollowRequests: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.UserPageRequest) (api.FollowList, error) {
 			return s.FollowRequests(ctx, user, in.Limit, in.Cursor)
 		}),
 		api.SubjectFollowApprove: onUser(func(ctx context.Context, user, target uuid.UUID) (api.Follow, error) {
@@ -39,10 +39,10 @@ func registerFollows(svc *bus.Service, s *service.Service) error {
 		api.SubjectFollowerRemove: onUser(func(ctx context.Context, user, target uuid.UUID) (none, error) {
 			return none{}, s.RemoveFollower(ctx, user, target)
 		}, "path.user_id"),
-		api.SubjectSettingsGet: asCaller(func(ctx context.Context, user uuid.UUID, _ none) (api.SocialSettings, error) {
+		api.SubjectSettingsGet: bus.AsCaller(func(ctx context.Context, user uuid.UUID, _ none) (api.SocialSettings, error) {
 			return s.Settings(ctx, user)
 		}),
-		api.SubjectSettingsPatch: asCaller(func(ctx context.Context, user uuid.UUID, in json.RawMessage) (api.SocialSettings, error) {
+		api.SubjectSettingsPatch: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in json.RawMessage) (api.SocialSettings, error) {
 			var fields map[string]json.RawMessage
 			if err := json.Unmarshal(in, &fields); err != nil {
 				return api.SocialSettings{}, bus.Invalid("body", "not a settings patch: "+err.Error())
@@ -64,7 +64,7 @@ func registerFollows(svc *bus.Service, s *service.Service) error {
 		api.SubjectBlockLift: onUser(func(ctx context.Context, user, target uuid.UUID) (none, error) {
 			return none{}, s.Unblock(ctx, user, target)
 		}, "path.id"),
-		api.SubjectBlocksList: asCaller(func(ctx context.Context, user uuid.UUID, in api.UserPageRequest) (api.BlockList, error) {
+		api.SubjectBlocksList: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.UserPageRequest) (api.BlockList, error) {
 			return s.Blocks(ctx, user, in.Limit, in.Cursor)
 		}),
 	})
@@ -73,8 +73,8 @@ func registerFollows(svc *bus.Service, s *service.Service) error {
 // onUser adapts a use case on another user (api.UserRef), its id read
 // from the named field.
 func onUser[Resp any](fn func(ctx context.Context, user, target uuid.UUID) (Resp, error), field string) bus.HandlerFunc {
-	return asCaller(func(ctx context.Context, user uuid.UUID, in api.UserRef) (Resp, error) {
-		target, err := parseID(field, in.UserID)
+	return bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.UserRef) (Resp, error) {
+		target, err := bus.ParseID(field, in.UserID)
 		if err != nil {
 			var zero Resp
 			return zero, err
@@ -85,8 +85,8 @@ func onUser[Resp any](fn func(ctx context.Context, user, target uuid.UUID) (Resp
 
 // onUserPage adapts a use case that lists a page of a user's follows.
 func onUserPage[Resp any](fn func(ctx context.Context, user, target uuid.UUID, in api.UserPageRequest) (Resp, error)) bus.HandlerFunc {
-	return asCaller(func(ctx context.Context, user uuid.UUID, in api.UserPageRequest) (Resp, error) {
-		target, err := parseID("path.id", in.UserID)
+	return bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.UserPageRequest) (Resp, error) {
+		target, err := bus.ParseID("path.id", in.UserID)
 		if err != nil {
 			var zero Resp
 			return zero, err

@@ -19,23 +19,23 @@ type none = struct{}
 // registerGroups serves rpc.social.groups.*, members.*, requests.*,
 // bans.* and invites.*: groups and their members.
 func registerGroups(svc *bus.Service, s *service.Service) error {
-	return handlers(svc, map[string]bus.HandlerFunc{
-		api.SubjectGroupCreate: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupCreate) (api.Group, error) {
+	return svc.HandleSubjects(map[string]bus.HandlerFunc{
+		api.SubjectGroupCreate: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.GroupCreate) (api.Group, error) {
 			return s.CreateGroup(ctx, user, group.Facts{Name: in.Name, Description: in.Description, Sports: in.Sports,
 				Goals: in.Goals, Place: placeIn(in.Place), Visibility: in.Visibility, MemberLimit: in.MemberLimit})
 		}),
-		api.SubjectGroupGet: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (api.Group, error) {
-			id, err := parseID("path.id", in.ID)
+		api.SubjectGroupGet: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (api.Group, error) {
+			id, err := bus.ParseID("path.id", in.ID)
 			if err != nil {
 				return api.Group{}, err
 			}
 			return s.GetGroup(ctx, user, id)
 		}),
-		api.SubjectGroupPatch: asCaller(func(ctx context.Context, user uuid.UUID, in struct {
+		api.SubjectGroupPatch: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in struct {
 			ID    string          `json:"id"`
 			Patch json.RawMessage `json:"patch"`
 		}) (api.Group, error) {
-			id, err := parseID("path.id", in.ID)
+			id, err := bus.ParseID("path.id", in.ID)
 			if err != nil {
 				return api.Group{}, err
 			}
@@ -53,26 +53,26 @@ func registerGroups(svc *bus.Service, s *service.Service) error {
 			}
 			return s.PatchGroup(ctx, user, id, ch)
 		}),
-		api.SubjectGroupDelete: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (none, error) {
-			id, err := parseID("path.id", in.ID)
+		api.SubjectGroupDelete: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (none, error) {
+			id, err := bus.ParseID("path.id", in.ID)
 			if err != nil {
 				return none{}, err
 			}
 			return none{}, s.DeleteGroup(ctx, user, id)
 		}),
-		api.SubjectGroupSearch: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupSearch) (api.GroupList, error) {
+		api.SubjectGroupSearch: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.GroupSearch) (api.GroupList, error) {
 			return s.SearchGroups(ctx, user, group.SearchInput{Sport: in.Sport, Goal: in.Goal, Text: in.Text, Near: in.Near,
 				RadiusM: in.RadiusM, Mine: in.Mine, Limit: in.Limit, Cursor: in.Cursor})
 		}),
-		api.SubjectGroupJoin: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupJoin) (api.JoinResult, error) {
-			id, err := parseID("path.id", in.ID)
+		api.SubjectGroupJoin: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.GroupJoin) (api.JoinResult, error) {
+			id, err := bus.ParseID("path.id", in.ID)
 			if err != nil {
 				return api.JoinResult{}, err
 			}
 			return s.Join(ctx, user, id, in.Message, in.InviteToken)
 		}),
-		api.SubjectGroupLeave: asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (none, error) {
-			id, err := parseID("path.id", in.ID)
+		api.SubjectGroupLeave: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.GroupRef) (none, error) {
+			id, err := bus.ParseID("path.id", in.ID)
 			if err != nil {
 				return none{}, err
 			}
@@ -87,7 +87,7 @@ func registerGroups(svc *bus.Service, s *service.Service) error {
 		api.SubjectMemberRemove: onMember(func(ctx context.Context, user, id, target uuid.UUID, _ api.MemberRef) (none, error) {
 			return none{}, s.RemoveMember(ctx, user, id, target)
 		}, "path.user_id"),
-		api.SubjectMemberRole: asCaller(func(ctx context.Context, user uuid.UUID, in api.MemberRoleRequest) (api.GroupMember, error) {
+		api.SubjectMemberRole: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.MemberRoleRequest) (api.GroupMember, error) {
 			id, target, err := memberIDs(in.MemberRef, "path.user_id")
 			if err != nil {
 				return api.GroupMember{}, err
@@ -113,8 +113,8 @@ func registerGroups(svc *bus.Service, s *service.Service) error {
 		api.SubjectBanLift: onMember(func(ctx context.Context, user, id, target uuid.UUID, _ api.MemberRef) (none, error) {
 			return none{}, s.LiftBan(ctx, user, id, target)
 		}, "path.user_id"),
-		api.SubjectInviteCreate: asCaller(func(ctx context.Context, user uuid.UUID, in api.InviteCreate) (api.GroupInvite, error) {
-			id, err := parseID("path.id", in.ID)
+		api.SubjectInviteCreate: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.InviteCreate) (api.GroupInvite, error) {
+			id, err := bus.ParseID("path.id", in.ID)
 			if err != nil {
 				return api.GroupInvite{}, err
 			}
@@ -123,12 +123,12 @@ func registerGroups(svc *bus.Service, s *service.Service) error {
 		api.SubjectInvitesList: onPage(func(ctx context.Context, user, id uuid.UUID, in api.GroupPageRequest) (api.GroupInviteList, error) {
 			return s.Invites(ctx, user, id, in.Limit, in.Cursor)
 		}),
-		api.SubjectInviteRevoke: asCaller(func(ctx context.Context, user uuid.UUID, in api.InviteRef) (none, error) {
-			id, err := parseID("path.id", in.GroupID)
+		api.SubjectInviteRevoke: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.InviteRef) (none, error) {
+			id, err := bus.ParseID("path.id", in.GroupID)
 			if err != nil {
 				return none{}, err
 			}
-			invite, err := parseID("path.invite_id", in.InviteID)
+			invite, err := bus.ParseID("path.invite_id", in.InviteID)
 			if err != nil {
 				return none{}, err
 			}
@@ -140,7 +140,7 @@ func registerGroups(svc *bus.Service, s *service.Service) error {
 // onMember adapts a use case on a user of a group (api.MemberRef): the
 // ids parsed, the user's named field.
 func onMember[Resp any](fn func(ctx context.Context, user, id, target uuid.UUID, in api.MemberRef) (Resp, error), field string) bus.HandlerFunc {
-	return asCaller(func(ctx context.Context, user uuid.UUID, in api.MemberRef) (Resp, error) {
+	return bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.MemberRef) (Resp, error) {
 		id, target, err := memberIDs(in, field)
 		if err != nil {
 			var zero Resp
@@ -153,8 +153,8 @@ func onMember[Resp any](fn func(ctx context.Context, user, id, target uuid.UUID,
 // onPage adapts a use case that lists a page of a group's members,
 // requests, bans or invitations.
 func onPage[Resp any](fn func(ctx context.Context, user, id uuid.UUID, in api.GroupPageRequest) (Resp, error)) bus.HandlerFunc {
-	return asCaller(func(ctx context.Context, user uuid.UUID, in api.GroupPageRequest) (Resp, error) {
-		id, err := parseID("path.id", in.ID)
+	return bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.GroupPageRequest) (Resp, error) {
+		id, err := bus.ParseID("path.id", in.ID)
 		if err != nil {
 			var zero Resp
 			return zero, err
@@ -164,11 +164,11 @@ func onPage[Resp any](fn func(ctx context.Context, user, id uuid.UUID, in api.Gr
 }
 
 func memberIDs(in api.MemberRef, field string) (uuid.UUID, uuid.UUID, error) {
-	id, err := parseID("path.id", in.GroupID)
+	id, err := bus.ParseID("path.id", in.GroupID)
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}
-	target, err := parseID(field, in.UserID)
+	target, err := bus.ParseID(field, in.UserID)
 	return id, target, err
 }
 

@@ -5,10 +5,6 @@
 package rpc
 
 import (
-	"context"
-
-	"github.com/google/uuid"
-
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/social/internal/service"
 )
@@ -30,38 +26,4 @@ func Register(svc *bus.Service, s *service.Service) error {
 		}
 	}
 	return nil
-}
-
-// handlers registers handlers by their subjects.
-func handlers(svc *bus.Service, hs map[string]bus.HandlerFunc) error {
-	for subject, h := range hs {
-		if err := svc.HandleSubject(subject, h); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// asCaller adapts a use case run on the caller's behalf: the request is
-// decoded into Req (a malformed one is invalid), the caller resolved (a
-// request without one is unauthorized) and passed to fn as user.
-func asCaller[Req, Resp any](fn func(ctx context.Context, user uuid.UUID, in Req) (Resp, error)) bus.HandlerFunc {
-	return bus.JSON(func(ctx context.Context, in Req) (Resp, error) {
-		user, err := bus.RequireUserID(ctx)
-		if err != nil {
-			var zero Resp
-			return zero, err
-		}
-		return fn(ctx, user, in)
-	})
-}
-
-// parseID reads an id the request names; an invalid error on field when
-// it is not a UUID.
-func parseID(field, s string) (uuid.UUID, error) {
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, bus.Invalid(field, "must be a UUID")
-	}
-	return id, nil
 }

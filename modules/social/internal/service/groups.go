@@ -26,7 +26,8 @@ var (
 // idempotency key, a retry gets the group the first request made
 // (bus.Once). Publishes evt.social.group.created and
 // evt.social.member.joined (the owner). Errors: invalid (the field under
-// body.), unauthorized (the account was deleted).
+// body.), conflict (user owns group.MaxOwned groups already),
+// unauthorized (the account was deleted).
 func (s *Service) CreateGroup(ctx context.Context, user uuid.UUID, in group.Facts) (api.Group, error) {
 	f, err := group.Normalize(in)
 	if err != nil {
@@ -35,6 +36,16 @@ func (s *Service) CreateGroup(ctx context.Context, user uuid.UUID, in group.Fact
 	return bus.Once(ctx, s.pool, s.keys, func(tx pgx.Tx) (api.Group, error) {
 		if err := refuseDeleted(ctx, tx, user); err != nil {
 			return api.Group{}, err
+		}
+		if err := store.LockOwner(ctx, tx, user); err != nil {
+			return api.Group{}, err
+		}
+		owned, err := store.CountOwned(ctx, tx, user)
+		if err != nil {
+			return api.Group{}, err
+		}
+		if owned >= group.MaxOwned {
+			return api.Group{}, bus.Errorf(bus.CodeConflict, "at most %d groups per owner; close or hand one on first", group.MaxOwned)
 		}
 		id, err := uuid.NewV7()
 		if err != nil {
@@ -136,19 +147,17 @@ func (s *Service) PatchGroup(ctx context.Context, user, id uuid.UUID, ch GroupCh
 }
 
 // admitRequests makes members of up to room of a group's requesters,
-// oldest first; the others' requests stay for a later turn.
+// oldest first; the others' requests stay as they are (an admin decides
+// them, or they join when there is room).
 func admitRequests(ctx context.Context, tx pgx.Tx, id uuid.UUID, room int) error {
-	users, err := store.TakeRequests(ctx, tx, id)
+	if room <= 0 {
+		return nil
+	}
+	users, err := store.TakeRequests(ctx, tx, id, room)
 	if err != nil {
 		return err
 	}
-	for i, u := range users {
-		if i >= room {
-			if err := store.AddRequest(ctx, tx, id, u, ""); err != nil {
-				return err
-			}
-			continue
-		}
+	for _, u := range users {
 		if err := join(ctx, tx, id, u); err != nil {
 			return err
 		}

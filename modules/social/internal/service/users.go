@@ -29,6 +29,10 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err := store.MarkUserDeleted(ctx, tx, user); err != nil {
 		return err
 	}
+	// Its chat messages become tombstones (chat.go).
+	if err := EraseChatUser(ctx, tx, user); err != nil {
+		return err
+	}
 	if err := store.ForgetUser(ctx, tx, user); err != nil {
 		return err
 	}

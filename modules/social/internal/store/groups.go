@@ -93,6 +93,24 @@ func InsertGroup(ctx context.Context, tx pgx.Tx, id, owner uuid.UUID, f group.Fa
 	return nil
 }
 
+// LockOwner serialises the groups user creates in tx (so the per-user
+// limit holds under concurrent requests).
+func LockOwner(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('social.groups:' || $1::text, 0))`, user); err != nil {
+		return fmt.Errorf("store: lock owner: %w", err)
+	}
+	return nil
+}
+
+// CountOwned counts the groups user owns.
+func CountOwned(ctx context.Context, q Querier, user uuid.UUID) (int, error) {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM social.groups WHERE owner_id = $1`, user).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count owned groups: %w", err)
+	}
+	return n, nil
+}
+
 // UpdateGroup replaces a group's facts.
 func UpdateGroup(ctx context.Context, tx pgx.Tx, id uuid.UUID, f group.Facts) error {
 	lon, lat, radius := placeArgs(f.Place)

@@ -40,11 +40,14 @@ func DeleteRequest(ctx context.Context, tx pgx.Tx, id, user uuid.UUID) (bool, er
 	return tag.RowsAffected() > 0, nil
 }
 
-// TakeRequests removes every request to join a group and returns the
-// users who asked, oldest first.
-func TakeRequests(ctx context.Context, tx pgx.Tx, id uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := tx.Query(ctx, `WITH gone AS (DELETE FROM social.join_requests WHERE group_id = $1 RETURNING user_id, created_at)
-		SELECT user_id FROM gone ORDER BY created_at, user_id`, id)
+// TakeRequests removes the n oldest requests to join a group and returns
+// the users who asked, oldest first.
+func TakeRequests(ctx context.Context, tx pgx.Tx, id uuid.UUID, n int) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `WITH oldest AS (SELECT user_id FROM social.join_requests WHERE group_id = $1
+			ORDER BY created_at, user_id LIMIT $2),
+		gone AS (DELETE FROM social.join_requests r USING oldest o WHERE r.group_id = $1 AND r.user_id = o.user_id
+			RETURNING r.user_id, r.created_at)
+		SELECT user_id FROM gone ORDER BY created_at, user_id`, id, n)
 	if err != nil {
 		return nil, fmt.Errorf("store: take requests: %w", err)
 	}

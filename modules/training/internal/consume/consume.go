@@ -8,7 +8,6 @@ package consume
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -98,12 +97,5 @@ func saveGearOwner(ctx context.Context, tx pgx.Tx, s *service.Service, userPart,
 	return s.SaveGearOwner(ctx, tx, user, gear, deleted)
 }
 
-// eventID reads an id of an event's payload; an invalid error naming field
-// when it is not a UUID.
-func eventID(field, s string) (uuid.UUID, error) {
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, bus.Invalid(field, fmt.Sprintf("%q is not a UUID", s))
-	}
-	return id, nil
-}
+// eventID reads an id of an event's payload (bus.ParseID).
+func eventID(field, s string) (uuid.UUID, error) { return bus.ParseID(field, s) }

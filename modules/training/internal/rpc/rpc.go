@@ -30,48 +30,20 @@ func Register(svc *bus.Service, s *service.Service) error {
 	return nil
 }
 
-// handlers registers handlers by their subjects.
-func handlers(svc *bus.Service, hs map[string]bus.HandlerFunc) error {
-	for subject, h := range hs {
-		if err := svc.HandleSubject(subject, h); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// handlers registers handlers by their subjects (bus.Service.HandleSubjects).
+func handlers(svc *bus.Service, hs map[string]bus.HandlerFunc) error { return svc.HandleSubjects(hs) }
 
-// asCaller adapts a use case run on the caller's behalf: the request is
-// decoded into Req (a malformed one is invalid), the caller resolved (a
-// request without one is unauthorized) and passed to fn as user.
+// asCaller adapts a use case run on the caller's behalf (bus.AsCaller).
 func asCaller[Req, Resp any](fn func(ctx context.Context, user uuid.UUID, in Req) (Resp, error)) bus.HandlerFunc {
-	return bus.JSON(func(ctx context.Context, in Req) (Resp, error) {
-		user, err := bus.RequireUserID(ctx)
-		if err != nil {
-			var zero Resp
-			return zero, err
-		}
-		return fn(ctx, user, in)
-	})
+	return bus.AsCaller(fn)
 }
 
 // asCallerEncoded is asCaller for a handler that encodes its answer
-// itself (bus.JSONEncoded).
+// itself (bus.AsCallerEncoded).
 func asCallerEncoded[Req any](fn func(ctx context.Context, user uuid.UUID, in Req) ([]byte, error)) bus.HandlerFunc {
-	return bus.JSONEncoded(func(ctx context.Context, in Req) ([]byte, error) {
-		user, err := bus.RequireUserID(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return fn(ctx, user, in)
-	})
+	return bus.AsCallerEncoded(fn)
 }
 
-// parseID reads the id of a session, device or gear the request names;
-// an invalid error on field when it is not a UUID.
-func parseID(field, s string) (uuid.UUID, error) {
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, bus.Invalid(field, "must be a UUID")
-	}
-	return id, nil
-}
+// parseID reads the id of a session, device or gear the request names
+// (bus.ParseID).
+func parseID(field, s string) (uuid.UUID, error) { return bus.ParseID(field, s) }

@@ -28,7 +28,14 @@ func registerSessions(svc *bus.Service, s *service.Service) error {
 			return s.GetSession(ctx, user, id)
 		}),
 		api.SubjectSessionList: asCaller(func(ctx context.Context, user uuid.UUID, in api.SessionListRequest) (api.SessionList, error) {
-			return s.ListSessions(ctx, user, service.SessionFilter{Sport: in.Sport, From: in.From, To: in.To}, in.Limit, in.Cursor)
+			f := service.SessionFilter{Sport: in.Sport, From: in.From, To: in.To}
+			if in.UserID != "" {
+				var err error
+				if f.Owner, err = parseID("query.user_id", in.UserID); err != nil {
+					return api.SessionList{}, err
+				}
+			}
+			return s.ListSessions(ctx, user, f, in.Limit, in.Cursor)
 		}),
 		api.SubjectSessionAction: onSession(func(r api.SessionAction) string { return r.ID }, func(ctx context.Context, user, id uuid.UUID, in api.SessionAction) (api.Session, error) {
 			return s.ActOnSession(ctx, user, id, in.Action)

@@ -14,7 +14,7 @@ import (
 )
 
 // Group co-membership. A session of visibility "followers" may be seen
-// (GetSession, its route and GPX) and watched live by members of any
+// (GetSession, ListSessions of its owner, its route and GPX) and watched live by members of any
 // group its owner is in, as by the owner's followers; strangers may not.
 // The module keeps who is in which group from the social module's member
 // events (ApplyMembership, CloseGroup). Watching stays per watcher and
@@ -85,6 +85,22 @@ func (s *Service) visibleSession(ctx context.Context, user, id uuid.UUID) (row s
 		return store.SessionRow{}, false, errNoSession
 	}
 	return row, false, nil
+}
+
+// visibleOf is the visibility levels of owner's sessions user may see
+// (public; followers too when user follows the owner or they share a
+// group; none when the owner blocked user).
+func (s *Service) visibleOf(ctx context.Context, user, owner uuid.UUID) ([]string, error) {
+	v, err := store.ViewerOf(ctx, s.pool, user, owner)
+	switch {
+	case err != nil:
+		return nil, err
+	case v.Blocked:
+		return []string{}, nil
+	case v.Follower || v.CoMember:
+		return []string{sport.Public, sport.Followers}, nil
+	}
+	return []string{sport.Public}, nil
 }
 
 // mayFollow reports whether user may see another's session of visibility:

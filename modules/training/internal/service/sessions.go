@@ -210,16 +210,20 @@ func (s *Service) CloseIdleSessions(ctx context.Context, idle time.Duration) (in
 }
 
 // SessionFilter picks sessions of a list: of one sport ("": all),
-// started within [From, To) (nil: unbounded).
+// started within [From, To) (nil: unbounded), of the athlete Owner
+// (uuid.Nil: the caller).
 type SessionFilter struct {
 	Sport    string
 	From, To *time.Time
+	Owner    uuid.UUID
 }
 
 // ListSessions returns a page of user's sessions, newest first: limit
 // items (0: page.Default) after the cursor of the previous page ("": the
-// first). Errors: invalid (query.limit, query.cursor, query.sport,
-// query.to not after from).
+// first); with f.Owner another athlete's sessions user may see (public
+// ones, and followers ones when the two share a group; as GetSession,
+// without notes and device). Errors: invalid (query.limit, query.cursor,
+// query.sport, query.to not after from).
 func (s *Service) ListSessions(ctx context.Context, user uuid.UUID, f SessionFilter, limit int, cursor string) (api.SessionList, error) {
 	limit, after, err := pageOf(limit, cursor)
 	if err != nil {
@@ -231,13 +235,23 @@ func (s *Service) ListSessions(ctx context.Context, user uuid.UUID, f SessionFil
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		return api.SessionList{}, bus.Invalid("query.to", "must be after from")
 	}
-	rows, err := store.Sessions(ctx, s.pool, user, after, f.Sport, f.From, f.To, limit+1)
+	owner, visible := user, []string(nil)
+	if f.Owner != uuid.Nil && f.Owner != user {
+		owner = f.Owner
+		if visible, err = s.visibleOf(ctx, user, owner); err != nil {
+			return api.SessionList{}, err
+		}
+	}
+	rows, err := store.VisibleSessions(ctx, s.pool, owner, after, f.Sport, f.From, f.To, visible, limit+1)
 	if err != nil {
 		return api.SessionList{}, err
 	}
 	rows, next := page.Cut(rows, limit, func(r store.SessionRow) [16]byte { return r.ID })
 	out := api.SessionList{Items: make([]api.Session, len(rows)), NextCursor: next}
 	for i, r := range rows {
+		if visible != nil {
+			r.Notes, r.DeviceID = "", nil
+		}
 		out.Items[i] = sessionOut(r)
 	}
 	return out, nil

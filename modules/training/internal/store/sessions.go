@@ -166,11 +166,20 @@ func DeviceOwned(ctx context.Context, q storage.Querier, user, id uuid.UUID) (bo
 // (uuid.Nil: from the newest), optionally of one sport and started within
 // [from, to).
 func Sessions(ctx context.Context, q storage.Querier, user, after uuid.UUID, sport string, from, to *time.Time, limit int) ([]SessionRow, error) {
+	return VisibleSessions(ctx, q, user, after, sport, from, to, nil, limit)
+}
+
+// VisibleSessions is Sessions for another user: only those of the given
+// visibility levels (nil: every session, as Sessions), never discarded
+// ones.
+func VisibleSessions(ctx context.Context, q storage.Querier, user, after uuid.UUID, sport string, from, to *time.Time,
+	visible []string, limit int) ([]SessionRow, error) {
 	rows, err := q.Query(ctx, `SELECT `+sessionColumns+` FROM training.sessions s
 		WHERE s.user_id = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR s.id < $2)
 		AND ($3 = '' OR s.sport = $3) AND ($4::timestamptz IS NULL OR s.started_at >= $4)
 		AND ($5::timestamptz IS NULL OR s.started_at < $5)
-		ORDER BY s.id DESC LIMIT $6`, user, after, sport, from, to, limit)
+		AND ($7::text[] IS NULL OR (s.visibility = ANY($7) AND s.state <> 'discarded'))
+		ORDER BY s.id DESC LIMIT $6`, user, after, sport, from, to, limit, visible)
 	if err != nil {
 		return nil, fmt.Errorf("store: sessions: %w", err)
 	}
