@@ -65,6 +65,17 @@ func TestFollowersSeeAndWatchFollowersSessions(t *testing.T) {
 		}
 		return false
 	}
+	listed := func(p person) []string {
+		r := a.Do(http.MethodGet, "/v1/sessions?user_id="+ana.id, p.token, nil)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		var l api.SessionList
+		r.JSON(t, &l)
+		ids := []string{}
+		for _, s := range l.Items {
+			ids = append(ids, s.ID)
+		}
+		return ids
+	}
 	followAna := func(p person) string {
 		var r apptest.Response
 		require.Eventually(t, func() bool { // social learns of new users by event
@@ -83,6 +94,8 @@ func TestFollowersSeeAndWatchFollowersSessions(t *testing.T) {
 	require.Eventually(t, func() bool { return sees(bob, fs.ID) && sees(dan, fs.ID) }, 10*time.Second, 20*time.Millisecond,
 		"a follower sees the followers session (evt.social.follow.created)")
 	assert.Equal(t, http.StatusOK, a.Do(http.MethodGet, "/v1/sessions/"+fs.ID+"/gpx", bob.token, nil).Status)
+	assert.ElementsMatch(t, []string{fs.ID, pub.ID}, listed(bob), "a follower lists her followers and public sessions")
+	assert.Equal(t, []string{pub.ID}, listed(eve), "a stranger her public one")
 	r := a.Do(http.MethodPost, "/v1/sessions/"+fs.ID+"/watch", bob.token, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	assert.True(t, watched(bob, fs.ID))
@@ -159,6 +172,7 @@ func TestFollowersSeeAndWatchFollowersSessions(t *testing.T) {
 		}
 		assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/sessions/"+pub.ID+"/watch", p.token,
 			map[string]any{"share_token": link.ShareToken}).Status, "not with the link either")
+		assert.Empty(t, listed(p), "nor in the list of her sessions")
 	}
 	assert.True(t, sees(bob, pub.ID), "others still see the public session")
 	assert.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+pub.ID+"/watch", bob.token,
