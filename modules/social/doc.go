@@ -108,9 +108,11 @@
 // characters): in a group both are members of, where the group's owner and
 // admins list and resolve it (dismissed or actioned, with a note), or
 // outside any group, where it is kept for the operators (no operator API
-// yet). An open report of the same user in the same place answers a
-// second one. Reports of chat messages come with the chat. A deleted
-// account's reports go; reports of it stay, without its name.
+// yet); or a message of a group's chat the reporter is a member of (its
+// sender is the user reported, its text kept as it was when reported).
+// An open report of the same user (message) in the same place answers a
+// second one. A deleted account's reports go; reports of it stay, without
+// its name.
 //
 // Publishes (through the outbox in social.outbox):
 //

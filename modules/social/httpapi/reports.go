@@ -32,11 +32,12 @@ func reportOperations(a huma.API, nc *nats.Conn) {
 	tags := []string{"reports"}
 	huma.Register(a, gw.DocumentRaw[api.Report](a, huma.Operation{
 		OperationID: "create-report", Method: http.MethodPost, Path: "/v1/reports", Tags: tags,
-		Summary: "Report a user",
-		Description: "For a reason from a fixed list, with an optional text. With group_id (a group you and they are " +
-			"members of), the group's owner and admins see it (GET /v1/groups/{id}/reports); without, it is kept for " +
-			"the operators. Reporting the same user again while your report is open answers that report. The user " +
-			"is not told. Reports of chat messages come with the chat.",
+		Summary: "Report a user or a message",
+		Description: "For a reason from a fixed list, with an optional text. A user (user_id): with group_id (a group " +
+			"you and they are members of), the group's owner and admins see it (GET /v1/groups/{id}/reports); " +
+			"without, it is kept for the operators. A message of a group's chat you are a member of (group_id and " +
+			"message_id): its sender is the user reported, and its text is kept as it was. Reporting the same user " +
+			"(or message) again while your report is open answers that report. The user is not told.",
 		DefaultStatus: http.StatusCreated, MaxBodyBytes: 8 << 10, Security: gw.Authenticated,
 	}), func(ctx context.Context, in *reportCreateInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectReportCreate, in.Body)

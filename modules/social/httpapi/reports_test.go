@@ -102,7 +102,8 @@ func TestReports(t *testing.T) {
 	res := "/v1/groups/" + g.ID + "/reports/" + r2.ID + "/resolve"
 	cases := []bad{
 		{http.MethodPost, "/v1/reports", cat.token, `{"user_id": `, 400, "body"},
-		{http.MethodPost, "/v1/reports", cat.token, `{}`, 400, "body.user_id"},
+		{http.MethodPost, "/v1/reports", cat.token, `{}`, 400, "body.reason"},
+		{http.MethodPost, "/v1/reports", cat.token, `{"reason": "spam"}`, 400, "body.user_id"},
 		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": dan.id}, 400, "body.reason"},
 		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": "nope", "reason": "spam"}, 400, "body.user_id"},
 		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": cat.id, "reason": "spam"}, 400, "body.user_id"},
@@ -110,6 +111,7 @@ func TestReports(t *testing.T) {
 		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": dan.id, "reason": "spam", "text": strings.Repeat("x", 1001)}, 400, "body.text"},
 		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": dan.id, "reason": "spam", "text": "a\u0007b"}, 400, "body.text"},
 		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": dan.id, "reason": "spam", "message_id": unknownID}, 400, "body.message_id"},
+		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": dan.id, "reason": "spam", "comment": "x"}, 400, "body.comment"},
 		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": dan.id, "reason": "spam", "text": strings.Repeat("x", 9000)}, 413, ""},
 		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": unknownID, "reason": "spam"}, 404, ""},
 		{http.MethodPost, "/v1/reports", cat.token, map[string]any{"user_id": dan.id, "group_id": "x", "reason": "spam"}, 400, "body.group_id"},
@@ -144,4 +146,78 @@ func TestReports(t *testing.T) {
 	for _, c := range [][2]string{{http.MethodPost, "/v1/reports"}, {http.MethodGet, "/v1/groups/" + g.ID + "/reports"}, {http.MethodPost, res}} {
 		assert.Equal(t, http.StatusUnauthorized, a.Do(c[0], c[1], "", nil).Status, c)
 	}
+}
+
+// A member reports a message of the group's chat: its sender is the user
+// reported and its text is kept as it was, even after an edit; the
+// group's owner and admins see it. Bad input changes nothing.
+func TestMessageReports(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "social")
+	ana, bob, cat, eve := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "cat@example.com"),
+		signUp(t, a, "eve@example.com")
+	known(t, a, ana, bob, cat, eve)
+	g := createGroup(t, a, ana, map[string]any{"name": "Dawn Runners"})
+	other := createGroup(t, a, eve, map[string]any{"name": "Eve's"})
+	for _, u := range []user{bob, cat} {
+		require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/groups/"+g.ID+"/join", u.token, nil).Status)
+	}
+	post := func(u user, group, text string) api.ChatMessage {
+		r := a.Do(http.MethodPost, "/v1/groups/"+group+"/messages", u.token, map[string]any{"text": text})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+		var m api.ChatMessage
+		r.JSON(t, &m)
+		return m
+	}
+	rude := post(bob, g.ID, "you are all slow")
+	mine := post(cat, g.ID, "morning!")
+	elsewhere := post(eve, other.ID, "hello")
+
+	r := a.Do(http.MethodPost, "/v1/reports", cat.token, map[string]any{"group_id": g.ID, "message_id": rude.ID, "reason": "harassment"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var rep api.Report
+	r.JSON(t, &rep)
+	assert.Equal(t, bob.id, rep.UserID, "the sender is reported")
+	require.NotNil(t, rep.MessageID)
+	assert.Equal(t, rude.ID, *rep.MessageID)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/groups/"+g.ID+"/messages/"+jsonInt(int(rude.ID)), bob.token,
+		map[string]any{"text": "have a nice run"}).Status)
+	var list api.ReportList
+	a.Do(http.MethodGet, "/v1/groups/"+g.ID+"/reports", ana.token, nil).JSON(t, &list)
+	require.Len(t, list.Items, 1)
+	require.NotNil(t, list.Items[0].MessageText)
+	assert.Equal(t, "you are all slow", *list.Items[0].MessageText, "the text as it was reported")
+
+	type bad struct {
+		body   map[string]any
+		status int
+		field  string
+	}
+	for _, c := range []bad{
+		{map[string]any{"message_id": rude.ID, "reason": "spam"}, 400, "body.group_id"},
+		{map[string]any{"group_id": g.ID, "message_id": rude.ID, "user_id": bob.id, "reason": "spam"}, 400, "body.message_id"},
+		{map[string]any{"group_id": g.ID, "message_id": 0, "reason": "spam"}, 400, "body.message_id"},
+		{map[string]any{"group_id": g.ID, "message_id": -1, "reason": "spam"}, 400, "body.message_id"},
+		{map[string]any{"group_id": g.ID, "message_id": "one", "reason": "spam"}, 400, "body.message_id"},
+		{map[string]any{"group_id": g.ID, "message_id": mine.ID, "reason": "spam"}, 400, "body.message_id"},
+		{map[string]any{"group_id": g.ID, "message_id": 999, "reason": "spam"}, 404, ""},
+		{map[string]any{"group_id": g.ID, "message_id": elsewhere.ID + 1000, "reason": "spam"}, 404, ""},
+		{map[string]any{"group_id": other.ID, "message_id": elsewhere.ID, "reason": "spam"}, 404, ""},
+		{map[string]any{"group_id": unknownID, "message_id": 1, "reason": "spam"}, 404, ""},
+		{map[string]any{"group_id": g.ID, "message_id": rude.ID, "reason": "rude"}, 400, "body.reason"},
+	} {
+		r := a.Do(http.MethodPost, "/v1/reports", cat.token, c.body)
+		if !assert.Equal(t, c.status, r.Status, "%v: %s", c.body, r.Body) {
+			continue
+		}
+		if c.field != "" {
+			assert.Contains(t, r.Problem(t).Fields(), c.field, "%v", c.body)
+		}
+	}
+	// A deleted message can't be reported (there is nothing left to see).
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/groups/"+g.ID+"/messages/"+jsonInt(int(rude.ID)), bob.token, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/reports", ana.token,
+		map[string]any{"group_id": g.ID, "message_id": rude.ID, "reason": "spam"}).Status)
+	a.Do(http.MethodGet, "/v1/groups/"+g.ID+"/reports", ana.token, nil).JSON(t, &list)
+	assert.Len(t, list.Items, 1, "bad input made nothing")
 }

@@ -14,11 +14,23 @@ import (
 func registerReports(svc *bus.Service, s *service.Service) error {
 	return svc.HandleSubjects(map[string]bus.HandlerFunc{
 		api.SubjectReportCreate: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.ReportCreate) (api.Report, error) {
-			target, err := bus.ParseID("body.user_id", in.UserID)
-			if err != nil {
-				return api.Report{}, err
+			r := service.ReportInput{Reason: in.Reason, Text: in.Text}
+			switch {
+			case in.MessageID != 0 && in.UserID != "":
+				return api.Report{}, bus.Invalid("body.message_id", "give user_id or message_id, not both (a message's sender is the user reported)")
+			case in.MessageID < 0:
+				return api.Report{}, bus.Invalid("body.message_id", "must be at least 1")
+			case in.MessageID != 0 && in.GroupID == "":
+				return api.Report{}, bus.Invalid("body.group_id", "is needed with message_id (the message's group)")
+			case in.MessageID != 0:
+				r.Message = &in.MessageID
+			default:
+				target, err := bus.ParseID("body.user_id", in.UserID)
+				if err != nil {
+					return api.Report{}, err
+				}
+				r.User = target
 			}
-			r := service.ReportInput{User: target, Reason: in.Reason, Text: in.Text}
 			if in.GroupID != "" {
 				g, err := bus.ParseID("body.group_id", in.GroupID)
 				if err != nil {

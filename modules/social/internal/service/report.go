@@ -18,27 +18,31 @@ import (
 // optional text: in a group both are members of, where the group's owner
 // and admins see the report and resolve it (dismissed, or actioned after
 // they removed or banned the user), or outside any group, where it is
-// kept for the operators (no operator API yet). Reporting the same user
-// again while the first report is open answers that one. Reports of chat
-// messages come with the chat.
+// kept for the operators (no operator API yet); or a message of a group's
+// chat it is a member of (its sender is reported, its text kept as it was,
+// for the group's owner and admins). Reporting the same user (message)
+// again while the first report is open answers that one.
 
 var errNoReport = bus.Errorf(bus.CodeNotFound, "no such report")
 
-// ReportInput is a new report.
+// ReportInput is a new report: of User, or of the message Message of
+// Group (User is then its sender).
 type ReportInput struct {
-	User   uuid.UUID
-	Group  *uuid.UUID
-	Reason string
-	Text   string
+	User    uuid.UUID
+	Group   *uuid.UUID
+	Message *int64
+	Reason  string
+	Text    string
 }
 
 // CreateReport stores user's report (see above); created is false when
 // an open report of the same user in the same place answered. Errors:
-// invalid (body.user_id is the caller, body.reason, body.text), not_found
-// (no such user; no such group; the caller or the user not a member of
-// it), unauthorized (the account was deleted).
+// invalid (body.user_id or the message's sender is the caller,
+// body.reason, body.text), not_found (no such user; no such group; the
+// caller, or the user reported by id, not a member of it; no such
+// message, or a deleted one), unauthorized (the account was deleted).
 func (s *Service) CreateReport(ctx context.Context, user uuid.UUID, in ReportInput) (out api.Report, created bool, err error) {
-	if in.User == user {
+	if in.Message == nil && in.User == user {
 		return out, false, bus.Invalid("body.user_id", "is you: you can't report yourself")
 	}
 	if err := group.ReportReason(in.Reason); err != nil {
@@ -52,23 +56,41 @@ func (s *Service) CreateReport(ctx context.Context, user uuid.UUID, in ReportInp
 		if err := refuseDeleted(ctx, tx, user); err != nil {
 			return err
 		}
-		if known, err := store.UserKnown(ctx, tx, in.User); err != nil || !known {
-			return cmpErr(err, errNoUser)
-		}
+		r := store.Report{ID: uuid.Must(uuid.NewV7()), ReporterID: user, UserID: in.User, GroupID: in.Group,
+			MessageID: in.Message, Reason: in.Reason, Text: text}
 		if in.Group != nil {
 			if _, err := store.GroupFor(ctx, tx, user, *in.Group); errors.Is(err, store.ErrNotFound) {
 				return errNoGroup
 			} else if err != nil {
 				return err
 			}
-			for _, u := range []uuid.UUID{user, in.User} {
-				if _, ok, err := store.MemberRole(ctx, tx, *in.Group, u); err != nil || !ok {
-					return cmpErr(err, bus.Errorf(bus.CodeNotFound, "you and the user must both be members of the group"))
+			if _, ok, err := store.MemberRole(ctx, tx, *in.Group, user); err != nil || !ok {
+				return cmpErr(err, bus.Errorf(bus.CodeNotFound, "you are not a member of the group"))
+			}
+		}
+		if in.Message != nil {
+			m, ok, err := store.GetMessage(ctx, tx, *in.Group, *in.Message)
+			if err != nil {
+				return err
+			}
+			if !ok || m.DeletedAt != nil {
+				return bus.Errorf(bus.CodeNotFound, "no such message in the group")
+			}
+			if m.SenderID == user {
+				return bus.Invalid("body.message_id", "is your own message")
+			}
+			r.UserID, r.MessageText = m.SenderID, &m.Body
+		} else {
+			if known, err := store.UserKnown(ctx, tx, in.User); err != nil || !known {
+				return cmpErr(err, errNoUser)
+			}
+			if in.Group != nil {
+				if _, ok, err := store.MemberRole(ctx, tx, *in.Group, in.User); err != nil || !ok {
+					return cmpErr(err, bus.Errorf(bus.CodeNotFound, "the user is not a member of the group"))
 				}
 			}
 		}
-		r, made, err := store.InsertReport(ctx, tx, store.Report{ID: uuid.Must(uuid.NewV7()), ReporterID: user, UserID: in.User,
-			GroupID: in.Group, Reason: in.Reason, Text: text})
+		r, made, err := store.InsertReport(ctx, tx, r)
 		out, created = reportOut(r), made
 		return err
 	})
@@ -163,8 +185,8 @@ func (s *Service) mayModerate(ctx context.Context, q store.Querier, user, id uui
 
 func reportOut(r store.Report) api.Report {
 	out := api.Report{ID: r.ID.String(), ReporterID: r.ReporterID.String(), UserID: r.UserID.String(), UserName: r.UserName,
-		Reason: r.Reason, Text: r.Text, CreatedAt: r.CreatedAt.UTC(), Status: r.Status, Resolution: r.Resolution, Note: r.Note,
-		ResolvedAt: r.ResolvedAt}
+		MessageID: r.MessageID, MessageText: r.MessageText, Reason: r.Reason, Text: r.Text, CreatedAt: r.CreatedAt.UTC(),
+		Status: r.Status, Resolution: r.Resolution, Note: r.Note, ResolvedAt: r.ResolvedAt}
 	if r.GroupID != nil {
 		out.GroupID = ptr(r.GroupID.String())
 	}

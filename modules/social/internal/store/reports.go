@@ -17,6 +17,8 @@ type Report struct {
 	ID, ReporterID, UserID uuid.UUID
 	UserName               string
 	GroupID                *uuid.UUID
+	MessageID              *int64
+	MessageText            *string
 	Reason, Text           string
 	CreatedAt              time.Time
 	Status                 string
@@ -26,12 +28,13 @@ type Report struct {
 	ResolvedAt             *time.Time
 }
 
-const reportColumns = `r.id, r.reporter_id, r.user_id, coalesce(u.display_name, ''), r.group_id, r.reason, r.text, r.created_at,
+const reportColumns = `r.id, r.reporter_id, r.user_id, coalesce(u.display_name, ''), r.group_id, r.message_id, r.message_text,
+	r.reason, r.text, r.created_at,
 	r.status, r.resolution, r.note, r.resolved_by, r.resolved_at`
 
 func scanReport(row pgx.Row) (Report, error) {
 	var r Report
-	err := row.Scan(&r.ID, &r.ReporterID, &r.UserID, &r.UserName, &r.GroupID, &r.Reason, &r.Text, &r.CreatedAt,
+	err := row.Scan(&r.ID, &r.ReporterID, &r.UserID, &r.UserName, &r.GroupID, &r.MessageID, &r.MessageText, &r.Reason, &r.Text, &r.CreatedAt,
 		&r.Status, &r.Resolution, &r.Note, &r.ResolvedBy, &r.ResolvedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
@@ -43,17 +46,18 @@ func scanReport(row pgx.Row) (Report, error) {
 }
 
 // InsertReport stores a report, unless the reporter has an open report of
-// the user in the same group (or none) already: then it returns that one
-// (created false).
+// the user in the same group (or none) and of the same message (or none)
+// already: then it returns that one (created false).
 func InsertReport(ctx context.Context, tx pgx.Tx, r Report) (out Report, created bool, err error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO social.reports (id, reporter_id, user_id, group_id, reason, text) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT DO NOTHING`, r.ID, r.ReporterID, r.UserID, r.GroupID, r.Reason, r.Text)
+	tag, err := tx.Exec(ctx, `INSERT INTO social.reports (id, reporter_id, user_id, group_id, message_id, message_text, reason, text)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		r.ID, r.ReporterID, r.UserID, r.GroupID, r.MessageID, r.MessageText, r.Reason, r.Text)
 	if err != nil {
 		return out, false, fmt.Errorf("store: insert report: %w", err)
 	}
 	out, err = scanReport(tx.QueryRow(ctx, `SELECT `+reportColumns+` FROM social.reports r LEFT JOIN social.users u ON u.user_id = r.user_id
-		WHERE r.reporter_id = $1 AND r.user_id = $2 AND r.group_id IS NOT DISTINCT FROM $3 AND r.status = 'open'`,
-		r.ReporterID, r.UserID, r.GroupID))
+		WHERE r.reporter_id = $1 AND r.user_id = $2 AND r.group_id IS NOT DISTINCT FROM $3 AND r.message_id IS NOT DISTINCT FROM $4
+		AND r.status = 'open'`, r.ReporterID, r.UserID, r.GroupID, r.MessageID))
 	return out, tag.RowsAffected() > 0, err
 }
 
