@@ -911,7 +911,7 @@ func follows(ctx context.Context, base string, anon *athlosclient.ClientWithResp
 		return fmt.Errorf("join a group to report in: %v", err)
 	}
 	text := "rude"
-	cr, err := fay.CreateReportWithResponse(ctx, athlosclient.ReportCreate{UserId: samID, GroupId: &group,
+	cr, err := fay.CreateReportWithResponse(ctx, athlosclient.ReportCreate{UserId: &samID, GroupId: &group,
 		Reason: athlosclient.ReportCreateReasonHarassment, Text: &text})
 	if err != nil {
 		return err
