@@ -65,23 +65,15 @@ func seedFeed(tb testing.TB, a *apptest.App, user string, owners, perOwner, foll
 	}
 }
 
-// BenchmarkFeed measures GET /v1/feed over HTTP through the front, one
-// request at a time, for a user who follows 200 of 1,000 athletes with
-// 100 sessions each (100,000 session cards, and about 10,000 records
-// cards): the first page, the second (cursor), and a page deep in the
-// feed (after 2,000 cards); it reports the p50 and p99.
-//
-//	go test ./modules/social/httpapi -run '^$' -bench Feed -benchtime 2000x
-func BenchmarkFeed(b *testing.B) {
-	a := apptest.Start(b, "client", "social")
-	tok := a.SignUp("ana@example.com")
-	seedFeed(b, a, tok.UserID, 1000, 100, 200)
-	get := func(path string) []byte {
+// benchGet returns a GET over HTTP as the user of token that fails the
+// benchmark unless the answer is 200, and returns its body.
+func benchGet(b *testing.B, a *apptest.App, token string) func(path string) []byte {
+	return func(path string) []byte {
 		q, err := http.NewRequest(http.MethodGet, a.BaseURL+path, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		q.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		q.Header.Set("Authorization", "Bearer "+token)
 		resp, err := a.Client.Do(q)
 		if err != nil {
 			b.Fatal(err)
@@ -93,6 +85,20 @@ func BenchmarkFeed(b *testing.B) {
 		}
 		return body
 	}
+}
+
+// BenchmarkFeed measures GET /v1/feed over HTTP through the front, one
+// request at a time, for a user who follows 200 of 1,000 athletes with
+// 100 sessions each (100,000 session cards, and about 10,000 records
+// cards): the first page, the second (cursor), and a page deep in the
+// feed (after 2,000 cards); it reports the p50 and p99.
+//
+//	go test ./modules/social/httpapi -run '^$' -bench Feed -benchtime 2000x
+func BenchmarkFeed(b *testing.B) {
+	a := apptest.Start(b, "client", "social")
+	tok := a.SignUp("ana@example.com")
+	seedFeed(b, a, tok.UserID, 1000, 100, 200)
+	get := benchGet(b, a, tok.AccessToken)
 	type page struct {
 		Items      []struct{} `json:"items"`
 		NextCursor *string    `json:"next_cursor"`
