@@ -23,7 +23,8 @@
 // plans (one active per user: a new plan replaces it; the request, the
 // athlete's state it was laid from, its weeks), plan_workouts (each
 // workout's targets and the session matched to it), plan_changes (each
-// adaptation or re-plan with its explanations), idempotency_keys
+// adaptation or re-plan with its explanations), plan_feeds (a plan's
+// calendar feed: the SHA-256 of its secret token), idempotency_keys
 // (bus.Once: sessions.start, devices.create, exercises.create,
 // sessions.share and plans.create with the client's Idempotency-Key answer
 // a retry with the first answer); the
@@ -73,6 +74,8 @@
 //	exercises.list, .get, .create, .patch, .delete  the exercise catalogue and the caller's own exercises
 //	sessions.share, .unshare, .watch               live tracking
 //	plans.create, .list, .get, .patch, .delete, .calendar   the caller's training plans (calendar: iCalendar bytes)
+//	plans.feed.create, .feed.delete                 a plan's secret calendar feed (its URL's token)
+//	plans.feed.calendar                             no caller: a feed token's plan as iCalendar bytes
 //	analytics.summary, .fitness, .records           the caller's analytics (read model)
 //	recommendations.list, .dismiss                  the caller's advice (package recommend) and dismissals
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
@@ -135,5 +138,6 @@
 // /v1/sessions/{id}/exercises (exercises.go), /v1/sessions/{id}/laps
 // (laps.go), /v1/analytics/summary|fitness|records and
 // /v1/recommendations, /v1/recommendations/{id}/dismiss (analytics.go),
-// /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics (plans.go).
+// /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics, /v1/plans/{id}/calendar-feed
+// and /v1/calendar/{token}.ics (plans.go).
 package training

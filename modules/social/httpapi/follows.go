@@ -30,7 +30,7 @@ type otherUserInput struct {
 	UserID string `path:"user_id" format:"uuid" doc:"the other user's id"`
 }
 
-type settingsPatchInput struct {
+type socialSettingsPatchInput struct {
 	Body gw.PatchBody[api.SocialSettingsPatch] // so the module can refuse a null
 }
 
@@ -135,7 +135,7 @@ func myFollowOperations(a huma.API, nc *nats.Conn) {
 		Summary:      "Change your social settings",
 		Description:  "Changes the fields given. Turning approve_followers off admits the waiting requests.",
 		MaxBodyBytes: 4 << 10, Security: gw.Authenticated,
-	}), func(ctx context.Context, in *settingsPatchInput) (*gw.RawJSON, error) {
+	}), func(ctx context.Context, in *socialSettingsPatchInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectSettingsPatch, in.Body.Raw)
 	})
 }

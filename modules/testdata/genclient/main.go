@@ -527,6 +527,28 @@ func run(ctx context.Context, base string) error {
 	if err := check("plan-calendar", cal.StatusCode(), 200, bytes.Contains(cal.Body, []byte("BEGIN:VCALENDAR")), cal.Body); err != nil {
 		return err
 	}
+	cf, err := c.CreatePlanFeedWithResponse(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if err := check("create-plan-feed", cf.StatusCode(), 201, cf.JSON201 != nil && strings.HasPrefix(cf.JSON201.Path, "/v1/calendar/"), cf.Body); err != nil {
+		return err
+	}
+	feedToken := strings.TrimSuffix(strings.TrimPrefix(cf.JSON201.Path, "/v1/calendar/"), ".ics")
+	fc, err := c.PlanFeedCalendarWithResponse(ctx, feedToken, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("plan-feed-calendar", fc.StatusCode(), 200, bytes.Contains(fc.Body, []byte("BEGIN:VCALENDAR")), fc.Body); err != nil {
+		return err
+	}
+	df, err := c.DeletePlanFeedWithResponse(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-plan-feed", df.StatusCode(), 204, true, df.Body); err != nil {
+		return err
+	}
 	dp, err := c.DeletePlanWithResponse(ctx, planID)
 	if err != nil {
 		return err
@@ -537,6 +559,10 @@ func run(ctx context.Context, base string) error {
 
 	// Groups.
 	if err := groups(ctx, base, anon, c); err != nil {
+		return err
+	}
+	// Notifications.
+	if err := notifications(ctx, c); err != nil {
 		return err
 	}
 	// Follows, blocks, the feed, reports.
@@ -773,6 +799,184 @@ func groups(ctx context.Context, base string, anon, c *athlosclient.ClientWithRe
 	return check("delete-group", dg.StatusCode(), 204, true, dg.Body)
 }
 
+// notifications calls every notification operation: Ana (c) mutes and
+// unmutes a group of hers, changes her settings, registers a phone, lists
+// and deletes it, reads her (empty) inbox, marks an unknown notification
+// read (404) and all of them read.
+func notifications(ctx context.Context, c *athlosclient.ClientWithResponses) error {
+	cg, err := c.CreateGroupWithResponse(ctx, nil, athlosclient.GroupCreate{Name: "Quiet Club"})
+	if err != nil {
+		return err
+	}
+	if cg.StatusCode() != 201 || cg.JSON201 == nil {
+		return fmt.Errorf("create a group to mute: status %d: %.300s", cg.StatusCode(), cg.Body)
+	}
+	id := cg.JSON201.Id
+	mg, err := c.MuteGroupWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("mute-group", mg.StatusCode(), 204, true, mg.Body); err != nil {
+		return err
+	}
+	gs, err := c.GetNotificationSettingsWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-notification-settings", gs.StatusCode(), 200, gs.JSON200 != nil && len(gs.JSON200.MutedGroups) == 1 &&
+		gs.JSON200.MutedGroups[0] == id.String(), gs.Body); err != nil {
+		return err
+	}
+	ug, err := c.UnmuteGroupWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("unmute-group", ug.StatusCode(), 204, true, ug.Body); err != nil {
+		return err
+	}
+	kinds := []athlosclient.NotificationSettingsPatchMutedKinds{athlosclient.NotificationSettingsPatchMutedKindsAchievement}
+	off := false
+	us, err := c.UpdateNotificationSettingsWithResponse(ctx, athlosclient.NotificationSettingsPatch{MutedKinds: &kinds, PushEnabled: &off})
+	if err != nil {
+		return err
+	}
+	if err := check("update-notification-settings", us.StatusCode(), 200, us.JSON200 != nil && !us.JSON200.PushEnabled &&
+		len(us.JSON200.MutedKinds) == 1, us.Body); err != nil {
+		return err
+	}
+	token := strings.Repeat("0f", 32)
+	ap, err := c.AddPushTokenWithResponse(ctx, athlosclient.PushTokenCreate{Platform: athlosclient.PushTokenCreatePlatformApns, Token: token})
+	if err != nil {
+		return err
+	}
+	if err := check("add-push-token", ap.StatusCode(), 201, ap.JSON201 != nil && ap.JSON201.TokenEnd == token[56:], ap.Body); err != nil {
+		return err
+	}
+	lp, err := c.ListPushTokensWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("list-push-tokens", lp.StatusCode(), 200, lp.JSON200 != nil && len(lp.JSON200.Items) == 1, lp.Body); err != nil {
+		return err
+	}
+	dp, err := c.DeletePushTokenWithResponse(ctx, ap.JSON201.Id)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-push-token", dp.StatusCode(), 204, true, dp.Body); err != nil {
+		return err
+	}
+	ln, err := c.ListNotificationsWithResponse(ctx, &athlosclient.ListNotificationsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-notifications", ln.StatusCode(), 200, ln.JSON200 != nil && ln.JSON200.UnreadCount == 0, ln.Body); err != nil {
+		return err
+	}
+	rn, err := c.ReadNotificationWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("read-notification", rn.StatusCode(), 404, rn.ApplicationproblemJSON404 != nil, rn.Body); err != nil {
+		return err
+	}
+	ra, err := c.ReadAllNotificationsWithResponse(ctx)
+	if err != nil {
+		return err
+	}
+	if err := check("read-all-notifications", ra.StatusCode(), 200, ra.JSON200 != nil && ra.JSON200.Marked == 0, ra.Body); err != nil {
+		return err
+	}
+	dg, err := c.DeleteGroupWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	return check("delete-group", dg.StatusCode(), 204, true, dg.Body)
+}
+
+// chat calls the group chat's operations in a group of the caller's own.
+func chat(ctx context.Context, c *athlosclient.ClientWithResponses) error {
+	cg, err := c.CreateGroupWithResponse(ctx, nil, athlosclient.GroupCreate{Name: "genclient chat"})
+	if err != nil {
+		return err
+	}
+	if err := check("create-group", cg.StatusCode(), 201, cg.JSON201 != nil, cg.Body); err != nil {
+		return err
+	}
+	group := cg.JSON201.Id
+	txn := "genclient-1"
+	pm, err := c.PostMessageWithResponse(ctx, group, athlosclient.ChatPost{Text: "<b>plain</b> text", TxnId: &txn})
+	if err != nil {
+		return err
+	}
+	if err := check("post-message", pm.StatusCode(), 201, pm.JSON201 != nil && pm.JSON201.Text == "<b>plain</b> text", pm.Body); err != nil {
+		return err
+	}
+	id := pm.JSON201.Id
+	limit := int64(10)
+	lm, err := c.ListMessagesWithResponse(ctx, group, &athlosclient.ListMessagesParams{Limit: &limit})
+	if err != nil {
+		return err
+	}
+	if err := check("list-messages", lm.StatusCode(), 200, lm.JSON200 != nil && len(lm.JSON200.Items) == 1, lm.Body); err != nil {
+		return err
+	}
+	gm, err := c.GetMessageWithResponse(ctx, group, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-message", gm.StatusCode(), 200, gm.JSON200 != nil && gm.JSON200.Id == id, gm.Body); err != nil {
+		return err
+	}
+	em, err := c.EditMessageWithResponse(ctx, group, id, athlosclient.ChatEdit{Text: "edited"})
+	if err != nil {
+		return err
+	}
+	if err := check("edit-message", em.StatusCode(), 200, em.JSON200 != nil && em.JSON200.EditedAt != nil, em.Body); err != nil {
+		return err
+	}
+	ar, err := c.AddReactionWithResponse(ctx, group, id, "👍")
+	if err != nil {
+		return err
+	}
+	if err := check("add-reaction", ar.StatusCode(), 200, ar.JSON200 != nil && len(ar.JSON200.Reactions) == 1, ar.Body); err != nil {
+		return err
+	}
+	rr, err := c.RemoveReactionWithResponse(ctx, group, id, "👍")
+	if err != nil {
+		return err
+	}
+	if err := check("remove-reaction", rr.StatusCode(), 200, rr.JSON200 != nil && len(rr.JSON200.Reactions) == 0, rr.Body); err != nil {
+		return err
+	}
+	mr, err := c.MarkGroupReadWithResponse(ctx, group, athlosclient.ChatRead{MessageId: &id})
+	if err != nil {
+		return err
+	}
+	if err := check("mark-group-read", mr.StatusCode(), 200, mr.JSON200 != nil && mr.JSON200.LastReadId == id, mr.Body); err != nil {
+		return err
+	}
+	un, err := c.GetUnreadWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-unread", un.StatusCode(), 200, un.JSON200 != nil && un.JSON200.Total == 0, un.Body); err != nil {
+		return err
+	}
+	ma, err := c.MarkAllReadWithResponse(ctx)
+	if err != nil {
+		return err
+	}
+	if err := check("mark-all-read", ma.StatusCode(), 200, ma.JSON200 != nil, ma.Body); err != nil {
+		return err
+	}
+	dm, err := c.DeleteMessageWithResponse(ctx, group, id)
+	if err != nil {
+		return err
+	}
+	return check("delete-message", dm.StatusCode(), 204, true, dm.Body)
+}
+
 // newUser registers a user and returns its id and a client signed in as it.
 func newUser(ctx context.Context, base string, anon *athlosclient.ClientWithResponses, name string) (openapi_types.UUID, *athlosclient.ClientWithResponses, error) {
 	reg, err := anon.RegisterWithResponse(ctx, athlosclient.RegisterRequest{
@@ -954,87 +1158,4 @@ func follows(ctx context.Context, base string, anon *athlosclient.ClientWithResp
 		return err
 	}
 	return check("unblock-user", ub.StatusCode(), 204, true, ub.Body)
-}
-
-// chat calls the group chat's operations in a group of the caller's own.
-func chat(ctx context.Context, c *athlosclient.ClientWithResponses) error {
-	cg, err := c.CreateGroupWithResponse(ctx, nil, athlosclient.GroupCreate{Name: "genclient chat"})
-	if err != nil {
-		return err
-	}
-	if err := check("create-group", cg.StatusCode(), 201, cg.JSON201 != nil, cg.Body); err != nil {
-		return err
-	}
-	group := cg.JSON201.Id
-	txn := "genclient-1"
-	pm, err := c.PostMessageWithResponse(ctx, group, athlosclient.ChatPost{Text: "<b>plain</b> text", TxnId: &txn})
-	if err != nil {
-		return err
-	}
-	if err := check("post-message", pm.StatusCode(), 201, pm.JSON201 != nil && pm.JSON201.Text == "<b>plain</b> text", pm.Body); err != nil {
-		return err
-	}
-	id := pm.JSON201.Id
-	limit := int64(10)
-	lm, err := c.ListMessagesWithResponse(ctx, group, &athlosclient.ListMessagesParams{Limit: &limit})
-	if err != nil {
-		return err
-	}
-	if err := check("list-messages", lm.StatusCode(), 200, lm.JSON200 != nil && len(lm.JSON200.Items) == 1, lm.Body); err != nil {
-		return err
-	}
-	gm, err := c.GetMessageWithResponse(ctx, group, id, nil)
-	if err != nil {
-		return err
-	}
-	if err := check("get-message", gm.StatusCode(), 200, gm.JSON200 != nil && gm.JSON200.Id == id, gm.Body); err != nil {
-		return err
-	}
-	em, err := c.EditMessageWithResponse(ctx, group, id, athlosclient.ChatEdit{Text: "edited"})
-	if err != nil {
-		return err
-	}
-	if err := check("edit-message", em.StatusCode(), 200, em.JSON200 != nil && em.JSON200.EditedAt != nil, em.Body); err != nil {
-		return err
-	}
-	ar, err := c.AddReactionWithResponse(ctx, group, id, "👍")
-	if err != nil {
-		return err
-	}
-	if err := check("add-reaction", ar.StatusCode(), 200, ar.JSON200 != nil && len(ar.JSON200.Reactions) == 1, ar.Body); err != nil {
-		return err
-	}
-	rr, err := c.RemoveReactionWithResponse(ctx, group, id, "👍")
-	if err != nil {
-		return err
-	}
-	if err := check("remove-reaction", rr.StatusCode(), 200, rr.JSON200 != nil && len(rr.JSON200.Reactions) == 0, rr.Body); err != nil {
-		return err
-	}
-	mr, err := c.MarkGroupReadWithResponse(ctx, group, athlosclient.ChatRead{MessageId: &id})
-	if err != nil {
-		return err
-	}
-	if err := check("mark-group-read", mr.StatusCode(), 200, mr.JSON200 != nil && mr.JSON200.LastReadId == id, mr.Body); err != nil {
-		return err
-	}
-	un, err := c.GetUnreadWithResponse(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := check("get-unread", un.StatusCode(), 200, un.JSON200 != nil && un.JSON200.Total == 0, un.Body); err != nil {
-		return err
-	}
-	ma, err := c.MarkAllReadWithResponse(ctx)
-	if err != nil {
-		return err
-	}
-	if err := check("mark-all-read", ma.StatusCode(), 200, ma.JSON200 != nil, ma.Body); err != nil {
-		return err
-	}
-	dm, err := c.DeleteMessageWithResponse(ctx, group, id)
-	if err != nil {
-		return err
-	}
-	return check("delete-message", dm.StatusCode(), 204, true, dm.Body)
 }

@@ -4,12 +4,17 @@ import "time"
 
 // Subjects of the training plans (they need a caller).
 const (
-	SubjectPlanCreate   = "rpc.training.plans.create"   // PlanCreate → Plan
-	SubjectPlanList     = "rpc.training.plans.list"     // PlanListRequest → PlanList
-	SubjectPlanGet      = "rpc.training.plans.get"      // PlanGetRequest → Plan
-	SubjectPlanPatch    = "rpc.training.plans.patch"    // PlanPatchRequest → Plan
-	SubjectPlanDelete   = "rpc.training.plans.delete"   // PlanRef → Empty
-	SubjectPlanCalendar = "rpc.training.plans.calendar" // PlanRef → iCalendar bytes (RFC 5545)
+	SubjectPlanCreate     = "rpc.training.plans.create"      // PlanCreate → Plan
+	SubjectPlanList       = "rpc.training.plans.list"        // PlanListRequest → PlanList
+	SubjectPlanGet        = "rpc.training.plans.get"         // PlanGetRequest → Plan
+	SubjectPlanPatch      = "rpc.training.plans.patch"       // PlanPatchRequest → Plan
+	SubjectPlanDelete     = "rpc.training.plans.delete"      // PlanRef → Empty
+	SubjectPlanCalendar   = "rpc.training.plans.calendar"    // PlanRef → iCalendar bytes (RFC 5545)
+	SubjectPlanFeedCreate = "rpc.training.plans.feed.create" // PlanRef → PlanFeed
+	SubjectPlanFeedDelete = "rpc.training.plans.feed.delete" // PlanRef → Empty
+	// SubjectPlanFeedCalendar needs no caller: the token is the right to
+	// read.
+	SubjectPlanFeedCalendar = "rpc.training.plans.feed.calendar" // PlanFeedRef → iCalendar bytes
 )
 
 // PlanCreate asks for a training plan.
@@ -204,3 +209,17 @@ type PlanOption struct {
 	MaxMinutes  int    `json:"max_minutes,omitempty"`
 	Days        int    `json:"days,omitempty"`
 }
+
+// PlanFeed is a plan's secret calendar feed: the path (on the HTTP front)
+// a calendar app subscribes to.
+type PlanFeed struct {
+	Path string `json:"path" doc:"GET it without a token (/v1/calendar/<token>.ics): anyone with the URL sees the plan; a new feed replaces it, DELETE stops it"`
+}
+
+// PlanFeedRef names a calendar feed by its token.
+type PlanFeedRef struct {
+	Token string `json:"token"`
+}
+
+// PlanFeedPath is the front's path of the calendar feed of token.
+func PlanFeedPath(token string) string { return "/v1/calendar/" + token + ".ics" }

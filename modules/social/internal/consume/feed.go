@@ -55,22 +55,25 @@ func feed(rt *platform.Runtime, s *service.Service) {
 		}
 		return s.DropSessionCards(ctx, tx, session, owner, ev.Sport, ev.DeletedAt, ev.Revision)
 	})
-	rt.OnEvent(stream, trainingapi.EventRecordSet, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
-		var ev trainingapi.RecordSet
-		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
-			return bus.Invalid("payload", "not a record.set event: "+err.Error())
-		}
-		session, owner, err := sessionIDs(ev.SessionID, ev.UserID)
-		if err != nil {
-			return err
-		}
-		records := make([]api.FeedRecord, len(ev.Records))
-		for i, r := range ev.Records {
-			records[i] = api.FeedRecord{Kind: r.Kind, DistanceM: r.DistanceM, Exercise: r.Exercise, Value: r.Value, Previous: r.Previous}
-		}
-		return s.ApplyRecordsCard(ctx, tx, service.RecordsCard{Session: session, Owner: owner, Sport: ev.Sport,
-			StartedAt: ev.StartedAt, SetAt: ev.SetAt, Records: records})
-	})
+	// The notifications consume record.set too (notif.go): the feed has a
+	// durable consumer of its own.
+	rt.OnEventAs(stream, trainingapi.EventRecordSet, bus.ConsumerName(api.Module, trainingapi.EventRecordSet)+"_feed",
+		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+			var ev trainingapi.RecordSet
+			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+				return bus.Invalid("payload", "not a record.set event: "+err.Error())
+			}
+			session, owner, err := sessionIDs(ev.SessionID, ev.UserID)
+			if err != nil {
+				return err
+			}
+			records := make([]api.FeedRecord, len(ev.Records))
+			for i, r := range ev.Records {
+				records[i] = api.FeedRecord{Kind: r.Kind, DistanceM: r.DistanceM, Exercise: r.Exercise, Value: r.Value, Previous: r.Previous}
+			}
+			return s.ApplyRecordsCard(ctx, tx, service.RecordsCard{Session: session, Owner: owner, Sport: ev.Sport,
+				StartedAt: ev.StartedAt, SetAt: ev.SetAt, Records: records})
+		})
 }
 
 // sessionIDs reads a training event's session and user ids.
