@@ -442,38 +442,6 @@ async function follows(): Promise<void> {
   check("unblock-user", ub.response, 204, true);
 }
 
-// The group chat (issue 13), in a group of the caller's own.
-async function chat(): Promise<void> {
-  const cg = await c.POST("/v1/groups", { body: { name: "tsclient chat" } });
-  check("create-group", cg.response, 201, cg.data !== undefined);
-  const group = { id: cg.data!.id };
-  const pm = await c.POST("/v1/groups/{id}/messages", {
-    params: { path: group },
-    body: { text: "<b>plain</b> text", txn_id: "tsclient-1" },
-  });
-  check("post-message", pm.response, 201, pm.data?.text === "<b>plain</b> text");
-  const msg = { ...group, message_id: pm.data!.id };
-  const lm = await c.GET("/v1/groups/{id}/messages", { params: { path: group, query: { limit: 10 } } });
-  check("list-messages", lm.response, 200, lm.data?.items.length === 1);
-  const gm = await c.GET("/v1/groups/{id}/messages/{message_id}", { params: { path: msg } });
-  check("get-message", gm.response, 200, gm.data?.id === msg.message_id);
-  const em = await c.PATCH("/v1/groups/{id}/messages/{message_id}", { params: { path: msg }, body: { text: "edited" } });
-  check("edit-message", em.response, 200, em.data?.edited_at !== null);
-  const reaction = { ...msg, emoji: "👍" };
-  const ar = await c.PUT("/v1/groups/{id}/messages/{message_id}/reactions/{emoji}", { params: { path: reaction } });
-  check("add-reaction", ar.response, 200, ar.data?.reactions.length === 1);
-  const rr = await c.DELETE("/v1/groups/{id}/messages/{message_id}/reactions/{emoji}", { params: { path: reaction } });
-  check("remove-reaction", rr.response, 200, rr.data?.reactions.length === 0);
-  const mr = await c.POST("/v1/groups/{id}/read", { params: { path: group }, body: { message_id: msg.message_id } });
-  check("mark-group-read", mr.response, 200, mr.data?.last_read_id === msg.message_id);
-  const un = await c.GET("/v1/me/unread");
-  check("get-unread", un.response, 200, un.data?.total === 0);
-  const ma = await c.POST("/v1/me/unread/mark-read");
-  check("mark-all-read", ma.response, 200, ma.data !== undefined);
-  const dm = await c.DELETE("/v1/groups/{id}/messages/{message_id}", { params: { path: msg } });
-  check("delete-message", dm.response, 204, true);
-}
-
 main().catch((err: unknown) => {
   console.error("tsclient:", err);
   process.exit(1);
