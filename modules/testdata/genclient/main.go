@@ -1070,7 +1070,7 @@ func follows(ctx context.Context, base string, anon *athlosclient.ClientWithResp
 	if err := check("list-followers", lf.StatusCode(), 200, lf.JSON200 != nil && len(lf.JSON200.Items) == 1, lf.Body); err != nil {
 		return err
 	}
-	lg, err := sam.ListFollowingWithResponse(ctx, fayID, &athlosclient.ListFollowingParams{})
+	lg, err := fay.ListFollowingWithResponse(ctx, fayID, &athlosclient.ListFollowingParams{}) // her own: social may not know her yet
 	if err != nil {
 		return err
 	}
