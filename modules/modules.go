@@ -59,6 +59,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		socialhttp.NotificationRoutes(nc),
 		socialhttp.PushRoutes(nc),
 		socialhttp.ChatRoutes(nc),
+		socialhttp.FollowRoutes(nc),
 	)
 }
 

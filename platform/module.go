@@ -168,7 +168,13 @@ func (rt *Runtime) ConsumeBatches(cfg bus.ConsumerConfig, bc bus.BatchConfig, h 
 // event: fn's transaction also records the event id in the module's
 // processed_messages, so redeliveries change nothing.
 func (rt *Runtime) OnEvent(stream, subject string, fn func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error) {
-	durable := bus.ConsumerName(rt.Name, subject)
+	rt.OnEventAs(stream, subject, bus.ConsumerName(rt.Name, subject), fn)
+}
+
+// OnEventAs is OnEvent with the durable consumer named durable: a second
+// consumer of a subject the module consumes already (each gets every
+// event, and keeps its own exactly-once record).
+func (rt *Runtime) OnEventAs(stream, subject, durable string, fn func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error) {
 	rt.Consume(bus.ConsumerConfig{Stream: stream, Durable: durable, Subjects: []string{subject}},
 		func(ctx context.Context, msg jetstream.Msg) error {
 			_, err := bus.HandleOnce(ctx, rt.DB, rt.Name, durable, bus.MessageID(msg), func(ctx context.Context, tx pgx.Tx) error {

@@ -1,19 +1,23 @@
 // Package social is the social module: groups by sport, goal and place
 // with their members, roles, requests, bans and invitation links (issue
-// 13, groups), their chat (Group chat, below) and notifications of
-// members' records (Notifications, below). It is laid out on
+// 13, groups), their chat (Group chat, below), notifications of members'
+// records (Notifications, below); follows (with approval for users who
+// ask for it), blocks, the feed and reports (issue 13, follows). It is
+// laid out on
 // the skeleton every module follows (docs/architecture.md, A module, file
 // by file):
 //
 //	module.go            wiring: the service, its RPC handlers, its consumers
-//	api/                 its contract: subjects and payloads (groups.go)
-//	httpapi/             its HTTP operations (groups.go: /v1/groups ...)
+//	api/                 its contract: subjects and payloads (groups.go; follows.go, feed.go, reports.go)
+//	httpapi/             its HTTP operations (groups.go: /v1/groups ...; follows.go: /v1/users/{id}/follow ...,
+//	                     /v1/me/social, blocks; feed.go: /v1/feed; reports.go: /v1/reports ...)
 //	internal/group/      the domain: a group's fields and their rules, who may do what (the permission
 //	                     table, Allowed and AllowedOn), search queries and cursors
 //	internal/service/    use cases
 //	internal/store/      SQL, schema social
 //	internal/rpc/        rpc.social.* handlers
-//	internal/consume/    consumers of the client module's events (and training's record.set: notif.go)
+//	internal/consume/    consumers of the client module's events, and training's: record.set (notif.go),
+//	                     the feed's session and record events (feed.go)
 //	internal/notif/      the domain of notifications: kinds, quiet hours, device tokens, push text
 //	internal/push/       the Pusher interface and its logging implementation
 //	internal/publish/    chat events into CHAT (chat.go); the relay of notifications to NOTIFY (notify.go)
@@ -28,7 +32,12 @@
 // name, deleted), the sequence membership_seq (the order of membership
 // events), and idempotency_keys (bus.Once: groups.create and
 // invites.create answer a retry with the client's Idempotency-Key with the
-// first answer). Every change of a group's members runs with the group's
+// first answer); follows (follower, followee, state active or pending: a
+// request waiting for approval), settings (approve_followers: the client
+// profile has no "private profile" flag, so the user's own choice is
+// kept here), blocks, the sequence follow_seq (the order of follow and
+// block events), feed_items (the feed's read model, below) and reports.
+// Every change of a group's members runs with the group's
 // row locked, so member_count and member_limit hold under concurrent
 // joins. store.MemberRole is what the chat asks of a membership.
 // Stream: EVT_SOCIAL (evt.social.>).
@@ -61,6 +70,56 @@
 // group.updated); a group with nobody else in it is closed
 // (group.deleted).
 //
+// Follows (service/follow.go): following a user is immediate, or a
+// request when the user approves followers (GET/PATCH /v1/me/social:
+// approve_followers, like a private profile on Instagram or Strava's
+// "approve followers"); the user approves or rejects it, and may remove a
+// follower; turning approval off admits the waiting requests. Anyone
+// sees a user's followers and whom it follows, but for a user who
+// approves followers: only it and its followers; never a user it blocked.
+// Follow and block changes of two users run under both users' advisory
+// locks, so a follow can't slip past a block. Training keeps a read model
+// of the follows and blocks (training.follows, training.blocks): a
+// followers session is seen and watched by the owner's followers (not a
+// requester) and members of its groups.
+//
+// Blocks (service/block.go): blocking ends the follows either way and
+// keeps the blocked user from following; training refuses the blocked
+// user every session of the blocker (public ones, live watching and share
+// links included) and takes the grants it had; the feed leaves each out
+// of the other's. The blocked user is not told. In a group chat a block
+// changes nothing: both stay members and each one's messages to the group
+// stay visible to the group (the group's admins moderate it; there are no
+// direct messages to block). Lifting a block does not bring the follows
+// back.
+//
+// The feed (service/feed.go, GET /v1/feed): a card per finished session
+// (owner, sport, title, start, distance, moving time, visibility; from
+// evt.training.session.completed and .updated, each applied only if its
+// revision is newer) and per session's new records (evt.training.
+// record.set), in feed_items (a deleted session's cards stay as
+// tombstones, so a late event brings nothing back; a deleted account's
+// go). A user's feed: the cards of the users it follows and of the members
+// of its groups, of visibility followers or public (never private, never
+// its own), none of a user it blocked or who blocked it, newest first by
+// the card's time (the session's completion, the records' setting),
+// cursor-paginated. A page reads each owner's newest cards by an
+// index-only range of feed_items_owner and merges them (fan-out on read:
+// nothing is written per follower). Achievements join the feed when
+// gamification publishes them (issue 11).
+//
+// Reports (service/report.go): a user reports another for a reason from a
+// fixed list (spam, harassment, hate, violence, sexual_content,
+// impersonation, self_harm, other) with an optional text (at most 1,000
+// characters): in a group both are members of, where the group's owner and
+// admins list and resolve it (dismissed or actioned, with a note), or
+// outside any group, where it is kept for the operators (no operator API
+// yet); or a message of a group's chat the reporter is a member of (its
+// sender is the user reported, its text kept as it was when reported).
+// An open report of the same user (message) in the same place answers a
+// second one. A deleted account's reports go; reports of it stay, without
+// its name.
+//
 // Publishes (through the outbox in social.outbox):
 //
 //	evt.social.group.created         api.GroupChanged: a group was made
@@ -69,6 +128,16 @@
 //	evt.social.member.joined         api.MemberChanged: a user became a member (the owner at creation too), with the role
 //	evt.social.member.left           api.MemberChanged: a membership ended (reason left, removed, banned, account_deleted)
 //	evt.social.member.role_changed   api.MemberChanged: a member's new role (promotion, demotion, ownership)
+//
+//	evt.social.follow.requested      api.FollowChanged: a user asked to follow one who approves followers
+//	evt.social.follow.created        api.FollowChanged: a follow is in force (at once, or approved)
+//	evt.social.follow.deleted        api.FollowChanged: a follow or request ended (reason unfollowed, removed,
+//	                                 rejected, blocked, account_deleted)
+//	evt.social.block.created         api.BlockChanged: a user blocked another
+//	evt.social.block.deleted         api.BlockChanged: a block was lifted (or an account deleted)
+//
+// Follow and block events carry seq (social.follow_seq): training keeps
+// each pair's fact of the highest seq.
 //
 // Member events and group.deleted carry seq (social.membership_seq), so
 // a read model keeps each membership's newest fact whatever the order it
@@ -82,14 +151,25 @@
 //	requests.list, .approve, .reject                 requests to join a private group
 //	bans.list, .add, .lift                           bans
 //	invites.create, .list, .revoke                   invitation links
+//	follows.create, .delete                          follow, unfollow (or withdraw a request)
+//	follows.followers, .following                    a user's lists
+//	follows.requests, .approve, .reject, .remove     the caller's requests and followers
+//	settings.get, .patch                             the caller's social settings
+//	blocks.add, .lift, .list                         blocks
+//	feed.get                                         the caller's feed
+//	reports.create, .list, .resolve                  reports
 //	status.get                                       module status (every module)
 //
 // Consumes (internal/consume):
 //
 //	evt.client.user.registered   durable social__evt_client_user_registered: the names read model
 //	evt.client.profile.updated   durable social__evt_client_profile_updated: the names read model and the time zone of quiet hours (an older profile changes nothing)
-//	evt.client.user.deleted      durable social__evt_client_user_deleted: the deleted account, as above, and its notifications (below)
-//	evt.training.record.set      durable social__evt_training_record_set: notifications (below)
+//	evt.client.user.deleted      durable social__evt_client_user_deleted: the deleted account, as above, and its notifications (below),
+//	                             follows, requests, blocks, settings, feed cards and reports
+//	evt.training.record.set      durable social__evt_training_record_set: notifications (below); and durable
+//	                             social__evt_training_record_set_feed: the feed's records cards
+//	evt.training.session.completed, .updated   durables social__evt_training_session_*: the feed's session cards
+//	evt.training.session.deleted durable social__evt_training_session_deleted: its cards leave every feed, for good
 //
 // # Notifications
 //
@@ -169,6 +249,10 @@
 // /v1/groups/{id}/members[/{user_id}[/role]],
 // /v1/groups/{id}/requests[/{user_id}/approve|reject],
 // /v1/groups/{id}/bans[/{user_id}], /v1/groups/{id}/invites[/{invite_id}];
+// /v1/users/{id}/follow, /v1/users/{id}/followers|following,
+// /v1/me/follow-requests[/{user_id}/approve|reject],
+// /v1/me/followers/{user_id}, /v1/me/social, /v1/users/{id}/block,
+// /v1/me/blocks; /v1/feed; /v1/reports, /v1/groups/{id}/reports[/{report_id}/resolve];
 // /v1/notifications, /v1/notifications/{id}/read, /v1/notifications/read,
 // /v1/groups/{id}/mute, /v1/me/notification-settings,
 // /v1/me/push-tokens[/{id}]; the channel notify.<user>.

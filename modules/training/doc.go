@@ -15,9 +15,10 @@
 // session_exercises and session_sets (a session's exercises and sets),
 // routes (geography LineString with a GiST index, a simplified line and an
 // encoded polyline), watchers (who may watch an
-// open session live, and how they were let in: public, link or group),
-// group_members and closed_groups (a read model of the social module's
-// memberships: who shares a group with whom), athletes (a read model of the client module's
+// open session live, and how they were let in: public, link, group or
+// follower), group_members and closed_groups (a read model of the social
+// module's memberships: who shares a group with whom), follows and blocks
+// (a read model of the social module's follows and blocks), athletes (a read model of the client module's
 // profiles: calorie inputs, threshold heart rate and default visibility),
 // plans (one active per user: a new plan replaces it; the request, the
 // athlete's state it was laid from, its weeks), plan_workouts (each
@@ -39,8 +40,9 @@
 //
 // Publishes (through the outbox in training.outbox):
 //
-//	evt.training.session.completed      api.SessionCompleted: a session finished (live, closed when idle, imported, or entered by hand: manual)
-//	evt.training.session.updated        api.SessionCompleted: a finished session's sport, gear, exercises or figures changed
+//	evt.training.session.completed      api.SessionCompleted: a session finished (live, closed when idle, imported, or entered by hand: manual),
+//	                                    with its title and visibility (the social feed's card)
+//	evt.training.session.updated        api.SessionCompleted: a finished session's sport, gear, exercises, figures, title or visibility changed
 //	                                    (both carry the plausibility verdict, plausible and implausible_reason, of
 //	                                    internal/plausible, and the strength volume)
 //	evt.training.session.deleted        api.SessionDeleted: a session was deleted
@@ -99,6 +101,12 @@
 //	                                  group the owner is in see (sessions.get, .list with user_id, .gpx, .route) and may watch (sessions.watch)
 //	                                  a followers session, without the owner's notes and device; a watcher let in so
 //	                                  loses the grant when the co-membership ends or the session turns private
+//	evt.social.follow.created, .deleted, evt.social.block.created, .deleted   durables training__evt_social_*:
+//	                                  the follows and blocks read model (follows, blocks; each pair's fact of the
+//	                                  highest seq): the owner's followers (not a requester) see and may watch a
+//	                                  followers session like co-members; a follower who unfollowed or was removed loses
+//	                                  it and the grant at once; a user the owner blocked sees and watches none of its
+//	                                  sessions (public ones and share links included) and loses the grants it had
 //	evt.training.session.completed, .updated, .deleted   the module's own events, one durable consumer
 //	                                  training__evt_training_session (in order, each message once): the analytics read
 //	                                  model, recomputed from the session as it is (so a repeated or older event changes

@@ -50,7 +50,8 @@ func recordSet(user, session string, n int) trainingapi.RecordSet {
 
 // publishEvent publishes ev on subject with msgID as training's outbox
 // relay would, and waits until the social module's consumer has applied
-// it (its id is in social.processed_messages).
+// it (its id is in social.processed_messages for the consumer of subject;
+// the feed's consumer of record.set keeps its own).
 func publishEvent(t testing.TB, a *apptest.App, conn *bus.Conn, pool *pgxpool.Pool, subject, msgID string, ev any) {
 	t.Helper()
 	ctx := context.Background()
@@ -60,7 +61,8 @@ func publishEvent(t testing.TB, a *apptest.App, conn *bus.Conn, pool *pgxpool.Po
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		var n int
-		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM social.processed_messages WHERE msg_id = $1`, msgID).Scan(&n))
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM social.processed_messages WHERE msg_id = $1 AND consumer = $2`,
+			msgID, bus.ConsumerName(api.Module, subject)).Scan(&n))
 		return n == 1
 	}, 15*time.Second, 10*time.Millisecond, "the social module applies %s", msgID)
 }

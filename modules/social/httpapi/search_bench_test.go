@@ -3,9 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -69,23 +67,7 @@ func BenchmarkSearchGroups(b *testing.B) {
 	tok := a.SignUp("ana@example.com")
 	bob := a.SignUp("bob@example.com")
 	seedGroups(b, a, tok.UserID, 100_000)
-	get := func(path string) []byte {
-		q, err := http.NewRequest(http.MethodGet, a.BaseURL+path, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		q.Header.Set("Authorization", "Bearer "+bob.AccessToken)
-		resp, err := a.Client.Do(q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatal(resp.StatusCode, string(body))
-		}
-		return body
-	}
+	get := benchGet(b, a, bob.AccessToken)
 	// Cities: where the seed put its groups.
 	near := func(r *rand.Rand) string {
 		i := r.IntN(500)

@@ -24,6 +24,7 @@ import (
 	"example.com/genclient/athlosclient"
 	"example.com/genclient/athlosnullable"
 	"github.com/oapi-codegen/nullable"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 func main() {
@@ -564,6 +565,10 @@ func run(ctx context.Context, base string) error {
 	if err := notifications(ctx, c); err != nil {
 		return err
 	}
+	// Follows, blocks, the feed, reports.
+	if err := follows(ctx, base, anon); err != nil {
+		return err
+	}
 
 	// The group chat (issue 13).
 	if err := chat(ctx, c); err != nil {
@@ -970,4 +975,187 @@ func chat(ctx context.Context, c *athlosclient.ClientWithResponses) error {
 		return err
 	}
 	return check("delete-message", dm.StatusCode(), 204, true, dm.Body)
+}
+
+// newUser registers a user and returns its id and a client signed in as it.
+func newUser(ctx context.Context, base string, anon *athlosclient.ClientWithResponses, name string) (openapi_types.UUID, *athlosclient.ClientWithResponses, error) {
+	reg, err := anon.RegisterWithResponse(ctx, athlosclient.RegisterRequest{
+		Email: fmt.Sprintf("genclient-%s-%d@example.com", name, time.Now().UnixNano()), Password: "correct horse battery staple"})
+	if err != nil {
+		return openapi_types.UUID{}, nil, err
+	}
+	if reg.StatusCode() != 201 || reg.JSON201 == nil {
+		return openapi_types.UUID{}, nil, fmt.Errorf("register %s: status %d: %.300s", name, reg.StatusCode(), reg.Body)
+	}
+	c, err := athlosclient.NewClientWithResponses(base, athlosclient.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+reg.JSON201.AccessToken)
+		return nil
+	}))
+	return reg.JSON201.UserId, c, err
+}
+
+// follows calls every follow, block, feed and report operation: Sam
+// approves followers; Fay asks to follow, is rejected, approved, removed,
+// asks again and withdraws; Fay reads her feed and reports Sam in a
+// group; Sam resolves it, blocks Fay and lifts the block.
+func follows(ctx context.Context, base string, anon *athlosclient.ClientWithResponses) error {
+	samID, sam, err := newUser(ctx, base, anon, "sam")
+	if err != nil {
+		return err
+	}
+	fayID, fay, err := newUser(ctx, base, anon, "fay")
+	if err != nil {
+		return err
+	}
+	on := true
+	us, err := sam.UpdateSocialSettingsWithResponse(ctx, athlosclient.SocialSettingsPatch{ApproveFollowers: &on})
+	if err != nil {
+		return err
+	}
+	if err := check("update-social-settings", us.StatusCode(), 200, us.JSON200 != nil && us.JSON200.ApproveFollowers, us.Body); err != nil {
+		return err
+	}
+	gs, err := sam.GetSocialSettingsWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-social-settings", gs.StatusCode(), 200, gs.JSON200 != nil && gs.JSON200.ApproveFollowers, gs.Body); err != nil {
+		return err
+	}
+	// Social learns of new users by event: a follow may be 404 for a moment.
+	ask := func() error {
+		var fu *athlosclient.FollowUserResponse
+		for range 250 {
+			if fu, err = fay.FollowUserWithResponse(ctx, samID); err != nil {
+				return err
+			}
+			if fu.StatusCode() != 404 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return check("follow-user", fu.StatusCode(), 200, fu.JSON200 != nil && fu.JSON200.State == athlosclient.FollowResultStateRequested, fu.Body)
+	}
+	if err := ask(); err != nil {
+		return err
+	}
+	lr, err := sam.ListFollowRequestsWithResponse(ctx, &athlosclient.ListFollowRequestsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-follow-requests", lr.StatusCode(), 200, lr.JSON200 != nil && len(lr.JSON200.Items) == 1, lr.Body); err != nil {
+		return err
+	}
+	rj, err := sam.RejectFollowRequestWithResponse(ctx, fayID)
+	if err != nil {
+		return err
+	}
+	if err := check("reject-follow-request", rj.StatusCode(), 204, true, rj.Body); err != nil {
+		return err
+	}
+	if err := ask(); err != nil {
+		return err
+	}
+	ap, err := sam.ApproveFollowRequestWithResponse(ctx, fayID)
+	if err != nil {
+		return err
+	}
+	if err := check("approve-follow-request", ap.StatusCode(), 200, ap.JSON200 != nil && ap.JSON200.UserId == fayID, ap.Body); err != nil {
+		return err
+	}
+	lf, err := fay.ListFollowersWithResponse(ctx, samID, &athlosclient.ListFollowersParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-followers", lf.StatusCode(), 200, lf.JSON200 != nil && len(lf.JSON200.Items) == 1, lf.Body); err != nil {
+		return err
+	}
+	lg, err := fay.ListFollowingWithResponse(ctx, fayID, &athlosclient.ListFollowingParams{}) // her own: social may not know her yet
+	if err != nil {
+		return err
+	}
+	if err := check("list-following", lg.StatusCode(), 200, lg.JSON200 != nil && len(lg.JSON200.Items) == 1, lg.Body); err != nil {
+		return err
+	}
+	fd, err := fay.GetFeedWithResponse(ctx, &athlosclient.GetFeedParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("get-feed", fd.StatusCode(), 200, fd.JSON200 != nil, fd.Body); err != nil {
+		return err
+	}
+	rf, err := sam.RemoveFollowerWithResponse(ctx, fayID)
+	if err != nil {
+		return err
+	}
+	if err := check("remove-follower", rf.StatusCode(), 204, true, rf.Body); err != nil {
+		return err
+	}
+	if err := ask(); err != nil {
+		return err
+	}
+	uf, err := fay.UnfollowUserWithResponse(ctx, samID)
+	if err != nil {
+		return err
+	}
+	if err := check("unfollow-user", uf.StatusCode(), 204, true, uf.Body); err != nil {
+		return err
+	}
+
+	// Fay reports Sam in Sam's group; Sam, its owner, resolves it.
+	cg, err := sam.CreateGroupWithResponse(ctx, nil, athlosclient.GroupCreate{Name: "Sam's"})
+	if err != nil {
+		return err
+	}
+	if cg.StatusCode() != 201 || cg.JSON201 == nil {
+		return fmt.Errorf("create a group to report in: status %d: %.300s", cg.StatusCode(), cg.Body)
+	}
+	group := cg.JSON201.Id
+	if jg, err := fay.JoinGroupWithResponse(ctx, group, athlosclient.GroupJoinBody{}); err != nil || jg.StatusCode() != 200 {
+		return fmt.Errorf("join a group to report in: %v", err)
+	}
+	text := "rude"
+	cr, err := fay.CreateReportWithResponse(ctx, athlosclient.ReportCreate{UserId: &samID, GroupId: &group,
+		Reason: athlosclient.ReportCreateReasonHarassment, Text: &text})
+	if err != nil {
+		return err
+	}
+	if err := check("create-report", cr.StatusCode(), 201, cr.JSON201 != nil && cr.JSON201.Status == athlosclient.ReportStatusOpen, cr.Body); err != nil {
+		return err
+	}
+	lrp, err := sam.ListGroupReportsWithResponse(ctx, group, &athlosclient.ListGroupReportsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-group-reports", lrp.StatusCode(), 200, lrp.JSON200 != nil && len(lrp.JSON200.Items) == 1, lrp.Body); err != nil {
+		return err
+	}
+	rs, err := sam.ResolveGroupReportWithResponse(ctx, group, cr.JSON201.Id, athlosclient.ReportResolveBody{
+		Resolution: athlosclient.ReportResolveBodyResolutionDismissed})
+	if err != nil {
+		return err
+	}
+	if err := check("resolve-group-report", rs.StatusCode(), 200, rs.JSON200 != nil && rs.JSON200.Status == athlosclient.ReportStatusResolved, rs.Body); err != nil {
+		return err
+	}
+
+	bu, err := sam.BlockUserWithResponse(ctx, fayID)
+	if err != nil {
+		return err
+	}
+	if err := check("block-user", bu.StatusCode(), 204, true, bu.Body); err != nil {
+		return err
+	}
+	lb, err := sam.ListBlocksWithResponse(ctx, &athlosclient.ListBlocksParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-blocks", lb.StatusCode(), 200, lb.JSON200 != nil && len(lb.JSON200.Items) == 1, lb.Body); err != nil {
+		return err
+	}
+	ub, err := sam.UnblockUserWithResponse(ctx, fayID)
+	if err != nil {
+		return err
+	}
+	return check("unblock-user", ub.StatusCode(), 204, true, ub.Body)
 }

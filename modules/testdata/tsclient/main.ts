@@ -202,6 +202,7 @@ async function main(): Promise<void> {
   await notifications();
 
   await chat();
+  await follows();
 
   const newPassword = "battery staple correct horse";
   const cp = await c.PUT("/v1/auth/password", { body: { current_password: password, new_password: newPassword } });
@@ -355,6 +356,91 @@ async function chat(): Promise<void> {
   check("mark-all-read", ma.response, 200, ma.data !== undefined);
   const dm = await c.DELETE("/v1/groups/{id}/messages/{message_id}", { params: { path: msg } });
   check("delete-message", dm.response, 204, true);
+}
+
+// Every follow, block, feed and report operation: Sam approves followers;
+// Fay asks to follow, is rejected, approved, removed, asks again and
+// withdraws; Fay reads her feed and reports Sam in his group; Sam resolves
+// it, blocks Fay and lifts the block.
+async function follows(): Promise<void> {
+  const register = async (name: string) => {
+    const reg = await anon.POST("/v1/auth/register", {
+      body: { email: `tsclient-${name}-${Date.now()}@example.com`, password: "correct horse battery staple" },
+    });
+    if (reg.data === undefined) {
+      throw new Error(`register ${name}: status ${reg.response.status}`);
+    }
+    const client = createClient<paths>({ baseUrl: base, headers: { Authorization: `Bearer ${reg.data.access_token}` } });
+    return { id: reg.data.user_id, client };
+  };
+  const sam = await register("sam");
+  const fay = await register("fay");
+  const us = await sam.client.PATCH("/v1/me/social", { body: { approve_followers: true } });
+  check("update-social-settings", us.response, 200, us.data?.approve_followers === true);
+  const gs = await sam.client.GET("/v1/me/social");
+  check("get-social-settings", gs.response, 200, gs.data?.approve_followers === true);
+  const samPath = { params: { path: { id: sam.id } } };
+  const fayPath = { params: { path: { user_id: fay.id } } };
+  // Social learns of new users by event: a follow may be 404 for a moment.
+  const ask = async () => {
+    for (let i = 0; i < 250; i++) {
+      const fu = await fay.client.POST("/v1/users/{id}/follow", samPath);
+      if (fu.response.status !== 404) {
+        check("follow-user", fu.response, 200, fu.data?.state === "requested");
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error("follow-user: the user stayed unknown");
+  };
+  await ask();
+  const lr = await sam.client.GET("/v1/me/follow-requests");
+  check("list-follow-requests", lr.response, 200, lr.data?.items.length === 1);
+  const rj = await sam.client.POST("/v1/me/follow-requests/{user_id}/reject", fayPath);
+  check("reject-follow-request", rj.response, 204, true);
+  await ask();
+  const ap = await sam.client.POST("/v1/me/follow-requests/{user_id}/approve", fayPath);
+  check("approve-follow-request", ap.response, 200, ap.data?.user_id === fay.id);
+  const lf = await fay.client.GET("/v1/users/{id}/followers", samPath);
+  check("list-followers", lf.response, 200, lf.data?.items.length === 1);
+  // Her own list: social may not have heard of her registration yet.
+  const lg = await fay.client.GET("/v1/users/{id}/following", { params: { path: { id: fay.id } } });
+  check("list-following", lg.response, 200, lg.data?.items.length === 1);
+  const fd = await fay.client.GET("/v1/feed");
+  check("get-feed", fd.response, 200, fd.data !== undefined);
+  const rf = await sam.client.DELETE("/v1/me/followers/{user_id}", fayPath);
+  check("remove-follower", rf.response, 204, true);
+  await ask();
+  const uf = await fay.client.DELETE("/v1/users/{id}/follow", samPath);
+  check("unfollow-user", uf.response, 204, true);
+
+  const cg = await sam.client.POST("/v1/groups", { body: { name: "Sam's" } });
+  if (cg.data === undefined) {
+    throw new Error(`create a group to report in: status ${cg.response.status}`);
+  }
+  const group = { params: { path: { id: cg.data.id } } };
+  const jg = await fay.client.POST("/v1/groups/{id}/join", { ...group, body: {} });
+  if (jg.response.status !== 200) {
+    throw new Error(`join a group to report in: status ${jg.response.status}`);
+  }
+  const cr = await fay.client.POST("/v1/reports", {
+    body: { user_id: sam.id, group_id: cg.data.id, reason: "harassment", text: "rude" },
+  });
+  check("create-report", cr.response, 201, cr.data?.status === "open");
+  const lrp = await sam.client.GET("/v1/groups/{id}/reports", group);
+  check("list-group-reports", lrp.response, 200, lrp.data?.items.length === 1);
+  const rs = await sam.client.POST("/v1/groups/{id}/reports/{report_id}/resolve", {
+    params: { path: { id: cg.data.id, report_id: cr.data!.id } },
+    body: { resolution: "dismissed" },
+  });
+  check("resolve-group-report", rs.response, 200, rs.data?.status === "resolved");
+
+  const bu = await sam.client.POST("/v1/users/{id}/block", { params: { path: { id: fay.id } } });
+  check("block-user", bu.response, 204, true);
+  const lb = await sam.client.GET("/v1/me/blocks");
+  check("list-blocks", lb.response, 200, lb.data?.items.length === 1);
+  const ub = await sam.client.DELETE("/v1/users/{id}/block", { params: { path: { id: fay.id } } });
+  check("unblock-user", ub.response, 204, true);
 }
 
 main().catch((err: unknown) => {

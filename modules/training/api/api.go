@@ -216,6 +216,12 @@ type SessionCompleted struct {
 	// (SessionSummary.Plausible); ImplausibleReason says why not.
 	Plausible         bool   `json:"plausible"`
 	ImplausibleReason string `json:"implausible_reason,omitempty"`
+	// Title and Visibility are the session's (private, followers or
+	// public): the social module's feed shows the card to whom the
+	// visibility allows. A change of either publishes
+	// EventSessionUpdated.
+	Title      string `json:"title,omitempty"`
+	Visibility string `json:"visibility"`
 	// Revision orders the events of one session (completed, updated,
 	// deleted): a consumer applies an event only if its revision is
 	// higher than the last it applied, as events may arrive out of order.

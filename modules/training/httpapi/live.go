@@ -36,7 +36,9 @@ func LiveRoutes(nc *nats.Conn) gw.Routes {
 		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Watch](a, huma.Operation{
 			OperationID: "watch-session", Method: http.MethodPost, Path: "/v1/sessions/{id}/watch", Tags: tags,
 			Summary: "Watch a live session",
-			Description: "Allowed for the owner, for anyone when the session is public, and for anyone with its share token. " +
+			Description: "Allowed for the owner, for anyone when the session is public, for the owner's followers and the " +
+				"members of its groups when it is of visibility followers, and for anyone with its share token; never for " +
+				"a user the owner blocked. " +
 				"The reply names the NATS subject of the live figures: live.watch.<session> for a watcher, whose app " +
 				"connections are closed once so they reconnect with the grant (the subject does not name the owner); " +
 				"live.session.<your id>.<session> for the owner, which every connection of the owner may subscribe to " +

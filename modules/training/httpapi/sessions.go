@@ -34,7 +34,7 @@ type pointsInput struct {
 }
 
 type sessionListInput struct {
-	UserID string    `query:"user_id" format:"uuid" doc:"another athlete's sessions: those you may see (public ones, and followers ones of a member of one of your groups)"`
+	UserID string    `query:"user_id" format:"uuid" doc:"another athlete's sessions: those you may see (public ones, and followers ones of an athlete you follow or who is a member of one of your groups; none of an athlete who blocked you)"`
 	Sport  string    `query:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"only this sport"`
 	From   time.Time `query:"from" doc:"started at or after (RFC 3339)"`
 	To     time.Time `query:"to" doc:"started before (RFC 3339)"`

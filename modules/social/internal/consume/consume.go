@@ -63,4 +63,6 @@ func Register(rt *platform.Runtime, s *service.Service, n *service.Notify) {
 		// Notifications: the user's inbox, settings, mutes and push tokens.
 		return n.EraseUser(ctx, tx, user)
 	})
+	// The feed's cards from training's session and record events (feed.go).
+	feed(rt, s)
 }

@@ -14,6 +14,12 @@ import (
 func Register(svc *bus.Service, s *service.Service) error {
 	for _, register := range []func(*bus.Service, *service.Service) error{
 		registerGroups,
+		// Follows, settings, blocks (follows.go).
+		registerFollows,
+		// The feed (feed.go).
+		registerFeed,
+		// Reports (reports.go).
+		registerReports,
 	} {
 		if err := register(svc, s); err != nil {
 			return err

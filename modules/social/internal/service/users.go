@@ -36,6 +36,17 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err := store.ForgetUser(ctx, tx, user); err != nil {
 		return err
 	}
+	// Follows, requests, blocks and settings (follow.go, block.go).
+	if err := eraseFollows(ctx, tx, user); err != nil {
+		return err
+	}
+	// Their feed cards (feed.go) and the reports they made (report.go).
+	if err := store.ForgetFeedItems(ctx, tx, user); err != nil {
+		return err
+	}
+	if err := store.ForgetReports(ctx, tx, user); err != nil {
+		return err
+	}
 	memberships, err := store.MembershipsOf(ctx, tx, user)
 	if err != nil {
 		return err

@@ -81,6 +81,8 @@ func Register(rt *platform.Runtime, s *service.Service) {
 	sessions(rt, s)
 	// The social module's memberships: who shares a group with whom.
 	groups(rt, s)
+	// The social module's follows and blocks (follows.go).
+	follows(rt, s)
 }
 
 func saveGearOwner(ctx context.Context, tx pgx.Tx, s *service.Service, userPart, gearPart string, deleted bool) error {

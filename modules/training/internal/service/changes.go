@@ -213,11 +213,16 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 			if err := removeWatchers(ctx, tx, id, store.WatchGroup); err != nil {
 				return err
 			}
+			if err := removeWatchers(ctx, tx, id, store.WatchFollower); err != nil {
+				return err
+			}
 		}
 		sportChanged := in.Sport != nil && *in.Sport != row.Sport
 		gearChanged := gear != nil && !sameIDs(gear, row.GearIDs)
+		// A new title or visibility: the social feed hears of it.
+		cardChanged := (in.Title != nil && *in.Title != row.Title) || (in.Visibility != nil && *in.Visibility != row.Visibility)
 		// A perceived effort is a load input (session-RPE): analytics hear of it.
-		if row.State == session.Finished && (sportChanged || gearChanged || effort.Set || manual != nil) {
+		if row.State == session.Finished && (sportChanged || gearChanged || effort.Set || manual != nil || cardChanged) {
 			changed, err := store.Session(ctx, tx, user, id)
 			if err != nil {
 				return err
@@ -226,9 +231,13 @@ func (s *Service) PatchSession(ctx context.Context, user, id uuid.UUID, in Chang
 			if changed.FinishedAt != nil {
 				at = *changed.FinishedAt
 			}
-			if manual != nil {
+			switch {
+			case manual != nil:
 				err = storeFigures(ctx, tx, id, changed, figures{Summary: *manual}, at, api.EventSessionUpdated)
-			} else {
+			case !sportChanged && !gearChanged && !effort.Set && changed.Summary != nil:
+				// Only the card changed: the figures stay, the event tells.
+				err = storeFigures(ctx, tx, id, changed, figures{Summary: *changed.Summary}, at, api.EventSessionUpdated)
+			default:
 				err = recomplete(ctx, tx, id, changed, at)
 			}
 			if err != nil {

@@ -63,7 +63,8 @@ func dropGroupWatchers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error 
 }
 
 // visibleSession reads a session user may see: its own, a public one, or
-// a followers one of someone user shares a group with; owner says whether
+// a followers one of someone user follows or shares a group with (none of
+// an owner who blocked user); owner says whether
 // it is user's. Errors: not_found (any other session, or an unknown one).
 func (s *Service) visibleSession(ctx context.Context, user, id uuid.UUID) (row store.SessionRow, owner bool, err error) {
 	row, err = store.SessionAny(ctx, s.pool, id)
@@ -87,23 +88,31 @@ func (s *Service) visibleSession(ctx context.Context, user, id uuid.UUID) (row s
 }
 
 // visibleOf is the visibility levels of owner's sessions user may see
-// (public; followers too when they share a group).
+// (public; followers too when user follows the owner or they share a
+// group; none when the owner blocked user).
 func (s *Service) visibleOf(ctx context.Context, user, owner uuid.UUID) ([]string, error) {
-	shares, err := store.SharesGroup(ctx, s.pool, user, owner)
-	if err != nil || !shares {
-		return []string{sport.Public}, err
+	v, err := store.ViewerOf(ctx, s.pool, user, owner)
+	switch {
+	case err != nil:
+		return nil, err
+	case v.Blocked:
+		return []string{}, nil
+	case v.Follower || v.CoMember:
+		return []string{sport.Public, sport.Followers}, nil
 	}
-	return []string{sport.Public, sport.Followers}, nil
+	return []string{sport.Public}, nil
 }
 
 // mayFollow reports whether user may see another's session of visibility:
-// public, or followers when the two share a group.
+// public, or followers when user follows the owner or the two share a
+// group; none when the owner blocked user (follows.go).
 func (s *Service) mayFollow(ctx context.Context, q storage.Querier, user, owner uuid.UUID, visibility string) (bool, error) {
-	switch visibility {
-	case sport.Public:
-		return true, nil
-	case sport.Followers:
-		return store.SharesGroup(ctx, q, user, owner)
+	if visibility != sport.Public && visibility != sport.Followers {
+		return false, nil
 	}
-	return false, nil
+	v, err := store.ViewerOf(ctx, q, user, owner)
+	if err != nil || v.Blocked {
+		return false, err
+	}
+	return visibility == sport.Public || v.Follower || v.CoMember, nil
 }

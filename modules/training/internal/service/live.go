@@ -20,8 +20,9 @@ import (
 )
 
 // Live tracking. Who may watch a live session follows its visibility: the
-// owner, anyone for a public session, members of the owner's groups for a
-// followers one (groups.go), and anyone holding the session's share link.
+// owner, anyone for a public session, the owner's followers (follows.go)
+// and members of the owner's groups (groups.go) for a followers one, and
+// anyone holding the session's share link; never a user the owner blocked.
 // The owner receives the figures on live.session.<owner>.<session>, which
 // every connection of the owner may subscribe to (the client module's
 // auth callout grants live.session.<user>.> to all), so a session started
@@ -92,8 +93,9 @@ func (s *Service) UnshareSession(ctx context.Context, user, id uuid.UUID) error 
 }
 
 // WatchSession lets user watch a live session it may see: its own, a
-// public one, a followers one of someone it shares a group with, or one
-// whose share link (token) it holds. The owner is told
+// public one, a followers one of someone it follows or shares a group
+// with, or one whose share link (token) it holds; none of an owner who
+// blocked user. The owner is told
 // its own subject, which it may subscribe to already. Errors: not_found
 // (a session user may not see, or an unknown one), conflict (the session
 // is closed).
@@ -107,13 +109,13 @@ func (s *Service) WatchSession(ctx context.Context, user, id uuid.UUID, token st
 		if err != nil {
 			return err
 		}
-		shares := false
-		if w.User != user && w.Visibility == sport.Followers {
-			if shares, err = store.SharesGroup(ctx, tx, user, w.User); err != nil {
+		var viewer store.Viewer
+		if w.User != user {
+			if viewer, err = store.ViewerOf(ctx, tx, user, w.User); err != nil {
 				return err
 			}
 		}
-		via := watchVia(user, w, token, shares)
+		via := watchVia(user, w, token, viewer)
 		if via == "" {
 			return errNoSession
 		}
@@ -140,19 +142,24 @@ func (s *Service) WatchSession(ctx context.Context, user, id uuid.UUID, token st
 }
 
 // watchVia says how user may watch a session: as its owner, because it is
-// public, with its share link, or as a member of a group of the owner's
-// (sharesGroup) when it is a followers session ("" when not at all). A
-// valid link wins over public, so a watcher who holds it keeps watching
-// if the session turns private.
-func watchVia(user uuid.UUID, w store.WatchSession, token string, sharesGroup bool) string {
+// public, with its share link, or as a follower of the owner or a member
+// of a group of the owner's (viewer) when it is a followers session (""
+// when not at all; never when the owner blocked user, the link and public
+// included). A valid link wins over public, so a watcher who holds it
+// keeps watching if the session turns private.
+func watchVia(user uuid.UUID, w store.WatchSession, token string, viewer store.Viewer) string {
 	switch {
 	case w.User == user:
 		return store.WatchOwner
+	case viewer.Blocked:
+		return ""
 	case token != "" && w.ShareTokenHash != nil && subtle.ConstantTimeCompare(sha256Of(token), w.ShareTokenHash) == 1:
 		return store.WatchLink
 	case w.Visibility == sport.Public:
 		return store.WatchPublic
-	case w.Visibility == sport.Followers && sharesGroup:
+	case w.Visibility == sport.Followers && viewer.Follower:
+		return store.WatchFollower
+	case w.Visibility == sport.Followers && viewer.CoMember:
 		return store.WatchGroup
 	}
 	return ""

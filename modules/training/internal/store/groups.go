@@ -50,25 +50,16 @@ func ForgetGroupMember(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
 	return nil
 }
 
-// SharesGroup reports whether a and b are members of one group.
-func SharesGroup(ctx context.Context, q storage.Querier, a, b uuid.UUID) (bool, error) {
-	var shares bool
-	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM training.group_members x JOIN training.group_members y
-		ON y.group_id = x.group_id AND y.user_id = $2 AND y.member WHERE x.user_id = $1 AND x.member)`, a, b).Scan(&shares)
-	if err != nil {
-		return false, fmt.Errorf("store: shares group: %w", err)
-	}
-	return shares, nil
-}
-
 // RemoveGroupWatchers takes the grant from the watchers of open sessions
-// let in as group members where the watcher or the owner is one of users
-// and the two no longer share a group; it returns the watchers.
+// let in as group members or followers where the watcher or the owner is
+// one of users and the watcher neither shares a group with the owner nor
+// follows it any more; it returns the watchers.
 func RemoveGroupWatchers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]uuid.UUID, error) {
 	rows, err := tx.Query(ctx, `DELETE FROM training.watchers w USING training.sessions s
-		WHERE s.id = w.session_id AND w.via = 'group' AND (w.user_id = ANY($1) OR s.user_id = ANY($1))
+		WHERE s.id = w.session_id AND w.via IN ('group', 'follower') AND (w.user_id = ANY($1) OR s.user_id = ANY($1))
 		AND NOT EXISTS (SELECT 1 FROM training.group_members x JOIN training.group_members y
 			ON y.group_id = x.group_id AND y.user_id = w.user_id AND y.member WHERE x.user_id = s.user_id AND x.member)
+		AND NOT EXISTS (SELECT 1 FROM training.follows f WHERE f.follower_id = w.user_id AND f.followee_id = s.user_id AND f.following)
 		RETURNING w.user_id`, users)
 	if err != nil {
 		return nil, fmt.Errorf("store: remove group watchers: %w", err)

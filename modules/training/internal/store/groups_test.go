@@ -32,9 +32,9 @@ func TestGroupMembersContract(t *testing.T) {
 		return changed
 	}
 	shares := func(a, b uuid.UUID) bool {
-		ok, err := store.SharesGroup(ctx, pool, a, b)
+		v, err := store.ViewerOf(ctx, pool, a, b)
 		require.NoError(t, err)
-		return ok
+		return v.CoMember
 	}
 	assert.True(t, save(group, ana, true, 1))
 	assert.True(t, save(group, bob, true, 3))

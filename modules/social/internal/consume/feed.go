@@ -1,0 +1,87 @@
+package consume
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/social/api"
+	"github.com/athlos/athlos/modules/social/internal/service"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/platform"
+)
+
+// feed keeps the feed's cards from the training module's events: a
+// finished session (completed, updated: its card as of the event's
+// revision, so an older one changes nothing), a deleted one (its cards
+// go for good) and the records a session set.
+func feed(rt *platform.Runtime, s *service.Service) {
+	stream := bus.EventStream(trainingapi.Module)
+	for _, subject := range []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated} {
+		rt.OnEvent(stream, subject, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+			var ev trainingapi.SessionCompleted
+			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+				return bus.Invalid("payload", "not a session event: "+err.Error())
+			}
+			session, owner, err := sessionIDs(ev.SessionID, ev.UserID)
+			if err != nil {
+				return err
+			}
+			visibility := ev.Visibility
+			switch visibility {
+			case "": // an event from before it was carried: shown to nobody
+				visibility = "private"
+			case "private", "followers", "public":
+			default:
+				return bus.Invalid("visibility", "must be private, followers or public")
+			}
+			return s.ApplySessionCard(ctx, tx, service.SessionCard{Session: session, Owner: owner, Sport: ev.Sport, Title: ev.Title,
+				Visibility: visibility, StartedAt: ev.StartedAt, CompletedAt: ev.CompletedAt, DistanceM: ev.DistanceM,
+				MovingTimeS: ev.MovingTimeS, Revision: ev.Revision})
+		})
+	}
+	rt.OnEvent(stream, trainingapi.EventSessionDeleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		var ev trainingapi.SessionDeleted
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			return bus.Invalid("payload", "not a session.deleted event: "+err.Error())
+		}
+		session, owner, err := sessionIDs(ev.SessionID, ev.UserID)
+		if err != nil {
+			return err
+		}
+		return s.DropSessionCards(ctx, tx, session, owner, ev.Sport, ev.DeletedAt, ev.Revision)
+	})
+	// The notifications consume record.set too (notif.go): the feed has a
+	// durable consumer of its own.
+	rt.OnEventAs(stream, trainingapi.EventRecordSet, bus.ConsumerName(api.Module, trainingapi.EventRecordSet)+"_feed",
+		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+			var ev trainingapi.RecordSet
+			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+				return bus.Invalid("payload", "not a record.set event: "+err.Error())
+			}
+			session, owner, err := sessionIDs(ev.SessionID, ev.UserID)
+			if err != nil {
+				return err
+			}
+			records := make([]api.FeedRecord, len(ev.Records))
+			for i, r := range ev.Records {
+				records[i] = api.FeedRecord{Kind: r.Kind, DistanceM: r.DistanceM, Exercise: r.Exercise, Value: r.Value, Previous: r.Previous}
+			}
+			return s.ApplyRecordsCard(ctx, tx, service.RecordsCard{Session: session, Owner: owner, Sport: ev.Sport,
+				StartedAt: ev.StartedAt, SetAt: ev.SetAt, Records: records})
+		})
+}
+
+// sessionIDs reads a training event's session and user ids.
+func sessionIDs(session, user string) (uuid.UUID, uuid.UUID, error) {
+	s, err := bus.ParseID("session_id", session)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	u, err := bus.ParseID("user_id", user)
+	return s, u, err
+}
