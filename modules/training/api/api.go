@@ -322,8 +322,10 @@ type LiveStats struct {
 	PaceSPerKm     float64   `json:"pace_s_per_km,omitempty" doc:"current pace"`
 	AvgPaceSPerKm  float64   `json:"avg_pace_s_per_km,omitempty"`
 	HRBpm          *int      `json:"hr_bpm,omitempty" doc:"latest heart rate"`
+	PowerW         *int      `json:"power_w,omitempty" doc:"latest power"`
+	Cadence        *int      `json:"cadence,omitempty" doc:"latest cadence, rpm or steps a minute"`
 	ElevationGainM float64   `json:"elevation_gain_m"`
-	Position       *Place    `json:"position,omitempty" doc:"latest position"`
+	Position       *Place    `json:"position,omitempty" doc:"latest position (none for a session without positions: indoors)"`
 }
 
 // Place is a position on the WGS 84 ellipsoid.

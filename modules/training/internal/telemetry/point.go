@@ -121,10 +121,13 @@ func Filter(points []Point, s Session, prev *Point) Result {
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].T.Before(cands[j].T) })
 	maxSpeed := MaxSpeed(s.Sport)
-	last := prev // the latest point, for duplicates
-	var lastPos *Point
+	last := prev                 // the latest point, for duplicates
+	var lastPos, lastDist *Point // the latest with a position, with a device distance, for jumps
 	if prev != nil && prev.HasPosition() {
-		lastPos = prev // the latest positioned point, for jumps
+		lastPos = prev
+	}
+	if prev != nil && prev.Dist != nil {
+		lastDist = prev
 	}
 	for i := range cands {
 		p := cands[i]
@@ -140,8 +143,8 @@ func Filter(points []Point, s Session, prev *Point) Result {
 				continue
 			}
 		}
-		if last != nil && p.Dist != nil && last.Dist != nil && p.T.After(last.T) &&
-			(*p.Dist-*last.Dist)/p.T.Sub(last.T).Seconds() > maxSpeed && *p.Dist-*last.Dist > distTolerance {
+		if lastDist != nil && p.Dist != nil && p.T.After(lastDist.T) &&
+			(*p.Dist-*lastDist.Dist)/p.T.Sub(lastDist.T).Seconds() > maxSpeed && *p.Dist-*lastDist.Dist > distTolerance {
 			res.Dropped[DropSpeed]++
 			continue
 		}
@@ -149,6 +152,9 @@ func Filter(points []Point, s Session, prev *Point) Result {
 		last = &res.Accepted[len(res.Accepted)-1]
 		if last.HasPosition() {
 			lastPos = last
+		}
+		if last.Dist != nil {
+			lastDist = last
 		}
 	}
 	if len(res.Dropped) == 0 {

@@ -1,0 +1,106 @@
+package stats
+
+import (
+	"time"
+
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+)
+
+// Odometer measures the distance between consecutive points of a session,
+// whatever they carry, segment by segment in time order:
+//
+//   - two points with a position: the distance on the ellipsoid between
+//     them (outdoors, as before indoor sessions existed);
+//   - else two points with the device's cumulative distance (a footpod, a
+//     trainer, a treadmill, a pool's lengths): its increase (0 when the
+//     device reset it);
+//   - else the device's speed at the first point times the time to the
+//     next (a treadmill that gives only its speed), over gaps up to maxGap;
+//   - else nothing is measured, and when positions resume after a stretch
+//     of points without one and without any device distance (a run that
+//     lost GPS in a tunnel), the stretch's distance is the one on the
+//     ellipsoid from the last position before it to the first after it,
+//     counted on the segment that ends the stretch (bridged).
+//
+// A session's distance, the live distance and the laps' use it, so they
+// agree. Its zero value is ready; it is serialisable, so a live session's
+// odometer can continue in another process.
+type Odometer struct {
+	// HasPos tells whether a position was seen; Lat and Lon are the
+	// latest one.
+	HasPos   bool
+	Lat, Lon float64
+	// Device is set when a distance was measured without positions since
+	// the latest position (no bridge is then needed).
+	Device bool
+}
+
+// Segment is what Step tells of one segment.
+type Segment struct {
+	// DistanceM is the distance from a to b.
+	DistanceM float64
+	// Measured is false when the distance of the segment is unknown or
+	// bridged: its speed then says nothing, and whether the athlete was
+	// moving is judged by the sensors (Moving).
+	Measured bool
+}
+
+// See counts a session's first point.
+func (o *Odometer) See(p telemetry.Point) {
+	if p.HasPosition() {
+		o.HasPos, o.Lat, o.Lon, o.Device = true, p.Lat, p.Lon, false
+	}
+}
+
+// Step measures the segment from a to b (b after a, consecutive) and
+// counts b.
+func (o *Odometer) Step(a, b telemetry.Point) Segment {
+	var s Segment
+	dt := b.T.Sub(a.T)
+	switch {
+	case a.HasPosition() && b.HasPosition():
+		s = Segment{DistanceM: Geodesic(a.Lat, a.Lon, b.Lat, b.Lon), Measured: true}
+	case a.Dist != nil && b.Dist != nil:
+		s = Segment{DistanceM: max(0, *b.Dist-*a.Dist), Measured: true}
+		o.Device = true
+	case a.Speed != nil && dt > 0 && dt <= maxGap:
+		s = Segment{DistanceM: *a.Speed * dt.Seconds(), Measured: true}
+		o.Device = true
+	case b.HasPosition() && o.HasPos && !o.Device:
+		s = Segment{DistanceM: Geodesic(o.Lat, o.Lon, b.Lat, b.Lon)}
+	}
+	o.See(b)
+	return s
+}
+
+// Moving reports whether the athlete was moving over a segment of dt from
+// a of a session of sport: a measured segment by its speed against the
+// sport's threshold (MovingThreshold, auto-pause); one whose distance is
+// not measured (indoors without a device distance or speed: a strength
+// session, a trainer ride with power only) when a, its first point, has
+// heart rate or power: the sensors say the athlete was at work. Gaps over
+// maxGap are pauses either way.
+func Moving(seg Segment, a telemetry.Point, dt time.Duration, sport string) bool {
+	if dt <= 0 || dt > maxGap {
+		return false
+	}
+	if seg.Measured {
+		return seg.DistanceM/dt.Seconds() >= MovingThreshold(sport)
+	}
+	return a.HR != nil || a.Pwr != nil
+}
+
+// Segments measures every segment of points (in time order): the i-th is
+// the one ending at points[i] (the first is empty).
+func Segments(points []telemetry.Point) []Segment {
+	out := make([]Segment, len(points))
+	if len(points) == 0 {
+		return out
+	}
+	var odo Odometer
+	odo.See(points[0])
+	for i := 1; i < len(points); i++ {
+		out[i] = odo.Step(points[i-1], points[i])
+	}
+	return out
+}
