@@ -36,6 +36,13 @@ type Point struct {
 // HasPosition reports whether the point has a latitude and a longitude.
 func (p *Point) HasPosition() bool { return !math.IsNaN(p.Lat) && !math.IsNaN(p.Lon) }
 
+// Empty reports whether the point carries nothing but its time: no
+// position, no value, no lap marker.
+func (p *Point) Empty() bool {
+	return !p.HasPosition() && !p.Lap && p.Ele == nil && p.Speed == nil && p.Dist == nil && p.HR == nil &&
+		p.Cad == nil && p.Pwr == nil && p.Temp == nil
+}
+
 // NoPosition returns p without a position.
 func NoPosition(p Point) Point {
 	p.Lat, p.Lon = math.NaN(), math.NaN()
@@ -50,8 +57,10 @@ type Batch struct {
 // Reasons a point is dropped.
 const (
 	// DropPartialPosition: a latitude without a longitude, or the other
-	// way round. A point with neither is kept (indoor sessions).
+	// way round. A point with neither is kept (indoor sessions)...
 	DropPartialPosition = "partial_position"
+	// DropNoPosition: ...unless it carries nothing else either (Empty).
+	DropNoPosition = "no_position"
 	DropCoordinates     = "coordinates_out_of_range"
 	DropNullIsland      = "null_island"
 	DropTime            = "time_outside_session"
@@ -188,6 +197,8 @@ func check(p Point, s Session) string {
 	switch {
 	case math.IsNaN(p.Lat) != math.IsNaN(p.Lon):
 		return DropPartialPosition
+	case p.Empty():
+		return DropNoPosition
 	case pos && (p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180):
 		return DropCoordinates
 	case pos && p.Lat == 0 && p.Lon == 0:
