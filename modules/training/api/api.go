@@ -184,7 +184,7 @@ type SessionPoints struct {
 type PointsResult struct {
 	Accepted int            `json:"accepted"`
 	Stored   int64          `json:"stored" doc:"accepted points that were new (a resent point is accepted but not stored twice)"`
-	Dropped  map[string]int `json:"dropped" doc:"points left out, by reason: no_position, coordinates_out_of_range, null_island, time_outside_session, duplicate_time, impossible_speed, sensor_value_out_of_range"`
+	Dropped  map[string]int `json:"dropped" doc:"points left out, by reason: no_position (neither a position nor a value), partial_position (lat without lon or the other way round), coordinates_out_of_range, null_island, time_outside_session, duplicate_time, impossible_speed, sensor_value_out_of_range"`
 }
 
 // SessionCompleted is the payload of EventSessionCompleted: what other

@@ -13,7 +13,9 @@ import (
 //     them (outdoors, as before indoor sessions existed);
 //   - else two points with the device's cumulative distance (a footpod, a
 //     trainer, a treadmill, a pool's lengths): its increase (0 when the
-//     device reset it);
+//     device reset it), once it has left 0 (a device that writes 0
+//     throughout, like a rowing machine whose distance goes in a developer
+//     field of its FIT file, measures nothing);
 //   - else the device's speed at the first point times the time to the
 //     next (a treadmill that gives only its speed), over gaps up to maxGap;
 //   - else nothing is measured, and when positions resume after a stretch
@@ -60,7 +62,7 @@ func (o *Odometer) Step(a, b telemetry.Point) Segment {
 	switch {
 	case a.HasPosition() && b.HasPosition():
 		s = Segment{DistanceM: Geodesic(a.Lat, a.Lon, b.Lat, b.Lon), Measured: true}
-	case a.Dist != nil && b.Dist != nil:
+	case a.Dist != nil && b.Dist != nil && *b.Dist > 0:
 		s = Segment{DistanceM: max(0, *b.Dist-*a.Dist), Measured: true}
 		o.Device = true
 	case a.Speed != nil && dt > 0 && dt <= maxGap:

@@ -60,13 +60,13 @@ const (
 	// way round. A point with neither is kept (indoor sessions)...
 	DropPartialPosition = "partial_position"
 	// DropNoPosition: ...unless it carries nothing else either (Empty).
-	DropNoPosition = "no_position"
-	DropCoordinates     = "coordinates_out_of_range"
-	DropNullIsland      = "null_island"
-	DropTime            = "time_outside_session"
-	DropDuplicate       = "duplicate_time"
-	DropSpeed           = "impossible_speed"
-	DropSensor          = "sensor_value_out_of_range"
+	DropNoPosition  = "no_position"
+	DropCoordinates = "coordinates_out_of_range"
+	DropNullIsland  = "null_island"
+	DropTime        = "time_outside_session"
+	DropDuplicate   = "duplicate_time"
+	DropSpeed       = "impossible_speed"
+	DropSensor      = "sensor_value_out_of_range"
 )
 
 // Session is what the rules need to know of the session the points are for.

@@ -101,7 +101,12 @@ func TestMaxSpeedBySport(t *testing.T) {
 	assert.Equal(t, 100.0, MaxSpeed("other"))
 }
 
-func indoor(sec int) Point { return NoPosition(at(sec, 0, 0)) }
+// indoor is a point without a position, with a heart rate.
+func indoor(sec int) Point {
+	p := NoPosition(at(sec, 0, 0))
+	p.HR = i(120)
+	return p
+}
 
 func TestPointsWithoutAPositionAreKeptAndChecked(t *testing.T) {
 	s := Session{Sport: "run", StartedAt: start, Until: start.Add(time.Hour)}
@@ -122,16 +127,18 @@ func TestPointsWithoutAPositionAreKeptAndChecked(t *testing.T) {
 	latOnly.Lat = 52.5
 	lap := indoor(8)
 	lap.Lap = true
+	lap.HR = nil // a lap marker alone is kept
 	jump := indoor(9)
 	jump.Dist = f(500) // 488 m in 6 s
-	res := Filter([]Point{hr, badHR, dist, negDist, hugeDist, fastBelt, early, latOnly, lap, jump, at(10, 52.5, 13.4), at(11, 52.50001, 13.4)}, s, nil)
+	empty := NoPosition(at(9, 0, 0))
+	res := Filter([]Point{hr, badHR, dist, negDist, hugeDist, fastBelt, early, latOnly, lap, jump, empty, at(10, 52.5, 13.4), at(11, 52.50001, 13.4)}, s, nil)
 	var secs []int
 	for _, p := range res.Accepted {
 		secs = append(secs, int(p.T.Sub(start).Seconds()))
 		assert.Equal(t, p.T.Second() < 10, !p.HasPosition())
 	}
 	assert.Equal(t, []int{1, 3, 8, 10, 11}, secs, "indoor points are kept, and the positioned points after them")
-	assert.Equal(t, map[string]int{DropSensor: 3, DropSpeed: 2, DropTime: 1, DropPartialPosition: 1}, res.Dropped)
+	assert.Equal(t, map[string]int{DropSensor: 3, DropSpeed: 2, DropTime: 1, DropPartialPosition: 1, DropNoPosition: 1}, res.Dropped)
 }
 
 func TestAJumpIsCheckedFromTheLastPosition(t *testing.T) {
