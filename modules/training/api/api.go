@@ -114,9 +114,9 @@ type Session struct {
 
 // SessionSummary is a finished session's figures.
 type SessionSummary struct {
-	DistanceM        float64  `json:"distance_m" doc:"on the WGS 84 ellipsoid"`
+	DistanceM        float64  `json:"distance_m" doc:"on the WGS 84 ellipsoid between positioned points; between points without a position (indoors), the device's distance (dist), else its speed times the time; 0 when neither is known"`
 	ElapsedTimeS     float64  `json:"elapsed_time_s"`
-	MovingTimeS      float64  `json:"moving_time_s" doc:"without stops (auto-pause)"`
+	MovingTimeS      float64  `json:"moving_time_s" doc:"without stops (auto-pause): where a distance is measured, while the speed is above the sport's threshold; where none is (indoors without the device's distance or speed), while heart rate or power is recorded; gaps over 5 minutes are stops"`
 	AvgSpeedMps      float64  `json:"avg_speed_mps" doc:"distance over moving time"`
 	MaxSpeedMps      float64  `json:"max_speed_mps"`
 	AvgPaceSPerKm    float64  `json:"avg_pace_s_per_km,omitempty"`
