@@ -131,7 +131,9 @@ func TestTunnelBridgesTheGap(t *testing.T) {
 	assert.True(t, l.Odometer.HasPos)
 	assert.Equal(t, pts[600].Lat, l.Odometer.Lat)
 
-	// With a footpod in the tunnel, its distance counts instead.
+	// A footpod in the tunnel that measures more than the bridge counts
+	// instead; one that measures less (a GPS watch's distance, standing
+	// still without a fix) does not.
 	for i := 201; i < 260; i++ {
 		pts[i].Speed = fp(4)
 	}
@@ -139,6 +141,10 @@ func TestTunnelBridgesTheGap(t *testing.T) {
 	// segment 200→201 is positioned→not, without a device distance at 200.
 	s2 := stats.Compute(pts, "run")
 	assert.InDelta(t, 1800-60*3+59*4, s2.DistanceM, 5)
+	for i := 201; i < 260; i++ {
+		pts[i].Speed = fp(1)
+	}
+	assert.InDelta(t, 1800, stats.Compute(pts, "run").DistanceM, 5)
 }
 
 // Live figures of a session started before indoor points existed (binary
@@ -166,7 +172,7 @@ func TestLiveBinaryFormats(t *testing.T) {
 	assert.Equal(t, stats.Odometer{HasPos: true, Lat: 52.51, Lon: 13.4}, old.Odometer, "the position of format 1's last point")
 
 	// Format 2 with an indoor last point.
-	l := stats.Live{Points: 3, First: start, DistanceM: 30, MovingS: 10, Odometer: stats.Odometer{HasPos: true, Lat: 52.5, Lon: 13.4, Device: true}}
+	l := stats.Live{Points: 3, First: start, DistanceM: 30, MovingS: 10, Odometer: stats.Odometer{HasPos: true, Lat: 52.5, Lon: 13.4, StretchM: 12.5}}
 	last := indoorPoint(10)
 	last.Dist, last.Speed, last.Pwr, last.Cad, last.HR = fp(30), fp(3), ip(250), ip(90), ip(160)
 	l.Last = &last

@@ -106,9 +106,10 @@ func (l Live) MarshalBinary() ([]byte, error) {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
 	}
 	b = appendOptFloat(b, l.Climb.Ref)
-	b = append(b, flag(l.Odometer.HasPos)|flag(l.Odometer.Device)<<1)
-	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(l.Odometer.Lat))
-	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(l.Odometer.Lon))
+	b = append(b, flag(l.Odometer.HasPos))
+	for _, f := range []float64{l.Odometer.Lat, l.Odometer.Lon, l.Odometer.StretchM} {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+	}
 	if l.Last == nil {
 		return append(b, 0), nil
 	}
@@ -163,8 +164,7 @@ func (l *Live) UnmarshalBinary(b []byte) error {
 	l.DistanceM, l.MovingS, l.SpeedMps, l.Climb.GainM, l.Climb.LossM = r.f64(), r.f64(), r.f64(), r.f64(), r.f64()
 	l.Climb.Ref = r.optF64()
 	if format == liveFormat {
-		flags := r.byte()
-		l.Odometer = Odometer{HasPos: flags&1 != 0, Device: flags&2 != 0, Lat: r.f64(), Lon: r.f64()}
+		l.Odometer = Odometer{HasPos: r.byte() == 1, Lat: r.f64(), Lon: r.f64(), StretchM: r.f64()}
 	}
 	if r.byte() == 1 {
 		p := &telemetry.Point{T: time.Unix(0, int64(r.u64())).UTC(), Lat: r.f64(), Lon: r.f64(), Ele: r.optF64()}

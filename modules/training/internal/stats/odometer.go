@@ -18,11 +18,16 @@ import (
 //     field of its FIT file, measures nothing);
 //   - else the device's speed at the first point times the time to the
 //     next (a treadmill that gives only its speed), over gaps up to maxGap;
-//   - else nothing is measured, and when positions resume after a stretch
-//     of points without one and without any device distance (a run that
-//     lost GPS in a tunnel), the stretch's distance is the one on the
-//     ellipsoid from the last position before it to the first after it,
-//     counted on the segment that ends the stretch (bridged).
+//   - else nothing is measured.
+//
+// A stretch of points without a position between two positioned ones (a
+// run that lost GPS in a tunnel) counts the larger of what the device
+// measured over it and the distance on the ellipsoid from the last
+// position before it to the first after it (the bridge): both fall short
+// of the truth, the bridge by cutting corners, the device when its
+// distance comes from the GPS itself and stood still without a fix (as a
+// GPS watch's does). What the bridge adds is counted on the segment that
+// ends the stretch.
 //
 // A session's distance, the live distance and the laps' use it, so they
 // agree. Its zero value is ready; it is serialisable, so a live session's
@@ -32,9 +37,8 @@ type Odometer struct {
 	// latest one.
 	HasPos   bool
 	Lat, Lon float64
-	// Device is set when a distance was measured without positions since
-	// the latest position (no bridge is then needed).
-	Device bool
+	// StretchM is what the device measured since the latest position.
+	StretchM float64
 }
 
 // Segment is what Step tells of one segment.
@@ -42,15 +46,15 @@ type Segment struct {
 	// DistanceM is the distance from a to b.
 	DistanceM float64
 	// Measured is false when the distance of the segment is unknown or
-	// bridged: its speed then says nothing, and whether the athlete was
-	// moving is judged by the sensors (Moving).
+	// comes from a bridge: its speed then says nothing, and whether the
+	// athlete was moving is judged by the sensors (Moving).
 	Measured bool
 }
 
 // See counts a session's first point.
 func (o *Odometer) See(p telemetry.Point) {
 	if p.HasPosition() {
-		o.HasPos, o.Lat, o.Lon, o.Device = true, p.Lat, p.Lon, false
+		o.HasPos, o.Lat, o.Lon, o.StretchM = true, p.Lat, p.Lon, 0
 	}
 }
 
@@ -64,12 +68,16 @@ func (o *Odometer) Step(a, b telemetry.Point) Segment {
 		s = Segment{DistanceM: Geodesic(a.Lat, a.Lon, b.Lat, b.Lon), Measured: true}
 	case a.Dist != nil && b.Dist != nil && *b.Dist > 0:
 		s = Segment{DistanceM: max(0, *b.Dist-*a.Dist), Measured: true}
-		o.Device = true
 	case a.Speed != nil && dt > 0 && dt <= maxGap:
 		s = Segment{DistanceM: *a.Speed * dt.Seconds(), Measured: true}
-		o.Device = true
-	case b.HasPosition() && o.HasPos && !o.Device:
-		s = Segment{DistanceM: Geodesic(o.Lat, o.Lon, b.Lat, b.Lon)}
+	}
+	if !a.HasPosition() {
+		o.StretchM += s.DistanceM
+		if b.HasPosition() && o.HasPos {
+			if bridge := Geodesic(o.Lat, o.Lon, b.Lat, b.Lon); bridge > o.StretchM {
+				s = Segment{DistanceM: s.DistanceM + bridge - o.StretchM}
+			}
+		}
 	}
 	o.See(b)
 	return s
