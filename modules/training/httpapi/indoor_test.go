@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -267,4 +268,86 @@ func TestIndoorSessionOverNATS(t *testing.T) {
 	getJSON(t, a, ana.token(), "/v1/sessions/"+s.ID+"/laps", &laps)
 	require.Len(t, laps.Items, 2)
 	assert.True(t, laps.Items[1].StartedAt.Equal(startAt.Add(60*time.Second)))
+}
+
+// A hundred athletes record indoor sessions at once over HTTP (twenty with
+// -short): treadmill runs and rowing with the device's distance, trainer
+// rides and strength sessions with heart rate only, each sent in three
+// batches, one of them twice; each athlete also tries to send points to
+// another's session. Every session gets its figures, none a route, and
+// no point lands in another's session.
+func TestManyIndoorSessionsAtOnce(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	athletes := 100
+	if testing.Short() {
+		athletes = 20
+	}
+	tokens := make([]string, athletes)
+	sessions := make([]api.Session, athletes)
+	sports := []string{"run", "row", "ride", "strength"}
+	for i := range tokens {
+		tokens[i] = a.SignUp(fmt.Sprintf("indoor%d@example.com", i)).AccessToken
+		r := a.Do(http.MethodPost, "/v1/sessions", tokens[i], map[string]any{"sport": sports[i%len(sports)]})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+		r.JSON(t, &sessions[i])
+	}
+	const workers = 8
+	work := make(chan int)
+	errs := make(chan error, athletes*2)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				s := sessions[i]
+				mps := 0.0
+				if s.Sport == "run" || s.Sport == "row" {
+					mps = 3
+				}
+				points := indoorRun(540, s.StartedAt, mps)
+				for _, batch := range [][]map[string]any{points[:200], points[200:400], points[200:400], points[400:]} {
+					if r := a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", tokens[i], map[string]any{"points": batch}); r.Status != http.StatusOK {
+						errs <- fmt.Errorf("athlete %d: points: %d %s", i, r.Status, r.Body)
+					}
+				}
+				other := sessions[(i+1)%athletes]
+				if r := a.Do(http.MethodPost, "/v1/sessions/"+other.ID+"/points", tokens[i], map[string]any{"points": points[:10]}); r.Status != http.StatusNotFound {
+					errs <- fmt.Errorf("athlete %d: another's session: %d", i, r.Status)
+				}
+				if r := a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/finish", tokens[i], nil); r.Status != http.StatusOK {
+					errs <- fmt.Errorf("athlete %d: finish: %d %s", i, r.Status, r.Body)
+				}
+			}
+		}()
+	}
+	for i := range athletes {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i, s := range sessions {
+		got := getSession(t, a, tokens[i], s.ID)
+		require.NotNil(t, got.Summary, "athlete %d", i)
+		assert.Equal(t, 540, got.Summary.Points, "athlete %d", i)
+		assert.InDelta(t, 539, got.Summary.MovingTimeS, 1e-6, "athlete %d", i)
+		want := 0.0
+		if s.Sport == "run" || s.Sport == "row" {
+			want = 539 * 3
+		}
+		assert.InDelta(t, want, got.Summary.DistanceM, 1e-6, "athlete %d (%s)", i, s.Sport)
+		assert.Empty(t, got.Summary.MapPolyline)
+	}
+	var points, withPos, routes int
+	db := a.DB(t)
+	require.NoError(t, db.QueryRow(context.Background(), `SELECT count(*), count(pos) FROM training.points`).Scan(&points, &withPos))
+	require.NoError(t, db.QueryRow(context.Background(), `SELECT count(*) FROM training.routes`).Scan(&routes))
+	assert.Equal(t, athletes*540, points)
+	assert.Zero(t, withPos)
+	assert.Zero(t, routes)
 }
