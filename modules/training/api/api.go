@@ -450,8 +450,9 @@ type ImportResult struct {
 	Session Session `json:"session"`
 	// Format is the file's format: gpx, tcx or fit.
 	Format string `json:"format" enum:"gpx,tcx,fit"`
-	// Skipped counts records the file holds without a time or position.
-	Skipped int `json:"skipped" doc:"records without a time or position, which a session cannot use"`
+	// Skipped counts records the file holds without a time, or with
+	// nothing but a time (no position, no value).
+	Skipped int `json:"skipped" doc:"records without a time, or with nothing but a time (no position and no value: a pause), which a session cannot use; records without a position that carry heart rate, power, cadence, speed, distance or altitude (indoors) are kept"`
 	// Dropped counts the file's points left out, by reason (as live
 	// telemetry): duplicate_time (the time of an earlier point: points
 	// are kept by time), impossible_speed, time_outside_session,
