@@ -204,6 +204,7 @@ func TestIndoorSessionOverNATS(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training")
 	ana, bob := signInApp(t, a, "ana@example.com"), signInApp(t, a, "bob@example.com")
+	setHeartRates(t, a, ana.token(), map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 165}, true)
 	r := a.Do(http.MethodPost, "/v1/sessions", ana.token(), map[string]any{"sport": "ride", "visibility": "private"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	var s api.Session
@@ -268,6 +269,16 @@ func TestIndoorSessionOverNATS(t *testing.T) {
 	getJSON(t, a, ana.token(), "/v1/sessions/"+s.ID+"/laps", &laps)
 	require.Len(t, laps.Items, 2)
 	assert.True(t, laps.Items[1].StartedAt.Equal(startAt.Add(60*time.Second)))
+	var summary struct {
+		Current struct {
+			LoadModels map[string]int `json:"load_models"`
+		} `json:"current"`
+	}
+	require.Eventually(t, func() bool {
+		getJSON(t, a, ana.token(), "/v1/analytics/summary?period=all", &summary)
+		return len(summary.Current.LoadModels) > 0
+	}, 20*time.Second, 50*time.Millisecond)
+	assert.Equal(t, map[string]int{"hrss": 1}, summary.Current.LoadModels, "the heart rate with a threshold: hrTSS")
 }
 
 // A hundred athletes record indoor sessions at once over HTTP (twenty with
