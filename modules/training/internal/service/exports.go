@@ -17,10 +17,10 @@ import (
 )
 
 // SessionRoute returns the route of a finished session user may see (as
-// GetSession) as a GeoJSON Feature (api.RouteFeature): every point, or the
-// line simplified for maps. Errors: not_found (a session user may not
-// see, an unknown one, one not finished yet, or one with fewer than two
-// points).
+// GetSession) as a GeoJSON Feature (api.RouteFeature): every positioned
+// point, or the line simplified for maps. Errors: not_found (a session
+// user may not see, an unknown one, one not finished yet, or one with
+// fewer than two positioned points: an indoor session).
 func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplified bool) (json.RawMessage, error) {
 	row, _, err := s.visibleSession(ctx, user, id)
 	if err != nil {
@@ -31,7 +31,7 @@ func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplifi
 		if row.State != session.Finished {
 			return nil, bus.Errorf(bus.CodeNotFound, "the route is made when the session is finished (it is %s)", row.State)
 		}
-		return nil, bus.Errorf(bus.CodeNotFound, "the session has no route (fewer than two points)")
+		return nil, bus.Errorf(bus.CodeNotFound, "the session has no route (fewer than two points with a position: an indoor session has none)")
 	}
 	if err != nil {
 		return nil, err
