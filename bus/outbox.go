@@ -106,15 +106,22 @@ func (r *Relay) Run(ctx context.Context) {
 
 // listen turns NOTIFY on the outbox channel into wake-ups.
 func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
-	channel := pgx.Identifier{r.schema + "_outbox"}.Sanitize()
+	Listen(ctx, r.pool, r.schema+"_outbox", wake, r.logger)
+}
+
+// Listen turns PostgreSQL notifications on channel into wake-ups on wake
+// (dropped while one is waiting) until ctx ends, listening again after a
+// lost connection. It is how a relay hears that rows were committed.
+func Listen(ctx context.Context, pool *pgxpool.Pool, channel string, wake chan<- struct{}, logger *slog.Logger) {
+	ident := pgx.Identifier{channel}.Sanitize()
 	for ctx.Err() == nil {
 		err := func() error {
-			conn, err := r.pool.Acquire(ctx)
+			conn, err := pool.Acquire(ctx)
 			if err != nil {
 				return err
 			}
 			defer conn.Release()
-			if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+			if _, err := conn.Exec(ctx, "LISTEN "+ident); err != nil {
 				return err
 			}
 			// The connection carries LISTEN state: never return it to the
@@ -133,7 +140,7 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 		if ctx.Err() != nil {
 			return
 		}
-		r.logger.Debug("outbox listen restarting", "err", err)
+		logger.Debug("listen restarting", "channel", channel, "err", err)
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):

@@ -31,9 +31,11 @@ const (
 	// to be stored (an hour of 1 Hz messages is 3,600).
 	TelemetryMaxPerSession = 10_000
 	// EventMaxMsgSize, ChatMaxMsgSize and NotifyMaxMsgSize bound the
-	// other streams' messages.
+	// other streams' messages. A chat event carries a message of up to
+	// 4,000 characters, which JSON may write in up to 24,000 bytes (a
+	// "<" is \u003c), and its envelope.
 	EventMaxMsgSize  = 1 << 20
-	ChatMaxMsgSize   = 16 << 10
+	ChatMaxMsgSize   = 64 << 10
 	NotifyMaxMsgSize = 16 << 10
 )
 

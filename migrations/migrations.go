@@ -17,7 +17,9 @@
 // consumers); a later one adds <module>.idempotency_keys, where bus.Once
 // keeps the idempotency keys of creating requests. Files are goose SQL
 // migrations ("-- +goose Up" /
-// "-- +goose Down"), numbered per folder. A migration never touches another
+// "-- +goose Down"), numbered per folder (numbers may leave gaps: engineers working
+// at once take ranges; a migration that lands takes a number above every one
+// already released). A migration never touches another
 // module's schema: modules share no tables and no foreign keys.
 package migrations
 

@@ -73,7 +73,8 @@ func TestAsyncAPISchemasRefuseWhatDoesNotFit(t *testing.T) {
 	doc, err := modules.AsyncAPI()
 	require.NoError(t, err)
 	d := asyncapitest.Load(t, doc)
-	assert.ElementsMatch(t, []string{"telemetry", "pubAck", "pubAckRefusal", "liveFigures", "refused", "chatPost", "chatMessage", "chatEvent"}, d.Messages())
+	assert.ElementsMatch(t, []string{"telemetry", "pubAck", "pubAckRefusal", "liveFigures", "refused", "chatPost", "chatMessage", "chatEvent",
+		"notification"}, d.Messages())
 	d.Payload(t, "telemetry", []byte(`{"points":[{"t":"2026-11-26T08:00:00Z","lat":52.5,"lon":13.4,"hr":140}]}`))
 	// A point without a position fits (indoor sessions: the server keeps
 	// it), with the device's distance; so do fields a later app sends.
@@ -96,4 +97,6 @@ func TestAsyncAPISchemasRefuseWhatDoesNotFit(t *testing.T) {
 		assert.True(t, d.Invalid(t, "chatPost", []byte(bad)), bad)
 	}
 	assert.True(t, d.Invalid(t, "chatEvent", []byte(`{"kind":"message.exploded","group_id":"x","message":{}}`)))
+	// Notifications (issue 13).
+	assert.True(t, d.Invalid(t, "notification", []byte(`{"id":"x","kind":"gossip"}`)))
 }

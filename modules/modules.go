@@ -56,6 +56,8 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.PlanRoutes(nc),
 		socialhttp.Routes(nc),
 		socialhttp.GroupRoutes(nc),
+		socialhttp.NotificationRoutes(nc),
+		socialhttp.PushRoutes(nc),
 		socialhttp.ChatRoutes(nc),
 	)
 }
@@ -75,6 +77,7 @@ func Channels() []httpkit.Channel {
 		clienthttp.Channels(),
 		traininghttp.Channels(),
 		socialhttp.Channels(),
+		socialhttp.NotificationChannels(),
 		socialhttp.ChatChannels(),
 	)
 }
@@ -104,7 +107,7 @@ func Registry() []Entry {
 	return []Entry{
 		{Name: clientapi.Module, OwnsData: true, option: func(c Configs) fx.Option { return client.Module(c.Client) }},
 		{Name: trainingapi.Module, OwnsData: true, option: func(c Configs) fx.Option { return training.Module(c.Training) }},
-		{Name: socialapi.Module, OwnsData: true, option: func(Configs) fx.Option { return social.Module() }},
+		{Name: socialapi.Module, OwnsData: true, option: func(c Configs) fx.Option { return social.Module(c.Social) }},
 		{Name: gamificationapi.Module, OwnsData: true, option: func(Configs) fx.Option { return gamification.Module() }},
 		{Name: promoapi.Module, OwnsData: true, option: func(Configs) fx.Option { return promo.Module() }},
 		{Name: platform.Gateway, option: func(c Configs) fx.Option { return gateway.Module(c.Gateway) }},
@@ -141,23 +144,25 @@ type Configs struct {
 	Gateway  gateway.Config
 	Client   client.Config
 	Training training.Config
+	Social   social.Config
 }
 
 // DefaultConfigs are every module's defaults.
 func DefaultConfigs() Configs {
-	c := Configs{Gateway: gateway.DefaultConfig(), Client: client.DefaultConfig(), Training: training.DefaultConfig()}
+	c := Configs{Gateway: gateway.DefaultConfig(), Client: client.DefaultConfig(), Training: training.DefaultConfig(),
+		Social: social.DefaultConfig()}
 	c.Client.Grants = realtimeGrants()
 	return c
 }
 
 // Flags are every module's flags, setting c.
 func (c *Configs) Flags() []cli.Flag {
-	return slices.Concat(c.Gateway.Flags(), c.Client.Flags(), c.Training.Flags())
+	return slices.Concat(c.Gateway.Flags(), c.Client.Flags(), c.Training.Flags(), c.Social.Flags())
 }
 
 // Validate checks every module's configuration.
 func (c *Configs) Validate() error {
-	return errors.Join(c.Gateway.Validate(), c.Client.Validate(), c.Training.Validate())
+	return errors.Join(c.Gateway.Validate(), c.Client.Validate(), c.Training.Validate(), c.Social.Validate())
 }
 
 // Options returns the fx options that run the given modules with their

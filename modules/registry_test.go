@@ -12,6 +12,7 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/migrations"
 	"github.com/athlos/athlos/modules"
+	socialapi "github.com/athlos/athlos/modules/social/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
 )
@@ -61,4 +62,5 @@ func TestStreamPrefixesAgreeWithTheirOwners(t *testing.T) {
 	assert.Equal(t, bus.SubjectTelemetry, trainingapi.SubjectTelemetry)
 	assert.Equal(t, bus.SubjectLiveSession, trainingapi.SubjectLiveSession)
 	assert.Equal(t, bus.SubjectLiveWatch, trainingapi.SubjectLiveWatch)
+	assert.Equal(t, bus.SubjectNotify, socialapi.SubjectNotify)
 }

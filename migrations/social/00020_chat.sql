@@ -75,30 +75,33 @@ CREATE INDEX chat_deliveries_created ON social.chat_deliveries (created_at);
 
 -- evt.social.realtime.grants_changed {"user_ids": [...]} for everyone who
 -- joined or stopped being a member (left, removed, banned, the group
--- deleted) in one statement, through the outbox: the callout closes their
--- app connections, which reconnect with chat.<group> granted or not.
+-- deleted) in one statement (1,000 users an event at most), through the
+-- outbox: the callout closes their app connections, which reconnect with
+-- chat.<group> granted or not.
 -- +goose StatementBegin
 CREATE FUNCTION social.chat_grants_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-  users jsonb;
+  users uuid[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    SELECT jsonb_agg(DISTINCT user_id) INTO users FROM changed_new;
     -- A new member has read what was said before they came (a member who
     -- comes back keeps their old place).
     INSERT INTO social.read_markers (user_id, group_id, last_read_id)
     SELECT n.user_id, n.group_id, COALESCE(c.last_id, 0)
       FROM changed_new n LEFT JOIN social.chat_groups c ON c.group_id = n.group_id
     ON CONFLICT (user_id, group_id) DO NOTHING;
+    SELECT array_agg(DISTINCT user_id) INTO users FROM changed_new;
   ELSE
-    SELECT jsonb_agg(DISTINCT user_id) INTO users FROM changed_old;
+    SELECT array_agg(DISTINCT user_id) INTO users FROM changed_old;
   END IF;
-  IF users IS NOT NULL THEN
-    INSERT INTO social.outbox (id, subject, payload)
-    VALUES (gen_random_uuid(), 'evt.social.realtime.grants_changed',
-            convert_to(jsonb_build_object('user_ids', users)::text, 'UTF8'));
-  END IF;
+  -- 1,000 users an event at most: a closed club of 100,000 members is 100
+  -- events, each well under the stream's largest message.
+  INSERT INTO social.outbox (id, subject, payload)
+  SELECT gen_random_uuid(), 'evt.social.realtime.grants_changed',
+         convert_to(jsonb_build_object('user_ids', jsonb_agg(u))::text, 'UTF8')
+    FROM unnest(users) WITH ORDINALITY AS x(u, n)
+   GROUP BY (n - 1) / 1000;
   RETURN NULL;
 END;
 $$;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
@@ -18,7 +19,8 @@ import (
 // rpc.social.realtime.grants, its events on chat.<group> (publish, and the
 // loop that forgets what was published and sweeps what was not), and the
 // app's chat.in.<user>.<group> in the app account (ingress).
-func startChat(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pcfg *platform.Config, emb *bus.Embedded) error {
+func startChat(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pcfg *platform.Config, emb *bus.Embedded,
+	reg *prometheus.Registry) error {
 	c := service.NewChat(rt.DB, rt.Log, service.ChatBudget, publish.Chat{JS: rt.Bus.JS})
 	rt.Go("chat deliveries", c.RunDeliveries)
 	if err := rpc.RegisterChat(rt.Service, c); err != nil {
@@ -29,6 +31,9 @@ func startChat(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle
 		return fmt.Errorf("social answers the app's chat messages in the app account: %w", err)
 	}
 	in := ingress.NewChat(app, rt.Bus.NC, c, rt.Log.With("component", "chat-ingress"))
+	if err := reg.Register(in); err != nil {
+		return err
+	}
 	lc.Append(fx.Hook{OnStart: func(context.Context) error { return in.Start() }, OnStop: in.Stop})
 	return nil
 }

@@ -1,6 +1,7 @@
 // Package social is the social module: groups by sport, goal and place
 // with their members, roles, requests, bans and invitation links (issue
-// 13, groups) and their chat (Group chat, below); notifications come next. It is laid out on
+// 13, groups), their chat (Group chat, below) and notifications of
+// members' records (Notifications, below). It is laid out on
 // the skeleton every module follows (docs/architecture.md, A module, file
 // by file):
 //
@@ -12,7 +13,11 @@
 //	internal/service/    use cases
 //	internal/store/      SQL, schema social
 //	internal/rpc/        rpc.social.* handlers
-//	internal/consume/    consumers of the client module's events
+//	internal/consume/    consumers of the client module's events (and training's record.set: notif.go)
+//	internal/notif/      the domain of notifications: kinds, quiet hours, device tokens, push text
+//	internal/push/       the Pusher interface and its logging implementation
+//	internal/publish/    chat events into CHAT (chat.go); the relay of notifications to NOTIFY (notify.go)
+//	notify.go            wiring of the notifications; config.go: Config (the pusher, the clock)
 //
 // Schema: social (migrations/social): groups (place: geography(Point,
 // 4326) with a GiST index; sports and goals: text[] with GIN indexes; name
@@ -82,14 +87,91 @@
 // Consumes (internal/consume):
 //
 //	evt.client.user.registered   durable social__evt_client_user_registered: the names read model
-//	evt.client.profile.updated   durable social__evt_client_profile_updated: the names read model (an older profile changes nothing)
-//	evt.client.user.deleted      durable social__evt_client_user_deleted: the deleted account, as above
+//	evt.client.profile.updated   durable social__evt_client_profile_updated: the names read model and the time zone of quiet hours (an older profile changes nothing)
+//	evt.client.user.deleted      durable social__evt_client_user_deleted: the deleted account, as above, and its notifications (below)
+//	evt.training.record.set      durable social__evt_training_record_set: notifications (below)
+//
+// # Notifications
+//
+// When a member's session sets a personal record (evt.training.record.set)
+// every member of each of their groups gets one notification (a member of
+// 30 of their groups gets one, not 30), except the athlete, those who muted
+// the kind (muted_kinds of /v1/me/notification-settings) and those who
+// muted every group they share with the athlete (PUT /v1/groups/{id}/mute:
+// a muted group stops its own notifications, not those of another group
+// shared with the same member). Each of the athlete's groups also gets a
+// system message in its chat, whatever the mutes: sender the nil UUID
+// (store.SystemSender), transaction id <kind>:<source key> (once per fact
+// and group), text as the push's ("Ana set a personal record"), written in
+// the fan-out's transaction with a message.created delivery that the
+// chat's sweep publishes on chat.<group> within seconds. The fan-out is generic by kind
+// (service.Fact: kind, actor, source key, data): the consumer of each
+// event maps it to a Fact (consume/notif.go); the gamification module's
+// achievement and challenge_completed events (issue 14) add a consumer
+// there, nothing else.
+//
+// Schema: notif_events (one row per fact: id, kind, source_key, actor,
+// data; unique (kind, source_key)), notifications (the inbox: one row per
+// recipient, primary key (recipient_id, notif_id), read_at), so the key
+// (recipient, source event, kind) is unique: a redelivered event, or the
+// same fact under a new message id (record: the session id), reaches
+// nobody twice. One INSERT … SELECT writes the inbox rows with the fact
+// and a row in notif_outbox, in the consumer's transaction. The relay
+// (internal/publish, woken by NOTIFY social_notif_outbox and a 1 s poll,
+// several processes sharing the rows with SKIP LOCKED) publishes one
+// message per recipient on notify.<user> into stream NOTIFY, Nats-Msg-Id
+// <notification>.<recipient>, waits for every PubAck, pushes, and only then
+// deletes the outbox row: a crash in between sends the same messages
+// again under the same ids, which the stream drops. Notifications are
+// kept 90 days (a sweep every hour), group_mutes and notif_settings
+// (muted kinds, push, quiet hours, the time zone from
+// evt.client.profile.updated) per user, push_tokens (at most 10 per user;
+// a token names a device: registering it from another account moves it).
+// A deleted account (evt.client.user.deleted) loses its inbox, settings,
+// mutes and tokens, and the notifications of its own facts leave
+// everyone's inbox; their system messages become tombstones.
+//
+// # Push to phones
+//
+// After the NOTIFY messages, the relay hands every device of the
+// recipients who want pushes (push_enabled, not in their quiet hours read
+// in their profile's time zone by the module's clock) to a Pusher in one
+// call: push.Message holds the platform, the token, the notification's id
+// (to give the provider as the collapse key, so a push sent again after a
+// crash replaces the first), a title and a body. Athlos runs with
+// push.Log, which logs them. An operator plugs in a real pusher (APNs with
+// e.g. github.com/sideshow/apns2, FCM with firebase.google.com/go/v4
+// messaging, or a gateway such as Gorush over HTTP) by implementing
+// social.Pusher (Push(ctx, []social.PushMessage) []social.PushResult; a
+// result with Unregistered makes Athlos forget the token) and setting it
+// as the social module's Config.Pusher in a program of their own built
+// like cmd/athlos (modules.Configs.Social.Pusher before modules.Options).
+// Pushes are best effort: a failure is logged and not tried again; the
+// inbox and NOTIFY have the notification whatever happens.
+//
+// Notifications publish (not through the outbox: the relay above):
+//
+//	notify.<user>   api.Notification, stream NOTIFY, one per recipient
+//
+// Notifications answer (rpc.social.*):
+//
+//	notifications.list, .read, .read_all         the caller's inbox
+//	groups.mute, .unmute                         the caller's group mutes
+//	notify_settings.get, .patch                  the caller's settings
+//	push_tokens.add, .list, .delete              the caller's device tokens
+//
+// and consume evt.training.record.set (durable
+// social__evt_training_record_set); evt.client.profile.updated and
+// evt.client.user.deleted through the consumers above.
 //
 // HTTP (package httpapi, served by the front): /v1/groups,
 // /v1/groups/{id}, /v1/groups/{id}/join|leave|transfer,
 // /v1/groups/{id}/members[/{user_id}[/role]],
 // /v1/groups/{id}/requests[/{user_id}/approve|reject],
-// /v1/groups/{id}/bans[/{user_id}], /v1/groups/{id}/invites[/{invite_id}].
+// /v1/groups/{id}/bans[/{user_id}], /v1/groups/{id}/invites[/{invite_id}];
+// /v1/notifications, /v1/notifications/{id}/read, /v1/notifications/read,
+// /v1/groups/{id}/mute, /v1/me/notification-settings,
+// /v1/me/push-tokens[/{id}]; the channel notify.<user>.
 //
 // # Group chat
 //

@@ -12,16 +12,22 @@ import (
 
 // Module wires the social module: its service on rpc.social.* and its
 // consumers (platform.Module gives it its RPC service, database pool,
-// outbox relay and idempotency keys).
-func Module() fx.Option {
-	return platform.Module(api.Module, fx.Invoke(start), fx.Invoke(startChat))
+// outbox relay and idempotency keys), with its configuration.
+func Module(cfg Config) fx.Option {
+	return platform.Module(api.Module, fx.Invoke(func(rt *platform.Runtime) error { return start(rt, cfg) }),
+		fx.Invoke(startChat))
 }
 
-func start(rt *platform.Runtime) error {
+func start(rt *platform.Runtime, cfg Config) error {
 	s := service.New(rt.DB, rt.Log, rt.Idempotency)
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
-	consume.Register(rt, s)
+	// Notifications (notify.go).
+	n, err := startNotify(rt, cfg)
+	if err != nil {
+		return err
+	}
+	consume.Register(rt, s, n)
 	return nil
 }

@@ -24,7 +24,8 @@
 // plans (one active per user: a new plan replaces it; the request, the
 // athlete's state it was laid from, its weeks), plan_workouts (each
 // workout's targets and the session matched to it), plan_changes (each
-// adaptation or re-plan with its explanations), idempotency_keys
+// adaptation or re-plan with its explanations), plan_feeds (a plan's
+// calendar feed: the SHA-256 of its secret token), idempotency_keys
 // (bus.Once: sessions.start, devices.create, exercises.create,
 // sessions.share and plans.create with the client's Idempotency-Key answer
 // a retry with the first answer); the
@@ -78,6 +79,8 @@
 //	exercises.list, .get, .create, .patch, .delete  the exercise catalogue and the caller's own exercises
 //	sessions.share, .unshare, .watch               live tracking
 //	plans.create, .list, .get, .patch, .delete, .calendar   the caller's training plans (calendar: iCalendar bytes)
+//	plans.feed.create, .feed.delete                 a plan's secret calendar feed (its URL's token)
+//	plans.feed.calendar                             no caller: a feed token's plan as iCalendar bytes
 //	analytics.summary, .fitness, .records           the caller's analytics (read model)
 //	recommendations.list, .dismiss                  the caller's advice (package recommend) and dismissals
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
@@ -107,6 +110,11 @@
 //	                                  training__evt_training_session (in order, each message once): the analytics read
 //	                                  model, recomputed from the session as it is (so a repeated or older event changes
 //	                                  nothing, an edit or late points replace the figures, a deletion takes them back);
+//	                                  each event carries its session's revision, a counter on the session row raised
+//	                                  under the row lock in the transaction that enqueues the event (store.NextRevision,
+//	                                  never below the database clock in ns, so events from before migration 00035, which
+//	                                  carried their writer's clock, rank before new ones), and the figures keep the
+//	                                  highest they applied: the order does not rest on the clocks of the processes;
 //	                                  publishes evt.training.record.set; and the user's active plan matched to the
 //	                                  finished sessions again and adapted when three or more workouts were missed or
 //	                                  a load spike happened (service.AdaptPlan, from the sessions as stored)
@@ -134,5 +142,6 @@
 // /v1/sessions/{id}/exercises (exercises.go), /v1/sessions/{id}/laps
 // (laps.go), /v1/analytics/summary|fitness|records and
 // /v1/recommendations, /v1/recommendations/{id}/dismiss (analytics.go),
-// /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics (plans.go).
+// /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics, /v1/plans/{id}/calendar-feed
+// and /v1/calendar/{token}.ics (plans.go).
 package training

@@ -64,7 +64,9 @@ func TestStatusUpAndNoOp(t *testing.T) {
 		t.Fatalf("Status returned %d modules, want %d", len(st), len(all))
 	}
 	for i, s := range st {
-		if s.Module != all[i] || s.Current != 0 || s.Latest < 1 || s.Pending != int(s.Latest) {
+		// Versions may have gaps (each engineer's migrations take a range
+		// of numbers): every file is pending.
+		if s.Module != all[i] || s.Current != 0 || s.Latest < 1 || s.Pending != migrationCount(t, s.Module) {
 			t.Errorf("before Up: %+v", s)
 		}
 	}

@@ -6,8 +6,9 @@ import "time"
 // /v1/groups/{id}/messages → SubjectChatPost) or over NATS WebSocket on
 // ChatInSubject(<their id>, <group>) in the app account, never on the
 // group's stream subject; each message is stored and then delivered to the
-// members online on ChatSubject(<group>) (stream CHAT) through the
-// module's outbox. Message text is data: a JSON string kept and returned
+// members online on ChatSubject(<group>) (stream CHAT), published right
+// after the commit from a delivery record written with it (a sweep
+// publishes what a crash left). Message text is data: a JSON string kept and returned
 // exactly as sent, never markup the server renders.
 const (
 	// SubjectChat is the prefix of chat.<group>: a group's messages, as

@@ -234,6 +234,10 @@ func TestChatOverNATS(t *testing.T) {
 
 	none(t, eveEvents, "a stranger")
 	none(t, events[cy.UserID], "nothing more was stored")
+	metrics := string(e.Do(http.MethodGet, "/metrics", "", nil).Body)
+	assert.Contains(t, metrics, "athlos_social_chat_ingress_posted_total 4", "two messages and their two retries")
+	assert.Contains(t, metrics, `athlos_social_chat_ingress_refused_total{code="forbidden"} 2`)
+	assert.Contains(t, metrics, `athlos_social_chat_ingress_refused_total{code="invalid"} 3`)
 	p := e.page(g, ana, "")
 	assert.Equal(t, []int64{1, 2, 3}, ids(p))
 
@@ -307,4 +311,29 @@ func TestChatRemovedMemberReceivesNothing(t *testing.T) {
 	again := bobApp.subscribe(t, g)
 	m := e.say(g, ana, "welcome back")
 	assert.Equal(t, m.ID, next(t, again).Message.ID)
+}
+
+// The longest message, of characters JSON writes longest, is stored and
+// delivered whole.
+func TestChatLongestMessageIsDelivered(t *testing.T) {
+	t.Parallel()
+	e := startChat(t)
+	ana, bob := e.SignUp("ana@example.com"), e.SignUp("bob@example.com")
+	g := e.group(ana, bob)
+	e.settle()
+	events := e.connect(bob).subscribe(t, g)
+	for _, text := range []string{strings.Repeat("<", 4000), strings.Repeat("🏃", 4000), strings.Repeat("\"\n", 2000)} {
+		m := e.say(g, ana, text)
+		ev := next(t, events)
+		assert.Equal(t, m.ID, ev.Message.ID)
+		assert.Equal(t, text, ev.Message.Text)
+	}
+	// CHAT took them (the stream's PubAck): nothing is left to publish
+	// again.
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, e.db.QueryRow(context.Background(), `SELECT count(*) FROM social.chat_deliveries`).Scan(&n))
+		return n == 0
+	}, 5*time.Second, 20*time.Millisecond)
+	none(t, events, "nothing twice")
 }

@@ -623,3 +623,33 @@ func TestChatDeletedAccount(t *testing.T) {
 	assert.Equal(t, ptr(m.ID), p.Items[1].ReplyTo)
 	assert.Empty(t, p.Items[1].Reactions, "its reactions went too")
 }
+
+// Past a user's budget (20 at once, then one a second) a post is refused
+// with 429 and Retry-After, and stores nothing; other users are not held
+// back.
+func TestChatRateLimit(t *testing.T) {
+	t.Parallel()
+	e := startChat(t)
+	ana, bob := e.SignUp("ana@example.com"), e.SignUp("bob@example.com")
+	g := e.group(ana, bob)
+	stored, limited := 0, 0
+	for i := range 30 {
+		_, r := e.post(g, ana, map[string]any{"text": fmt.Sprintf("spam %d", i)})
+		switch r.Status {
+		case http.StatusCreated:
+			stored++
+		case http.StatusTooManyRequests:
+			limited++
+			assert.NotEmpty(t, r.Header.Get("Retry-After"))
+			assert.Equal(t, "rate_limited", r.Problem(t).Code)
+		default:
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+	}
+	assert.GreaterOrEqual(t, stored, 20)
+	assert.Less(t, stored, 25, "one a second after the first 20")
+	assert.Equal(t, 30, stored+limited)
+	e.say(g, bob, "I am not held back")
+	p := e.page(g, bob, "?limit=100")
+	assert.Len(t, p.Items, stored+1, "a refused post stored nothing")
+}

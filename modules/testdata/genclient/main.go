@@ -526,6 +526,28 @@ func run(ctx context.Context, base string) error {
 	if err := check("plan-calendar", cal.StatusCode(), 200, bytes.Contains(cal.Body, []byte("BEGIN:VCALENDAR")), cal.Body); err != nil {
 		return err
 	}
+	cf, err := c.CreatePlanFeedWithResponse(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if err := check("create-plan-feed", cf.StatusCode(), 201, cf.JSON201 != nil && strings.HasPrefix(cf.JSON201.Path, "/v1/calendar/"), cf.Body); err != nil {
+		return err
+	}
+	feedToken := strings.TrimSuffix(strings.TrimPrefix(cf.JSON201.Path, "/v1/calendar/"), ".ics")
+	fc, err := c.PlanFeedCalendarWithResponse(ctx, feedToken, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("plan-feed-calendar", fc.StatusCode(), 200, bytes.Contains(fc.Body, []byte("BEGIN:VCALENDAR")), fc.Body); err != nil {
+		return err
+	}
+	df, err := c.DeletePlanFeedWithResponse(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-plan-feed", df.StatusCode(), 204, true, df.Body); err != nil {
+		return err
+	}
 	dp, err := c.DeletePlanWithResponse(ctx, planID)
 	if err != nil {
 		return err
@@ -536,6 +558,10 @@ func run(ctx context.Context, base string) error {
 
 	// Groups.
 	if err := groups(ctx, base, anon, c); err != nil {
+		return err
+	}
+	// Notifications.
+	if err := notifications(ctx, c); err != nil {
 		return err
 	}
 
@@ -762,6 +788,101 @@ func groups(ctx context.Context, base string, anon, c *athlosclient.ClientWithRe
 		return err
 	}
 	dg, err := bob.DeleteGroupWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	return check("delete-group", dg.StatusCode(), 204, true, dg.Body)
+}
+
+// notifications calls every notification operation: Ana (c) mutes and
+// unmutes a group of hers, changes her settings, registers a phone, lists
+// and deletes it, reads her (empty) inbox, marks an unknown notification
+// read (404) and all of them read.
+func notifications(ctx context.Context, c *athlosclient.ClientWithResponses) error {
+	cg, err := c.CreateGroupWithResponse(ctx, nil, athlosclient.GroupCreate{Name: "Quiet Club"})
+	if err != nil {
+		return err
+	}
+	if cg.StatusCode() != 201 || cg.JSON201 == nil {
+		return fmt.Errorf("create a group to mute: status %d: %.300s", cg.StatusCode(), cg.Body)
+	}
+	id := cg.JSON201.Id
+	mg, err := c.MuteGroupWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("mute-group", mg.StatusCode(), 204, true, mg.Body); err != nil {
+		return err
+	}
+	gs, err := c.GetNotificationSettingsWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-notification-settings", gs.StatusCode(), 200, gs.JSON200 != nil && len(gs.JSON200.MutedGroups) == 1 &&
+		gs.JSON200.MutedGroups[0] == id.String(), gs.Body); err != nil {
+		return err
+	}
+	ug, err := c.UnmuteGroupWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("unmute-group", ug.StatusCode(), 204, true, ug.Body); err != nil {
+		return err
+	}
+	kinds := []athlosclient.NotificationSettingsPatchMutedKinds{athlosclient.NotificationSettingsPatchMutedKindsAchievement}
+	off := false
+	us, err := c.UpdateNotificationSettingsWithResponse(ctx, athlosclient.NotificationSettingsPatch{MutedKinds: &kinds, PushEnabled: &off})
+	if err != nil {
+		return err
+	}
+	if err := check("update-notification-settings", us.StatusCode(), 200, us.JSON200 != nil && !us.JSON200.PushEnabled &&
+		len(us.JSON200.MutedKinds) == 1, us.Body); err != nil {
+		return err
+	}
+	token := strings.Repeat("0f", 32)
+	ap, err := c.AddPushTokenWithResponse(ctx, athlosclient.PushTokenCreate{Platform: athlosclient.PushTokenCreatePlatformApns, Token: token})
+	if err != nil {
+		return err
+	}
+	if err := check("add-push-token", ap.StatusCode(), 201, ap.JSON201 != nil && ap.JSON201.TokenEnd == token[56:], ap.Body); err != nil {
+		return err
+	}
+	lp, err := c.ListPushTokensWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("list-push-tokens", lp.StatusCode(), 200, lp.JSON200 != nil && len(lp.JSON200.Items) == 1, lp.Body); err != nil {
+		return err
+	}
+	dp, err := c.DeletePushTokenWithResponse(ctx, ap.JSON201.Id)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-push-token", dp.StatusCode(), 204, true, dp.Body); err != nil {
+		return err
+	}
+	ln, err := c.ListNotificationsWithResponse(ctx, &athlosclient.ListNotificationsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-notifications", ln.StatusCode(), 200, ln.JSON200 != nil && ln.JSON200.UnreadCount == 0, ln.Body); err != nil {
+		return err
+	}
+	rn, err := c.ReadNotificationWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("read-notification", rn.StatusCode(), 404, rn.ApplicationproblemJSON404 != nil, rn.Body); err != nil {
+		return err
+	}
+	ra, err := c.ReadAllNotificationsWithResponse(ctx)
+	if err != nil {
+		return err
+	}
+	if err := check("read-all-notifications", ra.StatusCode(), 200, ra.JSON200 != nil && ra.JSON200.Marked == 0, ra.Body); err != nil {
+		return err
+	}
+	dg, err := c.DeleteGroupWithResponse(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -188,10 +188,19 @@ async function main(): Promise<void> {
     const dr = await c.POST("/v1/recommendations/{id}/dismiss", { params: { path: { id: "tsclient-none" } } });
     check("dismiss-recommendation", dr.response, 404, dr.error?.status === 404);
   }
+  const cf = await c.POST("/v1/plans/{id}/calendar-feed", planPath);
+  check("create-plan-feed", cf.response, 201, cf.data?.path.startsWith("/v1/calendar/") === true);
+  const feedToken = cf.data!.path.slice("/v1/calendar/".length, -".ics".length);
+  const fc = await c.GET("/v1/calendar/{token}.ics", { params: { path: { token: feedToken } }, parseAs: "text" });
+  check("plan-feed-calendar", fc.response, 200, typeof fc.data === "string" && fc.data.includes("BEGIN:VCALENDAR"));
+  const df = await c.DELETE("/v1/plans/{id}/calendar-feed", planPath);
+  check("delete-plan-feed", df.response, 204, true);
   const dp = await c.DELETE("/v1/plans/{id}", planPath);
   check("delete-plan", dp.response, 204, true);
 
   await groups();
+  await notifications();
+
   await chat();
 
   const newPassword = "battery staple correct horse";
@@ -276,6 +285,43 @@ async function groups(): Promise<void> {
   const lg = await c.POST("/v1/groups/{id}/leave", group);
   check("leave-group", lg.response, 204, true);
   const dg = await bob.DELETE("/v1/groups/{id}", group);
+  check("delete-group", dg.response, 204, true);
+}
+
+// Every notification operation: Ana (c) mutes and unmutes a group of
+// hers, changes her settings (quiet hours too), registers a phone, lists
+// and deletes it, reads her (empty) inbox, marks an unknown notification
+// read (a typed 404) and all of them read.
+async function notifications(): Promise<void> {
+  const cg = await c.POST("/v1/groups", { body: { name: "Quiet Club" } });
+  if (cg.data === undefined) {
+    throw new Error(`create a group to mute: status ${cg.response.status}`);
+  }
+  const group = { params: { path: { id: cg.data.id } } };
+  const mg = await c.PUT("/v1/groups/{id}/mute", group);
+  check("mute-group", mg.response, 204, true);
+  const gs = await c.GET("/v1/me/notification-settings");
+  check("get-notification-settings", gs.response, 200, gs.data?.muted_groups[0] === cg.data.id);
+  const ug = await c.DELETE("/v1/groups/{id}/mute", group);
+  check("unmute-group", ug.response, 204, true);
+  const us = await c.PATCH("/v1/me/notification-settings", {
+    body: { muted_kinds: ["achievement"], quiet_hours: { start: "22:00", end: "07:00" } },
+  });
+  check("update-notification-settings", us.response, 200, us.data?.quiet_hours?.start === "22:00");
+  const token = "0f".repeat(32);
+  const ap = await c.POST("/v1/me/push-tokens", { body: { platform: "apns", token } });
+  check("add-push-token", ap.response, 201, ap.data?.token_end === token.slice(-8));
+  const lp = await c.GET("/v1/me/push-tokens");
+  check("list-push-tokens", lp.response, 200, lp.data?.items.length === 1);
+  const dp = await c.DELETE("/v1/me/push-tokens/{id}", { params: { path: { id: ap.data!.id } } });
+  check("delete-push-token", dp.response, 204, true);
+  const ln = await c.GET("/v1/notifications", { params: { query: { limit: 10 } } });
+  check("list-notifications", ln.response, 200, ln.data?.unread_count === 0);
+  const rn = await c.POST("/v1/notifications/{id}/read", group);
+  check("read-notification", rn.response, 404, rn.error?.status === 404);
+  const ra = await c.POST("/v1/notifications/read");
+  check("read-all-notifications", ra.response, 200, ra.data?.marked === 0);
+  const dg = await c.DELETE("/v1/groups/{id}", group);
   check("delete-group", dg.response, 204, true);
 }
 

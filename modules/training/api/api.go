@@ -219,6 +219,9 @@ type SessionCompleted struct {
 	// Revision orders the events of one session (completed, updated,
 	// deleted): a consumer applies an event only if its revision is
 	// higher than the last it applied, as events may arrive out of order.
+	// It is a counter on the session raised in the transaction that
+	// writes the event, not a clock reading: comparable only between the
+	// events of one session.
 	Revision int64 `json:"revision"`
 }
 

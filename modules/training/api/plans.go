@@ -4,12 +4,17 @@ import "time"
 
 // Subjects of the training plans (they need a caller).
 const (
-	SubjectPlanCreate   = "rpc.training.plans.create"   // PlanCreate → Plan
-	SubjectPlanList     = "rpc.training.plans.list"     // PlanListRequest → PlanList
-	SubjectPlanGet      = "rpc.training.plans.get"      // PlanGetRequest → Plan
-	SubjectPlanPatch    = "rpc.training.plans.patch"    // PlanPatchRequest → Plan
-	SubjectPlanDelete   = "rpc.training.plans.delete"   // PlanRef → Empty
-	SubjectPlanCalendar = "rpc.training.plans.calendar" // PlanRef → iCalendar bytes (RFC 5545)
+	SubjectPlanCreate     = "rpc.training.plans.create"      // PlanCreate → Plan
+	SubjectPlanList       = "rpc.training.plans.list"        // PlanListRequest → PlanList
+	SubjectPlanGet        = "rpc.training.plans.get"         // PlanGetRequest → Plan
+	SubjectPlanPatch      = "rpc.training.plans.patch"       // PlanPatchRequest → Plan
+	SubjectPlanDelete     = "rpc.training.plans.delete"      // PlanRef → Empty
+	SubjectPlanCalendar   = "rpc.training.plans.calendar"    // PlanRef → iCalendar bytes (RFC 5545)
+	SubjectPlanFeedCreate = "rpc.training.plans.feed.create" // PlanRef → PlanFeed
+	SubjectPlanFeedDelete = "rpc.training.plans.feed.delete" // PlanRef → Empty
+	// SubjectPlanFeedCalendar needs no caller: the token is the right to
+	// read.
+	SubjectPlanFeedCalendar = "rpc.training.plans.feed.calendar" // PlanFeedRef → iCalendar bytes
 )
 
 // PlanCreate asks for a training plan.
@@ -188,19 +193,38 @@ type PlanPatchRequest struct {
 // PlanInfeasible is the details of an infeasible goal (problem code
 // "infeasible", 422): why, and changes of the request that would work.
 type PlanInfeasible struct {
-	Key     string         `json:"key" doc:"plan.infeasible.time, plan.infeasible.schedule or plan.infeasible.target_time"`
+	Key     string         `json:"key" enum:"plan.infeasible.target_time,plan.infeasible.time,plan.infeasible.schedule,plan.infeasible.time_and_schedule,plan.infeasible.goal" doc:"what fixes it: target_time (the build-up is safe, the target too fast), time (a later race or more weeks alone), schedule (more minutes or days alone), time_and_schedule (both together), goal (only a smaller goal, or nothing within a year and four hours a day)"`
 	Reason  string         `json:"reason" doc:"the explanation in English"`
 	Params  map[string]any `json:"params"`
 	Options []PlanOption   `json:"options" doc:"changes that would work, best first"`
 }
 
-// PlanOption is a change of the request that makes a plan feasible.
+// PlanOption is a change of the request that makes a plan feasible: one
+// change, or several together (key combined) when no single one works.
+// The planner built a plan from the request with these changes.
 type PlanOption struct {
-	Key         string `json:"key" enum:"later_date,shorter_distance,slower_target,more_weeks,more_minutes,more_days"`
-	Date        string `json:"date,omitempty" format:"date"`
-	Distance    string `json:"distance,omitempty"`
-	TargetTimeS int    `json:"target_time_s,omitempty"`
-	Weeks       int    `json:"weeks,omitempty"`
-	MaxMinutes  int    `json:"max_minutes,omitempty"`
-	Days        int    `json:"days,omitempty"`
+	Key           string   `json:"key" enum:"later_date,shorter_distance,slower_target,more_weeks,lower_volume,more_minutes,more_days,combined" doc:"the option's one change, or combined"`
+	Changes       []string `json:"changes" enum:"later_date,shorter_distance,slower_target,more_weeks,lower_volume,more_minutes,more_days" doc:"every change the option makes; each sets its field"`
+	Date          string   `json:"date,omitempty" format:"date" doc:"later_date: the race day"`
+	Distance      string   `json:"distance,omitempty" doc:"shorter_distance: the race, without a target time"`
+	TargetTimeS   int      `json:"target_time_s,omitempty" doc:"slower_target: the fastest target in reach by the race"`
+	Weeks         int      `json:"weeks,omitempty" doc:"more_weeks: the plan's weeks"`
+	WeeklyMinutes int      `json:"weekly_minutes,omitempty" doc:"lower_volume: the weekly minutes to aim at"`
+	MaxMinutes    int      `json:"max_minutes,omitempty" doc:"more_minutes: the most minutes a day"`
+	Days          int      `json:"days,omitempty" doc:"more_days: how many days a week"`
+	Weekdays      []string `json:"weekdays,omitempty" enum:"monday,tuesday,wednesday,thursday,friday,saturday,sunday" doc:"more_days: the days it was checked with (the request's and those added)"`
 }
+
+// PlanFeed is a plan's secret calendar feed: the path (on the HTTP front)
+// a calendar app subscribes to.
+type PlanFeed struct {
+	Path string `json:"path" doc:"GET it without a token (/v1/calendar/<token>.ics): anyone with the URL sees the plan; a new feed replaces it, DELETE stops it"`
+}
+
+// PlanFeedRef names a calendar feed by its token.
+type PlanFeedRef struct {
+	Token string `json:"token"`
+}
+
+// PlanFeedPath is the front's path of the calendar feed of token.
+func PlanFeedPath(token string) string { return "/v1/calendar/" + token + ".ics" }

@@ -354,3 +354,83 @@ func TestManualSessionFiguresCorrected(t *testing.T) {
 	assert.Contains(t, r.Problem(t).Fields(), "body.distance_m")
 	assert.Contains(t, string(r.Body), "entered by hand")
 }
+
+// Back after months: a user whose last session was 100 days ago is told of
+// the break (its session is older than the rules' 60-day window), and the
+// first session back says it was a break of that length.
+func TestLongBreakBeyondTheWindow(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	enter := func(ago time.Duration) {
+		t.Helper()
+		r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "elapsed_time_s": 1800, "distance_m": 5000,
+			"perceived_effort": 4, "started_at": time.Now().UTC().Add(-ago).Truncate(time.Second)})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	}
+	breakOf := func(key string) (int, bool) {
+		var list api.RecommendationList
+		r := a.Do(http.MethodGet, "/v1/recommendations", ana, nil)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		r.JSON(t, &list)
+		for _, rec := range list.Items {
+			if rec.MessageKey == key {
+				days, _ := rec.Params["days"].(float64)
+				return int(days), true
+			}
+		}
+		return 0, false
+	}
+	enter(100 * 24 * time.Hour)
+	var days int
+	require.Eventually(t, func() bool {
+		var ok bool
+		days, ok = breakOf("recommend.long_break.away")
+		return ok
+	}, 20*time.Second, 50*time.Millisecond, "away for 100 days")
+	assert.Equal(t, 100, days)
+
+	enter(2 * 24 * time.Hour)
+	require.Eventually(t, func() bool {
+		var ok bool
+		days, ok = breakOf("recommend.long_break.returning")
+		return ok
+	}, 20*time.Second, 50*time.Millisecond, "back after 98 days")
+	assert.Equal(t, 98, days)
+	_, away := breakOf("recommend.long_break.away")
+	assert.False(t, away, "back: no longer away")
+}
+
+// A strength record of the last days is celebrated like a best effort:
+// squats at 110 kg beat the 100 kg of ten days before.
+func TestStrengthRecordRecommended(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	var squat api.ExerciseList
+	a.Do(http.MethodGet, "/v1/exercises?muscle_group=quadriceps&limit=100", ana, nil).JSON(t, &squat)
+	require.NotEmpty(t, squat.Items)
+	lift := func(ago time.Duration, kg float64) {
+		t.Helper()
+		r := a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "strength", "elapsed_time_s": 2400, "perceived_effort": 6,
+			"started_at": time.Now().UTC().Add(-ago).Truncate(time.Second),
+			"exercises":  []map[string]any{{"exercise_id": squat.Items[0].ID, "sets": []map[string]any{{"reps": 5, "weight_kg": kg}}}}})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	}
+	lift(10*24*time.Hour, 100)
+	lift(24*time.Hour, 110)
+	var found map[string]any
+	require.Eventually(t, func() bool {
+		var list api.RecommendationList
+		a.Do(http.MethodGet, "/v1/recommendations", ana, nil).JSON(t, &list)
+		for _, rec := range list.Items {
+			if rec.MessageKey == "recommend.new_record.max_weight" {
+				found = rec.Params
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 50*time.Millisecond)
+	assert.Equal(t, 110.0, found["value"])
+	assert.Equal(t, 100.0, found["previous"])
+}

@@ -116,7 +116,43 @@ func PlanRoutes(nc *nats.Conn) gw.Routes {
 		}, func(ctx context.Context, in *planIDInput) (*gw.NoContent, error) {
 			return gw.ForwardNoContent(ctx, nc, api.SubjectPlanDelete, api.PlanRef{ID: in.ID})
 		})
+		huma.Register(a, gw.DocumentRaw[api.PlanFeed](a, huma.Operation{
+			OperationID: "create-plan-feed", Method: http.MethodPost, Path: "/v1/plans/{id}/calendar-feed", Tags: tags,
+			Summary: "A secret calendar feed URL of a training plan",
+			Description: "For calendar apps that subscribe to a URL and cannot send a token (Google Calendar, Apple Calendar): " +
+				"GET the answer's path, without a token, for the plan as iCalendar, as it adapts. Anyone with the URL can read " +
+				"the plan; a new feed replaces the old one (whose URL stops working), and DELETE stops it.",
+			DefaultStatus: http.StatusCreated, Security: gw.Authenticated,
+		}), func(ctx context.Context, in *planIDInput) (*gw.RawJSON, error) {
+			return gw.Forward(ctx, nc, api.SubjectPlanFeedCreate, api.PlanRef{ID: in.ID})
+		})
+		huma.Register(a, huma.Operation{
+			OperationID: "delete-plan-feed", Method: http.MethodDelete, Path: "/v1/plans/{id}/calendar-feed", Tags: tags,
+			Summary: "Stop a training plan's calendar feed", Description: "Its URL answers 404 from now on.",
+			DefaultStatus: http.StatusNoContent, Security: gw.Authenticated,
+		}, func(ctx context.Context, in *planIDInput) (*gw.NoContent, error) {
+			return gw.ForwardNoContent(ctx, nc, api.SubjectPlanFeedDelete, api.PlanRef{ID: in.ID})
+		})
+		huma.Register(a, gw.DocumentText(huma.Operation{
+			OperationID: "plan-feed-calendar", Method: http.MethodGet, Path: "/v1/calendar/{token}.ics", Tags: tags,
+			Summary:     "A training plan's calendar feed (iCalendar, no token needed)",
+			Description: "The path POST /v1/plans/{id}/calendar-feed answered. 404 for an unknown, replaced or stopped feed.",
+		}, "text/calendar"), func(ctx context.Context, in *feedInput) (*icsOutput, error) {
+			data, err := json.Marshal(api.PlanFeedRef{Token: in.Token})
+			if err != nil {
+				return nil, gw.Problem(err)
+			}
+			reply, err := bus.Request(ctx, nc, api.SubjectPlanFeedCalendar, data, nil)
+			if err != nil {
+				return nil, gw.Problem(err)
+			}
+			return &icsOutput{ContentType: calendarType, ContentDisposition: `inline; filename="plan.ics"`, Body: reply}, nil
+		})
 	})
+}
+
+type feedInput struct {
+	Token string `path:"token" maxLength:"64" doc:"the feed's secret token"`
 }
 
 const calendarType = "text/calendar; charset=utf-8"

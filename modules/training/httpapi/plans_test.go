@@ -258,22 +258,54 @@ func TestPlanBadInput(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(r.Body, &problem))
 	assert.Equal(t, "infeasible", problem.Code)
-	assert.Contains(t, []string{"plan.infeasible.time", "plan.infeasible.schedule"}, problem.Details.Key)
+	assert.Contains(t, []string{"plan.infeasible.time", "plan.infeasible.time_and_schedule"}, problem.Details.Key)
 	assert.NotEmpty(t, problem.Details.Reason)
 	assert.Equal(t, problem.Detail, problem.Details.Reason)
 	require.NotEmpty(t, problem.Details.Options, "what would work")
+	tenK := problem.Details
 
-	// A marathon on one 30-minute day a week: the schedule cannot hold it.
+	// A marathon on one 30-minute day a week, from nothing, in six months:
+	// the schedule cannot hold it, and six months are too few to build
+	// up to it safely.
 	r = a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "race", "distance": "marathon", "date": day(180)},
 		"schedule": map[string]any{"days": []string{"sunday"}, "max_minutes": 30}})
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
 	require.NoError(t, json.Unmarshal(r.Body, &problem))
-	assert.Equal(t, "plan.infeasible.schedule", problem.Details.Key)
+	assert.Equal(t, "plan.infeasible.time_and_schedule", problem.Details.Key, problem.Details.Reason)
+	require.NotEmpty(t, problem.Details.Options)
+	assert.Equal(t, "combined", problem.Details.Options[0].Key)
+	assert.Contains(t, problem.Details.Options[0].Changes, "later_date")
 
 	// None of it made a plan.
 	var list api.PlanList
 	a.Do(http.MethodGet, "/v1/plans", ana, nil).JSON(t, &list)
 	assert.Empty(t, list.Items)
+
+	// Each option, applied as the app would, makes one.
+	for _, o := range tenK.Options {
+		goal := map[string]any{"kind": "race", "distance": "10k", "date": day(28)}
+		s := map[string]any{"days": sched["days"], "max_minutes": sched["max_minutes"]}
+		require.NotEmpty(t, o.Changes, o.Key)
+		for _, c := range o.Changes {
+			switch c {
+			case "later_date":
+				goal["date"] = o.Date
+			case "shorter_distance":
+				goal["distance"] = o.Distance
+			case "more_minutes":
+				s["max_minutes"] = o.MaxMinutes
+			case "more_days":
+				s["days"] = o.Weekdays
+			default:
+				t.Fatalf("%s for a race without a target", c)
+			}
+		}
+		r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": goal, "schedule": s})
+		require.Equal(t, http.StatusCreated, r.Status, "option %+v: %s", o, r.Body)
+		var made api.Plan
+		r.JSON(t, &made)
+		assert.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/plans/"+made.ID, ana, nil).Status)
+	}
 
 	// A plan's schedule change is checked alike.
 	r = a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "fitness"}, "schedule": sched})
@@ -629,4 +661,126 @@ func TestPlanAdaptsAfterALoadSpike(t *testing.T) {
 		}
 	}
 	assert.True(t, current.Recovery, "the week of the spike's aftermath is lighter")
+}
+
+// A plan that cannot be adapted (here, a row the module cannot read) does
+// not hold the analytics back: the session still counts, and the failure
+// is left to the daily adaptation.
+func TestPlanFailureKeepsTheAnalytics(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com").AccessToken
+	db := a.DB(t)
+	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "fitness", "weeks": 6},
+		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	_, err := db.Exec(context.Background(), `UPDATE training.plans SET weeks = '"unreadable"'`)
+	require.NoError(t, err)
+
+	r = a.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "elapsed_time_s": 1800, "distance_m": 5000,
+		"started_at": time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Eventually(t, func() bool {
+		var sum api.AnalyticsSummary
+		r := a.Do(http.MethodGet, "/v1/analytics/summary?period=all", ana, nil)
+		r.JSON(t, &sum)
+		return r.Status == http.StatusOK && sum.Current.Totals.Sessions == 1
+	}, 20*time.Second, 50*time.Millisecond, "the session counts in the analytics")
+}
+
+// With a threshold heart rate in the profile, the plan's heart-rate ranges
+// are Friel's zones, the same the records answer shows: an easy run in
+// Z2, 85–90 % of 170 bpm.
+func TestPlanUsesThresholdZones(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana := a.SignUp("ana@example.com")
+	db := a.DB(t)
+	r := a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"resting_hr_bpm": 50, "max_hr_bpm": 190, "threshold_hr_bpm": 170})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Eventually(t, func() bool {
+		var v *int
+		err := db.QueryRow(context.Background(), `SELECT threshold_hr FROM training.athletes WHERE user_id = $1`, ana.UserID).Scan(&v)
+		return err == nil && v != nil
+	}, 20*time.Second, 50*time.Millisecond)
+	r = a.Do(http.MethodPost, "/v1/plans", ana.AccessToken, map[string]any{"goal": map[string]any{"kind": "fitness", "weeks": 6},
+		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var p api.Plan
+	r.JSON(t, &p)
+	easy := 0
+	for _, w := range p.Weeks {
+		for _, x := range w.Workouts {
+			if x.Kind == "easy" && x.HR != nil {
+				easy++
+				assert.Equal(t, api.PlanHR{LowBpm: 145, HighBpm: 153}, *x.HR, "Friel's Z2 of 170 bpm")
+			}
+		}
+	}
+	assert.Positive(t, easy)
+	var rs api.Records
+	a.Do(http.MethodGet, "/v1/analytics/records", ana.AccessToken, nil).JSON(t, &rs)
+	require.NotNil(t, rs.HRZones)
+	assert.InDelta(t, 145, rs.HRZones.Zones[1].Low, 0.5, "the records' Z2 is the plan's")
+	assert.InDelta(t, 153, rs.HRZones.Zones[1].High, 0.5)
+}
+
+// A plan's calendar feed: a secret URL read without a token (as calendar
+// apps subscribe), the same iCalendar as the plan's own; a new feed
+// replaces it, DELETE stops it; another user's plan, unknown ids and
+// tokens are 404, and nobody reads a plan with a token of their making.
+func TestPlanCalendarFeed(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training")
+	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
+	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "fitness", "weeks": 6},
+		"schedule": map[string]any{"days": allDays, "max_minutes": 60}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var p api.Plan
+	r.JSON(t, &p)
+
+	r = a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var feed api.PlanFeed
+	r.JSON(t, &feed)
+	require.True(t, strings.HasPrefix(feed.Path, "/v1/calendar/") && strings.HasSuffix(feed.Path, ".ics"), feed.Path)
+	r = a.Do(http.MethodGet, feed.Path, "", nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	assert.Contains(t, r.Header.Get("Content-Type"), "text/calendar")
+	cal, err := goical.NewDecoder(bytes.NewReader(r.Body)).Decode()
+	require.NoError(t, err, "a standard parser reads it")
+	own := a.Do(http.MethodGet, "/v1/plans/"+p.ID+".ics", ana, nil)
+	require.Equal(t, http.StatusOK, own.Status)
+	mine, err := goical.NewDecoder(bytes.NewReader(own.Body)).Decode()
+	require.NoError(t, err)
+	assert.Equal(t, len(mine.Events()), len(cal.Events()), "the plan's own calendar")
+	assert.NotEmpty(t, cal.Events())
+
+	// A new feed replaces the old; DELETE stops it.
+	r = a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil)
+	require.Equal(t, http.StatusCreated, r.Status)
+	var again api.PlanFeed
+	r.JSON(t, &again)
+	assert.NotEqual(t, feed.Path, again.Path)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, feed.Path, "", nil).Status, "the old URL stops")
+	assert.Equal(t, http.StatusOK, a.Do(http.MethodGet, again.Path, "", nil).Status)
+	assert.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, again.Path, "", nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodDelete, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil).Status, "none left")
+
+	// Strangers, unknown ids, made-up and malformed tokens.
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", bob, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodDelete, "/v1/plans/"+p.ID+"/calendar-feed", bob, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodPost, "/v1/plans/01a218c9-95e8-7859-a437-7b9381224e73/calendar-feed", ana, nil).Status)
+	assert.Equal(t, http.StatusBadRequest, a.Do(http.MethodPost, "/v1/plans/nope/calendar-feed", ana, nil).Status)
+	assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", "", nil).Status)
+	for _, tok := range []string{strings.Repeat("A", 43), "short", "%00%00", strings.Repeat("x", 65)} {
+		st := a.Do(http.MethodGet, "/v1/calendar/"+tok+".ics", "", nil).Status
+		assert.Contains(t, []int{http.StatusNotFound, http.StatusBadRequest, http.StatusUnprocessableEntity}, st, tok)
+	}
+	// The feed goes with its plan.
+	r = a.Do(http.MethodPost, "/v1/plans/"+p.ID+"/calendar-feed", ana, nil)
+	r.JSON(t, &feed)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/plans/"+p.ID, ana, nil).Status)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, feed.Path, "", nil).Status)
 }

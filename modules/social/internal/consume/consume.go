@@ -18,9 +18,9 @@ import (
 )
 
 // Register starts the social module's consumers of the client module's
-// events: the names read model (registered, profile updated) and deleted
-// accounts.
-func Register(rt *platform.Runtime, s *service.Service) {
+// events: the names read model (registered, profile updated), the time
+// zones of quiet hours (profile updated) and deleted accounts.
+func Register(rt *platform.Runtime, s *service.Service, n *service.Notify) {
 	stream := bus.EventStream(clientapi.Module)
 	rt.OnEvent(stream, clientapi.EventUserRegistered, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
 		var ev clientapi.UserRegistered
@@ -42,7 +42,11 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		if err != nil {
 			return err
 		}
-		return s.SaveUserName(ctx, tx, user, ev.DisplayName, ev.UpdatedAt)
+		if err := s.SaveUserName(ctx, tx, user, ev.DisplayName, ev.UpdatedAt); err != nil {
+			return err
+		}
+		// Notifications: quiet hours follow the user's time zone.
+		return n.SaveTimeZone(ctx, tx, user, ev.TimeZone, ev.UpdatedAt)
 	})
 	rt.OnEvent(stream, clientapi.EventUserDeleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
 		var ev clientapi.UserDeleted
@@ -53,6 +57,10 @@ func Register(rt *platform.Runtime, s *service.Service) {
 		if err != nil {
 			return err
 		}
-		return s.EraseUser(ctx, tx, user)
+		if err := s.EraseUser(ctx, tx, user); err != nil {
+			return err
+		}
+		// Notifications: the user's inbox, settings, mutes and push tokens.
+		return n.EraseUser(ctx, tx, user)
 	})
 }

@@ -11,6 +11,7 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/internal/lograte"
@@ -47,6 +49,10 @@ type Chat struct {
 	sub   *nats.Subscription
 	slots chan struct{}
 	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	posted  uint64
+	refused map[bus.Code]uint64
 }
 
 // NewChat returns the chat ingress reading on app (a connection to the app
@@ -54,7 +60,7 @@ type Chat struct {
 // internal (Athlos's own connection).
 func NewChat(app, internal *nats.Conn, c *service.Chat, log *slog.Logger) *Chat {
 	return &Chat{app: app, internal: internal, chat: c, log: log, refusals: lograte.New(log, "chat message refused"),
-		slots: make(chan struct{}, ChatWorkers)}
+		slots: make(chan struct{}, ChatWorkers), refused: map[bus.Code]uint64{}}
 }
 
 // Start subscribes (queue group social-chat: one process answers each
@@ -107,10 +113,22 @@ func (c *Chat) onMsg(m *nats.Msg) {
 			c.refuse(userPart, m, m.Reply, bus.AsError(err))
 			return
 		}
+		c.count("")
 		if m.Reply != "" {
 			_ = c.app.Publish(m.Reply, out)
 		}
 	}()
+}
+
+// count counts a message posted (code "") or refused.
+func (c *Chat) count(code bus.Code) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if code == "" {
+		c.posted++
+	} else {
+		c.refused[code]++
+	}
 }
 
 // post decodes and posts one message: the stored message, encoded.
@@ -127,7 +145,7 @@ func (c *Chat) post(userPart, groupPart string, m *nats.Msg) ([]byte, error) {
 		return nil, &bus.Error{Code: bus.CodeTooLarge, Message: fmt.Sprintf("a chat message is at most %d bytes", ChatMaxPayload)}
 	}
 	var in api.ChatPost
-	dec := json.NewDecoder(strings.NewReader(string(m.Data)))
+	dec := json.NewDecoder(bytes.NewReader(m.Data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		return nil, bus.Invalid("body", "not a chat message ({\"text\": …, \"txn_id\": …, \"reply_to\": …}): "+err.Error())
@@ -151,6 +169,7 @@ func (c *Chat) refuse(user string, m *nats.Msg, reply string, e *bus.Error) {
 	if len(e.Fields) > 0 {
 		reason = e.Fields[0].Field + ": " + e.Fields[0].Reason
 	}
+	c.count(e.Code)
 	c.refusals.Fail(context.Background(), slog.LevelInfo, "user", user, "subject", m.Subject, "code", e.Code, "reason", reason)
 	if reply != "" {
 		_ = c.app.Publish(reply, bus.PubAckError(e.Code, reason))
@@ -167,3 +186,26 @@ func (c *Chat) refuse(user string, m *nats.Msg, reply string, e *bus.Error) {
 		c.log.Debug("chat refusal not sent", "user", user, "err", err)
 	}
 }
+
+// Describe and Collect export the ingress's counts (prometheus.Collector).
+func (c *Chat) Describe(ch chan<- *prometheus.Desc) {
+	ch <- chatPostedDesc
+	ch <- chatRefusedDesc
+}
+
+// Collect exports the ingress's counts.
+func (c *Chat) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch <- prometheus.MustNewConstMetric(chatPostedDesc, prometheus.CounterValue, float64(c.posted))
+	for code, n := range c.refused {
+		ch <- prometheus.MustNewConstMetric(chatRefusedDesc, prometheus.CounterValue, float64(n), string(code))
+	}
+}
+
+var (
+	chatPostedDesc = prometheus.NewDesc("athlos_social_chat_ingress_posted_total",
+		"Chat messages from apps over NATS (chat.in.<user>.<group>) stored (a retry of a stored one too).", nil, nil)
+	chatRefusedDesc = prometheus.NewDesc("athlos_social_chat_ingress_refused_total",
+		"Chat messages from apps over NATS refused, by code.", []string{"code"}, nil)
+)

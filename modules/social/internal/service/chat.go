@@ -94,17 +94,23 @@ func limited(ok bool, wait time.Duration, what string) error {
 // not_found (no such group) or forbidden (not a member, banned).
 func member(ctx context.Context, q store.Querier, group, user uuid.UUID) (store.ChatStanding, error) {
 	m, err := store.ChatMembership(ctx, q, group, user)
-	switch {
-	case err != nil:
+	if err != nil {
 		return m, err
-	case !m.GroupExists:
-		return m, errChatNoGroup
-	case m.Banned:
-		return m, errBanned
-	case m.Role == "":
-		return m, errNotMember
 	}
-	return m, nil
+	return m, standing(m)
+}
+
+// standing is nil when m may use the group's chat, else why not.
+func standing(m store.ChatStanding) error {
+	switch {
+	case !m.GroupExists:
+		return errChatNoGroup
+	case m.Banned:
+		return errBanned
+	case m.Role == "":
+		return errNotMember
+	}
+	return nil
 }
 
 // Post is a new message.
@@ -115,7 +121,8 @@ type Post struct {
 }
 
 // Post stores user's message in group and delivers it to the members
-// online (chat.<group> through the outbox, in the same transaction). A
+// online: its delivery is recorded in the same statement, and published on
+// chat.<group> before Post returns (or by the sweep, publish). A
 // message with a transaction id the sender used before in the group is
 // not stored again: the first one is answered (created false). The
 // sender's read marker moves to its message. Errors: invalid (body.text,
@@ -214,68 +221,50 @@ func (c *Chat) History(ctx context.Context, user, group uuid.UUID, before, after
 	if err != nil {
 		return api.ChatPage{}, bus.FieldInvalid("query.", err)
 	}
-	var out api.ChatPage
-	// One snapshot: the page and the group's newest id agree.
-	err = storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); err != nil {
-			return err
+	below, belowLimit, from, fromLimit := int64(math.MaxInt64), p.Limit, int64(0), 0
+	switch p.Dir {
+	case chat.Before:
+		below = p.Anchor
+	case chat.After:
+		below, belowLimit, from, fromLimit = 0, 0, p.Anchor+1, p.Limit
+	case chat.Around:
+		older, newer := p.Split()
+		below, belowLimit, from, fromLimit = p.Anchor, older, p.Anchor, newer
+	}
+	// One round trip, one snapshot: the standing, the page and the group's
+	// newest id agree.
+	st, rows, rs, err := store.HistoryPage(ctx, c.pool, group, user, below, belowLimit, from, fromLimit)
+	if err != nil {
+		return api.ChatPage{}, err
+	}
+	if err := standing(st); err != nil {
+		return api.ChatPage{}, err
+	}
+	out := api.ChatPage{Items: make([]api.ChatMessage, len(rows))}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+		out.Items[i] = messageOut(r, rs[r.ID])
+	}
+	// Ids run 1, 2, 3, … with no gap (a failed post leaves none; a deleted
+	// message stays as a tombstone).
+	var moreOlder, moreNewer bool
+	if len(ids) > 0 {
+		moreOlder, moreNewer = ids[0] > 1, ids[len(ids)-1] < st.LastID
+	} else {
+		moreOlder, moreNewer = p.Anchor > 1 && st.LastID > 0, p.Anchor <= st.LastID && p.Dir == chat.Before
+		if p.Dir == chat.After {
+			moreOlder = st.LastID > 0
 		}
-		m, err := member(ctx, tx, group, user)
-		if err != nil {
-			return err
-		}
-		var rows []store.Message
-		switch p.Dir {
-		case chat.Latest:
-			rows, err = store.MessagesBefore(ctx, tx, group, math.MaxInt64, p.Limit)
-		case chat.Before:
-			rows, err = store.MessagesBefore(ctx, tx, group, p.Anchor, p.Limit)
-		case chat.After:
-			rows, err = store.MessagesFrom(ctx, tx, group, p.Anchor+1, p.Limit)
-		case chat.Around:
-			older, newer := p.Split()
-			var tail []store.Message
-			if rows, err = store.MessagesBefore(ctx, tx, group, p.Anchor, older); err == nil {
-				tail, err = store.MessagesFrom(ctx, tx, group, p.Anchor, newer)
-				rows = append(rows, tail...)
-			}
-		}
-		if err != nil {
-			return err
-		}
-		ids := make([]int64, len(rows))
-		for i, r := range rows {
-			ids[i] = r.ID
-		}
-		rs, err := store.Reactions(ctx, tx, group, ids, user)
-		if err != nil {
-			return err
-		}
-		out.Items = make([]api.ChatMessage, len(rows))
-		for i, r := range rows {
-			out.Items[i] = messageOut(r, rs[r.ID])
-		}
-		// Ids run 1, 2, 3, … with no gap (a rolled-back message leaves
-		// none; a deleted one stays as a tombstone).
-		var moreOlder, moreNewer bool
-		if len(ids) > 0 {
-			moreOlder, moreNewer = ids[0] > 1, ids[len(ids)-1] < m.LastID
-		} else {
-			moreOlder, moreNewer = p.Anchor > 1 && m.LastID > 0, p.Anchor <= m.LastID && p.Dir == chat.Before
-			if p.Dir == chat.After {
-				moreOlder = m.LastID > 0
-			}
-		}
-		cur := chat.PageCursors(ids, moreOlder, moreNewer, p)
-		if cur.Next != 0 {
-			out.NextCursor = &cur.Next
-		}
-		if cur.Prev != 0 {
-			out.PrevCursor = &cur.Prev
-		}
-		return nil
-	})
-	return out, err
+	}
+	cur := chat.PageCursors(ids, moreOlder, moreNewer, p)
+	if cur.Next != 0 {
+		out.NextCursor = &cur.Next
+	}
+	if cur.Prev != 0 {
+		out.PrevCursor = &cur.Prev
+	}
+	return out, nil
 }
 
 // onMessage runs fn on message id of group, locked, in a transaction in

@@ -152,7 +152,8 @@ func (c *Chat) Sweep(ctx context.Context) (int, error) {
 			err = c.pub.Publish(pctx, api.ChatSubject(d.GroupID.String()), d.ID.String(), data)
 			cancel()
 			if err != nil {
-				break // in order: the rest wait for the next sweep
+				c.log.Warn("chat delivery not published; the next sweep tries again", "delivery", d.ID, "err", err)
+				continue
 			}
 			ids = append(ids, d.ID)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Message is a stored chat message (social.messages) with its sender's
@@ -49,15 +50,21 @@ type ChatStanding struct {
 	LastID int64
 }
 
-// ChatMembership reads user's standing in group in one query.
-func ChatMembership(ctx context.Context, q Querier, group, user uuid.UUID) (ChatStanding, error) {
-	var m ChatStanding
-	var role *string
-	err := q.QueryRow(ctx, `
+const standingQuery = `
 SELECT (SELECT role FROM social.members WHERE group_id = g.id AND user_id = $2),
        EXISTS (SELECT 1 FROM social.bans WHERE group_id = g.id AND user_id = $2),
        COALESCE((SELECT last_id FROM social.chat_groups WHERE group_id = g.id), 0)
-  FROM social.groups g WHERE g.id = $1`, group, user).Scan(&role, &m.Banned, &m.LastID)
+  FROM social.groups g WHERE g.id = $1`
+
+// ChatMembership reads user's standing in group in one query.
+func ChatMembership(ctx context.Context, q Querier, group, user uuid.UUID) (ChatStanding, error) {
+	return scanStanding(q.QueryRow(ctx, standingQuery, group, user))
+}
+
+func scanStanding(row pgx.Row) (ChatStanding, error) {
+	var m ChatStanding
+	var role *string
+	err := row.Scan(&role, &m.Banned, &m.LastID)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return ChatStanding{}, nil
@@ -192,33 +199,64 @@ WITH m AS (
 	return out, nil
 }
 
-// MessagesBefore reads the newest limit messages of group with ids below
-// before (math.MaxInt64: the newest of all), in ascending id order.
-func MessagesBefore(ctx context.Context, q Querier, group uuid.UUID, before int64, limit int) ([]Message, error) {
-	rows, err := q.Query(ctx, messageSelect+` WHERE m.group_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`, group, before, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: messages: %w", err)
+// HistoryPage reads, in one round trip and one snapshot, viewer's
+// standing in group and a page of its messages, in ascending id order,
+// with their reactions as viewer sees them: the newest belowLimit
+// messages with ids below below, then the oldest fromLimit from from up.
+// The page is read whatever the standing: the caller decides whether to
+// show it.
+func HistoryPage(ctx context.Context, pool *pgxpool.Pool, group, viewer uuid.UUID, below int64, belowLimit int, from int64, fromLimit int) (
+	ChatStanding, []Message, map[int64][]Reaction, error) {
+	const pageIDs = `(SELECT id FROM (SELECT id FROM social.messages WHERE group_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3) b
+UNION ALL SELECT id FROM (SELECT id FROM social.messages WHERE group_id = $1 AND id >= $4 ORDER BY id LIMIT $5) f)`
+	b := &pgx.Batch{}
+	b.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+	b.Queue(standingQuery, group, viewer)
+	b.Queue(messageSelect+` WHERE m.group_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`, group, below, belowLimit)
+	b.Queue(messageSelect+` WHERE m.group_id = $1 AND m.id >= $2 ORDER BY m.id LIMIT $3`, group, from, fromLimit)
+	b.Queue(`SELECT message_id, emoji, count(*), bool_or(user_id = $6), min(created_at)
+  FROM social.message_reactions WHERE group_id = $1 AND message_id IN `+pageIDs+`
+ GROUP BY message_id, emoji ORDER BY message_id, count(*) DESC, min(created_at)`, group, below, belowLimit, from, fromLimit, viewer)
+	b.Queue("COMMIT")
+	br := pool.SendBatch(ctx, b)
+	defer br.Close()
+	fail := func(err error) (ChatStanding, []Message, map[int64][]Reaction, error) {
+		return ChatStanding{}, nil, nil, fmt.Errorf("store: history page: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, scanMessage)
-	if err != nil {
-		return nil, fmt.Errorf("store: messages: %w", err)
+	if _, err := br.Exec(); err != nil {
+		return fail(err)
 	}
-	slices.Reverse(out)
-	return out, nil
-}
-
-// MessagesFrom reads the oldest limit messages of group with ids from
-// from up, in ascending id order.
-func MessagesFrom(ctx context.Context, q Querier, group uuid.UUID, from int64, limit int) ([]Message, error) {
-	rows, err := q.Query(ctx, messageSelect+` WHERE m.group_id = $1 AND m.id >= $2 ORDER BY m.id LIMIT $3`, group, from, limit)
+	st, err := scanStanding(br.QueryRow())
 	if err != nil {
-		return nil, fmt.Errorf("store: messages: %w", err)
+		return fail(err)
 	}
-	out, err := pgx.CollectRows(rows, scanMessage)
+	var page []Message
+	for i := range 2 {
+		rows, err := br.Query()
+		if err != nil {
+			return fail(err)
+		}
+		ms, err := pgx.CollectRows(rows, scanMessage)
+		if err != nil {
+			return fail(err)
+		}
+		if i == 0 {
+			slices.Reverse(ms)
+		}
+		page = append(page, ms...)
+	}
+	rows, err := br.Query()
 	if err != nil {
-		return nil, fmt.Errorf("store: messages: %w", err)
+		return fail(err)
 	}
-	return out, nil
+	rs, err := collectReactions(rows)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := br.Exec(); err != nil {
+		return fail(err)
+	}
+	return st, page, rs, br.Close()
 }
 
 // Reactions reads the reactions of group's messages ids, as seen by
@@ -235,10 +273,17 @@ SELECT message_id, emoji, count(*), bool_or(user_id = $3), min(created_at)
 	if err != nil {
 		return nil, fmt.Errorf("store: reactions: %w", err)
 	}
+	return collectReactions(rows)
+}
+
+// collectReactions reads rows of (message id, emoji, count, me, first
+// use).
+func collectReactions(rows pgx.Rows) (map[int64][]Reaction, error) {
+	out := map[int64][]Reaction{}
 	var id int64
 	var r Reaction
 	var first time.Time
-	_, err = pgx.ForEachRow(rows, []any{&id, &r.Emoji, &r.Count, &r.Me, &first}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&id, &r.Emoji, &r.Count, &r.Me, &first}, func() error {
 		out[id] = append(out[id], r)
 		return nil
 	})

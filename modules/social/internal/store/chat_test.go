@@ -82,12 +82,19 @@ func TestChatMessages(t *testing.T) {
 		_, err := insert(t, pool, store.Message{GroupID: g, SenderID: bob, Body: "more"})
 		require.NoError(t, err)
 	}
-	page, err := store.MessagesBefore(ctx, pool, g, 6, 3)
+	st, page, _, err := store.HistoryPage(ctx, pool, g, bob, 6, 3, 0, 0)
 	require.NoError(t, err)
 	assert.Equal(t, []int64{3, 4, 5}, msgIDs(page))
-	page, err = store.MessagesFrom(ctx, pool, g, 9, 3)
+	assert.Equal(t, store.ChatStanding{GroupExists: true, Role: "member", LastID: 10}, st)
+	_, page, _, err = store.HistoryPage(ctx, pool, g, bob, 0, 0, 9, 3)
 	require.NoError(t, err)
 	assert.Equal(t, []int64{9, 10}, msgIDs(page))
+	_, page, _, err = store.HistoryPage(ctx, pool, g, bob, 5, 2, 5, 2)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{3, 4, 5, 6}, msgIDs(page), "around 5")
+	st, _, _, err = store.HistoryPage(ctx, pool, g, eve, 6, 3, 0, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "", st.Role, "a stranger's standing says so")
 
 	// Read markers: the sender's moved with each post; never back.
 	us, err := store.UnreadCounts(ctx, pool, ana, nil, 1000)
@@ -131,6 +138,9 @@ func TestChatMessages(t *testing.T) {
 	rs, err := store.Reactions(ctx, pool, g, []int64{1, 2}, ana)
 	require.NoError(t, err)
 	assert.Equal(t, map[int64][]store.Reaction{1: {{Emoji: "👍", Count: 2, Me: true}, {Emoji: "🔥", Count: 1, Me: true}}}, rs)
+	_, _, rs, err = store.HistoryPage(ctx, pool, g, bob, 3, 2, 0, 0)
+	require.NoError(t, err)
+	assert.Equal(t, map[int64][]store.Reaction{1: {{Emoji: "👍", Count: 2, Me: true}, {Emoji: "🔥", Count: 1, Me: false}}}, rs, "as bob sees them")
 	err = storage.InTx(ctx, pool, func(tx pgx.Tx) error {
 		m, err := store.TombstoneMessage(ctx, tx, g, 1, ana)
 		assert.Empty(t, m.Body)
@@ -199,4 +209,40 @@ func msgIDs(ms []store.Message) []int64 {
 		out = append(out, m.ID)
 	}
 	return out
+}
+
+// Closing a club of 2,500 members tells of them in events of at most
+// 1,000 users (a stream takes messages of at most 1 MiB).
+func TestChatGrantsChangedInChunks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	owner := uuid.Must(uuid.NewV7())
+	g := chatGroup(t, pool, owner)
+	_, err := pool.Exec(ctx, `INSERT INTO social.members (group_id, user_id, role) SELECT $1, gen_random_uuid(), 'member' FROM generate_series(1, 2499)`, g)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `DELETE FROM social.outbox`)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `DELETE FROM social.groups WHERE id = $1`, g)
+	require.NoError(t, err)
+	rows, err := pool.Query(ctx, `SELECT payload FROM social.outbox WHERE subject = 'evt.social.realtime.grants_changed'`)
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	var sizes []int
+	for rows.Next() {
+		var payload []byte
+		require.NoError(t, rows.Scan(&payload))
+		var p struct {
+			UserIDs []string `json:"user_ids"`
+		}
+		require.NoError(t, json.Unmarshal(payload, &p))
+		sizes = append(sizes, len(p.UserIDs))
+		for _, u := range p.UserIDs {
+			seen[u] = true
+		}
+	}
+	require.NoError(t, rows.Err())
+	assert.ElementsMatch(t, []int{1000, 1000, 500}, sizes)
+	assert.Len(t, seen, 2500)
+	assert.True(t, seen[owner.String()])
 }

@@ -26,8 +26,10 @@ const sessionsDurable = "training__evt_training_session"
 // applying recomputes from the session as it is, so an older or repeated
 // event changes nothing. The plan's workouts are matched to the finished
 // sessions again and the plan adapted when they call for it
-// (service.AdaptPlan, from the sessions as stored). A payload that cannot
-// be read is refused for good.
+// (service.AdaptPlan, from the sessions as stored), in a savepoint of the
+// same transaction: a failed adaptation is logged and left to the daily
+// one, and the analytics are kept. A payload that cannot be read is
+// refused for good.
 func sessions(rt *platform.Runtime, s *service.Service) {
 	rt.Consume(bus.ConsumerConfig{Stream: bus.EventStream(api.Module), Durable: sessionsDurable,
 		Subjects: []string{api.EventSessionCompleted, api.EventSessionUpdated, api.EventSessionDeleted}},
@@ -40,10 +42,12 @@ func sessions(rt *platform.Runtime, s *service.Service) {
 				ev.Published = meta.Timestamp
 			}
 			_, err = bus.HandleOnce(ctx, rt.DB, rt.Name, sessionsDurable, bus.MessageID(msg), func(ctx context.Context, tx pgx.Tx) error {
-				if err := s.ApplySessionEvent(ctx, tx, ev); err != nil {
-					return err
+				adaptErr, err := s.OnSessionEvent(ctx, tx, ev)
+				if adaptErr != nil {
+					rt.Log.Error("the plan could not be adapted to a session; the daily adaptation will try again",
+						"user", ev.User, "session", ev.Session, "err", adaptErr)
 				}
-				return s.AdaptPlan(ctx, tx, ev.User)
+				return err
 			})
 			return err
 		})

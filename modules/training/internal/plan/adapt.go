@@ -147,11 +147,15 @@ func replan(p Plan, req Request, basis Athlete, today Date, opt layOptions) (Pla
 	q, short := lay(req, basis, today, p.Location, opt)
 	var more []Explanation
 	if short != nil {
-		inf, _ := infeasible(req, basis, today, p.Location, short).(*InfeasibleError)
+		inf := planner{a: basis, today: today, loc: p.Location, opt: opt}.infeasible(req, short, nil)
 		if !slices.Equal(req.Schedule.Days, p.Request.Schedule.Days) || req.Schedule.MaxMinutes != p.Request.Schedule.MaxMinutes {
 			return Plan{}, nil, inf
 		}
-		more = append(more, Explanation{Key: "plan.adapt.goal_at_risk", Params: map[string]any{"reason": inf.Key, "details": inf.Params, "options": inf.Options}})
+		opts := make([]map[string]any, len(inf.Options))
+		for i, o := range inf.Options {
+			opts[i] = o.Params()
+		}
+		more = append(more, Explanation{Key: "plan.adapt.goal_at_risk", Params: map[string]any{"reason": inf.Key, "details": inf.Params, "options": opts}})
 	}
 	q.Created, q.Notes = p.Created, p.Notes
 	// Keep the weeks before today's, and the days of today's week before today.

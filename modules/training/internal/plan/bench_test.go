@@ -33,6 +33,20 @@ func BenchmarkBuildInfeasible(b *testing.B) {
 	}
 }
 
+// BenchmarkBuildInfeasibleCombined measures the slowest path: a 5 km in a
+// week from nothing on three days of 30 minutes, where no single change
+// works and pairs of changes are searched.
+func BenchmarkBuildInfeasibleCombined(b *testing.B) {
+	loc := paris(b)
+	req := race(Race5K, "2026-03-09", []time.Weekday{tue, thu, sat}, 30)
+	today := day(b, "2026-03-02")
+	for b.Loop() {
+		if _, err := Build(req, Athlete{}, today, loc); err == nil {
+			b.Fatal("feasible")
+		}
+	}
+}
+
 // BenchmarkAdapt adapts a half-marathon plan three weeks in after a week of
 // missed workouts (match, detection and re-plan).
 func BenchmarkAdapt(b *testing.B) {

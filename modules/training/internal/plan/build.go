@@ -18,12 +18,11 @@ func Build(req Request, a Athlete, today Date, loc *time.Location) (Plan, error)
 	if err := validate(req, a, today, loc); err != nil {
 		return Plan{}, err
 	}
-	if err := checkTarget(req, a, today); err != nil {
-		return Plan{}, err
-	}
-	p, short := lay(req, a, today, loc, layOptions{firstRecovery: feelingLow(req.Health.Feeling)})
-	if short != nil {
-		return Plan{}, infeasible(req, a, today, loc, short)
+	pl := planner{a: a, today: today, loc: loc, opt: layOptions{firstRecovery: feelingLow(req.Health.Feeling)}, target: true}
+	gap := checkTarget(req, a, today)
+	p, short := lay(req, a, today, loc, pl.opt)
+	if short != nil || gap != nil {
+		return Plan{}, pl.infeasible(req, short, gap)
 	}
 	p.Created = today
 	return p, nil

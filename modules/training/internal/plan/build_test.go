@@ -212,11 +212,10 @@ func TestInfeasibleGoals(t *testing.T) {
 	today := day(t, "2026-03-02")
 	// offered checks that every option offered works.
 	offered := func(t *testing.T, req Request, a Athlete, inf *InfeasibleError) {
+		require.NotEmpty(t, inf.Options, inf.Reason)
 		for _, o := range inf.Options {
-			r := req
-			switch o.Key {
-			case "later_date":
-				r.Goal.Date = o.Date
+			r := o.Apply(req)
+			if o.Key == ChangeLaterDate {
 				// and a week earlier does not
 				early := req
 				early.Goal.Date = o.Date.AddDays(-7)
@@ -225,16 +224,6 @@ func TestInfeasibleGoals(t *testing.T) {
 					var again *InfeasibleError
 					assert.ErrorAs(t, err, &again, "a week before %s", o.Date)
 				}
-			case "shorter_distance":
-				r.Goal.Distance = o.Distance
-			case "more_weeks":
-				r.Goal.Weeks = o.Weeks
-			case "more_minutes":
-				r.Schedule.MaxMinutes = o.MaxMinutes
-			case "more_days":
-				continue // which days is the user's choice
-			case "slower_target":
-				r.Goal.TargetTime = o.TargetTime + time.Second
 			}
 			p, err := Build(r, a, today, loc)
 			if assert.NoError(t, err, "option %+v", o) {

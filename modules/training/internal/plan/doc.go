@@ -10,9 +10,14 @@
 //     athlete's current state (VDOT, heart-rate zones, recent weekly volume,
 //     longest recent session: all optional inputs computed by the caller).
 //     Weeks are ISO weeks (Monday first) of calendar days in the user's zone.
-//   - An unsafe goal is an *InfeasibleError (why, and options that work:
-//     a later date, a shorter race, a slower target, more weeks, more
-//     minutes or days); invalid input a *fielderr.Error naming the field.
+//   - An unsafe goal is an *InfeasibleError: why (its key says what fixes
+//     it: the target time, time, the schedule, both, or only a smaller
+//     goal) and options that work: a later date, a shorter race, a slower
+//     target, more weeks, a lower weekly volume, more minutes or days, or
+//     several of them together when no single one does (infeasible.go).
+//     Every option is checked with the test the request failed (the target
+//     time and the build-up), so the plan it gives keeps every safety rule;
+//     invalid input is a *fielderr.Error naming the field.
 //   - Match pairs finished sessions with planned workouts and gives each
 //     week's adherence; Adapt reshapes the remaining weeks after missed
 //     workouts or a load spike, Reschedule re-plans from today for a new

@@ -56,7 +56,7 @@ func TestSweep(t *testing.T) {
 			if len(inf.Options) == 0 && req.Goal.Kind != GoalFitness {
 				// Nothing works within a year on this schedule: only a
 				// schedule that cannot hold the goal at any pace.
-				if inf.Key != "plan.infeasible.schedule" {
+				if inf.Key != ReasonGoal {
 					t.Errorf("case %d: %s without options", i, inf.Key)
 				}
 			}

@@ -136,6 +136,9 @@ type PlannedWorkout struct {
 // unknowns: a rule whose data is missing stays silent.
 type Input struct {
 	Now time.Time
+	// Location is the user's time zone (nil: UTC): daily advice is named
+	// by the user's day.
+	Location *time.Location
 	// Sessions are the finished sessions of at least the last 60 days, in
 	// any order.
 	Sessions []Session

@@ -105,6 +105,14 @@ func TestLoadRamp(t *testing.T) {
 		}
 	}
 	assert.Empty(t, only(Input{Now: now}, TypeLoadRamp))
+	// Daily advice is named by the user's day: late on the 15th in UTC is
+	// already the 16th in Auckland.
+	auckland, err := time.LoadLocation("Pacific/Auckland")
+	require.NoError(t, err)
+	late := time.Date(2026, 6, 15, 20, 0, 0, 0, time.UTC)
+	got := only(Input{Now: late, Location: auckland, Fitness: &Fitness{CTL: 60, RampRate: 9}}, TypeLoadRamp)
+	require.Len(t, got, 1)
+	assert.Equal(t, "load_ramp:2026-06-16", got[0].ID)
 }
 
 // Form at or below −30 % of fitness is deep fatigue (CTL 50: TSB −15 is

@@ -83,7 +83,14 @@ func sessionSpike(in Input, t Thresholds) []Recommendation {
 	return out
 }
 
-func today(in Input) string { return in.Now.UTC().Format(time.DateOnly) }
+// today is the user's date, which names the day's advice.
+func today(in Input) string {
+	loc := in.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return in.Now.In(loc).Format(time.DateOnly)
+}
 
 // tomorrow is when advice from today's fitness lapses: a day later, when
 // the figures have moved.

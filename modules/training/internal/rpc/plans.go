@@ -63,6 +63,24 @@ func registerPlans(svc *bus.Service, s *service.Service) error {
 			}
 			return s.PlanCalendar(ctx, user, id)
 		}),
+		api.SubjectPlanFeedCreate: asCaller(func(ctx context.Context, user uuid.UUID, in api.PlanRef) (api.PlanFeed, error) {
+			id, err := parseID("path.id", in.ID)
+			if err != nil {
+				return api.PlanFeed{}, err
+			}
+			return s.CreatePlanFeed(ctx, user, id)
+		}),
+		api.SubjectPlanFeedDelete: asCaller(func(ctx context.Context, user uuid.UUID, in api.PlanRef) (api.Empty, error) {
+			id, err := parseID("path.id", in.ID)
+			if err != nil {
+				return api.Empty{}, err
+			}
+			return api.Empty{}, s.DeletePlanFeed(ctx, user, id)
+		}),
+		// No caller: the feed's token is the right to read its plan.
+		api.SubjectPlanFeedCalendar: bus.JSONEncoded(func(ctx context.Context, in api.PlanFeedRef) ([]byte, error) {
+			return s.FeedCalendar(ctx, in.Token)
+		}),
 		api.SubjectPlanDelete: asCaller(func(ctx context.Context, user uuid.UUID, in api.PlanRef) (api.Empty, error) {
 			id, err := parseID("path.id", in.ID)
 			if err != nil {

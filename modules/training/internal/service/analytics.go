@@ -135,6 +135,26 @@ func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEv
 	return err
 }
 
+// OnSessionEvent is the module's consumer step for one session event, in
+// the consumer's transaction tx: the analytics (ApplySessionEvent), then
+// the user's active plan matched and adapted (AdaptPlan) in a savepoint,
+// so that a failed adaptation (adaptErr, for the log) neither holds the
+// analytics back nor, once the consumer's deliveries run out, loses them;
+// the daily adaptation looks at the plan again.
+func (s *Service) OnSessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEvent) (adaptErr, err error) {
+	if err := s.ApplySessionEvent(ctx, tx, ev); err != nil {
+		return nil, err
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if adaptErr = s.AdaptPlan(ctx, sp, ev.User); adaptErr != nil {
+		return adaptErr, sp.Rollback(ctx)
+	}
+	return nil, sp.Commit(ctx)
+}
+
 // held reports whether a session's earlier figures (own) held record r
 // already.
 func held(own []store.StrengthBest, r strength.Record) bool {

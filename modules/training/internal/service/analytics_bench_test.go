@@ -9,7 +9,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/internal/loadgen"
+	"github.com/athlos/athlos/modules/training/internal/plan"
 	"github.com/athlos/athlos/modules/training/internal/service"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/store"
@@ -28,9 +30,22 @@ import (
 // revision, so every one computes.
 //
 //	go test ./modules/training/internal/service -run '^$' -bench ApplySessionEvent -benchtime 300x
+//
+// The "consumer" cases are the whole step of the module's consumer
+// (Service.OnSessionEvent in bus.HandleOnce: the message recorded as
+// processed, the analytics, and the active plan matched and adapted in a
+// savepoint), for a user with an active plan.
 func BenchmarkApplySessionEvent(b *testing.B) {
-	for _, n := range []int{600, 3600} {
-		b.Run(fmt.Sprintf("points=%d", n), func(b *testing.B) {
+	for _, c := range []struct {
+		n        int
+		consumer bool
+	}{{600, false}, {3600, false}, {600, true}} {
+		n := c.n
+		name := fmt.Sprintf("points=%d", n)
+		if c.consumer {
+			name = fmt.Sprintf("consumer-with-plan/points=%d", n)
+		}
+		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
 			pool := pgtest.NewPool(b)
 			s := service.New(pool, nil, nil, nil, nil)
@@ -73,13 +88,31 @@ func BenchmarkApplySessionEvent(b *testing.B) {
 			if _, err := pool.Exec(ctx, `ANALYZE training.session_figures, training.session_efforts, training.points`); err != nil {
 				b.Fatal(err)
 			}
+			if c.consumer {
+				req := plan.Request{Sport: "run", Goal: plan.Goal{Kind: plan.GoalFitness, Weeks: 12},
+					Schedule: plan.Schedule{Days: []time.Weekday{time.Monday, time.Wednesday, time.Friday, time.Saturday}, MaxMinutes: 90}}
+				if _, err := s.CreatePlan(ctx, user, req); err != nil {
+					b.Fatal(err)
+				}
+			}
 			h := &loadgen.Histogram{}
 			b.ResetTimer()
 			for k := range b.N {
+				ev := service.SessionEvent{Kind: service.SessionUpdated, Session: id, User: user, Revision: int64(k + 1)}
 				t := time.Now()
-				if err := storage.InTx(ctx, pool, func(tx pgx.Tx) error {
-					return s.ApplySessionEvent(ctx, tx, service.SessionEvent{Kind: service.SessionUpdated, Session: id, User: user, Revision: int64(k + 1)})
-				}); err != nil {
+				var err error
+				if c.consumer {
+					_, err = bus.HandleOnce(ctx, pool, "training", "bench", uuid.NewString(), func(ctx context.Context, tx pgx.Tx) error {
+						adaptErr, err := s.OnSessionEvent(ctx, tx, ev)
+						if adaptErr != nil {
+							b.Fatal(adaptErr)
+						}
+						return err
+					})
+				} else {
+					err = storage.InTx(ctx, pool, func(tx pgx.Tx) error { return s.ApplySessionEvent(ctx, tx, ev) })
+				}
+				if err != nil {
 					b.Fatal(err)
 				}
 				h.Record(time.Since(t))

@@ -263,12 +263,16 @@ func (s *Service) DeleteSession(ctx context.Context, user, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
+		rev, err := store.NextRevision(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		if err := store.DeleteSession(ctx, tx, id); err != nil {
 			return err
 		}
 		_, err = bus.Enqueue(ctx, tx, api.Module, api.EventSessionDeleted, api.SessionDeleted{
 			SessionID: row.ID.String(), UserID: user.String(), Sport: row.Sport, Finished: row.State == session.Finished,
-			DeletedAt: time.Now().UTC(), Revision: revision(),
+			DeletedAt: time.Now().UTC(), Revision: rev,
 		})
 		return err
 	})

@@ -111,13 +111,17 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 	if err := store.SetVerdict(ctx, tx, id, verdict.Plausible, verdict.Reason); err != nil {
 		return err
 	}
-	_, err := bus.Enqueue(ctx, tx, api.Module, event, api.SessionCompleted{
+	rev, err := store.NextRevision(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	_, err = bus.Enqueue(ctx, tx, api.Module, event, api.SessionCompleted{
 		SessionID: row.ID.String(), UserID: row.UserID.String(), Sport: row.Sport, StartedAt: row.StartedAt, CompletedAt: at,
 		DistanceM: out.DistanceM, MovingTimeS: out.MovingTimeS, ElapsedTimeS: out.ElapsedTimeS, ElevationGainM: out.ElevationGainM,
 		AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm, GearIDs: row.GearIDs, AvgPowerW: out.AvgPowerW,
 		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live" && row.Source != session.SourceManual,
 		Manual: row.Source == session.SourceManual, StrengthVolumeKg: strengthVolume(row.Exercises), Plausible: verdict.Plausible, ImplausibleReason: verdict.Reason,
-		Revision: revision(),
+		Revision: rev,
 	})
 	return err
 }
@@ -175,8 +179,3 @@ func splitsOf(in []stats.Split) []store.Split {
 	}
 	return out
 }
-
-// revision orders the events of a session: the events of one session are
-// written under its row lock, one after the other, so the clock orders
-// them (a consumer keeps the highest it applied).
-func revision() int64 { return time.Now().UnixNano() }

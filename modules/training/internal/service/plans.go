@@ -385,8 +385,30 @@ func sessionMinutes(r store.FinishedSession) float64 {
 	return r.ElapsedS / 60
 }
 
+// frielZones are the plan's five heart-rate zones from the threshold heart
+// rate, as the records show them (performance.HRZones, Friel's %LTHR):
+// Friel's Z1 to Z4, and Z5a to Z5c as one Z5; nil when the heart rates
+// don't fit them. Z1 starts at the resting heart rate (60 bpm when
+// unknown).
+func frielZones(rest, max, threshold int) []plan.HRRange {
+	if rest == 0 {
+		rest = 60
+	}
+	zones, model, err := performance.HRZones(float64(rest), float64(max), float64(threshold))
+	if err != nil || model != performance.ZonesFriel || len(zones) != 7 {
+		return nil
+	}
+	out := make([]plan.HRRange, 5)
+	for i := range 4 {
+		out[i] = plan.HRRange{Low: int(math.Round(zones[i].Low)), High: int(math.Round(zones[i].High))}
+	}
+	out[4] = plan.HRRange{Low: int(math.Round(zones[4].Low)), High: int(math.Round(zones[6].High))}
+	return out
+}
+
 // planAthlete is what the planner needs of the user's state: the profile's
-// heart rates (the request's resting heart rate first) and, from the
+// heart rates (the request's resting heart rate first; zones from its
+// threshold heart rate, the same as the records answer) and, from the
 // sessions, VDOT (the best effort of the last 90 days of running), the
 // largest of the last four 7-day weeks and the longest session of the 30
 // days before today, of the plan's sport.
@@ -399,6 +421,9 @@ func planAthlete(req plan.Request, prof store.AthleteFacts, sessions []store.Fin
 		a.RestingHR = req.Health.RestingHR
 	} else if prof.RestingHRBpm != nil && *prof.RestingHRBpm >= 25 && *prof.RestingHRBpm <= 120 {
 		a.RestingHR = *prof.RestingHRBpm
+	}
+	if prof.ThresholdHRBpm != nil {
+		a.Zones = frielZones(a.RestingHR, a.MaxHR, *prof.ThresholdHRBpm)
 	}
 	var efforts []performance.Effort
 	weeks := make([]float64, 4)
@@ -443,11 +468,7 @@ func planError(prefix string, err error) error {
 			d.Params = map[string]any{}
 		}
 		for i, o := range inf.Options {
-			d.Options[i] = api.PlanOption{Key: o.Key, Distance: o.Distance, TargetTimeS: int(o.TargetTime.Seconds()),
-				Weeks: o.Weeks, MaxMinutes: o.MaxMinutes, Days: o.Days}
-			if !o.Date.IsZero() {
-				d.Options[i].Date = o.Date.String()
-			}
+			d.Options[i] = optionOut(o)
 		}
 		data, jerr := json.Marshal(d)
 		if jerr != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -271,4 +272,17 @@ func Weekday(s string) (time.Weekday, error) {
 		}
 	}
 	return 0, fmt.Errorf("%q is not a day of the week", s)
+}
+
+// optionOut is an option of an infeasible goal as the API gives it.
+func optionOut(o plan.Option) api.PlanOption {
+	out := api.PlanOption{Key: o.Key, Changes: slices.Clone(o.Changes), Distance: o.Distance, TargetTimeS: int(o.TargetTime.Seconds()),
+		Weeks: o.Weeks, WeeklyMinutes: o.WeeklyMinutes, MaxMinutes: o.MaxMinutes, Days: o.Days}
+	if !o.Date.IsZero() {
+		out.Date = o.Date.String()
+	}
+	for _, d := range o.Weekdays {
+		out.Weekdays = append(out.Weekdays, strings.ToLower(d.String()))
+	}
+	return out
 }

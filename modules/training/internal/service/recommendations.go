@@ -13,6 +13,7 @@ import (
 	"github.com/athlos/athlos/modules/training/internal/performance"
 	"github.com/athlos/athlos/modules/training/internal/recommend"
 	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/modules/training/internal/strength"
 )
 
 // historyWindow is how much history the rules look at (recommend.Input
@@ -70,10 +71,19 @@ func (s *Service) recommend(ctx context.Context, user uuid.UUID, now time.Time) 
 		return nil, err
 	}
 	loc := zoneOf(athlete)
-	in := recommend.Input{Now: now}
+	in := recommend.Input{Now: now, Location: loc}
 	briefs, err := store.Briefs(ctx, s.pool, user, now.Add(-historyWindow), time.Time{}, "")
 	if err != nil {
 		return nil, err
+	}
+	// The session before the window: a user back after months (or still
+	// away) has a break longer than the window to be told of.
+	before, ok, err := store.LastBriefBefore(ctx, s.pool, user, now.Add(-historyWindow))
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		briefs = append([]store.SessionBrief{before}, briefs...)
 	}
 	for _, b := range briefs {
 		in.Sessions = append(in.Sessions, recommend.Session{ID: b.ID.String(), Start: b.StartedAt, Sport: b.Sport,
@@ -105,6 +115,9 @@ func (s *Service) recommend(ctx context.Context, user uuid.UUID, now time.Time) 
 		}
 		in.Records = append(in.Records, recommend.Record{Kind: "best_effort", Name: strconv.FormatFloat(r.DistanceM, 'f', -1, 64),
 			Value: r.TimeS, Previous: prev.TimeS, SessionID: r.SessionID.String(), At: r.StartedAt})
+	}
+	if in.Records, err = s.recentStrengthRecords(ctx, user, now, t.RecordDays, in.Records); err != nil {
+		return nil, err
 	}
 	gear, err := store.GearWear(ctx, s.pool, user)
 	if err != nil {
@@ -167,4 +180,38 @@ func (s *Service) planInput(ctx context.Context, user uuid.UUID, loc *time.Locat
 		out = append(out, *weeks[m]) // the rule keeps only weeks that have ended
 	}
 	return out, next, nil
+}
+
+// recentStrengthRecords appends to out the strength records (estimated
+// 1RM, heaviest weight) set in the last recordDays, with the best they
+// beat; a first best of an exercise beats nothing and is left out.
+func (s *Service) recentStrengthRecords(ctx context.Context, user uuid.UUID, now time.Time, recordDays int, out []recommend.Record) ([]recommend.Record, error) {
+	records, err := store.StrengthRecords(ctx, s.pool, user, strength.RecordOneRM, strength.RecordMaxWeight)
+	if err != nil {
+		return nil, err
+	}
+	before := map[uuid.UUID][]store.StrengthMax{} // the maxima of the other sessions, by record session
+	for _, r := range records {
+		if now.Sub(r.StartedAt) >= time.Duration(recordDays)*24*time.Hour || r.StartedAt.After(now) {
+			continue
+		}
+		maxima, ok := before[r.SessionID]
+		if !ok {
+			if maxima, err = store.StrengthMaxima(ctx, s.pool, user, r.SessionID); err != nil {
+				return nil, err
+			}
+			before[r.SessionID] = maxima
+		}
+		for _, m := range maxima {
+			prev := m.MaxWeightKg
+			if r.Kind == strength.RecordOneRM {
+				prev = m.OneRMKg
+			}
+			if m.Exercise == r.Exercise && prev > 0 {
+				out = append(out, recommend.Record{Kind: r.Kind, Name: r.Exercise, Value: r.ValueKg, Previous: prev,
+					SessionID: r.SessionID.String(), At: r.StartedAt})
+			}
+		}
+	}
+	return out, nil
 }

@@ -273,27 +273,39 @@ func Briefs(ctx context.Context, q storage.Querier, user uuid.UUID, from, to tim
 	if !to.IsZero() {
 		toArg = &to
 	}
-	rows, err := q.Query(ctx, `SELECT session_id, started_at, sport, load, load_model, distance_m, moving_time_s, elevation_gain_m, strength_volume_kg
-		FROM training.session_figures
+	rows, err := q.Query(ctx, `SELECT `+briefColumns+` FROM training.session_figures
 		WHERE user_id = $1 AND ($2::timestamptz IS NULL OR started_at >= $2) AND ($3::timestamptz IS NULL OR started_at < $3)
 		AND ($4 = '' OR sport = $4)
 		ORDER BY started_at`, user, fromArg, toArg, sport)
 	if err != nil {
 		return nil, fmt.Errorf("store: session briefs: %w", err)
 	}
-	defer rows.Close()
-	var out []SessionBrief
-	for rows.Next() {
-		var b SessionBrief
-		if err := rows.Scan(&b.ID, &b.StartedAt, &b.Sport, &b.Load, &b.LoadModel, &b.DistanceM, &b.MovingTimeS, &b.ElevationGainM, &b.StrengthVolumeKg); err != nil {
-			return nil, fmt.Errorf("store: session briefs: %w", err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[SessionBrief])
+	if err != nil {
 		return nil, fmt.Errorf("store: session briefs: %w", err)
 	}
 	return out, nil
+}
+
+// briefColumns are a SessionBrief's, in its fields' order.
+const briefColumns = `session_id, started_at, sport, load, load_model, distance_m, moving_time_s, elevation_gain_m, strength_volume_kg`
+
+// LastBriefBefore returns a user's last finished session started before
+// before; ok is false when there is none.
+func LastBriefBefore(ctx context.Context, q storage.Querier, user uuid.UUID, before time.Time) (b SessionBrief, ok bool, err error) {
+	rows, err := q.Query(ctx, `SELECT `+briefColumns+` FROM training.session_figures
+		WHERE user_id = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT 1`, user, before)
+	if err != nil {
+		return b, false, fmt.Errorf("store: last session brief: %w", err)
+	}
+	b, err = pgx.CollectOneRow(rows, pgx.RowToStructByPos[SessionBrief])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, false, nil
+	}
+	if err != nil {
+		return b, false, fmt.Errorf("store: last session brief: %w", err)
+	}
+	return b, true, nil
 }
 
 // TotalsRow is the sums of a user's sessions of one sport and load model

@@ -380,13 +380,15 @@ type FinishedSession struct {
 	BestEfforts []BestEffort
 }
 
-// FinishedSessions reads user's finished sessions started in [from, to),
-// oldest first.
+// FinishedSessions reads user's finished, plausible sessions started in
+// [from, to), oldest first: a session flagged implausible (a car ride
+// recorded as a run) counts in no plan, neither in the athlete's state
+// nor in the longest session the safety rules measure from.
 func FinishedSessions(ctx context.Context, q storage.Querier, user uuid.UUID, from, to time.Time) ([]FinishedSession, error) {
 	rows, err := q.Query(ctx, `SELECT id, sport, started_at,
 		coalesce((summary->>'moving_time_s')::float8, 0), coalesce((summary->>'elapsed_time_s')::float8, 0),
 		coalesce((summary->>'distance_m')::float8, 0), coalesce(summary->'best_efforts', '[]')
-		FROM training.sessions WHERE user_id = $1 AND state = 'finished' AND started_at >= $2 AND started_at < $3
+		FROM training.sessions WHERE user_id = $1 AND state = 'finished' AND plausible AND started_at >= $2 AND started_at < $3
 		ORDER BY started_at, id`, user, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("store: finished sessions: %w", err)

@@ -163,8 +163,9 @@ func TestPlansContract(t *testing.T) {
 	assert.Empty(t, list)
 }
 
-// TestFinishedSessionsContract: only the user's finished sessions started
-// in the window, oldest first, with their figures and best efforts.
+// TestFinishedSessionsContract: only the user's finished, plausible
+// sessions started in the window, oldest first, with their figures and
+// best efforts.
 func TestFinishedSessionsContract(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -185,6 +186,8 @@ func TestFinishedSessionsContract(t *testing.T) {
 	finished(ana, t0.Add(-30*24*time.Hour), store.Summary{DistanceM: 1000})
 	finished(bob, t0, store.Summary{DistanceM: 9000})
 	newSession(t, pool, store.NewSession{User: ana, StartedAt: t0.Add(time.Hour)}) // still open
+	car := finished(ana, t0.Add(-24*time.Hour), store.Summary{DistanceM: 90_000, MovingTimeS: 3600})
+	inTx(t, pool, func(tx pgx.Tx) error { return store.SetVerdict(ctx, tx, car, false, "impossible_speed") }) // left out
 
 	got, err := store.FinishedSessions(ctx, pool, ana, t0.Add(-7*24*time.Hour), t0.Add(24*time.Hour))
 	require.NoError(t, err)

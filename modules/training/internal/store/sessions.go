@@ -291,6 +291,27 @@ func SetVerdict(ctx context.Context, tx pgx.Tx, id uuid.UUID, plausible bool, re
 	return nil
 }
 
+// NextRevision raises a session's revision counter and returns the new
+// value, for the event about to be enqueued in tx (migration 00035). The
+// UPDATE holds the row lock until tx ends, so the revisions of one
+// session's events rise in the order their transactions commit, whatever
+// the clocks of the processes writing them. The value is never below the
+// database's clock in nanoseconds: events written before the counter
+// existed carried their writer's clock, and stay older than every new one.
+func NextRevision(ctx context.Context, tx pgx.Tx, id uuid.UUID) (int64, error) {
+	var rev int64
+	err := tx.QueryRow(ctx, `UPDATE training.sessions
+		SET revision = GREATEST(revision + 1, (extract(epoch FROM clock_timestamp()) * 1e9)::bigint)
+		WHERE id = $1 RETURNING revision`, id).Scan(&rev)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: next revision: %w", err)
+	}
+	return rev, nil
+}
+
 // SaveRoute stores a session's route (EWKB LineStrings, SRID 4326) and its
 // encoded polyline, replacing any.
 func SaveRoute(ctx context.Context, tx pgx.Tx, id uuid.UUID, path, simplified []byte, polyline string) error {

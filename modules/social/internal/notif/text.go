@@ -1,0 +1,24 @@
+package notif
+
+import "fmt"
+
+// PushText is what a phone shows of a notification of kind about actor
+// (their display name; "A member" when not known); n is how many things
+// the fact holds (records set at once, 1 for other kinds).
+func PushText(kind Kind, actor string, n int) (title, body string) {
+	if actor == "" {
+		actor = "A member"
+	}
+	switch kind {
+	case Record:
+		if n > 1 {
+			return "New personal records", fmt.Sprintf("%s set %d personal records", actor, n)
+		}
+		return "New personal record", actor + " set a personal record"
+	case Achievement:
+		return "New achievement", actor + " unlocked an achievement"
+	case ChallengeCompleted:
+		return "Challenge completed", actor + " completed a challenge"
+	}
+	return "Notification", actor
+}
