@@ -76,15 +76,15 @@ func TestAsyncAPISchemasRefuseWhatDoesNotFit(t *testing.T) {
 	assert.ElementsMatch(t, []string{"telemetry", "pubAck", "pubAckRefusal", "liveFigures", "refused", "chatPost", "chatMessage", "chatEvent",
 		"notification"}, d.Messages())
 	d.Payload(t, "telemetry", []byte(`{"points":[{"t":"2026-11-26T08:00:00Z","lat":52.5,"lon":13.4,"hr":140}]}`))
-	// A point without a position fits (the server leaves it out, as
-	// no_position, until indoor sessions keep them); so do fields a later
-	// app sends.
-	d.Payload(t, "telemetry", []byte(`{"points":[{"t":"2026-11-26T08:00:00Z","hr":140,"lap":true}]}`))
+	// A point without a position fits (indoor sessions: the server keeps
+	// it), with the device's distance; so do fields a later app sends.
+	d.Payload(t, "telemetry", []byte(`{"points":[{"t":"2026-11-26T08:00:00Z","hr":140,"dist":1234.5,"lap":true,"next":1}]}`))
 	for _, bad := range []string{
 		`{"points":[{"lat":52.5,"lon":13.4}]}`,                              // no t
 		`{"points":[{"t":"yesterday","lat":52.5,"lon":13.4}]}`,              // not a time
 		`{"points":[{"t":"2026-11-26T08:00:00Z","lat":52.5,"lon":"13.4"}]}`, // not a number
 		`{"points":[{"t":"2026-11-26T08:00:00Z","hr":140.5}]}`,              // not an integer
+		`{"points":[{"t":"2026-11-26T08:00:00Z","dist":"far"}]}`,            // not a number
 		`{"pts":[]}`,
 	} {
 		assert.True(t, d.Invalid(t, "telemetry", []byte(bad)), bad)

@@ -7,14 +7,16 @@
 //
 // Schema: training (migrations/training): devices, sessions (with their
 // running live figures while open), session_gear, session_parameters,
-// points (PostGIS geography, keyed by session and time, so a redelivered
-// point changes nothing), lap_marks (where a session's laps start: the
+// points (PostGIS geography, NULL for a point without a position: indoor
+// sessions, a GPS gap; the device's cumulative distance in dist; keyed by
+// session and time, so a redelivered point changes nothing), lap_marks (where a session's laps start: the
 // telemetry's lap markers, an imported file's laps) and laps (their
 // figures, computed at finish), exercises (the built-in catalogue, seeded
 // by a migration with stable keys and ids, and users' own),
 // session_exercises and session_sets (a session's exercises and sets),
 // routes (geography LineString with a GiST index, a simplified line and an
-// encoded polyline), watchers (who may watch an
+// encoded polyline, drawn from the positioned points: none for an indoor
+// session, whose GPX export is refused with conflict), watchers (who may watch an
 // open session live, and how they were let in: public, link, group or
 // follower), group_members and closed_groups (a read model of the social
 // module's memberships: who shares a group with whom), follows and blocks
@@ -52,6 +54,11 @@
 //	                                    consumer in its transaction; none for a first effort over a distance, nor when a
 //	                                    deletion changes the records, nor for an event over an hour old (a consumer
 //	                                    catching up) or a backfill
+//
+// Points need only a time: without a position their distance is the
+// device's (dist, else speed × time), their moving time by the device's
+// distance or, where none is measured, by heart rate or power
+// (stats.Odometer, stats.Moving; docs/api.md, "Indoor sessions").
 //
 // Publishes without storing (internal/publish): a live session's figures
 // (api.LiveStats) after its points are stored, at most once a second per

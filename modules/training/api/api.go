@@ -114,9 +114,9 @@ type Session struct {
 
 // SessionSummary is a finished session's figures.
 type SessionSummary struct {
-	DistanceM        float64  `json:"distance_m" doc:"on the WGS 84 ellipsoid"`
+	DistanceM        float64  `json:"distance_m" doc:"on the WGS 84 ellipsoid between positioned points; between points without a position (indoors), the device's distance (dist), else its speed times the time; 0 when neither is known"`
 	ElapsedTimeS     float64  `json:"elapsed_time_s"`
-	MovingTimeS      float64  `json:"moving_time_s" doc:"without stops (auto-pause)"`
+	MovingTimeS      float64  `json:"moving_time_s" doc:"without stops (auto-pause): where a distance is measured, while the speed is above the sport's threshold; where none is (indoors without the device's distance or speed), while heart rate or power is recorded; gaps over 5 minutes are stops"`
 	AvgSpeedMps      float64  `json:"avg_speed_mps" doc:"distance over moving time"`
 	MaxSpeedMps      float64  `json:"max_speed_mps"`
 	AvgPaceSPerKm    float64  `json:"avg_pace_s_per_km,omitempty"`
@@ -184,7 +184,7 @@ type SessionPoints struct {
 type PointsResult struct {
 	Accepted int            `json:"accepted"`
 	Stored   int64          `json:"stored" doc:"accepted points that were new (a resent point is accepted but not stored twice)"`
-	Dropped  map[string]int `json:"dropped" doc:"points left out, by reason: no_position, coordinates_out_of_range, null_island, time_outside_session, duplicate_time, impossible_speed, sensor_value_out_of_range"`
+	Dropped  map[string]int `json:"dropped" doc:"points left out, by reason: no_position (neither a position nor a value), partial_position (lat without lon or the other way round), coordinates_out_of_range, null_island, time_outside_session, duplicate_time, impossible_speed, sensor_value_out_of_range"`
 }
 
 // SessionCompleted is the payload of EventSessionCompleted: what other
@@ -331,8 +331,10 @@ type LiveStats struct {
 	PaceSPerKm     float64   `json:"pace_s_per_km,omitempty" doc:"current pace"`
 	AvgPaceSPerKm  float64   `json:"avg_pace_s_per_km,omitempty"`
 	HRBpm          *int      `json:"hr_bpm,omitempty" doc:"latest heart rate"`
+	PowerW         *int      `json:"power_w,omitempty" doc:"latest power"`
+	Cadence        *int      `json:"cadence,omitempty" doc:"latest cadence, rpm or steps a minute"`
 	ElevationGainM float64   `json:"elevation_gain_m"`
-	Position       *Place    `json:"position,omitempty" doc:"latest position"`
+	Position       *Place    `json:"position,omitempty" doc:"latest position (none for a session without positions: indoors)"`
 }
 
 // Place is a position on the WGS 84 ellipsoid.
@@ -457,8 +459,9 @@ type ImportResult struct {
 	Session Session `json:"session"`
 	// Format is the file's format: gpx, tcx or fit.
 	Format string `json:"format" enum:"gpx,tcx,fit"`
-	// Skipped counts records the file holds without a time or position.
-	Skipped int `json:"skipped" doc:"records without a time or position, which a session cannot use"`
+	// Skipped counts records the file holds without a time, or with
+	// nothing but a time (no position, no value).
+	Skipped int `json:"skipped" doc:"records without a time, or with nothing but a time (no position and no value: a pause), which a session cannot use; records without a position that carry heart rate, power, cadence, speed, distance or altitude (indoors) are kept"`
 	// Dropped counts the file's points left out, by reason (as live
 	// telemetry): duplicate_time (the time of an earlier point: points
 	// are kept by time), impossible_speed, time_outside_session,

@@ -107,12 +107,14 @@ func listSessions(a huma.API, nc *nats.Conn) {
 // sessionGPX registers GET /v1/sessions/{id}/gpx.
 func sessionGPX(a huma.API, nc *nats.Conn) {
 	tags := []string{"sessions"}
-	huma.Register(a, gw.DocumentText(huma.Operation{
+	huma.Register(a, gw.DocumentErrors(a, gw.DocumentText(huma.Operation{
 		OperationID: "session-gpx", Method: http.MethodGet, Path: "/v1/sessions/{id}/gpx", Tags: tags,
-		Summary:     "A session as GPX 1.1",
-		Description: "With Garmin's TrackPointExtension (heart rate, cadence, temperature) and power; importing it back gives the same figures.",
-		Security:    gw.Authenticated,
-	}, "application/gpx+xml"), func(ctx context.Context, in *sessionIDInput) (*gpxOutput, error) {
+		Summary: "A session as GPX 1.1",
+		Description: "With Garmin's TrackPointExtension (heart rate, cadence, temperature) and power; importing it back gives the same figures. " +
+			"GPX track points must have a position: points without one (a run that lost GPS in a tunnel) are left out, and a session whose " +
+			"points have none (indoors: a treadmill, a trainer, a pool) has no route to export: 409 (its figures are in GET /v1/sessions/{id}).",
+		Security: gw.Authenticated,
+	}, "application/gpx+xml"), http.StatusConflict), func(ctx context.Context, in *sessionIDInput) (*gpxOutput, error) {
 		data, err := json.Marshal(api.SessionRef{ID: in.ID})
 		if err != nil {
 			return nil, gw.Problem(err)

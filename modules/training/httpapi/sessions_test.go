@@ -57,7 +57,7 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 		map[string]any{"t": s.StartedAt.Format(time.RFC3339), "lat": 95.0, "lon": 13.4},
 		map[string]any{"t": s.StartedAt.Add(-2 * time.Hour).Format(time.RFC3339), "lat": 52.5, "lon": 13.4},
 		map[string]any{"t": s.StartedAt.Add(-5 * time.Minute).Format(time.RFC3339), "lat": 52.5, "lon": 13.4, "hr": 400},
-		map[string]any{"t": s.StartedAt.Add(-4 * time.Minute).Format(time.RFC3339), "hr": 120}, // no position
+		map[string]any{"t": s.StartedAt.Add(-4 * time.Minute).Format(time.RFC3339), "lat": 52.5, "hr": 120}, // half a position
 	)
 	send := func(token string, body any) apptest.Response {
 		return a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", token, body)
@@ -69,7 +69,7 @@ func TestLiveSessionEndToEnd(t *testing.T) {
 	assert.Equal(t, 540, res.Accepted)
 	assert.Equal(t, int64(540), res.Stored)
 	assert.Equal(t, map[string]int{"coordinates_out_of_range": 1, "time_outside_session": 1, "sensor_value_out_of_range": 1,
-		"no_position": 1}, res.Dropped)
+		"partial_position": 1}, res.Dropped)
 
 	// The same batch again (a retry after a lost answer): nothing is stored twice.
 	send(ana, map[string]any{"points": points[:540]}).JSON(t, &res)

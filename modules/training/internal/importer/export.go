@@ -20,7 +20,8 @@ var gpxTypes = map[string]string{
 
 // WriteGPX writes points as one GPX 1.1 track with Garmin's
 // TrackPointExtension v1 (hr, cad, atemp) and a <power> extension, the
-// forms ReadGPX (and most tools) read back.
+// forms ReadGPX (and most tools) read back. A GPX track point must have a
+// position: points without one (indoors, a tunnel) are left out.
 func WriteGPX(w io.Writer, name, sport string, points []telemetry.Point) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	ws := func(s string) { _, _ = bw.WriteString(s) }
@@ -43,6 +44,9 @@ func WriteGPX(w io.Writer, name, sport string, points []telemetry.Point) error {
 	}
 	ws("  <trkseg>\n")
 	for _, p := range points {
+		if !p.HasPosition() {
+			continue
+		}
 		ws(`   <trkpt lat="` + f(p.Lat, 7) + `" lon="` + f(p.Lon, 7) + `">`)
 		if p.Ele != nil {
 			ws("<ele>" + f(*p.Ele, 1) + "</ele>")

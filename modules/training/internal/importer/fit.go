@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/muktihari/fit/decoder"
@@ -17,8 +16,11 @@ import (
 // ReadFIT reads a FIT activity file (plain or gzipped) with the
 // muktihari/fit decoder: the records of its first activity. The decoder
 // checks the file's CRC, so a truncated or corrupt file is refused whole.
-// Records without a position (indoor, before a GPS fix) are counted in
-// NoPosition; a file with no positioned record at all is refused.
+// Records without a position (indoor: a treadmill, a trainer, a pool, a
+// rowing machine; before a GPS fix; a tunnel) are kept when they carry a
+// value (heart rate, power, cadence, speed, the device's distance,
+// altitude); those that carry nothing are counted as skipped, and a file
+// with no record left is refused.
 func ReadFIT(r io.Reader) (Activity, int, error) {
 	r, err := Decompress(r)
 	if err != nil {
@@ -53,17 +55,20 @@ func ReadFIT(r io.Reader) (Activity, int, error) {
 			act.LapStarts = append(act.LapStarts, l.StartTime.UTC())
 		}
 	}
-	noPosition := 0
+	empty := 0
 	for _, rec := range file.Records {
 		if rec.Timestamp.IsZero() {
 			act.Untimed++
 			continue
 		}
-		if rec.PositionLat == basetype.Sint32Invalid || rec.PositionLong == basetype.Sint32Invalid {
-			noPosition++
-			continue
+		p := telemetry.NoPosition(telemetry.Point{T: rec.Timestamp.UTC()})
+		if rec.PositionLat != basetype.Sint32Invalid && rec.PositionLong != basetype.Sint32Invalid {
+			p.Lat, p.Lon = rec.PositionLatDegrees(), rec.PositionLongDegrees()
 		}
-		p := telemetry.Point{T: rec.Timestamp.UTC(), Lat: rec.PositionLatDegrees(), Lon: rec.PositionLongDegrees()}
+		if rec.Distance != basetype.Uint32Invalid {
+			v := rec.DistanceScaled()
+			p.Dist = &v
+		}
 		if v := rec.EnhancedAltitudeScaled(); !math.IsNaN(v) && rec.EnhancedAltitude != basetype.Uint32Invalid {
 			p.Ele = &v
 		} else if v := rec.AltitudeScaled(); rec.Altitude != basetype.Uint16Invalid {
@@ -92,10 +97,14 @@ func ReadFIT(r io.Reader) (Activity, int, error) {
 			v := float64(rec.Temperature)
 			p.Temp = &v
 		}
+		if p.Empty() {
+			empty++
+			continue
+		}
 		act.Points = append(act.Points, p)
 	}
 	if len(act.Points) == 0 {
-		return Activity{}, 0, refuse("the activity has %s", describeEmpty(len(file.Records), noPosition))
+		return Activity{}, 0, refuse("the activity has %s", describeEmpty(len(file.Records), empty))
 	}
 	// A device whose clock is not set counts seconds from when it was
 	// switched on: such times come out before 1998-07 (FIT's epoch plus
@@ -108,17 +117,16 @@ func ReadFIT(r io.Reader) (Activity, int, error) {
 	}
 	act.Disorder = orderByTime(act.Points)
 	dropPlaceholderCadence(act.Points)
-	return act, noPosition, nil
+	return act, empty, nil
 }
 
 // fitRelativeTimes is where FIT's device-relative timestamps end: FIT's
 // epoch (1989-12-31) plus 0x10000000 seconds.
 var fitRelativeTimes = time.Date(1989, 12, 31, 0, 0, 0, 0, time.UTC).Add(0x10000000 * time.Second)
 
-func describeEmpty(records, noPosition int) string {
+func describeEmpty(records, empty int) string {
 	if records == 0 {
 		return "no records"
 	}
-	return fmt.Sprintf("%d records but none with a position (%s)", records,
-		strings.TrimSpace(fmt.Sprintf("%d without GPS", noPosition)))
+	return fmt.Sprintf("%d records but none with a time and a position or a value (%d hold nothing)", records, empty)
 }

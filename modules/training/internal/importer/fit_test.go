@@ -39,11 +39,27 @@ func TestFITRideWithPower(t *testing.T) {
 }
 
 func TestFITWithoutGPSOrChained(t *testing.T) {
-	// Indoor rowing: records but no positions.
-	_, _, err := ReadFIT(bytes.NewReader(open(t, "fitparse__rowing-devfields__20170518-191602-1740899583.fit")))
-	var fe *FileError
-	require.ErrorAs(t, err, &fe)
-	assert.Contains(t, fe.Reason, "none with a position")
+	// Indoor rowing (SOURCES.md: 28.5 min, 8 laps, 1,641 records, no
+	// GPS, heart rate and stroke rate; the distance only in developer
+	// fields, the record's own distance 0 throughout): every record kept.
+	row, skipped, err := ReadFIT(bytes.NewReader(open(t, "fitparse__rowing-devfields__20170518-191602-1740899583.fit")))
+	require.NoError(t, err)
+	assert.Zero(t, skipped)
+	assert.Equal(t, "row", row.Sport)
+	require.Len(t, row.Points, 1641)
+	assert.Len(t, row.LapStarts, 8)
+	for _, p := range row.Points {
+		require.False(t, p.HasPosition())
+		require.NotNil(t, p.HR)
+		require.NotNil(t, p.Cad)
+	}
+	s := stats.Compute(row.Points, "row")
+	assert.InDelta(t, 28.5*60, s.ElapsedS, 30)
+	assert.Equal(t, s.ElapsedS, s.MovingS, "heart rate throughout, no gap: moving all along")
+	assert.Zero(t, s.DistanceM, "a device distance that stays 0 measures nothing")
+	require.NotNil(t, s.AvgHRBpm)
+	assert.InDelta(t, 131.5, *s.AvgHRBpm, 0.5)
+	assert.Equal(t, 179, *s.MaxHRBpm)
 
 	// Chained FIT (a triathlon): the first activity is read.
 	act, _, err := ReadFIT(bytes.NewReader(open(t, "fitparse__chained-triathlon__sample_mulitple_header.fit")))

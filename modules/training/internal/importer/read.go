@@ -21,8 +21,8 @@ type File struct {
 	// SHA256 is the digest of the (uncompressed) content: the same
 	// workout file, compressed or not, has the same one.
 	SHA256 [32]byte
-	// Skipped counts records without a position or time, which a session
-	// cannot use.
+	// Skipped counts records without a time, or with nothing but a time
+	// (no position, no value), which a session cannot use.
 	Skipped int
 }
 
@@ -58,7 +58,7 @@ func Read(data []byte) (File, error) {
 		return File{}, err
 	}
 	if len(f.Points) == 0 {
-		return File{}, refuse("the file holds no timed, positioned point")
+		return File{}, refuse("the file holds no timed point with a position or a value")
 	}
 	return f, nil
 }

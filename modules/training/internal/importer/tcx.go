@@ -12,7 +12,9 @@ import (
 
 // ReadTCX reads a Garmin Training Center file (plain or gzipped): the
 // trackpoints of every lap and track of its first activity. Trackpoints
-// without a position (pauses, indoor sensors) are counted in NoPosition.
+// without a position (indoor sensors, a GPS fix lost) are kept when they
+// carry a value (heart rate, cadence, power, speed, DistanceMeters,
+// altitude); those with only a time (pauses) are counted as skipped.
 func ReadTCX(r io.Reader) (Activity, int, error) {
 	s, err := openXML(r)
 	if err != nil {
@@ -25,7 +27,7 @@ func ReadTCX(r io.Reader) (Activity, int, error) {
 		text       []byte // the text of the element being read
 		points     pointList
 		vals       pointValues
-		noPosition int
+		empty      int
 		activities int
 	)
 	for {
@@ -74,7 +76,12 @@ func ReadTCX(r io.Reader) (Activity, int, error) {
 				case pt.T.IsZero():
 					act.Untimed++
 				case !pt.hasLat || !pt.hasLon:
-					noPosition++
+					p := telemetry.NoPosition(pt.Point)
+					if p.Empty() {
+						empty++
+					} else {
+						points.add(p)
+					}
 				default:
 					points.add(pt.Point)
 				}
@@ -91,11 +98,11 @@ func ReadTCX(r io.Reader) (Activity, int, error) {
 	case activities == 0:
 		return Activity{}, 0, refuse("the file holds no activity")
 	case len(act.Points) == 0:
-		return Activity{}, 0, refuse("the activity has no trackpoint with a time and a position")
+		return Activity{}, 0, refuse("the activity has no trackpoint with a time and a position or a value")
 	}
 	act.Disorder = orderByTime(act.Points)
 	dropPlaceholderCadence(act.Points)
-	return act, noPosition, nil
+	return act, empty, nil
 }
 
 type tcxPoint struct {
@@ -114,7 +121,7 @@ func (p *tcxPoint) set(vals *pointValues, name, val []byte) error {
 		}
 		p.T = t
 		return nil
-	case "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters", "Value", "Cadence", "RunCadence", "Watts", "Speed":
+	case "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters", "DistanceMeters", "Value", "Cadence", "RunCadence", "Watts", "Speed":
 		var err error
 		if v, err = strconv.ParseFloat(string(val), 64); err != nil {
 			return fmt.Errorf("%s is not a number", short(val))
@@ -129,6 +136,8 @@ func (p *tcxPoint) set(vals *pointValues, name, val []byte) error {
 		p.Lon, p.hasLon = v, true
 	case "AltitudeMeters":
 		p.Ele = vals.float(v)
+	case "DistanceMeters": // cumulative, from a footpod, trainer or the GPS
+		p.Dist = vals.float(v)
 	case "Value": // inside HeartRateBpm
 		p.HR = vals.int(v)
 	case "Cadence", "RunCadence":

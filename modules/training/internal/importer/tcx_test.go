@@ -2,7 +2,9 @@ package importer
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -56,4 +58,67 @@ func TestTCXRefusals(t *testing.T) {
 		var fe *FileError
 		assert.ErrorAs(t, err, &fe, name)
 	}
+}
+
+// treadmillTCX is a treadmill run as a Garmin watch with a footpod writes
+// it: trackpoints without a position, with the footpod's DistanceMeters,
+// heart rate and cadence; 3 m/s for 20 minutes, a 2-minute stop, 3 m/s
+// for 10 minutes, a point every 5 s, a second lap after the stop.
+func treadmillTCX() []byte {
+	start := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
+<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">
+ <Activities><Activity Sport="Running"><Id>2026-11-20T18:00:00Z</Id>
+`)
+	dist := 0.0
+	for sec := 0; sec <= 32*60; sec += 5 {
+		if sec == 0 || sec == 22*60 {
+			if sec > 0 {
+				b.WriteString("</Track></Lap>\n")
+			}
+			fmt.Fprintf(&b, `<Lap StartTime="%s"><TotalTimeSeconds>0</TotalTimeSeconds><Track>`+"\n", start.Add(time.Duration(sec)*time.Second).Format(time.RFC3339))
+		}
+		if sec > 0 && (sec <= 20*60 || sec > 22*60) {
+			dist += 15
+		}
+		fmt.Fprintf(&b, `<Trackpoint><Time>%s</Time><DistanceMeters>%.1f</DistanceMeters><HeartRateBpm><Value>%d</Value></HeartRateBpm><Cadence>88</Cadence></Trackpoint>`+"\n",
+			start.Add(time.Duration(sec)*time.Second).Format(time.RFC3339), dist, 140+sec/120)
+	}
+	b.WriteString("</Track></Lap></Activity></Activities></TrainingCenterDatabase>\n")
+	return b.Bytes()
+}
+
+func TestTCXTreadmillRunWithoutPositions(t *testing.T) {
+	f, err := Read(treadmillTCX())
+	require.NoError(t, err)
+	assert.Equal(t, "run", f.Sport)
+	require.Len(t, f.Points, 32*12+1)
+	assert.Zero(t, f.Skipped)
+	assert.Len(t, f.LapStarts, 2)
+	s := stats.Compute(f.Points, f.Sport)
+	assert.InDelta(t, 30*60*3, s.DistanceM, 0.01, "the footpod's distance")
+	assert.InDelta(t, 32*60, s.ElapsedS, 0.01)
+	assert.InDelta(t, 30*60, s.MovingS, 0.01, "the stop, where the distance stands still, is not moving")
+	assert.InDelta(t, 3, s.AvgSpeedMps, 0.001)
+	assert.Len(t, s.SplitsKm, 6, "5 km and 400 m")
+	require.NotNil(t, s.AvgHRBpm)
+	require.NotEmpty(t, s.BestEfforts)
+	assert.InDelta(t, 1000.0/3, s.BestEfforts[1].ElapsedS, 0.01, "1 km at 3 m/s")
+
+	// A trackpoint with only a time is skipped, as before.
+	only := bytes.Replace(treadmillTCX(), []byte("<Trackpoint><Time>2026-11-20T18:00:05Z</Time><DistanceMeters>15.0</DistanceMeters><HeartRateBpm><Value>140</Value></HeartRateBpm><Cadence>88</Cadence>"),
+		[]byte("<Trackpoint><Time>2026-11-20T18:00:05Z</Time>"), 1)
+	f, err = Read(only)
+	require.NoError(t, err)
+	assert.Equal(t, 1, f.Skipped)
+
+	// A file whose trackpoints hold nothing but times is refused.
+	empty := []byte(`<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"><Activities><Activity Sport="Running">
+<Lap StartTime="2026-11-20T18:00:00Z"><Track><Trackpoint><Time>2026-11-20T18:00:00Z</Time></Trackpoint><Trackpoint><Time>2026-11-20T18:00:05Z</Time></Trackpoint></Track></Lap>
+</Activity></Activities></TrainingCenterDatabase>`)
+	_, err = Read(empty)
+	var fe *FileError
+	require.ErrorAs(t, err, &fe)
+	assert.Contains(t, fe.Reason, "no trackpoint with a time and a position or a value")
 }

@@ -1,7 +1,7 @@
 // Package lap splits a session's points into laps and computes each lap's
-// figures, the same way package stats computes the session's: distance on
-// the ellipsoid, moving time by the sport's moving threshold, heart rate
-// averaged over moving time. Laps start where the athlete marked them (the
+// figures, the same way package stats computes the session's: distance by
+// stats.Odometer (on the ellipsoid, or the device's without positions),
+// moving time by stats.Moving, heart rate averaged over moving time. Laps start where the athlete marked them (the
 // live stream's lap markers) or where an imported file's laps start; the
 // laps are contiguous, so their distances and elapsed times add up to the
 // session's. It has no SQL, NATS or fx in it.
@@ -75,7 +75,7 @@ func Compute(points []telemetry.Point, starts []time.Time, sport string) []Lap {
 	if len(first) < 2 {
 		return nil
 	}
-	threshold := stats.MovingThreshold(sport)
+	segs := stats.Segments(points)
 	out := make([]Lap, len(first))
 	for k, from := range first {
 		to := len(points) - 1 // the lap's segments end at points[to]
@@ -103,15 +103,14 @@ func Compute(points []telemetry.Point, starts []time.Time, sport string) []Lap {
 		}
 		for i := from + 1; i <= to; i++ {
 			a, b := points[i-1], points[i]
-			d := stats.Geodesic(a.Lat, a.Lon, b.Lat, b.Lon)
-			l.DistanceM += d
+			l.DistanceM += segs[i].DistanceM
 			dt := b.T.Sub(a.T)
 			secs := dt.Seconds()
 			if a.Pwr != nil && secs > 0 && dt <= maxGap {
 				pwrSum += float64(*a.Pwr) * secs
 				pwrTime += secs
 			}
-			if secs <= 0 || d/secs < threshold || dt > maxGap {
+			if !stats.Moving(segs[i], a, dt, sport) {
 				continue
 			}
 			l.MovingS += secs

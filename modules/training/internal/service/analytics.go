@@ -242,12 +242,10 @@ func sessionFigures(a store.AthleteFacts, row store.SessionRow, track []store.Tr
 // heart rate.
 func trackOf(points []telemetry.Point) []store.TrackSample {
 	out := make([]store.TrackSample, len(points))
+	segs := stats.Segments(points)
 	d := 0.0
 	for i, p := range points {
-		if i > 0 {
-			q := points[i-1]
-			d += stats.Geodesic(q.Lat, q.Lon, p.Lat, p.Lon)
-		}
+		d += segs[i].DistanceM
 		out[i] = store.TrackSample{T: p.T.Sub(points[0].T).Seconds(), D: d}
 		if p.HR != nil {
 			out[i].HR = *p.HR

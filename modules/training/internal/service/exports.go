@@ -11,15 +11,16 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/importer"
+	"github.com/athlos/athlos/modules/training/internal/route"
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/store"
 )
 
 // SessionRoute returns the route of a finished session user may see (as
-// GetSession) as a GeoJSON Feature (api.RouteFeature): every point, or the
-// line simplified for maps. Errors: not_found (a session user may not
-// see, an unknown one, one not finished yet, or one with fewer than two
-// points).
+// GetSession) as a GeoJSON Feature (api.RouteFeature): every positioned
+// point, or the line simplified for maps. Errors: not_found (a session
+// user may not see, an unknown one, one not finished yet, or one with
+// fewer than two positioned points: an indoor session).
 func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplified bool) (json.RawMessage, error) {
 	row, _, err := s.visibleSession(ctx, user, id)
 	if err != nil {
@@ -30,7 +31,7 @@ func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplifi
 		if row.State != session.Finished {
 			return nil, bus.Errorf(bus.CodeNotFound, "the route is made when the session is finished (it is %s)", row.State)
 		}
-		return nil, bus.Errorf(bus.CodeNotFound, "the session has no route (fewer than two points)")
+		return nil, bus.Errorf(bus.CodeNotFound, "the session has no route (fewer than two points with a position: an indoor session has none)")
 	}
 	if err != nil {
 		return nil, err
@@ -43,8 +44,12 @@ func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplifi
 	}{"Feature", geometry, api.RouteProperties{SessionID: row.ID.String(), Sport: row.Sport, DistanceM: length, Simplified: simplified}})
 }
 
-// SessionGPX exports a session user may see (as GetSession) as GPX 1.1.
-// Errors: not_found (a session user may not see, or an unknown one).
+// SessionGPX exports a session user may see (as GetSession) as GPX 1.1:
+// its positioned points (a GPX track point must have a position; a run
+// that lost GPS in a tunnel is exported without the points in it).
+// Errors: not_found (a session user may not see, or an unknown one),
+// conflict (points but none with a position: an indoor session has no
+// route to export; its figures are in GET /v1/sessions/{id}).
 func (s *Service) SessionGPX(ctx context.Context, user, id uuid.UUID) ([]byte, error) {
 	row, _, err := s.visibleSession(ctx, user, id)
 	if err != nil {
@@ -53,6 +58,9 @@ func (s *Service) SessionGPX(ctx context.Context, user, id uuid.UUID) ([]byte, e
 	points, err := store.Points(ctx, s.pool, id)
 	if err != nil {
 		return nil, err
+	}
+	if len(points) > 0 && len(route.Positioned(points)) == 0 {
+		return nil, bus.Errorf(bus.CodeConflict, "the session has no position to export: GPX holds only positioned points, and its %d points have none (an indoor session)", len(points))
 	}
 	var buf bytes.Buffer
 	if err := importer.WriteGPX(&buf, row.Title, row.Sport, points); err != nil {

@@ -46,7 +46,7 @@ func complete(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.SessionRow
 type figures struct {
 	Summary store.Summary
 	// Path and Simplified are EWKB LineStrings (nil with fewer than two
-	// points).
+	// positioned points: indoors).
 	Path, Simplified []byte
 	// Laps are computed from the points (FromPoints): they replace the
 	// stored ones. A manual session's figures have no points, and leave
@@ -67,13 +67,16 @@ func computeFigures(points []telemetry.Point, sport string, startedAt time.Time,
 		Sport: sport, MovingS: sum.MovingS, DistanceM: sum.DistanceM, AvgHRBpm: sum.AvgHRBpm, AvgPowerW: sum.AvgPowerW,
 		WeightKg: athlete.WeightKg, AgeYears: ageAt(athlete.BirthDate, startedAt), Sex: athlete.Sex,
 	})), Laps: lap.Compute(points, lapStarts, sport), FromPoints: true, Track: trackOf(points)}
-	if len(points) < 2 {
+	// The route is the positioned points' (none indoors; a run that lost
+	// GPS in a tunnel keeps the line across it).
+	positioned := route.Positioned(points)
+	if len(positioned) < 2 {
 		return f, nil
 	}
-	idx, _ := route.SimplifyTo(points, route.MapPoints)
-	simplified := route.Pick(points, idx)
+	idx, _ := route.SimplifyTo(positioned, route.MapPoints)
+	simplified := route.Pick(positioned, idx)
 	var err error
-	if f.Path, err = lineEWKB(points); err != nil {
+	if f.Path, err = lineEWKB(positioned); err != nil {
 		return f, err
 	}
 	if f.Simplified, err = lineEWKB(simplified); err != nil {

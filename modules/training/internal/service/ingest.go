@@ -192,8 +192,10 @@ func liveStats(id uuid.UUID, state string, l stats.Live, at time.Time) api.LiveS
 	}
 	if l.Last != nil {
 		out.LastPointT = l.Last.T
-		out.HRBpm = l.Last.HR
-		out.Position = &api.Place{Lat: l.Last.Lat, Lon: l.Last.Lon}
+		out.HRBpm, out.PowerW, out.Cadence = l.Last.HR, l.Last.Pwr, l.Last.Cad
+	}
+	if l.Odometer.HasPos {
+		out.Position = &api.Place{Lat: l.Odometer.Lat, Lon: l.Odometer.Lon}
 	}
 	return out
 }

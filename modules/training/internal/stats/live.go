@@ -24,6 +24,9 @@ type Live struct {
 	DistanceM float64          `json:"distance_m"`
 	MovingS   float64          `json:"moving_s"`
 	Climb     Climb            `json:"climb"`
+	// Odometer measures the distance (with or without positions); its
+	// latest position is the one watchers see.
+	Odometer Odometer `json:"odometer"`
 	// SpeedMps is the current speed: the device's when the latest point
 	// carries one, else that of the latest segment.
 	SpeedMps float64 `json:"speed_mps"`
@@ -32,7 +35,6 @@ type Live struct {
 // Add counts points (in time order, as telemetry.Filter returns them) of a
 // session of sport, skipping those not after the latest counted.
 func (l *Live) Add(points []telemetry.Point, sport string) {
-	threshold := MovingThreshold(sport)
 	for i := range points {
 		p := points[i]
 		if l.Last != nil && !p.T.After(l.Last.T) {
@@ -41,16 +43,19 @@ func (l *Live) Add(points []telemetry.Point, sport string) {
 		l.Points++
 		if l.Last == nil {
 			l.First = p.T
+			l.Odometer.See(p)
 		} else {
 			a := l.Last
-			d := Geodesic(a.Lat, a.Lon, p.Lat, p.Lon)
+			seg := l.Odometer.Step(*a, p)
 			dt := p.T.Sub(a.T)
-			l.DistanceM += d
-			speed := d / dt.Seconds()
-			if speed >= threshold && dt <= maxGap {
+			l.DistanceM += seg.DistanceM
+			if Moving(seg, *a, dt, sport) {
 				l.MovingS += dt.Seconds()
 			}
-			l.SpeedMps = speed
+			l.SpeedMps = 0
+			if seg.Measured {
+				l.SpeedMps = seg.DistanceM / dt.Seconds()
+			}
 		}
 		if p.Speed != nil {
 			l.SpeedMps = *p.Speed
@@ -58,9 +63,9 @@ func (l *Live) Add(points []telemetry.Point, sport string) {
 		if p.Ele != nil {
 			l.Climb.Add(*p.Ele)
 		}
-		// Keep only what the next point needs: position, time,
-		// altitude and heart rate.
-		l.Last = &telemetry.Point{T: p.T, Lat: p.Lat, Lon: p.Lon, Ele: p.Ele, HR: p.HR}
+		// Keep only what the next point needs: position, time, altitude,
+		// the device's distance and speed, and the sensors watchers see.
+		l.Last = &telemetry.Point{T: p.T, Lat: p.Lat, Lon: p.Lon, Ele: p.Ele, HR: p.HR, Pwr: p.Pwr, Cad: p.Cad, Dist: p.Dist, Speed: p.Speed}
 	}
 }
 
@@ -80,14 +85,16 @@ func (l *Live) AvgSpeedMps() float64 {
 	return l.DistanceM / l.MovingS
 }
 
-// liveFormat is the version byte of Live's binary form.
-const liveFormat = 1
+// liveFormat is the version byte of Live's binary form: 2 since points
+// may come without a position (the odometer, and the latest point's device
+// distance, speed, power and cadence); 1 is still read.
+const liveFormat = 2
 
 // MarshalBinary encodes the running figures compactly: they are read and
 // written for every session of every ingest batch, where JSON cost more
 // than the rest of the batch's Go work.
 func (l Live) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 128)
+	b := make([]byte, 0, 160)
 	b = append(b, liveFormat)
 	b = binary.LittleEndian.AppendUint64(b, uint64(l.Points))
 	first := int64(0) // no point yet
@@ -99,6 +106,10 @@ func (l Live) MarshalBinary() ([]byte, error) {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
 	}
 	b = appendOptFloat(b, l.Climb.Ref)
+	b = append(b, flag(l.Odometer.HasPos))
+	for _, f := range []float64{l.Odometer.Lat, l.Odometer.Lon, l.Odometer.StretchM} {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+	}
 	if l.Last == nil {
 		return append(b, 0), nil
 	}
@@ -107,11 +118,25 @@ func (l Live) MarshalBinary() ([]byte, error) {
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(l.Last.Lat))
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(l.Last.Lon))
 	b = appendOptFloat(b, l.Last.Ele)
-	if l.Last.HR == nil {
-		return append(b, 0), nil
+	b = appendOptFloat(b, l.Last.Dist)
+	b = appendOptFloat(b, l.Last.Speed)
+	b = appendOptInt(b, l.Last.Pwr)
+	b = appendOptInt(b, l.Last.Cad)
+	return appendOptInt(b, l.Last.HR), nil
+}
+
+func flag(v bool) byte {
+	if v {
+		return 1
 	}
-	b = append(b, 1)
-	return binary.LittleEndian.AppendUint32(b, uint32(int32(*l.Last.HR))), nil
+	return 0
+}
+
+func appendOptInt(b []byte, v *int) []byte {
+	if v == nil {
+		return append(b, 0)
+	}
+	return binary.LittleEndian.AppendUint32(append(b, 1), uint32(int32(*v)))
 }
 
 func appendOptFloat(b []byte, v *float64) []byte {
@@ -124,10 +149,12 @@ func appendOptFloat(b []byte, v *float64) []byte {
 // errLiveFormat is returned for bytes MarshalBinary did not write.
 var errLiveFormat = errors.New("stats: not live figures of a known format")
 
-// UnmarshalBinary decodes what MarshalBinary wrote.
+// UnmarshalBinary decodes what MarshalBinary wrote (this format or the
+// one before it).
 func (l *Live) UnmarshalBinary(b []byte) error {
 	r := liveReader{b: b}
-	if r.byte() != liveFormat {
+	format := r.byte()
+	if format != 1 && format != liveFormat {
 		return errLiveFormat
 	}
 	*l = Live{Points: int(r.u64())}
@@ -136,12 +163,17 @@ func (l *Live) UnmarshalBinary(b []byte) error {
 	}
 	l.DistanceM, l.MovingS, l.SpeedMps, l.Climb.GainM, l.Climb.LossM = r.f64(), r.f64(), r.f64(), r.f64(), r.f64()
 	l.Climb.Ref = r.optF64()
+	if format == liveFormat {
+		l.Odometer = Odometer{HasPos: r.byte() == 1, Lat: r.f64(), Lon: r.f64(), StretchM: r.f64()}
+	}
 	if r.byte() == 1 {
 		p := &telemetry.Point{T: time.Unix(0, int64(r.u64())).UTC(), Lat: r.f64(), Lon: r.f64(), Ele: r.optF64()}
-		if r.byte() == 1 {
-			hr := int(int32(r.u32()))
-			p.HR = &hr
+		if format == liveFormat {
+			p.Dist, p.Speed, p.Pwr, p.Cad = r.optF64(), r.optF64(), r.optInt(), r.optInt()
+		} else {
+			l.Odometer.See(*p) // format 1 held positioned points only
 		}
+		p.HR = r.optInt()
 		l.Last = p
 	}
 	if r.bad || len(r.b) != 0 {
@@ -171,6 +203,14 @@ func (r *liveReader) byte() byte   { return r.take(1)[0] }
 func (r *liveReader) u32() uint32  { return binary.LittleEndian.Uint32(r.take(4)) }
 func (r *liveReader) u64() uint64  { return binary.LittleEndian.Uint64(r.take(8)) }
 func (r *liveReader) f64() float64 { return math.Float64frombits(r.u64()) }
+func (r *liveReader) optInt() *int {
+	if r.byte() == 0 {
+		return nil
+	}
+	v := int(int32(r.u32()))
+	return &v
+}
+
 func (r *liveReader) optF64() *float64 {
 	if r.byte() == 0 {
 		return nil

@@ -1,5 +1,7 @@
 // Package stats computes a finished session's figures from its points:
-// distance on the ellipsoid, elapsed and moving time (auto-pause), speeds
+// distance on the ellipsoid (or, for points without a position, from the
+// device's distance or speed: Odometer), elapsed and moving time
+// (auto-pause; by heart rate or power where no distance is measured), speeds
 // and pace, elevation gain and loss with noise filtering, heart rate,
 // cadence and power (normalised power for rides), splits per kilometre and
 // per mile, and best efforts for runs. It has no SQL, NATS or fx in it.
@@ -98,21 +100,21 @@ func Compute(points []telemetry.Point, sport string) Summary {
 	s.ElapsedS = s.End.Sub(s.Start).Seconds()
 
 	cum := make([]float64, len(points)) // cumulative distance at each point
-	threshold := MovingThreshold(sport)
+	var odo Odometer
+	odo.See(points[0])
 	var hrSum, hrTime, cadSum, cadTime, pwrSum, pwrTime float64
 	for i := 1; i < len(points); i++ {
 		a, b := points[i-1], points[i]
-		d := Geodesic(a.Lat, a.Lon, b.Lat, b.Lon)
-		cum[i] = cum[i-1] + d
+		seg := odo.Step(a, b)
+		cum[i] = cum[i-1] + seg.DistanceM
 		dt := b.T.Sub(a.T)
 		secs := dt.Seconds()
 		if secs <= 0 {
 			continue
 		}
-		speed := d / secs
-		if speed >= threshold && dt <= maxGap {
+		if Moving(seg, a, dt, sport) {
 			s.MovingS += secs
-			if speed > s.MaxSpeedMps && secs >= 1 {
+			if speed := seg.DistanceM / secs; seg.Measured && speed > s.MaxSpeedMps && secs >= 1 {
 				s.MaxSpeedMps = speed
 			}
 			if a.HR != nil {

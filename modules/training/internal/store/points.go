@@ -15,17 +15,26 @@ import (
 	"github.com/athlos/athlos/storage"
 )
 
-var pointColumns = []string{"session_id", "t", "pos", "ele", "acc", "speed", "hr", "cad", "pwr", "temp"}
+var pointColumns = []string{"session_id", "t", "pos", "ele", "acc", "speed", "hr", "cad", "pwr", "temp", "dist"}
 
 // PointRows are points ready for COPY, of one or several sessions.
 type PointRows [][]any
 
 // Add appends a session's points to the rows. Positions are encoded in Go
-// as EWKB (SRID 4326), not built in SQL.
+// as EWKB (SRID 4326), not built in SQL; a point without one (indoor) has
+// NULL.
 func (r *PointRows) Add(session uuid.UUID, points []telemetry.Point) {
 	id := [16]byte(session) // binary, not through uuid's driver.Valuer (a string)
 	for _, p := range points {
-		*r = append(*r, []any{id, p.T, pointEWKB(p.Lon, p.Lat), f32(p.Ele), f32(p.Acc), f32(p.Speed), i16(p.HR), i16(p.Cad), i16(p.Pwr), f32(p.Temp)})
+		var pos any
+		if p.HasPosition() {
+			pos = pointEWKB(p.Lon, p.Lat)
+		}
+		var dist any
+		if p.Dist != nil {
+			dist = *p.Dist
+		}
+		*r = append(*r, []any{id, p.T, pos, f32(p.Ele), f32(p.Acc), f32(p.Speed), i16(p.HR), i16(p.Cad), i16(p.Pwr), f32(p.Temp), dist})
 	}
 }
 
@@ -123,9 +132,10 @@ func i16(v *int) any {
 	return int16(*v)
 }
 
-// Points reads a session's points in time order.
+// Points reads a session's points in time order (those without a
+// position with NaN coordinates).
 func Points(ctx context.Context, q storage.Querier, session uuid.UUID) ([]telemetry.Point, error) {
-	rows, err := q.Query(ctx, `SELECT t, ST_Y(pos::geometry), ST_X(pos::geometry), ele, acc, speed, hr, cad, pwr, temp
+	rows, err := q.Query(ctx, `SELECT t, ST_Y(pos::geometry), ST_X(pos::geometry), ele, acc, speed, hr, cad, pwr, temp, dist
 		FROM training.points WHERE session_id = $1 ORDER BY t`, session)
 	if err != nil {
 		return nil, fmt.Errorf("store: points: %w", err)
@@ -133,9 +143,14 @@ func Points(ctx context.Context, q storage.Querier, session uuid.UUID) ([]teleme
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (telemetry.Point, error) {
 		var p telemetry.Point
 		var ele, acc, speed, temp *float32
+		var lat, lon *float64
 		var hr, cad, pwr *int16
-		if err := r.Scan(&p.T, &p.Lat, &p.Lon, &ele, &acc, &speed, &hr, &cad, &pwr, &temp); err != nil {
+		if err := r.Scan(&p.T, &lat, &lon, &ele, &acc, &speed, &hr, &cad, &pwr, &temp, &p.Dist); err != nil {
 			return p, err
+		}
+		p.Lat, p.Lon = math.NaN(), math.NaN()
+		if lat != nil && lon != nil {
+			p.Lat, p.Lon = *lat, *lon
 		}
 		p.T = p.T.UTC()
 		p.Ele, p.Acc, p.Speed, p.Temp = f64(ele), f64(acc), f64(speed), f64(temp)

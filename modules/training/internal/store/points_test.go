@@ -136,3 +136,42 @@ func TestPointEWKBIsGoGeoms(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, store.PointEWKB(13.4, 52.5))
 }
+
+// Points without a position (indoors) are stored with pos NULL and their
+// device distance, on the fast path and the deduplicating one alike, and
+// read back without a position.
+func TestPointsWithoutAPositionAreStored(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	session := uuid.Must(uuid.NewV7())
+	mixed := points(0, 100)
+	for i := 40; i < 100; i++ {
+		d := float64(i) * 2.5
+		mixed[i] = telemetry.NoPosition(mixed[i])
+		mixed[i].Dist = &d
+	}
+	n, err := store.InsertPoints(ctx, pool, session, mixed[:70])
+	require.NoError(t, err)
+	assert.Equal(t, int64(70), n)
+	n, err = store.InsertPoints(ctx, pool, session, mixed)
+	require.NoError(t, err)
+	assert.Equal(t, int64(30), n, "a redelivery, through the staging table")
+	got, err := store.Points(ctx, pool, session)
+	require.NoError(t, err)
+	require.Len(t, got, 100)
+	for i, p := range got {
+		require.Equal(t, i < 40, p.HasPosition(), "point %d", i)
+		if i < 40 {
+			assert.Nil(t, p.Dist)
+			assert.InDelta(t, mixed[i].Lat, p.Lat, 1e-9)
+			continue
+		}
+		require.NotNil(t, p.Dist)
+		assert.Equal(t, float64(i)*2.5, *p.Dist)
+		assert.Equal(t, *mixed[i].HR, *p.HR)
+	}
+	var nulls int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM training.points WHERE session_id = $1 AND pos IS NULL`, session).Scan(&nulls))
+	assert.Equal(t, 60, nulls)
+}

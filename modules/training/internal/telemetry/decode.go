@@ -15,9 +15,11 @@ import (
 // safe for concurrent use.
 //
 // A message that is not JSON, or whose fields have the wrong types, is
-// refused whole. A point without t, lat or lon is kept with a zero time or
-// NaN coordinates, so the rules drop and count it (time_outside_session,
-// no_position) like any other impossible point. Unknown
+// refused whole. A point without t is kept with a zero time, so the rules
+// drop and count it (time_outside_session) like any other impossible
+// point; a point without lat or lon has NaN there: without both it is a
+// point without a position (indoor), with one of them the rules drop it
+// (partial_position). Unknown
 // fields are ignored, so apps may send more.
 type Decoder struct {
 	parsers fastjson.ParserPool
@@ -53,7 +55,7 @@ func (d *Decoder) Points(data []byte) ([]Point, error) {
 }
 
 // Optional values per point, allocated together per message.
-const floatFields, intFields = 4, 3
+const floatFields, intFields = 5, 3
 
 func points(v *fastjson.Value) ([]Point, error) {
 	if v.Type() == fastjson.TypeNull {
@@ -91,6 +93,8 @@ func points(v *fastjson.Value) ([]Point, error) {
 				p.Ele, floats, ferr = optFloat(val, floats)
 			case "acc":
 				p.Acc, floats, ferr = optFloat(val, floats)
+			case "dist":
+				p.Dist, floats, ferr = optFloat(val, floats)
 			case "speed":
 				p.Speed, floats, ferr = optFloat(val, floats)
 			case "temp":

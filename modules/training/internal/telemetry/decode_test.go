@@ -40,9 +40,9 @@ func TestDecoderReadsTheCompactFormat(t *testing.T) {
 	assert.True(t, got[0].Lap, "a lap marker")
 	assert.Nil(t, got[1].HR, "null is absent")
 	assert.True(t, got[2].T.IsZero(), "no time: dropped by the rules")
-	assert.True(t, math.IsNaN(got[3].Lat), "no latitude: dropped by the rules")
+	assert.True(t, math.IsNaN(got[3].Lat), "a longitude without a latitude: dropped by the rules")
 	res := Filter(got[2:], Session{Sport: "run", StartedAt: got[0].T, Until: got[0].T}, nil)
-	assert.Equal(t, map[string]int{DropTime: 1, DropNoPosition: 1}, res.Dropped)
+	assert.Equal(t, map[string]int{DropTime: 1, DropPartialPosition: 1}, res.Dropped)
 
 	pts, err := d.Points([]byte(`[{"t": "2026-11-26T08:00:00Z", "lat": 1, "lon": 2}]`))
 	require.NoError(t, err)

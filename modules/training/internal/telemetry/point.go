@@ -11,21 +11,42 @@ import (
 	"time"
 )
 
-// Point is one telemetry sample in the app's compact format: t, lat and
-// lon are required, the rest optional.
+// Point is one telemetry sample in the app's compact format: t is
+// required, the rest optional. A point without a position (indoor: a
+// treadmill, a trainer, a pool, a gym; a GPS fix lost in a tunnel) has NaN
+// in Lat and Lon (HasPosition); a point with only one of them is refused.
 type Point struct {
-	T     time.Time `json:"t"`
-	Lat   float64   `json:"lat"`
-	Lon   float64   `json:"lon"`
-	Ele   *float64  `json:"ele,omitempty"`   // m above sea level
-	Acc   *float64  `json:"acc,omitempty"`   // horizontal accuracy, m
-	Speed *float64  `json:"speed,omitempty"` // m/s, as the device measured it
-	HR    *int      `json:"hr,omitempty"`    // bpm
-	Cad   *int      `json:"cad,omitempty"`   // rpm or steps/min
-	Pwr   *int      `json:"pwr,omitempty"`   // W
-	Temp  *float64  `json:"temp,omitempty"`  // °C
+	T   time.Time `json:"t"`
+	Lat float64   `json:"lat"`
+	Lon float64   `json:"lon"`
+	// Dist is the device's cumulative distance in metres (a footpod's, a
+	// trainer's, a treadmill's, a pool's lengths), when it gives one.
+	Dist  *float64 `json:"dist,omitempty"`
+	Ele   *float64 `json:"ele,omitempty"`   // m above sea level
+	Acc   *float64 `json:"acc,omitempty"`   // horizontal accuracy, m
+	Speed *float64 `json:"speed,omitempty"` // m/s, as the device measured it
+	HR    *int     `json:"hr,omitempty"`    // bpm
+	Cad   *int     `json:"cad,omitempty"`   // rpm or steps/min
+	Pwr   *int     `json:"pwr,omitempty"`   // W
+	Temp  *float64 `json:"temp,omitempty"`  // °C
 	// Lap marks the first point of a new lap (the athlete pressed "lap").
 	Lap bool `json:"lap,omitempty"`
+}
+
+// HasPosition reports whether the point has a latitude and a longitude.
+func (p *Point) HasPosition() bool { return !math.IsNaN(p.Lat) && !math.IsNaN(p.Lon) }
+
+// Empty reports whether the point carries nothing but its time: no
+// position, no value, no lap marker.
+func (p *Point) Empty() bool {
+	return !p.HasPosition() && !p.Lap && p.Ele == nil && p.Speed == nil && p.Dist == nil && p.HR == nil &&
+		p.Cad == nil && p.Pwr == nil && p.Temp == nil
+}
+
+// NoPosition returns p without a position.
+func NoPosition(p Point) Point {
+	p.Lat, p.Lon = math.NaN(), math.NaN()
+	return p
 }
 
 // Batch is what one message carries: many points.
@@ -35,6 +56,10 @@ type Batch struct {
 
 // Reasons a point is dropped.
 const (
+	// DropPartialPosition: a latitude without a longitude, or the other
+	// way round. A point with neither is kept (indoor sessions)...
+	DropPartialPosition = "partial_position"
+	// DropNoPosition: ...unless it carries nothing else either (Empty).
 	DropNoPosition  = "no_position"
 	DropCoordinates = "coordinates_out_of_range"
 	DropNullIsland  = "null_island"
@@ -105,22 +130,41 @@ func Filter(points []Point, s Session, prev *Point) Result {
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].T.Before(cands[j].T) })
 	maxSpeed := MaxSpeed(s.Sport)
-	last := prev
+	last := prev                 // the latest point, for duplicates
+	var lastPos, lastDist *Point // the latest with a position, with a device distance, for jumps
+	if prev != nil && prev.HasPosition() {
+		lastPos = prev
+	}
+	if prev != nil && prev.Dist != nil {
+		lastDist = prev
+	}
 	for i := range cands {
 		p := cands[i]
 		if last != nil && p.T.Equal(last.T) {
 			res.Dropped[DropDuplicate]++
 			continue
 		}
-		if last != nil && p.T.After(last.T) {
-			dt := p.T.Sub(last.T).Seconds()
-			if Distance(last.Lat, last.Lon, p.Lat, p.Lon)/dt > maxSpeed && Distance(last.Lat, last.Lon, p.Lat, p.Lon) > jumpTolerance(last, &p) {
+		if lastPos != nil && p.HasPosition() && p.T.After(lastPos.T) {
+			dt := p.T.Sub(lastPos.T).Seconds()
+			d := Distance(lastPos.Lat, lastPos.Lon, p.Lat, p.Lon)
+			if d/dt > maxSpeed && d > jumpTolerance(lastPos, &p) {
 				res.Dropped[DropSpeed]++
 				continue
 			}
 		}
+		if lastDist != nil && p.Dist != nil && p.T.After(lastDist.T) &&
+			(*p.Dist-*lastDist.Dist)/p.T.Sub(lastDist.T).Seconds() > maxSpeed && *p.Dist-*lastDist.Dist > distTolerance {
+			res.Dropped[DropSpeed]++
+			continue
+		}
 		res.Accepted = append(res.Accepted, p)
 		last = &res.Accepted[len(res.Accepted)-1]
+		if last.HasPosition() {
+			lastPos = last
+		}
+		if last.Dist != nil {
+			lastDist = last
+		}
 	}
 	if len(res.Dropped) == 0 {
 		res.Dropped = nil
@@ -141,19 +185,29 @@ func jumpTolerance(a, b *Point) float64 {
 	return acc(a) + acc(b)
 }
 
+// distTolerance is how far a device's distance may move between two
+// points whatever the time between them (a pool length counted at once).
+const distTolerance = 50.0
+
+// MaxDistance bounds a device's cumulative distance, m.
+const MaxDistance = 1_000_000.0
+
 func check(p Point, s Session) string {
+	pos := p.HasPosition() // without one, only the time and the sensors are checked
 	switch {
-	case math.IsNaN(p.Lat) || math.IsNaN(p.Lon):
+	case math.IsNaN(p.Lat) != math.IsNaN(p.Lon):
+		return DropPartialPosition
+	case p.Empty():
 		return DropNoPosition
-	case p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180:
+	case pos && (p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180):
 		return DropCoordinates
-	case p.Lat == 0 && p.Lon == 0:
+	case pos && p.Lat == 0 && p.Lon == 0:
 		return DropNullIsland
 	case p.T.IsZero() || p.T.Before(s.StartedAt.Add(-EarlyMargin)) || p.T.After(s.Until.Add(LateMargin)):
 		return DropTime
 	case p.Speed != nil && (*p.Speed < 0 || *p.Speed > MaxSpeed(s.Sport) || math.IsNaN(*p.Speed)):
 		return DropSpeed
-	case outside(p.Ele, -500, 9000), outside(p.Acc, 0, 10000), outside(p.Temp, -60, 60),
+	case outside(p.Ele, -500, 9000), outside(p.Dist, 0, MaxDistance), outside(p.Acc, 0, 10000), outside(p.Temp, -60, 60),
 		outsideInt(p.HR, 20, 250), outsideInt(p.Cad, 0, 300), outsideInt(p.Pwr, 0, 3000):
 		return DropSensor
 	}

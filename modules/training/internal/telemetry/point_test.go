@@ -49,7 +49,7 @@ func TestFilterDropsImpossiblePointsAndKeepsTheRest(t *testing.T) {
 		at(7200, 52.5, 13.4),    // long after
 		at(20, 52.50025, 13.4),  // same time as another
 		at(30, 53.5, 13.4),      // 111 km in 10 s
-		at(8, math.NaN(), 13.4), // no position
+		at(8, math.NaN(), 13.4), // a longitude without a latitude
 		hr, fast,
 		at(40, 52.5004, 13.4),
 	}
@@ -60,7 +60,7 @@ func TestFilterDropsImpossiblePointsAndKeepsTheRest(t *testing.T) {
 	}
 	assert.Equal(t, []int{0, 20, 40}, secs)
 	assert.Equal(t, map[string]int{
-		DropCoordinates: 2, DropNoPosition: 1, DropNullIsland: 1, DropTime: 2, DropDuplicate: 1, DropSpeed: 2, DropSensor: 1,
+		DropCoordinates: 2, DropPartialPosition: 1, DropNullIsland: 1, DropTime: 2, DropDuplicate: 1, DropSpeed: 2, DropSensor: 1,
 	}, res.Dropped)
 	dropped := 0
 	for _, n := range res.Dropped {
@@ -99,4 +99,56 @@ func TestMaxSpeedBySport(t *testing.T) {
 	assert.Less(t, MaxSpeed("walk"), MaxSpeed("run"))
 	assert.Less(t, MaxSpeed("run"), MaxSpeed("ride"))
 	assert.Equal(t, 100.0, MaxSpeed("other"))
+}
+
+// indoor is a point without a position, with a heart rate.
+func indoor(sec int) Point {
+	p := NoPosition(at(sec, 0, 0))
+	p.HR = i(120)
+	return p
+}
+
+func TestPointsWithoutAPositionAreKeptAndChecked(t *testing.T) {
+	s := Session{Sport: "run", StartedAt: start, Until: start.Add(time.Hour)}
+	hr := indoor(1)
+	hr.HR = i(140)
+	badHR := indoor(2)
+	badHR.HR = i(19)
+	dist := indoor(3)
+	dist.Dist = f(12)
+	negDist := indoor(4)
+	negDist.Dist = f(-1)
+	hugeDist := indoor(5)
+	hugeDist.Dist = f(2e6)
+	fastBelt := indoor(6)
+	fastBelt.Speed = f(13) // faster than any runner
+	early := indoor(-3600)
+	latOnly := indoor(7)
+	latOnly.Lat = 52.5
+	lap := indoor(8)
+	lap.Lap = true
+	lap.HR = nil // a lap marker alone is kept
+	jump := indoor(9)
+	jump.Dist = f(500) // 488 m in 6 s
+	empty := NoPosition(at(9, 0, 0))
+	res := Filter([]Point{hr, badHR, dist, negDist, hugeDist, fastBelt, early, latOnly, lap, jump, empty, at(10, 52.5, 13.4), at(11, 52.50001, 13.4)}, s, nil)
+	var secs []int
+	for _, p := range res.Accepted {
+		secs = append(secs, int(p.T.Sub(start).Seconds()))
+		assert.Equal(t, p.T.Second() < 10, !p.HasPosition())
+	}
+	assert.Equal(t, []int{1, 3, 8, 10, 11}, secs, "indoor points are kept, and the positioned points after them")
+	assert.Equal(t, map[string]int{DropSensor: 3, DropSpeed: 2, DropTime: 1, DropPartialPosition: 1, DropNoPosition: 1}, res.Dropped)
+}
+
+func TestAJumpIsCheckedFromTheLastPosition(t *testing.T) {
+	s := Session{Sport: "run", StartedAt: start, Until: start.Add(time.Hour)}
+	// Out of a tunnel: 1 km from the last position in 200 s is a run; the
+	// indoor point between them does not hide a jump either.
+	res := Filter([]Point{at(0, 52.5, 13.4), indoor(100), at(200, 52.509, 13.4), indoor(201), at(202, 52.6, 13.4)}, s, nil)
+	assert.Len(t, res.Accepted, 4)
+	assert.Equal(t, map[string]int{DropSpeed: 1}, res.Dropped)
+	prev := indoor(300)
+	res = Filter([]Point{at(301, 52.5, 13.4)}, s, &prev)
+	assert.Len(t, res.Accepted, 1, "a stored point without a position is no reference for a jump")
 }
