@@ -116,8 +116,15 @@ func (s *Service) recommend(ctx context.Context, user uuid.UUID, now time.Time) 
 		in.Records = append(in.Records, recommend.Record{Kind: "best_effort", Name: strconv.FormatFloat(r.DistanceM, 'f', -1, 64),
 			Value: r.TimeS, Previous: prev.TimeS, SessionID: r.SessionID.String(), At: r.StartedAt})
 	}
-	if in.Records, err = s.recentStrengthRecords(ctx, user, now, t.RecordDays, in.Records); err != nil {
-		return nil, err
+	// Strength records are looked for only when a strength session is
+	// recent enough to have set one (they read every strength best).
+	for _, b := range briefs {
+		if b.StrengthVolumeKg > 0 && now.Sub(b.StartedAt) < time.Duration(t.RecordDays)*24*time.Hour {
+			if in.Records, err = s.recentStrengthRecords(ctx, user, now, t.RecordDays, in.Records); err != nil {
+				return nil, err
+			}
+			break
+		}
 	}
 	gear, err := store.GearWear(ctx, s.pool, user)
 	if err != nil {
