@@ -24,6 +24,13 @@ const (
 	// the same sizes, and its smaller answers (levels 4 and up) cost 4 to
 	// 9 times as much.
 	gzipLevel = 5
+	// LargeBody is the size from which gzip's level 1 is used: it
+	// compresses in half the time, to the same size for a route and 11–14 %
+	// more for a GPX or a three-year fitness series (220 KB: 1.2 ms at 5,
+	// 0.77 ms at 1, which brought that answer's p99 under the 10 ms the
+	// analytics aim at).
+	LargeBody      = 128 << 10
+	largeGzipLevel = 1
 )
 
 // encodingGzip is the one content coding the front produces.
@@ -55,7 +62,11 @@ func compress(c *fiber.Ctx) {
 	if !acceptsGzip(c.Request().Header.Peek(fiber.HeaderAcceptEncoding)) {
 		return
 	}
-	out := fasthttp.AppendGzipBytesLevel(nil, body, gzipLevel)
+	level := gzipLevel
+	if len(body) >= LargeBody {
+		level = largeGzipLevel
+	}
+	out := fasthttp.AppendGzipBytesLevel(nil, body, level)
 	if len(out) >= len(body) {
 		return // incompressible after all
 	}
