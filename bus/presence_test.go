@@ -57,3 +57,37 @@ func TestPresenceFollowsConnections(t *testing.T) {
 	ana2.Close()
 	require.Eventually(t, func() bool { return !p.Online("ana") }, 10*time.Second, 10*time.Millisecond)
 }
+
+// TestDisconnectUsersInOneListing closes every connection of the users
+// named, from one listing of the account, and nobody else's.
+func TestDisconnectUsersInOneListing(t *testing.T) {
+	t.Parallel()
+	e := bustest.ServerWith(t, bus.EmbeddedConfig{Configure: func(o *server.Options) error {
+		for _, u := range []string{"ana", "bob", "cat"} {
+			o.Users = append(o.Users, &server.User{Username: u, Password: "pw"})
+		}
+		return nil
+	}})
+	connect := func(user string) *nats.Conn {
+		nc, err := nats.Connect(e.Server.ClientURL(), nats.UserInfo(user, "pw"), nats.NoReconnect())
+		require.NoError(t, err)
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	ana1, ana2, bob, cat := connect("ana"), connect("ana"), connect("bob"), connect("cat")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sys, err := bus.ConnectSystem(ctx, bus.ConnConfig{Name: "kick-many", Embedded: e}, bustest.Logger(t))
+	require.NoError(t, err)
+	defer sys.Close()
+	n, err := bus.DisconnectUsers(ctx, sys, server.DEFAULT_GLOBAL_ACCOUNT, []string{"ana", "bob", "nobody", ""})
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	for _, nc := range []*nats.Conn{ana1, ana2, bob} {
+		require.Eventually(t, nc.IsClosed, 5*time.Second, 10*time.Millisecond)
+	}
+	assert.True(t, cat.IsConnected(), "not named")
+	n, err = bus.DisconnectUsers(ctx, sys, server.DEFAULT_GLOBAL_ACCOUNT, nil)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
