@@ -20,20 +20,20 @@ import (
 // loop that forgets what was published and sweeps what was not), and the
 // app's chat.in.<user>.<group> in the app account (ingress).
 func startChat(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pcfg *platform.Config, emb *bus.Embedded,
-	reg *prometheus.Registry) error {
+	reg *prometheus.Registry) (*service.Chat, error) {
 	c := service.NewChat(rt.DB, rt.Log, service.ChatBudget, publish.Chat{JS: rt.Bus.JS})
 	rt.Go("chat deliveries", c.RunDeliveries)
 	if err := rpc.RegisterChat(rt.Service, c); err != nil {
-		return err
+		return nil, err
 	}
 	app, err := platform.ConnectApp(sctx, lc, pcfg, emb, "athlos:social:app", rt.Log)
 	if err != nil {
-		return fmt.Errorf("social answers the app's chat messages in the app account: %w", err)
+		return nil, fmt.Errorf("social answers the app's chat messages in the app account: %w", err)
 	}
 	in := ingress.NewChat(app, rt.Bus.NC, c, rt.Log.With("component", "chat-ingress"))
 	if err := reg.Register(in); err != nil {
-		return err
+		return nil, err
 	}
 	lc.Append(fx.Hook{OnStart: func(context.Context) error { return in.Start() }, OnStop: in.Stop})
-	return nil
+	return c, nil
 }

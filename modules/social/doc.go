@@ -170,6 +170,8 @@
 //	                             social__evt_training_record_set_feed: the feed's records cards
 //	evt.training.session.completed, .updated   durables social__evt_training_session_*: the feed's session cards
 //	evt.training.session.deleted durable social__evt_training_session_deleted: its cards leave every feed, for good
+//	evt.gamification.achievement.unlocked  durable social__evt_gamification_achievement_unlocked: notifications (below)
+//	evt.gamification.challenge.completed   durable social__evt_gamification_challenge_completed: notifications (below)
 //
 // # Notifications
 //
@@ -184,11 +186,12 @@
 // (store.SystemSender), transaction id <kind>:<source key> (once per fact
 // and group), text as the push's ("Ana set a personal record"), written in
 // the fan-out's transaction with a message.created delivery that the
-// chat's sweep publishes on chat.<group> within seconds. The fan-out is generic by kind
-// (service.Fact: kind, actor, source key, data): the consumer of each
-// event maps it to a Fact (consume/notif.go); the gamification module's
-// achievement and challenge_completed events (issue 14) add a consumer
-// there, nothing else.
+// chat publishes on chat.<group> once the relay has sent the notification
+// (service.Chat.PublishSystem; the chat's sweep, should that fail). The
+// fan-out is generic by kind (service.Fact: kind, actor, source key,
+// data, name): the consumer of each event maps it to a Fact
+// (consume/notif.go): training's record.set, gamification's
+// achievement.unlocked and challenge.completed.
 //
 // Schema: notif_events (one row per fact: id, kind, source_key, actor,
 // data; unique (kind, source_key)), notifications (the inbox: one row per
@@ -253,7 +256,8 @@
 //	push_tokens.add, .list, .delete              the caller's device tokens
 //
 // and consume evt.training.record.set (durable
-// social__evt_training_record_set); evt.client.profile.updated and
+// social__evt_training_record_set), evt.gamification.achievement.unlocked
+// and evt.gamification.challenge.completed; evt.client.profile.updated and
 // evt.client.user.deleted through the consumers above.
 //
 // HTTP (package httpapi, served by the front): /v1/groups,

@@ -19,7 +19,7 @@ func Module(cfg Config) fx.Option {
 	return platform.Module(api.Module, fx.Invoke(func(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle,
 		pcfg *platform.Config, emb *bus.Embedded, reg *prometheus.Registry) error {
 		return start(sctx, rt, lc, pcfg, emb, reg, cfg)
-	}), fx.Invoke(startChat))
+	}))
 }
 
 func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pcfg *platform.Config, emb *bus.Embedded,
@@ -28,8 +28,13 @@ func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pc
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
-	// Notifications (notify.go).
-	n, err := startNotify(sctx, rt, lc, pcfg, emb, reg, cfg)
+	// The chat (chat.go) and notifications (notify.go), whose relay
+	// publishes the system messages it posts in the chats.
+	chat, err := startChat(sctx, rt, lc, pcfg, emb, reg)
+	if err != nil {
+		return err
+	}
+	n, err := startNotify(sctx, rt, lc, pcfg, emb, reg, cfg, chat)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ import (
 // system account is out of reach (an external NATS without its
 // credentials).
 func startNotify(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pcfg *platform.Config, emb *bus.Embedded,
-	reg *prometheus.Registry, cfg Config) (*service.Notify, error) {
+	reg *prometheus.Registry, cfg Config, chat *service.Chat) (*service.Notify, error) {
 	pusher, now := cfg.Pusher, cfg.Now
 	if pusher == nil {
 		pusher = push.Log{Logger: rt.Log.With("component", "push")}
@@ -62,6 +62,7 @@ func startNotify(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecyc
 		rt.Log.Info("no NATS system account credentials (--nats-system-password or --nats-system-creds): " +
 			"notifications go to every recipient's notify.<user>, online or not")
 	}
+	relay.Sent = chat.PublishSystem
 	rt.Go("notification relay", relay.Run)
 	rt.Every("notification sweep", time.Hour, func(ctx context.Context) {
 		if k, err := n.Sweep(ctx); err != nil && ctx.Err() == nil {

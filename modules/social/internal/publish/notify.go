@@ -34,6 +34,10 @@ type Notifier struct {
 	log  *slog.Logger
 	// Poll is how often it looks without being woken.
 	Poll time.Duration
+	// Sent, when set, runs once the notifications waiting are sent (and
+	// every 200 ms while they keep coming): the chat publishes the system
+	// messages the fan-out posted with them.
+	Sent func(ctx context.Context)
 	// Online, when set, tells which recipients have an app connected
 	// (bus.Presence): only theirs are sent; the others read their inbox
 	// when they connect. Nil sends everyone's.
@@ -54,8 +58,15 @@ func (r *Notifier) Run(ctx context.Context) {
 	wake := make(chan struct{}, 1)
 	go bus.Listen(ctx, r.pool, "social_notif_outbox", wake, r.log)
 	backoff := r.Poll
+	var unannounced bool // sent since Sent last ran
+	var announced time.Time
 	for {
 		sent, err := r.n.Dispatch(ctx, r.publish)
+		unannounced = unannounced || sent
+		if r.Sent != nil && unannounced && err == nil && (!sent || time.Since(announced) > 200*time.Millisecond) {
+			r.Sent(ctx)
+			unannounced, announced = false, time.Now()
+		}
 		switch {
 		case ctx.Err() != nil:
 			return

@@ -133,12 +133,35 @@ func (c *Chat) RunDeliveries(ctx context.Context) {
 // Sweep publishes the deliveries older than StaleAfter (left by a crash
 // or a failed publish), oldest first, and forgets them: how many.
 func (c *Chat) Sweep(ctx context.Context) (int, error) {
+	return c.publishWaiting(ctx, func(tx pgx.Tx) ([]store.ChatDelivery, error) {
+		return store.StaleChatDeliveries(ctx, tx, c.now().Add(-StaleAfter), 256)
+	})
+}
+
+// PublishSystem publishes the deliveries of system messages (the
+// notifications' fan-out posts them in its consumer's transaction, with
+// nobody to publish them after the commit) and forgets them. The
+// notification relay runs it once it has sent the notifications.
+func (c *Chat) PublishSystem(ctx context.Context) {
+	n, err := c.publishWaiting(ctx, func(tx pgx.Tx) ([]store.ChatDelivery, error) {
+		return store.SystemChatDeliveries(ctx, tx, 256)
+	})
+	if err != nil && ctx.Err() == nil {
+		c.log.Warn("system messages not published; the sweep will", "err", err)
+	} else if n > 0 {
+		c.log.Debug("system messages published", "events", n)
+	}
+}
+
+// publishWaiting publishes the deliveries that take locks and answers,
+// and forgets those published, in one transaction: how many.
+func (c *Chat) publishWaiting(ctx context.Context, take func(tx pgx.Tx) ([]store.ChatDelivery, error)) (int, error) {
 	if c.pub == nil {
 		return 0, nil
 	}
 	n := 0
 	err := storage.InTx(ctx, c.pool, func(tx pgx.Tx) error {
-		ds, err := store.StaleChatDeliveries(ctx, tx, c.now().Add(-StaleAfter), 256)
+		ds, err := take(tx)
 		if err != nil {
 			return err
 		}

@@ -63,7 +63,8 @@ type Fact struct {
 // (Dispatch) writes the inbox rows and sends it. Each of the actor's
 // groups also gets a system message in its chat (sender the nil UUID,
 // transaction id <kind>:<source key>; mutes do not apply to the chat),
-// which the chat's sweep publishes on chat.<group> within seconds. A fact
+// which the chat publishes on chat.<group> once the relay has sent the
+// notification (Chat.PublishSystem). A fact
 // notified before changes nothing.
 func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) error {
 	data, err := json.Marshal(f.Data)

@@ -465,6 +465,12 @@ func DeleteChatDeliveries(ctx context.Context, q Querier, ids []uuid.UUID) error
 	return nil
 }
 
+func scanChatDelivery(r pgx.CollectableRow) (ChatDelivery, error) {
+	var d ChatDelivery
+	err := r.Scan(&d.ID, &d.GroupID, &d.MessageID, &d.Kind, &d.Emoji, &d.UserID)
+	return d, err
+}
+
 // StaleChatDeliveries locks (for tx, skipping those another transaction
 // holds) up to limit deliveries made before before, oldest first.
 func StaleChatDeliveries(ctx context.Context, tx pgx.Tx, before time.Time, limit int) ([]ChatDelivery, error) {
@@ -473,13 +479,26 @@ WHERE created_at < $1 ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, 
 	if err != nil {
 		return nil, fmt.Errorf("store: stale chat deliveries: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChatDelivery, error) {
-		var d ChatDelivery
-		err := r.Scan(&d.ID, &d.GroupID, &d.MessageID, &d.Kind, &d.Emoji, &d.UserID)
-		return d, err
-	})
+	out, err := pgx.CollectRows(rows, scanChatDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("store: stale chat deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// SystemChatDeliveries locks (for tx, skipping those another transaction
+// holds) up to limit deliveries of system messages (sender SystemSender),
+// oldest first.
+func SystemChatDeliveries(ctx context.Context, tx pgx.Tx, limit int) ([]ChatDelivery, error) {
+	rows, err := tx.Query(ctx, `SELECT d.id, d.group_id, d.message_id, d.kind, COALESCE(d.emoji, ''), d.user_id
+FROM social.chat_deliveries d JOIN social.messages m ON m.group_id = d.group_id AND m.id = d.message_id
+WHERE m.sender_id = $1 ORDER BY d.created_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED`, SystemSender, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: system chat deliveries: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanChatDelivery)
+	if err != nil {
+		return nil, fmt.Errorf("store: system chat deliveries: %w", err)
 	}
 	return out, nil
 }

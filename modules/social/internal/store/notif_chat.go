@@ -15,8 +15,8 @@ var SystemSender = uuid.Nil
 // PostSystemMessages posts body as a system message (sender SystemSender,
 // transaction id txn) in the chat of every group user is a member of, in
 // group id order (each group's message counter stays locked until tx
-// commits), with a message.created delivery for chat.<group> that the
-// chat's sweep publishes. A group that has the message with txn already
+// commits), with a message.created delivery for chat.<group>
+// (SystemChatDeliveries finds them). A group that has the message with txn already
 // gets none. It returns how many it posted.
 func PostSystemMessages(ctx context.Context, tx pgx.Tx, user uuid.UUID, txn, body string) (int, error) {
 	rows, err := tx.Query(ctx, `SELECT group_id FROM social.members WHERE user_id = $1 ORDER BY group_id`, user)
