@@ -7,6 +7,10 @@ const (
 	SubjectReportCreate  = "rpc.social.reports.create"  // ReportCreate → Report
 	SubjectReportsList   = "rpc.social.reports.list"    // GroupReportsRequest → ReportList
 	SubjectReportResolve = "rpc.social.reports.resolve" // ReportResolveRequest → Report
+
+	// The operators' (platform admins': the caller's role admin).
+	SubjectAdminReportsList   = "rpc.social.admin.reports.list"    // AdminReportsRequest → ReportList
+	SubjectAdminReportResolve = "rpc.social.admin.reports.resolve" // AdminReportResolveRequest → Report
 )
 
 // ReportCreate reports a user (UserID), in a group (its owner and admins
@@ -62,6 +66,20 @@ type ReportResolveBody struct {
 // ReportResolveRequest resolves the report ReportID of group ID.
 type ReportResolveRequest struct {
 	ID       string `json:"id"`
+	ReportID string `json:"report_id"`
+	ReportResolveBody
+}
+
+// AdminReportsRequest asks for a page of every report, for the operators.
+type AdminReportsRequest struct {
+	Status        string `json:"status,omitempty"`
+	OutsideGroups bool   `json:"outside_groups,omitempty"`
+	Limit         int    `json:"limit,omitempty"`
+	Cursor        string `json:"cursor,omitempty"`
+}
+
+// AdminReportResolveRequest resolves any report, for the operators.
+type AdminReportResolveRequest struct {
 	ReportID string `json:"report_id"`
 	ReportResolveBody
 }

@@ -28,6 +28,18 @@ type reportResolveInput struct {
 	Body     api.ReportResolveBody
 }
 
+type adminReportsInput struct {
+	Status        string `query:"status" enum:"open,resolved" doc:"only reports of this status"`
+	OutsideGroups bool   `query:"outside_groups" doc:"only reports made outside any group"`
+	Limit         int    `query:"limit" minimum:"1" maximum:"100" doc:"items per page (default 20)"`
+	Cursor        string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page"`
+}
+
+type adminReportResolveInput struct {
+	ID   string `path:"id" format:"uuid" doc:"the report's id"`
+	Body api.ReportResolveBody
+}
+
 func reportOperations(a huma.API, nc *nats.Conn) {
 	tags := []string{"reports"}
 	huma.Register(a, gw.DocumentRaw[api.Report](a, huma.Operation{
@@ -59,6 +71,26 @@ func reportOperations(a huma.API, nc *nats.Conn) {
 		MaxBodyBytes: 8 << 10, Security: gw.Authenticated,
 	}), http.StatusForbidden, http.StatusConflict), func(ctx context.Context, in *reportResolveInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectReportResolve, api.ReportResolveRequest{ID: in.ID, ReportID: in.ReportID,
+			ReportResolveBody: in.Body})
+	})
+	adminTags := []string{"admin"}
+	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.ReportList](a, huma.Operation{
+		OperationID: "list-all-reports", Method: http.MethodGet, Path: "/v1/admin/reports", Tags: adminTags,
+		Summary: "Every report (operators)",
+		Description: "The platform's admins (role admin; 403 for others): every report, made in a group or outside any " +
+			"(outside_groups=true: only those, which no group admin sees), newest first, cursor-paginated.",
+		Security: gw.Authenticated,
+	}), http.StatusForbidden), func(ctx context.Context, in *adminReportsInput) (*gw.RawJSON, error) {
+		return gw.Forward(ctx, nc, api.SubjectAdminReportsList, api.AdminReportsRequest{Status: in.Status,
+			OutsideGroups: in.OutsideGroups, Limit: in.Limit, Cursor: in.Cursor})
+	})
+	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Report](a, huma.Operation{
+		OperationID: "resolve-report", Method: http.MethodPost, Path: "/v1/admin/reports/{id}/resolve", Tags: adminTags,
+		Summary:      "Resolve any report (operators)",
+		Description:  "The platform's admins (403 for others), as a group's admins resolve theirs. 409 when it was resolved already.",
+		MaxBodyBytes: 8 << 10, Security: gw.Authenticated,
+	}), http.StatusForbidden, http.StatusConflict), func(ctx context.Context, in *adminReportResolveInput) (*gw.RawJSON, error) {
+		return gw.Forward(ctx, nc, api.SubjectAdminReportResolve, api.AdminReportResolveRequest{ReportID: in.ID,
 			ReportResolveBody: in.Body})
 	})
 }

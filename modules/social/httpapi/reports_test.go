@@ -1,14 +1,17 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/apptest"
+	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/social/api"
 )
 
@@ -220,4 +223,105 @@ func TestMessageReports(t *testing.T) {
 		map[string]any{"group_id": g.ID, "message_id": rude.ID, "reason": "spam"}).Status)
 	a.Do(http.MethodGet, "/v1/groups/"+g.ID+"/reports", ana.token, nil).JSON(t, &list)
 	assert.Len(t, list.Items, 1, "bad input made nothing")
+}
+
+// The operators (platform admins) see every report, those made outside
+// any group too, and resolve any; nobody else may.
+func TestOperatorReports(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "social")
+	ana, bob, cat, root := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "cat@example.com"),
+		signUp(t, a, "root@example.com")
+	known(t, a, ana, bob, cat)
+	_, err := a.DB(t).Exec(context.Background(), `UPDATE client.users SET role = 'admin' WHERE id = $1`, root.id)
+	require.NoError(t, err)
+	r := a.Do(http.MethodPost, "/v1/auth/login", "", map[string]any{"email": "root@example.com", "password": apptest.Password})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var tok clientapi.TokenResponse
+	r.JSON(t, &tok)
+	root.token = tok.AccessToken
+	g := createGroup(t, a, ana, map[string]any{"name": "Dawn Runners"})
+	join(t, a, bob, g.ID)
+	report := func(u user, body map[string]any) api.Report {
+		t.Helper()
+		r := a.Do(http.MethodPost, "/v1/reports", u.token, body)
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+		var rep api.Report
+		r.JSON(t, &rep)
+		return rep
+	}
+	inGroup := report(bob, map[string]any{"user_id": ana.id, "group_id": g.ID, "reason": "spam"})
+	outside := report(ana, map[string]any{"user_id": cat.id, "reason": "impersonation", "text": "pretends to be me"})
+
+	list := func(u user, query string) (int, api.ReportList) {
+		t.Helper()
+		r := a.Do(http.MethodGet, "/v1/admin/reports"+query, u.token, nil)
+		var l api.ReportList
+		if r.Status == http.StatusOK {
+			r.JSON(t, &l)
+		}
+		return r.Status, l
+	}
+	for _, u := range []user{ana, bob, cat} {
+		status, _ := list(u, "")
+		assert.Equal(t, http.StatusForbidden, status, "not an operator")
+		r := a.Do(http.MethodPost, "/v1/admin/reports/"+outside.ID+"/resolve", u.token, map[string]any{"resolution": "dismissed"})
+		assert.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	}
+	assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodGet, "/v1/admin/reports", "", nil).Status)
+
+	status, l := list(root, "")
+	require.Equal(t, http.StatusOK, status)
+	require.Len(t, l.Items, 2)
+	assert.Equal(t, outside.ID, l.Items[0].ID, "newest first")
+	assert.Equal(t, inGroup.ID, l.Items[1].ID)
+	_, l = list(root, "?outside_groups=true")
+	require.Len(t, l.Items, 1)
+	assert.Equal(t, "pretends to be me", l.Items[0].Text)
+	_, l = list(root, "?limit=1")
+	require.Len(t, l.Items, 1)
+	require.NotNil(t, l.NextCursor)
+	_, l = list(root, "?limit=1&cursor="+*l.NextCursor)
+	require.Len(t, l.Items, 1)
+	assert.Equal(t, inGroup.ID, l.Items[0].ID)
+	assert.Nil(t, l.NextCursor)
+
+	r = a.Do(http.MethodPost, "/v1/admin/reports/"+outside.ID+"/resolve", root.token, map[string]any{"resolution": "actioned", "note": "warned"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var done api.Report
+	r.JSON(t, &done)
+	assert.Equal(t, "resolved", done.Status)
+	assert.Equal(t, "actioned", *done.Resolution)
+	assert.Equal(t, root.id, *done.ResolvedBy)
+	assert.Equal(t, http.StatusConflict,
+		a.Do(http.MethodPost, "/v1/admin/reports/"+outside.ID+"/resolve", root.token, map[string]any{"resolution": "dismissed"}).Status)
+	_, l = list(root, "?status=open")
+	require.Len(t, l.Items, 1)
+	assert.Equal(t, inGroup.ID, l.Items[0].ID)
+
+	// Bad input changes nothing.
+	for _, c := range []struct{ query, field string }{
+		{"?status=closed", "query.status"}, {"?limit=0", "query.limit"}, {"?limit=101", "query.limit"},
+		{"?cursor=not-a-cursor", "query.cursor"},
+	} {
+		r := a.Do(http.MethodGet, "/v1/admin/reports"+c.query, root.token, nil)
+		require.Equal(t, http.StatusBadRequest, r.Status, c.query)
+		assert.Contains(t, r.Problem(t).Fields(), c.field, c.query)
+	}
+	for _, c := range []struct {
+		id     string
+		body   any
+		status int
+	}{
+		{uuid.NewString(), map[string]any{"resolution": "dismissed"}, http.StatusNotFound},
+		{"nope", map[string]any{"resolution": "dismissed"}, http.StatusBadRequest},
+		{inGroup.ID, map[string]any{"resolution": "ignored"}, http.StatusBadRequest},
+		{inGroup.ID, map[string]any{"resolution": "dismissed", "note": strings.Repeat("n", 1001)}, http.StatusBadRequest},
+		{inGroup.ID, "not an object", http.StatusBadRequest},
+	} {
+		r := a.Do(http.MethodPost, "/v1/admin/reports/"+c.id+"/resolve", root.token, c.body)
+		assert.Equal(t, c.status, r.Status, "%s %v: %s", c.id, c.body, r.Body)
+	}
+	_, l = list(root, "?status=open")
+	assert.Len(t, l.Items, 1, "still open")
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/athlos/athlos/bus"
+	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/social/api"
 	"github.com/athlos/athlos/modules/social/internal/service"
 )
@@ -59,5 +60,29 @@ func registerReports(svc *bus.Service, s *service.Service) error {
 			}
 			return s.ResolveReport(ctx, user, id, report, in.Resolution, in.Note)
 		}),
+		api.SubjectAdminReportsList: bus.AsCaller(func(ctx context.Context, _ uuid.UUID, in api.AdminReportsRequest) (api.ReportList, error) {
+			if err := requireAdmin(ctx); err != nil {
+				return api.ReportList{}, err
+			}
+			return s.AllReports(ctx, in.Status, in.OutsideGroups, in.Limit, in.Cursor)
+		}),
+		api.SubjectAdminReportResolve: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.AdminReportResolveRequest) (api.Report, error) {
+			if err := requireAdmin(ctx); err != nil {
+				return api.Report{}, err
+			}
+			report, err := bus.ParseID("path.id", in.ReportID)
+			if err != nil {
+				return api.Report{}, err
+			}
+			return s.ResolveAnyReport(ctx, user, report, in.Resolution, in.Note)
+		}),
 	})
+}
+
+// requireAdmin refuses a caller who is not a platform admin.
+func requireAdmin(ctx context.Context) error {
+	if c, _ := bus.CallerFrom(ctx); c.Role != clientapi.RoleAdmin {
+		return bus.Errorf(bus.CodeForbidden, "only the platform's admins see and resolve every report")
+	}
+	return nil
 }

@@ -17,8 +17,9 @@ import (
 // Reports. A user reports another for a reason from a fixed list, with an
 // optional text: in a group both are members of, where the group's owner
 // and admins see the report and resolve it (dismissed, or actioned after
-// they removed or banned the user), or outside any group, where it is
-// kept for the operators (no operator API yet); or a message of a group's
+// they removed or banned the user), or outside any group, where the
+// operators (platform admins: AllReports, ResolveAnyReport) see it; or a
+// message of a group's
 // chat it is a member of (its sender is reported, its text kept as it was,
 // for the group's owner and admins). Reporting the same user (message)
 // again while the first report is open answers that one.
@@ -102,12 +103,7 @@ func (s *Service) CreateReport(ctx context.Context, user uuid.UUID, in ReportInp
 // not_found, forbidden, invalid (query.status, query.limit,
 // query.cursor).
 func (s *Service) GroupReports(ctx context.Context, user, id uuid.UUID, status string, limit int, cursor string) (api.ReportList, error) {
-	switch status {
-	case "", "open", "resolved":
-	default:
-		return api.ReportList{}, bus.Invalid("query.status", "must be open or resolved")
-	}
-	size, after, err := timePage(limit, cursor)
+	size, after, err := reportQuery(status, limit, cursor)
 	if err != nil {
 		return api.ReportList{}, err
 	}
@@ -118,6 +114,39 @@ func (s *Service) GroupReports(ctx context.Context, user, id uuid.UUID, status s
 	if err != nil {
 		return api.ReportList{}, err
 	}
+	return reportPage(rows, size), nil
+}
+
+// AllReports returns a page of every report (status open, resolved or
+// "": all; outsideGroups: only those made outside any group), newest
+// first, for the operators: the caller must be a platform admin (the
+// rpc layer checks). Errors: invalid (query.status, query.limit,
+// query.cursor).
+func (s *Service) AllReports(ctx context.Context, status string, outsideGroups bool, limit int, cursor string) (api.ReportList, error) {
+	size, after, err := reportQuery(status, limit, cursor)
+	if err != nil {
+		return api.ReportList{}, err
+	}
+	rows, err := store.AllReports(ctx, s.pool, status, outsideGroups, after, size+1)
+	if err != nil {
+		return api.ReportList{}, err
+	}
+	return reportPage(rows, size), nil
+}
+
+// reportQuery checks a list's status and reads its page size and cursor.
+func reportQuery(status string, limit int, cursor string) (int, *group.TimeCursor, error) {
+	switch status {
+	case "", "open", "resolved":
+	default:
+		return 0, nil, bus.Invalid("query.status", "must be open or resolved")
+	}
+	return timePage(limit, cursor)
+}
+
+// reportPage is the first size of rows, with the cursor of the next page
+// when there are more.
+func reportPage(rows []store.Report, size int) api.ReportList {
 	out := api.ReportList{Items: []api.Report{}}
 	for i, r := range rows {
 		if i == size {
@@ -126,7 +155,7 @@ func (s *Service) GroupReports(ctx context.Context, user, id uuid.UUID, status s
 		}
 		out.Items = append(out.Items, reportOut(r))
 	}
-	return out, nil
+	return out
 }
 
 // ResolveReport resolves a group's open report (dismissed or actioned,
@@ -134,6 +163,27 @@ func (s *Service) GroupReports(ctx context.Context, user, id uuid.UUID, status s
 // is a conflict. Errors: not_found (no such group or report of it),
 // forbidden, invalid (body.resolution, body.note), conflict.
 func (s *Service) ResolveReport(ctx context.Context, user, id, report uuid.UUID, resolution, note string) (api.Report, error) {
+	return s.resolveReport(ctx, user, report, resolution, note, func(tx pgx.Tx) (store.Report, error) {
+		if err := s.mayModerate(ctx, tx, user, id); err != nil {
+			return store.Report{}, err
+		}
+		return store.GroupReport(ctx, tx, id, report)
+	})
+}
+
+// ResolveAnyReport is ResolveReport by an operator (a platform admin: the
+// rpc layer checks), for any report. Errors: not_found, invalid
+// (body.resolution, body.note), conflict.
+func (s *Service) ResolveAnyReport(ctx context.Context, user, report uuid.UUID, resolution, note string) (api.Report, error) {
+	return s.resolveReport(ctx, user, report, resolution, note, func(tx pgx.Tx) (store.Report, error) {
+		return store.ReportByID(ctx, tx, report)
+	})
+}
+
+// resolveReport resolves the report that find reads (after checking who
+// may), by user.
+func (s *Service) resolveReport(ctx context.Context, user, report uuid.UUID, resolution, note string,
+	find func(tx pgx.Tx) (store.Report, error)) (api.Report, error) {
 	if resolution != "dismissed" && resolution != "actioned" {
 		return api.Report{}, bus.Invalid("body.resolution", "must be dismissed or actioned")
 	}
@@ -143,10 +193,7 @@ func (s *Service) ResolveReport(ctx context.Context, user, id, report uuid.UUID,
 	}
 	var out api.Report
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := s.mayModerate(ctx, tx, user, id); err != nil {
-			return err
-		}
-		if _, err := store.GroupReport(ctx, tx, id, report); errors.Is(err, store.ErrNotFound) {
+		if _, err := find(tx); errors.Is(err, store.ErrNotFound) {
 			return errNoReport
 		} else if err != nil {
 			return err
@@ -158,7 +205,7 @@ func (s *Service) ResolveReport(ctx context.Context, user, id, report uuid.UUID,
 		if !done {
 			return bus.Errorf(bus.CodeConflict, "the report was resolved already")
 		}
-		r, err := store.GroupReport(ctx, tx, id, report)
+		r, err := find(tx)
 		out = reportOut(r)
 		return err
 	})

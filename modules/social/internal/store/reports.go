@@ -84,6 +84,31 @@ func GroupReports(ctx context.Context, q Querier, groupID uuid.UUID, status stri
 	return out, nil
 }
 
+// ReportByID reads any report, for the operators.
+func ReportByID(ctx context.Context, q Querier, id uuid.UUID) (Report, error) {
+	return scanReport(q.QueryRow(ctx, `SELECT `+reportColumns+` FROM social.reports r LEFT JOIN social.users u ON u.user_id = r.user_id
+		WHERE r.id = $1`, id))
+}
+
+// AllReports returns up to limit of every report, in a group or not, of
+// status ("" any; outsideGroups: only those made outside any group),
+// newest first, after the cursor: for the operators.
+func AllReports(ctx context.Context, q Querier, status string, outsideGroups bool, after *group.TimeCursor, limit int) ([]Report, error) {
+	at, from := afterArgs(after)
+	rows, err := q.Query(ctx, `SELECT `+reportColumns+` FROM social.reports r LEFT JOIN social.users u ON u.user_id = r.user_id
+		WHERE ($1 = '' OR r.status = $1) AND (NOT $2 OR r.group_id IS NULL)
+		AND ($3::timestamptz IS NULL OR (r.created_at, r.id) < ($3, $4))
+		ORDER BY r.created_at DESC, r.id DESC LIMIT $5`, status, outsideGroups, at, from, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: reports: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Report, error) { return scanReport(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: reports: %w", err)
+	}
+	return out, nil
+}
+
 // ResolveReport marks an open report resolved; false when it was resolved
 // already.
 func ResolveReport(ctx context.Context, tx pgx.Tx, id, by uuid.UUID, resolution, note string) (bool, error) {
