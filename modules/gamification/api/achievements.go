@@ -32,7 +32,7 @@ type Hours struct {
 type AchievementTier struct {
 	Name      string  `json:"name" maxLength:"32" doc:"bronze, silver, gold or the catalogue's own; the app translates tier.<name>"`
 	Threshold float64 `json:"threshold" doc:"in the metric's unit; for best_effort_s the time to beat (at most)"`
-	Points    int     `json:"points" minimum:"0" maximum:"100000"`
+	Points    int     `json:"points" required:"false" minimum:"0" maximum:"100000" doc:"0 when absent"`
 }
 
 // AchievementRule is an achievement's rule: a predicate on the user's
@@ -51,7 +51,7 @@ type AchievementRule struct {
 
 // AchievementDefinition is what an admin gives for an achievement.
 type AchievementDefinition struct {
-	ID             string          `json:"id" doc:"the key: 3 to 64 lower case letters, digits and underscores, starting with a letter (given on create; on replace, absent or the path's)"`
+	ID             string          `json:"id" required:"false" doc:"the key: 3 to 64 lower case letters, digits and underscores, starting with a letter (given on create; on replace, absent or the path's)"`
 	Name           string          `json:"name" doc:"in English, for logs and fallbacks; 1 to 100 characters"`
 	Description    string          `json:"description,omitempty" doc:"in English; at most 500 characters"`
 	NameKey        string          `json:"name_key,omitempty" doc:"the message key the app translates; default achievement.<id>.name"`

@@ -14,18 +14,6 @@ import (
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
 
-func unlockedTiers(m api.MyAchievements, id string) []string {
-	it := item(m, id)
-	if it == nil {
-		return nil
-	}
-	var out []string
-	for _, u := range it.Unlocked {
-		out = append(out, u.TierName)
-	}
-	return out
-}
-
 // Sessions unlock achievements once each, in the user's time zone: a run
 // at 23:30 in New York (04:30 UTC the next day) is a night owl's and
 // starts a three-day streak that UTC would not see; the hidden night owl

@@ -17,7 +17,7 @@ import (
 )
 
 // BackfillBatch is how many users one transaction of a backfill
-// evaluates.
+// evaluates (Service.backfillBatch).
 const BackfillBatch = 200
 
 // MaxBackfillUnits bounds the unlocks a backfill adds to one user (a
@@ -102,7 +102,7 @@ func (s *Service) BackfillStep(ctx context.Context) (bool, error) {
 			return err
 		}
 		e := byID[b.AchievementID]
-		users, err := store.UsersAfter(ctx, tx, b.Cursor, BackfillBatch)
+		users, err := store.UsersAfter(ctx, tx, b.Cursor, s.backfillBatch)
 		if err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func (s *Service) BackfillStep(ctx context.Context) (bool, error) {
 		if err != nil {
 			return err
 		}
-		return store.AdvanceBackfill(ctx, tx, b.ID, users[len(users)-1], len(users), added, len(users) < BackfillBatch, now)
+		return store.AdvanceBackfill(ctx, tx, b.ID, users[len(users)-1], len(users), added, len(users) < s.backfillBatch, now)
 	})
 	return worked, err
 }

@@ -35,11 +35,13 @@ type Service struct {
 
 	// wake starts the backfill worker at once (a request).
 	wake chan struct{}
+	// backfillBatch is BackfillBatch (tests make it smaller).
+	backfillBatch int
 }
 
 // New returns the service on the module's pool.
 func New(pool *pgxpool.Pool, log *slog.Logger) *Service {
-	return &Service{pool: pool, log: log, now: time.Now, wake: make(chan struct{}, 1)}
+	return &Service{pool: pool, log: log, now: time.Now, wake: make(chan struct{}, 1), backfillBatch: BackfillBatch}
 }
 
 // catalogue is the catalogue as of q: every entry by id, and the active
