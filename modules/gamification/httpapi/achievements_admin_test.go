@@ -119,8 +119,8 @@ func TestAdminAchievements(t *testing.T) {
 	}
 	for body, field := range map[string]string{`{"id": "x", "name":`: "body", ``: "body",
 		`{"id": "ride_x", "name": "x", "colour": "red", "rule": {"metric": "sessions", "tiers": [{"name": "bronze", "threshold": 1}]}}`: "body.colour",
-		`{"id": "ride_x", "name": "a\u0000b", "rule": {"metric": "sessions", "tiers": [{"name": "bronze", "threshold": 1}]}}`: "body.name",
-		`{"id": "ride_x", "name": "x", "rule": {"metric": "sessions", "tiers": [{"name": "bronze", "threshold": "1"}]}}`: "body.rule.tiers[0].threshold",
+		`{"id": "ride_x", "name": "a\u0000b", "rule": {"metric": "sessions", "tiers": [{"name": "bronze", "threshold": 1}]}}`:           "body.name",
+		`{"id": "ride_x", "name": "x", "rule": {"metric": "sessions", "tiers": [{"name": "bronze", "threshold": "1"}]}}`:                "body.rule.tiers[0].threshold",
 	} {
 		r = a.Do(http.MethodPost, "/v1/admin/achievements", root.token, body)
 		require.Equal(t, http.StatusBadRequest, r.Status, "%s: %s", body, r.Body)
