@@ -16,9 +16,9 @@ CREATE TABLE gamification.achievements (
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- Each user's aggregates (achieve.State as JSON: sums by sport and period,
--- best figures, active days, sessions by hour, records, challenges, units
--- unlocked), kept by the session consumer's applier in its transaction, and
+-- Each user's aggregates (achieve.State in its binary form, achieve/encode.go:
+-- sums by sport and period, best figures, active days, sessions by hour,
+-- records, challenges, units unlocked; empty: none yet), kept by the session consumer's applier in its transaction, and
 -- the user's points (the sum of their unlocks' points).
 CREATE TABLE gamification.achievement_users (
   user_id    uuid PRIMARY KEY,

@@ -58,11 +58,18 @@ func TestStateAtTheBoundaries(t *testing.T) {
 	}
 	for _, c := range cases {
 		st := NewState()
+		var all []activity.Session
+		add := func(s *activity.Session) {
+			all = append(all, *s)
+			if !st.Add(s, time.UTC) {
+				st.Rebuild(all, time.UTC) // older than the latest period, as the applier does
+			}
+		}
 		for _, s := range c.short {
-			st.Add(s, time.UTC)
+			add(s)
 		}
 		assert.Equal(t, 0, st.Progress(c.rule).Reached, "%s: short", c.name)
-		st.Add(c.at, time.UTC)
+		add(c.at)
 		assert.Equal(t, 1, st.Progress(c.rule).Reached, "%s: at the threshold", c.name)
 	}
 

@@ -6,9 +6,10 @@
 //
 // State answers every rule of package rules the way rules.Evaluate does
 // over the whole history (a property test checks it on random histories),
-// from sums per sport and calendar period, the best session figures, the
-// local days with a session and the sessions per local hour: adding a
-// session is a few map updates, never a pass over the history.
+// from sums per sport, the best and latest calendar periods, the best
+// session figures, the local days with a session and the sessions per
+// local hour: adding a session is a few updates, never a pass over the
+// history.
 package achieve
 
 import (
@@ -21,11 +22,7 @@ import (
 
 // Sums are the totals of a set of sessions, by rules metric.
 type Sums struct {
-	DistanceM        float64 `json:"d,omitempty"`
-	MovingTimeS      float64 `json:"t,omitempty"`
-	Sessions         float64 `json:"n,omitempty"`
-	ElevationGainM   float64 `json:"e,omitempty"`
-	StrengthVolumeKg float64 `json:"v,omitempty"`
+	DistanceM, MovingTimeS, Sessions, ElevationGainM, StrengthVolumeKg float64
 }
 
 func (s *Sums) add(x *activity.Session) {
@@ -52,35 +49,54 @@ func (s Sums) of(m rules.Metric) float64 {
 	return 0
 }
 
+// Window is a calendar window's totals (the year, month or ISO week of a
+// session's local start): the sums of the latest period with a session,
+// and the best sums of any period so far, metric by metric.
+type Window struct {
+	Key     int
+	Current Sums
+	Best    Sums
+}
+
+func (w *Window) add(key int, s *activity.Session) {
+	if key != w.Key {
+		w.Key, w.Current = key, Sums{}
+	}
+	w.Current.add(s)
+	b, c := &w.Best, &w.Current
+	b.DistanceM, b.MovingTimeS, b.Sessions = max(b.DistanceM, c.DistanceM), max(b.MovingTimeS, c.MovingTimeS), max(b.Sessions, c.Sessions)
+	b.ElevationGainM, b.StrengthVolumeKg = max(b.ElevationGainM, c.ElevationGainM), max(b.StrengthVolumeKg, c.StrengthVolumeKg)
+}
+
 // Aggregate is what State keeps of one sport's sessions (or of all, under
 // the sport "").
 type Aggregate struct {
-	All Sums `json:"a"`
-	// Years, Months and Weeks are sums by local calendar period: year,
-	// year*12+month, rules.WeekNumber.
-	Years  map[int]*Sums `json:"y,omitempty"`
-	Months map[int]*Sums `json:"m,omitempty"`
-	Weeks  map[int]*Sums `json:"w,omitempty"`
+	All Sums
+	// Year, Month and Week are keyed year, year*12+month and
+	// rules.WeekNumber, local time.
+	Year, Month, Week Window
 	// The best single session figures, and the fastest effort by
 	// training's name ("5k").
-	MaxDistanceM      float64            `json:"bd,omitempty"`
-	MaxMovingTimeS    float64            `json:"bt,omitempty"`
-	MaxElevationGainM float64            `json:"be,omitempty"`
-	Efforts           map[string]float64 `json:"f,omitempty"`
+	MaxDistanceM, MaxMovingTimeS, MaxElevationGainM float64
+	Efforts                                         map[string]float64
 	// Days are the local days with a session (rules.DayNumber), sorted.
-	Days []int `json:"days,omitempty"`
+	Days []int
 	// Hours counts sessions by their local start hour.
-	Hours [24]int `json:"h"`
+	Hours [24]int
 }
 
 // State is a user's achievement aggregates: sessions by sport (and all
 // under ""), records set and challenges completed, and the units of each
-// achievement unlocked so far (Unlocked; they never go back).
+// achievement unlocked so far (Unlocked; they never go back). It stays
+// small whatever the history's length (but for its active days): a
+// calendar window keeps its best period and its latest one only, so a
+// session that starts before the latest period of its sport (an old one
+// imported) can't be added: the state is rebuilt from the sessions then.
 type State struct {
-	Sports     map[string]*Aggregate `json:"s,omitempty"`
-	Records    int                   `json:"r,omitempty"`
-	Challenges int                   `json:"c,omitempty"`
-	Unlocked   map[string]int        `json:"u,omitempty"`
+	Sports     map[string]*Aggregate
+	Records    int
+	Challenges int
+	Unlocked   map[string]int
 }
 
 // NewState is an empty state.
@@ -92,10 +108,25 @@ func NewState() *State {
 // plausible ones do (an impossible speed must not unlock a badge).
 func Counts(s *activity.Session) bool { return s != nil && s.Plausible }
 
-// Add adds a session (in the user's time zone loc) if it counts.
-func (st *State) Add(s *activity.Session, loc *time.Location) {
+// periods are a local start's window keys: year, month, week.
+func periods(t time.Time) [3]int {
+	return [3]int{t.Year(), t.Year()*12 + int(t.Month()), rules.WeekNumber(t)}
+}
+
+// Add adds a session (in the user's time zone loc) if it counts, and
+// reports whether it could: false (nothing changed) for one that starts
+// before the latest period of its windows, which needs Rebuild.
+func (st *State) Add(s *activity.Session, loc *time.Location) bool {
 	if !Counts(s) {
-		return
+		return true
+	}
+	t := s.StartedAt.In(loc)
+	keys := periods(t)
+	for _, sport := range []string{"", s.Sport} {
+		if a := st.Sports[sport]; a != nil && a.All.Sessions > 0 &&
+			(keys[0] < a.Year.Key || keys[1] < a.Month.Key || keys[2] < a.Week.Key) {
+			return false
+		}
 	}
 	for _, sport := range []string{"", s.Sport} {
 		a := st.Sports[sport]
@@ -103,25 +134,31 @@ func (st *State) Add(s *activity.Session, loc *time.Location) {
 			a = &Aggregate{}
 			st.Sports[sport] = a
 		}
-		a.add(s, loc)
+		a.add(s, t, keys)
 	}
+	return true
 }
 
-// Rebuild forgets the sessions' aggregates and adds sessions again (after
-// an edit or a deletion); records, challenges and unlocks stay.
+// Rebuild forgets the sessions' aggregates and adds sessions again, in
+// start order (after an edit, a deletion or an old session); records,
+// challenges and unlocks stay.
 func (st *State) Rebuild(sessions []activity.Session, loc *time.Location) {
 	st.Sports = map[string]*Aggregate{}
+	order := make([]*activity.Session, len(sessions))
 	for i := range sessions {
-		st.Add(&sessions[i], loc)
+		order[i] = &sessions[i]
+	}
+	slices.SortStableFunc(order, func(a, b *activity.Session) int { return a.StartedAt.Compare(b.StartedAt) })
+	for _, s := range order {
+		st.Add(s, loc)
 	}
 }
 
-func (a *Aggregate) add(s *activity.Session, loc *time.Location) {
-	t := s.StartedAt.In(loc)
+func (a *Aggregate) add(s *activity.Session, t time.Time, keys [3]int) {
 	a.All.add(s)
-	addTo(&a.Years, t.Year(), s)
-	addTo(&a.Months, t.Year()*12+int(t.Month()), s)
-	addTo(&a.Weeks, rules.WeekNumber(t), s)
+	a.Year.add(keys[0], s)
+	a.Month.add(keys[1], s)
+	a.Week.add(keys[2], s)
 	a.MaxDistanceM = max(a.MaxDistanceM, s.DistanceM)
 	a.MaxMovingTimeS = max(a.MaxMovingTimeS, s.MovingTimeS)
 	a.MaxElevationGainM = max(a.MaxElevationGainM, s.ElevationGainM)
@@ -143,18 +180,6 @@ func (a *Aggregate) add(s *activity.Session, loc *time.Location) {
 	a.Hours[t.Hour()]++
 }
 
-func addTo(m *map[int]*Sums, key int, s *activity.Session) {
-	if *m == nil {
-		*m = map[int]*Sums{}
-	}
-	sums := (*m)[key]
-	if sums == nil {
-		sums = &Sums{}
-		(*m)[key] = sums
-	}
-	sums.add(s)
-}
-
 // Value is the rule's metric over the state, as rules.Evaluate computes it
 // over the whole history.
 func (st *State) Value(r rules.Rule) float64 {
@@ -172,22 +197,15 @@ func (st *State) Value(r rules.Rule) float64 {
 	}
 	switch r.Metric {
 	case rules.DistanceM, rules.MovingTimeS, rules.Sessions, rules.ElevationGainM, rules.StrengthVolumeKg:
-		var periods map[int]*Sums
 		switch r.Window {
 		case rules.Year:
-			periods = a.Years
+			return a.Year.Best.of(r.Metric)
 		case rules.Month:
-			periods = a.Months
+			return a.Month.Best.of(r.Metric)
 		case rules.Week:
-			periods = a.Weeks
-		default:
-			return a.All.of(r.Metric)
+			return a.Week.Best.of(r.Metric)
 		}
-		var best float64
-		for _, s := range periods {
-			best = max(best, s.of(r.Metric))
-		}
-		return best
+		return a.All.of(r.Metric)
 	case rules.SessionDistanceM:
 		return a.MaxDistanceM
 	case rules.SessionMovingTimeS:

@@ -63,6 +63,7 @@ func TestStateMatchesEvaluate(t *testing.T) {
 	for i := range list {
 		require.NoError(t, list[i].Validate(), "%+v", list[i])
 	}
+	rebuilt := 0
 	for round := range 40 {
 		user := uuid.New()
 		st := NewState()
@@ -71,7 +72,11 @@ func TestStateMatchesEvaluate(t *testing.T) {
 		for range r.IntN(60) {
 			s := randomSession(r, user)
 			sessions = append(sessions, s)
-			st.Add(&s, loc)
+			if !st.Add(&s, loc) {
+				// An older session than the latest period's: rebuilt.
+				rebuilt++
+				st.Rebuild(sessions, loc)
+			}
 			check(t, round, st, sessions, loc, list)
 		}
 		// Delete a few and change one: the rebuilt state agrees as well.
@@ -85,7 +90,19 @@ func TestStateMatchesEvaluate(t *testing.T) {
 		}
 		st.Rebuild(sessions, loc)
 		check(t, round, st, sessions, loc, list)
+
+		// The stored form gives the same state back; a damaged one is an
+		// error, never a panic.
+		data, err := st.MarshalBinary()
+		require.NoError(t, err)
+		back := NewState()
+		require.NoError(t, back.UnmarshalBinary(data))
+		assert.Equal(t, st, back)
+		for cut := 1; cut < len(data); cut++ {
+			assert.Error(t, NewState().UnmarshalBinary(data[:cut]), "cut at %d", cut)
+		}
 	}
+	assert.Positive(t, rebuilt, "both paths were taken")
 }
 
 func check(t *testing.T, round int, st *State, sessions []activity.Session, loc *time.Location, list []rules.Rule) {

@@ -26,11 +26,12 @@ const MaxNewUnits = 100
 // (activity.Applier), in the consumer's transaction. A user whose changes
 // are all first completions gets them added to their state one by one, in
 // start order, each evaluated (the session that crosses a tier is the one
-// that unlocked it): the hot path, a few map updates per session. A user
-// with an edit or a deletion in the batch gets their state rebuilt from
-// their sessions as stored (progress recomputed); what they unlocked stays
-// unlocked, and a streak broken by a deleted session is shorter from then
-// on.
+// that unlocked it): the hot path, a few updates per session. A user with
+// an edit or a deletion in the batch, or a session older than the latest
+// calendar period of their state (an import of old sessions), gets their
+// state rebuilt from their sessions as stored (progress recomputed); what
+// they unlocked stays unlocked, and a streak broken by a deleted session
+// is shorter from then on.
 func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activity.Change) error {
 	cat, byID, err := s.catalogue(ctx, tx)
 	if err != nil {
@@ -55,28 +56,41 @@ func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activi
 	}
 	now := s.now()
 	var unlocks []store.Unlock
+	var rebuild []uuid.UUID
 	for _, u := range users {
-		st, loc, list := states[u].State, locs[u], byUser[u]
+		st, list := states[u].State, byUser[u]
 		if slices.ContainsFunc(list, func(c activity.Change) bool { return c.Old != nil }) {
-			sessions, err := activity.UserSessions(ctx, tx, u)
-			if err != nil {
-				return err
+			rebuild = append(rebuild, u)
+			continue
+		}
+		slices.SortFunc(list, func(a, b activity.Change) int { return a.New.StartedAt.Compare(b.New.StartedAt) })
+		for i, c := range list {
+			if !achieve.Counts(c.New) {
+				continue
 			}
-			st.Rebuild(sessions, loc)
+			if !st.Add(c.New, locs[u]) {
+				// Older than the latest period: the rest of the user's
+				// changes go with the rebuild.
+				byUser[u] = list[i:]
+				rebuild = append(rebuild, u)
+				break
+			}
+			unlocks = append(unlocks, evaluate(u, st, cat, forSport(c.New.Sport), c.New, now)...)
+		}
+	}
+	if len(rebuild) > 0 {
+		sessions, err := activity.SessionsOf(ctx, tx, rebuild)
+		if err != nil {
+			return err
+		}
+		for _, u := range rebuild {
+			st, list := states[u].State, byUser[u]
+			st.Rebuild(sessions[u], locs[u])
 			var by *activity.Session
 			if last := list[len(list)-1].New; achieve.Counts(last) {
 				by = last
 			}
 			unlocks = append(unlocks, evaluate(u, st, cat, sessionMetrics, by, now)...)
-			continue
-		}
-		slices.SortFunc(list, func(a, b activity.Change) int { return a.New.StartedAt.Compare(b.New.StartedAt) })
-		for _, c := range list {
-			if !achieve.Counts(c.New) {
-				continue
-			}
-			st.Add(c.New, loc)
-			unlocks = append(unlocks, evaluate(u, st, cat, forSport(c.New.Sport), c.New, now)...)
 		}
 	}
 	if _, err := s.unlock(ctx, tx, unlocks, states, byID); err != nil {
@@ -182,6 +196,7 @@ func (s *Service) unlock(ctx context.Context, tx pgx.Tx, list []store.Unlock, st
 	if err != nil {
 		return 0, err
 	}
+	events := make([]bus.Event, 0, len(added))
 	for _, u := range added {
 		states[u.UserID].Points += u.Points
 		a := byID[u.AchievementID]
@@ -194,11 +209,9 @@ func (s *Service) unlock(ctx context.Context, tx pgx.Tx, list []store.Unlock, st
 		if u.SessionID != nil {
 			ev.SessionID = u.SessionID.String()
 		}
-		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventAchievementUnlocked, ev); err != nil {
-			return 0, err
-		}
+		events = append(events, bus.Event{Subject: api.EventAchievementUnlocked, Payload: ev})
 	}
-	return len(added), nil
+	return len(added), bus.EnqueueAll(ctx, tx, api.Module, events)
 }
 
 func sortedUsers[V any](m map[uuid.UUID]V) []uuid.UUID {

@@ -205,38 +205,28 @@ func States(ctx context.Context, q storage.Querier, users []uuid.UUID) (map[uuid
 func readStates(ctx context.Context, q storage.Querier, users []uuid.UUID, lock bool) (map[uuid.UUID]*UserState, error) {
 	query := `SELECT user_id, state, points FROM gamification.achievement_users WHERE user_id = ANY($1) ORDER BY user_id`
 	if lock {
-		// A user's first row is made first, empty, so that two
-		// transactions for a new user wait for each other too.
-		if _, err := q.Exec(ctx, `INSERT INTO gamification.achievement_users (user_id, state, updated_at)
-			SELECT id, '{}', now() FROM unnest($1::uuid[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, users); err != nil {
-			return nil, fmt.Errorf("store: make states: %w", err)
-		}
 		query += ` FOR UPDATE`
 	}
-	rows, err := q.Query(ctx, query, users)
-	if err != nil {
-		return nil, fmt.Errorf("store: read states: %w", err)
-	}
 	out := make(map[uuid.UUID]*UserState, len(users))
-	var id uuid.UUID
-	var data []byte
-	var points int
-	_, err = pgx.ForEachRow(rows, []any{&id, &data, &points}, func() error {
-		st := achieve.NewState()
-		if err := json.Unmarshal(data, st); err != nil {
-			return fmt.Errorf("decode the state of %s: %w", id, err)
+	if err := scanStates(ctx, q, query, users, out); err != nil {
+		return nil, err
+	}
+	var missing []uuid.UUID
+	for _, u := range users {
+		if out[u] == nil {
+			missing = append(missing, u)
 		}
-		if st.Sports == nil {
-			st.Sports = map[string]*achieve.Aggregate{}
+	}
+	if lock && len(missing) > 0 {
+		// A user's first row is made empty, then locked: two transactions
+		// for a new user wait for each other as for a known one.
+		if _, err := q.Exec(ctx, `INSERT INTO gamification.achievement_users (user_id, state, updated_at)
+			SELECT id, '', now() FROM unnest($1::uuid[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, missing); err != nil {
+			return nil, fmt.Errorf("store: make states: %w", err)
 		}
-		if st.Unlocked == nil {
-			st.Unlocked = map[string]int{}
+		if err := scanStates(ctx, q, query, missing, out); err != nil {
+			return nil, err
 		}
-		out[id] = &UserState{State: st, Points: points}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: read states: %w", err)
 	}
 	for _, u := range users {
 		if out[u] == nil {
@@ -246,7 +236,30 @@ func readStates(ctx context.Context, q storage.Querier, users []uuid.UUID, lock 
 	return out, nil
 }
 
-// SaveStates writes users' states and points.
+func scanStates(ctx context.Context, q storage.Querier, query string, users []uuid.UUID, out map[uuid.UUID]*UserState) error {
+	rows, err := q.Query(ctx, query, users)
+	if err != nil {
+		return fmt.Errorf("store: read states: %w", err)
+	}
+	var id uuid.UUID
+	var data []byte
+	var points int
+	_, err = pgx.ForEachRow(rows, []any{&id, &data, &points}, func() error {
+		st := achieve.NewState()
+		if err := st.UnmarshalBinary(data); err != nil {
+			return fmt.Errorf("the state of %s: %w", id, err)
+		}
+		out[id] = &UserState{State: st, Points: points}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: read states: %w", err)
+	}
+	return nil
+}
+
+// SaveStates writes users' states and points (their rows exist: LockStates
+// made them).
 func SaveStates(ctx context.Context, tx pgx.Tx, states map[uuid.UUID]*UserState, at time.Time) error {
 	if len(states) == 0 {
 		return nil
@@ -255,15 +268,14 @@ func SaveStates(ctx context.Context, tx pgx.Tx, states map[uuid.UUID]*UserState,
 	data := make([][]byte, 0, len(states))
 	points := make([]int32, 0, len(states))
 	for id, st := range states {
-		b, err := json.Marshal(st.State)
+		b, err := st.State.MarshalBinary()
 		if err != nil {
 			return fmt.Errorf("store: encode state: %w", err)
 		}
 		ids, data, points = append(ids, id), append(data, b), append(points, int32(st.Points))
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO gamification.achievement_users (user_id, state, points, updated_at)
-		SELECT id, state, points, $4 FROM unnest($1::uuid[], $2::bytea[], $3::int[]) AS s (id, state, points)
-		ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, points = excluded.points, updated_at = excluded.updated_at`,
+	_, err := tx.Exec(ctx, `UPDATE gamification.achievement_users u SET state = s.state, points = s.points, updated_at = $4
+		FROM unnest($1::uuid[], $2::bytea[], $3::int[]) AS s (id, state, points) WHERE u.user_id = s.id`,
 		ids, data, points, at)
 	if err != nil {
 		return fmt.Errorf("store: save states: %w", err)
