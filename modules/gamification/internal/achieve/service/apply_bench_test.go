@@ -107,6 +107,9 @@ func benchApply(b *testing.B, edits, withApplier bool) {
 	}
 	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "events/s")
 	var avg float64
-	require.NoError(b, pool.QueryRow(ctx, `SELECT coalesce(avg(octet_length(state)), 0) FROM gamification.achievement_users`).Scan(&avg))
+	var unlocks int
+	require.NoError(b, pool.QueryRow(ctx, `SELECT coalesce(avg(octet_length(state)), 0), (SELECT count(*) FROM gamification.user_achievements)
+		FROM gamification.achievement_users`).Scan(&avg, &unlocks))
 	b.ReportMetric(avg, "state-bytes")
+	b.ReportMetric(float64(unlocks)/float64(batch*b.N), "unlocks/event")
 }
