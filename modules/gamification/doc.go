@@ -34,7 +34,8 @@
 // feature's state and the read model commit together, exactly once; a failed batch is rolled back and
 // tried again in halves. A deleted account (evt.client.user.deleted) is erased in one transaction:
 // every feature that is an activity.Eraser erases its own rows first (it can still read the user's
-// sessions), then the read models' rows go.
+// sessions), then the read models' rows go. A feature that is an activity.ZoneWatcher hears of a
+// user's new time zone in the transaction that saves it.
 //
 // # Achievements (internal/achieve, migration 00004)
 //
@@ -48,8 +49,8 @@
 // achievements their sport moves after each (the session that crosses a tier is the one named); an edit, a
 // deletion or a session older than the state's latest period rebuilds the state from the user's sessions
 // (progress recomputed), and nothing unlocked is taken back. Only plausible sessions count. Days, weeks and
-// hours are the user's time zone's when the session is added (a change of zone counts from then on; a rebuild
-// or backfill uses the current one). Unlocks are gamification.user_achievements rows, unique per user,
+// hours are the user's time zone's: a change of zone rebuilds the user's state in the new one
+// (activity.ZoneWatcher), so the whole history counts in the zone the user has now, as a backfill sees it. Unlocks are gamification.user_achievements rows, unique per user,
 // achievement, tier and repetition (INSERT … ON CONFLICT DO NOTHING: each unlock once, whatever is delivered
 // twice, and whatever a backfill finds again), announced with evt.gamification.achievement.unlocked in the same
 // transaction; a user's points are their unlocks' sum, their level L needs 50·L·(L−1) points. A backfill

@@ -294,6 +294,29 @@ func SaveUser(ctx context.Context, tx pgx.Tx, u User, nameOnly bool) (bool, erro
 	return tag.RowsAffected() > 0, nil
 }
 
+// SaveProfile keeps a user's profile (SaveUser) and, when it changes their
+// time zone, tells the watchers.
+func SaveProfile(ctx context.Context, tx pgx.Tx, u User, watchers []ZoneWatcher) error {
+	var before string
+	err := tx.QueryRow(ctx, `SELECT time_zone FROM gamification.users WHERE user_id = $1 FOR UPDATE`, u.ID).Scan(&before)
+	switch {
+	case err == pgx.ErrNoRows:
+		before = "UTC" // what Locations gave until now
+	case err != nil:
+		return wrap("read time zone", err)
+	}
+	changed, err := SaveUser(ctx, tx, u, false)
+	if err != nil || !changed || before == u.TimeZone || u.TimeZone == "" {
+		return err
+	}
+	for _, w := range watchers {
+		if err := w.TimeZoneChanged(ctx, tx, u.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // EraseUser erases a deleted user: every eraser's rows first, then the
 // read models' (user, memberships, sessions and their revisions), and
 // remembers the id so late events are not applied again.
