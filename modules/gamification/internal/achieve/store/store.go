@@ -51,29 +51,20 @@ func scanEntry(row pgx.CollectableRow) (Entry, error) {
 // or changed, stays as it is) and returns how many it added.
 func Seed(ctx context.Context, q storage.Querier, list []achieve.Achievement) (int, error) {
 	ids := make([]string, len(list))
-	defs := make([][]byte, len(list))
+	defs := make([]string, len(list))
 	for i, a := range list {
-		ids[i] = a.ID
 		b, err := json.Marshal(a)
 		if err != nil {
 			return 0, fmt.Errorf("store: encode achievement: %w", err)
 		}
-		defs[i] = b
+		ids[i], defs[i] = a.ID, string(b)
 	}
 	tag, err := q.Exec(ctx, `INSERT INTO gamification.achievements (id, definition)
-		SELECT id, def::jsonb FROM unnest($1::text[], $2::text[]) AS a (id, def) ON CONFLICT (id) DO NOTHING`, ids, jsonTexts(defs))
+		SELECT id, def::jsonb FROM unnest($1::text[], $2::text[]) AS a (id, def) ON CONFLICT (id) DO NOTHING`, ids, defs)
 	if err != nil {
 		return 0, fmt.Errorf("store: seed catalogue: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
-}
-
-func jsonTexts(bs [][]byte) []string {
-	out := make([]string, len(bs))
-	for i, b := range bs {
-		out[i] = string(b)
-	}
-	return out
 }
 
 // Stamp changes whenever the catalogue does (a row added, replaced or
