@@ -161,6 +161,10 @@ func (r Rule) Validate() error {
 			return fielderr.New("tiers["+strconv.Itoa(i)+"].threshold", "each tier must be harder than the one before")
 		}
 	}
+	if last := r.Tiers[len(r.Tiers)-1].Threshold; r.RepeatEvery > 0 && r.RepeatEvery < last/100 {
+		// Else one session could be worth thousands of repetitions.
+		return fielderr.New("repeat_every", "at least a hundredth of the last tier's threshold")
+	}
 	return nil
 }
 
