@@ -353,7 +353,12 @@ func longestRun(sessions []Session, loc *time.Location, number func(time.Time) i
 		ns = append(ns, number(s.Start.In(loc)))
 	}
 	slices.Sort(ns)
-	ns = slices.Compact(ns)
+	return LongestRun(slices.Compact(ns))
+}
+
+// LongestRun is the most consecutive numbers of a sorted list without
+// repeats.
+func LongestRun(ns []int) int {
 	best, run := 0, 0
 	for i, n := range ns {
 		if i > 0 && n == ns[i-1]+1 {
