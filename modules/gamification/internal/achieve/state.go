@@ -261,7 +261,6 @@ func weeksOf(days []int) []int {
 	return out
 }
 
-
 // History is the reference's view of a user's sessions (rules.Evaluate):
 // the plausible ones, best efforts by distance.
 func History(sessions []activity.Session, records, challenges int, loc *time.Location) rules.History {
