@@ -579,6 +579,10 @@ func run(ctx context.Context, base string) error {
 	if err := achievements(ctx, base, anon, c); err != nil {
 		return err
 	}
+	// The operators' reports (issue 13).
+	if err := operatorReports(ctx, base, anon, c); err != nil {
+		return err
+	}
 
 	// Account: password, logout, deletion.
 	newPassword := "battery staple correct horse"
@@ -1185,18 +1189,7 @@ func achievements(ctx context.Context, base string, anon, c *athlosclient.Client
 		return err
 	}
 
-	login, err := anon.LoginWithResponse(ctx, athlosclient.LoginRequest{Email: os.Getenv("ATHLOS_ADMIN_EMAIL"),
-		Password: os.Getenv("ATHLOS_ADMIN_PASSWORD")})
-	if err != nil {
-		return err
-	}
-	if login.JSON200 == nil {
-		return fmt.Errorf("sign in as the administrator: status %d: %.300s", login.StatusCode(), login.Body)
-	}
-	admin, err := athlosclient.NewClientWithResponses(base, athlosclient.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+login.JSON200.AccessToken)
-		return nil
-	}))
+	admin, err := administrator(ctx, base, anon)
 	if err != nil {
 		return err
 	}
@@ -1247,4 +1240,60 @@ func achievements(ctx context.Context, base string, anon, c *athlosclient.Client
 		return err
 	}
 	return check("retire-achievement", rt.StatusCode(), 204, true, rt.Body)
+}
+
+// administrator signs in as the administrator (ATHLOS_ADMIN_EMAIL and
+// ATHLOS_ADMIN_PASSWORD, an account the test made an administrator) and
+// answers a client that calls as it.
+func administrator(ctx context.Context, base string, anon *athlosclient.ClientWithResponses) (*athlosclient.ClientWithResponses, error) {
+	login, err := anon.LoginWithResponse(ctx, athlosclient.LoginRequest{Email: os.Getenv("ATHLOS_ADMIN_EMAIL"),
+		Password: os.Getenv("ATHLOS_ADMIN_PASSWORD")})
+	if err != nil {
+		return nil, err
+	}
+	if login.JSON200 == nil {
+		return nil, fmt.Errorf("sign in as the administrator: status %d: %.300s", login.StatusCode(), login.Body)
+	}
+	return athlosclient.NewClientWithResponses(base, athlosclient.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+login.JSON200.AccessToken)
+		return nil
+	}))
+}
+
+// operatorReports calls the operators' reports: the administrator reports
+// the user of c outside any group, lists every report and resolves it.
+func operatorReports(ctx context.Context, base string, anon, c *athlosclient.ClientWithResponses) error {
+	admin, err := administrator(ctx, base, anon)
+	if err != nil {
+		return err
+	}
+	me, err := c.GetMeWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if me.JSON200 == nil {
+		return fmt.Errorf("get me: status %d", me.StatusCode())
+	}
+	cr, err := admin.CreateReportWithResponse(ctx, athlosclient.ReportCreate{UserId: &me.JSON200.UserId,
+		Reason: athlosclient.ReportCreateReasonSpam})
+	if err != nil {
+		return err
+	}
+	if cr.JSON201 == nil {
+		return fmt.Errorf("report outside groups: status %d: %.300s", cr.StatusCode(), cr.Body)
+	}
+	outside := true
+	lr, err := admin.ListAllReportsWithResponse(ctx, &athlosclient.ListAllReportsParams{OutsideGroups: &outside})
+	if err != nil {
+		return err
+	}
+	if err := check("list-all-reports", lr.StatusCode(), 200, lr.JSON200 != nil && len(lr.JSON200.Items) >= 1, lr.Body); err != nil {
+		return err
+	}
+	rr, err := admin.ResolveReportWithResponse(ctx, cr.JSON201.Id, athlosclient.ReportResolveBody{
+		Resolution: athlosclient.ReportResolveBodyResolutionDismissed})
+	if err != nil {
+		return err
+	}
+	return check("resolve-report", rr.StatusCode(), 200, rr.JSON200 != nil && rr.JSON200.Status == athlosclient.ReportStatusResolved, rr.Body)
 }

@@ -206,6 +206,8 @@ async function main(): Promise<void> {
 
   // Achievements (gamification, issue 14).
   await achievements();
+  // The operators' reports (issue 13).
+  await operatorReports();
 
   const newPassword = "battery staple correct horse";
   const cp = await c.PUT("/v1/auth/password", { body: { current_password: password, new_password: newPassword } });
@@ -456,20 +458,7 @@ async function achievements(): Promise<void> {
   const ma = await c.GET("/v1/me/achievements");
   check("my-achievements", ma.response, 200, (ma.data?.level ?? 0) >= 1);
 
-  const login = await anon.POST("/v1/auth/login", {
-    body: { email: process.env.ATHLOS_ADMIN_EMAIL ?? "", password: process.env.ATHLOS_ADMIN_PASSWORD ?? "" },
-  });
-  if (login.data === undefined) {
-    throw new Error(`sign in as the administrator: status ${login.response.status}`);
-  }
-  const admin = createClient<paths>({ baseUrl: base });
-  const adminToken = login.data.access_token;
-  admin.use({
-    onRequest({ request }) {
-      request.headers.set("Authorization", `Bearer ${adminToken}`);
-      return request;
-    },
-  });
+  const admin = await administrator();
   const id = `tsclient_${Date.now()}`;
   const rule = {
     metric: "distance_m" as const,
@@ -492,6 +481,44 @@ async function achievements(): Promise<void> {
   check("admin-get-achievement", ga.response, 200, ga.data?.backfill !== undefined);
   const rt = await admin.DELETE("/v1/admin/achievements/{id}", path);
   check("retire-achievement", rt.response, 204, true);
+}
+
+// A client that calls as the administrator (ATHLOS_ADMIN_EMAIL and
+// ATHLOS_ADMIN_PASSWORD, an account the test made an administrator).
+async function administrator(): Promise<ReturnType<typeof createClient<paths>>> {
+  const login = await anon.POST("/v1/auth/login", {
+    body: { email: process.env.ATHLOS_ADMIN_EMAIL ?? "", password: process.env.ATHLOS_ADMIN_PASSWORD ?? "" },
+  });
+  if (login.data === undefined) {
+    throw new Error(`sign in as the administrator: status ${login.response.status}`);
+  }
+  const admin = createClient<paths>({ baseUrl: base });
+  const adminToken = login.data.access_token;
+  admin.use({
+    onRequest({ request }) {
+      request.headers.set("Authorization", `Bearer ${adminToken}`);
+      return request;
+    },
+  });
+  return admin;
+}
+
+// The operators' reports: the administrator reports the user outside any
+// group, lists every report and resolves it.
+async function operatorReports(): Promise<void> {
+  const admin = await administrator();
+  const me = await c.GET("/v1/me");
+  const cr = await admin.POST("/v1/reports", { body: { user_id: me.data?.user_id ?? "", reason: "spam" } });
+  if (cr.data === undefined) {
+    throw new Error(`report outside groups: status ${cr.response.status}`);
+  }
+  const lr = await admin.GET("/v1/admin/reports", { params: { query: { outside_groups: true } } });
+  check("list-all-reports", lr.response, 200, (lr.data?.items.length ?? 0) >= 1);
+  const rr = await admin.POST("/v1/admin/reports/{id}/resolve", {
+    params: { path: { id: cr.data.id } },
+    body: { resolution: "dismissed" },
+  });
+  check("resolve-report", rr.response, 200, rr.data?.status === "resolved");
 }
 
 main().catch((err: unknown) => {
