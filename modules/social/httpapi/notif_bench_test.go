@@ -89,8 +89,8 @@ func copyMembers(tb testing.TB, pool *pgxpool.Pool, rows [][]any) {
 // notification-producing event (evt.training.record.set) of an athlete in
 // 20 groups of 500 members, from its publish until the inbox rows of all
 // 9,980 recipients are committed (the relay's transaction, seen as the
-// notification leaving social.notif_outbox, polled every few hundred
-// microseconds) and the last member online received its notify.<user>
+// notification leaving social.notif_outbox, polled every
+// millisecond) and the last member online received its notify.<user>
 // message over NATS WebSocket, whichever comes last. ATHLOS_BENCH_ONLINE
 // members (default 1,000, a tenth) have an app connected, each signed up,
 // connected as GET /v1/realtime says and subscribed to its own subject;
@@ -183,7 +183,7 @@ func BenchmarkNotificationFanOut(b *testing.B) {
 				written = time.Since(t)
 				break
 			}
-			time.Sleep(200 * time.Microsecond)
+			time.Sleep(time.Millisecond)
 		}
 		timeout := time.After(time.Minute)
 		for k := range n {
