@@ -56,7 +56,7 @@ type Notification struct {
 	// value in seconds, or e1rm or max_weight with exercise and value in
 	// kg, and previous); for achievement and challenge_completed, what
 	// the gamification module told.
-	Data map[string]any `json:"data" doc:"the kind's details: for record {session_id, sport, started_at, set_at, records: [{kind, distance_m | exercise, value, previous}]}; for achievement {achievement_id, name, name_key, tier, tier_name?, repetition?, points, session_id?, unlocked_at}; for challenge_completed {challenge_id, title, kind, value, unit, rank?, group_id?, team_id?, completed_at}"`
+	Data map[string]any `json:"data" doc:"the kind's details: for record {session_id, sport, started_at, set_at, records: [{kind, distance_m | exercise, value, previous}]}; for achievement {achievement_id, name, name_key, tier, tier_name?, repetition?, points, unlocked_at}; for challenge_completed {challenge_id, title, kind, value, unit, rank?, group_id?, team_id?, completed_at}"`
 }
 
 // NotificationListRequest asks for a page of the caller's inbox.

@@ -40,9 +40,10 @@ func internalJS(t testing.TB, a *apptest.App) *bus.Conn {
 	return conn
 }
 
-// recordSet is a record.set event of user's session with n best efforts.
+// recordSet is a record.set event of user's session (visibility
+// followers) with n best efforts.
 func recordSet(user, session string, n int) trainingapi.RecordSet {
-	ev := trainingapi.RecordSet{UserID: user, SessionID: session, Sport: "run",
+	ev := trainingapi.RecordSet{UserID: user, SessionID: session, Sport: "run", Visibility: "followers",
 		StartedAt: time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC), SetAt: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)}
 	for i := range n {
 		ev.Records = append(ev.Records, trainingapi.RecordNew{Kind: "best_effort", DistanceM: float64(1000 * (i + 1)),
@@ -641,7 +642,7 @@ func TestGamificationEventsNotifyGroups(t *testing.T) {
 	assert.Equal(t, ana.id, items[1].Actor.UserID)
 	assert.Equal(t, "run_distance_total", items[1].Data["achievement_id"])
 	assert.Equal(t, "silver", items[1].Data["tier_name"])
-	assert.Equal(t, unlocked.SessionID, items[1].Data["session_id"])
+	assert.NotContains(t, items[1].Data, "session_id", "the session may be private: not told")
 	catItems := inbox(t, a, cat, "").Items
 	require.Len(t, catItems, 1, "cat muted achievements")
 	assert.Equal(t, "challenge_completed", catItems[0].Kind)
@@ -671,4 +672,41 @@ func TestGamificationEventsNotifyGroups(t *testing.T) {
 		gamificationapi.AchievementUnlocked{UserID: ana.id, AchievementID: "early_bird", Name: "Early Bird", Tier: 1, UnlockedAt: at})
 	sentAll(t, pool)
 	assert.Len(t, inbox(t, a, bob, "").Items, 3, "the good event after the bad ones")
+}
+
+// A record set in a private session reaches nobody (no notification, no
+// system message); a member the athlete blocked, or who blocked the
+// athlete, hears of no record of theirs.
+func TestPrivateRecordsAndBlocksStayQuiet(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "social")
+	conn, pool := internalJS(t, a), appPool(t, a)
+	ana, bob, cat, dan := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "cat@example.com"),
+		signUp(t, a, "dan@example.com")
+	g := createGroup(t, a, ana, map[string]any{"name": "Dawn Runners"})
+	for _, u := range []user{bob, cat, dan} {
+		join(t, a, u, g.ID)
+	}
+	private := recordSet(ana.id, uuid.NewString(), 2)
+	private.Visibility = "private"
+	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "rec-private", private)
+	unknown := recordSet(ana.id, uuid.NewString(), 1)
+	unknown.Visibility = ""
+	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "rec-unknown", unknown)
+	sentAll(t, pool)
+	for _, u := range []user{bob, cat, dan} {
+		assert.Empty(t, inbox(t, a, u, "").Items, "a private session's records are ana's alone")
+	}
+	var system int
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM social.messages WHERE group_id = $1 AND sender_id = $2`,
+		g.ID, uuid.Nil).Scan(&system))
+	assert.Zero(t, system, "no system message either")
+
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodPost, "/v1/users/"+bob.id+"/block", ana.token, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodPost, "/v1/users/"+ana.id+"/block", cat.token, nil).Status)
+	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "rec-public", recordSet(ana.id, uuid.NewString(), 1))
+	sentAll(t, pool)
+	assert.Empty(t, inbox(t, a, bob, "").Items, "ana blocked bob")
+	assert.Empty(t, inbox(t, a, cat, "").Items, "cat blocked ana")
+	assert.Len(t, inbox(t, a, dan, "").Items, 1)
 }

@@ -28,6 +28,10 @@ type RecordSet struct {
 	StartedAt time.Time   `json:"started_at"`
 	Records   []RecordNew `json:"records"`
 	SetAt     time.Time   `json:"set_at"`
+	// Visibility is the session's when it set them (private, followers or
+	// public): the social module tells the athlete's groups of a record
+	// only when its session is not private.
+	Visibility string `json:"visibility"`
 }
 
 // RecordNew is one record of RecordSet.

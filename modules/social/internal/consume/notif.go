@@ -37,7 +37,9 @@ func RegisterNotify(rt *platform.Runtime, n *service.Notify) {
 		if err != nil {
 			return err
 		}
-		if len(ev.Records) == 0 {
+		// A private session's records are the athlete's alone (an event
+		// without the session's visibility, from before it was told, too).
+		if len(ev.Records) == 0 || (ev.Visibility != "followers" && ev.Visibility != "public") {
 			return nil
 		}
 		return n.FanOut(ctx, tx, service.Fact{Kind: notif.Record, Actor: user, SourceKey: session.String(),
@@ -92,9 +94,6 @@ func registerGamification(rt *platform.Runtime, n *service.Notify) {
 		}
 		if ev.Repetition > 0 {
 			data["repetition"] = ev.Repetition
-		}
-		if ev.SessionID != "" {
-			data["session_id"] = ev.SessionID
 		}
 		return n.FanOut(ctx, tx, service.Fact{Kind: notif.Achievement, Actor: user, Name: name, Data: data,
 			SourceKey: fmt.Sprintf("%s:%s:%d:%d", user, ev.AchievementID, ev.Tier, ev.Repetition)})

@@ -41,14 +41,16 @@ func SaveNotification(ctx context.Context, tx pgx.Tx, e NotifEvent) (fresh bool,
 
 // Recipients answers who is told of a fact of kind by actor, each once:
 // the members of any group the actor is in, except the actor, those who
-// muted every such group they share with the actor, and those who muted
-// the kind.
+// muted every such group they share with the actor, those who muted the
+// kind, and those who blocked the actor or whom the actor blocked.
 func Recipients(ctx context.Context, q Querier, actor uuid.UUID, kind string) ([]uuid.UUID, error) {
 	rows, err := q.Query(ctx, `SELECT DISTINCT m.user_id FROM social.members mine
 		JOIN social.members m ON m.group_id = mine.group_id
 		WHERE mine.user_id = $1 AND m.user_id <> $1
 		  AND NOT EXISTS (SELECT 1 FROM social.group_mutes gm WHERE gm.user_id = m.user_id AND gm.group_id = m.group_id)
-		  AND NOT EXISTS (SELECT 1 FROM social.notif_settings s WHERE s.user_id = m.user_id AND $2 = ANY (s.muted_kinds))`,
+		  AND NOT EXISTS (SELECT 1 FROM social.notif_settings s WHERE s.user_id = m.user_id AND $2 = ANY (s.muted_kinds))
+		  AND NOT EXISTS (SELECT 1 FROM social.blocks b WHERE (b.blocker_id = $1 AND b.blocked_id = m.user_id)
+		                                             OR (b.blocker_id = m.user_id AND b.blocked_id = $1))`,
 		actor, kind)
 	if err != nil {
 		return nil, fmt.Errorf("store: notification recipients: %w", err)

@@ -131,7 +131,7 @@ func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, ev SessionEv
 		return nil
 	}
 	_, err = bus.Enqueue(ctx, tx, api.Module, api.EventRecordSet, api.RecordSet{UserID: row.UserID.String(), SessionID: row.ID.String(),
-		Sport: row.Sport, StartedAt: row.StartedAt, Records: records, SetAt: time.Now().UTC()})
+		Sport: row.Sport, StartedAt: row.StartedAt, Records: records, SetAt: time.Now().UTC(), Visibility: row.Visibility})
 	return err
 }
 
