@@ -128,7 +128,7 @@ type Spec struct {
 }
 
 // Validate checks spec at now and returns it normalised (trimmed title,
-// default metric and team mode, sorted unique team groups), or a
+// default metric and team mode), or a
 // fielderr.Error naming the first field at fault.
 func (s Spec) Validate(now time.Time) (Spec, error) {
 	s.Title = strings.TrimSpace(s.Title)
@@ -238,17 +238,20 @@ func (s Spec) validateTeamGroups() (Spec, error) {
 	if len(s.TeamNames) > 0 {
 		return s, fielderr.New("team_names", "are for team_mode teams; team_mode groups lists team_groups")
 	}
-	groups := slices.Clone(s.TeamGroups)
-	slices.Sort(groups)
-	groups = slices.Compact(groups)
 	switch {
-	case len(groups) < MinTeams:
-		return s, fielderr.New("team_groups", "must list at least %d different groups", MinTeams)
-	case len(groups) > MaxTeams:
+	case len(s.TeamGroups) < MinTeams:
+		return s, fielderr.New("team_groups", "must list at least %d groups", MinTeams)
+	case len(s.TeamGroups) > MaxTeams:
 		return s, fielderr.New("team_groups", "must list at most %d groups", MaxTeams)
-	case s.GroupID != "" && !slices.Contains(groups, s.GroupID):
+	case s.GroupID != "" && !slices.Contains(s.TeamGroups, s.GroupID):
 		return s, fielderr.New("team_groups", "must include the challenge's group_id")
 	}
+	for i, g := range s.TeamGroups {
+		if slices.Index(s.TeamGroups, g) < i {
+			return s, fielderr.New("team_groups["+strconv.Itoa(i)+"]", "repeats another team's group")
+		}
+	}
+	groups := s.TeamGroups
 	s.TeamGroups = groups
 	return s, nil
 }

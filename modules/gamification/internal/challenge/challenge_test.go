@@ -34,10 +34,10 @@ func TestValidateAcceptsAndNormalises(t *testing.T) {
 	assert.Equal(t, challenge.Distance, s.Metric, "longest_session defaults to distance")
 
 	g := valid()
-	g.TeamMode, g.TeamGroups, g.GroupID = challenge.GroupTeams, []string{"b", "a", "b"}, "a"
+	g.TeamMode, g.TeamGroups, g.GroupID = challenge.GroupTeams, []string{"b", "a"}, "a"
 	s, err = g.Validate(now)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "b"}, s.TeamGroups)
+	assert.Equal(t, []string{"b", "a"}, s.TeamGroups, "teams keep the order they were named in")
 
 	tm := valid()
 	tm.TeamMode, tm.GroupID, tm.TeamNames = challenge.InGroupTeams, "g", []string{" Red ", "Blue"}
@@ -105,7 +105,8 @@ func TestValidateRefuses(t *testing.T) {
 		{"long team name", func(s *challenge.Spec) {
 			s.TeamMode, s.GroupID, s.TeamNames = challenge.InGroupTeams, "g", []string{"Red", long(61)}
 		}, "team_names[1]"},
-		{"group teams of one group", func(s *challenge.Spec) { s.TeamMode, s.TeamGroups = challenge.GroupTeams, []string{"a", "a"} }, "team_groups"},
+		{"group teams of one group", func(s *challenge.Spec) { s.TeamMode, s.TeamGroups = challenge.GroupTeams, []string{"a"} }, "team_groups"},
+		{"group teams repeated", func(s *challenge.Spec) { s.TeamMode, s.TeamGroups = challenge.GroupTeams, []string{"a", "b", "a"} }, "team_groups[2]"},
 		{"group teams without the challenge's group", func(s *challenge.Spec) {
 			s.TeamMode, s.TeamGroups, s.GroupID = challenge.GroupTeams, []string{"a", "b"}, "c"
 		}, "team_groups"},
@@ -244,4 +245,23 @@ func TestStateAt(t *testing.T) {
 	assert.Equal(t, challenge.Active, challenge.StateAt(s, s, e, time.Time{}))
 	assert.Equal(t, challenge.Ended, challenge.StateAt(e, s, e, time.Time{}))
 	assert.Equal(t, challenge.Completed, challenge.StateAt(s, s, e, s))
+}
+
+func TestCursors(t *testing.T) {
+	id := [16]byte{1, 2, 3}
+	at := time.Date(2026, 3, 1, 12, 0, 0, 123000, time.UTC)
+	gotAt, gotID, err := challenge.ParseTimeCursor(challenge.TimeCursor(at, id))
+	require.NoError(t, err)
+	assert.True(t, at.Equal(gotAt))
+	assert.Equal(t, id, gotID)
+	s, gotID, err := challenge.ParseScoreCursor(challenge.ScoreCursor(-1490.5, id))
+	require.NoError(t, err)
+	assert.Equal(t, -1490.5, s)
+	assert.Equal(t, id, gotID)
+	for _, bad := range []string{"", "!!", "AAAA", challenge.ScoreCursor(0, id) + "A"} {
+		_, _, err := challenge.ParseScoreCursor(bad)
+		var fe *fielderr.Error
+		require.ErrorAs(t, err, &fe, bad)
+		assert.Equal(t, "cursor", fe.Field)
+	}
 }

@@ -1,0 +1,203 @@
+package challengeservice
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/modules/gamification/api"
+	"github.com/athlos/athlos/modules/gamification/internal/challenge"
+	"github.com/athlos/athlos/modules/gamification/internal/challengestore"
+)
+
+// SessionChange is what a training event did to one session, as the
+// challenges see it: New is the session now, nil when it was deleted.
+type SessionChange struct {
+	SessionID uuid.UUID
+	UserID    uuid.UUID
+	New       *challenge.Session
+}
+
+// Apply applies a batch of session changes inside the module's consumer
+// transaction tx: each changed session's contributions to the user's open
+// challenges are taken back and, when the session still exists, made
+// again from what it is now (challenge.Contribute); the participants'
+// values, their teams' values and the challenges' counters follow. A
+// participant reaching a target, or a group goal reached, completes here,
+// exactly once (its completed_at is set in the statement that selects
+// it), with its completed events in the outbox. A batch may name a
+// session more than once: the last change wins.
+func (s *Service) Apply(ctx context.Context, tx pgx.Tx, changes []SessionChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	last := make(map[uuid.UUID]SessionChange, len(changes))
+	users := make(map[uuid.UUID]bool)
+	for _, ch := range changes {
+		last[ch.SessionID] = ch
+		users[ch.UserID] = true
+	}
+	sessions := make([]uuid.UUID, 0, len(last))
+	for id := range last {
+		sessions = append(sessions, id)
+	}
+	affected, err := challengestore.DeleteContributions(ctx, tx, sessions)
+	if err != nil {
+		return err
+	}
+	userIDs := make([]uuid.UUID, 0, len(users))
+	for u := range users {
+		userIDs = append(userIDs, u)
+	}
+	parts, err := challengestore.ParticipationsOf(ctx, tx, userIDs)
+	if err != nil {
+		return err
+	}
+	contribs := s.contributions(parts, last)
+	if err := challengestore.InsertContributions(ctx, tx, contribs); err != nil {
+		return err
+	}
+	for _, c := range contribs {
+		affected = append(affected, c.Pair)
+	}
+	return s.settle(ctx, tx, affected)
+}
+
+func (s *Service) contributions(parts []challengestore.Participation, changes map[uuid.UUID]SessionChange) []challengestore.Contribution {
+	byUser := make(map[uuid.UUID][]challengestore.Participation)
+	for _, p := range parts {
+		byUser[p.UserID] = append(byUser[p.UserID], p)
+	}
+	var out []challengestore.Contribution
+	for _, ch := range changes {
+		if ch.New == nil {
+			continue
+		}
+		for _, p := range byUser[ch.UserID] {
+			c, ok := challenge.Contribute(p.Def, p.JoinedAt, s.zone(p.TimeZone), *ch.New)
+			if ok {
+				out = append(out, challengestore.Contribution{Pair: challengestore.Pair{ChallengeID: p.ChallengeID, UserID: p.UserID},
+					SessionID: ch.SessionID, Contribution: c})
+			}
+		}
+	}
+	return out
+}
+
+// settle recomputes the affected participants and what follows from their
+// values: teams, counters and completions.
+func (s *Service) settle(ctx context.Context, tx pgx.Tx, affected []challengestore.Pair) error {
+	progress, err := challengestore.Recompute(ctx, tx, affected)
+	if err != nil {
+		return err
+	}
+	counts := make(map[uuid.UUID]challengestore.Counts)
+	var teams []challengestore.TeamRef
+	reached := make(map[uuid.UUID][]uuid.UUID)
+	for _, p := range progress {
+		old, now := p.Old != nil, p.New != nil
+		if old == now && (!now || *p.Old == *p.New) {
+			continue
+		}
+		c := counts[p.ChallengeID]
+		switch {
+		case now && !old:
+			c.Ranked++
+		case old && !now:
+			c.Ranked--
+		}
+		if p.Kind == challenge.GroupGoal {
+			c.Total += value(p.New) - value(p.Old)
+		}
+		counts[p.ChallengeID] = c
+		if p.TeamID != nil {
+			teams = append(teams, challengestore.TeamRef{ChallengeID: p.ChallengeID, TeamID: *p.TeamID})
+		}
+		if !p.Completed && p.Kind != challenge.GroupGoal && p.Target != nil && now && challenge.Reached(p.Kind, *p.New, *p.Target) {
+			reached[p.ChallengeID] = append(reached[p.ChallengeID], p.UserID)
+		}
+	}
+	if err := challengestore.RecomputeTeams(ctx, tx, teams); err != nil {
+		return err
+	}
+	goals, err := challengestore.AddCounts(ctx, tx, counts)
+	if err != nil {
+		return err
+	}
+	at := s.now().UTC()
+	var events []challengestore.Event
+	for id, users := range reached {
+		done, err := challengestore.CompleteParticipants(ctx, tx, id, users, at)
+		if err != nil {
+			return err
+		}
+		if events, err = s.completed(ctx, tx, id, done, at, events); err != nil {
+			return err
+		}
+	}
+	for _, id := range goals {
+		done, err := challengestore.CompleteGoal(ctx, tx, id, at)
+		if err != nil {
+			return err
+		}
+		if events, err = s.completed(ctx, tx, id, done, at, events); err != nil {
+			return err
+		}
+	}
+	return challengestore.Enqueue(ctx, tx, events)
+}
+
+func value(v *float64) float64 {
+	if v == nil {
+		return 0
+	}
+	return *v
+}
+
+// completed appends the completed events of done, participants of the
+// challenge id, to events.
+func (s *Service) completed(ctx context.Context, tx pgx.Tx, id uuid.UUID, done []challengestore.Completion, at time.Time,
+	events []challengestore.Event) ([]challengestore.Event, error) {
+	if len(done) == 0 {
+		return events, nil
+	}
+	c, err := challengestore.Get(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range done {
+		e := api.ChallengeCompleted{ChallengeID: c.ID.String(), Title: c.Title, Kind: string(c.Kind), UserID: d.UserID.String(),
+			Rank: d.Rank, Value: d.Value, Unit: challenge.Unit(c.Kind, c.Metric), CompletedAt: at}
+		if c.GroupID != nil {
+			e.GroupID = c.GroupID.String()
+		}
+		if d.TeamID != nil {
+			e.TeamID = d.TeamID.String()
+		}
+		data, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("challengeservice: encode completed event: %w", err)
+		}
+		events = append(events, challengestore.Event{Subject: api.EventChallengeCompleted, Payload: data})
+	}
+	return events, nil
+}
+
+func (s *Service) zone(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	if l, ok := s.zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		l = time.UTC
+	}
+	s.zones.Store(name, l)
+	return l
+}

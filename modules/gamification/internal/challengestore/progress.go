@@ -1,0 +1,296 @@
+package challengestore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/modules/gamification/internal/challenge"
+)
+
+// Participation is a user's participation in an open challenge, with
+// what its progress depends on.
+type Participation struct {
+	ChallengeID uuid.UUID
+	UserID      uuid.UUID
+	JoinedAt    time.Time
+	Def         challenge.Def
+	// TimeZone is the user's IANA time zone ("" when unknown).
+	TimeZone string
+}
+
+// ParticipationsOf returns the participations of users in the challenges
+// still open to progress: neither a reached group goal nor ended by the
+// end sweep (their results are final).
+func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Participation, error) {
+	rows, err := tx.Query(ctx, `SELECT p.challenge_id, p.user_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
+			c.starts_at, c.ends_at, coalesce(u.time_zone, '')
+		FROM gamification.challenge_participants p
+		JOIN gamification.challenges c ON c.id = p.challenge_id
+		LEFT JOIN gamification.users u ON u.user_id = p.user_id
+		WHERE p.user_id = ANY($1) AND c.completed_at IS NULL AND c.ended_at IS NULL`, users)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: participations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Participation, error) {
+		var p Participation
+		return p, r.Scan(&p.ChallengeID, &p.UserID, &p.JoinedAt, &p.Def.Kind, &p.Def.Metric, &p.Def.Effort, &p.Def.Sport,
+			&p.Def.StartsAt, &p.Def.EndsAt, &p.TimeZone)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: participations: %w", err)
+	}
+	return out, nil
+}
+
+// Pair names a participant: a challenge and a user.
+type Pair struct {
+	ChallengeID, UserID uuid.UUID
+}
+
+// DeleteContributions deletes what sessions contributed to open
+// challenges and returns whose contributions they were.
+func DeleteContributions(ctx context.Context, tx pgx.Tx, sessions []uuid.UUID) ([]Pair, error) {
+	rows, err := tx.Query(ctx, `DELETE FROM gamification.challenge_contributions x USING gamification.challenges c
+		WHERE x.session_id = ANY($1) AND c.id = x.challenge_id AND c.completed_at IS NULL AND c.ended_at IS NULL
+		RETURNING x.challenge_id, x.user_id`, sessions)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: delete contributions: %w", err)
+	}
+	pairs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Pair])
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: delete contributions: %w", err)
+	}
+	return pairs, nil
+}
+
+// Contribution is what one session contributes to one participant.
+type Contribution struct {
+	Pair
+	SessionID uuid.UUID
+	challenge.Contribution
+}
+
+// InsertContributions stores contributions (one statement).
+func InsertContributions(ctx context.Context, tx pgx.Tx, cs []Contribution) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	chs, users, sessions := make([]uuid.UUID, len(cs)), make([]uuid.UUID, len(cs)), make([]uuid.UUID, len(cs))
+	values, days := make([]float64, len(cs)), make([]time.Time, len(cs))
+	for i, c := range cs {
+		chs[i], users[i], sessions[i], values[i], days[i] = c.ChallengeID, c.UserID, c.SessionID, c.Value, c.Day
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO gamification.challenge_contributions (challenge_id, user_id, session_id, value, day)
+		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::float8[], $5::date[])
+		ON CONFLICT (challenge_id, user_id, session_id) DO UPDATE SET value = excluded.value, day = excluded.day`,
+		chs, users, sessions, values, days)
+	if err != nil {
+		return fmt.Errorf("challengestore: insert contributions: %w", err)
+	}
+	return nil
+}
+
+// Progress is a participant's value before and after a recomputation.
+type Progress struct {
+	Pair
+	TeamID    *uuid.UUID
+	Kind      challenge.Kind
+	Target    *float64
+	Old, New  *float64
+	Completed bool // completed already
+}
+
+// Recompute sets the value (and score) of each participant in pairs from
+// its contributions (the challenge's aggregate; none: no value) and
+// returns the values before and after.
+func Recompute(ctx context.Context, tx pgx.Tx, pairs []Pair) ([]Progress, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	cs, us := make([]uuid.UUID, len(pairs)), make([]uuid.UUID, len(pairs))
+	for i, p := range pairs {
+		cs[i], us[i] = p.ChallengeID, p.UserID
+	}
+	rows, err := tx.Query(ctx, `WITH pairs AS (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS r(challenge_id, user_id)),
+		agg AS (
+			SELECT r.challenge_id, r.user_id, p.value AS old, c.kind, c.target,
+				CASE WHEN count(x.session_id) = 0 THEN NULL
+					WHEN c.aggregate = 'sum' THEN sum(x.value)
+					WHEN c.aggregate = 'days' THEN count(DISTINCT x.day)::float8
+					WHEN c.aggregate = 'min' THEN min(x.value)
+					ELSE max(x.value) END AS value
+			FROM pairs r
+			JOIN gamification.challenge_participants p ON p.challenge_id = r.challenge_id AND p.user_id = r.user_id
+			JOIN gamification.challenges c ON c.id = r.challenge_id
+			LEFT JOIN gamification.challenge_contributions x ON x.challenge_id = r.challenge_id AND x.user_id = r.user_id
+			GROUP BY r.challenge_id, r.user_id, p.value, c.kind, c.target, c.aggregate)
+		UPDATE gamification.challenge_participants t SET value = agg.value,
+			score = CASE WHEN agg.kind = 'fastest_effort' THEN -agg.value ELSE agg.value END
+		FROM agg WHERE t.challenge_id = agg.challenge_id AND t.user_id = agg.user_id
+		RETURNING t.challenge_id, t.user_id, t.team_id, agg.kind, agg.target, agg.old, t.value, t.completed_at IS NOT NULL`, cs, us)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: recompute: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Progress, error) {
+		var p Progress
+		return p, r.Scan(&p.ChallengeID, &p.UserID, &p.TeamID, &p.Kind, &p.Target, &p.Old, &p.New, &p.Completed)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: recompute: %w", err)
+	}
+	return out, nil
+}
+
+// Counts is what a batch changed in a challenge's counters.
+type Counts struct {
+	Total  float64 // a group goal's total
+	Ranked int     // participants with a value
+}
+
+// AddCounts adds to the challenges' counters and returns the group goals
+// whose total now reaches their target and were not completed yet.
+func AddCounts(ctx context.Context, tx pgx.Tx, counts map[uuid.UUID]Counts) ([]uuid.UUID, error) {
+	if len(counts) == 0 {
+		return nil, nil
+	}
+	ids, totals, ranked := make([]uuid.UUID, 0, len(counts)), make([]float64, 0, len(counts)), make([]int32, 0, len(counts))
+	for id, c := range counts {
+		ids, totals, ranked = append(ids, id), append(totals, c.Total), append(ranked, int32(c.Ranked))
+	}
+	rows, err := tx.Query(ctx, `UPDATE gamification.challenges c SET total = c.total + d.total, ranked = c.ranked + d.ranked
+		FROM unnest($1::uuid[], $2::float8[], $3::int[]) AS d(id, total, ranked) WHERE c.id = d.id
+		RETURNING c.id, c.kind = 'group_goal' AND c.completed_at IS NULL AND c.total >= c.target`, ids, totals, ranked)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: add counts: %w", err)
+	}
+	var reached []uuid.UUID
+	var id uuid.UUID
+	var ok bool
+	_, err = pgx.ForEachRow(rows, []any{&id, &ok}, func() error {
+		if ok {
+			reached = append(reached, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: add counts: %w", err)
+	}
+	return reached, nil
+}
+
+// Completion is a participant's completion: its rank and value (or its
+// team's), written in the same statement that marked it completed.
+type Completion struct {
+	UserID uuid.UUID
+	TeamID *uuid.UUID
+	Rank   int
+	Value  float64
+}
+
+// CompleteParticipants marks the participants completed at at, those not
+// completed yet, and returns them.
+func CompleteParticipants(ctx context.Context, tx pgx.Tx, id uuid.UUID, users []uuid.UUID, at time.Time) ([]Completion, error) {
+	return completions(ctx, tx, `UPDATE gamification.challenge_participants SET completed_at = $3
+		WHERE challenge_id = $1 AND user_id = ANY($2) AND completed_at IS NULL
+		RETURNING user_id, team_id, 0, coalesce(value, 0)`, id, users, at)
+}
+
+// CompleteGoal marks a group goal completed at at, and every participant
+// of it not completed yet; it returns them (none if it was completed
+// already).
+func CompleteGoal(ctx context.Context, tx pgx.Tx, id uuid.UUID, at time.Time) ([]Completion, error) {
+	tag, err := tx.Exec(ctx, `UPDATE gamification.challenges SET completed_at = $2 WHERE id = $1 AND completed_at IS NULL`, id, at)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: complete goal: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, nil
+	}
+	return completions(ctx, tx, `UPDATE gamification.challenge_participants SET completed_at = $2
+		WHERE challenge_id = $1 AND completed_at IS NULL RETURNING user_id, team_id, 0, coalesce(value, 0)`, id, at)
+}
+
+// NextToEnd locks one challenge whose end passed at now and which the end
+// sweep has not closed, skipping those another process holds;
+// ErrNotFound when there is none.
+func NextToEnd(ctx context.Context, tx pgx.Tx, now time.Time) (Challenge, error) {
+	return scanChallenge(tx.QueryRow(ctx, `SELECT `+challengeColumns+` FROM gamification.challenges c
+		WHERE c.ended_at IS NULL AND c.ends_at <= $1 ORDER BY c.ends_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now))
+}
+
+// CompleteRanked marks every ranked participant of an ended challenge
+// completed at at (not completed yet) and returns them with their final
+// rank and value: their own, or, in a team challenge, their team's (every
+// member of a ranked team).
+func CompleteRanked(ctx context.Context, tx pgx.Tx, c Challenge, at time.Time) ([]Completion, error) {
+	if c.TeamMode != challenge.Individual {
+		return completions(ctx, tx, `WITH tr AS (SELECT team_id, value, rank() OVER (ORDER BY score DESC) AS rank
+				FROM gamification.challenge_teams WHERE challenge_id = $1 AND score IS NOT NULL)
+			UPDATE gamification.challenge_participants p SET completed_at = $2 FROM tr
+			WHERE p.challenge_id = $1 AND p.team_id = tr.team_id AND p.completed_at IS NULL
+			RETURNING p.user_id, p.team_id, tr.rank, tr.value`, c.ID, at)
+	}
+	return completions(ctx, tx, `WITH r AS (SELECT user_id, rank() OVER (ORDER BY score DESC) AS rank
+			FROM gamification.challenge_participants WHERE challenge_id = $1 AND score IS NOT NULL)
+		UPDATE gamification.challenge_participants p SET completed_at = $2 FROM r
+		WHERE p.challenge_id = $1 AND p.user_id = r.user_id AND p.completed_at IS NULL
+		RETURNING p.user_id, p.team_id, r.rank, p.value`, c.ID, at)
+}
+
+// MarkEnded records that the end sweep closed the challenge.
+func MarkEnded(ctx context.Context, tx pgx.Tx, id uuid.UUID, at time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE gamification.challenges SET ended_at = $2 WHERE id = $1`, id, at); err != nil {
+		return fmt.Errorf("challengestore: mark ended: %w", err)
+	}
+	return nil
+}
+
+func completions(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Completion, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: complete: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Completion, error) {
+		var c Completion
+		var rank int64
+		err := r.Scan(&c.UserID, &c.TeamID, &rank, &c.Value)
+		c.Rank = int(rank)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: complete: %w", err)
+	}
+	return out, nil
+}
+
+// Event is an event to write into the module's outbox.
+type Event struct {
+	Subject string
+	Payload []byte
+}
+
+// Enqueue writes events into gamification.outbox in one COPY (a
+// completion of a large challenge writes one per participant); the relay
+// publishes them with their ids as Nats-Msg-Id, as bus.Enqueue's.
+func Enqueue(ctx context.Context, tx pgx.Tx, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(events))
+	for i, e := range events {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return fmt.Errorf("challengestore: event id: %w", err)
+		}
+		rows[i] = []any{id, e.Subject, e.Payload, "{}"}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"gamification", "outbox"}, []string{"id", "subject", "payload", "headers"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("challengestore: enqueue events: %w", err)
+	}
+	return nil
+}
