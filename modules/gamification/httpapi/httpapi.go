@@ -18,6 +18,7 @@ func Routes(nc *nats.Conn) gw.Routes {
 		// Achievements, points and levels (achievements*.go).
 
 		// Challenges (challenges*.go).
+		challengeOperations(a, nc)
 
 		// Leaderboards (leaderboards*.go).
 	})

@@ -161,17 +161,14 @@ func requireMember(ctx context.Context, tx pgx.Tx, user, group uuid.UUID) error 
 // or user has not joined it), conflict (it is over: results are final).
 func (s *Service) Leave(ctx context.Context, user, id uuid.UUID) error {
 	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		c, err := challengestore.Lock(ctx, tx, id)
+		p, err := challengestore.LockParticipant(ctx, tx, id, user)
 		if errors.Is(err, challengestore.ErrNotFound) {
 			return errNotJoined
 		}
 		if err != nil {
 			return err
 		}
-		p, err := challengestore.GetParticipant(ctx, tx, id, user)
-		if errors.Is(err, challengestore.ErrNotFound) {
-			return errNotJoined
-		}
+		c, err := challengestore.Get(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -25,9 +25,34 @@ type Participant struct {
 // GetParticipant returns the user's participation in the challenge;
 // ErrNotFound if the user has not joined.
 func GetParticipant(ctx context.Context, q storage.Querier, id, user uuid.UUID) (Participant, error) {
+	return getParticipant(ctx, q, id, user, "")
+}
+
+// LockParticipant is GetParticipant, locking the row (before its
+// challenge's: the lock order is participants, challenges, teams).
+func LockParticipant(ctx context.Context, tx pgx.Tx, id, user uuid.UUID) (Participant, error) {
+	return getParticipant(ctx, tx, id, user, " FOR UPDATE")
+}
+
+// ParticipationsOfUser returns every participation of the user, locked
+// (an erasure).
+func ParticipationsOfUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) ([]Participant, error) {
+	rows, err := tx.Query(ctx, `SELECT challenge_id, user_id, team_id, joined_at, value, completed_at
+		FROM gamification.challenge_participants WHERE user_id = $1 ORDER BY challenge_id FOR UPDATE`, user)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: participations of user: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Participant])
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: participations of user: %w", err)
+	}
+	return out, nil
+}
+
+func getParticipant(ctx context.Context, q storage.Querier, id, user uuid.UUID, lock string) (Participant, error) {
 	p := Participant{ChallengeID: id, UserID: user}
 	err := q.QueryRow(ctx, `SELECT team_id, joined_at, value, completed_at FROM gamification.challenge_participants
-		WHERE challenge_id = $1 AND user_id = $2`, id, user).Scan(&p.TeamID, &p.JoinedAt, &p.Value, &p.CompletedAt)
+		WHERE challenge_id = $1 AND user_id = $2`+lock, id, user).Scan(&p.TeamID, &p.JoinedAt, &p.Value, &p.CompletedAt)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return p, ErrNotFound
@@ -47,9 +72,9 @@ func Join(ctx context.Context, tx pgx.Tx, p Participant) error {
 	return count(ctx, tx, p.ChallengeID, p.TeamID, 1, Counts{})
 }
 
-// Leave removes the participant and what its sessions contributed (its
-// challenge locked by Lock): the counts, a group goal's total and its
-// team's value follow.
+// Leave removes the participant (locked by LockParticipant) and what its
+// sessions contributed: the counts, a group goal's total and its team's
+// value follow.
 func Leave(ctx context.Context, tx pgx.Tx, p Participant) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM gamification.challenge_participants WHERE challenge_id = $1 AND user_id = $2`,
 		p.ChallengeID, p.UserID); err != nil {
@@ -98,6 +123,11 @@ func RecomputeTeams(ctx context.Context, tx pgx.Tx, teams []TeamRef) error {
 	cs, ts := make([]uuid.UUID, len(teams)), make([]uuid.UUID, len(teams))
 	for i, t := range teams {
 		cs[i], ts[i] = t.ChallengeID, t.TeamID
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM gamification.challenge_teams t
+		JOIN unnest($1::uuid[], $2::uuid[]) AS r(challenge_id, team_id) ON t.challenge_id = r.challenge_id AND t.team_id = r.team_id
+		ORDER BY t.challenge_id, t.team_id FOR NO KEY UPDATE OF t`, cs, ts); err != nil {
+		return fmt.Errorf("challengestore: lock teams: %w", err)
 	}
 	_, err := tx.Exec(ctx, `WITH refs AS (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS r(challenge_id, team_id)),
 		agg AS (

@@ -24,14 +24,18 @@ type Participation struct {
 
 // ParticipationsOf returns the participations of users in the challenges
 // still open to progress: neither a reached group goal nor ended by the
-// end sweep (their results are final).
+// end sweep (their results are final). It locks them, in (challenge,
+// user) order: the applier's lock order is participants, challenges,
+// teams, each in id order (join and leave keep it too), so that
+// concurrent batches do not deadlock.
 func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Participation, error) {
 	rows, err := tx.Query(ctx, `SELECT p.challenge_id, p.user_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
 			c.starts_at, c.ends_at, coalesce(u.time_zone, '')
 		FROM gamification.challenge_participants p
 		JOIN gamification.challenges c ON c.id = p.challenge_id
 		LEFT JOIN gamification.users u ON u.user_id = p.user_id
-		WHERE p.user_id = ANY($1) AND c.completed_at IS NULL AND c.ended_at IS NULL`, users)
+		WHERE p.user_id = ANY($1) AND c.completed_at IS NULL AND c.ended_at IS NULL
+		ORDER BY p.challenge_id, p.user_id FOR UPDATE OF p`, users)
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: participations: %w", err)
 	}
@@ -160,6 +164,9 @@ func AddCounts(ctx context.Context, tx pgx.Tx, counts map[uuid.UUID]Counts) ([]u
 	ids, totals, ranked := make([]uuid.UUID, 0, len(counts)), make([]float64, 0, len(counts)), make([]int32, 0, len(counts))
 	for id, c := range counts {
 		ids, totals, ranked = append(ids, id), append(totals, c.Total), append(ranked, int32(c.Ranked))
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM gamification.challenges WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
+		return nil, fmt.Errorf("challengestore: lock challenges: %w", err)
 	}
 	rows, err := tx.Query(ctx, `UPDATE gamification.challenges c SET total = c.total + d.total, ranked = c.ranked + d.ranked
 		FROM unnest($1::uuid[], $2::float8[], $3::int[]) AS d(id, total, ranked) WHERE c.id = d.id
