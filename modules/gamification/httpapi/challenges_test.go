@@ -21,7 +21,7 @@ type user struct {
 	token, id string
 }
 
-func signUp(t *testing.T, a *apptest.App, email string) user {
+func signUp(t testing.TB, a *apptest.App, email string) user {
 	t.Helper()
 	tok := a.SignUp(email)
 	var me struct {
@@ -35,7 +35,7 @@ func signUp(t *testing.T, a *apptest.App, email string) user {
 
 // platformAdmin signs up a user, makes it a platform admin and signs it in
 // again (the role travels in the access token).
-func platformAdmin(t *testing.T, a *apptest.App, email string) user {
+func platformAdmin(t testing.TB, a *apptest.App, email string) user {
 	t.Helper()
 	u := signUp(t, a, email)
 	_, err := a.DB(t).Exec(context.Background(), `UPDATE client.users SET role = 'admin' WHERE id = $1`, u.id)
@@ -55,7 +55,7 @@ func window() (time.Time, time.Time) {
 	return now.Add(-24 * time.Hour), now.Add(30 * 24 * time.Hour)
 }
 
-func create(t *testing.T, a *apptest.App, u user, body map[string]any) api.Challenge {
+func create(t testing.TB, a *apptest.App, u user, body map[string]any) api.Challenge {
 	t.Helper()
 	r := a.Do(http.MethodPost, "/v1/challenges", u.token, body)
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))

@@ -265,3 +265,24 @@ func TestCursors(t *testing.T) {
 		assert.Equal(t, "cursor", fe.Field)
 	}
 }
+
+// Standings count as the leaderboard orders: against brute force.
+func TestStandingsAgainstBruteForce(t *testing.T) {
+	scores := []float64{9, 8, 8, 8, 5, 5, 1, -3}
+	ids := [][16]byte{{7}, {9}, {5}, {2}, {8}, {1}, {4}, {3}}
+	s := challenge.NewStandings(scores, ids)
+	assert.Equal(t, 8, s.Len())
+	for _, q := range []float64{10, 9, 8.5, 8, 6, 5, 1, 0, -3, -4} {
+		want := 0
+		for _, v := range scores {
+			if v > q {
+				want++
+			}
+		}
+		assert.Equal(t, want, s.Better(q), "better than %g", q)
+	}
+	for i := range scores {
+		assert.Equal(t, i, s.Before(scores[i], ids[i]), "entry %d", i)
+	}
+	assert.Equal(t, 2, s.Before(8, [16]byte{6}), "between ids 9 and 5 of the 8s")
+}

@@ -70,8 +70,12 @@ func (s *Service) individuals(ctx context.Context, user uuid.UUID, c challengest
 		out.NextCursor = &next
 	}
 	out.Ranked = c.Ranked
+	rk, err := s.ranker(ctx, c)
+	if err != nil {
+		return out, err
+	}
 	if len(rows) > 0 {
-		better, before, err := challengestore.Ahead(ctx, s.pool, c.ID, challengestore.BoardKey{Score: rows[0].Score, UserID: rows[0].UserID})
+		better, before, err := rk.ahead(challengestore.BoardKey{Score: rows[0].Score, UserID: rows[0].UserID})
 		if err != nil {
 			return out, err
 		}
@@ -95,7 +99,7 @@ func (s *Service) individuals(ctx context.Context, user uuid.UUID, c challengest
 		you.TeamID = p.TeamID.String()
 	}
 	if p.Value != nil {
-		better, _, err := challengestore.Ahead(ctx, s.pool, c.ID, challengestore.BoardKey{Score: challenge.Score(c.Kind, *p.Value), UserID: user})
+		better, _, err := rk.ahead(challengestore.BoardKey{Score: challenge.Score(c.Kind, *p.Value), UserID: user})
 		if err != nil {
 			return out, err
 		}

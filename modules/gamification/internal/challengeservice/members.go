@@ -26,11 +26,11 @@ import (
 func (s *Service) Join(ctx context.Context, user, id uuid.UUID, team string) (api.Challenge, error) {
 	var out api.Challenge
 	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		c, err := s.visible(ctx, tx, user, id)
-		if err != nil {
+		if _, err := s.visible(ctx, tx, user, id); err != nil {
 			return err
 		}
-		if c, err = challengestore.Lock(ctx, tx, id); err != nil {
+		c, err := challengestore.Lock(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		now := s.now().UTC()

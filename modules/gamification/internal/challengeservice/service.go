@@ -32,6 +32,8 @@ type Service struct {
 	now  func() time.Time
 	// zones caches time zones by name (*time.Location).
 	zones sync.Map
+	// snaps keeps the large leaderboards' standings (standings.go).
+	snaps snapshots
 }
 
 // New returns the service on the module's pool, with its idempotency

@@ -698,3 +698,49 @@ func TestEraseUser(t *testing.T) {
 		+ (SELECT count(*) FROM gamification.challenge_contributions WHERE user_id = $1)`, ana).Scan(&n))
 	assert.Zero(t, n)
 }
+
+// A board large enough to rank from a snapshot of its order ranks as the
+// SQL count does: every entry of a walk through all pages, and a
+// participant's own rank.
+func TestLargeLeaderboardRanksFromASnapshot(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	admin := w.user("Admin", "", true)
+	c := w.create(admin, true, month())
+	w.at(start)
+	n := challengeservice.SnapshotFrom + 500
+	_, err := w.pool.Exec(w.ctx, `WITH s AS (SELECT gen_random_uuid() AS id, (1 + floor(random() * 300)) * 100 AS v FROM generate_series(1, $2))
+		INSERT INTO gamification.challenge_participants (challenge_id, user_id, joined_at, value, score) SELECT $1, id, now(), v, v FROM s`,
+		c.ID, n-1)
+	require.NoError(t, err)
+	_, err = w.pool.Exec(w.ctx, `UPDATE gamification.challenges SET participants = $2, ranked = $2 WHERE id = $1`, c.ID, n-1)
+	require.NoError(t, err)
+	w.join(admin, c, "")
+	w.apply([]run{session(admin, start.Add(time.Hour), 15_050)})
+	var all []api.ChallengeEntry
+	cursor := ""
+	for {
+		b := w.board(admin, c, "", 100, cursor)
+		all = append(all, b.Items...)
+		if b.NextCursor == nil {
+			require.NotNil(t, b.You)
+			better := 0
+			for _, o := range all {
+				if *o.Value > 15_050 {
+					better++
+				}
+			}
+			assert.Equal(t, better+1, b.You.Rank)
+			break
+		}
+		cursor = *b.NextCursor
+	}
+	require.Len(t, all, n)
+	better := 0
+	for i, e := range all {
+		if i > 0 && *e.Value < *all[i-1].Value {
+			better = i
+		}
+		require.Equal(t, better+1, e.Rank, "entry %d", i)
+	}
+}

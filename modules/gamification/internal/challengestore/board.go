@@ -96,3 +96,28 @@ func TeamEntries(ctx context.Context, q storage.Querier, id uuid.UUID) ([]Team, 
 	}
 	return teams, scores, nil
 }
+
+// Standings returns the whole leaderboard's order of the challenge: its
+// ranked participants' scores and ids, best first (an index-only scan).
+func Standings(ctx context.Context, q storage.Querier, id uuid.UUID) ([]float64, [][16]byte, error) {
+	rows, err := q.Query(ctx, `SELECT score, user_id FROM gamification.challenge_participants
+		WHERE challenge_id = $1 AND score IS NOT NULL ORDER BY score DESC, user_id DESC`, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("challengestore: standings: %w", err)
+	}
+	defer rows.Close()
+	var scores []float64
+	var ids [][16]byte
+	var s float64
+	var u uuid.UUID
+	for rows.Next() {
+		if err := rows.Scan(&s, &u); err != nil {
+			return nil, nil, fmt.Errorf("challengestore: standings: %w", err)
+		}
+		scores, ids = append(scores, s), append(ids, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("challengestore: standings: %w", err)
+	}
+	return scores, ids, nil
+}
