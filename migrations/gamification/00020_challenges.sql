@@ -76,18 +76,18 @@ CREATE INDEX challenge_participants_team ON gamification.challenge_participants 
   WHERE team_id IS NOT NULL;
 
 -- What one session contributed to one participant (only sessions that
--- count); day is the session's date in the participant's time zone.
+-- count); day is the session's date in the participant's time zone. No
+-- foreign key (a check per row would cost the applier a lookup per
+-- contribution): leaving and erasure delete them in the same transaction
+-- (challenges are never deleted).
 CREATE TABLE gamification.challenge_contributions (
   challenge_id uuid NOT NULL,
   user_id      uuid NOT NULL,
   session_id   uuid NOT NULL,
   value        double precision NOT NULL,
   day          date NOT NULL,
-  PRIMARY KEY (challenge_id, user_id, session_id),
-  FOREIGN KEY (challenge_id, user_id) REFERENCES gamification.challenge_participants ON DELETE CASCADE
+  PRIMARY KEY (challenge_id, user_id, session_id)
 );
--- An edited or deleted session: its contributions, whoever's they are.
-CREATE INDEX challenge_contributions_session ON gamification.challenge_contributions (session_id);
 
 -- +goose Down
 DROP TABLE gamification.challenge_contributions;

@@ -21,11 +21,11 @@ func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activi
 		switch {
 		case c.New != nil:
 			n := c.New
-			out = append(out, SessionChange{SessionID: n.ID, UserID: n.UserID, New: &challenge.Session{Sport: n.Sport,
+			out = append(out, SessionChange{SessionID: n.ID, UserID: n.UserID, Existed: c.Old != nil, New: &challenge.Session{Sport: n.Sport,
 				StartedAt: n.StartedAt, DistanceM: n.DistanceM, MovingTimeS: n.MovingTimeS, ElevationGainM: n.ElevationGainM,
 				Plausible: n.Plausible, BestEfforts: n.BestEfforts}})
 		case c.Old != nil:
-			out = append(out, SessionChange{SessionID: c.Old.ID, UserID: c.Old.UserID})
+			out = append(out, SessionChange{SessionID: c.Old.ID, UserID: c.Old.UserID, Existed: true})
 		}
 	}
 	return s.Apply(ctx, tx, out)
@@ -37,6 +37,9 @@ func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activi
 // account is gone). The challenges the user created stay, without
 // anything personal but the creator's id.
 func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
+	if err := challengestore.LockUsers(ctx, tx, []uuid.UUID{user}); err != nil {
+		return err
+	}
 	parts, err := challengestore.ParticipationsOfUser(ctx, tx, user)
 	if err != nil {
 		return err

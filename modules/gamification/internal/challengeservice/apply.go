@@ -15,10 +15,12 @@ import (
 )
 
 // SessionChange is what a training event did to one session, as the
-// challenges see it: New is the session now, nil when it was deleted.
+// challenges see it: New is the session now, nil when it was deleted;
+// Existed is false for its first completion (nothing to take back).
 type SessionChange struct {
 	SessionID uuid.UUID
 	UserID    uuid.UUID
+	Existed   bool
 	New       *challenge.Session
 }
 
@@ -36,24 +38,35 @@ func (s *Service) Apply(ctx context.Context, tx pgx.Tx, changes []SessionChange)
 		return nil
 	}
 	last := make(map[uuid.UUID]SessionChange, len(changes))
-	users := make(map[uuid.UUID]bool)
 	for _, ch := range changes {
+		if prev, ok := last[ch.SessionID]; ok {
+			ch.Existed = ch.Existed || prev.Existed
+		}
 		last[ch.SessionID] = ch
-		users[ch.UserID] = true
 	}
-	sessions := make([]uuid.UUID, 0, len(last))
-	for id := range last {
-		sessions = append(sessions, id)
+	byUser := make(map[uuid.UUID][]uuid.UUID)
+	for id, ch := range last {
+		byUser[ch.UserID] = append(byUser[ch.UserID], id)
 	}
-	affected, err := challengestore.DeleteContributions(ctx, tx, sessions)
+	users := make([]uuid.UUID, 0, len(byUser))
+	for u := range byUser {
+		users = append(users, u)
+	}
+	if err := challengestore.LockUsers(ctx, tx, users); err != nil {
+		return err
+	}
+	parts, err := challengestore.ParticipationsOf(ctx, tx, users)
 	if err != nil {
 		return err
 	}
-	userIDs := make([]uuid.UUID, 0, len(users))
-	for u := range users {
-		userIDs = append(userIDs, u)
+	// A session's first completion has no contributions to take back.
+	again := make(map[uuid.UUID][]uuid.UUID)
+	for id, ch := range last {
+		if ch.Existed {
+			again[ch.UserID] = append(again[ch.UserID], id)
+		}
 	}
-	parts, err := challengestore.ParticipationsOf(ctx, tx, userIDs)
+	affected, err := challengestore.DeleteContributions(ctx, tx, parts, again)
 	if err != nil {
 		return err
 	}

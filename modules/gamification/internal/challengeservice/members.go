@@ -161,6 +161,9 @@ func requireMember(ctx context.Context, tx pgx.Tx, user, group uuid.UUID) error 
 // or user has not joined it), conflict (it is over: results are final).
 func (s *Service) Leave(ctx context.Context, user, id uuid.UUID) error {
 	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := challengestore.LockUsers(ctx, tx, []uuid.UUID{user}); err != nil {
+			return err
+		}
 		p, err := challengestore.LockParticipant(ctx, tx, id, user)
 		if errors.Is(err, challengestore.ErrNotFound) {
 			return errNotJoined

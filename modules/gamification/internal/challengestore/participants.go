@@ -76,6 +76,10 @@ func Join(ctx context.Context, tx pgx.Tx, p Participant) error {
 // sessions contributed: the counts, a group goal's total and its team's
 // value follow.
 func Leave(ctx context.Context, tx pgx.Tx, p Participant) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM gamification.challenge_contributions WHERE challenge_id = $1 AND user_id = $2`,
+		p.ChallengeID, p.UserID); err != nil {
+		return fmt.Errorf("challengestore: leave: %w", err)
+	}
 	if _, err := tx.Exec(ctx, `DELETE FROM gamification.challenge_participants WHERE challenge_id = $1 AND user_id = $2`,
 		p.ChallengeID, p.UserID); err != nil {
 		return fmt.Errorf("challengestore: leave: %w", err)

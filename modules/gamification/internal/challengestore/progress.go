@@ -2,6 +2,8 @@ package challengestore
 
 import (
 	"context"
+	"encoding/binary"
+	"slices"
 	"fmt"
 	"time"
 
@@ -22,20 +24,38 @@ type Participation struct {
 	TimeZone string
 }
 
-// ParticipationsOf returns the participations of users in the challenges
-// still open to progress: neither a reached group goal nor ended by the
-// end sweep (their results are final). It locks them, in (challenge,
-// user) order: the applier's lock order is participants, challenges,
-// teams, each in id order (join and leave keep it too), so that
-// concurrent batches do not deadlock.
+// LockUsers takes the challenges' transaction-scoped advisory lock of each
+// user, in one order (by key), so that two transactions that change the
+// same users' participations (the applier's batches, leaving, erasure)
+// run one after the other and never deadlock. After them, the lock order
+// is participants, challenges (by id), teams (by id).
+func LockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
+	keys := make([]int32, len(users))
+	for i, u := range users {
+		keys[i] = int32(binary.BigEndian.Uint32(u[12:]))
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, k) FROM unnest($2::int[]) AS k`, lockClass, keys); err != nil {
+		return fmt.Errorf("challengestore: lock users: %w", err)
+	}
+	return nil
+}
+
+// lockClass is the first key of the challenges' advisory locks ("chlg").
+const lockClass = 0x63686c67
+
+// ParticipationsOf returns the participations of users (locked with
+// LockUsers) in the challenges still open to progress: neither a reached
+// group goal nor ended by the end sweep (their results are final).
 func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Participation, error) {
 	rows, err := tx.Query(ctx, `SELECT p.challenge_id, p.user_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
 			c.starts_at, c.ends_at, coalesce(u.time_zone, '')
-		FROM gamification.challenge_participants p
+		FROM unnest($1::uuid[]) AS b(user_id)
+		JOIN gamification.challenge_participants p ON p.user_id = b.user_id
 		JOIN gamification.challenges c ON c.id = p.challenge_id
 		LEFT JOIN gamification.users u ON u.user_id = p.user_id
-		WHERE p.user_id = ANY($1) AND c.completed_at IS NULL AND c.ended_at IS NULL
-		ORDER BY p.challenge_id, p.user_id FOR UPDATE OF p`, users)
+		WHERE c.completed_at IS NULL AND c.ended_at IS NULL`, users)
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: participations: %w", err)
 	}
@@ -55,12 +75,24 @@ type Pair struct {
 	ChallengeID, UserID uuid.UUID
 }
 
-// DeleteContributions deletes what sessions contributed to open
-// challenges and returns whose contributions they were.
-func DeleteContributions(ctx context.Context, tx pgx.Tx, sessions []uuid.UUID) ([]Pair, error) {
-	rows, err := tx.Query(ctx, `DELETE FROM gamification.challenge_contributions x USING gamification.challenges c
-		WHERE x.session_id = ANY($1) AND c.id = x.challenge_id AND c.completed_at IS NULL AND c.ended_at IS NULL
-		RETURNING x.challenge_id, x.user_id`, sessions)
+// DeleteContributions deletes what sessions contributed to the
+// participations (of their users, in open challenges: ParticipationsOf)
+// and returns whose contributions they were. It finds them by primary
+// key (challenge, user, session), so the table needs no index by session.
+func DeleteContributions(ctx context.Context, tx pgx.Tx, parts []Participation, sessions map[uuid.UUID][]uuid.UUID) ([]Pair, error) {
+	var cs, us, ss []uuid.UUID
+	for _, p := range parts {
+		for _, s := range sessions[p.UserID] {
+			cs, us, ss = append(cs, p.ChallengeID), append(us, p.UserID), append(ss, s)
+		}
+	}
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `DELETE FROM gamification.challenge_contributions x
+		USING unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS d(challenge_id, user_id, session_id)
+		WHERE x.challenge_id = d.challenge_id AND x.user_id = d.user_id AND x.session_id = d.session_id
+		RETURNING x.challenge_id, x.user_id`, cs, us, ss)
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: delete contributions: %w", err)
 	}
@@ -78,20 +110,19 @@ type Contribution struct {
 	challenge.Contribution
 }
 
-// InsertContributions stores contributions (one statement).
+// InsertContributions stores contributions (one COPY): the sessions'
+// earlier contributions were deleted in the same transaction
+// (DeleteContributions), and a batch names a session once.
 func InsertContributions(ctx context.Context, tx pgx.Tx, cs []Contribution) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	chs, users, sessions := make([]uuid.UUID, len(cs)), make([]uuid.UUID, len(cs)), make([]uuid.UUID, len(cs))
-	values, days := make([]float64, len(cs)), make([]time.Time, len(cs))
-	for i, c := range cs {
-		chs[i], users[i], sessions[i], values[i], days[i] = c.ChallengeID, c.UserID, c.SessionID, c.Value, c.Day
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO gamification.challenge_contributions (challenge_id, user_id, session_id, value, day)
-		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::float8[], $5::date[])
-		ON CONFLICT (challenge_id, user_id, session_id) DO UPDATE SET value = excluded.value, day = excluded.day`,
-		chs, users, sessions, values, days)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"gamification", "challenge_contributions"},
+		[]string{"challenge_id", "user_id", "session_id", "value", "day"},
+		pgx.CopyFromSlice(len(cs), func(i int) ([]any, error) {
+			c := cs[i]
+			return []any{c.ChallengeID, c.UserID, c.SessionID, c.Value, c.Day}, nil
+		}))
 	if err != nil {
 		return fmt.Errorf("challengestore: insert contributions: %w", err)
 	}
@@ -110,32 +141,36 @@ type Progress struct {
 
 // Recompute sets the value (and score) of each participant in pairs from
 // its contributions (the challenge's aggregate; none: no value) and
-// returns the values before and after.
+// returns the values before and after of those whose value changed.
 func Recompute(ctx context.Context, tx pgx.Tx, pairs []Pair) ([]Progress, error) {
 	if len(pairs) == 0 {
 		return nil, nil
 	}
-	cs, us := make([]uuid.UUID, len(pairs)), make([]uuid.UUID, len(pairs))
-	for i, p := range pairs {
-		cs[i], us[i] = p.ChallengeID, p.UserID
+	seen := make(map[Pair]bool, len(pairs))
+	cs, us := make([]uuid.UUID, 0, len(pairs)), make([]uuid.UUID, 0, len(pairs))
+	for _, p := range pairs {
+		if !seen[p] {
+			seen[p] = true
+			cs, us = append(cs, p.ChallengeID), append(us, p.UserID)
+		}
 	}
-	rows, err := tx.Query(ctx, `WITH pairs AS (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS r(challenge_id, user_id)),
-		agg AS (
-			SELECT r.challenge_id, r.user_id, p.value AS old, c.kind, c.target,
-				CASE WHEN count(x.session_id) = 0 THEN NULL
-					WHEN c.aggregate = 'sum' THEN sum(x.value)
-					WHEN c.aggregate = 'days' THEN count(DISTINCT x.day)::float8
-					WHEN c.aggregate = 'min' THEN min(x.value)
-					ELSE max(x.value) END AS value
-			FROM pairs r
-			JOIN gamification.challenge_participants p ON p.challenge_id = r.challenge_id AND p.user_id = r.user_id
-			JOIN gamification.challenges c ON c.id = r.challenge_id
-			LEFT JOIN gamification.challenge_contributions x ON x.challenge_id = r.challenge_id AND x.user_id = r.user_id
-			GROUP BY r.challenge_id, r.user_id, p.value, c.kind, c.target, c.aggregate)
-		UPDATE gamification.challenge_participants t SET value = agg.value,
-			score = CASE WHEN agg.kind = 'fastest_effort' THEN -agg.value ELSE agg.value END
-		FROM agg WHERE t.challenge_id = agg.challenge_id AND t.user_id = agg.user_id
-		RETURNING t.challenge_id, t.user_id, t.team_id, agg.kind, agg.target, agg.old, t.value, t.completed_at IS NOT NULL`, cs, us)
+	// Per participant: its contributions' aggregate (an index range of
+	// contributions), the value before (o: the statement's snapshot) and
+	// the row updated only when the value changes.
+	rows, err := tx.Query(ctx, `UPDATE gamification.challenge_participants t
+		SET value = a.value, score = CASE WHEN c.kind = 'fastest_effort' THEN -a.value ELSE a.value END
+		FROM unnest($1::uuid[], $2::uuid[]) AS r(challenge_id, user_id)
+		JOIN gamification.challenges c ON c.id = r.challenge_id
+		JOIN gamification.challenge_participants o ON o.challenge_id = r.challenge_id AND o.user_id = r.user_id
+		CROSS JOIN LATERAL (
+			SELECT CASE WHEN count(*) = 0 THEN NULL
+				WHEN c.aggregate = 'sum' THEN sum(x.value)
+				WHEN c.aggregate = 'days' THEN count(DISTINCT x.day)::float8
+				WHEN c.aggregate = 'min' THEN min(x.value)
+				ELSE max(x.value) END AS value
+			FROM gamification.challenge_contributions x WHERE x.challenge_id = r.challenge_id AND x.user_id = r.user_id) a
+		WHERE t.challenge_id = r.challenge_id AND t.user_id = r.user_id AND t.value IS DISTINCT FROM a.value
+		RETURNING t.challenge_id, t.user_id, t.team_id, c.kind, c.target, o.value, t.value, t.completed_at IS NOT NULL`, cs, us)
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: recompute: %w", err)
 	}
