@@ -3,8 +3,8 @@ package challengestore
 import (
 	"context"
 	"encoding/binary"
-	"slices"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
