@@ -744,3 +744,55 @@ func TestLargeLeaderboardRanksFromASnapshot(t *testing.T) {
 		require.Equal(t, better+1, e.Rank, "entry %d", i)
 	}
 }
+
+// Batches applied at once by several workers, over the same users and
+// challenges (the consumer runs three): none deadlocks or fails, and every
+// participant's value and the group goal's total are the sums of what
+// counted.
+func TestConcurrentBatches(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	admin := w.user("Admin", "", true)
+	most := w.create(admin, true, month())
+	goal := month()
+	goal.Kind, goal.Target = challenge.GroupGoal, ptr(1e9)
+	g := w.create(admin, true, goal)
+	w.at(start)
+	users := make([]uuid.UUID, 20)
+	for i := range users {
+		users[i] = w.user("U", "", true)
+		w.join(users[i], most, "")
+		w.join(users[i], g, "")
+	}
+	var wg sync.WaitGroup
+	for worker := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 10 {
+				var ids []string
+				var events []activity.Event
+				for i := range 15 {
+					u := users[(worker*7+round*3+i*5)%len(users)]
+					id := uuid.New()
+					at := start.Add(time.Duration(round+1) * time.Hour)
+					events = append(events, activity.Event{SessionID: id, UserID: u, Revision: 1, Session: &activity.Session{
+						ID: id, UserID: u, Sport: "run", StartedAt: at, CompletedAt: at.Add(time.Hour), DistanceM: 1000, Plausible: true, Revision: 1}})
+					ids = append(ids, "msg-"+id.String())
+				}
+				assert.NoError(t, activity.ApplyOnce(w.ctx, w.pool, ids, events, []activity.Applier{w.s}))
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0.0
+	for _, u := range users {
+		v := value(w.get(u, most).You)
+		if v > 0 {
+			total += v
+		}
+		assert.Equal(t, v, value(w.get(u, g).You))
+	}
+	assert.Equal(t, 3*10*15*1000.0, total)
+	assert.Equal(t, total, *w.get(admin, g).Total)
+}
