@@ -25,7 +25,12 @@ func Module() fx.Option {
 func start(rt *platform.Runtime) error {
 	var appliers []activity.Applier
 
-	// Achievements, points and levels.
+	// Achievements, points and levels (achievements.go).
+	ach, err := achievements(rt)
+	if err != nil {
+		return err
+	}
+	appliers = append(appliers, ach)
 
 	// Challenges: their operations, their progress from sessions (and
 	// erasure), and the sweep that ends them, in every process.

@@ -178,20 +178,32 @@ func sessionsByID(ctx context.Context, q storage.Querier, cond string, arg any) 
 }
 
 // UserSessions returns a user's finished sessions (plausible or not), by
-// start time: a feature's recomputation or backfill reads them.
+// start time: a feature's recomputation reads them.
 func UserSessions(ctx context.Context, q storage.Querier, user uuid.UUID) ([]Session, error) {
-	rows, err := q.Query(ctx, `SELECT `+sessionColumns+` FROM gamification.sessions WHERE user_id = $1 ORDER BY started_at, id`, user)
+	m, err := SessionsOf(ctx, q, []uuid.UUID{user})
+	return m[user], err
+}
+
+// SessionsOf returns the finished sessions (plausible or not) of users, by
+// user, by start time: a backfill reads a batch of users' at once.
+func SessionsOf(ctx context.Context, q storage.Querier, users []uuid.UUID) (map[uuid.UUID][]Session, error) {
+	rows, err := q.Query(ctx, `SELECT `+sessionColumns+` FROM gamification.sessions WHERE user_id = ANY($1) ORDER BY user_id, started_at, id`, users)
 	if err != nil {
-		return nil, fmt.Errorf("activity: read a user's sessions: %w", err)
+		return nil, fmt.Errorf("activity: read users' sessions: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Session, error) {
-		s, err := scanSession(row)
-		return *s, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("activity: read a user's sessions: %w", err)
+	out := make(map[uuid.UUID][]Session, len(users))
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("activity: read users' sessions: %w", err)
+		}
+		out[s.UserID] = append(out[s.UserID], *s)
 	}
-	return list, nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("activity: read users' sessions: %w", err)
+	}
+	return out, nil
 }
 
 // Locations returns the time zones of users (UTC for one gamification has

@@ -2,13 +2,12 @@ package challengeservice
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/gamification/internal/challenge"
 	"github.com/athlos/athlos/modules/gamification/internal/challengestore"
@@ -142,7 +141,7 @@ func (s *Service) settle(ctx context.Context, tx pgx.Tx, affected []challengesto
 		return err
 	}
 	at := s.now().UTC()
-	var events []challengestore.Event
+	var events []bus.Event
 	for id, users := range reached {
 		done, err := challengestore.CompleteParticipants(ctx, tx, id, users, at)
 		if err != nil {
@@ -161,7 +160,7 @@ func (s *Service) settle(ctx context.Context, tx pgx.Tx, affected []challengesto
 			return err
 		}
 	}
-	return challengestore.Enqueue(ctx, tx, events)
+	return bus.EnqueueAll(ctx, tx, api.Module, events)
 }
 
 func value(v *float64) float64 {
@@ -174,7 +173,7 @@ func value(v *float64) float64 {
 // completed appends the completed events of done, participants of the
 // challenge id, to events.
 func (s *Service) completed(ctx context.Context, tx pgx.Tx, id uuid.UUID, done []challengestore.Completion, at time.Time,
-	events []challengestore.Event) ([]challengestore.Event, error) {
+	events []bus.Event) ([]bus.Event, error) {
 	if len(done) == 0 {
 		return events, nil
 	}
@@ -191,11 +190,7 @@ func (s *Service) completed(ctx context.Context, tx pgx.Tx, id uuid.UUID, done [
 		if d.TeamID != nil {
 			e.TeamID = d.TeamID.String()
 		}
-		data, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("challengeservice: encode completed event: %w", err)
-		}
-		events = append(events, challengestore.Event{Subject: api.EventChallengeCompleted, Payload: data})
+		events = append(events, bus.Event{Subject: api.EventChallengeCompleted, Payload: e})
 	}
 	return events, nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/gamification/internal/challenge"
 	"github.com/athlos/athlos/modules/gamification/internal/challengestore"
 	"github.com/athlos/athlos/storage"
@@ -46,7 +48,7 @@ func (s *Service) EndDue(ctx context.Context) (int, error) {
 				if err != nil {
 					return err
 				}
-				if err := challengestore.Enqueue(ctx, tx, events); err != nil {
+				if err := bus.EnqueueAll(ctx, tx, api.Module, events); err != nil {
 					return err
 				}
 			}

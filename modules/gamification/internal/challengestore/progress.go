@@ -308,31 +308,3 @@ func completions(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Com
 	}
 	return out, nil
 }
-
-// Event is an event to write into the module's outbox.
-type Event struct {
-	Subject string
-	Payload []byte
-}
-
-// Enqueue writes events into gamification.outbox in one COPY (a
-// completion of a large challenge writes one per participant); the relay
-// publishes them with their ids as Nats-Msg-Id, as bus.Enqueue's.
-func Enqueue(ctx context.Context, tx pgx.Tx, events []Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	rows := make([][]any, len(events))
-	for i, e := range events {
-		id, err := uuid.NewV7()
-		if err != nil {
-			return fmt.Errorf("challengestore: event id: %w", err)
-		}
-		rows[i] = []any{id, e.Subject, e.Payload, "{}"}
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"gamification", "outbox"}, []string{"id", "subject", "payload", "headers"},
-		pgx.CopyFromRows(rows)); err != nil {
-		return fmt.Errorf("challengestore: enqueue events: %w", err)
-	}
-	return nil
-}
