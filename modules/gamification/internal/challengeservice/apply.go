@@ -76,7 +76,7 @@ func (s *Service) Apply(ctx context.Context, tx pgx.Tx, changes []SessionChange)
 	for _, c := range contribs {
 		affected = append(affected, c.Pair)
 	}
-	return s.settle(ctx, tx, affected)
+	return s.settle(ctx, tx, parts, affected)
 }
 
 func (s *Service) contributions(parts []challengestore.Participation, changes map[uuid.UUID]SessionChange) []challengestore.Contribution {
@@ -100,21 +100,33 @@ func (s *Service) contributions(parts []challengestore.Participation, changes ma
 	return out
 }
 
-// settle recomputes the affected participants and what follows from their
-// values: teams, counters and completions.
-func (s *Service) settle(ctx context.Context, tx pgx.Tx, affected []challengestore.Pair) error {
-	progress, err := challengestore.Recompute(ctx, tx, affected)
+// settle recomputes the affected participants (of parts) and what follows
+// from their values: teams, counters and completions.
+func (s *Service) settle(ctx context.Context, tx pgx.Tx, parts []challengestore.Participation, affected []challengestore.Pair) error {
+	changed := make(map[challengestore.Pair]bool, len(affected))
+	for _, p := range affected {
+		changed[p] = true
+	}
+	var recompute []challengestore.Participation
+	for _, p := range parts {
+		if changed[challengestore.Pair{ChallengeID: p.ChallengeID, UserID: p.UserID}] {
+			recompute = append(recompute, p)
+		}
+	}
+	values, err := challengestore.Recompute(ctx, tx, recompute)
 	if err != nil {
 		return err
 	}
 	counts := make(map[uuid.UUID]challengestore.Counts)
 	var teams []challengestore.TeamRef
 	reached := make(map[uuid.UUID][]uuid.UUID)
-	for _, p := range progress {
-		old, now := p.Old != nil, p.New != nil
-		if old == now && (!now || *p.Old == *p.New) {
-			continue
+	for _, p := range recompute {
+		v, ok := values[challengestore.Pair{ChallengeID: p.ChallengeID, UserID: p.UserID}]
+		if !ok {
+			continue // unchanged
 		}
+		p := progress{Participation: p, New: v}
+		old, now := p.Value != nil, p.New != nil
 		c := counts[p.ChallengeID]
 		switch {
 		case now && !old:
@@ -122,14 +134,14 @@ func (s *Service) settle(ctx context.Context, tx pgx.Tx, affected []challengesto
 		case old && !now:
 			c.Ranked--
 		}
-		if p.Kind == challenge.GroupGoal {
-			c.Total += value(p.New) - value(p.Old)
+		if p.Def.Kind == challenge.GroupGoal {
+			c.Total += value(p.New) - value(p.Value)
 		}
 		counts[p.ChallengeID] = c
 		if p.TeamID != nil {
 			teams = append(teams, challengestore.TeamRef{ChallengeID: p.ChallengeID, TeamID: *p.TeamID})
 		}
-		if !p.Completed && p.Kind != challenge.GroupGoal && p.Target != nil && now && challenge.Reached(p.Kind, *p.New, *p.Target) {
+		if !p.Completed && p.Def.Kind != challenge.GroupGoal && p.Target != nil && now && challenge.Reached(p.Def.Kind, *p.New, *p.Target) {
 			reached[p.ChallengeID] = append(reached[p.ChallengeID], p.UserID)
 		}
 	}
@@ -161,6 +173,12 @@ func (s *Service) settle(ctx context.Context, tx pgx.Tx, affected []challengesto
 		}
 	}
 	return bus.EnqueueAll(ctx, tx, api.Module, events)
+}
+
+// progress is a participant's new value.
+type progress struct {
+	challengestore.Participation
+	New *float64
 }
 
 func value(v *float64) float64 {

@@ -18,8 +18,14 @@ import (
 type Participation struct {
 	ChallengeID uuid.UUID
 	UserID      uuid.UUID
+	TeamID      *uuid.UUID
 	JoinedAt    time.Time
 	Def         challenge.Def
+	Target      *float64
+	// Value is the participant's value before the batch; Completed
+	// whether it has completed.
+	Value     *float64
+	Completed bool
 	// TimeZone is the user's IANA time zone ("" when unknown).
 	TimeZone string
 }
@@ -49,8 +55,8 @@ const lockClass = 0x63686c67
 // LockUsers) in the challenges still open to progress: neither a reached
 // group goal nor ended by the end sweep (their results are final).
 func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Participation, error) {
-	rows, err := tx.Query(ctx, `SELECT p.challenge_id, p.user_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
-			c.starts_at, c.ends_at, coalesce(u.time_zone, '')
+	rows, err := tx.Query(ctx, `SELECT p.challenge_id, p.user_id, p.team_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
+			c.starts_at, c.ends_at, c.target, p.value, p.completed_at IS NOT NULL, coalesce(u.time_zone, '')
 		FROM unnest($1::uuid[]) AS b(user_id)
 		JOIN gamification.challenge_participants p ON p.user_id = b.user_id
 		JOIN gamification.challenges c ON c.id = p.challenge_id
@@ -61,8 +67,8 @@ func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Part
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Participation, error) {
 		var p Participation
-		return p, r.Scan(&p.ChallengeID, &p.UserID, &p.JoinedAt, &p.Def.Kind, &p.Def.Metric, &p.Def.Effort, &p.Def.Sport,
-			&p.Def.StartsAt, &p.Def.EndsAt, &p.TimeZone)
+		return p, r.Scan(&p.ChallengeID, &p.UserID, &p.TeamID, &p.JoinedAt, &p.Def.Kind, &p.Def.Metric, &p.Def.Effort, &p.Def.Sport,
+			&p.Def.StartsAt, &p.Def.EndsAt, &p.Target, &p.Value, &p.Completed, &p.TimeZone)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: participations: %w", err)
@@ -129,54 +135,42 @@ func InsertContributions(ctx context.Context, tx pgx.Tx, cs []Contribution) erro
 	return nil
 }
 
-// Progress is a participant's value before and after a recomputation.
-type Progress struct {
-	Pair
-	TeamID    *uuid.UUID
-	Kind      challenge.Kind
-	Target    *float64
-	Old, New  *float64
-	Completed bool // completed already
-}
-
-// Recompute sets the value (and score) of each participant in pairs from
-// its contributions (the challenge's aggregate; none: no value) and
-// returns the values before and after of those whose value changed.
-func Recompute(ctx context.Context, tx pgx.Tx, pairs []Pair) ([]Progress, error) {
-	if len(pairs) == 0 {
+// Recompute sets the value (and score) of each participant in parts from
+// its contributions (its challenge's aggregate; none: no value) and
+// returns the new values of those whose value changed. The participants
+// are the batch's (ParticipationsOf: their values before are known), so
+// each is found by primary key, whatever the size of the table.
+func Recompute(ctx context.Context, tx pgx.Tx, parts []Participation) (map[Pair]*float64, error) {
+	if len(parts) == 0 {
 		return nil, nil
 	}
-	seen := make(map[Pair]bool, len(pairs))
-	cs, us := make([]uuid.UUID, 0, len(pairs)), make([]uuid.UUID, 0, len(pairs))
-	for _, p := range pairs {
-		if !seen[p] {
-			seen[p] = true
-			cs, us = append(cs, p.ChallengeID), append(us, p.UserID)
-		}
+	cs, us := make([]uuid.UUID, len(parts)), make([]uuid.UUID, len(parts))
+	aggs, neg := make([]string, len(parts)), make([]bool, len(parts))
+	for i, p := range parts {
+		cs[i], us[i] = p.ChallengeID, p.UserID
+		aggs[i], neg[i] = string(challenge.AggregateOf(p.Def.Kind, p.Def.Metric)), challenge.LowerIsBetter(p.Def.Kind)
 	}
-	// Per participant: its contributions' aggregate (an index range of
-	// contributions), the value before (o: the statement's snapshot) and
-	// the row updated only when the value changes.
 	rows, err := tx.Query(ctx, `UPDATE gamification.challenge_participants t
-		SET value = a.value, score = CASE WHEN c.kind = 'fastest_effort' THEN -a.value ELSE a.value END
-		FROM unnest($1::uuid[], $2::uuid[]) AS r(challenge_id, user_id)
-		JOIN gamification.challenges c ON c.id = r.challenge_id
-		JOIN gamification.challenge_participants o ON o.challenge_id = r.challenge_id AND o.user_id = r.user_id
+		SET value = a.value, score = CASE WHEN r.neg THEN -a.value ELSE a.value END
+		FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bool[]) AS r(challenge_id, user_id, agg, neg)
 		CROSS JOIN LATERAL (
 			SELECT CASE WHEN count(*) = 0 THEN NULL
-				WHEN c.aggregate = 'sum' THEN sum(x.value)
-				WHEN c.aggregate = 'days' THEN count(DISTINCT x.day)::float8
-				WHEN c.aggregate = 'min' THEN min(x.value)
+				WHEN r.agg = 'sum' THEN sum(x.value)
+				WHEN r.agg = 'days' THEN count(DISTINCT x.day)::float8
+				WHEN r.agg = 'min' THEN min(x.value)
 				ELSE max(x.value) END AS value
 			FROM gamification.challenge_contributions x WHERE x.challenge_id = r.challenge_id AND x.user_id = r.user_id) a
 		WHERE t.challenge_id = r.challenge_id AND t.user_id = r.user_id AND t.value IS DISTINCT FROM a.value
-		RETURNING t.challenge_id, t.user_id, t.team_id, c.kind, c.target, o.value, t.value, t.completed_at IS NOT NULL`, cs, us)
+		RETURNING t.challenge_id, t.user_id, t.value`, cs, us, aggs, neg)
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: recompute: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Progress, error) {
-		var p Progress
-		return p, r.Scan(&p.ChallengeID, &p.UserID, &p.TeamID, &p.Kind, &p.Target, &p.Old, &p.New, &p.Completed)
+	out := make(map[Pair]*float64)
+	var p Pair
+	var v *float64
+	_, err = pgx.ForEachRow(rows, []any{&p.ChallengeID, &p.UserID, &v}, func() error {
+		out[p] = v
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: recompute: %w", err)
