@@ -136,6 +136,10 @@ func TestChallengeThroughTheFront(t *testing.T) {
 		return a.EventCount(t, "EVT_GAMIFICATION", api.EventChallengeJoined) == 2 &&
 			a.EventCount(t, "EVT_GAMIFICATION", api.EventChallengeLeft) == 1
 	}, 10*time.Second, 25*time.Millisecond, "joined and left events")
+
+	// A deleted account's participation goes.
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, nil).Status)
+	require.Eventually(t, func() bool { return get(t, a, admin, c.ID).Participants == 0 }, 10*time.Second, 25*time.Millisecond, "erased")
 }
 
 // A group's owner creates its challenge (once gamification knows the
