@@ -743,6 +743,23 @@ func TestLargeLeaderboardRanksFromASnapshot(t *testing.T) {
 		}
 		require.Equal(t, better+1, e.Rank, "entry %d", i)
 	}
+
+	// Readers at once, while the snapshot is reloaded: the same ranks.
+	w.apply([]run{session(admin, start.Add(2*time.Hour), 0)})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				b, err := w.s.Leaderboard(w.ctx, admin, uuid.MustParse(c.ID), "", 100, "")
+				if assert.NoError(t, err) {
+					assert.Equal(t, all[:100], b.Items)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Batches applied at once by several workers, over the same users and

@@ -18,62 +18,54 @@ const (
 	// board's ranks come from a snapshot.
 	SnapshotFrom = 5000
 	// SnapshotMaxAge is how old a snapshot may be: a rank may lag a
-	// session by that much; the entries and values listed are live.
+	// session by that much; the entries and values listed are live. A
+	// board whose load takes longer than a tenth of it is reloaded at
+	// most every ten load times (so loading costs a process at most a
+	// tenth of a core per board read steadily).
 	SnapshotMaxAge = 2 * time.Second
-	// snapshotBoards bounds the boards kept per process (the least
-	// recently read goes).
-	snapshotBoards = 32
+	// snapshotEntries bounds the entries kept per process (24 bytes
+	// each): the least recently read boards go first.
+	snapshotEntries = 8_000_000
 )
 
 // snapshots keeps the standings of the large boards read lately, per
 // process.
 type snapshots struct {
-	mu     sync.Mutex
-	boards map[uuid.UUID]*snapshot
+	mu      sync.Mutex
+	boards  map[uuid.UUID]*snapshot
+	entries int
 }
 
 type snapshot struct {
-	mu       sync.Mutex // held while loading
+	load     sync.Mutex // held while loading
 	s        *challenge.Standings
 	loadedAt time.Time
+	took     time.Duration
 	readAt   time.Time
 }
 
+// fresh reports whether the snapshot may still be used at now (mu held).
+func (sn *snapshot) fresh(now time.Time) bool {
+	return sn.s != nil && now.Sub(sn.loadedAt) < max(SnapshotMaxAge, 10*sn.took)
+}
+
 // standings returns the standings of the board id, loading them when
-// there are none or they are older than SnapshotMaxAge; a reader that
-// finds another one loading uses the older standings meanwhile.
+// there are none or they are too old; a reader that finds another one
+// loading uses the older standings meanwhile.
 func (s *Service) standings(ctx context.Context, id uuid.UUID) (*challenge.Standings, error) {
-	now := time.Now()
-	s.snaps.mu.Lock()
-	if s.snaps.boards == nil {
-		s.snaps.boards = make(map[uuid.UUID]*snapshot)
-	}
-	sn := s.snaps.boards[id]
-	if sn == nil {
-		if len(s.snaps.boards) >= snapshotBoards {
-			s.snaps.evict()
-		}
-		sn = &snapshot{}
-		s.snaps.boards[id] = sn
-	}
-	sn.readAt = now
-	cur, fresh := sn.s, now.Sub(sn.loadedAt) < SnapshotMaxAge
-	s.snaps.mu.Unlock()
-	if cur != nil && fresh {
+	sn, cur, fresh := s.snaps.get(id)
+	if fresh {
 		return cur, nil
 	}
-	if cur != nil && !sn.mu.TryLock() {
+	if cur != nil && !sn.load.TryLock() {
 		return cur, nil // someone is loading it
 	}
 	if cur == nil {
-		sn.mu.Lock()
+		sn.load.Lock()
 	}
-	defer sn.mu.Unlock()
-	s.snaps.mu.Lock()
-	cur, fresh = sn.s, time.Since(sn.loadedAt) < SnapshotMaxAge
-	s.snaps.mu.Unlock()
-	if cur != nil && fresh {
-		return cur, nil
+	defer sn.load.Unlock()
+	if _, cur, fresh := s.snaps.get(id); fresh {
+		return cur, nil // loaded while we waited
 	}
 	started := time.Now()
 	scores, ids, err := challengestore.Standings(ctx, s.pool, id)
@@ -81,22 +73,52 @@ func (s *Service) standings(ctx context.Context, id uuid.UUID) (*challenge.Stand
 		return nil, err
 	}
 	st := challenge.NewStandings(scores, ids)
-	s.snaps.mu.Lock()
-	sn.s, sn.loadedAt = st, started
-	s.snaps.mu.Unlock()
+	s.snaps.put(id, sn, st, started, time.Since(started))
 	return st, nil
 }
 
-// evict drops the least recently read board (mu held).
-func (sn *snapshots) evict() {
-	var oldest uuid.UUID
-	var at time.Time
-	for id, b := range sn.boards {
-		if at.IsZero() || b.readAt.Before(at) {
-			oldest, at = id, b.readAt
-		}
+// get returns the board's snapshot (made if none), its standings and
+// whether they are fresh, and marks it read.
+func (sns *snapshots) get(id uuid.UUID) (*snapshot, *challenge.Standings, bool) {
+	now := time.Now()
+	sns.mu.Lock()
+	defer sns.mu.Unlock()
+	if sns.boards == nil {
+		sns.boards = make(map[uuid.UUID]*snapshot)
 	}
-	delete(sn.boards, oldest)
+	sn := sns.boards[id]
+	if sn == nil {
+		sn = &snapshot{}
+		sns.boards[id] = sn
+	}
+	sn.readAt = now
+	return sn, sn.s, sn.fresh(now)
+}
+
+// put stores a board's new standings and evicts the least recently read
+// other boards while the process keeps more than snapshotEntries.
+func (sns *snapshots) put(id uuid.UUID, sn *snapshot, st *challenge.Standings, at time.Time, took time.Duration) {
+	sns.mu.Lock()
+	defer sns.mu.Unlock()
+	if sn.s != nil {
+		sns.entries -= sn.s.Len()
+	}
+	sn.s, sn.loadedAt, sn.took = st, at, took
+	sns.entries += st.Len()
+	sns.boards[id] = sn
+	for sns.entries > snapshotEntries && len(sns.boards) > 1 {
+		var oldest uuid.UUID
+		var readAt time.Time
+		for bid, b := range sns.boards {
+			if bid != id && (readAt.IsZero() || b.readAt.Before(readAt)) {
+				oldest, readAt = bid, b.readAt
+			}
+		}
+		if b := sns.boards[oldest]; b.s != nil {
+			sns.entries -= b.s.Len()
+		}
+		delete(sns.boards, oldest)
+	}
 }
 
 // ranker counts ranks on a board: from standings for a large one, in SQL
