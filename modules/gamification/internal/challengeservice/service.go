@@ -235,12 +235,25 @@ func (s *Service) List(ctx context.Context, user uuid.UUID, filter string, limit
 		next := challenge.TimeCursor(challengestore.ListKey(f, last), last.ID)
 		out.NextCursor = &next
 	}
+	ids := make([]uuid.UUID, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	teams, err := challengestore.TeamsOf(ctx, s.pool, ids)
+	if err != nil {
+		return api.ChallengeList{}, err
+	}
+	mine, err := challengestore.ParticipationsIn(ctx, s.pool, user, ids)
+	if err != nil {
+		return api.ChallengeList{}, err
+	}
+	now := s.now()
 	for _, c := range cs {
-		v, err := s.viewFor(ctx, s.pool, user, c)
-		if err != nil {
-			return api.ChallengeList{}, err
+		var you *challengestore.Participant
+		if p, ok := mine[c.ID]; ok {
+			you = &p
 		}
-		out.Items = append(out.Items, v)
+		out.Items = append(out.Items, view(c, teams[c.ID], you, now))
 	}
 	return out, nil
 }

@@ -129,6 +129,30 @@ func Teams(ctx context.Context, q storage.Querier, id uuid.UUID) ([]Team, error)
 	return teams, nil
 }
 
+// TeamsOf returns the teams of the challenges ids, in their order, by
+// challenge.
+func TeamsOf(ctx context.Context, q storage.Querier, ids []uuid.UUID) (map[uuid.UUID][]Team, error) {
+	rows, err := q.Query(ctx, `SELECT challenge_id, team_id, position, name, group_id, members, value
+		FROM gamification.challenge_teams WHERE challenge_id = ANY($1) ORDER BY challenge_id, position`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: teams: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[uuid.UUID][]Team)
+	for rows.Next() {
+		var c uuid.UUID
+		var t Team
+		if err := rows.Scan(&c, &t.ID, &t.Position, &t.Name, &t.GroupID, &t.Members, &t.Value); err != nil {
+			return nil, fmt.Errorf("challengestore: teams: %w", err)
+		}
+		out[c] = append(out[c], t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("challengestore: teams: %w", err)
+	}
+	return out, nil
+}
+
 // GroupRole returns the user's role in the group (owner, admin or member)
 // from the module's read model; ok is false when the user is not a member.
 func GroupRole(ctx context.Context, q storage.Querier, group, user uuid.UUID) (role string, ok bool, err error) {

@@ -28,6 +28,25 @@ func GetParticipant(ctx context.Context, q storage.Querier, id, user uuid.UUID) 
 	return getParticipant(ctx, q, id, user, "")
 }
 
+// ParticipationsIn returns the user's participations in the challenges
+// ids, by challenge.
+func ParticipationsIn(ctx context.Context, q storage.Querier, user uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Participant, error) {
+	rows, err := q.Query(ctx, `SELECT challenge_id, user_id, team_id, joined_at, value, completed_at
+		FROM gamification.challenge_participants WHERE user_id = $1 AND challenge_id = ANY($2)`, user, ids)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: participations: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Participant])
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: participations: %w", err)
+	}
+	out := make(map[uuid.UUID]Participant, len(list))
+	for _, p := range list {
+		out[p.ChallengeID] = p
+	}
+	return out, nil
+}
+
 // LockParticipant is GetParticipant, locking the row (before its
 // challenge's: the lock order is participants, challenges, teams).
 func LockParticipant(ctx context.Context, tx pgx.Tx, id, user uuid.UUID) (Participant, error) {
