@@ -27,7 +27,7 @@ type ChallengeCreate struct {
 	GroupID     string    `json:"group_id,omitempty" format:"uuid" doc:"the group the challenge is for (its owner and admins create it); absent: a global challenge (platform admins)"`
 	TeamMode    string    `json:"team_mode,omitempty" enum:"none,groups,teams" doc:"none (default); groups: each listed group is a team; teams: named teams inside group_id"`
 	TeamGroups  []string  `json:"team_groups,omitempty" maxItems:"50" doc:"team_mode groups: 2–50 groups (including group_id when given)"`
-	TeamNames   []string  `json:"team_names,omitempty" maxItems:"50" doc:"team_mode teams: 2–50 team names"`
+	TeamNames   []string  `json:"team_names,omitempty" maxItems:"50" doc:"team_mode teams: 2–50 team names; team_mode groups: optional names of the team_groups, in their order"`
 }
 
 // ChallengeRef names a challenge.

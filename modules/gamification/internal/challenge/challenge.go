@@ -235,8 +235,8 @@ func (s Spec) validateTeams() (Spec, error) {
 }
 
 func (s Spec) validateTeamGroups() (Spec, error) {
-	if len(s.TeamNames) > 0 {
-		return s, fielderr.New("team_names", "are for team_mode teams; team_mode groups lists team_groups")
+	if len(s.TeamNames) > 0 && len(s.TeamNames) != len(s.TeamGroups) {
+		return s, fielderr.New("team_names", "must name every team of team_groups, in their order, or none")
 	}
 	switch {
 	case len(s.TeamGroups) < MinTeams:
@@ -251,9 +251,12 @@ func (s Spec) validateTeamGroups() (Spec, error) {
 			return s, fielderr.New("team_groups["+strconv.Itoa(i)+"]", "repeats another team's group")
 		}
 	}
-	groups := s.TeamGroups
-	s.TeamGroups = groups
-	return s, nil
+	if len(s.TeamNames) == 0 {
+		return s, nil
+	}
+	names, err := teamNames(s.TeamNames)
+	s.TeamNames = names
+	return s, err
 }
 
 func (s Spec) validateTeamNames() (Spec, error) {
@@ -267,24 +270,31 @@ func (s Spec) validateTeamNames() (Spec, error) {
 	case len(s.TeamNames) > MaxTeams:
 		return s, fielderr.New("team_names", "must list at most %d teams", MaxTeams)
 	}
-	names := make([]string, len(s.TeamNames))
+	names, err := teamNames(s.TeamNames)
+	s.TeamNames = names
+	return s, err
+}
+
+// teamNames trims names and checks them: not empty, not too long, no
+// two alike (case does not matter).
+func teamNames(in []string) ([]string, error) {
+	names := make([]string, len(in))
 	seen := make(map[string]bool, len(names))
-	for i, n := range s.TeamNames {
+	for i, n := range in {
 		n = strings.TrimSpace(n)
 		key := strings.ToLower(n)
 		switch {
 		case n == "":
-			return s, fielderr.New("team_names["+strconv.Itoa(i)+"]", "must not be empty")
+			return nil, fielderr.New("team_names["+strconv.Itoa(i)+"]", "must not be empty")
 		case utf8.RuneCountInString(n) > MaxTeamName:
-			return s, fielderr.New("team_names["+strconv.Itoa(i)+"]", "must be at most %d characters", MaxTeamName)
+			return nil, fielderr.New("team_names["+strconv.Itoa(i)+"]", "must be at most %d characters", MaxTeamName)
 		case seen[key]:
-			return s, fielderr.New("team_names["+strconv.Itoa(i)+"]", "repeats another team's name")
+			return nil, fielderr.New("team_names["+strconv.Itoa(i)+"]", "repeats another team's name")
 		}
 		seen[key] = true
 		names[i] = n
 	}
-	s.TeamNames = names
-	return s, nil
+	return names, nil
 }
 
 // Unit is the unit of the challenge's values: m, s, sessions or days.

@@ -38,6 +38,10 @@ func TestValidateAcceptsAndNormalises(t *testing.T) {
 	s, err = g.Validate(now)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"b", "a"}, s.TeamGroups, "teams keep the order they were named in")
+	g.TeamNames = []string{" Bees ", "Ants"}
+	s, err = g.Validate(now)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Bees", "Ants"}, s.TeamNames, "group teams may be named")
 
 	tm := valid()
 	tm.TeamMode, tm.GroupID, tm.TeamNames = challenge.InGroupTeams, "g", []string{" Red ", "Blue"}
@@ -110,9 +114,12 @@ func TestValidateRefuses(t *testing.T) {
 		{"group teams without the challenge's group", func(s *challenge.Spec) {
 			s.TeamMode, s.TeamGroups, s.GroupID = challenge.GroupTeams, []string{"a", "b"}, "c"
 		}, "team_groups"},
-		{"names on group teams", func(s *challenge.Spec) {
-			s.TeamMode, s.TeamGroups, s.TeamNames = challenge.GroupTeams, []string{"a", "b"}, []string{"x", "y"}
+		{"names of some group teams", func(s *challenge.Spec) {
+			s.TeamMode, s.TeamGroups, s.TeamNames = challenge.GroupTeams, []string{"a", "b"}, []string{"x"}
 		}, "team_names"},
+		{"group teams named alike", func(s *challenge.Spec) {
+			s.TeamMode, s.TeamGroups, s.TeamNames = challenge.GroupTeams, []string{"a", "b"}, []string{"x", "X "}
+		}, "team_names[1]"},
 		{"group goal in teams", func(s *challenge.Spec) {
 			s.Kind, s.Target, s.TeamMode, s.TeamGroups = challenge.GroupGoal, ptr(1000), challenge.GroupTeams, []string{"a", "b"}
 		}, "team_mode"},

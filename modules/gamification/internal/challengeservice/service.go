@@ -151,7 +151,14 @@ func knownGroups(ctx context.Context, tx pgx.Tx, group *uuid.UUID, teamGroups []
 func newTeams(spec challenge.Spec, groups []uuid.UUID) ([]challengestore.Team, error) {
 	var teams []challengestore.Team
 	for i, g := range groups {
-		teams = append(teams, challengestore.Team{ID: g, Position: i, GroupID: &g})
+		t := challengestore.Team{ID: g, Position: i, GroupID: &g}
+		if len(spec.TeamNames) > 0 {
+			t.Name = spec.TeamNames[i]
+		}
+		teams = append(teams, t)
+	}
+	if len(groups) > 0 {
+		return teams, nil
 	}
 	for i, name := range spec.TeamNames {
 		id, err := uuid.NewV7()

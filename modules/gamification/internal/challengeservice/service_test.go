@@ -508,7 +508,9 @@ func TestGroupVersusGroup(t *testing.T) {
 	w.member(g3, stranger, "owner")
 	spec := month()
 	spec.GroupID, spec.TeamMode, spec.TeamGroups = g1.String(), challenge.GroupTeams, []string{g1.String(), g2.String()}
+	spec.TeamNames = []string{"Dawn Runners", "Night Owls"}
 	c := w.create(admin, false, spec)
+	assert.Equal(t, "Night Owls", c.Teams[1].Name)
 	w.at(start)
 	assert.Equal(t, g1.String(), w.join(ana, c, "").You.TeamID)
 	assert.Equal(t, g2.String(), w.join(bob, c, "").You.TeamID, "Bob sees it as a member of a team's group")
