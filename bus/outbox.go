@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -74,17 +75,18 @@ func EnqueueAll(ctx context.Context, tx pgx.Tx, schema string, events []Event) e
 	if err != nil {
 		return fmt.Errorf("bus: encode headers: %w", err)
 	}
-	ids := make([]uuid.UUID, len(events))
+	ids := make([]pgtype.UUID, len(events)) // sent in binary (a uuid.UUID goes as text)
 	subjects := make([]string, len(events))
 	payloads := make([][]byte, len(events))
 	for i, e := range events {
 		if payloads[i], err = json.Marshal(e.Payload); err != nil {
 			return fmt.Errorf("bus: encode event %s: %w", e.Subject, err)
 		}
-		if ids[i], err = uuid.NewV7(); err != nil {
+		id, err := uuid.NewV7()
+		if err != nil {
 			return fmt.Errorf("bus: event id: %w", err)
 		}
-		subjects[i] = e.Subject
+		ids[i], subjects[i] = pgtype.UUID{Bytes: id, Valid: true}, e.Subject
 	}
 	_, err = tx.Exec(ctx, "INSERT INTO "+outboxTable(schema)+` (id, subject, payload, headers)
 		SELECT id, subject, payload, $4 FROM unnest($1::uuid[], $2::text[], $3::bytea[]) WITH ORDINALITY AS e (id, subject, payload, n)

@@ -126,9 +126,13 @@ func TestAdminAchievements(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, r.Status, "%s: %s", body, r.Body)
 		assert.Contains(t, r.Problem(t).Fields(), field, string(r.Body))
 	}
+	r = a.Do(http.MethodGet, "/v1/admin/achievements?include_retired=perhaps", root.token, nil)
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
+	assert.Contains(t, r.Problem(t).Fields(), "query.include_retired")
 	big := rideTotal("ride_big", 15)
 	big["description"] = strings.Repeat("d", 20<<10)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, a.Do(http.MethodPost, "/v1/admin/achievements", root.token, big).Status)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, a.Do(http.MethodPut, "/v1/admin/achievements/ride_15k_total", root.token, withoutID(big)).Status)
 	assert.Len(t, list(""), 27, "nothing bad was saved")
 
 	// Unknown and malformed ids.

@@ -127,6 +127,15 @@ func TestAchievementsFromSessions(t *testing.T) {
 	for k, n := range events {
 		assert.Equal(t, 1, n, k)
 	}
+
+	// Ana moves to UTC: her history is counted in her new zone (the
+	// 06:00 run in New York started at 11:00 UTC: no longer early), and
+	// her early bird stays unlocked.
+	r = a.Do(http.MethodPatch, "/v1/me", ana.token, map[string]any{"time_zone": "UTC"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	m = a.eventually(ana, "the new time zone", func(m api.MyAchievements) bool { return item(m, "early_bird").Value == 0 })
+	assert.Len(t, item(m, "early_bird").Unlocked, 1)
+	assert.Equal(t, 2.0, item(m, "streak_days").Value)
 }
 
 // Personal records (training's record.set) and challenges completed

@@ -215,9 +215,9 @@ func (st *State) Value(r rules.Rule) float64 {
 	case rules.BestEffortS:
 		return a.Efforts[rules.EffortName(r.DistanceM)]
 	case rules.StreakDays:
-		return float64(longestRun(a.Days))
+		return float64(rules.LongestRun(a.Days))
 	case rules.StreakWeeks:
-		return float64(longestRun(weeksOf(a.Days)))
+		return float64(rules.LongestRun(weeksOf(a.Days)))
 	case rules.SessionsAtHours:
 		var n int
 		for h, c := range a.Hours {
@@ -259,21 +259,6 @@ func weeksOf(days []int) []int {
 		}
 	}
 	return out
-}
-
-// longestRun is the most consecutive numbers of a sorted list without
-// repeats.
-func longestRun(ns []int) int {
-	best, run := 0, 0
-	for i, n := range ns {
-		if i > 0 && n == ns[i-1]+1 {
-			run++
-		} else {
-			run = 1
-		}
-		best = max(best, run)
-	}
-	return best
 }
 
 // History is the reference's view of a user's sessions (rules.Evaluate):

@@ -161,6 +161,10 @@ func (r Rule) Validate() error {
 			return fielderr.New("tiers["+strconv.Itoa(i)+"].threshold", "each tier must be harder than the one before")
 		}
 	}
+	if last := r.Tiers[len(r.Tiers)-1].Threshold; r.RepeatEvery > 0 && r.RepeatEvery < last/100 {
+		// Else one session could be worth thousands of repetitions.
+		return fielderr.New("repeat_every", "at least a hundredth of the last tier's threshold")
+	}
 	return nil
 }
 
@@ -349,7 +353,12 @@ func longestRun(sessions []Session, loc *time.Location, number func(time.Time) i
 		ns = append(ns, number(s.Start.In(loc)))
 	}
 	slices.Sort(ns)
-	ns = slices.Compact(ns)
+	return LongestRun(slices.Compact(ns))
+}
+
+// LongestRun is the most consecutive numbers of a sorted list without
+// repeats.
+func LongestRun(ns []int) int {
 	best, run := 0, 0
 	for i, n := range ns {
 		if i > 0 && n == ns[i-1]+1 {

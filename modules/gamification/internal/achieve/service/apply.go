@@ -99,6 +99,37 @@ func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activi
 	return store.SaveStates(ctx, tx, states, now)
 }
 
+// TimeZoneChanged rebuilds a user's state in their new time zone
+// (activity.ZoneWatcher): their days, weeks and hours are the new zone's,
+// over their whole history, as rules.Evaluate and a backfill see it; what
+// the rebuilt state reaches is unlocked, nothing is taken back.
+func (s *Service) TimeZoneChanged(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
+	cat, byID, err := s.catalogue(ctx, tx)
+	if err != nil {
+		return err
+	}
+	users := []uuid.UUID{user}
+	states, err := store.LockStates(ctx, tx, users)
+	if err != nil {
+		return err
+	}
+	locs, err := activity.Locations(ctx, tx, users)
+	if err != nil {
+		return err
+	}
+	sessions, err := activity.SessionsOf(ctx, tx, users)
+	if err != nil {
+		return err
+	}
+	st := states[user].State
+	st.Rebuild(sessions[user], locs[user])
+	now := s.now()
+	if _, err := s.unlock(ctx, tx, evaluate(user, st, cat, sessionMetrics, nil, now), states, byID); err != nil {
+		return err
+	}
+	return store.SaveStates(ctx, tx, states, now)
+}
+
 // EraseUser erases a deleted user's achievements (activity.Eraser).
 func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
 	return store.EraseUser(ctx, tx, user)

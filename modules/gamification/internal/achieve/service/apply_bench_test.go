@@ -17,11 +17,12 @@ import (
 // the session consumer's work (activity.ApplyOnce: the message ids, the
 // revision gate, the sessions read model) with the achievements' applier
 // attached (the default catalogue, 26 achievements), in batches of 500
-// (the consumer's batch size) over 2,000 users in several time zones.
-// mix=new: first completions only (the hot path); mix=edits: 90 %
-// completions, 7 % edits and 3 % deletions of earlier sessions (their
-// users' states rebuilt from their sessions). readmodel: the same without
-// the applier, the foundation's own share.
+// (the consumer's batch size) over 2,000 users in several time zones,
+// sessions finishing as time goes by (2 % of them older ones, imported).
+// mix=new: first completions only; mix=edits: 90 % completions, 7 % edits
+// and 3 % deletions of earlier sessions (their users' states rebuilt from
+// their sessions, as for the old ones). readmodel: the same without the
+// applier, the foundation's own share.
 //
 //	go test -run '^$' -bench ApplySessions -benchtime 40x ./modules/gamification/internal/achieve/service/
 func BenchmarkApplySessions(b *testing.B) {
@@ -57,7 +58,7 @@ func benchApply(b *testing.B, edits, withApplier bool) {
 		rev int64
 	}
 	var done []known
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	next := func() activity.Event {
 		if edits && len(done) > 0 {
 			switch k := r.IntN(100); {
@@ -75,8 +76,14 @@ func benchApply(b *testing.B, edits, withApplier bool) {
 				return activity.Event{SessionID: d.s.ID, UserID: d.s.UserID, Revision: d.rev + 1}
 			}
 		}
+		// Sessions finish as time goes by (an old one, imported, now and
+		// then: a day to a year back).
 		user := ids[r.IntN(users)]
-		at := start.Add(time.Duration(r.IntN(300*24*60)) * time.Minute)
+		now = now.Add(time.Duration(r.IntN(4)) * time.Minute)
+		at := now
+		if r.IntN(100) < 2 {
+			at = now.Add(-time.Duration(1+r.IntN(365)) * 24 * time.Hour)
+		}
 		s := activity.Session{ID: uuid.New(), UserID: user, Sport: sports[r.IntN(len(sports))], StartedAt: at,
 			CompletedAt: at.Add(time.Hour), DistanceM: float64(1000 + r.IntN(40_000)), MovingTimeS: float64(600 + r.IntN(10_000)),
 			ElevationGainM: float64(r.IntN(800)), Plausible: true}
@@ -100,6 +107,9 @@ func benchApply(b *testing.B, edits, withApplier bool) {
 	}
 	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "events/s")
 	var avg float64
-	require.NoError(b, pool.QueryRow(ctx, `SELECT coalesce(avg(octet_length(state)), 0) FROM gamification.achievement_users`).Scan(&avg))
+	var unlocks int
+	require.NoError(b, pool.QueryRow(ctx, `SELECT coalesce(avg(octet_length(state)), 0), (SELECT count(*) FROM gamification.user_achievements)
+		FROM gamification.achievement_users`).Scan(&avg, &unlocks))
 	b.ReportMetric(avg, "state-bytes")
+	b.ReportMetric(float64(unlocks)/float64(batch*b.N), "unlocks/event")
 }

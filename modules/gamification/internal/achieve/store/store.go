@@ -12,8 +12,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/athlos/athlos/modules/gamification/internal/achieve"
+	"github.com/athlos/athlos/modules/gamification/internal/activity"
 	"github.com/athlos/athlos/storage"
 )
 
@@ -49,29 +51,20 @@ func scanEntry(row pgx.CollectableRow) (Entry, error) {
 // or changed, stays as it is) and returns how many it added.
 func Seed(ctx context.Context, q storage.Querier, list []achieve.Achievement) (int, error) {
 	ids := make([]string, len(list))
-	defs := make([][]byte, len(list))
+	defs := make([]string, len(list))
 	for i, a := range list {
-		ids[i] = a.ID
 		b, err := json.Marshal(a)
 		if err != nil {
 			return 0, fmt.Errorf("store: encode achievement: %w", err)
 		}
-		defs[i] = b
+		ids[i], defs[i] = a.ID, string(b)
 	}
 	tag, err := q.Exec(ctx, `INSERT INTO gamification.achievements (id, definition)
-		SELECT id, def::jsonb FROM unnest($1::text[], $2::text[]) AS a (id, def) ON CONFLICT (id) DO NOTHING`, ids, jsonTexts(defs))
+		SELECT id, def::jsonb FROM unnest($1::text[], $2::text[]) AS a (id, def) ON CONFLICT (id) DO NOTHING`, ids, defs)
 	if err != nil {
 		return 0, fmt.Errorf("store: seed catalogue: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
-}
-
-func jsonTexts(bs [][]byte) []string {
-	out := make([]string, len(bs))
-	for i, b := range bs {
-		out[i] = string(b)
-	}
-	return out
 }
 
 // Stamp changes whenever the catalogue does (a row added, replaced or
@@ -208,7 +201,7 @@ func readStates(ctx context.Context, q storage.Querier, users []uuid.UUID, lock 
 		query += ` FOR UPDATE`
 	}
 	out := make(map[uuid.UUID]*UserState, len(users))
-	if err := scanStates(ctx, q, query, users, out); err != nil {
+	if err := scanStates(ctx, q, query, activity.UUIDs(users), out); err != nil {
 		return nil, err
 	}
 	var missing []uuid.UUID
@@ -221,10 +214,10 @@ func readStates(ctx context.Context, q storage.Querier, users []uuid.UUID, lock 
 		// A user's first row is made empty, then locked: two transactions
 		// for a new user wait for each other as for a known one.
 		if _, err := q.Exec(ctx, `INSERT INTO gamification.achievement_users (user_id, state, updated_at)
-			SELECT id, '', now() FROM unnest($1::uuid[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, missing); err != nil {
+			SELECT id, '', now() FROM unnest($1::uuid[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, activity.UUIDs(missing)); err != nil {
 			return nil, fmt.Errorf("store: make states: %w", err)
 		}
-		if err := scanStates(ctx, q, query, missing, out); err != nil {
+		if err := scanStates(ctx, q, query, activity.UUIDs(missing), out); err != nil {
 			return nil, err
 		}
 	}
@@ -236,7 +229,7 @@ func readStates(ctx context.Context, q storage.Querier, users []uuid.UUID, lock 
 	return out, nil
 }
 
-func scanStates(ctx context.Context, q storage.Querier, query string, users []uuid.UUID, out map[uuid.UUID]*UserState) error {
+func scanStates(ctx context.Context, q storage.Querier, query string, users []pgtype.UUID, out map[uuid.UUID]*UserState) error {
 	rows, err := q.Query(ctx, query, users)
 	if err != nil {
 		return fmt.Errorf("store: read states: %w", err)
@@ -276,7 +269,7 @@ func SaveStates(ctx context.Context, tx pgx.Tx, states map[uuid.UUID]*UserState,
 	}
 	_, err := tx.Exec(ctx, `UPDATE gamification.achievement_users u SET state = s.state, points = s.points, updated_at = $4
 		FROM unnest($1::uuid[], $2::bytea[], $3::int[]) AS s (id, state, points) WHERE u.user_id = s.id`,
-		ids, data, points, at)
+		activity.UUIDs(ids), data, points, at)
 	if err != nil {
 		return fmt.Errorf("store: save states: %w", err)
 	}
@@ -300,19 +293,22 @@ func InsertUnlocks(ctx context.Context, tx pgx.Tx, list []Unlock) ([]Unlock, err
 		return nil, nil
 	}
 	n := len(list)
-	users, sessions := make([]uuid.UUID, n), make([]*uuid.UUID, n)
+	users, sessions := make([]uuid.UUID, n), make([]pgtype.UUID, n)
 	ids := make([]string, n)
 	tiers, reps, points := make([]int32, n), make([]int32, n), make([]int32, n)
 	at := make([]time.Time, n)
 	for i, u := range list {
 		users[i], ids[i], tiers[i], reps[i], points[i] = u.UserID, u.AchievementID, int32(u.Tier), int32(u.Repetition), int32(u.Points)
-		sessions[i], at[i] = u.SessionID, u.UnlockedAt
+		at[i] = u.UnlockedAt
+		if u.SessionID != nil {
+			sessions[i] = pgtype.UUID{Bytes: *u.SessionID, Valid: true}
+		}
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO gamification.user_achievements (user_id, achievement_id, tier, repetition, points, session_id, unlocked_at)
 		SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::int[], $6::uuid[], $7::timestamptz[])
 		ORDER BY 1, 2, 3, 4
 		ON CONFLICT DO NOTHING RETURNING user_id, achievement_id, tier, repetition, points, session_id, unlocked_at`,
-		users, ids, tiers, reps, points, sessions, at)
+		activity.UUIDs(users), ids, tiers, reps, points, sessions, at)
 	if err != nil {
 		return nil, fmt.Errorf("store: insert unlocks: %w", err)
 	}
