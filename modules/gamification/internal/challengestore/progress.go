@@ -138,8 +138,8 @@ func InsertContributions(ctx context.Context, tx pgx.Tx, cs []Contribution) erro
 // Recompute sets the value (and score) of each participant in parts from
 // its contributions (its challenge's aggregate; none: no value) and
 // returns the new values of those whose value changed. The participants
-// are the batch's (ParticipationsOf: their values before are known), so
-// each is found by primary key, whatever the size of the table.
+// are the batch's (ParticipationsOf: their values before are known); the
+// redundant user_id = ANY narrows the table by their users first (Add).
 func Recompute(ctx context.Context, tx pgx.Tx, parts []Participation) (map[Pair]*float64, error) {
 	if len(parts) == 0 {
 		return nil, nil
@@ -160,7 +160,7 @@ func Recompute(ctx context.Context, tx pgx.Tx, parts []Participation) (map[Pair]
 				WHEN r.agg = 'min' THEN min(x.value)
 				ELSE max(x.value) END AS value
 			FROM gamification.challenge_contributions x WHERE x.challenge_id = r.challenge_id AND x.user_id = r.user_id) a
-		WHERE t.challenge_id = r.challenge_id AND t.user_id = r.user_id AND t.value IS DISTINCT FROM a.value
+		WHERE t.user_id = ANY($2) AND t.challenge_id = r.challenge_id AND t.user_id = r.user_id AND t.value IS DISTINCT FROM a.value
 		RETURNING t.challenge_id, t.user_id, t.value`, cs, us, aggs, neg)
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: recompute: %w", err)
@@ -187,8 +187,9 @@ type Delta struct {
 }
 
 // Add adds deltas to the participants' totals and returns the new values
-// (nil: no session counts any more), each participant found by primary
-// key.
+// (nil: no session counts any more). The redundant user_id = ANY lets
+// PostgreSQL narrow the table by the batch's users (its user index, or a
+// hashed filter) before it joins the pairs, whatever its statistics.
 func Add(ctx context.Context, tx pgx.Tx, deltas []Delta) (map[Pair]*float64, error) {
 	out := make(map[Pair]*float64, len(deltas))
 	if len(deltas) == 0 {
@@ -203,7 +204,7 @@ func Add(ctx context.Context, tx pgx.Tx, deltas []Delta) (map[Pair]*float64, err
 			value = CASE WHEN t.counted + d.n = 0 THEN NULL ELSE coalesce(t.value, 0) + d.v END,
 			score = CASE WHEN t.counted + d.n = 0 THEN NULL ELSE coalesce(t.value, 0) + d.v END
 		FROM unnest($1::uuid[], $2::uuid[], $3::float8[], $4::int[]) AS d(challenge_id, user_id, v, n)
-		WHERE t.challenge_id = d.challenge_id AND t.user_id = d.user_id
+		WHERE t.user_id = ANY($2) AND t.challenge_id = d.challenge_id AND t.user_id = d.user_id
 		RETURNING t.challenge_id, t.user_id, t.value`, cs, us, vs, ns)
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: add: %w", err)
