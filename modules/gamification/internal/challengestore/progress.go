@@ -162,8 +162,13 @@ func Recompute(ctx context.Context, tx pgx.Tx, parts []Participation) (map[Pair]
 			FROM gamification.challenge_contributions x WHERE x.challenge_id = r.challenge_id AND x.user_id = r.user_id) a
 		WHERE t.user_id = ANY($2) AND t.challenge_id = r.challenge_id AND t.user_id = r.user_id AND t.value IS DISTINCT FROM a.value
 		RETURNING t.challenge_id, t.user_id, t.value`, cs, us, aggs, neg)
+	return values(rows, err, "recompute")
+}
+
+// values collects the (challenge, user, value) rows of an update.
+func values(rows pgx.Rows, err error, what string) (map[Pair]*float64, error) {
 	if err != nil {
-		return nil, fmt.Errorf("challengestore: recompute: %w", err)
+		return nil, fmt.Errorf("challengestore: %s: %w", what, err)
 	}
 	out := make(map[Pair]*float64)
 	var p Pair
@@ -173,7 +178,7 @@ func Recompute(ctx context.Context, tx pgx.Tx, parts []Participation) (map[Pair]
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("challengestore: recompute: %w", err)
+		return nil, fmt.Errorf("challengestore: %s: %w", what, err)
 	}
 	return out, nil
 }
@@ -191,9 +196,8 @@ type Delta struct {
 // PostgreSQL narrow the table by the batch's users (its user index, or a
 // hashed filter) before it joins the pairs, whatever its statistics.
 func Add(ctx context.Context, tx pgx.Tx, deltas []Delta) (map[Pair]*float64, error) {
-	out := make(map[Pair]*float64, len(deltas))
 	if len(deltas) == 0 {
-		return out, nil
+		return map[Pair]*float64{}, nil
 	}
 	cs, us := make([]uuid.UUID, len(deltas)), make([]uuid.UUID, len(deltas))
 	vs, ns := make([]float64, len(deltas)), make([]int32, len(deltas))
@@ -206,19 +210,7 @@ func Add(ctx context.Context, tx pgx.Tx, deltas []Delta) (map[Pair]*float64, err
 		FROM unnest($1::uuid[], $2::uuid[], $3::float8[], $4::int[]) AS d(challenge_id, user_id, v, n)
 		WHERE t.user_id = ANY($2) AND t.challenge_id = d.challenge_id AND t.user_id = d.user_id
 		RETURNING t.challenge_id, t.user_id, t.value`, cs, us, vs, ns)
-	if err != nil {
-		return nil, fmt.Errorf("challengestore: add: %w", err)
-	}
-	var p Pair
-	var v *float64
-	_, err = pgx.ForEachRow(rows, []any{&p.ChallengeID, &p.UserID, &v}, func() error {
-		out[p] = v
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("challengestore: add: %w", err)
-	}
-	return out, nil
+	return values(rows, err, "add")
 }
 
 // Counts is what a batch changed in a challenge's counters.
