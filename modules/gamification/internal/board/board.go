@@ -212,11 +212,11 @@ func (a Amounts) Zero() bool { return a == Amounts{} }
 
 // Session is what a leaderboard needs of a finished session.
 type Session struct {
-	UserID                              uuid.UUID
-	Sport                               string
-	StartedAt                           time.Time
+	UserID                             uuid.UUID
+	Sport                              string
+	StartedAt                          time.Time
 	DistanceM, MovingTimeS, ElevationM float64
-	Plausible                           bool
+	Plausible                          bool
 }
 
 // Contribution is what a session (or an unlock's points) adds to a user's
