@@ -20,6 +20,7 @@ import (
 	clienthttp "github.com/athlos/athlos/modules/client/httpapi"
 	"github.com/athlos/athlos/modules/gamification"
 	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
+	gamificationhttp "github.com/athlos/athlos/modules/gamification/httpapi"
 	"github.com/athlos/athlos/modules/gateway"
 	"github.com/athlos/athlos/modules/promo"
 	promoapi "github.com/athlos/athlos/modules/promo/api"
@@ -60,6 +61,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		socialhttp.PushRoutes(nc),
 		socialhttp.ChatRoutes(nc),
 		socialhttp.FollowRoutes(nc),
+		gamificationhttp.Routes(nc),
 	)
 }
 
@@ -80,6 +82,7 @@ func Channels() []httpkit.Channel {
 		socialhttp.Channels(),
 		socialhttp.NotificationChannels(),
 		socialhttp.ChatChannels(),
+		gamificationhttp.Channels(),
 	)
 }
 

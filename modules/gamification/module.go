@@ -4,9 +4,29 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/modules/gamification/api"
+	"github.com/athlos/athlos/modules/gamification/internal/activity"
 	"github.com/athlos/athlos/platform"
 )
 
-// Module wires the gamification module: its RPC service, database pool and outbox
-// relay (platform.Module).
-func Module() fx.Option { return platform.Module(api.Module) }
+// Module wires the gamification module: its features and the consumers
+// that feed them (platform.Module gives it its RPC service, database pool,
+// outbox relay and idempotency keys).
+func Module() fx.Option {
+	return platform.Module(api.Module, fx.Invoke(start))
+}
+
+// start builds the module's features and registers the appliers that keep
+// them from training's session events (activity.Register), each part in
+// its own block.
+func start(rt *platform.Runtime) error {
+	var appliers []activity.Applier
+
+	// Achievements, points and levels.
+
+	// Challenges.
+
+	// Leaderboards.
+
+	activity.Register(rt, appliers...)
+	return nil
+}

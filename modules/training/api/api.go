@@ -222,6 +222,10 @@ type SessionCompleted struct {
 	// EventSessionUpdated.
 	Title      string `json:"title,omitempty"`
 	Visibility string `json:"visibility"`
+	// BestEfforts are the session's fastest times over the standard
+	// distances (runs; empty for other sports and manual sessions), as in
+	// SessionSummary.BestEfforts: achievements read them (fastest 5 km).
+	BestEfforts []BestEffort `json:"best_efforts,omitempty"`
 	// Revision orders the events of one session (completed, updated,
 	// deleted): a consumer applies an event only if its revision is
 	// higher than the last it applied, as events may arrive out of order.

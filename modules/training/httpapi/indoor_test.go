@@ -146,6 +146,13 @@ func TestIndoorSessionsOverHTTP(t *testing.T) {
 	require.NotEmpty(t, tm.Summary.BestEfforts)
 	assert.InDelta(t, 1000.0/3, tm.Summary.BestEfforts[1].ElapsedS, 1e-6)
 	assert.Empty(t, tm.Summary.MapPolyline)
+	// The completion event carries the best efforts (achievements read them).
+	var done api.SessionCompleted
+	require.Eventually(t, func() bool {
+		lastEvent(t, a, "EVT_TRAINING", api.EventSessionCompleted, &done)
+		return done.SessionID == tm.ID
+	}, 10*time.Second, 20*time.Millisecond)
+	assert.Equal(t, tm.Summary.BestEfforts, done.BestEfforts)
 
 	var summary struct {
 		Current struct {

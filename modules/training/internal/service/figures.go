@@ -121,9 +121,19 @@ func storeFigures(ctx context.Context, tx pgx.Tx, id uuid.UUID, row store.Sessio
 		AvgHRBpm: out.AvgHRBpm, MaxHRBpm: out.MaxHRBpm, GearIDs: row.GearIDs, AvgPowerW: out.AvgPowerW,
 		NormalizedPowerW: out.NormalizedPowerW, CaloriesKcal: out.CaloriesKcal, Imported: row.Source != "live" && row.Source != session.SourceManual,
 		Manual: row.Source == session.SourceManual, StrengthVolumeKg: strengthVolume(row.Exercises), Plausible: verdict.Plausible, ImplausibleReason: verdict.Reason,
-		Title: row.Title, Visibility: row.Visibility, Revision: rev,
+		Title: row.Title, Visibility: row.Visibility, BestEfforts: bestEffortsOf(out.BestEfforts), Revision: rev,
 	})
 	return err
+}
+
+// bestEffortsOf is the event's copy of a summary's best efforts (nil
+// without).
+func bestEffortsOf(list []store.BestEffort) []api.BestEffort {
+	var out []api.BestEffort
+	for _, b := range list {
+		out = append(out, api.BestEffort{Name: b.Name, DistanceM: b.DistanceM, ElapsedS: b.ElapsedS})
+	}
+	return out
 }
 
 // strengthVolume is the volume load of a session's sets (0 without).
