@@ -5,6 +5,7 @@ import (
 
 	"github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/gamification/internal/activity"
+	"github.com/athlos/athlos/modules/gamification/internal/leaderboard"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -25,7 +26,13 @@ func start(rt *platform.Runtime) error {
 
 	// Challenges.
 
-	// Leaderboards.
+	// Leaderboards: totals kept from session changes and points, boards
+	// in memory per process (internal/leaderboard).
+	boards, err := leaderboard.Register(rt, leaderboard.MaxUsersInMemory)
+	if err != nil {
+		return err
+	}
+	appliers = append(appliers, boards)
 
 	activity.Register(rt, appliers...)
 	return nil

@@ -20,6 +20,7 @@ func Routes(nc *nats.Conn) gw.Routes {
 		// Challenges (challenges*.go).
 
 		// Leaderboards (leaderboards*.go).
+		leaderboardOperations(a, nc)
 	})
 }
 
