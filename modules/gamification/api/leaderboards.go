@@ -34,10 +34,10 @@ type LeaderboardRequest struct {
 // Leaderboard is a board's top, and the caller's place with their
 // neighbours.
 type Leaderboard struct {
-	Metric string `json:"metric" enum:"distance,time,sessions,elevation,points"`
-	Unit   string `json:"unit" doc:"the values' unit: m (distance, elevation), s (moving time), or empty for counts (sessions, points)"`
+	Metric string  `json:"metric" enum:"distance,time,sessions,elevation,points"`
+	Unit   string  `json:"unit" doc:"the values' unit: m (distance, elevation), s (moving time), or empty for counts (sessions, points)"`
 	Step   float64 `json:"step" doc:"the values' resolution: users within one step tie (10 m for distance, 1 s for time, 1 m for elevation, 1 for counts)"`
-	Period string `json:"period" enum:"week,month,year,all"`
+	Period string  `json:"period" enum:"week,month,year,all"`
 	// PeriodStart and PeriodEnd (exclusive) bound the period, in UTC: ISO
 	// weeks from Monday 00:00, calendar months and years; null for all.
 	PeriodStart *time.Time `json:"period_start" doc:"the period's start, UTC (ISO week from Monday 00:00, calendar month or year); null for all time"`
