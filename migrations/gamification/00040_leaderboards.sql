@@ -27,9 +27,10 @@ CREATE TABLE gamification.board_totals (
 ) WITH (fillfactor = 80);
 CREATE INDEX board_totals_user ON gamification.board_totals (user_id);
 
--- A user's listing changes (country, leaderboard opt-out, a new or erased
--- user with totals) reach every process's boards through the outbox, in
--- the transaction that changes gamification.users.
+-- A user's listing changes (name, country, leaderboard opt-out, a new user
+-- with totals already, an erased user) reach every process's boards (and
+-- the names they keep) through the outbox, in the transaction that changes
+-- gamification.users.
 -- +goose StatementBegin
 CREATE FUNCTION gamification.board_user_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -42,10 +43,10 @@ BEGIN
     u := NEW.user_id;
   END IF;
   IF TG_OP = 'UPDATE' AND NEW.country IS NOT DISTINCT FROM OLD.country
-     AND NEW.show_in_leaderboards = OLD.show_in_leaderboards THEN
+     AND NEW.show_in_leaderboards = OLD.show_in_leaderboards AND NEW.display_name = OLD.display_name THEN
     RETURN NULL;
   END IF;
-  IF TG_OP <> 'UPDATE' AND NOT EXISTS (SELECT 1 FROM gamification.board_totals WHERE user_id = u) THEN
+  IF TG_OP = 'INSERT' AND NOT EXISTS (SELECT 1 FROM gamification.board_totals WHERE user_id = u) THEN
     RETURN NULL;
   END IF;
   INSERT INTO gamification.outbox (id, subject, payload)

@@ -216,22 +216,26 @@ func (s *Store) Load(ctx context.Context, slot int32, m board.Metric, sc Scope) 
 		SELECT t.user_id, t.`+col+` FROM gamification.board_totals t
 		LEFT JOIN gamification.users u ON u.user_id = t.user_id
 		WHERE t.slot_id = $1 AND t.`+col+` >= `+fmt.Sprint(m.Bucket())+` AND `+listed(sc), scopeArgs(slot, sc)...)
+	return scores(rows, err, m, "load board")
+}
+
+// scores reads rows of (user, amount) as users and their scores of m.
+func scores(rows pgx.Rows, err error, m board.Metric, what string) ([]uuid.UUID, []int, error) {
 	if err != nil {
-		return nil, nil, fmt.Errorf("boardstore: load board: %w", err)
+		return nil, nil, fmt.Errorf("boardstore: %s: %w", what, err)
 	}
-	defer rows.Close()
 	var users []uuid.UUID
-	var scores []int
+	var out []int
 	var u uuid.UUID
 	var amount int64
 	_, err = pgx.ForEachRow(rows, []any{&u, &amount}, func() error {
-		users, scores = append(users, u), append(scores, m.Score(amount))
+		users, out = append(users, u), append(out, m.Score(amount))
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("boardstore: load board: %w", err)
+		return nil, nil, fmt.Errorf("boardstore: %s: %w", what, err)
 	}
-	return users, scores, nil
+	return users, out, nil
 }
 
 // Row is one user's totals in a slot, with their listing.
@@ -266,47 +270,46 @@ func (s *Store) Refresh(ctx context.Context, slots []int32, users []uuid.UUID) (
 	return out, nil
 }
 
-// Caller is what a board needs to know of the user asking.
-type Caller struct {
+// User is what a board shows of a user, from the users read model.
+type User struct {
+	Name    string
 	Country string // "" when unknown
 	Listed  bool
-	Amount  int64 // their amount of the metric in the slot
 }
 
-// CallerOf reads user's listing and amount of m in slot (0: none).
-func (s *Store) CallerOf(ctx context.Context, user uuid.UUID, slot int32, m board.Metric) (Caller, error) {
-	var c Caller
-	err := s.pool.QueryRow(ctx, `
-		SELECT coalesce(u.country, ''), coalesce(u.show_in_leaderboards, true),
-			coalesce((SELECT `+column(m)+` FROM gamification.board_totals WHERE slot_id = $2 AND user_id = $1), 0)
-		FROM (SELECT $1::uuid AS user_id) k LEFT JOIN gamification.users u ON u.user_id = k.user_id`,
-		user, slot).Scan(&c.Country, &c.Listed, &c.Amount)
-	if err != nil {
-		return Caller{}, fmt.Errorf("boardstore: caller: %w", err)
-	}
-	return c, nil
-}
-
-// Names are the display names of users (those the module knows).
-func (s *Store) Names(ctx context.Context, users []uuid.UUID) (map[uuid.UUID]string, error) {
-	out := make(map[uuid.UUID]string, len(users))
+// Users reads what boards show of users (those the module knows; a user
+// it does not know yet is listed, with no name or country).
+func (s *Store) Users(ctx context.Context, users []uuid.UUID) (map[uuid.UUID]User, error) {
+	out := make(map[uuid.UUID]User, len(users))
 	if len(users) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT user_id, display_name FROM gamification.users WHERE user_id = ANY($1)`, users)
+	rows, err := s.pool.Query(ctx, `SELECT user_id, display_name, coalesce(country, ''), show_in_leaderboards
+		FROM gamification.users WHERE user_id = ANY($1)`, users)
 	if err != nil {
-		return nil, fmt.Errorf("boardstore: names: %w", err)
+		return nil, fmt.Errorf("boardstore: users: %w", err)
 	}
 	var u uuid.UUID
-	var name string
-	_, err = pgx.ForEachRow(rows, []any{&u, &name}, func() error {
-		out[u] = name
+	var x User
+	_, err = pgx.ForEachRow(rows, []any{&u, &x.Name, &x.Country, &x.Listed}, func() error {
+		out[u] = x
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("boardstore: names: %w", err)
+		return nil, fmt.Errorf("boardstore: users: %w", err)
 	}
 	return out, nil
+}
+
+// Amount is user's amount of m in slot (0: none).
+func (s *Store) Amount(ctx context.Context, user uuid.UUID, slot int32, m board.Metric) (int64, error) {
+	var a int64
+	err := s.pool.QueryRow(ctx, `SELECT `+column(m)+` FROM gamification.board_totals WHERE slot_id = $1 AND user_id = $2`,
+		slot, user).Scan(&a)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("boardstore: amount: %w", err)
+	}
+	return a, nil
 }
 
 // IsMember tells whether user is a member of group.
@@ -330,21 +333,7 @@ func (s *Store) GroupBoard(ctx context.Context, slot int32, m board.Metric, grou
 		LEFT JOIN gamification.users u ON u.user_id = g.user_id
 		WHERE g.group_id = $2 AND t.`+col+` >= `+fmt.Sprint(m.Bucket())+` AND coalesce(u.show_in_leaderboards, true)`,
 		slot, group)
-	if err != nil {
-		return nil, nil, fmt.Errorf("boardstore: group board: %w", err)
-	}
-	var users []uuid.UUID
-	var scores []int
-	var u uuid.UUID
-	var amount int64
-	_, err = pgx.ForEachRow(rows, []any{&u, &amount}, func() error {
-		users, scores = append(users, u), append(scores, m.Score(amount))
-		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("boardstore: group board: %w", err)
-	}
-	return users, scores, nil
+	return scores(rows, err, m, "group board")
 }
 
 // Fallback answers a board from SQL alone, exactly (the bucketed score of

@@ -47,12 +47,23 @@ type Live struct {
 	clock   uint64 // counts reads, for least-recently-used
 	work    chan func(context.Context)
 	done    chan struct{} // closed when run returns
+
+	// infos keeps what boards show of users (names, countries, opt-outs)
+	// read from PostgreSQL, forgotten when a user's listing changes
+	// (a change message without slots); infoGen counts those, so that a
+	// read that raced one is not kept.
+	infos   map[uuid.UUID]boardstore.User
+	infoGen uint64
 }
+
+// maxInfos bounds the users whose names and listing a process keeps
+// (about 100 bytes each); past it they are all forgotten.
+const maxInfos = 200_000
 
 // NewLive makes a Live holding at most maxUsers users in its boards.
 func NewLive(store *boardstore.Store, log *slog.Logger, maxUsers int) *Live {
 	return &Live{store: store, log: log, maxUsers: maxUsers, boards: map[liveKey]*liveBoard{},
-		work: make(chan func(context.Context), 1024), done: make(chan struct{})}
+		work: make(chan func(context.Context), 1024), done: make(chan struct{}), infos: map[uuid.UUID]boardstore.User{}}
 }
 
 // Ranking is the board of k in memory, or nil when it is not yet: it is
@@ -143,8 +154,55 @@ func (l *Live) evict(keep *liveBoard) {
 	}
 }
 
-// Changed hands a change message to run.
+// Users is what boards show of users: kept in memory while the feed
+// runs, read from PostgreSQL otherwise.
+func (l *Live) Users(ctx context.Context, users []uuid.UUID) (map[uuid.UUID]boardstore.User, error) {
+	out := make(map[uuid.UUID]boardstore.User, len(users))
+	var missing []uuid.UUID
+	l.mu.Lock()
+	gen, keep := l.infoGen, l.started
+	for _, u := range users {
+		if x, ok := l.infos[u]; ok {
+			out[u] = x
+		} else {
+			missing = append(missing, u)
+		}
+	}
+	l.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := l.store.Users(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	if keep && l.infoGen == gen {
+		if len(l.infos)+len(got) > maxInfos {
+			l.infos = map[uuid.UUID]boardstore.User{}
+		}
+		for u, x := range got {
+			l.infos[u] = x
+		}
+	}
+	l.mu.Unlock()
+	for u, x := range got {
+		out[u] = x
+	}
+	return out, nil
+}
+
+// Changed hands a change message to run; a listing change (no slots)
+// forgets the users' names and listing at once.
 func (l *Live) Changed(slots []int32, users []uuid.UUID) {
+	if len(slots) == 0 {
+		l.mu.Lock()
+		for _, u := range users {
+			delete(l.infos, u)
+		}
+		l.infoGen++
+		l.mu.Unlock()
+	}
 	l.do(func(ctx context.Context) {
 		var ready []*liveBoard
 		l.mu.Lock()
@@ -233,6 +291,8 @@ func (l *Live) Reset() {
 	defer l.mu.Unlock()
 	l.boards = map[liveKey]*liveBoard{}
 	l.users = 0
+	l.infos = map[uuid.UUID]boardstore.User{}
+	l.infoGen++
 }
 
 // run applies the work handed to it, one at a time, until ctx ends.
@@ -256,5 +316,7 @@ func (l *Live) setStarted(on bool) {
 	if !on {
 		l.boards = map[liveKey]*liveBoard{}
 		l.users = 0
+		l.infos = map[uuid.UUID]boardstore.User{}
+		l.infoGen++
 	}
 }

@@ -191,11 +191,15 @@ func (s *Service) Get(ctx context.Context, user uuid.UUID, in api.LeaderboardReq
 	if err != nil {
 		return api.Leaderboard{}, err
 	}
-	caller, err := s.store.CallerOf(ctx, user, id, q.Metric)
+	infos, err := s.users(ctx, []uuid.UUID{user})
 	if err != nil {
 		return api.Leaderboard{}, err
 	}
-	out.Me = api.LeaderboardMe{Value: q.Metric.Value(q.Metric.Score(caller.Amount)), Listed: caller.Listed}
+	caller, known := infos[user]
+	if !known {
+		caller.Listed = true // not heard of yet: listed by default
+	}
+	out.Me.Listed = caller.Listed
 	var scope boardstore.Scope
 	if q.Country {
 		if caller.Country == "" {
@@ -240,14 +244,31 @@ func (s *Service) Get(ctx context.Context, user uuid.UUID, in api.LeaderboardReq
 	if on {
 		out.Me.Rank = &me.Rank
 		out.Me.Value = q.Metric.Value(me.Score)
+	} else {
+		// Not on the board: opted out (they still see their own value),
+		// nothing counted yet, or under one step.
+		amount, err := s.store.Amount(ctx, user, id, q.Metric)
+		if err != nil {
+			return api.Leaderboard{}, err
+		}
+		out.Me.Value = q.Metric.Value(q.Metric.Score(amount))
 	}
-	names, err := s.store.Names(ctx, userIDs(top, around))
+	names, err := s.users(ctx, userIDs(top, around))
 	if err != nil {
 		return api.Leaderboard{}, err
 	}
 	out.Items = rows(top, q.Metric, names)
 	out.Neighbours = rows(around, q.Metric, names)
 	return out, nil
+}
+
+// users is what boards show of users: from this process's memory, or
+// from PostgreSQL.
+func (s *Service) users(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]boardstore.User, error) {
+	if s.live != nil {
+		return s.live.Users(ctx, ids)
+	}
+	return s.store.Users(ctx, ids)
 }
 
 // aroundOf is user's place on r and their neighbours (them included).
@@ -276,10 +297,10 @@ func userIDs(lists ...[]board.Ranked) []uuid.UUID {
 	return out
 }
 
-func rows(rs []board.Ranked, m board.Metric, names map[uuid.UUID]string) []api.LeaderboardRow {
+func rows(rs []board.Ranked, m board.Metric, users map[uuid.UUID]boardstore.User) []api.LeaderboardRow {
 	out := make([]api.LeaderboardRow, len(rs))
 	for i, r := range rs {
-		out[i] = api.LeaderboardRow{Rank: r.Rank, UserID: r.UserID.String(), DisplayName: names[r.UserID], Value: m.Value(r.Score)}
+		out[i] = api.LeaderboardRow{Rank: r.Rank, UserID: r.UserID.String(), DisplayName: users[r.UserID].Name, Value: m.Value(r.Score)}
 	}
 	return out
 }

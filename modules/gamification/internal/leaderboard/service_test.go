@@ -141,9 +141,9 @@ func keyOf(t *testing.T, p *process, in api.LeaderboardRequest, user uuid.UUID) 
 	require.NoError(t, err)
 	country := ""
 	if q.Country {
-		c, err := p.svc.store.CallerOf(context.Background(), user, id, q.Metric)
+		c, err := p.svc.store.Users(context.Background(), []uuid.UUID{user})
 		require.NoError(t, err)
-		country = c.Country
+		country = c[user].Country
 	}
 	return liveKey{slot: id, metric: q.Metric, country: country}
 }
@@ -370,7 +370,8 @@ func TestPointsBoards(t *testing.T) {
 // Two processes on one database and bus, each with its boards in memory
 // fed by its own consumer: random sessions applied through either (edits
 // and deletions among them), opt-outs and an erased user; both end up
-// with the same boards, and those are what the SQL fallback counts.
+// with the same boards (and names: one user renamed), and those are what
+// the SQL fallback counts.
 func TestTwoProcessesAgree(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -439,6 +440,8 @@ func TestTwoProcessesAgree(t *testing.T) {
 			_, err := w.pool.Exec(context.Background(), `UPDATE gamification.users SET show_in_leaderboards = false WHERE user_id = $1`, users[3])
 			require.NoError(t, err)
 			_, err = w.pool.Exec(context.Background(), `UPDATE gamification.users SET country = 'FR' WHERE user_id = $1`, users[0])
+			require.NoError(t, err)
+			_, err = w.pool.Exec(context.Background(), `UPDATE gamification.users SET display_name = 'Renamed' WHERE user_id = $1`, users[1])
 			require.NoError(t, err)
 		}
 		if round == 20 {
