@@ -50,24 +50,34 @@ func column(m board.Metric) string {
 	return "points"
 }
 
-// SlotID is the id of slot, made if create and it has none yet (in a
-// transaction of its own, so that an id never names a slot rolled back);
-// 0 when it has none.
-func (s *Store) SlotID(ctx context.Context, slot board.Slot, create bool) (int32, error) {
+// SlotID is the id of slot, 0 when it has none yet.
+func (s *Store) SlotID(ctx context.Context, slot board.Slot) (int32, error) {
+	return s.slotID(ctx, s.pool, slot, false)
+}
+
+// slotID is the id of slot read with q, made first if create and it has
+// none yet. Only ids of committed slots are kept in memory: one made in a
+// transaction that rolls back would name nothing.
+func (s *Store) slotID(ctx context.Context, q storage.Querier, slot board.Slot, create bool) (int32, error) {
 	s.mu.RLock()
 	id, ok := s.slots[slot]
 	s.mu.RUnlock()
 	if ok {
 		return id, nil
 	}
-	q := `SELECT id FROM gamification.board_slots WHERE period = $1 AND period_start = $2 AND sport = $3`
+	args := []any{string(slot.Period), slot.Start, slot.Sport}
 	if create {
-		q = `WITH ins AS (
-			INSERT INTO gamification.board_slots (period, period_start, sport) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING RETURNING id)
-		SELECT id FROM ins UNION ALL ` + q
+		err := q.QueryRow(ctx, `INSERT INTO gamification.board_slots (period, period_start, sport) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING RETURNING id`, args...).Scan(&id)
+		switch {
+		case err == nil:
+			return id, nil // made in this transaction: not kept until it is committed
+		case !errors.Is(err, pgx.ErrNoRows):
+			return 0, fmt.Errorf("boardstore: slot %s: %w", slot, err)
+		}
 	}
-	err := s.pool.QueryRow(ctx, q+` LIMIT 1`, string(slot.Period), slot.Start, slot.Sport).Scan(&id)
+	err := q.QueryRow(ctx, `SELECT id FROM gamification.board_slots WHERE period = $1 AND period_start = $2 AND sport = $3`,
+		args...).Scan(&id)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) && !create:
 		return 0, nil
@@ -97,7 +107,7 @@ func (s *Store) Apply(ctx context.Context, tx pgx.Tx, delta map[board.SlotUser]b
 		if _, ok := ids[k.Slot]; ok {
 			continue
 		}
-		id, err := s.SlotID(ctx, k.Slot, true)
+		id, err := s.slotID(ctx, tx, k.Slot, true)
 		if err != nil {
 			return err
 		}

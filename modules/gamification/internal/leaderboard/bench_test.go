@@ -63,7 +63,7 @@ func BenchmarkLeaderboard1M(b *testing.B) {
 	all := api.LeaderboardRequest{Period: "all"}
 	_, err = svc.Get(ctx, users[0], all) // starts the load
 	require.NoError(b, err)
-	id, err := store.SlotID(ctx, board.SlotAt(board.All, time.Now(), ""), false)
+	id, err := store.SlotID(ctx, board.SlotAt(board.All, time.Now(), ""))
 	require.NoError(b, err)
 	start := time.Now()
 	var r *board.Ranking

@@ -187,7 +187,7 @@ func (s *Service) Get(ctx context.Context, user uuid.UUID, in api.LeaderboardReq
 		}
 		out.Scope = "group:" + q.Group.String()
 	}
-	id, err := s.store.SlotID(ctx, slot, false)
+	id, err := s.store.SlotID(ctx, slot)
 	if err != nil {
 		return api.Leaderboard{}, err
 	}

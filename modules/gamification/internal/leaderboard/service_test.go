@@ -137,7 +137,7 @@ func keyOf(t *testing.T, p *process, in api.LeaderboardRequest, user uuid.UUID) 
 	t.Helper()
 	q, err := ParseQuery(in, p.svc.now())
 	require.NoError(t, err)
-	id, err := p.svc.store.SlotID(context.Background(), board.SlotAt(q.Period, q.At, q.Sport), false)
+	id, err := p.svc.store.SlotID(context.Background(), board.SlotAt(q.Period, q.At, q.Sport))
 	require.NoError(t, err)
 	country := ""
 	if q.Country {
@@ -521,4 +521,32 @@ func TestParseQueryBadInput(t *testing.T) {
 	q, err := ParseQuery(api.LeaderboardRequest{}, now)
 	require.NoError(t, err)
 	assert.Equal(t, Query{Metric: board.Distance, Period: board.Week, At: now, Limit: DefaultLimit, Neighbours: DefaultNeighbours}, q)
+}
+
+// A batch's transaction needs no second connection (a new slot is made in
+// it): more batches at once than the pool has connections all commit.
+func TestConcurrentBatchesOnASmallPool(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDB(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pool, err := storage.Open(ctx, url, 2)
+	require.NoError(t, err)
+	defer pool.Close()
+	svc := New(boardstore.New(pool), nil)
+	errs := make(chan error, 6)
+	for i := range 6 {
+		go func() {
+			at := monday.AddDate(0, 0, -7*i) // a week (and slot) of its own, and shared months
+			errs <- storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+				return svc.ApplySessions(ctx, tx, []activity.Change{{New: session(uuid.New(), "run", at, 5)}})
+			})
+		}()
+	}
+	for range 6 {
+		require.NoError(t, <-errs)
+	}
+	var slots int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM gamification.board_slots`).Scan(&slots))
+	assert.Positive(t, slots)
 }
