@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -48,6 +49,50 @@ func EnqueueRaw(ctx context.Context, tx pgx.Tx, schema string, id uuid.UUID, sub
 		id, subject, data, hdr)
 	if err != nil {
 		return fmt.Errorf("bus: enqueue %s: %w", subject, err)
+	}
+	return nil
+}
+
+// Event is one event of EnqueueAll: its subject and payload (encoded as
+// JSON).
+type Event struct {
+	Subject string
+	Payload any
+}
+
+// EnqueueAll is Enqueue for several events in one statement: a batch
+// consumer that publishes many events does not pay a round trip each. They
+// are published in their order.
+func EnqueueAll(ctx context.Context, tx pgx.Tx, schema string, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	headers := map[string]string{}
+	if id := RequestID(ctx); id != "" {
+		headers[HeaderRequestID] = id
+	}
+	hdr, err := json.Marshal(headers)
+	if err != nil {
+		return fmt.Errorf("bus: encode headers: %w", err)
+	}
+	ids := make([]pgtype.UUID, len(events)) // sent in binary (a uuid.UUID goes as text)
+	subjects := make([]string, len(events))
+	payloads := make([][]byte, len(events))
+	for i, e := range events {
+		if payloads[i], err = json.Marshal(e.Payload); err != nil {
+			return fmt.Errorf("bus: encode event %s: %w", e.Subject, err)
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return fmt.Errorf("bus: event id: %w", err)
+		}
+		ids[i], subjects[i] = pgtype.UUID{Bytes: id, Valid: true}, e.Subject
+	}
+	_, err = tx.Exec(ctx, "INSERT INTO "+outboxTable(schema)+` (id, subject, payload, headers)
+		SELECT id, subject, payload, $4 FROM unnest($1::uuid[], $2::text[], $3::bytea[]) WITH ORDINALITY AS e (id, subject, payload, n)
+		ORDER BY n`, ids, subjects, payloads, hdr)
+	if err != nil {
+		return fmt.Errorf("bus: enqueue %d events: %w", len(events), err)
 	}
 	return nil
 }

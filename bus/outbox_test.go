@@ -234,3 +234,50 @@ func TestConsumerRedeliveryIsIdempotent(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM client.seen").Scan(&seen))
 	assert.Equal(t, 20, seen)
 }
+
+// EnqueueAll writes several events in one statement: published in their
+// order, each with an id of its own, and only if the transaction commits.
+func TestOutboxEnqueueAll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	c := bustest.Conn(t, bustest.Server(t))
+	require.NoError(t, bus.EnsureStreams(ctx, c.JS, bus.Streams([]string{"client"}, 1)))
+
+	events := func(from, to int) []bus.Event {
+		var out []bus.Event
+		for n := from; n <= to; n++ {
+			out = append(out, bus.Event{Subject: "evt.client.gear.created", Payload: gearCreated{N: n}})
+		}
+		return out
+	}
+	require.NoError(t, storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+		if err := bus.EnqueueAll(ctx, tx, "client", nil); err != nil {
+			return err
+		}
+		return bus.EnqueueAll(ctx, tx, "client", events(1, 300))
+	}))
+	err := storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+		require.NoError(t, bus.EnqueueAll(ctx, tx, "client", events(301, 302)))
+		return fmt.Errorf("the change failed")
+	})
+	require.Error(t, err)
+	err = storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+		return bus.EnqueueAll(ctx, tx, "client", []bus.Event{{Subject: "evt.client.gear.created", Payload: func() {}}})
+	})
+	require.Error(t, err, "a payload JSON can't encode")
+
+	relay := bus.NewRelay(pool, c.JS, "client", bustest.Logger(t))
+	for {
+		n, err := relay.Flush(ctx)
+		require.NoError(t, err)
+		if n == 0 {
+			break
+		}
+	}
+	got := streamMsgs(t, ctx, c.JS, "EVT_CLIENT")
+	require.Len(t, got, 300)
+	for i, g := range got {
+		assert.Equal(t, i+1, g.N)
+	}
+}

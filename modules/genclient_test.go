@@ -2,6 +2,7 @@ package modules_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -31,6 +32,7 @@ func TestGeneratedGoClientCallsEveryOperation(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training", "social", "gamification")
 	doc := servedDocument(t, a)
+	adminEnv := administrator(t, a)
 
 	repo, err := filepath.Abs("..")
 	require.NoError(t, err)
@@ -54,9 +56,22 @@ func TestGeneratedGoClientCallsEveryOperation(t *testing.T) {
 	run(dir, "go", "mod", "tidy")
 	run(dir, "go", "vet", "./...")
 	run(dir, "go", "build", "-o", "genclient", ".")
-	out := run(dir, filepath.Join(dir, "genclient"), a.BaseURL)
+	out := command(t, dir, adminEnv, filepath.Join(dir, "genclient"), a.BaseURL)
 
 	assertEveryOperation(t, doc, out)
+}
+
+// administrator makes an account an administrator (as `athlos admin`
+// would) for the admin operations of the generated clients, and returns
+// the environment that names it to them: ATHLOS_ADMIN_EMAIL and
+// ATHLOS_ADMIN_PASSWORD.
+func administrator(t *testing.T, a *apptest.App) []string {
+	t.Helper()
+	email := "admin@example.com"
+	a.SignUp(email)
+	_, err := a.DB(t).Exec(context.Background(), `UPDATE client.users SET role = 'admin' WHERE email = $1`, email)
+	require.NoError(t, err)
+	return []string{"ATHLOS_ADMIN_EMAIL=" + email, "ATHLOS_ADMIN_PASSWORD=" + apptest.Password}
 }
 
 // servedDocument is the API document a running Athlos serves.
@@ -142,6 +157,7 @@ func TestGeneratedTypeScriptClientCallsEveryOperation(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "training", "social", "gamification")
 	doc := servedDocument(t, a)
+	adminEnv := administrator(t, a)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "openapi.json"), doc, 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "package.json"), []byte(tsPackages), 0o644))
@@ -152,7 +168,7 @@ func TestGeneratedTypeScriptClientCallsEveryOperation(t *testing.T) {
 	command(t, dir, nil, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
 	command(t, dir, nil, "npx", "openapi-typescript", "openapi.json", "-o", "schema.d.ts")
 	command(t, dir, nil, "npx", "tsc", "-p", ".")
-	out := command(t, dir, nil, "node", filepath.Join("out", "main.js"), a.BaseURL)
+	out := command(t, dir, adminEnv, "node", filepath.Join("out", "main.js"), a.BaseURL)
 	assertEveryOperation(t, doc, out)
 }
 

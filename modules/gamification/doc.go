@@ -2,11 +2,16 @@
 // (issue 14), all computed from the other modules' events.
 //
 //	module.go             wiring: the features, their appliers and the consumers that feed them
+//	achievements.go       wiring of the achievements: service, RPC, consumers of records and challenges, backfills
 //	api/                  its contract: subjects and payloads (events.go; achievements.go, challenges.go, leaderboards.go)
-//	httpapi/              its HTTP operations (httpapi.go: the base; one file per feature)
+//	httpapi/              its HTTP operations (httpapi.go: the base; achievements.go: /v1/achievements,
+//	                      /v1/me/achievements, /v1/admin/achievements …; one file per feature)
 //	internal/activity/    what the module knows of users, groups and sessions (read models fed by the client, social
 //	                      and training events), the batched session consumer, Change, Applier and Eraser
 //	internal/rules/       the achievements' rules as data, validated, and their reference evaluation
+//	internal/achieve/     the achievements' domain: a user's incremental State, the catalogue's entries, units,
+//	                      points and levels, the default catalogue (catalogue.json); store/ (SQL), service/
+//	                      (the applier, records, challenges, admin, backfill, views), rpc/
 //	internal/rank/        the leaderboards' order-statistic structure
 //
 // Schema: gamification (migrations/gamification). Stream: EVT_GAMIFICATION (evt.gamification.>).
@@ -29,14 +34,40 @@
 // feature's state and the read model commit together, exactly once; a failed batch is rolled back and
 // tried again in halves. A deleted account (evt.client.user.deleted) is erased in one transaction:
 // every feature that is an activity.Eraser erases its own rows first (it can still read the user's
-// sessions), then the read models' rows go.
+// sessions), then the read models' rows go. A feature that is an activity.ZoneWatcher hears of a
+// user's new time zone in the transaction that saves it.
 //
-// Publishes (through the outbox in gamification.outbox): none yet.
+// # Achievements (internal/achieve, migration 00004)
 //
-// Answers: rpc.gamification.status.get (bus.ModuleStatus).
+// The catalogue is data (gamification.achievements: a rule of package rules with tiers and points, names and
+// message keys, hidden or not), seeded from catalogue.json on the first start (an existing row is never
+// overwritten) and changed by admins (/v1/admin/achievements: create, replace, retire; never deleted, so what
+// users unlocked keeps its achievement). Each user has a State (gamification.achievement_users, binary): sums by
+// sport and overall, each calendar window's best and latest period, the best session figures and efforts, the
+// local days with a session, sessions by local hour, records and challenges counted, and how many units of each
+// achievement were unlocked. The applier adds a user's new sessions to it in start order and evaluates the
+// achievements their sport moves after each (the session that crosses a tier is the one named); an edit, a
+// deletion or a session older than the state's latest period rebuilds the state from the user's sessions
+// (progress recomputed), and nothing unlocked is taken back. Only plausible sessions count. Days, weeks and
+// hours are the user's time zone's: a change of zone rebuilds the user's state in the new one
+// (activity.ZoneWatcher), so the whole history counts in the zone the user has now, as a backfill sees it. Unlocks are gamification.user_achievements rows, unique per user,
+// achievement, tier and repetition (INSERT … ON CONFLICT DO NOTHING: each unlock once, whatever is delivered
+// twice, and whatever a backfill finds again), announced with evt.gamification.achievement.unlocked in the same
+// transaction; a user's points are their unlocks' sum, their level L needs 50·L·(L−1) points. A backfill
+// (gamification.achievement_backfills) evaluates one achievement with rules.Evaluate over every user's history
+// in batches of 200 users, a transaction each with its cursor: a crash leaves the run where its last batch
+// ended, and every process's worker (at start, on request, every 30 s) takes it on (FOR UPDATE SKIP LOCKED).
+//
+// Publishes (through the outbox in gamification.outbox): evt.gamification.achievement.unlocked
+// (api.AchievementUnlocked).
+//
+// Answers: rpc.gamification.status.get (bus.ModuleStatus); rpc.gamification.achievements.list, .mine;
+// rpc.gamification.admin.achievements.list, .create, .get, .replace, .retire, .backfill (role admin).
 //
 // Consumes: evt.training.session.completed, evt.training.session.updated, evt.training.session.deleted
 // (the sessions read model and every feature, in batches); evt.client.user.registered,
 // evt.client.profile.updated, evt.client.user.deleted (users; erasure); evt.social.member.joined,
-// evt.social.member.role_changed, evt.social.member.left, evt.social.group.deleted (memberships).
+// evt.social.member.role_changed, evt.social.member.left, evt.social.group.deleted (memberships);
+// evt.training.record.set (achievements: records); evt.gamification.challenge.completed (achievements:
+// challenges).
 package gamification

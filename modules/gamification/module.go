@@ -22,7 +22,12 @@ func Module() fx.Option {
 func start(rt *platform.Runtime) error {
 	var appliers []activity.Applier
 
-	// Achievements, points and levels.
+	// Achievements, points and levels (achievements.go).
+	ach, err := achievements(rt)
+	if err != nil {
+		return err
+	}
+	appliers = append(appliers, ach)
 
 	// Challenges.
 

@@ -16,6 +16,7 @@ import (
 func Routes(nc *nats.Conn) gw.Routes {
 	return gw.RoutesFunc(func(a huma.API) {
 		// Achievements, points and levels (achievements*.go).
+		achievementOperations(a, nc)
 
 		// Challenges (challenges*.go).
 

@@ -575,6 +575,11 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 
+	// Achievements (gamification, issue 14).
+	if err := achievements(ctx, base, anon, c); err != nil {
+		return err
+	}
+
 	// Account: password, logout, deletion.
 	newPassword := "battery staple correct horse"
 	cp, err := c.ChangePasswordWithResponse(ctx, athlosclient.ChangePasswordRequest{CurrentPassword: password, NewPassword: newPassword})
@@ -1168,4 +1173,88 @@ func follows(ctx context.Context, base string, anon *athlosclient.ClientWithResp
 		return err
 	}
 	return check("unblock-user", ub.StatusCode(), 204, true, ub.Body)
+}
+
+// achievements calls the achievements' operations: the catalogue and the
+// user's own with the user's client, the admin API with an
+// administrator's (ATHLOS_ADMIN_EMAIL and ATHLOS_ADMIN_PASSWORD, an account
+// the test made an administrator).
+func achievements(ctx context.Context, base string, anon, c *athlosclient.ClientWithResponses) error {
+	la, err := c.ListAchievementsWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("list-achievements", la.StatusCode(), 200, la.JSON200 != nil && len(la.JSON200.Items) > 0, la.Body); err != nil {
+		return err
+	}
+	ma, err := c.MyAchievementsWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("my-achievements", ma.StatusCode(), 200, ma.JSON200 != nil && ma.JSON200.Level >= 1, ma.Body); err != nil {
+		return err
+	}
+
+	login, err := anon.LoginWithResponse(ctx, athlosclient.LoginRequest{Email: os.Getenv("ATHLOS_ADMIN_EMAIL"),
+		Password: os.Getenv("ATHLOS_ADMIN_PASSWORD")})
+	if err != nil {
+		return err
+	}
+	if login.JSON200 == nil {
+		return fmt.Errorf("sign in as the administrator: status %d: %.300s", login.StatusCode(), login.Body)
+	}
+	admin, err := athlosclient.NewClientWithResponses(base, athlosclient.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+login.JSON200.AccessToken)
+		return nil
+	}))
+	if err != nil {
+		return err
+	}
+	id, points := fmt.Sprintf("genclient_%d", time.Now().UnixNano()), int64(5)
+	sport := athlosclient.AchievementRuleSportRide
+	def := athlosclient.AchievementDefinition{Id: &id, Name: "Ride 15 km", Rule: athlosclient.AchievementRule{
+		Metric: athlosclient.AchievementRuleMetricDistanceM, Sport: &sport,
+		Tiers: []athlosclient.AchievementTier{{Name: "bronze", Threshold: 15_000, Points: &points}}}}
+	ca, err := admin.CreateAchievementWithResponse(ctx, def)
+	if err != nil {
+		return err
+	}
+	if err := check("create-achievement", ca.StatusCode(), 201, ca.JSON201 != nil && ca.JSON201.Version == 1, ca.Body); err != nil {
+		return err
+	}
+	al, err := admin.AdminListAchievementsWithResponse(ctx, &athlosclient.AdminListAchievementsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("admin-list-achievements", al.StatusCode(), 200, al.JSON200 != nil && len(al.JSON200.Items) > len(la.JSON200.Items), al.Body); err != nil {
+		return err
+	}
+	def.Id = nil
+	def.Rule.Tiers = append(def.Rule.Tiers, athlosclient.AchievementTier{Name: "silver", Threshold: 30_000, Points: &points})
+	ra, err := admin.ReplaceAchievementWithResponse(ctx, id, def)
+	if err != nil {
+		return err
+	}
+	if err := check("replace-achievement", ra.StatusCode(), 200, ra.JSON200 != nil && ra.JSON200.Version == 2, ra.Body); err != nil {
+		return err
+	}
+	bf, err := admin.BackfillAchievementWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("backfill-achievement", bf.StatusCode(), 202, bf.JSON202 != nil && bf.JSON202.AchievementId == id, bf.Body); err != nil {
+		return err
+	}
+	ga, err := admin.AdminGetAchievementWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("admin-get-achievement", ga.StatusCode(), 200, ga.JSON200 != nil && ga.JSON200.Backfill != nil, ga.Body); err != nil {
+		return err
+	}
+	rt, err := admin.RetireAchievementWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	return check("retire-achievement", rt.StatusCode(), 204, true, rt.Body)
 }

@@ -204,6 +204,9 @@ async function main(): Promise<void> {
   await chat();
   await follows();
 
+  // Achievements (gamification, issue 14).
+  await achievements();
+
   const newPassword = "battery staple correct horse";
   const cp = await c.PUT("/v1/auth/password", { body: { current_password: password, new_password: newPassword } });
   check("change-password", cp.response, 204, true);
@@ -444,6 +447,54 @@ async function follows(): Promise<void> {
   check("list-blocks", lb.response, 200, lb.data?.items.length === 1);
   const ub = await sam.client.DELETE("/v1/users/{id}/block", { params: { path: { id: fay.id } } });
   check("unblock-user", ub.response, 204, true);
+}
+
+// The achievements' operations: the catalogue and the user's own with the
+// user's client, the admin API with an administrator's
+// (ATHLOS_ADMIN_EMAIL and ATHLOS_ADMIN_PASSWORD, an account the test made
+// an administrator).
+async function achievements(): Promise<void> {
+  const la = await c.GET("/v1/achievements");
+  check("list-achievements", la.response, 200, (la.data?.items.length ?? 0) > 0);
+  const ma = await c.GET("/v1/me/achievements");
+  check("my-achievements", ma.response, 200, (ma.data?.level ?? 0) >= 1);
+
+  const login = await anon.POST("/v1/auth/login", {
+    body: { email: process.env.ATHLOS_ADMIN_EMAIL ?? "", password: process.env.ATHLOS_ADMIN_PASSWORD ?? "" },
+  });
+  if (login.data === undefined) {
+    throw new Error(`sign in as the administrator: status ${login.response.status}`);
+  }
+  const admin = createClient<paths>({ baseUrl: base });
+  const adminToken = login.data.access_token;
+  admin.use({
+    onRequest({ request }) {
+      request.headers.set("Authorization", `Bearer ${adminToken}`);
+      return request;
+    },
+  });
+  const id = `tsclient_${Date.now()}`;
+  const rule = {
+    metric: "distance_m" as const,
+    sport: "ride" as const,
+    tiers: [{ name: "bronze", threshold: 15000, points: 5 }],
+  };
+  const ca = await admin.POST("/v1/admin/achievements", { body: { id, name: "Ride 15 km", rule } });
+  check("create-achievement", ca.response, 201, ca.data?.version === 1);
+  const al = await admin.GET("/v1/admin/achievements", { params: { query: { include_retired: true } } });
+  check("admin-list-achievements", al.response, 200, (al.data?.items.length ?? 0) > 0);
+  const path = { params: { path: { id } } };
+  const ra = await admin.PUT("/v1/admin/achievements/{id}", {
+    ...path,
+    body: { name: "Ride 15 km", rule: { ...rule, tiers: [...rule.tiers, { name: "silver", threshold: 30000, points: 5 }] } },
+  });
+  check("replace-achievement", ra.response, 200, ra.data?.version === 2);
+  const bf = await admin.POST("/v1/admin/achievements/{id}/backfill", path);
+  check("backfill-achievement", bf.response, 202, bf.data?.achievement_id === id);
+  const ga = await admin.GET("/v1/admin/achievements/{id}", path);
+  check("admin-get-achievement", ga.response, 200, ga.data?.backfill !== undefined);
+  const rt = await admin.DELETE("/v1/admin/achievements/{id}", path);
+  check("retire-achievement", rt.response, 204, true);
 }
 
 main().catch((err: unknown) => {

@@ -19,7 +19,8 @@
 // A deleted user (evt.client.user.deleted) is erased: their user row,
 // memberships and sessions; every Applier that is also an Eraser erases
 // its own rows of the user in the same transaction, first. Later events of
-// theirs are not applied.
+// theirs are not applied. Every Applier that is a ZoneWatcher hears of a
+// user's new time zone.
 package activity
 
 import (
@@ -68,6 +69,15 @@ type Applier interface {
 // there to read).
 type Eraser interface {
 	EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) error
+}
+
+// ZoneWatcher is an Applier (or any feature) whose state depends on the
+// users' time zones (local days, weeks and hours): when a user's zone
+// changes (evt.client.profile.updated), TimeZoneChanged runs in the
+// transaction that saves the new zone, which activity.Locations already
+// gives.
+type ZoneWatcher interface {
+	TimeZoneChanged(ctx context.Context, tx pgx.Tx, user uuid.UUID) error
 }
 
 // Event is one training event as applied: a completion or update (Session

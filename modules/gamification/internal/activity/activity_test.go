@@ -285,3 +285,33 @@ func inTx(t *testing.T, pool *pgxpool.Pool, fn func(pgx.Tx)) {
 	t.Helper()
 	require.NoError(t, storage.InTx(context.Background(), pool, func(tx pgx.Tx) error { fn(tx); return nil }))
 }
+
+type zoneWatcher struct{ heard []uuid.UUID }
+
+func (w *zoneWatcher) TimeZoneChanged(_ context.Context, _ pgx.Tx, user uuid.UUID) error {
+	w.heard = append(w.heard, user)
+	return nil
+}
+
+// The watchers hear of a new time zone only: not of the same one again,
+// of an older profile, or of another field's change.
+func TestZoneWatchers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	w := &zoneWatcher{}
+	user, fresh := uuid.New(), uuid.New()
+	save := func(u uuid.UUID, tz string, at time.Time) {
+		inTx(t, pool, func(tx pgx.Tx) {
+			require.NoError(t, activity.SaveProfile(ctx, tx, activity.User{ID: u, DisplayName: "x", TimeZone: tz, UpdatedAt: at}, []activity.ZoneWatcher{w}))
+		})
+	}
+	save(user, "UTC", t0)
+	assert.Empty(t, w.heard, "UTC, as before")
+	save(user, "Europe/Madrid", t0.Add(time.Minute))
+	save(user, "Europe/Madrid", t0.Add(2*time.Minute))
+	save(user, "Asia/Tokyo", t0.Add(time.Second))
+	assert.Equal(t, []uuid.UUID{user}, w.heard, "one change; the older profile is not applied")
+	save(fresh, "Asia/Tokyo", t0)
+	assert.Equal(t, []uuid.UUID{user, fresh}, w.heard, "a first profile away from UTC, which counted until then")
+}

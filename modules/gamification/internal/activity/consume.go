@@ -35,9 +35,13 @@ const (
 // Eraser) and social's membership events.
 func Register(rt *platform.Runtime, appliers ...Applier) {
 	var erasers []Eraser
+	var watchers []ZoneWatcher
 	for _, a := range appliers {
 		if e, ok := a.(Eraser); ok {
 			erasers = append(erasers, e)
+		}
+		if w, ok := a.(ZoneWatcher); ok {
+			watchers = append(watchers, w)
 		}
 	}
 	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.EventStream(trainingapi.Module), Durable: SessionsDurable,
@@ -46,7 +50,7 @@ func Register(rt *platform.Runtime, appliers ...Applier) {
 		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
 			return handleSessions(ctx, rt, msgs, appliers)
 		})
-	users(rt, erasers)
+	users(rt, erasers, watchers)
 	groups(rt)
 }
 
@@ -182,9 +186,9 @@ func eventHead(session, user string, revision int64) (Event, error) {
 	return e, nil
 }
 
-// users keeps the users read model from the client module's events and
-// erases a deleted user.
-func users(rt *platform.Runtime, erasers []Eraser) {
+// users keeps the users read model from the client module's events, tells
+// the watchers of a new time zone, and erases a deleted user.
+func users(rt *platform.Runtime, erasers []Eraser, watchers []ZoneWatcher) {
 	stream := bus.EventStream(clientapi.Module)
 	rt.OnEvent(stream, clientapi.EventUserRegistered, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
 		var ev clientapi.UserRegistered
@@ -207,9 +211,8 @@ func users(rt *platform.Runtime, erasers []Eraser) {
 		if err != nil {
 			return err
 		}
-		_, err = SaveUser(ctx, tx, User{ID: id, DisplayName: ev.DisplayName, Country: ev.Country, TimeZone: ev.TimeZone,
-			ShowInLeaderboards: ev.Privacy.ShowInLeaderboards, UpdatedAt: ev.UpdatedAt}, false)
-		return err
+		return SaveProfile(ctx, tx, User{ID: id, DisplayName: ev.DisplayName, Country: ev.Country, TimeZone: ev.TimeZone,
+			ShowInLeaderboards: ev.Privacy.ShowInLeaderboards, UpdatedAt: ev.UpdatedAt}, watchers)
 	})
 	rt.OnEvent(stream, clientapi.EventUserDeleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
 		var ev clientapi.UserDeleted

@@ -93,13 +93,19 @@ func TestConsumersEndToEnd(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond, "the marker")
 	assert.Equal(t, -1.0, distance(), "the old completion did not bring the session back")
 
-	// The account goes: nothing of it stays.
+	// The account goes: nothing of it stays (the achievements' rows
+	// neither: they are an Eraser).
+	var unlocks int
+	require.NoError(t, db.QueryRow(ctx, `SELECT count(*) FROM gamification.user_achievements WHERE user_id = $1`, user).Scan(&unlocks))
+	assert.Positive(t, unlocks, "the ride unlocked something")
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.AccessToken, nil).Status)
 	require.Eventually(t, func() bool {
 		var n int
 		require.NoError(t, db.QueryRow(ctx, `SELECT (SELECT count(*) FROM gamification.users WHERE user_id = $1)
 			+ (SELECT count(*) FROM gamification.sessions WHERE user_id = $1)
-			+ (SELECT count(*) FROM gamification.session_revisions WHERE user_id = $1)`, user).Scan(&n))
+			+ (SELECT count(*) FROM gamification.session_revisions WHERE user_id = $1)
+			+ (SELECT count(*) FROM gamification.achievement_users WHERE user_id = $1)
+			+ (SELECT count(*) FROM gamification.user_achievements WHERE user_id = $1)`, user).Scan(&n))
 		return n == 0
 	}, 10*time.Second, 20*time.Millisecond, "erased")
 }

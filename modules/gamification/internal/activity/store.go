@@ -6,13 +6,25 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/athlos/athlos/storage"
 )
+
+// UUIDs are ids as pgx sends uuids in binary (it sends google/uuid's as
+// text, parsed again by the server): for the large arrays of a batch.
+func UUIDs(list []uuid.UUID) []pgtype.UUID {
+	out := make([]pgtype.UUID, len(list))
+	for i, id := range list {
+		out[i] = pgtype.UUID{Bytes: id, Valid: true}
+	}
+	return out
+}
 
 func sortByID(events []Event) {
 	slices.SortFunc(events, func(a, b Event) int { return bytes.Compare(a.SessionID[:], b.SessionID[:]) })
@@ -41,7 +53,7 @@ func Apply(ctx context.Context, tx pgx.Tx, events []Event, appliers []Applier) (
 		WHERE NOT EXISTS (SELECT 1 FROM gamification.erased_users x WHERE x.user_id = e.user_id)
 		ORDER BY e.id
 		ON CONFLICT (session_id) DO UPDATE SET revision = excluded.revision WHERE r.revision < excluded.revision
-		RETURNING session_id`, ids, users, revs)
+		RETURNING session_id`, UUIDs(ids), UUIDs(users), revs)
 	if err != nil {
 		return nil, fmt.Errorf("activity: gate session revisions: %w", err)
 	}
@@ -52,7 +64,7 @@ func Apply(ctx context.Context, tx pgx.Tx, events []Event, appliers []Applier) (
 	if len(applied) == 0 {
 		return nil, nil
 	}
-	old, err := sessionsByID(ctx, tx, `id = ANY($1)`, applied)
+	old, err := sessionsByID(ctx, tx, `id = ANY($1)`, UUIDs(applied))
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +111,7 @@ func deleteSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM gamification.sessions WHERE id = ANY($1)`, ids); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM gamification.sessions WHERE id = ANY($1)`, UUIDs(ids)); err != nil {
 		return fmt.Errorf("activity: delete sessions: %w", err)
 	}
 	return nil
@@ -143,7 +155,7 @@ func saveSessions(ctx context.Context, tx pgx.Tx, list []*Session) error {
 			elapsed_time_s = excluded.elapsed_time_s, elevation_gain_m = excluded.elevation_gain_m,
 			strength_volume_kg = excluded.strength_volume_kg, plausible = excluded.plausible,
 			best_efforts = excluded.best_efforts, revision = excluded.revision`,
-		ids, users, sports, started, completed, dist, moving, elapsed, elev, vol, plausible, efforts, revs)
+		UUIDs(ids), UUIDs(users), sports, started, completed, dist, moving, elapsed, elev, vol, plausible, efforts, revs)
 	if err != nil {
 		return fmt.Errorf("activity: save sessions: %w", err)
 	}
@@ -178,26 +190,38 @@ func sessionsByID(ctx context.Context, q storage.Querier, cond string, arg any) 
 }
 
 // UserSessions returns a user's finished sessions (plausible or not), by
-// start time: a feature's recomputation or backfill reads them.
+// start time: a feature's recomputation reads them.
 func UserSessions(ctx context.Context, q storage.Querier, user uuid.UUID) ([]Session, error) {
-	rows, err := q.Query(ctx, `SELECT `+sessionColumns+` FROM gamification.sessions WHERE user_id = $1 ORDER BY started_at, id`, user)
+	m, err := SessionsOf(ctx, q, []uuid.UUID{user})
+	return m[user], err
+}
+
+// SessionsOf returns the finished sessions (plausible or not) of users, by
+// user, by start time: a backfill reads a batch of users' at once.
+func SessionsOf(ctx context.Context, q storage.Querier, users []uuid.UUID) (map[uuid.UUID][]Session, error) {
+	rows, err := q.Query(ctx, `SELECT `+sessionColumns+` FROM gamification.sessions WHERE user_id = ANY($1) ORDER BY user_id, started_at, id`, UUIDs(users))
 	if err != nil {
-		return nil, fmt.Errorf("activity: read a user's sessions: %w", err)
+		return nil, fmt.Errorf("activity: read users' sessions: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Session, error) {
-		s, err := scanSession(row)
-		return *s, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("activity: read a user's sessions: %w", err)
+	out := make(map[uuid.UUID][]Session, len(users))
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("activity: read users' sessions: %w", err)
+		}
+		out[s.UserID] = append(out[s.UserID], *s)
 	}
-	return list, nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("activity: read users' sessions: %w", err)
+	}
+	return out, nil
 }
 
 // Locations returns the time zones of users (UTC for one gamification has
 // not heard of, or whose zone is unknown to this machine's database).
 func Locations(ctx context.Context, q storage.Querier, users []uuid.UUID) (map[uuid.UUID]*time.Location, error) {
-	rows, err := q.Query(ctx, `SELECT user_id, time_zone FROM gamification.users WHERE user_id = ANY($1)`, users)
+	rows, err := q.Query(ctx, `SELECT user_id, time_zone FROM gamification.users WHERE user_id = ANY($1)`, UUIDs(users))
 	if err != nil {
 		return nil, fmt.Errorf("activity: read time zones: %w", err)
 	}
@@ -214,11 +238,28 @@ func Locations(ctx context.Context, q storage.Querier, users []uuid.UUID) (map[u
 		out[u] = time.UTC
 	}
 	for _, z := range list {
-		if loc, err := time.LoadLocation(z.Name); err == nil {
+		if loc := location(z.Name); loc != nil {
 			out[z.User] = loc
 		}
 	}
 	return out, nil
+}
+
+// zones caches time.LoadLocation, which reads the zone's file each time.
+var zones sync.Map // name → *time.Location (nil: unknown)
+
+// location is the time zone of an IANA name (nil when this machine does
+// not know it).
+func location(name string) *time.Location {
+	if v, ok := zones.Load(name); ok {
+		return v.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = nil
+	}
+	zones.Store(name, loc)
+	return loc
 }
 
 // User is a user's row of the read model.
@@ -251,6 +292,29 @@ func SaveUser(ctx context.Context, tx pgx.Tx, u User, nameOnly bool) (bool, erro
 		return false, fmt.Errorf("activity: save user: %w", err)
 	}
 	return tag.RowsAffected() > 0, nil
+}
+
+// SaveProfile keeps a user's profile (SaveUser) and, when it changes their
+// time zone, tells the watchers.
+func SaveProfile(ctx context.Context, tx pgx.Tx, u User, watchers []ZoneWatcher) error {
+	var before string
+	err := tx.QueryRow(ctx, `SELECT time_zone FROM gamification.users WHERE user_id = $1 FOR UPDATE`, u.ID).Scan(&before)
+	switch {
+	case err == pgx.ErrNoRows:
+		before = "UTC" // what Locations gave until now
+	case err != nil:
+		return wrap("read time zone", err)
+	}
+	changed, err := SaveUser(ctx, tx, u, false)
+	if err != nil || !changed || before == u.TimeZone || u.TimeZone == "" {
+		return err
+	}
+	for _, w := range watchers {
+		if err := w.TimeZoneChanged(ctx, tx, u.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // EraseUser erases a deleted user: every eraser's rows first, then the

@@ -98,6 +98,23 @@ type Rule struct {
 	RepeatEvery float64 `json:"repeat_every,omitempty"`
 }
 
+// EffortDistances are the distances of training's best efforts
+// (training's BestEffort.Name to metres): a BestEffortS rule over another
+// distance could never be evaluated.
+var EffortDistances = map[string]float64{"400m": 400, "1k": 1000, "1mile": 1609.344, "5k": 5000, "10k": 10000,
+	"half_marathon": 21097.5, "marathon": 42195}
+
+// EffortName is the name of the best effort over d metres ("" when
+// training measures none).
+func EffortName(d float64) string {
+	for name, m := range EffortDistances {
+		if m == d {
+			return name
+		}
+	}
+	return ""
+}
+
 // MaxTiers bounds a rule's tiers.
 const MaxTiers = 10
 
@@ -116,8 +133,8 @@ func (r Rule) Validate() error {
 		return fielderr.New("window", "must be all, year, month or week")
 	case r.Window != "" && r.Window != All && !slices.Contains(totals, r.Metric):
 		return fielderr.New("window", "only totals have a window")
-	case r.Metric == BestEffortS && !(r.DistanceM >= 100 && r.DistanceM <= 1_000_000):
-		return fielderr.New("distance_m", "best_effort_s needs a distance of 100 m to 1,000 km")
+	case r.Metric == BestEffortS && EffortName(r.DistanceM) == "":
+		return fielderr.New("distance_m", "best_effort_s needs one of the distances training measures: 400, 1000, 1609.344, 5000, 10000, 21097.5 or 42195 m")
 	case r.Metric != BestEffortS && r.DistanceM != 0:
 		return fielderr.New("distance_m", "only best_effort_s has a distance")
 	case r.Metric == SessionsAtHours && (r.Hours == nil || r.Hours.From < 0 || r.Hours.From > 23 || r.Hours.To < 0 || r.Hours.To > 24 ||
@@ -143,6 +160,10 @@ func (r Rule) Validate() error {
 		case i > 0 && !r.better(t.Threshold, r.Tiers[i-1].Threshold):
 			return fielderr.New("tiers["+strconv.Itoa(i)+"].threshold", "each tier must be harder than the one before")
 		}
+	}
+	if last := r.Tiers[len(r.Tiers)-1].Threshold; r.RepeatEvery > 0 && r.RepeatEvery < last/100 {
+		// Else one session could be worth thousands of repetitions.
+		return fielderr.New("repeat_every", "at least a hundredth of the last tier's threshold")
 	}
 	return nil
 }
@@ -225,19 +246,19 @@ func Evaluate(r Rule, h History) Progress {
 			}
 		}
 	case StreakDays:
-		v = float64(longestRun(sessions, loc, func(t time.Time) int { return dayNumber(t) }))
+		v = float64(longestRun(sessions, loc, func(t time.Time) int { return DayNumber(t) }))
 	case StreakWeeks:
-		v = float64(longestRun(sessions, loc, weekNumber))
+		v = float64(longestRun(sessions, loc, WeekNumber))
 	case SessionsAtHours:
 		for _, s := range sessions {
-			if h := s.Start.In(loc).Hour(); inHours(*r.Hours, h) {
+			if h := s.Start.In(loc).Hour(); r.Hours.Contains(h) {
 				v++
 			}
 		}
 	case SportsInWeek:
 		weeks := map[int]map[string]bool{}
 		for _, s := range sessions {
-			w := weekNumber(s.Start.In(loc))
+			w := WeekNumber(s.Start.In(loc))
 			if weeks[w] == nil {
 				weeks[w] = map[string]bool{}
 			}
@@ -249,11 +270,11 @@ func Evaluate(r Rule, h History) Progress {
 	case ChallengesCompleted:
 		v = float64(h.ChallengesCompleted)
 	}
-	return r.progress(v)
+	return r.Progress(v)
 }
 
-// progress places value among the rule's tiers.
-func (r Rule) progress(v float64) Progress {
+// Progress places a value of the rule's metric among its tiers.
+func (r Rule) Progress(v float64) Progress {
 	p := Progress{Value: v}
 	for _, t := range r.Tiers {
 		if !r.reached(v, t.Threshold) {
@@ -303,7 +324,7 @@ func bestWindow(r Rule, sessions []Session, loc *time.Location) float64 {
 		case Month:
 			key = t.Year()*12 + int(t.Month())
 		case Week:
-			key = weekNumber(t)
+			key = WeekNumber(t)
 		}
 		sums[key] += amount(r.Metric, s)
 		best = max(best, sums[key])
@@ -311,17 +332,17 @@ func bestWindow(r Rule, sessions []Session, loc *time.Location) float64 {
 	return best
 }
 
-// dayNumber numbers a local calendar day (consecutive days differ by 1).
-func dayNumber(t time.Time) int {
+// DayNumber numbers a local calendar day (consecutive days differ by 1).
+func DayNumber(t time.Time) int {
 	y, m, d := t.Date()
 	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 
-// weekNumber numbers an ISO week (consecutive weeks differ by 1): the day
+// WeekNumber numbers an ISO week (consecutive weeks differ by 1): the day
 // number of its Monday, over 7.
-func weekNumber(t time.Time) int {
+func WeekNumber(t time.Time) int {
 	wd := (int(t.Weekday()) + 6) % 7 // Monday 0
-	return (dayNumber(t) - wd) / 7
+	return (DayNumber(t) - wd) / 7
 }
 
 // longestRun is the most consecutive periods (days or weeks, by number)
@@ -332,7 +353,12 @@ func longestRun(sessions []Session, loc *time.Location, number func(time.Time) i
 		ns = append(ns, number(s.Start.In(loc)))
 	}
 	slices.Sort(ns)
-	ns = slices.Compact(ns)
+	return LongestRun(slices.Compact(ns))
+}
+
+// LongestRun is the most consecutive numbers of a sorted list without
+// repeats.
+func LongestRun(ns []int) int {
 	best, run := 0, 0
 	for i, n := range ns {
 		if i > 0 && n == ns[i-1]+1 {
@@ -345,7 +371,8 @@ func longestRun(sessions []Session, loc *time.Location, number func(time.Time) i
 	return best
 }
 
-func inHours(h Hours, hour int) bool {
+// Contains reports whether a local hour (0–23) is in the span.
+func (h Hours) Contains(hour int) bool {
 	if h.From < h.To {
 		return hour >= h.From && hour < h.To
 	}

@@ -123,6 +123,7 @@ func TestValidate(t *testing.T) {
 		{Rule{Metric: DistanceM, Window: "decade", Tiers: tiers(1)}, "window"},
 		{Rule{Metric: StreakDays, Window: Week, Tiers: tiers(1)}, "window"},
 		{Rule{Metric: BestEffortS, Tiers: tiers(100)}, "distance_m"},
+		{Rule{Metric: BestEffortS, DistanceM: 3000, Tiers: tiers(900)}, "distance_m"}, // training measures no 3 km effort
 		{Rule{Metric: DistanceM, DistanceM: 5000, Tiers: tiers(1)}, "distance_m"},
 		{Rule{Metric: SessionsAtHours, Tiers: tiers(1)}, "hours"},
 		{Rule{Metric: SessionsAtHours, Hours: &Hours{From: 5, To: 5}, Tiers: tiers(1)}, "hours"},
@@ -135,6 +136,7 @@ func TestValidate(t *testing.T) {
 		{Rule{Metric: Sessions, Tiers: []Tier{{Name: "x", Threshold: 1, Points: -1}}}, "tiers[0].points"},
 		{Rule{Metric: SessionDistanceM, Tiers: tiers(1), RepeatEvery: 10}, "repeat_every"},
 		{Rule{Metric: DistanceM, Window: Week, Tiers: tiers(1), RepeatEvery: 10}, "repeat_every"},
+		{Rule{Metric: DistanceM, Tiers: tiers(100_000), RepeatEvery: 999}, "repeat_every"},
 	} {
 		err := c.rule.Validate()
 		var fe *fielderr.Error
