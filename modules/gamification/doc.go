@@ -13,6 +13,8 @@
 //	                      points and levels, the default catalogue (catalogue.json); store/ (SQL), service/
 //	                      (the applier, records, challenges, admin, backfill, views), rpc/
 //	internal/rank/        the leaderboards' order-statistic structure
+//	internal/challenge/   the challenges' domain: kinds, validation, contributions, aggregates, ranks, team assignment
+//	internal/challengestore/, challengeservice/, challengerpc/   the challenges' SQL, use cases and NATS adapters
 //
 // Schema: gamification (migrations/gamification). Stream: EVT_GAMIFICATION (evt.gamification.>).
 //
@@ -58,11 +60,34 @@
 // in batches of 200 users, a transaction each with its cursor: a crash leaves the run where its last batch
 // ended, and every process's worker (at start, on request, every 30 s) takes it on (FOR UPDATE SKIP LOCKED).
 //
+// # Challenges (internal/challenge*, migration 00020)
+//
+// Tables: challenges (definition, counters: participants, ranked, a group goal's total; completed_at when
+// a group goal is reached, ended_at when the end sweep closed it), challenge_groups (who sees it),
+// challenge_teams (value and score per team), challenge_participants (joined_at, value, score: the value
+// negated when lower is better, so every board is read by one index (challenge_id, score DESC, user_id
+// DESC); completed_at once its completed event is written) and challenge_contributions (what each
+// counted session gave each participant, so an edit or deletion takes exactly that back).
+//
+// The challenges' Applier runs in the session consumer's transaction: it takes an advisory lock per user
+// of the batch (in one order; leaving and erasure take it too), finds their open participations, takes
+// back the contributions of sessions seen before, copies in the new ones (challenge.Contribute: plausible,
+// of the sport, started in the window and not before joining), recomputes the participants whose
+// contributions changed, then the challenges' counters (locked in id order) and their teams (in id
+// order). A participant reaching a target, or a group goal reached, completes there; a ranked challenge
+// completes in the end sweep (every 30 s in every process: one challenge per transaction, FOR UPDATE
+// SKIP LOCKED, marked ended in the same transaction as its completions). Completions are written with
+// completed_at IS NULL in the statement that selects them, so each participant completes once. Boards of
+// 5,000 ranked participants or more count ranks from a per-process snapshot of their order at most 2 s
+// old (challengeservice/standings.go).
+//
 // Publishes (through the outbox in gamification.outbox): evt.gamification.achievement.unlocked
-// (api.AchievementUnlocked).
+// (api.AchievementUnlocked); evt.gamification.challenge.joined and evt.gamification.challenge.left
+// (api.ChallengeMember), evt.gamification.challenge.completed (api.ChallengeCompleted, one per participant).
 //
 // Answers: rpc.gamification.status.get (bus.ModuleStatus); rpc.gamification.achievements.list, .mine;
-// rpc.gamification.admin.achievements.list, .create, .get, .replace, .retire, .backfill (role admin).
+// rpc.gamification.admin.achievements.list, .create, .get, .replace, .retire, .backfill (role admin);
+// rpc.gamification.challenges.create, .list, .get, .join, .leave, .leaderboard (api/challenges.go).
 //
 // Consumes: evt.training.session.completed, evt.training.session.updated, evt.training.session.deleted
 // (the sessions read model and every feature, in batches); evt.client.user.registered,

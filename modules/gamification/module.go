@@ -1,10 +1,14 @@
 package gamification
 
 import (
+	"context"
+
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/gamification/internal/activity"
+	"github.com/athlos/athlos/modules/gamification/internal/challengerpc"
+	"github.com/athlos/athlos/modules/gamification/internal/challengeservice"
 	"github.com/athlos/athlos/modules/gamification/internal/leaderboard"
 	"github.com/athlos/athlos/platform"
 )
@@ -29,7 +33,20 @@ func start(rt *platform.Runtime) error {
 	}
 	appliers = append(appliers, ach)
 
-	// Challenges.
+	// Challenges: their operations, their progress from sessions (and
+	// erasure), and the sweep that ends them, in every process.
+	challenges := challengeservice.New(rt.DB, rt.Log, rt.Idempotency, nil)
+	if err := challengerpc.Register(rt.Service, challenges); err != nil {
+		return err
+	}
+	appliers = append(appliers, challenges)
+	rt.Every("challenge end sweep", challengeservice.EndSweepEvery, func(ctx context.Context) {
+		if n, err := challenges.EndDue(ctx); err != nil && ctx.Err() == nil {
+			rt.Log.Warn("ending challenges", "err", err)
+		} else if n > 0 {
+			rt.Log.Debug("challenges ended", "challenges", n)
+		}
+	})
 
 	// Leaderboards: totals kept from session changes and points, boards
 	// in memory per process (internal/leaderboard).

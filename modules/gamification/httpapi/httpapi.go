@@ -19,6 +19,7 @@ func Routes(nc *nats.Conn) gw.Routes {
 		achievementOperations(a, nc)
 
 		// Challenges (challenges*.go).
+		challengeOperations(a, nc)
 
 		// Leaderboards (leaderboards*.go).
 		leaderboardOperations(a, nc)

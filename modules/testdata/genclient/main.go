@@ -566,6 +566,10 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 	// Follows, blocks, the feed, reports.
+	// Challenges (gamification, issue 14).
+	if err := challenges(ctx, base, anon); err != nil {
+		return err
+	}
 	if err := follows(ctx, base, anon); err != nil {
 		return err
 	}
@@ -1173,6 +1177,99 @@ func follows(ctx context.Context, base string, anon *athlosclient.ClientWithResp
 		return err
 	}
 	return check("unblock-user", ub.StatusCode(), 204, true, ub.Body)
+}
+
+// challenges calls every challenge operation: Cleo makes a group and, once
+// gamification knows she owns it, a team challenge for it; Dan joins the
+// group and the challenge (assigned a team), reads it, its list and both
+// leaderboards, and leaves.
+func challenges(ctx context.Context, base string, anon *athlosclient.ClientWithResponses) error {
+	_, cleo, err := newUser(ctx, base, anon, "cleo")
+	if err != nil {
+		return err
+	}
+	danID, dan, err := newUser(ctx, base, anon, "dan")
+	if err != nil {
+		return err
+	}
+	cg, err := cleo.CreateGroupWithResponse(ctx, nil, athlosclient.GroupCreate{Name: "Hill Climbers"})
+	if err != nil || cg.JSON201 == nil {
+		return fmt.Errorf("create a group for a challenge: %v", err)
+	}
+	group := cg.JSON201.Id
+	if jg, err := dan.JoinGroupWithResponse(ctx, group, athlosclient.GroupJoinBody{}); err != nil || jg.StatusCode() != 200 {
+		return fmt.Errorf("join the challenge's group: %v", err)
+	}
+	metric := athlosclient.ChallengeCreateMetricDistance
+	mode := athlosclient.ChallengeCreateTeamModeTeams
+	names := []string{"Red", "Blue"}
+	start := time.Now().UTC()
+	body := athlosclient.ChallengeCreate{Title: "Hill month", Kind: athlosclient.ChallengeCreateKindMostActivity, Metric: &metric,
+		StartsAt: start, EndsAt: start.Add(30 * 24 * time.Hour), GroupId: &group, TeamMode: &mode, TeamNames: &names}
+	// The module learns of the group's members from social's events: 403
+	// until it has.
+	var cc *athlosclient.CreateChallengeResponse
+	for range 100 {
+		if cc, err = cleo.CreateChallengeWithResponse(ctx, nil, body); err != nil {
+			return err
+		}
+		if cc.StatusCode() != 403 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := check("create-challenge", cc.StatusCode(), 201, cc.JSON201 != nil && len(cc.JSON201.Teams) == 2, cc.Body); err != nil {
+		return err
+	}
+	id := cc.JSON201.Id
+	var jc *athlosclient.JoinChallengeResponse
+	for range 100 {
+		if jc, err = dan.JoinChallengeWithResponse(ctx, id, athlosclient.ChallengeJoinBody{}); err != nil {
+			return err
+		}
+		if jc.StatusCode() != 404 && jc.StatusCode() != 403 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := check("join-challenge", jc.StatusCode(), 200, jc.JSON200 != nil && jc.JSON200.You != nil, jc.Body); err != nil {
+		return err
+	}
+	mine := athlosclient.ListChallengesParamsFilterMine
+	lc, err := dan.ListChallengesWithResponse(ctx, &athlosclient.ListChallengesParams{Filter: &mine})
+	if err != nil {
+		return err
+	}
+	if err := check("list-challenges", lc.StatusCode(), 200, lc.JSON200 != nil && len(lc.JSON200.Items) == 1, lc.Body); err != nil {
+		return err
+	}
+	gc, err := dan.GetChallengeWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-challenge", gc.StatusCode(), 200, gc.JSON200 != nil && gc.JSON200.Participants == 1, gc.Body); err != nil {
+		return err
+	}
+	teams := athlosclient.GetChallengeLeaderboardParamsBoardTeams
+	lb, err := dan.GetChallengeLeaderboardWithResponse(ctx, id, &athlosclient.GetChallengeLeaderboardParams{Board: &teams})
+	if err != nil {
+		return err
+	}
+	if err := check("get-challenge-leaderboard", lb.StatusCode(), 200, lb.JSON200 != nil && len(lb.JSON200.Items) == 2 && lb.JSON200.You != nil, lb.Body); err != nil {
+		return err
+	}
+	li, err := dan.GetChallengeLeaderboardWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if li.StatusCode() != 200 || li.JSON200 == nil || li.JSON200.You == nil || li.JSON200.You.UserId == nil || *li.JSON200.You.UserId != danID {
+		return fmt.Errorf("get-challenge-leaderboard (individuals): status %d: %.300s", li.StatusCode(), li.Body)
+	}
+	lv, err := dan.LeaveChallengeWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	return check("leave-challenge", lv.StatusCode(), 204, true, lv.Body)
 }
 
 // achievements calls the achievements' operations: the catalogue and the

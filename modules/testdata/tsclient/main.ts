@@ -202,6 +202,7 @@ async function main(): Promise<void> {
   await notifications();
 
   await chat();
+  await challenges();
   await follows();
 
   // Achievements (gamification, issue 14).
@@ -501,3 +502,54 @@ main().catch((err: unknown) => {
   console.error("tsclient:", err);
   process.exit(1);
 });
+
+// Every challenge operation: Cleo makes a group and, once gamification
+// knows she owns it, a team challenge for it; Dan joins the group and the
+// challenge, reads it, the list and both leaderboards, and leaves.
+async function challenges(): Promise<void> {
+  const signUp = async (name: string) => {
+    const reg = await anon.POST("/v1/auth/register", {
+      body: { email: `tsclient-${name}-${Date.now()}@example.com`, password: "correct horse battery staple" },
+    });
+    if (reg.data === undefined) {
+      throw new Error(`register ${name}: status ${reg.response.status}`);
+    }
+    return { id: reg.data.user_id, client: createClient<paths>({ baseUrl: base, headers: { Authorization: `Bearer ${reg.data.access_token}` } }) };
+  };
+  const cleo = await signUp("cleo");
+  const dan = await signUp("dan");
+  const cg = await cleo.client.POST("/v1/groups", { body: { name: "Hill Climbers" } });
+  if (cg.data === undefined) {
+    throw new Error(`create a group: status ${cg.response.status}`);
+  }
+  await dan.client.POST("/v1/groups/{id}/join", { params: { path: { id: cg.data.id } }, body: {} });
+  const now = Date.now();
+  const body = {
+    title: "Hill month", kind: "most_activity" as const, metric: "distance" as const,
+    starts_at: new Date(now).toISOString(), ends_at: new Date(now + 30 * 86400_000).toISOString(),
+    group_id: cg.data.id, team_mode: "teams" as const, team_names: ["Red", "Blue"],
+  };
+  // The module learns of the group's members from social's events: 403
+  // until it has.
+  let cc = await cleo.client.POST("/v1/challenges", { body });
+  for (let i = 0; i < 100 && cc.response.status === 403; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    cc = await cleo.client.POST("/v1/challenges", { body });
+  }
+  check("create-challenge", cc.response, 201, cc.data?.teams.length === 2);
+  const path = { params: { path: { id: cc.data!.id } } };
+  let jc = await dan.client.POST("/v1/challenges/{id}/join", { ...path, body: {} });
+  for (let i = 0; i < 100 && (jc.response.status === 403 || jc.response.status === 404); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    jc = await dan.client.POST("/v1/challenges/{id}/join", { ...path, body: {} });
+  }
+  check("join-challenge", jc.response, 200, jc.data?.you !== undefined);
+  const lc = await dan.client.GET("/v1/challenges", { params: { query: { filter: "mine" } } });
+  check("list-challenges", lc.response, 200, lc.data?.items.length === 1);
+  const gc = await dan.client.GET("/v1/challenges/{id}", path);
+  check("get-challenge", gc.response, 200, gc.data?.participants === 1);
+  const lb = await dan.client.GET("/v1/challenges/{id}/leaderboard", { params: { path: { id: cc.data!.id }, query: { board: "teams" } } });
+  check("get-challenge-leaderboard", lb.response, 200, lb.data?.items.length === 2 && lb.data?.you !== undefined);
+  const lv = await dan.client.POST("/v1/challenges/{id}/leave", path);
+  check("leave-challenge", lv.response, 204, true);
+}

@@ -6,6 +6,7 @@
 package boardstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,16 +103,25 @@ func (s *Store) Apply(ctx context.Context, tx pgx.Tx, delta map[board.SlotUser]b
 	for k := range delta {
 		keys = append(keys, k)
 	}
+	// Slots are looked up (and made) in one order, so that two batches
+	// making the same new slots never wait for each other in a circle.
 	ids := make(map[board.Slot]int32)
+	var slots []board.Slot
 	for _, k := range keys {
-		if _, ok := ids[k.Slot]; ok {
-			continue
+		if _, ok := ids[k.Slot]; !ok {
+			ids[k.Slot] = 0
+			slots = append(slots, k.Slot)
 		}
-		id, err := s.slotID(ctx, tx, k.Slot, true)
+	}
+	slices.SortFunc(slots, func(a, b board.Slot) int {
+		return cmp.Or(cmp.Compare(a.Period, b.Period), a.Start.Compare(b.Start), cmp.Compare(a.Sport, b.Sport))
+	})
+	for _, slot := range slots {
+		id, err := s.slotID(ctx, tx, slot, true)
 		if err != nil {
 			return err
 		}
-		ids[k.Slot] = id
+		ids[slot] = id
 	}
 	slices.SortFunc(keys, func(a, b board.SlotUser) int {
 		if c := slices.Compare(a.UserID[:], b.UserID[:]); c != 0 {

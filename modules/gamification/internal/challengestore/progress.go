@@ -1,0 +1,304 @@
+package challengestore
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/modules/gamification/internal/challenge"
+)
+
+// Participation is a user's participation in an open challenge, with
+// what its progress depends on.
+type Participation struct {
+	ChallengeID uuid.UUID
+	UserID      uuid.UUID
+	TeamID      *uuid.UUID
+	JoinedAt    time.Time
+	Def         challenge.Def
+	Target      *float64
+	// Value is the participant's value before the batch; Completed
+	// whether it has completed.
+	Value     *float64
+	Completed bool
+	// TimeZone is the user's IANA time zone ("" when unknown).
+	TimeZone string
+}
+
+// LockUsers takes the challenges' transaction-scoped advisory lock of each
+// user, in one order (by key), so that two transactions that change the
+// same users' participations (the applier's batches, leaving, erasure)
+// run one after the other and never deadlock. After them, the lock order
+// is participants, challenges (by id), teams (by id).
+func LockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
+	keys := make([]int32, len(users))
+	for i, u := range users {
+		keys[i] = int32(binary.BigEndian.Uint32(u[12:]))
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, k) FROM unnest($2::int[]) AS k`, lockClass, keys); err != nil {
+		return fmt.Errorf("challengestore: lock users: %w", err)
+	}
+	return nil
+}
+
+// lockClass is the first key of the challenges' advisory locks ("chlg").
+const lockClass = 0x63686c67
+
+// ParticipationsOf returns the participations of users (locked with
+// LockUsers) in the challenges still open to progress: neither a reached
+// group goal nor ended by the end sweep (their results are final).
+func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Participation, error) {
+	rows, err := tx.Query(ctx, `SELECT p.challenge_id, p.user_id, p.team_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
+			c.starts_at, c.ends_at, c.target, p.value, p.completed_at IS NOT NULL, coalesce(u.time_zone, '')
+		FROM unnest($1::uuid[]) AS b(user_id)
+		JOIN gamification.challenge_participants p ON p.user_id = b.user_id
+		JOIN gamification.challenges c ON c.id = p.challenge_id
+		LEFT JOIN gamification.users u ON u.user_id = p.user_id
+		WHERE c.completed_at IS NULL AND c.ended_at IS NULL`, users)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: participations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Participation, error) {
+		var p Participation
+		return p, r.Scan(&p.ChallengeID, &p.UserID, &p.TeamID, &p.JoinedAt, &p.Def.Kind, &p.Def.Metric, &p.Def.Effort, &p.Def.Sport,
+			&p.Def.StartsAt, &p.Def.EndsAt, &p.Target, &p.Value, &p.Completed, &p.TimeZone)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: participations: %w", err)
+	}
+	return out, nil
+}
+
+// Pair names a participant: a challenge and a user.
+type Pair struct {
+	ChallengeID, UserID uuid.UUID
+}
+
+// DeleteContributions deletes what sessions contributed to the
+// participations (of their users, in open challenges: ParticipationsOf)
+// and returns whose contributions they were. It finds them by primary
+// key (challenge, user, session), so the table needs no index by session.
+func DeleteContributions(ctx context.Context, tx pgx.Tx, parts []Participation, sessions map[uuid.UUID][]uuid.UUID) ([]Pair, error) {
+	var cs, us, ss []uuid.UUID
+	for _, p := range parts {
+		for _, s := range sessions[p.UserID] {
+			cs, us, ss = append(cs, p.ChallengeID), append(us, p.UserID), append(ss, s)
+		}
+	}
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `DELETE FROM gamification.challenge_contributions x
+		USING unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS d(challenge_id, user_id, session_id)
+		WHERE x.challenge_id = d.challenge_id AND x.user_id = d.user_id AND x.session_id = d.session_id
+		RETURNING x.challenge_id, x.user_id`, cs, us, ss)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: delete contributions: %w", err)
+	}
+	pairs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Pair])
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: delete contributions: %w", err)
+	}
+	return pairs, nil
+}
+
+// Contribution is what one session contributes to one participant.
+type Contribution struct {
+	Pair
+	SessionID uuid.UUID
+	challenge.Contribution
+}
+
+// InsertContributions stores contributions (one COPY): the sessions'
+// earlier contributions were deleted in the same transaction
+// (DeleteContributions), and a batch names a session once.
+func InsertContributions(ctx context.Context, tx pgx.Tx, cs []Contribution) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"gamification", "challenge_contributions"},
+		[]string{"challenge_id", "user_id", "session_id", "value", "day"},
+		pgx.CopyFromSlice(len(cs), func(i int) ([]any, error) {
+			c := cs[i]
+			return []any{c.ChallengeID, c.UserID, c.SessionID, c.Value, c.Day}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("challengestore: insert contributions: %w", err)
+	}
+	return nil
+}
+
+// Recompute sets the value (and score) of each participant in parts from
+// its contributions (its challenge's aggregate; none: no value) and
+// returns the new values of those whose value changed. The participants
+// are the batch's (ParticipationsOf: their values before are known), so
+// each is found by primary key, whatever the size of the table.
+func Recompute(ctx context.Context, tx pgx.Tx, parts []Participation) (map[Pair]*float64, error) {
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	cs, us := make([]uuid.UUID, len(parts)), make([]uuid.UUID, len(parts))
+	aggs, neg := make([]string, len(parts)), make([]bool, len(parts))
+	for i, p := range parts {
+		cs[i], us[i] = p.ChallengeID, p.UserID
+		aggs[i], neg[i] = string(challenge.AggregateOf(p.Def.Kind, p.Def.Metric)), challenge.LowerIsBetter(p.Def.Kind)
+	}
+	rows, err := tx.Query(ctx, `UPDATE gamification.challenge_participants t
+		SET value = a.value, score = CASE WHEN r.neg THEN -a.value ELSE a.value END
+		FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bool[]) AS r(challenge_id, user_id, agg, neg)
+		CROSS JOIN LATERAL (
+			SELECT CASE WHEN count(*) = 0 THEN NULL
+				WHEN r.agg = 'sum' THEN sum(x.value)
+				WHEN r.agg = 'days' THEN count(DISTINCT x.day)::float8
+				WHEN r.agg = 'min' THEN min(x.value)
+				ELSE max(x.value) END AS value
+			FROM gamification.challenge_contributions x WHERE x.challenge_id = r.challenge_id AND x.user_id = r.user_id) a
+		WHERE t.challenge_id = r.challenge_id AND t.user_id = r.user_id AND t.value IS DISTINCT FROM a.value
+		RETURNING t.challenge_id, t.user_id, t.value`, cs, us, aggs, neg)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: recompute: %w", err)
+	}
+	out := make(map[Pair]*float64)
+	var p Pair
+	var v *float64
+	_, err = pgx.ForEachRow(rows, []any{&p.ChallengeID, &p.UserID, &v}, func() error {
+		out[p] = v
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: recompute: %w", err)
+	}
+	return out, nil
+}
+
+// Counts is what a batch changed in a challenge's counters.
+type Counts struct {
+	Total  float64 // a group goal's total
+	Ranked int     // participants with a value
+}
+
+// AddCounts adds to the challenges' counters and returns the group goals
+// whose total now reaches their target and were not completed yet.
+func AddCounts(ctx context.Context, tx pgx.Tx, counts map[uuid.UUID]Counts) ([]uuid.UUID, error) {
+	if len(counts) == 0 {
+		return nil, nil
+	}
+	ids, totals, ranked := make([]uuid.UUID, 0, len(counts)), make([]float64, 0, len(counts)), make([]int32, 0, len(counts))
+	for id, c := range counts {
+		ids, totals, ranked = append(ids, id), append(totals, c.Total), append(ranked, int32(c.Ranked))
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM gamification.challenges WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
+		return nil, fmt.Errorf("challengestore: lock challenges: %w", err)
+	}
+	rows, err := tx.Query(ctx, `UPDATE gamification.challenges c SET total = c.total + d.total, ranked = c.ranked + d.ranked
+		FROM unnest($1::uuid[], $2::float8[], $3::int[]) AS d(id, total, ranked) WHERE c.id = d.id
+		RETURNING c.id, c.kind = 'group_goal' AND c.completed_at IS NULL AND c.total >= c.target`, ids, totals, ranked)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: add counts: %w", err)
+	}
+	var reached []uuid.UUID
+	var id uuid.UUID
+	var ok bool
+	_, err = pgx.ForEachRow(rows, []any{&id, &ok}, func() error {
+		if ok {
+			reached = append(reached, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: add counts: %w", err)
+	}
+	return reached, nil
+}
+
+// Completion is a participant's completion: its rank and value (or its
+// team's), written in the same statement that marked it completed.
+type Completion struct {
+	UserID uuid.UUID
+	TeamID *uuid.UUID
+	Rank   int
+	Value  float64
+}
+
+// CompleteParticipants marks the participants completed at at, those not
+// completed yet, and returns them.
+func CompleteParticipants(ctx context.Context, tx pgx.Tx, id uuid.UUID, users []uuid.UUID, at time.Time) ([]Completion, error) {
+	return completions(ctx, tx, `UPDATE gamification.challenge_participants SET completed_at = $3
+		WHERE challenge_id = $1 AND user_id = ANY($2) AND completed_at IS NULL
+		RETURNING user_id, team_id, 0, coalesce(value, 0)`, id, users, at)
+}
+
+// CompleteGoal marks a group goal completed at at, and every participant
+// of it not completed yet; it returns them (none if it was completed
+// already).
+func CompleteGoal(ctx context.Context, tx pgx.Tx, id uuid.UUID, at time.Time) ([]Completion, error) {
+	tag, err := tx.Exec(ctx, `UPDATE gamification.challenges SET completed_at = $2 WHERE id = $1 AND completed_at IS NULL`, id, at)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: complete goal: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, nil
+	}
+	return completions(ctx, tx, `UPDATE gamification.challenge_participants SET completed_at = $2
+		WHERE challenge_id = $1 AND completed_at IS NULL RETURNING user_id, team_id, 0, coalesce(value, 0)`, id, at)
+}
+
+// NextToEnd locks one challenge whose end passed at now and which the end
+// sweep has not closed, skipping those another process holds;
+// ErrNotFound when there is none.
+func NextToEnd(ctx context.Context, tx pgx.Tx, now time.Time) (Challenge, error) {
+	return scanChallenge(tx.QueryRow(ctx, `SELECT `+challengeColumns+` FROM gamification.challenges c
+		WHERE c.ended_at IS NULL AND c.ends_at <= $1 ORDER BY c.ends_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now))
+}
+
+// CompleteRanked marks every ranked participant of an ended challenge
+// completed at at (not completed yet) and returns them with their final
+// rank and value: their own, or, in a team challenge, their team's (every
+// member of a ranked team).
+func CompleteRanked(ctx context.Context, tx pgx.Tx, c Challenge, at time.Time) ([]Completion, error) {
+	if c.TeamMode != challenge.Individual {
+		return completions(ctx, tx, `WITH tr AS (SELECT team_id, value, rank() OVER (ORDER BY score DESC) AS rank
+				FROM gamification.challenge_teams WHERE challenge_id = $1 AND score IS NOT NULL)
+			UPDATE gamification.challenge_participants p SET completed_at = $2 FROM tr
+			WHERE p.challenge_id = $1 AND p.team_id = tr.team_id AND p.completed_at IS NULL
+			RETURNING p.user_id, p.team_id, tr.rank, tr.value`, c.ID, at)
+	}
+	return completions(ctx, tx, `WITH r AS (SELECT user_id, rank() OVER (ORDER BY score DESC) AS rank
+			FROM gamification.challenge_participants WHERE challenge_id = $1 AND score IS NOT NULL)
+		UPDATE gamification.challenge_participants p SET completed_at = $2 FROM r
+		WHERE p.challenge_id = $1 AND p.user_id = r.user_id AND p.completed_at IS NULL
+		RETURNING p.user_id, p.team_id, r.rank, p.value`, c.ID, at)
+}
+
+// MarkEnded records that the end sweep closed the challenge.
+func MarkEnded(ctx context.Context, tx pgx.Tx, id uuid.UUID, at time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE gamification.challenges SET ended_at = $2 WHERE id = $1`, id, at); err != nil {
+		return fmt.Errorf("challengestore: mark ended: %w", err)
+	}
+	return nil
+}
+
+func completions(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Completion, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: complete: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Completion, error) {
+		var c Completion
+		var rank int64
+		err := r.Scan(&c.UserID, &c.TeamID, &rank, &c.Value)
+		c.Rank = int(rank)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: complete: %w", err)
+	}
+	return out, nil
+}
