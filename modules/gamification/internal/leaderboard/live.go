@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -25,6 +26,7 @@ type liveBoard struct {
 	ranking *board.Ranking
 	pending map[uuid.UUID]bool // users changed while it loaded
 	used    uint64             // the Live's clock when last read
+	ready   chan struct{}      // closed when its load ends (in service or not)
 }
 
 // Live is this process's boards in memory: each loaded on its first read
@@ -68,22 +70,44 @@ func NewLive(store *boardstore.Store, log *slog.Logger, maxUsers int) *Live {
 
 // Ranking is the board of k in memory, or nil when it is not yet: it is
 // then loaded in the background (once its feed runs: before, a board
-// could miss a change).
-func (l *Live) Ranking(k liveKey) *board.Ranking {
+// could miss a change), and loading is closed when that load ends (nil
+// when no load runs).
+func (l *Live) Ranking(k liveKey) (r *board.Ranking, loading <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.clock++
 	if b, ok := l.boards[k]; ok {
 		b.used = l.clock
-		return b.ranking
+		if b.ranking == nil {
+			return nil, b.ready
+		}
+		return b.ranking, nil
 	}
 	if !l.started {
-		return nil
+		return nil, nil
 	}
-	b := &liveBoard{key: k, pending: map[uuid.UUID]bool{}, used: l.clock}
+	b := &liveBoard{key: k, pending: map[uuid.UUID]bool{}, used: l.clock, ready: make(chan struct{})}
 	l.boards[k] = b
 	go l.load(b)
-	return nil
+	return nil, b.ready
+}
+
+// Wait is the board of k in memory, waiting up to d for it to load; nil
+// when it is not in by then (the caller reads SQL).
+func (l *Live) Wait(k liveKey, d time.Duration) *board.Ranking {
+	r, loading := l.Ranking(k)
+	if r != nil || loading == nil {
+		return r
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-loading:
+		r, _ = l.Ranking(k)
+		return r
+	case <-t.C:
+		return nil
+	}
 }
 
 // load reads b from PostgreSQL, then hands it to run, which reads again
@@ -94,13 +118,17 @@ func (l *Live) load(b *liveBoard) {
 	if err != nil {
 		l.log.Warn("loading a leaderboard", "slot", b.key.slot, "metric", b.key.metric, "err", err)
 		l.mu.Lock()
-		delete(l.boards, b.key)
+		if l.boards[b.key] == b {
+			delete(l.boards, b.key)
+		}
 		l.mu.Unlock()
+		close(b.ready)
 		return
 	}
 	r := board.NewRanking(len(users))
 	r.SetAll(users, scores)
-	l.do(func(ctx context.Context) {
+	sent := l.do(func(ctx context.Context) {
+		defer close(b.ready)
 		l.mu.Lock()
 		pending := make([]uuid.UUID, 0, len(b.pending))
 		for u := range b.pending {
@@ -112,7 +140,9 @@ func (l *Live) load(b *liveBoard) {
 			if err := l.refresh(ctx, []*liveBoard{b}, pending, r); err != nil {
 				l.log.Warn("catching up a loaded leaderboard", "err", err)
 				l.mu.Lock()
-				delete(l.boards, b.key)
+				if l.boards[b.key] == b {
+					delete(l.boards, b.key)
+				}
 				l.mu.Unlock()
 				return
 			}
@@ -126,13 +156,18 @@ func (l *Live) load(b *liveBoard) {
 		l.users += r.Len()
 		l.evict(b)
 	})
+	if !sent {
+		close(b.ready) // run has returned: the board never loads
+	}
 }
 
-// do hands fn to run (and drops it once run has returned).
-func (l *Live) do(fn func(context.Context)) {
+// do hands fn to run; false when run has returned (fn is dropped).
+func (l *Live) do(fn func(context.Context)) bool {
 	select {
 	case l.work <- fn:
+		return true
 	case <-l.done:
+		return false
 	}
 }
 

@@ -30,6 +30,11 @@ const (
 	MaxNeighbours     = 10
 )
 
+// LoadWait is how long a read waits for its board to load in memory
+// before it is answered from SQL (a million users load in a few seconds;
+// the SQL answer of a board that size takes as long, and slows the load).
+const LoadWait = 3 * time.Second
+
 // Service keeps and answers the leaderboards.
 type Service struct {
 	store *boardstore.Store
@@ -227,7 +232,7 @@ func (s *Service) Get(ctx context.Context, user uuid.UUID, in api.LeaderboardReq
 	default:
 		var r *board.Ranking
 		if s.live != nil {
-			r = s.live.Ranking(liveKey{slot: id, metric: q.Metric, country: scope.Country})
+			r = s.live.Wait(liveKey{slot: id, metric: q.Metric, country: scope.Country}, LoadWait)
 		}
 		if r != nil {
 			top, out.Total = r.Top(q.Limit), int64(r.Len())

@@ -121,7 +121,10 @@ func loaded(t *testing.T, p *process, in api.LeaderboardRequest, user uuid.UUID)
 	t.Helper()
 	get(t, p, user, in)
 	k := keyOf(t, p, in, user)
-	require.Eventually(t, func() bool { return p.live.Ranking(k) != nil }, 30*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		r, _ := p.live.Ranking(k)
+		return r != nil
+	}, 30*time.Second, 10*time.Millisecond)
 }
 
 // inMemory tells whether p holds the board in memory.
@@ -184,7 +187,9 @@ func TestTiesNeighboursAndOptedOut(t *testing.T) {
 		activity.Change{New: session(dee, "run", at.Add(time.Hour), 1)},
 	)
 	req := api.LeaderboardRequest{Metric: "distance", Period: "week", Limit: 10}
-	check := func(from string) {
+	sqlOnly := &process{svc: New(p.svc.store, nil)} // no memory: the SQL fallback
+	sqlOnly.svc.now = p.svc.now
+	check := func(from string, p *process) {
 		b := get(t, p, ben, req)
 		assert.Equal(t, []place{{1, "Ana", 12000}, {2, "Ben", 10000}, {2, "Cai", 10000}, {4, "Dee", 6000}}, places(b.Items), from)
 		assert.Equal(t, int64(4), b.Total, from)
@@ -223,11 +228,14 @@ func TestTiesNeighboursAndOptedOut(t *testing.T) {
 		assert.Nil(t, r.Me.Rank, "Cai rode")
 		assert.Equal(t, "run", r.Sport)
 	}
-	check("SQL fallback")
+	check("SQL fallback", sqlOnly)
 	loaded(t, p, req, ben)
 	loaded(t, p, api.LeaderboardRequest{Scope: "country", Period: "week"}, ana)
 	loaded(t, p, api.LeaderboardRequest{Sport: "run", Metric: "sessions"}, cai)
-	check("memory")
+	check("memory", p)
+	for _, in := range []api.LeaderboardRequest{req, {Scope: "country", Period: "week"}, {Sport: "run", Metric: "sessions"}} {
+		assert.True(t, inMemory(t, p, in, ana), "%+v", in)
+	}
 
 	_, err := p.svc.Get(context.Background(), fay, api.LeaderboardRequest{Scope: "country"})
 	assert.Equal(t, bus.CodeInvalid, bus.CodeOf(err), "no country in Fay's profile")
