@@ -79,6 +79,19 @@ func TestLeaderboardFromEvents(t *testing.T) {
 		b := lbGet(c, a, ana, "period=all")
 		assert.Equal(c, []lbPlace{{1, "Ben", 15000}, {2, "Ana", 10000}, {3, "Eve", 8000}}, lbPlaces(b.Items))
 	}, 30*time.Second, 50*time.Millisecond)
+	// Points come from the achievements Ana unlocked (her first session's, at least).
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		r := a.Do(http.MethodGet, "/v1/me/achievements", ana.token, nil)
+		require.Equal(c, http.StatusOK, r.Status)
+		var mine struct {
+			Points float64 `json:"points"`
+		}
+		require.NoError(c, jsonUnmarshal(r.Body, &mine))
+		require.Positive(c, mine.Points)
+		p := lbGet(c, a, ana, "period=all&metric=points")
+		assert.Equal(c, mine.Points, p.Me.Value)
+		assert.NotNil(c, p.Me.Rank)
+	}, 30*time.Second, 50*time.Millisecond)
 	b := lbGet(t, a, ana, "period=all&neighbours=1")
 	require.NotNil(t, b.Me.Rank)
 	assert.Equal(t, int64(2), *b.Me.Rank)

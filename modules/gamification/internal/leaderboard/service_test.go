@@ -558,3 +558,26 @@ func TestConcurrentBatchesOnASmallPool(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM gamification.board_slots`).Scan(&slots))
 	assert.Positive(t, slots)
 }
+
+// Past its bound on users in memory, a process drops the least recently
+// read boards (they load again when read); answers stay right.
+func TestMemoryBound(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	now := monday.Add(time.Hour)
+	p := w.process(now)
+	p.live.maxUsers = 3
+	ana, ben, cai := w.user("Ana", "", true), w.user("Ben", "", true), w.user("Cai", "", true)
+	w.apply(p, activity.Change{New: session(ana, "run", monday, 3)}, activity.Change{New: session(ben, "run", monday, 4)},
+		activity.Change{New: session(cai, "ride", monday, 5)})
+	week, month := api.LeaderboardRequest{Period: "week"}, api.LeaderboardRequest{Period: "month"}
+	loaded(t, p, week, ana)
+	assert.True(t, inMemory(t, p, week, ana))
+	loaded(t, p, month, ana) // 3 + 3 users: the week goes
+	assert.False(t, inMemory(t, p, week, ana), "dropped")
+	assert.True(t, inMemory(t, p, month, ana))
+	assert.Equal(t, []place{{1, "Cai", 5000}, {2, "Ben", 4000}, {3, "Ana", 3000}}, places(get(t, p, ana, week).Items))
+	p.live.mu.Lock()
+	assert.LessOrEqual(t, p.live.users, 3)
+	p.live.mu.Unlock()
+}
