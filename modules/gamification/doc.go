@@ -87,7 +87,7 @@
 //
 // # Leaderboards (internal/board, boardstore, leaderboard, migration 00040)
 //
-// Tables: board_slots (a period of one kind, its UTC start and a sport, '' for every sport) and board_totals
+// Tables: board_slots (a period of one kind, its UTC start and a sport, empty for every sport) and board_totals
 // (per slot and user: distance in cm, moving time in ms, sessions, elevation in cm, points; exact integers,
 // so an edit or deletion subtracts exactly what the session added; a row taken back to nothing is
 // deleted). These rows are the truth. The leaderboards' Applier adds a batch's changes (a session's old
