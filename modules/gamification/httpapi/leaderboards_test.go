@@ -104,6 +104,20 @@ func TestLeaderboardFromEvents(t *testing.T) {
 	assert.Equal(t, time.Monday, week.PeriodStart.Weekday())
 	assert.Equal(t, 7*24*time.Hour, week.PeriodEnd.Sub(*week.PeriodStart))
 
+	// A group's board: its members only; Eve, not a member, hears of no group.
+	r := a.Do(http.MethodPost, "/v1/groups", ana.token, map[string]any{"name": "Dawn Runners"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var g struct {
+		ID string `json:"id"`
+	}
+	r.JSON(t, &g)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/groups/"+g.ID+"/join", ben.token, nil).Status)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		b := lbGet(c, a, ana, "period=all&scope=group:"+g.ID)
+		assert.Equal(c, []lbPlace{{1, "Ben", 15000}, {2, "Ana", 10000}}, lbPlaces(b.Items))
+	}, 30*time.Second, 50*time.Millisecond)
+	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, "/v1/leaderboards?scope=group:"+g.ID, eve.token, nil).Status)
+
 	// Eve opts out; Ben deletes his longest run.
 	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/me", eve.token, map[string]any{"privacy": map[string]any{"show_in_leaderboards": false}}).Status)
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/sessions/"+benRun.ID, ben.token, nil).Status)
