@@ -97,3 +97,25 @@ func BenchmarkLeaderboard1M(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLeaderboardFallback1M: the same board answered from SQL alone
+// (the exact fallback, while a board is not in memory): the top 50 and a
+// user's rank with two neighbours either side, one snapshot.
+//
+//	go test ./modules/gamification/internal/leaderboard -run '^$' -bench LeaderboardFallback1M -benchtime 20x
+func BenchmarkLeaderboardFallback1M(b *testing.B) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(b)
+	const n = 1_000_000
+	_, err := leaderboard.Seed(ctx, pool, n, nil)
+	require.NoError(b, err)
+	svc := New(boardstore.New(pool), nil)
+	two := 2
+	in := api.LeaderboardRequest{Period: "all", Limit: 50, Neighbours: &two}
+	measure(b, func(i int) {
+		out, err := svc.Get(ctx, leaderboard.SeededID(i*7919%n/100*100), in) // never an opted-out one
+		if err != nil || out.Me.Rank == nil || len(out.Items) != 50 {
+			b.Fatalf("%v, %+v", err, out.Me)
+		}
+	})
+}
