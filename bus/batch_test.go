@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -89,4 +90,75 @@ func TestConsumeBatchesSettlesEachMessage(t *testing.T) {
 	}
 	assert.Greater(t, biggest.Load(), int64(1), "messages come in batches")
 	assert.LessOrEqual(t, biggest.Load(), int64(100))
+}
+
+// With a Key, the messages of one subject are shared among the workers by
+// key (several at work at once), each key's in order on one worker.
+func TestConsumeBatchesByKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := bustest.Conn(t, bustest.Server(t))
+	require.NoError(t, bus.EnsureStreams(ctx, c.JS, []jetstream.StreamConfig{{Name: "K", Subjects: []string{"k.>"}}}))
+	const keys, each = 40, 25
+	for i := range each {
+		for k := range keys {
+			_, err := c.JS.PublishAsync("k.one", []byte(strconv.Itoa(k)+":"+strconv.Itoa(i)))
+			require.NoError(t, err)
+		}
+	}
+	select {
+	case <-c.JS.PublishAsyncComplete():
+	case <-time.After(10 * time.Second):
+		t.Fatal("publishing timed out")
+	}
+	var mu sync.Mutex
+	seen := map[string][]int{} // key → its messages' numbers, in the order handled
+	// The first batch waits until another worker handles one: with one
+	// worker for the one subject it would wait for ever.
+	var first atomic.Bool
+	var other sync.Once
+	another := make(chan struct{})
+	var overlapped atomic.Bool
+	keyOf := func(m jetstream.Msg) string { k, _, _ := strings.Cut(string(m.Data()), ":"); return k }
+	cons, err := bus.ConsumeBatches(ctx, c.JS, bus.ConsumerConfig{Stream: "K", Durable: "test__keys"},
+		bus.BatchConfig{Workers: 4, MaxMessages: 50, Key: keyOf},
+		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
+			if first.CompareAndSwap(false, true) {
+				select {
+				case <-another:
+					overlapped.Store(true)
+				case <-time.After(20 * time.Second):
+				}
+			} else {
+				other.Do(func() { close(another) })
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range msgs {
+				k, n, _ := strings.Cut(string(m.Data()), ":")
+				i, _ := strconv.Atoi(n)
+				seen[k] = append(seen[k], i)
+			}
+			return make([]error, len(msgs)), nil
+		}, bustest.Logger(t))
+	require.NoError(t, err)
+	defer func() { _ = cons.Stop(ctx) }()
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		total := 0
+		for _, l := range seen {
+			total += len(l)
+		}
+		return total == keys*each
+	}, 40*time.Second, 20*time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, seen, keys)
+	for k, l := range seen {
+		for i := range l {
+			assert.Equal(t, i, l[i], "key %s in order", k)
+		}
+	}
+	assert.True(t, overlapped.Load(), "one subject, several workers at once")
 }

@@ -173,28 +173,50 @@ type UserConnection struct {
 // ConnectSystem). Servers that do not answer within a few seconds are
 // left out; with none answering it fails.
 func UserConnections(ctx context.Context, sys *nats.Conn, user string) ([]UserConnection, error) {
-	inbox := sys.NewRespInbox()
-	replies, err := sys.SubscribeSync(inbox)
+	z, err := connz(ctx, sys, server.ConnzOptions{User: user})
 	if err != nil {
 		return nil, fmt.Errorf("bus: connections of %s: %w", user, err)
 	}
-	defer func() { _ = replies.Unsubscribe() }()
-	req, _ := json.Marshal(server.ConnzEventOptions{ConnzOptions: server.ConnzOptions{User: user, State: server.ConnOpen, Limit: 1 << 20}})
-	if err := sys.PublishRequest("$SYS.REQ.SERVER.PING.CONNZ", inbox, req); err != nil {
-		return nil, fmt.Errorf("bus: connections of %s: %w", user, err)
+	var out []UserConnection
+	for srv, conns := range z {
+		for _, c := range conns {
+			out = append(out, UserConnection{Server: srv, CID: c.CID})
+		}
 	}
-	type connz struct {
+	return out, nil
+}
+
+// connzConn is one connection of a CONNZ answer.
+type connzConn struct {
+	CID  uint64 `json:"cid"`
+	User string `json:"authorized_user"`
+}
+
+// connz asks every server of the cluster sys is connected to for its open
+// connections that match opts (with user names), and answers them by
+// server id. Servers that do not answer within a few seconds are left out
+// (absent from the map); with none answering it fails.
+func connz(ctx context.Context, sys *nats.Conn, opts server.ConnzOptions) (map[string][]connzConn, error) {
+	inbox := sys.NewRespInbox()
+	replies, err := sys.SubscribeSync(inbox)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = replies.Unsubscribe() }()
+	opts.State, opts.Username, opts.Limit = server.ConnOpen, true, 1<<24
+	req, _ := json.Marshal(server.ConnzEventOptions{ConnzOptions: opts})
+	if err := sys.PublishRequest("$SYS.REQ.SERVER.PING.CONNZ", inbox, req); err != nil {
+		return nil, err
+	}
+	type answer struct {
 		Server struct {
 			ID string `json:"id"`
 		} `json:"server"`
 		Data struct {
-			Conns []struct {
-				Cid uint64 `json:"cid"`
-			} `json:"connections"`
+			Conns []connzConn `json:"connections"`
 		} `json:"data"`
 	}
-	var out []UserConnection
-	answered := 0
+	out := map[string][]connzConn{}
 	start := time.Now()
 	wait := disconnectFirstWait
 	for {
@@ -202,23 +224,20 @@ func UserConnections(ctx context.Context, sys *nats.Conn, user string) ([]UserCo
 		m, err := replies.NextMsgWithContext(wctx)
 		cancel()
 		if err != nil {
-			if ctx.Err() != nil && answered == 0 {
-				return nil, fmt.Errorf("bus: connections of %s: %w", user, ctx.Err())
+			if ctx.Err() != nil && len(out) == 0 {
+				return nil, ctx.Err()
 			}
 			break // no more servers answer
 		}
-		var z connz
-		if json.Unmarshal(m.Data, &z) == nil && z.Server.ID != "" {
-			answered++
-			for _, c := range z.Data.Conns {
-				out = append(out, UserConnection{Server: z.Server.ID, CID: c.Cid})
-			}
+		var a answer
+		if json.Unmarshal(m.Data, &a) == nil && a.Server.ID != "" {
+			out[a.Server.ID] = append(out[a.Server.ID], a.Data.Conns...)
 		}
 		// A loaded cluster answers slowly: wait longer for the others.
 		wait = max(disconnectQuietWait, 3*time.Since(start))
 	}
-	if answered == 0 {
-		return nil, fmt.Errorf("bus: connections of %s: no NATS server answered (is this a system account connection?)", user)
+	if len(out) == 0 {
+		return nil, errors.New("no NATS server answered (is this a system account connection?)")
 	}
 	return out, nil
 }
@@ -235,6 +254,49 @@ func DisconnectUser(ctx context.Context, sys *nats.Conn, user string) (int, erro
 	if err != nil {
 		return 0, fmt.Errorf("bus: disconnect %s: %w", user, err)
 	}
+	n, err := kick(ctx, sys, conns)
+	if err != nil {
+		return n, fmt.Errorf("bus: disconnect %s: %w", user, err)
+	}
+	return n, nil
+}
+
+// DisconnectUsers is DisconnectUser for many users of account at once:
+// one listing of the account's connections on every server instead of one
+// per user, then a kick of each connection of theirs. It returns how many
+// connections it closed.
+func DisconnectUsers(ctx context.Context, sys *nats.Conn, account string, users []string) (int, error) {
+	want := make(map[string]bool, len(users))
+	for _, u := range users {
+		if u != "" {
+			want[u] = true
+		}
+	}
+	if len(want) == 0 {
+		return 0, nil
+	}
+	lists, err := connz(ctx, sys, server.ConnzOptions{Account: account})
+	if err != nil {
+		return 0, fmt.Errorf("bus: disconnect %d users: %w", len(want), err)
+	}
+	var conns []UserConnection
+	for srv, list := range lists {
+		for _, c := range list {
+			if want[c.User] {
+				conns = append(conns, UserConnection{Server: srv, CID: c.CID})
+			}
+		}
+	}
+	n, err := kick(ctx, sys, conns)
+	if err != nil {
+		return n, fmt.Errorf("bus: disconnect %d users: %w", len(want), err)
+	}
+	return n, nil
+}
+
+// kick closes conns through their servers; connections gone already count
+// as closed by someone else (not in the count, not an error).
+func kick(ctx context.Context, sys *nats.Conn, conns []UserConnection) (int, error) {
 	n := 0
 	var errs []error
 	for _, c := range conns {
@@ -261,10 +323,7 @@ func DisconnectUser(ctx context.Context, sys *nats.Conn, user string) (int, erro
 		}
 		n++
 	}
-	if len(errs) > 0 {
-		return n, fmt.Errorf("bus: disconnect %s: %w", user, errors.Join(errs...))
-	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 // Close drains subscriptions and closes the connection, waiting up to the

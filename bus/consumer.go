@@ -131,17 +131,23 @@ type BatchConfig struct {
 	Workers int
 	// MaxMessages bounds a batch (default 500).
 	MaxMessages int
+	// Key shares the messages among the workers: all messages of one key
+	// go to the same worker, in order (default: the subject). A consumer
+	// of a few subjects with many entities (say, every user's session
+	// events) keys by the entity, so all its workers have work.
+	Key func(jetstream.Msg) string
 }
 
 // ConsumeBatches ensures the durable consumer and hands its messages to
 // Workers goroutines in batches: a worker takes what has arrived, up to
 // MaxMessages, so batches are small when the stream is quiet (low latency)
 // and large under load (high throughput). Messages are shared among the
-// workers by subject: all messages of one subject go to the same worker,
-// in order, so batches of two workers never touch the same subject (say,
-// the same row) at once. Each message is acknowledged on its own, after the
-// handler returns, so several processes consuming the same durable share
-// the messages safely (a subject's messages may then reach two processes).
+// workers by subject (or BatchConfig.Key): all messages of one subject go
+// to the same worker, in order, so batches of two workers never touch the
+// same subject (say, the same row) at once. Each message is acknowledged
+// on its own, after the handler returns, so several processes consuming
+// the same durable share the messages safely (a subject's messages may
+// then reach two processes).
 func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, bc BatchConfig, h BatchHandler, logger *slog.Logger) (*Consumer, error) {
 	if bc.Workers <= 0 {
 		bc.Workers = 4
@@ -162,9 +168,13 @@ func ConsumeBatches(ctx context.Context, js jetstream.JetStream, cfg ConsumerCon
 	for i := range queues {
 		queues[i] = make(chan jetstream.Msg, bc.MaxMessages)
 	}
+	key := bc.Key
+	if key == nil {
+		key = jetstream.Msg.Subject
+	}
 	c.cc, err = consume(cons, cfg, logger, func(msg jetstream.Msg) {
 		h := fnv.New32a()
-		_, _ = h.Write([]byte(msg.Subject()))
+		_, _ = h.Write([]byte(key(msg)))
 		queues[h.Sum32()%uint32(len(queues))] <- msg
 	}, jetstream.PullMaxMessages(inFlight))
 	if err != nil {

@@ -253,3 +253,28 @@ func ConnectApp(ctx context.Context, lc fx.Lifecycle, cfg *Config, emb *bus.Embe
 	lc.Append(fx.StopHook(func() { _ = nc.Drain() }))
 	return nc, nil
 }
+
+// ConnectSystem opens a connection to the NATS system account
+// (bus.ConnectSystem) named name: on the embedded server as bus.SystemUser,
+// on an external NATS with the system credentials of the configuration.
+// Without them on an external NATS it answers nil (and no error): the
+// caller goes without what only the system account tells. It is closed
+// when the app stops.
+func ConnectSystem(ctx context.Context, lc fx.Lifecycle, cfg *Config, emb *bus.Embedded, name string, log *slog.Logger) (*nats.Conn, error) {
+	c := bus.ConnConfig{Name: name, URLs: cfg.NATS.URLs, Embedded: emb,
+		User: cfg.NATS.SystemUser, Password: cfg.NATS.SystemPassword, CredsFile: cfg.NATS.SystemCredsFile}
+	if c.User == "" {
+		c.User = bus.SystemUser
+	}
+	if emb == nil && c.Password == "" && c.CredsFile == "" {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	sys, err := bus.ConnectSystem(ctx, c, log)
+	if err != nil {
+		return nil, fmt.Errorf("nats system account (as %s; see --nats-system-user): %w", c.User, err)
+	}
+	lc.Append(fx.StopHook(sys.Close))
+	return sys, nil
+}

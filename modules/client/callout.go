@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"time"
 
-	"github.com/nats-io/nats.go"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
@@ -34,20 +32,11 @@ func startCallout(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Con
 	}
 	// The system account closes users' connections when their grants
 	// change: built in on the embedded server, configured on an external one.
-	var sys *nats.Conn
-	sysCfg := bus.ConnConfig{Name: "athlos:client:system", URLs: cfg.NATS.URLs, Embedded: emb,
-		User: cfg.NATS.SystemUser, Password: cfg.NATS.SystemPassword, CredsFile: cfg.NATS.SystemCredsFile}
-	if sysCfg.User == "" {
-		sysCfg.User = bus.SystemUser
+	sys, err := platform.ConnectSystem(sctx, lc, cfg, emb, "athlos:client:system", rt.Log)
+	if err != nil {
+		return fmt.Errorf("closing app connections: %w", err)
 	}
-	if emb != nil || cfg.NATS.SystemPassword != "" || cfg.NATS.SystemCredsFile != "" {
-		ctx, cancel := context.WithTimeout(sctx, time.Minute)
-		defer cancel()
-		if sys, err = bus.ConnectSystem(ctx, sysCfg, rt.Log); err != nil {
-			return fmt.Errorf("nats system account (for closing app connections): %w", err)
-		}
-		lc.Append(fx.StopHook(sys.Close))
-	} else {
+	if sys == nil {
 		rt.Log.Info("no NATS system account credentials (--nats-system-password or --nats-system-creds): app " +
 			"connections keep their grants until they reconnect, at the latest when their token expires")
 	}

@@ -32,7 +32,8 @@
 // every session ever seen, deleted ones too).
 //
 // Session events are consumed in batches by one durable consumer (gamification__evt_training_session,
-// bus.ConsumeBatches): a batch is one transaction that records its message ids (a redelivery changes
+// bus.ConsumeBatches with four workers, the messages shared among them by user: a user's events go to one
+// worker, in order, and two workers never wait for each other's rows of a user): a batch is one transaction that records its message ids (a redelivery changes
 // nothing), raises each session's revision only for a newer event (a late or out-of-order one is
 // dropped; within a batch only a session's newest event counts) with the session rows locked in id
 // order, writes the sessions with unnest (no query per event), and hands the changes (Old → New; Old

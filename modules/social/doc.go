@@ -195,15 +195,27 @@
 // recipient, primary key (recipient_id, notif_id), read_at), so the key
 // (recipient, source event, kind) is unique: a redelivered event, or the
 // same fact under a new message id (record: the session id), reaches
-// nobody twice. One INSERT … SELECT writes the inbox rows with the fact
-// and a row in notif_outbox, in the consumer's transaction. The relay
-// (internal/publish, woken by NOTIFY social_notif_outbox and a 1 s poll,
-// several processes sharing the rows with SKIP LOCKED) publishes one
-// message per recipient on notify.<user> into stream NOTIFY, Nats-Msg-Id
-// <notification>.<recipient>, waits for every PubAck, pushes, and only then
-// deletes the outbox row: a crash in between sends the same messages
-// again under the same ids, which the stream drops. Notifications are
-// kept 90 days (a sweep every hour), group_mutes and notif_settings
+// nobody twice. The consumer's transaction saves the fact (notif_events)
+// and a row in notif_outbox, and the chats' system messages: a few rows,
+// whatever the number of recipients. The relay (internal/publish, woken
+// by NOTIFY social_notif_outbox and a 1 s poll, several processes sharing
+// the rows with SKIP LOCKED) then holds the notification's outbox row
+// while it reads the recipients (store.Recipients: the members and mutes
+// as they are then), writes and commits their inbox rows (a transaction
+// of their own: a message never comes before its inbox row), publishes
+// one message per recipient online on notify.<user> into stream NOTIFY,
+// Nats-Msg-Id <notification>.<recipient>, waits for every PubAck, pushes,
+// and deletes the outbox row: a crash in between leaves the notification
+// waiting with its inbox rows, and the next round sends the same messages
+// again under the same ids, which the stream drops. Online means an app
+// connection open anywhere on the NATS cluster, as bus.Presence knows it
+// from the system account's connect and disconnect events of the app
+// account and its resync with every server's connection list every 30 s
+// (gauge athlos_social_app_users_online); an app reads its inbox when it
+// connects, so what came while it was offline is not lost. Without access
+// to the system account (an external NATS without
+// --nats-system-password/--nats-system-creds) every recipient's message is
+// sent. Notifications are kept 90 days (a sweep every hour), group_mutes and notif_settings
 // (muted kinds, push, quiet hours, the time zone from
 // evt.client.profile.updated) per user, push_tokens (at most 10 per user;
 // a token names a device: registering it from another account moves it).
@@ -231,7 +243,7 @@
 //
 // Notifications publish (not through the outbox: the relay above):
 //
-//	notify.<user>   api.Notification, stream NOTIFY, one per recipient
+//	notify.<user>   api.Notification, stream NOTIFY, one per recipient online
 //
 // Notifications answer (rpc.social.*):
 //

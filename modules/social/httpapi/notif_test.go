@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/internal/asyncapitest"
 	"github.com/athlos/athlos/modules"
+	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/social"
 	"github.com/athlos/athlos/modules/social/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
@@ -121,9 +124,9 @@ func TestRecordFanOutWithMutesAndSeveralGroups(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, "client", "social")
 	conn, pool := internalJS(t, a), appPool(t, a)
-	ana, bob, cat, dan, eve, fay := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"),
+	ana, bob, cat, dan, eve, fay, gus := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"),
 		signUp(t, a, "cat@example.com"), signUp(t, a, "dan@example.com"), signUp(t, a, "eve@example.com"),
-		signUp(t, a, "fay@example.com")
+		signUp(t, a, "fay@example.com"), signUp(t, a, "gus@example.com")
 	g1 := createGroup(t, a, ana, map[string]any{"name": "Dawn Runners"})
 	g2 := createGroup(t, a, ana, map[string]any{"name": "Track Tuesdays"})
 	g3 := createGroup(t, a, bob, map[string]any{"name": "Bob's own"}) // ana is not in it
@@ -133,6 +136,7 @@ func TestRecordFanOutWithMutesAndSeveralGroups(t *testing.T) {
 	}
 	join(t, a, cat, g1.ID)
 	join(t, a, dan, g1.ID)
+	join(t, a, gus, g1.ID)
 	join(t, a, fay, g3.ID)
 	// cat mutes the one group she shares with ana; eve mutes one of two;
 	// dan mutes records.
@@ -141,6 +145,8 @@ func TestRecordFanOutWithMutesAndSeveralGroups(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodPut, "/v1/groups/"+g1.ID+"/mute", eve.token, nil).Status, "again")
 	r := a.Do(http.MethodPatch, "/v1/me/notification-settings", dan.token, map[string]any{"muted_kinds": []string{"record"}})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	// Everyone's app is connected but gus's.
+	online(t, a, ana, bob, cat, dan, eve, fay)
 
 	session := uuid.NewString()
 	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "rec-1", recordSet(ana.id, session, 2))
@@ -152,6 +158,7 @@ func TestRecordFanOutWithMutesAndSeveralGroups(t *testing.T) {
 	assert.Zero(t, got(dan), "muted records")
 	assert.Zero(t, got(fay), "not in ana's groups")
 	assert.Zero(t, got(ana), "not of her own record")
+	assert.Equal(t, 1, got(gus), "offline: in the inbox")
 
 	n := inbox(t, a, bob, "").Items[0]
 	assert.Equal(t, "record", n.Kind)
@@ -163,6 +170,7 @@ func TestRecordFanOutWithMutesAndSeveralGroups(t *testing.T) {
 	assert.Equal(t, uint64(1), notifyCount(t, conn, bob.id))
 	assert.Equal(t, uint64(1), notifyCount(t, conn, eve.id))
 	assert.Zero(t, notifyCount(t, conn, cat.id))
+	assert.Zero(t, notifyCount(t, conn, gus.id), "offline: no message, the app reads its inbox when it connects")
 
 	// Redelivered: the same message id (JetStream drops it), and the same
 	// fact published again under a new id (the consumer sees it; the key
@@ -323,8 +331,8 @@ func TestNotificationsOnlineOverWebSocket(t *testing.T) {
 	join(t, a, bob, g.ID)
 	join(t, a, ana, other.ID)
 
-	bobConn := connectApp(t, a, bob.token, bob.id)
-	catConn := connectApp(t, a, cat.token, cat.id)
+	apps := online(t, a, bob, cat)
+	bobConn, catConn := apps[0], apps[1]
 	bobSub, err := bobConn.nc.SubscribeSync(api.NotifySubject(bob.id))
 	require.NoError(t, err)
 	bobChat, err := bobConn.nc.SubscribeSync(api.ChatSubject(g.ID))
@@ -425,6 +433,7 @@ func TestQuietHoursAndPush(t *testing.T) {
 		r := a.Do(http.MethodPost, "/v1/me/push-tokens", u.token, map[string]any{"platform": tok[0], "token": tok[1]})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	}
+	online(t, a, bob)
 
 	publishEvent(t, a, conn, pool, trainingapi.EventRecordSet, "rec-quiet", recordSet(ana.id, uuid.NewString(), 1))
 	sentAll(t, pool)
@@ -478,6 +487,37 @@ func connectApp(t *testing.T, a *apptest.App, token, userID string) *appConn {
 	return c
 }
 
+// online connects users' apps (connectApp) and waits until the
+// notification relay knows them online (athlos_social_app_users_online
+// grew by as many): only online users get notify.<user> messages.
+func online(t *testing.T, a *apptest.App, users ...user) []*appConn {
+	t.Helper()
+	before := onlineCount(t, a)
+	conns := make([]*appConn, len(users))
+	for i, u := range users {
+		conns[i] = connectApp(t, a, u.token, u.id)
+	}
+	require.Eventually(t, func() bool { return onlineCount(t, a) >= before+len(users) }, 10*time.Second, 10*time.Millisecond,
+		"the relay learns that the apps connected")
+	return conns
+}
+
+// onlineCount reads athlos_social_app_users_online from /metrics.
+func onlineCount(t testing.TB, a *apptest.App) int {
+	t.Helper()
+	r := a.Do(http.MethodGet, "/metrics", "", nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	for line := range strings.Lines(string(r.Body)) {
+		if v, ok := strings.CutPrefix(line, "athlos_social_app_users_online "); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			require.NoError(t, err)
+			return n
+		}
+	}
+	t.Fatal("no athlos_social_app_users_online in /metrics")
+	return 0
+}
+
 func (c *appConn) errors() []error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -514,7 +554,7 @@ func TestTrainingRecordReachesGroup(t *testing.T) {
 	ana, bob := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com")
 	g := createGroup(t, a, ana, map[string]any{"name": "Barbell Club", "sports": []string{"strength"}})
 	join(t, a, bob, g.ID)
-	bobConn := connectApp(t, a, bob.token, bob.id)
+	bobConn := online(t, a, bob)[0]
 	sub, err := bobConn.nc.SubscribeSync(api.NotifySubject(bob.id))
 	require.NoError(t, err)
 	require.NoError(t, bobConn.nc.Flush())
@@ -561,4 +601,74 @@ func TestTrainingRecordReachesGroup(t *testing.T) {
 	assert.Equal(t, n.ID, l.Items[0].ID)
 	assert.Equal(t, 1, l.UnreadCount)
 	assert.Empty(t, inbox(t, a, ana, "").Items, "not to the athlete")
+}
+
+// The gamification module's achievements and completed challenges reach
+// the member's groups as notifications of their kinds, once each (the
+// same fact under another message id too), with the achievement's or
+// challenge's name in the chat's system message; muting a kind keeps it
+// out.
+func TestGamificationEventsNotifyGroups(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "social")
+	conn, pool := internalJS(t, a), appPool(t, a)
+	ana, bob, cat := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "cat@example.com")
+	g := createGroup(t, a, ana, map[string]any{"name": "Dawn Runners"})
+	join(t, a, bob, g.ID)
+	join(t, a, cat, g.ID)
+	r := a.Do(http.MethodPatch, "/v1/me/notification-settings", cat.token, map[string]any{"muted_kinds": []string{"achievement"}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+
+	at := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	unlocked := gamificationapi.AchievementUnlocked{UserID: ana.id, AchievementID: "run_distance_total", Name: "Road Warrior",
+		NameKey: "achievement.run_distance_total.name", Tier: 2, TierName: "silver", Points: 50, SessionID: uuid.NewString(), UnlockedAt: at}
+	publishEvent(t, a, conn, pool, gamificationapi.EventAchievementUnlocked, "ach-1", unlocked)
+	publishEvent(t, a, conn, pool, gamificationapi.EventAchievementUnlocked, "ach-1-again", unlocked)
+	challenge := uuid.NewString()
+	completed := gamificationapi.ChallengeCompleted{ChallengeID: challenge, Title: "December 100 km", Kind: "group_goal",
+		UserID: ana.id, GroupID: g.ID, Value: 100_000, Unit: "m", CompletedAt: at.Add(time.Hour)}
+	publishEvent(t, a, conn, pool, gamificationapi.EventChallengeCompleted, "ch-1", completed)
+	publishEvent(t, a, conn, pool, gamificationapi.EventChallengeCompleted, "ch-1-again", completed)
+	sentAll(t, pool)
+
+	items := inbox(t, a, bob, "").Items
+	require.Len(t, items, 2, "one of each, whatever the redelivery")
+	assert.Equal(t, "challenge_completed", items[0].Kind)
+	assert.Equal(t, challenge, items[0].Data["challenge_id"])
+	assert.Equal(t, "December 100 km", items[0].Data["title"])
+	assert.EqualValues(t, 100_000, items[0].Data["value"])
+	assert.Equal(t, "achievement", items[1].Kind)
+	assert.Equal(t, ana.id, items[1].Actor.UserID)
+	assert.Equal(t, "run_distance_total", items[1].Data["achievement_id"])
+	assert.Equal(t, "silver", items[1].Data["tier_name"])
+	assert.Equal(t, unlocked.SessionID, items[1].Data["session_id"])
+	catItems := inbox(t, a, cat, "").Items
+	require.Len(t, catItems, 1, "cat muted achievements")
+	assert.Equal(t, "challenge_completed", catItems[0].Kind)
+	assert.Empty(t, inbox(t, a, ana, "").Items, "not of her own")
+
+	var page api.ChatPage
+	r = a.Do(http.MethodGet, "/v1/groups/"+g.ID+"/messages", bob.token, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r.JSON(t, &page)
+	var texts []string
+	for _, m := range page.Items {
+		if m.SenderID == uuid.Nil.String() {
+			texts = append(texts, m.Text)
+		}
+	}
+	assert.ElementsMatch(t, []string{"A member unlocked Road Warrior (silver)", "A member completed December 100 km"}, texts,
+		"ana has no display name: the text says a member")
+
+	// A malformed event is refused (terminated), and changes nothing.
+	publishRaw := func(subject, id string, data []byte) {
+		_, err := conn.JS.PublishMsg(context.Background(), &nats.Msg{Subject: subject, Data: data}, jetstream.WithMsgID(id))
+		require.NoError(t, err)
+	}
+	publishRaw(gamificationapi.EventAchievementUnlocked, "bad-1", []byte(`{"user_id": "nope"}`))
+	publishRaw(gamificationapi.EventChallengeCompleted, "bad-2", []byte(`not json`))
+	publishEvent(t, a, conn, pool, gamificationapi.EventAchievementUnlocked, "ach-2",
+		gamificationapi.AchievementUnlocked{UserID: ana.id, AchievementID: "early_bird", Name: "Early Bird", Tier: 1, UnlockedAt: at})
+	sentAll(t, pool)
+	assert.Len(t, inbox(t, a, bob, "").Items, 3, "the good event after the bad ones")
 }

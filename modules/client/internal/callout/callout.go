@@ -353,6 +353,11 @@ func (c *Callout) unsubscribe() {
 // every server and waits for the cluster's answers).
 const disconnectConcurrency = 16
 
+// disconnectOneByOne is the most users Disconnect looks up one by one;
+// more are looked up in one listing of the app account's connections
+// (each lookup waits for the cluster's answers: a listing costs one).
+const disconnectOneByOne = 16
+
 // Disconnect closes the app connections of users on every server, so that
 // they reconnect with their current grants.
 func (c *Callout) Disconnect(users ...string) {
@@ -362,6 +367,17 @@ func (c *Callout) Disconnect(users ...string) {
 	if c.system == nil {
 		c.log.Info("realtime grants changed, but without access to the NATS system account the connections keep "+
 			"their grants until they reconnect (at the latest when the token expires)", "users", len(users))
+		return
+	}
+	if len(users) > disconnectOneByOne {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		n, err := bus.DisconnectUsers(ctx, c.system, bus.AppAccount, users)
+		if err != nil {
+			c.log.Warn("disconnect users for new grants", "users", len(users), "closed", n, "err", err)
+		} else if n > 0 {
+			c.log.Debug("disconnected users for new grants", "users", len(users), "connections", n)
+		}
 		return
 	}
 	sem := make(chan struct{}, disconnectConcurrency)

@@ -21,12 +21,25 @@ import (
 // consumer would start over.
 const SessionsDurable = "gamification__evt_training_session"
 
-// Batch sizing of the session consumer: the stream's messages are shared
-// among workers by subject (bus.ConsumeBatches), and there are three.
+// Batch sizing of the session consumer: the messages are shared among the
+// workers by user (userKey), so a user's events are applied in order by
+// one worker, and two workers never wait for each other's rows of a user.
 const (
-	sessionWorkers   = 3
+	sessionWorkers   = 4
 	sessionBatchSize = 500
 )
+
+// userKey is the user a training session event is about (its payload's
+// user_id; the subject for one that can't be read, refused later).
+func userKey(msg jetstream.Msg) string {
+	var p struct {
+		UserID string `json:"user_id"`
+	}
+	if json.Unmarshal(msg.Data(), &p) != nil || p.UserID == "" {
+		return msg.Subject()
+	}
+	return p.UserID
+}
 
 // Register starts the module's consumers of the other modules' events:
 // training's session events in batches (each batch one transaction that
@@ -46,7 +59,7 @@ func Register(rt *platform.Runtime, appliers ...Applier) {
 	}
 	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.EventStream(trainingapi.Module), Durable: SessionsDurable,
 		Subjects: []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated, trainingapi.EventSessionDeleted}},
-		bus.BatchConfig{Workers: sessionWorkers, MaxMessages: sessionBatchSize},
+		bus.BatchConfig{Workers: sessionWorkers, MaxMessages: sessionBatchSize, Key: userKey},
 		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
 			return handleSessions(ctx, rt, msgs, appliers)
 		})

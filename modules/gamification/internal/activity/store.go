@@ -45,6 +45,13 @@ func Apply(ctx context.Context, tx pgx.Tx, events []Event, appliers []Applier) (
 	for i, e := range events {
 		ids[i], users[i], revs[i] = e.SessionID, e.UserID, e.Revision
 	}
+	// A user's erasure waits for the batches applying their sessions, and
+	// a batch after it sees them erased (the locks end with the
+	// transactions).
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(k) FROM (SELECT DISTINCT hashtextextended('gamification.user:' || u::text, 0) AS k
+		FROM unnest($1::uuid[]) AS u ORDER BY 1) AS l`, UUIDs(users)); err != nil {
+		return nil, fmt.Errorf("activity: lock users: %w", err)
+	}
 	// The gate and the lock: a session's revision row is raised only by a
 	// newer event, and stays locked by this transaction until it ends; in
 	// id order, so two batches never wait for each other in a circle.
@@ -321,6 +328,9 @@ func SaveProfile(ctx context.Context, tx pgx.Tx, u User, watchers []ZoneWatcher)
 // read models' (user, memberships, sessions and their revisions), and
 // remembers the id so late events are not applied again.
 func EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID, at time.Time, erasers []Eraser) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.user:' || $1::text, 0))`, user); err != nil {
+		return wrap("lock user", err)
+	}
 	for _, e := range erasers {
 		if err := e.EraseUser(ctx, tx, user); err != nil {
 			return err

@@ -3,12 +3,14 @@ package consume
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/athlos/athlos/bus"
+	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/social/internal/notif"
 	"github.com/athlos/athlos/modules/social/internal/service"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
@@ -17,10 +19,11 @@ import (
 
 // RegisterNotify starts the consumers whose events become notifications
 // to the members of the actor's groups: evt.training.record.set (kind
-// record). Each maps its event to a service.Fact; the fan-out is the same
-// for every kind (the gamification module's achievements and completed
-// challenges add a consumer here, issue 14).
+// record), evt.gamification.achievement.unlocked (achievement) and
+// evt.gamification.challenge.completed (challenge_completed). Each maps
+// its event to a service.Fact; the fan-out is the same for every kind.
 func RegisterNotify(rt *platform.Runtime, n *service.Notify) {
+	registerGamification(rt, n)
 	rt.OnEvent(bus.EventStream(trainingapi.Module), trainingapi.EventRecordSet, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
 		var ev trainingapi.RecordSet
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
@@ -37,9 +40,8 @@ func RegisterNotify(rt *platform.Runtime, n *service.Notify) {
 		if len(ev.Records) == 0 {
 			return nil
 		}
-		_, err = n.FanOut(ctx, tx, service.Fact{Kind: notif.Record, Actor: user, SourceKey: session.String(),
+		return n.FanOut(ctx, tx, service.Fact{Kind: notif.Record, Actor: user, SourceKey: session.String(),
 			Data: recordData(session.String(), ev), Count: len(ev.Records)})
-		return err
 	})
 }
 
@@ -59,4 +61,69 @@ func recordData(session string, ev trainingapi.RecordSet) map[string]any {
 	}
 	return map[string]any{"session_id": session, "sport": ev.Sport, "started_at": ev.StartedAt.UTC(), "set_at": ev.SetAt.UTC(),
 		"records": records}
+}
+
+// registerGamification turns the gamification module's achievements and
+// completed challenges into notifications. The source key names the fact
+// whatever the message id: the user, achievement, tier and repetition;
+// the challenge and participant.
+func registerGamification(rt *platform.Runtime, n *service.Notify) {
+	stream := bus.EventStream(gamificationapi.Module)
+	rt.OnEvent(stream, gamificationapi.EventAchievementUnlocked, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		var ev gamificationapi.AchievementUnlocked
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			return bus.Invalid("payload", "not an achievement.unlocked event: "+err.Error())
+		}
+		user, err := bus.ParseID("user_id", ev.UserID)
+		if err != nil {
+			return err
+		}
+		if ev.AchievementID == "" || ev.Tier < 1 {
+			return bus.Invalid("achievement_id", "an achievement.unlocked event needs the achievement and its tier")
+		}
+		name := ev.Name
+		if ev.TierName != "" {
+			name += " (" + ev.TierName + ")"
+		}
+		data := map[string]any{"achievement_id": ev.AchievementID, "name": name, "name_key": ev.NameKey, "tier": ev.Tier,
+			"points": ev.Points, "unlocked_at": ev.UnlockedAt.UTC()}
+		if ev.TierName != "" {
+			data["tier_name"] = ev.TierName
+		}
+		if ev.Repetition > 0 {
+			data["repetition"] = ev.Repetition
+		}
+		if ev.SessionID != "" {
+			data["session_id"] = ev.SessionID
+		}
+		return n.FanOut(ctx, tx, service.Fact{Kind: notif.Achievement, Actor: user, Name: name, Data: data,
+			SourceKey: fmt.Sprintf("%s:%s:%d:%d", user, ev.AchievementID, ev.Tier, ev.Repetition)})
+	})
+	rt.OnEvent(stream, gamificationapi.EventChallengeCompleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		var ev gamificationapi.ChallengeCompleted
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			return bus.Invalid("payload", "not a challenge.completed event: "+err.Error())
+		}
+		user, err := bus.ParseID("user_id", ev.UserID)
+		if err != nil {
+			return err
+		}
+		challenge, err := bus.ParseID("challenge_id", ev.ChallengeID)
+		if err != nil {
+			return err
+		}
+		data := map[string]any{"challenge_id": challenge.String(), "title": ev.Title, "kind": ev.Kind, "value": ev.Value,
+			"unit": ev.Unit, "completed_at": ev.CompletedAt.UTC()}
+		if ev.Rank > 0 {
+			data["rank"] = ev.Rank
+		}
+		if ev.GroupID != "" {
+			data["group_id"] = ev.GroupID
+		}
+		if ev.TeamID != "" {
+			data["team_id"] = ev.TeamID
+		}
+		return n.FanOut(ctx, tx, service.Fact{Kind: notif.ChallengeCompleted, Actor: user, Name: ev.Title, Data: data,
+			SourceKey: challenge.String() + ":" + user.String()})
+	})
 }

@@ -99,11 +99,15 @@ func TestDeviceTokens(t *testing.T) {
 }
 
 func TestPushText(t *testing.T) {
-	title, body := notif.PushText(notif.Record, "Ana", 1)
+	title, body := notif.PushText(notif.Record, "Ana", 1, "")
 	assert.Equal(t, "New personal record", title)
 	assert.Equal(t, "Ana set a personal record", body)
-	_, body = notif.PushText(notif.Record, "", 3)
+	_, body = notif.PushText(notif.Record, "", 3, "")
 	assert.Equal(t, "A member set 3 personal records", body)
-	title, _ = notif.PushText(notif.ChallengeCompleted, "Ana", 1)
+	title, _ = notif.PushText(notif.ChallengeCompleted, "Ana", 1, "")
 	assert.Equal(t, "Challenge completed", title)
+	_, body = notif.PushText(notif.ChallengeCompleted, "Ana", 1, "December 100 km")
+	assert.Equal(t, "Ana completed December 100 km", body)
+	_, body = notif.PushText(notif.Achievement, "Ana", 1, "Marathoner (gold)")
+	assert.Equal(t, "Ana unlocked Marathoner (gold)", body)
 }

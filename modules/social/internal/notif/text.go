@@ -4,8 +4,9 @@ import "fmt"
 
 // PushText is what a phone shows of a notification of kind about actor
 // (their display name; "A member" when not known); n is how many things
-// the fact holds (records set at once, 1 for other kinds).
-func PushText(kind Kind, actor string, n int) (title, body string) {
+// the fact holds (records set at once, 1 for other kinds); name is what
+// the fact is called (an achievement's or a challenge's name; "" for none).
+func PushText(kind Kind, actor string, n int, name string) (title, body string) {
 	if actor == "" {
 		actor = "A member"
 	}
@@ -16,8 +17,14 @@ func PushText(kind Kind, actor string, n int) (title, body string) {
 		}
 		return "New personal record", actor + " set a personal record"
 	case Achievement:
+		if name != "" {
+			return "New achievement", actor + " unlocked " + name
+		}
 		return "New achievement", actor + " unlocked an achievement"
 	case ChallengeCompleted:
+		if name != "" {
+			return "Challenge completed", actor + " completed " + name
+		}
 		return "Challenge completed", actor + " completed a challenge"
 	}
 	return "Notification", actor

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,42 +51,45 @@ type Fact struct {
 	SourceKey string
 	Data      any
 	Count     int
+	// Name is what the fact is called, for the texts: an achievement's
+	// name, a challenge's title ("" for a record).
+	Name string
 }
 
 // FanOut notifies, in the consumer's transaction tx, every member of each
 // of the actor's groups once (a member of 30 of them gets one), except the
 // actor, members who muted every group they share with the actor, and
-// those who muted the kind; the relay then sends it (Dispatch). Each of
-// the actor's groups also gets a system message in its chat (sender the
-// nil UUID, transaction id <kind>:<source key>; mutes do not apply to the
-// chat), which the chat's sweep publishes on chat.<group> within seconds.
-// A fact notified before changes nothing. It returns the number of
-// recipients.
-func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) (int, error) {
+// those who muted the kind: it saves the notification, and the relay
+// (Dispatch) writes the inbox rows and sends it. Each of the actor's
+// groups also gets a system message in its chat (sender the nil UUID,
+// transaction id <kind>:<source key>; mutes do not apply to the chat),
+// which the chat's sweep publishes on chat.<group> within seconds. A fact
+// notified before changes nothing.
+func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) error {
 	data, err := json.Marshal(f.Data)
 	if err != nil {
-		return 0, fmt.Errorf("service: encode %s notification: %w", f.Kind, err)
+		return fmt.Errorf("service: encode %s notification: %w", f.Kind, err)
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return 0, fmt.Errorf("service: notification id: %w", err)
+		return fmt.Errorf("service: notification id: %w", err)
 	}
-	count, fresh, err := store.FanOut(ctx, tx, store.NotifEvent{ID: id, Kind: string(f.Kind), SourceKey: f.SourceKey,
+	fresh, err := store.SaveNotification(ctx, tx, store.NotifEvent{ID: id, Kind: string(f.Kind), SourceKey: f.SourceKey,
 		ActorID: f.Actor, Data: data, CreatedAt: n.now()})
 	if err != nil || !fresh {
-		return count, err
+		return err
 	}
 	// Last in the transaction: each group's chat counter stays locked
 	// until the commit.
 	name, err := store.DisplayName(ctx, tx, f.Actor)
 	if err != nil {
-		return count, err
+		return err
 	}
-	_, text := notif.PushText(f.Kind, name, max(f.Count, 1))
+	_, text := notif.PushText(f.Kind, name, max(f.Count, 1), f.Name)
 	if _, err := store.PostSystemMessages(ctx, tx, f.Actor, string(f.Kind)+":"+f.SourceKey, text); err != nil {
-		return count, err
+		return err
 	}
-	return count, nil
+	return nil
 }
 
 var errNoNotification = bus.Errorf(bus.CodeNotFound, "no such notification")
@@ -339,21 +343,26 @@ func (n *Notify) DeletePushToken(ctx context.Context, user, id uuid.UUID) error 
 // Outbound is one message of a notification for its recipient's
 // notify.<user> subject, with its Nats-Msg-Id.
 type Outbound struct {
-	Subject string
-	MsgID   string
-	Data    []byte
+	Recipient uuid.UUID
+	Subject   string
+	MsgID     string
+	Data      []byte
 }
 
-// Dispatch sends the oldest notification waiting to be sent, if any:
-// every recipient's message through publish (which returns once the
-// stream acknowledged them all), then pushes to the recipients' phones
-// outside their quiet hours, and then it is done. A failed publish leaves
-// it waiting (the next round sends it again under the same message ids,
-// which the stream drops as duplicates). It reports whether there was one.
+// Dispatch sends the oldest notification waiting to be sent, if any. It
+// holds its row in social.notif_outbox (so no other relay sends it at the
+// same time) while it finds the recipients (store.Recipients), writes
+// their inbox rows and commits them, then sends each one's message
+// through publish (which returns once the stream acknowledged them all),
+// pushes to their phones and takes it off the outbox. A message thus
+// never comes before its inbox row. A failure leaves it waiting: the next
+// round finds the inbox rows written (and sends to those recipients) or
+// writes them, and sends the messages again under the same ids, which the
+// stream drops as duplicates. It reports whether there was one.
 func (n *Notify) Dispatch(ctx context.Context, publish func(ctx context.Context, msgs []Outbound) error) (bool, error) {
 	sent := false
 	err := storage.InTx(ctx, n.pool, func(tx pgx.Tx) error {
-		out, err := store.NextOutgoing(ctx, tx)
+		out, gone, err := store.NextOutgoing(ctx, tx)
 		if errors.Is(err, store.ErrNothingPending) {
 			return nil
 		}
@@ -361,8 +370,15 @@ func (n *Notify) Dispatch(ctx context.Context, publish func(ctx context.Context,
 			return err
 		}
 		sent = true
-		if len(out.Recipients) > 0 {
-			v, err := notificationView(out.InboxItem)
+		if gone {
+			return store.DoneOutgoing(ctx, tx, out.ID)
+		}
+		recipients, err := n.writeInbox(ctx, out)
+		if err != nil {
+			return err
+		}
+		if len(recipients) > 0 {
+			v, err := notificationView(out)
 			if err != nil {
 				return err
 			}
@@ -370,10 +386,10 @@ func (n *Notify) Dispatch(ctx context.Context, publish func(ctx context.Context,
 			if err != nil {
 				return fmt.Errorf("service: encode notification: %w", err)
 			}
-			msgs := make([]Outbound, len(out.Recipients))
-			for i, r := range out.Recipients {
+			msgs := make([]Outbound, len(recipients))
+			for i, r := range recipients {
 				u := r.String()
-				msgs[i] = Outbound{Subject: api.NotifySubject(u), MsgID: out.ID.String() + "." + u, Data: data}
+				msgs[i] = Outbound{Recipient: r, Subject: api.NotifySubject(u), MsgID: out.ID.String() + "." + u, Data: data}
 			}
 			if err := publish(ctx, msgs); err != nil {
 				return fmt.Errorf("service: publish notification %s: %w", out.ID, err)
@@ -385,10 +401,31 @@ func (n *Notify) Dispatch(ctx context.Context, publish func(ctx context.Context,
 	return sent, err
 }
 
+// writeInbox writes and commits the inbox rows of out, in a transaction of
+// its own, and answers its recipients: those of the rows written before
+// when there are (a relay stopped after writing them), else those that
+// store.Recipients finds now.
+func (n *Notify) writeInbox(ctx context.Context, out store.InboxItem) ([]uuid.UUID, error) {
+	var recipients []uuid.UUID
+	err := storage.InTx(ctx, n.pool, func(tx pgx.Tx) error {
+		var err error
+		if recipients, err = store.Recipients(ctx, tx, out.ActorID, out.Kind); err != nil {
+			return err
+		}
+		added, err := store.WriteInbox(ctx, tx, out.ID, recipients)
+		if err != nil || added > 0 || len(recipients) == 0 {
+			return err
+		}
+		recipients, err = store.InboxRecipients(ctx, tx, out.ID)
+		return err
+	})
+	return recipients, err
+}
+
 // pushAll pushes a notification to its recipients' devices whose owners
 // are not in their quiet hours, and forgets the tokens the provider no
 // longer knows. Failures are logged: the push is best effort.
-func (n *Notify) pushAll(ctx context.Context, tx pgx.Tx, out store.Outgoing) {
+func (n *Notify) pushAll(ctx context.Context, tx pgx.Tx, out store.InboxItem) {
 	targets, err := store.PushTargets(ctx, tx, out.ID)
 	if err != nil {
 		n.log.Warn("push targets", "notification_id", out.ID, "err", err)
@@ -397,10 +434,12 @@ func (n *Notify) pushAll(ctx context.Context, tx pgx.Tx, out store.Outgoing) {
 	now := n.now()
 	var d struct {
 		Records []json.RawMessage `json:"records"`
+		Name    string            `json:"name"`  // an achievement's
+		Title   string            `json:"title"` // a challenge's
 	}
 	_ = json.Unmarshal(out.Data, &d) // a kind without records counts 1
 	count := max(len(d.Records), 1)
-	title, body := notif.PushText(notif.Kind(out.Kind), out.ActorName, count)
+	title, body := notif.PushText(notif.Kind(out.Kind), out.ActorName, count, cmp.Or(d.Name, d.Title))
 	var msgs []push.Message
 	for _, t := range targets {
 		if t.QuietStart != nil && t.QuietEnd != nil &&

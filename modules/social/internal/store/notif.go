@@ -22,34 +22,71 @@ type NotifEvent struct {
 	CreatedAt time.Time
 }
 
-// FanOut writes a notification and its inbox rows in one statement: one
-// row for each member of any group the actor is in, except the actor,
-// those who muted every such group they share with the actor, and those
-// who muted the kind; and the notification's row in social.notif_outbox
-// for the relay. A notification of the same (kind, source key) written
-// before makes it write nothing. It returns how many inbox rows it wrote
-// and whether the notification is new.
-func FanOut(ctx context.Context, tx pgx.Tx, e NotifEvent) (recipients int, fresh bool, err error) {
-	err = tx.QueryRow(ctx, `WITH ev AS (
+// SaveNotification writes a notification once per fact: its row in
+// social.notif_events, unless one of the same (kind, source key) was
+// written before, and its row in social.notif_outbox, where the relay
+// finds it and writes its inbox rows (Recipients, WriteInbox). fresh is
+// false when the fact was notified before (nothing is written).
+func SaveNotification(ctx context.Context, tx pgx.Tx, e NotifEvent) (fresh bool, err error) {
+	tag, err := tx.Exec(ctx, `WITH ev AS (
 		INSERT INTO social.notif_events (id, kind, source_key, actor_id, data, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, source_key) DO NOTHING RETURNING id
-	), rcpt AS (
-		INSERT INTO social.notifications (recipient_id, notif_id)
-		SELECT DISTINCT m.user_id, ev.id FROM ev, social.members mine
-		JOIN social.members m ON m.group_id = mine.group_id
-		WHERE mine.user_id = $4 AND m.user_id <> $4
-		  AND NOT EXISTS (SELECT 1 FROM social.group_mutes gm WHERE gm.user_id = m.user_id AND gm.group_id = m.group_id)
-		  AND NOT EXISTS (SELECT 1 FROM social.notif_settings s WHERE s.user_id = m.user_id AND $2 = ANY (s.muted_kinds))
-		RETURNING 1
-	), ob AS (
-		INSERT INTO social.notif_outbox (notif_id) SELECT id FROM ev RETURNING 1
-	)
-	SELECT (SELECT count(*) FROM rcpt), (SELECT count(*) FROM ob) > 0`,
-		e.ID, e.Kind, e.SourceKey, e.ActorID, []byte(e.Data), e.CreatedAt).Scan(&recipients, &fresh)
+	) INSERT INTO social.notif_outbox (notif_id) SELECT id FROM ev`,
+		e.ID, e.Kind, e.SourceKey, e.ActorID, []byte(e.Data), e.CreatedAt)
 	if err != nil {
-		return 0, false, fmt.Errorf("store: fan out notification: %w", err)
+		return false, fmt.Errorf("store: save notification: %w", err)
 	}
-	return recipients, fresh, nil
+	return tag.RowsAffected() == 1, nil
+}
+
+// Recipients answers who is told of a fact of kind by actor, each once:
+// the members of any group the actor is in, except the actor, those who
+// muted every such group they share with the actor, and those who muted
+// the kind.
+func Recipients(ctx context.Context, q Querier, actor uuid.UUID, kind string) ([]uuid.UUID, error) {
+	rows, err := q.Query(ctx, `SELECT DISTINCT m.user_id FROM social.members mine
+		JOIN social.members m ON m.group_id = mine.group_id
+		WHERE mine.user_id = $1 AND m.user_id <> $1
+		  AND NOT EXISTS (SELECT 1 FROM social.group_mutes gm WHERE gm.user_id = m.user_id AND gm.group_id = m.group_id)
+		  AND NOT EXISTS (SELECT 1 FROM social.notif_settings s WHERE s.user_id = m.user_id AND $2 = ANY (s.muted_kinds))`,
+		actor, kind)
+	if err != nil {
+		return nil, fmt.Errorf("store: notification recipients: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("store: notification recipients: %w", err)
+	}
+	return out, nil
+}
+
+// WriteInbox puts notification id in the inbox of each of recipients
+// (distinct), unless its inbox rows were written before (a relay that
+// stopped before taking it off the outbox), and answers how many rows it
+// added. The relay holds the notification's outbox row meanwhile, so no
+// other writes them at the same time.
+func WriteInbox(ctx context.Context, tx pgx.Tx, id uuid.UUID, recipients []uuid.UUID) (int, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO social.notifications (recipient_id, notif_id)
+		SELECT r, $1 FROM unnest($2::uuid[]) r
+		WHERE NOT EXISTS (SELECT 1 FROM social.notifications WHERE notif_id = $1)
+		ORDER BY r`, id, recipients)
+	if err != nil {
+		return 0, fmt.Errorf("store: write inbox of notification %s: %w", id, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// InboxRecipients answers who has notification id in their inbox.
+func InboxRecipients(ctx context.Context, q Querier, id uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.Query(ctx, `SELECT recipient_id FROM social.notifications WHERE notif_id = $1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: recipients of notification %s: %w", id, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("store: recipients of notification %s: %w", id, err)
+	}
+	return out, nil
 }
 
 // InboxItem is a notification as its recipient sees it, with the actor's
@@ -126,30 +163,22 @@ func MarkAllNotificationsRead(ctx context.Context, q Querier, user uuid.UUID, at
 	return int(tag.RowsAffected()), nil
 }
 
-// Outgoing is a notification the relay sends: the notification as every
-// recipient sees it first (unread) and its recipients.
-type Outgoing struct {
-	InboxItem
-	Recipients []uuid.UUID
-}
-
 // ErrNothingPending is returned by NextOutgoing when no notification waits.
 var ErrNothingPending = errors.New("store: no notification to send")
 
 // NextOutgoing locks the oldest notification waiting in
 // social.notif_outbox (SKIP LOCKED: several relays share them) and reads
-// it with its recipients; ErrNothingPending when none waits. A waiting
-// notification whose event is gone (the actor's account was deleted) has
-// no recipients.
-func NextOutgoing(ctx context.Context, tx pgx.Tx) (Outgoing, error) {
-	var out Outgoing
-	err := tx.QueryRow(ctx, `SELECT notif_id FROM social.notif_outbox ORDER BY created_at, notif_id LIMIT 1 FOR UPDATE SKIP LOCKED`).
+// it as its recipients see it (unread); ErrNothingPending when none
+// waits. gone is set when its event is gone (the actor's account was
+// deleted): it has no recipients.
+func NextOutgoing(ctx context.Context, tx pgx.Tx) (out InboxItem, gone bool, err error) {
+	err = tx.QueryRow(ctx, `SELECT notif_id FROM social.notif_outbox ORDER BY created_at, notif_id LIMIT 1 FOR UPDATE SKIP LOCKED`).
 		Scan(&out.ID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return out, ErrNothingPending
+		return out, false, ErrNothingPending
 	}
 	if err != nil {
-		return out, fmt.Errorf("store: next notification: %w", err)
+		return out, false, fmt.Errorf("store: next notification: %w", err)
 	}
 	var data []byte
 	err = tx.QueryRow(ctx, `SELECT e.kind, e.source_key, e.actor_id, e.data, e.created_at, coalesce(u.display_name, '')
@@ -157,20 +186,12 @@ func NextOutgoing(ctx context.Context, tx pgx.Tx) (Outgoing, error) {
 		Scan(&out.Kind, &out.SourceKey, &out.ActorID, &data, &out.CreatedAt, &out.ActorName)
 	out.Data = data
 	if errors.Is(err, pgx.ErrNoRows) {
-		return out, nil
+		return out, true, nil
 	}
 	if err != nil {
-		return out, fmt.Errorf("store: next notification: %w", err)
+		return out, false, fmt.Errorf("store: next notification: %w", err)
 	}
-	rows, err := tx.Query(ctx, `SELECT recipient_id FROM social.notifications WHERE notif_id = $1`, out.ID)
-	if err != nil {
-		return out, fmt.Errorf("store: notification recipients: %w", err)
-	}
-	out.Recipients, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	if err != nil {
-		return out, fmt.Errorf("store: notification recipients: %w", err)
-	}
-	return out, nil
+	return out, false, nil
 }
 
 // DoneOutgoing removes a sent notification from social.notif_outbox.
@@ -223,9 +244,11 @@ func EraseNotifications(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
 		return err
 	}
 	for _, q := range []string{
+		// The outbox first: a relay writing the inbox rows of one of them
+		// holds its row, and this waits for it to commit them.
+		`DELETE FROM social.notif_outbox WHERE notif_id IN (SELECT id FROM social.notif_events WHERE actor_id = $1)`,
 		`DELETE FROM social.notifications WHERE recipient_id = $1`,
 		`DELETE FROM social.notifications WHERE notif_id IN (SELECT id FROM social.notif_events WHERE actor_id = $1)`,
-		`DELETE FROM social.notif_outbox WHERE notif_id IN (SELECT id FROM social.notif_events WHERE actor_id = $1)`,
 		`DELETE FROM social.notif_events WHERE actor_id = $1`,
 		`DELETE FROM social.notif_settings WHERE user_id = $1`,
 		`DELETE FROM social.group_mutes WHERE user_id = $1`,
