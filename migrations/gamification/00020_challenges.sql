@@ -64,6 +64,7 @@ CREATE TABLE gamification.challenge_participants (
   joined_at    timestamptz NOT NULL,
   value        double precision,                       -- NULL until a session counted
   score        double precision,                       -- value, negated when lower is better
+  counted      int NOT NULL DEFAULT 0,                 -- totals: sessions counted (value NULL at 0)
   completed_at timestamptz,                            -- its completed event was written
   PRIMARY KEY (challenge_id, user_id)
 );
@@ -75,8 +76,12 @@ CREATE INDEX challenge_participants_board ON gamification.challenge_participants
 CREATE INDEX challenge_participants_team ON gamification.challenge_participants (challenge_id, team_id)
   WHERE team_id IS NOT NULL;
 
--- What one session contributed to one participant (only sessions that
--- count); day is the session's date in the participant's time zone. No
+-- What one session contributed to one participant of a challenge that
+-- needs them (a fastest effort, a longest session, active days: a
+-- deletion may take the best or a day's only session away), only
+-- sessions that count; day is the session's date in the participant's
+-- time zone. Totals need none: the applier adds the difference between a
+-- session's new and old contributions (activity.Change's Old and New). No
 -- foreign key (a check per row would cost the applier a lookup per
 -- contribution): leaving and erasure delete them in the same transaction
 -- (challenges are never deleted).

@@ -71,15 +71,17 @@
 // a group goal is reached, ended_at when the end sweep closed it), challenge_groups (who sees it),
 // challenge_teams (value and score per team), challenge_participants (joined_at, value, score: the value
 // negated when lower is better, so every board is read by one index (challenge_id, score DESC, user_id
-// DESC); completed_at once its completed event is written) and challenge_contributions (what each
-// counted session gave each participant, so an edit or deletion takes exactly that back).
+// DESC); completed_at once its completed event is written; counted: a total's sessions) and
+// challenge_contributions (what each counted session gave each participant of a fastest effort, a longest
+// session or active days, so an edit or deletion takes exactly that back).
 //
 // The challenges' Applier runs in the session consumer's transaction: it takes an advisory lock per user
-// of the batch (in one order; leaving and erasure take it too), finds their open participations, takes
-// back the contributions of sessions seen before, copies in the new ones (challenge.Contribute: plausible,
-// of the sport, started in the window and not before joining), recomputes the participants whose
-// contributions changed, then the challenges' counters (locked in id order) and their teams (in id
-// order). A participant reaching a target, or a group goal reached, completes there; a ranked challenge
+// of the batch (in one order; leaving and erasure take it too) and finds their open participations. A
+// total adds what each changed session gives now less what it gave before (challenge.Contribute on
+// activity.Change's New and Old: plausible, of the sport, started in the window and not before joining);
+// the other aggregates take back the contributions of sessions seen before, copy in the new ones and
+// recompute the participant from them. Then the challenges' counters (locked in id order) and their teams
+// (in id order). A participant reaching a target, or a group goal reached, completes there; a ranked challenge
 // completes in the end sweep (every 30 s in every process: one challenge per transaction, FOR UPDATE
 // SKIP LOCKED, marked ended in the same transaction as its completions). Completions are written with
 // completed_at IS NULL in the statement that selects them, so each participant completes once. Boards of

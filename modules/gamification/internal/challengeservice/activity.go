@@ -12,23 +12,30 @@ import (
 )
 
 // ApplySessions is the challenges' activity.Applier: it applies the batch's
-// session changes (Apply) in the consumer's transaction. Only the new
-// state matters: what a session contributed before is in the
-// contributions table, taken back by its id.
+// session changes (Apply) in the consumer's transaction.
 func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activity.Change) error {
 	out := make([]SessionChange, 0, len(changes))
 	for _, c := range changes {
+		ch := SessionChange{Old: session(c.Old), New: session(c.New)}
 		switch {
 		case c.New != nil:
-			n := c.New
-			out = append(out, SessionChange{SessionID: n.ID, UserID: n.UserID, Existed: c.Old != nil, New: &challenge.Session{Sport: n.Sport,
-				StartedAt: n.StartedAt, DistanceM: n.DistanceM, MovingTimeS: n.MovingTimeS, ElevationGainM: n.ElevationGainM,
-				Plausible: n.Plausible, BestEfforts: n.BestEfforts}})
+			ch.SessionID, ch.UserID = c.New.ID, c.New.UserID
 		case c.Old != nil:
-			out = append(out, SessionChange{SessionID: c.Old.ID, UserID: c.Old.UserID, Existed: true})
+			ch.SessionID, ch.UserID = c.Old.ID, c.Old.UserID
+		default:
+			continue
 		}
+		out = append(out, ch)
 	}
 	return s.Apply(ctx, tx, out)
+}
+
+func session(a *activity.Session) *challenge.Session {
+	if a == nil {
+		return nil
+	}
+	return &challenge.Session{Sport: a.Sport, StartedAt: a.StartedAt, DistanceM: a.DistanceM, MovingTimeS: a.MovingTimeS,
+		ElevationGainM: a.ElevationGainM, Plausible: a.Plausible, BestEfforts: a.BestEfforts}
 }
 
 // EraseUser is the challenges' activity.Eraser: a deleted account's

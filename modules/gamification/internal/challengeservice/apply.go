@@ -14,13 +14,12 @@ import (
 )
 
 // SessionChange is what a training event did to one session, as the
-// challenges see it: New is the session now, nil when it was deleted;
-// Existed is false for its first completion (nothing to take back).
+// challenges see it: Old is the session as it was applied before (nil for
+// its first completion), New as it is now (nil when it was deleted).
 type SessionChange struct {
 	SessionID uuid.UUID
 	UserID    uuid.UUID
-	Existed   bool
-	New       *challenge.Session
+	Old, New  *challenge.Session
 }
 
 // Apply applies a batch of session changes inside the module's consumer
@@ -39,17 +38,17 @@ func (s *Service) Apply(ctx context.Context, tx pgx.Tx, changes []SessionChange)
 	last := make(map[uuid.UUID]SessionChange, len(changes))
 	for _, ch := range changes {
 		if prev, ok := last[ch.SessionID]; ok {
-			ch.Existed = ch.Existed || prev.Existed
+			ch.Old = prev.Old // from the state before the batch to the last
 		}
 		last[ch.SessionID] = ch
 	}
-	byUser := make(map[uuid.UUID][]uuid.UUID)
-	for id, ch := range last {
-		byUser[ch.UserID] = append(byUser[ch.UserID], id)
-	}
-	users := make([]uuid.UUID, 0, len(byUser))
-	for u := range byUser {
-		users = append(users, u)
+	seen := make(map[uuid.UUID]bool)
+	var users []uuid.UUID
+	for _, ch := range last {
+		if !seen[ch.UserID] {
+			seen[ch.UserID] = true
+			users = append(users, ch.UserID)
+		}
 	}
 	if err := challengestore.LockUsers(ctx, tx, users); err != nil {
 		return err
@@ -58,25 +57,82 @@ func (s *Service) Apply(ctx context.Context, tx pgx.Tx, changes []SessionChange)
 	if err != nil {
 		return err
 	}
-	// A session's first completion has no contributions to take back.
+	// Totals add the difference each session makes; the other aggregates
+	// keep each session's contribution (a deletion may take the best or a
+	// day's only session away): a session seen before has its taken back
+	// and made again.
+	var totals, kept []challengestore.Participation
+	for _, p := range parts {
+		if challenge.AggregateOf(p.Def.Kind, p.Def.Metric) == challenge.Sum {
+			totals = append(totals, p)
+		} else {
+			kept = append(kept, p)
+		}
+	}
 	again := make(map[uuid.UUID][]uuid.UUID)
 	for id, ch := range last {
-		if ch.Existed {
+		if ch.Old != nil {
 			again[ch.UserID] = append(again[ch.UserID], id)
 		}
 	}
-	affected, err := challengestore.DeleteContributions(ctx, tx, parts, again)
+	affected, err := challengestore.DeleteContributions(ctx, tx, kept, again)
 	if err != nil {
 		return err
 	}
-	contribs := s.contributions(parts, last)
+	contribs := s.contributions(kept, last)
 	if err := challengestore.InsertContributions(ctx, tx, contribs); err != nil {
 		return err
 	}
 	for _, c := range contribs {
 		affected = append(affected, c.Pair)
 	}
-	return s.settle(ctx, tx, parts, affected)
+	values, err := challengestore.Add(ctx, tx, s.deltas(totals, last))
+	if err != nil {
+		return err
+	}
+	return s.settle(ctx, tx, parts, affected, values)
+}
+
+// deltas returns what the changes add to the totals of parts: each
+// session's new contribution less its old one (challenge.Contribute on
+// both, with the same participation), and the change in sessions counted.
+func (s *Service) deltas(parts []challengestore.Participation, changes map[uuid.UUID]SessionChange) []challengestore.Delta {
+	byUser := make(map[uuid.UUID][]challengestore.Participation)
+	for _, p := range parts {
+		byUser[p.UserID] = append(byUser[p.UserID], p)
+	}
+	sums := make(map[challengestore.Pair]*challengestore.Delta)
+	for _, ch := range changes {
+		for _, p := range byUser[ch.UserID] {
+			var d challengestore.Delta
+			for _, side := range [...]struct {
+				sign    int
+				session *challenge.Session
+			}{{-1, ch.Old}, {1, ch.New}} {
+				if side.session == nil {
+					continue
+				}
+				if c, ok := challenge.Contribute(p.Def, p.JoinedAt, s.zone(p.TimeZone), *side.session); ok {
+					d.Value += float64(side.sign) * c.Value
+					d.Counted += side.sign
+				}
+			}
+			if d.Value == 0 && d.Counted == 0 {
+				continue
+			}
+			pair := challengestore.Pair{ChallengeID: p.ChallengeID, UserID: p.UserID}
+			if sums[pair] == nil {
+				sums[pair] = &challengestore.Delta{Pair: pair}
+			}
+			sums[pair].Value += d.Value
+			sums[pair].Counted += d.Counted
+		}
+	}
+	out := make([]challengestore.Delta, 0, len(sums))
+	for _, d := range sums {
+		out = append(out, *d)
+	}
+	return out
 }
 
 func (s *Service) contributions(parts []challengestore.Participation, changes map[uuid.UUID]SessionChange) []challengestore.Contribution {
@@ -101,8 +157,10 @@ func (s *Service) contributions(parts []challengestore.Participation, changes ma
 }
 
 // settle recomputes the affected participants (of parts) and what follows
-// from their values: teams, counters and completions.
-func (s *Service) settle(ctx context.Context, tx pgx.Tx, parts []challengestore.Participation, affected []challengestore.Pair) error {
+// from their values and those added (values): teams, counters and
+// completions.
+func (s *Service) settle(ctx context.Context, tx pgx.Tx, parts []challengestore.Participation, affected []challengestore.Pair,
+	values map[challengestore.Pair]*float64) error {
 	changed := make(map[challengestore.Pair]bool, len(affected))
 	for _, p := range affected {
 		changed[p] = true
@@ -113,20 +171,26 @@ func (s *Service) settle(ctx context.Context, tx pgx.Tx, parts []challengestore.
 			recompute = append(recompute, p)
 		}
 	}
-	values, err := challengestore.Recompute(ctx, tx, recompute)
+	recomputed, err := challengestore.Recompute(ctx, tx, recompute)
 	if err != nil {
 		return err
+	}
+	for p, v := range recomputed {
+		values[p] = v
 	}
 	counts := make(map[uuid.UUID]challengestore.Counts)
 	var teams []challengestore.TeamRef
 	reached := make(map[uuid.UUID][]uuid.UUID)
-	for _, p := range recompute {
+	for _, p := range parts {
 		v, ok := values[challengestore.Pair{ChallengeID: p.ChallengeID, UserID: p.UserID}]
 		if !ok {
 			continue // unchanged
 		}
 		p := progress{Participation: p, New: v}
 		old, now := p.Value != nil, p.New != nil
+		if old && now && *p.Value == *p.New {
+			continue // unchanged
+		}
 		c := counts[p.ChallengeID]
 		switch {
 		case now && !old:

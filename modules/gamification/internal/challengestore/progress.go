@@ -178,6 +178,48 @@ func Recompute(ctx context.Context, tx pgx.Tx, parts []Participation) (map[Pair]
 	return out, nil
 }
 
+// Delta is what a batch adds to a participant's total: Value, and Counted
+// sessions (a total with no session counted has no value).
+type Delta struct {
+	Pair
+	Value   float64
+	Counted int
+}
+
+// Add adds deltas to the participants' totals and returns the new values
+// (nil: no session counts any more), each participant found by primary
+// key.
+func Add(ctx context.Context, tx pgx.Tx, deltas []Delta) (map[Pair]*float64, error) {
+	out := make(map[Pair]*float64, len(deltas))
+	if len(deltas) == 0 {
+		return out, nil
+	}
+	cs, us := make([]uuid.UUID, len(deltas)), make([]uuid.UUID, len(deltas))
+	vs, ns := make([]float64, len(deltas)), make([]int32, len(deltas))
+	for i, d := range deltas {
+		cs[i], us[i], vs[i], ns[i] = d.ChallengeID, d.UserID, d.Value, int32(d.Counted)
+	}
+	rows, err := tx.Query(ctx, `UPDATE gamification.challenge_participants t SET counted = t.counted + d.n,
+			value = CASE WHEN t.counted + d.n = 0 THEN NULL ELSE coalesce(t.value, 0) + d.v END,
+			score = CASE WHEN t.counted + d.n = 0 THEN NULL ELSE coalesce(t.value, 0) + d.v END
+		FROM unnest($1::uuid[], $2::uuid[], $3::float8[], $4::int[]) AS d(challenge_id, user_id, v, n)
+		WHERE t.challenge_id = d.challenge_id AND t.user_id = d.user_id
+		RETURNING t.challenge_id, t.user_id, t.value`, cs, us, vs, ns)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: add: %w", err)
+	}
+	var p Pair
+	var v *float64
+	_, err = pgx.ForEachRow(rows, []any{&p.ChallengeID, &p.UserID, &v}, func() error {
+		out[p] = v
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: add: %w", err)
+	}
+	return out, nil
+}
+
 // Counts is what a batch changed in a challenge's counters.
 type Counts struct {
 	Total  float64 // a group goal's total
