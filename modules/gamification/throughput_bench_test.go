@@ -27,8 +27,8 @@ import (
 // BenchmarkSessionEventsApplied: training's session events applied
 // inside the module, as its consumer applies them (activity.ApplyOnce:
 // one transaction a batch of 500, the message ids recorded, the read
-// model, every feature's Applier), from 4 workers at once (the consumer's
-// workers). 10,000 users, each taking part in four global challenges
+// model, every feature's Applier), from 4 workers at once, each with the
+// events of its own users (as the consumer's workers share them). 10,000 users, each taking part in four global challenges
 // (most distance, a group goal, fastest 5 km, longest session), with the
 // default achievements' catalogue; of each batch's events 80 % first
 // completions, 15 % edits of an earlier session, 5 % deletions, within
@@ -75,32 +75,34 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 
 	sports := []string{"run", "ride", "walk", "swim"}
 	start := time.Now().UTC().AddDate(0, 0, -60)
-	var made []*activity.Session
-	newSession := func() *activity.Session {
+	// As the consumer shares events among its workers by user, worker w
+	// applies the batches of the users w, w+4, w+8 ... only.
+	made := make([][]*activity.Session, workers)
+	newSession := func(w int) *activity.Session {
 		at := start.Add(time.Duration(r.IntN(60*24)) * time.Hour)
 		km := 1 + r.Float64()*30
-		s := &activity.Session{ID: uuid.New(), UserID: users[r.IntN(len(users))], Sport: sports[r.IntN(len(sports))],
+		s := &activity.Session{ID: uuid.New(), UserID: users[w+workers*r.IntN(len(users)/workers)], Sport: sports[r.IntN(len(sports))],
 			StartedAt: at, CompletedAt: at.Add(time.Hour), DistanceM: km * 1000, MovingTimeS: km * 300, ElapsedTimeS: km * 320,
 			ElevationGainM: km * 8, Plausible: r.IntN(50) != 0, BestEfforts: map[string]float64{"5k": 1500}, Revision: 1}
-		made = append(made, s)
+		made[w] = append(made[w], s)
 		return s
 	}
-	makeBatch := func(k int) ([]string, []activity.Event) {
+	makeBatch := func(k, w int) ([]string, []activity.Event) {
 		ids := make([]string, batch)
 		events := make([]activity.Event, batch)
 		for i := range events {
 			ids[i] = fmt.Sprintf("bench-%d-%d", k, i)
 			switch n := r.IntN(100); {
-			case n < 80 || len(made) < 10*batch:
-				s := newSession()
+			case n < 80 || len(made[w]) < 3*batch:
+				s := newSession(w)
 				events[i] = activity.Event{SessionID: s.ID, UserID: s.UserID, Revision: 1, Session: s}
 			case n < 95:
-				old := made[r.IntN(len(made)-5*batch)]
+				old := made[w][r.IntN(len(made[w])-batch)]
 				s := *old
 				s.DistanceM, s.Revision = s.DistanceM*1.1, old.Revision+1+int64(k)
 				events[i] = activity.Event{SessionID: s.ID, UserID: s.UserID, Revision: s.Revision, Session: &s}
 			default:
-				old := made[r.IntN(len(made)-5*batch)]
+				old := made[w][r.IntN(len(made[w])-batch)]
 				events[i] = activity.Event{SessionID: old.ID, UserID: old.UserID, Revision: old.Revision + 1_000_000}
 			}
 		}
@@ -111,21 +113,21 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 		ids    []string
 		events []activity.Event
 	}
-	jobs := make([]job, b.N)
-	for k := range jobs {
-		jobs[k].ids, jobs[k].events = makeBatch(k)
+	queues := make([][]job, workers)
+	for k := range b.N {
+		var j job
+		j.ids, j.events = makeBatch(k, k%workers)
+		queues[k%workers] = append(queues[k%workers], j)
 	}
 	b.ResetTimer()
 	t0 := time.Now()
-	next := make(chan job)
 	var wg sync.WaitGroup
 	errs := make(chan error, b.N)
 	var retries atomic.Int64
-	for range workers {
+	for _, queue := range queues {
 		wg.Go(func() {
-			for j := range next {
-				// As the consumer does, a failed batch (a deadlock between
-				// two workers' batches, say) is tried again.
+			for _, j := range queue {
+				// As the consumer does, a failed batch is tried again.
 				var err error
 				for try := 0; try < 5; try++ {
 					if err = activity.ApplyOnce(ctx, pool, j.ids, j.events, appliers); err == nil {
@@ -139,10 +141,6 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 			}
 		})
 	}
-	for _, j := range jobs {
-		next <- j
-	}
-	close(next)
 	wg.Wait()
 	elapsed := time.Since(t0)
 	b.StopTimer()
