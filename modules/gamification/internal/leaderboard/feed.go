@@ -35,9 +35,6 @@ func (f *Feed) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("leaderboard: feed: %w", err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	f.stop = cancel
-	go f.live.run(runCtx)
 	f.cc, err = cons.Consume(func(m jetstream.Msg) {
 		slots, users, err := boardstore.Decode(m.Data())
 		if err != nil {
@@ -50,9 +47,13 @@ func (f *Feed) Start(ctx context.Context) error {
 		f.live.Reset()
 	}))
 	if err != nil {
-		cancel()
 		return fmt.Errorf("leaderboard: feed: %w", err)
 	}
+	// Live's worker starts once the consumer runs (a failed start, tried
+	// again, starts none); messages wait for it in its queue.
+	runCtx, cancel := context.WithCancel(context.Background())
+	f.stop = cancel
+	go f.live.run(runCtx)
 	f.live.setStarted(true)
 	return nil
 }
