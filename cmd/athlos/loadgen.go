@@ -16,6 +16,7 @@ import (
 	"github.com/athlos/athlos/internal/loadgen"
 	"github.com/athlos/athlos/internal/loadgen/coach"
 	"github.com/athlos/athlos/internal/loadgen/groupchat"
+	"github.com/athlos/athlos/internal/loadgen/leaderboard"
 	"github.com/athlos/athlos/internal/loadgen/workout"
 )
 
@@ -25,7 +26,7 @@ func loadgenCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "loadgen",
 		Usage:    "simulate athletes streaming live workouts to a running Athlos and report throughput and latency",
-		Commands: []*cli.Command{floodCommand(), coachCommand(), chatCommand()},
+		Commands: []*cli.Command{floodCommand(), coachCommand(), chatCommand(), leaderboardCommand()},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
 			&cli.StringFlag{Name: "ws-url", Sources: env("LOADGEN_WS_URL"),
@@ -255,6 +256,52 @@ func chatCommand() *cli.Command {
 				return enc.Encode(rep)
 			}
 			return rep.WriteText(os.Stdout)
+		},
+	}
+}
+
+// leaderboardCommand seeds a board of a million users with COPY and has
+// real accounts read it over HTTP (internal/loadgen/leaderboard).
+func leaderboardCommand() *cli.Command {
+	return &cli.Command{
+		Name: "leaderboard",
+		Usage: "seed the all-time distance board with users (COPY into the gamification module's database), register readers " +
+			"over HTTP and report the latency of the top 50 and of a reader's rank with neighbours",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
+			&cli.StringFlag{Name: "database-url", Sources: cli.EnvVars("ATHLOS_GAMIFICATION_DATABASE_URL", "ATHLOS_DATABASE_URL"),
+				Usage: "the gamification module's PostgreSQL (the seed is written there)"},
+			&cli.IntFlag{Name: "users", Value: 1_000_000, Usage: "users seeded on the board"},
+			&cli.IntFlag{Name: "readers", Value: 50, Usage: "accounts registered over HTTP that read the board"},
+			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "reads at once"},
+			&cli.DurationFlag{Name: "warmup", Value: 20 * time.Second, Usage: "reads not counted first (the first loads the board in memory)"},
+			&cli.DurationFlag{Name: "duration", Value: 30 * time.Second, Usage: "how long each kind of read is measured"},
+			&cli.StringFlag{Name: "run-id", Usage: "names the accounts (empty: random)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			if c.String("database-url") == "" {
+				return errors.New("--database-url is needed: the seed goes straight into the gamification module's tables")
+			}
+			rep, err := leaderboard.Run(ctx, leaderboard.Config{BaseURL: c.String("url"), DatabaseURL: c.String("database-url"),
+				Users: c.Int("users"), Readers: c.Int("readers"), Concurrency: c.Int("concurrency"), Warmup: c.Duration("warmup"),
+				Duration: c.Duration("duration"), RunID: c.String("run-id"), Progress: os.Stderr})
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+			} else if err := rep.WriteText(os.Stdout); err != nil {
+				return err
+			}
+			if rep.Errors > 0 {
+				return fmt.Errorf("%d reads failed: %s", rep.Errors, rep.FirstError)
+			}
+			return nil
 		},
 	}
 }

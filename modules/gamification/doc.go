@@ -12,7 +12,11 @@
 //	internal/achieve/     the achievements' domain: a user's incremental State, the catalogue's entries, units,
 //	                      points and levels, the default catalogue (catalogue.json); store/ (SQL), service/
 //	                      (the applier, records, challenges, admin, backfill, views), rpc/
-//	internal/rank/        the leaderboards' order-statistic structure
+//	internal/rank/        the leaderboards' order-statistic structure (a two-level Fenwick tree over scores)
+//	internal/board/       the leaderboards' domain: metrics, UTC periods, bucketed scores, what a session or
+//	                      points add, Ranking (a board in memory: B-tree + rank.Counts)
+//	internal/boardstore/, leaderboard/   the leaderboards' SQL, and their use cases (Applier, Eraser, points,
+//	                      answers) with each process's boards in memory (Live) and their feed
 //	internal/challenge/   the challenges' domain: kinds, validation, contributions, aggregates, ranks, team assignment
 //	internal/challengestore/, challengeservice/, challengerpc/   the challenges' SQL, use cases and NATS adapters
 //
@@ -84,18 +88,44 @@
 // 5,000 ranked participants or more count ranks from a per-process snapshot of their order at most 2 s
 // old (challengeservice/standings.go).
 //
+// # Leaderboards (internal/board, boardstore, leaderboard, migration 00040)
+//
+// Tables: board_slots (a period of one kind, its UTC start and a sport, empty for every sport) and board_totals
+// (per slot and user: distance in cm, moving time in ms, sessions, elevation in cm, points; exact integers,
+// so an edit or deletion subtracts exactly what the session added; a row taken back to nothing is
+// deleted). These rows are the truth. The leaderboards' Applier adds a batch's changes (a session's old
+// contribution taken back, its new one added, in the periods its start falls in: ISO week, month, year,
+// all, each for every sport and its own; implausible sessions count nowhere) with one upsert (unnest, rows
+// in user order, new slots made in one order in the batch's transaction), and puts one
+// evt.gamification.leaderboard.changed (the slots and users changed) in the outbox. Points come from
+// evt.gamification.achievement.unlocked (a durable consumer of the module's own stream), at unlocked_at.
+// A trigger on users (migration 00040) puts the same message in the outbox when a user's name, country or
+// opt-out changes, or the user is erased.
+//
+// Boards are ranked in memory, per process: Live loads a board (a metric of a slot, globally or in one
+// country; listed users only) on its first read (the read waits up to 3 s, then answers from SQL), and
+// keeps it from evt.gamification.leaderboard.changed through an ordered consumer of its own (not a durable
+// one: every process gets every message), re-reading the changed users' totals (set semantics: a repeated
+// message changes nothing). At most 4,000,000 users in memory a process, the least recently read boards
+// dropped first. The SQL fallback counts the bucketed scores exactly. A group's board reads its members'
+// rows on each request.
+//
 // Publishes (through the outbox in gamification.outbox): evt.gamification.achievement.unlocked
 // (api.AchievementUnlocked); evt.gamification.challenge.joined and evt.gamification.challenge.left
-// (api.ChallengeMember), evt.gamification.challenge.completed (api.ChallengeCompleted, one per participant).
+// (api.ChallengeMember), evt.gamification.challenge.completed (api.ChallengeCompleted, one per participant);
+// evt.gamification.leaderboard.changed (api.LeaderboardChanged, internal: followed by the module's own
+// processes).
 //
 // Answers: rpc.gamification.status.get (bus.ModuleStatus); rpc.gamification.achievements.list, .mine;
 // rpc.gamification.admin.achievements.list, .create, .get, .replace, .retire, .backfill (role admin);
-// rpc.gamification.challenges.create, .list, .get, .join, .leave, .leaderboard (api/challenges.go).
+// rpc.gamification.challenges.create, .list, .get, .join, .leave, .leaderboard (api/challenges.go);
+// rpc.gamification.leaderboards.get (api/leaderboards.go).
 //
 // Consumes: evt.training.session.completed, evt.training.session.updated, evt.training.session.deleted
 // (the sessions read model and every feature, in batches); evt.client.user.registered,
 // evt.client.profile.updated, evt.client.user.deleted (users; erasure); evt.social.member.joined,
 // evt.social.member.role_changed, evt.social.member.left, evt.social.group.deleted (memberships);
 // evt.training.record.set (achievements: records); evt.gamification.challenge.completed (achievements:
-// challenges).
+// challenges); evt.gamification.achievement.unlocked (leaderboards: points); evt.gamification.leaderboard.changed
+// (each process's boards in memory: an ordered consumer, not durable).
 package gamification

@@ -9,6 +9,7 @@ import (
 	"github.com/athlos/athlos/modules/gamification/internal/activity"
 	"github.com/athlos/athlos/modules/gamification/internal/challengerpc"
 	"github.com/athlos/athlos/modules/gamification/internal/challengeservice"
+	"github.com/athlos/athlos/modules/gamification/internal/leaderboard"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -47,7 +48,13 @@ func start(rt *platform.Runtime) error {
 		}
 	})
 
-	// Leaderboards.
+	// Leaderboards: totals kept from session changes and points, boards
+	// in memory per process (internal/leaderboard).
+	boards, err := leaderboard.Register(rt, leaderboard.MaxUsersInMemory)
+	if err != nil {
+		return err
+	}
+	appliers = append(appliers, boards)
 
 	activity.Register(rt, appliers...)
 	return nil

@@ -22,6 +22,7 @@ func Routes(nc *nats.Conn) gw.Routes {
 		challengeOperations(a, nc)
 
 		// Leaderboards (leaderboards*.go).
+		leaderboardOperations(a, nc)
 	})
 }
 

@@ -1097,6 +1097,16 @@ func follows(ctx context.Context, base string, anon *athlosclient.ClientWithResp
 	if err := check("get-feed", fd.StatusCode(), 200, fd.JSON200 != nil, fd.Body); err != nil {
 		return err
 	}
+	// Leaderboards: Fay's place on the all-time distance board (she may
+	// have none yet: the answer is there all the same).
+	all, limit := athlosclient.GetLeaderboardParamsPeriodAll, int64(10)
+	glb, err := fay.GetLeaderboardWithResponse(ctx, &athlosclient.GetLeaderboardParams{Period: &all, Limit: &limit})
+	if err != nil {
+		return err
+	}
+	if err := check("get-leaderboard", glb.StatusCode(), 200, glb.JSON200 != nil && glb.JSON200.Period == "all", glb.Body); err != nil {
+		return err
+	}
 	rf, err := sam.RemoveFollowerWithResponse(ctx, fayID)
 	if err != nil {
 		return err

@@ -414,6 +414,9 @@ async function follows(): Promise<void> {
   check("list-following", lg.response, 200, lg.data?.items.length === 1);
   const fd = await fay.client.GET("/v1/feed");
   check("get-feed", fd.response, 200, fd.data !== undefined);
+  // Leaderboards: Fay's place on the all-time distance board.
+  const glb = await fay.client.GET("/v1/leaderboards", { params: { query: { period: "all", limit: 10 } } });
+  check("get-leaderboard", glb.response, 200, glb.data?.period === "all");
   const rf = await sam.client.DELETE("/v1/me/followers/{user_id}", fayPath);
   check("remove-follower", rf.response, 204, true);
   await ask();
