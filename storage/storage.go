@@ -221,3 +221,10 @@ func passwordsIn(s string) []string {
 		return []string{s}
 	}
 }
+
+// IsUniqueViolation reports whether err is PostgreSQL's unique_violation
+// (23505): a row with the same key exists.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}

@@ -204,12 +204,16 @@
 // by NOTIFY social_notif_outbox and a 1 s poll, several processes sharing
 // the rows with SKIP LOCKED) then holds the notification's outbox row
 // while it reads the recipients (store.Recipients: the members and mutes
-// as they are then), writes and commits their inbox rows (a transaction
-// of their own: a message never comes before its inbox row), publishes
-// one message per recipient online on notify.<user> into stream NOTIFY,
-// Nats-Msg-Id <notification>.<recipient>, waits for every PubAck, pushes,
+// as they are then, in id order), writes and commits the inbox rows of
+// those online (a message never comes before its inbox row), publishes one
+// message per recipient online on notify.<user> into stream NOTIFY,
+// Nats-Msg-Id <notification>.<recipient>, and waits for every PubAck while
+// it writes the others' rows (two transactions at once, each a contiguous
+// half, without waiting for their commit records to reach the disk: the
+// outbox row's deletion commits after them and waits for its own), pushes,
 // and deletes the outbox row: a crash in between leaves the notification
-// waiting with its inbox rows, and the next round sends the same messages
+// waiting, and the next round adds the inbox rows missing and sends the
+// same messages
 // again under the same ids, which the stream drops. Online means an app
 // connection open anywhere on the NATS cluster, as bus.Presence knows it
 // from the system account's connect and disconnect events of the app

@@ -50,7 +50,7 @@ func startNotify(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecyc
 	}
 	if sys != nil {
 		presence := bus.NewPresence(sys, bus.AppAccount, rt.Log.With("component", "presence"))
-		relay.Online = presence.Online
+		n.Online = presence.Online
 		if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "athlos_social_app_users_online",
 			Help: "App users with a NATS connection open anywhere on the cluster, as the notification relay knows them " +
 				"(athlos's own app-account connections count as one)."},

@@ -38,10 +38,6 @@ type Notifier struct {
 	// every 200 ms while they keep coming): the chat publishes the system
 	// messages the fan-out posted with them.
 	Sent func(ctx context.Context)
-	// Online, when set, tells which recipients have an app connected
-	// (bus.Presence): only theirs are sent; the others read their inbox
-	// when they connect. Nil sends everyone's.
-	Online func(user string) bool
 }
 
 // NewNotifier returns the relay on nc.
@@ -88,19 +84,9 @@ func (r *Notifier) Run(ctx context.Context) {
 	}
 }
 
-// publish sends msgs to JetStream, those of online recipients when
-// Online is set, and returns once every one is acknowledged (an error if
-// any was not).
+// publish sends msgs to JetStream and returns once every one is
+// acknowledged (an error if any was not).
 func (r *Notifier) publish(ctx context.Context, msgs []service.Outbound) error {
-	if r.Online != nil {
-		online := msgs[:0:0]
-		for _, m := range msgs {
-			if r.Online(m.Recipient.String()) {
-				online = append(online, m)
-			}
-		}
-		msgs = online
-	}
 	for start := 0; start < len(msgs); start += chunk {
 		part := msgs[start:min(start+chunk, len(msgs))]
 		futures := make([]jetstream.PubAckFuture, 0, len(part))

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/internal/kit/page"
@@ -27,6 +28,11 @@ import (
 // their groups, the inbox, mutes, settings, push device tokens, and
 // sending what waits (Dispatch).
 type Notify struct {
+	// Online, when set, tells which users have an app connected
+	// (bus.Presence): only they get a message on notify.<user>, the
+	// others read their inbox when they connect. Nil: everyone.
+	Online func(user string) bool
+
 	pool   *pgxpool.Pool
 	log    *slog.Logger
 	now    func() time.Time
@@ -344,22 +350,22 @@ func (n *Notify) DeletePushToken(ctx context.Context, user, id uuid.UUID) error 
 // Outbound is one message of a notification for its recipient's
 // notify.<user> subject, with its Nats-Msg-Id.
 type Outbound struct {
-	Recipient uuid.UUID
-	Subject   string
-	MsgID     string
-	Data      []byte
+	Subject string
+	MsgID   string
+	Data    []byte
 }
 
 // Dispatch sends the oldest notification waiting to be sent, if any. It
 // holds its row in social.notif_outbox (so no other relay sends it at the
-// same time) while it finds the recipients (store.Recipients), writes
-// their inbox rows and commits them, then sends each one's message
-// through publish (which returns once the stream acknowledged them all),
-// pushes to their phones and takes it off the outbox. A message thus
+// same time) while it finds the recipients (store.Recipients), writes the
+// inbox rows of those online (Online) and commits them, then sends each of
+// them their message through publish (which returns once the stream
+// acknowledged them all) while it writes the others' rows and pushes to
+// the phones, and takes it off the outbox once all is done. A message thus
 // never comes before its inbox row. A failure leaves it waiting: the next
-// round finds the inbox rows written (and sends to those recipients) or
-// writes them, and sends the messages again under the same ids, which the
-// stream drops as duplicates. It reports whether there was one.
+// round adds the inbox rows missing and sends the messages again under
+// the same ids, which the stream drops as duplicates. It reports whether
+// there was one.
 func (n *Notify) Dispatch(ctx context.Context, publish func(ctx context.Context, msgs []Outbound) error) (bool, error) {
 	sent := false
 	err := storage.InTx(ctx, n.pool, func(tx pgx.Tx) error {
@@ -374,60 +380,97 @@ func (n *Notify) Dispatch(ctx context.Context, publish func(ctx context.Context,
 		if gone {
 			return store.DoneOutgoing(ctx, tx, out.ID)
 		}
-		recipients, err := n.writeInbox(ctx, out)
+		recipients, err := store.Recipients(ctx, n.pool, out.ActorID, out.Kind)
 		if err != nil {
 			return err
 		}
-		if len(recipients) > 0 {
-			v, err := notificationView(out)
-			if err != nil {
-				return err
+		if len(recipients) == 0 {
+			return store.DoneOutgoing(ctx, tx, out.ID)
+		}
+		var online, offline []uuid.UUID
+		for _, r := range recipients {
+			if n.Online == nil || n.Online(r.String()) {
+				online = append(online, r)
+			} else {
+				offline = append(offline, r)
 			}
-			data, err := json.Marshal(v)
-			if err != nil {
-				return fmt.Errorf("service: encode notification: %w", err)
-			}
-			msgs := make([]Outbound, len(recipients))
-			for i, r := range recipients {
-				u := r.String()
-				msgs[i] = Outbound{Recipient: r, Subject: api.NotifySubject(u), MsgID: out.ID.String() + "." + u, Data: data}
-			}
-			if err := publish(ctx, msgs); err != nil {
+		}
+		if err := n.writeInbox(ctx, out.ID, online); err != nil {
+			return err
+		}
+		v, err := notificationView(out)
+		if err != nil {
+			return err
+		}
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("service: encode notification: %w", err)
+		}
+		msgs := make([]Outbound, len(online))
+		for i, r := range online {
+			u := r.String()
+			msgs[i] = Outbound{Subject: api.NotifySubject(u), MsgID: out.ID.String() + "." + u, Data: data}
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return n.writeInbox(gctx, out.ID, offline) })
+		g.Go(func() error {
+			if err := publish(gctx, msgs); err != nil {
 				return fmt.Errorf("service: publish notification %s: %w", out.ID, err)
 			}
-			n.pushAll(ctx, tx, out)
+			return nil
+		})
+		if err := g.Wait(); err != nil {
+			return err
 		}
+		n.pushAll(ctx, tx, out, recipients)
 		return store.DoneOutgoing(ctx, tx, out.ID)
 	})
 	return sent, err
 }
 
-// writeInbox writes and commits the inbox rows of out, in a transaction of
-// its own, and answers its recipients: those of the rows written before
-// when there are (a relay stopped after writing them), else those that
-// store.Recipients finds now.
-func (n *Notify) writeInbox(ctx context.Context, out store.InboxItem) ([]uuid.UUID, error) {
-	var recipients []uuid.UUID
-	err := storage.InTx(ctx, n.pool, func(tx pgx.Tx) error {
-		var err error
-		if recipients, err = store.Recipients(ctx, tx, out.ActorID, out.Kind); err != nil {
+// inboxWriters is how many transactions write a share of inbox rows at
+// once, each a contiguous part of it (in id order, so their index pages
+// hardly meet): thousands of rows are mostly the database's CPU, and a
+// machine has more than one.
+const inboxWriters = 2
+
+// writeInbox writes and commits the inbox rows of notification id for
+// recipients, in inboxWriters transactions at once, without waiting for
+// their commit records to reach the disk (synchronous_commit off): the
+// outbox row's deletion, which commits after them, waits for its own
+// record and so for theirs, and until then the notification is sent
+// again. A part that meets rows written before (a round that failed after
+// writing some) is written again around them.
+func (n *Notify) writeInbox(ctx context.Context, id uuid.UUID, recipients []uuid.UUID) error {
+	write := func(ctx context.Context, part []uuid.UUID, again bool) error {
+		return storage.InTx(ctx, n.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+				return fmt.Errorf("service: inbox: %w", err)
+			}
+			_, err := store.WriteInbox(ctx, tx, id, part, again)
 			return err
-		}
-		added, err := store.WriteInbox(ctx, tx, out.ID, recipients)
-		if err != nil || added > 0 || len(recipients) == 0 {
+		})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	share := max((len(recipients)+inboxWriters-1)/inboxWriters, 1)
+	for start := 0; start < len(recipients); start += share {
+		part := recipients[start:min(start+share, len(recipients))]
+		g.Go(func() error {
+			err := write(gctx, part, false)
+			if storage.IsUniqueViolation(err) {
+				return write(gctx, part, true)
+			}
 			return err
-		}
-		recipients, err = store.InboxRecipients(ctx, tx, out.ID)
-		return err
-	})
-	return recipients, err
+		})
+	}
+	return g.Wait()
 }
 
 // pushAll pushes a notification to its recipients' devices whose owners
 // are not in their quiet hours, and forgets the tokens the provider no
 // longer knows. Failures are logged: the push is best effort.
-func (n *Notify) pushAll(ctx context.Context, tx pgx.Tx, out store.InboxItem) {
-	targets, err := store.PushTargets(ctx, tx, out.ID)
+func (n *Notify) pushAll(ctx context.Context, tx pgx.Tx, out store.InboxItem, recipients []uuid.UUID) {
+	targets, err := store.PushTargets(ctx, tx, recipients)
 	if err != nil {
 		n.log.Warn("push targets", "notification_id", out.ID, "err", err)
 		return

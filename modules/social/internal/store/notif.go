@@ -42,7 +42,8 @@ func SaveNotification(ctx context.Context, tx pgx.Tx, e NotifEvent) (fresh bool,
 // Recipients answers who is told of a fact of kind by actor, each once:
 // the members of any group the actor is in, except the actor, those who
 // muted every such group they share with the actor, those who muted the
-// kind, and those who blocked the actor or whom the actor blocked.
+// kind, and those who blocked the actor or whom the actor blocked; in id
+// order.
 func Recipients(ctx context.Context, q Querier, actor uuid.UUID, kind string) ([]uuid.UUID, error) {
 	rows, err := q.Query(ctx, `SELECT DISTINCT m.user_id FROM social.members mine
 		JOIN social.members m ON m.group_id = mine.group_id
@@ -50,7 +51,8 @@ func Recipients(ctx context.Context, q Querier, actor uuid.UUID, kind string) ([
 		  AND NOT EXISTS (SELECT 1 FROM social.group_mutes gm WHERE gm.user_id = m.user_id AND gm.group_id = m.group_id)
 		  AND NOT EXISTS (SELECT 1 FROM social.notif_settings s WHERE s.user_id = m.user_id AND $2 = ANY (s.muted_kinds))
 		  AND NOT EXISTS (SELECT 1 FROM social.blocks b WHERE (b.blocker_id = $1 AND b.blocked_id = m.user_id)
-		                                             OR (b.blocker_id = m.user_id AND b.blocked_id = $1))`,
+		                                             OR (b.blocker_id = m.user_id AND b.blocked_id = $1))
+		ORDER BY 1`,
 		actor, kind)
 	if err != nil {
 		return nil, fmt.Errorf("store: notification recipients: %w", err)
@@ -63,32 +65,20 @@ func Recipients(ctx context.Context, q Querier, actor uuid.UUID, kind string) ([
 }
 
 // WriteInbox puts notification id in the inbox of each of recipients
-// (distinct), unless its inbox rows were written before (a relay that
-// stopped before taking it off the outbox), and answers how many rows it
-// added. The relay holds the notification's outbox row meanwhile, so no
-// other writes them at the same time.
-func WriteInbox(ctx context.Context, tx pgx.Tx, id uuid.UUID, recipients []uuid.UUID) (int, error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO social.notifications (recipient_id, notif_id)
-		SELECT r, $1 FROM unnest($2::uuid[]) r
-		WHERE NOT EXISTS (SELECT 1 FROM social.notifications WHERE notif_id = $1)
-		ORDER BY r`, id, recipients)
+// (distinct) and answers how many rows it added. again says that rows of
+// it may be there already (a round that failed after writing some): they
+// stay. Without again it goes without ON CONFLICT's speculative insertion
+// per row, and a row there already is a unique violation.
+func WriteInbox(ctx context.Context, tx pgx.Tx, id uuid.UUID, recipients []uuid.UUID, again bool) (int, error) {
+	sql := `INSERT INTO social.notifications (recipient_id, notif_id) SELECT r, $1 FROM unnest($2::uuid[]) r ORDER BY r`
+	if again {
+		sql += ` ON CONFLICT DO NOTHING`
+	}
+	tag, err := tx.Exec(ctx, sql, id, recipients)
 	if err != nil {
 		return 0, fmt.Errorf("store: write inbox of notification %s: %w", id, err)
 	}
 	return int(tag.RowsAffected()), nil
-}
-
-// InboxRecipients answers who has notification id in their inbox.
-func InboxRecipients(ctx context.Context, q Querier, id uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := q.Query(ctx, `SELECT recipient_id FROM social.notifications WHERE notif_id = $1`, id)
-	if err != nil {
-		return nil, fmt.Errorf("store: recipients of notification %s: %w", id, err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	if err != nil {
-		return nil, fmt.Errorf("store: recipients of notification %s: %w", id, err)
-	}
-	return out, nil
 }
 
 // InboxItem is a notification as its recipient sees it, with the actor's
@@ -215,15 +205,13 @@ type PushTarget struct {
 	QuietEnd   *int16
 }
 
-// PushTargets returns the devices of a notification's recipients who want
-// pushes.
-func PushTargets(ctx context.Context, q Querier, id uuid.UUID) ([]PushTarget, error) {
+// PushTargets returns the devices of recipients who want pushes.
+func PushTargets(ctx context.Context, q Querier, recipients []uuid.UUID) ([]PushTarget, error) {
 	rows, err := q.Query(ctx, `SELECT t.user_id, t.platform, t.token, coalesce(s.time_zone, 'UTC'), s.quiet_start, s.quiet_end
-		FROM social.notifications n
-		JOIN social.push_tokens t ON t.user_id = n.recipient_id
-		LEFT JOIN social.notif_settings s ON s.user_id = n.recipient_id
-		WHERE n.notif_id = $1 AND coalesce(s.push_enabled, true)
-		ORDER BY t.user_id, t.id`, id)
+		FROM social.push_tokens t
+		LEFT JOIN social.notif_settings s ON s.user_id = t.user_id
+		WHERE t.user_id = ANY ($1) AND coalesce(s.push_enabled, true)
+		ORDER BY t.user_id, t.id`, recipients)
 	if err != nil {
 		return nil, fmt.Errorf("store: push targets: %w", err)
 	}

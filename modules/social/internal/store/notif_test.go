@@ -67,7 +67,7 @@ func fanOut(t *testing.T, pool *pgxpool.Pool, actor uuid.UUID, key string) (uuid
 		if err != nil {
 			return err
 		}
-		if n, err = store.WriteInbox(ctx, tx, out.ID, r); err != nil {
+		if n, err = store.WriteInbox(ctx, tx, out.ID, r, false); err != nil {
 			return err
 		}
 		return store.DoneOutgoing(ctx, tx, out.ID)
@@ -99,6 +99,18 @@ func TestFanOutInboxAndOutgoing(t *testing.T) {
 	r, err := store.Recipients(ctx, pool, ana, "record")
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []uuid.UUID{bob, dan}, r)
+	// A second round after a failure: a unique violation without again,
+	// nothing added with it.
+	err = storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+		_, err := store.WriteInbox(ctx, tx, id, r, false)
+		return err
+	})
+	assert.True(t, storage.IsUniqueViolation(err), "%v", err)
+	require.NoError(t, storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+		added, err := store.WriteInbox(ctx, tx, id, r, true)
+		assert.Zero(t, added)
+		return err
+	}))
 	require.NoError(t, storage.InTx(ctx, pool, func(tx pgx.Tx) error {
 		_, _, err := store.NextOutgoing(ctx, tx)
 		assert.True(t, errors.Is(err, store.ErrNothingPending), "sent once")
