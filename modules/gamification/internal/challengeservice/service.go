@@ -90,6 +90,9 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, platformAdmin bool
 		if err != nil {
 			return api.Challenge{}, err
 		}
+		if err := mayEnlist(ctx, tx, user, platformAdmin, teamGroups); err != nil {
+			return api.Challenge{}, err
+		}
 		id, err := uuid.NewV7()
 		if err != nil {
 			return api.Challenge{}, err
@@ -122,6 +125,25 @@ func mayCreate(ctx context.Context, tx pgx.Tx, user uuid.UUID, platformAdmin boo
 	}
 	if !ok || (role != roleOwner && role != roleAdmin) {
 		return bus.Errorf(bus.CodeForbidden, "only the group's owner and admins create its challenges")
+	}
+	return nil
+}
+
+// mayEnlist checks that the caller owns or administers every group a
+// group-vs-group challenge puts in as a team, unless a platform admin:
+// a group's admin cannot enlist groups they do not run.
+func mayEnlist(ctx context.Context, tx pgx.Tx, user uuid.UUID, platformAdmin bool, teamGroups []uuid.UUID) error {
+	if platformAdmin || len(teamGroups) == 0 {
+		return nil
+	}
+	runs, err := challengestore.AdministerGroups(ctx, tx, user, teamGroups)
+	if err != nil {
+		return err
+	}
+	for i, g := range teamGroups {
+		if !runs[g] {
+			return bus.Errorf(bus.CodeForbidden, "body.team_groups[%d]: only an owner or admin of every team's group (or a platform admin) puts it in a challenge", i)
+		}
 	}
 	return nil
 }

@@ -552,6 +552,22 @@ func TestCreatePermissionsAndBadInput(t *testing.T) {
 	w.create(admin, false, spec)
 	w.create(otherAdmin, true, spec) // a platform admin
 
+	// Group vs group: the caller must run every team's group.
+	vs := spec
+	vs.TeamMode, vs.TeamGroups = challenge.GroupTeams, []string{g.String(), other.String()}
+	_, err = w.s.Create(w.ctx, owner, false, vs)
+	assert.Equal(t, bus.CodeForbidden, code(t, err), "a group's owner enlisting a group they do not run")
+	w.member(other, admin, "member")
+	_, err = w.s.Create(w.ctx, admin, false, vs)
+	assert.Equal(t, bus.CodeForbidden, code(t, err), "a group's admin, a plain member of the other team's group")
+	_, err = w.pool.Exec(w.ctx, `UPDATE gamification.group_members SET role = 'admin' WHERE group_id = $1 AND user_id = $2`, other, admin)
+	require.NoError(t, err)
+	w.create(admin, false, vs) // runs both groups
+	w.create(member, true, vs) // a platform admin
+	vs.GroupID = ""
+	_, err = w.s.Create(w.ctx, admin, false, vs)
+	assert.Equal(t, bus.CodeForbidden, code(t, err), "a global group-vs-group challenge by a non-admin")
+
 	bad := map[string]func(s *challenge.Spec){
 		"body.ends_at":    func(s *challenge.Spec) { s.EndsAt = s.StartsAt.Add(-time.Hour) },
 		"body.metric":     func(s *challenge.Spec) { s.Metric = "calories" },
@@ -574,7 +590,7 @@ func TestCreatePermissionsAndBadInput(t *testing.T) {
 	assert.Equal(t, "body.group_id", field(t, err), "an unknown group")
 	var n int
 	require.NoError(t, w.pool.QueryRow(w.ctx, `SELECT count(*) FROM gamification.challenges`).Scan(&n))
-	assert.Equal(t, 3, n, "nothing else was made")
+	assert.Equal(t, 5, n, "nothing else was made")
 }
 
 // A leaderboard of ties across pages: ranks and cursors agree with the

@@ -172,6 +172,12 @@ func KnownGroups(ctx context.Context, q storage.Querier, groups []uuid.UUID) (ma
 	return groupSet(ctx, q, `SELECT DISTINCT group_id FROM gamification.group_members WHERE group_id = ANY($1)`, groups)
 }
 
+// AdministerGroups returns which of groups the user owns or administers.
+func AdministerGroups(ctx context.Context, q storage.Querier, user uuid.UUID, groups []uuid.UUID) (map[uuid.UUID]bool, error) {
+	return groupSet(ctx, q, `SELECT group_id FROM gamification.group_members
+		WHERE group_id = ANY($1) AND user_id = $2 AND role IN ('owner', 'admin')`, groups, user)
+}
+
 // MemberOf returns which of groups the user is a member of.
 func MemberOf(ctx context.Context, q storage.Querier, user uuid.UUID, groups []uuid.UUID) (map[uuid.UUID]bool, error) {
 	return groupSet(ctx, q, `SELECT group_id FROM gamification.group_members WHERE group_id = ANY($1) AND user_id = $2`, groups, user)
