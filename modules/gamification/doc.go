@@ -76,14 +76,17 @@
 // session or active days, so an edit or deletion takes exactly that back).
 //
 // The challenges' Applier runs in the session consumer's transaction: it takes an advisory lock per user
-// of the batch (in one order; leaving and erasure take it too) and finds their open participations. A
+// of the batch (in one order; leaving and erasure take it too), then locks the open challenges they take
+// part in (FOR NO KEY UPDATE, in id order: the lock order is challenges, participants, teams, as in the end
+// sweep, joining and leaving) and finds their open participations: not finalised, so a challenge whose end
+// passed takes late sessions that started in its window for challenge.FinaliseGrace (48 h). A
 // total adds what each changed session gives now less what it gave before (challenge.Contribute on
 // activity.Change's New and Old: plausible, of the sport, started in the window and not before joining);
 // the other aggregates take back the contributions of sessions seen before, copy in the new ones and
-// recompute the participant from them. Then the challenges' counters (locked in id order) and their teams
-// (in id order). A participant reaching a target, or a group goal reached, completes there; a ranked challenge
-// completes in the end sweep (every 30 s in every process: one challenge per transaction, FOR UPDATE
-// SKIP LOCKED, marked ended in the same transaction as its completions). Completions are written with
+// recompute the participant from them. Then the challenges' counters and their teams (in id order). A
+// participant reaching a target, or a group goal reached, completes there; a ranked challenge completes in
+// the end sweep, FinaliseGrace after its end (every 30 s in every process: one challenge per transaction,
+// FOR UPDATE SKIP LOCKED, marked ended in the same transaction as its completions). Completions are written with
 // completed_at IS NULL in the statement that selects them, so each participant completes once. Boards of
 // 5,000 ranked participants or more count ranks from a per-process snapshot of their order at most 2 s
 // old (challengeservice/standings.go).

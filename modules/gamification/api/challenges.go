@@ -70,7 +70,7 @@ type Challenge struct {
 	EndsAt        time.Time `json:"ends_at"`
 	GroupID       string    `json:"group_id,omitempty" format:"uuid"`
 	TeamMode      string    `json:"team_mode" enum:"none,groups,teams"`
-	State         string    `json:"state" enum:"upcoming,active,completed,ended" doc:"completed: a group goal reached before the end"`
+	State         string    `json:"state" enum:"upcoming,active,completed,finalising,ended" doc:"completed: a group goal reached; finalising: the end passed, sessions that started inside the window and arrive late still count for 48 h (then ended: final)"`
 	Participants  int       `json:"participants"`
 	// Total is everyone's total of a group_goal.
 	Total       *float64        `json:"total,omitempty" doc:"group_goal: everyone's total toward target"`

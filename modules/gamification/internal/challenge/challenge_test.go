@@ -248,10 +248,12 @@ func TestAssignTeamSmallestThenPosition(t *testing.T) {
 
 func TestStateAt(t *testing.T) {
 	s, e := now.Add(time.Hour), now.Add(2*time.Hour)
-	assert.Equal(t, challenge.Upcoming, challenge.StateAt(now, s, e, time.Time{}))
-	assert.Equal(t, challenge.Active, challenge.StateAt(s, s, e, time.Time{}))
-	assert.Equal(t, challenge.Ended, challenge.StateAt(e, s, e, time.Time{}))
-	assert.Equal(t, challenge.Completed, challenge.StateAt(s, s, e, s))
+	var zero time.Time
+	assert.Equal(t, challenge.Upcoming, challenge.StateAt(now, s, e, zero, zero))
+	assert.Equal(t, challenge.Active, challenge.StateAt(s, s, e, zero, zero))
+	assert.Equal(t, challenge.Finalising, challenge.StateAt(e, s, e, zero, zero))
+	assert.Equal(t, challenge.Ended, challenge.StateAt(e.Add(challenge.FinaliseGrace), s, e, zero, e.Add(challenge.FinaliseGrace)))
+	assert.Equal(t, challenge.Completed, challenge.StateAt(s, s, e, s, zero))
 }
 
 func TestCursors(t *testing.T) {

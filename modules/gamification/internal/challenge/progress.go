@@ -169,25 +169,36 @@ func AssignTeam(teams []TeamLoad) int {
 	return best
 }
 
+// FinaliseGrace is how long after its end a challenge stays open to
+// sessions that started inside its window but reached the module late (a
+// device that syncs the next day, an edit or a deletion): the end sweep
+// finalises it, ranks and completes, only then. Joining and leaving stop
+// at the end.
+const FinaliseGrace = 48 * time.Hour
+
 // State is where a challenge is in its life at a given time.
 type State string
 
 // States.
 const (
-	Upcoming  State = "upcoming"
-	Active    State = "active"
-	Completed State = "completed" // a group goal reached before the end
-	Ended     State = "ended"
+	Upcoming   State = "upcoming"
+	Active     State = "active"
+	Completed  State = "completed"  // a group goal reached
+	Finalising State = "finalising" // ended, late sessions still count (FinaliseGrace)
+	Ended      State = "ended"      // finalised: results are final
 )
 
 // StateAt is the state of a challenge with window [starts, ends) at now;
-// completed is when its group goal was reached (zero if not).
-func StateAt(now, starts, ends, completed time.Time) State {
+// completed is when its group goal was reached, finalised when the end
+// sweep closed it (zero if not).
+func StateAt(now, starts, ends, completed, finalised time.Time) State {
 	switch {
 	case !completed.IsZero():
 		return Completed
-	case !now.Before(ends):
+	case !finalised.IsZero():
 		return Ended
+	case !now.Before(ends):
+		return Finalising
 	case now.Before(starts):
 		return Upcoming
 	}

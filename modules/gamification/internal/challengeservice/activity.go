@@ -47,6 +47,9 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err := challengestore.LockUsers(ctx, tx, []uuid.UUID{user}); err != nil {
 		return err
 	}
+	if err := challengestore.LockChallengesOf(ctx, tx, []uuid.UUID{user}, false); err != nil {
+		return err
+	}
 	parts, err := challengestore.ParticipationsOfUser(ctx, tx, user)
 	if err != nil {
 		return err

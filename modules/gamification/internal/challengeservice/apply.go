@@ -53,6 +53,9 @@ func (s *Service) Apply(ctx context.Context, tx pgx.Tx, changes []SessionChange)
 	if err := challengestore.LockUsers(ctx, tx, users); err != nil {
 		return err
 	}
+	if err := challengestore.LockChallengesOf(ctx, tx, users, true); err != nil {
+		return err
+	}
 	parts, err := challengestore.ParticipationsOf(ctx, tx, users)
 	if err != nil {
 		return err

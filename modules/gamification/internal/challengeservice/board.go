@@ -22,8 +22,9 @@ const (
 // Leaderboard returns a page of the challenge's leaderboard as user sees
 // it: individuals (participants with a value, best first, cursor pages) or
 // teams (all of them), ties sharing a rank, with the caller's entry (or
-// the caller's team's). A participant who opted out of leaderboards is
-// listed without a name. Errors: not_found (no such challenge, or not
+// the caller's team's). Participants who opted out of leaderboards are
+// not listed and take no rank; the caller's own entry (you) shows their
+// rank among the listed even so. Errors: not_found (no such challenge, or not
 // visible), invalid (query.board, query.limit, query.cursor).
 func (s *Service) Leaderboard(ctx context.Context, user, id uuid.UUID, board string, limit int, cursor string) (api.ChallengeLeaderboard, error) {
 	c, err := s.visible(ctx, s.pool, user, id)
@@ -69,9 +70,11 @@ func (s *Service) individuals(ctx context.Context, user uuid.UUID, c challengest
 		next := challenge.ScoreCursor(last.Score, last.UserID)
 		out.NextCursor = &next
 	}
-	out.Ranked = c.Ranked
 	rk, err := s.ranker(ctx, c)
 	if err != nil {
+		return out, err
+	}
+	if out.Ranked, err = rk.listed(); err != nil {
 		return out, err
 	}
 	if len(rows) > 0 {
@@ -84,7 +87,7 @@ func (s *Service) individuals(ctx context.Context, user uuid.UUID, c challengest
 			scores[i] = r.Score
 		}
 		for i, rank := range challenge.Ranks(better+1, before, scores) {
-			out.Items = append(out.Items, entry(rows[i], rank, user))
+			out.Items = append(out.Items, entry(rows[i], rank))
 		}
 	}
 	p, err := challengestore.GetParticipant(ctx, s.pool, c.ID, user)
@@ -109,12 +112,9 @@ func (s *Service) individuals(ctx context.Context, user uuid.UUID, c challengest
 	return out, nil
 }
 
-func entry(e challengestore.Entry, rank int, viewer uuid.UUID) api.ChallengeEntry {
+func entry(e challengestore.Entry, rank int) api.ChallengeEntry {
 	v := e.Value
-	out := api.ChallengeEntry{Rank: rank, UserID: e.UserID.String(), Value: &v}
-	if e.Listed || e.UserID == viewer {
-		out.Name = e.Name
-	}
+	out := api.ChallengeEntry{Rank: rank, UserID: e.UserID.String(), Value: &v, Name: e.Name}
 	if e.TeamID != nil {
 		out.TeamID = e.TeamID.String()
 	}

@@ -164,14 +164,17 @@ func (s *Service) Leave(ctx context.Context, user, id uuid.UUID) error {
 		if err := challengestore.LockUsers(ctx, tx, []uuid.UUID{user}); err != nil {
 			return err
 		}
-		p, err := challengestore.LockParticipant(ctx, tx, id, user)
+		c, err := challengestore.Lock(ctx, tx, id) // before the participant: the lock order
 		if errors.Is(err, challengestore.ErrNotFound) {
 			return errNotJoined
 		}
 		if err != nil {
 			return err
 		}
-		c, err := challengestore.Get(ctx, tx, id)
+		p, err := challengestore.LockParticipant(ctx, tx, id, user)
+		if errors.Is(err, challengestore.ErrNotFound) {
+			return errNotJoined
+		}
 		if err != nil {
 			return err
 		}

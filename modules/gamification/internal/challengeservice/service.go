@@ -293,11 +293,14 @@ func view(c challengestore.Challenge, teams []challengestore.Team, you *challeng
 		LowerIsBetter: challenge.LowerIsBetter(c.Kind), Target: c.Target, Sport: c.Sport, StartsAt: c.StartsAt,
 		EndsAt: c.EndsAt, TeamMode: string(c.TeamMode), Participants: c.Participants, CompletedAt: c.CompletedAt,
 		CreatedBy: c.CreatedBy.String(), CreatedAt: c.CreatedAt, Teams: make([]api.ChallengeTeam, 0, len(teams))}
-	var completed time.Time
+	var completed, finalised time.Time
 	if c.CompletedAt != nil {
 		completed = *c.CompletedAt
 	}
-	v.State = string(challenge.StateAt(now, c.StartsAt, c.EndsAt, completed))
+	if c.EndedAt != nil {
+		finalised = *c.EndedAt
+	}
+	v.State = string(challenge.StateAt(now, c.StartsAt, c.EndsAt, completed, finalised))
 	if c.GroupID != nil {
 		v.GroupID = c.GroupID.String()
 	}

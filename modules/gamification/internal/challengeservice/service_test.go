@@ -305,17 +305,29 @@ func TestFastestEffortAndTarget(t *testing.T) {
 	assert.Equal(t, "s", done[0].Unit)
 	assert.Zero(t, done[0].Rank)
 
+	// Bob opted out of leaderboards: not listed, no rank taken from
+	// others; he sees his own rank among the listed.
 	b := w.board(cy, c, "", 0, "")
 	assert.True(t, b.LowerIsBetter)
-	require.Len(t, b.Items, 3)
-	assert.Equal(t, ana.String(), b.Items[0].UserID)
-	assert.Equal(t, []int{1, 2, 2}, []int{b.Items[0].Rank, b.Items[1].Rank, b.Items[2].Rank})
-	for _, e := range b.Items {
-		if e.UserID == bob.String() {
-			assert.Empty(t, e.Name, "Bob opted out of leaderboards")
-		}
-	}
+	require.Len(t, b.Items, 2)
+	assert.Equal(t, []string{ana.String(), cy.String()}, []string{b.Items[0].UserID, b.Items[1].UserID})
+	assert.Equal(t, []int{1, 2}, []int{b.Items[0].Rank, b.Items[1].Rank})
+	assert.Equal(t, "Cy", b.Items[1].Name)
+	assert.Equal(t, 2, b.Ranked)
 	assert.Equal(t, 2, b.You.Rank)
+	page1 := w.board(ana, c, "", 1, "")
+	require.Len(t, page1.Items, 1)
+	require.NotNil(t, page1.NextCursor)
+	page2 := w.board(ana, c, "", 1, *page1.NextCursor)
+	require.Len(t, page2.Items, 1, "the cursor pages skip Bob too")
+	assert.Equal(t, cy.String(), page2.Items[0].UserID)
+	assert.Nil(t, page2.NextCursor)
+	b = w.board(bob, c, "", 0, "")
+	assert.Len(t, b.Items, 2)
+	require.NotNil(t, b.You)
+	assert.Equal(t, bob.String(), b.You.UserID)
+	assert.Equal(t, 2, b.You.Rank, "one listed participant is faster")
+	assert.Equal(t, 1600.0, *b.You.Value)
 
 	// Taking the fast run away and running it again completes nothing twice.
 	w.apply(nil, anaFast)
@@ -324,7 +336,7 @@ func TestFastestEffortAndTarget(t *testing.T) {
 	assert.Len(t, w.completed(c), 1)
 
 	// The end sweep ranks nobody (a target challenge) and closes it.
-	w.at(c.EndsAt)
+	w.at(c.EndsAt.Add(challenge.FinaliseGrace))
 	n, err := w.s.EndDue(w.ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
@@ -332,23 +344,45 @@ func TestFastestEffortAndTarget(t *testing.T) {
 	assert.Equal(t, "ended", w.get(ana, c).State)
 }
 
-// longest_session: the longest single session; the end ranks everyone
-// with a value, exactly once, whoever runs the sweep and however often.
+// longest_session: the longest single session. After the end the
+// challenge is finalising: sessions that started inside the window and
+// arrive late still count (edits and deletions too), those that started
+// after it do not; challenge.FinaliseGrace after the end the sweep ranks
+// everyone with a value, exactly once, whoever runs it and however often.
 func TestLongestSessionRankedAtTheEnd(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	admin, ana, bob, cy := w.user("Admin", "", true), w.user("Ana", "", true), w.user("Bob", "", true), w.user("Cy", "", true)
+	dee := w.user("Dee", "", false) // opted out of leaderboards: takes no rank from others
 	spec := month()
 	spec.Kind = challenge.LongestSession
 	c := w.create(admin, true, spec)
 	w.at(start)
-	for _, u := range []uuid.UUID{ana, bob, cy} {
+	for _, u := range []uuid.UUID{ana, bob, cy, dee} {
 		w.join(u, c, "")
 	}
-	w.apply([]run{session(ana, start.Add(time.Hour), 10_000), session(ana, start.Add(2*time.Hour), 21_000), session(bob, start.Add(time.Hour), 15_000)})
+	anaLong := session(ana, start.Add(2*time.Hour), 21_000)
+	w.apply([]run{session(ana, start.Add(time.Hour), 10_000), anaLong, session(bob, start.Add(time.Hour), 15_000),
+		session(dee, start.Add(time.Hour), 50_000)})
 	assert.Equal(t, 21_000.0, value(w.get(ana, c).You))
 
+	// Ended, not final yet: nothing completes; late sessions count.
 	w.at(c.EndsAt.Add(time.Minute))
+	n, err := w.s.EndDue(w.ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n, "finalised only after the grace")
+	assert.Empty(t, w.completed(c))
+	assert.Equal(t, "finalising", w.get(ana, c).State)
+	w.apply([]run{session(bob, start.Add(3*time.Hour), 30_000), session(cy, c.EndsAt, 90_000)})
+	assert.Equal(t, 30_000.0, value(w.get(bob, c).You), "started inside the window, arrived late")
+	assert.Nil(t, w.get(cy, c).You.Value, "started after the end")
+	w.apply(nil, anaLong)
+	assert.Equal(t, 10_000.0, value(w.get(ana, c).You), "a deletion during the grace is taken back")
+	assert.Equal(t, bus.CodeConflict, code(t, w.s.Leave(w.ctx, bob, uuid.MustParse(c.ID))), "no leaving after the end")
+	_, err = w.s.Join(w.ctx, admin, uuid.MustParse(c.ID), "")
+	assert.Equal(t, bus.CodeConflict, code(t, err), "no joining after the end")
+
+	w.at(c.EndsAt.Add(challenge.FinaliseGrace))
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Add(1)
@@ -360,22 +394,20 @@ func TestLongestSessionRankedAtTheEnd(t *testing.T) {
 	}
 	wg.Wait()
 	done := w.completed(c)
-	require.Len(t, done, 2, "Cy had no session: not ranked")
+	require.Len(t, done, 3, "Cy had no session in the window: not ranked")
 	ranks := map[string]int{}
 	for _, d := range done {
 		ranks[d.UserID] = d.Rank
 	}
-	assert.Equal(t, map[string]int{ana.String(): 1, bob.String(): 2}, ranks)
-	// Over: later sessions, leaving and joining change nothing.
-	w.apply([]run{session(bob, start.Add(3*time.Hour), 40_000)})
-	assert.Equal(t, 15_000.0, value(w.get(bob, c).You))
-	assert.Equal(t, bus.CodeConflict, code(t, w.s.Leave(w.ctx, bob, uuid.MustParse(c.ID))))
-	_, err := w.s.Join(w.ctx, admin, uuid.MustParse(c.ID), "")
-	assert.Equal(t, bus.CodeConflict, code(t, err))
-	n, err := w.s.EndDue(w.ctx)
+	assert.Equal(t, map[string]int{dee.String(): 1, bob.String(): 1, ana.String(): 2}, ranks, "ranks among the listed, as on the board")
+	assert.Equal(t, "ended", w.get(ana, c).State)
+	// Final: later sessions change nothing.
+	w.apply([]run{session(bob, start.Add(4*time.Hour), 40_000)})
+	assert.Equal(t, 30_000.0, value(w.get(bob, c).You))
+	n, err = w.s.EndDue(w.ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n)
-	assert.Len(t, w.completed(c), 2)
+	assert.Len(t, w.completed(c), 3)
 }
 
 // A group goal: everyone's total; reaching it completes the challenge for
@@ -412,7 +444,7 @@ func TestGroupGoal(t *testing.T) {
 	// Completed: later sessions change nothing, the end adds no event.
 	w.apply([]run{session(ana, start.Add(3*time.Hour), 5000)})
 	assert.Equal(t, 31_000.0, *w.get(ana, c).Total)
-	w.at(c.EndsAt)
+	w.at(c.EndsAt.Add(challenge.FinaliseGrace))
 	_, err := w.s.EndDue(w.ctx)
 	require.NoError(t, err)
 	assert.Len(t, w.completed(c), 2)
@@ -475,7 +507,7 @@ func TestTeamsInsideAGroup(t *testing.T) {
 
 	// At the end every member of a ranked team completes with the team's
 	// rank and value.
-	w.at(c.EndsAt)
+	w.at(c.EndsAt.Add(challenge.FinaliseGrace))
 	_, err = w.s.EndDue(w.ctx)
 	require.NoError(t, err)
 	done := w.completed(c)
@@ -503,6 +535,7 @@ func TestGroupVersusGroup(t *testing.T) {
 	w.member(g1, admin, "owner")
 	w.member(g1, ana, "member")
 	w.member(g2, bob, "owner")
+	w.member(g2, admin, "admin") // the creator runs both teams' groups
 	w.member(g1, both, "member")
 	w.member(g2, both, "member")
 	w.member(g3, stranger, "owner")

@@ -124,8 +124,9 @@ func (sns *snapshots) put(id uuid.UUID, sn *snapshot, st *challenge.Standings, a
 // ranker counts ranks on a board: from standings for a large one, in SQL
 // otherwise.
 type ranker struct {
-	s  *challenge.Standings
-	fn func(key challengestore.BoardKey) (better, before int, err error)
+	s     *challenge.Standings
+	fn    func(key challengestore.BoardKey) (better, before int, err error)
+	count func() (int, error)
 }
 
 func (r ranker) ahead(key challengestore.BoardKey) (better, before int, err error) {
@@ -135,9 +136,19 @@ func (r ranker) ahead(key challengestore.BoardKey) (better, before int, err erro
 	return r.fn(key)
 }
 
+// listed is how many entries the board lists.
+func (r ranker) listed() (int, error) {
+	if r.s != nil {
+		return r.s.Len(), nil
+	}
+	return r.count()
+}
+
 func (s *Service) ranker(ctx context.Context, c challengestore.Challenge) (ranker, error) {
 	r := ranker{fn: func(key challengestore.BoardKey) (int, int, error) {
 		return challengestore.Ahead(ctx, s.pool, c.ID, key)
+	}, count: func() (int, error) {
+		return challengestore.Listed(ctx, s.pool, c.ID)
 	}}
 	if c.Ranked < SnapshotFrom {
 		return r, nil

@@ -47,8 +47,8 @@ func ParticipationsIn(ctx context.Context, q storage.Querier, user uuid.UUID, id
 	return out, nil
 }
 
-// LockParticipant is GetParticipant, locking the row (before its
-// challenge's: the lock order is participants, challenges, teams).
+// LockParticipant is GetParticipant, locking the row (after its
+// challenge's, Lock: the lock order is challenges, participants, teams).
 func LockParticipant(ctx context.Context, tx pgx.Tx, id, user uuid.UUID) (Participant, error) {
 	return getParticipant(ctx, tx, id, user, " FOR UPDATE")
 }

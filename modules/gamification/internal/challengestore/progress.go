@@ -34,7 +34,8 @@ type Participation struct {
 // user, in one order (by key), so that two transactions that change the
 // same users' participations (the applier's batches, leaving, erasure)
 // run one after the other and never deadlock. After them, the lock order
-// is participants, challenges (by id), teams (by id).
+// is challenges (by id: LockChallengesOf, Lock, the end sweep's
+// NextToEnd), participants, teams (by id).
 func LockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
 	keys := make([]int32, len(users))
 	for i, u := range users {
@@ -51,9 +52,31 @@ func LockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
 // lockClass is the first key of the challenges' advisory locks ("chlg").
 const lockClass = 0x63686c67
 
+// LockChallengesOf locks, in id order, the challenges the users (locked
+// with LockUsers) take part in, before any of their participants' rows
+// (the lock order); open keeps only those still open to progress (see
+// ParticipationsOf). The end sweep locks a challenge before its
+// participants too, so the two wait for each other but never deadlock;
+// whoever reads the challenges' state after this sees it final.
+func LockChallengesOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID, open bool) error {
+	cond := ""
+	if open {
+		cond = ` AND c.completed_at IS NULL AND c.ended_at IS NULL`
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM gamification.challenges c
+		WHERE c.id IN (SELECT p.challenge_id FROM gamification.challenge_participants p WHERE p.user_id = ANY($1))`+cond+`
+		ORDER BY c.id FOR NO KEY UPDATE OF c`, users); err != nil {
+		return fmt.Errorf("challengestore: lock challenges: %w", err)
+	}
+	return nil
+}
+
 // ParticipationsOf returns the participations of users (locked with
-// LockUsers) in the challenges still open to progress: neither a reached
-// group goal nor ended by the end sweep (their results are final).
+// LockUsers, their challenges with LockChallengesOf) in the challenges
+// still open to progress: neither a reached group goal nor finalised by
+// the end sweep (their results are final). A challenge whose end passed
+// stays open until the sweep finalises it, challenge.FinaliseGrace later:
+// sessions that started inside the window and arrive late still count.
 func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Participation, error) {
 	rows, err := tx.Query(ctx, `SELECT p.challenge_id, p.user_id, p.team_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
 			c.starts_at, c.ends_at, c.target, p.value, p.completed_at IS NOT NULL, coalesce(u.time_zone, '')
@@ -219,8 +242,9 @@ type Counts struct {
 	Ranked int     // participants with a value
 }
 
-// AddCounts adds to the challenges' counters and returns the group goals
-// whose total now reaches their target and were not completed yet.
+// AddCounts adds to the challenges' counters (locked by the caller:
+// LockChallengesOf) and returns the group goals whose total now reaches
+// their target and were not completed yet.
 func AddCounts(ctx context.Context, tx pgx.Tx, counts map[uuid.UUID]Counts) ([]uuid.UUID, error) {
 	if len(counts) == 0 {
 		return nil, nil
@@ -228,9 +252,6 @@ func AddCounts(ctx context.Context, tx pgx.Tx, counts map[uuid.UUID]Counts) ([]u
 	ids, totals, ranked := make([]uuid.UUID, 0, len(counts)), make([]float64, 0, len(counts)), make([]int32, 0, len(counts))
 	for id, c := range counts {
 		ids, totals, ranked = append(ids, id), append(totals, c.Total), append(ranked, int32(c.Ranked))
-	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM gamification.challenges WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
-		return nil, fmt.Errorf("challengestore: lock challenges: %w", err)
 	}
 	rows, err := tx.Query(ctx, `UPDATE gamification.challenges c SET total = c.total + d.total, ranked = c.ranked + d.ranked
 		FROM unnest($1::uuid[], $2::float8[], $3::int[]) AS d(id, total, ranked) WHERE c.id = d.id
@@ -285,18 +306,20 @@ func CompleteGoal(ctx context.Context, tx pgx.Tx, id uuid.UUID, at time.Time) ([
 		WHERE challenge_id = $1 AND completed_at IS NULL RETURNING user_id, team_id, 0, coalesce(value, 0)`, id, at)
 }
 
-// NextToEnd locks one challenge whose end passed at now and which the end
-// sweep has not closed, skipping those another process holds;
-// ErrNotFound when there is none.
+// NextToEnd locks one challenge due to be finalised at now (its end
+// passed challenge.FinaliseGrace ago) and which the end sweep has not
+// closed, skipping those another process holds; ErrNotFound when there
+// is none.
 func NextToEnd(ctx context.Context, tx pgx.Tx, now time.Time) (Challenge, error) {
 	return scanChallenge(tx.QueryRow(ctx, `SELECT `+challengeColumns+` FROM gamification.challenges c
-		WHERE c.ended_at IS NULL AND c.ends_at <= $1 ORDER BY c.ends_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now))
+		WHERE c.ended_at IS NULL AND c.ends_at <= $1 ORDER BY c.ends_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now.Add(-challenge.FinaliseGrace)))
 }
 
 // CompleteRanked marks every ranked participant of an ended challenge
 // completed at at (not completed yet) and returns them with their final
-// rank and value: their own, or, in a team challenge, their team's (every
-// member of a ranked team).
+// rank and value: their own (the rank among the listed, as on the
+// leaderboard), or, in a team challenge, their team's (every member of a
+// ranked team).
 func CompleteRanked(ctx context.Context, tx pgx.Tx, c Challenge, at time.Time) ([]Completion, error) {
 	if c.TeamMode != challenge.Individual {
 		return completions(ctx, tx, `WITH tr AS (SELECT team_id, value, rank() OVER (ORDER BY score DESC) AS rank
@@ -305,8 +328,11 @@ func CompleteRanked(ctx context.Context, tx pgx.Tx, c Challenge, at time.Time) (
 			WHERE p.challenge_id = $1 AND p.team_id = tr.team_id AND p.completed_at IS NULL
 			RETURNING p.user_id, p.team_id, tr.rank, tr.value`, c.ID, at)
 	}
-	return completions(ctx, tx, `WITH r AS (SELECT user_id, rank() OVER (ORDER BY score DESC) AS rank
-			FROM gamification.challenge_participants WHERE challenge_id = $1 AND score IS NOT NULL)
+	// A rank is one more than the listed participants with a better score
+	// (the leaderboard's rank; an opted-out participant's too).
+	return completions(ctx, tx, `WITH r AS (SELECT p.user_id, 1 + count(*) FILTER (WHERE `+listed+`) OVER (ORDER BY p.score DESC
+				RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP) AS rank
+			FROM gamification.challenge_participants p`+listedOnly+` WHERE p.challenge_id = $1 AND p.score IS NOT NULL)
 		UPDATE gamification.challenge_participants p SET completed_at = $2 FROM r
 		WHERE p.challenge_id = $1 AND p.user_id = r.user_id AND p.completed_at IS NULL
 		RETURNING p.user_id, p.team_id, r.rank, p.value`, c.ID, at)
