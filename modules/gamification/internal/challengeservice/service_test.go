@@ -410,6 +410,114 @@ func TestLongestSessionRankedAtTheEnd(t *testing.T) {
 	assert.Len(t, w.completed(c), 3)
 }
 
+// The applier and the end sweep take the challenge's lock before its
+// participants' rows: batches of late sessions racing the finalisation
+// never deadlock, and whatever lands after it changes nothing (every
+// final value is the participant's value).
+func TestLateSessionsRaceTheFinalisation(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	admin := w.user("Admin", "", true)
+	spec := month()
+	spec.Kind = challenge.LongestSession
+	c := w.create(admin, true, spec)
+	w.at(start)
+	users := make([]uuid.UUID, 40)
+	for i := range users {
+		users[i] = w.user("U", "", true)
+		w.join(users[i], c, "")
+	}
+	w.apply([]run{session(users[0], start.Add(time.Hour), 1000)})
+	w.at(c.EndsAt.Add(challenge.FinaliseGrace))
+	// Eight batches of five users, each in a message of its own.
+	var batches [][]activity.Event
+	for b := range 8 {
+		var events []activity.Event
+		for _, u := range users[b*5 : b*5+5] {
+			id, at := uuid.New(), start.Add(time.Duration(b+2)*time.Hour)
+			events = append(events, activity.Event{SessionID: id, UserID: u, Revision: 1, Session: &activity.Session{
+				ID: id, UserID: u, Sport: "run", StartedAt: at, CompletedAt: at.Add(time.Hour), DistanceM: float64(2000 + b*100),
+				MovingTimeS: 600, ElapsedTimeS: 600, Plausible: true, Revision: 1}})
+		}
+		batches = append(batches, events)
+	}
+	var wg sync.WaitGroup
+	for i, events := range batches {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			ids := make([]string, len(events))
+			for j := range ids {
+				ids[j] = "msg-" + uuid.NewString()
+			}
+			assert.NoError(t, activity.ApplyOnce(w.ctx, w.pool, ids, events, []activity.Applier{w.s}), "batch %d", i)
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := w.s.EndDue(w.ctx)
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, "ended", w.get(admin, c).State)
+	done := w.completed(c)
+	require.NotEmpty(t, done)
+	seen := map[string]bool{}
+	for _, d := range done {
+		assert.False(t, seen[d.UserID], "completed once")
+		seen[d.UserID] = true
+		u := uuid.MustParse(d.UserID)
+		assert.Equal(t, d.Value, value(w.get(u, c).You), "nothing changed after the finalisation")
+	}
+}
+
+// The lock order, step by step: while the end sweep holds the challenge
+// (locked first, as NextToEnd does) a batch for one of its participants
+// waits for it before touching any participant's row, so the sweep
+// completes the participants without a deadlock; the batch then finds
+// the challenge finalised and changes nothing.
+func TestApplierWaitsForTheSweepsChallengeLock(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	admin, ana := w.user("Admin", "", true), w.user("Ana", "", true)
+	spec := month()
+	spec.Kind = challenge.LongestSession
+	c := w.create(admin, true, spec)
+	id := uuid.MustParse(c.ID)
+	w.at(start)
+	w.join(ana, c, "")
+	w.apply([]run{session(ana, start.Add(time.Hour), 1000)})
+
+	sweep, err := w.pool.Begin(w.ctx)
+	require.NoError(t, err)
+	defer func() { _ = sweep.Rollback(w.ctx) }()
+	var pid int
+	require.NoError(t, sweep.QueryRow(w.ctx, `SELECT pg_backend_pid() FROM gamification.challenges WHERE id = $1 FOR UPDATE`, id).Scan(&pid))
+	late := session(ana, start.Add(2*time.Hour), 5000)
+	applied := make(chan error, 1)
+	go func() {
+		at := late.at
+		applied <- activity.ApplyOnce(w.ctx, w.pool, []string{"msg-" + uuid.NewString()}, []activity.Event{{SessionID: late.id, UserID: ana,
+			Revision: 1, Session: &activity.Session{ID: late.id, UserID: ana, Sport: "run", StartedAt: at, CompletedAt: at.Add(time.Hour),
+				DistanceM: 5000, MovingTimeS: 1500, ElapsedTimeS: 1500, Plausible: true, Revision: 1}}}, []activity.Applier{w.s})
+	}()
+	require.Eventually(t, func() bool { // the batch waits for a lock the sweep holds
+		var n int
+		require.NoError(t, w.pool.QueryRow(w.ctx, `SELECT count(*) FROM pg_locks l JOIN pg_locks h ON h.pid = $1 AND h.granted
+			AND h.locktype = l.locktype AND h.database IS NOT DISTINCT FROM l.database AND h.relation IS NOT DISTINCT FROM l.relation
+			AND h.page IS NOT DISTINCT FROM l.page AND h.tuple IS NOT DISTINCT FROM l.tuple AND h.transactionid IS NOT DISTINCT FROM l.transactionid
+			WHERE NOT l.granted`, pid).Scan(&n))
+		return n > 0
+	}, 10*time.Second, 5*time.Millisecond)
+	_, err = sweep.Exec(w.ctx, `UPDATE gamification.challenge_participants SET completed_at = now() WHERE challenge_id = $1`, id)
+	require.NoError(t, err, "the sweep reaches the participants: the batch holds none of their rows")
+	_, err = sweep.Exec(w.ctx, `UPDATE gamification.challenges SET ended_at = now() WHERE id = $1`, id)
+	require.NoError(t, err)
+	require.NoError(t, sweep.Commit(w.ctx))
+	require.NoError(t, <-applied)
+	assert.Equal(t, 1000.0, value(w.get(ana, c).You), "finalised while the batch waited: it changes nothing")
+}
+
 // A group goal: everyone's total; reaching it completes the challenge for
 // every participant, once; a participant leaving takes their part back.
 func TestGroupGoal(t *testing.T) {
