@@ -26,7 +26,7 @@ type ChallengeCreate struct {
 	EndsAt      time.Time `json:"ends_at" doc:"after starts_at, at least 1 hour and at most 366 days later, and in the future"`
 	GroupID     string    `json:"group_id,omitempty" format:"uuid" doc:"the group the challenge is for (its owner and admins create it); absent: a global challenge (platform admins)"`
 	TeamMode    string    `json:"team_mode,omitempty" enum:"none,groups,teams" doc:"none (default); groups: each listed group is a team; teams: named teams inside group_id"`
-	TeamGroups  []string  `json:"team_groups,omitempty" maxItems:"50" doc:"team_mode groups: 2–50 groups (including group_id when given)"`
+	TeamGroups  []string  `json:"team_groups,omitempty" maxItems:"50" doc:"team_mode groups: 2–50 groups (including group_id when given), each owned or administered by the creator unless a platform admin (403 otherwise)"`
 	TeamNames   []string  `json:"team_names,omitempty" maxItems:"50" doc:"team_mode teams: 2–50 team names; team_mode groups: optional names of the team_groups, in their order"`
 }
 
@@ -133,7 +133,7 @@ type ChallengeEntry struct {
 	Rank    int      `json:"rank,omitempty"`
 	UserID  string   `json:"user_id,omitempty" format:"uuid"`
 	TeamID  string   `json:"team_id,omitempty" format:"uuid"`
-	Name    string   `json:"name,omitempty" doc:"the user's display name (absent for one who opted out of leaderboards), or the team's name"`
+	Name    string   `json:"name,omitempty" doc:"the user's display name, or the team's name"`
 	Members int      `json:"members,omitempty" doc:"teams: members"`
 	Value   *float64 `json:"value,omitempty"`
 }

@@ -90,7 +90,7 @@ func challengeOperations(a huma.API, nc *nats.Conn) {
 		OperationID: "leave-challenge", Method: http.MethodPost, Path: "/v1/challenges/{id}/leave", Tags: tags,
 		Summary: "Leave a challenge",
 		Description: "Takes back everything your sessions contributed (a rejoin counts from then on). 404 when you have " +
-			"not joined; 409 when it is over (results are final).",
+			"not joined; 409 after ends_at.",
 		DefaultStatus: http.StatusNoContent, Security: gw.Authenticated,
 	}, http.StatusConflict), func(ctx context.Context, in *challengeIDInput) (*gw.NoContent, error) {
 		return gw.ForwardNoContent(ctx, nc, api.SubjectChallengeLeave, api.ChallengeRef{ID: in.ID})
@@ -100,7 +100,7 @@ func challengeOperations(a huma.API, nc *nats.Conn) {
 		Summary: "A challenge's leaderboard",
 		Description: "Individuals (participants with a value, best first; cursor-paginated) or teams (all of them). The " +
 			"same value, the same rank (1, 2, 2, 4). you is your entry (or your team's). Participants who opted out of " +
-			"leaderboards are listed without their name.",
+			"leaderboards are not listed and take no rank; their own you shows their rank among the listed.",
 		Security: gw.Authenticated,
 	}), func(ctx context.Context, in *challengeBoardInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectChallengeLeaderboard, api.ChallengeLeaderboardRequest{ID: in.ID, Board: in.Board,
