@@ -64,7 +64,8 @@ func LockChallengesOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID, open bo
 		cond = ` AND c.completed_at IS NULL AND c.ended_at IS NULL`
 	}
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM gamification.challenges c
-		WHERE c.id IN (SELECT p.challenge_id FROM gamification.challenge_participants p WHERE p.user_id = ANY($1))`+cond+`
+		WHERE c.id IN (SELECT p.challenge_id FROM unnest($1::uuid[]) AS b(user_id)
+			JOIN gamification.challenge_participants p ON p.user_id = b.user_id)`+cond+`
 		ORDER BY c.id FOR NO KEY UPDATE OF c`, users); err != nil {
 		return fmt.Errorf("challengestore: lock challenges: %w", err)
 	}
