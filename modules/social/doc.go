@@ -113,8 +113,9 @@
 // impersonation, self_harm, other) with an optional text (at most 1,000
 // characters): in a group both are members of, where the group's owner and
 // admins list and resolve it (dismissed or actioned, with a note), or
-// outside any group, where it is kept for the operators (no operator API
-// yet); or a message of a group's chat the reporter is a member of (its
+// outside any group, where the operators (platform admins) list and
+// resolve it (GET /v1/admin/reports, which lists every report); or a
+// message of a group's chat the reporter is a member of (its
 // sender is the user reported, its text kept as it was when reported).
 // An open report of the same user (message) in the same place answers a
 // second one. A deleted account's reports go; reports of it stay, without
@@ -158,6 +159,7 @@
 //	blocks.add, .lift, .list                         blocks
 //	feed.get                                         the caller's feed
 //	reports.create, .list, .resolve                  reports
+//	admin.reports.list, .resolve                     every report, for platform admins
 //	status.get                                       module status (every module)
 //
 // Consumes (internal/consume):
@@ -272,7 +274,8 @@
 // /v1/users/{id}/follow, /v1/users/{id}/followers|following,
 // /v1/me/follow-requests[/{user_id}/approve|reject],
 // /v1/me/followers/{user_id}, /v1/me/social, /v1/users/{id}/block,
-// /v1/me/blocks; /v1/feed; /v1/reports, /v1/groups/{id}/reports[/{report_id}/resolve];
+// /v1/me/blocks; /v1/feed; /v1/reports, /v1/groups/{id}/reports[/{report_id}/resolve],
+// /v1/admin/reports[/{id}/resolve];
 // /v1/notifications, /v1/notifications/{id}/read, /v1/notifications/read,
 // /v1/groups/{id}/mute, /v1/me/notification-settings,
 // /v1/me/push-tokens[/{id}]; the channel notify.<user>.

@@ -382,7 +382,7 @@ func TestNotificationsOnlineOverWebSocket(t *testing.T) {
 	assert.Error(t, err, "one message per notification")
 
 	// The group's chat tells of it too: a system message on chat.<group>
-	// (published by the chat's sweep within seconds).
+	// (published once the relay has sent the notification).
 	cm, err := bobChat.NextMsg(15 * time.Second)
 	require.NoError(t, err)
 	var ev api.ChatEvent
