@@ -105,8 +105,8 @@
 // the card's time (the session's completion, the records' setting),
 // cursor-paginated. A page reads each owner's newest cards by an
 // index-only range of feed_items_owner and merges them (fan-out on read:
-// nothing is written per follower). Achievements join the feed when
-// gamification publishes them (issue 11).
+// nothing is written per follower). Achievement cards come from
+// evt.gamification.achievement.unlocked of a session, and take the session card's visibility.
 //
 // Reports (service/report.go): a user reports another for a reason from a
 // fixed list (spam, harassment, hate, violence, sexual_content,
@@ -173,6 +173,8 @@
 //	evt.training.session.completed, .updated   durables social__evt_training_session_*: the feed's session cards
 //	evt.training.session.deleted durable social__evt_training_session_deleted: its cards leave every feed, for good
 //	evt.gamification.achievement.unlocked  durable social__evt_gamification_achievement_unlocked: notifications (below)
+//	                                       (of a session: once its card says it is not private); durable
+//	                                       social__evt_gamification_achievement_unlocked_feed: the feed's achievement cards
 //	evt.gamification.challenge.completed   durable social__evt_gamification_challenge_completed: notifications (below)
 //
 // # Notifications
