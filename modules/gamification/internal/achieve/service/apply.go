@@ -136,13 +136,15 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 }
 
 // AddRecords counts the personal records a session set
-// (evt.training.record.set) and unlocks what they reach.
+// (evt.training.record.set) and unlocks what they reach (nothing for an
+// erased user).
 func (s *Service) AddRecords(ctx context.Context, tx pgx.Tx, user uuid.UUID, records int, session uuid.UUID, at time.Time) error {
 	return s.addCount(ctx, tx, user, rules.Records, func(st *achieve.State) { st.Records += records }, &session, at)
 }
 
 // AddChallenge counts a challenge the user completed
-// (evt.gamification.challenge.completed) and unlocks what it reaches.
+// (evt.gamification.challenge.completed) and unlocks what it reaches
+// (nothing for an erased user).
 func (s *Service) AddChallenge(ctx context.Context, tx pgx.Tx, user uuid.UUID, at time.Time) error {
 	return s.addCount(ctx, tx, user, rules.ChallengesCompleted, func(st *achieve.State) { st.Challenges++ }, nil, at)
 }
@@ -151,6 +153,11 @@ func (s *Service) addCount(ctx context.Context, tx pgx.Tx, user uuid.UUID, metri
 	session *uuid.UUID, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
+	}
+	// A late event of an erased user makes no row for them again.
+	live, err := activity.LockLive(ctx, tx, []uuid.UUID{user})
+	if err != nil || len(live) == 0 {
+		return err
 	}
 	cat, byID, err := s.catalogue(ctx, tx)
 	if err != nil {
