@@ -58,7 +58,8 @@
 // achievement were unlocked. The applier adds a user's new sessions to it in start order and evaluates the
 // achievements their sport moves after each (the session that crosses a tier is the one named); an edit, a
 // deletion or a session older than the state's latest period rebuilds the state from the user's sessions
-// (progress recomputed), and nothing unlocked is taken back. Only plausible sessions count. Days, weeks and
+// (progress recomputed; what it newly reaches names the session with which, added again in start order, progress
+// first reaches it), and nothing unlocked is taken back. Only plausible sessions count. Days, weeks and
 // hours are the user's time zone's: a change of zone rebuilds the user's state in the new one
 // (activity.ZoneWatcher), so the whole history counts in the zone the user has now, as a backfill sees it. Unlocks are gamification.user_achievements rows, unique per user,
 // achievement, tier and repetition (INSERT … ON CONFLICT DO NOTHING: each unlock once, whatever is delivered
