@@ -16,6 +16,7 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/bus/bustest"
+	clientapi "github.com/athlos/athlos/modules/client/api"
 	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
@@ -51,6 +52,9 @@ func TestLeaderboardsInTwoProcesses(t *testing.T) {
 	users := make([]string, 30)
 	for i := range users {
 		users[i] = fmt.Sprintf("%08x-0000-4000-8000-000000000000", i+1) // ties list in this order
+		// A user is listed once the module has heard of them (no name:
+		// the rows below have none).
+		publish(clientapi.EventUserRegistered, clientapi.UserRegistered{UserID: users[i], RegisteredAt: time.Now().UTC()})
 	}
 	type run struct {
 		user string

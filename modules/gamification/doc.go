@@ -41,8 +41,11 @@
 // feature's state and the read model commit together, exactly once; a failed batch is rolled back and
 // tried again in halves. A deleted account (evt.client.user.deleted) is erased in one transaction:
 // every feature that is an activity.Eraser erases its own rows first (it can still read the user's
-// sessions), then the read models' rows go. A feature that is an activity.ZoneWatcher hears of a
-// user's new time zone in the transaction that saves it.
+// sessions), then the read models' rows go. The erasure holds the user's lock; every other writer
+// of a user's rows (a batch of sessions, a profile, a membership, an unlock's points, a record or a
+// completed challenge counted: activity.LockLive) takes it shared first and then finds the user in
+// erased_users, so a late event of an erased user writes nothing. A feature that is an
+// activity.ZoneWatcher hears of a user's new time zone in the transaction that saves it.
 //
 // # Achievements (internal/achieve, migration 00004)
 //
@@ -55,7 +58,8 @@
 // achievement were unlocked. The applier adds a user's new sessions to it in start order and evaluates the
 // achievements their sport moves after each (the session that crosses a tier is the one named); an edit, a
 // deletion or a session older than the state's latest period rebuilds the state from the user's sessions
-// (progress recomputed), and nothing unlocked is taken back. Only plausible sessions count. Days, weeks and
+// (progress recomputed; what it newly reaches names the session with which, added again in start order, progress
+// first reaches it), and nothing unlocked is taken back. Only plausible sessions count. Days, weeks and
 // hours are the user's time zone's: a change of zone rebuilds the user's state in the new one
 // (activity.ZoneWatcher), so the whole history counts in the zone the user has now, as a backfill sees it. Unlocks are gamification.user_achievements rows, unique per user,
 // achievement, tier and repetition (INSERT … ON CONFLICT DO NOTHING: each unlock once, whatever is delivered
@@ -103,7 +107,9 @@
 // evt.gamification.leaderboard.changed (the slots and users changed) in the outbox. Points come from
 // evt.gamification.achievement.unlocked (a durable consumer of the module's own stream), at unlocked_at.
 // A trigger on users (migration 00040) puts the same message in the outbox when a user's name, country or
-// opt-out changes, or the user is erased.
+// opt-out changes, or the user is erased. A user is listed only once known (a users row: their
+// registration or profile event has arrived; until then they may have opted out unseen), and the
+// row's insert lists them.
 //
 // Boards are ranked in memory, per process: Live loads a board (a metric of a slot, globally or in one
 // country; listed users only) on its first read (the read waits up to 3 s, then answers from SQL), and

@@ -105,16 +105,17 @@
 // the card's time (the session's completion, the records' setting),
 // cursor-paginated. A page reads each owner's newest cards by an
 // index-only range of feed_items_owner and merges them (fan-out on read:
-// nothing is written per follower). Achievements join the feed when
-// gamification publishes them (issue 11).
+// nothing is written per follower). Achievement cards come from
+// evt.gamification.achievement.unlocked of a session, and take the session card's visibility.
 //
 // Reports (service/report.go): a user reports another for a reason from a
 // fixed list (spam, harassment, hate, violence, sexual_content,
 // impersonation, self_harm, other) with an optional text (at most 1,000
 // characters): in a group both are members of, where the group's owner and
 // admins list and resolve it (dismissed or actioned, with a note), or
-// outside any group, where it is kept for the operators (no operator API
-// yet); or a message of a group's chat the reporter is a member of (its
+// outside any group, where the operators (platform admins) list and
+// resolve it (GET /v1/admin/reports, which lists every report); or a
+// message of a group's chat the reporter is a member of (its
 // sender is the user reported, its text kept as it was when reported).
 // An open report of the same user (message) in the same place answers a
 // second one. A deleted account's reports go; reports of it stay, without
@@ -158,6 +159,7 @@
 //	blocks.add, .lift, .list                         blocks
 //	feed.get                                         the caller's feed
 //	reports.create, .list, .resolve                  reports
+//	admin.reports.list, .resolve                     every report, for platform admins
 //	status.get                                       module status (every module)
 //
 // Consumes (internal/consume):
@@ -171,6 +173,8 @@
 //	evt.training.session.completed, .updated   durables social__evt_training_session_*: the feed's session cards
 //	evt.training.session.deleted durable social__evt_training_session_deleted: its cards leave every feed, for good
 //	evt.gamification.achievement.unlocked  durable social__evt_gamification_achievement_unlocked: notifications (below)
+//	                                       (of a session: once its card says it is not private); durable
+//	                                       social__evt_gamification_achievement_unlocked_feed: the feed's achievement cards
 //	evt.gamification.challenge.completed   durable social__evt_gamification_challenge_completed: notifications (below)
 //
 // # Notifications
@@ -272,7 +276,8 @@
 // /v1/users/{id}/follow, /v1/users/{id}/followers|following,
 // /v1/me/follow-requests[/{user_id}/approve|reject],
 // /v1/me/followers/{user_id}, /v1/me/social, /v1/users/{id}/block,
-// /v1/me/blocks; /v1/feed; /v1/reports, /v1/groups/{id}/reports[/{report_id}/resolve];
+// /v1/me/blocks; /v1/feed; /v1/reports, /v1/groups/{id}/reports[/{report_id}/resolve],
+// /v1/admin/reports[/{id}/resolve];
 // /v1/notifications, /v1/notifications/{id}/read, /v1/notifications/read,
 // /v1/groups/{id}/mute, /v1/me/notification-settings,
 // /v1/me/push-tokens[/{id}]; the channel notify.<user>.

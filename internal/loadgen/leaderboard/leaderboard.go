@@ -188,6 +188,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		tokens[i], ids[i] = tok.AccessToken, me.UserID
 	}
+	if err := awaitKnown(ctx, pool, ids); err != nil {
+		return nil, err
+	}
 	if err := placeReaders(ctx, pool, slot, ids); err != nil {
 		return nil, err
 	}
@@ -230,6 +233,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	return rep, ctx.Err()
+}
+
+// awaitKnown waits (up to a minute) until gamification has heard of the
+// readers' registrations: a user is on the boards only from then on.
+func awaitKnown(ctx context.Context, pool *pgxpool.Pool, ids []uuid.UUID) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		var n int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM gamification.users WHERE user_id = ANY($1)`, ids).Scan(&n)
+		switch {
+		case err != nil:
+			return fmt.Errorf("readers known to gamification: %w", err)
+		case n == len(ids):
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("readers known to gamification: %d of %d: %w", n, len(ids), ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // placeReaders puts the readers on the board at random seeded distances,

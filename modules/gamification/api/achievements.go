@@ -133,7 +133,7 @@ type Unlock struct {
 	Repetition int       `json:"repetition,omitempty" doc:"a repeatable achievement's last tier: 1 the first time, 2 the next …"`
 	Points     int       `json:"points"`
 	UnlockedAt time.Time `json:"unlocked_at"`
-	SessionID  *string   `json:"session_id" format:"uuid" doc:"the session that did it; null when none did (records, challenges, a backfill)"`
+	SessionID  *string   `json:"session_id" format:"uuid" doc:"the session that did it (the session of a record; after an edit or a deletion, the first session in start order with which progress reaches it); null when none did (challenges, a backfill)"`
 }
 
 // MyAchievement is an achievement with the caller's progress.

@@ -65,5 +65,5 @@ type LeaderboardRow struct {
 type LeaderboardMe struct {
 	Rank   *int64  `json:"rank" doc:"your rank; null when you are not on the board (nothing counted yet, or you opted out)"`
 	Value  float64 `json:"value" doc:"your value, in unit, rounded down to step"`
-	Listed bool    `json:"listed" doc:"false when you opted out of leaderboards (profile privacy): others do not see you"`
+	Listed bool    `json:"listed" doc:"false when you opted out of leaderboards (profile privacy), or your profile has not reached the leaderboards yet: others do not see you"`
 }

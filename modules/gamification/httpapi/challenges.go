@@ -76,7 +76,8 @@ func challengeOperations(a huma.API, nc *nats.Conn) {
 		OperationID: "join-challenge", Method: http.MethodPost, Path: "/v1/challenges/{id}/join", Tags: tags,
 		Summary: "Join a challenge",
 		Description: "Before it ends (409 after). Sessions started from now on (and inside the window) count. A group's " +
-			"challenge takes the group's members (403 for others); a team challenge puts you in one team. Joining " +
+			"challenge takes the group's members (404 for others, as when reading it; 403 for the team_id of a group you " +
+			"are not a member of); a team challenge puts you in one team. Joining " +
 			"again changes nothing (409 when asking for another team: leave first).",
 		MaxBodyBytes: 4 << 10, Security: gw.Authenticated,
 	}), http.StatusForbidden, http.StatusConflict), func(ctx context.Context, in *challengeJoinInput) (*gw.RawJSON, error) {

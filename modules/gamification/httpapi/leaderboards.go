@@ -28,7 +28,8 @@ func leaderboardOperations(a huma.API, nc *nats.Conn) {
 		Description: "The top of a board (a metric over a period, globally, in your country or in a group of yours, for " +
 			"one sport or every sport), with your place and your neighbours. Users with the same value share a rank " +
 			"(values are bucketed: distance to 10 m, time to 1 s, elevation to 1 m); users who opted out of " +
-			"leaderboards (profile privacy) are neither listed nor counted, and see their own value without a rank. " +
+			"leaderboards (profile privacy) are neither listed nor counted, and see their own value without a rank; " +
+			"so are users whose profile has not reached the module yet (moments after sign-up). " +
 			"Periods are UTC (ISO weeks from Monday 00:00, calendar months and years), stated in the answer; past " +
 			"periods stay readable with at. A session flagged implausible counts nowhere; an edited or deleted " +
 			"session's contribution is taken back. A group you are not a member of answers 404, as an unknown one.",

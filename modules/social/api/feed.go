@@ -9,6 +9,8 @@ const SubjectFeed = "rpc.social.feed.get" // FeedRequest → FeedPage
 const (
 	FeedSession = "session" // a finished session
 	FeedRecords = "records" // the personal records a session set
+	// FeedUnlock: an achievement a session unlocked.
+	FeedUnlock = "achievement"
 )
 
 // FeedRequest asks for a page of the caller's feed.
@@ -22,7 +24,7 @@ type FeedRequest struct {
 // records one of their sessions set.
 type FeedItem struct {
 	ID          string       `json:"id" format:"uuid"`
-	Kind        string       `json:"kind" enum:"session,records"`
+	Kind        string       `json:"kind" enum:"session,records,achievement"`
 	OwnerID     string       `json:"owner_id" format:"uuid"`
 	OwnerName   string       `json:"owner_name"`
 	SessionID   string       `json:"session_id" format:"uuid" doc:"GET /v1/sessions/{id} for the whole session"`
@@ -32,8 +34,20 @@ type FeedItem struct {
 	DistanceM   float64      `json:"distance_m"`
 	MovingTimeS float64      `json:"moving_time_s"`
 	Visibility  string       `json:"visibility" enum:"followers,public"`
-	At          time.Time    `json:"at" doc:"when the session was finished, or the records set: the feed's order"`
+	At          time.Time    `json:"at" doc:"when the session was finished, the records set or the achievement unlocked: the feed's order"`
 	Records     []FeedRecord `json:"records,omitempty" doc:"kind records: the records the session set"`
+	// Achievement is, for kind achievement, what the session unlocked.
+	Achievement *FeedAchievement `json:"achievement,omitempty" doc:"kind achievement: the achievement the session unlocked"`
+}
+
+// FeedAchievement is the achievement of an achievement card.
+type FeedAchievement struct {
+	AchievementID string `json:"achievement_id"`
+	Name          string `json:"name" doc:"in English; name_key is the message key an app translates"`
+	NameKey       string `json:"name_key"`
+	Tier          int    `json:"tier" minimum:"1"`
+	TierName      string `json:"tier_name,omitempty"`
+	Points        int    `json:"points"`
 }
 
 // FeedRecord is one personal record of a records card.

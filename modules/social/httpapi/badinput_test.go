@@ -117,6 +117,7 @@ func TestGroupBadInput(t *testing.T) {
 		{http.MethodPost, base + "/requests/" + unknownID + "/reject", nil, 404, ""},
 		{http.MethodPut, base + "/bans/nope", nil, 400, "path.user_id"},
 		{http.MethodPut, base + "/bans/" + ana.id, nil, 400, "path.user_id"},
+		{http.MethodPut, base + "/bans/" + unknownID, nil, 404, ""},
 		{http.MethodDelete, base + "/bans/" + bob.id, nil, 404, ""},
 		{http.MethodGet, base + "/bans?limit=-1", nil, 400, "query.limit"},
 		{http.MethodPost, base + "/invites", `{"expires_in_s": 59}`, 400, "body.expires_in_s"},

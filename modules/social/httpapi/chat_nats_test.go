@@ -213,6 +213,15 @@ func TestChatOverNATS(t *testing.T) {
 	_, refusal = apps[bob.UserID].send(t, "not-a-group", map[string]any{"text": "x"}, nil)
 	require.NotNil(t, refusal)
 	assert.Equal(t, 400, refusal.Error.Code)
+	_, refusal = apps[bob.UserID].send(t, g, map[string]any{"text": strings.Repeat("é", 4001)}, nil)
+	require.NotNil(t, refusal)
+	assert.Equal(t, 400, refusal.Error.Code, "over 4,000 characters")
+	_, refusal = apps[bob.UserID].send(t, g, map[string]any{"text": "hi", "colour": "red"}, nil)
+	require.NotNil(t, refusal)
+	assert.Equal(t, 400, refusal.Error.Code, "an unknown field")
+	_, refusal = apps[bob.UserID].send(t, g, map[string]any{"text": "x", "pad": strings.Repeat("p", 21<<10)}, nil)
+	require.NotNil(t, refusal)
+	assert.Equal(t, 413, refusal.Error.Code, "over 20 KiB")
 
 	// Not as someone else, not on the group's stream subject.
 	bobApp := apps[bob.UserID]
@@ -237,7 +246,7 @@ func TestChatOverNATS(t *testing.T) {
 	metrics := string(e.Do(http.MethodGet, "/metrics", "", nil).Body)
 	assert.Contains(t, metrics, "athlos_social_chat_ingress_posted_total 4", "two messages and their two retries")
 	assert.Contains(t, metrics, `athlos_social_chat_ingress_refused_total{code="forbidden"} 2`)
-	assert.Contains(t, metrics, `athlos_social_chat_ingress_refused_total{code="invalid"} 3`)
+	assert.Contains(t, metrics, `athlos_social_chat_ingress_refused_total{code="invalid"} 5`)
 	p := e.page(g, ana, "")
 	assert.Equal(t, []int64{1, 2, 3}, ids(p))
 

@@ -476,6 +476,19 @@ func TestChatPermissions(t *testing.T) {
 		}
 		return nil
 	}
+	// cat asked to join ana's private group: a requester is not a member.
+	cat := e.SignUp("cat@example.com")
+	r := e.Do(http.MethodPost, "/v1/groups", ana.AccessToken, map[string]any{"name": "Closed Club", "visibility": "private"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var closed api.Group
+	r.JSON(t, &closed)
+	r = e.Do(http.MethodPost, "/v1/groups/"+closed.ID+"/join", cat.AccessToken, nil)
+	require.Less(t, r.Status, 300, string(r.Body))
+	for _, c := range calls {
+		path := strings.Replace(c.path, g, closed.ID, 1)
+		r := e.Do(c.method, path, cat.AccessToken, bodyOf(c.method, c.path))
+		assert.Equal(t, http.StatusForbidden, r.Status, "requester %s %s: %s", c.method, path, r.Body)
+	}
 	for _, c := range calls {
 		for name, u := range map[string]clientapi.TokenResponse{"stranger": eve, "banned": bob} {
 			b := bodyOf(c.method, c.path)
@@ -505,7 +518,7 @@ func TestChatPermissions(t *testing.T) {
 	// still has the message.
 	assert.Len(t, e.page(g, ana, "").Items, 1)
 	// A stranger's unread list does not name the group.
-	r := e.Do(http.MethodGet, "/v1/me/unread", bob.AccessToken, nil)
+	r = e.Do(http.MethodGet, "/v1/me/unread", bob.AccessToken, nil)
 	require.Equal(t, http.StatusOK, r.Status)
 	assert.NotContains(t, string(r.Body), g)
 }

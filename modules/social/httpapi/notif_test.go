@@ -382,7 +382,7 @@ func TestNotificationsOnlineOverWebSocket(t *testing.T) {
 	assert.Error(t, err, "one message per notification")
 
 	// The group's chat tells of it too: a system message on chat.<group>
-	// (published by the chat's sweep within seconds).
+	// (published once the relay has sent the notification).
 	cm, err := bobChat.NextMsg(15 * time.Second)
 	require.NoError(t, err)
 	var ev api.ChatEvent
@@ -621,9 +621,20 @@ func TestGamificationEventsNotifyGroups(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 
 	at := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	// The session that unlocked it is known to social (its feed card),
+	// shared with followers; another, private, unlocked one more.
+	session, private := uuid.NewString(), uuid.NewString()
+	for i, c := range []struct{ id, visibility string }{{session, "followers"}, {private, "private"}} {
+		publishEvent(t, a, conn, pool, trainingapi.EventSessionCompleted, "done-"+c.id, trainingapi.SessionCompleted{SessionID: c.id,
+			UserID: ana.id, Sport: "run", Title: "run " + string(rune('A'+i)), Visibility: c.visibility, StartedAt: at.Add(-time.Hour),
+			CompletedAt: at, Revision: 1})
+	}
 	unlocked := gamificationapi.AchievementUnlocked{UserID: ana.id, AchievementID: "run_distance_total", Name: "Road Warrior",
-		NameKey: "achievement.run_distance_total.name", Tier: 2, TierName: "silver", Points: 50, SessionID: uuid.NewString(), UnlockedAt: at}
+		NameKey: "achievement.run_distance_total.name", Tier: 2, TierName: "silver", Points: 50, SessionID: session, UnlockedAt: at}
 	publishEvent(t, a, conn, pool, gamificationapi.EventAchievementUnlocked, "ach-1", unlocked)
+	secret := unlocked
+	secret.AchievementID, secret.Name, secret.SessionID = "night_owl", "Night Owl", private
+	publishEvent(t, a, conn, pool, gamificationapi.EventAchievementUnlocked, "ach-private", secret)
 	publishEvent(t, a, conn, pool, gamificationapi.EventAchievementUnlocked, "ach-1-again", unlocked)
 	challenge := uuid.NewString()
 	completed := gamificationapi.ChallengeCompleted{ChallengeID: challenge, Title: "December 100 km", Kind: "group_goal",
@@ -647,6 +658,26 @@ func TestGamificationEventsNotifyGroups(t *testing.T) {
 	require.Len(t, catItems, 1, "cat muted achievements")
 	assert.Equal(t, "challenge_completed", catItems[0].Kind)
 	assert.Empty(t, inbox(t, a, ana, "").Items, "not of her own")
+
+	// The feed: a card for the achievement of the session bob may see,
+	// none for the private one.
+	var cards []api.FeedItem
+	require.Eventually(t, func() bool {
+		cards = nil
+		for _, it := range feedOf(t, a, bob, 50) {
+			if it.Kind == api.FeedUnlock {
+				cards = append(cards, it)
+			}
+		}
+		return len(cards) > 0
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Len(t, cards, 1)
+	assert.Equal(t, session, cards[0].SessionID)
+	assert.Equal(t, "run A", cards[0].Title, "the session card's title")
+	require.NotNil(t, cards[0].Achievement)
+	assert.Equal(t, "run_distance_total", cards[0].Achievement.AchievementID)
+	assert.Equal(t, "silver", cards[0].Achievement.TierName)
+	assert.Equal(t, 50, cards[0].Achievement.Points)
 
 	var page api.ChatPage
 	r = a.Do(http.MethodGet, "/v1/groups/"+g.ID+"/messages", bob.token, nil)

@@ -142,6 +142,8 @@ func TestEveryActionForEveryRole(t *testing.T) {
 			[6]int{none, none, forbidden, 0, forbidden, forbidden}, [6]int{none, none, forbidden, forbidden, forbidden, forbidden}},
 		{"promote", on(http.MethodPut, "/members/%s/role", "member2", map[string]any{"role": "admin"}),
 			[6]int{ok, forbidden, forbidden, 0, forbidden, forbidden}, [6]int{ok, forbidden, forbidden, forbidden, forbidden, forbidden}},
+		{"demote", on(http.MethodPut, "/members/%s/role", "admin", map[string]any{"role": "member"}),
+			[6]int{ok, 0, forbidden, 0, forbidden, forbidden}, [6]int{ok, 0, forbidden, forbidden, forbidden, forbidden}},
 		{"transfer", func(w *world, actor user) int {
 			return w.a.Do(http.MethodPost, w.path("/transfer"), actor.token, map[string]any{"user_id": w.users["member2"].id}).Status
 		}, [6]int{ok, forbidden, forbidden, 0, forbidden, forbidden}, [6]int{ok, forbidden, forbidden, forbidden, forbidden, forbidden}},

@@ -324,4 +324,11 @@ func TestOperatorReports(t *testing.T) {
 	}
 	_, l = list(root, "?status=open")
 	assert.Len(t, l.Items, 1, "still open")
+
+	// The group closes: its report stays for the operators.
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/groups/"+g.ID, ana.token, nil).Status)
+	_, l = list(root, "?status=open")
+	require.Len(t, l.Items, 1, "a closed group's report outlives it")
+	assert.Equal(t, inGroup.ID, l.Items[0].ID)
+	assert.Equal(t, g.ID, *l.Items[0].GroupID)
 }

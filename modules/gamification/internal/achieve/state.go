@@ -143,6 +143,14 @@ func (st *State) Add(s *activity.Session, loc *time.Location) bool {
 // start order (after an edit, a deletion or an old session); records,
 // challenges and unlocks stay.
 func (st *State) Rebuild(sessions []activity.Session, loc *time.Location) {
+	st.Replay(sessions, loc, nil)
+}
+
+// Replay is Rebuild calling after (unless nil) once each counted session
+// is added, with that session, until after returns false. Every value
+// only grows as sessions are added, so the session after which a value
+// first reaches a threshold is the one that crossed it.
+func (st *State) Replay(sessions []activity.Session, loc *time.Location, after func(*activity.Session) bool) {
 	st.Sports = map[string]*Aggregate{}
 	order := make([]*activity.Session, len(sessions))
 	for i := range sessions {
@@ -151,6 +159,9 @@ func (st *State) Rebuild(sessions []activity.Session, loc *time.Location) {
 	slices.SortStableFunc(order, func(a, b *activity.Session) int { return a.StartedAt.Compare(b.StartedAt) })
 	for _, s := range order {
 		st.Add(s, loc)
+		if after != nil && Counts(s) && !after(s) {
+			return
+		}
 	}
 }
 

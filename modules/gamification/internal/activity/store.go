@@ -45,12 +45,8 @@ func Apply(ctx context.Context, tx pgx.Tx, events []Event, appliers []Applier) (
 	for i, e := range events {
 		ids[i], users[i], revs[i] = e.SessionID, e.UserID, e.Revision
 	}
-	// A user's erasure waits for the batches applying their sessions, and
-	// a batch after it sees them erased (the locks end with the
-	// transactions).
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(k) FROM (SELECT DISTINCT hashtextextended('gamification.user:' || u::text, 0) AS k
-		FROM unnest($1::uuid[]) AS u ORDER BY 1) AS l`, UUIDs(users)); err != nil {
-		return nil, fmt.Errorf("activity: lock users: %w", err)
+	if err := lockUsers(ctx, tx, users); err != nil {
+		return nil, err
 	}
 	// The gate and the lock: a session's revision row is raised only by a
 	// newer event, and stays locked by this transaction until it ends; in
@@ -112,6 +108,44 @@ func Apply(ctx context.Context, tx pgx.Tx, events []Event, appliers []Applier) (
 		}
 	}
 	return changes, nil
+}
+
+// lockUsers takes users' shared locks in tx, in one order: a user's
+// erasure (EraseUser) waits for the transactions holding them, and a
+// statement after them sees the user erased (the locks end with the
+// transactions).
+func lockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(k) FROM (SELECT DISTINCT hashtextextended('gamification.user:' || u::text, 0) AS k
+		FROM unnest($1::uuid[]) AS u ORDER BY 1) AS l`, UUIDs(users)); err != nil {
+		return fmt.Errorf("activity: lock users: %w", err)
+	}
+	return nil
+}
+
+// LockLive takes users' shared locks in tx (as Apply does) and returns
+// those not erased: a change for them made in tx cannot outlive an
+// erasure, which waits for tx. Every writer of a user's rows outside
+// Apply (points, records, challenges counted) calls it first, so a late
+// event of an erased user changes nothing.
+func LockLive(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]uuid.UUID, error) {
+	if len(users) == 0 {
+		return nil, nil
+	}
+	if err := lockUsers(ctx, tx, users); err != nil {
+		return nil, err
+	}
+	// A statement of its own: its snapshot is taken after the locks, so
+	// an erasure committed while this waited is seen.
+	rows, err := tx.Query(ctx, `SELECT u FROM unnest($1::uuid[]) AS u
+		WHERE NOT EXISTS (SELECT 1 FROM gamification.erased_users x WHERE x.user_id = u)`, UUIDs(users))
+	if err != nil {
+		return nil, fmt.Errorf("activity: users not erased: %w", err)
+	}
+	live, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("activity: users not erased: %w", err)
+	}
+	return live, nil
 }
 
 func deleteSessions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
@@ -291,6 +325,10 @@ func SaveUser(ctx context.Context, tx pgx.Tx, u User, nameOnly bool) (bool, erro
 	if u.TimeZone == "" {
 		u.TimeZone = "UTC"
 	}
+	// The user's lock: an erasure committed while this waits is seen.
+	if err := lockUsers(ctx, tx, []uuid.UUID{u.ID}); err != nil {
+		return false, err
+	}
 	tag, err := tx.Exec(ctx, `INSERT INTO gamification.users AS u (user_id, display_name, country, time_zone, show_in_leaderboards, updated_at)
 		SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM gamification.erased_users WHERE user_id = $1)
 		ON CONFLICT (user_id) DO UPDATE SET `+set+` WHERE u.updated_at < excluded.updated_at`,
@@ -360,6 +398,10 @@ type Membership struct {
 // SaveMembership keeps a membership fact if its seq is newer than the
 // one kept and the group is open. It reports whether it changed anything.
 func SaveMembership(ctx context.Context, tx pgx.Tx, m Membership) (bool, error) {
+	// The user's lock: an erasure committed while this waits is seen.
+	if err := lockUsers(ctx, tx, []uuid.UUID{m.User}); err != nil {
+		return false, err
+	}
 	// Two processes may apply two facts of one membership at once: the
 	// lock makes the second see the first.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.membership:' || $1::text || $2::text, 0))`,

@@ -94,7 +94,10 @@ func (s *Store) slotID(ctx context.Context, q storage.Querier, slot board.Slot, 
 // Apply adds delta to the totals in tx, in one statement, and erases the
 // rows left empty; it puts one api.EventLeaderboardChanged in the outbox
 // naming the slots and users changed. Rows are written in the order of
-// (user, slot), so two batches lock rows in the same order.
+// (user, slot), so two batches lock rows in the same order. An erased
+// user gets no row: callers hold the users' locks (activity.Apply,
+// activity.LockLive), so an erasure cannot commit between the check and
+// the write.
 func (s *Store) Apply(ctx context.Context, tx pgx.Tx, delta map[board.SlotUser]board.Amounts) error {
 	if len(delta) == 0 {
 		return nil
@@ -145,6 +148,8 @@ func (s *Store) Apply(ctx context.Context, tx pgx.Tx, delta map[board.SlotUser]b
 	_, err := tx.Exec(ctx, `
 		INSERT INTO gamification.board_totals AS t (slot_id, user_id, distance_cm, moving_time_ms, sessions, elevation_cm, points)
 		SELECT * FROM unnest($1::int[], $2::uuid[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+			AS k (slot_id, user_id, distance_cm, moving_time_ms, sessions, elevation_cm, points)
+		WHERE NOT EXISTS (SELECT 1 FROM gamification.erased_users x WHERE x.user_id = k.user_id)
 		ON CONFLICT (slot_id, user_id) DO UPDATE SET
 			distance_cm = t.distance_cm + excluded.distance_cm,
 			moving_time_ms = t.moving_time_ms + excluded.moving_time_ms,
@@ -210,11 +215,13 @@ type Scope struct {
 	Country string // ISO 3166-1 alpha-2; "" for every country
 }
 
-// listed is the condition of a user being on a board: not opted out (a
-// user the module has not heard of yet is listed), and of the scope's
-// country when it has one ($2).
+// listed is the condition of a user being on a board: known and not opted
+// out, and of the scope's country when it has one ($2). A user the module
+// has not heard of yet (no row in gamification.users: their registration
+// or profile event has not reached it) is not listed: the opt-out may be
+// on that event. The row's insert lists them (a listing change).
 func listed(sc Scope) string {
-	c := `coalesce(u.show_in_leaderboards, true)`
+	c := `coalesce(u.show_in_leaderboards, false)`
 	if sc.Country != "" {
 		c += ` AND u.country = $2`
 	}
@@ -268,11 +275,11 @@ type Row struct {
 }
 
 // Refresh reads the totals of users in slots (those they have), with their
-// listing.
+// listing (not listed when unknown, as listed says).
 func (s *Store) Refresh(ctx context.Context, slots []int32, users []uuid.UUID) ([]Row, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT t.slot_id, t.user_id, t.distance_cm, t.moving_time_ms, t.sessions, t.elevation_cm, t.points,
-			coalesce(u.show_in_leaderboards, true), coalesce(u.country, '')
+			coalesce(u.show_in_leaderboards, false), coalesce(u.country, '')
 		FROM gamification.board_totals t LEFT JOIN gamification.users u ON u.user_id = t.user_id
 		WHERE t.slot_id = ANY($1) AND t.user_id = ANY($2)`, slots, users)
 	if err != nil {
@@ -298,7 +305,7 @@ type User struct {
 }
 
 // Users reads what boards show of users (those the module knows; a user
-// it does not know yet is listed, with no name or country).
+// it does not know yet is missing: not listed, with no name or country).
 func (s *Store) Users(ctx context.Context, users []uuid.UUID) (map[uuid.UUID]User, error) {
 	out := make(map[uuid.UUID]User, len(users))
 	if len(users) == 0 {
@@ -343,15 +350,16 @@ func (s *Store) IsMember(ctx context.Context, group, user uuid.UUID) (bool, erro
 	return ok, nil
 }
 
-// GroupBoard reads a group's board: its listed members with a positive
-// score (a group's board is its members' rows, read on each request).
+// GroupBoard reads a group's board: its listed members (as listed says)
+// with a positive score (a group's board is its members' rows, read on
+// each request).
 func (s *Store) GroupBoard(ctx context.Context, slot int32, m board.Metric, group uuid.UUID) ([]uuid.UUID, []int, error) {
 	col := column(m)
 	rows, err := s.pool.Query(ctx, `
 		SELECT t.user_id, t.`+col+` FROM gamification.group_members g
 		JOIN gamification.board_totals t ON t.slot_id = $1 AND t.user_id = g.user_id
 		LEFT JOIN gamification.users u ON u.user_id = g.user_id
-		WHERE g.group_id = $2 AND t.`+col+` >= `+fmt.Sprint(m.Bucket())+` AND coalesce(u.show_in_leaderboards, true)`,
+		WHERE g.group_id = $2 AND t.`+col+` >= `+fmt.Sprint(m.Bucket())+` AND coalesce(u.show_in_leaderboards, false)`,
 		slot, group)
 	return scores(rows, err, m, "group board")
 }

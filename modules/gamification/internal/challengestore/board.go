@@ -22,10 +22,12 @@ type Entry struct {
 
 // listed is the condition of a participant p being listed on a
 // challenge's leaderboard and taking a rank there (u: their
-// gamification.users row, LEFT JOINed): not opted out of leaderboards.
-// Those who opted out are left out of the entries, the cursor pages and
-// the ranks of others; they see their own rank among the listed.
-const listed = `coalesce(u.show_in_leaderboards, true)`
+// gamification.users row, LEFT JOINed): known and not opted out of
+// leaderboards, as on the global boards (a user whose registration or
+// profile has not reached the module is not listed: the opt-out may be on
+// that event). Those not listed are left out of the entries, the cursor
+// pages and the ranks of others; they see their own rank among the listed.
+const listed = `coalesce(u.show_in_leaderboards, false)`
 
 // listedOnly is the join that narrows participants p to the listed.
 const listedOnly = ` LEFT JOIN gamification.users u ON u.user_id = p.user_id`

@@ -75,11 +75,15 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 }
 
 // ApplyPoints adds an unlock's points to the points boards of the periods
-// of its time, in tx.
+// of its time, in tx; an unlock of a user erased since changes nothing.
 func (s *Service) ApplyPoints(ctx context.Context, tx pgx.Tx, ev api.AchievementUnlocked) error {
 	user, err := uuid.Parse(ev.UserID)
 	if err != nil {
 		return bus.Invalid("user_id", "must be a UUID")
+	}
+	live, err := activity.LockLive(ctx, tx, []uuid.UUID{user})
+	if err != nil || len(live) == 0 {
+		return err
 	}
 	delta := map[board.SlotUser]board.Amounts{}
 	for _, c := range board.PointsContributions(user, int64(ev.Points), ev.UnlockedAt) {
@@ -200,10 +204,9 @@ func (s *Service) Get(ctx context.Context, user uuid.UUID, in api.LeaderboardReq
 	if err != nil {
 		return api.Leaderboard{}, err
 	}
-	caller, known := infos[user]
-	if !known {
-		caller.Listed = true // not heard of yet: listed by default
-	}
+	// A caller the module has not heard of yet is not listed (as
+	// boardstore's listed says) until their profile reaches it.
+	caller := infos[user]
 	out.Me.Listed = caller.Listed
 	var scope boardstore.Scope
 	if q.Country {

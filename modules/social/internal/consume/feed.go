@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/athlos/athlos/bus"
+	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/social/api"
 	"github.com/athlos/athlos/modules/social/internal/service"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
@@ -18,8 +19,31 @@ import (
 // feed keeps the feed's cards from the training module's events: a
 // finished session (completed, updated: its card as of the event's
 // revision, so an older one changes nothing), a deleted one (its cards
-// go for good) and the records a session set.
+// go for good) and the records a session set; and from the gamification
+// module's, the achievements a session unlocked (an unlock without a
+// session, e.g. of a completed challenge, has no card).
 func feed(rt *platform.Runtime, s *service.Service) {
+	rt.OnEventAs(bus.EventStream(gamificationapi.Module), gamificationapi.EventAchievementUnlocked,
+		bus.ConsumerName(api.Module, gamificationapi.EventAchievementUnlocked)+"_feed",
+		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+			var ev gamificationapi.AchievementUnlocked
+			if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+				return bus.Invalid("payload", "not an achievement.unlocked event: "+err.Error())
+			}
+			if ev.SessionID == "" {
+				return nil
+			}
+			session, owner, err := sessionIDs(ev.SessionID, ev.UserID)
+			if err != nil {
+				return err
+			}
+			if ev.AchievementID == "" || ev.Tier < 1 {
+				return bus.Invalid("achievement_id", "an achievement.unlocked event needs the achievement and its tier")
+			}
+			return s.ApplyAchievementCard(ctx, tx, service.AchievementCard{Session: session, Owner: owner,
+				Key: unlockKey(ev), UnlockedAt: ev.UnlockedAt, Achievement: api.FeedAchievement{AchievementID: ev.AchievementID,
+					Name: ev.Name, NameKey: ev.NameKey, Tier: ev.Tier, TierName: ev.TierName, Points: ev.Points}})
+		})
 	stream := bus.EventStream(trainingapi.Module)
 	for _, subject := range []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated} {
 		rt.OnEvent(stream, subject, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {

@@ -83,6 +83,20 @@ func registerGamification(rt *platform.Runtime, n *service.Notify) {
 		if ev.AchievementID == "" || ev.Tier < 1 {
 			return bus.Invalid("achievement_id", "an achievement.unlocked event needs the achievement and its tier")
 		}
+		if ev.SessionID != "" {
+			session, err := bus.ParseID("session_id", ev.SessionID)
+			if err != nil {
+				return err
+			}
+			delivered := 1
+			if md, err := msg.Metadata(); err == nil {
+				delivered = int(md.NumDelivered)
+			}
+			told, err := n.SessionTold(ctx, tx, session, delivered)
+			if err != nil || !told {
+				return err
+			}
+		}
 		name := ev.Name
 		if ev.TierName != "" {
 			name += " (" + ev.TierName + ")"
@@ -96,7 +110,7 @@ func registerGamification(rt *platform.Runtime, n *service.Notify) {
 			data["repetition"] = ev.Repetition
 		}
 		return n.FanOut(ctx, tx, service.Fact{Kind: notif.Achievement, Actor: user, Name: name, Data: data,
-			SourceKey: fmt.Sprintf("%s:%s:%d:%d", user, ev.AchievementID, ev.Tier, ev.Repetition)})
+			SourceKey: user.String() + ":" + unlockKey(ev)})
 	})
 	rt.OnEvent(stream, gamificationapi.EventChallengeCompleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
 		var ev gamificationapi.ChallengeCompleted
@@ -125,4 +139,10 @@ func registerGamification(rt *platform.Runtime, n *service.Notify) {
 		return n.FanOut(ctx, tx, service.Fact{Kind: notif.ChallengeCompleted, Actor: user, Name: ev.Title, Data: data,
 			SourceKey: challenge.String() + ":" + user.String()})
 	})
+}
+
+// unlockKey names an unlock among a user's: the achievement, tier and
+// repetition.
+func unlockKey(ev gamificationapi.AchievementUnlocked) string {
+	return fmt.Sprintf("%s:%d:%d", ev.AchievementID, ev.Tier, ev.Repetition)
 }

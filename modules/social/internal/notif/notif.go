@@ -18,7 +18,7 @@ type Kind string
 
 // The kinds of notifications. Record comes from the training module's
 // evt.training.record.set; Achievement and ChallengeCompleted are for the
-// gamification module's events (issue 14 adds their consumers).
+// gamification module's achievement.unlocked and challenge.completed.
 const (
 	Record             Kind = "record"
 	Achievement        Kind = "achievement"

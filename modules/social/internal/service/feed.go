@@ -68,6 +68,25 @@ func (s *Service) ApplyRecordsCard(ctx context.Context, tx pgx.Tx, c RecordsCard
 		StartedAt: c.StartedAt, Records: records, At: c.SetAt})
 }
 
+// AchievementCard is the card of an achievement a session unlocked; Key
+// names the unlock among the owner's (achievement, tier, repetition).
+type AchievementCard struct {
+	Session, Owner uuid.UUID
+	Key            string
+	UnlockedAt     time.Time
+	Achievement    api.FeedAchievement
+}
+
+// ApplyAchievementCard keeps an achievement card in the consumer's
+// transaction tx (store.SaveAchievementItem).
+func (s *Service) ApplyAchievementCard(ctx context.Context, tx pgx.Tx, c AchievementCard) error {
+	a, err := json.Marshal(c.Achievement)
+	if err != nil {
+		return fmt.Errorf("service: achievement card: %w", err)
+	}
+	return store.SaveAchievementItem(ctx, tx, store.FeedItem{SessionID: c.Session, OwnerID: c.Owner, Achievement: a, At: c.UnlockedAt}, c.Key)
+}
+
 // Feed returns a page of user's feed, newest first (see above). Errors:
 // invalid (query.limit, query.cursor).
 func (s *Service) Feed(ctx context.Context, user uuid.UUID, limit int, cursor string) (api.FeedPage, error) {
@@ -91,6 +110,12 @@ func (s *Service) Feed(ctx context.Context, user uuid.UUID, limit int, cursor st
 		if f.Kind == store.FeedRecords && len(f.Records) > 0 {
 			if err := json.Unmarshal(f.Records, &it.Records); err != nil {
 				return api.FeedPage{}, fmt.Errorf("service: feed records: %w", err)
+			}
+		}
+		if f.Kind == store.FeedAchievement && len(f.Achievement) > 0 {
+			it.Achievement = &api.FeedAchievement{}
+			if err := json.Unmarshal(f.Achievement, it.Achievement); err != nil {
+				return api.FeedPage{}, fmt.Errorf("service: feed achievement: %w", err)
 			}
 		}
 		out.Items = append(out.Items, it)

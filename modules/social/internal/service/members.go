@@ -374,7 +374,8 @@ func (s *Service) Bans(ctx context.Context, user, id uuid.UUID, limit int, curso
 // BanUser bans target from a group (owner: anyone else; admin: members
 // and non-members), ending its membership or request; banning again
 // changes nothing. Publishes evt.social.member.left for a member.
-// Errors: not_found, forbidden, invalid (path.user_id: oneself).
+// Errors: not_found (also a user nobody knows), forbidden, invalid
+// (path.user_id: oneself).
 func (s *Service) BanUser(ctx context.Context, user, id, target uuid.UUID) error {
 	if user == target {
 		return bus.Invalid("path.user_id", "can't ban yourself")
@@ -392,6 +393,10 @@ func (s *Service) BanUser(ctx context.Context, user, id, target uuid.UUID) error
 			return nil
 		case !group.AllowedOn(group.Ban, rel, trel):
 			return bus.Errorf(bus.CodeForbidden, "a %s may not ban a %s", rel, trel)
+		case trel == group.Stranger:
+			if known, err := store.UserKnown(ctx, tx, target); err != nil || !known {
+				return cmpErr(err, errNoUser)
+			}
 		}
 		if err := removeMember(ctx, tx, id, target, api.LeftBanned); err != nil {
 			return err

@@ -101,6 +101,30 @@ func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) error {
 
 var errNoNotification = bus.Errorf(bus.CodeNotFound, "no such notification")
 
+// SessionWaits is how many deliveries of an event that names a session
+// SessionTold waits for the session's card (about 15 s with the
+// consumer's growing delays) before it gives up telling it.
+const SessionWaits = 5
+
+// SessionTold reports whether a fact of session (an achievement it
+// unlocked) may be told to its owner's groups: when its feed card says
+// it is not private. A session whose card is not known yet (its event
+// still on its way) is waited for: an unavailable error makes the
+// consumer deliver the event again, until SessionWaits deliveries; then
+// it is not told.
+func (n *Notify) SessionTold(ctx context.Context, q store.Querier, session uuid.UUID, delivered int) (bool, error) {
+	visibility, known, err := store.SessionVisibility(ctx, q, session)
+	switch {
+	case err != nil:
+		return false, err
+	case known:
+		return visibility == "followers" || visibility == "public", nil
+	case delivered < SessionWaits:
+		return false, bus.Errorf(bus.CodeUnavailable, "session %s not known yet", session)
+	}
+	return false, nil
+}
+
 // Inbox returns a page of user's notifications, newest first (unreadOnly:
 // the unread ones), and their unread count. invalid for a bad limit or
 // cursor.

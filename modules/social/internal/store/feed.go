@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 
 // Kinds of feed items, as stored in social.feed_items.kind.
 const (
-	FeedSession = "session"
-	FeedRecords = "records"
+	FeedSession     = "session"
+	FeedRecords     = "records"
+	FeedAchievement = "achievement"
 )
 
 // FeedItem is a card of the feed read model.
@@ -28,16 +30,23 @@ type FeedItem struct {
 	DistanceM, MovingTimeS     float64
 	Visibility                 string
 	Records                    json.RawMessage
+	Achievement                json.RawMessage
 	At                         time.Time
 }
 
 // RecordsItemID is the id of the records card of a session.
 func RecordsItemID(session uuid.UUID) uuid.UUID { return uuid.NewSHA1(session, []byte("records")) }
 
+// AchievementItemID is the id of the card of an owner's unlock, named by
+// key (the achievement, tier and repetition).
+func AchievementItemID(owner uuid.UUID, key string) uuid.UUID {
+	return uuid.NewSHA1(owner, []byte("achievement:"+key))
+}
+
 // SaveSessionItem keeps a finished session's card as of revision: a newer
 // one than the card kept, of a session not deleted, of an owner whose
 // account is not deleted (else nothing changes). The session's records
-// card takes its sport, title and visibility.
+// and achievement cards take its sport, title, start and visibility.
 func SaveSessionItem(ctx context.Context, tx pgx.Tx, it FeedItem, revision int64) error {
 	tag, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, title, started_at,
 			distance_m, moving_time_s, visibility, at, revision)
@@ -54,8 +63,9 @@ func SaveSessionItem(ctx context.Context, tx pgx.Tx, it FeedItem, revision int64
 	if tag.RowsAffected() == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE social.feed_items SET sport = $2, title = $3, visibility = $4
-		WHERE item_id = $1 AND NOT deleted`, RecordsItemID(it.SessionID), it.Sport, it.Title, it.Visibility); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE social.feed_items SET sport = $2, title = $3, visibility = $4, started_at = $6
+		WHERE (item_id = $1 OR (session_id = $5 AND kind = 'achievement')) AND NOT deleted`,
+		RecordsItemID(it.SessionID), it.Sport, it.Title, it.Visibility, it.SessionID, it.StartedAt); err != nil {
 		return fmt.Errorf("store: save session item: %w", err)
 	}
 	return nil
@@ -71,7 +81,8 @@ func DeleteSessionItems(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID
 	if err != nil {
 		return fmt.Errorf("store: delete session items: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE social.feed_items SET deleted = true, records = NULL WHERE item_id = $1`, RecordsItemID(session)); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE social.feed_items SET deleted = true, records = NULL, achievement = NULL
+		WHERE item_id = $1 OR (session_id = $2 AND kind = 'achievement')`, RecordsItemID(session), session); err != nil {
 		return fmt.Errorf("store: delete session items: %w", err)
 	}
 	return nil
@@ -91,6 +102,39 @@ func SaveRecordsItem(ctx context.Context, tx pgx.Tx, it FeedItem) error {
 		return fmt.Errorf("store: save records item: %w", err)
 	}
 	return nil
+}
+
+// SaveAchievementItem keeps the card of an achievement a session unlocked
+// (the same unlock again changes nothing): with the session card's
+// sport, title and visibility (private until that card is known), none
+// for a deleted session or account.
+func SaveAchievementItem(ctx context.Context, tx pgx.Tx, it FeedItem, key string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, title, started_at, visibility,
+			achievement, at)
+		SELECT $1, 'achievement', $2, $3, coalesce(s.sport, ''), coalesce(s.title, ''), coalesce(s.started_at, $6),
+			coalesce(s.visibility, 'private'), $4, $5
+		FROM (SELECT 1) one LEFT JOIN social.feed_items s ON s.item_id = $2
+		WHERE NOT coalesce(s.deleted, false) AND NOT EXISTS (SELECT 1 FROM social.users WHERE user_id = $3 AND deleted)
+		ON CONFLICT (item_id) DO NOTHING`,
+		AchievementItemID(it.OwnerID, key), it.SessionID, it.OwnerID, it.Achievement, it.At, it.At)
+	if err != nil {
+		return fmt.Errorf("store: save achievement item: %w", err)
+	}
+	return nil
+}
+
+// SessionVisibility answers the visibility of a session's card, and
+// whether the card is known (a deleted session's is known and private).
+func SessionVisibility(ctx context.Context, q Querier, session uuid.UUID) (visibility string, known bool, err error) {
+	err = q.QueryRow(ctx, `SELECT CASE WHEN deleted THEN 'private' ELSE visibility END FROM social.feed_items WHERE item_id = $1`,
+		session).Scan(&visibility)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: session visibility: %w", err)
+	}
+	return visibility, true, nil
 }
 
 // ForgetFeedItems removes every card of a deleted account.
@@ -132,7 +176,7 @@ func Feed(ctx context.Context, q Querier, user uuid.UUID, after *group.TimeCurso
 			ORDER BY x.at DESC, x.item_id DESC LIMIT $4
 		)
 		SELECT f.item_id, f.kind, f.session_id, f.owner_id, coalesce(u.display_name, ''), f.sport, f.title, f.started_at,
-			f.distance_m, f.moving_time_s, f.visibility, f.records, f.at
+			f.distance_m, f.moving_time_s, f.visibility, f.records, f.achievement, f.at
 		FROM page p JOIN social.feed_items f ON f.item_id = p.item_id LEFT JOIN social.users u ON u.user_id = f.owner_id
 		ORDER BY f.at DESC, f.item_id DESC`, user, at, from, limit)
 	if err != nil {
@@ -141,7 +185,7 @@ func Feed(ctx context.Context, q Querier, user uuid.UUID, after *group.TimeCurso
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FeedItem, error) {
 		var f FeedItem
 		return f, r.Scan(&f.ItemID, &f.Kind, &f.SessionID, &f.OwnerID, &f.OwnerName, &f.Sport, &f.Title, &f.StartedAt,
-			&f.DistanceM, &f.MovingTimeS, &f.Visibility, &f.Records, &f.At)
+			&f.DistanceM, &f.MovingTimeS, &f.Visibility, &f.Records, &f.Achievement, &f.At)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: feed: %w", err)

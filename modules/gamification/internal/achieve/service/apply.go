@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -29,9 +30,10 @@ const MaxNewUnits = 100
 // that unlocked it): the hot path, a few updates per session. A user with
 // an edit or a deletion in the batch, or a session older than the latest
 // calendar period of their state (an import of old sessions), gets their
-// state rebuilt from their sessions as stored (progress recomputed); what
-// they unlocked stays unlocked, and a streak broken by a deleted session
-// is shorter from then on.
+// state rebuilt from their sessions as stored (progress recomputed), its
+// new unlocks naming the session that crossed them in start order
+// (rebuilt); what they unlocked stays unlocked, and a streak broken by a
+// deleted session is shorter from then on.
 func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activity.Change) error {
 	cat, byID, err := s.catalogue(ctx, tx)
 	if err != nil {
@@ -64,14 +66,13 @@ func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activi
 			continue
 		}
 		slices.SortFunc(list, func(a, b activity.Change) int { return a.New.StartedAt.Compare(b.New.StartedAt) })
-		for i, c := range list {
+		for _, c := range list {
 			if !achieve.Counts(c.New) {
 				continue
 			}
 			if !st.Add(c.New, locs[u]) {
 				// Older than the latest period: the rest of the user's
 				// changes go with the rebuild.
-				byUser[u] = list[i:]
 				rebuild = append(rebuild, u)
 				break
 			}
@@ -84,13 +85,7 @@ func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activi
 			return err
 		}
 		for _, u := range rebuild {
-			st, list := states[u].State, byUser[u]
-			st.Rebuild(sessions[u], locs[u])
-			var by *activity.Session
-			if last := list[len(list)-1].New; achieve.Counts(last) {
-				by = last
-			}
-			unlocks = append(unlocks, evaluate(u, st, cat, sessionMetrics, by, now)...)
+			unlocks = append(unlocks, rebuilt(u, states[u].State, cat, sessions[u], locs[u], now)...)
 		}
 	}
 	if _, err := s.unlock(ctx, tx, unlocks, states, byID); err != nil {
@@ -121,10 +116,8 @@ func (s *Service) TimeZoneChanged(ctx context.Context, tx pgx.Tx, user uuid.UUID
 	if err != nil {
 		return err
 	}
-	st := states[user].State
-	st.Rebuild(sessions[user], locs[user])
 	now := s.now()
-	if _, err := s.unlock(ctx, tx, evaluate(user, st, cat, sessionMetrics, nil, now), states, byID); err != nil {
+	if _, err := s.unlock(ctx, tx, rebuilt(user, states[user].State, cat, sessions[user], locs[user], now), states, byID); err != nil {
 		return err
 	}
 	return store.SaveStates(ctx, tx, states, now)
@@ -136,13 +129,15 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 }
 
 // AddRecords counts the personal records a session set
-// (evt.training.record.set) and unlocks what they reach.
+// (evt.training.record.set) and unlocks what they reach (nothing for an
+// erased user).
 func (s *Service) AddRecords(ctx context.Context, tx pgx.Tx, user uuid.UUID, records int, session uuid.UUID, at time.Time) error {
 	return s.addCount(ctx, tx, user, rules.Records, func(st *achieve.State) { st.Records += records }, &session, at)
 }
 
 // AddChallenge counts a challenge the user completed
-// (evt.gamification.challenge.completed) and unlocks what it reaches.
+// (evt.gamification.challenge.completed) and unlocks what it reaches
+// (nothing for an erased user).
 func (s *Service) AddChallenge(ctx context.Context, tx pgx.Tx, user uuid.UUID, at time.Time) error {
 	return s.addCount(ctx, tx, user, rules.ChallengesCompleted, func(st *achieve.State) { st.Challenges++ }, nil, at)
 }
@@ -151,6 +146,11 @@ func (s *Service) addCount(ctx context.Context, tx pgx.Tx, user uuid.UUID, metri
 	session *uuid.UUID, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
+	}
+	// A late event of an erased user makes no row for them again.
+	live, err := activity.LockLive(ctx, tx, []uuid.UUID{user})
+	if err != nil || len(live) == 0 {
+		return err
 	}
 	cat, byID, err := s.catalogue(ctx, tx)
 	if err != nil {
@@ -171,6 +171,57 @@ func (s *Service) addCount(ctx context.Context, tx pgx.Tx, user uuid.UUID, metri
 		return err
 	}
 	return store.SaveStates(ctx, tx, states, s.now())
+}
+
+// rebuilt rebuilds user's state st from their sessions and returns the
+// unlocks it reaches, each naming the session that crossed it (at its
+// completion): sessions are added again in start order to a fresh state
+// and an achievement's k-th unit goes to the session after which its
+// progress first reaches k. Only a rebuild that unlocks something replays.
+func rebuilt(user uuid.UUID, st *achieve.State, cat []*achieve.Achievement, sessions []activity.Session,
+	loc *time.Location, now time.Time) []store.Unlock {
+	had := maps.Clone(st.Unlocked)
+	st.Rebuild(sessions, loc)
+	out := evaluate(user, st, cat, sessionMetrics, nil, now)
+	if len(out) == 0 {
+		return nil
+	}
+	type pending struct {
+		rule rules.Rule
+		next int   // the next unit to credit
+		list []int // indexes in out of the achievement's unlocks, in unit order
+	}
+	byID := map[string]*pending{}
+	for i, u := range out {
+		p := byID[u.AchievementID]
+		if p == nil {
+			p = &pending{next: had[u.AchievementID] + 1}
+			byID[u.AchievementID] = p
+		}
+		p.list = append(p.list, i)
+	}
+	for _, a := range cat {
+		if p := byID[a.ID]; p != nil {
+			p.rule = a.Rule
+		}
+	}
+	left := len(out)
+	replay := achieve.NewState()
+	replay.Replay(sessions, loc, func(s *activity.Session) bool {
+		for id, p := range byID {
+			n := achieve.Units(replay.Progress(p.rule))
+			for ; len(p.list) > 0 && p.next <= n; p.next++ {
+				u := &out[p.list[0]]
+				u.SessionID, u.UnlockedAt = &s.ID, s.CompletedAt
+				p.list, left = p.list[1:], left-1
+			}
+			if len(p.list) == 0 {
+				delete(byID, id)
+			}
+		}
+		return left > 0
+	})
+	return out
 }
 
 // sessionMetrics are the rules sessions move (not records nor
