@@ -518,6 +518,29 @@ func TestApplierWaitsForTheSweepsChallengeLock(t *testing.T) {
 	assert.Equal(t, 1000.0, value(w.get(ana, c).You), "finalised while the batch waited: it changes nothing")
 }
 
+// A participant whose registration or profile has not reached the module
+// (no users row) is not listed and takes no rank, as on the global boards;
+// they see their own rank.
+func TestUnknownUserNotListedOnAChallengeBoard(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	admin, ana := w.user("Admin", "", true), w.user("Ana", "", true)
+	ghost := uuid.New()
+	c := w.create(admin, true, month())
+	w.at(start)
+	w.join(ana, c, "")
+	w.join(ghost, c, "")
+	w.apply([]run{session(ana, start.Add(time.Hour), 5000), session(ghost, start.Add(time.Hour), 9000)})
+	b := w.board(ana, c, "", 0, "")
+	require.Len(t, b.Items, 1)
+	assert.Equal(t, ana.String(), b.Items[0].UserID)
+	assert.Equal(t, 1, b.Items[0].Rank)
+	assert.Equal(t, 1, b.Ranked)
+	b = w.board(ghost, c, "", 0, "")
+	require.NotNil(t, b.You)
+	assert.Equal(t, 1, b.You.Rank, "nobody listed is ahead")
+}
+
 // A group goal: everyone's total; reaching it completes the challenge for
 // every participant, once; a participant leaving takes their part back.
 func TestGroupGoal(t *testing.T) {
@@ -872,7 +895,9 @@ func TestLargeLeaderboardRanksFromASnapshot(t *testing.T) {
 	c := w.create(admin, true, month())
 	w.at(start)
 	n := challengeservice.SnapshotFrom + 500
-	_, err := w.pool.Exec(w.ctx, `WITH s AS (SELECT gen_random_uuid() AS id, (1 + floor(random() * 300)) * 100 AS v FROM generate_series(1, $2))
+	_, err := w.pool.Exec(w.ctx, `WITH s AS (SELECT gen_random_uuid() AS id, (1 + floor(random() * 300)) * 100 AS v FROM generate_series(1, $2)),
+		u AS (INSERT INTO gamification.users (user_id, display_name, time_zone, show_in_leaderboards, updated_at)
+			SELECT id, 'U', 'UTC', true, now() FROM s) -- known to the module: listed
 		INSERT INTO gamification.challenge_participants (challenge_id, user_id, joined_at, value, score) SELECT $1, id, now(), v, v FROM s`,
 		c.ID, n-1)
 	require.NoError(t, err)
