@@ -14,12 +14,13 @@ import (
 	"github.com/athlos/athlos/storage"
 )
 
-// EndSweepEvery is how often each process running the module closes the
-// challenges whose end passed.
+// EndSweepEvery is how often each process running the module finalises
+// the challenges whose end passed challenge.FinaliseGrace ago.
 const EndSweepEvery = 30 * time.Second
 
-// EndDue closes the challenges whose end has passed, one transaction
-// each: a ranked challenge (no target) completes every ranked participant
+// EndDue finalises the challenges whose end passed challenge.FinaliseGrace
+// ago (until then late sessions that started in the window still count),
+// one transaction each: a ranked challenge (no target) completes every ranked participant
 // with the final rank (its team's in a team challenge) and writes their
 // completed events; every challenge is marked ended, so its results are
 // final. Several processes may run it at once (each challenge is locked,
