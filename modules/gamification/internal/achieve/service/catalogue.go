@@ -13,7 +13,6 @@ import (
 	"github.com/athlos/athlos/modules/gamification/internal/achieve"
 	"github.com/athlos/athlos/modules/gamification/internal/achieve/store"
 	"github.com/athlos/athlos/modules/gamification/internal/rules"
-	"github.com/athlos/athlos/storage"
 )
 
 // Achievement turns an admin's definition into an achievement, normalized
@@ -183,7 +182,10 @@ func (s *Service) List(ctx context.Context, user uuid.UUID) (api.AchievementList
 // their points and level.
 func (s *Service) Mine(ctx context.Context, user uuid.UUID) (api.MyAchievements, error) {
 	var out api.MyAchievements
-	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	// One snapshot for the state (points) and the unlocks: two unlocks
+	// committed between the two reads would otherwise show without
+	// their points.
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		_, byID, err := s.catalogue(ctx, tx)
 		if err != nil {
 			return err
