@@ -74,6 +74,7 @@ func TestGroupBadInput(t *testing.T) {
 		// One group.
 		{http.MethodGet, "/v1/groups/nope", nil, 400, "path.id"},
 		{http.MethodGet, "/v1/groups/" + unknownID, nil, 404, ""},
+		{http.MethodPatch, base, `{"description": "` + long(70<<10) + `"}`, 413, ""},
 		{http.MethodPatch, base, `{"name": ""}`, 400, "body.name"},
 		{http.MethodPatch, base, `{"name": null}`, 400, "body.name"},
 		{http.MethodPatch, base, `{"visibility": "hidden"}`, 400, "body.visibility"},
