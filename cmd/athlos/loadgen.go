@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -67,13 +68,7 @@ func loadgenCommand() *cli.Command {
 				Progress:         os.Stderr,
 			})
 			if rep.RunID != "" {
-				if c.Bool("json") {
-					enc := json.NewEncoder(os.Stdout)
-					enc.SetIndent("", "  ")
-					if werr := enc.Encode(rep); werr != nil {
-						return werr
-					}
-				} else if werr := rep.WriteText(os.Stdout); werr != nil {
+				if werr := printReport(c, &rep); werr != nil {
 					return werr
 				}
 			}
@@ -121,12 +116,7 @@ func floodCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			}
-			return rep.WriteText(os.Stdout)
+			return printReport(c, rep)
 		},
 	}
 }
@@ -206,13 +196,7 @@ func coachCommand() *cli.Command {
 				Days: c.Int("days"), Concurrency: c.Int("concurrency"), Reads: c.Int("reads"), SettleTimeout: c.Duration("settle-timeout"),
 				RunID: c.String("run-id"), Progress: os.Stderr})
 			if rep != nil {
-				if c.Bool("json") {
-					enc := json.NewEncoder(os.Stdout)
-					enc.SetIndent("", "  ")
-					if werr := enc.Encode(rep); werr != nil {
-						return werr
-					}
-				} else if werr := rep.WriteText(os.Stdout); werr != nil {
+				if werr := printReport(c, rep); werr != nil {
 					return werr
 				}
 				if err == nil && (rep.ErrorCount() > 0 || rep.Mismatched > 0) {
@@ -250,12 +234,7 @@ func chatCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			}
-			return rep.WriteText(os.Stdout)
+			return printReport(c, rep)
 		},
 	}
 }
@@ -289,13 +268,7 @@ func leaderboardCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
-					return err
-				}
-			} else if err := rep.WriteText(os.Stdout); err != nil {
+			if err := printReport(c, rep); err != nil {
 				return err
 			}
 			if rep.Errors > 0 {
@@ -304,4 +277,15 @@ func leaderboardCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// printReport writes a load generator's report on standard output: as
+// indented JSON with --json, else as its text.
+func printReport(c *cli.Command, rep interface{ WriteText(io.Writer) error }) error {
+	if c.Bool("json") {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.WriteText(os.Stdout)
 }
