@@ -55,6 +55,10 @@ func start(rt *platform.Runtime) error {
 		return err
 	}
 	appliers = append(appliers, boards)
+	// Points go on the boards in the transaction that unlocks them: in a
+	// batch of sessions, in the leaderboards' write of the batch (after
+	// the achievements' applier).
+	ach.OnPoints(boards.ApplyPoints)
 
 	activity.Register(rt, appliers...)
 	return nil

@@ -55,8 +55,9 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 	}
 	var appliers []activity.Applier
 	// Achievements, points and levels: the default catalogue.
+	var ach *achieveservice.Service
 	if on("achievements") {
-		ach := achieveservice.New(pool, log)
+		ach = achieveservice.New(pool, log)
 		require.NoError(b, ach.Seed(ctx))
 		appliers = append(appliers, ach)
 	}
@@ -67,8 +68,13 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 	}
 
 	// Leaderboards.
+	// Leaderboards, with the unlocks' points as module.go wires them.
 	if on("leaderboards") {
-		appliers = append(appliers, leaderboard.New(boardstore.New(pool), nil))
+		boards := leaderboard.New(boardstore.New(pool), nil)
+		appliers = append(appliers, boards)
+		if ach != nil {
+			ach.OnPoints(boards.ApplyPoints)
+		}
 	}
 
 	const batch, workers = 500, 4

@@ -854,6 +854,24 @@ func TestLists(t *testing.T) {
 	assert.Equal(t, g.String(), l.Items[0].GroupID)
 	_, err = w.s.Get(w.ctx, stranger, uuid.MustParse(groupC.ID))
 	assert.Equal(t, bus.CodeNotFound, code(t, err))
+	assert.Empty(t, list(ana, "ended"))
+
+	// Past the ends: every challenge is over (finalising for 48 h, then
+	// ended), the latest end first.
+	w.at(start.AddDate(0, 1, 1))
+	ended := list(stranger, "ended")
+	require.Len(t, ended, 4, "not the group's")
+	assert.NotContains(t, ended, groupC.ID)
+	assert.Equal(t, up.ID, ended[len(ended)-1], "it ended first")
+	assert.Len(t, list(ana, "ended"), 5)
+	l, err = w.s.List(w.ctx, stranger, "ended", 0, "")
+	require.NoError(t, err)
+	for i, c := range l.Items {
+		assert.Contains(t, []string{"finalising", "ended"}, c.State)
+		if i > 0 {
+			assert.False(t, c.EndsAt.After(l.Items[i-1].EndsAt), "the latest end first")
+		}
+	}
 	_, err = w.s.List(w.ctx, ana, "past", 0, "")
 	assert.Equal(t, "query.filter", field(t, err))
 	_, err = w.s.List(w.ctx, ana, "", 0, "AAAA")
