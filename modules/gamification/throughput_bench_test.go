@@ -62,19 +62,19 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 		appliers = append(appliers, ach)
 	}
 
-	// Challenges: four global ones, every user in each.
-	if on("challenges") {
-		addChallenges(b, pool, log, users, &appliers)
-	}
-
-	// Leaderboards.
-	// Leaderboards, with the unlocks' points as module.go wires them.
+	// Leaderboards, with the unlocks' points, as module.go wires them.
 	if on("leaderboards") {
 		boards := leaderboard.New(boardstore.New(pool), nil)
 		appliers = append(appliers, boards)
 		if ach != nil {
 			ach.OnPoints(boards.ApplyPoints)
 		}
+	}
+
+	// Challenges (last, as in module.go): four global ones, every user in
+	// each.
+	if on("challenges") {
+		addChallenges(b, pool, log, users, &appliers)
 	}
 
 	const batch, workers = 500, 4

@@ -18,6 +18,7 @@ import (
 	"github.com/athlos/athlos/modules/gamification/internal/activity"
 	"github.com/athlos/athlos/modules/gamification/internal/challenge"
 	"github.com/athlos/athlos/modules/gamification/internal/challengeservice"
+	"github.com/athlos/athlos/modules/gamification/internal/challengestore"
 	"github.com/athlos/athlos/storage/pgtest"
 )
 
@@ -472,8 +473,8 @@ func TestLateSessionsRaceTheFinalisation(t *testing.T) {
 }
 
 // The lock order, step by step: while the end sweep holds the challenge
-// (locked first, as NextToEnd does) a batch for one of its participants
-// waits for it before touching any participant's row, so the sweep
+// (its advisory lock, then its row: NextToEnd) a batch for one of its
+// participants waits for it before touching any participant's row, so the sweep
 // completes the participants without a deadlock; the batch then finds
 // the challenge finalised and changes nothing.
 func TestApplierWaitsForTheSweepsChallengeLock(t *testing.T) {
@@ -492,7 +493,10 @@ func TestApplierWaitsForTheSweepsChallengeLock(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { _ = sweep.Rollback(w.ctx) }()
 	var pid int
-	require.NoError(t, sweep.QueryRow(w.ctx, `SELECT pg_backend_pid() FROM gamification.challenges WHERE id = $1 FOR UPDATE`, id).Scan(&pid))
+	require.NoError(t, sweep.QueryRow(w.ctx, `SELECT pg_backend_pid()`).Scan(&pid))
+	due, err := challengestore.NextToEnd(w.ctx, sweep, c.EndsAt.Add(challenge.FinaliseGrace))
+	require.NoError(t, err)
+	require.Equal(t, id, due.ID)
 	late := session(ana, start.Add(2*time.Hour), 5000)
 	applied := make(chan error, 1)
 	go func() {
