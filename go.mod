@@ -37,7 +37,11 @@ require (
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 )
 
-require github.com/teambition/rrule-go v1.8.2 // indirect
+require (
+	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
+	github.com/pquerna/otp v1.5.0 // indirect
+	github.com/teambition/rrule-go v1.8.2 // indirect
+)
 
 require (
 	github.com/andybalholm/brotli v1.3.0 // indirect

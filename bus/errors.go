@@ -34,6 +34,10 @@ const (
 	// be done (a training goal that cannot be reached safely); Details
 	// says why and what would work.
 	CodeInfeasible Code = "infeasible"
+	// CodeSecondFactorRequired answers a right password of an account
+	// with two-factor sign-in on (401); Details carry the login challenge
+	// to complete with a code.
+	CodeSecondFactorRequired Code = "second_factor_required"
 )
 
 // FieldError names one offending input field and why it was refused.
@@ -158,7 +162,7 @@ func (c Code) HTTPStatus() int {
 	switch c {
 	case CodeInvalid:
 		return 400
-	case CodeUnauthorized:
+	case CodeUnauthorized, CodeSecondFactorRequired:
 		return 401
 	case CodeForbidden:
 		return 403

@@ -42,10 +42,10 @@ type ProblemDetails struct {
 	Status    int             `json:"status" example:"400" doc:"The HTTP status code."`
 	Detail    string          `json:"detail,omitempty" example:"validation failed" doc:"An explanation specific to this occurrence of the problem."`
 	Instance  string          `json:"instance,omitempty" format:"uri" doc:"A URI reference that identifies this occurrence of the problem."`
-	Code      bus.Code        `json:"code" example:"invalid" doc:"Machine-readable error code: invalid, not_found, conflict, unauthorized, forbidden, rate_limited, unavailable, too_large, infeasible, method_not_allowed, timeout, idempotency_key_reused or internal."`
+	Code      bus.Code        `json:"code" example:"invalid" doc:"Machine-readable error code: invalid, not_found, conflict, unauthorized, forbidden, rate_limited, unavailable, too_large, infeasible, second_factor_required, method_not_allowed, timeout, idempotency_key_reused or internal."`
 	RequestID string          `json:"request_id,omitempty" doc:"The request id, also sent in the X-Request-ID header; quote it when reporting a problem."`
 	Errors    []ProblemField  `json:"errors,omitempty" doc:"The offending input fields, when the problem is about the input."`
-	Details   json.RawMessage `json:"details,omitempty" doc:"Further machine-readable facts, by code: for infeasible (422, a training goal that cannot be reached safely), the reason and the options that would work (PlanInfeasible)."`
+	Details   json.RawMessage `json:"details,omitempty" doc:"Further machine-readable facts, by code: for infeasible (422, a training goal that cannot be reached safely), the reason and the options that would work (PlanInfeasible); for second_factor_required (401, a right password of an account with two-factor sign-in on), the login challenge (SecondFactorChallenge)."`
 
 	// RetryAfter, in seconds, is sent as the Retry-After header when > 0.
 	RetryAfter int `json:"-"`

@@ -17,6 +17,11 @@ type Config struct {
 	// real-time subjects at every app connection (the registry, package
 	// modules, lists them; not a flag).
 	Grants []GrantSource
+	// Now is the clock of the second factor: TOTP time steps, login
+	// challenges' life and the second factor's throttling (nil: the real
+	// clock; tests fix it; not a flag). Tokens are always issued on the
+	// real clock, which the front checks them by.
+	Now func() time.Time
 }
 
 // GrantSource is a module that grants app users real-time subjects of

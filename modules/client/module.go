@@ -28,6 +28,9 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 		return err
 	}
 	s.SetAccessTokenTTL(cfg.AccessTokenTTL)
+	if cfg.Now != nil {
+		s.SetTwoFactorClock(cfg.Now)
+	}
 	if err := s.EnsureKeys(sctx); err != nil {
 		return err
 	}

@@ -50,7 +50,9 @@ func Routes(nc *nats.Conn) gw.Routes {
 			OperationID: "login", Method: http.MethodPost, Path: "/v1/auth/login", Tags: tags,
 			Summary: "Sign in",
 			Description: "One answer (401) for an unknown email and a wrong password. Repeated failures earn a short lock: " +
-				"429 with Retry-After.",
+				"429 with Retry-After. With two-factor sign-in on, a right password answers 401 with code " +
+				"`second_factor_required` and the login challenge in `details` (SecondFactorChallenge): complete it with " +
+				"POST /v1/auth/login/2fa.",
 		}), http.StatusUnauthorized, http.StatusTooManyRequests), func(ctx context.Context, in *loginInput) (*gw.RawJSON, error) {
 			in.Body.ClientIP = gw.ClientIP(ctx) // never what the client says
 			return gw.Forward(ctx, nc, api.SubjectLogin, in.Body)
@@ -91,5 +93,7 @@ func Routes(nc *nats.Conn) gw.Routes {
 		}), func(ctx context.Context, _ *struct{}) (*gw.RawJSON, error) {
 			return gw.Forward(ctx, nc, api.SubjectKeysGet, struct{}{})
 		})
+
+		twoFactorRoutes(a, nc)
 	})
 }

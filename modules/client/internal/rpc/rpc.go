@@ -67,6 +67,9 @@ func Register(svc *bus.Service, s *service.Service) error {
 	if err := registerProfile(svc, s); err != nil {
 		return err
 	}
+	if err := registerTwoFactor(svc, s); err != nil {
+		return err
+	}
 	return registerGear(svc, s)
 }
 

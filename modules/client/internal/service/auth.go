@@ -173,7 +173,10 @@ type Credentials struct {
 // pair. A successful login answers a device token for the next ones. It
 // returns unauthorized for a wrong email or password (the one answer to
 // both), rate_limited (with Retry-After) while a counter locks the login,
-// and unavailable when too many passwords are being checked at once.
+// and unavailable when too many passwords are being checked at once. With
+// two-factor sign-in on, a right password answers second_factor_required
+// with a challenge in its details (api.SecondFactorChallenge), which
+// LoginSecondFactor turns into tokens with a code.
 func (s *Service) Login(ctx context.Context, in Credentials) (TokenPair, error) {
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if email == "" || len(email) > 254 || in.Password == "" || len(in.Password) > 4*auth.MaxPasswordLen {
@@ -214,7 +217,12 @@ func (s *Service) Login(ctx context.Context, in Credentials) (TokenPair, error) 
 	if !ok {
 		return TokenPair{}, s.failed(ctx, keys)
 	}
+	secondFactor, err := store.TwoFactorOn(ctx, s.pool, cred.UserID)
+	if err != nil {
+		return TokenPair{}, err
+	}
 	var pair TokenPair
+	var challenge string
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := store.ClearFailures(ctx, tx, keys[0].Name); err != nil {
 			return err
@@ -226,12 +234,19 @@ func (s *Service) Login(ctx context.Context, in Credentials) (TokenPair, error) 
 				}
 			}
 		}
+		if secondFactor {
+			challenge, err = s.newChallenge(ctx, tx, cred.UserID, device)
+			return err
+		}
 		if pair, err = s.issue(ctx, tx, cred.UserID, cred.Role, uuid.Nil); err != nil {
 			return err
 		}
 		pair.DeviceToken, err = s.knowDevice(ctx, tx, cred.UserID, in.DeviceToken, device)
 		return err
 	})
+	if err == nil && challenge != "" {
+		return TokenPair{}, secondFactorRequired(challenge)
+	}
 	return pair, err
 }
 
@@ -249,6 +264,12 @@ func (s *Service) knowDevice(ctx context.Context, tx pgx.Tx, user uuid.UUID, tok
 }
 
 func (s *Service) lockedFor(ctx context.Context, keys []throttle.Key) ([]lock, error) {
+	return s.lockedAt(ctx, keys, s.now())
+}
+
+// lockedAt is lockedFor on the clock of now (the second factor's has a
+// clock of its own).
+func (s *Service) lockedAt(ctx context.Context, keys []throttle.Key, now time.Time) ([]lock, error) {
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		names[i] = k.Name
@@ -258,7 +279,6 @@ func (s *Service) lockedFor(ctx context.Context, keys []throttle.Key) ([]lock, e
 		return nil, err
 	}
 	var locks []lock
-	now := s.now()
 	for _, k := range keys {
 		if wait := states[k.Name].Locked(now); wait > 0 {
 			locks = append(locks, lock{rule: k.Rule, wait: wait})
@@ -283,10 +303,28 @@ func (s *Service) count(ctx context.Context, keys []throttle.Key) error {
 // failed counts a failed login on every key and answers the generic error,
 // or rate_limited when this failure earned a lock.
 func (s *Service) failed(ctx context.Context, keys []throttle.Key) error {
+	locks, err := s.recordFailures(ctx, keys, s.now(), nil)
+	if err != nil {
+		return err
+	}
+	if len(locks) > 0 {
+		return rateLimited(locks)
+	}
+	return errBadCredentials
+}
+
+// recordFailures counts a failure on every key at now, after also (when
+// set) running more in the same transaction, and returns the locks the
+// failure earned.
+func (s *Service) recordFailures(ctx context.Context, keys []throttle.Key, now time.Time, also func(pgx.Tx) error) ([]lock, error) {
 	var locks []lock
-	now := s.now()
 	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		locks = locks[:0]
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
+		}
 		for _, k := range keys {
 			st, err := store.RecordFailure(ctx, tx, k, now)
 			if err != nil {
@@ -298,13 +336,7 @@ func (s *Service) failed(ctx context.Context, keys []throttle.Key) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if len(locks) > 0 {
-		return rateLimited(locks)
-	}
-	return errBadCredentials
+	return locks, err
 }
 
 // rateLimited is the answer to a login while a counter locks it.

@@ -37,6 +37,9 @@ type Service struct {
 	sealer *auth.Sealer
 	log    *slog.Logger
 	now    func() time.Time
+	// tfNow is the second factor's clock: TOTP steps, challenges' life
+	// and the second factor's throttling (SetTwoFactorClock).
+	tfNow func() time.Time
 	// accessTTL is the life of the access tokens issued (0:
 	// auth.AccessTokenTTL).
 	accessTTL time.Duration
@@ -57,8 +60,15 @@ func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger, 
 		return nil, err
 	}
 	return &Service{pool: pool, hasher: hasher{auth.NewHasher(hashConcurrency)}, sealer: sealer, log: log,
-		now: func() time.Time { return time.Now().UTC() }, idem: idem}, nil
+		now: func() time.Time { return time.Now().UTC() }, tfNow: func() time.Time { return time.Now().UTC() }, idem: idem}, nil
 }
+
+// SetTwoFactorClock makes now the clock of the second factor: the TOTP
+// time steps, the life of login challenges and the second factor's
+// throttling (tests fix it). Tokens are always issued on the real clock,
+// as the front and the auth callout check them on theirs. Call it before
+// serving.
+func (s *Service) SetTwoFactorClock(now func() time.Time) { s.tfNow = now }
 
 // SetAccessTokenTTL makes the access tokens issued from now on live for
 // ttl, at most auth.AccessTokenTTL (0: that). Call it before serving.
