@@ -11,10 +11,10 @@
 //	admin.go             Admin, for the `athlos admin` command
 //	api/                 its contract: subjects, payloads, the access-token format
 //	httpapi/             its HTTP operations and real-time channels
-//	internal/auth        passwords (argon2id), tokens, signing keys
+//	internal/auth        passwords (argon2id), tokens, signing keys, TOTP and recovery codes
 //	internal/profile     the profile's rules and its PATCH
 //	internal/gear        gear's rules: items, components, totals, wear
-//	internal/throttle    login and registration throttling rules
+//	internal/throttle    login, second-factor and registration throttling rules
 //	internal/callout     the NATS auth callout
 //	internal/service     use cases
 //	internal/store       SQL, schema client
@@ -26,7 +26,9 @@
 // with the process's secret key), login_failures (throttling; a refusal
 // names its policy for the RateLimit headers), known_devices, gear,
 // gear_components, gear_defaults, gear_usage, gear_sessions,
-// idempotency_keys (bus.Once: gear.create with the client's
+// two_factor (each account's TOTP secret, sealed, and the last time step
+// accepted), recovery_codes (SHA-256), login_challenges (logins waiting
+// for their second factor), idempotency_keys (bus.Once: gear.create with the client's
 // Idempotency-Key answers a retry with the first answer), outbox and
 // processed_messages (events applied once).
 // Stream: EVT_CLIENT (evt.client.>).
@@ -45,6 +47,9 @@
 // Answers (rpc.client.*, payloads in package api; internal/rpc):
 //
 //	auth.register, auth.login, auth.refresh, auth.logout, auth.password
+//	auth.login_2fa    a login's second step (challenge and code)
+//	twofactor.get, twofactor.totp.start, twofactor.totp.confirm, twofactor.disable,
+//	twofactor.recovery_codes   the caller's two-factor sign-in
 //	keys.get          the JWKS the front verifies access tokens with
 //	profile.get, profile.patch, profile.delete   the caller's profile and account
 //	user.get          a user's profile for other modules
@@ -70,7 +75,7 @@
 //	                                 revoked sessions' tokens
 //
 // HTTP (package httpapi, served by the front): /v1/auth/*,
-// /.well-known/jwks.json, /v1/me, /v1/me/gear, /v1/realtime; and in the
+// /.well-known/jwks.json, /v1/me, /v1/me/2fa, /v1/me/gear, /v1/realtime; and in the
 // real-time document (/asyncapi.json, httpapi.Channels) refused.<user>.
 //
 // Access tokens live --access-token-ttl (Config.AccessTokenTTL, 15

@@ -4,8 +4,9 @@
 // Built and run by TestGeneratedTypeScriptClientCallsEveryOperation
 // (modules); prints the operation ids it called, one a line, and exits 1
 // at the first answer that is not what the document promises.
+import { createHmac } from "node:crypto";
 import createClient from "openapi-fetch";
-import type { paths } from "./schema.js";
+import type { components, paths } from "./schema.js";
 
 const base = process.argv[2];
 const anon = createClient<paths>({ baseUrl: base });
@@ -210,6 +211,9 @@ async function main(): Promise<void> {
   // The operators' reports (issue 13).
   await operatorReports();
 
+  // Two-factor sign-in (issue 17).
+  await twoFactor();
+
   const newPassword = "battery staple correct horse";
   const cp = await c.PUT("/v1/auth/password", { body: { current_password: password, new_password: newPassword } });
   check("change-password", cp.response, 204, true);
@@ -221,6 +225,57 @@ async function main(): Promise<void> {
   check("logout", lo.response, 204, true);
   const del = await c.DELETE("/v1/me");
   check("delete-me", del.response, 204, true);
+}
+
+// Every two-factor operation: Tia enrols an authenticator (the code
+// computed here, RFC 6238), signs in with a recovery code in answer to
+// the login's challenge, renews her recovery codes and turns it off.
+async function twoFactor(): Promise<void> {
+  const email = `tsclient-tia-${Date.now()}@example.com`;
+  const password = "correct horse battery staple";
+  const reg = await anon.POST("/v1/auth/register", { body: { email, password } });
+  if (reg.data === undefined) {
+    throw new Error(`register tia: status ${reg.response.status}`);
+  }
+  const tia = createClient<paths>({ baseUrl: base, headers: { Authorization: `Bearer ${reg.data.access_token}` } });
+  const st = await tia.GET("/v1/me/2fa");
+  check("get-2fa", st.response, 200, st.data?.enabled === false);
+  const start = await tia.POST("/v1/me/2fa/totp");
+  check("start-totp", start.response, 200, start.data?.otpauth_uri.startsWith("otpauth://totp/") === true);
+  const conf = await tia.POST("/v1/me/2fa/totp/confirm", { body: { code: totpCode(start.data!.secret, Date.now()) } });
+  check("confirm-totp", conf.response, 200, conf.data?.recovery_codes.length === 10);
+  const codes = conf.data!.recovery_codes;
+  const login = await anon.POST("/v1/auth/login", { body: { email, password } });
+  const needed = login.error?.details as components["schemas"]["SecondFactorChallenge"] | undefined;
+  if (login.response.status !== 401 || login.error?.code !== "second_factor_required" || !needed?.challenge) {
+    throw new Error(`login with two-factor sign-in on: status ${login.response.status}`);
+  }
+  console.log("login");
+  const l2 = await anon.POST("/v1/auth/login/2fa", { body: { challenge: needed.challenge, code: codes[0] } });
+  check("login-2fa", l2.response, 200, l2.data?.access_token !== undefined);
+  const renew = await tia.POST("/v1/me/2fa/recovery-codes", { body: { password, code: codes[1] } });
+  check("renew-recovery-codes", renew.response, 200, renew.data?.recovery_codes.length === 10);
+  const off = await tia.DELETE("/v1/me/2fa", { body: { password, code: renew.data!.recovery_codes[0] } });
+  check("disable-2fa", off.response, 204, true);
+}
+
+// totpCode is the RFC 6238 code (HMAC-SHA1, 6 digits, 30 s) of a base32
+// secret at a time in milliseconds, as an authenticator app computes it.
+function totpCode(secret: string, ms: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of secret) {
+    bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.alloc(Math.floor(bits.length / 8));
+  for (let i = 0; i < key.length; i++) {
+    key[i] = parseInt(bits.slice(i * 8, i * 8 + 8), 2);
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(ms / 30000)));
+  const sum = createHmac("sha1", key).update(counter).digest();
+  const o = sum[sum.length - 1] & 0xf;
+  return String((sum.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, "0");
 }
 
 // Every group operation: Ana (c) makes a private group; Bob asks to join,
