@@ -683,11 +683,17 @@ func twoFactor(ctx context.Context, base string, anon *athlosclient.ClientWithRe
 	if err != nil {
 		return err
 	}
+	// The problem's details (SecondFactorChallenge in the document, which
+	// oapi-codegen leaves out: no operation names it).
 	var needed struct {
-		Code    string                             `json:"code"`
-		Details athlosclient.SecondFactorChallenge `json:"details"`
+		Code    string `json:"code"`
+		Details struct {
+			Challenge string   `json:"challenge"`
+			ExpiresIn int      `json:"expires_in"`
+			Methods   []string `json:"methods"`
+		} `json:"details"`
 	}
-	if err := json.Unmarshal(login.Body, &needed); err != nil || login.StatusCode() != 401 || login.JSON401 == nil ||
+	if err := json.Unmarshal(login.Body, &needed); err != nil || login.StatusCode() != 401 || login.ApplicationproblemJSON401 == nil ||
 		needed.Code != "second_factor_required" || needed.Details.Challenge == "" {
 		return fmt.Errorf("login with two-factor sign-in on: status %d: %.300s", login.StatusCode(), login.Body)
 	}

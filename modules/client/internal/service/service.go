@@ -1,7 +1,8 @@
 // Package service holds the client module's use cases: registration,
-// login, token refresh and revocation, password change (auth.go), signing
-// keys (keys.go), the profile (profile.go), gear and the training
-// sessions it counts (gear.go), and administration. It combines the
+// login, token refresh and revocation, password change (auth.go),
+// two-factor sign-in (twofactor.go), signing keys (keys.go), the profile
+// (profile.go), gear and the training sessions it counts (gear.go), and
+// administration. It combines the
 // domain rules (auth, profile, gear, throttle) with the store and the
 // outbox, and returns *bus.Error for everything a caller did wrong, its
 // code named in each method's doc comment. A method takes the caller
