@@ -8,6 +8,7 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/consume"
+	"github.com/athlos/athlos/modules/client/internal/mail"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/modules/client/internal/service"
 	"github.com/athlos/athlos/platform"
@@ -15,8 +16,9 @@ import (
 
 // Module wires the client module with cfg: its service on rpc.client.*,
 // the signing keys (created on first start, reloaded when another process
-// rotates them), the clean-up of expired refresh tokens, and the auth
-// callout, which asks the modules of cfg.Grants for their grants.
+// rotates them), the clean-up of expired refresh tokens, the mail outbox's
+// sender (SMTP or the log), and the auth callout, which asks the modules
+// of cfg.Grants for their grants.
 func Module(cfg Config) fx.Option {
 	return platform.Module(api.Module, fx.Supply(cfg), fx.Invoke(start))
 }
@@ -28,6 +30,15 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 		return err
 	}
 	s.SetAccessTokenTTL(cfg.AccessTokenTTL)
+	sender, err := mail.NewSender(cfg.Mail, rt.Log)
+	if err != nil {
+		return err
+	}
+	if !cfg.Mail.Configured() {
+		rt.Log.Warn("no SMTP server configured (--smtp-url): mail is written to the log")
+	}
+	mailer := mail.NewWorker(rt.DB, sender, rt.Log, cfg.MailWorker)
+	rt.Go("mail outbox", mailer.Run)
 	if err := s.EnsureKeys(sctx); err != nil {
 		return err
 	}
