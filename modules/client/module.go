@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"time"
 
 	"go.uber.org/fx"
@@ -23,6 +24,15 @@ func Module(cfg Config) fx.Option {
 	return platform.Module(api.Module, fx.Supply(cfg), fx.Invoke(start))
 }
 
+// resetPoll is how often a process looks for password-reset requests
+// other processes took: as often as for mail.
+func resetPoll(mailPoll time.Duration) time.Duration {
+	if mailPoll > 0 {
+		return mailPoll
+	}
+	return 2 * time.Second
+}
+
 func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, cfg Config,
 	rt *platform.Runtime, key platform.SecretKey, emb *bus.Embedded) error {
 	s, err := service.New(rt.DB, key, service.HashConcurrency(), rt.Log, rt.Idempotency)
@@ -39,6 +49,9 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 	}
 	mailer := mail.NewWorker(rt.DB, sender, rt.Log, cfg.MailWorker)
 	rt.Go("mail outbox", mailer.Run)
+	s.SetMail(service.MailSettings{LinkBase: cfg.LinkBase(), ResetTTL: cfg.PasswordResetTTL, VerifyTTL: cfg.VerifyEmailTTL,
+		Wake: mailer.Wake})
+	rt.Go("password reset requests", func(ctx context.Context) { s.RunResetRequests(ctx, resetPoll(cfg.MailWorker.Poll)) })
 	if err := s.EnsureKeys(sctx); err != nil {
 		return err
 	}
