@@ -31,7 +31,13 @@ const linkBase = "https://app.athlos.test/a"
 func startMail(t *testing.T, configure func(*client.Config, *modules.Configs)) (*apptest.App, *mailtest.Server) {
 	t.Helper()
 	srv := mailtest.Start(t)
-	a := apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) {
+	return startMailWith(t, srv, configure), srv
+}
+
+// startMailWith is startMail with the SMTP server srv.
+func startMailWith(t testing.TB, srv *mailtest.Server, configure func(*client.Config, *modules.Configs)) *apptest.App {
+	t.Helper()
+	return apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) {
 		m.Client.Mail = srv.Config()
 		m.Client.MailWorker = mail.WorkerConfig{Poll: 100 * time.Millisecond}
 		m.Client.PublicURL = linkBase + "/"
@@ -39,7 +45,6 @@ func startMail(t *testing.T, configure func(*client.Config, *modules.Configs)) (
 			configure(&m.Client, m)
 		}
 	}, "client")
-	return a, srv
 }
 
 // tokenOf is the token of the one link in m, which must start with
