@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"time"
 
 	"go.uber.org/fx"
@@ -8,6 +9,7 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/consume"
+	"github.com/athlos/athlos/modules/client/internal/mail"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/modules/client/internal/service"
 	"github.com/athlos/athlos/platform"
@@ -15,10 +17,20 @@ import (
 
 // Module wires the client module with cfg: its service on rpc.client.*,
 // the signing keys (created on first start, reloaded when another process
-// rotates them), the clean-up of expired refresh tokens, and the auth
-// callout, which asks the modules of cfg.Grants for their grants.
+// rotates them), the clean-up of expired refresh tokens, the mail outbox's
+// sender (SMTP or the log), and the auth callout, which asks the modules
+// of cfg.Grants for their grants.
 func Module(cfg Config) fx.Option {
 	return platform.Module(api.Module, fx.Supply(cfg), fx.Invoke(start))
+}
+
+// resetPoll is how often a process looks for password-reset requests
+// other processes took: as often as for mail.
+func resetPoll(mailPoll time.Duration) time.Duration {
+	if mailPoll > 0 {
+		return mailPoll
+	}
+	return 2 * time.Second
 }
 
 func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, cfg Config,
@@ -31,6 +43,18 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 	if cfg.Now != nil {
 		s.SetTwoFactorClock(cfg.Now)
 	}
+	sender, err := mail.NewSender(cfg.Mail, rt.Log)
+	if err != nil {
+		return err
+	}
+	if !cfg.Mail.Configured() {
+		rt.Log.Warn("no SMTP server configured (--smtp-url): mail is written to the log")
+	}
+	mailer := mail.NewWorker(rt.DB, sender, rt.Log, cfg.MailWorker)
+	rt.Go("mail outbox", mailer.Run)
+	s.SetMail(service.MailSettings{LinkBase: cfg.LinkBase(), ResetTTL: cfg.PasswordResetTTL, VerifyTTL: cfg.VerifyEmailTTL,
+		Wake: mailer.Wake})
+	rt.Go("password reset requests", func(ctx context.Context) { s.RunResetRequests(ctx, resetPoll(cfg.MailWorker.Poll)) })
 	if err := s.EnsureKeys(sctx); err != nil {
 		return err
 	}

@@ -136,7 +136,7 @@ func TestDeleteAccount(t *testing.T) {
 	tok := a.SignUp("ana@example.com")
 	other := a.SignUp("bob@example.com")
 
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", tok.AccessToken, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", tok.AccessToken, map[string]any{"password": apptest.Password}).Status)
 	// Access tokens stop working at once (the front learns it from the event).
 	require.Eventually(t, func() bool {
 		return a.Do(http.MethodGet, "/v1/me", tok.AccessToken, nil).Status == http.StatusUnauthorized

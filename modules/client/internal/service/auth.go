@@ -38,7 +38,8 @@ type Registration struct {
 	ClientIP string
 }
 
-// Register creates an account with the role user and logs it in.
+// Register creates an account with the role user, mails a link that
+// verifies its address (in its language), and logs it in.
 // Registrations are counted per address (each costs a password hash):
 // past throttle.Register, that address waits. It returns rate_limited
 // (with Retry-After) then, invalid naming the body's field (email,
@@ -93,7 +94,8 @@ func rateLimits(locks []lock) (int, []bus.RateLimit) {
 
 func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
 
-// CreateUser creates an account with a role (the admin command), with
+// CreateUser creates an account with a role (the admin command) and mails
+// it a verification link, with
 // Register's errors but for throttling.
 func (s *Service) CreateUser(ctx context.Context, in Registration, role string) (uuid.UUID, error) {
 	p, err := s.createUser(ctx, in, role)
@@ -148,12 +150,18 @@ func (s *Service) createUser(ctx context.Context, in Registration, role string) 
 		}); err != nil {
 			return err
 		}
+		if err := s.sendVerification(ctx, tx, id, email, in.FirstName, lang); err != nil {
+			return err
+		}
 		if pair, err = s.issue(ctx, tx, id, role, uuid.Nil); err != nil {
 			return err
 		}
 		pair.DeviceToken, err = s.knowDevice(ctx, tx, id, "", nil)
 		return err
 	})
+	if err == nil {
+		s.wakeMail()
+	}
 	return pair, err
 }
 
@@ -303,6 +311,12 @@ func (s *Service) count(ctx context.Context, keys []throttle.Key) error {
 // failed counts a failed login on every key and answers the generic error,
 // or rate_limited when this failure earned a lock.
 func (s *Service) failed(ctx context.Context, keys []throttle.Key) error {
+	return s.failedWith(ctx, keys, errBadCredentials)
+}
+
+// failedWith counts a failed password check on every key and answers
+// answer, or rate_limited when this failure earned a lock.
+func (s *Service) failedWith(ctx context.Context, keys []throttle.Key, answer error) error {
 	locks, err := s.recordFailures(ctx, keys, s.now(), nil)
 	if err != nil {
 		return err
@@ -310,7 +324,7 @@ func (s *Service) failed(ctx context.Context, keys []throttle.Key) error {
 	if len(locks) > 0 {
 		return rateLimited(locks)
 	}
-	return errBadCredentials
+	return answer
 }
 
 // recordFailures counts a failure on every key at now, after also (when
