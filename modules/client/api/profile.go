@@ -81,6 +81,7 @@ type PrivacyPatch struct {
 // DeleteAccountRequest confirms the deletion of the caller's account.
 type DeleteAccountRequest struct {
 	Password string `json:"password" minLength:"1" maxLength:"1024" doc:"the account's password"`
+	Code     string `json:"code,omitempty" maxLength:"64" doc:"with two-factor sign-in on (and only then): a code of the authenticator app, or an unused recovery code"`
 	// ClientIP is set by the front (not by the app): it keys the
 	// throttling, shared with logins.
 	ClientIP string `json:"client_ip,omitempty" hidden:"true"`

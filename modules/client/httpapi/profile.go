@@ -63,7 +63,9 @@ func ProfileRoutes(nc *nats.Conn) gw.Routes {
 			Summary: "Delete the account",
 			Description: "Needs the account's password in the body ({\"password\": ...}): a wrong one is 403 naming " +
 				"body.password, and counts as a failed login of the account from this address (the same locks: 429 " +
-				"with Retry-After). Erases the account at once: every session ends, access tokens stop working, and " +
+				"with Retry-After). With two-factor sign-in on, it also needs \"code\" (a code of the authenticator app or an " +
+				"unused recovery code): 400 naming body.code without one, 403 naming body.code for a wrong one (throttled " +
+				"as at login). Erases the account at once: every session ends, access tokens stop working, and " +
 				"every module erases the user's data (evt.client.user.deleted).",
 			DefaultStatus: http.StatusNoContent,
 			Security:      gw.Authenticated,

@@ -390,7 +390,7 @@ func TestTwoFactorBadInput(t *testing.T) {
 	}
 	// A deleted account's token starts nothing.
 	gone := a.SignUp("gone@example.com")
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", gone.AccessToken, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", gone.AccessToken, map[string]any{"password": apptest.Password}).Status)
 	assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodPost, "/v1/me/2fa/totp", gone.AccessToken, nil).Status)
 
 	// Nothing was stored by the refusals.
@@ -398,6 +398,49 @@ func TestTwoFactorBadInput(t *testing.T) {
 	require.NoError(t, a.DB(t).QueryRow(context.Background(), `SELECT (SELECT count(*) FROM client.two_factor) +
 		(SELECT count(*) FROM client.recovery_codes) + (SELECT count(*) FROM client.login_challenges)`).Scan(&rows))
 	assert.Zero(t, rows)
+}
+
+// Deleting an account with two-factor sign-in on takes a code besides the
+// password; without it on, a code is not asked for.
+func TestDeleteAccountAsksForTheSecondFactor(t *testing.T) {
+	t.Parallel()
+	a, clock := startTwoFactor(t)
+	ana := a.SignUp("ana@example.com")
+	secret, codes := enrol(t, a, clock, ana.AccessToken)
+	clock.Add(30 * time.Second)
+	del := func(body map[string]any) apptest.Response { return a.Do(http.MethodDelete, "/v1/me", ana.AccessToken, body) }
+
+	r := del(map[string]any{"password": apptest.Password})
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
+	assert.Equal(t, []string{"body.code"}, r.Problem(t).Fields(), "no code")
+	r = del(map[string]any{"password": apptest.Password, "code": "000000"})
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	assert.Equal(t, []string{"body.code"}, r.Problem(t).Fields(), "a wrong code")
+	r = del(map[string]any{"password": "wrong horse battery staple", "code": totpAt(t, secret, clock.Now(), 0)})
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Body))
+	assert.Equal(t, []string{"body.password"}, r.Problem(t).Fields(), "a wrong password")
+	r = del(map[string]any{"password": apptest.Password, "code": strings.Repeat("1", 65)})
+	assert.Equal(t, http.StatusBadRequest, r.Status, "an oversized code")
+	// Wrong codes are throttled as at login.
+	for range 3 {
+		require.Equal(t, http.StatusForbidden, del(map[string]any{"password": apptest.Password, "code": "999999"}).Status)
+	}
+	assert.Equal(t, http.StatusTooManyRequests, del(map[string]any{"password": apptest.Password, "code": "999998"}).Status, "the fifth")
+	assert.Equal(t, http.StatusTooManyRequests, del(map[string]any{"password": apptest.Password, "code": totpAt(t, secret, clock.Now(), 0)}).Status)
+	assert.Equal(t, http.StatusOK, a.Do(http.MethodGet, "/v1/me", ana.AccessToken, nil).Status, "nothing was deleted")
+
+	clock.Add(time.Minute)
+	r = del(map[string]any{"password": apptest.Password, "code": codes[0]})
+	require.Equal(t, http.StatusNoContent, r.Status, "with a recovery code: %s", r.Body)
+	var rows int
+	require.NoError(t, a.DB(t).QueryRow(context.Background(), `SELECT (SELECT count(*) FROM client.users) +
+		(SELECT count(*) FROM client.two_factor) + (SELECT count(*) FROM client.recovery_codes)`).Scan(&rows))
+	assert.Zero(t, rows, "the account and its second factor are gone")
+
+	// Without two-factor sign-in, a code is not asked for (nor checked).
+	bob := a.SignUp("bob@example.com")
+	r = a.Do(http.MethodDelete, "/v1/me", bob.AccessToken, map[string]any{"password": apptest.Password, "code": "123456"})
+	assert.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 }
 
 func mustJSON(v any) []byte {

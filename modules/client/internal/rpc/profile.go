@@ -45,7 +45,7 @@ func registerProfile(svc *bus.Service, s *service.Service) error {
 			if err != nil {
 				return api.Empty{}, err
 			}
-			return api.Empty{}, s.DeleteAccount(ctx, user, r.Password, r.ClientIP)
+			return api.Empty{}, s.DeleteAccount(ctx, user, r.Password, r.Code, r.ClientIP)
 		})},
 		{api.SubjectUserGet, bus.JSON(func(ctx context.Context, r api.UserRequest) (api.UserProfile, error) {
 			return s.UserProfile(ctx, r.UserID)

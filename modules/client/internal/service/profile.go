@@ -166,8 +166,11 @@ func setProfile(u *store.UserRow, p profile.Profile) {
 // not_found when the account does not exist (any more), forbidden for a
 // wrong password, rate_limited (with Retry-After) while the counters lock
 // the account's logins from there, and unavailable when too many passwords
-// are being checked at once.
-func (s *Service) DeleteAccount(ctx context.Context, id uuid.UUID, password, clientIP string) error {
+// are being checked at once. With two-factor sign-in on, it also takes a
+// code (a TOTP code or an unused recovery code; deletionSecondFactor):
+// invalid (body.code) without one, forbidden (body.code) for a wrong one,
+// counted as the second factor's at login (throttle.SecondFactorKeys).
+func (s *Service) DeleteAccount(ctx context.Context, id uuid.UUID, password, code, clientIP string) error {
 	u, err := store.User(ctx, s.pool, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errNoAccount
@@ -198,7 +201,11 @@ func (s *Service) DeleteAccount(ctx context.Context, id uuid.UUID, password, cli
 	if !ok {
 		return s.failedWith(ctx, keys, errWrongPassword)
 	}
-	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	tfKeys, tfNow := throttle.SecondFactorKeys(id.String(), clientIP), s.tfNow()
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := s.deletionSecondFactor(ctx, tx, id, code, tfKeys, tfNow); err != nil {
+			return err
+		}
 		err := store.DeleteUser(ctx, tx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNoAccount
@@ -209,4 +216,9 @@ func (s *Service) DeleteAccount(ctx context.Context, id uuid.UUID, password, cli
 		_, err = bus.Enqueue(ctx, tx, api.Module, api.EventUserDeleted, api.UserDeleted{UserID: id.String(), DeletedAt: s.now()})
 		return err
 	})
+	if errors.Is(err, errWrongCode) {
+		return s.proofFailed(ctx, tfKeys, tfNow, &bus.Error{Code: bus.CodeForbidden, Message: "the code is wrong",
+			Fields: []bus.FieldError{{Field: "body.code", Reason: "is neither the authenticator app's current code nor an unused recovery code"}}})
+	}
+	return err
 }

@@ -305,6 +305,30 @@ func tooManyCodes(locks []lock) error {
 	return &bus.Error{Code: bus.CodeRateLimited, Message: "too many wrong codes; try again later", RetryAfter: secs, RateLimits: limits}
 }
 
+// deletionSecondFactor checks, in the transaction that deletes the
+// account of user, its second factor when two-factor sign-in is on (the
+// TOTP row locked): rate_limited while the second factor's counters
+// (keys, at now) lock, invalid (body.code) without a code, errWrongCode
+// for a wrong one. With it off, code is ignored.
+func (s *Service) deletionSecondFactor(ctx context.Context, tx pgx.Tx, user uuid.UUID, code string, keys []throttle.Key, now time.Time) error {
+	tf, err := store.LockTwoFactor(ctx, tx, user)
+	if errors.Is(err, store.ErrNotFound) || err == nil && tf.EnabledAt == nil {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if locks, err := s.lockedAt(ctx, keys, now); err != nil {
+		return err
+	} else if len(locks) > 0 {
+		return tooManyCodes(locks)
+	}
+	if code == "" {
+		return bus.Invalid("body.code", "is needed: two-factor sign-in is on (a code of the authenticator app or a recovery code)")
+	}
+	return s.checkCode(ctx, tx, tf, code, now)
+}
+
 // newChallenge stores a login challenge for user (device: the hash of the
 // known device token the password step presented, or nil) and returns
 // its token.
