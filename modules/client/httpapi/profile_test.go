@@ -106,7 +106,7 @@ func TestProfile(t *testing.T) {
 		{`{"privacy": {"sport_visibility": {"run": "friends"}}}`, "body.privacy.sport_visibility.run"},
 		{`{"privacy": null}`, "body.privacy"},
 		{`{"privacy": {"colour": "blue"}}`, "body.privacy.colour"},
-		{`{"email": "new@example.com"}`, "body.email"},
+		{`{"email": "not an address"}`, "body.email"}, // a new address: TestEmailChange
 		{`{"role": "admin"}`, "body.role"},
 		{`[1, 2]`, "body"},
 		{`{"first_name": `, "body"},

@@ -137,7 +137,8 @@ func (s *Service) issue(ctx context.Context, tx pgx.Tx, user uuid.UUID, role str
 }
 
 // Maintain reloads the signing keys (in case an evt.client.keys.rotated
-// was missed) and deletes long-expired refresh and email tokens; the module runs it
+// was missed) and deletes long-expired refresh and email tokens and
+// throttling counters a day old; the module runs it
 // every few minutes. Failures are logged.
 func (s *Service) Maintain(ctx context.Context) {
 	if err := s.LoadKeys(ctx); err != nil && ctx.Err() == nil {
@@ -149,5 +150,8 @@ func (s *Service) Maintain(ctx context.Context) {
 	}
 	if _, err := store.DeleteExpiredEmailTokens(ctx, s.pool, s.now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 		s.log.Warn("delete expired email tokens", "err", err)
+	}
+	if _, err := store.SweepThrottle(ctx, s.pool, s.now().Add(-24*time.Hour), s.now()); err != nil && ctx.Err() == nil {
+		s.log.Warn("sweep throttling counters", "err", err)
 	}
 }
