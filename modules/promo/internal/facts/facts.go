@@ -69,7 +69,10 @@ type Facts struct {
 type Gear struct {
 	ID uuid.UUID
 	// Type is the client module's gear type: shoes, bike, ...
-	Type                  string
+	Type string
+	// DistanceM is the item's distance as of its last gear event
+	// (created, updated): the client module publishes none when only its
+	// totals change with a session, so it can be behind.
 	DistanceM             float64
 	ReplacementThresholdM *float64
 }
