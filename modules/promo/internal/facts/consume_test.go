@@ -3,6 +3,7 @@ package facts_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -373,5 +374,55 @@ func TestNoHealthDataStored(t *testing.T) {
 		for _, word := range strings.FieldsFunc(c, func(r rune) bool { return r == '.' || r == '_' }) {
 			assert.NotContains(t, health, word, c)
 		}
+	}
+}
+
+// An erasure running while a user's events are applied in other
+// transactions leaves nothing of the user: the events take the user's lock
+// shared, the erasure exclusively, so an event either commits before the
+// erasure (and is erased) or sees the user erased (and is dropped).
+func TestEraseWhileEventsApply(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewPool(t)
+	ctx := context.Background()
+	now := time.Now()
+	const users, events = 20, 15
+	var wg sync.WaitGroup
+	errs := make(chan error, users*(events+1))
+	ids := make([]uuid.UUID, users)
+	for i := range ids {
+		user := uuid.New()
+		ids[i] = user
+		for j := range events {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- storage.InTx(ctx, db, func(tx pgx.Tx) error {
+					switch j % 3 {
+					case 0:
+						return facts.ApplySession(ctx, tx, facts.Session{ID: uuid.New(), UserID: user, Sport: "run", StartedAt: now, Revision: 1})
+					case 1:
+						return facts.ApplyGear(ctx, tx, facts.GearItem{Gear: facts.Gear{ID: uuid.New(), Type: "shoes"}, UserID: user, ChangedAt: now})
+					default:
+						return facts.ApplyProfile(ctx, tx, facts.Profile{UserID: user, Country: "DE", UpdatedAt: now.Add(time.Duration(j) * time.Second)})
+					}
+				})
+			}()
+			if j == events/2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs <- storage.InTx(ctx, db, func(tx pgx.Tx) error { return facts.Erase(ctx, tx, user, now) })
+				}()
+			}
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for _, user := range ids {
+		assertNoRows(t, db, user)
 	}
 }
