@@ -17,8 +17,8 @@
 // Answers: rpc.promo.status.get (bus.ModuleStatus), rpc.promo.consent.get and
 // rpc.promo.consent.put (the caller's marketing consent).
 //
-// Consumes (each with its durable consumer promo__<event>, exactly once through
-// promo.processed_messages):
+// Consumes (each with its durable consumer promo__<event> unless said, exactly
+// once through promo.processed_messages):
 //   - evt.client.user.registered: a known user, registration time and language
 //   - evt.client.profile.updated: birth date, country, language; applied only if
 //     newer (updated_at). The weight and heart rates it carries are dropped.
@@ -29,9 +29,11 @@
 //     type, distance, replacement threshold, retired; ordered by the event's time,
 //     a deleted item stays a tombstone
 //   - evt.training.session.completed, evt.training.session.updated,
-//     evt.training.session.deleted: sport and start of finished sessions, applied
-//     only with a higher revision (a deleted one stays a tombstone); heart rates,
-//     power and calories are dropped
+//     evt.training.session.deleted, in batches by one durable consumer
+//     (promo__evt_training_session, two workers keyed by user, a batch one
+//     transaction): sport and start of finished sessions, applied only with a
+//     higher revision (a deleted one stays a tombstone); heart rates, power and
+//     calories are dropped
 //   - evt.gamification.challenge.joined, evt.gamification.challenge.left: the
 //     challenges a user takes part in, ordered by the event's time
 //
