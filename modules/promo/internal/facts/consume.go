@@ -68,6 +68,13 @@ func Register(rt *platform.Runtime, erasers ...Eraser) error {
 			return ApplyGear(ctx, tx, g)
 		})
 	}
+	rt.OnEvent(client, clientapi.EventGearWearLimit, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		w, ok, err := DecodeGearWear(msg.Data())
+		if err != nil || !ok {
+			return err
+		}
+		return ApplyGearWear(ctx, tx, w)
+	})
 	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.EventStream(trainingapi.Module), Durable: SessionsDurable,
 		Subjects: []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated, trainingapi.EventSessionDeleted}},
 		bus.BatchConfig{Workers: sessionWorkers, MaxMessages: sessionBatchSize, Key: bus.UserKey},
@@ -237,6 +244,26 @@ func DecodeGear(subject string, data []byte) (GearItem, error) {
 	}
 	g.Type, g.DistanceM, g.ReplacementThresholdM, g.Retired = ev.Gear.Type, ev.Gear.DistanceM, ev.Gear.ReplacementThresholdM, ev.Gear.Retired
 	return g, nil
+}
+
+// DecodeGearWear reads a gear.wear_limit_reached event; ok is false for a
+// component's (promo keeps items only).
+func DecodeGearWear(data []byte) (w GearWear, ok bool, err error) {
+	var ev clientapi.GearWearLimitReached
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return w, false, bus.Invalid("payload", "not a gear.wear_limit_reached event: "+err.Error())
+	}
+	if w.UserID, err = bus.ParseID("user_id", ev.UserID); err != nil {
+		return w, false, err
+	}
+	if w.GearID, err = bus.ParseID("gear_id", ev.GearID); err != nil {
+		return w, false, err
+	}
+	if ev.ReachedAt.IsZero() {
+		return w, false, bus.Invalid("reached_at", "missing")
+	}
+	w.DistanceM, w.ReplacementThresholdM, w.ReachedAt = ev.DistanceM, ev.ReplacementThresholdM, ev.ReachedAt
+	return w, ev.ComponentID == "", nil
 }
 
 // DecodeSession reads a session.completed, session.updated or
