@@ -3,7 +3,6 @@ package facts
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -15,10 +14,8 @@ import (
 	"github.com/athlos/athlos/bus"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
-	"github.com/athlos/athlos/modules/promo/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
-	"github.com/athlos/athlos/storage"
 )
 
 // PruneEvery is how often each process running promo prunes the sessions
@@ -118,31 +115,6 @@ func handleSessions(ctx context.Context, pool *pgxpool.Pool, msgs []jetstream.Ms
 		return nil, err
 	}
 	return errs, nil
-}
-
-// registerConsent adds the consent operations to the module's RPC service.
-func registerConsent(rt *platform.Runtime) error {
-	return rt.Service.HandleSubjects(map[string]bus.HandlerFunc{
-		api.SubjectConsentGet: bus.AsCaller(func(ctx context.Context, user uuid.UUID, _ struct{}) (api.Consent, error) {
-			c, err := GetConsent(ctx, rt.DB, user)
-			return api.Consent{PersonalisedOffers: c.PersonalisedOffers, UpdatedAt: c.UpdatedAt}, err
-		}),
-		api.SubjectConsentPut: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.ConsentPut) (api.Consent, error) {
-			if in.PersonalisedOffers == nil {
-				return api.Consent{}, bus.Invalid("body.personalised_offers", "required: true or false")
-			}
-			var c Consent
-			err := storage.InTx(ctx, rt.DB, func(tx pgx.Tx) error {
-				var err error
-				c, err = SetConsent(ctx, tx, user, *in.PersonalisedOffers, time.Now())
-				return err
-			})
-			if errors.Is(err, ErrErased) {
-				return api.Consent{}, bus.Errorf(bus.CodeNotFound, "this account was deleted")
-			}
-			return api.Consent{PersonalisedOffers: c.PersonalisedOffers, UpdatedAt: c.UpdatedAt}, err
-		}),
-	})
 }
 
 // DecodeRegistration reads a user.registered event.
