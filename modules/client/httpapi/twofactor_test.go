@@ -408,7 +408,9 @@ func TestDeleteAccountAsksForTheSecondFactor(t *testing.T) {
 	ana := a.SignUp("ana@example.com")
 	secret, codes := enrol(t, a, clock, ana.AccessToken)
 	clock.Add(30 * time.Second)
-	del := func(body map[string]any) apptest.Response { return a.Do(http.MethodDelete, "/v1/me", ana.AccessToken, body) }
+	del := func(body map[string]any) apptest.Response {
+		return a.Do(http.MethodDelete, "/v1/me", ana.AccessToken, body)
+	}
 
 	r := del(map[string]any{"password": apptest.Password})
 	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
