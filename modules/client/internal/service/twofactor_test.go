@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,4 +81,55 @@ func TestSecondFactorGuessesFromManyAddresses(t *testing.T) {
 	assert.False(t, st.Enabled)
 	_, err = s.StartTOTP(ctx, uuid.New())
 	assert.Equal(t, bus.CodeUnauthorized, bus.CodeOf(err), "no such account")
+}
+
+// The same code sent with several challenges at once signs in once: the
+// TOTP row is locked while a code is checked and spent.
+func TestSecondFactorCodeRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := service.New(pgtest.NewPool(t), make([]byte, 32), 2, slog.New(slog.DiscardHandler), nil)
+	require.NoError(t, err)
+	require.NoError(t, s.EnsureKeys(ctx))
+	now := time.Date(2026, 12, 7, 12, 0, 5, 0, time.UTC)
+	s.SetTwoFactorClock(func() time.Time { return now })
+	const password = "correct horse battery staple"
+	reg, err := s.Register(ctx, service.Registration{Email: "ana@example.com", Password: password, ClientIP: "127.0.0.1"})
+	require.NoError(t, err)
+	e, err := s.StartTOTP(ctx, reg.UserID)
+	require.NoError(t, err)
+	first, err := auth.TOTPCode(e.Secret, auth.TOTPStep(now))
+	require.NoError(t, err)
+	rc, err := s.ConfirmTOTP(ctx, reg.UserID, first)
+	require.NoError(t, err)
+	next, err := auth.TOTPCode(e.Secret, auth.TOTPStep(now)+1)
+	require.NoError(t, err)
+
+	for _, code := range []string{next, rc.RecoveryCodes[0]} {
+		var challenges []string
+		for range 4 {
+			_, err := s.Login(ctx, service.Credentials{Email: "ana@example.com", Password: password, ClientIP: "192.0.2.1"})
+			require.Equal(t, bus.CodeSecondFactorRequired, bus.CodeOf(err))
+			var d api.SecondFactorChallenge
+			require.NoError(t, json.Unmarshal(bus.AsError(err).Details, &d))
+			challenges = append(challenges, d.Challenge)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(challenges))
+		for i, c := range challenges {
+			wg.Go(func() {
+				_, errs[i] = s.LoginSecondFactor(ctx, service.SecondFactorLogin{Challenge: c, Code: code, ClientIP: fmt.Sprintf("198.51.100.%d", i)})
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else {
+				assert.Equal(t, bus.CodeUnauthorized, bus.CodeOf(err), "%v", err)
+			}
+		}
+		assert.Equal(t, 1, ok, "the code %q signs in once", code)
+	}
 }
