@@ -17,6 +17,27 @@ import (
 	"github.com/athlos/athlos/storage/migrate"
 )
 
+// accountCommand is an admin command on the account named by its one
+// argument, an email: it prints the account's id.
+func accountCommand(flags []cli.Flag, name, usage string, do func(*client.Admin, context.Context, string) (string, error)) *cli.Command {
+	return &cli.Command{
+		Name: name, Usage: usage, ArgsUsage: "EMAIL", Flags: flags,
+		Action: func(ctx context.Context, c *cli.Command) error {
+			if c.Args().Len() != 1 {
+				return fmt.Errorf("usage: athlos admin %s EMAIL", name)
+			}
+			return withAdmin(ctx, c, func(ctx context.Context, a *client.Admin) error {
+				id, err := do(a, ctx, c.Args().First())
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(os.Stdout, id)
+				return err
+			})
+		},
+	}
+}
+
 func adminCommand() *cli.Command {
 	flags := commonFlags()
 	return &cli.Command{
@@ -51,25 +72,10 @@ func adminCommand() *cli.Command {
 					})
 				},
 			},
-			{
-				Name:      "promote",
-				Usage:     "make an existing account an administrator",
-				ArgsUsage: "EMAIL",
-				Flags:     flags,
-				Action: func(ctx context.Context, c *cli.Command) error {
-					if c.Args().Len() != 1 {
-						return errors.New("usage: athlos admin promote EMAIL")
-					}
-					return withAdmin(ctx, c, func(ctx context.Context, a *client.Admin) error {
-						id, err := a.Promote(ctx, c.Args().First())
-						if err != nil {
-							return err
-						}
-						_, err = fmt.Fprintln(os.Stdout, id)
-						return err
-					})
-				},
-			},
+			accountCommand(flags, "promote", "make an existing account an administrator", (*client.Admin).Promote),
+			accountCommand(flags, "disable-2fa", "turn two-factor sign-in off for an account whose owner lost the "+
+				"authenticator and the recovery codes (identify them first), or after the secret key was lost",
+				(*client.Admin).DisableTwoFactor),
 			restoreCommand(),
 			{
 				Name: "remove-data-dir",

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -75,15 +77,51 @@ func TestAdminCommands(t *testing.T) {
 	require.NoError(t, err)
 	_, r = role("ana@example.com")
 	assert.Equal(t, "admin", r)
+
+	// An owner who lost the authenticator and the recovery codes: the
+	// operator turns two-factor sign-in off.
+	_, err = run("", "admin", "disable-2fa", "ana@example.com")
+	assert.Error(t, err, "it is off")
+	_, err = run("", "admin", "disable-2fa", "nobody@example.com")
+	assert.Error(t, err)
+	post := func(path, token, body string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.NewDecoder(post("/v1/auth/login", "", `{"email":"ana@example.com","password":"`+pw+`"}`).Body).Decode(&tok))
+	var enrol struct {
+		Secret string `json:"secret"`
+	}
+	require.NoError(t, json.NewDecoder(post("/v1/me/2fa/totp", tok.AccessToken, "").Body).Decode(&enrol))
+	code, err := totp.GenerateCode(enrol.Secret, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, post("/v1/me/2fa/totp/confirm", tok.AccessToken, `{"code":"`+code+`"}`).StatusCode)
+	require.Equal(t, http.StatusUnauthorized, post("/v1/auth/login", "", `{"email":"ana@example.com","password":"`+pw+`"}`).StatusCode,
+		"a code is needed")
+	out, err := run("", "admin", "disable-2fa", "ana@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, userID, out)
+	_, r = role("ana@example.com")
+	assert.Equal(t, "admin", r, "the password alone signs in again")
 	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM))
 
 	// A lost secret key: the module refuses to start and says what to do;
 	// rotating the signing key recovers, and accounts still sign in.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "secret.key"), []byte(strings.Repeat("ab", 32)+"\n"), 0o600))
-	out, err := exec.Command(athlosBinary(t), append([]string{"serve", "--http-listen", "127.0.0.1:" + httpPort,
+	served, err := exec.Command(athlosBinary(t), append([]string{"serve", "--http-listen", "127.0.0.1:" + httpPort,
 		"--nats-listen", "", "--nats-ws-listen", ""}, common...)...).CombinedOutput()
 	require.Error(t, err)
-	assert.Contains(t, string(out), "rotate-keys")
+	assert.Contains(t, string(served), "rotate-keys")
 	_, err = run("", "admin", "rotate-keys")
 	require.NoError(t, err)
 	p = start(t, append([]string{"--http-listen", "127.0.0.1:" + httpPort, "--nats-listen", "", "--nats-ws-listen", ""}, common...)...)

@@ -51,6 +51,18 @@ func (a *Admin) Promote(ctx context.Context, email string) (string, error) {
 	return id.String(), nil
 }
 
+// DisableTwoFactor turns two-factor sign-in off (or ends an unconfirmed
+// enrolment) for the account with email: for an owner who lost both the
+// authenticator and the recovery codes, once identified otherwise, or
+// after the secret key (which seals the TOTP secrets) was lost.
+func (a *Admin) DisableTwoFactor(ctx context.Context, email string) (string, error) {
+	id, err := a.s.ResetTwoFactor(ctx, email)
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}
+
 // CheckKeys reports whether the secret key given to NewAdmin opens the
 // active signing key kept in the database (nil when there is none yet), so
 // that the client module will start with it.

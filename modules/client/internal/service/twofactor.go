@@ -180,9 +180,16 @@ func (s *Service) checkCode(ctx context.Context, tx pgx.Tx, tf store.TwoFactor, 
 	return nil
 }
 
-// verifyTOTP checks code against tf's secret at now (auth.VerifyTOTP).
+// verifyTOTP checks code against tf's secret at now (auth.VerifyTOTP). A
+// secret that the secret key does not open (a lost secret key, replaced)
+// accepts no code; recovery codes still work (docs/operations.md).
 func (s *Service) verifyTOTP(tf store.TwoFactor, code string, now time.Time) (int64, bool, error) {
 	secret, err := s.sealer.Open(tf.SealedSecret, sealAAD(tf.UserID))
+	if errors.Is(err, auth.ErrUnseal) {
+		s.log.Warn("a TOTP secret does not open with the secret key: only recovery codes work for this account",
+			"user_id", tf.UserID)
+		return 0, false, nil
+	}
 	if err != nil {
 		return 0, false, err
 	}
@@ -463,4 +470,33 @@ func (s *Service) noChallenge(ctx context.Context, ip string, now time.Time) err
 		return tooManyCodes(locks)
 	}
 	return errBadChallenge
+}
+
+// ResetTwoFactor turns two-factor sign-in off for the account with email,
+// for an operator (`athlos admin disable-2fa`) once the owner, who lost
+// both the authenticator and the recovery codes, has been identified
+// otherwise; or after the secret key was lost, when no sealed secret opens.
+// It returns invalid (body.email) for a malformed address, not_found when
+// there is no such account, conflict when two-factor sign-in is off.
+func (s *Service) ResetTwoFactor(ctx context.Context, email string) (uuid.UUID, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	cred, err := store.CredentialsByEmail(ctx, s.pool, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return uuid.Nil, &bus.Error{Code: bus.CodeNotFound, Message: "no account with this email"}
+	}
+	if err != nil {
+		return uuid.Nil, err
+	}
+	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := store.LockTwoFactor(ctx, tx, cred.UserID); errors.Is(err, store.ErrNotFound) {
+			return errTwoFactorOff
+		} else if err != nil {
+			return err
+		}
+		return store.DisableTwoFactor(ctx, tx, cred.UserID)
+	})
+	return cred.UserID, err
 }

@@ -133,3 +133,45 @@ func TestSecondFactorCodeRace(t *testing.T) {
 		assert.Equal(t, 1, ok, "the code %q signs in once", code)
 	}
 }
+
+// With a lost secret key (replaced, the signing key rotated), a TOTP secret
+// cannot be opened: its codes are refused, not an internal error, and a
+// recovery code still signs in.
+func TestSecondFactorAfterTheSecretKeyWasLost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	s, err := service.New(pool, make([]byte, 32), 2, slog.New(slog.DiscardHandler), nil)
+	require.NoError(t, err)
+	require.NoError(t, s.EnsureKeys(ctx))
+	now := time.Date(2026, 12, 7, 12, 0, 5, 0, time.UTC)
+	s.SetTwoFactorClock(func() time.Time { return now })
+	const password = "correct horse battery staple"
+	reg, err := s.Register(ctx, service.Registration{Email: "ana@example.com", Password: password, ClientIP: "127.0.0.1"})
+	require.NoError(t, err)
+	e, err := s.StartTOTP(ctx, reg.UserID)
+	require.NoError(t, err)
+	first, err := auth.TOTPCode(e.Secret, auth.TOTPStep(now))
+	require.NoError(t, err)
+	rc, err := s.ConfirmTOTP(ctx, reg.UserID, first)
+	require.NoError(t, err)
+
+	other := make([]byte, 32)
+	other[0] = 1
+	s2, err := service.New(pool, other, 2, slog.New(slog.DiscardHandler), nil)
+	require.NoError(t, err)
+	require.NoError(t, s2.RotateKeys(ctx))
+	s2.SetTwoFactorClock(func() time.Time { return now })
+	second := func(code string) error {
+		_, err := s2.Login(ctx, service.Credentials{Email: "ana@example.com", Password: password, ClientIP: "192.0.2.1"})
+		require.Equal(t, bus.CodeSecondFactorRequired, bus.CodeOf(err), "%v", err)
+		var d api.SecondFactorChallenge
+		require.NoError(t, json.Unmarshal(bus.AsError(err).Details, &d))
+		_, err = s2.LoginSecondFactor(ctx, service.SecondFactorLogin{Challenge: d.Challenge, Code: code, ClientIP: "192.0.2.1"})
+		return err
+	}
+	next, err := auth.TOTPCode(e.Secret, auth.TOTPStep(now)+1)
+	require.NoError(t, err)
+	assert.Equal(t, bus.CodeUnauthorized, bus.CodeOf(second(next)), "a TOTP code is refused")
+	require.NoError(t, second(rc.RecoveryCodes[0]), "a recovery code signs in")
+}
