@@ -94,3 +94,19 @@ func TestRecoveryCodes(t *testing.T) {
 		assert.False(t, ok, bad)
 	}
 }
+
+// BenchmarkVerifyTOTP is the cost of checking a code that is the last of
+// the three tried (one step ahead). Run:
+// go test ./modules/client/internal/auth -run '^$' -bench VerifyTOTP
+func BenchmarkVerifyTOTP(b *testing.B) {
+	k, err := NewTOTPKey("ana@example.com")
+	require.NoError(b, err)
+	now := time.Date(2026, 12, 7, 12, 0, 10, 0, time.UTC)
+	code, err := TOTPCode(k.Secret, TOTPStep(now)+1)
+	require.NoError(b, err)
+	for b.Loop() {
+		if _, ok, err := VerifyTOTP(k.Secret, code, now, 0); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}
