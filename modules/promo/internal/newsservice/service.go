@@ -52,12 +52,16 @@ type Service struct {
 }
 
 // New returns the service; fallback is the language of the feed's last
-// resort (news.DefaultLanguage when "").
-func New(db *pgxpool.Pool, audience Audience, fallback string) *Service {
+// resort (news.DefaultLanguage when ""), now the clock (time.Now when
+// nil).
+func New(db *pgxpool.Pool, audience Audience, fallback string, now func() time.Time) *Service {
 	if fallback == "" {
 		fallback = news.DefaultLanguage
 	}
-	return &Service{db: db, render: news.NewRenderer(), audience: audience, fallback: fallback, now: time.Now}
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: db, render: news.NewRenderer(), audience: audience, fallback: fallback, now: now}
 }
 
 // Create stores a new item written by admin.

@@ -136,7 +136,7 @@ func List(ctx context.Context, q storage.Querier, state string, now time.Time, a
 		at, id = &after.CreatedAt, &after.ID
 	}
 	rows, err := q.Query(ctx, `SELECT `+columns+` FROM promo.news n
-		WHERE `+cond+` AND ($2::timestamptz IS NULL OR (n.created_at, n.id) < ($2, $3::uuid))
+		WHERE $1::timestamptz IS NOT NULL AND `+cond+` AND ($2::timestamptz IS NULL OR (n.created_at, n.id) < ($2, $3::uuid))
 		ORDER BY n.created_at DESC, n.id DESC LIMIT $4`, now, at, id, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list news: %w", err)
