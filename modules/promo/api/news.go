@@ -1,9 +1,6 @@
 package api
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // Subjects of the news' operations (they need a caller; the admin ones a
 // caller with the role admin).
@@ -14,7 +11,7 @@ const (
 	SubjectAdminNewsList   = "rpc.promo.admin.news.list"   // AdminNewsListRequest → AdminNewsPage
 	SubjectAdminNewsCreate = "rpc.promo.admin.news.create" // NewsDraft → AdminNews
 	SubjectAdminNewsGet    = "rpc.promo.admin.news.get"    // NewsRef → AdminNews
-	SubjectAdminNewsPatch  = "rpc.promo.admin.news.patch"  // NewsPatchRequest → AdminNews
+	SubjectAdminNewsPatch  = "rpc.promo.admin.news.patch"  // a news patch with "id" → AdminNews
 	SubjectAdminNewsDelete = "rpc.promo.admin.news.delete" // NewsRef → {}
 )
 
@@ -44,13 +41,14 @@ type NewsDraft struct {
 	Pinned    bool       `json:"pinned,omitempty" doc:"listed before every item that is not pinned"`
 }
 
-// NewsPatchRequest changes the news item ID by a JSON merge patch (RFC
-// 7396), as the module decodes it: absent fields stay; publish_at and
-// expires_at null clear them; sports and regions replace the lists.
-type NewsPatchRequest struct {
-	ID    string          `json:"id"`
-	Patch json.RawMessage `json:"patch"`
-}
+// NewsPatchID is the member of a request on SubjectAdminNewsPatch that
+// names the item; the request's other members are a JSON merge patch
+// (RFC 7396) of its fields (title, body, language, sports, regions,
+// publish_at, expires_at, pinned), as the module decodes it: absent
+// fields stay; publish_at and expires_at null clear them; sports and
+// regions replace the lists. (The patch's fields are at the top so that
+// an error names them as the client sent them: body.title.)
+const NewsPatchID = "id"
 
 // AdminNews is a news item as the admin API shows it.
 type AdminNews struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/nats-io/nats.go"
 
+	"github.com/athlos/athlos/bus"
 	gw "github.com/athlos/athlos/internal/httpkit"
 	"github.com/athlos/athlos/modules/promo/api"
 )
@@ -118,7 +119,12 @@ func adminNewsOperations(a huma.API, nc *nats.Conn) {
 			"regions replace the lists; publish_at null makes it a draft again, expires_at null removes the expiry.",
 		MaxBodyBytes: bodyLimit, Security: gw.Authenticated,
 	}), http.StatusForbidden), func(ctx context.Context, in *newsPatchInput) (*gw.RawJSON, error) {
-		return gw.Forward(ctx, nc, api.SubjectAdminNewsPatch, api.NewsPatchRequest{ID: in.ID, Patch: json.RawMessage(in.Body.Raw)})
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(in.Body.Raw, &fields); err != nil || fields == nil {
+			return nil, gw.Problem(bus.Invalid("body", "a JSON object is expected"))
+		}
+		fields[api.NewsPatchID], _ = json.Marshal(in.ID)
+		return gw.Forward(ctx, nc, api.SubjectAdminNewsPatch, fields)
 	})
 	huma.Register(a, gw.DocumentErrors(a, huma.Operation{
 		OperationID: "delete-news", Method: http.MethodDelete, Path: "/v1/admin/news/{id}", Tags: tags,

@@ -6,6 +6,8 @@ package newsrpc
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -41,12 +43,21 @@ func Register(svc *bus.Service, s *newsservice.Service) error {
 			}
 			return s.AdminGet(ctx, id)
 		}),
-		api.SubjectAdminNewsPatch: asAdmin(func(ctx context.Context, _ uuid.UUID, in api.NewsPatchRequest) (api.AdminNews, error) {
-			id, err := bus.ParseID("path.id", in.ID)
+		api.SubjectAdminNewsPatch: asAdmin(func(ctx context.Context, _ uuid.UUID, in map[string]json.RawMessage) (api.AdminNews, error) {
+			var ref string
+			if err := json.Unmarshal(in[api.NewsPatchID], &ref); err != nil {
+				return api.AdminNews{}, bus.Invalid("path.id", "missing")
+			}
+			id, err := bus.ParseID("path.id", ref)
 			if err != nil {
 				return api.AdminNews{}, err
 			}
-			ch, err := newsservice.DecodePatch(in.Patch)
+			delete(in, api.NewsPatchID)
+			raw, err := json.Marshal(in)
+			if err != nil {
+				return api.AdminNews{}, fmt.Errorf("news patch: %w", err)
+			}
+			ch, err := newsservice.DecodePatch(raw)
 			if err != nil {
 				return api.AdminNews{}, err
 			}
