@@ -24,7 +24,7 @@ import (
 // published as training would publish them.
 type newsApp struct {
 	*apptest.App
-	t  *testing.T
+	t  testing.TB
 	js *bus.Conn
 }
 
@@ -34,7 +34,7 @@ type newsUser struct {
 	token string
 }
 
-func startNews(t *testing.T) *newsApp {
+func startNews(t testing.TB) *newsApp {
 	a := apptest.Start(t, "client", "promo")
 	return &newsApp{App: a, t: t, js: bustest.Conn(t, a.NATS)}
 }
