@@ -40,6 +40,19 @@ const cursorVersion = 1
 // maxRelevance bounds a relevance: every sport plus the country.
 var maxRelevance = len(sport.All()) + 1
 
+// SportsMask is a set of sports as bits: bit i is the i-th sport of
+// sport.All (other names count for nothing). The feed ranks by the bits
+// an item and a user have in common.
+func SportsMask(sports []string) int32 {
+	var mask int32
+	for _, s := range sports {
+		if i := sport.Index(s); i >= 0 {
+			mask |= 1 << i
+		}
+	}
+	return mask
+}
+
 // Encode writes c as an opaque URL-safe string.
 func (c FeedCursor) Encode() string {
 	b := make([]byte, 0, 31+len(c.Language))
@@ -49,13 +62,7 @@ func (c FeedCursor) Encode() string {
 		flags = 1
 	}
 	b = append(b, flags, byte(c.After.Relevance))
-	var mask uint16
-	for _, s := range c.Sports {
-		if i := sport.Index(s); i >= 0 {
-			mask |= 1 << i
-		}
-	}
-	b = binary.BigEndian.AppendUint16(b, mask)
+	b = binary.BigEndian.AppendUint16(b, uint16(SportsMask(c.Sports)))
 	country := [2]byte{}
 	copy(country[:], c.Country)
 	b = append(b, country[:]...)

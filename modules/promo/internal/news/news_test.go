@@ -12,6 +12,7 @@ import (
 
 	"github.com/athlos/athlos/internal/kit/fielderr"
 	"github.com/athlos/athlos/internal/kit/patch"
+	"github.com/athlos/athlos/internal/kit/sport"
 	"github.com/athlos/athlos/modules/promo/api"
 	"github.com/athlos/athlos/modules/promo/internal/news"
 )
@@ -195,4 +196,11 @@ func TestAdminCursor(t *testing.T) {
 		require.ErrorAs(t, err, &fe, "%q", bad)
 		assert.Equal(t, "cursor", fe.Field)
 	}
+}
+
+func TestSportsMask(t *testing.T) {
+	assert.Equal(t, int32(0), news.SportsMask(nil))
+	assert.Equal(t, int32(1), news.SportsMask([]string{"run"}))
+	assert.Equal(t, int32(1|1<<3), news.SportsMask([]string{"hike", "run", "run", "chess"}))
+	assert.Equal(t, int32(1<<12-1), news.SportsMask(sport.All()))
 }

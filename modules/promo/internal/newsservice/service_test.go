@@ -117,7 +117,7 @@ func TestFeedRanking(t *testing.T) {
 	w.item("B run ride DE", "de", -9*time.Hour, false, []string{"run", "ride"}, []string{"DE"})
 	w.item("C run newest", "de", -2*time.Hour, false, []string{"run"}, nil)
 	w.item("D DE older", "de", -3*time.Hour, false, nil, []string{"DE", "AT"})
-	w.item("E swim FR newest", "de", -time.Hour, false, []string{"swim"}, []string{"FR"})
+	e := w.item("E swim FR newest", "de", -time.Hour, false, []string{"swim"}, []string{"FR"})
 	w.item("F pinned run", "de", -11*time.Hour, true, []string{"run"}, nil)
 	w.item("G english", "en", 0, true, []string{"run"}, []string{"DE"})
 	_, err := w.s.Create(w.ctx, w.admin, api.NewsDraft{Title: "H draft", Body: "x", Language: "de", Pinned: true})
@@ -146,6 +146,15 @@ func TestFeedRanking(t *testing.T) {
 	w.reads(newsservice.Profile{Language: "de", Country: "JP", Sports: []string{"yoga", "not-a-sport"}, Personalised: true})
 	_, got2 := w.feed(3, nil)
 	assert.Equal(t, got, got2)
+
+	// A patch of the tags ranks the item anew.
+	ch, err := newsservice.DecodePatch(json.RawMessage(`{"sports": ["ride", "run"]}`))
+	require.NoError(t, err)
+	_, err = w.s.Patch(w.ctx, uuid.MustParse(e.ID), ch)
+	require.NoError(t, err)
+	w.reads(adult)
+	_, got = w.feed(20, nil)
+	assert.Equal(t, []string{"F pinned run", "A pinned old", "B run ride DE", "E swim FR newest", "C run newest", "D DE older"}, got)
 }
 
 // The feed's language is the user's, else its base language, else the

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +24,11 @@ var ErrNotFound = errors.New("newsstore: not found")
 
 const columns = `id, title, body, body_html, render_version, language, sports, regions, publish_at, expires_at, pinned,
 	created_by, created_at, updated_at`
+
+// prefixed is columns, each with the prefix p (a table's alias).
+func prefixed(p string) string {
+	return p + strings.ReplaceAll(strings.Join(strings.Fields(columns), " "), ", ", ", "+p)
+}
 
 // published is the condition of an item published at $now (named by
 // the placeholder given).
@@ -52,10 +58,10 @@ func utc(t *time.Time) *time.Time {
 
 // Insert stores a new item (its CreatedAt and UpdatedAt as given).
 func Insert(ctx context.Context, q storage.Querier, it news.Item) error {
-	_, err := q.Exec(ctx, `INSERT INTO promo.news (`+columns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err := q.Exec(ctx, `INSERT INTO promo.news (`+columns+`, sports_mask)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		it.ID, it.Title, it.Body, it.HTML, it.RenderVersion, it.Language, it.Sports, it.Regions, it.PublishAt, it.ExpiresAt,
-		it.Pinned, it.CreatedBy, it.CreatedAt, it.UpdatedAt)
+		it.Pinned, it.CreatedBy, it.CreatedAt, it.UpdatedAt, news.SportsMask(it.Sports))
 	if err != nil {
 		return fmt.Errorf("insert news %s: %w", it.ID, err)
 	}
@@ -82,9 +88,9 @@ func Get(ctx context.Context, q storage.Querier, id uuid.UUID, lock bool) (news.
 // Update writes an item's content, HTML and UpdatedAt.
 func Update(ctx context.Context, q storage.Querier, it news.Item) error {
 	tag, err := q.Exec(ctx, `UPDATE promo.news SET title = $2, body = $3, body_html = $4, render_version = $5, language = $6,
-		sports = $7, regions = $8, publish_at = $9, expires_at = $10, pinned = $11, updated_at = $12 WHERE id = $1`,
+		sports = $7, regions = $8, publish_at = $9, expires_at = $10, pinned = $11, updated_at = $12, sports_mask = $13 WHERE id = $1`,
 		it.ID, it.Title, it.Body, it.HTML, it.RenderVersion, it.Language, it.Sports, it.Regions, it.PublishAt, it.ExpiresAt,
-		it.Pinned, it.UpdatedAt)
+		it.Pinned, it.UpdatedAt, news.SportsMask(it.Sports))
 	if err != nil {
 		return fmt.Errorf("update news %s: %w", it.ID, err)
 	}
@@ -192,7 +198,8 @@ func Language(ctx context.Context, q storage.Querier, languages []string, now ti
 }
 
 // Feed reads up to limit items of language published at now, ranked for
-// the reader (news.Key, descending), after the key when given.
+// the reader (news.Key, descending; the relevance counts the bits of
+// sports_mask the reader's sports share), after the key when given.
 func Feed(ctx context.Context, q storage.Querier, language string, r news.Reader, now time.Time, after *news.Key, limit int) ([]Ranked, error) {
 	var pinned *bool
 	var rel *int
@@ -201,18 +208,21 @@ func Feed(ctx context.Context, q storage.Querier, language string, r news.Reader
 	if after != nil {
 		pinned, rel, at, id = &after.Pinned, &after.Relevance, &after.PublishAt, &after.ID
 	}
-	sports := r.Sports
-	if sports == nil {
-		sports = []string{}
-	}
-	rows, err := q.Query(ctx, `SELECT `+columns+`, rel FROM (
-			SELECT n.*, (SELECT count(*) FROM unnest(n.sports) AS s WHERE s = ANY($3::text[]))::int
-				+ CASE WHEN $4::text <> '' AND $4::text = ANY(n.regions) THEN 1 ELSE 0 END AS rel
-			FROM promo.news n WHERE n.language = $1 AND `+published("$2")+`
-		) n
-		WHERE $5::boolean IS NULL OR (n.pinned, n.rel, n.publish_at, n.id) < ($5::boolean, $6::int, $7::timestamptz, $8::uuid)
-		ORDER BY n.pinned DESC, n.rel DESC, n.publish_at DESC, n.id DESC LIMIT $9`,
-		language, now, sports, r.Country, pinned, rel, at, id, limit)
+	// The ranking reads the index news_feed only (tags, pin, times); the
+	// page's rows are read from the table after.
+	rows, err := q.Query(ctx, `WITH page AS (
+			SELECT n.id, n.pinned, n.rel, n.publish_at FROM (
+				SELECT n.id, n.pinned, n.publish_at,
+					bit_count((n.sports_mask & $3::int)::bit(16))::int
+					+ CASE WHEN $4::text <> '' AND $4::text = ANY(n.regions) THEN 1 ELSE 0 END AS rel
+				FROM promo.news n WHERE n.language = $1 AND `+published("$2")+`
+			) n
+			WHERE $5::boolean IS NULL OR (n.pinned, n.rel, n.publish_at, n.id) < ($5::boolean, $6::int, $7::timestamptz, $8::uuid)
+			ORDER BY n.pinned DESC, n.rel DESC, n.publish_at DESC, n.id DESC LIMIT $9
+		)
+		SELECT `+prefixed("n.")+`, page.rel FROM page JOIN promo.news n ON n.id = page.id
+		ORDER BY page.pinned DESC, page.rel DESC, page.publish_at DESC, page.id DESC`,
+		language, now, news.SportsMask(r.Sports), r.Country, pinned, rel, at, id, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read the news feed: %w", err)
 	}
