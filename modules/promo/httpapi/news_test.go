@@ -1,16 +1,23 @@
 package httpapi_test
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/modules/promo/api"
+	"github.com/athlos/athlos/platform"
 )
 
 // The admin API is for admins (401 without a token, 403 for a user);
@@ -333,4 +340,58 @@ func TestNewsScheduledAppears(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return len(a.feed(ana, "").Items) == 0 && a.Do(http.MethodGet, "/v1/news/"+n.ID, ana.token, nil).Status == http.StatusNotFound
 	}, 10*time.Second, 20*time.Millisecond, "it goes at its expiry")
+}
+
+// secondPromo runs the promo module in a second process of the app a (its
+// NATS, database and secret key, no front): the front's requests to
+// rpc.promo.* are shared between the two, as in a cluster.
+func secondPromo(t *testing.T, a *newsApp) {
+	t.Helper()
+	cfg := &platform.Config{
+		Version: "test", DataDir: a.DataDir, Catalogue: modules.Catalogue(), Modules: []string{"promo"},
+		NATS: platform.NATSConfig{URLs: []string{a.NATS.Server.ClientURL()}, User: bus.ServiceUser, Password: a.NATS.Password,
+			SystemUser: bus.SystemUser, SystemPassword: a.NATS.Password, PublicWebSocketURL: a.WebSocketURL},
+		DB: platform.DBConfig{URL: a.DBURL},
+	}
+	mcfg := modules.DefaultConfigs()
+	require.NoError(t, cfg.Validate())
+	opts, err := modules.Options(cfg.Modules, mcfg)
+	require.NoError(t, err)
+	app := platform.NewApp(context.Background(), cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), opts)
+	require.NoError(t, platform.StartError(app.Err()))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, app.Start(ctx))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = app.Stop(ctx)
+	})
+}
+
+// With two processes of the promo module answering, an item scheduled a
+// second ahead appears in both at its time: once one answer has it, every
+// later answer has it (neither process keeps a cache that hides it).
+func TestNewsScheduledAppearsInEveryProcess(t *testing.T) {
+	t.Parallel()
+	a := startNews(t)
+	secondPromo(t, a)
+	// Two instances of the module's RPC service answer.
+	inbox := nats.NewInbox()
+	sub, err := a.js.NC.SubscribeSync(inbox)
+	require.NoError(t, err)
+	require.NoError(t, a.js.NC.PublishRequest("$SRV.PING.athlos-promo", inbox, nil))
+	for range 2 {
+		_, err := sub.NextMsg(5 * time.Second)
+		require.NoError(t, err, "two promo processes answer")
+	}
+	root := a.admin("root@example.com")
+	ana := a.signUp("ana@example.com", "en", "", "")
+	at := time.Now().Add(time.Second).UTC()
+	n := a.create(root, map[string]any{"title": "Soon", "body": "b", "language": "en", "publish_at": at})
+	require.Eventually(t, func() bool { return len(a.feed(ana, "").Items) == 1 }, 10*time.Second, 20*time.Millisecond, "it appears")
+	for range 40 {
+		require.Len(t, a.feed(ana, "").Items, 1, "every answer has it")
+		require.Equal(t, http.StatusOK, a.Do(http.MethodGet, "/v1/news/"+n.ID, ana.token, nil).Status)
+	}
 }
