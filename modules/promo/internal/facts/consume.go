@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/athlos/athlos/bus"
@@ -25,9 +26,10 @@ import (
 const PruneEvery = time.Hour
 
 // Register starts what keeps the facts: the consumers of client's user,
-// profile and gear events, training's session events and gamification's
-// challenge membership events (each applied once, in order by its own
-// clock: updated_at, revision, event time), the erasure of a deleted user
+// profile and gear events, training's session events (in batches,
+// SessionsDurable) and gamification's challenge membership events (each
+// applied once, in order by its own clock: updated_at, revision, event
+// time), the erasure of a deleted user
 // (with every eraser, in the same transaction), the consent operations
 // (rpc.promo.consent.*) and the periodic prune of old sessions.
 func Register(rt *platform.Runtime, erasers ...Eraser) error {
@@ -66,16 +68,12 @@ func Register(rt *platform.Runtime, erasers ...Eraser) error {
 			return ApplyGear(ctx, tx, g)
 		})
 	}
-	training := bus.EventStream(trainingapi.Module)
-	for _, subject := range []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated, trainingapi.EventSessionDeleted} {
-		rt.OnEvent(training, subject, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
-			s, err := DecodeSession(subject, msg.Data())
-			if err != nil {
-				return err
-			}
-			return ApplySession(ctx, tx, s)
+	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.EventStream(trainingapi.Module), Durable: SessionsDurable,
+		Subjects: []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated, trainingapi.EventSessionDeleted}},
+		bus.BatchConfig{Workers: sessionWorkers, MaxMessages: sessionBatchSize, Key: bus.UserKey},
+		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
+			return handleSessions(ctx, rt.DB, msgs)
 		})
-	}
 	gamification := bus.EventStream(gamificationapi.Module)
 	for _, subject := range []string{gamificationapi.EventChallengeJoined, gamificationapi.EventChallengeLeft} {
 		joined := subject == gamificationapi.EventChallengeJoined
@@ -95,6 +93,24 @@ func Register(rt *platform.Runtime, erasers ...Eraser) error {
 		}
 	})
 	return registerConsent(rt)
+}
+
+// Batch sizing of the session consumer: the messages are shared among the
+// workers by user (bus.UserKey), so a user's events are applied in order by one
+// worker, and two workers never wait for each other's users.
+const (
+	sessionWorkers   = 2
+	sessionBatchSize = 500
+)
+
+// handleSessions applies a batch of session events in one transaction
+// (ApplySessionsOnce); malformed ones are refused for good.
+func handleSessions(ctx context.Context, pool *pgxpool.Pool, msgs []jetstream.Msg) ([]error, error) {
+	errs, ids, sessions := bus.DecodeBatch(msgs, DecodeSession)
+	if err := ApplySessionsOnce(ctx, pool, ids, sessions); err != nil {
+		return nil, err
+	}
+	return errs, nil
 }
 
 // registerConsent adds the consent operations to the module's RPC service.

@@ -159,22 +159,14 @@ type Session struct {
 
 // ApplySession records a session's completion, change or deletion if its
 // revision is higher than the one kept; an older or repeated event
-// changes nothing.
+// changes nothing. The consumer applies them in batches
+// (ApplySessionsOnce); this is one event's work in tx.
 func ApplySession(ctx context.Context, tx pgx.Tx, s Session) error {
 	if erased, err := lockUser(ctx, tx, s.UserID, false); err != nil || erased {
 		return err
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO promo.user_sessions AS s (session_id, user_id, sport, started_at, revision, deleted)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (session_id) DO UPDATE SET sport = CASE WHEN excluded.deleted THEN s.sport ELSE excluded.sport END,
-			started_at = CASE WHEN excluded.deleted THEN s.started_at ELSE excluded.started_at END,
-			revision = excluded.revision, deleted = excluded.deleted
-		WHERE s.revision < excluded.revision AND s.user_id = excluded.user_id`,
-		s.ID, s.UserID, s.Sport, s.StartedAt, s.Revision, s.Deleted)
-	if err != nil {
-		return fmt.Errorf("facts: save session %s: %w", s.ID, err)
-	}
-	return nil
+	return saveSessions(ctx, tx, []uuid.UUID{s.ID}, []uuid.UUID{s.UserID}, []string{s.Sport}, []time.Time{s.StartedAt},
+		[]int64{s.Revision}, []bool{s.Deleted})
 }
 
 // GearItem is an item of gear as promo keeps it.
