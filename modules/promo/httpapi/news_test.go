@@ -395,3 +395,46 @@ func TestNewsScheduledAppearsInEveryProcess(t *testing.T) {
 		require.Equal(t, http.StatusOK, a.Do(http.MethodGet, "/v1/news/"+n.ID, ana.token, nil).Status)
 	}
 }
+
+// No malformed input to the news' operations, sent by an administrator
+// (the module-wide fuzz signs in as a user, refused before the module
+// reads the body), gets a 5xx.
+func TestNewsMalformedInputAsAdmin(t *testing.T) {
+	t.Parallel()
+	a := startNews(t)
+	root := a.admin("root@example.com")
+	n := a.create(root, published("Kept", "en", nil))
+	bodies := []string{``, `{`, `[]`, `null`, `"x"`, `0`, `{"title": 1e400}`, "{\"title\": \"\xff\xfe\"}", `{"title": "a\u0000b"}`,
+		`{"body": "a\u0000b"}`, `{"sports": [null]}`, `{"regions": [1]}`, `{"publish_at": "2026-13-45T99:99:99Z"}`,
+		`{"expires_at": "9999-12-31T23:59:59Z", "publish_at": "0001-01-01T00:00:00Z"}`, `{"publish_at": 5}`,
+		`{"language": "` + strings.Repeat("a-", 500) + `"}`, `{"pinned": "true"}`, strings.Repeat("[", 5000) + strings.Repeat("]", 5000),
+		`{"title": "t", "body": "` + strings.Repeat("*[a](", 5000) + `", "language": "en"}`,
+		`{"title": "t", "body": "` + strings.Repeat("> ", 10000) + `x", "language": "en"}`}
+	paths := []string{"/v1/admin/news/" + n.ID, "/v1/admin/news/nope", "/v1/admin/news/%00", "/v1/admin/news/" + uuid.NewString()}
+	for _, body := range bodies {
+		for _, method := range []string{http.MethodPost, http.MethodPatch} {
+			path := "/v1/admin/news"
+			if method == http.MethodPatch {
+				path = paths[0]
+			}
+			r := a.Do(method, path, root.token, body)
+			assert.Less(t, r.Status, 500, "%s %s %.80q: %s", method, path, body, r.Body)
+		}
+	}
+	for _, path := range paths {
+		for _, method := range []string{http.MethodGet, http.MethodDelete, http.MethodPatch} {
+			r := a.Do(method, path, root.token, `{"title": "x"}`)
+			assert.Less(t, r.Status, 500, "%s %s: %s", method, path, r.Body)
+		}
+		r := a.Do(http.MethodGet, strings.Replace(path, "/admin", "", 1), root.token, nil)
+		assert.Less(t, r.Status, 500, "GET %s: %s", path, r.Body)
+	}
+	for _, q := range []string{"?limit=-1", "?limit=1e400", "?cursor=%00", "?cursor=" + strings.Repeat("x", 5000), "?state=%00", "?limit=9223372036854775808"} {
+		for _, path := range []string{"/v1/news", "/v1/admin/news"} {
+			r := a.Do(http.MethodGet, path+q, root.token, nil)
+			assert.Less(t, r.Status, 500, "GET %s%s: %s", path, q, r.Body)
+		}
+	}
+	r := a.Do(http.MethodGet, "/v1/news", root.token, nil)
+	require.Equal(t, http.StatusOK, r.Status, "still up")
+}
