@@ -152,8 +152,8 @@ func (a *newsApp) titles(u newsUser) []string {
 	}
 }
 
-// published is a draft published an hour ago.
-func published(title, lang string, extra map[string]any) map[string]any {
+// publishedNews is a draft published an hour ago.
+func publishedNews(title, lang string, extra map[string]any) map[string]any {
 	d := map[string]any{"title": title, "body": "About *" + title + "*", "language": lang,
 		"publish_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano)}
 	for k, v := range extra {
