@@ -79,7 +79,7 @@ func (s *Service) Create(ctx context.Context, admin uuid.UUID, d api.NewsDraft) 
 	if err := newsstore.Insert(ctx, s.db, it); err != nil {
 		return api.AdminNews{}, err
 	}
-	return s.admin(it, now), nil
+	return s.admin(it, now)
 }
 
 // AdminGet reads an item in any state.
@@ -88,7 +88,7 @@ func (s *Service) AdminGet(ctx context.Context, id uuid.UUID) (api.AdminNews, er
 	if err != nil {
 		return api.AdminNews{}, notFound(err)
 	}
-	return s.admin(it, s.now()), nil
+	return s.admin(it, s.now())
 }
 
 // patchBody is a news patch as the module reads it.
@@ -162,7 +162,7 @@ func (s *Service) Patch(ctx context.Context, id uuid.UUID, ch news.Changes) (api
 	if err != nil {
 		return api.AdminNews{}, err
 	}
-	return s.admin(out, now), nil
+	return s.admin(out, now)
 }
 
 // Delete deletes an item.
@@ -201,7 +201,11 @@ func (s *Service) AdminList(ctx context.Context, in api.AdminNewsListRequest) (a
 		out.NextCursor = &next
 	}
 	for _, it := range items {
-		out.Items = append(out.Items, s.admin(it, now))
+		a, err := s.admin(it, now)
+		if err != nil {
+			return api.AdminNewsPage{}, err
+		}
+		out.Items = append(out.Items, a)
 	}
 	return out, nil
 }
@@ -313,14 +317,14 @@ func (s *Service) appendUser(out []api.NewsItem, it news.Item) ([]api.NewsItem, 
 		Regions: it.Regions, Pinned: it.Pinned, PublishedAt: *it.PublishAt, ExpiresAt: it.ExpiresAt}), nil
 }
 
-func (s *Service) admin(it news.Item, now time.Time) api.AdminNews {
+func (s *Service) admin(it news.Item, now time.Time) (api.AdminNews, error) {
 	html, err := s.html(it)
 	if err != nil {
-		html = it.HTML
+		return api.AdminNews{}, err
 	}
 	return api.AdminNews{ID: it.ID.String(), Title: it.Title, Body: it.Body, BodyHTML: html, Language: it.Language,
 		Sports: it.Sports, Regions: it.Regions, PublishAt: it.PublishAt, ExpiresAt: it.ExpiresAt, Pinned: it.Pinned,
-		State: it.State(now), CreatedBy: it.CreatedBy.String(), CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}
+		State: it.State(now), CreatedBy: it.CreatedBy.String(), CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}, nil
 }
 
 func contentOf(d api.NewsDraft) news.Content {

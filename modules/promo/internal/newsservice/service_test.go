@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -29,6 +30,7 @@ type world struct {
 	t       *testing.T
 	ctx     context.Context
 	s       *newsservice.Service
+	pool    *pgxpool.Pool
 	mu      sync.Mutex
 	now     time.Time
 	profile newsservice.Profile
@@ -45,7 +47,8 @@ func newWorld(t *testing.T) *world {
 		require.Equal(t, w.user, user)
 		return w.profile, nil
 	}
-	w.s = newsservice.New(pgtest.NewPool(t), audience, "en", func() time.Time {
+	w.pool = pgtest.NewPool(t)
+	w.s = newsservice.New(w.pool, audience, "en", func() time.Time {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		return w.now
@@ -415,4 +418,31 @@ func TestAdmin(t *testing.T) {
 	_, err = w.s.Get(w.ctx, uuid.MustParse(all[0]))
 	assert.Equal(t, bus.CodeNotFound, bus.CodeOf(err))
 	assert.Len(t, list("", 20), 7)
+}
+
+// HTML is rendered once, on save, and stored; an item an older renderer
+// rendered is rendered again when served (a change of the policy needs no
+// migration).
+func TestStoredHTML(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.reads(newsservice.Profile{Language: "en"})
+	n := w.item("Old", "en", -time.Hour, false, nil, nil)
+	assert.Equal(t, "<p>About Old</p>\n", n.BodyHTML)
+	_, err := w.pool.Exec(w.ctx, `UPDATE promo.news SET body_html = '<p>stale</p>' WHERE id = $1`, n.ID)
+	require.NoError(t, err)
+	got, err := w.s.Get(w.ctx, uuid.MustParse(n.ID))
+	require.NoError(t, err)
+	assert.Equal(t, "<p>stale</p>", got.HTML, "the stored HTML is served as it is")
+	_, err = w.pool.Exec(w.ctx, `UPDATE promo.news SET render_version = 0 WHERE id = $1`, n.ID)
+	require.NoError(t, err)
+	got, err = w.s.Get(w.ctx, uuid.MustParse(n.ID))
+	require.NoError(t, err)
+	assert.Equal(t, "<p>About Old</p>\n", got.HTML, "an older renderer's HTML is rendered again")
+	p, err := w.s.Feed(w.ctx, w.user, api.NewsFeedRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "<p>About Old</p>\n", p.Items[0].HTML)
+	a, err := w.s.AdminGet(w.ctx, uuid.MustParse(n.ID))
+	require.NoError(t, err)
+	assert.Equal(t, "<p>About Old</p>\n", a.BodyHTML)
 }
