@@ -36,6 +36,8 @@
 //   - evt.client.gear.created, evt.client.gear.updated, evt.client.gear.deleted:
 //     type, distance, replacement threshold, retired; ordered by the event's time,
 //     a deleted item stays a tombstone
+//   - evt.client.gear.wear_limit_reached: an item's distance at the crossing of
+//     its replacement threshold, until a newer gear event (components ignored)
 //   - evt.training.session.completed, evt.training.session.updated,
 //     evt.training.session.deleted, in batches by one durable consumer
 //     (promo__evt_training_session, two workers keyed by user, a batch one
@@ -45,7 +47,7 @@
 //   - evt.gamification.challenge.joined, evt.gamification.challenge.left: the
 //     challenges a user takes part in, ordered by the event's time
 //
-// # User facts (internal/facts, migration 00003)
+// # User facts (internal/facts, migrations 00003-00004)
 //
 // Tables: users, consents, user_sessions, user_gear, user_challenges,
 // erased_users. Every consumer takes a shared advisory lock of the user and

@@ -3,7 +3,6 @@ package facts
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -15,10 +14,8 @@ import (
 	"github.com/athlos/athlos/bus"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
-	"github.com/athlos/athlos/modules/promo/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
-	"github.com/athlos/athlos/storage"
 )
 
 // PruneEvery is how often each process running promo prunes the sessions
@@ -68,6 +65,13 @@ func Register(rt *platform.Runtime, erasers ...Eraser) error {
 			return ApplyGear(ctx, tx, g)
 		})
 	}
+	rt.OnEvent(client, clientapi.EventGearWearLimit, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		w, ok, err := DecodeGearWear(msg.Data())
+		if err != nil || !ok {
+			return err
+		}
+		return ApplyGearWear(ctx, tx, w)
+	})
 	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.EventStream(trainingapi.Module), Durable: SessionsDurable,
 		Subjects: []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated, trainingapi.EventSessionDeleted}},
 		bus.BatchConfig{Workers: sessionWorkers, MaxMessages: sessionBatchSize, Key: bus.UserKey},
@@ -111,31 +115,6 @@ func handleSessions(ctx context.Context, pool *pgxpool.Pool, msgs []jetstream.Ms
 		return nil, err
 	}
 	return errs, nil
-}
-
-// registerConsent adds the consent operations to the module's RPC service.
-func registerConsent(rt *platform.Runtime) error {
-	return rt.Service.HandleSubjects(map[string]bus.HandlerFunc{
-		api.SubjectConsentGet: bus.AsCaller(func(ctx context.Context, user uuid.UUID, _ struct{}) (api.Consent, error) {
-			c, err := GetConsent(ctx, rt.DB, user)
-			return api.Consent{PersonalisedOffers: c.PersonalisedOffers, UpdatedAt: c.UpdatedAt}, err
-		}),
-		api.SubjectConsentPut: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.ConsentPut) (api.Consent, error) {
-			if in.PersonalisedOffers == nil {
-				return api.Consent{}, bus.Invalid("body.personalised_offers", "required: true or false")
-			}
-			var c Consent
-			err := storage.InTx(ctx, rt.DB, func(tx pgx.Tx) error {
-				var err error
-				c, err = SetConsent(ctx, tx, user, *in.PersonalisedOffers, time.Now())
-				return err
-			})
-			if errors.Is(err, ErrErased) {
-				return api.Consent{}, bus.Errorf(bus.CodeNotFound, "this account was deleted")
-			}
-			return api.Consent{PersonalisedOffers: c.PersonalisedOffers, UpdatedAt: c.UpdatedAt}, err
-		}),
-	})
 }
 
 // DecodeRegistration reads a user.registered event.
@@ -237,6 +216,26 @@ func DecodeGear(subject string, data []byte) (GearItem, error) {
 	}
 	g.Type, g.DistanceM, g.ReplacementThresholdM, g.Retired = ev.Gear.Type, ev.Gear.DistanceM, ev.Gear.ReplacementThresholdM, ev.Gear.Retired
 	return g, nil
+}
+
+// DecodeGearWear reads a gear.wear_limit_reached event; ok is false for a
+// component's (promo keeps items only).
+func DecodeGearWear(data []byte) (w GearWear, ok bool, err error) {
+	var ev clientapi.GearWearLimitReached
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return w, false, bus.Invalid("payload", "not a gear.wear_limit_reached event: "+err.Error())
+	}
+	if w.UserID, err = bus.ParseID("user_id", ev.UserID); err != nil {
+		return w, false, err
+	}
+	if w.GearID, err = bus.ParseID("gear_id", ev.GearID); err != nil {
+		return w, false, err
+	}
+	if ev.ReachedAt.IsZero() {
+		return w, false, bus.Invalid("reached_at", "missing")
+	}
+	w.DistanceM, w.ReplacementThresholdM, w.ReachedAt = ev.DistanceM, ev.ReplacementThresholdM, ev.ReachedAt
+	return w, ev.ComponentID == "", nil
 }
 
 // DecodeSession reads a session.completed, session.updated or

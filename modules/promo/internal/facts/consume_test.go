@@ -242,6 +242,32 @@ func TestConsumers(t *testing.T) {
 		assert.Empty(t, m.facts(user).Gear)
 	})
 
+	t.Run("gear wear", func(t *testing.T) {
+		user, shoes := uuid.New(), uuid.New()
+		threshold := 800_000.0
+		wear := func(dist, threshold float64, component string, at time.Time) event {
+			return event{clientapi.EventGearWearLimit, clientapi.GearWearLimitReached{UserID: user.String(), GearID: shoes.String(),
+				GearType: "shoes", GearName: "shoes", ComponentID: component, DistanceM: dist, ReplacementThresholdM: threshold, ReachedAt: at}}
+		}
+		distance := func() float64 {
+			f := m.facts(user)
+			require.Len(t, f.Gear, 1)
+			return f.Gear[0].DistanceM
+		}
+		m.send(gearEvent(clientapi.EventGearCreated, shoes, user, "shoes", 100_000, &threshold, false, now.Add(-time.Hour)))
+		// A component's crossing, one of another threshold, and one older
+		// than the last gear event change nothing.
+		m.send(wear(900_000, threshold, uuid.NewString(), now.Add(-time.Minute)), wear(900_000, 500_000, "", now.Add(-time.Minute)),
+			wear(900_000, threshold, "", now.Add(-2*time.Hour)))
+		assert.InDelta(t, 100_000, distance(), 1e-9)
+		// The crossing: the distance then.
+		m.send(wear(801_000, threshold, "", now.Add(-time.Minute)))
+		assert.InDelta(t, 801_000, distance(), 1e-9)
+		// A newer edit has the distance of its own time.
+		m.send(gearEvent(clientapi.EventGearUpdated, shoes, user, "shoes", 805_000, &threshold, false, now))
+		assert.InDelta(t, 805_000, distance(), 1e-9)
+	})
+
 	t.Run("challenges by time", func(t *testing.T) {
 		user, c1, c2 := uuid.New(), uuid.New(), uuid.New()
 		m.send(challengeEvent(true, user, c1, now.Add(-time.Hour)), challengeEvent(true, user, c2, now.Add(-time.Hour)))

@@ -74,8 +74,9 @@ type Gear struct {
 	// Type is the client module's gear type: shoes, bike, ...
 	Type string
 	// DistanceM is the item's distance as of its last gear event
-	// (created, updated): the client module publishes none when only its
-	// totals change with a session, so it can be behind.
+	// (created, updated, or the crossing of its replacement threshold):
+	// the client module publishes none when only its totals change with a
+	// session, so below the threshold it can be behind.
 	DistanceM             float64
 	ReplacementThresholdM *float64
 }
