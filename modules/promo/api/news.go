@@ -36,7 +36,7 @@ type NewsDraft struct {
 	Language  string     `json:"language" minLength:"2" maxLength:"35" doc:"BCP 47 language tag, e.g. de, pt-BR (kept canonical)"`
 	Sports    []string   `json:"sports,omitempty" maxItems:"12" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other" doc:"the sports it is about; ranks it higher for users who practise them"`
 	Regions   []string   `json:"regions,omitempty" maxItems:"50" doc:"ISO 3166-1 alpha-2 countries it is about (upper case); ranks it higher for users in them"`
-	PublishAt *time.Time `json:"publish_at,omitempty" doc:"when users see it; absent or null: a draft nobody sees; a future time: scheduled"`
+	PublishAt *time.Time `json:"publish_at,omitempty" doc:"when users see it; absent: a draft nobody sees; a future time: scheduled"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty" doc:"when users stop seeing it; needs publish_at and must be after it"`
 	Pinned    bool       `json:"pinned,omitempty" doc:"listed before every item that is not pinned"`
 }
