@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"time"
 
 	"go.uber.org/fx"
@@ -8,6 +9,7 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/consume"
+	"github.com/athlos/athlos/modules/client/internal/peers"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/modules/client/internal/service"
 	"github.com/athlos/athlos/platform"
@@ -20,6 +22,10 @@ import (
 func Module(cfg Config) fx.Option {
 	return platform.Module(api.Module, fx.Supply(cfg), fx.Invoke(start))
 }
+
+// exportPoll is how often a process looks for exports to build (a
+// request served by the process itself wakes it at once).
+const exportPoll = 5 * time.Second
 
 func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, cfg Config,
 	rt *platform.Runtime, key platform.SecretKey, emb *bus.Embedded) error {
@@ -41,5 +47,10 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 		return err
 	}
 	rt.Every("signing keys and refresh tokens", 5*time.Minute, s.Maintain)
+	// Data exports: built by whichever process claims them first (a job
+	// row each, resumed after a crash), deleted after their seven days.
+	s.SetExportSources(peers.New(rt.Bus.NC), nil)
+	rt.Go("data exports", func(ctx context.Context) { s.ExportLoop(ctx, exportPoll) })
+	rt.Every("expired data exports", 10*time.Minute, func(ctx context.Context) { s.ExpireExports(ctx) })
 	return nil
 }

@@ -42,6 +42,11 @@ type Service struct {
 	accessTTL time.Duration
 	// idem keeps the idempotency keys of gear creation; nil takes none.
 	idem *bus.Idempotency
+	// exportSrc and exportReady: where archives' data come from, and who
+	// is told when one is ready (SetExportSources).
+	exportSrc   ExportSources
+	exportReady ExportReadyHook
+	exportWake  chan struct{}
 
 	mu   sync.RWMutex
 	keys []auth.SigningKey // newest first; keys[0] signs
@@ -57,7 +62,7 @@ func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger, 
 		return nil, err
 	}
 	return &Service{pool: pool, hasher: hasher{auth.NewHasher(hashConcurrency)}, sealer: sealer, log: log,
-		now: func() time.Time { return time.Now().UTC() }, idem: idem}, nil
+		now: func() time.Time { return time.Now().UTC() }, idem: idem, exportWake: make(chan struct{}, 1)}, nil
 }
 
 // SetAccessTokenTTL makes the access tokens issued from now on live for
