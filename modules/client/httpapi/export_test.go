@@ -160,7 +160,10 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 	}
 	r.JSON(t, &group)
 	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/groups/"+group.ID+"/join", bob.token, nil).Status)
-	for _, m := range []struct{ who exportUser; text string }{
+	for _, m := range []struct {
+		who  exportUser
+		text string
+	}{
 		{ana, "Who's in for Sunday?"}, {bob, "Bob's private plans for Sunday"}, {ana, "Meet at 7 at the gate"},
 	} {
 		r = a.Do(http.MethodPost, "/v1/groups/"+group.ID+"/messages", m.who.token, map[string]any{"text": m.text})

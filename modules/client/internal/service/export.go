@@ -77,7 +77,7 @@ func (s *Service) RequestExport(ctx context.Context, user uuid.UUID) (out api.Ex
 		if next := last.Add(api.ExportEvery); !last.IsZero() && now.Before(next) {
 			wait := int(next.Sub(now).Seconds()) + 1
 			return &bus.Error{Code: bus.CodeRateLimited, RetryAfter: wait,
-				Message: fmt.Sprintf("one export a day: the next from %s", next.UTC().Format(time.RFC3339)),
+				Message:    fmt.Sprintf("one export a day: the next from %s", next.UTC().Format(time.RFC3339)),
 				RateLimits: []bus.RateLimit{{Policy: "export", Quota: 1, WindowS: int(api.ExportEvery.Seconds()), Remaining: 0, ResetS: wait}}}
 		}
 		id, err := uuid.NewV7()
