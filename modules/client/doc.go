@@ -15,6 +15,7 @@
 //	internal/profile     the profile's rules and its PATCH
 //	internal/gear        gear's rules: items, components, totals, wear
 //	internal/throttle    login and registration throttling rules
+//	internal/mail        outgoing mail: templates (en, de), SMTP or the log, the mail outbox and its sender
 //	internal/callout     the NATS auth callout
 //	internal/service     use cases
 //	internal/store       SQL, schema client
@@ -27,8 +28,13 @@
 // names its policy for the RateLimit headers), known_devices, gear,
 // gear_components, gear_defaults, gear_usage, gear_sessions,
 // idempotency_keys (bus.Once: gear.create with the client's
-// Idempotency-Key answers a retry with the first answer), outbox and
-// processed_messages (events applied once).
+// Idempotency-Key answers a retry with the first answer), mail_outbox
+// (mail written with the change it tells of, sent by every process with
+// retries: internal/mail), outbox and processed_messages (events applied
+// once).
+//
+// Sends mail (SMTP, --smtp-url; without one, to the log) from the mail
+// outbox.
 // Stream: EVT_CLIENT (evt.client.>).
 //
 // Publishes (through the outbox client.outbox):

@@ -2,13 +2,17 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/consume"
+	"github.com/athlos/athlos/modules/client/internal/mail"
 	"github.com/athlos/athlos/modules/client/internal/peers"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/modules/client/internal/service"
@@ -17,10 +21,29 @@ import (
 
 // Module wires the client module with cfg: its service on rpc.client.*,
 // the signing keys (created on first start, reloaded when another process
-// rotates them), the clean-up of expired refresh tokens, and the auth
-// callout, which asks the modules of cfg.Grants for their grants.
+// rotates them), the clean-up of expired refresh tokens, the mail outbox's
+// sender (SMTP or the log), and the auth callout, which asks the modules
+// of cfg.Grants for their grants.
 func Module(cfg Config) fx.Option {
 	return platform.Module(api.Module, fx.Supply(cfg), fx.Invoke(start))
+}
+
+// exportMail enqueues the mail telling a user their export is ready (in
+// the transaction that marks it ready), with a link to the app's export
+// page under base.
+func exportMail(base string) service.ExportReadyHook {
+	return func(ctx context.Context, tx pgx.Tx, ev api.ExportReadyEvent, email, lang string) error {
+		m, err := mail.Render("export_ready", lang, map[string]any{
+			"Email": email, "Link": base + "/export", "SizeMB": fmt.Sprintf("%.1f", float64(ev.SizeBytes)/(1<<20)),
+			"Expires": ev.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"),
+		})
+		if err != nil {
+			return err
+		}
+		m.To = email
+		_, err = mail.Enqueue(ctx, tx, m)
+		return err
+	}
 }
 
 // exportPoll is how often a process looks for exports to build (a
@@ -34,6 +57,15 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 		return err
 	}
 	s.SetAccessTokenTTL(cfg.AccessTokenTTL)
+	sender, err := mail.NewSender(cfg.Mail, rt.Log)
+	if err != nil {
+		return err
+	}
+	if !cfg.Mail.Configured() {
+		rt.Log.Warn("no SMTP server configured (--smtp-url): mail is written to the log")
+	}
+	mailer := mail.NewWorker(rt.DB, sender, rt.Log, cfg.MailWorker)
+	rt.Go("mail outbox", mailer.Run)
 	if err := s.EnsureKeys(sctx); err != nil {
 		return err
 	}
@@ -49,7 +81,7 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 	rt.Every("signing keys and refresh tokens", 5*time.Minute, s.Maintain)
 	// Data exports: built by whichever process claims them first (a job
 	// row each, resumed after a crash), deleted after their seven days.
-	s.SetExportSources(peers.New(rt.Bus.NC), nil)
+	s.SetExportSources(peers.New(rt.Bus.NC), exportMail(cfg.LinkBase()), mailer.Wake)
 	rt.Go("data exports", func(ctx context.Context) { s.ExportLoop(ctx, exportPoll) })
 	rt.Every("expired data exports", 10*time.Minute, func(ctx context.Context) { s.ExpireExports(ctx) })
 	return nil

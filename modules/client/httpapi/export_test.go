@@ -17,7 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/mail/mailtest"
+	"github.com/athlos/athlos/platform"
 )
 
 // exportUser is a signed-up user of the export tests.
@@ -114,11 +117,18 @@ func zipFile(t *testing.T, zr *zip.Reader, name string) []byte {
 // ready waits a day.
 func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 	t.Parallel()
-	a := apptest.Start(t, "client", "training", "social", "gamification")
+	smtp := mailtest.Start(t)
+	a := apptest.StartConfig(t, func(_ *platform.Config, c *modules.Configs) {
+		c.Client.Mail = smtp.Config()
+		c.Client.PublicURL = "https://athlos.example"
+	}, "client", "training", "social", "gamification")
 	ana, bob := exportSignUp(a, "ana@example.com"), exportSignUp(a, "bob@example.com")
+	// Ana reads German.
+	r := a.Do(http.MethodPatch, "/v1/me", ana.token, map[string]any{"language": "de"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 
 	// Profile and gear.
-	r := a.Do(http.MethodPatch, "/v1/me", ana.token, map[string]any{"first_name": "Ana", "last_name": "Lopez", "weight_kg": 61.5})
+	r = a.Do(http.MethodPatch, "/v1/me", ana.token, map[string]any{"first_name": "Ana", "last_name": "Lopez", "weight_kg": 61.5})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	r = a.Do(http.MethodPost, "/v1/me/gear", ana.token, map[string]any{"type": "shoes", "brand": "Brooks", "model": "Ghost"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
@@ -388,6 +398,24 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 	r = a.Do(http.MethodGet, "/v1/groups/"+group.ID+"/messages", bob.token, nil)
 	require.Equal(t, http.StatusOK, r.Status)
 	assert.NotContains(t, string(r.Body), "export")
+
+	// And mailed, in her language, with the link to the app's export page.
+	mails := smtp.WaitFor(20*time.Second, func(ms []mailtest.Received) bool {
+		for _, m := range ms {
+			if strings.Contains(m.Subject, "Datenexport") {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range mails {
+		if strings.Contains(m.Subject, "Datenexport") {
+			assert.Equal(t, []string{"ana@example.com"}, m.To)
+			assert.Contains(t, m.Links(), "https://athlos.example/export")
+			assert.Contains(t, m.HTML, "https://athlos.example/export")
+		}
+	}
+	assert.Empty(t, smtp.To("bob@example.com"), "Bob gets no mail of Ana's export")
 
 	// One a day.
 	r = a.Do(http.MethodPost, "/v1/me/export", ana.token, nil)

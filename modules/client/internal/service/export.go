@@ -40,10 +40,11 @@ const (
 )
 
 // SetExportSources sets where archives' data come from (the module does
-// at start; without it exports stay pending) and the hook told when one
-// is ready.
-func (s *Service) SetExportSources(src ExportSources, ready ExportReadyHook) {
-	s.exportSrc, s.exportReady = src, ready
+// at start; without it exports stay pending), the hook told when one is
+// ready (in its transaction) and committed is called after that commit
+// (the mail worker's wake-up; nil: none).
+func (s *Service) SetExportSources(src ExportSources, ready ExportReadyHook, committed func()) {
+	s.exportSrc, s.exportReady, s.exportCommitted = src, ready, committed
 }
 
 // SetClock makes the service read the time from now (tests: a fixed
@@ -308,6 +309,9 @@ func (s *Service) build(ctx context.Context, job store.Export) error {
 	})
 	if err != nil {
 		return err
+	}
+	if s.exportCommitted != nil {
+		s.exportCommitted()
 	}
 	s.log.Info("export ready", "export", job.ID, "bytes", w.size, "parts", w.seq, "sessions_gpx", m.GPXCount)
 	return nil

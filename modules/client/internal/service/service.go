@@ -46,6 +46,8 @@ type Service struct {
 	// is told when one is ready (SetExportSources).
 	exportSrc   ExportSources
 	exportReady ExportReadyHook
+	// exportCommitted is called after an export is marked ready.
+	exportCommitted func()
 	exportWake  chan struct{}
 
 	mu   sync.RWMutex
