@@ -48,7 +48,7 @@ type Service struct {
 	exportReady ExportReadyHook
 	// exportCommitted is called after an export is marked ready.
 	exportCommitted func()
-	exportWake  chan struct{}
+	exportWake      chan struct{}
 
 	mu   sync.RWMutex
 	keys []auth.SigningKey // newest first; keys[0] signs
