@@ -53,8 +53,8 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // RequestExport starts an export of user's data, or answers the one
 // being built (fresh false). Errors: rate_limited (one export a day,
-// Retry-After until then; a failed one does not count), unauthorized
-// (the account is gone).
+// Retry-After until then; a failed one does not count),
+// not_found (the account is gone).
 func (s *Service) RequestExport(ctx context.Context, user uuid.UUID) (out api.Export, fresh bool, err error) {
 	now := s.now()
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
