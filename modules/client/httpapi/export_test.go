@@ -431,6 +431,9 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 	}
 }
 
+// jsonDecode decodes r's JSON into v.
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
 // mustJSON returns item i of a JSON array.
 func mustJSON(t *testing.T, arr []byte, i int) json.RawMessage {
 	t.Helper()
