@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -50,7 +51,7 @@ func ExportRoutes(nc *nats.Conn) gw.Routes {
 			Summary: "Download your data export",
 			Description: "The zip archive of your latest export, yours only (with your access token). 404 when none is ready: " +
 				"none asked for, still being built, failed, or expired (after 7 days it is deleted). 409 when a new export " +
-				"replaced it during the download.",
+				"replaced it during the download. The ETag is the archive's SHA-256.",
 			Security: gw.Authenticated,
 		}, "application/zip"), http.StatusNotFound, http.StatusConflict)
 		op.Responses["200"].Content["application/zip"].Schema = &huma.Schema{Type: huma.TypeString, Format: "binary"}
@@ -60,6 +61,15 @@ func ExportRoutes(nc *nats.Conn) gw.Routes {
 				return nil, gw.Problem(err)
 			}
 			return &huma.StreamResponse{Body: func(hctx huma.Context) {
+				// The archive's SHA-256 is its tag: the same archive for
+				// the same (only) caller, whatever part is read.
+				tag := `W/"` + first.SHA256 + `"`
+				hctx.SetHeader("ETag", tag)
+				hctx.SetHeader("Cache-Control", "private, no-cache")
+				if inm := hctx.Header("If-None-Match"); strings.TrimSpace(inm) == "*" || strings.Contains(inm, `"`+first.SHA256+`"`) {
+					hctx.SetStatus(http.StatusNotModified)
+					return
+				}
 				hctx.SetHeader("Content-Type", "application/zip")
 				hctx.SetHeader("Content-Disposition", fmt.Sprintf(`attachment; filename="athlos-export-%s.zip"`,
 					time.Now().UTC().Format("2006-01-02")))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,8 @@ func download(t *testing.T, a *apptest.App, token string) ([]byte, *zip.Reader) 
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	assert.Equal(t, "application/zip", r.Header.Get("Content-Type"))
 	assert.Contains(t, r.Header.Get("Content-Disposition"), "attachment")
+	assert.Equal(t, strconv.Itoa(len(r.Body)), r.Header.Get("Content-Length"))
+	assert.NotEmpty(t, r.Header.Get("ETag"))
 	zr, err := zip.NewReader(bytes.NewReader(r.Body), int64(len(r.Body)))
 	require.NoError(t, err)
 	return r.Body, zr
@@ -238,6 +241,9 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, a.Do(http.MethodGet, api.ExportDownloadPath, "", nil).Status)
 
 	body, zr := download(t, a, ana.token)
+	same := a.DoWith(http.MethodGet, api.ExportDownloadPath, ana.token, nil, http.Header{"If-None-Match": {`W/"` + *e.SHA256 + `"`}})
+	assert.Equal(t, http.StatusNotModified, same.Status, "the archive's tag")
+	assert.Empty(t, same.Body)
 	sum := sha256.Sum256(body)
 	require.NotNil(t, e.SizeBytes)
 	require.NotNil(t, e.SHA256)
