@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,13 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/bus/bustest"
 	"github.com/athlos/athlos/internal/apptest"
 	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/mail/mailtest"
+	socialapi "github.com/athlos/athlos/modules/social/api"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -470,4 +476,131 @@ func TestExportRefusals(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, r.Status)
 	assert.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodGet, api.ExportDownloadPath, ana.token, nil).Status)
+}
+
+// rpcAs sends req to subject on user's behalf and decodes the answer.
+func rpcAs[Resp any](t *testing.T, nc *nats.Conn, user, subject string, req any) (Resp, error) {
+	t.Helper()
+	var out Resp
+	data, err := json.Marshal(req)
+	require.NoError(t, err)
+	ctx := context.Background()
+	if user != "" {
+		ctx = bus.WithCaller(ctx, bus.Caller{UserID: user, Role: "user"})
+	}
+	reply, err := bus.Request(ctx, nc, subject, data, nil)
+	if err != nil {
+		return out, err
+	}
+	require.NoError(t, json.Unmarshal(reply, &out))
+	return out, nil
+}
+
+// The modules' export operations answer the caller's own data only, a
+// long track in pieces that add up to the whole, and refuse bad input:
+// another user's session (even a public one), unknown and malformed ids,
+// offsets out of range, bad page sizes and cursors, no caller.
+func TestExportOperationsOfTheModules(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, "client", "training", "social")
+	ana, bob := exportSignUp(a, "ana@example.com"), exportSignUp(a, "bob@example.com")
+	nc := bustest.Conn(t, a.NATS).NC
+
+	// A track of 12,000 points: its GPX is larger than a piece.
+	r := a.Upload("/v1/sessions/import", ana.token, map[string]string{"visibility": "public"}, "file", "long.gpx",
+		gpxFile("Long ride", 12000, time.Now().Add(-24*time.Hour).Truncate(time.Second)))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var imp struct {
+		Session struct {
+			ID string `json:"id"`
+		} `json:"session"`
+	}
+	r.JSON(t, &imp)
+	id := imp.Session.ID
+	whole := a.Do(http.MethodGet, "/v1/sessions/"+id+"/gpx", ana.token, nil)
+	require.Equal(t, http.StatusOK, whole.Status)
+	require.Greater(t, len(whole.Body), trainingapi.ExportChunkBytes, "the test needs a track of several pieces")
+	var got []byte
+	pieces := 0
+	for {
+		c, err := rpcAs[trainingapi.ExportChunk](t, nc, ana.id, trainingapi.SubjectExportGPX, trainingapi.ExportGPXRequest{SessionID: id, Offset: int64(len(got))})
+		require.NoError(t, err)
+		assert.LessOrEqual(t, len(c.Data), trainingapi.ExportChunkBytes)
+		got = append(got, c.Data...)
+		pieces++
+		if int64(len(got)) >= c.Total {
+			break
+		}
+	}
+	assert.Equal(t, whole.Body, got, "the pieces add up to the track")
+	assert.Greater(t, pieces, 1)
+
+	for _, c := range []struct {
+		name, user string
+		req        any
+		code       bus.Code
+	}{
+		{"another user's public session", bob.id, trainingapi.ExportGPXRequest{SessionID: id}, bus.CodeNotFound},
+		{"an unknown session", ana.id, trainingapi.ExportGPXRequest{SessionID: "0190d6a4-0000-7000-8000-000000000000"}, bus.CodeNotFound},
+		{"a malformed id", ana.id, trainingapi.ExportGPXRequest{SessionID: "nope"}, bus.CodeInvalid},
+		{"a negative offset", ana.id, trainingapi.ExportGPXRequest{SessionID: id, Offset: -1}, bus.CodeInvalid},
+		{"an offset past the end", ana.id, trainingapi.ExportGPXRequest{SessionID: id, Offset: int64(len(got)) + 1}, bus.CodeInvalid},
+		{"no caller", "", trainingapi.ExportGPXRequest{SessionID: id}, bus.CodeUnauthorized},
+		{"not JSON", ana.id, json.RawMessage(`"x"`), bus.CodeInvalid},
+	} {
+		_, err := rpcAs[trainingapi.ExportChunk](t, nc, c.user, trainingapi.SubjectExportGPX, c.req)
+		assert.Equal(t, c.code, bus.CodeOf(err), "%s: %v", c.name, err)
+	}
+
+	// Social: a group both are in; each one's messages are theirs alone.
+	r = a.Do(http.MethodPost, "/v1/groups", ana.token, map[string]any{"name": "Dawn Runners"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var group struct {
+		ID string `json:"id"`
+	}
+	r.JSON(t, &group)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/groups/"+group.ID+"/join", bob.token, nil).Status)
+	for i, who := range []exportUser{ana, bob, ana, ana} {
+		r = a.Do(http.MethodPost, "/v1/groups/"+group.ID+"/messages", who.token, map[string]any{"text": fmt.Sprintf("message %d", i)})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	}
+	var bodies []string
+	cursor := ""
+	for {
+		p, err := rpcAs[socialapi.ExportMessagePage](t, nc, ana.id, socialapi.SubjectExportMessages, socialapi.ExportPageRequest{Limit: 2, Cursor: cursor})
+		require.NoError(t, err)
+		for _, m := range p.Items {
+			bodies = append(bodies, m.Body)
+			assert.Equal(t, "Dawn Runners", m.GroupName)
+		}
+		if p.NextCursor == nil {
+			break
+		}
+		cursor = *p.NextCursor
+	}
+	assert.Equal(t, []string{"message 0", "message 2", "message 3"}, bodies, "Ana's, in order, over two pages")
+	bobs, err := rpcAs[socialapi.ExportMessagePage](t, nc, bob.id, socialapi.SubjectExportMessages, socialapi.ExportPageRequest{})
+	require.NoError(t, err)
+	require.Len(t, bobs.Items, 1)
+	assert.Equal(t, "message 1", bobs.Items[0].Body)
+	ms, err := rpcAs[socialapi.ExportMembershipPage](t, nc, bob.id, socialapi.SubjectExportMemberships, socialapi.ExportPageRequest{})
+	require.NoError(t, err)
+	require.Len(t, ms.Items, 1)
+	assert.Equal(t, "member", ms.Items[0].Role)
+	for _, subject := range []string{socialapi.SubjectExportMessages, socialapi.SubjectExportMemberships} {
+		for _, c := range []struct {
+			name, user string
+			req        any
+			code       bus.Code
+		}{
+			{"a page too large", ana.id, socialapi.ExportPageRequest{Limit: 101}, bus.CodeInvalid},
+			{"a negative page", ana.id, socialapi.ExportPageRequest{Limit: -1}, bus.CodeInvalid},
+			{"a cursor not of this listing", ana.id, socialapi.ExportPageRequest{Cursor: "!!"}, bus.CodeInvalid},
+			{"no caller", "", socialapi.ExportPageRequest{}, bus.CodeUnauthorized},
+			{"not JSON", ana.id, json.RawMessage(`[1]`), bus.CodeInvalid},
+		} {
+			_, err := rpcAs[json.RawMessage](t, nc, c.user, subject, c.req)
+			assert.Equal(t, c.code, bus.CodeOf(err), "%s %s: %v", subject, c.name, err)
+		}
+	}
 }
