@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +15,7 @@ import (
 	"github.com/athlos/athlos/modules/client/internal/peers"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/modules/client/internal/service"
+	"github.com/athlos/athlos/modules/client/internal/store"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -32,15 +32,12 @@ func Module(cfg Config) fx.Option {
 // the transaction that marks it ready), with a link to the app's export
 // page under base.
 func exportMail(base string) service.ExportReadyHook {
-	return func(ctx context.Context, tx pgx.Tx, ev api.ExportReadyEvent, email, lang string) error {
-		m, err := mail.Render("export_ready", lang, map[string]any{
-			"Email": email, "Link": base + "/export", "SizeMB": fmt.Sprintf("%.1f", float64(ev.SizeBytes)/(1<<20)),
-			"Expires": ev.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"),
-		})
+	return func(ctx context.Context, tx pgx.Tx, _ api.ExportReadyEvent, to store.Addressee) error {
+		m, err := mail.Render("export_ready", to.Language, map[string]any{"Name": to.FirstName, "Email": to.Email, "Link": base + "/export"})
 		if err != nil {
 			return err
 		}
-		m.To = email
+		m.To = to.Email
 		_, err = mail.Enqueue(ctx, tx, m)
 		return err
 	}

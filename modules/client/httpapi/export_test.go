@@ -423,6 +423,7 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 	for _, m := range mails {
 		if strings.Contains(m.Subject, "Datenexport") {
 			assert.Equal(t, []string{"ana@example.com"}, m.To)
+			assert.Contains(t, m.Text, "Hallo Ana,")
 			assert.Contains(t, m.Links(), "https://athlos.example/export")
 			assert.Contains(t, m.HTML, "https://athlos.example/export")
 		}

@@ -24,9 +24,9 @@ import (
 type ExportSources func(user uuid.UUID, role string) export.Source
 
 // ExportReadyHook is told, in the transaction that marks an export ready,
-// of the export and its owner's address and language: it enqueues the
-// email (nil: none).
-type ExportReadyHook func(ctx context.Context, tx pgx.Tx, ev api.ExportReadyEvent, email, lang string) error
+// of the export and its owner's address, first name and language: it
+// enqueues the email (nil: none).
+type ExportReadyHook func(ctx context.Context, tx pgx.Tx, ev api.ExportReadyEvent, to store.Addressee) error
 
 // Export job tuning.
 const (
@@ -301,11 +301,11 @@ func (s *Service) build(ctx context.Context, job store.Export) error {
 		if s.exportReady == nil {
 			return nil
 		}
-		email, lang, err := store.UserLanguageEmail(ctx, tx, job.UserID)
+		to, err := store.UserAddressee(ctx, tx, job.UserID)
 		if err != nil {
 			return err
 		}
-		return s.exportReady(ctx, tx, ev, email, lang)
+		return s.exportReady(ctx, tx, ev, to)
 	})
 	if err != nil {
 		return err

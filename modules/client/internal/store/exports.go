@@ -210,14 +210,21 @@ func ExpireExports(ctx context.Context, tx pgx.Tx, now time.Time, limit int) (in
 	return len(ids), nil
 }
 
-// UserLanguageEmail returns the user's email address and language.
-func UserLanguageEmail(ctx context.Context, q storage.Querier, user uuid.UUID) (email, lang string, err error) {
-	err = q.QueryRow(ctx, `SELECT email, language FROM client.users WHERE id = $1`, user).Scan(&email, &lang)
+// Addressee is what a mail to a user needs: their address, first name
+// and language.
+type Addressee struct {
+	Email, FirstName, Language string
+}
+
+// UserAddressee returns what a mail to the user needs.
+func UserAddressee(ctx context.Context, q storage.Querier, user uuid.UUID) (Addressee, error) {
+	var a Addressee
+	err := q.QueryRow(ctx, `SELECT email, first_name, language FROM client.users WHERE id = $1`, user).Scan(&a.Email, &a.FirstName, &a.Language)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", ErrNotFound
+		return a, ErrNotFound
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("store: user's email: %w", err)
+		return a, fmt.Errorf("store: user's address: %w", err)
 	}
-	return email, lang, nil
+	return a, nil
 }
