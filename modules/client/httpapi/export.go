@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,12 @@ import (
 	"github.com/athlos/athlos/modules/client/api"
 )
 
+// noBody is the input of an operation that takes no body: what comes
+// anyway is read, to be refused.
+type noBody struct {
+	RawBody []byte
+}
+
 // ExportRoutes returns the data export: POST and GET /v1/me/export, and
 // GET /v1/me/export/download.
 func ExportRoutes(nc *nats.Conn) gw.Routes {
@@ -33,9 +40,19 @@ func ExportRoutes(nc *nats.Conn) gw.Routes {
 				"While one is being built, asking again answers that one (202, same id). One export a day: 429 with Retry-After " +
 				"until then (a failed export does not count). The archive can be downloaded for 7 days.",
 			DefaultStatus: http.StatusAccepted, Security: gw.Authenticated,
-		}), http.StatusTooManyRequests), func(ctx context.Context, _ *struct{}) (*gw.RawJSON, error) {
+		}), http.StatusTooManyRequests), func(ctx context.Context, in *noBody) (*gw.RawJSON, error) {
+			if b := bytes.TrimSpace(in.RawBody); len(b) > 0 && !bytes.Equal(b, []byte("{}")) && !bytes.Equal(b, []byte("null")) {
+				// A body the operation cannot use asks for nothing.
+				return nil, gw.Problem(bus.Invalid("body", "takes no body (send none, or {})"))
+			}
 			return gw.Forward(ctx, nc, api.SubjectExportCreate, struct{}{})
 		})
+		// huma documents a raw body; the operation takes none (or {}).
+		rb := a.OpenAPI().Paths["/v1/me/export"].Post.RequestBody
+		rb.Required = false
+		rb.Description = "none (or an empty object)"
+		rb.Content = map[string]*huma.MediaType{"application/json": {Schema: &huma.Schema{Type: huma.TypeObject,
+			AdditionalProperties: false, Properties: map[string]*huma.Schema{}}}}
 
 		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.Export](a, huma.Operation{
 			OperationID: "get-export", Method: http.MethodGet, Path: "/v1/me/export", Tags: tags,

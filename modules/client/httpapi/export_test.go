@@ -472,6 +472,21 @@ func TestExportRefusals(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, r.Status, string(r.Body))
 	r = a.Do(http.MethodPost, api.ExportDownloadPath, ana.token, nil)
 	assert.Equal(t, http.StatusMethodNotAllowed, r.Status, string(r.Body))
+	// The operation takes no body: an oversized, a malformed or any other
+	// one is refused and asks for nothing.
+	r = a.DoWith(http.MethodPost, "/v1/me/export", ana.token, json.RawMessage(`{"x": "`+strings.Repeat("a", 5<<20)+`"}`), nil)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status, string(r.Body))
+	req, err := http.NewRequest(http.MethodPost, a.BaseURL+"/v1/me/export", strings.NewReader(`{`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+ana.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.Client.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "malformed JSON")
+	r = a.DoWith(http.MethodPost, "/v1/me/export", ana.token, map[string]any{"format": "csv"}, nil)
+	assert.Equal(t, http.StatusBadRequest, r.Status, "a body it cannot use")
+	assert.Equal(t, []string{"body"}, r.Problem(t).Fields())
 	// Nothing asked for yet.
 	r = a.Do(http.MethodGet, "/v1/me/export", ana.token, nil)
 	assert.Equal(t, http.StatusNotFound, r.Status)

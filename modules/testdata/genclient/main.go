@@ -629,7 +629,7 @@ func run(ctx context.Context, base string) error {
 // dataExport asks for the caller's data export, waits until it is ready
 // and downloads the archive.
 func dataExport(ctx context.Context, c *athlosclient.ClientWithResponses) error {
-	ce, err := c.CreateExportWithResponse(ctx)
+	ce, err := c.CreateExportWithBodyWithResponse(ctx, "application/json", strings.NewReader("{}"))
 	if err != nil {
 		return err
 	}
