@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -295,4 +296,47 @@ func TestExportPartsAreTheOwners(t *testing.T) {
 	assert.Equal(t, bus.CodeNotFound, bus.CodeOf(err))
 	_, _, err = s.RequestExport(ctx, uuid.New())
 	assert.Equal(t, bus.CodeNotFound, bus.CodeOf(err), "an account that is gone")
+}
+
+// Several processes building at once (two services on one database)
+// build each export once: a claim skips what another holds.
+func TestExportsAreBuiltOnceBySeveralProcesses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	src := &fixedSource{n: 5, trackBytes: 64 << 10}
+	s1, pool, c, _ := exportService(t, src)
+	s2, err := service.New(pool, make([]byte, 32), 2, slog.New(slog.DiscardHandler), nil)
+	require.NoError(t, err)
+	require.NoError(t, s2.LoadKeys(ctx))
+	s2.SetClock(c.now)
+	s2.SetExportSources(func(uuid.UUID, string) export.Source { return src }, nil, nil)
+	const users = 8
+	for i := range users {
+		reg, err := s1.Register(ctx, service.Registration{Email: "user" + strconv.Itoa(i) + "@example.com",
+			Password: "correct horse battery staple", ClientIP: "127.0.0.1"})
+		require.NoError(t, err)
+		_, _, err = s1.RequestExport(ctx, reg.UserID)
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	built := make([]int, 4)
+	for i := range built {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := s1
+			if i%2 == 1 {
+				s = s2
+			}
+			n, err := s.RunExports(ctx)
+			assert.NoError(t, err)
+			built[i] = n
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, users, built[0]+built[1]+built[2]+built[3], "every export built once in all: %v", built)
+	var ready, attempts int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'ready'), sum(attempts) FROM client.exports`).Scan(&ready, &attempts))
+	assert.Equal(t, users, ready)
+	assert.Equal(t, users, attempts, "no export built twice")
 }
