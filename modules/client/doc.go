@@ -72,7 +72,8 @@
 // (internal/peers): its own rpc.client.profile.get and gear.list,
 // rpc.training.sessions.list, export.gpx, plans.list and plans.get,
 // rpc.social.export.memberships and export.messages,
-// rpc.gamification.achievements.mine and challenges.list (filter mine).
+// rpc.gamification.achievements.mine and challenges.list (filter mine),
+// rpc.promo.consent.get (optional).
 //
 // Consumes:
 //

@@ -130,11 +130,14 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 	a := apptest.StartConfig(t, func(_ *platform.Config, c *modules.Configs) {
 		c.Client.Mail = smtp.Config()
 		c.Client.PublicURL = "https://athlos.example"
-	}, "client", "training", "social", "gamification")
+	}, "client", "training", "social", "gamification", "promo")
 	ana, bob := exportSignUp(a, "ana@example.com"), exportSignUp(a, "bob@example.com")
-	// Ana reads German.
+	// Ana reads German, and objects to personalised offers.
 	r := a.Do(http.MethodPatch, "/v1/me", ana.token, map[string]any{"language": "de"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Eventually(t, func() bool {
+		return a.Do(http.MethodPut, "/v1/me/marketing", ana.token, map[string]any{"personalised_offers": false}).Status == http.StatusOK
+	}, 20*time.Second, 100*time.Millisecond)
 
 	// Profile and gear.
 	r = a.Do(http.MethodPatch, "/v1/me", ana.token, map[string]any{"first_name": "Ana", "last_name": "Lopez", "weight_kg": 61.5})
@@ -372,6 +375,13 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 	require.NoError(t, json.Unmarshal(zipFile(t, zr, "challenges.json"), &challenges))
 	require.Len(t, challenges, 1)
 	assert.Equal(t, challenge.ID, challenges[0].ID)
+
+	var consent struct {
+		PersonalisedOffers *bool `json:"personalised_offers"`
+	}
+	require.NoError(t, json.Unmarshal(zipFile(t, zr, "marketing.json"), &consent))
+	require.NotNil(t, consent.PersonalisedOffers)
+	assert.False(t, *consent.PersonalisedOffers, "her objection")
 
 	// Nothing of Bob's anywhere: not his id, address, messages or session.
 	for _, f := range zr.File {

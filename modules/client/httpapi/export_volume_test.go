@@ -102,6 +102,15 @@ func TestExportOfManySessions(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, jsonDecode(f, &sessions))
 	assert.Len(t, sessions, n)
+	_, err = zr.Open("marketing.json")
+	assert.Error(t, err, "promo does not run here: its part is left out")
+	var manifest struct {
+		Unavailable []string `json:"unavailable"`
+	}
+	mf, err := zr.Open("manifest.json")
+	require.NoError(t, err)
+	require.NoError(t, jsonDecode(mf, &manifest))
+	assert.Equal(t, []string{"marketing.json"}, manifest.Unavailable, "and the manifest says so")
 	load, _ := os.ReadFile("/proc/loadavg")
 	t.Logf("export of %d sessions (%d points each): built in %s, downloaded in %s; archive %.1f MiB (%d parts), GPX %.1f MiB uncompressed; load average %s",
 		n, points, built.Round(time.Millisecond), downloaded.Round(time.Millisecond), float64(len(r.Body))/(1<<20),

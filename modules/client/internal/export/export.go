@@ -46,7 +46,14 @@ type Source interface {
 	// ChallengePage the challenges they joined.
 	Achievements(ctx context.Context) (json.RawMessage, error)
 	ChallengePage(ctx context.Context, cursor string) (Page, error)
+	// MarketingConsent is the user's choice about personalised offers
+	// (JSON); ErrUnavailable when the module that keeps it does not run.
+	MarketingConsent(ctx context.Context) (json.RawMessage, error)
 }
+
+// ErrUnavailable means an optional part's module does not run: the
+// archive is made without it, and the manifest names it (unavailable).
+var ErrUnavailable = errors.New("export: the part's module is not running")
 
 // ErrNoRoute means a session has no track to export.
 var ErrNoRoute = errors.New("export: the session has no route")
@@ -105,6 +112,14 @@ func Build(ctx context.Context, src Source, w io.Writer, userID, exportID string
 		},
 		func(ctx context.Context, src Source) error {
 			_, err := b.list("challenges.json", "the challenges you joined", func(c string) (Page, error) { return src.ChallengePage(ctx, c) })
+			return err
+		},
+		func(ctx context.Context, src Source) error {
+			err := b.doc("marketing.json", "your choice about personalised offers", func() (json.RawMessage, error) { return src.MarketingConsent(ctx) })
+			if errors.Is(err, ErrUnavailable) {
+				b.m.Unavailable = append(b.m.Unavailable, "marketing.json")
+				return nil
+			}
 			return err
 		},
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/export"
 	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
+	promoapi "github.com/athlos/athlos/modules/promo/api"
 	socialapi "github.com/athlos/athlos/modules/social/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
@@ -142,4 +143,14 @@ func (s *Source) Achievements(ctx context.Context) (json.RawMessage, error) {
 // ChallengePage answers rpc.gamification.challenges.list, filter mine.
 func (s *Source) ChallengePage(ctx context.Context, cursor string) (export.Page, error) {
 	return s.page(ctx, gamificationapi.SubjectChallengeList, gamificationapi.ChallengeListRequest{Filter: "mine", Limit: pageSize, Cursor: cursor})
+}
+
+// MarketingConsent answers rpc.promo.consent.get; export.ErrUnavailable
+// when the promo module does not run (the part is optional).
+func (s *Source) MarketingConsent(ctx context.Context) (json.RawMessage, error) {
+	c, err := s.raw(ctx, promoapi.SubjectConsentGet, struct{}{})
+	if bus.CodeOf(err) == bus.CodeUnavailable {
+		return nil, export.ErrUnavailable
+	}
+	return c, err
 }

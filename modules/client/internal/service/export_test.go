@@ -88,6 +88,10 @@ func (f *fixedSource) ChallengePage(ctx context.Context, c string) (export.Page,
 	return none(ctx, c)
 }
 
+func (f *fixedSource) MarketingConsent(context.Context) (json.RawMessage, error) {
+	return nil, export.ErrUnavailable // as when promo does not run
+}
+
 // clock is a fixed clock tests move.
 type clock struct {
 	mu sync.Mutex
