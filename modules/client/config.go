@@ -30,8 +30,8 @@ type Config struct {
 	MailWorker mail.WorkerConfig
 	// PublicURL is the base of the links in the mails: the web page or
 	// app that opens them (--public-url), e.g. https://athlos.example.com;
-	// links are <PublicURL>/reset-password?token=..., /verify-email?token=...
-	// and /confirm-email?token=... (docs/api.md).
+	// links are <PublicURL>/reset-password?token=... and
+	// <PublicURL>/verify-email?token=... (docs/api.md).
 	PublicURL string
 	// PasswordResetTTL is how long a password-reset link works (30
 	// minutes; shorter in tests).
@@ -111,6 +111,6 @@ func (c *Config) Flags() []cli.Flag {
 		&cli.StringFlag{Name: "smtp-tls", Value: c.Mail.TLS, Destination: &c.Mail.TLS, Sources: cli.EnvVars("ATHLOS_SMTP_TLS"),
 			Usage: "TLS to the SMTP server: starttls (required; the default for smtp://), opportunistic, tls (the default for smtps://) or none"},
 		&cli.StringFlag{Name: "public-url", Value: c.PublicURL, Destination: &c.PublicURL, Sources: cli.EnvVars("ATHLOS_PUBLIC_URL"),
-			Usage: "base URL of the app or web page that opens the links in mails (<url>/reset-password?token=..., /verify-email?token=..., /confirm-email?token=...)"},
+			Usage: "base URL of the app or web page that opens the links in mails (<url>/reset-password?token=... and <url>/verify-email?token=...; docs/api.md)"},
 	}
 }

@@ -37,8 +37,14 @@
 // crash; the archive in 1 MiB parts, deleted 7 days after it is ready),
 // outbox and processed_messages (events applied once).
 //
+// email_tokens (the mailed links' single-use tokens, by hash: password
+// reset, email verification, email change), password_reset_requests
+// (reset requests, looked up after the answer so that any address gets
+// the same one), users.email_verified_at.
+//
 // Sends mail (SMTP, --smtp-url; without one, to the log) from the mail
-// outbox.
+// outbox: at registration a verification link, a password-reset link, an
+// email change's link to the new address and a notice to the old one.
 // Stream: EVT_CLIENT (evt.client.>).
 //
 // Publishes (through the outbox client.outbox):
@@ -56,8 +62,10 @@
 // Answers (rpc.client.*, payloads in package api; internal/rpc):
 //
 //	auth.register, auth.login, auth.refresh, auth.logout, auth.password
+//	auth.password_reset, auth.password_reset_confirm   a reset link (any address: the same answer), its use
+//	auth.verify_email, auth.verify_email_resend        a verification or email change link's use, a new link
 //	keys.get          the JWKS the front verifies access tokens with
-//	profile.get, profile.patch, profile.delete   the caller's profile and account
+//	profile.get, profile.patch, profile.delete   the caller's profile and account (a new email: a link; deletion: the password)
 //	user.get          a user's profile for other modules
 //	gear.list, gear.create, gear.get, gear.update, gear.delete   the caller's gear
 //	realtime.get      what the caller may use on NATS WebSocket (GET /v1/realtime)

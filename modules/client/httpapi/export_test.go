@@ -446,12 +446,11 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 	assert.NotEmpty(t, r.Header.Get("Retry-After"))
 
 	// Deleting the account deletes the archive.
-	r = a.Do(http.MethodDelete, "/v1/me", ana.token, nil)
-	if r.Status == http.StatusNoContent {
-		var n int
-		require.NoError(t, a.DB(t).QueryRow(t.Context(), `SELECT count(*) FROM client.export_parts`).Scan(&n))
-		assert.Zero(t, n)
-	}
+	r = a.Do(http.MethodDelete, "/v1/me", ana.token, map[string]any{"password": apptest.Password})
+	require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+	var n int
+	require.NoError(t, a.DB(t).QueryRow(t.Context(), `SELECT count(*) FROM client.export_parts`).Scan(&n))
+	assert.Zero(t, n)
 }
 
 // jsonDecode decodes r's JSON into v.

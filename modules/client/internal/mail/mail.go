@@ -14,6 +14,7 @@ package mail
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,8 +70,9 @@ type Config struct {
 	TLS string
 	// Timeout bounds one connection's dial and each command (0: 30s).
 	Timeout time.Duration
-	// InsecureSkipVerify accepts any certificate (tests only; not a flag).
-	InsecureSkipVerify bool
+	// RootCAs verify the server's certificate (nil: the system's; tests
+	// set their own, not a flag).
+	RootCAs *x509.CertPool
 }
 
 // DefaultFrom is the sender address when none is configured.
@@ -147,7 +149,7 @@ func (c Config) smtpOptions() (smtpConfig, error) {
 		timeout = 30 * time.Second
 	}
 	opts := []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(timeout),
-		gomail.WithTLSConfig(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify})} //nolint:gosec // tests only
+		gomail.WithTLSConfig(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, RootCAs: c.RootCAs})}
 	switch mode {
 	case TLSImplicit:
 		opts = append(opts, gomail.WithSSL())

@@ -127,6 +127,35 @@ func TestSMTPSender(t *testing.T) {
 	assert.False(t, mail.IsPermanent(err), "a 451 is retried: %v", err)
 }
 
+// TestSMTPSenderTLS sends with STARTTLS (the default) and with TLS from
+// the first byte, verifying the server's certificate; and refuses a
+// server without STARTTLS, or with a certificate it does not trust.
+func TestSMTPSenderTLS(t *testing.T) {
+	t.Parallel()
+	m := mail.Message{To: "ana@example.com", Subject: "Über TLS", Text: "hello", HTML: "<p>hello</p>"}
+	for _, mode := range []string{mail.TLSStartTLS, mail.TLSImplicit} {
+		srv := mailtest.StartTLS(t, mode)
+		s, err := mail.NewSender(srv.Config(), slog.Default())
+		require.NoError(t, err)
+		require.NoError(t, s.Send(context.Background(), m), mode)
+		got := srv.Wait(1, 10*time.Second)[0]
+		assert.Equal(t, "Über TLS", got.Subject, mode)
+
+		untrusted := srv.Config()
+		untrusted.RootCAs = nil
+		s, err = mail.NewSender(untrusted, slog.Default())
+		require.NoError(t, err)
+		assert.Error(t, s.Send(context.Background(), m), "%s: a certificate the system does not trust", mode)
+	}
+	plain := mailtest.Start(t)
+	c := plain.Config()
+	c.TLS = "" // smtp:// requires STARTTLS by default
+	s, err := mail.NewSender(c, slog.Default())
+	require.NoError(t, err)
+	assert.Error(t, s.Send(context.Background(), m), "no STARTTLS offered: refused, the password not sent")
+	assert.Empty(t, plain.Messages())
+}
+
 func enqueue(t *testing.T, pool *pgxpool.Pool, ms ...mail.Message) {
 	t.Helper()
 	require.NoError(t, storage.InTx(context.Background(), pool, func(tx pgx.Tx) error {

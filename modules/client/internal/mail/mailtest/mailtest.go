@@ -6,10 +6,17 @@ package mailtest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -54,6 +61,8 @@ type Server struct {
 	t    testing.TB
 	srv  *smtp.Server
 	addr string
+	mode string // clientmail.TLSNone, TLSStartTLS or TLSImplicit
+	ca   *x509.CertPool
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -67,17 +76,34 @@ type Server struct {
 // ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, refuse: map[string]bool{}}
+	return StartTLS(t, clientmail.TLSNone)
+}
+
+// StartTLS is Start with TLS: clientmail.TLSStartTLS offers STARTTLS,
+// clientmail.TLSImplicit speaks TLS from the first byte, with a
+// certificate for 127.0.0.1 from a CA made for the test (Config trusts
+// it); clientmail.TLSNone is Start.
+func StartTLS(t testing.TB, mode string) *Server {
+	t.Helper()
+	s := &Server{t: t, refuse: map[string]bool{}, mode: mode}
 	s.cond = sync.NewCond(&s.mu)
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	s.srv.Domain = "localhost"
-	s.srv.AllowInsecureAuth = true
+	s.srv.AllowInsecureAuth = mode == clientmail.TLSNone // with TLS, no password before it
 	s.srv.MaxMessageBytes = 1 << 20
 	s.srv.MaxRecipients = 10
 	s.srv.ReadTimeout = 30 * time.Second
 	s.srv.WriteTimeout = 30 * time.Second
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	if mode != clientmail.TLSNone {
+		var cert tls.Certificate
+		cert, s.ca = certificate(t)
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if mode == clientmail.TLSImplicit {
+			l = tls.NewListener(l, s.srv.TLSConfig)
+		}
+	}
 	s.addr = l.Addr().String()
 	go func() { _ = s.srv.Serve(l) }()
 	t.Cleanup(func() { _ = s.srv.Close() })
@@ -87,12 +113,48 @@ func Start(t testing.TB) *Server {
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return s.addr }
 
-// URL is the server's smtp:// URL with its credentials.
-func (s *Server) URL() string { return fmt.Sprintf("smtp://%s:%s@%s", User, Password, s.addr) }
+// URL is the server's smtp:// (smtps:// with implicit TLS) URL with its
+// credentials.
+func (s *Server) URL() string {
+	scheme := "smtp"
+	if s.mode == clientmail.TLSImplicit {
+		scheme = "smtps"
+	}
+	return fmt.Sprintf("%s://%s:%s@%s", scheme, User, Password, s.addr)
+}
 
-// Config is the mail configuration that sends to the server.
+// Config is the mail configuration that sends to the server (trusting its
+// test CA).
 func (s *Server) Config() clientmail.Config {
-	return clientmail.Config{URL: s.URL(), TLS: clientmail.TLSNone, From: "Athlos <no-reply@athlos.test>", Timeout: 10 * time.Second}
+	mode := s.mode
+	if mode == clientmail.TLSImplicit {
+		mode = "" // implied by smtps://
+	}
+	return clientmail.Config{URL: s.URL(), TLS: mode, From: "Athlos <no-reply@athlos.test>", Timeout: 10 * time.Second, RootCAs: s.ca}
+}
+
+// certificate makes a CA and a certificate it signs for 127.0.0.1.
+func certificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	now := time.Now()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mailtest CA"}, NotBefore: now.Add(-time.Hour),
+		NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	require.NoError(t, err)
+	ca, err := x509.ParseCertificate(caDER)
+	require.NoError(t, err)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"}, NotBefore: now.Add(-time.Hour),
+		NotAfter: now.Add(24 * time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
 }
 
 // FailNext makes the server refuse the next n messages with a temporary
