@@ -273,9 +273,12 @@ func (s *Service) build(ctx context.Context, job store.Export) error {
 			}
 		}
 	}()
-	var role string
-	if err := s.pool.QueryRow(bctx, `SELECT role FROM client.users WHERE id = $1`, job.UserID).Scan(&role); err != nil {
+	role, err := store.UserRole(bctx, s.pool, job.UserID)
+	if errors.Is(err, store.ErrNotFound) {
 		return store.ErrLeaseLost // the account is gone (its exports with it)
+	}
+	if err != nil {
+		return err
 	}
 	w := &partWriter{ctx: bctx, s: s, job: job, sum: sha256.New(), buf: make([]byte, 0, api.ExportPartBytes)}
 	m, err := export.Build(bctx, s.exportSrc(job.UserID, role), w, job.UserID.String(), job.ID.String(), s.now())

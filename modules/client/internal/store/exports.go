@@ -228,3 +228,16 @@ func UserAddressee(ctx context.Context, q storage.Querier, user uuid.UUID) (Addr
 	}
 	return a, nil
 }
+
+// UserRole returns the user's role; ErrNotFound when the account is gone.
+func UserRole(ctx context.Context, q storage.Querier, user uuid.UUID) (string, error) {
+	var role string
+	err := q.QueryRow(ctx, `SELECT role FROM client.users WHERE id = $1`, user).Scan(&role)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: user's role: %w", err)
+	}
+	return role, nil
+}
