@@ -46,6 +46,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 	return append(gateway.Routes(nc),
 		clienthttp.Routes(nc),
 		clienthttp.ProfileRoutes(nc),
+		clienthttp.ExportRoutes(nc),
 		clienthttp.GearRoutes(nc),
 		clienthttp.RealtimeRoutes(nc, node),
 		traininghttp.DeviceRoutes(nc),

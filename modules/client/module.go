@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
@@ -11,8 +12,10 @@ import (
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/consume"
 	"github.com/athlos/athlos/modules/client/internal/mail"
+	"github.com/athlos/athlos/modules/client/internal/peers"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/modules/client/internal/service"
+	"github.com/athlos/athlos/modules/client/internal/store"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -24,6 +27,25 @@ import (
 func Module(cfg Config) fx.Option {
 	return platform.Module(api.Module, fx.Supply(cfg), fx.Invoke(start))
 }
+
+// exportMail enqueues the mail telling a user their export is ready (in
+// the transaction that marks it ready), with a link to the app's export
+// page under base.
+func exportMail(base string) service.ExportReadyHook {
+	return func(ctx context.Context, tx pgx.Tx, _ api.ExportReadyEvent, to store.Addressee) error {
+		m, err := mail.Render("export_ready", to.Language, map[string]any{"Name": to.FirstName, "Email": to.Email, "Link": base + "/export"})
+		if err != nil {
+			return err
+		}
+		m.To = to.Email
+		_, err = mail.Enqueue(ctx, tx, m)
+		return err
+	}
+}
+
+// exportPoll is how often a process looks for exports to build (a
+// request served by the process itself wakes it at once).
+const exportPoll = 5 * time.Second
 
 // registerMailMetrics tells /metrics what this process's mail worker did.
 func registerMailMetrics(reg prometheus.Registerer, w *mail.Worker) error {
@@ -90,5 +112,10 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 		return err
 	}
 	rt.Every("signing keys and refresh tokens", 5*time.Minute, s.Maintain)
+	// Data exports: built by whichever process claims them first (a job
+	// row each, resumed after a crash), deleted after their seven days.
+	s.SetExportSources(peers.New(rt.Bus.NC), exportMail(cfg.LinkBase()), mailer.Wake)
+	rt.Go("data exports", func(ctx context.Context) { s.ExportLoop(ctx, exportPoll) })
+	rt.Every("expired data exports", 10*time.Minute, func(ctx context.Context) { s.ExpireExports(ctx) })
 	return nil
 }

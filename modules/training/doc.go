@@ -85,6 +85,7 @@
 //	plans.feed.calendar                             no caller: a feed token's plan as iCalendar bytes
 //	analytics.summary, .fitness, .records           the caller's analytics (read model)
 //	recommendations.list, .dismiss                  the caller's advice (package recommend) and dismissals
+//	export.gpx                                      for the client module's data export: the caller's own session as GPX, in pieces of 1 MiB by offset
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
 //	status.get                                      module status (every module)
 //

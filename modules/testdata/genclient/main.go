@@ -620,6 +620,9 @@ func run(ctx context.Context, base string) error {
 	if err := check("logout", lo.StatusCode(), 204, true, lo.Body); err != nil {
 		return err
 	}
+	if err := dataExport(ctx, c); err != nil {
+		return err
+	}
 	// Mail (issue 17): the links' tokens reach the mailbox only, so the
 	// confirmations are called with a token no link had (400 body.token).
 	if err := accountMail(ctx, anon, c, email); err != nil {
@@ -633,6 +636,40 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 	return nil
+}
+
+// dataExport asks for the caller's data export, waits until it is ready
+// and downloads the archive.
+func dataExport(ctx context.Context, c *athlosclient.ClientWithResponses) error {
+	ce, err := c.CreateExportWithBodyWithResponse(ctx, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		return err
+	}
+	if err := check("create-export", ce.StatusCode(), 202, ce.JSON202 != nil && string(ce.JSON202.Status) == "pending", ce.Body); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ge, err := c.GetExportWithResponse(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := check("get-export", ge.StatusCode(), 200, ge.JSON200 != nil && ge.JSON200.Id == ce.JSON202.Id, ge.Body); err != nil {
+			return err
+		}
+		if string(ge.JSON200.Status) == "ready" {
+			break
+		}
+		if string(ge.JSON200.Status) != "pending" || time.Now().After(deadline) {
+			return fmt.Errorf("get-export: status %s", ge.JSON200.Status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	dl, err := c.DownloadExportWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return check("download-export", dl.StatusCode(), 200, bytes.HasPrefix(dl.Body, []byte("PK\x03\x04")), nil)
 }
 
 // groups calls every group operation: Ana (c) makes a private group, Bob

@@ -225,6 +225,7 @@ async function main(): Promise<void> {
   }
   const lo = await anon.POST("/v1/auth/logout", { body: { refresh_token: again.data.refresh_token } });
   check("logout", lo.response, 204, true);
+  await dataExport();
   // Mail (issue 17): the links' tokens reach the mailbox only, so the
   // confirmations are called with a token no link had (400 body.token).
   const pr = await anon.POST("/v1/auth/password-reset", { body: { email } });
@@ -238,6 +239,25 @@ async function main(): Promise<void> {
   check("resend-email-verification", rs.response, 202, true);
   const del = await c.DELETE("/v1/me", { body: { password: newPassword } });
   check("delete-me", del.response, 204, true);
+}
+
+// The caller's data export: asked for, waited for, downloaded.
+async function dataExport(): Promise<void> {
+  const ce = await c.POST("/v1/me/export");
+  check("create-export", ce.response, 202, ce.data?.status !== undefined);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ge = await c.GET("/v1/me/export");
+    check("get-export", ge.response, 200, ge.data?.id === ce.data?.id);
+    if (ge.data?.status === "ready") break;
+    if (ge.data?.status !== "pending" || Date.now() > deadline) {
+      throw new Error(`get-export: status ${ge.data?.status}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const dl = await c.GET("/v1/me/export/download", { parseAs: "arrayBuffer" });
+  const head = new Uint8Array((dl.data as ArrayBuffer | undefined) ?? new ArrayBuffer(0)).slice(0, 2);
+  check("download-export", dl.response, 200, head[0] === 0x50 && head[1] === 0x4b);
 }
 
 // Every group operation: Ana (c) makes a private group; Bob asks to join,
