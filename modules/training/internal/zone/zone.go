@@ -1,0 +1,212 @@
+// Package zone is the privacy zones' domain: a user's circles (a centre
+// and a radius of MinRadiusM to MaxRadiusM, at most MaxPerUser) inside
+// which the positions of the user's sessions are hidden from everyone but
+// the user, and the masking of lines and positions by them. It has no
+// SQL, NATS or fx in it.
+//
+// Masking is done with the mask circle of each zone (MaskOf), not the
+// zone itself: a circle whose centre is moved from the user's point by a
+// random distance of up to a quarter of the radius, in a random direction,
+// and whose radius is enlarged by that distance plus Margin, so that it
+// covers the user's circle whole. A route is cut where it enters the mask
+// circle; were it cut on the user's own circle, the cuts of many sessions
+// would lie on a circle around the point the user chose (often a home),
+// and give its centre away. (Strava moves its zones the same way.)
+package zone
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/athlos/athlos/modules/training/internal/stats"
+	"github.com/athlos/athlos/modules/training/internal/telemetry"
+)
+
+// The limits of a zone.
+const (
+	MaxPerUser = 5
+	MinRadiusM = 200.0
+	MaxRadiusM = 2000.0
+	// Margin is added to a mask circle's radius so that a position
+	// outside it by less stays outside the user's circle after the
+	// outputs' rounding (an encoded polyline keeps 1e-5 degree: up to
+	// 0.8 m).
+	Margin = 2.0
+)
+
+// Zone is a user's privacy zone as the user gave it.
+type Zone struct {
+	Lat, Lon, RadiusM float64
+}
+
+// Circle is a circle on the WGS 84 ellipsoid: a mask circle (MaskOf).
+type Circle struct {
+	Lat, Lon, RadiusM float64
+}
+
+// FieldError is an invalid field of a zone: Field names it under body.
+// (center.lat, center.lon, radius_m).
+type FieldError struct {
+	Field, Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Validate checks a zone: latitude -90 to 90, longitude -180 to 180,
+// radius MinRadiusM to MaxRadiusM, all finite.
+func Validate(z Zone) error {
+	switch {
+	case math.IsNaN(z.Lat) || z.Lat < -90 || z.Lat > 90:
+		return &FieldError{"center.lat", "must be between -90 and 90"}
+	case math.IsNaN(z.Lon) || z.Lon < -180 || z.Lon > 180:
+		return &FieldError{"center.lon", "must be between -180 and 180"}
+	case math.IsNaN(z.RadiusM) || z.RadiusM < MinRadiusM || z.RadiusM > MaxRadiusM:
+		return &FieldError{"radius_m", fmt.Sprintf("must be between %g and %g metres", MinRadiusM, MaxRadiusM)}
+	}
+	return nil
+}
+
+// MaskOf returns the circle that hides z: centred up to a quarter of
+// the radius away from z's centre, in a direction and at a distance
+// drawn from r (nil: a random source), with a radius that covers z whole
+// (z's radius, plus the distance moved, plus Margin).
+func MaskOf(z Zone, r *rand.Rand) Circle {
+	f, b := rand.Float64, rand.Float64
+	if r != nil {
+		f, b = r.Float64, r.Float64
+	}
+	d := f() * z.RadiusM / 4
+	bearing := b() * 2 * math.Pi
+	lat, lon := destination(z.Lat, z.Lon, bearing, d)
+	return Circle{Lat: lat, Lon: lon, RadiusM: z.RadiusM + d + Margin + moveSlack}
+}
+
+// moveSlack covers the difference between the sphere on which the mask's
+// centre is moved and the ellipsoid on which distances are measured
+// (0.5 % of at most 500 m).
+const moveSlack = 3.0
+
+// destination is the point at distance d (m) from (lat, lon) in the
+// direction bearing (radians from north), on the mean sphere.
+func destination(lat, lon, bearing, d float64) (float64, float64) {
+	const r = 6371008.8
+	rad := math.Pi / 180
+	φ1, λ1, δ := lat*rad, lon*rad, d/r
+	φ2 := math.Asin(math.Sin(φ1)*math.Cos(δ) + math.Cos(φ1)*math.Sin(δ)*math.Cos(bearing))
+	λ2 := λ1 + math.Atan2(math.Sin(bearing)*math.Sin(δ)*math.Cos(φ1), math.Cos(δ)-math.Sin(φ1)*math.Sin(φ2))
+	lon2 := math.Mod(λ2/rad+540, 360) - 180
+	return φ2 / rad, lon2
+}
+
+// Mask hides positions within a set of mask circles.
+type Mask []Circle
+
+// Empty reports whether the mask hides nothing.
+func (m Mask) Empty() bool { return len(m) == 0 }
+
+// Hides reports whether the position is within one of the circles (on
+// the WGS 84 ellipsoid).
+func (m Mask) Hides(lat, lon float64) bool {
+	for _, c := range m {
+		// A cheap bound first: a degree of latitude is over 110 km.
+		if math.Abs(lat-c.Lat)*110000 > c.RadiusM {
+			continue
+		}
+		if stats.Geodesic(lat, lon, c.Lat, c.Lon) <= c.RadiusM {
+			return true
+		}
+	}
+	return false
+}
+
+// crosses reports whether the straight segment between two positions
+// outside every circle passes through one of them (points sampled by a
+// device are metres apart, but a simplified line or an imported file's
+// sparse points are not). It works in a plane tangent at the circle's
+// centre and errs on the side of hiding (1 % on the radius).
+func (m Mask) crosses(aLat, aLon, bLat, bLon float64) bool {
+	const mPerDeg = 111320.0
+	for _, c := range m {
+		k := math.Cos(c.Lat * math.Pi / 180)
+		ax, ay := (aLon-c.Lon)*k*mPerDeg, (aLat-c.Lat)*mPerDeg
+		bx, by := (bLon-c.Lon)*k*mPerDeg, (bLat-c.Lat)*mPerDeg
+		dx, dy := bx-ax, by-ay
+		l2 := dx*dx + dy*dy
+		if l2 == 0 {
+			continue
+		}
+		t := -(ax*dx + ay*dy) / l2
+		if t <= 0 || t >= 1 {
+			continue // the nearest point is an end, which is outside
+		}
+		px, py := ax+t*dx, ay+t*dy
+		if math.Hypot(px, py) <= c.RadiusM*1.01 {
+			return true
+		}
+	}
+	return false
+}
+
+// Parts returns the parts of a line (positions, in order) that the mask
+// leaves visible: runs of consecutive positions outside every circle,
+// broken where a position is inside one or where the segment between two
+// outside positions passes through one. Points without a position are
+// skipped (they draw nothing). With an empty mask, it is the whole line
+// (its positioned points), one part. Parts of a single position are kept:
+// callers drawing lines drop them (Lines).
+func (m Mask) Parts(points []telemetry.Point) [][]telemetry.Point {
+	var parts [][]telemetry.Point
+	var cur []telemetry.Point
+	flush := func() {
+		if len(cur) > 0 {
+			parts = append(parts, cur)
+		}
+		cur = nil
+	}
+	for _, p := range points {
+		if !p.HasPosition() {
+			continue
+		}
+		if m.Hides(p.Lat, p.Lon) {
+			flush()
+			continue
+		}
+		if n := len(cur); n > 0 && m.crosses(cur[n-1].Lat, cur[n-1].Lon, p.Lat, p.Lon) {
+			flush()
+		}
+		cur = append(cur, p)
+	}
+	flush()
+	return parts
+}
+
+// Lines returns the visible parts of a line that can be drawn: those of
+// two positions or more.
+func (m Mask) Lines(points []telemetry.Point) [][]telemetry.Point {
+	parts := m.Parts(points)
+	out := parts[:0]
+	for _, p := range parts {
+		if len(p) >= 2 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Longest returns the longest (by distance) of lines, nil when there is
+// none.
+func Longest(lines [][]telemetry.Point) []telemetry.Point {
+	var best []telemetry.Point
+	bestM := -1.0
+	for _, l := range lines {
+		d := 0.0
+		for i := 1; i < len(l); i++ {
+			d += stats.Geodesic(l[i-1].Lat, l[i-1].Lon, l[i].Lat, l[i].Lon)
+		}
+		if d > bestM {
+			best, bestM = l, d
+		}
+	}
+	return best
+}
