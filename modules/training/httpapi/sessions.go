@@ -176,10 +176,10 @@ func sessionRoute(a huma.API, nc *nats.Conn) {
 	tags := []string{"sessions"}
 	huma.Register(a, gw.DocumentBody[api.RouteFeature](a, huma.Operation{
 		OperationID: "session-route", Method: http.MethodGet, Path: "/v1/sessions/{id}/route", Tags: tags,
-		Summary:     "A finished session's route as GeoJSON",
+		Summary: "A finished session's route as GeoJSON",
 		Description: "A Feature whose geometry is the route's LineString ([lon, lat], WGS 84); with simplified=true, the line drawn for maps (at most 500 points). 404 until the session is finished. " +
 			"Another user than the owner sees the parts the owner's privacy zones leave visible: a LineString, or a MultiLineString when they cut the route in several parts (404 when they hide it all); distance_m stays the whole route's.",
-		Security:    gw.Authenticated,
+		Security: gw.Authenticated,
 	}, "application/geo+json"), func(ctx context.Context, in *routeInput) (*geoJSONOutput, error) {
 		reply, err := gw.Forward(ctx, nc, api.SubjectSessionRoute, api.RouteRequest{ID: in.ID, Simplified: in.Simplified})
 		if err != nil {
