@@ -218,6 +218,38 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 
+	// A privacy zone: added, listed, moved, deleted.
+	pz, err := c.CreatePrivacyZoneWithResponse(ctx, athlosclient.PrivacyZoneCreate{
+		Center: athlosclient.ZonePlace{Lat: 52.52, Lon: 13.405}, RadiusM: 500})
+	if err != nil {
+		return err
+	}
+	if err := check("create-privacy-zone", pz.StatusCode(), 201, pz.JSON201 != nil && pz.JSON201.RadiusM == 500, pz.Body); err != nil {
+		return err
+	}
+	pl, err := c.ListPrivacyZonesWithResponse(ctx)
+	if err != nil {
+		return err
+	}
+	if err := check("list-privacy-zones", pl.StatusCode(), 200, pl.JSON200 != nil && len(pl.JSON200.Items) == 1, pl.Body); err != nil {
+		return err
+	}
+	radius := 800.0
+	pp, err := c.PatchPrivacyZoneWithResponse(ctx, pz.JSON201.Id, athlosclient.ZoneChanges{RadiusM: &radius})
+	if err != nil {
+		return err
+	}
+	if err := check("patch-privacy-zone", pp.StatusCode(), 200, pp.JSON200 != nil && pp.JSON200.RadiusM == 800, pp.Body); err != nil {
+		return err
+	}
+	pd, err := c.DeletePrivacyZoneWithResponse(ctx, pz.JSON201.Id)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-privacy-zone", pd.StatusCode(), 204, true, pd.Body); err != nil {
+		return err
+	}
+
 	// A live session: points, pause, resume, finish, and its route.
 	title := "genclient run"
 	vis := athlosclient.SessionStartVisibilityPublic
