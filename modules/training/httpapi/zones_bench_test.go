@@ -105,4 +105,3 @@ func BenchmarkRouteWithPrivacyZones(b *testing.B) {
 		})
 	}
 }
-
