@@ -112,7 +112,8 @@ func sessionGPX(a huma.API, nc *nats.Conn) {
 		Summary: "A session as GPX 1.1",
 		Description: "With Garmin's TrackPointExtension (heart rate, cadence, temperature) and power; importing it back gives the same figures. " +
 			"GPX track points must have a position: points without one (a run that lost GPS in a tunnel) are left out, and a session whose " +
-			"points have none (indoors: a treadmill, a trainer, a pool) has no route to export: 409 (its figures are in GET /v1/sessions/{id}).",
+			"points have none (indoors: a treadmill, a trainer, a pool) has no route to export: 409 (its figures are in GET /v1/sessions/{id}). " +
+			"Another user than the owner gets the points the owner's privacy zones leave visible, one track segment per visible part.",
 		Security: gw.Authenticated,
 	}, "application/gpx+xml"), http.StatusConflict), func(ctx context.Context, in *sessionIDInput) (*gpxOutput, error) {
 		data, err := json.Marshal(api.SessionRef{ID: in.ID})
