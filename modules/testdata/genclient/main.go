@@ -219,34 +219,34 @@ func run(ctx context.Context, base string) error {
 	}
 
 	// A privacy zone: added, listed, moved, deleted.
-	pz, err := c.CreatePrivacyZoneWithResponse(ctx, athlosclient.PrivacyZoneCreate{
+	zc, err := c.CreatePrivacyZoneWithResponse(ctx, athlosclient.PrivacyZoneCreate{
 		Center: athlosclient.ZonePlace{Lat: 52.52, Lon: 13.405}, RadiusM: 500})
 	if err != nil {
 		return err
 	}
-	if err := check("create-privacy-zone", pz.StatusCode(), 201, pz.JSON201 != nil && pz.JSON201.RadiusM == 500, pz.Body); err != nil {
+	if err := check("create-privacy-zone", zc.StatusCode(), 201, zc.JSON201 != nil && zc.JSON201.RadiusM == 500, zc.Body); err != nil {
 		return err
 	}
-	pl, err := c.ListPrivacyZonesWithResponse(ctx)
+	zl, err := c.ListPrivacyZonesWithResponse(ctx, &athlosclient.ListPrivacyZonesParams{})
 	if err != nil {
 		return err
 	}
-	if err := check("list-privacy-zones", pl.StatusCode(), 200, pl.JSON200 != nil && len(pl.JSON200.Items) == 1, pl.Body); err != nil {
+	if err := check("list-privacy-zones", zl.StatusCode(), 200, zl.JSON200 != nil && len(zl.JSON200.Items) == 1, zl.Body); err != nil {
 		return err
 	}
 	radius := 800.0
-	pp, err := c.PatchPrivacyZoneWithResponse(ctx, pz.JSON201.Id, athlosclient.ZoneChanges{RadiusM: &radius})
+	zp, err := c.PatchPrivacyZoneWithResponse(ctx, zc.JSON201.Id, athlosclient.ZoneChanges{RadiusM: &radius})
 	if err != nil {
 		return err
 	}
-	if err := check("patch-privacy-zone", pp.StatusCode(), 200, pp.JSON200 != nil && pp.JSON200.RadiusM == 800, pp.Body); err != nil {
+	if err := check("patch-privacy-zone", zp.StatusCode(), 200, zp.JSON200 != nil && zp.JSON200.RadiusM == 800, zp.Body); err != nil {
 		return err
 	}
-	pd, err := c.DeletePrivacyZoneWithResponse(ctx, pz.JSON201.Id)
+	zd, err := c.DeletePrivacyZoneWithResponse(ctx, zc.JSON201.Id)
 	if err != nil {
 		return err
 	}
-	if err := check("delete-privacy-zone", pd.StatusCode(), 204, true, pd.Body); err != nil {
+	if err := check("delete-privacy-zone", zd.StatusCode(), 204, true, zd.Body); err != nil {
 		return err
 	}
 
