@@ -107,11 +107,48 @@ func (m Mask) Empty() bool { return len(m) == 0 }
 
 // Hides reports whether the position is within one of the circles (on
 // the WGS 84 ellipsoid).
-func (m Mask) Hides(lat, lon float64) bool {
+func (m Mask) Hides(lat, lon float64) bool { return m.prepare().hides(lat, lon) }
+
+// mPerDeg is a degree of latitude in metres, about (110,574 at the
+// equator to 111,694 at the poles).
+const mPerDeg = 111320.0
+
+// prepared is a mask ready for many tests: each circle with the length of
+// a degree of longitude at its latitude.
+type prepared []preparedCircle
+
+type preparedCircle struct {
+	Circle
+	k float64 // cos(lat)
+}
+
+func (m Mask) prepare() prepared {
+	out := make(prepared, len(m))
+	for i, c := range m {
+		out[i] = preparedCircle{c, math.Cos(c.Lat * math.Pi / 180)}
+	}
+	return out
+}
+
+// hides is Hides. A position surely outside a circle is told cheaply: by
+// its distance in latitude (a degree is over 110 km), then, away from the
+// poles, by a flat-earth distance with a generous allowance (it errs by
+// far less than 10 % within a few kilometres); the rest is measured on
+// the ellipsoid.
+func (m prepared) hides(lat, lon float64) bool {
 	for _, c := range m {
-		// A cheap bound first: a degree of latitude is over 110 km.
-		if math.Abs(lat-c.Lat)*110000 > c.RadiusM {
+		dy := math.Abs(lat-c.Lat) * 110000
+		if dy > c.RadiusM {
 			continue
+		}
+		if math.Abs(c.Lat) < 80 && math.Abs(lat) < 80 {
+			dLon := math.Abs(lon - c.Lon)
+			if dLon > 180 {
+				dLon = 360 - dLon
+			}
+			if dx := dLon * mPerDeg * c.k; math.Hypot(dx, dy) > c.RadiusM*1.1+10 {
+				continue
+			}
 		}
 		if stats.Geodesic(lat, lon, c.Lat, c.Lon) <= c.RadiusM {
 			return true
@@ -125,12 +162,14 @@ func (m Mask) Hides(lat, lon float64) bool {
 // device are metres apart, but a simplified line or an imported file's
 // sparse points are not). It works in a plane tangent at the circle's
 // centre and errs on the side of hiding (1 % on the radius).
-func (m Mask) crosses(aLat, aLon, bLat, bLon float64) bool {
-	const mPerDeg = 111320.0
+func (m prepared) crosses(aLat, aLon, bLat, bLon float64) bool {
 	for _, c := range m {
-		k := math.Cos(c.Lat * math.Pi / 180)
-		ax, ay := (aLon-c.Lon)*k*mPerDeg, (aLat-c.Lat)*mPerDeg
-		bx, by := (bLon-c.Lon)*k*mPerDeg, (bLat-c.Lat)*mPerDeg
+		ax, ay := (aLon-c.Lon)*c.k*mPerDeg, (aLat-c.Lat)*mPerDeg
+		bx, by := (bLon-c.Lon)*c.k*mPerDeg, (bLat-c.Lat)*mPerDeg
+		r := c.RadiusM * 1.01
+		if (ax > r && bx > r) || (ax < -r && bx < -r) || (ay > r && by > r) || (ay < -r && by < -r) {
+			continue // both ends on the far side of the same edge of the circle's box
+		}
 		dx, dy := bx-ax, by-ay
 		l2 := dx*dx + dy*dy
 		if l2 == 0 {
@@ -140,8 +179,7 @@ func (m Mask) crosses(aLat, aLon, bLat, bLon float64) bool {
 		if t <= 0 || t >= 1 {
 			continue // the nearest point is an end, which is outside
 		}
-		px, py := ax+t*dx, ay+t*dy
-		if math.Hypot(px, py) <= c.RadiusM*1.01 {
+		if math.Hypot(ax+t*dx, ay+t*dy) <= r {
 			return true
 		}
 	}
@@ -154,31 +192,49 @@ func (m Mask) crosses(aLat, aLon, bLat, bLon float64) bool {
 // outside positions passes through one. Points without a position are
 // skipped (they draw nothing). With an empty mask, it is the whole line
 // (its positioned points), one part. Parts of a single position are kept:
-// callers drawing lines drop them (Lines).
+// callers drawing lines drop them (Lines). The parts share the memory of
+// points when all of them have a position.
 func (m Mask) Parts(points []telemetry.Point) [][]telemetry.Point {
+	for i := range points {
+		if !points[i].HasPosition() {
+			points = positioned(points)
+			break
+		}
+	}
+	pm := m.prepare()
 	var parts [][]telemetry.Point
-	var cur []telemetry.Point
-	flush := func() {
-		if len(cur) > 0 {
-			parts = append(parts, cur)
-		}
-		cur = nil
-	}
-	for _, p := range points {
-		if !p.HasPosition() {
+	start := -1 // the first point of the current part, -1: none
+	for i := range points {
+		p := &points[i]
+		if pm.hides(p.Lat, p.Lon) {
+			if start >= 0 {
+				parts = append(parts, points[start:i:i])
+			}
+			start = -1
 			continue
 		}
-		if m.Hides(p.Lat, p.Lon) {
-			flush()
-			continue
+		if start >= 0 && pm.crosses(points[i-1].Lat, points[i-1].Lon, p.Lat, p.Lon) {
+			parts = append(parts, points[start:i:i])
+			start = -1
 		}
-		if n := len(cur); n > 0 && m.crosses(cur[n-1].Lat, cur[n-1].Lon, p.Lat, p.Lon) {
-			flush()
+		if start < 0 {
+			start = i
 		}
-		cur = append(cur, p)
 	}
-	flush()
+	if start >= 0 {
+		parts = append(parts, points[start:len(points):len(points)])
+	}
 	return parts
+}
+
+func positioned(points []telemetry.Point) []telemetry.Point {
+	out := make([]telemetry.Point, 0, len(points))
+	for _, p := range points {
+		if p.HasPosition() {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Lines returns the visible parts of a line that can be drawn: those of

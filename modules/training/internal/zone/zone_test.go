@@ -118,3 +118,29 @@ func TestLongest(t *testing.T) {
 	assert.Equal(t, long, zone.Longest([][]telemetry.Point{short, long}))
 	assert.Nil(t, zone.Longest(nil))
 }
+
+// BenchmarkMaskLines masks a 10,000-point line (3 m apart, a loop) with 5
+// zones of 400 m on it: the work a read by another user adds.
+//
+//	go test ./modules/training/internal/zone -run '^$' -bench MaskLines
+func BenchmarkMaskLines(b *testing.B) {
+	const n = 10000
+	r := 3.0 * n / (2 * math.Pi)
+	pts := make([]telemetry.Point, n)
+	for i := range pts {
+		a := 2 * math.Pi * float64(i) / n
+		pts[i] = telemetry.Point{Lat: 52.5 + r*math.Sin(a)/111320, Lon: 13.4 + r*(1-math.Cos(a))/(111320*math.Cos(52.5*math.Pi/180))}
+	}
+	rnd := rand.New(rand.NewPCG(3, 4))
+	var m zone.Mask
+	for i := range 5 {
+		p := pts[i*n/5]
+		m = append(m, zone.MaskOf(zone.Zone{Lat: p.Lat, Lon: p.Lon, RadiusM: 400}, rnd))
+	}
+	b.ResetTimer()
+	for range b.N {
+		if len(m.Lines(pts)) == 0 {
+			b.Fatal("all hidden")
+		}
+	}
+}
