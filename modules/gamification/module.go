@@ -3,6 +3,7 @@ package gamification
 import (
 	"context"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/modules/gamification/api"
@@ -23,7 +24,7 @@ func Module() fx.Option {
 // start builds the module's features and registers the appliers that keep
 // them from training's session events (activity.Register), each part in
 // its own block.
-func start(rt *platform.Runtime) error {
+func start(rt *platform.Runtime, reg *prometheus.Registry) error {
 	var appliers []activity.Applier
 
 	// Achievements, points and levels (achievements.go).
@@ -35,7 +36,7 @@ func start(rt *platform.Runtime) error {
 
 	// Leaderboards: totals kept from session changes and points, boards
 	// in memory per process (internal/leaderboard).
-	boards, err := leaderboard.Register(rt, leaderboard.MaxUsersInMemory)
+	boards, err := leaderboard.Register(rt, reg, leaderboard.MaxUsersInMemory)
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,18 @@ func (l *Live) Ranking(k liveKey) (r *board.Ranking, loading <-chan struct{}) {
 	return nil, b.ready
 }
 
+// InMemory reports the boards in memory and the users they hold.
+func (l *Live) InMemory() (boards, users int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, b := range l.boards {
+		if b.ranking != nil {
+			boards++
+		}
+	}
+	return boards, l.users
+}
+
 // Preload loads the boards most read, one after another, while the boards
 // in memory hold fewer than half of MaxUsers users: for each period (the
 // week first, then the month, the year and all time) the current slot's

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/gamification/api"
@@ -22,9 +23,23 @@ const MaxUsersInMemory = 4_000_000
 // their feed. It returns the Service, which module.go registers as an
 // activity.Applier after the achievements (it is an activity.Eraser too)
 // and as the achievements' points sink (Service.ApplyPoints).
-func Register(rt *platform.Runtime, maxUsers int) (*Service, error) {
+func Register(rt *platform.Runtime, reg prometheus.Registerer, maxUsers int) (*Service, error) {
 	store := boardstore.New(rt.DB)
 	live := NewLive(store, rt.Log, maxUsers)
+	for _, g := range []struct {
+		name, help string
+		value      func(boards, users int) int
+	}{
+		{"athlos_gamification_leaderboards_in_memory", "Leaderboards this process holds in memory.",
+			func(b, _ int) int { return b }},
+		{"athlos_gamification_leaderboard_users_in_memory", "Users in the leaderboards this process holds in memory, " +
+			"all boards together (bounded; about 80 bytes each).", func(_, u int) int { return u }},
+	} {
+		if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help},
+			func() float64 { return float64(g.value(live.InMemory())) })); err != nil {
+			return nil, err
+		}
+	}
 	svc := New(store, live)
 	feed := NewFeed(live, rt.Bus.JS)
 	rt.Go("leaderboard feed", func(ctx context.Context) {
