@@ -102,8 +102,12 @@ func Zones(ctx context.Context, q storage.Querier, user uuid.UUID) ([]Zone, erro
 // Masks returns the mask of each of users that has zones (users without
 // any are not in the map).
 func Masks(ctx context.Context, q storage.Querier, users []uuid.UUID) (map[uuid.UUID]zone.Mask, error) {
+	ids := make([][16]byte, len(users)) // binary, not through uuid's driver.Valuer (a string): on the ingest's path
+	for i, u := range users {
+		ids[i] = u
+	}
 	rows, err := q.Query(ctx, `SELECT user_id, ST_Y(mask_center::geometry), ST_X(mask_center::geometry), mask_radius_m
-		FROM training.privacy_zones WHERE user_id = ANY($1)`, users)
+		FROM training.privacy_zones WHERE user_id = ANY($1::uuid[])`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("store: privacy masks: %w", err)
 	}
