@@ -35,6 +35,7 @@ func (s *Service) SessionRoute(ctx context.Context, user, id uuid.UUID, simplifi
 	if err != nil {
 		return nil, err
 	}
+	mask = mask.ForSession(id)
 	var geometry json.RawMessage
 	var length float64
 	if mask.Empty() {
@@ -82,6 +83,7 @@ func (s *Service) SessionGPX(ctx context.Context, user, id uuid.UUID) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
+	mask = mask.ForSession(id)
 	points, err := store.Points(ctx, s.pool, id)
 	if err != nil {
 		return nil, err

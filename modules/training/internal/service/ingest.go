@@ -175,7 +175,7 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 	storedAt := time.Now().UTC()
 	figs := make([]ownedLive, len(touched))
 	for i, ss := range touched {
-		figs[i] = ownedLive{ss.User, liveStats(ss.ID, ss.State, ss.Live, storedAt)}
+		figs[i] = ownedLive{ss.User, ss.ID, liveStats(ss.ID, ss.State, ss.Live, storedAt)}
 	}
 	s.offerLive(ctx, figs)
 	return out, nil

@@ -77,7 +77,7 @@ func (s *Service) GetSession(ctx context.Context, user, id uuid.UUID) (api.Sessi
 		if err != nil {
 			return api.Session{}, err
 		}
-		maskSession(mask, &out)
+		maskSession(mask, id, &out)
 	}
 	return out, nil
 }
@@ -171,7 +171,7 @@ func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action str
 	})
 	if err == nil && done {
 		// Watchers see the new state at once.
-		s.offerLive(ctx, []ownedLive{{user, liveStats(id, out.State, live, time.Now().UTC())}})
+		s.offerLive(ctx, []ownedLive{{user, id, liveStats(id, out.State, live, time.Now().UTC())}})
 	}
 	return out, done, err
 }
@@ -266,7 +266,7 @@ func (s *Service) ListSessions(ctx context.Context, user uuid.UUID, f SessionFil
 			r.Notes, r.DeviceID = "", nil
 		}
 		out.Items[i] = sessionOut(r)
-		maskSession(mask, &out.Items[i])
+		maskSession(mask, r.ID, &out.Items[i])
 	}
 	return out, nil
 }

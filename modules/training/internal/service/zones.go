@@ -143,7 +143,7 @@ func zoneOut(z store.Zone) api.PrivacyZone {
 }
 
 // maskFor is the mask of owner's zones for viewer: none for the owner
-// itself.
+// itself. Each session is cut with zone.Mask.ForSession of it.
 func (s *Service) maskFor(ctx context.Context, viewer, owner uuid.UUID) (zone.Mask, error) {
 	if viewer == owner {
 		return nil, nil
@@ -175,17 +175,17 @@ func maskPolyline(m zone.Mask, encoded string) string {
 }
 
 // maskSession hides a session's positions from a viewer other than its
-// owner: its map polyline.
-func maskSession(m zone.Mask, out *api.Session) {
+// owner (m: the owner's mask): its map polyline.
+func maskSession(m zone.Mask, id uuid.UUID, out *api.Session) {
 	if out.Summary != nil {
-		out.Summary.MapPolyline = maskPolyline(m, out.Summary.MapPolyline)
+		out.Summary.MapPolyline = maskPolyline(m.ForSession(id), out.Summary.MapPolyline)
 	}
 }
 
 // ownedLive are a session's live figures with the session's owner.
 type ownedLive struct {
-	owner uuid.UUID
-	stats api.LiveStats
+	owner, session uuid.UUID
+	stats          api.LiveStats
 }
 
 // offerLive hands live figures to the live callback: whole for the owner,
@@ -208,7 +208,7 @@ func (s *Service) offerLive(ctx context.Context, figs []ownedLive) {
 	}
 	for _, f := range figs {
 		p := f.stats.Position
-		hide := p != nil && (failed || masks[f.owner].Hides(p.Lat, p.Lon))
+		hide := p != nil && (failed || masks[f.owner].ForSession(f.session).Hides(p.Lat, p.Lon))
 		s.live(f.owner.String(), f.stats, hide)
 	}
 }

@@ -8,13 +8,17 @@
 // zone itself: a circle whose centre is moved from the user's point by a
 // random distance of up to a quarter of the radius, in a random direction,
 // and whose radius is enlarged by that distance plus Margin, so that it
-// covers the user's circle whole. A route is cut where it enters the mask
-// circle; were it cut on the user's own circle, the cuts of many sessions
-// would lie on a circle around the point the user chose (often a home),
-// and give its centre away. (Strava moves its zones the same way.)
+// covers the user's circle whole; and each session is cut on that circle
+// enlarged by a distance of its own (Mask.ForSession). Were routes cut on
+// the user's own circle, the cuts of many sessions would lie on a circle
+// around the point the user chose (often a home), and give its centre
+// away. (Strava varies where it cuts from one activity to the next for
+// the same reason.)
 package zone
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -101,6 +105,31 @@ func destination(lat, lon, bearing, d float64) (float64, float64) {
 
 // Mask hides positions within a set of mask circles.
 type Mask []Circle
+
+// ForSession returns the mask one session is cut with: each circle
+// enlarged by a distance of up to a fifth of its radius, drawn from the
+// session's id and the circle (whose centre, moved at random, never
+// leaves the server), so that the cuts of a user's sessions do not lie on
+// one circle either. A session is always cut in the same place: reading
+// it again tells nothing more.
+func (m Mask) ForSession(session [16]byte) Mask {
+	if len(m) == 0 {
+		return m
+	}
+	out := make(Mask, len(m))
+	var buf [16 + 24]byte
+	copy(buf[:], session[:])
+	for i, c := range m {
+		binary.LittleEndian.PutUint64(buf[16:], math.Float64bits(c.Lat))
+		binary.LittleEndian.PutUint64(buf[24:], math.Float64bits(c.Lon))
+		binary.LittleEndian.PutUint64(buf[32:], math.Float64bits(c.RadiusM))
+		h := sha256.Sum256(buf[:])
+		f := float64(binary.LittleEndian.Uint64(h[:8])>>11) / (1 << 53) // [0, 1)
+		c.RadiusM += f * c.RadiusM / 5
+		out[i] = c
+	}
+	return out
+}
 
 // Empty reports whether the mask hides nothing.
 func (m Mask) Empty() bool { return len(m) == 0 }

@@ -144,3 +144,26 @@ func BenchmarkMaskLines(b *testing.B) {
 		}
 	}
 }
+
+// Each session is cut on a circle of its own, always the same, never
+// smaller than the mask.
+func TestForSession(t *testing.T) {
+	t.Parallel()
+	m := zone.Mask{{Lat: 52.5, Lon: 13.4, RadiusM: 1000}, {Lat: 48.1, Lon: 11.6, RadiusM: 300}}
+	radii := map[float64]bool{}
+	for i := range 50 {
+		var id [16]byte
+		id[0], id[15] = byte(i), 7
+		s := m.ForSession(id)
+		require.Len(t, s, 2)
+		assert.Equal(t, s, m.ForSession(id), "the same session, the same cut")
+		for j := range m {
+			assert.Equal(t, m[j].Lat, s[j].Lat)
+			assert.GreaterOrEqual(t, s[j].RadiusM, m[j].RadiusM)
+			assert.LessOrEqual(t, s[j].RadiusM, m[j].RadiusM*1.2)
+		}
+		radii[s[0].RadiusM] = true
+	}
+	assert.Greater(t, len(radii), 45, "sessions are cut in different places")
+	assert.Empty(t, zone.Mask(nil).ForSession([16]byte{1}))
+}
