@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -527,4 +528,24 @@ func TestPrivacyZonesBadInput(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me/privacy-zones/"+first.ID, ana.token, nil).Status)
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodDelete, "/v1/me/privacy-zones/"+first.ID, ana.token, nil).Status)
 	assert.Len(t, list(ana), 4)
+
+	// Eight at once: five are added, three refused; never six.
+	cat := signUpPerson(t, a, "cat@example.com")
+	statuses := make(chan int, 8)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- a.Do(http.MethodPost, "/v1/me/privacy-zones", cat.token, zone(40+float64(i), 2, 500)).Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	assert.Equal(t, map[int]int{http.StatusCreated: 5, http.StatusConflict: 3}, count)
+	assert.Len(t, list(cat), 5)
 }
