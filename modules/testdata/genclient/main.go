@@ -618,6 +618,10 @@ func run(ctx context.Context, base string) error {
 	if err := achievements(ctx, base, anon, c); err != nil {
 		return err
 	}
+	// Promo news (issue 15).
+	if err := promoNews(ctx, base, anon, c); err != nil {
+		return err
+	}
 	// The operators' reports (issue 13).
 	if err := operatorReports(ctx, base, anon, c); err != nil {
 		return err
@@ -648,7 +652,12 @@ func run(ctx context.Context, base string) error {
 	if err := check("logout", lo.StatusCode(), 204, true, lo.Body); err != nil {
 		return err
 	}
-	del, err := c.DeleteMeWithResponse(ctx)
+	// Mail (issue 17): the links' tokens reach the mailbox only, so the
+	// confirmations are called with a token no link had (400 body.token).
+	if err := accountMail(ctx, anon, c, email); err != nil {
+		return err
+	}
+	del, err := c.DeleteMeWithResponse(ctx, athlosclient.DeleteAccountRequest{Password: newPassword})
 	if err != nil {
 		return err
 	}
@@ -1025,6 +1034,40 @@ func chat(ctx context.Context, c *athlosclient.ClientWithResponses) error {
 	return check("delete-message", dm.StatusCode(), 204, true, dm.Body)
 }
 
+// accountMail calls the mail operations: a password reset asked for
+// email, its confirmation and an email verification with a token no link
+// had (400), and a new verification link for c's account.
+func accountMail(ctx context.Context, anon, c *athlosclient.ClientWithResponses, email string) error {
+	pr, err := anon.RequestPasswordResetWithResponse(ctx, athlosclient.PasswordResetRequest{Email: email})
+	if err != nil {
+		return err
+	}
+	if err := check("request-password-reset", pr.StatusCode(), 202, true, pr.Body); err != nil {
+		return err
+	}
+	unknown := strings.Repeat("A", 43)
+	pc, err := anon.ConfirmPasswordResetWithResponse(ctx, athlosclient.PasswordResetConfirmRequest{Token: unknown,
+		Password: "a password nobody sets"})
+	if err != nil {
+		return err
+	}
+	if err := check("confirm-password-reset", pc.StatusCode(), 400, strings.Contains(string(pc.Body), "body.token"), pc.Body); err != nil {
+		return err
+	}
+	ve, err := anon.VerifyEmailWithResponse(ctx, athlosclient.VerifyEmailRequest{Token: unknown})
+	if err != nil {
+		return err
+	}
+	if err := check("verify-email", ve.StatusCode(), 400, strings.Contains(string(ve.Body), "body.token"), ve.Body); err != nil {
+		return err
+	}
+	rs, err := c.ResendEmailVerificationWithResponse(ctx)
+	if err != nil {
+		return err
+	}
+	return check("resend-email-verification", rs.StatusCode(), 202, true, rs.Body)
+}
+
 // newUser registers a user and returns its id and a client signed in as it.
 func newUser(ctx context.Context, base string, anon *athlosclient.ClientWithResponses, name string) (openapi_types.UUID, *athlosclient.ClientWithResponses, error) {
 	reg, err := anon.RegisterWithResponse(ctx, athlosclient.RegisterRequest{
@@ -1382,6 +1425,68 @@ func achievements(ctx context.Context, base string, anon, c *athlosclient.Client
 		return err
 	}
 	return check("retire-achievement", rt.StatusCode(), 204, true, rt.Body)
+}
+
+// promoNews calls the news' operations: the admin API with an
+// administrator's client (an item published a minute ago in English, the
+// user's language), the feed and the item with the user's.
+func promoNews(ctx context.Context, base string, anon, c *athlosclient.ClientWithResponses) error {
+	admin, err := administrator(ctx, base, anon)
+	if err != nil {
+		return err
+	}
+	published, pinned := time.Now().Add(-time.Minute).UTC(), true
+	regions := []string{"DE", "at"}
+	cn, err := admin.CreateNewsWithResponse(ctx, athlosclient.NewsDraft{Title: "Spring ride", Language: "en",
+		Body: "**Ride** with us: [details](https://example.com/spring)", Regions: &regions, PublishAt: &published, Pinned: &pinned})
+	if err != nil {
+		return err
+	}
+	if err := check("create-news", cn.StatusCode(), 201, cn.JSON201 != nil && string(cn.JSON201.State) == "published", cn.Body); err != nil {
+		return err
+	}
+	id := cn.JSON201.Id
+	al, err := admin.AdminListNewsWithResponse(ctx, &athlosclient.AdminListNewsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("admin-list-news", al.StatusCode(), 200, al.JSON200 != nil && len(al.JSON200.Items) > 0, al.Body); err != nil {
+		return err
+	}
+	ag, err := admin.AdminGetNewsWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("admin-get-news", ag.StatusCode(), 200, ag.JSON200 != nil && ag.JSON200.Regions[0] == "AT", ag.Body); err != nil {
+		return err
+	}
+	title := "Spring ride, Sunday"
+	un, err := admin.UpdateNewsWithResponse(ctx, id, athlosclient.NewsPatch{Title: &title})
+	if err != nil {
+		return err
+	}
+	if err := check("update-news", un.StatusCode(), 200, un.JSON200 != nil && un.JSON200.Title == title, un.Body); err != nil {
+		return err
+	}
+	ln, err := c.ListNewsWithResponse(ctx, &athlosclient.ListNewsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-news", ln.StatusCode(), 200, ln.JSON200 != nil && len(ln.JSON200.Items) > 0 && ln.JSON200.Items[0].Id == id, ln.Body); err != nil {
+		return err
+	}
+	gn, err := c.GetNewsWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-news", gn.StatusCode(), 200, gn.JSON200 != nil && gn.JSON200.Title == title, gn.Body); err != nil {
+		return err
+	}
+	dn, err := admin.DeleteNewsWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	return check("delete-news", dn.StatusCode(), 204, true, dn.Body)
 }
 
 // marketing reads the user's consent to personalised offers (the
