@@ -57,6 +57,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.LapRoutes(nc),
 		traininghttp.AnalyticsRoutes(nc),
 		traininghttp.PlanRoutes(nc),
+		traininghttp.ZoneRoutes(nc),
 		socialhttp.Routes(nc),
 		socialhttp.GroupRoutes(nc),
 		socialhttp.NotificationRoutes(nc),

@@ -221,6 +221,38 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 
+	// A privacy zone: added, listed, moved, deleted.
+	zc, err := c.CreatePrivacyZoneWithResponse(ctx, athlosclient.PrivacyZoneCreate{
+		Center: athlosclient.ZonePlace{Lat: 52.52, Lon: 13.405}, RadiusM: 500})
+	if err != nil {
+		return err
+	}
+	if err := check("create-privacy-zone", zc.StatusCode(), 201, zc.JSON201 != nil && zc.JSON201.RadiusM == 500, zc.Body); err != nil {
+		return err
+	}
+	zl, err := c.ListPrivacyZonesWithResponse(ctx, &athlosclient.ListPrivacyZonesParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-privacy-zones", zl.StatusCode(), 200, zl.JSON200 != nil && len(zl.JSON200.Items) == 1, zl.Body); err != nil {
+		return err
+	}
+	radius := 800.0
+	zp, err := c.PatchPrivacyZoneWithResponse(ctx, zc.JSON201.Id, athlosclient.ZoneChanges{RadiusM: &radius})
+	if err != nil {
+		return err
+	}
+	if err := check("patch-privacy-zone", zp.StatusCode(), 200, zp.JSON200 != nil && zp.JSON200.RadiusM == 800, zp.Body); err != nil {
+		return err
+	}
+	zd, err := c.DeletePrivacyZoneWithResponse(ctx, zc.JSON201.Id)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-privacy-zone", zd.StatusCode(), 204, true, zd.Body); err != nil {
+		return err
+	}
+
 	// A live session: points, pause, resume, finish, and its route.
 	title := "genclient run"
 	vis := athlosclient.SessionStartVisibilityPublic

@@ -75,6 +75,16 @@ async function main(): Promise<void> {
   const dl = await c.GET("/v1/me/devices");
   check("list-devices", dl.response, 200, dl.data?.items.length === 1);
 
+  const zc = await c.POST("/v1/me/privacy-zones", { body: { center: { lat: 52.52, lon: 13.405 }, radius_m: 500 } });
+  check("create-privacy-zone", zc.response, 201, zc.data?.radius_m === 500);
+  const zl = await c.GET("/v1/me/privacy-zones");
+  check("list-privacy-zones", zl.response, 200, zl.data?.items.length === 1);
+  const zpath = { params: { path: { id: zc.data!.id } } };
+  const zp = await c.PATCH("/v1/me/privacy-zones/{id}", { ...zpath, body: { radius_m: 800 } });
+  check("patch-privacy-zone", zp.response, 200, zp.data?.radius_m === 800);
+  const zd = await c.DELETE("/v1/me/privacy-zones/{id}", zpath);
+  check("delete-privacy-zone", zd.response, 204, true);
+
   const ex = await c.POST("/v1/exercises", {
     body: { name: "tsclient squat", muscle_groups: ["quadriceps", "glutes"], equipment: "barbell" },
   });
