@@ -21,6 +21,8 @@
 //	internal/store       SQL, schema client
 //	internal/rpc         rpc.client.* handlers
 //	internal/consume     consumers of events
+//	internal/export      the data export's archive (a zip of every module's part)
+//	internal/peers       the other modules' parts of an export, asked over NATS
 //
 // Schema: client (migrations/client): users, refresh_tokens (one family
 // per sign-in, rotated on every refresh), signing_keys (Ed25519, sealed
@@ -32,8 +34,10 @@
 // for their second factor), idempotency_keys (bus.Once: gear.create with the client's
 // Idempotency-Key answers a retry with the first answer), mail_outbox
 // (mail written with the change it tells of, sent by every process with
-// retries: internal/mail), outbox and processed_messages (events applied
-// once).
+// retries: internal/mail), exports and export_parts (data exports: a job
+// row each, claimed by any process with a lease and built again after a
+// crash; the archive in 1 MiB parts, deleted 7 days after it is ready),
+// outbox and processed_messages (events applied once).
 //
 // email_tokens (the mailed links' single-use tokens, by hash: password
 // reset, email verification, email change), password_reset_requests
@@ -55,6 +59,7 @@
 //	evt.client.gear.created|updated    api.GearChanged (updated also when a session moves its totals)
 //	evt.client.gear.deleted            api.GearDeleted
 //	evt.client.gear.wear_limit_reached api.GearWearLimitReached
+//	evt.client.export.ready            api.ExportReadyEvent (a user's data export is ready: social notifies them)
 //
 // Answers (rpc.client.*, payloads in package api; internal/rpc):
 //
@@ -69,13 +74,19 @@
 //	user.get          a user's profile for other modules
 //	gear.list, gear.create, gear.get, gear.update, gear.delete   the caller's gear
 //	realtime.get      what the caller may use on NATS WebSocket (GET /v1/realtime)
+//	export.create, export.get, export.part   the caller's data export and its archive's parts
 //	status.get        module status (every module)
 //	$SYS.REQ.USER.AUTH   the NATS auth callout for app connections (queue group athlos-client-callout)
 //
 // Calls: at every app connection, the grants RPC of each grant source the
 // registry names (Config.Grants; today the training module's
 // rpc.training.realtime.grants). A module that is not running grants
-// nothing.
+// nothing. To build a data export, on the user's behalf, page by page
+// (internal/peers): its own rpc.client.profile.get and gear.list,
+// rpc.training.sessions.list, export.gpx, plans.list and plans.get,
+// rpc.social.export.memberships and export.messages,
+// rpc.gamification.achievements.mine and challenges.list (filter mine),
+// rpc.promo.consent.get (optional).
 //
 // Consumes:
 //
@@ -89,7 +100,8 @@
 //	                                 revoked sessions' tokens
 //
 // HTTP (package httpapi, served by the front): /v1/auth/*,
-// /.well-known/jwks.json, /v1/me, /v1/me/2fa, /v1/me/gear, /v1/realtime; and in the
+// /.well-known/jwks.json, /v1/me, /v1/me/2fa, /v1/me/gear, /v1/me/export
+// (and its download), /v1/realtime; and in the
 // real-time document (/asyncapi.json, httpapi.Channels) refused.<user>.
 //
 // Access tokens live --access-token-ttl (Config.AccessTokenTTL, 15

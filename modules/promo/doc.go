@@ -4,18 +4,26 @@
 //
 //	module.go            wiring: each part starts from a function in its own file
 //	facts.go             wiring of the user facts and the marketing consent (internal/facts)
-//	api/                 its contract: subjects and payloads (consent.go: rpc.promo.consent.*)
-//	httpapi/             its HTTP operations (httpapi.go: the base; consent.go: GET/PUT /v1/me/marketing)
+//	news.go              wiring of the news (internal/news*)
+//	api/                 its contract: subjects and payloads (consent.go: rpc.promo.consent.*;
+//	                     news.go: rpc.promo.news.*, rpc.promo.admin.news.*)
+//	httpapi/             its HTTP operations (httpapi.go: the base; consent.go: GET/PUT /v1/me/marketing;
+//	                     news.go: /v1/news and /v1/admin/news)
 //	internal/facts/      the user facts read model: Facts, Load, the consumers, the erasure (with the
 //	                     other parts' Erasers), consent; factstest/ seeds realistic facts for tests and
 //	                     benchmarks
+//	internal/news/       news: checks, Markdown to sanitised HTML, language fallback, feed cursor;
+//	                     newsstore/ (SQL), newsservice/ (use cases), newsrpc/ (operations)
 //
 // Schema: promo (migrations/promo). Stream: EVT_PROMO (evt.promo.>).
 //
 // Publishes (through the outbox in promo.outbox): none yet.
 //
 // Answers: rpc.promo.status.get (bus.ModuleStatus), rpc.promo.consent.get and
-// rpc.promo.consent.put (the caller's marketing consent).
+// rpc.promo.consent.put (the caller's marketing consent); the news'
+// operations (news.go): rpc.promo.news.feed and rpc.promo.news.get for
+// users, rpc.promo.admin.news.list, .create, .get, .patch and .delete for
+// administrators.
 //
 // Consumes (each with its durable consumer promo__<event> unless said, exactly
 // once through promo.processed_messages):
@@ -50,4 +58,15 @@
 // with no cache: an objection (PUT /v1/me/marketing) counts from the next
 // request. facts.Personalisable: known, not objected, a birth date and at
 // least 18; everyone else gets untargeted offers only.
+//
+// # News (internal/news, newsstore, newsservice, newsrpc; migration 00030)
+//
+// Table: news. Admins write items in Markdown, rendered once on save to
+// sanitised HTML (goldmark, then bluemonday's UGC policy; links
+// rel="nofollow noopener") and stored with it and the renderer's version;
+// users read the items published now (publish_at <= now < expires_at,
+// asked of the database on every request: no process caches them) in
+// their language or its fallback, ranked in the database by the user facts
+// (facts.Load: country and sports only when facts.Personalisable). News
+// keep nothing per user, so they give the user facts no eraser.
 package promo

@@ -14,8 +14,12 @@ func Module() fx.Option { return platform.Module(api.Module, fx.Invoke(start)) }
 
 // start starts the module's parts, each from a function in its own file:
 // the user facts (facts.go), which erase a deleted user with the erasers
-// the other parts give.
+// the other parts give, and the news (news.go), which keep nothing per
+// user.
 func start(rt *platform.Runtime) error {
 	var erasers []facts.Eraser
+	if err := promoNews(rt); err != nil {
+		return err
+	}
 	return userFacts(rt, erasers...)
 }

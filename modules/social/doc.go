@@ -160,6 +160,7 @@
 //	feed.get                                         the caller's feed
 //	reports.create, .list, .resolve                  reports
 //	admin.reports.list, .resolve                     every report, for platform admins
+//	export.memberships, .messages                    for the client module's data export: the caller's groups (name, role) and the messages they wrote, paged
 //	status.get                                       module status (every module)
 //
 // Consumes (internal/consume):
@@ -176,6 +177,7 @@
 //	                                       (of a session: once its card says it is not private); durable
 //	                                       social__evt_gamification_achievement_unlocked_feed: the feed's achievement cards
 //	evt.gamification.challenge.completed   durable social__evt_gamification_challenge_completed: notifications (below)
+//	evt.client.export.ready      durable social__evt_client_export_ready: a personal notification (kind export_ready) to the user alone
 //
 // # Notifications
 //

@@ -29,7 +29,9 @@
 // calendar feed: the SHA-256 of its secret token), idempotency_keys
 // (bus.Once: sessions.start, devices.create, exercises.create,
 // sessions.share and plans.create with the client's Idempotency-Key answer
-// a retry with the first answer); the
+// a retry with the first answer), privacy_zones (a user's zones, at most
+// 5: centre and radius as given, and the mask circle that hides them,
+// package zone); the
 // analytics read model: session_figures (a finished session's load and
 // its model, distance, times, strength volume and bests), session_efforts
 // (its best efforts per standard distance, from which the records are
@@ -65,7 +67,8 @@
 // session per process, on live.session.<owner>.<session> for the owner (every
 // connection of the owner may subscribe: the callout grants
 // live.session.<user>.>) and on live.watch.<session> for watchers (the
-// subject does not name the owner).
+// subject does not name the owner; the position is left out while it is
+// within one of the owner's privacy zones).
 //
 // Real-time channels (the front's /asyncapi.json, httpapi.Channels):
 // live.telemetry.<user>.<session> in, with its PubAck or refusal;
@@ -85,6 +88,10 @@
 //	plans.feed.calendar                             no caller: a feed token's plan as iCalendar bytes
 //	analytics.summary, .fitness, .records           the caller's analytics (read model)
 //	recommendations.list, .dismiss                  the caller's advice (package recommend) and dismissals
+//	export.gpx                                      for the client module's data export: the caller's own session as GPX, in pieces of 1 MiB by offset
+//	zones.list, .create, .patch, .delete            the caller's privacy zones (internal/zone): applied when another user reads
+//	                                                a route, GPX or polyline of the caller's sessions, and to the position on
+//	                                                live.watch.<session>; never to the owner, never to figures
 //	realtime.grants                                 for the client module's auth callout: the live.watch subjects a user may subscribe to (sessions of others it watches)
 //	status.get                                      module status (every module)
 //
@@ -151,5 +158,6 @@
 // (laps.go), /v1/analytics/summary|fitness|records and
 // /v1/recommendations, /v1/recommendations/{id}/dismiss (analytics.go),
 // /v1/plans, /v1/plans/{id}, /v1/plans/{id}.ics, /v1/plans/{id}/calendar-feed
-// and /v1/calendar/{token}.ics (plans.go).
+// and /v1/calendar/{token}.ics (plans.go), /v1/me/privacy-zones and
+// /v1/me/privacy-zones/{id} (zones.go).
 package training

@@ -143,6 +143,12 @@ func TestPasswordReset(t *testing.T) {
 	first, other := tokenOf(t, msgs[2], "/reset-password"), tokenOf(t, msgs[3], "/reset-password")
 	require.Equal(t, http.StatusNoContent, confirmReset(a, other, "sunflower rockets at midnight").Status)
 	assert.Equal(t, http.StatusBadRequest, confirmReset(a, first, newPassword).Status)
+
+	// /metrics counts what this process sent.
+	metrics := a.Do(http.MethodGet, "/metrics", "", nil)
+	require.Equal(t, http.StatusOK, metrics.Status)
+	assert.Regexp(t, `(?m)^athlos_client_mails_sent_total [1-9]`, string(metrics.Body))
+	assert.Contains(t, string(metrics.Body), "athlos_client_mails_failed_total 0")
 }
 
 func TestPasswordResetBadInput(t *testing.T) {

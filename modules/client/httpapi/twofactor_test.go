@@ -370,7 +370,7 @@ func TestTwoFactorBadInput(t *testing.T) {
 		{http.MethodPost, "/v1/auth/login/2fa", map[string]any{"challenge": strings.Repeat("c", 43), "code": "123456"}, 401, ""},
 	} {
 		r := a.Do(c.method, c.path, ana.AccessToken, c.body)
-		name := c.method + " " + c.path + " " + strings.TrimSpace(string(mustJSON(c.body)))
+		name := c.method + " " + c.path + " " + strings.TrimSpace(string(bodyText(c.body)))
 		if len(name) > 200 {
 			name = name[:200]
 		}
@@ -445,7 +445,8 @@ func TestDeleteAccountAsksForTheSecondFactor(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 }
 
-func mustJSON(v any) []byte {
+// bodyText is a request body as sent (a string as it is, else JSON).
+func bodyText(v any) []byte {
 	if s, ok := v.(string); ok {
 		return []byte(s)
 	}

@@ -35,6 +35,9 @@ const (
 	NotifyRecord             = "record"
 	NotifyAchievement        = "achievement"
 	NotifyChallengeCompleted = "challenge_completed"
+	// NotifyExportReady: the recipient's own data export is ready (actor:
+	// the recipient).
+	NotifyExportReady = "export_ready"
 )
 
 // NotificationActor is the member a notification tells of.
@@ -46,7 +49,7 @@ type NotificationActor struct {
 // Notification is one notification, in the inbox and on notify.<user>.
 type Notification struct {
 	ID        string            `json:"id" format:"uuid" doc:"the same for every recipient of the fact"`
-	Kind      string            `json:"kind" enum:"record,achievement,challenge_completed"`
+	Kind      string            `json:"kind" enum:"record,achievement,challenge_completed,export_ready"`
 	Actor     NotificationActor `json:"actor"`
 	CreatedAt time.Time         `json:"created_at" doc:"when the notification was made"`
 	Read      bool              `json:"read"`
@@ -56,7 +59,7 @@ type Notification struct {
 	// value in seconds, or e1rm or max_weight with exercise and value in
 	// kg, and previous); for achievement and challenge_completed, what
 	// the gamification module told.
-	Data map[string]any `json:"data" doc:"the kind's details: for record {session_id, sport, started_at, set_at, records: [{kind, distance_m | exercise, value, previous}]}; for achievement {achievement_id, name, name_key, tier, tier_name?, repetition?, points, unlocked_at}; for challenge_completed {challenge_id, title, kind, value, unit, rank?, group_id?, team_id?, completed_at}"`
+	Data map[string]any `json:"data" doc:"the kind's details: for record {session_id, sport, started_at, set_at, records: [{kind, distance_m | exercise, value, previous}]}; for achievement {achievement_id, name, name_key, tier, tier_name?, repetition?, points, unlocked_at}; for challenge_completed {challenge_id, title, kind, value, unit, rank?, group_id?, team_id?, completed_at}; for export_ready (your own export; actor: you) {export_id, size_bytes, ready_at, expires_at, download_url}"`
 }
 
 // NotificationListRequest asks for a page of the caller's inbox.
@@ -93,7 +96,7 @@ type QuietHoursSetting struct {
 
 // NotificationSettings are the caller's notification settings.
 type NotificationSettings struct {
-	MutedKinds  []string           `json:"muted_kinds" enum:"record,achievement,challenge_completed" doc:"kinds you get no notification of"`
+	MutedKinds  []string           `json:"muted_kinds" enum:"record,achievement,challenge_completed,export_ready" doc:"kinds you get no notification of"`
 	MutedGroups []string           `json:"muted_groups" doc:"ids of your groups you muted (PUT /v1/groups/{id}/mute)"`
 	PushEnabled bool               `json:"push_enabled" doc:"push to your phones at all"`
 	QuietHours  *QuietHoursSetting `json:"quiet_hours,omitempty" doc:"no push in this span of your local time (absent: none); the inbox and notify.<your id> still get everything"`

@@ -226,6 +226,38 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 
+	// A privacy zone: added, listed, moved, deleted.
+	zc, err := c.CreatePrivacyZoneWithResponse(ctx, athlosclient.PrivacyZoneCreate{
+		Center: athlosclient.ZonePlace{Lat: 52.52, Lon: 13.405}, RadiusM: 500})
+	if err != nil {
+		return err
+	}
+	if err := check("create-privacy-zone", zc.StatusCode(), 201, zc.JSON201 != nil && zc.JSON201.RadiusM == 500, zc.Body); err != nil {
+		return err
+	}
+	zl, err := c.ListPrivacyZonesWithResponse(ctx, &athlosclient.ListPrivacyZonesParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-privacy-zones", zl.StatusCode(), 200, zl.JSON200 != nil && len(zl.JSON200.Items) == 1, zl.Body); err != nil {
+		return err
+	}
+	radius := 800.0
+	zp, err := c.PatchPrivacyZoneWithResponse(ctx, zc.JSON201.Id, athlosclient.ZoneChanges{RadiusM: &radius})
+	if err != nil {
+		return err
+	}
+	if err := check("patch-privacy-zone", zp.StatusCode(), 200, zp.JSON200 != nil && zp.JSON200.RadiusM == 800, zp.Body); err != nil {
+		return err
+	}
+	zd, err := c.DeletePrivacyZoneWithResponse(ctx, zc.JSON201.Id)
+	if err != nil {
+		return err
+	}
+	if err := check("delete-privacy-zone", zd.StatusCode(), 204, true, zd.Body); err != nil {
+		return err
+	}
+
 	// A live session: points, pause, resume, finish, and its route.
 	title := "genclient run"
 	vis := athlosclient.SessionStartVisibilityPublic
@@ -591,6 +623,10 @@ func run(ctx context.Context, base string) error {
 	if err := achievements(ctx, base, anon, c); err != nil {
 		return err
 	}
+	// Promo news (issue 15).
+	if err := promoNews(ctx, base, anon, c); err != nil {
+		return err
+	}
 	// The operators' reports (issue 13).
 	if err := operatorReports(ctx, base, anon, c); err != nil {
 		return err
@@ -624,6 +660,9 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 	if err := check("logout", lo.StatusCode(), 204, true, lo.Body); err != nil {
+		return err
+	}
+	if err := dataExport(ctx, c); err != nil {
 		return err
 	}
 	// Mail (issue 17): the links' tokens reach the mailbox only, so the
@@ -741,6 +780,40 @@ func totpCode(secret string, t time.Time) (string, error) {
 	sum := m.Sum(nil)
 	o := sum[len(sum)-1] & 0xf
 	return fmt.Sprintf("%06d", (binary.BigEndian.Uint32(sum[o:o+4])&0x7fffffff)%1000000), nil
+}
+
+// dataExport asks for the caller's data export, waits until it is ready
+// and downloads the archive.
+func dataExport(ctx context.Context, c *athlosclient.ClientWithResponses) error {
+	ce, err := c.CreateExportWithBodyWithResponse(ctx, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		return err
+	}
+	if err := check("create-export", ce.StatusCode(), 202, ce.JSON202 != nil && string(ce.JSON202.Status) == "pending", ce.Body); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ge, err := c.GetExportWithResponse(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := check("get-export", ge.StatusCode(), 200, ge.JSON200 != nil && ge.JSON200.Id == ce.JSON202.Id, ge.Body); err != nil {
+			return err
+		}
+		if string(ge.JSON200.Status) == "ready" {
+			break
+		}
+		if string(ge.JSON200.Status) != "pending" || time.Now().After(deadline) {
+			return fmt.Errorf("get-export: status %s", ge.JSON200.Status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	dl, err := c.DownloadExportWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return check("download-export", dl.StatusCode(), 200, bytes.HasPrefix(dl.Body, []byte("PK\x03\x04")), nil)
 }
 
 // groups calls every group operation: Ana (c) makes a private group, Bob
@@ -1501,6 +1574,68 @@ func achievements(ctx context.Context, base string, anon, c *athlosclient.Client
 		return err
 	}
 	return check("retire-achievement", rt.StatusCode(), 204, true, rt.Body)
+}
+
+// promoNews calls the news' operations: the admin API with an
+// administrator's client (an item published a minute ago in English, the
+// user's language), the feed and the item with the user's.
+func promoNews(ctx context.Context, base string, anon, c *athlosclient.ClientWithResponses) error {
+	admin, err := administrator(ctx, base, anon)
+	if err != nil {
+		return err
+	}
+	published, pinned := time.Now().Add(-time.Minute).UTC(), true
+	regions := []string{"DE", "at"}
+	cn, err := admin.CreateNewsWithResponse(ctx, athlosclient.NewsDraft{Title: "Spring ride", Language: "en",
+		Body: "**Ride** with us: [details](https://example.com/spring)", Regions: &regions, PublishAt: &published, Pinned: &pinned})
+	if err != nil {
+		return err
+	}
+	if err := check("create-news", cn.StatusCode(), 201, cn.JSON201 != nil && string(cn.JSON201.State) == "published", cn.Body); err != nil {
+		return err
+	}
+	id := cn.JSON201.Id
+	al, err := admin.AdminListNewsWithResponse(ctx, &athlosclient.AdminListNewsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("admin-list-news", al.StatusCode(), 200, al.JSON200 != nil && len(al.JSON200.Items) > 0, al.Body); err != nil {
+		return err
+	}
+	ag, err := admin.AdminGetNewsWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("admin-get-news", ag.StatusCode(), 200, ag.JSON200 != nil && ag.JSON200.Regions[0] == "AT", ag.Body); err != nil {
+		return err
+	}
+	title := "Spring ride, Sunday"
+	un, err := admin.UpdateNewsWithResponse(ctx, id, athlosclient.NewsPatch{Title: &title})
+	if err != nil {
+		return err
+	}
+	if err := check("update-news", un.StatusCode(), 200, un.JSON200 != nil && un.JSON200.Title == title, un.Body); err != nil {
+		return err
+	}
+	ln, err := c.ListNewsWithResponse(ctx, &athlosclient.ListNewsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-news", ln.StatusCode(), 200, ln.JSON200 != nil && len(ln.JSON200.Items) > 0 && ln.JSON200.Items[0].Id == id, ln.Body); err != nil {
+		return err
+	}
+	gn, err := c.GetNewsWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-news", gn.StatusCode(), 200, gn.JSON200 != nil && gn.JSON200.Title == title, gn.Body); err != nil {
+		return err
+	}
+	dn, err := admin.DeleteNewsWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	return check("delete-news", dn.StatusCode(), 204, true, dn.Body)
 }
 
 // marketing reads the user's consent to personalised offers (the

@@ -76,6 +76,16 @@ async function main(): Promise<void> {
   const dl = await c.GET("/v1/me/devices");
   check("list-devices", dl.response, 200, dl.data?.items.length === 1);
 
+  const zc = await c.POST("/v1/me/privacy-zones", { body: { center: { lat: 52.52, lon: 13.405 }, radius_m: 500 } });
+  check("create-privacy-zone", zc.response, 201, zc.data?.radius_m === 500);
+  const zl = await c.GET("/v1/me/privacy-zones");
+  check("list-privacy-zones", zl.response, 200, zl.data?.items.length === 1);
+  const zpath = { params: { path: { id: zc.data!.id } } };
+  const zp = await c.PATCH("/v1/me/privacy-zones/{id}", { ...zpath, body: { radius_m: 800 } });
+  check("patch-privacy-zone", zp.response, 200, zp.data?.radius_m === 800);
+  const zd = await c.DELETE("/v1/me/privacy-zones/{id}", zpath);
+  check("delete-privacy-zone", zd.response, 204, true);
+
   const ex = await c.POST("/v1/exercises", {
     body: { name: "tsclient squat", muscle_groups: ["quadriceps", "glutes"], equipment: "barbell" },
   });
@@ -212,6 +222,8 @@ async function main(): Promise<void> {
 
   // Achievements (gamification, issue 14).
   await achievements();
+  // Promo news (issue 15).
+  await promoNews();
   // The operators' reports (issue 13).
   await operatorReports();
 
@@ -227,6 +239,7 @@ async function main(): Promise<void> {
   }
   const lo = await anon.POST("/v1/auth/logout", { body: { refresh_token: again.data.refresh_token } });
   check("logout", lo.response, 204, true);
+  await dataExport();
   // Mail (issue 17): the links' tokens reach the mailbox only, so the
   // confirmations are called with a token no link had (400 body.token).
   const pr = await anon.POST("/v1/auth/password-reset", { body: { email } });
@@ -291,6 +304,25 @@ function totpCode(secret: string, ms: number): string {
   const sum = createHmac("sha1", key).update(counter).digest();
   const o = sum[sum.length - 1] & 0xf;
   return String((sum.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+// The caller's data export: asked for, waited for, downloaded.
+async function dataExport(): Promise<void> {
+  const ce = await c.POST("/v1/me/export");
+  check("create-export", ce.response, 202, ce.data?.status !== undefined);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ge = await c.GET("/v1/me/export");
+    check("get-export", ge.response, 200, ge.data?.id === ce.data?.id);
+    if (ge.data?.status === "ready") break;
+    if (ge.data?.status !== "pending" || Date.now() > deadline) {
+      throw new Error(`get-export: status ${ge.data?.status}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const dl = await c.GET("/v1/me/export/download", { parseAs: "arrayBuffer" });
+  const head = new Uint8Array((dl.data as ArrayBuffer | undefined) ?? new ArrayBuffer(0)).slice(0, 2);
+  check("download-export", dl.response, 200, head[0] === 0x50 && head[1] === 0x4b);
 }
 
 // Every group operation: Ana (c) makes a private group; Bob asks to join,
@@ -555,6 +587,33 @@ async function achievements(): Promise<void> {
   check("admin-get-achievement", ga.response, 200, ga.data?.backfill !== undefined);
   const rt = await admin.DELETE("/v1/admin/achievements/{id}", path);
   check("retire-achievement", rt.response, 204, true);
+}
+
+// The news' operations: the admin API with an administrator's client (an
+// item published a minute ago in English, the user's language), the feed
+// and the item with the user's.
+async function promoNews(): Promise<void> {
+  const admin = await administrator();
+  const publishAt = new Date(Date.now() - 60_000).toISOString();
+  const cn = await admin.POST("/v1/admin/news", {
+    body: { title: "Spring ride", language: "en", body: "**Ride** with us: [details](https://example.com/spring)",
+      sports: ["ride"], regions: ["DE"], publish_at: publishAt, pinned: true },
+  });
+  check("create-news", cn.response, 201, cn.data?.state === "published");
+  const id = cn.data?.id ?? "";
+  const path = { params: { path: { id } } };
+  const al = await admin.GET("/v1/admin/news", { params: { query: { state: "published", limit: 10 } } });
+  check("admin-list-news", al.response, 200, (al.data?.items.length ?? 0) > 0);
+  const ag = await admin.GET("/v1/admin/news/{id}", path);
+  check("admin-get-news", ag.response, 200, ag.data?.body_html.includes('rel="nofollow noopener"') ?? false);
+  const un = await admin.PATCH("/v1/admin/news/{id}", { ...path, body: { title: "Spring ride, Sunday", expires_at: null } });
+  check("update-news", un.response, 200, un.data?.title === "Spring ride, Sunday");
+  const ln = await c.GET("/v1/news", { params: { query: { limit: 5 } } });
+  check("list-news", ln.response, 200, ln.data?.items[0]?.id === id);
+  const gn = await c.GET("/v1/news/{id}", path);
+  check("get-news", gn.response, 200, gn.data?.html.includes("<strong>Ride</strong>") ?? false);
+  const dn = await admin.DELETE("/v1/admin/news/{id}", path);
+  check("delete-news", dn.response, 204, true);
 }
 
 // A client that calls as the administrator (ATHLOS_ADMIN_EMAIL and

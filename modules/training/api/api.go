@@ -137,8 +137,10 @@ type SessionSummary struct {
 	BestEfforts    []BestEffort `json:"best_efforts" doc:"runs: fastest 400 m, 1 km, mile, 5 km, 10 km, half marathon, marathon within the session"`
 	Points         int          `json:"points"`
 	// MapPolyline is the simplified route as a Google encoded polyline
-	// (precision 5), for maps.
-	MapPolyline string `json:"map_polyline,omitempty"`
+	// (precision 5), for maps; for another user than the owner, the
+	// longest part the owner's privacy zones leave visible (absent when
+	// they hide it all).
+	MapPolyline string `json:"map_polyline,omitempty" doc:"the simplified route, Google encoded polyline (precision 5); as others than the owner see it, the longest part the owner's privacy zones leave visible (absent when they hide it all)"`
 	// Plausible is the module's verdict on the figures (an impossible
 	// speed for the sport, heart rate, more moving than elapsed time):
 	// challenges and leaderboards leave implausible sessions out.
@@ -338,7 +340,7 @@ type LiveStats struct {
 	PowerW         *int      `json:"power_w,omitempty" doc:"latest power"`
 	Cadence        *int      `json:"cadence,omitempty" doc:"latest cadence, rpm or steps a minute"`
 	ElevationGainM float64   `json:"elevation_gain_m"`
-	Position       *Place    `json:"position,omitempty" doc:"latest position (none for a session without positions: indoors)"`
+	Position       *Place    `json:"position,omitempty" doc:"latest position (none for a session without positions: indoors; none on live.watch.<session> while it is within one of the owner's privacy zones)"`
 }
 
 // Place is a position on the WGS 84 ellipsoid.
@@ -398,19 +400,24 @@ type RouteFeature struct {
 	Properties RouteProperties `json:"properties"`
 }
 
-// RouteLine is a route's GeoJSON LineString: positions [lon, lat] in
-// degrees (WGS 84), or [lon, lat, elevation in m] when every point of the
-// session has an elevation.
+// RouteLine is a route's GeoJSON geometry: a LineString of positions
+// [lon, lat] in degrees (WGS 84), or [lon, lat, elevation in m] when
+// every point of the session has an elevation; or, for another user than
+// the owner when the owner's privacy zones cut the route in several
+// visible parts, a MultiLineString of them (Coordinates is then a list of
+// lines).
 type RouteLine struct {
-	Type        string      `json:"type" enum:"LineString"`
-	Coordinates [][]float64 `json:"coordinates" minItems:"2" doc:"[lon, lat] or [lon, lat, elevation_m]"`
+	Type string `json:"type" enum:"LineString,MultiLineString"`
+	// Coordinates are a LineString's: decode a MultiLineString's into
+	// [][][]float64 (the API document says both).
+	Coordinates [][]float64 `json:"coordinates" minItems:"2" doc:"LineString: [[lon, lat], ...] (or [lon, lat, elevation_m]); MultiLineString (a route the owner's privacy zones cut, as others see it): [[[lon, lat], ...], ...], each part of two positions or more"`
 }
 
 // RouteProperties are a route's properties.
 type RouteProperties struct {
 	SessionID  string  `json:"session_id" format:"uuid"`
 	Sport      string  `json:"sport" enum:"run,trail_run,walk,hike,ride,mountain_bike,swim,row,ski,strength,yoga,other"`
-	DistanceM  float64 `json:"distance_m" doc:"the length of the line on the WGS 84 ellipsoid"`
+	DistanceM  float64 `json:"distance_m" doc:"the length of the whole route on the WGS 84 ellipsoid (parts hidden by privacy zones included: only positions are hidden)"`
 	Simplified bool    `json:"simplified" doc:"the line drawn for maps (at most 500 points) rather than every point"`
 }
 

@@ -112,7 +112,8 @@ func sessionGPX(a huma.API, nc *nats.Conn) {
 		Summary: "A session as GPX 1.1",
 		Description: "With Garmin's TrackPointExtension (heart rate, cadence, temperature) and power; importing it back gives the same figures. " +
 			"GPX track points must have a position: points without one (a run that lost GPS in a tunnel) are left out, and a session whose " +
-			"points have none (indoors: a treadmill, a trainer, a pool) has no route to export: 409 (its figures are in GET /v1/sessions/{id}).",
+			"points have none (indoors: a treadmill, a trainer, a pool) has no route to export: 409 (its figures are in GET /v1/sessions/{id}). " +
+			"Another user than the owner gets the points the owner's privacy zones leave visible, one track segment per visible part.",
 		Security: gw.Authenticated,
 	}, "application/gpx+xml"), http.StatusConflict), func(ctx context.Context, in *sessionIDInput) (*gpxOutput, error) {
 		data, err := json.Marshal(api.SessionRef{ID: in.ID})
@@ -176,9 +177,10 @@ func sessionRoute(a huma.API, nc *nats.Conn) {
 	tags := []string{"sessions"}
 	huma.Register(a, gw.DocumentBody[api.RouteFeature](a, huma.Operation{
 		OperationID: "session-route", Method: http.MethodGet, Path: "/v1/sessions/{id}/route", Tags: tags,
-		Summary:     "A finished session's route as GeoJSON",
-		Description: "A Feature whose geometry is the route's LineString ([lon, lat], WGS 84); with simplified=true, the line drawn for maps (at most 500 points). 404 until the session is finished.",
-		Security:    gw.Authenticated,
+		Summary: "A finished session's route as GeoJSON",
+		Description: "A Feature whose geometry is the route's LineString ([lon, lat], WGS 84); with simplified=true, the line drawn for maps (at most 500 points). 404 until the session is finished. " +
+			"Another user than the owner sees the parts the owner's privacy zones leave visible: a LineString, or a MultiLineString when they cut the route in several parts (404 when they hide it all); distance_m stays the whole route's.",
+		Security: gw.Authenticated,
 	}, "application/geo+json"), func(ctx context.Context, in *routeInput) (*geoJSONOutput, error) {
 		reply, err := gw.Forward(ctx, nc, api.SubjectSessionRoute, api.RouteRequest{ID: in.ID, Simplified: in.Simplified})
 		if err != nil {
@@ -186,6 +188,12 @@ func sessionRoute(a huma.API, nc *nats.Conn) {
 		}
 		return &geoJSONOutput{ContentType: "application/geo+json", Body: reply.Body}, nil
 	})
+	// A MultiLineString's coordinates are lines, not positions: each item
+	// is an array, of numbers (a position) or of positions (a line).
+	if rl := a.OpenAPI().Components.Schemas.Map()["RouteLine"]; rl != nil && rl.Properties["coordinates"] != nil {
+		rl.Properties["coordinates"].Items = &huma.Schema{Type: "array",
+			Description: "a position [lon, lat] (or [lon, lat, elevation_m]) of a LineString, or a line (a list of positions) of a MultiLineString"}
+	}
 }
 
 // patchSession registers PATCH /v1/sessions/{id}.

@@ -31,7 +31,7 @@ func handle(svc *bus.Service, ops []op) error {
 }
 
 // Register adds the client module's operations to its RPC service:
-// accounts and tokens, keys, the profile and gear (the real-time
+// accounts and tokens, keys, the profile, data exports and gear (the real-time
 // operation is RegisterRealtime's).
 func Register(svc *bus.Service, s *service.Service) error {
 	err := handle(svc, []op{
@@ -85,6 +85,9 @@ func Register(svc *bus.Service, s *service.Service) error {
 		return err
 	}
 	if err := registerTwoFactor(svc, s); err != nil {
+		return err
+	}
+	if err := registerExport(svc, s); err != nil {
 		return err
 	}
 	return registerGear(svc, s)

@@ -50,6 +50,13 @@ type Service struct {
 	mail MailSettings
 	// resetWake wakes RunResetRequests.
 	resetWake chan struct{}
+	// exportSrc and exportReady: where archives' data come from, and who
+	// is told when one is ready (SetExportSources).
+	exportSrc   ExportSources
+	exportReady ExportReadyHook
+	// exportCommitted is called after an export is marked ready.
+	exportCommitted func()
+	exportWake      chan struct{}
 
 	mu   sync.RWMutex
 	keys []auth.SigningKey // newest first; keys[0] signs
@@ -66,7 +73,7 @@ func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger, 
 	}
 	return &Service{pool: pool, hasher: hasher{auth.NewHasher(hashConcurrency)}, sealer: sealer, log: log,
 		now: func() time.Time { return time.Now().UTC() }, tfNow: func() time.Time { return time.Now().UTC() }, idem: idem,
-		mail: defaultMailSettings(), resetWake: make(chan struct{}, 1)}, nil
+		mail: defaultMailSettings(), resetWake: make(chan struct{}, 1), exportWake: make(chan struct{}, 1)}, nil
 }
 
 // SetTwoFactorClock makes now the clock of the second factor: the TOTP

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/athlos/athlos/bus"
+	clientapi "github.com/athlos/athlos/modules/client/api"
 	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/social/internal/notif"
 	"github.com/athlos/athlos/modules/social/internal/service"
@@ -20,10 +21,12 @@ import (
 // RegisterNotify starts the consumers whose events become notifications
 // to the members of the actor's groups: evt.training.record.set (kind
 // record), evt.gamification.achievement.unlocked (achievement) and
-// evt.gamification.challenge.completed (challenge_completed). Each maps
+// evt.gamification.challenge.completed (challenge_completed); and
+// evt.client.export.ready (export_ready), to the user alone. Each maps
 // its event to a service.Fact; the fan-out is the same for every kind.
 func RegisterNotify(rt *platform.Runtime, n *service.Notify) {
 	registerGamification(rt, n)
+	registerExportReady(rt, n)
 	rt.OnEvent(bus.EventStream(trainingapi.Module), trainingapi.EventRecordSet, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
 		var ev trainingapi.RecordSet
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
@@ -138,6 +141,29 @@ func registerGamification(rt *platform.Runtime, n *service.Notify) {
 		}
 		return n.FanOut(ctx, tx, service.Fact{Kind: notif.ChallengeCompleted, Actor: user, Name: ev.Title, Data: data,
 			SourceKey: challenge.String() + ":" + user.String()})
+	})
+}
+
+// registerExportReady tells a user their data export is ready (the
+// client module's evt.client.export.ready): a personal notification, to
+// them alone, the export's id its source key.
+func registerExportReady(rt *platform.Runtime, n *service.Notify) {
+	rt.OnEvent(bus.EventStream(clientapi.Module), clientapi.EventExportReady, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		var ev clientapi.ExportReadyEvent
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			return bus.Invalid("payload", "not an export.ready event: "+err.Error())
+		}
+		user, err := bus.ParseID("user_id", ev.UserID)
+		if err != nil {
+			return err
+		}
+		export, err := bus.ParseID("export_id", ev.ExportID)
+		if err != nil {
+			return err
+		}
+		data := map[string]any{"export_id": export.String(), "size_bytes": ev.SizeBytes, "ready_at": ev.ReadyAt.UTC(),
+			"expires_at": ev.ExpiresAt.UTC(), "download_url": clientapi.ExportDownloadPath}
+		return n.FanOut(ctx, tx, service.Fact{Kind: notif.ExportReady, Actor: user, SourceKey: export.String(), Data: data})
 	})
 }
 

@@ -23,10 +23,17 @@ const (
 	Record             Kind = "record"
 	Achievement        Kind = "achievement"
 	ChallengeCompleted Kind = "challenge_completed"
+	// ExportReady tells a user their own data export is ready (the
+	// client module's evt.client.export.ready): a personal kind.
+	ExportReady Kind = "export_ready"
 )
 
 // Kinds are every kind, in the order the API lists them.
-func Kinds() []Kind { return []Kind{Record, Achievement, ChallengeCompleted} }
+func Kinds() []Kind { return []Kind{Record, Achievement, ChallengeCompleted, ExportReady} }
+
+// Personal reports whether notifications of kind k go to the actor
+// themselves (about their own account) rather than to their groups.
+func (k Kind) Personal() bool { return k == ExportReady }
 
 // ParseKinds checks a list of kinds (field names the list in an error) and
 // returns it sorted without repeats.

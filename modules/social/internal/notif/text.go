@@ -26,6 +26,8 @@ func PushText(kind Kind, actor string, n int, name string) (title, body string) 
 			return "Challenge completed", actor + " completed " + name
 		}
 		return "Challenge completed", actor + " completed a challenge"
+	case ExportReady:
+		return "Your data export is ready", "Download it within 7 days in the app's settings"
 	}
 	return "Notification", actor
 }

@@ -20,6 +20,8 @@ func Register(svc *bus.Service, s *service.Service) error {
 		registerFeed,
 		// Reports (reports.go).
 		registerReports,
+		// The caller's part of their data export (export.go).
+		registerExport,
 	} {
 		if err := register(svc, s); err != nil {
 			return err

@@ -62,7 +62,8 @@ type Fact struct {
 	Name string
 }
 
-// FanOut notifies, in the consumer's transaction tx, every member of each
+// FanOut notifies, in the consumer's transaction tx, the actor alone of a
+// personal fact (Kind.Personal: their export is ready), else every member of each
 // of the actor's groups once (a member of 30 of them gets one), except the
 // actor, members who muted every group they share with the actor, and
 // those who muted the kind: it saves the notification, and the relay
@@ -83,7 +84,8 @@ func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) error {
 	}
 	fresh, err := store.SaveNotification(ctx, tx, store.NotifEvent{ID: id, Kind: string(f.Kind), SourceKey: f.SourceKey,
 		ActorID: f.Actor, Data: data, CreatedAt: n.now()})
-	if err != nil || !fresh {
+	if err != nil || !fresh || f.Kind.Personal() {
+		// A personal fact is the actor's alone: no group hears of it.
 		return err
 	}
 	// Last in the transaction: each group's chat counter stays locked
@@ -404,7 +406,12 @@ func (n *Notify) Dispatch(ctx context.Context, publish func(ctx context.Context,
 		if gone {
 			return store.DoneOutgoing(ctx, tx, out.ID)
 		}
-		recipients, err := store.Recipients(ctx, n.pool, out.ActorID, out.Kind)
+		var recipients []uuid.UUID
+		if notif.Kind(out.Kind).Personal() {
+			recipients, err = store.PersonalRecipients(ctx, n.pool, out.ActorID, out.Kind)
+		} else {
+			recipients, err = store.Recipients(ctx, n.pool, out.ActorID, out.Kind)
+		}
 		if err != nil {
 			return err
 		}

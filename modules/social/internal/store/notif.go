@@ -39,6 +39,22 @@ func SaveNotification(ctx context.Context, tx pgx.Tx, e NotifEvent) (fresh bool,
 	return tag.RowsAffected() == 1, nil
 }
 
+// PersonalRecipients answers who is told of a personal fact of kind
+// (about the actor's own account): the actor, unless they muted the kind
+// or their account is gone.
+func PersonalRecipients(ctx context.Context, q Querier, actor uuid.UUID, kind string) ([]uuid.UUID, error) {
+	rows, err := q.Query(ctx, `SELECT $1::uuid WHERE NOT EXISTS (SELECT 1 FROM social.notif_settings s WHERE s.user_id = $1 AND $2 = ANY (s.muted_kinds))
+		AND NOT EXISTS (SELECT 1 FROM social.users u WHERE u.user_id = $1 AND u.deleted)`, actor, kind)
+	if err != nil {
+		return nil, fmt.Errorf("store: personal notification recipients: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("store: personal notification recipients: %w", err)
+	}
+	return out, nil
+}
+
 // Recipients answers who is told of a fact of kind by actor, each once:
 // the members of any group the actor is in, except the actor, those who
 // muted every such group they share with the actor, those who muted the

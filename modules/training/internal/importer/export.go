@@ -23,6 +23,14 @@ var gpxTypes = map[string]string{
 // forms ReadGPX (and most tools) read back. A GPX track point must have a
 // position: points without one (indoors, a tunnel) are left out.
 func WriteGPX(w io.Writer, name, sport string, points []telemetry.Point) error {
+	return WriteGPXSegments(w, name, sport, [][]telemetry.Point{points})
+}
+
+// WriteGPXSegments is WriteGPX with the points in several track segments
+// (<trkseg>), one for each part of a line with gaps (a route the owner's
+// privacy zones cut); a track has at least one, empty when there is no
+// point.
+func WriteGPXSegments(w io.Writer, name, sport string, segments [][]telemetry.Point) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	ws := func(s string) { _, _ = bw.WriteString(s) }
 	esc := func(s string) { _ = xml.EscapeText(bw, []byte(s)) }
@@ -33,8 +41,8 @@ func WriteGPX(w io.Writer, name, sport string, points []telemetry.Point) error {
 		` xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"` +
 		` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` +
 		` xsi:schemaLocation="http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd">` + "\n")
-	if len(points) > 0 {
-		ws(" <metadata><time>" + points[0].T.UTC().Format(time.RFC3339) + "</time></metadata>\n")
+	if len(segments) > 0 && len(segments[0]) > 0 {
+		ws(" <metadata><time>" + segments[0][0].T.UTC().Format(time.RFC3339) + "</time></metadata>\n")
 	}
 	ws(" <trk>\n  <name>")
 	esc(name)
@@ -42,6 +50,18 @@ func WriteGPX(w io.Writer, name, sport string, points []telemetry.Point) error {
 	if t, ok := gpxTypes[sport]; ok {
 		ws("  <type>" + t + "</type>\n")
 	}
+	if len(segments) == 0 {
+		segments = [][]telemetry.Point{nil}
+	}
+	for _, points := range segments {
+		writeSegment(ws, f, points)
+	}
+	ws(" </trk>\n</gpx>\n")
+	return bw.Flush()
+}
+
+// writeSegment writes one <trkseg> of positioned points.
+func writeSegment(ws func(string), f func(float64, int) string, points []telemetry.Point) {
 	ws("  <trkseg>\n")
 	for _, p := range points {
 		if !p.HasPosition() {
@@ -74,6 +94,5 @@ func WriteGPX(w io.Writer, name, sport string, points []telemetry.Point) error {
 		}
 		ws("</trkpt>\n")
 	}
-	ws("  </trkseg>\n </trk>\n</gpx>\n")
-	return bw.Flush()
+	ws("  </trkseg>\n")
 }

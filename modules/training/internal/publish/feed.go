@@ -22,7 +22,7 @@ const Interval = time.Second
 // two in one second. It has no NATS in it: it calls the send function it
 // is given (LiveFigures gives it one that publishes).
 type Feed struct {
-	send     func(owner string, s api.LiveStats)
+	send     func(owner string, s api.LiveStats, hidePosition bool)
 	interval time.Duration
 
 	mu       sync.Mutex
@@ -34,19 +34,21 @@ type entry struct {
 	owner   string         // the session's user
 	sent    time.Time      // the start of the period in which figures last went out
 	pending *api.LiveStats // held figures, sent when the next period begins
+	hide    bool           // whether pending's position is hidden from watchers
 	timer   *time.Timer    // the next period's start: send what is held, or forget the session
 }
 
 // New returns a feed calling send (from any goroutine; send must not
 // block) at most once per period of interval per session, with the
-// session's owner.
-func New(send func(owner string, s api.LiveStats), interval time.Duration) *Feed {
+// session's owner and whether the position is hidden from watchers.
+func New(send func(owner string, s api.LiveStats, hidePosition bool), interval time.Duration) *Feed {
 	return &Feed{send: send, interval: interval, sessions: map[string]*entry{}}
 }
 
-// Offer hands over the latest figures of a session of owner. It never
-// blocks on the send.
-func (f *Feed) Offer(owner string, s api.LiveStats) {
+// Offer hands over the latest figures of a session of owner, with
+// whether their position is hidden from watchers (privacy zones). It
+// never blocks on the send.
+func (f *Feed) Offer(owner string, s api.LiveStats, hidePosition bool) {
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
@@ -64,11 +66,11 @@ func (f *Feed) Offer(owner string, s api.LiveStats) {
 		e.sent = period
 		f.wakeAtNextPeriod(s.SessionID, e, now)
 		f.mu.Unlock()
-		f.send(e.owner, s)
+		f.send(e.owner, s, hidePosition)
 		return
 	}
 	if e.pending == nil || !s.StoredAt.Before(e.pending.StoredAt) {
-		e.pending = &s
+		e.pending, e.hide = &s, hidePosition
 	}
 	f.wakeAtNextPeriod(s.SessionID, e, now)
 	f.mu.Unlock()
@@ -106,12 +108,13 @@ func (f *Feed) flush(id string) {
 		f.mu.Unlock()
 		return
 	}
+	hide := e.hide
 	e.pending = nil
 	e.sent = now.Truncate(f.interval)
 	f.wakeAtNextPeriod(id, e, now)
 	owner := e.owner
 	f.mu.Unlock()
-	f.send(owner, *p)
+	f.send(owner, *p, hide)
 }
 
 // Close stops the feed: held figures are dropped, nothing more is sent.

@@ -18,7 +18,7 @@ type recorder struct {
 	at   []time.Time
 }
 
-func (r *recorder) send(_ string, s api.LiveStats) {
+func (r *recorder) send(_ string, s api.LiveStats, _ bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, s)
@@ -39,8 +39,8 @@ func TestBurstsGoOutAtOnceThenAtMostOncePerInterval(t *testing.T) {
 	defer f.Close()
 	t0 := time.Now()
 	for i := range 50 {
-		f.Offer("u", api.LiveStats{SessionID: "a", Points: i, StoredAt: t0.Add(time.Duration(i))})
-		f.Offer("u", api.LiveStats{SessionID: "b", Points: i, StoredAt: t0.Add(time.Duration(i))})
+		f.Offer("u", api.LiveStats{SessionID: "a", Points: i, StoredAt: t0.Add(time.Duration(i))}, false)
+		f.Offer("u", api.LiveStats{SessionID: "b", Points: i, StoredAt: t0.Add(time.Duration(i))}, false)
 		time.Sleep(interval / 20)
 	}
 	// The last figures of the burst go out when the interval ends.
@@ -79,7 +79,7 @@ func TestReportsOncePerPeriodGoOutAtOnce(t *testing.T) {
 	defer f.Close()
 	for i := range 10 {
 		time.Sleep(interval + time.Duration(i%3)*time.Millisecond)
-		f.Offer("u", api.LiveStats{SessionID: "a", Points: i})
+		f.Offer("u", api.LiveStats{SessionID: "a", Points: i}, false)
 		sent, _ := r.snapshot()
 		// Held only when two reports fall into one period, which
 		// sleeping longer than a period never does.
@@ -92,10 +92,10 @@ func TestNothingAfterClose(t *testing.T) {
 	var r recorder
 	f := publish.New(r.send, 50*time.Millisecond)
 	time.Sleep(time.Until(time.Now().Truncate(50 * time.Millisecond).Add(50 * time.Millisecond))) // a period's start
-	f.Offer("u", api.LiveStats{SessionID: "a", Points: 1})
-	f.Offer("u", api.LiveStats{SessionID: "a", Points: 2}) // held
+	f.Offer("u", api.LiveStats{SessionID: "a", Points: 1}, false)
+	f.Offer("u", api.LiveStats{SessionID: "a", Points: 2}, false) // held
 	f.Close()
-	f.Offer("u", api.LiveStats{SessionID: "a", Points: 3})
+	f.Offer("u", api.LiveStats{SessionID: "a", Points: 3}, false)
 	time.Sleep(150 * time.Millisecond)
 	sent, _ := r.snapshot()
 	require.Len(t, sent, 1)
@@ -107,15 +107,15 @@ func TestFiguresGoOutWithTheirOwner(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	owners := map[string][]string{}
-	f := publish.New(func(owner string, s api.LiveStats) {
+	f := publish.New(func(owner string, s api.LiveStats, _ bool) {
 		mu.Lock()
 		defer mu.Unlock()
 		owners[s.SessionID] = append(owners[s.SessionID], owner)
 	}, 50*time.Millisecond)
 	defer f.Close()
-	f.Offer("ana", api.LiveStats{SessionID: "a", Points: 1})
-	f.Offer("ana", api.LiveStats{SessionID: "a", Points: 2}) // held
-	f.Offer("bob", api.LiveStats{SessionID: "b", Points: 1})
+	f.Offer("ana", api.LiveStats{SessionID: "a", Points: 1}, false)
+	f.Offer("ana", api.LiveStats{SessionID: "a", Points: 2}, false) // held
+	f.Offer("bob", api.LiveStats{SessionID: "b", Points: 1}, false)
 	require.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -125,4 +125,31 @@ func TestFiguresGoOutWithTheirOwner(t *testing.T) {
 	defer mu.Unlock()
 	assert.Equal(t, []string{"ana", "ana"}, owners["a"])
 	assert.Equal(t, []string{"bob"}, owners["b"])
+}
+
+// Whether the position is hidden from watchers goes out with the figures
+// it was offered with, held ones too (the latest held wins with its own).
+func TestHiddenPositionGoesOutWithItsFigures(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var hidden []bool
+	f := publish.New(func(_ string, s api.LiveStats, hide bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		hidden = append(hidden, hide)
+	}, 50*time.Millisecond)
+	defer f.Close()
+	time.Sleep(time.Until(time.Now().Truncate(50 * time.Millisecond).Add(50 * time.Millisecond))) // a period's start
+	t0 := time.Now()
+	f.Offer("ana", api.LiveStats{SessionID: "a", Points: 1, StoredAt: t0}, true)
+	f.Offer("ana", api.LiveStats{SessionID: "a", Points: 2, StoredAt: t0.Add(1)}, false) // held
+	f.Offer("ana", api.LiveStats{SessionID: "a", Points: 3, StoredAt: t0.Add(2)}, true)  // held, replaces it
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(hidden) == 2
+	}, 5*time.Second, 10*time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []bool{true, true}, hidden)
 }

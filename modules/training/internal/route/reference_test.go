@@ -1,14 +1,13 @@
 package route
 
 import (
-	"errors"
-
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
 )
 
 // What the tests check the route's code against: a plain Douglas–Peucker
-// (SimplifyTo ranks the points in one pass and must keep what it keeps),
-// and a polyline decoder (EncodePolyline must round-trip).
+// (SimplifyTo ranks the points in one pass and must keep what it keeps).
+// (DecodePolyline, in polyline.go, is what EncodePolyline must round-trip
+// with.)
 
 // Simplify runs Douglas–Peucker on the points' positions and returns the
 // indices of the points kept, in order; the first and the last are always
@@ -63,56 +62,4 @@ func simplify(pts []xy, tol float64) []int {
 		}
 	}
 	return idx
-}
-
-// LatLon is a position decoded from a polyline.
-type LatLon struct {
-	Lat, Lon float64
-}
-
-// ErrBadPolyline is returned for a string that is not an encoded polyline.
-var ErrBadPolyline = errors.New("route: malformed encoded polyline")
-
-// DecodePolyline decodes a string made by EncodePolyline (or any
-// precision-5 encoded polyline).
-func DecodePolyline(s string) ([]LatLon, error) {
-	var out []LatLon
-	var lat, lon int64
-	for i := 0; i < len(s); {
-		dLat, n, err := decodeValue(s[i:])
-		if err != nil {
-			return nil, err
-		}
-		i += n
-		dLon, n, err := decodeValue(s[i:])
-		if err != nil {
-			return nil, err
-		}
-		i += n
-		lat += dLat
-		lon += dLon
-		out = append(out, LatLon{Lat: float64(lat) / polylineFactor, Lon: float64(lon) / polylineFactor})
-	}
-	return out, nil
-}
-
-// decodeValue reads one value, returning it and how many bytes it took.
-func decodeValue(s string) (int64, int, error) {
-	var u uint64
-	for i, shift := 0, uint(0); i < len(s) && shift < 64; i, shift = i+1, shift+5 {
-		c := s[i]
-		if c < 63 || c > 63+0x3f {
-			return 0, 0, ErrBadPolyline
-		}
-		chunk := uint64(c - 63)
-		u |= (chunk & 0x1f) << shift
-		if chunk < 0x20 {
-			v := int64(u >> 1)
-			if u&1 != 0 {
-				v = ^v
-			}
-			return v, i + 1, nil
-		}
-	}
-	return 0, 0, ErrBadPolyline
 }

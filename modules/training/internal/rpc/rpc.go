@@ -21,7 +21,7 @@ import (
 func Register(svc *bus.Service, s *service.Service) error {
 	for _, register := range []func(*bus.Service, *service.Service) error{
 		registerDevices, registerSessions, registerImports, registerLive, registerExercises, registerLaps, registerAnalytics,
-		registerPlans,
+		registerPlans, registerExport, registerZones,
 	} {
 		if err := register(svc, s); err != nil {
 			return err

@@ -173,9 +173,11 @@ func (s *Service) Ingest(ctx context.Context, msgs []Telemetry) (Ingested, error
 		out.Results[0].Stored = out.Stored
 	}
 	storedAt := time.Now().UTC()
-	for _, ss := range touched {
-		s.live(ss.User.String(), liveStats(ss.ID, ss.State, ss.Live, storedAt))
+	figs := make([]ownedLive, len(touched))
+	for i, ss := range touched {
+		figs[i] = ownedLive{ss.User, ss.ID, liveStats(ss.ID, ss.State, ss.Live, storedAt)}
 	}
+	s.offerLive(ctx, figs)
 	return out, nil
 }
 

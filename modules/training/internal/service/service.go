@@ -16,7 +16,7 @@ import (
 // Service runs the training module's use cases.
 type Service struct {
 	pool    *pgxpool.Pool
-	live    func(owner string, s api.LiveStats)
+	live    func(owner string, s api.LiveStats, hidePosition bool)
 	uploads Uploads
 	gear    GearLookup
 	imports chan struct{} // one token per import running
@@ -26,14 +26,16 @@ type Service struct {
 
 // New returns the service. live, when not nil, is given a session's live
 // figures, with the session's owner, after each change is committed
-// (points stored, paused, resumed, finished); it must not block. uploads
+// (points stored, paused, resumed, finished), and whether their position
+// must be left out of what watchers receive (the owner's privacy zones
+// hide it); it must not block. uploads
 // reads imported files; gear, when not nil, answers for gear training has
 // not heard of yet (without it, such gear is refused). keys keeps the
 // idempotency keys of the creating use cases (sessions, devices, share
 // links); nil takes none.
-func New(pool *pgxpool.Pool, live func(owner string, s api.LiveStats), uploads Uploads, gear GearLookup, keys *bus.Idempotency) *Service {
+func New(pool *pgxpool.Pool, live func(owner string, s api.LiveStats, hidePosition bool), uploads Uploads, gear GearLookup, keys *bus.Idempotency) *Service {
 	if live == nil {
-		live = func(string, api.LiveStats) {}
+		live = func(string, api.LiveStats, bool) {}
 	}
 	return &Service{pool: pool, live: live, uploads: uploads, gear: gear, imports: make(chan struct{}, ConcurrentImports), keys: keys}
 }

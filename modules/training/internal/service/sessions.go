@@ -17,6 +17,7 @@ import (
 	"github.com/athlos/athlos/modules/training/internal/session"
 	"github.com/athlos/athlos/modules/training/internal/stats"
 	"github.com/athlos/athlos/modules/training/internal/store"
+	"github.com/athlos/athlos/modules/training/internal/zone"
 	"github.com/athlos/athlos/storage"
 )
 
@@ -61,17 +62,24 @@ func (s *Service) StartSession(ctx context.Context, user uuid.UUID, in Start) (a
 
 // GetSession returns a session user may see: one of its own, or
 // another's that is public, or of visibility followers when user shares a
-// group with its owner (without the owner's notes and device). Errors:
+// group with its owner (without the owner's notes and device, and with
+// its map polyline masked by the owner's privacy zones). Errors:
 // not_found (a session user may not see, or an unknown one).
 func (s *Service) GetSession(ctx context.Context, user, id uuid.UUID) (api.Session, error) {
 	row, owner, err := s.visibleSession(ctx, user, id)
 	if err != nil {
 		return api.Session{}, err
 	}
+	out := sessionOut(row)
 	if !owner {
-		row.Notes, row.DeviceID = "", nil
+		out.Notes, out.DeviceID = "", nil
+		mask, err := s.maskFor(ctx, user, row.UserID)
+		if err != nil {
+			return api.Session{}, err
+		}
+		maskSession(mask, id, &out)
 	}
-	return sessionOut(row), nil
+	return out, nil
 }
 
 // lockOwnSession reads and locks one of user's sessions for tx; another
@@ -163,7 +171,7 @@ func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action str
 	})
 	if err == nil && done {
 		// Watchers see the new state at once.
-		s.live(user.String(), liveStats(id, out.State, live, time.Now().UTC()))
+		s.offerLive(ctx, []ownedLive{{user, id, liveStats(id, out.State, live, time.Now().UTC())}})
 	}
 	return out, done, err
 }
@@ -222,7 +230,8 @@ type SessionFilter struct {
 // items (0: page.Default) after the cursor of the previous page ("": the
 // first); with f.Owner another athlete's sessions user may see (public
 // ones, and followers ones when the two share a group; as GetSession,
-// without notes and device). Errors: invalid (query.limit, query.cursor,
+// without notes and device, map polylines masked by the owner's privacy
+// zones). Errors: invalid (query.limit, query.cursor,
 // query.sport, query.to not after from).
 func (s *Service) ListSessions(ctx context.Context, user uuid.UUID, f SessionFilter, limit int, cursor string) (api.SessionList, error) {
 	limit, after, err := pageOf(limit, cursor)
@@ -236,9 +245,13 @@ func (s *Service) ListSessions(ctx context.Context, user uuid.UUID, f SessionFil
 		return api.SessionList{}, bus.Invalid("query.to", "must be after from")
 	}
 	owner, visible := user, []string(nil)
+	var mask zone.Mask
 	if f.Owner != uuid.Nil && f.Owner != user {
 		owner = f.Owner
 		if visible, err = s.visibleOf(ctx, user, owner); err != nil {
+			return api.SessionList{}, err
+		}
+		if mask, err = s.maskFor(ctx, user, owner); err != nil {
 			return api.SessionList{}, err
 		}
 	}
@@ -253,6 +266,7 @@ func (s *Service) ListSessions(ctx context.Context, user uuid.UUID, f SessionFil
 			r.Notes, r.DeviceID = "", nil
 		}
 		out.Items[i] = sessionOut(r)
+		maskSession(mask, r.ID, &out.Items[i])
 	}
 	return out, nil
 }

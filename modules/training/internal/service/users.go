@@ -35,6 +35,9 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err := store.DeleteUserPlans(ctx, tx, user); err != nil {
 		return err
 	}
+	if err := store.DeleteUserZones(ctx, tx, user); err != nil {
+		return err
+	}
 	return store.DeleteUserDevices(ctx, tx, user)
 }
 
