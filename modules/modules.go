@@ -24,6 +24,7 @@ import (
 	"github.com/athlos/athlos/modules/gateway"
 	"github.com/athlos/athlos/modules/promo"
 	promoapi "github.com/athlos/athlos/modules/promo/api"
+	promohttp "github.com/athlos/athlos/modules/promo/httpapi"
 	"github.com/athlos/athlos/modules/social"
 	socialapi "github.com/athlos/athlos/modules/social/api"
 	socialhttp "github.com/athlos/athlos/modules/social/httpapi"
@@ -62,6 +63,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		socialhttp.ChatRoutes(nc),
 		socialhttp.FollowRoutes(nc),
 		gamificationhttp.Routes(nc),
+		promohttp.Routes(nc),
 	)
 }
 
@@ -83,6 +85,7 @@ func Channels() []httpkit.Channel {
 		socialhttp.NotificationChannels(),
 		socialhttp.ChatChannels(),
 		gamificationhttp.Channels(),
+		promohttp.Channels(),
 	)
 }
 

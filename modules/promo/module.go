@@ -4,9 +4,18 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/modules/promo/api"
+	"github.com/athlos/athlos/modules/promo/internal/facts"
 	"github.com/athlos/athlos/platform"
 )
 
 // Module wires the promo module: its RPC service, database pool and outbox
-// relay (platform.Module).
-func Module() fx.Option { return platform.Module(api.Module) }
+// relay (platform.Module), and its parts.
+func Module() fx.Option { return platform.Module(api.Module, fx.Invoke(start)) }
+
+// start starts the module's parts, each from a function in its own file:
+// the user facts (facts.go), which erase a deleted user with the erasers
+// the other parts give.
+func start(rt *platform.Runtime) error {
+	var erasers []facts.Eraser
+	return userFacts(rt, erasers...)
+}
