@@ -14,8 +14,13 @@ func Module() fx.Option { return platform.Module(api.Module, fx.Invoke(start)) }
 
 // start starts the module's parts, each from a function in its own file:
 // the user facts (facts.go), which erase a deleted user with the erasers
-// the other parts give.
+// the other parts give; the offers (offers.go).
 func start(rt *platform.Runtime) error {
 	var erasers []facts.Eraser
+	offersEraser, err := promoOffers(rt)
+	if err != nil {
+		return err
+	}
+	erasers = append(erasers, offersEraser)
 	return userFacts(rt, erasers...)
 }

@@ -17,6 +17,9 @@ func Routes(nc *nats.Conn) gw.Routes {
 	return gw.RoutesFunc(func(a huma.API) {
 		// Marketing consent (consent*.go).
 		consentOperations(a, nc)
+
+		// Offers (offers*.go).
+		offerOperations(a, nc)
 	})
 }
 
