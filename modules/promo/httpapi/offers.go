@@ -43,17 +43,17 @@ type adminOffersInput struct {
 // null removes an optional one, objects merge (content and targeting key
 // by key), arrays are replaced. The result is checked as on create.
 type offerPatch struct {
-	Name            *string           `json:"name,omitempty" minLength:"1" maxLength:"200"`
-	Content         map[string]any    `json:"content,omitempty" doc:"languages to add or change ({title, body}); a language set to null is removed"`
-	DefaultLanguage *string           `json:"default_language,omitempty"`
-	ImageURL        *string           `json:"image_url,omitempty" nullable:"true" maxLength:"2048"`
-	CTAURL          *string           `json:"cta_url,omitempty" maxLength:"2048"`
-	StartsAt        *time.Time        `json:"starts_at,omitempty"`
-	EndsAt          *time.Time        `json:"ends_at,omitempty"`
-	Priority        *int              `json:"priority,omitempty" minimum:"0" maximum:"100"`
-	FrequencyCap    *api.FrequencyCap `json:"frequency_cap,omitempty" nullable:"true" doc:"null removes the cap"`
-	Budget          map[string]any    `json:"budget,omitempty" doc:"impressions and/or clicks; not below what is counted and reserved"`
-	Targeting       map[string]any    `json:"targeting,omitempty" nullable:"true" doc:"rules to add or change; a rule set to null is removed; null: untargeted. Health-derived rules are refused"`
+	Name            *string        `json:"name,omitempty" minLength:"1" maxLength:"200"`
+	Content         map[string]any `json:"content,omitempty" doc:"languages to add or change ({title, body}); a language set to null is removed"`
+	DefaultLanguage *string        `json:"default_language,omitempty"`
+	ImageURL        *string        `json:"image_url,omitempty" nullable:"true" maxLength:"2048"`
+	CTAURL          *string        `json:"cta_url,omitempty" maxLength:"2048"`
+	StartsAt        *time.Time     `json:"starts_at,omitempty"`
+	EndsAt          *time.Time     `json:"ends_at,omitempty"`
+	Priority        *int           `json:"priority,omitempty" minimum:"0" maximum:"100"`
+	FrequencyCap    map[string]any `json:"frequency_cap,omitempty" nullable:"true" doc:"count and/or period_s; null removes the cap"`
+	Budget          map[string]any `json:"budget,omitempty" doc:"impressions and/or clicks; not below what is counted and reserved"`
+	Targeting       map[string]any `json:"targeting,omitempty" nullable:"true" doc:"rules to add or change; a rule set to null is removed; null: untargeted. Health-derived rules are refused"`
 }
 
 // offerOperations registers the offers' operations: serving, why,
