@@ -65,13 +65,6 @@ func scanRow(r pgx.Row) (Row, error) {
 	return o, nil
 }
 
-func capCount(def api.OfferDefinition) *int {
-	if def.FrequencyCap == nil {
-		return nil
-	}
-	return &def.FrequencyCap.Count
-}
-
 // Create stores a new offer (a validated, canonical definition).
 func (s *Store) Create(ctx context.Context, id uuid.UUID, def api.OfferDefinition, now time.Time) (Row, error) {
 	b, err := json.Marshal(def)
