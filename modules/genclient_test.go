@@ -30,7 +30,7 @@ func TestGeneratedGoClientCallsEveryOperation(t *testing.T) {
 		t.Skip("generates, downloads and builds a client module")
 	}
 	t.Parallel()
-	a := apptest.Start(t, "client", "training", "social", "gamification")
+	a := apptest.Start(t, "client", "training", "social", "gamification", "promo")
 	doc := servedDocument(t, a)
 	adminEnv := administrator(t, a)
 
@@ -155,7 +155,7 @@ func TestGeneratedTypeScriptClientCallsEveryOperation(t *testing.T) {
 		}
 	}
 	t.Parallel()
-	a := apptest.Start(t, "client", "training", "social", "gamification")
+	a := apptest.Start(t, "client", "training", "social", "gamification", "promo")
 	doc := servedDocument(t, a)
 	adminEnv := administrator(t, a)
 	dir := t.TempDir()
@@ -183,7 +183,7 @@ func TestRedoclyFindsNoErrors(t *testing.T) {
 		t.Skip("npx is not installed: the document is not linted here")
 	}
 	t.Parallel()
-	a := apptest.Start(t, "client", "training", "social", "gamification")
+	a := apptest.Start(t, "client", "training", "social", "gamification", "promo")
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "openapi.json"), servedDocument(t, a), 0o644))
 	cmd := exec.Command("npx", "--yes", "@redocly/cli@2.77.0", "lint", "--extends", "recommended", "--format", "json", "openapi.json")

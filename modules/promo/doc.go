@@ -1,10 +1,49 @@
-// Package promo is the promo module: personalised offers and news.
+// Package promo is the promo module: personalised offers and news (issue
+// 15), targeted with a read model of the users' facts fed by the other
+// modules' events, never read from their schemas.
+//
+//	module.go            wiring: each part starts from a function in its own file
+//	facts.go             wiring of the user facts and the marketing consent (internal/facts)
+//	api/                 its contract: subjects and payloads (consent.go: rpc.promo.consent.*)
+//	httpapi/             its HTTP operations (httpapi.go: the base; consent.go: GET/PUT /v1/me/marketing)
+//	internal/facts/      the user facts read model: Facts, Load, the consumers, the erasure (with the
+//	                     other parts' Erasers), consent; factstest/ seeds realistic facts for tests and
+//	                     benchmarks
 //
 // Schema: promo (migrations/promo). Stream: EVT_PROMO (evt.promo.>).
 //
 // Publishes (through the outbox in promo.outbox): none yet.
 //
-// Answers: rpc.promo.status.get (bus.ModuleStatus).
+// Answers: rpc.promo.status.get (bus.ModuleStatus), rpc.promo.consent.get and
+// rpc.promo.consent.put (the caller's marketing consent).
 //
-// Consumes: nothing yet.
+// Consumes (each with its durable consumer promo__<event>, exactly once through
+// promo.processed_messages):
+//   - evt.client.user.registered: a known user, registration time and language
+//   - evt.client.profile.updated: birth date, country, language; applied only if
+//     newer (updated_at). The weight and heart rates it carries are dropped.
+//   - evt.client.user.deleted: erases the user's facts and consent, calls every
+//     registered facts.Eraser in the same transaction, and remembers the user in
+//     promo.erased_users: a late event of theirs is not applied
+//   - evt.client.gear.created, evt.client.gear.updated, evt.client.gear.deleted:
+//     type, distance, replacement threshold, retired; ordered by the event's time,
+//     a deleted item stays a tombstone
+//   - evt.training.session.completed, evt.training.session.updated,
+//     evt.training.session.deleted: sport and start of finished sessions, applied
+//     only with a higher revision (a deleted one stays a tombstone); heart rates,
+//     power and calories are dropped
+//   - evt.gamification.challenge.joined, evt.gamification.challenge.left: the
+//     challenges a user takes part in, ordered by the event's time
+//
+// # User facts (internal/facts, migration 00003)
+//
+// Tables: users, consents, user_sessions, user_gear, user_challenges,
+// erased_users. Every consumer takes a shared advisory lock of the user and
+// checks erased_users; the erasure takes it exclusively, so nothing an event
+// writes survives an erasure running at the same time. Every process prunes
+// the sessions started more than 90 days ago every hour (facts.PruneEvery;
+// harmless twice). facts.Load reads everything of a user in one statement,
+// with no cache: an objection (PUT /v1/me/marketing) counts from the next
+// request. facts.Personalisable: known, not objected, a birth date and at
+// least 18; everyone else gets untargeted offers only.
 package promo

@@ -22,5 +22,5 @@ type Consent struct {
 
 // ConsentPut sets the caller's choice.
 type ConsentPut struct {
-	PersonalisedOffers *bool `json:"personalised_offers" required:"true" doc:"false objects to personalised offers, true allows them again"`
+	PersonalisedOffers *bool `json:"personalised_offers" required:"true" nullable:"false" doc:"false objects to personalised offers, true allows them again"`
 }

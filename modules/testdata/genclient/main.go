@@ -118,6 +118,9 @@ func run(ctx context.Context, base string) error {
 	if err := check("get-me", same.StatusCode(), 304, same.JSON200 == nil && len(same.Body) == 0, same.Body); err != nil {
 		return err
 	}
+	if err := marketing(ctx, c); err != nil {
+		return err
+	}
 	weight := 61.5
 	sex := athlosclient.ProfilePatchSexFemale
 	pm, err := c.PatchMeWithResponse(ctx, athlosclient.ProfilePatch{WeightKg: &weight, Sex: &sex})
@@ -1347,6 +1350,23 @@ func achievements(ctx context.Context, base string, anon, c *athlosclient.Client
 		return err
 	}
 	return check("retire-achievement", rt.StatusCode(), 204, true, rt.Body)
+}
+
+// marketing reads the user's consent to personalised offers (the
+// default: allowed, never chosen), objects and reads the objection back.
+func marketing(ctx context.Context, c *athlosclient.ClientWithResponses) error {
+	gm, err := c.GetMarketingConsentWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-marketing-consent", gm.StatusCode(), 200, gm.JSON200 != nil && gm.JSON200.PersonalisedOffers && gm.JSON200.UpdatedAt == nil, gm.Body); err != nil {
+		return err
+	}
+	pmc, err := c.PutMarketingConsentWithResponse(ctx, athlosclient.ConsentPut{PersonalisedOffers: false})
+	if err != nil {
+		return err
+	}
+	return check("put-marketing-consent", pmc.StatusCode(), 200, pmc.JSON200 != nil && !pmc.JSON200.PersonalisedOffers && pmc.JSON200.UpdatedAt != nil, pmc.Body)
 }
 
 // administrator signs in as the administrator (ATHLOS_ADMIN_EMAIL and

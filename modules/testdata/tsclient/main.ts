@@ -45,6 +45,10 @@ async function main(): Promise<void> {
 
   const me = await c.GET("/v1/me");
   check("get-me", me.response, 200, me.data?.first_name === "Ana");
+  const gmc = await c.GET("/v1/me/marketing");
+  check("get-marketing-consent", gmc.response, 200, gmc.data?.personalised_offers === true && gmc.data?.updated_at === null);
+  const pmc = await c.PUT("/v1/me/marketing", { body: { personalised_offers: false } });
+  check("put-marketing-consent", pmc.response, 200, pmc.data?.personalised_offers === false && typeof pmc.data?.updated_at === "string");
   const pm = await c.PATCH("/v1/me", { body: { weight_kg: 61.5, sex: "female" } });
   check("patch-me", pm.response, 200, pm.data?.weight_kg === 61.5);
   const cleared = await c.PATCH("/v1/me", { body: { weight_kg: null, sex: null } });
