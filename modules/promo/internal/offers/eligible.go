@@ -35,6 +35,26 @@ type User struct {
 	RegistrationKnown     bool
 	Gear                  []Gear
 	Challenges            []uuid.UUID
+
+	// langOf, langCanon and langBase cache Language parsed (Matches).
+	langOf, langCanon, langBase string
+}
+
+// languageIn says whether the user's language is one of langs (as
+// languageIn), parsing it once.
+func (u *User) languageIn(langs []string) bool {
+	if u.Language == "" {
+		return false
+	}
+	if u.langOf != u.Language {
+		u.langCanon, u.langBase = "", ""
+		if tag, canon, err := ParseLanguage(u.Language); err == nil {
+			base, _ := tag.Base()
+			u.langCanon, u.langBase = canon, base.String()
+		}
+		u.langOf = u.Language
+	}
+	return u.langCanon != "" && slices.ContainsFunc(langs, func(l string) bool { return l == u.langCanon || l == u.langBase })
 }
 
 // Gear is an item of a user's gear, as targeting reads it.
@@ -257,4 +277,42 @@ func (o *Offer) Text(userLang string) (string, api.OfferContent) {
 		}
 	}
 	return o.Def.DefaultLanguage, o.Def.Content[o.Def.DefaultLanguage]
+}
+
+// Matches is Eligible without the why, for serving: it allocates nothing,
+// so that a thousand offers are checked in microseconds; Eligible
+// explains the ones served.
+func (o *Offer) Matches(u *User, now time.Time) bool {
+	if !o.Live(now) {
+		return false
+	}
+	t := &o.Def.Targeting
+	if !o.targeted {
+		return true
+	}
+	if !u.Personalisable {
+		return false
+	}
+	switch {
+	case len(t.Countries) > 0 && (u.Country == "" || !slices.Contains(t.Countries, u.Country)),
+		len(t.Languages) > 0 && !u.languageIn(t.Languages),
+		len(t.Sports) > 0 && !slices.ContainsFunc(u.Sports, func(s string) bool { return slices.Contains(t.Sports, s) }),
+		t.Age != nil && (!u.AgeKnown || u.Age < t.Age.Min || t.Age.Max != nil && u.Age > *t.Age.Max),
+		t.SessionsPerWeek != nil && (t.SessionsPerWeek.Min != nil && u.SessionsPerWeek < *t.SessionsPerWeek.Min ||
+			t.SessionsPerWeek.Max != nil && u.SessionsPerWeek > *t.SessionsPerWeek.Max),
+		t.NewUsers != nil && (!u.RegistrationKnown || u.DaysSinceRegistration > t.NewUsers.MaxDays):
+		return false
+	}
+	if len(t.Gear) > 0 {
+		if _, ok := matchGear(o, *u, now); !ok {
+			return false
+		}
+	}
+	if t.Challenges != nil {
+		if t.Challenges.Any {
+			return len(u.Challenges) > 0
+		}
+		return slices.ContainsFunc(u.Challenges, func(id uuid.UUID) bool { return slices.Contains(o.challenges, id) })
+	}
+	return true
 }

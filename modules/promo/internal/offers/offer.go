@@ -56,11 +56,13 @@ type Offer struct {
 	challenges []uuid.UUID
 	// langs are the content's languages, parsed.
 	langs map[string]language.Tag
+	// targeted: Fit(Def.Targeting) > 0.
+	targeted bool
 }
 
 // Targeted says the offer has targeting rules (it is then served only to
 // users whose facts may be used: Personalisable).
-func (o *Offer) Targeted() bool { return Fit(o.Def.Targeting) > 0 }
+func (o *Offer) Targeted() bool { return o.targeted }
 
 // Validate checks an offer's definition and returns it in canonical form
 // (languages as BCP 47 canonical tags, countries upper case, lists
@@ -106,6 +108,7 @@ func Validate(id uuid.UUID, def api.OfferDefinition, createdAt time.Time) (*Offe
 	if err := o.validateTargeting(); err != nil {
 		return nil, err
 	}
+	o.targeted = Fit(d.Targeting) > 0
 	return o, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/kit/fielderr"
+	loadoffers "github.com/athlos/athlos/internal/loadgen/offers"
 	"github.com/athlos/athlos/modules/promo/api"
 	"github.com/athlos/athlos/modules/promo/internal/offers"
 )
@@ -340,4 +341,39 @@ func TestPacingOverASimulatedDay(t *testing.T) {
 		require.LessOrEqual(t, spent, offers.Allowance(100, c, start, end, now))
 	}
 	assert.Equal(t, int64(100), spent, "the whole budget is spent by the end of the day")
+}
+
+// TestMatchesAgreesWithEligible: the fast check serving uses says what
+// Eligible says, over offers of every kind of targeting and varied users.
+func TestMatchesAgreesWithEligible(t *testing.T) {
+	now := t0.Add(time.Hour)
+	users := []offers.User{adult(), {ID: uuid.New()}}
+	for i := range 200 {
+		u := adult()
+		u.Country = []string{"DE", "US", "FR", "", "AT"}[i%5]
+		u.Language = []string{"de", "en", "pt-BR", "fr-CA", ""}[i%5]
+		u.Age = 18 + i%60
+		u.AgeKnown = i%7 != 0
+		u.Personalisable = u.AgeKnown && i%11 != 0
+		u.SessionsPerWeek = float64(i % 6)
+		u.DaysSinceRegistration = i * 3
+		u.Sports = [][]string{nil, {"run"}, {"swim", "yoga"}}[i%3]
+		if i%4 == 0 {
+			u.Challenges = []uuid.UUID{uuid.New()}
+		}
+		u.Gear = []offers.Gear{{Type: "shoes", WornFraction: float64(i%10) / 10, HasThreshold: i%3 != 0}}
+		users = append(users, u)
+	}
+	matched := 0
+	for _, d := range loadoffers.Definitions(300, 3, t0) {
+		o := valid(t, d)
+		for _, u := range users {
+			want, _ := o.Eligible(u, now)
+			assert.Equal(t, want, o.Matches(&u, now), "%+v %+v", d.Targeting, u)
+			if want {
+				matched++
+			}
+		}
+	}
+	assert.NotZero(t, matched)
 }

@@ -163,12 +163,6 @@ func window(o *offers.Offer, now time.Time) (int, time.Time) {
 	return c.Count, start.Add(now.Sub(start) / period * period)
 }
 
-// candidate is an offer eligible for the user, with its rank's inputs.
-type candidate struct {
-	offers.Candidate
-	why api.Why
-}
-
 // Serve answers GET /v1/offers: the offers the user is eligible for now,
 // best first, at most limit, each reserved (budget, pacing and the user's
 // cap) until ReservationTTL from now.
@@ -187,10 +181,9 @@ func (s *Service) Serve(ctx context.Context, user uuid.UUID, limit int) (api.Off
 	}
 	u := UserOf(f, now)
 	curve := s.pacing()
-	var cands []candidate
+	var ranked []offers.Candidate
 	for _, c := range s.cache.snapshot() {
-		ok, why := c.offer.Eligible(u, now)
-		if !ok {
+		if !c.offer.Matches(&u, now) {
 			continue
 		}
 		d := c.offer.Def
@@ -198,17 +191,9 @@ func (s *Service) Serve(ctx context.Context, user uuid.UUID, limit int) (api.Off
 		if c.spent >= allow {
 			continue // at its pace or budget at the last reload (the reservation decides exactly)
 		}
-		cands = append(cands, candidate{Candidate: offers.Candidate{Offer: c.offer, Fit: offers.Fit(d.Targeting), Allowance: allow, Spent: c.spent}, why: why})
-	}
-	ranked := make([]offers.Candidate, len(cands))
-	for i, c := range cands {
-		ranked[i] = c.Candidate
+		ranked = append(ranked, offers.Candidate{Offer: c.offer, Fit: offers.Fit(d.Targeting), Allowance: allow, Spent: c.spent})
 	}
 	offers.Rank(ranked)
-	whyOf := make(map[uuid.UUID]api.Why, len(cands))
-	for _, c := range cands {
-		whyOf[c.Offer.ID] = c.why
-	}
 	expires := now.Add(ReservationTTL)
 	reserved, err := s.reserve(ctx, user, ranked, limit, now, expires)
 	if err != nil {
@@ -219,7 +204,8 @@ func (s *Service) Serve(ctx context.Context, user uuid.UUID, limit int) (api.Off
 		if !reserved[c.Offer.ID] {
 			continue
 		}
-		out.Items = append(out.Items, offerView(c.Offer, u.Language, whyOf[c.Offer.ID]))
+		_, why := c.Offer.Eligible(u, now)
+		out.Items = append(out.Items, offerView(c.Offer, u.Language, why))
 	}
 	return out, nil
 }
