@@ -230,11 +230,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer pool.Close()
 	start := time.Now()
-	seeded, err := cfg.Seed(ctx, pool, cfg.Users)
+	seeded, err := reuseSeed(ctx, pool, cfg.Users)
 	if err != nil {
 		return nil, err
 	}
-	say("seeded the facts of %d users in %s", len(seeded), time.Since(start).Round(time.Millisecond))
+	if seeded == nil {
+		if seeded, err = cfg.Seed(ctx, pool, cfg.Users); err != nil {
+			return nil, err
+		}
+		say("seeded the facts of %d users in %s", len(seeded), time.Since(start).Round(time.Millisecond))
+	} else {
+		say("reusing the facts of %d users seeded before", len(seeded))
+	}
 	if _, err := pool.Exec(ctx, `UPDATE promo.offers SET deleted_at = now(), rev = nextval('promo.offer_rev') WHERE deleted_at IS NULL`); err != nil {
 		return nil, fmt.Errorf("retire earlier runs' offers: %w", err)
 	}
@@ -291,6 +298,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, ctx.Err()
 }
 
+// reuseSeed returns users users of the read model when it has as many
+// already (an earlier run's seed), nil otherwise.
+func reuseSeed(ctx context.Context, pool *pgxpool.Pool, users int) ([]uuid.UUID, error) {
+	rows, err := pool.Query(ctx, `SELECT user_id FROM promo.users WHERE birth_date IS NOT NULL OR country <> '' ORDER BY user_id LIMIT $1`, users)
+	if err != nil {
+		return nil, fmt.Errorf("read the seed: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("read the seed: %w", err)
+	}
+	if len(ids) < users {
+		return nil, nil
+	}
+	return ids, nil
+}
+
 // register signs up the readers over HTTP, a few at once.
 func register(ctx context.Context, c *app.Client, cfg Config) ([]string, []uuid.UUID, error) {
 	tokens := make([]string, cfg.Readers)
@@ -340,7 +364,9 @@ func exactness(ctx context.Context, pool *pgxpool.Pool, c *app.Client, tokens []
 			return 0, fmt.Errorf("retire offers: %w", err)
 		}
 		d := Definitions(1, 2, time.Now())[0]
-		d.Targeting, d.FrequencyCap = api.Targeting{}, nil
+		// Ending in two minutes, the schedule is all but over: pacing
+		// allows the whole budget, which is what is checked.
+		d.Targeting, d.FrequencyCap, d.EndsAt = api.Targeting{}, nil, time.Now().Add(2*time.Minute).UTC().Truncate(time.Second)
 		edit(&d)
 		ids, err := InsertOffers(ctx, pool, []api.OfferDefinition{d})
 		if err != nil {

@@ -32,21 +32,33 @@ func (c Candidate) Slack() float64 {
 //  4. pacing: the one further behind its pace (Slack) first;
 //  5. the id, so that the order is total and stable.
 func Rank(cs []Candidate) {
-	slices.SortFunc(cs, func(a, b Candidate) int {
-		if c := cmp.Compare(b.Fit, a.Fit); c != 0 {
+	type keyed struct {
+		c     Candidate
+		day   int64
+		slack float64
+	}
+	ks := make([]keyed, len(cs))
+	for i, c := range cs {
+		ks[i] = keyed{c: c, day: c.startDay().Unix(), slack: c.Slack()}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if c := cmp.Compare(b.c.Fit, a.c.Fit); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(b.Offer.Def.Priority, a.Offer.Def.Priority); c != 0 {
+		if c := cmp.Compare(b.c.Offer.Def.Priority, a.c.Offer.Def.Priority); c != 0 {
 			return c
 		}
-		if c := b.startDay().Compare(a.startDay()); c != 0 {
+		if c := cmp.Compare(b.day, a.day); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(b.Slack(), a.Slack()); c != 0 {
+		if c := cmp.Compare(b.slack, a.slack); c != 0 {
 			return c
 		}
-		return bytes.Compare(a.Offer.ID[:], b.Offer.ID[:])
+		return bytes.Compare(a.c.Offer.ID[:], b.c.Offer.ID[:])
 	})
+	for i := range ks {
+		cs[i] = ks[i].c
+	}
 }
 
 func (c Candidate) startDay() time.Time { return c.Offer.Def.StartsAt.Truncate(24 * time.Hour) }
