@@ -301,7 +301,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // reuseSeed returns users users of the read model when it has as many
 // already (an earlier run's seed), nil otherwise.
 func reuseSeed(ctx context.Context, pool *pgxpool.Pool, users int) ([]uuid.UUID, error) {
-	rows, err := pool.Query(ctx, `SELECT user_id FROM promo.users WHERE birth_date IS NOT NULL OR country <> '' ORDER BY user_id LIMIT $1`, users)
+	rows, err := pool.Query(ctx, `SELECT user_id FROM promo.users ORDER BY user_id LIMIT $1`, users)
 	if err != nil {
 		return nil, fmt.Errorf("read the seed: %w", err)
 	}
