@@ -104,15 +104,19 @@
 // contribution taken back, its new one added, in the periods its start falls in: ISO week, month, year,
 // all, each for every sport and its own; implausible sessions count nowhere) with one upsert (unnest, rows
 // in user order, new slots made in one order in the batch's transaction), and puts one
-// evt.gamification.leaderboard.changed (the slots and users changed) in the outbox. Points come from
-// evt.gamification.achievement.unlocked (a durable consumer of the module's own stream), at unlocked_at.
+// evt.gamification.leaderboard.changed (the slots and users changed) in the outbox. Points are added at
+// unlocked_at in the transaction that stores the unlock (the achievements' PointsSink): in a batch of
+// sessions, in the leaderboards' one upsert of the batch (activity.Batch; the leaderboards' Applier runs
+// after the achievements'); for other unlocks (records, challenges, backfills) at once.
 // A trigger on users (migration 00040) puts the same message in the outbox when a user's name, country or
 // opt-out changes, or the user is erased. A user is listed only once known (a users row: their
 // registration or profile event has arrived; until then they may have opted out unseen), and the
 // row's insert lists them.
 //
-// Boards are ranked in memory, per process: Live loads a board (a metric of a slot, globally or in one
-// country; listed users only) on its first read (the read waits up to 3 s, then answers from SQL), and
+// Boards are ranked in memory, per process: at start Live rebuilds from PostgreSQL the boards most read
+// (the current week's, month's, year's and all time's of every sport together, each metric, while they
+// hold under half the bound below: Preload); any other board (a metric of a slot, globally or in one
+// country; listed users only) loads on its first read (the read waits up to 3 s, then answers from SQL), and
 // keeps it from evt.gamification.leaderboard.changed through an ordered consumer of its own (not a durable
 // one: every process gets every message), re-reading the changed users' totals (set semantics: a repeated
 // message changes nothing). At most 4,000,000 users in memory a process, the least recently read boards
@@ -135,6 +139,6 @@
 // evt.client.profile.updated, evt.client.user.deleted (users; erasure); evt.social.member.joined,
 // evt.social.member.role_changed, evt.social.member.left, evt.social.group.deleted (memberships);
 // evt.training.record.set (achievements: records); evt.gamification.challenge.completed (achievements:
-// challenges); evt.gamification.achievement.unlocked (leaderboards: points); evt.gamification.leaderboard.changed
+// challenges); evt.gamification.leaderboard.changed
 // (each process's boards in memory: an ordered consumer, not durable).
 package gamification

@@ -3,6 +3,7 @@ package gamification
 import (
 	"context"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/modules/gamification/api"
@@ -23,7 +24,7 @@ func Module() fx.Option {
 // start builds the module's features and registers the appliers that keep
 // them from training's session events (activity.Register), each part in
 // its own block.
-func start(rt *platform.Runtime) error {
+func start(rt *platform.Runtime, reg *prometheus.Registry) error {
 	var appliers []activity.Applier
 
 	// Achievements, points and levels (achievements.go).
@@ -33,8 +34,22 @@ func start(rt *platform.Runtime) error {
 	}
 	appliers = append(appliers, ach)
 
+	// Leaderboards: totals kept from session changes and points, boards
+	// in memory per process (internal/leaderboard).
+	boards, err := leaderboard.Register(rt, reg, leaderboard.MaxUsersInMemory)
+	if err != nil {
+		return err
+	}
+	appliers = append(appliers, boards)
+	// Points go on the boards in the transaction that unlocks them: in a
+	// batch of sessions, in the leaderboards' write of the batch (so after
+	// the achievements' applier).
+	ach.OnPoints(boards.ApplyPoints)
+
 	// Challenges: their operations, their progress from sessions (and
-	// erasure), and the sweep that ends them, in every process.
+	// erasure), and the sweep that ends them, in every process. Their
+	// applier comes last: from its write of the challenges' counters to
+	// the commit, batches in the same challenges take turns.
 	challenges := challengeservice.New(rt.DB, rt.Log, rt.Idempotency, nil)
 	if err := challengerpc.Register(rt.Service, challenges); err != nil {
 		return err
@@ -47,14 +62,6 @@ func start(rt *platform.Runtime) error {
 			rt.Log.Debug("challenges ended", "challenges", n)
 		}
 	})
-
-	// Leaderboards: totals kept from session changes and points, boards
-	// in memory per process (internal/leaderboard).
-	boards, err := leaderboard.Register(rt, leaderboard.MaxUsersInMemory)
-	if err != nil {
-		return err
-	}
-	appliers = append(appliers, boards)
 
 	activity.Register(rt, appliers...)
 	return nil

@@ -55,20 +55,26 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 	}
 	var appliers []activity.Applier
 	// Achievements, points and levels: the default catalogue.
+	var ach *achieveservice.Service
 	if on("achievements") {
-		ach := achieveservice.New(pool, log)
+		ach = achieveservice.New(pool, log)
 		require.NoError(b, ach.Seed(ctx))
 		appliers = append(appliers, ach)
 	}
 
-	// Challenges: four global ones, every user in each.
-	if on("challenges") {
-		addChallenges(b, pool, log, users, &appliers)
+	// Leaderboards, with the unlocks' points, as module.go wires them.
+	if on("leaderboards") {
+		boards := leaderboard.New(boardstore.New(pool), nil)
+		appliers = append(appliers, boards)
+		if ach != nil {
+			ach.OnPoints(boards.ApplyPoints)
+		}
 	}
 
-	// Leaderboards.
-	if on("leaderboards") {
-		appliers = append(appliers, leaderboard.New(boardstore.New(pool), nil))
+	// Challenges (last, as in module.go): four global ones, every user in
+	// each.
+	if on("challenges") {
+		addChallenges(b, pool, log, users, &appliers)
 	}
 
 	const batch, workers = 500, 4

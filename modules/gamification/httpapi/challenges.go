@@ -20,7 +20,7 @@ type challengeCreateInput struct {
 }
 
 type challengeListInput struct {
-	Filter string `query:"filter" enum:"active,upcoming,mine" doc:"active (default): started and not over, ending first; upcoming: starting first; mine: those you joined, in any state, the latest end first"`
+	Filter string `query:"filter" enum:"active,upcoming,mine,ended" doc:"active (default): started and not over, ending first; upcoming: starting first; mine: those you joined, in any state, the latest end first; ended: over (finalising or ended) or a group goal reached, the latest end first"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"100" doc:"items per page (default 20)"`
 	Cursor string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page (of the same filter)"`
 }

@@ -92,6 +92,12 @@ func TestLeaderboardFromEvents(t *testing.T) {
 		assert.Equal(c, mine.Points, p.Me.Value)
 		assert.NotNil(c, p.Me.Rank)
 	}, 30*time.Second, 50*time.Millisecond)
+	// The boards read are in this process's memory, as /metrics says.
+	r := a.Do(http.MethodGet, "/metrics", "", nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Regexp(t, `(?m)^athlos_gamification_leaderboards_in_memory [1-9]`, string(r.Body))
+	assert.Regexp(t, `(?m)^athlos_gamification_leaderboard_users_in_memory [1-9]`, string(r.Body))
+
 	b := lbGet(t, a, ana, "period=all&neighbours=1")
 	require.NotNil(t, b.Me.Rank)
 	assert.Equal(t, int64(2), *b.Me.Rank)
@@ -105,7 +111,7 @@ func TestLeaderboardFromEvents(t *testing.T) {
 	assert.Equal(t, 7*24*time.Hour, week.PeriodEnd.Sub(*week.PeriodStart))
 
 	// A group's board: its members only; Eve, not a member, hears of no group.
-	r := a.Do(http.MethodPost, "/v1/groups", ana.token, map[string]any{"name": "Dawn Runners"})
+	r = a.Do(http.MethodPost, "/v1/groups", ana.token, map[string]any{"name": "Dawn Runners"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	var g struct {
 		ID string `json:"id"`

@@ -29,6 +29,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/athlos/athlos/modules/gamification/api"
 )
 
 // Session is what gamification knows of a finished session (from
@@ -61,6 +63,25 @@ type Change struct{ Old, New *Session }
 // batch back; the consumer tries its halves again.
 type Applier interface {
 	ApplySessions(ctx context.Context, tx pgx.Tx, changes []Change) error
+}
+
+// Batch is what an Applier of a batch leaves for a later one of the same
+// batch, in its transaction: the achievements' unlocks, whose points the
+// leaderboards add in their one write of the batch's totals (module.go
+// puts the leaderboards after the achievements). Apply fails a batch
+// whose points no Applier took.
+type Batch struct {
+	// Points are unlocks of the batch whose points are not on the boards
+	// yet; the Applier that puts them there empties it.
+	Points []api.AchievementUnlocked
+}
+
+type batchKey struct{}
+
+// BatchOf is the batch Apply is applying in ctx, nil outside one.
+func BatchOf(ctx context.Context) *Batch {
+	b, _ := ctx.Value(batchKey{}).(*Batch)
+	return b
 }
 
 // Eraser is an Applier (or any feature) that keeps rows of a user: on

@@ -102,10 +102,15 @@ func Apply(ctx context.Context, tx pgx.Tx, events []Event, appliers []Applier) (
 	if len(changes) == 0 {
 		return nil, nil
 	}
+	batch := &Batch{}
+	ctx = context.WithValue(ctx, batchKey{}, batch)
 	for _, a := range appliers {
 		if err := a.ApplySessions(ctx, tx, changes); err != nil {
 			return nil, err
 		}
+	}
+	if len(batch.Points) > 0 {
+		return nil, fmt.Errorf("activity: %d unlocks' points left by the appliers (the leaderboards must come after the achievements)", len(batch.Points))
 	}
 	return changes, nil
 }

@@ -54,6 +54,13 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	if err != nil {
 		return err
 	}
+	ids := make([]uuid.UUID, len(parts))
+	for i, p := range parts {
+		ids[i] = p.ChallengeID
+	}
+	if err := challengestore.LockCounters(ctx, tx, ids); err != nil {
+		return err
+	}
 	for _, p := range parts {
 		if err := challengestore.Leave(ctx, tx, p); err != nil {
 			return err

@@ -212,6 +212,21 @@ func (s *Service) settle(ctx context.Context, tx pgx.Tx, parts []challengestore.
 			reached[p.ChallengeID] = append(reached[p.ChallengeID], p.UserID)
 		}
 	}
+	// The challenges' rows, before their teams and counters: from here to
+	// the commit, batches adding to the same challenges take turns.
+	locks := make([]uuid.UUID, 0, len(counts)+len(reached))
+	for id := range counts {
+		locks = append(locks, id)
+	}
+	for id := range reached {
+		locks = append(locks, id)
+	}
+	for _, t := range teams {
+		locks = append(locks, t.ChallengeID)
+	}
+	if err := challengestore.LockCounters(ctx, tx, locks); err != nil {
+		return err
+	}
 	if err := challengestore.RecomputeTeams(ctx, tx, teams); err != nil {
 		return err
 	}

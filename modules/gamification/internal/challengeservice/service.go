@@ -229,17 +229,18 @@ func (s *Service) viewFor(ctx context.Context, q storage.Querier, user uuid.UUID
 }
 
 // List returns a page of the challenges user sees: active (started, not
-// over; ending first), upcoming (starting first) or mine (joined, in any
-// state; the latest end first). Errors: invalid (query.filter,
+// over; ending first), upcoming (starting first), mine (joined, in any
+// state; the latest end first) or ended (over, finalising included, or a
+// group goal reached; the latest end first). Errors: invalid (query.filter,
 // query.limit, query.cursor).
 func (s *Service) List(ctx context.Context, user uuid.UUID, filter string, limit int, cursor string) (api.ChallengeList, error) {
 	f := challengestore.Filter(filter)
 	switch f {
 	case "":
 		f = challengestore.Active
-	case challengestore.Active, challengestore.Upcoming, challengestore.Mine:
+	case challengestore.Active, challengestore.Upcoming, challengestore.Mine, challengestore.Ended:
 	default:
-		return api.ChallengeList{}, bus.Invalid("query.filter", "must be active, upcoming or mine")
+		return api.ChallengeList{}, bus.Invalid("query.filter", "must be active, upcoming, mine or ended")
 	}
 	size, err := page.Size(limit)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/athlos/athlos/modules/gamification/internal/activity"
 	"github.com/athlos/athlos/modules/gamification/internal/challenge"
 	"github.com/athlos/athlos/modules/gamification/internal/challengeservice"
+	"github.com/athlos/athlos/modules/gamification/internal/challengestore"
 	"github.com/athlos/athlos/storage/pgtest"
 )
 
@@ -472,8 +473,8 @@ func TestLateSessionsRaceTheFinalisation(t *testing.T) {
 }
 
 // The lock order, step by step: while the end sweep holds the challenge
-// (locked first, as NextToEnd does) a batch for one of its participants
-// waits for it before touching any participant's row, so the sweep
+// (its advisory lock, then its row: NextToEnd) a batch for one of its
+// participants waits for it before touching any participant's row, so the sweep
 // completes the participants without a deadlock; the batch then finds
 // the challenge finalised and changes nothing.
 func TestApplierWaitsForTheSweepsChallengeLock(t *testing.T) {
@@ -492,7 +493,10 @@ func TestApplierWaitsForTheSweepsChallengeLock(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { _ = sweep.Rollback(w.ctx) }()
 	var pid int
-	require.NoError(t, sweep.QueryRow(w.ctx, `SELECT pg_backend_pid() FROM gamification.challenges WHERE id = $1 FOR UPDATE`, id).Scan(&pid))
+	require.NoError(t, sweep.QueryRow(w.ctx, `SELECT pg_backend_pid()`).Scan(&pid))
+	due, err := challengestore.NextToEnd(w.ctx, sweep, c.EndsAt.Add(challenge.FinaliseGrace))
+	require.NoError(t, err)
+	require.Equal(t, id, due.ID)
 	late := session(ana, start.Add(2*time.Hour), 5000)
 	applied := make(chan error, 1)
 	go func() {
@@ -854,6 +858,24 @@ func TestLists(t *testing.T) {
 	assert.Equal(t, g.String(), l.Items[0].GroupID)
 	_, err = w.s.Get(w.ctx, stranger, uuid.MustParse(groupC.ID))
 	assert.Equal(t, bus.CodeNotFound, code(t, err))
+	assert.Empty(t, list(ana, "ended"))
+
+	// Past the ends: every challenge is over (finalising for 48 h, then
+	// ended), the latest end first.
+	w.at(start.AddDate(0, 1, 1))
+	ended := list(stranger, "ended")
+	require.Len(t, ended, 4, "not the group's")
+	assert.NotContains(t, ended, groupC.ID)
+	assert.Equal(t, up.ID, ended[len(ended)-1], "it ended first")
+	assert.Len(t, list(ana, "ended"), 5)
+	l, err = w.s.List(w.ctx, stranger, "ended", 0, "")
+	require.NoError(t, err)
+	for i, c := range l.Items {
+		assert.Contains(t, []string{"finalising", "ended"}, c.State)
+		if i > 0 {
+			assert.False(t, c.EndsAt.After(l.Items[i-1].EndsAt), "the latest end first")
+		}
+	}
 	_, err = w.s.List(w.ctx, ana, "past", 0, "")
 	assert.Equal(t, "query.filter", field(t, err))
 	_, err = w.s.List(w.ctx, ana, "", 0, "AAAA")

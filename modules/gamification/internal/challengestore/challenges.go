@@ -225,6 +225,7 @@ const (
 	Active   Filter = "active"   // started, not ended nor completed; ending first
 	Upcoming Filter = "upcoming" // not started; starting first
 	Mine     Filter = "mine"     // joined, in any state; ending last first
+	Ended    Filter = "ended"    // over (finalising, ended) or a goal reached; ending last first
 )
 
 // Cursor is the position after which a list page starts.
@@ -254,6 +255,13 @@ func List(ctx context.Context, q storage.Querier, user uuid.UUID, f Filter, now 
 		sql = `SELECT ` + challengeColumns + `, c.starts_at FROM gamification.challenges c
 			WHERE c.starts_at > $2 AND ` + visibleTo + cur + `
 			ORDER BY c.starts_at, c.id LIMIT $3`
+	case Ended:
+		if after != nil {
+			cur, args = ` AND (c.ends_at, c.id) < ($4, $5)`, append(args, after.At, after.ID)
+		}
+		sql = `SELECT ` + challengeColumns + `, c.ends_at FROM gamification.challenges c
+			WHERE (c.completed_at IS NOT NULL OR c.ends_at <= $2) AND ` + visibleTo + cur + `
+			ORDER BY c.ends_at DESC, c.id DESC LIMIT $3`
 	default:
 		if after != nil {
 			cur, args = ` AND (c.ends_at, c.id) < ($4, $5)`, append(args, after.At, after.ID)

@@ -3,6 +3,7 @@ package challengestore
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -34,8 +35,9 @@ type Participation struct {
 // user, in one order (by key), so that two transactions that change the
 // same users' participations (the applier's batches, leaving, erasure)
 // run one after the other and never deadlock. After them, the lock order
-// is challenges (by id: LockChallengesOf, Lock, the end sweep's
-// NextToEnd), participants, teams (by id).
+// is: each challenge's advisory lock (by id: LockChallengesOf shared, the
+// end sweep's LockToEnd exclusive), the challenges' rows (by id:
+// LockCounters, Lock, the end sweep's), participants, teams (by id).
 func LockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
 	keys := make([]int32, len(users))
 	for i, u := range users {
@@ -52,22 +54,49 @@ func LockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
 // lockClass is the first key of the challenges' advisory locks ("chlg").
 const lockClass = 0x63686c67
 
-// LockChallengesOf locks, in id order, the challenges the users (locked
-// with LockUsers) take part in, before any of their participants' rows
-// (the lock order); open keeps only those still open to progress (see
-// ParticipationsOf). The end sweep locks a challenge before its
-// participants too, so the two wait for each other but never deadlock;
-// whoever reads the challenges' state after this sees it final.
+// LockChallengesOf takes, in key order, the shared advisory lock of each
+// challenge the users (locked with LockUsers) take part in; open keeps
+// only those still open to progress (see ParticipationsOf). The end sweep
+// takes a challenge's lock exclusive (LockToEnd) before it finalises it,
+// so a batch that read a challenge open counts in it before the sweep
+// closes it, and one that starts after reads it closed. Shared locks do
+// not wait for each other: batches of different users in the same
+// challenges run side by side until they write the challenges' counters
+// (LockCounters). PostgreSQL queues lock requests fairly, so a sweep
+// waiting for the lock is not starved by batches that keep coming.
 func LockChallengesOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID, open bool) error {
 	cond := ""
 	if open {
 		cond = ` AND c.completed_at IS NULL AND c.ended_at IS NULL`
 	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM gamification.challenges c
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($2::int, k) FROM (
+		SELECT DISTINCT `+challengeKey+` AS k FROM gamification.challenges c
 		WHERE c.id IN (SELECT p.challenge_id FROM unnest($1::uuid[]) AS b(user_id)
 			JOIN gamification.challenge_participants p ON p.user_id = b.user_id)`+cond+`
-		ORDER BY c.id FOR NO KEY UPDATE OF c`, users); err != nil {
+		ORDER BY 1) AS l`, users, challengeLockClass); err != nil {
 		return fmt.Errorf("challengestore: lock challenges: %w", err)
+	}
+	return nil
+}
+
+// challengeLockClass is the first key of the challenges' own advisory
+// locks ("chlc"); challengeKey the second, from a challenge's id (c.id).
+const (
+	challengeLockClass = 0x63686c63
+	challengeKey       = `('x' || substr(replace(c.id::text, '-', ''), 25, 8))::bit(32)::int`
+)
+
+// LockCounters locks the rows of the challenges ids, in id order, before
+// their counters (participants, ranked, a group goal's total) or their
+// teams are written: two batches adding to the same challenges wait for
+// each other from there to their commit, never in a circle.
+func LockCounters(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM gamification.challenges c WHERE c.id = ANY($1)
+		ORDER BY c.id FOR NO KEY UPDATE OF c`, ids); err != nil {
+		return fmt.Errorf("challengestore: lock counters: %w", err)
 	}
 	return nil
 }
@@ -244,7 +273,7 @@ type Counts struct {
 }
 
 // AddCounts adds to the challenges' counters (locked by the caller:
-// LockChallengesOf) and returns the group goals whose total now reaches
+// LockCounters) and returns the group goals whose total now reaches
 // their target and were not completed yet.
 func AddCounts(ctx context.Context, tx pgx.Tx, counts map[uuid.UUID]Counts) ([]uuid.UUID, error) {
 	if len(counts) == 0 {
@@ -309,11 +338,35 @@ func CompleteGoal(ctx context.Context, tx pgx.Tx, id uuid.UUID, at time.Time) ([
 
 // NextToEnd locks one challenge due to be finalised at now (its end
 // passed challenge.FinaliseGrace ago) and which the end sweep has not
-// closed, skipping those another process holds; ErrNotFound when there
-// is none.
+// closed: first its advisory lock, exclusive (waiting for the batches
+// counting in it: LockChallengesOf), then its row; ErrNotFound when there
+// is none. Two sweeps may pick the same challenge: the second finds it
+// closed once the first commits, and takes the next.
 func NextToEnd(ctx context.Context, tx pgx.Tx, now time.Time) (Challenge, error) {
-	return scanChallenge(tx.QueryRow(ctx, `SELECT `+challengeColumns+` FROM gamification.challenges c
-		WHERE c.ended_at IS NULL AND c.ends_at <= $1 ORDER BY c.ends_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now.Add(-challenge.FinaliseGrace)))
+	due := `c.ended_at IS NULL AND c.ends_at <= $1`
+	for {
+		var id uuid.UUID
+		err := tx.QueryRow(ctx, `SELECT c.id FROM gamification.challenges c WHERE `+due+`
+			ORDER BY c.ends_at, c.id LIMIT 1`, now.Add(-challenge.FinaliseGrace)).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Challenge{}, ErrNotFound
+		}
+		if err != nil {
+			return Challenge{}, fmt.Errorf("challengestore: next to end: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($2::int, `+challengeKey+`)
+			FROM gamification.challenges c WHERE c.id = $1`, id, challengeLockClass); err != nil {
+			return Challenge{}, fmt.Errorf("challengestore: next to end: %w", err)
+		}
+		// A statement of its own: its snapshot sees what committed while
+		// the lock was awaited.
+		c, err := scanChallenge(tx.QueryRow(ctx, `SELECT `+challengeColumns+` FROM gamification.challenges c
+			WHERE c.id = $2 AND `+due+` FOR UPDATE`, now.Add(-challenge.FinaliseGrace), id))
+		if errors.Is(err, ErrNotFound) {
+			continue // closed by another sweep meanwhile
+		}
+		return c, err
+	}
 }
 
 // CompleteRanked marks every ranked participant of an ended challenge

@@ -35,7 +35,7 @@ func TestLateEventsOfAnErasedUser(t *testing.T) {
 	w.apply(p, activity.Change{New: session(ana, "run", monday, 10)}, activity.Change{New: session(ben, "run", monday, 5)})
 	points := func(u uuid.UUID) error {
 		return storage.InTx(context.Background(), w.pool, func(tx pgx.Tx) error {
-			return p.svc.ApplyPoints(context.Background(), tx, api.AchievementUnlocked{UserID: u.String(), Points: 30, UnlockedAt: monday})
+			return p.svc.ApplyPoints(context.Background(), tx, []api.AchievementUnlocked{{UserID: u.String(), Points: 30, UnlockedAt: monday}})
 		})
 	}
 	require.NoError(t, points(ana))

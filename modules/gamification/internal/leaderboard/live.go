@@ -92,6 +92,55 @@ func (l *Live) Ranking(k liveKey) (r *board.Ranking, loading <-chan struct{}) {
 	return nil, b.ready
 }
 
+// InMemory reports the boards in memory and the users they hold.
+func (l *Live) InMemory() (boards, users int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, b := range l.boards {
+		if b.ranking != nil {
+			boards++
+		}
+	}
+	return boards, l.users
+}
+
+// Preload loads the boards most read, one after another, while the boards
+// in memory hold fewer than half of MaxUsers users: for each period (the
+// week first, then the month, the year and all time) the current slot's
+// global board of every sport together, of each metric. A board already
+// in memory or loading is left as it is; slots with no totals yet are
+// skipped. It returns when those loads end or ctx does. The other boards
+// (a sport's, a country's, a past period's) load on their first read.
+func (l *Live) Preload(ctx context.Context, now time.Time) {
+	for _, p := range board.Periods {
+		id, err := l.store.SlotID(ctx, board.SlotAt(p, now, ""))
+		if err != nil {
+			l.log.Warn("preloading the leaderboards", "err", err)
+			return
+		}
+		if id == 0 {
+			continue
+		}
+		for _, m := range board.Metrics {
+			l.mu.Lock()
+			full := l.users >= l.maxUsers/2
+			l.mu.Unlock()
+			if full {
+				return
+			}
+			_, loading := l.Ranking(liveKey{slot: id, metric: m})
+			if loading == nil {
+				continue
+			}
+			select {
+			case <-loading:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
 // Wait is the board of k in memory, waiting up to d for it to load; nil
 // when it is not in by then (the caller reads SQL).
 func (l *Live) Wait(k liveKey, d time.Duration) *board.Ranking {

@@ -2,12 +2,10 @@ package leaderboard
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/gamification/api"
@@ -21,19 +19,36 @@ import (
 const MaxUsersInMemory = 4_000_000
 
 // Register wires the leaderboards into the module's runtime: the answer
-// to api.SubjectLeaderboardGet, the points boards' durable consumer of
-// api.EventAchievementUnlocked, and this process's boards in memory with
+// to api.SubjectLeaderboardGet and this process's boards in memory with
 // their feed. It returns the Service, which module.go registers as an
-// activity.Applier (it is an activity.Eraser too).
-func Register(rt *platform.Runtime, maxUsers int) (*Service, error) {
+// activity.Applier after the achievements (it is an activity.Eraser too)
+// and as the achievements' points sink (Service.ApplyPoints).
+func Register(rt *platform.Runtime, reg prometheus.Registerer, maxUsers int) (*Service, error) {
 	store := boardstore.New(rt.DB)
 	live := NewLive(store, rt.Log, maxUsers)
+	for _, g := range []struct {
+		name, help string
+		value      func(boards, users int) int
+	}{
+		{"athlos_gamification_leaderboards_in_memory", "Leaderboards this process holds in memory.",
+			func(b, _ int) int { return b }},
+		{"athlos_gamification_leaderboard_users_in_memory", "Users in the leaderboards this process holds in memory, " +
+			"all boards together (bounded; about 80 bytes each).", func(_, u int) int { return u }},
+	} {
+		if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help},
+			func() float64 { return float64(g.value(live.InMemory())) })); err != nil {
+			return nil, err
+		}
+	}
 	svc := New(store, live)
 	feed := NewFeed(live, rt.Bus.JS)
 	rt.Go("leaderboard feed", func(ctx context.Context) {
 		for {
 			err := feed.Start(ctx)
 			if err == nil {
+				// The boards most read are rebuilt from PostgreSQL at
+				// once, not on their first read.
+				live.Preload(ctx, time.Now())
 				break
 			}
 			rt.Log.Warn("starting the leaderboard feed; boards are read from SQL meanwhile", "err", err)
@@ -45,13 +60,6 @@ func Register(rt *platform.Runtime, maxUsers int) (*Service, error) {
 		}
 		<-ctx.Done()
 		_ = feed.Stop(context.Background())
-	})
-	rt.OnEvent(bus.EventStream(api.Module), api.EventAchievementUnlocked, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
-		var ev api.AchievementUnlocked
-		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
-			return bus.Invalid("payload", "not an "+api.EventAchievementUnlocked+" event")
-		}
-		return svc.ApplyPoints(ctx, tx, ev)
 	})
 	err := rt.Service.HandleSubject(api.SubjectLeaderboardGet, bus.AsCaller(
 		func(ctx context.Context, user uuid.UUID, in api.LeaderboardRequest) (api.Leaderboard, error) {

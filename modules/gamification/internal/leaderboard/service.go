@@ -49,7 +49,8 @@ func New(store *boardstore.Store, live *Live) *Service {
 }
 
 // ApplySessions adds the changes' contributions to the totals (taking an
-// edited or deleted session's old ones back), in the consumer's
+// edited or deleted session's old ones back), with the points of the
+// batch's unlocks (activity.Batch), in one write, in the consumer's
 // transaction (activity.Applier).
 func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activity.Change) error {
 	var old, new []board.Session
@@ -61,7 +62,14 @@ func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activi
 			new = append(new, boardSession(c.New))
 		}
 	}
-	return s.store.Apply(ctx, tx, board.Delta(old, new))
+	delta := board.Delta(old, new)
+	if b := activity.BatchOf(ctx); b != nil {
+		if err := addPoints(delta, b.Points); err != nil {
+			return err
+		}
+		b.Points = nil
+	}
+	return s.store.Apply(ctx, tx, delta)
 }
 
 func boardSession(a *activity.Session) board.Session {
@@ -74,22 +82,64 @@ func (s *Service) EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID) erro
 	return s.store.EraseUser(ctx, tx, user)
 }
 
-// ApplyPoints adds an unlock's points to the points boards of the periods
-// of its time, in tx; an unlock of a user erased since changes nothing.
-func (s *Service) ApplyPoints(ctx context.Context, tx pgx.Tx, ev api.AchievementUnlocked) error {
-	user, err := uuid.Parse(ev.UserID)
-	if err != nil {
-		return bus.Invalid("user_id", "must be a UUID")
+// ApplyPoints adds new unlocks' points to the points boards of the
+// periods of their time, in the transaction that stores the unlocks
+// (achievements' service.PointsSink). Inside a batch of session changes
+// it leaves them to the batch's write (ApplySessions, after the
+// achievements); elsewhere (records, challenges, backfills) it writes
+// them at once, for the users not erased.
+func (s *Service) ApplyPoints(ctx context.Context, tx pgx.Tx, unlocks []api.AchievementUnlocked) error {
+	if b := activity.BatchOf(ctx); b != nil {
+		b.Points = append(b.Points, unlocks...)
+		return nil
 	}
-	live, err := activity.LockLive(ctx, tx, []uuid.UUID{user})
+	users := make([]uuid.UUID, 0, len(unlocks))
+	for _, ev := range unlocks {
+		u, err := uuid.Parse(ev.UserID)
+		if err != nil {
+			return bus.Invalid("user_id", "must be a UUID")
+		}
+		users = append(users, u)
+	}
+	live, err := activity.LockLive(ctx, tx, users)
 	if err != nil || len(live) == 0 {
 		return err
 	}
+	alive := make(map[string]bool, len(live))
+	for _, u := range live {
+		alive[u.String()] = true
+	}
+	keep := make([]api.AchievementUnlocked, 0, len(unlocks))
+	for _, ev := range unlocks {
+		if alive[ev.UserID] {
+			keep = append(keep, ev)
+		}
+	}
 	delta := map[board.SlotUser]board.Amounts{}
-	for _, c := range board.PointsContributions(user, int64(ev.Points), ev.UnlockedAt) {
-		delta[board.SlotUser{Slot: c.Slot, UserID: c.UserID}] = c.Amounts
+	if err := addPoints(delta, keep); err != nil {
+		return err
 	}
 	return s.store.Apply(ctx, tx, delta)
+}
+
+// addPoints adds unlocks' points to delta.
+func addPoints(delta map[board.SlotUser]board.Amounts, unlocks []api.AchievementUnlocked) error {
+	for _, ev := range unlocks {
+		user, err := uuid.Parse(ev.UserID)
+		if err != nil {
+			return bus.Invalid("user_id", "must be a UUID")
+		}
+		for _, c := range board.PointsContributions(user, int64(ev.Points), ev.UnlockedAt) {
+			k := board.SlotUser{Slot: c.Slot, UserID: c.UserID}
+			delta[k] = delta[k].Add(c.Amounts, 1)
+		}
+	}
+	for k, a := range delta {
+		if a.Zero() {
+			delete(delta, k)
+		}
+	}
+	return nil
 }
 
 // Query is a validated request.

@@ -360,7 +360,7 @@ func TestPointsBoards(t *testing.T) {
 	ana, ben := w.user("Ana", "", true), w.user("Ben", "", true)
 	unlock := func(u uuid.UUID, points int, at time.Time) {
 		require.NoError(t, storage.InTx(context.Background(), w.pool, func(tx pgx.Tx) error {
-			return p.svc.ApplyPoints(context.Background(), tx, api.AchievementUnlocked{UserID: u.String(), Points: points, UnlockedAt: at})
+			return p.svc.ApplyPoints(context.Background(), tx, []api.AchievementUnlocked{{UserID: u.String(), Points: points, UnlockedAt: at}})
 		}))
 	}
 	unlock(ana, 50, monday)
@@ -371,7 +371,7 @@ func TestPointsBoards(t *testing.T) {
 	_, err := p.svc.Get(context.Background(), ana, api.LeaderboardRequest{Metric: "points", Sport: "run"})
 	assert.Equal(t, "query.sport", bus.AsError(err).Fields[0].Field)
 	require.Error(t, storage.InTx(context.Background(), w.pool, func(tx pgx.Tx) error {
-		return p.svc.ApplyPoints(context.Background(), tx, api.AchievementUnlocked{UserID: "nobody", Points: 5, UnlockedAt: monday})
+		return p.svc.ApplyPoints(context.Background(), tx, []api.AchievementUnlocked{{UserID: "nobody", Points: 5, UnlockedAt: monday}})
 	}))
 }
 
@@ -580,4 +580,34 @@ func TestMemoryBound(t *testing.T) {
 	p.live.mu.Lock()
 	assert.LessOrEqual(t, p.live.users, 3)
 	p.live.mu.Unlock()
+}
+
+// At start a process rebuilds the boards most read from PostgreSQL
+// (Preload): the current periods' boards of every sport, each metric,
+// week first, while they hold under half the memory bound; the others
+// load on their first read.
+func TestPreloadAtStart(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	now := monday.Add(time.Hour)
+	p := w.process(now)
+	ana, ben := w.user("Ana", "", true), w.user("Ben", "", true)
+	w.apply(p, activity.Change{New: session(ana, "run", monday, 3)}, activity.Change{New: session(ben, "ride", monday, 4)})
+
+	fresh := w.process(now)
+	week, all := api.LeaderboardRequest{Period: "week"}, api.LeaderboardRequest{Period: "all", Metric: "elevation"}
+	run := api.LeaderboardRequest{Period: "week", Sport: "run"}
+	require.False(t, inMemory(t, fresh, week, ana))
+	fresh.live.Preload(context.Background(), now)
+	assert.True(t, inMemory(t, fresh, week, ana), "the week's distance board is in memory before any read")
+	assert.True(t, inMemory(t, fresh, all, ana), "so is the all-time elevation board")
+	assert.False(t, inMemory(t, fresh, run, ana), "a sport's board loads on its first read")
+	assert.Equal(t, []place{{1, "Ben", 4000}, {2, "Ana", 3000}}, places(get(t, fresh, ana, week).Items))
+
+	bounded := w.process(now)
+	bounded.live.maxUsers = 4 // half of it: two users, one board
+	bounded.live.Preload(context.Background(), now)
+	assert.True(t, inMemory(t, bounded, week, ana))
+	assert.False(t, inMemory(t, bounded, api.LeaderboardRequest{Period: "week", Metric: "time"}, ana),
+		"preloading stops at half the bound")
 }

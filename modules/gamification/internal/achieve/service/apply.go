@@ -279,6 +279,7 @@ func (s *Service) unlock(ctx context.Context, tx pgx.Tx, list []store.Unlock, st
 		return 0, err
 	}
 	events := make([]bus.Event, 0, len(added))
+	unlocks := make([]api.AchievementUnlocked, 0, len(added))
 	for _, u := range added {
 		states[u.UserID].Points += u.Points
 		a := byID[u.AchievementID]
@@ -292,6 +293,12 @@ func (s *Service) unlock(ctx context.Context, tx pgx.Tx, list []store.Unlock, st
 			ev.SessionID = u.SessionID.String()
 		}
 		events = append(events, bus.Event{Subject: api.EventAchievementUnlocked, Payload: ev})
+		unlocks = append(unlocks, ev)
+	}
+	if s.points != nil && len(unlocks) > 0 {
+		if err := s.points(ctx, tx, unlocks); err != nil {
+			return 0, err
+		}
 	}
 	return len(added), bus.EnqueueAll(ctx, tx, api.Module, events)
 }

@@ -12,8 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/gamification/internal/achieve"
 	"github.com/athlos/athlos/modules/gamification/internal/achieve/store"
 	"github.com/athlos/athlos/storage"
@@ -37,7 +39,20 @@ type Service struct {
 	wake chan struct{}
 	// backfillBatch is BackfillBatch (tests make it smaller).
 	backfillBatch int
+
+	// points hears of every new unlock in the transaction that stores it
+	// (OnPoints).
+	points PointsSink
 }
+
+// PointsSink takes new unlocks' points in the transaction that stores
+// them (the leaderboards' points boards), so that no unlock's points are
+// counted twice or lost.
+type PointsSink func(ctx context.Context, tx pgx.Tx, unlocks []api.AchievementUnlocked) error
+
+// OnPoints makes sink hear of every new unlock; set it before the service
+// is used.
+func (s *Service) OnPoints(sink PointsSink) { s.points = sink }
 
 // New returns the service on the module's pool.
 func New(pool *pgxpool.Pool, log *slog.Logger) *Service {
