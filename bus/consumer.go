@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -136,6 +137,44 @@ type BatchConfig struct {
 	// of a few subjects with many entities (say, every user's session
 	// events) keys by the entity, so all its workers have work.
 	Key func(jetstream.Msg) string
+}
+
+// DecodeBatch reads a batch's messages with decode for a BatchHandler that
+// applies them once by message id: it returns the ids and values of those
+// that decoded, and each message's outcome (decode's error, an invalid
+// error for a message without an id, which cannot be applied once; nil for
+// the others).
+func DecodeBatch[T any](msgs []jetstream.Msg, decode func(subject string, data []byte) (T, error)) (errs []error, ids []string, values []T) {
+	errs = make([]error, len(msgs))
+	ids = make([]string, 0, len(msgs))
+	values = make([]T, 0, len(msgs))
+	for i, msg := range msgs {
+		v, err := decode(msg.Subject(), msg.Data())
+		id := MessageID(msg)
+		switch {
+		case err != nil:
+			errs[i] = err
+		case id == "":
+			errs[i] = Invalid("Nats-Msg-Id", "an event without an id cannot be applied once")
+		default:
+			ids = append(ids, id)
+			values = append(values, v)
+		}
+	}
+	return errs, ids, values
+}
+
+// UserKey is a BatchConfig.Key for events about users: the payload's
+// user_id, so a user's events go to one worker, in order (the subject
+// for a payload that can't be read, refused later by the handler).
+func UserKey(msg jetstream.Msg) string {
+	var p struct {
+		UserID string `json:"user_id"`
+	}
+	if json.Unmarshal(msg.Data(), &p) != nil || p.UserID == "" {
+		return msg.Subject()
+	}
+	return p.UserID
 }
 
 // ConsumeBatches ensures the durable consumer and hands its messages to

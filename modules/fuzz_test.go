@@ -40,7 +40,7 @@ func TestEveryOperationSurvivesMalformedInput(t *testing.T) {
 		t.Skip("thousands of requests")
 	}
 	t.Parallel()
-	a := apptest.Start(t, "client", "training", "social", "gamification")
+	a := apptest.Start(t, "client", "training", "social", "gamification", "promo")
 	r := a.Do(http.MethodPost, "/v1/auth/register", "", map[string]any{"email": "fuzz@example.com", "password": "correct horse battery staple"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	var tok struct {

@@ -28,8 +28,8 @@
 // rpc.promo.admin.offers.create, .list, .get, .patch, .delete, .stats (an
 // administrator).
 //
-// Consumes (each with its durable consumer promo__<event>, exactly once through
-// promo.processed_messages):
+// Consumes (each with its durable consumer promo__<event> unless said, exactly
+// once through promo.processed_messages):
 //   - evt.client.user.registered: a known user, registration time and language
 //   - evt.client.profile.updated: birth date, country, language; applied only if
 //     newer (updated_at). The weight and heart rates it carries are dropped.
@@ -39,14 +39,18 @@
 //   - evt.client.gear.created, evt.client.gear.updated, evt.client.gear.deleted:
 //     type, distance, replacement threshold, retired; ordered by the event's time,
 //     a deleted item stays a tombstone
+//   - evt.client.gear.wear_limit_reached: an item's distance at the crossing of
+//     its replacement threshold, until a newer gear event (components ignored)
 //   - evt.training.session.completed, evt.training.session.updated,
-//     evt.training.session.deleted: sport and start of finished sessions, applied
-//     only with a higher revision (a deleted one stays a tombstone); heart rates,
-//     power and calories are dropped
+//     evt.training.session.deleted, in batches by one durable consumer
+//     (promo__evt_training_session, two workers keyed by user, a batch one
+//     transaction): sport and start of finished sessions, applied only with a
+//     higher revision (a deleted one stays a tombstone); heart rates, power and
+//     calories are dropped
 //   - evt.gamification.challenge.joined, evt.gamification.challenge.left: the
 //     challenges a user takes part in, ordered by the event's time
 //
-// # User facts (internal/facts, migration 00003)
+// # User facts (internal/facts, migrations 00003-00004)
 //
 // Tables: users, consents, user_sessions, user_gear, user_challenges,
 // erased_users. Every consumer takes a shared advisory lock of the user and

@@ -22,24 +22,12 @@ import (
 const SessionsDurable = "gamification__evt_training_session"
 
 // Batch sizing of the session consumer: the messages are shared among the
-// workers by user (userKey), so a user's events are applied in order by
+// workers by user (bus.UserKey), so a user's events are applied in order by
 // one worker, and two workers never wait for each other's rows of a user.
 const (
 	sessionWorkers   = 4
 	sessionBatchSize = 500
 )
-
-// userKey is the user a training session event is about (its payload's
-// user_id; the subject for one that can't be read, refused later).
-func userKey(msg jetstream.Msg) string {
-	var p struct {
-		UserID string `json:"user_id"`
-	}
-	if json.Unmarshal(msg.Data(), &p) != nil || p.UserID == "" {
-		return msg.Subject()
-	}
-	return p.UserID
-}
 
 // Register starts the module's consumers of the other modules' events:
 // training's session events in batches (each batch one transaction that
@@ -59,7 +47,7 @@ func Register(rt *platform.Runtime, appliers ...Applier) {
 	}
 	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.EventStream(trainingapi.Module), Durable: SessionsDurable,
 		Subjects: []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated, trainingapi.EventSessionDeleted}},
-		bus.BatchConfig{Workers: sessionWorkers, MaxMessages: sessionBatchSize, Key: userKey},
+		bus.BatchConfig{Workers: sessionWorkers, MaxMessages: sessionBatchSize, Key: bus.UserKey},
 		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
 			return handleSessions(ctx, rt, msgs, appliers)
 		})
@@ -71,22 +59,7 @@ func Register(rt *platform.Runtime, appliers ...Applier) {
 // messages already processed are left out, malformed ones refused for
 // good.
 func handleSessions(ctx context.Context, rt *platform.Runtime, msgs []jetstream.Msg, appliers []Applier) ([]error, error) {
-	errs := make([]error, len(msgs))
-	ids := make([]string, 0, len(msgs))
-	events := make([]Event, 0, len(msgs))
-	for i, msg := range msgs {
-		e, err := DecodeSessionEvent(msg.Subject(), msg.Data())
-		id := bus.MessageID(msg)
-		switch {
-		case err != nil:
-			errs[i] = err
-		case id == "":
-			errs[i] = bus.Invalid("Nats-Msg-Id", "a session event without an id cannot be applied once")
-		default:
-			ids = append(ids, id)
-			events = append(events, e)
-		}
-	}
+	errs, ids, events := bus.DecodeBatch(msgs, DecodeSessionEvent)
 	if err := ApplyOnce(ctx, rt.DB, ids, events, appliers); err != nil {
 		return nil, err
 	}

@@ -3,21 +3,19 @@ package facts
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/athlos/athlos/bus"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	gamificationapi "github.com/athlos/athlos/modules/gamification/api"
-	"github.com/athlos/athlos/modules/promo/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
-	"github.com/athlos/athlos/storage"
 )
 
 // PruneEvery is how often each process running promo prunes the sessions
@@ -25,9 +23,10 @@ import (
 const PruneEvery = time.Hour
 
 // Register starts what keeps the facts: the consumers of client's user,
-// profile and gear events, training's session events and gamification's
-// challenge membership events (each applied once, in order by its own
-// clock: updated_at, revision, event time), the erasure of a deleted user
+// profile and gear events, training's session events (in batches,
+// SessionsDurable) and gamification's challenge membership events (each
+// applied once, in order by its own clock: updated_at, revision, event
+// time), the erasure of a deleted user
 // (with every eraser, in the same transaction), the consent operations
 // (rpc.promo.consent.*) and the periodic prune of old sessions.
 func Register(rt *platform.Runtime, erasers ...Eraser) error {
@@ -66,16 +65,19 @@ func Register(rt *platform.Runtime, erasers ...Eraser) error {
 			return ApplyGear(ctx, tx, g)
 		})
 	}
-	training := bus.EventStream(trainingapi.Module)
-	for _, subject := range []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated, trainingapi.EventSessionDeleted} {
-		rt.OnEvent(training, subject, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
-			s, err := DecodeSession(subject, msg.Data())
-			if err != nil {
-				return err
-			}
-			return ApplySession(ctx, tx, s)
+	rt.OnEvent(client, clientapi.EventGearWearLimit, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
+		w, ok, err := DecodeGearWear(msg.Data())
+		if err != nil || !ok {
+			return err
+		}
+		return ApplyGearWear(ctx, tx, w)
+	})
+	rt.ConsumeBatches(bus.ConsumerConfig{Stream: bus.EventStream(trainingapi.Module), Durable: SessionsDurable,
+		Subjects: []string{trainingapi.EventSessionCompleted, trainingapi.EventSessionUpdated, trainingapi.EventSessionDeleted}},
+		bus.BatchConfig{Workers: sessionWorkers, MaxMessages: sessionBatchSize, Key: bus.UserKey},
+		func(ctx context.Context, msgs []jetstream.Msg) ([]error, error) {
+			return handleSessions(ctx, rt.DB, msgs)
 		})
-	}
 	gamification := bus.EventStream(gamificationapi.Module)
 	for _, subject := range []string{gamificationapi.EventChallengeJoined, gamificationapi.EventChallengeLeft} {
 		joined := subject == gamificationapi.EventChallengeJoined
@@ -97,29 +99,22 @@ func Register(rt *platform.Runtime, erasers ...Eraser) error {
 	return registerConsent(rt)
 }
 
-// registerConsent adds the consent operations to the module's RPC service.
-func registerConsent(rt *platform.Runtime) error {
-	return rt.Service.HandleSubjects(map[string]bus.HandlerFunc{
-		api.SubjectConsentGet: bus.AsCaller(func(ctx context.Context, user uuid.UUID, _ struct{}) (api.Consent, error) {
-			c, err := GetConsent(ctx, rt.DB, user)
-			return api.Consent{PersonalisedOffers: c.PersonalisedOffers, UpdatedAt: c.UpdatedAt}, err
-		}),
-		api.SubjectConsentPut: bus.AsCaller(func(ctx context.Context, user uuid.UUID, in api.ConsentPut) (api.Consent, error) {
-			if in.PersonalisedOffers == nil {
-				return api.Consent{}, bus.Invalid("body.personalised_offers", "required: true or false")
-			}
-			var c Consent
-			err := storage.InTx(ctx, rt.DB, func(tx pgx.Tx) error {
-				var err error
-				c, err = SetConsent(ctx, tx, user, *in.PersonalisedOffers, time.Now())
-				return err
-			})
-			if errors.Is(err, ErrErased) {
-				return api.Consent{}, bus.Errorf(bus.CodeNotFound, "this account was deleted")
-			}
-			return api.Consent{PersonalisedOffers: c.PersonalisedOffers, UpdatedAt: c.UpdatedAt}, err
-		}),
-	})
+// Batch sizing of the session consumer: the messages are shared among the
+// workers by user (bus.UserKey), so a user's events are applied in order by one
+// worker, and two workers never wait for each other's users.
+const (
+	sessionWorkers   = 2
+	sessionBatchSize = 500
+)
+
+// handleSessions applies a batch of session events in one transaction
+// (ApplySessionsOnce); malformed ones are refused for good.
+func handleSessions(ctx context.Context, pool *pgxpool.Pool, msgs []jetstream.Msg) ([]error, error) {
+	errs, ids, sessions := bus.DecodeBatch(msgs, DecodeSession)
+	if err := ApplySessionsOnce(ctx, pool, ids, sessions); err != nil {
+		return nil, err
+	}
+	return errs, nil
 }
 
 // DecodeRegistration reads a user.registered event.
@@ -221,6 +216,26 @@ func DecodeGear(subject string, data []byte) (GearItem, error) {
 	}
 	g.Type, g.DistanceM, g.ReplacementThresholdM, g.Retired = ev.Gear.Type, ev.Gear.DistanceM, ev.Gear.ReplacementThresholdM, ev.Gear.Retired
 	return g, nil
+}
+
+// DecodeGearWear reads a gear.wear_limit_reached event; ok is false for a
+// component's (promo keeps items only).
+func DecodeGearWear(data []byte) (w GearWear, ok bool, err error) {
+	var ev clientapi.GearWearLimitReached
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return w, false, bus.Invalid("payload", "not a gear.wear_limit_reached event: "+err.Error())
+	}
+	if w.UserID, err = bus.ParseID("user_id", ev.UserID); err != nil {
+		return w, false, err
+	}
+	if w.GearID, err = bus.ParseID("gear_id", ev.GearID); err != nil {
+		return w, false, err
+	}
+	if ev.ReachedAt.IsZero() {
+		return w, false, bus.Invalid("reached_at", "missing")
+	}
+	w.DistanceM, w.ReplacementThresholdM, w.ReachedAt = ev.DistanceM, ev.ReplacementThresholdM, ev.ReachedAt
+	return w, ev.ComponentID == "", nil
 }
 
 // DecodeSession reads a session.completed, session.updated or

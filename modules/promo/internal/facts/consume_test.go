@@ -3,6 +3,7 @@ package facts_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,6 +242,32 @@ func TestConsumers(t *testing.T) {
 		assert.Empty(t, m.facts(user).Gear)
 	})
 
+	t.Run("gear wear", func(t *testing.T) {
+		user, shoes := uuid.New(), uuid.New()
+		threshold := 800_000.0
+		wear := func(dist, threshold float64, component string, at time.Time) event {
+			return event{clientapi.EventGearWearLimit, clientapi.GearWearLimitReached{UserID: user.String(), GearID: shoes.String(),
+				GearType: "shoes", GearName: "shoes", ComponentID: component, DistanceM: dist, ReplacementThresholdM: threshold, ReachedAt: at}}
+		}
+		distance := func() float64 {
+			f := m.facts(user)
+			require.Len(t, f.Gear, 1)
+			return f.Gear[0].DistanceM
+		}
+		m.send(gearEvent(clientapi.EventGearCreated, shoes, user, "shoes", 100_000, &threshold, false, now.Add(-time.Hour)))
+		// A component's crossing, one of another threshold, and one older
+		// than the last gear event change nothing.
+		m.send(wear(900_000, threshold, uuid.NewString(), now.Add(-time.Minute)), wear(900_000, 500_000, "", now.Add(-time.Minute)),
+			wear(900_000, threshold, "", now.Add(-2*time.Hour)))
+		assert.InDelta(t, 100_000, distance(), 1e-9)
+		// The crossing: the distance then.
+		m.send(wear(801_000, threshold, "", now.Add(-time.Minute)))
+		assert.InDelta(t, 801_000, distance(), 1e-9)
+		// A newer edit has the distance of its own time.
+		m.send(gearEvent(clientapi.EventGearUpdated, shoes, user, "shoes", 805_000, &threshold, false, now))
+		assert.InDelta(t, 805_000, distance(), 1e-9)
+	})
+
 	t.Run("challenges by time", func(t *testing.T) {
 		user, c1, c2 := uuid.New(), uuid.New(), uuid.New()
 		m.send(challengeEvent(true, user, c1, now.Add(-time.Hour)), challengeEvent(true, user, c2, now.Add(-time.Hour)))
@@ -373,5 +400,55 @@ func TestNoHealthDataStored(t *testing.T) {
 		for _, word := range strings.FieldsFunc(c, func(r rune) bool { return r == '.' || r == '_' }) {
 			assert.NotContains(t, health, word, c)
 		}
+	}
+}
+
+// An erasure running while a user's events are applied in other
+// transactions leaves nothing of the user: the events take the user's lock
+// shared, the erasure exclusively, so an event either commits before the
+// erasure (and is erased) or sees the user erased (and is dropped).
+func TestEraseWhileEventsApply(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewPool(t)
+	ctx := context.Background()
+	now := time.Now()
+	const users, events = 20, 15
+	var wg sync.WaitGroup
+	errs := make(chan error, users*(events+1))
+	ids := make([]uuid.UUID, users)
+	for i := range ids {
+		user := uuid.New()
+		ids[i] = user
+		for j := range events {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- storage.InTx(ctx, db, func(tx pgx.Tx) error {
+					switch j % 3 {
+					case 0:
+						return facts.ApplySession(ctx, tx, facts.Session{ID: uuid.New(), UserID: user, Sport: "run", StartedAt: now, Revision: 1})
+					case 1:
+						return facts.ApplyGear(ctx, tx, facts.GearItem{Gear: facts.Gear{ID: uuid.New(), Type: "shoes"}, UserID: user, ChangedAt: now})
+					default:
+						return facts.ApplyProfile(ctx, tx, facts.Profile{UserID: user, Country: "DE", UpdatedAt: now.Add(time.Duration(j) * time.Second)})
+					}
+				})
+			}()
+			if j == events/2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs <- storage.InTx(ctx, db, func(tx pgx.Tx) error { return facts.Erase(ctx, tx, user, now) })
+				}()
+			}
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for _, user := range ids {
+		assertNoRows(t, db, user)
 	}
 }

@@ -19,7 +19,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/athlos/athlos/storage"
 )
 
 // Windows of the activity facts.
@@ -41,7 +42,9 @@ const (
 type Facts struct {
 	UserID uuid.UUID
 	// Known: a registration (or profile) event was applied.
-	Known        bool
+	Known bool
+	// RegisteredAt is zero while only a profile event came (moments after
+	// sign-up, events of two subjects may arrive in either order).
 	RegisteredAt time.Time
 	// BirthDate is a date at UTC midnight; nil: unknown.
 	BirthDate *time.Time
@@ -69,7 +72,11 @@ type Facts struct {
 type Gear struct {
 	ID uuid.UUID
 	// Type is the client module's gear type: shoes, bike, ...
-	Type                  string
+	Type string
+	// DistanceM is the item's distance as of its last gear event
+	// (created, updated, or the crossing of its replacement threshold):
+	// the client module publishes none when only its totals change with a
+	// session, so below the threshold it can be behind.
 	DistanceM             float64
 	ReplacementThresholdM *float64
 }
@@ -110,11 +117,7 @@ func (f Facts) Personalisable(now time.Time) bool {
 }
 
 // Querier is a pool or a transaction (pgxpool.Pool, pgx.Tx, pgx.Conn).
-type Querier interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
+type Querier = storage.Querier
 
 // Eraser erases what a part of promo keeps of a user (impressions,
 // caps...), in the transaction that erases the user's facts.

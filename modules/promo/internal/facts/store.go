@@ -20,7 +20,8 @@ const loadSQL = `SELECT u.user_id IS NOT NULL, u.registered_at, u.birth_date, co
 		GROUP BY s.sport ORDER BY count(*) DESC, s.sport),
 	(SELECT count(*) FROM promo.user_sessions s
 		WHERE s.user_id = $1 AND NOT s.deleted AND s.started_at >= $3 AND s.started_at <= $4),
-	(SELECT coalesce(json_agg(json_build_object('id', g.gear_id, 'type', g.type, 'distance_m', g.distance_m,
+	(SELECT coalesce(json_agg(json_build_object('id', g.gear_id, 'type', g.type,
+			'distance_m', CASE WHEN g.wear_at > g.changed_at THEN greatest(g.distance_m, g.wear_distance_m) ELSE g.distance_m END,
 			'replacement_threshold_m', g.replacement_threshold_m) ORDER BY g.gear_id), '[]')
 		FROM promo.user_gear g WHERE g.user_id = $1 AND NOT g.deleted AND NOT g.retired),
 	ARRAY(SELECT ch.challenge_id FROM promo.user_challenges ch WHERE ch.user_id = $1 AND ch.joined ORDER BY ch.challenge_id)
@@ -159,22 +160,14 @@ type Session struct {
 
 // ApplySession records a session's completion, change or deletion if its
 // revision is higher than the one kept; an older or repeated event
-// changes nothing.
+// changes nothing. The consumer applies them in batches
+// (ApplySessionsOnce); this is one event's work in tx.
 func ApplySession(ctx context.Context, tx pgx.Tx, s Session) error {
 	if erased, err := lockUser(ctx, tx, s.UserID, false); err != nil || erased {
 		return err
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO promo.user_sessions AS s (session_id, user_id, sport, started_at, revision, deleted)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (session_id) DO UPDATE SET sport = CASE WHEN excluded.deleted THEN s.sport ELSE excluded.sport END,
-			started_at = CASE WHEN excluded.deleted THEN s.started_at ELSE excluded.started_at END,
-			revision = excluded.revision, deleted = excluded.deleted
-		WHERE s.revision < excluded.revision AND s.user_id = excluded.user_id`,
-		s.ID, s.UserID, s.Sport, s.StartedAt, s.Revision, s.Deleted)
-	if err != nil {
-		return fmt.Errorf("facts: save session %s: %w", s.ID, err)
-	}
-	return nil
+	return saveSessions(ctx, tx, []uuid.UUID{s.ID}, []uuid.UUID{s.UserID}, []string{s.Sport}, []time.Time{s.StartedAt},
+		[]int64{s.Revision}, []bool{s.Deleted})
 }
 
 // GearItem is an item of gear as promo keeps it.
@@ -208,6 +201,34 @@ func ApplyGear(ctx context.Context, tx pgx.Tx, g GearItem) error {
 		g.ID, g.UserID, g.Type, g.DistanceM, g.ReplacementThresholdM, g.Retired, g.Deleted, g.ChangedAt)
 	if err != nil {
 		return fmt.Errorf("facts: save gear %s: %w", g.ID, err)
+	}
+	return nil
+}
+
+// GearWear is an item's crossing of its replacement threshold
+// (evt.client.gear.wear_limit_reached): its distance then.
+type GearWear struct {
+	GearID                uuid.UUID
+	UserID                uuid.UUID
+	DistanceM             float64
+	ReplacementThresholdM float64
+	ReachedAt             time.Time
+}
+
+// ApplyGearWear records an item's distance at the crossing of its
+// replacement threshold, used until a newer gear event (which has the
+// distance of its own time): only for an item kept, not deleted, with the
+// same threshold. An item promo has not heard of yet is left alone (its
+// creation, far older, brings it).
+func ApplyGearWear(ctx context.Context, tx pgx.Tx, w GearWear) error {
+	if erased, err := lockUser(ctx, tx, w.UserID, false); err != nil || erased {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE promo.user_gear SET wear_distance_m = $3, wear_at = $4
+		WHERE gear_id = $1 AND user_id = $2 AND NOT deleted AND replacement_threshold_m = $5
+			AND (wear_at IS NULL OR wear_at < $4)`, w.GearID, w.UserID, w.DistanceM, w.ReachedAt, w.ReplacementThresholdM)
+	if err != nil {
+		return fmt.Errorf("facts: save wear of gear %s: %w", w.GearID, err)
 	}
 	return nil
 }

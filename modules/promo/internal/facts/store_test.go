@@ -135,3 +135,48 @@ func TestLoadFacts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, f, again)
 }
+
+// The session consumer's batches: a message delivered again (the same id)
+// changes nothing, within a batch only a session's highest revision
+// counts whatever the order, an older revision in a later batch is
+// dropped, and an erased user's events are dropped (but recorded).
+func TestApplySessionsOnce(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewPool(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	user, gone := uuid.New(), uuid.New()
+	s1, s2 := uuid.New(), uuid.New()
+	inTx(t, db, func(ctx context.Context, tx pgx.Tx) error { return facts.Erase(ctx, tx, gone, now) })
+	run := func(sport string, rev int64) facts.Session {
+		return facts.Session{ID: s1, UserID: user, Sport: sport, StartedAt: now.Add(-time.Hour), Revision: rev}
+	}
+	sports := func() []string {
+		f, err := facts.Load(ctx, db, user, now)
+		require.NoError(t, err)
+		return f.Sports
+	}
+
+	require.NoError(t, facts.ApplySessionsOnce(ctx, db, []string{"a", "b", "c", "d"}, []facts.Session{
+		run("swim", 2), run("run", 1), run("ride", 3),
+		{ID: s2, UserID: gone, Sport: "row", StartedAt: now, Revision: 1},
+	}))
+	assert.Equal(t, []string{"ride"}, sports())
+
+	// Delivered again under the same ids, with other contents: nothing.
+	require.NoError(t, facts.ApplySessionsOnce(ctx, db, []string{"a", "b", "c"}, []facts.Session{run("yoga", 9), run("yoga", 9), run("yoga", 9)}))
+	assert.Equal(t, []string{"ride"}, sports())
+	// An older revision in a later batch: nothing; a deletion: gone.
+	require.NoError(t, facts.ApplySessionsOnce(ctx, db, []string{"e"}, []facts.Session{run("hike", 2)}))
+	assert.Equal(t, []string{"ride"}, sports())
+	del := run("ride", 4)
+	del.Deleted = true
+	require.NoError(t, facts.ApplySessionsOnce(ctx, db, []string{"f"}, []facts.Session{del}))
+	assert.Empty(t, sports())
+
+	var processed, erasedRows int
+	require.NoError(t, db.QueryRow(ctx, `SELECT count(*) FROM promo.processed_messages WHERE consumer = $1`, facts.SessionsDurable).Scan(&processed))
+	assert.Equal(t, 6, processed)
+	require.NoError(t, db.QueryRow(ctx, `SELECT count(*) FROM promo.user_sessions WHERE user_id = $1`, gone).Scan(&erasedRows))
+	assert.Zero(t, erasedRows)
+}
