@@ -433,3 +433,34 @@ func TestOffersBadInput(t *testing.T) {
 	assert.Equal(t, o.OfferDefinition.Name, p.Items[0].Name)
 	assert.Equal(t, o.UpdatedAt, p.Items[0].UpdatedAt)
 }
+
+// TestDeletedAccountErasesOffersData: deleting the account erases the
+// user's impressions, clicks, dismissals, reservations and caps (the
+// offers' eraser runs in the facts' erasure); the counts stay, anonymous.
+func TestDeletedAccountErasesOffersData(t *testing.T) {
+	a := startOffers(t)
+	ana := a.signUp("ana@example.com")
+	a.adult(ana, "DE")
+	capped := a.create(offer(func(d map[string]any) { d["frequency_cap"] = map[string]any{"count": 5, "period_s": 86400} }))
+	other := a.create(offer(func(d map[string]any) { d["name"] = "other" }))
+	require.Len(t, a.offers(ana).Items, 2)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/offers/"+capped.ID+"/impression", ana.token, nil).Status)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/offers/"+capped.ID+"/click", ana.token, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodPost, "/v1/offers/"+other.ID+"/dismiss", ana.token, nil).Status)
+	require.Len(t, a.offers(ana).Items, 1, "a second list: a reservation held")
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, nil).Status)
+	db := a.DB(t)
+	require.Eventually(t, func() bool {
+		var n int
+		err := db.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM promo.offer_events WHERE user_id = $1)
+			+ (SELECT count(*) FROM promo.offer_caps WHERE user_id = $1) + (SELECT count(*) FROM promo.offer_dismissals WHERE user_id = $1)
+			+ (SELECT count(*) FROM promo.offer_reservations WHERE user_id = $1)`, ana.id).Scan(&n)
+		return err == nil && n == 0
+	}, 10*time.Second, 50*time.Millisecond)
+	r := a.Do(http.MethodGet, "/v1/admin/offers/"+capped.ID+"/stats", a.admin, nil)
+	var st api.OfferStats
+	r.JSON(t, &st)
+	assert.Equal(t, int64(1), st.Impressions, "the counts stay")
+	assert.Equal(t, int64(1), st.Clicks)
+	assert.Zero(t, st.Reserved, "the held reservations were given back")
+}
