@@ -53,12 +53,35 @@ func (s *Service) Create(ctx context.Context, raw json.RawMessage) (api.AdminOff
 	if err != nil {
 		return api.AdminOffer{}, err
 	}
-	row, err := s.store.Create(ctx, id, o.Def, now)
+	sp, err := specOf(o.Def)
+	if err != nil {
+		return api.AdminOffer{}, err
+	}
+	row, err := s.store.Create(ctx, id, sp, now)
 	if err != nil {
 		return api.AdminOffer{}, err
 	}
 	s.reloadSoon(ctx)
-	return adminView(row), nil
+	return adminView(row)
+}
+
+// specOf is what the store keeps of a definition.
+func specOf(d api.OfferDefinition) (offerstore.Spec, error) {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return offerstore.Spec{}, fmt.Errorf("encode offer: %w", err)
+	}
+	return offerstore.Spec{Definition: b, StartsAt: d.StartsAt, EndsAt: d.EndsAt, BudgetImpressions: d.Budget.Impressions,
+		BudgetClicks: d.Budget.Clicks}, nil
+}
+
+// definitionOf reads a stored definition.
+func definitionOf(r offerstore.Row) (api.OfferDefinition, error) {
+	var d api.OfferDefinition
+	if err := json.Unmarshal(r.Definition, &d); err != nil {
+		return d, fmt.Errorf("offer %s: stored definition: %w", r.ID, err)
+	}
+	return d, nil
 }
 
 // reloadSoon reloads this process's cache after a change (the others
@@ -69,9 +92,10 @@ func (s *Service) reloadSoon(ctx context.Context) {
 	}
 }
 
-func adminView(r offerstore.Row) api.AdminOffer {
-	return api.AdminOffer{ID: r.ID.String(), OfferDefinition: r.Def, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DeletedAt: r.DeletedAt,
-		Spent: api.OfferSpend{Impressions: r.UsedImpressions, Clicks: r.UsedClicks, Reserved: r.Reserved}}
+func adminView(r offerstore.Row) (api.AdminOffer, error) {
+	d, err := definitionOf(r)
+	return api.AdminOffer{ID: r.ID.String(), OfferDefinition: d, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DeletedAt: r.DeletedAt,
+		Spent: api.OfferSpend{Impressions: r.UsedImpressions, Clicks: r.UsedClicks, Reserved: r.Reserved}}, err
 }
 
 // Get reads an offer (a deleted one too, with deleted_at).
@@ -83,7 +107,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (api.AdminOffer, error)
 	if err != nil {
 		return api.AdminOffer{}, err
 	}
-	return adminView(r), nil
+	return adminView(r)
 }
 
 // List reads a page of offers, newest first.
@@ -108,7 +132,9 @@ func (s *Service) List(ctx context.Context, in api.AdminOffersRequest) (api.Admi
 	rows, next := page.Cut(rows, size, func(r offerstore.Row) [16]byte { return r.ID })
 	out := api.AdminOfferPage{Items: make([]api.AdminOffer, len(rows)), NextCursor: next}
 	for i, r := range rows {
-		out.Items[i] = adminView(r)
+		if out.Items[i], err = adminView(r); err != nil {
+			return api.AdminOfferPage{}, err
+		}
 	}
 	return out, nil
 }
@@ -134,12 +160,8 @@ func (s *Service) Patch(ctx context.Context, id uuid.UUID, patch json.RawMessage
 	if row.DeletedAt != nil {
 		return api.AdminOffer{}, bus.Errorf(bus.CodeConflict, "the offer is deleted")
 	}
-	cur, err := json.Marshal(row.Def)
-	if err != nil {
-		return api.AdminOffer{}, fmt.Errorf("encode offer: %w", err)
-	}
 	var target any
-	if err := json.Unmarshal(cur, &target); err != nil {
+	if err := json.Unmarshal(row.Definition, &target); err != nil {
 		return api.AdminOffer{}, fmt.Errorf("decode offer: %w", err)
 	}
 	merged, err := json.Marshal(MergePatch(target, p))
@@ -150,7 +172,11 @@ func (s *Service) Patch(ctx context.Context, id uuid.UUID, patch json.RawMessage
 	if err != nil {
 		return api.AdminOffer{}, err
 	}
-	updated, err := s.store.Update(ctx, id, o.Def, s.now())
+	sp, err := specOf(o.Def)
+	if err != nil {
+		return api.AdminOffer{}, err
+	}
+	updated, err := s.store.Update(ctx, id, sp, s.now())
 	switch {
 	case errors.Is(err, offerstore.ErrNotFound):
 		return api.AdminOffer{}, bus.Errorf(bus.CodeConflict, "the offer is deleted")
@@ -161,7 +187,7 @@ func (s *Service) Patch(ctx context.Context, id uuid.UUID, patch json.RawMessage
 		return api.AdminOffer{}, err
 	}
 	s.reloadSoon(ctx)
-	return adminView(updated), nil
+	return adminView(updated)
 }
 
 // MergePatch applies an RFC 7396 merge patch to a decoded JSON value.
@@ -211,11 +237,15 @@ func (s *Service) Stats(ctx context.Context, id uuid.UUID) (api.OfferStats, erro
 	if err != nil {
 		return api.OfferStats{}, err
 	}
-	b := r.Def.Budget
+	def, err := definitionOf(r)
+	if err != nil {
+		return api.OfferStats{}, err
+	}
+	b := def.Budget
 	out := api.OfferStats{ID: id.String(), Impressions: r.UsedImpressions, Clicks: r.UsedClicks, CTR: ctr(r.UsedClicks, r.UsedImpressions),
 		Reserved: r.Reserved, BudgetImpressions: b.Impressions, BudgetClicks: b.Clicks,
 		SpentFraction:    float64(r.UsedImpressions) / float64(b.Impressions),
-		PacedImpressions: offers.Allowance(b.Impressions, s.pacing(), r.Def.StartsAt, r.Def.EndsAt, s.now()),
+		PacedImpressions: offers.Allowance(b.Impressions, s.pacing(), def.StartsAt, def.EndsAt, s.now()),
 		Days:             make([]api.OfferDayStats, len(days))}
 	if b.Clicks > 0 {
 		out.SpentFraction = max(out.SpentFraction, float64(r.UsedClicks)/float64(b.Clicks))

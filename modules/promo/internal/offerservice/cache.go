@@ -93,15 +93,18 @@ func (c *cache) reload(ctx context.Context, now time.Time) error {
 // decode validates a changed offer's definition (read again when the
 // active read did not carry it); nil when the rules refuse it.
 func (c *cache) decode(ctx context.Context, r offerstore.Live) (*offers.Offer, error) {
-	def := r.Def
-	if def == nil {
-		row, err := c.store.Get(ctx, r.ID)
-		if err != nil {
+	row := offerstore.Row{ID: r.ID, Definition: r.Definition}
+	if row.Definition == nil {
+		var err error
+		if row, err = c.store.Get(ctx, r.ID); err != nil {
 			return nil, err
 		}
-		def = &row.Def
 	}
-	o, err := offers.Validate(r.ID, *def, r.CreatedAt)
+	def, err := definitionOf(row)
+	if err != nil {
+		return nil, err
+	}
+	o, err := offers.Validate(r.ID, def, r.CreatedAt)
 	if err != nil {
 		return nil, nil //nolint:nilerr // refused by the rules: not served
 	}

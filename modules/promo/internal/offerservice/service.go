@@ -255,7 +255,11 @@ func (s *Service) offer(ctx context.Context, id uuid.UUID) (*offers.Offer, error
 	if err != nil {
 		return nil, err
 	}
-	return offers.Validate(r.ID, r.Def, r.CreatedAt)
+	def, err := definitionOf(r)
+	if err != nil {
+		return nil, err
+	}
+	return offers.Validate(r.ID, def, r.CreatedAt)
 }
 
 // Why answers "why am I seeing this": whether the user is eligible for the

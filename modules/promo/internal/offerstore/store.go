@@ -7,7 +7,6 @@ package offerstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -16,8 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/athlos/athlos/modules/promo/api"
 )
 
 // Errors of the store.
@@ -38,10 +35,20 @@ type Store struct {
 // New returns the store on db.
 func New(db *pgxpool.Pool) *Store { return &Store{db: db} }
 
+// Spec is what the store keeps of an offer's definition: the definition
+// as JSON (the service's to read) and the columns SQL reads.
+type Spec struct {
+	Definition        []byte
+	StartsAt, EndsAt  time.Time
+	BudgetImpressions int64
+	BudgetClicks      int64
+}
+
 // Row is a stored offer.
 type Row struct {
-	ID              uuid.UUID
-	Def             api.OfferDefinition
+	ID uuid.UUID
+	// Definition is the definition as JSON.
+	Definition      []byte
 	UsedImpressions int64
 	UsedClicks      int64
 	Reserved        int64
@@ -55,26 +62,16 @@ const rowColumns = `id, definition, used_impressions, used_clicks, reserved, cre
 
 func scanRow(r pgx.Row) (Row, error) {
 	var o Row
-	var def []byte
-	if err := r.Scan(&o.ID, &def, &o.UsedImpressions, &o.UsedClicks, &o.Reserved, &o.CreatedAt, &o.UpdatedAt, &o.DeletedAt, &o.Rev); err != nil {
-		return o, err
-	}
-	if err := json.Unmarshal(def, &o.Def); err != nil {
-		return o, fmt.Errorf("offer %s: stored definition: %w", o.ID, err)
-	}
-	return o, nil
+	err := r.Scan(&o.ID, &o.Definition, &o.UsedImpressions, &o.UsedClicks, &o.Reserved, &o.CreatedAt, &o.UpdatedAt, &o.DeletedAt, &o.Rev)
+	return o, err
 }
 
 // Create stores a new offer (a validated, canonical definition).
-func (s *Store) Create(ctx context.Context, id uuid.UUID, def api.OfferDefinition, now time.Time) (Row, error) {
-	b, err := json.Marshal(def)
-	if err != nil {
-		return Row{}, fmt.Errorf("encode offer: %w", err)
-	}
+func (s *Store) Create(ctx context.Context, id uuid.UUID, sp Spec, now time.Time) (Row, error) {
 	row, err := scanRow(s.db.QueryRow(ctx, `
 		INSERT INTO promo.offers (id, definition, starts_at, ends_at, budget_impressions, budget_clicks, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-		RETURNING `+rowColumns, id, b, def.StartsAt, def.EndsAt, def.Budget.Impressions, def.Budget.Clicks, now))
+		RETURNING `+rowColumns, id, sp.Definition, sp.StartsAt, sp.EndsAt, sp.BudgetImpressions, sp.BudgetClicks, now))
 	if err != nil {
 		return Row{}, fmt.Errorf("create offer: %w", err)
 	}
@@ -115,16 +112,12 @@ func (s *Store) List(ctx context.Context, after *uuid.UUID, limit int, includeDe
 // deleted offer, ErrBelowSpent when a budget would be below what is
 // counted and reserved (the CHECK constraints decide, under the row's
 // lock).
-func (s *Store) Update(ctx context.Context, id uuid.UUID, def api.OfferDefinition, now time.Time) (Row, error) {
-	b, err := json.Marshal(def)
-	if err != nil {
-		return Row{}, fmt.Errorf("encode offer: %w", err)
-	}
+func (s *Store) Update(ctx context.Context, id uuid.UUID, sp Spec, now time.Time) (Row, error) {
 	row, err := scanRow(s.db.QueryRow(ctx, `
 		UPDATE promo.offers SET definition = $2, starts_at = $3, ends_at = $4, budget_impressions = $5, budget_clicks = $6,
 		       updated_at = $7, rev = nextval('promo.offer_rev')
 		 WHERE id = $1 AND deleted_at IS NULL
-		RETURNING `+rowColumns, id, b, def.StartsAt, def.EndsAt, def.Budget.Impressions, def.Budget.Clicks, now))
+		RETURNING `+rowColumns, id, sp.Definition, sp.StartsAt, sp.EndsAt, sp.BudgetImpressions, sp.BudgetClicks, now))
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -158,8 +151,9 @@ type Live struct {
 	Rev       int64
 	Spent     int64 // counted and reserved impressions
 	CreatedAt time.Time
-	// Def is set only for offers changed since the revision asked for.
-	Def *api.OfferDefinition
+	// Definition (JSON) is set only for offers changed since the
+	// revision asked for.
+	Definition []byte
 }
 
 // Active reads the offers not deleted and not ended at now, with what
@@ -174,17 +168,7 @@ func (s *Store) Active(ctx context.Context, now time.Time, sinceRev int64) ([]Li
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Live, error) {
 		var l Live
-		var def []byte
-		if err := r.Scan(&l.ID, &l.Rev, &l.Spent, &l.CreatedAt, &def); err != nil {
-			return l, err
-		}
-		if def != nil {
-			l.Def = new(api.OfferDefinition)
-			if err := json.Unmarshal(def, l.Def); err != nil {
-				return l, fmt.Errorf("offer %s: stored definition: %w", l.ID, err)
-			}
-		}
-		return l, nil
+		return l, r.Scan(&l.ID, &l.Rev, &l.Spent, &l.CreatedAt, &l.Definition)
 	})
 }
 
