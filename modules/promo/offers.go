@@ -16,7 +16,7 @@ import (
 // of a deleted user's impressions, clicks, dismissals, reservations and
 // caps.
 func promoOffers(rt *platform.Runtime) (facts.Eraser, error) {
-	s := offerservice.New(rt.DB, rt.Log, nil)
+	s := offerservice.New(rt.DB, rt.Idempotency, rt.Log, nil)
 	if err := offerrpc.Register(rt.Service, s); err != nil {
 		return nil, err
 	}

@@ -105,14 +105,15 @@ func offerOperations(a huma.API, nc *nats.Conn) {
 
 func adminOfferOperations(a huma.API, nc *nats.Conn) {
 	tags := []string{"offers"}
-	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.AdminOffer](a, huma.Operation{
+	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.AdminOffer](a, gw.Idempotent(huma.Operation{
 		OperationID: "create-offer", Method: http.MethodPost, Path: "/v1/admin/offers", Tags: tags,
 		Summary: "Add an offer (admins)",
 		Description: "Text per language, https or http URLs, schedule, priority, frequency cap, a hard budget and targeting " +
 			"rules in a fixed schema. A rule naming health data (heart rate, weight, BMI, training load …) is refused " +
-			"citing the DSA, Art. 26(3); an age range starts at 18 at the least. Every process serves it within a second.",
+			"citing the DSA, Art. 26(3); an age range starts at 18 at the least. Every process serves it within a second. " +
+			"A retry with the same Idempotency-Key gets the first answer.",
 		DefaultStatus: http.StatusCreated, MaxBodyBytes: offerBodyLimit, Security: gw.Authenticated,
-	}), http.StatusForbidden), func(ctx context.Context, in *offerCreateInput) (*gw.RawJSON, error) {
+	})), http.StatusForbidden), func(ctx context.Context, in *offerCreateInput) (*gw.RawJSON, error) {
 		return gw.Forward(ctx, nc, api.SubjectAdminOfferCreate, api.OfferCreate{Definition: in.Body.Raw})
 	})
 	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.AdminOfferPage](a, huma.Operation{

@@ -262,6 +262,23 @@ func TestAdminOffersCRUD(t *testing.T) {
 	}
 	assert.Len(t, seen, 3)
 
+	// A retry with the same Idempotency-Key gets the first answer, and
+	// adds nothing; the key with another body is refused.
+	key := http.Header{"Idempotency-Key": {"offer-retry-1"}}
+	d := offer(func(d map[string]any) { d["name"] = "retried" })
+	r = a.DoWith(http.MethodPost, "/v1/admin/offers", a.admin, d, key)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	var first, again api.AdminOffer
+	r.JSON(t, &first)
+	r = a.DoWith(http.MethodPost, "/v1/admin/offers", a.admin, d, key)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	r.JSON(t, &again)
+	assert.Equal(t, first.ID, again.ID)
+	r = a.DoWith(http.MethodPost, "/v1/admin/offers", a.admin, offer(nil), key)
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
+	r = a.Do(http.MethodDelete, "/v1/admin/offers/"+first.ID, a.admin, nil)
+	require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+
 	// Read, patch, delete.
 	id := created[0].ID
 	r = a.Do(http.MethodGet, "/v1/admin/offers/"+id, a.admin, nil)
@@ -291,7 +308,7 @@ func TestAdminOffersCRUD(t *testing.T) {
 	assert.Len(t, p.Items, 2, "deleted offers are not listed")
 	r = a.Do(http.MethodGet, "/v1/admin/offers?include_deleted=true", a.admin, nil)
 	r.JSON(t, &p)
-	assert.Len(t, p.Items, 3)
+	assert.Len(t, p.Items, 4, "with the retried one, deleted")
 	r = a.Do(http.MethodPatch, "/v1/admin/offers/"+id, a.admin, map[string]any{"priority": 1})
 	assert.Equal(t, http.StatusConflict, r.Status, string(r.Body))
 }

@@ -1439,7 +1439,7 @@ func promoOffers(ctx context.Context, base string, anon, c *athlosclient.ClientW
 		return err
 	}
 	now := time.Now().UTC()
-	co, err := admin.CreateOfferWithResponse(ctx, athlosclient.OfferDefinition{Name: "genclient shoes",
+	co, err := admin.CreateOfferWithResponse(ctx, nil, athlosclient.OfferDefinition{Name: "genclient shoes",
 		Content:         map[string]athlosclient.OfferContent{"en": {Title: "Shoes"}},
 		DefaultLanguage: "en", CtaUrl: "https://shop.example/shoes", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(time.Hour),
 		Budget: athlosclient.OfferBudget{Impressions: 100}})

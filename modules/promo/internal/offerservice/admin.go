@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/internal/kit/fielderr"
@@ -45,7 +46,8 @@ func parse(id uuid.UUID, raw []byte, at offerstore.Row) (*offers.Offer, error) {
 	return o, nil
 }
 
-// Create adds an offer.
+// Create adds an offer. A retry with the same Idempotency-Key gets the
+// first answer (bus.Once), and adds nothing.
 func (s *Service) Create(ctx context.Context, raw json.RawMessage) (api.AdminOffer, error) {
 	now := s.now()
 	id := uuid.New()
@@ -57,12 +59,18 @@ func (s *Service) Create(ctx context.Context, raw json.RawMessage) (api.AdminOff
 	if err != nil {
 		return api.AdminOffer{}, err
 	}
-	row, err := s.store.Create(ctx, id, sp, now)
+	out, err := bus.Once(ctx, s.db, s.keys, func(tx pgx.Tx) (api.AdminOffer, error) {
+		row, err := offerstore.Create(ctx, tx, id, sp, now)
+		if err != nil {
+			return api.AdminOffer{}, err
+		}
+		return adminView(row)
+	})
 	if err != nil {
 		return api.AdminOffer{}, err
 	}
 	s.reloadSoon(ctx)
-	return adminView(row)
+	return out, nil
 }
 
 // specOf is what the store keeps of a definition.

@@ -53,6 +53,7 @@ const (
 // Service is the offers' use cases.
 type Service struct {
 	db    *pgxpool.Pool
+	keys  *bus.Idempotency
 	store *offerstore.Store
 	log   *slog.Logger
 	now   func() time.Time
@@ -64,13 +65,14 @@ type Service struct {
 	requests atomic.Int64
 }
 
-// New returns the service on db; now is the clock (time.Now when nil).
-func New(db *pgxpool.Pool, log *slog.Logger, now func() time.Time) *Service {
+// New returns the service on db, keeping creations' idempotency keys in
+// keys (nil: none taken); now is the clock (time.Now when nil).
+func New(db *pgxpool.Pool, keys *bus.Idempotency, log *slog.Logger, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
 	st := offerstore.New(db)
-	return &Service{db: db, store: st, log: log, now: now, cache: &cache{store: st}, curve: offers.Flat()}
+	return &Service{db: db, keys: keys, store: st, log: log, now: now, cache: &cache{store: st}, curve: offers.Flat()}
 }
 
 // Reload reads the active offers again (every CacheReload, and at once

@@ -35,7 +35,7 @@ func newWorld(t *testing.T) *world {
 	t.Parallel()
 	w := &world{t: t, ctx: context.Background(), pool: pgtest.NewPool(t)}
 	w.now.Store(start.Add(time.Hour).UnixNano())
-	w.s = offerservice.New(w.pool, nil, func() time.Time { return time.Unix(0, w.now.Load()).UTC() })
+	w.s = offerservice.New(w.pool, nil, nil, func() time.Time { return time.Unix(0, w.now.Load()).UTC() })
 	return w
 }
 
@@ -249,7 +249,7 @@ func TestTargetingAndObjection(t *testing.T) {
 func TestAdminChangesAreServedAtOnce(t *testing.T) {
 	w := newWorld(t)
 	o := w.create(nil)
-	other := offerservice.New(w.pool, nil, w.clock) // another process
+	other := offerservice.New(w.pool, nil, nil, w.clock) // another process
 	require.NoError(t, other.Reload(w.ctx))
 	patch := json.RawMessage(`{"targeting":{"countries":["FR"]},"content":{"de":null}}`)
 	p, err := w.s.Patch(w.ctx, uuid.MustParse(o.ID), patch)

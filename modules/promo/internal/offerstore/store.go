@@ -66,9 +66,9 @@ func scanRow(r pgx.Row) (Row, error) {
 	return o, err
 }
 
-// Create stores a new offer (a validated, canonical definition).
-func (s *Store) Create(ctx context.Context, id uuid.UUID, sp Spec, now time.Time) (Row, error) {
-	row, err := scanRow(s.db.QueryRow(ctx, `
+// Create stores a new offer (a validated, canonical definition) in tx.
+func Create(ctx context.Context, tx pgx.Tx, id uuid.UUID, sp Spec, now time.Time) (Row, error) {
+	row, err := scanRow(tx.QueryRow(ctx, `
 		INSERT INTO promo.offers (id, definition, starts_at, ends_at, budget_impressions, budget_clicks, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 		RETURNING `+rowColumns, id, sp.Definition, sp.StartsAt, sp.EndsAt, sp.BudgetImpressions, sp.BudgetClicks, now))
