@@ -341,3 +341,60 @@ func TestEraserForgetsTheUser(t *testing.T) {
 	assert.Equal(t, int64(1), used, "the counted impression stays (anonymous)")
 	assert.Zero(t, reserved, "the reservation was given back")
 }
+
+// TestConcurrentSweepsGiveEachReservationBackOnce: four processes sweep
+// the same expired reservations at once; each is given back once.
+func TestConcurrentSweepsGiveEachReservationBackOnce(t *testing.T) {
+	w := newWorld(t)
+	o := w.create(func(d map[string]any) { d["frequency_cap"] = map[string]any{"count": 2, "period_s": 86400} })
+	w.at(start.Add(23 * time.Hour))
+	for range 120 {
+		require.Len(t, w.serve(uuid.New()), 1)
+	}
+	w.at(w.clock().Add(offerservice.ReservationTTL + time.Second))
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		other := offerservice.New(w.pool, nil, nil, w.clock)
+		wg.Go(func() {
+			n, err := other.Sweep(w.ctx)
+			assert.NoError(t, err)
+			total.Add(int64(n))
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int64(120), total.Load())
+	used, reserved := w.spend(o.ID)
+	assert.Zero(t, used)
+	assert.Zero(t, reserved)
+	var capReserved int
+	require.NoError(t, w.pool.QueryRow(w.ctx, `SELECT coalesce(sum(reserved), 0) FROM promo.offer_caps`).Scan(&capReserved))
+	assert.Zero(t, capReserved)
+}
+
+// TestImpressionsWithoutReservationsHoldTheBudget: 60 users report an
+// impression of an offer with a budget of 10 at once, none holding a
+// reservation: exactly 10 are counted.
+func TestImpressionsWithoutReservationsHoldTheBudget(t *testing.T) {
+	w := newWorld(t)
+	o := w.create(func(d map[string]any) { d["budget"] = map[string]any{"impressions": 10} })
+	var counted atomic.Int64
+	var wg sync.WaitGroup
+	for range 60 {
+		wg.Go(func() {
+			a, err := w.s.Impression(w.ctx, uuid.New(), uuid.MustParse(o.ID))
+			assert.NoError(t, err)
+			if a.Counted {
+				counted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int64(10), counted.Load())
+	used, _ := w.spend(o.ID)
+	assert.Equal(t, int64(10), used)
+	st, err := w.s.Stats(w.ctx, uuid.MustParse(o.ID))
+	require.NoError(t, err)
+	require.Len(t, st.Days, 1)
+	assert.Equal(t, int64(50), st.Days[0].Uncounted)
+}
