@@ -198,21 +198,27 @@ func TestBudgetAndCapOverHTTP(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	budget := a.create(offer(func(d map[string]any) { d["budget"] = map[string]any{"impressions": 50} }))
-	var served atomic.Int64
-	for _, u := range users {
-		wg.Go(func() {
-			r := a.Do(http.MethodGet, "/v1/offers", u.token, nil)
-			if !assert.Equal(t, http.StatusOK, r.Status, string(r.Body)) {
-				return
-			}
-			var l api.OfferList
-			r.JSON(t, &l)
-			served.Add(int64(len(l.Items)))
-		})
+	// served asks for offers 100 times at once, the i-th time as who(i),
+	// and counts the offers served.
+	served := func(who func(i int) offerUser) int64 {
+		var n atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 100 {
+			wg.Go(func() {
+				r := a.Do(http.MethodGet, "/v1/offers", who(i).token, nil)
+				if !assert.Equal(t, http.StatusOK, r.Status, string(r.Body)) {
+					return
+				}
+				var l api.OfferList
+				r.JSON(t, &l)
+				n.Add(int64(len(l.Items)))
+			})
+		}
+		wg.Wait()
+		return n.Load()
 	}
-	wg.Wait()
-	assert.Equal(t, int64(50), served.Load())
+	budget := a.create(offer(func(d map[string]any) { d["budget"] = map[string]any{"impressions": 50} }))
+	assert.Equal(t, int64(50), served(func(i int) offerUser { return users[i] }))
 	r := a.Do(http.MethodGet, "/v1/admin/offers/"+budget.ID, a.admin, nil)
 	var got api.AdminOffer
 	r.JSON(t, &got)
@@ -221,20 +227,7 @@ func TestBudgetAndCapOverHTTP(t *testing.T) {
 	r = a.Do(http.MethodDelete, "/v1/admin/offers/"+budget.ID, a.admin, nil)
 	require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 	a.create(offer(func(d map[string]any) { d["frequency_cap"] = map[string]any{"count": 3, "period_s": 3600} }))
-	served.Store(0)
-	for range 100 {
-		wg.Go(func() {
-			r := a.Do(http.MethodGet, "/v1/offers", users[0].token, nil)
-			if !assert.Equal(t, http.StatusOK, r.Status, string(r.Body)) {
-				return
-			}
-			var l api.OfferList
-			r.JSON(t, &l)
-			served.Add(int64(len(l.Items)))
-		})
-	}
-	wg.Wait()
-	assert.Equal(t, int64(3), served.Load())
+	assert.Equal(t, int64(3), served(func(int) offerUser { return users[0] }))
 }
 
 func TestAdminOffersCRUD(t *testing.T) {
