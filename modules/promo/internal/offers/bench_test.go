@@ -35,7 +35,7 @@ func BenchmarkEligibleAndRank(b *testing.B) {
 			if o.Matches(&u, now) {
 				d := o.Def
 				cs = append(cs, offers.Candidate{Offer: o, Fit: offers.Fit(d.Targeting),
-					Allowance: offers.Allowance(d.Budget.Impressions, curve, d.StartsAt, d.EndsAt, now)})
+					Allowance: offers.Allowance(d.Budget.Impressions, &curve, d.StartsAt, d.EndsAt, now)})
 			}
 		}
 		offers.Rank(cs)

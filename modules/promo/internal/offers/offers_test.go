@@ -316,29 +316,29 @@ func TestPacingOverASimulatedDay(t *testing.T) {
 		if h == 0 {
 			want = 1
 		}
-		assert.Equal(t, want, offers.Allowance(2400, flat, start, end, now), "hour %d", h)
+		assert.Equal(t, want, offers.Allowance(2400, &flat, start, end, now), "hour %d", h)
 	}
 	var evening [24]float64
 	for h := 18; h < 24; h++ {
 		evening[h] = 100
 	}
 	c := offers.NewCurve(evening)
-	noon := offers.Allowance(2400, c, start, end, start.Add(12*time.Hour))
+	noon := offers.Allowance(2400, &c, start, end, start.Add(12*time.Hour))
 	assert.Less(t, noon, int64(2400/24), "little of the budget before the evening's traffic")
-	assert.Equal(t, int64(2400), offers.Allowance(2400, c, start, end, end))
+	assert.Equal(t, int64(2400), offers.Allowance(2400, &c, start, end, end))
 	// Each hour of the evening allows about a sixth of the budget.
-	six := offers.Allowance(2400, c, start, end, start.Add(19*time.Hour)) - offers.Allowance(2400, c, start, end, start.Add(18*time.Hour))
+	six := offers.Allowance(2400, &c, start, end, start.Add(19*time.Hour)) - offers.Allowance(2400, &c, start, end, start.Add(18*time.Hour))
 	assert.InDelta(t, 2400/6, six, 30)
-	assert.Zero(t, offers.Allowance(2400, flat, start, end, start.Add(-time.Second)))
+	assert.Zero(t, offers.Allowance(2400, &flat, start, end, start.Add(-time.Second)))
 	// Served impressions never pass the allowance: a simulated day of one
 	// request a minute, one impression each when the allowance has room.
 	spent := int64(0)
 	for m := range 24 * 60 {
 		now := start.Add(time.Duration(m) * time.Minute)
-		if spent < offers.Allowance(100, c, start, end, now) {
+		if spent < offers.Allowance(100, &c, start, end, now) {
 			spent++
 		}
-		require.LessOrEqual(t, spent, offers.Allowance(100, c, start, end, now))
+		require.LessOrEqual(t, spent, offers.Allowance(100, &c, start, end, now))
 	}
 	assert.Equal(t, int64(100), spent, "the whole budget is spent by the end of the day")
 }

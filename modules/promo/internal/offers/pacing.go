@@ -43,7 +43,7 @@ func NewCurve(requests [24]float64) Curve {
 func Flat() Curve { return NewCurve([24]float64{}) }
 
 // mass is the curve's weight from the Unix epoch to t.
-func (c Curve) mass(t time.Time) float64 {
+func (c *Curve) mass(t time.Time) float64 {
 	s := t.Unix()
 	days := math.Floor(float64(s) / 86400)
 	rest := float64(s) - days*86400
@@ -54,7 +54,7 @@ func (c Curve) mass(t time.Time) float64 {
 
 // Share is the expected share of the traffic of [start, end) that comes
 // before now: 0 before start, 1 from end on.
-func (c Curve) Share(start, end, now time.Time) float64 {
+func (c *Curve) Share(start, end, now time.Time) float64 {
 	switch {
 	case !now.After(start):
 		return 0
@@ -72,7 +72,7 @@ func (c Curve) Share(start, end, now time.Time) float64 {
 // the budget times the expected share of the schedule's traffic so far,
 // rounded up, at least 1 once the offer has started, never more than
 // the budget.
-func Allowance(budget int64, c Curve, start, end, now time.Time) int64 {
+func Allowance(budget int64, c *Curve, start, end, now time.Time) int64 {
 	if now.Before(start) {
 		return 0
 	}

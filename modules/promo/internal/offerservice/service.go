@@ -60,7 +60,7 @@ type Service struct {
 	cache *cache
 
 	curveMu sync.RWMutex
-	curve   offers.Curve
+	curve   *offers.Curve // replaced whole, never changed
 
 	requests atomic.Int64
 }
@@ -72,7 +72,7 @@ func New(db *pgxpool.Pool, keys *bus.Idempotency, log *slog.Logger, now func() t
 		now = time.Now
 	}
 	st := offerstore.New(db)
-	return &Service{db: db, keys: keys, store: st, log: log, now: now, cache: &cache{store: st}, curve: offers.Flat()}
+	return &Service{db: db, keys: keys, store: st, log: log, now: now, cache: &cache{store: st}, curve: flat()}
 }
 
 // Reload reads the active offers again (every CacheReload, and at once
@@ -85,14 +85,20 @@ func (s *Service) ReloadCurve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c := offers.NewCurve(req)
+	c := new(offers.Curve)
+	*c = offers.NewCurve(req)
 	s.curveMu.Lock()
 	s.curve = c
 	s.curveMu.Unlock()
 	return nil
 }
 
-func (s *Service) pacing() offers.Curve {
+func flat() *offers.Curve {
+	c := offers.Flat()
+	return &c
+}
+
+func (s *Service) pacing() *offers.Curve {
 	s.curveMu.RLock()
 	defer s.curveMu.RUnlock()
 	return s.curve
