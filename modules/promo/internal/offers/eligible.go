@@ -200,18 +200,22 @@ func matchSports(o *Offer, u User, _ time.Time) (string, bool) {
 func matchGear(o *Offer, u User, _ time.Time) (string, bool) {
 	for _, r := range o.Def.Targeting.Gear {
 		for _, g := range u.Gear {
-			if g.Type != r.Type {
-				continue
-			}
-			if r.MinWornFraction == 0 {
+			switch {
+			case !gearMatches(r, g):
+			case r.MinWornFraction == 0:
 				return "you have gear of type " + g.Type, true
-			}
-			if g.HasThreshold && g.WornFraction >= r.MinWornFraction {
+			default:
 				return fmt.Sprintf("your %s are at %.0f %% of their replacement distance", g.Type, 100*g.WornFraction), true
 			}
 		}
 	}
 	return "no item of gear matches", false
+}
+
+// gearMatches says whether an item matches a gear rule: its type, worn at
+// least the rule's fraction (any item of the type for 0).
+func gearMatches(r api.GearRule, g Gear) bool {
+	return g.Type == r.Type && (r.MinWornFraction == 0 || g.HasThreshold && g.WornFraction >= r.MinWornFraction)
 }
 
 func matchChallenges(o *Offer, u User, _ time.Time) (string, bool) {
@@ -303,10 +307,10 @@ func (o *Offer) Matches(u *User, now time.Time) bool {
 		t.NewUsers != nil && (!u.RegistrationKnown || u.DaysSinceRegistration > t.NewUsers.MaxDays):
 		return false
 	}
-	if len(t.Gear) > 0 {
-		if _, ok := matchGear(o, *u, now); !ok {
-			return false
-		}
+	if len(t.Gear) > 0 && !slices.ContainsFunc(t.Gear, func(r api.GearRule) bool {
+		return slices.ContainsFunc(u.Gear, func(g Gear) bool { return gearMatches(r, g) })
+	}) {
+		return false
 	}
 	if t.Challenges != nil {
 		if t.Challenges.Any {
