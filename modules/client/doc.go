@@ -38,7 +38,7 @@
 //	evt.client.user.deleted            api.UserDeleted (every module erases the user's data)
 //	evt.client.keys.rotated            {} (fronts and client processes reload the keys)
 //	evt.client.session.revoked         api.SessionRevoked (logout, password change, a reused refresh token: fronts and the callout refuse those sessions' tokens at once)
-//	evt.client.gear.created|updated    api.GearChanged
+//	evt.client.gear.created|updated    api.GearChanged (updated also when a session moves its totals)
 //	evt.client.gear.deleted            api.GearDeleted
 //	evt.client.gear.wear_limit_reached api.GearWearLimitReached
 //

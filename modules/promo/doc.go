@@ -4,13 +4,18 @@
 //
 //	module.go            wiring: each part starts from a function in its own file
 //	facts.go             wiring of the user facts and the marketing consent (internal/facts)
+//	news.go              wiring of the news (internal/news*)
 //	offers.go            wiring of the offers (internal/offerservice) and their background loops
-//	api/                 its contract: subjects and payloads (consent.go: rpc.promo.consent.*)
+//	api/                 its contract: subjects and payloads (consent.go: rpc.promo.consent.*;
+//	                     news.go: rpc.promo.news.*, rpc.promo.admin.news.*; offers.go: rpc.promo.offers.*,
+//	                     rpc.promo.admin.offers.*)
 //	httpapi/             its HTTP operations (httpapi.go: the base; consent.go: GET/PUT /v1/me/marketing;
-//	                     offers.go: /v1/offers… and /v1/admin/offers…)
+//	                     news.go: /v1/news and /v1/admin/news; offers.go: /v1/offers… and /v1/admin/offers…)
 //	internal/facts/      the user facts read model: Facts, Load, the consumers, the erasure (with the
 //	                     other parts' Erasers), consent; factstest/ seeds realistic facts for tests and
 //	                     benchmarks
+//	internal/news/       news: checks, Markdown to sanitised HTML, language fallback, feed cursor;
+//	                     newsstore/ (SQL), newsservice/ (use cases), newsrpc/ (operations)
 //	internal/offers/     the offers' domain: definition (strict decoding, validation, health-derived
 //	                     targeting refused), eligibility with why, ranking, pacing
 //	internal/offerstore/ the offers' SQL (migration 00010)
@@ -23,10 +28,12 @@
 // Publishes (through the outbox in promo.outbox): none yet.
 //
 // Answers: rpc.promo.status.get (bus.ModuleStatus), rpc.promo.consent.get and
-// rpc.promo.consent.put (the caller's marketing consent); the offers'
-// rpc.promo.offers.serve, .why, .impression, .click, .dismiss (a caller) and
-// rpc.promo.admin.offers.create, .list, .get, .patch, .delete, .stats (an
-// administrator).
+// rpc.promo.consent.put (the caller's marketing consent); the news'
+// operations (news.go): rpc.promo.news.feed and rpc.promo.news.get for
+// users, rpc.promo.admin.news.list, .create, .get, .patch and .delete for
+// administrators; the offers' (offers.go): rpc.promo.offers.serve, .why,
+// .impression, .click, .dismiss for users, rpc.promo.admin.offers.create,
+// .list, .get, .patch, .delete, .stats for administrators.
 //
 // Consumes (each with its durable consumer promo__<event> unless said, exactly
 // once through promo.processed_messages):
@@ -78,4 +85,15 @@
 // hour every 5 s, reads the pacing curve every 5 minutes and prunes old cap
 // windows. The offers' eraser (offerservice.Eraser) is registered with the
 // facts' consumer of evt.client.user.deleted.
+//
+// # News (internal/news, newsstore, newsservice, newsrpc; migration 00030)
+//
+// Table: news. Admins write items in Markdown, rendered once on save to
+// sanitised HTML (goldmark, then bluemonday's UGC policy; links
+// rel="nofollow noopener") and stored with it and the renderer's version;
+// users read the items published now (publish_at <= now < expires_at,
+// asked of the database on every request: no process caches them) in
+// their language or its fallback, ranked in the database by the user facts
+// (facts.Load: country and sports only when facts.Personalisable). News
+// keep nothing per user, so they give the user facts no eraser.
 package promo

@@ -138,7 +138,8 @@ type GearPatch struct {
 }
 
 // Events about gear (stream EVT_CLIENT), published through the outbox.
-// Changes of totals alone (sessions recorded) publish no gear.updated.
+// A session that changes an item's totals (recorded, edited, deleted)
+// publishes gear.updated with the new totals, once per item.
 
 // GearChanged is the payload of EventGearCreated and EventGearUpdated: the
 // item as it is after the change. An item that lost a sport default to

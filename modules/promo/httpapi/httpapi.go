@@ -20,6 +20,9 @@ func Routes(nc *nats.Conn) gw.Routes {
 
 		// Offers (offers*.go).
 		offerOperations(a, nc)
+
+		// News (news*.go).
+		newsOperations(a, nc)
 	})
 }
 

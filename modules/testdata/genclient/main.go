@@ -586,6 +586,10 @@ func run(ctx context.Context, base string) error {
 	if err := achievements(ctx, base, anon, c); err != nil {
 		return err
 	}
+	// Promo news (issue 15).
+	if err := promoNews(ctx, base, anon, c); err != nil {
+		return err
+	}
 	// The operators' reports (issue 13).
 	if err := operatorReports(ctx, base, anon, c); err != nil {
 		return err
@@ -1354,6 +1358,68 @@ func achievements(ctx context.Context, base string, anon, c *athlosclient.Client
 		return err
 	}
 	return check("retire-achievement", rt.StatusCode(), 204, true, rt.Body)
+}
+
+// promoNews calls the news' operations: the admin API with an
+// administrator's client (an item published a minute ago in English, the
+// user's language), the feed and the item with the user's.
+func promoNews(ctx context.Context, base string, anon, c *athlosclient.ClientWithResponses) error {
+	admin, err := administrator(ctx, base, anon)
+	if err != nil {
+		return err
+	}
+	published, pinned := time.Now().Add(-time.Minute).UTC(), true
+	regions := []string{"DE", "at"}
+	cn, err := admin.CreateNewsWithResponse(ctx, athlosclient.NewsDraft{Title: "Spring ride", Language: "en",
+		Body: "**Ride** with us: [details](https://example.com/spring)", Regions: &regions, PublishAt: &published, Pinned: &pinned})
+	if err != nil {
+		return err
+	}
+	if err := check("create-news", cn.StatusCode(), 201, cn.JSON201 != nil && string(cn.JSON201.State) == "published", cn.Body); err != nil {
+		return err
+	}
+	id := cn.JSON201.Id
+	al, err := admin.AdminListNewsWithResponse(ctx, &athlosclient.AdminListNewsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("admin-list-news", al.StatusCode(), 200, al.JSON200 != nil && len(al.JSON200.Items) > 0, al.Body); err != nil {
+		return err
+	}
+	ag, err := admin.AdminGetNewsWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("admin-get-news", ag.StatusCode(), 200, ag.JSON200 != nil && ag.JSON200.Regions[0] == "AT", ag.Body); err != nil {
+		return err
+	}
+	title := "Spring ride, Sunday"
+	un, err := admin.UpdateNewsWithResponse(ctx, id, athlosclient.NewsPatch{Title: &title})
+	if err != nil {
+		return err
+	}
+	if err := check("update-news", un.StatusCode(), 200, un.JSON200 != nil && un.JSON200.Title == title, un.Body); err != nil {
+		return err
+	}
+	ln, err := c.ListNewsWithResponse(ctx, &athlosclient.ListNewsParams{})
+	if err != nil {
+		return err
+	}
+	if err := check("list-news", ln.StatusCode(), 200, ln.JSON200 != nil && len(ln.JSON200.Items) > 0 && ln.JSON200.Items[0].Id == id, ln.Body); err != nil {
+		return err
+	}
+	gn, err := c.GetNewsWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("get-news", gn.StatusCode(), 200, gn.JSON200 != nil && gn.JSON200.Title == title, gn.Body); err != nil {
+		return err
+	}
+	dn, err := admin.DeleteNewsWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	return check("delete-news", dn.StatusCode(), 204, true, dn.Body)
 }
 
 // marketing reads the user's consent to personalised offers (the

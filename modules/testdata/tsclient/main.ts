@@ -211,6 +211,8 @@ async function main(): Promise<void> {
 
   // Achievements (gamification, issue 14).
   await achievements();
+  // Promo news (issue 15).
+  await promoNews();
   // The operators' reports (issue 13).
   await operatorReports();
   // Promo offers (issue 15).
@@ -529,6 +531,33 @@ async function promoOffers(): Promise<void> {
   check("offer-stats", st.response, 200, st.data?.clicks === 1 && st.data?.days.length === 1);
   const de = await admin.DELETE("/v1/admin/offers/{id}", path);
   check("delete-offer", de.response, 204, true);
+}
+
+// The news' operations: the admin API with an administrator's client (an
+// item published a minute ago in English, the user's language), the feed
+// and the item with the user's.
+async function promoNews(): Promise<void> {
+  const admin = await administrator();
+  const publishAt = new Date(Date.now() - 60_000).toISOString();
+  const cn = await admin.POST("/v1/admin/news", {
+    body: { title: "Spring ride", language: "en", body: "**Ride** with us: [details](https://example.com/spring)",
+      sports: ["ride"], regions: ["DE"], publish_at: publishAt, pinned: true },
+  });
+  check("create-news", cn.response, 201, cn.data?.state === "published");
+  const id = cn.data?.id ?? "";
+  const path = { params: { path: { id } } };
+  const al = await admin.GET("/v1/admin/news", { params: { query: { state: "published", limit: 10 } } });
+  check("admin-list-news", al.response, 200, (al.data?.items.length ?? 0) > 0);
+  const ag = await admin.GET("/v1/admin/news/{id}", path);
+  check("admin-get-news", ag.response, 200, ag.data?.body_html.includes('rel="nofollow noopener"') ?? false);
+  const un = await admin.PATCH("/v1/admin/news/{id}", { ...path, body: { title: "Spring ride, Sunday", expires_at: null } });
+  check("update-news", un.response, 200, un.data?.title === "Spring ride, Sunday");
+  const ln = await c.GET("/v1/news", { params: { query: { limit: 5 } } });
+  check("list-news", ln.response, 200, ln.data?.items[0]?.id === id);
+  const gn = await c.GET("/v1/news/{id}", path);
+  check("get-news", gn.response, 200, gn.data?.html.includes("<strong>Ride</strong>") ?? false);
+  const dn = await admin.DELETE("/v1/admin/news/{id}", path);
+  check("delete-news", dn.response, 204, true);
 }
 
 // A client that calls as the administrator (ATHLOS_ADMIN_EMAIL and

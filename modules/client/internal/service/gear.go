@@ -241,7 +241,7 @@ func (s *Service) DeleteGear(ctx context.Context, user uuid.UUID, id string) err
 // session once, whatever message brings it again. An item or component
 // that reaches its threshold is announced once. A malformed event is an
 // invalid error naming the field (it can never succeed).
-func (s *Service) recordSession(ctx context.Context, tx pgx.Tx, ev gear.SessionEvent) error {
+func (s *Service) recordSession(ctx context.Context, tx pgx.Tx, ev gear.SessionEvent, touched map[uuid.UUID]gear.Gear) error {
 	sess, err := gear.ParseSession(ev)
 	if err != nil {
 		return bus.FieldInvalid("", err)
@@ -272,6 +272,7 @@ func (s *Service) recordSession(ctx context.Context, tx pgx.Tx, ev gear.SessionE
 		if err := store.UpdateGear(ctx, tx, g); err != nil {
 			return err
 		}
+		touched[g.ID] = g
 		if err := s.afterGearChange(ctx, tx, g, nil, wears, sess.ID, now); err != nil {
 			return err
 		}
@@ -282,7 +283,7 @@ func (s *Service) recordSession(ctx context.Context, tx pgx.Tx, ev gear.SessionE
 // forgetSession takes a session back out of the totals of the items it
 // counted for, inside tx (a deleted session). Nothing happens when it
 // counted for none. Ids that are not UUIDs are invalid errors.
-func (s *Service) forgetSession(ctx context.Context, tx pgx.Tx, userID, sessionID string) error {
+func (s *Service) forgetSession(ctx context.Context, tx pgx.Tx, userID, sessionID string, touched map[uuid.UUID]gear.Gear) error {
 	user, err := uuid.Parse(userID)
 	if err != nil {
 		return bus.Invalid("user_id", "must be a UUID")
@@ -311,6 +312,7 @@ func (s *Service) forgetSession(ctx context.Context, tx pgx.Tx, userID, sessionI
 		if err := store.UpdateGear(ctx, tx, g); err != nil {
 			return err
 		}
+		touched[g.ID] = g
 	}
 	return nil
 }
@@ -324,7 +326,8 @@ const (
 
 // ApplySessionEvent keeps the gear totals in step with a training session
 // event, inside tx: a completed or updated session replaces what it
-// counted before, a deleted one is taken back. Events carry a revision and
+// counted before, a deleted one is taken back; each item whose totals
+// moved is announced (evt.client.gear.updated). Events carry a revision and
 // may arrive out of order: one older than the last applied to its session,
 // or for a session deleted already, changes nothing. (Events without a
 // revision, from older versions, are applied as they come.) A malformed
@@ -349,11 +352,23 @@ func (s *Service) ApplySessionEvent(ctx context.Context, tx pgx.Tx, kind string,
 			return err
 		}
 	}
-	if kind == SessionDeleted {
-		return s.forgetSession(ctx, tx, ev.UserID, ev.SessionID)
-	}
-	if err := s.forgetSession(ctx, tx, ev.UserID, ev.SessionID); err != nil {
+	touched := map[uuid.UUID]gear.Gear{}
+	if err := s.forgetSession(ctx, tx, ev.UserID, ev.SessionID, touched); err != nil {
 		return err
 	}
-	return s.recordSession(ctx, tx, ev)
+	if kind != SessionDeleted {
+		if err := s.recordSession(ctx, tx, ev, touched); err != nil {
+			return err
+		}
+	}
+	// Each item whose totals moved is announced once, with its totals as
+	// they are now (other modules target or show worn gear from them).
+	now := s.gearNow()
+	for _, g := range touched {
+		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventGearUpdated,
+			api.GearChanged{UserID: g.UserID.String(), Gear: GearView(g), OccurredAt: now}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

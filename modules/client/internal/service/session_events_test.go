@@ -56,6 +56,12 @@ func TestSessionEventsOutOfOrder(t *testing.T) {
 	n, d := totals(other.ID)
 	assert.Equal(t, 1, n)
 	assert.Equal(t, 5000.0, d)
+	// The item's new totals are announced (promo targets worn gear).
+	var announced float64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT (convert_from(payload, 'UTF8')::jsonb->'gear'->>'distance_m')::float8
+		FROM client.outbox WHERE subject = 'evt.client.gear.updated'
+		AND convert_from(payload, 'UTF8')::jsonb->'gear'->>'id' = $1 ORDER BY seq DESC LIMIT 1`, other.ID).Scan(&announced))
+	assert.Equal(t, 5000.0, announced)
 
 	// Deleted arrives before completed: never counted.
 	b := uuid.NewString()

@@ -74,9 +74,8 @@ type Gear struct {
 	// Type is the client module's gear type: shoes, bike, ...
 	Type string
 	// DistanceM is the item's distance as of its last gear event
-	// (created, updated, or the crossing of its replacement threshold):
-	// the client module publishes none when only its totals change with a
-	// session, so below the threshold it can be behind.
+	// (created, updated, a session moving its totals, or the crossing of
+	// its replacement threshold).
 	DistanceM             float64
 	ReplacementThresholdM *float64
 }
