@@ -195,7 +195,7 @@ type OfferList struct {
 // OfferWhy answers "why am I seeing this".
 type OfferWhy struct {
 	ID       string `json:"id" format:"uuid"`
-	Eligible bool   `json:"eligible" doc:"whether you are eligible for it now"`
+	Eligible bool   `json:"eligible" doc:"whether you are eligible for it now as far as its schedule, its targeting and your dismissal go (budgets and caps aside)"`
 	Why      Why    `json:"why"`
 }
 
