@@ -15,6 +15,7 @@
 //	internal/profile     the profile's rules and its PATCH
 //	internal/gear        gear's rules: items, components, totals, wear
 //	internal/throttle    login and registration throttling rules
+//	internal/mail        outgoing mail: templates (en, de), SMTP or the log, the mail outbox and its sender
 //	internal/callout     the NATS auth callout
 //	internal/service     use cases
 //	internal/store       SQL, schema client
@@ -27,8 +28,19 @@
 // names its policy for the RateLimit headers), known_devices, gear,
 // gear_components, gear_defaults, gear_usage, gear_sessions,
 // idempotency_keys (bus.Once: gear.create with the client's
-// Idempotency-Key answers a retry with the first answer), outbox and
-// processed_messages (events applied once).
+// Idempotency-Key answers a retry with the first answer), mail_outbox
+// (mail written with the change it tells of, sent by every process with
+// retries: internal/mail), outbox and processed_messages (events applied
+// once).
+//
+// email_tokens (the mailed links' single-use tokens, by hash: password
+// reset, email verification, email change), password_reset_requests
+// (reset requests, looked up after the answer so that any address gets
+// the same one), users.email_verified_at.
+//
+// Sends mail (SMTP, --smtp-url; without one, to the log) from the mail
+// outbox: at registration a verification link, a password-reset link, an
+// email change's link to the new address and a notice to the old one.
 // Stream: EVT_CLIENT (evt.client.>).
 //
 // Publishes (through the outbox client.outbox):
@@ -45,8 +57,10 @@
 // Answers (rpc.client.*, payloads in package api; internal/rpc):
 //
 //	auth.register, auth.login, auth.refresh, auth.logout, auth.password
+//	auth.password_reset, auth.password_reset_confirm   a reset link (any address: the same answer), its use
+//	auth.verify_email, auth.verify_email_resend        a verification or email change link's use, a new link
 //	keys.get          the JWKS the front verifies access tokens with
-//	profile.get, profile.patch, profile.delete   the caller's profile and account
+//	profile.get, profile.patch, profile.delete   the caller's profile and account (a new email: a link; deletion: the password)
 //	user.get          a user's profile for other modules
 //	gear.list, gear.create, gear.get, gear.update, gear.delete   the caller's gear
 //	realtime.get      what the caller may use on NATS WebSocket (GET /v1/realtime)

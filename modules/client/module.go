@@ -1,13 +1,16 @@
 package client
 
 import (
+	"context"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/client/internal/consume"
+	"github.com/athlos/athlos/modules/client/internal/mail"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
 	"github.com/athlos/athlos/modules/client/internal/service"
 	"github.com/athlos/athlos/platform"
@@ -15,19 +18,65 @@ import (
 
 // Module wires the client module with cfg: its service on rpc.client.*,
 // the signing keys (created on first start, reloaded when another process
-// rotates them), the clean-up of expired refresh tokens, and the auth
-// callout, which asks the modules of cfg.Grants for their grants.
+// rotates them), the clean-up of expired refresh tokens, the mail outbox's
+// sender (SMTP or the log), and the auth callout, which asks the modules
+// of cfg.Grants for their grants.
 func Module(cfg Config) fx.Option {
 	return platform.Module(api.Module, fx.Supply(cfg), fx.Invoke(start))
 }
 
+// registerMailMetrics tells /metrics what this process's mail worker did.
+func registerMailMetrics(reg prometheus.Registerer, w *mail.Worker) error {
+	for _, c := range []struct {
+		name, help string
+		value      func(mail.Stats) int
+	}{
+		{"athlos_client_mails_sent_total", "Mails this process handed to the SMTP server (or, with none, to the log).",
+			func(s mail.Stats) int { return s.Sent }},
+		{"athlos_client_mails_retried_total", "Mail attempts that failed for now and are tried again later.",
+			func(s mail.Stats) int { return s.Retried }},
+		{"athlos_client_mails_failed_total", "Mails given up: refused for good, or their last attempt failed.",
+			func(s mail.Stats) int { return s.Failed }},
+	} {
+		if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return float64(c.value(w.Stats())) })); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resetPoll is how often a process looks for password-reset requests
+// other processes took: as often as for mail.
+func resetPoll(mailPoll time.Duration) time.Duration {
+	if mailPoll > 0 {
+		return mailPoll
+	}
+	return 2 * time.Second
+}
+
 func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, cfg Config,
-	rt *platform.Runtime, key platform.SecretKey, emb *bus.Embedded) error {
+	rt *platform.Runtime, key platform.SecretKey, emb *bus.Embedded, reg *prometheus.Registry) error {
 	s, err := service.New(rt.DB, key, service.HashConcurrency(), rt.Log, rt.Idempotency)
 	if err != nil {
 		return err
 	}
 	s.SetAccessTokenTTL(cfg.AccessTokenTTL)
+	sender, err := mail.NewSender(cfg.Mail, rt.Log)
+	if err != nil {
+		return err
+	}
+	if !cfg.Mail.Configured() {
+		rt.Log.Warn("no SMTP server configured (--smtp-url): mail is written to the log")
+	}
+	mailer := mail.NewWorker(rt.DB, sender, rt.Log, cfg.MailWorker)
+	if err := registerMailMetrics(reg, mailer); err != nil {
+		return err
+	}
+	rt.Go("mail outbox", mailer.Run)
+	s.SetMail(service.MailSettings{LinkBase: cfg.LinkBase(), ResetTTL: cfg.PasswordResetTTL, VerifyTTL: cfg.VerifyEmailTTL,
+		Wake: mailer.Wake})
+	rt.Go("password reset requests", func(ctx context.Context) { s.RunResetRequests(ctx, resetPoll(cfg.MailWorker.Poll)) })
 	if err := s.EnsureKeys(sctx); err != nil {
 		return err
 	}

@@ -7,7 +7,45 @@ const (
 	SubjectRefresh        = "rpc.client.auth.refresh"  // RefreshRequest → TokenResponse
 	SubjectLogout         = "rpc.client.auth.logout"   // RefreshRequest → Empty
 	SubjectChangePassword = "rpc.client.auth.password" // ChangePasswordRequest → Empty (needs a caller)
+	// SubjectPasswordReset asks for a reset link (PasswordResetRequest →
+	// Empty, the same for any address).
+	SubjectPasswordReset = "rpc.client.auth.password_reset"
+	// SubjectPasswordResetConfirm sets a password with a reset link's
+	// token (PasswordResetConfirmRequest → Empty).
+	SubjectPasswordResetConfirm = "rpc.client.auth.password_reset_confirm"
+	// SubjectVerifyEmail uses a verification or email-change link's token
+	// (VerifyEmailRequest → EmailVerified).
+	SubjectVerifyEmail = "rpc.client.auth.verify_email"
+	// SubjectResendVerification mails the caller a new verification link
+	// (Empty → Empty; needs a caller).
+	SubjectResendVerification = "rpc.client.auth.verify_email_resend"
 )
+
+// PasswordResetRequest asks for a password-reset link.
+type PasswordResetRequest struct {
+	Email string `json:"email" maxLength:"254" doc:"the account's email; the answer is the same whether or not an account has it"`
+	// ClientIP is set by the front (not by the app): it keys the
+	// throttling per address.
+	ClientIP string `json:"client_ip,omitempty" hidden:"true"`
+}
+
+// PasswordResetConfirmRequest sets a new password with a reset link's
+// token.
+type PasswordResetConfirmRequest struct {
+	Token    string `json:"token" maxLength:"64" doc:"the token of the link mailed (its token query parameter)"`
+	Password string `json:"password" minLength:"10" maxLength:"256" doc:"the new password: at least 10 characters, and not easy to guess"`
+}
+
+// VerifyEmailRequest uses a verification or email-change link's token.
+type VerifyEmailRequest struct {
+	Token string `json:"token" maxLength:"64" doc:"the token of the link mailed (its token query parameter)"`
+}
+
+// EmailVerified is the answer of a verification: the address the account
+// has, verified.
+type EmailVerified struct {
+	Email string `json:"email" doc:"the account's address, now verified (the new one after an email change)"`
+}
 
 // RegisterRequest creates an account.
 type RegisterRequest struct {

@@ -6,7 +6,7 @@ import "time"
 const (
 	SubjectProfileGet    = "rpc.client.profile.get"    // Empty → Profile (the caller's)
 	SubjectProfilePatch  = "rpc.client.profile.patch"  // a JSON object of the fields to change → Profile
-	SubjectProfileDelete = "rpc.client.profile.delete" // Empty → Empty: erases the caller's account
+	SubjectProfileDelete = "rpc.client.profile.delete" // DeleteAccountRequest → Empty: erases the caller's account
 	// SubjectUserGet answers another module's question about a user by id
 	// (UserRequest → UserProfile), for what a read model does not hold.
 	SubjectUserGet = "rpc.client.user.get"
@@ -14,8 +14,12 @@ const (
 
 // Profile is a user's own view of the account.
 type Profile struct {
-	UserID       string   `json:"user_id" format:"uuid"`
-	Email        string   `json:"email"`
+	UserID string `json:"user_id" format:"uuid"`
+	Email  string `json:"email"`
+	// EmailVerified: the account proved it reads Email.
+	EmailVerified bool `json:"email_verified" doc:"the account proved it reads its email: it used a link sent there (verification, email change or password reset)"`
+	// PendingEmail is an address asked for and not yet confirmed.
+	PendingEmail *string  `json:"pending_email" doc:"the address asked for with PATCH /v1/me {\"email\"} until the link mailed to it confirms it (then it is email); null when none"`
 	Role         string   `json:"role" enum:"user,admin"`
 	FirstName    string   `json:"first_name"`
 	LastName     string   `json:"last_name"`
@@ -48,6 +52,7 @@ type Privacy struct {
 // ProfilePatch documents PATCH /v1/me: every field is optional; a field
 // that is present is changed, and null clears an optional one.
 type ProfilePatch struct {
+	Email          *string       `json:"email,omitempty" maxLength:"254" doc:"a new address: not changed at once; a link mailed to it confirms it (POST /v1/auth/verify-email), and the old address is told. 409 when another account has it"`
 	FirstName      *string       `json:"first_name,omitempty" maxLength:"100"`
 	LastName       *string       `json:"last_name,omitempty" maxLength:"100"`
 	BirthDate      *string       `json:"birth_date,omitempty" nullable:"true" format:"date" doc:"YYYY-MM-DD; null clears it"`
@@ -71,6 +76,14 @@ type PrivacyPatch struct {
 	SportVisibility    map[string]string `json:"sport_visibility,omitempty" nullable:"true" doc:"replaces the overrides; null clears them"`
 	ShowInLeaderboards *bool             `json:"show_in_leaderboards,omitempty"`
 	ShowAge            *bool             `json:"show_age,omitempty"`
+}
+
+// DeleteAccountRequest confirms the deletion of the caller's account.
+type DeleteAccountRequest struct {
+	Password string `json:"password" minLength:"1" maxLength:"1024" doc:"the account's password"`
+	// ClientIP is set by the front (not by the app): it keys the
+	// throttling, shared with logins.
+	ClientIP string `json:"client_ip,omitempty" hidden:"true"`
 }
 
 // UserRequest names a user.

@@ -386,7 +386,7 @@ func TestGearBelongsToItsOwner(t *testing.T) {
 
 	// Deleting the account erases its gear.
 	createGear(t, a, bob, map[string]any{"type": "shoes"})
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana, map[string]any{"password": apptest.Password}).Status)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, a.DBURL)
 	require.NoError(t, err)

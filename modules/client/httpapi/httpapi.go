@@ -32,6 +32,18 @@ type passwordInput struct {
 	Body api.ChangePasswordRequest
 }
 
+type resetInput struct {
+	Body api.PasswordResetRequest
+}
+
+type resetConfirmInput struct {
+	Body api.PasswordResetConfirmRequest
+}
+
+type verifyInput struct {
+	Body api.VerifyEmailRequest
+}
+
 // Routes returns the client module's operations.
 func Routes(nc *nats.Conn) gw.Routes {
 	return gw.RoutesFunc(func(a huma.API) {
@@ -82,6 +94,53 @@ func Routes(nc *nats.Conn) gw.Routes {
 			Security:      gw.Authenticated,
 		}, func(ctx context.Context, in *passwordInput) (*gw.NoContent, error) {
 			return gw.ForwardNoContent(ctx, nc, api.SubjectChangePassword, in.Body)
+		})
+
+		huma.Register(a, gw.DocumentErrors(a, huma.Operation{
+			OperationID: "request-password-reset", Method: http.MethodPost, Path: "/v1/auth/password-reset", Tags: tags,
+			Summary: "Ask for a password-reset link",
+			Description: "Always 202 with no body for a well-formed address, whether or not an account has it (the same work " +
+				"is done either way; the account is looked up afterwards). An account's address receives, in the account's " +
+				"language, a link <public-url>/reset-password?token=T that works once, for 30 minutes; the app or web page " +
+				"there posts T with a new password to /v1/auth/password-reset/confirm. Throttled per address asked for " +
+				"(5 an hour) and per client address (20 in 15 minutes): 429 with Retry-After.",
+			DefaultStatus: http.StatusAccepted,
+		}, http.StatusTooManyRequests), func(ctx context.Context, in *resetInput) (*gw.NoContent, error) {
+			in.Body.ClientIP = gw.ClientIP(ctx) // never what the client says
+			return gw.ForwardNoContent(ctx, nc, api.SubjectPasswordReset, in.Body)
+		})
+
+		huma.Register(a, huma.Operation{
+			OperationID: "confirm-password-reset", Method: http.MethodPost, Path: "/v1/auth/password-reset/confirm", Tags: tags,
+			Summary: "Set a new password with a reset link",
+			Description: "Sets the password (the registration's policy: 400 names body.password when it is too weak) and " +
+				"signs out every session of the account. A token that is unknown, expired, already used or made void " +
+				"(another reset link was used) is 400 naming body.token, one answer for all.",
+			DefaultStatus: http.StatusNoContent,
+		}, func(ctx context.Context, in *resetConfirmInput) (*gw.NoContent, error) {
+			return gw.ForwardNoContent(ctx, nc, api.SubjectPasswordResetConfirm, in.Body)
+		})
+
+		huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.EmailVerified](a, huma.Operation{
+			OperationID: "verify-email", Method: http.MethodPost, Path: "/v1/auth/verify-email", Tags: tags,
+			Summary: "Verify an email address with a mailed link",
+			Description: "The token of a link <public-url>/verify-email?token=T, mailed at registration (and by " +
+				"/v1/auth/verify-email/resend) or to the new address of an email change (PATCH /v1/me {\"email\"}). A " +
+				"verification marks the address verified; an email change's link gives the account its new address, " +
+				"verified, and mails a notice to the old one. A token that is unknown, expired or already used is 400 " +
+				"naming body.token; 409 when another account took the new address in the meantime.",
+		}), http.StatusConflict), func(ctx context.Context, in *verifyInput) (*gw.RawJSON, error) {
+			return gw.Forward(ctx, nc, api.SubjectVerifyEmail, in.Body)
+		})
+
+		huma.Register(a, gw.DocumentErrors(a, huma.Operation{
+			OperationID: "resend-email-verification", Method: http.MethodPost, Path: "/v1/auth/verify-email/resend", Tags: tags,
+			Summary:       "Mail a new verification link",
+			Description:   "Mails a new link to the account's address (older links keep working). 409 when it is verified already; 5 an hour, then 429.",
+			DefaultStatus: http.StatusAccepted,
+			Security:      gw.Authenticated,
+		}, http.StatusConflict, http.StatusTooManyRequests), func(ctx context.Context, _ *struct{}) (*gw.NoContent, error) {
+			return gw.ForwardNoContent(ctx, nc, api.SubjectResendVerification, struct{}{})
 		})
 
 		huma.Register(a, gw.DocumentRaw[api.JWKS](a, huma.Operation{

@@ -13,6 +13,10 @@ import (
 	"github.com/athlos/athlos/modules/client/api"
 )
 
+type deleteInput struct {
+	Body api.DeleteAccountRequest
+}
+
 type patchInput struct {
 	// RawBody is forwarded as it is: the module applies it as a JSON merge
 	// patch (present fields change, null clears).
@@ -35,7 +39,8 @@ func ProfileRoutes(nc *nats.Conn) gw.Routes {
 			Summary: "Change the profile",
 			Description: "A JSON merge patch: fields present are changed, null clears an optional field (birth_date, country, " +
 				"sex, weight_kg, height_cm, resting_hr_bpm, max_hr_bpm, threshold_hr_bpm, privacy.sport_visibility), absent fields stay. " +
-				"Nothing is written unless every field is valid.",
+				"Nothing is written unless every field is valid. email is not changed at once: a link mailed to the new " +
+				"address confirms it (pending_email until then; 409 when another account has it).",
 			Security: gw.Authenticated,
 		})
 		op.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
@@ -53,15 +58,18 @@ func ProfileRoutes(nc *nats.Conn) gw.Routes {
 		// takes JSON only (415 otherwise).
 		delete(a.OpenAPI().Paths["/v1/me"].Patch.RequestBody.Content, "application/octet-stream")
 
-		huma.Register(a, huma.Operation{
+		huma.Register(a, gw.DocumentErrors(a, huma.Operation{
 			OperationID: "delete-me", Method: http.MethodDelete, Path: "/v1/me", Tags: tags,
 			Summary: "Delete the account",
-			Description: "Erases the account at once: every session ends, access tokens stop working, and every module " +
-				"erases the user's data (evt.client.user.deleted).",
+			Description: "Needs the account's password in the body ({\"password\": ...}): a wrong one is 403 naming " +
+				"body.password, and counts as a failed login of the account from this address (the same locks: 429 " +
+				"with Retry-After). Erases the account at once: every session ends, access tokens stop working, and " +
+				"every module erases the user's data (evt.client.user.deleted).",
 			DefaultStatus: http.StatusNoContent,
 			Security:      gw.Authenticated,
-		}, func(ctx context.Context, _ *struct{}) (*gw.NoContent, error) {
-			return gw.ForwardNoContent(ctx, nc, api.SubjectProfileDelete, struct{}{})
+		}, http.StatusForbidden, http.StatusTooManyRequests), func(ctx context.Context, in *deleteInput) (*gw.NoContent, error) {
+			in.Body.ClientIP = gw.ClientIP(ctx) // never what the client says
+			return gw.ForwardNoContent(ctx, nc, api.SubjectProfileDelete, in.Body)
 		})
 	})
 }

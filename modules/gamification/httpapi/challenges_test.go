@@ -138,7 +138,7 @@ func TestChallengeThroughTheFront(t *testing.T) {
 	}, 10*time.Second, 25*time.Millisecond, "joined and left events")
 
 	// A deleted account's participation goes.
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, map[string]any{"password": apptest.Password}).Status)
 	require.Eventually(t, func() bool { return get(t, a, admin, c.ID).Participants == 0 }, 10*time.Second, 25*time.Millisecond, "erased")
 }
 

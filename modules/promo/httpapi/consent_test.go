@@ -112,7 +112,7 @@ func TestMarketingConsent(t *testing.T) {
 	// A deleted account: promo erases the choice.
 	r = a.Do(http.MethodPut, "/v1/me/marketing", ana, map[string]any{"personalised_offers": false})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	r = a.Do(http.MethodDelete, "/v1/me", ana, nil)
+	r = a.Do(http.MethodDelete, "/v1/me", ana, map[string]any{"password": apptest.Password})
 	require.Contains(t, []int{http.StatusOK, http.StatusNoContent}, r.Status, string(r.Body))
 	require.Eventually(t, func() bool {
 		var n int

@@ -458,7 +458,7 @@ func TestDeletedAccountErasesOffersData(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/offers/"+capped.ID+"/click", ana.token, nil).Status)
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodPost, "/v1/offers/"+other.ID+"/dismiss", ana.token, nil).Status)
 	require.Len(t, a.offers(ana).Items, 1, "a second list: a reservation held")
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, map[string]any{"password": apptest.Password}).Status)
 	db := a.DB(t)
 	require.Eventually(t, func() bool {
 		var n int

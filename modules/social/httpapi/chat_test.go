@@ -626,7 +626,7 @@ func TestChatDeletedAccount(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	require.Equal(t, http.StatusOK, e.Do(http.MethodPut, fmt.Sprintf("/v1/groups/%s/messages/%d/reactions/👍", g, reply.ID), bob.AccessToken, nil).Status)
 
-	require.Equal(t, http.StatusNoContent, e.Do(http.MethodDelete, "/v1/me", bob.AccessToken, nil).Status)
+	require.Equal(t, http.StatusNoContent, e.Do(http.MethodDelete, "/v1/me", bob.AccessToken, map[string]any{"password": apptest.Password}).Status)
 	require.Eventually(t, func() bool { return e.page(g, ana, "").Items[0].Deleted }, 10*time.Second, 50*time.Millisecond)
 	p := e.page(g, ana, "")
 	require.Len(t, p.Items, 2)

@@ -196,7 +196,7 @@ func TestFeed(t *testing.T) {
 	}
 
 	// Cat deletes her account: all her cards leave.
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", cat.token, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", cat.token, map[string]any{"password": apptest.Password}).Status)
 	require.Eventually(t, func() bool {
 		items := feedOf(t, a, ana, 100)
 		return len(items) == 1 && items[0].SessionID == bobPub.ID

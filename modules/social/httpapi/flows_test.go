@@ -225,7 +225,7 @@ func TestNamesAndDeletedAccounts(t *testing.T) {
 	}
 
 	// Ana deletes her account.
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, map[string]any{"password": apptest.Password}).Status)
 	owner := func(id string) (string, int) {
 		r := a.Do(http.MethodGet, "/v1/groups/"+id, cat.token, nil)
 		if r.Status == http.StatusNotFound {

@@ -238,14 +238,14 @@ func TestDeletedUserNotificationsGo(t *testing.T) {
 	require.Equal(t, 1, count("notif_settings"))
 
 	// bob goes: his settings, mutes and tokens.
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", bob.token, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", bob.token, map[string]any{"password": apptest.Password}).Status)
 	require.Eventually(t, func() bool { return count("push_tokens") == 0 }, 10*time.Second, 20*time.Millisecond)
 	assert.Zero(t, count("group_mutes"))
 	assert.Zero(t, count("notif_settings"))
 
 	// ana goes: the notification of her record leaves cat's inbox; cat's
 	// stays in nobody's (ana's inbox is gone with her).
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.token, map[string]any{"password": apptest.Password}).Status)
 	require.Eventually(t, func() bool { return len(inbox(t, a, cat, "").Items) == 0 }, 10*time.Second, 20*time.Millisecond)
 	var page api.ChatPage
 	a.Do(http.MethodGet, "/v1/groups/"+g.ID+"/messages", cat.token, nil).JSON(t, &page)

@@ -113,7 +113,7 @@ func TestDeviceLimitAndAccountDeletion(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, r.Status)
 
 	// Deleting the account erases the devices (through evt.client.user.deleted).
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana, map[string]any{"password": apptest.Password}).Status)
 	conn, err := pgx.Connect(context.Background(), a.DBURL)
 	require.NoError(t, err)
 	defer conn.Close(context.Background())

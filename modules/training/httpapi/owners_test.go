@@ -80,7 +80,7 @@ func TestNothingIsMadeForADeletedAccount(t *testing.T) {
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	anaID := userIDOf(t, a, ana)
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana, map[string]any{"password": apptest.Password}).Status)
 	svc := bustest.Conn(t, a.NATS)
 	ctx := bus.WithCaller(context.Background(), bus.Caller{UserID: anaID, Role: "user"})
 	start, err := json.Marshal(api.SessionStart{Sport: "run"})

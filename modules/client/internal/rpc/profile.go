@@ -30,22 +30,22 @@ func registerProfile(svc *bus.Service, s *service.Service) error {
 			if err != nil {
 				return nil, err
 			}
-			p, err := profilePatch(m.Data)
+			p, email, err := profilePatch(m.Data)
 			if err != nil {
 				return nil, err
 			}
-			out, err := s.PatchProfile(ctx, user, p)
+			out, err := s.PatchProfile(ctx, user, p, email)
 			if err != nil {
 				return nil, err
 			}
 			return json.Marshal(out)
 		}},
-		{api.SubjectProfileDelete, bus.JSON(func(ctx context.Context, _ struct{}) (api.Empty, error) {
+		{api.SubjectProfileDelete, bus.JSON(func(ctx context.Context, r api.DeleteAccountRequest) (api.Empty, error) {
 			user, err := bus.RequireUserID(ctx)
 			if err != nil {
 				return api.Empty{}, err
 			}
-			return api.Empty{}, s.DeleteAccount(ctx, user)
+			return api.Empty{}, s.DeleteAccount(ctx, user, r.Password, r.ClientIP)
 		})},
 		{api.SubjectUserGet, bus.JSON(func(ctx context.Context, r api.UserRequest) (api.UserProfile, error) {
 			return s.UserProfile(ctx, r.UserID)
@@ -57,21 +57,29 @@ func registerProfile(svc *bus.Service, s *service.Service) error {
 const maxProfilePatch = 16 << 10
 
 // profilePatch decodes a PATCH /v1/me body, a JSON merge patch of
-// api.ProfilePatch's fields, into the domain's patch. A field of the wrong
-// type or unknown is invalid, the first in the order of their names.
-func profilePatch(data []byte) (profile.Patch, error) {
+// api.ProfilePatch's fields, into the domain's patch and the new email
+// asked for (nil: none). A field of the wrong type or unknown is invalid,
+// the first in the order of their names.
+func profilePatch(data []byte) (profile.Patch, *string, error) {
 	var p profile.Patch
+	var email *string
 	if len(data) > maxProfilePatch {
-		return p, &bus.Error{Code: bus.CodeTooLarge, Message: "profile patch too large"}
+		return p, nil, &bus.Error{Code: bus.CodeTooLarge, Message: "profile patch too large"}
 	}
 	var fields map[string]json.RawMessage
 	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&fields); err != nil || fields == nil {
-		return p, bus.Invalid("body", "must be a JSON object")
+		return p, nil, bus.Invalid("body", "must be a JSON object")
 	}
 	for _, k := range sortedKeys(fields) {
 		raw, f := fields[k], "body."+k
 		var err error
 		switch k {
+		case "email":
+			var e string
+			if err = json.Unmarshal(raw, &e); err != nil || isNull(raw) {
+				err = bus.Invalid(f, "must be an email address")
+			}
+			email = &e
 		case "first_name":
 			p.FirstName, err = field[string](raw, f, "a string")
 		case "last_name":
@@ -104,10 +112,10 @@ func profilePatch(data []byte) (profile.Patch, error) {
 			err = bus.Invalid(f, "unknown field")
 		}
 		if err != nil {
-			return p, err
+			return p, nil, err
 		}
 	}
-	return p, nil
+	return p, email, nil
 }
 
 // privacyPatch decodes the privacy part of a profile patch (null is left

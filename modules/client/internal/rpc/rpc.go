@@ -60,6 +60,23 @@ func Register(svc *bus.Service, s *service.Service) error {
 				CurrentPassword: r.CurrentPassword, NewPassword: r.NewPassword})
 		})},
 		{api.SubjectKeysGet, bus.JSON(func(context.Context, struct{}) (api.JWKS, error) { return s.JWKS(), nil })},
+		{api.SubjectPasswordReset, bus.JSON(func(ctx context.Context, r api.PasswordResetRequest) (api.Empty, error) {
+			return api.Empty{}, s.RequestPasswordReset(ctx, r.Email, r.ClientIP)
+		})},
+		{api.SubjectPasswordResetConfirm, bus.JSON(func(ctx context.Context, r api.PasswordResetConfirmRequest) (api.Empty, error) {
+			return api.Empty{}, s.ConfirmPasswordReset(ctx, r.Token, r.Password)
+		})},
+		{api.SubjectVerifyEmail, bus.JSON(func(ctx context.Context, r api.VerifyEmailRequest) (api.EmailVerified, error) {
+			email, err := s.VerifyEmail(ctx, r.Token)
+			return api.EmailVerified{Email: email}, err
+		})},
+		{api.SubjectResendVerification, bus.JSON(func(ctx context.Context, _ struct{}) (api.Empty, error) {
+			user, err := bus.RequireUserID(ctx)
+			if err != nil {
+				return api.Empty{}, err
+			}
+			return api.Empty{}, s.ResendVerification(ctx, user)
+		})},
 	})
 	if err != nil {
 		return err

@@ -38,7 +38,8 @@ type Registration struct {
 	ClientIP string
 }
 
-// Register creates an account with the role user and logs it in.
+// Register creates an account with the role user, mails a link that
+// verifies its address (in its language), and logs it in.
 // Registrations are counted per address (each costs a password hash):
 // past throttle.Register, that address waits. It returns rate_limited
 // (with Retry-After) then, invalid naming the body's field (email,
@@ -93,7 +94,8 @@ func rateLimits(locks []lock) (int, []bus.RateLimit) {
 
 func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
 
-// CreateUser creates an account with a role (the admin command), with
+// CreateUser creates an account with a role (the admin command) and mails
+// it a verification link, with
 // Register's errors but for throttling.
 func (s *Service) CreateUser(ctx context.Context, in Registration, role string) (uuid.UUID, error) {
 	p, err := s.createUser(ctx, in, role)
@@ -148,12 +150,18 @@ func (s *Service) createUser(ctx context.Context, in Registration, role string) 
 		}); err != nil {
 			return err
 		}
+		if err := s.sendVerification(ctx, tx, id, email, in.FirstName, lang); err != nil {
+			return err
+		}
 		if pair, err = s.issue(ctx, tx, id, role, uuid.Nil); err != nil {
 			return err
 		}
 		pair.DeviceToken, err = s.knowDevice(ctx, tx, id, "", nil)
 		return err
 	})
+	if err == nil {
+		s.wakeMail()
+	}
 	return pair, err
 }
 
@@ -283,6 +291,12 @@ func (s *Service) count(ctx context.Context, keys []throttle.Key) error {
 // failed counts a failed login on every key and answers the generic error,
 // or rate_limited when this failure earned a lock.
 func (s *Service) failed(ctx context.Context, keys []throttle.Key) error {
+	return s.failedWith(ctx, keys, errBadCredentials)
+}
+
+// failedWith counts a failed password check on every key and answers
+// answer, or rate_limited when this failure earned a lock.
+func (s *Service) failedWith(ctx context.Context, keys []throttle.Key, answer error) error {
 	var locks []lock
 	now := s.now()
 	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -304,7 +318,7 @@ func (s *Service) failed(ctx context.Context, keys []throttle.Key) error {
 	if len(locks) > 0 {
 		return rateLimited(locks)
 	}
-	return errBadCredentials
+	return answer
 }
 
 // rateLimited is the answer to a login while a counter locks it.

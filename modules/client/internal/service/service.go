@@ -42,6 +42,10 @@ type Service struct {
 	accessTTL time.Duration
 	// idem keeps the idempotency keys of gear creation; nil takes none.
 	idem *bus.Idempotency
+	// mail is what the account mails need (accountmail.go).
+	mail MailSettings
+	// resetWake wakes RunResetRequests.
+	resetWake chan struct{}
 
 	mu   sync.RWMutex
 	keys []auth.SigningKey // newest first; keys[0] signs
@@ -57,7 +61,8 @@ func New(pool *pgxpool.Pool, kek []byte, hashConcurrency int, log *slog.Logger, 
 		return nil, err
 	}
 	return &Service{pool: pool, hasher: hasher{auth.NewHasher(hashConcurrency)}, sealer: sealer, log: log,
-		now: func() time.Time { return time.Now().UTC() }, idem: idem}, nil
+		now: func() time.Time { return time.Now().UTC() }, idem: idem, mail: defaultMailSettings(),
+		resetWake: make(chan struct{}, 1)}, nil
 }
 
 // SetAccessTokenTTL makes the access tokens issued from now on live for
@@ -121,7 +126,8 @@ func (s *Service) issue(ctx context.Context, tx pgx.Tx, user uuid.UUID, role str
 }
 
 // Maintain reloads the signing keys (in case an evt.client.keys.rotated
-// was missed) and deletes long-expired refresh tokens; the module runs it
+// was missed) and deletes long-expired refresh and email tokens and
+// throttling counters a day old; the module runs it
 // every few minutes. Failures are logged.
 func (s *Service) Maintain(ctx context.Context) {
 	if err := s.LoadKeys(ctx); err != nil && ctx.Err() == nil {
@@ -130,5 +136,11 @@ func (s *Service) Maintain(ctx context.Context) {
 	// Keep expired tokens a week, so reuse of one is still recognised.
 	if _, err := store.DeleteExpiredRefreshTokens(ctx, s.pool, s.now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 		s.log.Warn("delete expired refresh tokens", "err", err)
+	}
+	if _, err := store.DeleteExpiredEmailTokens(ctx, s.pool, s.now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+		s.log.Warn("delete expired email tokens", "err", err)
+	}
+	if _, err := store.SweepThrottle(ctx, s.pool, s.now().Add(-24*time.Hour), s.now()); err != nil && ctx.Err() == nil {
+		s.log.Warn("sweep throttling counters", "err", err)
 	}
 }

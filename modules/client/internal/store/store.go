@@ -7,10 +7,20 @@
 // and the training sessions' revisions.
 package store
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
 
 // ErrNotFound means no row matched.
 var ErrNotFound = errors.New("store: not found")
 
 // ErrDuplicateEmail means the email is taken.
 var ErrDuplicateEmail = errors.New("store: email already registered")
+
+// uniqueViolation reports whether err is PostgreSQL's unique_violation.
+func uniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}

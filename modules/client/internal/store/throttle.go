@@ -72,6 +72,19 @@ func ClearFailures(ctx context.Context, q storage.Querier, key string) error {
 	return nil
 }
 
+// SweepThrottle deletes the counters whose window started before before
+// and that lock nothing at now: every rule's window is shorter, so they
+// count nothing any more (the password resets asked for any address each
+// leave one).
+func SweepThrottle(ctx context.Context, q storage.Querier, before, now time.Time) (int64, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM client.login_failures WHERE window_start < $1 AND (locked_until IS NULL OR locked_until < $2)`,
+		before, now)
+	if err != nil {
+		return 0, fmt.Errorf("store: sweep throttle counters: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // MaxKnownDevices bounds the device tokens kept per account (the least
 // recently used go first).
 const MaxKnownDevices = 20

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athlos/athlos/storage"
 )
@@ -42,8 +41,7 @@ func InsertUser(ctx context.Context, q storage.Querier, u NewUser) error {
 	_, err = q.Exec(ctx, `INSERT INTO client.users (id, email, password_hash, role, first_name, last_name, language, privacy)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		u.ID, u.Email, u.PasswordHash, u.Role, u.FirstName, u.LastName, u.Language, privacy)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if uniqueViolation(err) {
 		return ErrDuplicateEmail
 	}
 	if err != nil {
@@ -124,6 +122,9 @@ type UserRow struct {
 	Privacy        Privacy
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// EmailVerifiedAt is when the account proved it reads Email (nil: not
+	// yet).
+	EmailVerifiedAt *time.Time
 }
 
 // Privacy is the users.privacy column (JSON): the store's own type, so
@@ -136,14 +137,14 @@ type Privacy struct {
 }
 
 const userColumns = `id, email, role, first_name, last_name, birth_date, country, language, units, time_zone,
-	sex, weight_kg, height_cm, resting_hr_bpm, max_hr_bpm, privacy, created_at, updated_at, threshold_hr_bpm`
+	sex, weight_kg, height_cm, resting_hr_bpm, max_hr_bpm, privacy, created_at, updated_at, threshold_hr_bpm, email_verified_at`
 
 func scanUser(row pgx.Row) (UserRow, error) {
 	var u UserRow
 	var privacy []byte
 	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.FirstName, &u.LastName, &u.BirthDate, &u.Country, &u.Language, &u.Units,
 		&u.TimeZone, &u.Sex, &u.WeightKg, &u.HeightCm, &u.RestingHRBpm, &u.MaxHRBpm, &privacy, &u.CreatedAt, &u.UpdatedAt,
-		&u.ThresholdHRBpm)
+		&u.ThresholdHRBpm, &u.EmailVerifiedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, ErrNotFound
 	}

@@ -85,9 +85,12 @@ func Keys(email, ip string) []Key {
 	return []Key{
 		{Name: "acct-ip:" + email + "|" + ip, Rule: AccountIP},
 		{Name: "ip:" + ip, Rule: IP},
-		{Name: "acct:" + email, Rule: Account},
+		AccountKey(email),
 	}
 }
+
+// AccountKey is the counter of failed logins on email from any address.
+func AccountKey(email string) Key { return Key{Name: "acct:" + email, Rule: Account} }
 
 // Locked returns how long s still locks at now (0 when it does not).
 func (s State) Locked(now time.Time) time.Duration {
@@ -115,3 +118,29 @@ func (r Rule) Fail(s State, now time.Time) State {
 	}
 	return s
 }
+
+// Rules of the mail that anybody can make the server send, counted per
+// request (not per failure): ResetAccount, 5 password resets for one
+// address (an account's or not, so that a refusal says nothing of it) in
+// an hour, then none for an hour: the owner's inbox is not flooded;
+// ResetAddress, 20 resets from one client address in 15 minutes, then
+// none from it for 15 minutes; Resend, 5 verification mails a signed-in
+// account asks for in an hour, then none for an hour.
+var (
+	ResetAccount = Rule{Policy: "password-reset-account", Threshold: 5, Window: time.Hour, FirstLock: time.Hour, MaxLock: time.Hour}
+	ResetAddress = Rule{Policy: "password-reset-address", Threshold: 20, Window: 15 * time.Minute, FirstLock: 15 * time.Minute, MaxLock: 15 * time.Minute}
+	Resend       = Rule{Policy: "verify-email-resend", Threshold: 5, Window: time.Hour, FirstLock: time.Hour, MaxLock: time.Hour}
+)
+
+// ResetKeys are the counters of a password reset asked for email from
+// ip ("" or loopback: the address is not counted, as for registrations).
+func ResetKeys(email, ip string) []Key {
+	keys := []Key{{Name: "reset-acct:" + email, Rule: ResetAccount}}
+	if ip != "" {
+		keys = append(keys, Key{Name: "reset-ip:" + ip, Rule: ResetAddress})
+	}
+	return keys
+}
+
+// ResendKey is the counter of the verification mails user asked for.
+func ResendKey(user string) Key { return Key{Name: "resend:" + user, Rule: Resend} }

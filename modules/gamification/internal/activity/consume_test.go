@@ -98,7 +98,7 @@ func TestConsumersEndToEnd(t *testing.T) {
 	var unlocks int
 	require.NoError(t, db.QueryRow(ctx, `SELECT count(*) FROM gamification.user_achievements WHERE user_id = $1`, user).Scan(&unlocks))
 	assert.Positive(t, unlocks, "the ride unlocked something")
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.AccessToken, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", ana.AccessToken, map[string]any{"password": apptest.Password}).Status)
 	require.Eventually(t, func() bool {
 		var n int
 		require.NoError(t, db.QueryRow(ctx, `SELECT (SELECT count(*) FROM gamification.users WHERE user_id = $1)

@@ -83,7 +83,7 @@ func TestFactsFromTheRealModules(t *testing.T) {
 	})
 	assert.Equal(t, []string{"run", "swim"}, load().Sports)
 
-	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", token, nil).Status)
+	require.Equal(t, http.StatusNoContent, a.Do(http.MethodDelete, "/v1/me", token, map[string]any{"password": apptest.Password}).Status)
 	eventually("erased", func(f facts.Facts) bool { return !f.Known })
 	assertNoRows(t, db, user)
 }
