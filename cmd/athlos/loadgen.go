@@ -12,13 +12,17 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/urfave/cli/v3"
 
 	"github.com/athlos/athlos/internal/loadgen"
 	"github.com/athlos/athlos/internal/loadgen/coach"
 	"github.com/athlos/athlos/internal/loadgen/groupchat"
 	"github.com/athlos/athlos/internal/loadgen/leaderboard"
+	"github.com/athlos/athlos/internal/loadgen/offers"
 	"github.com/athlos/athlos/internal/loadgen/workout"
+	promoseed "github.com/athlos/athlos/modules/promo/seed"
 )
 
 // loadgenCommand simulates athletes recording live workouts against a
@@ -27,7 +31,7 @@ func loadgenCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "loadgen",
 		Usage:    "simulate athletes streaming live workouts to a running Athlos and report throughput and latency",
-		Commands: []*cli.Command{floodCommand(), coachCommand(), chatCommand(), leaderboardCommand()},
+		Commands: []*cli.Command{floodCommand(), coachCommand(), chatCommand(), leaderboardCommand(), offersCommand()},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
 			&cli.StringFlag{Name: "ws-url", Sources: env("LOADGEN_WS_URL"),
@@ -273,6 +277,54 @@ func leaderboardCommand() *cli.Command {
 			}
 			if rep.Errors > 0 {
 				return fmt.Errorf("%d reads failed: %s", rep.Errors, rep.FirstError)
+			}
+			return nil
+		},
+	}
+}
+
+// offersCommand seeds promo's read model and a thousand offers and has
+// real accounts ask for their offers over HTTP (internal/loadgen/offers).
+func offersCommand() *cli.Command {
+	return &cli.Command{
+		Name: "offers",
+		Usage: "seed promo's user facts (COPY into the promo module's database) and active offers (earlier offers are " +
+			"retired: use a load-test database), register readers over HTTP, report the latency of GET /v1/offers, and " +
+			"check that 100 concurrent requests at an impression budget of 50 are served exactly 50 times (and a cap of 3, 3 times)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
+			&cli.StringFlag{Name: "database-url", Sources: cli.EnvVars("ATHLOS_PROMO_DATABASE_URL", "ATHLOS_DATABASE_URL"),
+				Usage: "the promo module's PostgreSQL (the seed is written there)"},
+			&cli.IntFlag{Name: "users", Value: 100_000, Usage: "users seeded in the read model"},
+			&cli.IntFlag{Name: "offers", Value: 1000, Usage: "active offers"},
+			&cli.IntFlag{Name: "readers", Value: 100, Usage: "accounts registered over HTTP that ask for offers (at least 100)"},
+			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "requests at once"},
+			&cli.DurationFlag{Name: "warmup", Value: 10 * time.Second, Usage: "requests not counted first"},
+			&cli.DurationFlag{Name: "duration", Value: 30 * time.Second, Usage: "how long GET /v1/offers is measured"},
+			&cli.StringFlag{Name: "run-id", Usage: "names the accounts (empty: random)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			if c.String("database-url") == "" {
+				return errors.New("--database-url is needed: the seed goes straight into the promo module's tables")
+			}
+			rep, err := offers.Run(ctx, offers.Config{BaseURL: c.String("url"), DatabaseURL: c.String("database-url"),
+				Users: c.Int("users"), Offers: c.Int("offers"), Readers: c.Int("readers"), Concurrency: c.Int("concurrency"),
+				Warmup: c.Duration("warmup"), Duration: c.Duration("duration"), RunID: c.String("run-id"), Progress: os.Stderr,
+				Seed: func(ctx context.Context, db *pgxpool.Pool, users int) ([]uuid.UUID, error) {
+					return promoseed.Facts(ctx, db, users, time.Now().UnixNano())
+				}})
+			if err != nil {
+				return err
+			}
+			if err := printReport(c, rep); err != nil {
+				return err
+			}
+			switch {
+			case rep.Errors > 0:
+				return fmt.Errorf("%d requests failed: %s", rep.Errors, rep.FirstError)
+			case rep.BudgetServed != 50 || rep.CapServed != 3:
+				return fmt.Errorf("budget or cap not exact: %d served at a budget of 50, %d at a cap of 3", rep.BudgetServed, rep.CapServed)
 			}
 			return nil
 		},

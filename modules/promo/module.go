@@ -14,12 +14,17 @@ func Module() fx.Option { return platform.Module(api.Module, fx.Invoke(start)) }
 
 // start starts the module's parts, each from a function in its own file:
 // the user facts (facts.go), which erase a deleted user with the erasers
-// the other parts give, and the news (news.go), which keep nothing per
-// user.
+// the other parts give; the news (news.go), which keep nothing per user;
+// the offers (offers.go), which give an eraser.
 func start(rt *platform.Runtime) error {
 	var erasers []facts.Eraser
 	if err := promoNews(rt); err != nil {
 		return err
 	}
+	offersEraser, err := promoOffers(rt)
+	if err != nil {
+		return err
+	}
+	erasers = append(erasers, offersEraser)
 	return userFacts(rt, erasers...)
 }

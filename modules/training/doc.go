@@ -89,6 +89,7 @@
 //	analytics.summary, .fitness, .records           the caller's analytics (read model)
 //	recommendations.list, .dismiss                  the caller's advice (package recommend) and dismissals
 //	export.gpx                                      for the client module's data export: the caller's own session as GPX, in pieces of 1 MiB by offset
+//	export.source                                   the same for an imported session's original file, as uploaded (training.import_files)
 //	zones.list, .create, .patch, .delete            the caller's privacy zones (internal/zone): applied when another user reads
 //	                                                a route, GPX or polyline of the caller's sessions, and to the position on
 //	                                                live.watch.<session>; never to the owner, never to figures

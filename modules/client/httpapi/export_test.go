@@ -266,11 +266,13 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 			Name  string `json:"name"`
 			Items int    `json:"items"`
 		} `json:"files"`
-		GPXCount int `json:"gpx_count"`
+		GPXCount    int `json:"gpx_count"`
+		SourceCount int `json:"source_count"`
 	}
 	require.NoError(t, json.Unmarshal(zipFile(t, zr, "manifest.json"), &manifest))
 	assert.Equal(t, ana.id, manifest.UserID)
 	assert.Equal(t, 3, manifest.GPXCount)
+	assert.Equal(t, 1, manifest.SourceCount, "one imported session")
 
 	var profile api.Profile
 	require.NoError(t, json.Unmarshal(zipFile(t, zr, "profile.json"), &profile))
@@ -315,6 +317,13 @@ func TestExportHoldsTheUsersDataAndNothingElse(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status)
 		assert.Equal(t, r.Body, g, "sessions/%s.gpx", id)
 		assert.Equal(t, s.Summary.Points, strings.Count(string(g), "<trkpt"))
+	}
+	// The imported session's original file, byte for byte; none for the
+	// live ones.
+	assert.Equal(t, imported, zipFile(t, zr, "sessions/"+imp.Session.ID+".source.gpx"), "the file as uploaded")
+	for _, id := range []string{live1, live2} {
+		_, err := zr.Open("sessions/" + id + ".source.gpx")
+		assert.Error(t, err, "a live session has no original file")
 	}
 	assert.Equal(t, "Race from my watch", sessions[byID[imp.Session.ID]].Title)
 	assert.Equal(t, "gpx", sessions[byID[imp.Session.ID]].Source)
@@ -576,6 +585,34 @@ func TestExportOperationsOfTheModules(t *testing.T) {
 		{"not JSON", ana.id, json.RawMessage(`"x"`), bus.CodeInvalid},
 	} {
 		_, err := rpcAs[trainingapi.ExportChunk](t, nc, c.user, trainingapi.SubjectExportGPX, c.req)
+		assert.Equal(t, c.code, bus.CodeOf(err), "%s: %v", c.name, err)
+	}
+
+	// The original file of the imported session, in pieces too; another
+	// user's, an unknown session and a live one have none.
+	src, err := rpcAs[trainingapi.ExportChunk](t, nc, ana.id, trainingapi.SubjectExportSource, trainingapi.ExportSourceRequest{SessionID: id})
+	require.NoError(t, err)
+	assert.Equal(t, "gpx", src.Ext)
+	assert.Positive(t, src.Total)
+	live := a.Do(http.MethodPost, "/v1/sessions", ana.token, map[string]any{"sport": "run"})
+	require.Equal(t, http.StatusCreated, live.Status, string(live.Body))
+	var liveSession struct {
+		ID string `json:"id"`
+	}
+	live.JSON(t, &liveSession)
+	for _, c := range []struct {
+		name, user string
+		req        any
+		code       bus.Code
+	}{
+		{"another user's file", bob.id, trainingapi.ExportSourceRequest{SessionID: id}, bus.CodeNotFound},
+		{"a live session", ana.id, trainingapi.ExportSourceRequest{SessionID: liveSession.ID}, bus.CodeNotFound},
+		{"an unknown session", ana.id, trainingapi.ExportSourceRequest{SessionID: "0190d6a4-0000-7000-8000-000000000000"}, bus.CodeNotFound},
+		{"a negative offset", ana.id, trainingapi.ExportSourceRequest{SessionID: id, Offset: -1}, bus.CodeInvalid},
+		{"an offset past the end", ana.id, trainingapi.ExportSourceRequest{SessionID: id, Offset: src.Total + 1}, bus.CodeInvalid},
+		{"no caller", "", trainingapi.ExportSourceRequest{SessionID: id}, bus.CodeUnauthorized},
+	} {
+		_, err := rpcAs[trainingapi.ExportChunk](t, nc, c.user, trainingapi.SubjectExportSource, c.req)
 		assert.Equal(t, c.code, bus.CodeOf(err), "%s: %v", c.name, err)
 	}
 

@@ -89,14 +89,18 @@ func TestExportOfManySessions(t *testing.T) {
 	downloaded := time.Since(start)
 	zr, err := zip.NewReader(bytes.NewReader(r.Body), int64(len(r.Body)))
 	require.NoError(t, err)
-	gpx, trackBytes := 0, uint64(0)
+	gpx, sources, trackBytes := 0, 0, uint64(0)
 	for _, f := range zr.File {
-		if strings.HasPrefix(f.Name, "sessions/") && strings.HasSuffix(f.Name, ".gpx") {
+		switch {
+		case strings.HasPrefix(f.Name, "sessions/") && strings.HasSuffix(f.Name, ".source.gpx"):
+			sources++
+		case strings.HasPrefix(f.Name, "sessions/") && strings.HasSuffix(f.Name, ".gpx"):
 			gpx++
 			trackBytes += f.UncompressedSize64
 		}
 	}
 	assert.Equal(t, n, gpx, "every route")
+	assert.Equal(t, n, sources, "every imported file")
 	var sessions []map[string]any
 	f, err := zr.Open("sessions.json")
 	require.NoError(t, err)

@@ -18,6 +18,9 @@ func Routes(nc *nats.Conn) gw.Routes {
 		// Marketing consent (consent*.go).
 		consentOperations(a, nc)
 
+		// Offers (offers*.go).
+		offerOperations(a, nc)
+
 		// News (news*.go).
 		newsOperations(a, nc)
 	})

@@ -631,6 +631,10 @@ func run(ctx context.Context, base string) error {
 	if err := operatorReports(ctx, base, anon, c); err != nil {
 		return err
 	}
+	// Promo offers (issue 15).
+	if err := promoOffers(ctx, base, anon, c); err != nil {
+		return err
+	}
 
 	// Two-factor sign-in (issue 17).
 	if err := twoFactor(ctx, base, anon); err != nil {
@@ -1709,4 +1713,96 @@ func operatorReports(ctx context.Context, base string, anon, c *athlosclient.Cli
 		return err
 	}
 	return check("resolve-report", rr.StatusCode(), 200, rr.JSON200 != nil && rr.JSON200.Status == athlosclient.ReportStatusResolved, rr.Body)
+}
+
+// promoOffers calls the offers' operations: the administrator adds an
+// untargeted offer running now; the user of c is served it, asks why,
+// reports its impression and a click and dismisses it; the administrator
+// lists, reads, patches it, reads its figures and deletes it.
+func promoOffers(ctx context.Context, base string, anon, c *athlosclient.ClientWithResponses) error {
+	admin, err := administrator(ctx, base, anon)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	co, err := admin.CreateOfferWithResponse(ctx, nil, athlosclient.OfferDefinition{Name: "genclient shoes",
+		Content:         map[string]athlosclient.OfferContent{"en": {Title: "Shoes"}},
+		DefaultLanguage: "en", CtaUrl: "https://shop.example/shoes", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(time.Hour),
+		Budget: athlosclient.OfferBudget{Impressions: 100}})
+	if err != nil {
+		return err
+	}
+	if err := check("create-offer", co.StatusCode(), 201, co.JSON201 != nil, co.Body); err != nil {
+		return err
+	}
+	id := co.JSON201.Id
+	lo, err := c.ListOffersWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("list-offers", lo.StatusCode(), 200, lo.JSON200 != nil && len(lo.JSON200.Items) > 0, lo.Body); err != nil {
+		return err
+	}
+	wo, err := c.WhyOfferWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("why-offer", wo.StatusCode(), 200, wo.JSON200 != nil && wo.JSON200.Eligible, wo.Body); err != nil {
+		return err
+	}
+	oi, err := c.OfferImpressionWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("offer-impression", oi.StatusCode(), 200, oi.JSON200 != nil && oi.JSON200.Counted, oi.Body); err != nil {
+		return err
+	}
+	ok, err := c.OfferClickWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("offer-click", ok.StatusCode(), 200, ok.JSON200 != nil && ok.JSON200.Counted, ok.Body); err != nil {
+		return err
+	}
+	do, err := c.DismissOfferWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check("dismiss-offer", do.StatusCode(), 204, true, do.Body); err != nil {
+		return err
+	}
+	al, err := admin.AdminListOffersWithResponse(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("admin-list-offers", al.StatusCode(), 200, al.JSON200 != nil && len(al.JSON200.Items) > 0, al.Body); err != nil {
+		return err
+	}
+	ag, err := admin.AdminGetOfferWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("admin-get-offer", ag.StatusCode(), 200, ag.JSON200 != nil && ag.JSON200.Spent.Impressions == 1, ag.Body); err != nil {
+		return err
+	}
+	name := "genclient shoes, renamed"
+	po, err := admin.PatchOfferWithResponse(ctx, id, athlosclient.OfferPatch{Name: &name})
+	if err != nil {
+		return err
+	}
+	if err := check("patch-offer", po.StatusCode(), 200, po.JSON200 != nil && po.JSON200.Name == name, po.Body); err != nil {
+		return err
+	}
+	st, err := admin.OfferStatsWithResponse(ctx, id, nil)
+	if err != nil {
+		return err
+	}
+	if err := check("offer-stats", st.StatusCode(), 200, st.JSON200 != nil && st.JSON200.Clicks == 1 && len(st.JSON200.Days) == 1, st.Body); err != nil {
+		return err
+	}
+	de, err := admin.DeleteOfferWithResponse(ctx, id)
+	if err != nil {
+		return err
+	}
+	return check("delete-offer", de.StatusCode(), 204, true, de.Body)
 }

@@ -226,6 +226,8 @@ async function main(): Promise<void> {
   await promoNews();
   // The operators' reports (issue 13).
   await operatorReports();
+  // Promo offers (issue 15).
+  await promoOffers();
 
   // Two-factor sign-in (issue 17).
   await twoFactor();
@@ -587,6 +589,44 @@ async function achievements(): Promise<void> {
   check("admin-get-achievement", ga.response, 200, ga.data?.backfill !== undefined);
   const rt = await admin.DELETE("/v1/admin/achievements/{id}", path);
   check("retire-achievement", rt.response, 204, true);
+}
+
+// The offers' operations: the administrator adds an untargeted offer
+// running now; the user is served it, asks why, reports its impression and
+// a click and dismisses it; the administrator lists, reads, patches it,
+// reads its figures and deletes it.
+async function promoOffers(): Promise<void> {
+  const admin = await administrator();
+  const now = Date.now();
+  const co = await admin.POST("/v1/admin/offers", {
+    body: {
+      name: "tsclient shoes", content: { en: { title: "Shoes" } }, default_language: "en",
+      cta_url: "https://shop.example/shoes", starts_at: new Date(now - 3600_000).toISOString(),
+      ends_at: new Date(now + 3600_000).toISOString(), budget: { impressions: 100 },
+    },
+  });
+  check("create-offer", co.response, 201, co.data !== undefined);
+  const path = { params: { path: { id: co.data!.id } } };
+  const lo = await c.GET("/v1/offers");
+  check("list-offers", lo.response, 200, (lo.data?.items.length ?? 0) > 0);
+  const wo = await c.GET("/v1/offers/{id}/why", path);
+  check("why-offer", wo.response, 200, wo.data?.eligible === true);
+  const oi = await c.POST("/v1/offers/{id}/impression", path);
+  check("offer-impression", oi.response, 200, oi.data?.counted === true);
+  const ok = await c.POST("/v1/offers/{id}/click", path);
+  check("offer-click", ok.response, 200, ok.data?.counted === true);
+  const dm = await c.POST("/v1/offers/{id}/dismiss", path);
+  check("dismiss-offer", dm.response, 204, true);
+  const al = await admin.GET("/v1/admin/offers", { params: { query: { limit: 10 } } });
+  check("admin-list-offers", al.response, 200, (al.data?.items.length ?? 0) > 0);
+  const ag = await admin.GET("/v1/admin/offers/{id}", path);
+  check("admin-get-offer", ag.response, 200, ag.data?.spent.impressions === 1);
+  const po = await admin.PATCH("/v1/admin/offers/{id}", { ...path, body: { name: "tsclient shoes, renamed" } });
+  check("patch-offer", po.response, 200, po.data?.name === "tsclient shoes, renamed");
+  const st = await admin.GET("/v1/admin/offers/{id}/stats", path);
+  check("offer-stats", st.response, 200, st.data?.clicks === 1 && st.data?.days.length === 1);
+  const de = await admin.DELETE("/v1/admin/offers/{id}", path);
+  check("delete-offer", de.response, 204, true);
 }
 
 // The news' operations: the admin API with an administrator's client (an

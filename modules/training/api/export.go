@@ -8,6 +8,20 @@ package api
 // positioned point: nothing to export), invalid (offset).
 const SubjectExportGPX = "rpc.training.export.gpx"
 
+// SubjectExportSource answers a piece of the original file of one of the
+// caller's own imported sessions, byte for byte as uploaded
+// (ExportSourceRequest → ExportChunk, with Ext), for the client module's
+// data export. Errors: not_found (not the caller's session, unknown, or
+// no file kept: a live or manual session), invalid (offset).
+const SubjectExportSource = "rpc.training.export.source"
+
+// ExportSourceRequest asks for the original file of session SessionID
+// from byte Offset.
+type ExportSourceRequest struct {
+	SessionID string `json:"session_id"`
+	Offset    int64  `json:"offset"`
+}
+
 // ExportChunkBytes bounds the data of an ExportChunk.
 const ExportChunkBytes = 1 << 20
 
@@ -24,4 +38,7 @@ type ExportChunk struct {
 	Offset int64  `json:"offset"`
 	Total  int64  `json:"total"`
 	Data   []byte `json:"data"`
+	// Ext names an original file's kind (SubjectExportSource): gpx, tcx or
+	// fit, with .gz when it was uploaded gzipped.
+	Ext string `json:"ext,omitempty"`
 }

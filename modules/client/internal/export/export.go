@@ -36,6 +36,10 @@ type Source interface {
 	// GPX writes a session's track as GPX 1.1 to w; ErrNoRoute when it
 	// has none (an indoor session, one not finished).
 	GPX(ctx context.Context, sessionID string, w io.Writer) error
+	// SourceFile writes an imported session's original file to w, as it
+	// was uploaded, and returns its extension (gpx, tcx or fit, with .gz
+	// when gzipped); ErrNoRoute when the session was not imported.
+	SourceFile(ctx context.Context, sessionID string, w io.Writer) (ext string, err error)
 	// PlanPage is a page of the user's plans, each whole.
 	PlanPage(ctx context.Context, cursor string) (Page, error)
 	// MembershipPage and MessagePage are the user's group memberships
@@ -67,6 +71,7 @@ type Manifest struct {
 	CreatedAt   time.Time      `json:"created_at"`
 	Files       []ManifestFile `json:"files"`
 	GPXCount    int            `json:"gpx_count"`
+	SourceCount int            `json:"source_count"`
 	Unavailable []string       `json:"unavailable,omitempty"`
 }
 
@@ -231,7 +236,8 @@ func (b *builder) list(name, about string, next func(cursor string) (Page, error
 }
 
 // sessions writes sessions.json, then the GPX of each session with a
-// route (sessions/<id>.gpx). Zip entries are written one after the
+// route (sessions/<id>.gpx) and the original file of each imported one
+// (sessions/<id>.source.<ext>). Zip entries are written one after the
 // other, so the ids are kept while the list is written.
 func (b *builder) sessions(ctx context.Context, src Source) error {
 	var ids []string
@@ -255,29 +261,67 @@ func (b *builder) sessions(ctx context.Context, src Source) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		name := "sessions/" + id + ".gpx"
-		// The track is written to a buffer first: a session without one
-		// leaves no empty file.
-		var buf bytes.Buffer
-		err := src.GPX(ctx, id, &buf)
-		if errors.Is(err, ErrNoRoute) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("export: %s: %w", name, err)
-		}
-		w, err := b.create(name)
-		if err != nil {
+		if err := b.gpx(ctx, src, id); err != nil {
 			return err
 		}
-		if _, err := buf.WriteTo(w); err != nil {
-			return fmt.Errorf("export: write %s: %w", name, err)
+		if err := b.sourceFile(ctx, src, id); err != nil {
+			return err
 		}
-		b.m.GPXCount++
 	}
 	if b.m.GPXCount > 0 {
 		b.m.Files = append(b.m.Files, ManifestFile{Name: "sessions/<id>.gpx", Items: b.m.GPXCount, About: "the track of each session with a route, GPX 1.1"})
 	}
+	if b.m.SourceCount > 0 {
+		b.m.Files = append(b.m.Files, ManifestFile{Name: "sessions/<id>.source.<gpx|tcx|fit>[.gz]", Items: b.m.SourceCount,
+			About: "the original file of each imported session, byte for byte as uploaded"})
+	}
+	return nil
+}
+
+// gpx writes the track of session id, when it has one
+// (sessions/<id>.gpx). The track is written to a buffer first: a session
+// without one leaves no empty file.
+func (b *builder) gpx(ctx context.Context, src Source, id string) error {
+	name := "sessions/" + id + ".gpx"
+	var buf bytes.Buffer
+	err := src.GPX(ctx, id, &buf)
+	if errors.Is(err, ErrNoRoute) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("export: %s: %w", name, err)
+	}
+	w, err := b.create(name)
+	if err != nil {
+		return err
+	}
+	if _, err := buf.WriteTo(w); err != nil {
+		return fmt.Errorf("export: write %s: %w", name, err)
+	}
+	b.m.GPXCount++
+	return nil
+}
+
+// sourceFile writes the original file of session id, when it was
+// imported from one (sessions/<id>.source.<ext>).
+func (b *builder) sourceFile(ctx context.Context, src Source, id string) error {
+	var buf bytes.Buffer
+	ext, err := src.SourceFile(ctx, id, &buf)
+	if errors.Is(err, ErrNoRoute) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("export: the original file of session %s: %w", id, err)
+	}
+	name := "sessions/" + id + ".source." + ext
+	w, err := b.create(name)
+	if err != nil {
+		return err
+	}
+	if _, err := buf.WriteTo(w); err != nil {
+		return fmt.Errorf("export: write %s: %w", name, err)
+	}
+	b.m.SourceCount++
 	return nil
 }
 

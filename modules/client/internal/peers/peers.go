@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
@@ -100,6 +101,39 @@ func (s *Source) GPX(ctx context.Context, sessionID string, w io.Writer) error {
 			return nil
 		}
 	}
+}
+
+// SourceFile copies an imported session's original file from
+// rpc.training.export.source, piece by piece.
+func (s *Source) SourceFile(ctx context.Context, sessionID string, w io.Writer) (string, error) {
+	var offset int64
+	for {
+		c, err := bus.Call[trainingapi.ExportSourceRequest, trainingapi.ExportChunk](s.ctx(ctx), s.nc, trainingapi.SubjectExportSource,
+			trainingapi.ExportSourceRequest{SessionID: sessionID, Offset: offset})
+		if bus.CodeOf(err) == bus.CodeNotFound {
+			return "", export.ErrNoRoute
+		}
+		if err != nil {
+			return "", err
+		}
+		if c.Offset != offset || (len(c.Data) == 0 && offset < c.Total) || !validExt(c.Ext) {
+			return "", errors.New("peers: an original file's piece out of order or of an unknown kind")
+		}
+		if _, err := w.Write(c.Data); err != nil {
+			return "", err
+		}
+		offset += int64(len(c.Data))
+		if offset >= c.Total {
+			return c.Ext, nil
+		}
+	}
+}
+
+// validExt tells whether ext is one training names an original file by
+// (it becomes part of a name in the archive).
+func validExt(ext string) bool {
+	base, _ := strings.CutSuffix(ext, ".gz")
+	return base == "gpx" || base == "tcx" || base == "fit"
 }
 
 // PlanPage lists the caller's plans (rpc.training.plans.list) and answers

@@ -72,6 +72,9 @@ func (f *fixedSource) GPX(_ context.Context, id string, w io.Writer) error {
 	_, err := io.WriteString(w, hex.EncodeToString(b))
 	return err
 }
+func (f *fixedSource) SourceFile(context.Context, string, io.Writer) (string, error) {
+	return "", export.ErrNoRoute // no imported session
+}
 func (f *fixedSource) PlanPage(ctx context.Context, c string) (export.Page, error) {
 	return none(ctx, c)
 }

@@ -69,12 +69,15 @@ func short(b []byte) string {
 	return strconv.Quote(string(b))
 }
 
+// Gzipped tells whether data starts with the gzip magic bytes.
+func Gzipped(data []byte) bool { return len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b }
+
 // Decompress returns r as it is, or its gunzipped content when it starts
 // with the gzip magic bytes; either way bounded by MaxFileBytes.
 func Decompress(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReader(io.LimitReader(r, MaxFileBytes+1))
 	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	if Gzipped(magic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, refuse("not a valid gzip file: %v", err)

@@ -178,6 +178,10 @@ func (s *Service) ImportSession(ctx context.Context, user uuid.UUID, in Import) 
 		if err != nil {
 			return err
 		}
+		// The file as uploaded, for the user's data export.
+		if err := store.SaveImportFile(ctx, tx, ns.ID, file.Format, importer.Gzipped(data), data); err != nil {
+			return err
+		}
 		var rows store.PointRows
 		rows.Add(ns.ID, res.Accepted)
 		if _, _, err := store.WritePoints(ctx, tx, rows, false); err != nil {
