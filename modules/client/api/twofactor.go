@@ -37,9 +37,14 @@ type SecondFactorLoginRequest struct {
 	ClientIP string `json:"client_ip,omitempty" hidden:"true"`
 }
 
-// TOTPConfirmRequest confirms an enrolment with the app's current code.
+// TOTPConfirmRequest confirms an enrolment with the app's current code
+// and the account's password (a stolen access token alone cannot turn
+// two-factor sign-in on and lock the owner out).
 type TOTPConfirmRequest struct {
-	Code string `json:"code" minLength:"1" maxLength:"64" doc:"the 6-digit code the authenticator app shows for the new secret"`
+	Code     string `json:"code" minLength:"1" maxLength:"64" doc:"the 6-digit code the authenticator app shows for the new secret"`
+	Password string `json:"password" minLength:"1" maxLength:"1024" doc:"the account's password"`
+	// ClientIP is set by the front (not by the app): it keys the throttling.
+	ClientIP string `json:"client_ip,omitempty" hidden:"true"`
 }
 
 // TwoFactorProofRequest proves the caller holds both factors: to turn

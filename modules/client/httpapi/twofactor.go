@@ -70,11 +70,13 @@ func twoFactorRoutes(a huma.API, nc *nats.Conn) {
 	huma.Register(a, gw.DocumentErrors(a, gw.DocumentRaw[api.RecoveryCodes](a, huma.Operation{
 		OperationID: "confirm-totp", Method: http.MethodPost, Path: "/v1/me/2fa/totp/confirm", Tags: tags,
 		Summary: "Turn two-factor sign-in on",
-		Description: "With the authenticator app's current code for the new secret (400 naming body.code otherwise). " +
+		Description: "With the authenticator app's current code for the new secret and the account's password (400 naming " +
+			"body.code or body.password when wrong; wrong ones are throttled as at login, 429). " +
 			"Answers 10 recovery codes, shown only now (only their hashes are kept). From now on a login asks for a code. " +
 			"Sessions signed in already (refresh tokens) are not affected. 409 when no enrolment waits.",
 		Security: gw.Authenticated, MaxBodyBytes: maxTwoFactorBody,
 	}), http.StatusConflict), func(ctx context.Context, in *totpConfirmInput) (*gw.RawJSON, error) {
+		in.Body.ClientIP = gw.ClientIP(ctx)
 		return gw.Forward(ctx, nc, api.SubjectTOTPConfirm, in.Body)
 	})
 

@@ -46,7 +46,7 @@ func BenchmarkLoginTwoFactor(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if r := a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", tok.AccessToken, map[string]any{"code": code}); r.Status != http.StatusOK {
+			if r := a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", tok.AccessToken, map[string]any{"code": code, "password": apptest.Password}); r.Status != http.StatusOK {
 				b.Fatalf("confirm: %d %s", r.Status, r.Body)
 			}
 			users = append(users, totpUser{email: email, secret: e.Secret, last: step})

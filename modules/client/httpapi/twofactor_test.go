@@ -62,7 +62,7 @@ func enrol(t *testing.T, a *apptest.App, c *testClock, token string) (string, []
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	var e api.TOTPEnrolment
 	r.JSON(t, &e)
-	r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", token, map[string]any{"code": totpAt(t, e.Secret, c.Now(), 0)})
+	r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", token, map[string]any{"code": totpAt(t, e.Secret, c.Now(), 0), "password": apptest.Password})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	var rc api.RecoveryCodes
 	r.JSON(t, &rc)
@@ -129,7 +129,7 @@ func TestTwoFactorEnrolmentAndLogin(t *testing.T) {
 
 	// A wrong code, or the code of a step out of reach, does not confirm.
 	for _, code := range []string{"000000", totpAt(t, e.Secret, clock.Now(), 2), "not a code"} {
-		r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", ana.AccessToken, map[string]any{"code": code})
+		r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", ana.AccessToken, map[string]any{"code": code, "password": apptest.Password})
 		require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
 		assert.Equal(t, []string{"body.code"}, r.Problem(t).Fields())
 	}
@@ -139,11 +139,11 @@ func TestTwoFactorEnrolmentAndLogin(t *testing.T) {
 	r = a.Do(http.MethodPost, "/v1/me/2fa/totp", ana.AccessToken, nil)
 	r.JSON(t, &e)
 	require.NotEqual(t, first, e.Secret)
-	r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", ana.AccessToken, map[string]any{"code": totpAt(t, first, clock.Now(), 0)})
+	r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", ana.AccessToken, map[string]any{"code": totpAt(t, first, clock.Now(), 0), "password": apptest.Password})
 	assert.Equal(t, http.StatusBadRequest, r.Status, "the replaced secret's code")
 
 	confirmCode := totpAt(t, e.Secret, clock.Now(), 0)
-	r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", ana.AccessToken, map[string]any{"code": confirmCode})
+	r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", ana.AccessToken, map[string]any{"code": confirmCode, "password": apptest.Password})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	var rc api.RecoveryCodes
 	r.JSON(t, &rc)
@@ -156,7 +156,7 @@ func TestTwoFactorEnrolmentAndLogin(t *testing.T) {
 	assert.Equal(t, []string{"totp", "recovery_code"}, st.Methods)
 	r = a.Do(http.MethodPost, "/v1/me/2fa/totp", ana.AccessToken, nil)
 	assert.Equal(t, http.StatusConflict, r.Status, "no new enrolment while on")
-	r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", ana.AccessToken, map[string]any{"code": totpAt(t, e.Secret, clock.Now(), 1)})
+	r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", ana.AccessToken, map[string]any{"code": totpAt(t, e.Secret, clock.Now(), 1), "password": apptest.Password})
 	assert.Equal(t, http.StatusConflict, r.Status, "confirmed already")
 
 	// The session that enrolled and its refresh token go on.
@@ -349,7 +349,10 @@ func TestTwoFactorBadInput(t *testing.T) {
 		{http.MethodPost, "/v1/me/2fa/totp/confirm", map[string]any{"code": strings.Repeat("1", 65)}, 400, "body.code"},
 		{http.MethodPost, "/v1/me/2fa/totp/confirm", map[string]any{"code": "123456", "secret": "x"}, 400, "body.secret"},
 		{http.MethodPost, "/v1/me/2fa/totp/confirm", huge, 413, ""},
-		{http.MethodPost, "/v1/me/2fa/totp/confirm", map[string]any{"code": "123456"}, 409, ""},
+		{http.MethodPost, "/v1/me/2fa/totp/confirm", map[string]any{"code": "123456"}, 400, "body.password"},
+		{http.MethodPost, "/v1/me/2fa/totp/confirm", map[string]any{"code": "123456", "password": strings.Repeat("p", 1025)}, 400, "body.password"},
+		{http.MethodPost, "/v1/me/2fa/totp/confirm", map[string]any{"code": "123456", "password": "not the password"}, 400, "body.password"},
+		{http.MethodPost, "/v1/me/2fa/totp/confirm", map[string]any{"code": "123456", "password": apptest.Password}, 409, ""},
 		{http.MethodDelete, "/v1/me/2fa", `{"password": `, 400, ""},
 		{http.MethodDelete, "/v1/me/2fa", map[string]any{"code": "123456"}, 400, "body.password"},
 		{http.MethodDelete, "/v1/me/2fa", map[string]any{"password": apptest.Password}, 400, "body.code"},
@@ -382,7 +385,7 @@ func TestTwoFactorBadInput(t *testing.T) {
 	}
 	// Without a token, each of /v1/me/2fa is 401.
 	for _, c := range []call{{http.MethodGet, "/v1/me/2fa", nil, 0, ""}, {http.MethodPost, "/v1/me/2fa/totp", nil, 0, ""},
-		{http.MethodPost, "/v1/me/2fa/totp/confirm", map[string]any{"code": "123456"}, 0, ""},
+		{http.MethodPost, "/v1/me/2fa/totp/confirm", map[string]any{"code": "123456", "password": apptest.Password}, 0, ""},
 		{http.MethodDelete, "/v1/me/2fa", map[string]any{"password": apptest.Password, "code": "123456"}, 0, ""},
 		{http.MethodPost, proof, map[string]any{"password": apptest.Password, "code": "123456"}, 0, ""}} {
 		assert.Equal(t, http.StatusUnauthorized, a.Do(c.method, c.path, "", c.body).Status, c.method+" "+c.path)

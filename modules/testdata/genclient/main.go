@@ -722,7 +722,7 @@ func twoFactor(ctx context.Context, base string, anon *athlosclient.ClientWithRe
 	if err != nil {
 		return err
 	}
-	conf, err := c.ConfirmTotpWithResponse(ctx, athlosclient.TOTPConfirmRequest{Code: code})
+	conf, err := c.ConfirmTotpWithResponse(ctx, athlosclient.TOTPConfirmRequest{Code: code, Password: password})
 	if err != nil {
 		return err
 	}

@@ -272,7 +272,7 @@ async function twoFactor(): Promise<void> {
   check("get-2fa", st.response, 200, st.data?.enabled === false);
   const start = await tia.POST("/v1/me/2fa/totp");
   check("start-totp", start.response, 200, start.data?.otpauth_uri.startsWith("otpauth://totp/") === true);
-  const conf = await tia.POST("/v1/me/2fa/totp/confirm", { body: { code: totpCode(start.data!.secret, Date.now()) } });
+  const conf = await tia.POST("/v1/me/2fa/totp/confirm", { body: { code: totpCode(start.data!.secret, Date.now()), password } });
   check("confirm-totp", conf.response, 200, conf.data?.recovery_codes.length === 10);
   const codes = conf.data!.recovery_codes;
   const login = await anon.POST("/v1/auth/login", { body: { email, password } });

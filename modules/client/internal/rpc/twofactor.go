@@ -32,7 +32,7 @@ func registerTwoFactor(svc *bus.Service, s *service.Service) error {
 			if err != nil {
 				return api.RecoveryCodes{}, err
 			}
-			return s.ConfirmTOTP(ctx, user, r.Code)
+			return s.ConfirmTOTP(ctx, user, service.Proof{Password: r.Password, Code: r.Code, ClientIP: r.ClientIP})
 		})},
 		{api.SubjectTwoFactorDisable, bus.JSON(func(ctx context.Context, r api.TwoFactorProofRequest) (api.Empty, error) {
 			user, err := bus.RequireUserID(ctx)

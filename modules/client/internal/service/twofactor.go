@@ -99,16 +99,28 @@ func (s *Service) StartTOTP(ctx context.Context, user uuid.UUID) (api.TOTPEnrolm
 var errAccountGone = &bus.Error{Code: bus.CodeUnauthorized, Message: "the account no longer exists"}
 
 // ConfirmTOTP turns two-factor sign-in on with the first code of the
-// enrolment's secret (spent: it will not sign in), and answers the
-// recovery codes, shown only now. It returns invalid (body.code) for a
-// wrong code and conflict when no enrolment waits (none started, or on
-// already).
-func (s *Service) ConfirmTOTP(ctx context.Context, user uuid.UUID, code string) (api.RecoveryCodes, error) {
+// enrolment's secret (spent: it will not sign in) and the account's
+// password (so that a stolen access token alone cannot lock the owner
+// out), and answers the recovery codes, shown only now. It returns
+// invalid (body.password, body.code) for a wrong one, rate_limited while
+// the second factor's counters lock (wrong passwords count there),
+// and conflict when no enrolment waits (none started, or on already).
+func (s *Service) ConfirmTOTP(ctx context.Context, user uuid.UUID, p Proof) (api.RecoveryCodes, error) {
+	code := p.Code
 	codes, hashes, err := newRecoveryCodes()
 	if err != nil {
 		return api.RecoveryCodes{}, err
 	}
 	now := s.tfNow()
+	keys := throttle.SecondFactorKeys(user.String(), p.ClientIP)
+	if locks, err := s.lockedAt(ctx, keys, now); err != nil {
+		return api.RecoveryCodes{}, err
+	} else if len(locks) > 0 {
+		return api.RecoveryCodes{}, tooManyCodes(locks)
+	}
+	if err := s.passwordProven(ctx, user, p.Password, keys, now); err != nil {
+		return api.RecoveryCodes{}, err
+	}
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tf, err := store.LockTwoFactor(ctx, tx, user)
 		if errors.Is(err, store.ErrNotFound) {
@@ -257,19 +269,8 @@ func (s *Service) proven(ctx context.Context, user uuid.UUID, p Proof, change fu
 	if !on {
 		return errTwoFactorOff
 	}
-	cred, err := store.CredentialsByID(ctx, s.pool, user)
-	if errors.Is(err, store.ErrNotFound) {
-		return errAccountGone
-	}
-	if err != nil {
+	if err := s.passwordProven(ctx, user, p.Password, keys, now); err != nil {
 		return err
-	}
-	ok, err := s.hasher.Verify(ctx, p.Password, cred.PasswordHash)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return s.proofFailed(ctx, keys, now, bus.Invalid("body.password", "is not the account's password"))
 	}
 	err = storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tf, err := store.LockTwoFactor(ctx, tx, user)
@@ -291,6 +292,28 @@ func (s *Service) proven(ctx context.Context, user uuid.UUID, p Proof, change fu
 		return s.proofFailed(ctx, keys, now, bus.Invalid("body.code", "is neither the authenticator app's current code nor an unused recovery code"))
 	}
 	return err
+}
+
+// passwordProven checks the caller's password, a wrong one counted on
+// the second factor's counters (keys, at now): unauthorized when the
+// account no longer exists, invalid (body.password) when it is wrong,
+// rate_limited when that failure earned a lock.
+func (s *Service) passwordProven(ctx context.Context, user uuid.UUID, password string, keys []throttle.Key, now time.Time) error {
+	cred, err := store.CredentialsByID(ctx, s.pool, user)
+	if errors.Is(err, store.ErrNotFound) {
+		return errAccountGone
+	}
+	if err != nil {
+		return err
+	}
+	ok, err := s.hasher.Verify(ctx, password, cred.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.proofFailed(ctx, keys, now, bus.Invalid("body.password", "is not the account's password"))
+	}
+	return nil
 }
 
 // proofFailed counts a wrong password or code of proven and answers

@@ -41,7 +41,7 @@ func TestSecondFactorGuessesFromManyAddresses(t *testing.T) {
 		require.NoError(t, err)
 		return c
 	}
-	_, err = s.ConfirmTOTP(ctx, reg.UserID, code(0))
+	_, err = s.ConfirmTOTP(ctx, reg.UserID, service.Proof{Password: password, Code: code(0)})
 	require.NoError(t, err)
 
 	challenge := func(ip, device string) string {
@@ -100,7 +100,7 @@ func TestSecondFactorCodeRace(t *testing.T) {
 	require.NoError(t, err)
 	first, err := auth.TOTPCode(e.Secret, auth.TOTPStep(now))
 	require.NoError(t, err)
-	rc, err := s.ConfirmTOTP(ctx, reg.UserID, first)
+	rc, err := s.ConfirmTOTP(ctx, reg.UserID, service.Proof{Password: password, Code: first})
 	require.NoError(t, err)
 	next, err := auth.TOTPCode(e.Secret, auth.TOTPStep(now)+1)
 	require.NoError(t, err)
@@ -153,7 +153,7 @@ func TestSecondFactorAfterTheSecretKeyWasLost(t *testing.T) {
 	require.NoError(t, err)
 	first, err := auth.TOTPCode(e.Secret, auth.TOTPStep(now))
 	require.NoError(t, err)
-	rc, err := s.ConfirmTOTP(ctx, reg.UserID, first)
+	rc, err := s.ConfirmTOTP(ctx, reg.UserID, service.Proof{Password: password, Code: first})
 	require.NoError(t, err)
 
 	other := make([]byte, 32)
