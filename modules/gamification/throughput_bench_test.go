@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -34,7 +35,8 @@ import (
 // completions, 15 % edits of an earlier session, 5 % deletions, within
 // the last 60 days. Reported: events/s, and the batches tried again. Sub-
 // benchmarks: every feature ("all"), each alone, and none ("read-models":
-// the consumer's own work).
+// the consumer's own work). Each feature's time inside the batches is reported
+// too (<feature>-ms/batch: summed over the four workers, per batch).
 //
 //	go test ./modules/gamification -run '^$' -bench SessionEventsApplied -benchtime 40x
 func BenchmarkSessionEventsApplied(b *testing.B) {
@@ -75,6 +77,13 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 	// each.
 	if on("challenges") {
 		addChallenges(b, pool, log, users, &appliers)
+	}
+
+	// Each feature's time inside the batches, reported per batch.
+	spent := make([]*atomic.Int64, len(appliers))
+	for i, a := range appliers {
+		spent[i] = new(atomic.Int64)
+		appliers[i] = timed{a, spent[i]}
 	}
 
 	const batch, workers = 500, 4
@@ -154,6 +163,31 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 	require.NoError(b, <-errs)
 	b.ReportMetric(float64(b.N*batch)/elapsed.Seconds(), "events/s")
 	b.ReportMetric(float64(retries.Load()), "retried-batches")
+	for i, a := range appliers {
+		b.ReportMetric(float64(spent[i].Load())/1e6/float64(b.N), a.(timed).name()+"-ms/batch")
+	}
+}
+
+// timed is an Applier that adds the time it takes to spent.
+type timed struct {
+	activity.Applier
+	spent *atomic.Int64
+}
+
+func (t timed) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activity.Change) error {
+	start := time.Now()
+	defer func() { t.spent.Add(int64(time.Since(start))) }()
+	return t.Applier.ApplySessions(ctx, tx, changes)
+}
+
+func (t timed) name() string {
+	switch t.Applier.(type) {
+	case *achieveservice.Service:
+		return "achievements"
+	case *leaderboard.Service:
+		return "leaderboards"
+	}
+	return "challenges"
 }
 
 // addChallenges makes four global challenges (most distance, a group goal,

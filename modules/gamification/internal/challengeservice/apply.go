@@ -1,7 +1,9 @@
 package challengeservice
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,13 +55,22 @@ func (s *Service) Apply(ctx context.Context, tx pgx.Tx, changes []SessionChange)
 	if err := challengestore.LockUsers(ctx, tx, users); err != nil {
 		return err
 	}
-	if err := challengestore.LockChallengesOf(ctx, tx, users, true); err != nil {
-		return err
-	}
 	parts, err := challengestore.ParticipationsOf(ctx, tx, users)
 	if err != nil {
 		return err
 	}
+	// Then their challenges' shared locks (the end sweep waits for them),
+	// keeping those still open once held.
+	ids := make([]uuid.UUID, 0, len(parts))
+	for _, p := range parts {
+		ids = append(ids, p.ChallengeID)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	open, err := challengestore.LockOpen(ctx, tx, slices.Compact(ids))
+	if err != nil {
+		return err
+	}
+	parts = slices.DeleteFunc(parts, func(p challengestore.Participation) bool { return !open[p.ChallengeID] })
 	// Totals add the difference each session makes; the other aggregates
 	// keep each session's contribution (a deletion may take the best or a
 	// day's only session away): a session seen before has its taken back
@@ -86,14 +97,66 @@ func (s *Service) Apply(ctx context.Context, tx pgx.Tx, changes []SessionChange)
 	if err := challengestore.InsertContributions(ctx, tx, contribs); err != nil {
 		return err
 	}
-	for _, c := range contribs {
-		affected = append(affected, c.Pair)
-	}
+	// A participant who lost a contribution (an edited or deleted
+	// session), or counts active days, is recomputed from all of theirs;
+	// one who only gained, on a best (the fastest, the longest), keeps the
+	// better of their value and the new ones, without reading the others.
+	bests, recompute := newBests(kept, affected, contribs)
 	values, err := challengestore.Add(ctx, tx, s.deltas(totals, last))
 	if err != nil {
 		return err
 	}
-	return s.settle(ctx, tx, parts, affected, values)
+	set, err := challengestore.SetValues(ctx, tx, bests)
+	if err != nil {
+		return err
+	}
+	for p, v := range set {
+		values[p] = v
+	}
+	return s.settle(ctx, tx, parts, recompute, values)
+}
+
+// newBests splits the participations of kept (aggregates other than
+// sums) changed by a batch: those that lost a contribution (lost) or
+// count active days are to be recomputed from their contributions; for
+// the others, on a best, it returns their new best where the batch's new
+// contributions (added) beat their value.
+func newBests(kept []challengestore.Participation, lost []challengestore.Pair, added []challengestore.Contribution) (
+	[]challengestore.Best, []challengestore.Pair) {
+	recompute := append([]challengestore.Pair(nil), lost...)
+	full := make(map[challengestore.Pair]bool, len(lost))
+	for _, p := range lost {
+		full[p] = true
+	}
+	byPair := make(map[challengestore.Pair]challengestore.Participation, len(kept))
+	for _, p := range kept {
+		byPair[challengestore.Pair{ChallengeID: p.ChallengeID, UserID: p.UserID}] = p
+	}
+	best := make(map[challengestore.Pair]float64)
+	for _, c := range added {
+		p := byPair[c.Pair]
+		agg := challenge.AggregateOf(p.Def.Kind, p.Def.Metric)
+		if full[c.Pair] || agg != challenge.Min && agg != challenge.Max {
+			recompute = append(recompute, c.Pair)
+			continue
+		}
+		cur, ok := best[c.Pair]
+		if !ok && p.Value != nil {
+			cur, ok = *p.Value, true
+		}
+		if !ok || agg == challenge.Min && c.Value < cur || agg == challenge.Max && c.Value > cur {
+			best[c.Pair] = c.Value
+		}
+	}
+	var out []challengestore.Best
+	for pair, v := range best {
+		p := byPair[pair]
+		if p.Value != nil && *p.Value == v {
+			continue
+		}
+		out = append(out, challengestore.Best{Pair: pair, Value: v, LowerIsBetter: challenge.LowerIsBetter(p.Def.Kind)})
+	}
+	return out, recompute
 }
 
 // deltas returns what the changes add to the totals of parts: each

@@ -35,8 +35,9 @@ type Participation struct {
 // user, in one order (by key), so that two transactions that change the
 // same users' participations (the applier's batches, leaving, erasure)
 // run one after the other and never deadlock. After them, the lock order
-// is: each challenge's advisory lock (by id: LockChallengesOf shared, the
-// end sweep's LockToEnd exclusive), the challenges' rows (by id:
+// is: each challenge's advisory lock (by key: LockOpen and
+// LockChallengesOf shared, the end sweep's NextToEnd exclusive), the
+// challenges' rows (by id:
 // LockCounters, Lock, the end sweep's), participants, teams (by id).
 func LockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
 	keys := make([]int32, len(users))
@@ -79,6 +80,36 @@ func LockChallengesOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID, open bo
 	return nil
 }
 
+// LockOpen takes, in key order, the shared advisory lock of each of the
+// challenges ids (as LockChallengesOf does, for ids already known) and
+// returns those still open to progress once the locks are held: a
+// challenge the end sweep finalised before is not among them, and none
+// can be finalised until the transaction ends.
+func LockOpen(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($2::int, k) FROM (
+		SELECT DISTINCT `+challengeKey+` AS k FROM unnest($1::uuid[]) AS c(id) ORDER BY 1) AS l`, ids, challengeLockClass); err != nil {
+		return nil, fmt.Errorf("challengestore: lock challenges: %w", err)
+	}
+	// A statement of its own: its snapshot is taken after the locks.
+	rows, err := tx.Query(ctx, `SELECT c.id FROM gamification.challenges c
+		WHERE c.id = ANY($1) AND c.completed_at IS NULL AND c.ended_at IS NULL`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: open challenges: %w", err)
+	}
+	open, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("challengestore: open challenges: %w", err)
+	}
+	out := make(map[uuid.UUID]bool, len(open))
+	for _, id := range open {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // challengeLockClass is the first key of the challenges' own advisory
 // locks ("chlc"); challengeKey the second, from a challenge's id (c.id).
 const (
@@ -102,9 +133,10 @@ func LockCounters(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 }
 
 // ParticipationsOf returns the participations of users (locked with
-// LockUsers, their challenges with LockChallengesOf) in the challenges
-// still open to progress: neither a reached group goal nor finalised by
-// the end sweep (their results are final). A challenge whose end passed
+// LockUsers) in the challenges still open to progress: neither a reached
+// group goal nor finalised by the end sweep (their results are final).
+// The applier then takes those challenges' locks and keeps the ones
+// still open (LockOpen). A challenge whose end passed
 // stays open until the sweep finalises it, challenge.FinaliseGrace later:
 // sessions that started inside the window and arrive late still count.
 func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Participation, error) {
@@ -216,6 +248,32 @@ func Recompute(ctx context.Context, tx pgx.Tx, parts []Participation) (map[Pair]
 		WHERE t.user_id = ANY($2) AND t.challenge_id = r.challenge_id AND t.user_id = r.user_id AND t.value IS DISTINCT FROM a.value
 		RETURNING t.challenge_id, t.user_id, t.value`, cs, us, aggs, neg)
 	return values(rows, err, "recompute")
+}
+
+// Best is a participant's new best value (the fastest, the longest).
+type Best struct {
+	Pair
+	Value         float64
+	LowerIsBetter bool // the score is the value negated
+}
+
+// SetValues sets participants' new best values (and their scores), and
+// returns them as Recompute does.
+func SetValues(ctx context.Context, tx pgx.Tx, bests []Best) (map[Pair]*float64, error) {
+	if len(bests) == 0 {
+		return nil, nil
+	}
+	cs, us := make([]uuid.UUID, len(bests)), make([]uuid.UUID, len(bests))
+	vs, neg := make([]float64, len(bests)), make([]bool, len(bests))
+	for i, b := range bests {
+		cs[i], us[i], vs[i], neg[i] = b.ChallengeID, b.UserID, b.Value, b.LowerIsBetter
+	}
+	rows, err := tx.Query(ctx, `UPDATE gamification.challenge_participants t
+		SET value = b.value, score = CASE WHEN b.neg THEN -b.value ELSE b.value END
+		FROM unnest($1::uuid[], $2::uuid[], $3::float8[], $4::bool[]) AS b(challenge_id, user_id, value, neg)
+		WHERE t.user_id = ANY($2) AND t.challenge_id = b.challenge_id AND t.user_id = b.user_id
+		RETURNING t.challenge_id, t.user_id, t.value`, cs, us, vs, neg)
+	return values(rows, err, "set values")
 }
 
 // values collects the (challenge, user, value) rows of an update.
