@@ -36,7 +36,7 @@ func TestNewBests(t *testing.T) {
 	}
 	added := []challengestore.Contribution{
 		add(fastest, ana, 1450), add(fastest, ana, 1480), // a faster 5 km
-		add(fastest, ben, 1450),                          // slower than Ben's best: nothing to write
+		add(fastest, ben, 1450),                             // slower than Ben's best: nothing to write
 		add(longest, ana, 12_000), add(longest, ana, 9_000), // a longer one
 		add(longest, cai, 5_000),  // the first
 		add(longest, dan, 30_000), // Dan lost one too: recomputed
