@@ -27,7 +27,7 @@ import (
 
 // BenchmarkSessionEventsApplied: training's session events applied
 // inside the module, as its consumer applies them (activity.ApplyOnce:
-// one transaction a batch of 500, the message ids recorded, the read
+// one transaction a batch of 1,000, the message ids recorded, the read
 // model, every feature's Applier), from 4 workers at once, each with the
 // events of its own users (as the consumer's workers share them). 10,000 users, each taking part in four global challenges
 // (most distance, a group goal, fastest 5 km, longest session), with the
@@ -86,7 +86,7 @@ func benchmarkSessionEvents(b *testing.B, features string) {
 		appliers[i] = timed{a, spent[i]}
 	}
 
-	const batch, workers = 500, 4
+	const batch, workers = 1000, 4
 
 	sports := []string{"run", "ride", "walk", "swim"}
 	start := time.Now().UTC().AddDate(0, 0, -60)
