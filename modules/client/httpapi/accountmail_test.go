@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/modules/client"
 	"github.com/athlos/athlos/modules/client/api"
+	"github.com/athlos/athlos/modules/client/internal/auth"
 	"github.com/athlos/athlos/modules/client/internal/mail"
 	"github.com/athlos/athlos/modules/client/internal/mail/mailtest"
 	"github.com/athlos/athlos/platform"
@@ -479,4 +481,40 @@ func TestPasswordResetVolume(t *testing.T) {
 	for addr, c := range got {
 		assert.Equal(t, 1, c, addr)
 	}
+}
+
+// Turning two-factor sign-in on or off is told to the account's address
+// (a change the owner did not make is the sign of a stolen session), in
+// their language.
+func TestTwoFactorChangesAreMailed(t *testing.T) {
+	t.Parallel()
+	a, srv := startMail(t, nil)
+	ana := a.SignUp("ana@example.com")
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPatch, "/v1/me", ana.AccessToken, map[string]any{"language": "de"}).Status)
+	r := a.Do(http.MethodPost, "/v1/me/2fa/totp", ana.AccessToken, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	var e api.TOTPEnrolment
+	r.JSON(t, &e)
+	code := func(steps int64) string {
+		c, err := auth.TOTPCode(e.Secret, auth.TOTPStep(time.Now())+steps)
+		require.NoError(t, err)
+		return c
+	}
+	r = a.Do(http.MethodPost, "/v1/me/2fa/totp/confirm", ana.AccessToken, map[string]any{"code": code(0), "password": apptest.Password})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	on := srv.WaitFor(30*time.Second, func(ms []mailtest.Received) bool {
+		return slices.ContainsFunc(ms, func(m mailtest.Received) bool { return strings.Contains(m.Subject, "eingeschaltet") })
+	})
+	require.NotEmpty(t, on)
+
+	r = a.Do(http.MethodDelete, "/v1/me/2fa", ana.AccessToken, map[string]any{"password": apptest.Password, "code": code(1)})
+	require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+	off := srv.WaitFor(30*time.Second, func(ms []mailtest.Received) bool {
+		return slices.ContainsFunc(ms, func(m mailtest.Received) bool { return strings.Contains(m.Subject, "ausgeschaltet") })
+	})
+	i := slices.IndexFunc(off, func(m mailtest.Received) bool { return strings.Contains(m.Subject, "ausgeschaltet") })
+	require.GreaterOrEqual(t, i, 0)
+	assert.Equal(t, []string{"ana@example.com"}, off[i].To)
+	assert.Contains(t, off[i].Text, "nur noch dein Passwort")
+	assert.Empty(t, off[i].Links(), "nothing to click")
 }

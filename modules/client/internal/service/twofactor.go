@@ -142,6 +142,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, user uuid.UUID, p Proof) (api
 		if err := store.EnableTwoFactor(ctx, tx, user, step, now); err != nil {
 			return err
 		}
+		if err := tellTwoFactor(ctx, tx, user, true); err != nil {
+			return err
+		}
 		return store.ReplaceRecoveryCodes(ctx, tx, user, hashes)
 	})
 	if err != nil {
@@ -221,7 +224,12 @@ type Proof struct {
 // and waiting login challenges go), with the password and a code or an
 // unused recovery code. Errors as proven's.
 func (s *Service) DisableTwoFactor(ctx context.Context, user uuid.UUID, p Proof) error {
-	return s.proven(ctx, user, p, func(tx pgx.Tx) error { return store.DisableTwoFactor(ctx, tx, user) })
+	return s.proven(ctx, user, p, func(tx pgx.Tx) error {
+		if err := store.DisableTwoFactor(ctx, tx, user); err != nil {
+			return err
+		}
+		return tellTwoFactor(ctx, tx, user, false)
+	})
 }
 
 // RenewRecoveryCodes makes new recovery codes, the old ones void, with the
@@ -519,7 +527,20 @@ func (s *Service) ResetTwoFactor(ctx context.Context, email string) (uuid.UUID, 
 		} else if err != nil {
 			return err
 		}
-		return store.DisableTwoFactor(ctx, tx, cred.UserID)
+		if err := store.DisableTwoFactor(ctx, tx, cred.UserID); err != nil {
+			return err
+		}
+		return tellTwoFactor(ctx, tx, cred.UserID, false)
 	})
 	return cred.UserID, err
+}
+
+// tellTwoFactor mails user, in tx, that two-factor sign-in was turned on
+// or off (a change they did not make is the sign of a stolen session).
+func tellTwoFactor(ctx context.Context, tx pgx.Tx, user uuid.UUID, on bool) error {
+	u, err := store.User(ctx, tx, user)
+	if err != nil {
+		return err
+	}
+	return enqueueMail(ctx, tx, "two_factor_changed", u.Language, u.Email, map[string]any{"Name": u.FirstName, "On": on})
 }
