@@ -105,7 +105,7 @@ func TestAdminCommands(t *testing.T) {
 	require.NoError(t, json.NewDecoder(post("/v1/me/2fa/totp", tok.AccessToken, "").Body).Decode(&enrol))
 	code, err := totp.GenerateCode(enrol.Secret, time.Now())
 	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, post("/v1/me/2fa/totp/confirm", tok.AccessToken, `{"code":"`+code+`"}`).StatusCode)
+	require.Equal(t, http.StatusOK, post("/v1/me/2fa/totp/confirm", tok.AccessToken, `{"code":"`+code+`","password":"`+pw+`"}`).StatusCode)
 	require.Equal(t, http.StatusUnauthorized, post("/v1/auth/login", "", `{"email":"ana@example.com","password":"`+pw+`"}`).StatusCode,
 		"a code is needed")
 	out, err := run("", "admin", "disable-2fa", "ana@example.com")
