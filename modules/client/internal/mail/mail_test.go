@@ -22,7 +22,7 @@ import (
 )
 
 var data = map[string]any{"Name": "Jörg <b>", "Email": "j@example.com", "Link": "https://app.example.com/reset?token=abc&x=1",
-	"ValidMinutes": 30, "ValidHours": 48}
+	"ValidMinutes": 30, "ValidHours": 48, "On": true}
 
 func TestRender(t *testing.T) {
 	t.Parallel()
