@@ -40,6 +40,7 @@ let tokens = await call("POST", "/v1/auth/login", {
 const user = tokens.user_id;
 let refreshes = 0;
 let refreshTimer;
+let nc; // the NATS connection, below
 function keepFresh(delay = tokens.expires_in * 500) {
   refreshTimer = setTimeout(async () => {
     try {
@@ -47,7 +48,13 @@ function keepFresh(delay = tokens.expires_in * 500) {
       log({ refreshed: ++refreshes, expires_in: tokens.expires_in });
       keepFresh();
     } catch (err) {
-      log({ refresh_failed: String(err) }); // 401: sign in again
+      log({ refresh_failed: String(err) });
+      if (String(err).includes(": 401 ")) {
+        // The sign-in ended (logout, a password change): sign in again.
+        // No fresh token will come, so stop the connection's reconnects.
+        await nc?.close();
+        return;
+      }
       keepFresh(1000);
     }
   }, delay);
@@ -56,7 +63,7 @@ keepFresh();
 
 // Where to connect, and the only inbox prefix the server answers on.
 const rt = await call("GET", "/v1/realtime", null, tokens.access_token);
-const nc = await wsconnect({
+nc = await wsconnect({
   servers: rt.websocket_urls,
   // Called at every connect and reconnect: the current token. The server
   // closes the connection when the token it was made with expires
@@ -64,6 +71,11 @@ const nc = await wsconnect({
   authenticator: tokenAuthenticator(() => tokens.access_token),
   inboxPrefix: rt.inbox_prefix,
   maxReconnectAttempts: -1,
+  // Tokens expire and are replaced on a timer (above): an auth error on a
+  // reconnect (a token that expired on the way) passes with the next one,
+  // so the client keeps trying instead of giving up after two such errors
+  // in a row (nats.js's default); a refresh refused (401) closes it.
+  ignoreAuthErrorAbort: true,
   timeout: 10_000,
 });
 let reconnects = 0;
@@ -96,6 +108,8 @@ async function publish(data, msgID) {
     } catch (err) {
       // 400: it can never be stored; 429 and 503: later; no answer: again.
       if (err instanceof JetStreamApiError && err.status === 400) throw err;
+      // A closed connection stays closed: connect anew (sign in first).
+      if (nc.isClosed()) throw err;
       log({ retry: msgID, attempt, error: String(err) });
       await sleep(1000);
     }
