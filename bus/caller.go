@@ -89,6 +89,18 @@ func AsCaller[Req, Resp any](fn func(ctx context.Context, user uuid.UUID, in Req
 	})
 }
 
+// AsRole is AsCaller for callers with role (the access token's role claim,
+// e.g. admin): others are forbidden.
+func AsRole[Req, Resp any](role string, fn func(ctx context.Context, user uuid.UUID, in Req) (Resp, error)) HandlerFunc {
+	return AsCaller(func(ctx context.Context, user uuid.UUID, in Req) (Resp, error) {
+		if c, _ := CallerFrom(ctx); c.Role != role {
+			var zero Resp
+			return zero, Errorf(CodeForbidden, "only for callers with the role %q", role)
+		}
+		return fn(ctx, user, in)
+	})
+}
+
 // AsCallerEncoded is AsCaller for a use case that encodes its answer
 // itself (JSONEncoded).
 func AsCallerEncoded[Req any](fn func(ctx context.Context, user uuid.UUID, in Req) ([]byte, error)) HandlerFunc {

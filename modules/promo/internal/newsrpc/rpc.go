@@ -73,14 +73,7 @@ func Register(svc *bus.Service, s *newsservice.Service) error {
 	})
 }
 
-// asAdmin is bus.AsCaller for callers with the role admin (forbidden for
-// others).
+// asAdmin is bus.AsRole for the role admin (forbidden for others).
 func asAdmin[Req, Resp any](fn func(ctx context.Context, admin uuid.UUID, in Req) (Resp, error)) bus.HandlerFunc {
-	return bus.AsCaller(func(ctx context.Context, user uuid.UUID, in Req) (Resp, error) {
-		if c, _ := bus.CallerFrom(ctx); c.Role != clientapi.RoleAdmin {
-			var zero Resp
-			return zero, bus.Errorf(bus.CodeForbidden, "administrators only")
-		}
-		return fn(ctx, user, in)
-	})
+	return bus.AsRole(clientapi.RoleAdmin, fn)
 }

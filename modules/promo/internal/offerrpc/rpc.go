@@ -70,14 +70,7 @@ func withID[Resp any](ctx context.Context, s string, fn func(ctx context.Context
 	return fn(ctx, id)
 }
 
-// asAdmin is bus.AsCaller for callers with the role admin (forbidden for
-// others).
+// asAdmin is bus.AsRole for the role admin (forbidden for others).
 func asAdmin[Req, Resp any](fn func(ctx context.Context, in Req) (Resp, error)) bus.HandlerFunc {
-	return bus.AsCaller(func(ctx context.Context, _ uuid.UUID, in Req) (Resp, error) {
-		if c, _ := bus.CallerFrom(ctx); c.Role != clientapi.RoleAdmin {
-			var zero Resp
-			return zero, bus.Errorf(bus.CodeForbidden, "administrators only")
-		}
-		return fn(ctx, in)
-	})
+	return bus.AsRole(clientapi.RoleAdmin, func(ctx context.Context, _ uuid.UUID, in Req) (Resp, error) { return fn(ctx, in) })
 }
