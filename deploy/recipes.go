@@ -179,6 +179,26 @@ type Invocation struct {
 	Recipe string
 	Args   []string
 	Env    map[string]string
+	// Copies is how many processes run it (Compose's and Kubernetes'
+	// replicas; 1 for a single node).
+	Copies int
+}
+
+// Modules are the modules the invocation runs (--modules, else
+// ATHLOS_MODULES; "all" when neither is set).
+func (inv Invocation) Modules() string {
+	for i, a := range inv.Args {
+		if v, ok := strings.CutPrefix(a, "--modules="); ok {
+			return v
+		}
+		if a == "--modules" && i+1 < len(inv.Args) {
+			return inv.Args[i+1]
+		}
+	}
+	if v := inv.Env["ATHLOS_MODULES"]; v != "" {
+		return v
+	}
+	return "all"
 }
 
 // Invocations are every athlos invocation of the recipes: the systemd
@@ -200,12 +220,13 @@ func Invocations(ctx context.Context, tmp string) ([]Invocation, error) {
 	if err != nil {
 		return nil, err
 	}
+	unit.Copies = 1
 	out := []Invocation{unit}
 	envFile, err := EnvFile(filepath.Join(dir, "single", "athlos.env"))
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, Invocation{Recipe: "single/athlos.env", Args: []string{"serve"}, Env: envFile})
+	out = append(out, Invocation{Recipe: "single/athlos.env", Args: []string{"serve"}, Env: envFile, Copies: 1})
 
 	project, err := Compose(ctx, ex, tmp)
 	if err != nil {
@@ -216,7 +237,7 @@ func Invocations(ctx context.Context, tmp string) ([]Invocation, error) {
 		if s.Build == nil || !strings.HasSuffix(s.Build.Dockerfile, "deploy/Dockerfile") {
 			continue
 		}
-		inv := Invocation{Recipe: "compose service " + name, Args: s.Command, Env: map[string]string{}}
+		inv := Invocation{Recipe: "compose service " + name, Args: s.Command, Env: map[string]string{}, Copies: s.GetScale()}
 		for k, v := range s.Environment {
 			if v != nil {
 				inv.Env[k] = *v
@@ -281,7 +302,10 @@ func kubernetesInvocations(m resmap.ResMap, recipe string) ([]Invocation, error)
 			if c.Name != "athlos" {
 				continue
 			}
-			inv := Invocation{Recipe: recipe + " Deployment " + d.Name, Args: slices.Concat(c.Command, c.Args), Env: map[string]string{}}
+			inv := Invocation{Recipe: recipe + " Deployment " + d.Name, Args: slices.Concat(c.Command, c.Args), Env: map[string]string{}, Copies: 1}
+			if d.Spec.Replicas != nil {
+				inv.Copies = int(*d.Spec.Replicas)
+			}
 			for _, from := range c.EnvFrom {
 				if from.ConfigMapRef == nil {
 					return nil, fmt.Errorf("%s: envFrom other than a ConfigMap", inv.Recipe)
