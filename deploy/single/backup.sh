@@ -48,10 +48,10 @@ pg_tool() {
 # shared for as long as it runs).
 running() { ! flock -n -x "$DATA/athlos.lock" true 2>/dev/null; }
 
-mkdir -p "$dest"
 if ! $cold; then
   running || { echo "backup: athlos does not run on $DATA: start it (its PostgreSQL runs only while it does), or use --cold" >&2; exit 1; }
   [[ -f $DATA/postgres/password ]] || { echo "backup: $DATA has no managed PostgreSQL (a --database-url install): back that database up with pg_dump itself" >&2; exit 1; }
+  mkdir -p "$dest"
   PGPASSWORD="$(cat "$DATA/postgres/password")" "$(pg_tool pg_dump)" -Fc -h 127.0.0.1 -p "$PORT" -U athlos -f "$dest/athlos.dump" athlos
   cp "$DATA/secret.key" "$dest/athlos-secret.key"
 else
@@ -60,6 +60,7 @@ else
     trap 'systemctl start "$SERVICE"' EXIT
   fi
   running && { echo "backup: athlos runs on $DATA: stop it first (or set SERVICE=athlos)" >&2; exit 1; }
+  mkdir -p "$dest"
   # The managed PostgreSQL's files may live outside the data dir (a
   # symbolic link, docs/operations.md "The data dir"): copy what it links to.
   tar -C "$DATA" --exclude=./athlos.lock --exclude=./postgres/athlos.lock --exclude=./postgres/run \
