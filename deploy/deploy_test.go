@@ -419,15 +419,6 @@ func documentedNATSConfig(t *testing.T) string {
 	return m[1]
 }
 
-// freePort returns a TCP port free on loopback.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestNATSConfigRunsAClusterAsDocumented checks that nats.conf is the
 // documented external configuration plus the cluster, then starts three
 // servers from it with the environment compose.yaml gives them (hosts and
@@ -444,49 +435,14 @@ func TestNATSConfigRunsAClusterAsDocumented(t *testing.T) {
 	project, err := deploy.Compose(context.Background(), ex, t.TempDir())
 	require.NoError(t, err)
 
-	type node struct{ client, ws, cluster, monitor int }
-	nodes := map[string]node{}
-	for _, name := range []string{"nats1", "nats2", "nats3"} {
-		nodes[name] = node{freePort(t), freePort(t), freePort(t), freePort(t)}
-	}
+	nodes := deploy.RunNATS(t, project)
 	var servers []*server.Server
-	for _, name := range []string{"nats1", "nats2", "nats3"} {
-		n := nodes[name]
-		for k, v := range project.Services[name].Environment {
-			value := *v
-			for other, o := range nodes {
-				value = strings.ReplaceAll(value, "@"+other+":6222", fmt.Sprintf("@127.0.0.1:%d", o.cluster))
-			}
-			t.Setenv(k, value)
-		}
-		conf := strings.NewReplacer(
-			"0.0.0.0:4222", fmt.Sprintf("127.0.0.1:%d", n.client),
-			"port: 4280", fmt.Sprintf("port: %d", n.ws),
-			"0.0.0.0:6222", fmt.Sprintf("127.0.0.1:%d", n.cluster),
-			"http: 8222", fmt.Sprintf("http: \"127.0.0.1:%d\"", n.monitor),
-			"/var/lib/nats", t.TempDir(),
-		).Replace(config)
-		path := filepath.Join(t.TempDir(), "nats.conf")
-		require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
-		opts, err := server.ProcessConfigFile(path)
-		require.NoError(t, err, "nats.conf with %s's environment", name)
-		assert.Equal(t, name, opts.ServerName)
-		assert.Len(t, opts.Routes, 3)
-		opts.NoSigs = true
-		srv, err := server.NewServer(opts)
-		require.NoError(t, err)
-		if os.Getenv("DEPLOY_NATS_LOG") != "" {
-			srv.ConfigureLogger()
-		}
-		go srv.Start()
-		t.Cleanup(srv.Shutdown)
-		servers = append(servers, srv)
-	}
-	for _, srv := range servers {
-		require.True(t, srv.ReadyForConnections(20*time.Second))
+	for _, n := range nodes {
+		servers = append(servers, n.Server)
+		assert.Equal(t, n.Name, n.Server.Name())
 	}
 	password := func(v string) string { return *project.Services["nats1"].Environment[v] }
-	url := fmt.Sprintf("nats://127.0.0.1:%d,nats://127.0.0.1:%d", nodes["nats2"].client, nodes["nats3"].client)
+	url := nodes[1].ClientURL() + "," + nodes[2].ClientURL()
 
 	// athlos --nats … --nats-password …: the service user, with JetStream
 	// in its account and a cluster that keeps three copies.
@@ -544,7 +500,7 @@ func TestNATSConfigRunsAClusterAsDocumented(t *testing.T) {
 	// refused.
 	_, err = nats.Connect(url, nats.UserInfo(bus.ServiceUser, "wrong"))
 	assert.Error(t, err)
-	_, err = nats.Connect(fmt.Sprintf("ws://127.0.0.1:%d", nodes["nats1"].ws), nats.UserInfo(bus.ServiceUser, password("ATHLOS_SERVICE_PASSWORD")),
+	_, err = nats.Connect(fmt.Sprintf("ws://127.0.0.1:%d", nodes[0].WebSocket), nats.UserInfo(bus.ServiceUser, password("ATHLOS_SERVICE_PASSWORD")),
 		nats.Timeout(5*time.Second))
 	assert.Error(t, err, "the service user over WebSocket")
 }
