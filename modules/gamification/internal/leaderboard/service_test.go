@@ -531,17 +531,21 @@ func TestParseQueryBadInput(t *testing.T) {
 	assert.Equal(t, Query{Metric: board.Distance, Period: board.Week, At: now, Limit: DefaultLimit, Neighbours: DefaultNeighbours}, q)
 }
 
+// onSmallPool is a service on a pool of two connections.
+func onSmallPool(t *testing.T) (context.Context, *pgxpool.Pool, *Service) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	pool, err := storage.Open(ctx, pgtest.NewDB(t), 2)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return ctx, pool, New(boardstore.New(pool), nil)
+}
+
 // A batch's transaction needs no second connection (a new slot is made in
 // it): more batches at once than the pool has connections all commit.
 func TestConcurrentBatchesOnASmallPool(t *testing.T) {
-	t.Parallel()
-	url := pgtest.NewDB(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pool, err := storage.Open(ctx, url, 2)
-	require.NoError(t, err)
-	defer pool.Close()
-	svc := New(boardstore.New(pool), nil)
+	ctx, pool, svc := onSmallPool(t)
 	errs := make(chan error, 6)
 	for i := range 6 {
 		go func() {
@@ -565,14 +569,7 @@ func TestConcurrentBatchesOnASmallPool(t *testing.T) {
 // nor for a connection; slots made for a batch that rolls back stay,
 // empty.
 func TestSlotsAreMadeBeforeTheBatch(t *testing.T) {
-	t.Parallel()
-	url := pgtest.NewDB(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pool, err := storage.Open(ctx, url, 2)
-	require.NoError(t, err)
-	defer pool.Close()
-	svc := New(boardstore.New(pool), nil)
+	ctx, pool, svc := onSmallPool(t)
 	count := func(q string) (n int) {
 		require.NoError(t, pool.QueryRow(ctx, q).Scan(&n))
 		return n
@@ -583,7 +580,7 @@ func TestSlotsAreMadeBeforeTheBatch(t *testing.T) {
 	s := session(uuid.New(), "swim", monday.AddDate(0, 0, -70), 2)
 	require.NoError(t, svc.Prepare(ctx, []*activity.Session{s}))
 	failed := fmt.Errorf("the batch fails")
-	err = storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+	err := storage.InTx(ctx, pool, func(tx pgx.Tx) error {
 		if err := svc.ApplySessions(ctx, tx, []activity.Change{{New: s}}); err != nil {
 			return err
 		}
