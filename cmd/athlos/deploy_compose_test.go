@@ -30,7 +30,18 @@ import (
 // external servers with its access token (the auth callout, configured
 // with the output of `athlos admin callout-keys`), streams telemetry into
 // the R3 stream, and the training process stores it.
-func TestComposeTopologyOnLoopback(t *testing.T) {
+func TestComposeTopologyOnLoopback(t *testing.T) { runRecipeOnLoopback(t, "compose service ") }
+
+// TestKubernetesTopologyOnLoopback does the same with the athlos
+// Deployments of the Kubernetes overlay, rendered by kustomize: their args
+// and the environment of their ConfigMap (the NATS servers, their
+// passwords and the database are the test's, on loopback). Every pod runs
+// the gateway module for its probes: each answers /readyz.
+func TestKubernetesTopologyOnLoopback(t *testing.T) {
+	runRecipeOnLoopback(t, "overlays/prod Deployment ")
+}
+
+func runRecipeOnLoopback(t *testing.T, recipe string) {
 	if testing.Short() {
 		t.Skip("starts a NATS cluster and four athlos processes: not in -short")
 	}
@@ -41,54 +52,73 @@ func TestComposeTopologyOnLoopback(t *testing.T) {
 	project, err := deploy.Compose(ctx, ex, t.TempDir())
 	require.NoError(t, err)
 	natsNodes := deploy.RunNATS(t, project)
+	natsEnv := func(k string) string { return *project.Services["nats1"].Environment[k] }
+	invs, err := deploy.Invocations(ctx, t.TempDir())
+	require.NoError(t, err)
 
 	keyFile := filepath.Join(t.TempDir(), "secret.key")
 	require.NoError(t, os.WriteFile(keyFile, []byte(ex.SecretKey), 0o600))
-	loopback := func(v string) string {
-		for _, n := range natsNodes {
-			v = strings.ReplaceAll(v, n.Name+":4222", fmt.Sprintf("127.0.0.1:%d", n.Client))
-		}
-		return v
+	var urls []string
+	for _, n := range natsNodes {
+		urls = append(urls, n.ClientURL())
 	}
 	wsURL := fmt.Sprintf("ws://127.0.0.1:%d", natsNodes[0].WebSocket)
-	db := pgtest.NewEmptyDB(t)
-	httpPort := freePort(t)
+	// What the test puts in place of the recipe's hosts and secrets.
+	local := map[string]string{
+		"ATHLOS_NATS":                 strings.Join(urls, ","),
+		"ATHLOS_NATS_PASSWORD":        natsEnv("ATHLOS_SERVICE_PASSWORD"),
+		"ATHLOS_NATS_APP_PASSWORD":    natsEnv("ATHLOS_APP_PASSWORD"),
+		"ATHLOS_NATS_SYSTEM_PASSWORD": natsEnv("ATHLOS_SYSTEM_PASSWORD"),
+		"ATHLOS_DATABASE_URL":         pgtest.NewEmptyDB(t),
+		"ATHLOS_SECRET_KEY_FILE":      keyFile,
+		"ATHLOS_NATS_WS_PUBLIC_URL":   wsURL,
+		"ATHLOS_SMTP_URL":             "", // mail to the log, not to smtp.example.com
+	}
+	vars := serveVariables(t)
 
 	var gateway *proc
-	for _, name := range []string{"athlos-client", "athlos-training", "athlos-community", "athlos-gateway"} {
-		s, ok := project.Services[name]
-		require.True(t, ok, name)
-		for k, v := range s.Environment {
-			switch k {
-			case "ATHLOS_DATABASE_URL":
-				t.Setenv(k, db)
-			case "ATHLOS_SECRET_KEY_FILE":
-				t.Setenv(k, keyFile)
-			case "ATHLOS_NATS_WS_PUBLIC_URL":
-				t.Setenv(k, wsURL)
-			default:
-				t.Setenv(k, loopback(*v))
-			}
+	var base string
+	var ran int
+	for _, inv := range invs {
+		name, ok := strings.CutPrefix(inv.Recipe, recipe)
+		if !ok {
+			continue
 		}
-		require.Equal(t, "serve", s.Command[0])
+		ran++
+		for v := range vars {
+			t.Setenv(v, "")
+			require.NoError(t, os.Unsetenv(v))
+		}
+		for k, v := range inv.Env {
+			if lv, ok := local[k]; ok {
+				v = lv
+			}
+			t.Setenv(k, v)
+		}
+		httpPort := freePort(t)
+		t.Setenv("ATHLOS_HTTP_LISTEN", "127.0.0.1:"+httpPort)
+		require.Equal(t, "serve", inv.Args[0])
 		args := []string{"--data-dir", t.TempDir()}
-		for _, a := range s.Command[1:] {
+		for _, a := range inv.Args[1:] {
 			if strings.HasPrefix(a, "--http-listen=") {
 				a = "--http-listen=127.0.0.1:" + httpPort
 			}
 			args = append(args, a)
 		}
 		p := start(t, args...)
-		if name == "athlos-gateway" {
-			gateway = p
-			continue
+		if strings.Contains(inv.Modules(), "gateway") {
+			waitReady(t, p, "http://127.0.0.1:"+httpPort)
+		} else {
+			require.Eventually(t, func() bool { return strings.Contains(p.log(), `"msg":"athlos started"`) || p.cmd.ProcessState != nil },
+				2*time.Minute, 100*time.Millisecond, "%s did not start", name)
+			require.Contains(t, p.log(), `"msg":"athlos started"`, "%s:\n%s", name, p.log())
 		}
-		require.Eventually(t, func() bool { return strings.Contains(p.log(), `"msg":"athlos started"`) || p.cmd.ProcessState != nil },
-			2*time.Minute, 100*time.Millisecond, "%s did not start", name)
-		require.Contains(t, p.log(), `"msg":"athlos started"`, "%s:\n%s", name, p.log())
+		if name == "athlos-gateway" {
+			gateway, base = p, "http://127.0.0.1:"+httpPort
+		}
 	}
-	base := "http://127.0.0.1:" + httpPort
-	waitReady(t, gateway, base)
+	require.Equal(t, 4, ran, "four module groups")
+	require.NotNil(t, gateway)
 
 	// An app: an account, a live session, the real-time details.
 	var tok struct {
@@ -136,7 +166,7 @@ func TestComposeTopologyOnLoopback(t *testing.T) {
 	}
 
 	// The streams are R3 on the three servers (ATHLOS_REPLICAS).
-	svc, err := nats.Connect(natsNodes[1].ClientURL(), nats.UserInfo("athlos-service", *project.Services["nats1"].Environment["ATHLOS_SERVICE_PASSWORD"]))
+	svc, err := nats.Connect(natsNodes[1].ClientURL(), nats.UserInfo("athlos-service", natsEnv("ATHLOS_SERVICE_PASSWORD")))
 	require.NoError(t, err)
 	defer svc.Close()
 	sjs, err := jetstream.New(svc)
