@@ -424,7 +424,7 @@ func documentedNATSConfig(t *testing.T) string {
 // servers from it with the environment compose.yaml gives them (hosts and
 // ports moved to loopback) and checks what athlos needs of them: one
 // JetStream cluster that keeps R3 streams, the service user in ATHLOS,
-// athlos's user in APP with the app account's limits, the system user,
+// athlos's user in APP receiving what ATHLOS exports, the system user,
 // and athlos's users kept off the WebSocket listener.
 func TestNATSConfigRunsAClusterAsDocumented(t *testing.T) {
 	config := read(t, "kubernetes/base/nats.conf")
