@@ -435,7 +435,7 @@ func TestNATSConfigRunsAClusterAsDocumented(t *testing.T) {
 	project, err := deploy.Compose(context.Background(), ex, t.TempDir())
 	require.NoError(t, err)
 
-	nodes := deploy.RunNATS(t, project)
+	nodes := deploy.RunNATS(t, project, nil)
 	var servers []*server.Server
 	for _, n := range nodes {
 		servers = append(servers, n.Server)

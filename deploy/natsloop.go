@@ -32,8 +32,9 @@ func (n NATSNode) ClientURL() string { return fmt.Sprintf("nats://127.0.0.1:%d",
 // process's environment while it reads their configurations (t.Setenv: not
 // in parallel tests), and shuts them down when the test ends. The servers
 // accept connections when it returns; JetStream's cluster may still be
-// electing its leader.
-func RunNATS(t testing.TB, p *composetypes.Project) []NATSNode {
+// electing its leader. port returns a free loopback port, one never given
+// to anything else of the test (nil: any free port).
+func RunNATS(t testing.TB, p *composetypes.Project, port func() int) []NATSNode {
 	t.Helper()
 	dir, err := Dir()
 	if err != nil {
@@ -43,9 +44,12 @@ func RunNATS(t testing.TB, p *composetypes.Project) []NATSNode {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if port == nil {
+		port = func() int { return freePort(t) }
+	}
 	nodes := make([]NATSNode, 3)
 	for i := range nodes {
-		nodes[i] = NATSNode{Name: fmt.Sprintf("nats%d", i+1), Client: freePort(t), WebSocket: freePort(t), Cluster: freePort(t), Port: freePort(t)}
+		nodes[i] = NATSNode{Name: fmt.Sprintf("nats%d", i+1), Client: port(), WebSocket: port(), Cluster: port(), Port: port()}
 	}
 	for i, n := range nodes {
 		s, ok := p.Services[n.Name]
@@ -90,8 +94,9 @@ func RunNATS(t testing.TB, p *composetypes.Project) []NATSNode {
 		nodes[i].Server = srv
 	}
 	for _, n := range nodes {
-		if !n.Server.ReadyForConnections(30 * time.Second) {
-			t.Fatalf("%s does not take connections", n.Name)
+		if !n.Server.ReadyForConnections(time.Minute) {
+			t.Fatalf("%s does not take connections (ports %d, %d, %d, %d; ATHLOS_TEST_NATS_LOG=1 shows its log)",
+				n.Name, n.Client, n.WebSocket, n.Cluster, n.Port)
 		}
 	}
 	return nodes

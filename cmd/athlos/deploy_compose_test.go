@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,12 @@ func runRecipeOnLoopback(t *testing.T, recipe string) {
 	require.NoError(t, err)
 	project, err := deploy.Compose(ctx, ex, t.TempDir())
 	require.NoError(t, err)
-	natsNodes := deploy.RunNATS(t, project)
+	natsNodes := deploy.RunNATS(t, project, func() int {
+		// Ports no other test of this binary is given (freePort).
+		p, err := strconv.Atoi(freePort(t))
+		require.NoError(t, err)
+		return p
+	})
 	natsEnv := func(k string) string { return *project.Services["nats1"].Environment[k] }
 	invs, err := deploy.Invocations(ctx, t.TempDir())
 	require.NoError(t, err)
