@@ -108,6 +108,8 @@ func decodeStrict(doc []byte) (object, error) {
 		v = &networkingv1.Ingress{}
 	case "PodDisruptionBudget":
 		v = &policyv1.PodDisruptionBudget{}
+	case "NetworkPolicy":
+		v = &networkingv1.NetworkPolicy{}
 	case "Kustomization":
 		v = &kusttypes.Kustomization{}
 	default:
@@ -357,6 +359,29 @@ func TestKustomizationsRender(t *testing.T) {
 				}
 				assert.True(t, matched, "Service %s selects no pod", s.Name)
 			}
+			// The network policy lets athlos reach NATS, and names ports the
+			// servers have.
+			policies := find[networkingv1.NetworkPolicy](objs)
+			require.Len(t, policies, 1)
+			np := policies[0]
+			assert.True(t, labels.SelectorFromSet(np.Spec.PodSelector.MatchLabels).Matches(labels.Set(nats.Spec.Template.Labels)))
+			var reachable []string
+			for _, rule := range np.Spec.Ingress {
+				for _, p := range rule.Ports {
+					assert.NotZero(t, containerPort(nc, p.Port.StrVal), "NetworkPolicy port %s", p.Port.StrVal)
+					for _, from := range rule.From {
+						for _, d := range deployments {
+							if labels.SelectorFromSet(from.PodSelector.MatchLabels).Matches(labels.Set(d.Spec.Template.Labels)) {
+								reachable = append(reachable, d.Name+"→"+p.Port.StrVal)
+							}
+						}
+					}
+				}
+			}
+			for _, d := range deployments {
+				assert.Contains(t, reachable, d.Name+"→client", "%s reaches the NATS client port", d.Name)
+			}
+
 			ingresses := find[networkingv1.Ingress](objs)
 			require.Len(t, ingresses, 1)
 			var backends []string
