@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -177,7 +178,8 @@ func logListeners(log *slog.Logger, emb *bus.Embedded, cfg *Config) {
 // NodeWebSocketURLs returns a function that gives, for an HTTP request's
 // Host, the NATS WebSocket URLs apps use: this node's first (its public URL,
 // or ws://<the request's host>:<its WebSocket port>), then the other nodes'
-// of the cluster as their servers advertise them (in this node's scheme).
+// of the cluster as their servers advertise them (in this node's scheme),
+// then those of --nats-ws-peer-urls not listed yet.
 // The function returns nil when this process knows none (an external NATS
 // without --nats-ws-public-url).
 func NodeWebSocketURLs(cfg *Config, emb *bus.Embedded) func(host string) []string {
@@ -209,6 +211,11 @@ func NodeWebSocketURLs(cfg *Config, emb *bus.Embedded) func(host string) []strin
 		out := []string{own}
 		for _, hp := range nodes[min(1, len(nodes)):] {
 			out = append(out, scheme+"://"+hp)
+		}
+		for _, u := range cfg.NATS.PeerWebSocketURLs {
+			if !slices.Contains(out, u) {
+				out = append(out, u)
+			}
 		}
 		return out
 	}
