@@ -46,13 +46,14 @@ running() {
 }
 
 # launch NAME LOG CMD...: runs CMD in the background in its own session,
-# its pid in $root/NAME.pid.
+# its pid in $root/NAME.pid, unless it runs already (so that `start` again
+# brings back a node that was killed).
 launch() {
   local name=$1 log=$2
   shift 2
   if running "$root/$name.pid"; then
-    echo "$name runs already (pid $(cat "$root/$name.pid"))" >&2
-    exit 1
+    echo "$name runs already (pid $(cat "$root/$name.pid"))"
+    return
   fi
   setsid "$@" >>"$log" 2>&1 </dev/null &
   echo $! >"$root/$name.pid"

@@ -801,12 +801,22 @@ func TestClusterExternalNATS(t *testing.T) {
 		wsURLs = append(wsURLs, "ws://127.0.0.1:"+servers[i].ws)
 		natsURLs = append(natsURLs, "nats://127.0.0.1:"+servers[i].client)
 	}
+	// The accounts and the callout of the generated configurations are
+	// those docs/configuration.md gives (TestExternalNATSConfig runs those).
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	require.NoError(t, err)
+	block := func(text string) string {
+		from, to := strings.Index(text, "\naccounts {"), strings.Index(text, "system_account: SYS")
+		require.True(t, from >= 0 && to > from, "no accounts block in %s", text)
+		return text[from:to]
+	}
 	running := make([]*server.Server, 3)
 	for i, s := range servers {
 		conf, err := exec.Command(athlosBinary(t), "nats-config", "--secret-key-file", keyFile,
 			"--server-name", fmt.Sprintf("nats%d", i+1), "--listen", "127.0.0.1:"+s.client, "--websocket-listen", "127.0.0.1:"+s.ws,
 			"--cluster-listen", "127.0.0.1:"+s.cluster, "--routes", strings.Join(routes, ","), "--store-dir", t.TempDir()).Output()
 		require.NoError(t, err)
+		assert.Equal(t, block(string(doc)), block(string(conf)))
 		// The passwords in place of the variables the server would read
 		// from its environment.
 		text := strings.NewReplacer("$ATHLOS_SERVICE_PASSWORD", svcPW, "$ATHLOS_APP_PASSWORD", appPW,
