@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -177,13 +178,14 @@ func (s *phaseStats) table() string {
 	return b.String()
 }
 
-// fails is how many requests of kinds with prefix failed in phase for reason.
-func (s *phaseStats) fails(phase, prefix, reason string) int {
+// fails is how many requests of the kinds that contain kind failed in
+// phase for reason.
+func (s *phaseStats) fails(phase, kind, reason string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for k, o := range s.counts[phase] {
-		if strings.HasPrefix(k, prefix) {
+		if strings.Contains(k, kind) {
 			n += o.fails[reason]
 		}
 	}
@@ -211,8 +213,9 @@ type clusterPhone struct {
 }
 
 // publish sends one message of two points, 200 ms apart in the phone's
-// clock, with a message id (as the app does).
-func (ph *clusterPhone) publish(ctx context.Context, stats *phaseStats) {
+// clock: over NATS through JetStream with a message id (as the app does),
+// or, when base is set, with POST /v1/sessions/{id}/points on that node.
+func (ph *clusterPhone) publish(ctx context.Context, stats *phaseStats, base string) {
 	ph.mu.Lock()
 	var pts []map[string]any
 	var keys []int64
@@ -226,16 +229,22 @@ func (ph *clusterPhone) publish(ctx context.Context, stats *phaseStats) {
 	}
 	id := fmt.Sprintf("%s-%d", ph.sessionID, ph.seq)
 	ph.mu.Unlock()
-	data, _ := json.Marshal(map[string]any{"points": pts})
+	body := map[string]any{"points": pts}
 	phase := stats.current()
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
 	begin := time.Now()
-	_, err := ph.js.Publish(pctx, "live.telemetry."+ph.userID+"."+ph.sessionID, data, jetstream.WithMsgID(id))
-	if err != nil && ctx.Err() != nil {
-		return // the load ended, not the server
+	var err error
+	if base != "" {
+		err = httpWrite(ctx, stats, phase, "telemetry (HTTP)", base+"/v1/sessions/"+ph.sessionID+"/points", ph.token, body)
+	} else {
+		data, _ := json.Marshal(body)
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_, err = ph.js.Publish(pctx, "live.telemetry."+ph.userID+"."+ph.sessionID, data, jetstream.WithMsgID(id))
+		if err != nil && ctx.Err() != nil {
+			return // the load ended, not the server
+		}
+		stats.record(phase, "telemetry (NATS WS)", failure(err), begin, answered(err, time.Since(begin)))
 	}
-	stats.record(phase, "telemetry (NATS WS)", failure(err), begin, answered(err, time.Since(begin)))
 	if err == nil {
 		ph.mu.Lock()
 		for _, k := range keys {
@@ -245,16 +254,57 @@ func (ph *clusterPhone) publish(ctx context.Context, stats *phaseStats) {
 	}
 }
 
+// httpWrite POSTs body to url and records the answer under kind: nil for a
+// 2xx answer.
+func httpWrite(ctx context.Context, stats *phaseStats, phase, kind, url, token string, body any) error {
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	c := http.Client{Timeout: 15 * time.Second}
+	begin := time.Now()
+	resp, err := c.Do(req)
+	took := time.Since(begin)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return err // the load ended, not the server
+	case errors.Is(err, syscall.ECONNREFUSED):
+		stats.record(phase, kind, "connection refused", begin, 0)
+		return err
+	case err != nil:
+		stats.record(phase, kind, "no answer", begin, 0)
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		stats.record(phase, kind, strconv.Itoa(resp.StatusCode), begin, took)
+		return fmt.Errorf("POST %s: %s", url, resp.Status)
+	}
+	stats.record(phase, kind, "", begin, took)
+	return nil
+}
+
 // chat posts one message to group over NATS (chat.in.<self>.<group>) and
-// waits for the answer: the stored message, or a refusal.
-func (ph *clusterPhone) chat(group string, stats *phaseStats) {
+// waits for the answer: the stored message, or a refusal; or, when base is
+// set, with POST /v1/groups/{id}/messages on that node.
+func (ph *clusterPhone) chat(ctx context.Context, group string, stats *phaseStats, base string) {
 	ph.mu.Lock()
 	ph.chatSeq++
 	txn := fmt.Sprintf("p%d-m%d", ph.i, ph.chatSeq)
 	ph.chatSent[txn] = true
 	ph.mu.Unlock()
-	data, _ := json.Marshal(socialapi.ChatPost{Text: "message " + txn, TxnID: txn})
+	post := socialapi.ChatPost{Text: "message " + txn, TxnID: txn}
 	phase := stats.current()
+	if base != "" {
+		if httpWrite(ctx, stats, phase, "chat (HTTP)", base+"/v1/groups/"+group+"/messages", ph.token, post) == nil {
+			ph.mu.Lock()
+			ph.chatAcked[txn] = true
+			ph.mu.Unlock()
+		}
+		return
+	}
+	data, _ := json.Marshal(post)
 	begin := time.Now()
 	reply, err := ph.nc.Request(socialapi.ChatInSubject(ph.userID, group), data, 5*time.Second)
 	took := time.Since(begin)
@@ -366,8 +416,10 @@ func startCluster(t *testing.T, db string) []*clusterNode {
 // TestClusterSurvivesNodeLoss runs three nodes of the built binary as
 // deploy/local-cluster.sh does (embedded NATS forming one JetStream
 // cluster, the modules spread over them, one PostgreSQL), with phones
-// streaming telemetry and chatting over NATS WebSocket and an app reading
-// over HTTP from every node. It kills one node with SIGKILL mid-stream,
+// streaming telemetry and chatting over NATS WebSocket (a part of it over
+// HTTP, to every node in turn) and an app reading over HTTP from every
+// node. It kills the node that leads the TELEMETRY stream with SIGKILL
+// mid-stream,
 // keeps going (the phones on it reconnect to another node), restarts it and
 // sees it rejoin; then stops PostgreSQL under load (requests answer 503,
 // not hang) and starts it again. Every telemetry point and chat message
@@ -453,17 +505,27 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 	stats.set("steady")
 	load, stopLoad := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	// Every fourth telemetry message and every third chat message go over
+	// HTTP, to each node in turn.
 	for _, ph := range phones {
 		wg.Go(func() {
-			for load.Err() == nil {
-				ph.publish(load, stats)
+			for k := 0; load.Err() == nil; k++ {
+				base := ""
+				if k%4 == 3 {
+					base = nodes[(ph.i+k)%3].base
+				}
+				ph.publish(load, stats, base)
 				time.Sleep(250 * time.Millisecond)
 			}
 		})
 		wg.Go(func() {
 			time.Sleep(time.Duration(ph.i) * 1500 * time.Millisecond / time.Duration(len(phones)))
-			for load.Err() == nil {
-				ph.chat(group.ID, stats)
+			for k := 0; load.Err() == nil; k++ {
+				base := ""
+				if k%3 == 2 {
+					base = nodes[(ph.i+k)%3].base
+				}
+				ph.chat(load, group.ID, stats, base)
 				time.Sleep(1500 * time.Millisecond)
 			}
 		})
@@ -883,9 +945,9 @@ func TestClusterExternalNATS(t *testing.T) {
 	stats := newPhaseStats()
 	stats.set("all up")
 	for range 10 {
-		ph.publish(ctx, stats)
+		ph.publish(ctx, stats, "")
 	}
-	ph.chat(group.ID, stats)
+	ph.chat(ctx, group.ID, stats, "")
 	assert.Len(t, ph.acked, 20, "every point acknowledged:\n%s", stats.table())
 	assert.Len(t, ph.chatAcked, 1, "the message answered:\n%s", stats.table())
 
@@ -897,11 +959,11 @@ func TestClusterExternalNATS(t *testing.T) {
 	})
 	waitUntil(t, "telemetry acknowledged through another server", time.Minute, func() bool {
 		before := len(ph.acked)
-		ph.publish(ctx, stats)
+		ph.publish(ctx, stats, "")
 		return len(ph.acked) > before
 	})
 	waitUntil(t, "a chat message answered through another server", time.Minute, func() bool {
-		ph.chat(group.ID, stats)
+		ph.chat(ctx, group.ID, stats, "")
 		return len(ph.chatAcked) == 2
 	})
 	conn, err := pgx.Connect(ctx, db)
