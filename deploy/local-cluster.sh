@@ -32,7 +32,7 @@ routes="nats://127.0.0.1:6221,nats://127.0.0.1:6222,nats://127.0.0.1:6223"
 # a letter prefix so that a NATS configuration never reads it as a number.
 secret() {
   local f=$root/$1
-  [[ -s $f ]] || { umask 077; printf '%s-%s' "${2:-s}" "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$f"; }
+  [[ -s $f ]] || (umask 077; printf '%s-%s' "${2:-s}" "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$f")
   cat "$f"
 }
 
@@ -96,7 +96,7 @@ start() {
   # derives the auth callout's keys, which every node (and, external, every
   # NATS server's configuration) must share.
   local key=$root/secret.key
-  [[ -s $key ]] || { umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$key"; }
+  [[ -s $key ]] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$key")
   export ATHLOS_SECRET_KEY_FILE ATHLOS_NATS_PASSWORD ATHLOS_DRAIN_PERIOD=${ATHLOS_DRAIN_PERIOD:-2s}
   ATHLOS_SECRET_KEY_FILE=$(realpath "$key")
   ATHLOS_NATS_PASSWORD=$(secret service-password svc)
@@ -104,7 +104,7 @@ start() {
   # Node 1 runs the managed PostgreSQL, with a password chosen here so that
   # nodes 2 and 3 can use it over TCP (they wait until it is up).
   mkdir -p "$root/n1/postgres" && chmod 0711 "$root/n1" "$root/n1/postgres"
-  [[ -s $root/n1/postgres/password ]] || { umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$root/n1/postgres/password"; }
+  [[ -s $root/n1/postgres/password ]] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$root/n1/postgres/password")
   local db="postgres://athlos:$(cat "$root/n1/postgres/password")@127.0.0.1:5433/athlos?sslmode=disable"
 
   local common=()

@@ -593,9 +593,13 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 	})
 	t.Logf("%s (leader of %s) killed: every phone on a live node %v after the kill", name, bus.StreamTelemetry,
 		reconnected.Round(time.Millisecond))
-	// The two others are ready again without it (once the streams it led
-	// have elected new leaders).
-	waitUntil(t, "the other nodes ready while "+name+" is down", 2*time.Minute, func() bool {
+	// The two others elect a new leader of TELEMETRY and are ready without
+	// it.
+	observer := serviceConn(t, nodes[(leader+1)%3])
+	waitUntil(t, "a new leader and the other nodes ready while "+name+" is down", 2*time.Minute, func() bool {
+		if l, err := leaderOf(ctx, observer, bus.StreamTelemetry); err != nil || l == "" || l == name {
+			return false
+		}
 		for _, n := range nodes {
 			if n != victim && httpGet(n.base+"/readyz", "") != http.StatusOK {
 				return false
@@ -603,7 +607,8 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 		}
 		return true
 	})
-	t.Logf("the other nodes ready again %v after the kill", time.Since(killed).Round(time.Millisecond))
+	t.Logf("a new leader of %s, and the other nodes ready, %v after the kill", bus.StreamTelemetry,
+		time.Since(killed).Round(time.Millisecond))
 	if rest := vol.down - time.Since(killed); rest > 0 {
 		time.Sleep(rest)
 	}
@@ -616,9 +621,8 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 	waitReady(t, victim.p, victim.base)
 	t.Logf("%s ready %v after its restart (%v after the kill)", name, time.Since(restarted).Round(time.Millisecond),
 		time.Since(killed).Round(time.Millisecond))
-	svc := serviceConn(t, nodes[(leader+1)%3])
 	caughtUp := waitUntil(t, name+" a current replica of every stream", 2*time.Minute, func() bool {
-		return streamsCurrent(ctx, svc, name) == nil
+		return streamsCurrent(ctx, observer, name) == nil
 	})
 	t.Logf("%s current in every stream %v after it was ready", name, caughtUp.Round(time.Millisecond))
 	time.Sleep(vol.rejoined)
@@ -718,15 +722,30 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 // streamLeader is the index of the node that leads stream.
 func streamLeader(ctx context.Context, t *testing.T, js jetstream.JetStream, stream string) int {
 	t.Helper()
-	s, err := js.Stream(ctx, stream)
+	leader, err := leaderOf(ctx, js, stream)
 	require.NoError(t, err)
-	info, err := s.Info(ctx)
-	require.NoError(t, err)
-	require.NotNil(t, info.Cluster)
 	var i int
-	_, err = fmt.Sscanf(info.Cluster.Leader, "n%d", &i)
-	require.NoError(t, err, "leader %q", info.Cluster.Leader)
+	_, err = fmt.Sscanf(leader, "n%d", &i)
+	require.NoError(t, err, "leader %q", leader)
 	return i - 1
+}
+
+// leaderOf is the name of the server that leads stream ("" while none).
+func leaderOf(ctx context.Context, js jetstream.JetStream, stream string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return "", err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return "", err
+	}
+	if info.Cluster == nil {
+		return "", fmt.Errorf("stream %s is not clustered", stream)
+	}
+	return info.Cluster.Leader, nil
 }
 
 // realtimeOf is GET /v1/realtime on base.
