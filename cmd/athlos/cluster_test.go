@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -210,6 +211,7 @@ type clusterPhone struct {
 	chatSent  map[string]bool
 	chatAcked map[string]bool
 	chatSeq   int
+	gotFinal  atomic.Bool // the chat's last message arrived on chat.<group>
 }
 
 // publish sends one message of two points, 200 ms apart in the phone's
@@ -494,6 +496,14 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(nc.Close)
 		ph.nc = nc
+		// Following the group's chat (granted at connect).
+		_, err = nc.Subscribe(socialapi.ChatSubject(group.ID), func(m *nats.Msg) {
+			if bytes.Contains(m.Data, []byte(`"txn_id":"final-`)) {
+				ph.gotFinal.Store(true)
+			}
+		})
+		require.NoError(t, err)
+		require.NoError(t, nc.Flush())
 		ph.js, err = jetstream.New(nc)
 		require.NoError(t, err)
 	}
@@ -644,6 +654,27 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 	stats.set("end")
 	stopLoad()
 	wg.Wait()
+
+	// Every phone still follows the chat: those that reconnected during
+	// the loss got their grants (at once, or with their next connection,
+	// within 30 s). A message every 2 s until each has received one.
+	finalFrom := time.Now()
+	for k := 0; ; k++ {
+		txn := fmt.Sprintf("final-%d", k)
+		var last json.RawMessage
+		crashPostJSON(t, nodes[0].base+"/v1/groups/"+group.ID+"/messages", phones[0].token,
+			socialapi.ChatPost{Text: "the end", TxnID: txn}, &last)
+		phones[0].chatSent[txn], phones[0].chatAcked[txn] = true, true
+		time.Sleep(2 * time.Second)
+		all := true
+		for _, ph := range phones {
+			all = all && ph.gotFinal.Load()
+		}
+		if all {
+			break
+		}
+		require.Less(t, time.Since(finalFrom), time.Minute, "a phone no longer receives the group's chat")
+	}
 
 	// Every acknowledged point and message is stored, once.
 	db, err := pgx.Connect(ctx, dbURL)
