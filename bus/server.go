@@ -171,6 +171,10 @@ type Embedded struct {
 	nodesMu sync.Mutex // guards nodes, nodesAt (WebSocketNodes)
 	nodes   []string
 	nodesAt time.Time
+
+	healthMu      sync.Mutex // guards healthyAt, electingSince (Health)
+	healthyAt     time.Time  // last healthy
+	electingSince time.Time  // not current since, after being healthy
 }
 
 // WebSocketAddr is the address of the app's WebSocket listener (empty when
@@ -212,16 +216,42 @@ func (e *Embedded) WebSocketNodes() []string {
 	return out
 }
 
+// ClusterElectionGrace is how long a node of a cluster that was healthy
+// stays healthy while its JetStream is not current with a leader: the
+// leaders that were on a lost node are elected again within seconds (raft's
+// election timeout is 4 to 9 s), and meanwhile every surviving node would
+// otherwise say it is not ready at once, and a load balancer take them all
+// out.
+const ClusterElectionGrace = 30 * time.Second
+
 // Health is the embedded server's own health check (its /healthz): nil,
 // or why it can't serve JetStream (shut down, a stream that failed a
-// write, not caught up with its cluster).
+// write, not caught up with its cluster). A node of a cluster that was
+// healthy and is not current only because leaders are being elected is
+// healthy for ClusterElectionGrace; a node that never was (starting,
+// catching up) is not.
 func (e *Embedded) Health() error {
 	if !e.Server.JetStreamEnabled() {
 		return errors.New("JetStream is not running")
 	}
 	h := e.Server.Healthz(nil)
-	if h.Status != "ok" {
-		return fmt.Errorf("JetStream: %s", h.Error)
+	e.healthMu.Lock()
+	defer e.healthMu.Unlock()
+	now := time.Now()
+	if h.Status == "ok" {
+		e.healthyAt, e.electingSince = now, time.Time{}
+		return nil
+	}
+	err := fmt.Errorf("JetStream: %s", h.Error)
+	electing := strings.Contains(h.Error, "is not current") || strings.Contains(h.Error, "contact with a meta leader")
+	if !e.clustered || e.healthyAt.IsZero() || !electing {
+		return err
+	}
+	if e.electingSince.IsZero() {
+		e.electingSince = now
+	}
+	if now.Sub(e.electingSince) > ClusterElectionGrace {
+		return err
 	}
 	return nil
 }

@@ -739,6 +739,9 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 	for _, n := range nodes {
 		if n != victim {
 			assert.Zero(t, stats.fails(downPhase, fmt.Sprintf("HTTP n%d", n.i+1), "no answer"), "n%d hung while %s was down", n.i+1, name)
+			// Its readiness stays on while the leaders that were on the
+			// lost node are elected again (bus.ClusterElectionGrace).
+			assert.Zero(t, stats.fails(downPhase, fmt.Sprintf("readyz n%d", n.i+1), "503"), "n%d not ready while %s was down", n.i+1, name)
 		}
 	}
 	load1, _ := os.ReadFile("/proc/loadavg")
