@@ -20,6 +20,7 @@ import (
 
 	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/sys/unix"
@@ -216,34 +217,44 @@ func (e *Embedded) WebSocketNodes() []string {
 	return out
 }
 
-// ClusterElectionGrace is how long a node of a cluster that was healthy
-// stays healthy while its JetStream is not current with a leader: the
-// leaders that were on a lost node are elected again within seconds (raft's
-// election timeout is 4 to 9 s), and meanwhile every surviving node would
-// otherwise say it is not ready at once, and a load balancer take them all
-// out.
-const ClusterElectionGrace = 30 * time.Second
-
 // Health is the embedded server's own health check (its /healthz): nil,
 // or why it can't serve JetStream (shut down, a stream that failed a
-// write, not caught up with its cluster). A node of a cluster that was
-// healthy and is not current only because leaders are being elected is
-// healthy for ClusterElectionGrace; a node that never was (starting,
-// catching up) is not.
+// write, not caught up with its cluster).
 func (e *Embedded) Health() error {
 	if !e.Server.JetStreamEnabled() {
 		return errors.New("JetStream is not running")
 	}
 	h := e.Server.Healthz(nil)
+	if h.Status != "ok" {
+		return fmt.Errorf("JetStream: %s", h.Error)
+	}
+	return nil
+}
+
+// ClusterElectionGrace is how long a node of a cluster that was healthy
+// stays so (ClusterGrace) while leaders are being elected: those that were
+// on a lost node are elected again within seconds (raft's election timeout
+// is 4 to 9 s), and meanwhile every surviving node would otherwise say it
+// is not ready, and a load balancer take them all out at once.
+const ClusterElectionGrace = 30 * time.Second
+
+// ClusterGrace weighs the outcome of a JetStream health check (nil: healthy)
+// for a node of a cluster: an error that leader elections explain (not
+// current with a group's or the meta leader, a JetStream request that went
+// unanswered or found the cluster "temporarily unavailable") is nil for ClusterElectionGrace after the node was last
+// healthy. A node that has not been healthy since it started (catching up)
+// gets no grace, nor does a standalone server or any other error.
+func (e *Embedded) ClusterGrace(err error) error {
 	e.healthMu.Lock()
 	defer e.healthMu.Unlock()
 	now := time.Now()
-	if h.Status == "ok" {
+	if err == nil {
 		e.healthyAt, e.electingSince = now, time.Time{}
 		return nil
 	}
-	err := fmt.Errorf("JetStream: %s", h.Error)
-	electing := strings.Contains(h.Error, "is not current") || strings.Contains(h.Error, "contact with a meta leader")
+	msg := err.Error()
+	electing := strings.Contains(msg, "is not current") || strings.Contains(msg, "contact with a meta leader") ||
+		strings.Contains(msg, "temporarily unavailable") || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout)
 	if !e.clustered || e.healthyAt.IsZero() || !electing {
 		return err
 	}

@@ -110,14 +110,13 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		return nil
 	})
 	health.Add("jetstream", func(ctx context.Context) error {
-		if emb != nil {
-			// A stream that failed a write answers reads but no writes.
-			if err := emb.Health(); err != nil {
-				return err
-			}
+		if emb == nil {
+			_, err := conn.JS.AccountInfo(ctx)
+			return err
 		}
-		_, err := conn.JS.AccountInfo(ctx)
-		return err
+		// A node of a cluster stays ready while leaders are elected
+		// (bus.ClusterElectionGrace).
+		return emb.ClusterGrace(embeddedJetStreamHealth(ctx, conn, emb))
 	})
 	if emb != nil {
 		guard := emb.GuardDisk(bus.DiskGuardConfig{Paths: []string{filepath.Join(cfg.DataDir, "nats"), cfg.DataDir},
@@ -131,6 +130,21 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		return nil, nil, fmt.Errorf("register bus metrics: %w", err)
 	}
 	return conn, emb, nil
+}
+
+// embeddedJetStreamHealth is the embedded server's health (a stream that
+// failed a write answers reads but no writes), then whether JetStream
+// answers this account, within a second: sooner than readiness gives up, so
+// that an unanswered request (the meta leader being elected) is an error
+// that ClusterGrace weighs.
+func embeddedJetStreamHealth(ctx context.Context, conn *bus.Conn, emb *bus.Embedded) error {
+	if err := emb.Health(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	_, err := conn.JS.AccountInfo(ctx)
+	return err
 }
 
 // streamBudget is the JetStream storage the streams share: the embedded
