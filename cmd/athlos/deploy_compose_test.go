@@ -78,12 +78,15 @@ func runRecipeOnLoopback(t *testing.T, recipe string) {
 		"ATHLOS_DATABASE_URL":         pgtest.NewEmptyDB(t),
 		"ATHLOS_SECRET_KEY_FILE":      keyFile,
 		"ATHLOS_NATS_WS_PUBLIC_URL":   wsURL,
-		"ATHLOS_SMTP_URL":             "", // mail to the log, not to smtp.example.com
+		"ATHLOS_NATS_WS_PEER_URLS": fmt.Sprintf("ws://127.0.0.1:%d,ws://127.0.0.1:%d",
+			natsNodes[1].WebSocket, natsNodes[2].WebSocket),
+		"ATHLOS_SMTP_URL": "", // mail to the log, not to smtp.example.com
 	}
 	vars := serveVariables(t)
 
 	var gateway *proc
 	var base string
+	var gatewayEnv map[string]string
 	var ran int
 	for _, inv := range invs {
 		name, ok := strings.CutPrefix(inv.Recipe, recipe)
@@ -120,7 +123,7 @@ func runRecipeOnLoopback(t *testing.T, recipe string) {
 			require.Contains(t, p.log(), `"msg":"athlos started"`, "%s:\n%s", name, p.log())
 		}
 		if name == "athlos-gateway" {
-			gateway, base = p, "http://127.0.0.1:"+httpPort
+			gateway, base, gatewayEnv = p, "http://127.0.0.1:"+httpPort, inv.Env
 		}
 	}
 	require.Equal(t, 4, ran, "four module groups")
@@ -139,11 +142,16 @@ func runRecipeOnLoopback(t *testing.T, recipe string) {
 	code, body := call(t, http.MethodGet, base+"/v1/realtime", tok.AccessToken, nil)
 	require.Equal(t, http.StatusOK, code, "%s", body)
 	var rt struct {
-		WebSocketURL string `json:"websocket_url"`
-		InboxPrefix  string `json:"inbox_prefix"`
+		WebSocketURL  string   `json:"websocket_url"`
+		WebSocketURLs []string `json:"websocket_urls"`
+		InboxPrefix   string   `json:"inbox_prefix"`
 	}
 	require.NoError(t, json.Unmarshal(body, &rt))
 	assert.Equal(t, wsURL, rt.WebSocketURL, "ATHLOS_NATS_WS_PUBLIC_URL")
+	if _, ok := gatewayEnv["ATHLOS_NATS_WS_PEER_URLS"]; ok {
+		assert.Equal(t, append([]string{wsURL}, strings.Split(local["ATHLOS_NATS_WS_PEER_URLS"], ",")...), rt.WebSocketURLs,
+			"the other servers for reconnects (ATHLOS_NATS_WS_PEER_URLS)")
+	}
 
 	// Through the external servers' WebSocket and the auth callout.
 	nc, err := nats.Connect(rt.WebSocketURL, nats.Token(tok.AccessToken), nats.CustomInboxPrefix(rt.InboxPrefix), nats.Timeout(10*time.Second))
