@@ -345,9 +345,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		pids = FindServers()
 	}
 	mem := startMemorySampler(pids)
-	mixStart := time.Now()
+	mixStart, ownCPU, machineCPU := time.Now(), loadgen.ProcessCPU(), loadgen.MachineCPU()
 	rep.Profiles = r.mix(ctx)
 	rep.DurationS = time.Since(mixStart).Seconds()
+	rep.LoadgenCores = (loadgen.ProcessCPU() - ownCPU).Seconds() / rep.DurationS
+	rep.MachineCores = (loadgen.MachineCPU() - machineCPU).Seconds() / rep.DurationS
 	rep.Memory = mem.finish()
 	rep.LoadAvg = loadAvg()
 

@@ -21,6 +21,10 @@ type Report struct {
 	SetupS    float64 `json:"setup_s"`
 	DurationS float64 `json:"duration_s"`
 	LoadAvg   string  `json:"load_avg"`
+	// LoadgenCores and MachineCores are the cores the load generator and
+	// the whole machine kept busy during the mix.
+	LoadgenCores float64 `json:"loadgen_cores"`
+	MachineCores float64 `json:"machine_cores"`
 	// Ops are the operations' latencies and errors, in the order of
 	// opNames.
 	Ops       []Op          `json:"operations"`
@@ -172,6 +176,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		rates = append(rates, fmt.Sprintf("%s every %s (%.2f/s)", e.Op, e.Every, e.PerSecond))
 	}
 	p("rates per athlete: %s", strings.Join(rates, "; "))
+	p("CPU during the mix: the load generator %.2f cores, the whole machine %.2f cores", r.LoadgenCores, r.MachineCores)
 	p("")
 	p("%-15s %7s %6s %9s %9s %9s %9s  %s", "operation", "count", "errors", "p50", "p90", "p99", "max", "aim")
 	for _, o := range r.Ops {
@@ -216,10 +221,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("  NATS       %d reconnects, %d permission errors", r.Reconnects, r.PermissionErrors)
 	p("")
 	if len(r.Memory) == 0 {
-		p("resident memory: no athlos serve process found on this machine")
+		p("server processes: no athlos serve process found on this machine")
 	}
 	for _, m := range r.Memory {
-		p("resident memory of pid %d: %.0f MiB before the mix, %.0f MiB peak, %.0f MiB after", m.PID, m.StartMiB, m.PeakMiB, m.EndMiB)
+		p("server pid %d (%s): resident memory %.0f MiB before the mix, %.0f MiB peak, %.0f MiB after; %.2f cores busy during the mix",
+			m.PID, m.Name, m.StartMiB, m.PeakMiB, m.EndMiB, m.CPUCores)
 	}
 	for _, pr := range r.Profiles {
 		p("")
@@ -236,6 +242,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		p("  %6s  %s", "flat%", "package")
 		for _, f := range pr.Packages {
 			p("  %6.1f  %s", f.FlatPct, f.Name)
+		}
+		p("  %6s %6s  %s", "flat%", "cum%", "Athlos function, by cum")
+		for _, f := range pr.Athlos {
+			p("  %6.1f %6.1f  %s", f.FlatPct, f.CumPct, f.Name)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

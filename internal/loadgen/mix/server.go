@@ -32,17 +32,39 @@ func FindServers() []int {
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || len(raw) == 0 {
-			continue
-		}
-		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
-		if filepath.Base(args[0]) == "athlos" && slices.Contains(args[1:], "serve") {
+		args := cmdline(pid)
+		if len(args) > 0 && filepath.Base(args[0]) == "athlos" && slices.Contains(args[1:], "serve") {
 			pids = append(pids, pid)
 		}
 	}
 	slices.Sort(pids)
 	return pids
+}
+
+// cmdline is a process's arguments (none when it is gone).
+func cmdline(pid int) []string {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || len(raw) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+}
+
+// processName is the --http-listen (else --data-dir) of an athlos serve
+// process, from its command line.
+func processName(pid int) string {
+	args := cmdline(pid)
+	for _, flag := range []string{"--http-listen", "--data-dir"} {
+		for i, a := range args {
+			if v, ok := strings.CutPrefix(a, flag+"="); ok {
+				return v
+			}
+			if a == flag && i+1 < len(args) {
+				return args[i+1]
+			}
+		}
+	}
+	return ""
 }
 
 // residentKiB reads a process's resident memory (VmRSS, KiB) from
@@ -65,31 +87,67 @@ func residentKiB(pid int) (int64, bool) {
 	return 0, false
 }
 
-// Memory is one server process's resident memory over the run.
+// processCPU reads the CPU time (user and system) a process has used
+// from /proc/<pid>/stat; false when the process is gone.
+func processCPU(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command (in parentheses, which may hold
+	// spaces) start with the state, field 3; utime and stime are 14, 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	var ticks int64
+	for _, v := range f[11:13] {
+		n, err := strconv.ParseInt(string(v), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, true // USER_HZ is 100
+}
+
+// Memory is one server process's resident memory and CPU over the mix.
 type Memory struct {
 	PID int `json:"pid"`
+	// Name is the process's --http-listen, else its --data-dir.
+	Name string `json:"name,omitempty"`
 	// StartMiB before the mix (after the setup), PeakMiB the most seen
 	// (sampled every second), EndMiB after the mix.
 	StartMiB float64 `json:"start_mib"`
 	PeakMiB  float64 `json:"peak_mib"`
 	EndMiB   float64 `json:"end_mib"`
+	// CPUCores is the CPU time it used during the mix over the mix's
+	// wall time: how many cores it kept busy.
+	CPUCores float64 `json:"cpu_cores"`
+	cpu0     time.Duration
 }
 
 // memorySampler follows the resident memory of some processes.
 type memorySampler struct {
-	mu   sync.Mutex
-	mems []Memory
-	stop chan struct{}
-	done chan struct{}
+	mu    sync.Mutex
+	mems  []Memory
+	start time.Time
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 func startMemorySampler(pids []int) *memorySampler {
-	m := &memorySampler{stop: make(chan struct{}), done: make(chan struct{})}
+	m := &memorySampler{start: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
 	for _, pid := range pids {
-		mem := Memory{PID: pid}
+		mem := Memory{PID: pid, Name: processName(pid)}
 		if kib, ok := residentKiB(pid); ok {
 			mem.StartMiB, mem.PeakMiB = mib(kib), mib(kib)
 		}
+		mem.cpu0, _ = processCPU(pid)
 		m.mems = append(m.mems, mem)
 	}
 	go func() {
@@ -119,6 +177,9 @@ func (m *memorySampler) sample(end bool) {
 		m.mems[i].PeakMiB = max(m.mems[i].PeakMiB, mib(kib))
 		if end {
 			m.mems[i].EndMiB = mib(kib)
+			if cpu, ok := processCPU(m.mems[i].PID); ok {
+				m.mems[i].CPUCores = (cpu - m.mems[i].cpu0).Seconds() / time.Since(m.start).Seconds()
+			}
 		}
 	}
 }
@@ -149,7 +210,10 @@ type Profile struct {
 	Functions []Share `json:"functions"`
 	// Packages sum the flat time by package.
 	Packages []Share `json:"packages"`
-	Error    string  `json:"error,omitempty"`
+	// Athlos are Athlos's own functions with the most time under them
+	// (cum): which handlers and stores the time goes to.
+	Athlos []Share `json:"athlos"`
+	Error  string  `json:"error,omitempty"`
 }
 
 // Share is one function's or package's part of a profile.
@@ -246,6 +310,15 @@ func summarise(prof *profile.Profile, p *Profile, top int) {
 		return Share{Name: name, FlatPct: pct(v), CumPct: pct(cum[name])}
 	})
 	p.Packages = topShares(pkgs, top, func(name string, v int64) Share { return Share{Name: name, FlatPct: pct(v)} })
+	own := map[string]int64{}
+	for name, v := range cum {
+		if strings.HasPrefix(name, "github.com/athlos/athlos/") {
+			own[name] = v
+		}
+	}
+	p.Athlos = topShares(own, top, func(name string, v int64) Share {
+		return Share{Name: strings.TrimPrefix(name, "github.com/athlos/athlos/"), FlatPct: pct(flat[name]), CumPct: pct(v)}
+	})
 }
 
 func topShares(m map[string]int64, top int, share func(string, int64) Share) []Share {
