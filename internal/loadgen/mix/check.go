@@ -129,6 +129,9 @@ func (a *athlete) settleAndFinish(ctx context.Context, deadline time.Time) (int6
 		}
 		loadgen.Sleep(ctx, 200*time.Millisecond)
 	}
+	if a.watcher != nil {
+		_ = a.watcher.Unsubscribe()
+	}
 	var s trainingapi.Session
 	err := a.r.time(OpFinish, func() error {
 		return a.api.Do(ctx, http.MethodPost, path+"/finish", a.token(), nil, &s, http.StatusOK)

@@ -240,6 +240,8 @@ type run struct {
 
 	ptsPub, ptsAcked, reconnects, perms atomic.Uint64
 	importsDone, pointsImported         atomic.Int64
+	firstPerm                           atomic.Pointer[error]
+	chatRetries                         atomic.Uint64
 }
 
 func (r *run) imported(points int) {
@@ -286,6 +288,11 @@ type athlete struct {
 	lastAcked time.Time
 	watched   bool
 	figures   atomic.Uint64
+	// watcher is the watcher's subscription to the live figures: it
+	// stops watching before the session finishes (else its connection
+	// would ask again for the grant, gone with the session, whenever it
+	// reconnects).
+	watcher *nats.Subscription
 	// watches is the athlete whose session this one watches.
 	watches *athlete
 	imports atomic.Int64
@@ -344,6 +351,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if pids == nil {
 		pids = FindServers()
 	}
+	// Tokens are refreshed until the check is done: its requests, and
+	// the connections that reconnect meanwhile, need valid ones.
+	stopRefresh := r.refreshTokens(context.WithoutCancel(ctx))
 	mem := startMemorySampler(pids)
 	mixStart, ownCPU, machineCPU := time.Now(), loadgen.ProcessCPU(), loadgen.MachineCPU()
 	rep.Profiles = r.mix(ctx)
@@ -354,6 +364,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.LoadAvg = loadAvg()
 
 	r.check(context.WithoutCancel(ctx), rep)
+	stopRefresh()
 	r.closeAll()
 	r.fill(rep)
 	return rep, nil
@@ -492,6 +503,7 @@ func (a *athlete) connect(ctx context.Context) error {
 			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 				if errors.Is(err, nats.ErrPermissionViolation) {
 					r.perms.Add(1)
+					r.firstPerm.CompareAndSwap(nil, &err)
 				}
 			}),
 			nats.ReconnectHandler(func(*nats.Conn) { r.reconnects.Add(1) }))
@@ -504,9 +516,11 @@ func (a *athlete) connect(ctx context.Context) error {
 		}
 		if a.watches != nil {
 			owner := a.watches
-			if _, err := nc.Subscribe(trainingapi.LiveWatchSubject(owner.sessionID), func(*nats.Msg) { owner.figures.Add(1) }); err != nil {
+			sub, err := nc.Subscribe(trainingapi.LiveWatchSubject(owner.sessionID), func(*nats.Msg) { owner.figures.Add(1) })
+			if err != nil {
 				return err
 			}
+			owner.watcher = sub
 		}
 		if a.sessionID != "" {
 			js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(30*time.Second), jetstream.WithPublishAsyncMaxPending(256))
@@ -550,7 +564,6 @@ func (r *run) mix(ctx context.Context) []Profile {
 			wg.Go(func() { a.stream(ctx, end) })
 		}
 	}
-	stopRefresh := r.refreshTokens(ctx)
 	n := float64(len(r.athletes))
 	var results sync.Map
 	for _, o := range []struct {
@@ -615,7 +628,6 @@ func (r *run) mix(ctx context.Context) []Profile {
 	stopProgress := r.reportProgress(ctx, start)
 	wg.Wait()
 	stopProgress()
-	stopRefresh()
 	for _, a := range r.athletes {
 		a.inflight.Wait()
 	}
@@ -747,11 +759,21 @@ func (a *athlete) chat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	reply, err := a.nc.RequestWithContext(ctx, socialapi.ChatInSubject(a.userID, g.id), data)
-	if err != nil {
-		return fmt.Errorf("chat in group %s: %w", g.id, err)
+	// As the app does: when no answer comes (the connection was
+	// reconnecting, say), send the message again with its txn id; the
+	// server answers with the message stored first, never a second one.
+	var reply *nats.Msg
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		reply, err = a.nc.RequestWithContext(actx, socialapi.ChatInSubject(a.userID, g.id), data)
+		cancel()
+		if err == nil {
+			break
+		}
+		if attempt == 3 || ctx.Err() != nil || !(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoResponders)) {
+			return fmt.Errorf("chat in group %s (attempt %d): %w", g.id, attempt, err)
+		}
+		a.r.chatRetries.Add(1)
 	}
 	var answer socialapi.ChatMessage
 	if err := json.Unmarshal(reply.Data, &answer); err != nil || answer.TxnID != txn {

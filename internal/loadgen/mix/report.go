@@ -36,10 +36,11 @@ type Report struct {
 	PointsImported int64 `json:"points_imported"`
 	// Reconnects of the app connections; PermissionErrors the server
 	// sent them (should be 0).
-	Reconnects       uint64    `json:"reconnects"`
-	PermissionErrors uint64    `json:"permission_errors"`
-	Memory           []Memory  `json:"memory"`
-	Profiles         []Profile `json:"profiles,omitempty"`
+	Reconnects           uint64    `json:"reconnects"`
+	PermissionErrors     uint64    `json:"permission_errors"`
+	FirstPermissionError string    `json:"first_permission_error,omitempty"`
+	Memory               []Memory  `json:"memory"`
+	Profiles             []Profile `json:"profiles,omitempty"`
 }
 
 // Rate is one operation's rate.
@@ -86,7 +87,13 @@ type ChatLoss struct {
 	// copies of a message in it (both must be 0).
 	Lost    int64 `json:"lost"`
 	Doubled int64 `json:"doubled"`
-	// Deliveries of answered messages to members, and those expected.
+	// Retries are messages sent again (same txn id) because no answer
+	// came in 5 s.
+	Retries uint64 `json:"retries"`
+	// Deliveries of answered messages to members over NATS, and those
+	// expected were every member connected all along (a member whose
+	// connection is reconnecting misses the push, not the message: its
+	// app reads the history).
 	Delivered          int64  `json:"delivered"`
 	DeliveriesExpected int64  `json:"deliveries_expected"`
 	FirstProblem       string `json:"first_problem,omitempty"`
@@ -161,8 +168,12 @@ func (r *run) fill(rep *Report) {
 			rep.Watch.Sessions++
 		}
 	}
+	rep.Chat.Retries = r.chatRetries.Load()
 	rep.Imports, rep.PointsImported = r.importsDone.Load(), r.pointsImported.Load()
 	rep.Reconnects, rep.PermissionErrors = r.reconnects.Load(), r.perms.Load()
+	if e := r.firstPerm.Load(); e != nil {
+		rep.FirstPermissionError = (*e).Error()
+	}
 }
 
 // WriteText writes the report for people.
@@ -210,15 +221,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	if t.FirstProblem != "" {
 		p("             first problem: %s", t.FirstProblem)
 	}
-	p("  chat       %d messages answered, %d in the history; %d lost, %d doubled; %d of %d deliveries to members",
-		c.Answered, c.InHistory, c.Lost, c.Doubled, c.Delivered, c.DeliveriesExpected)
+	p("  chat       %d messages answered (%d sent again), %d in the history; %d lost, %d doubled; pushed to members %d times of %d",
+		c.Answered, c.Retries, c.InHistory, c.Lost, c.Doubled, c.Delivered, c.DeliveriesExpected)
 	if c.FirstProblem != "" {
 		p("             first problem: %s", c.FirstProblem)
 	}
 	p("  watchers   %d of %d watched sessions sent their watcher live figures (%d figures)",
 		r.Watch.SessionsWithFigures, r.Watch.Sessions, r.Watch.LiveFigures)
 	p("  imports    %d files imported, %d points", r.Imports, r.PointsImported)
-	p("  NATS       %d reconnects, %d permission errors", r.Reconnects, r.PermissionErrors)
+	p("  NATS       %d reconnects, %d permission errors %s", r.Reconnects, r.PermissionErrors, r.FirstPermissionError)
 	p("")
 	if len(r.Memory) == 0 {
 		p("server processes: no athlos serve process found on this machine")

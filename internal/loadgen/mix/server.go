@@ -289,7 +289,7 @@ func summarise(prof *profile.Profile, p *Profile, top int) {
 				if line.Function == nil {
 					continue
 				}
-				name := line.Function.Name
+				name := withoutTypeArgs(line.Function.Name)
 				if li == 0 && ln == 0 {
 					flat[name] += v
 					pkgs[packageOf(name)] += v
@@ -332,6 +332,31 @@ func topShares(m map[string]int64, top int, share func(string, int64) Share) []S
 		out = append(out, share(n, m[n]))
 	}
 	return out
+}
+
+// withoutTypeArgs drops the type arguments of generic functions from a
+// function's name ([go.shape.struct { … }] and the like): they can be
+// kilobytes long.
+func withoutTypeArgs(name string) string {
+	if !strings.Contains(name, "[") {
+		return name
+	}
+	var b strings.Builder
+	depth := 0
+	for _, c := range name {
+		switch {
+		case c == '[':
+			if depth == 0 {
+				b.WriteString("[…]")
+			}
+			depth++
+		case c == ']' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 // packageOf is the package path of a function name such as
