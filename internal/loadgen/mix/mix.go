@@ -241,6 +241,7 @@ type run struct {
 	ptsPub, ptsAcked, reconnects, perms atomic.Uint64
 	importsDone, pointsImported         atomic.Int64
 	firstPerm                           atomic.Pointer[error]
+	slow                                slowLog
 	chatRetries                         atomic.Uint64
 }
 
@@ -599,7 +600,10 @@ func (r *run) mix(ctx context.Context) []Profile {
 		for k := range workers {
 			workers[k] = func() error {
 				a := r.athletes[(next.Add(1)-1)%int64(len(r.athletes))]
-				return o.do(ctx, a)
+				t0 := time.Now()
+				err := o.do(ctx, a)
+				r.slow.note(o.name, t0, time.Since(t0))
+				return err
 			}
 		}
 		wg.Go(func() { results.Store(o.name, loadgen.Open(ctx, workers, rate, cfg.Duration)) })
@@ -736,7 +740,9 @@ func (a *athlete) publish(points []workout.Point) {
 				r.ops[OpTelemetry].record(0, fmt.Errorf("publish on %s: acknowledged by stream %s", subject, ack.Stream))
 				return
 			}
-			r.ops[OpTelemetry].record(time.Since(sent), nil)
+			took := time.Since(sent)
+			r.ops[OpTelemetry].record(took, nil)
+			r.slow.note(OpTelemetry, sent, took)
 			r.ptsAcked.Add(n)
 			a.ackMu.Lock()
 			a.acked += int64(n)

@@ -3,6 +3,8 @@ package mix
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,11 +38,13 @@ type Report struct {
 	PointsImported int64 `json:"points_imported"`
 	// Reconnects of the app connections; PermissionErrors the server
 	// sent them (should be 0).
-	Reconnects           uint64    `json:"reconnects"`
-	PermissionErrors     uint64    `json:"permission_errors"`
-	FirstPermissionError string    `json:"first_permission_error,omitempty"`
-	Memory               []Memory  `json:"memory"`
-	Profiles             []Profile `json:"profiles,omitempty"`
+	Reconnects           uint64 `json:"reconnects"`
+	PermissionErrors     uint64 `json:"permission_errors"`
+	FirstPermissionError string `json:"first_permission_error,omitempty"`
+	// Slow are the requests of the mix over SlowThreshold, by second.
+	Slow     SlowRequests `json:"slow"`
+	Memory   []Memory     `json:"memory"`
+	Profiles []Profile    `json:"profiles,omitempty"`
 }
 
 // Rate is one operation's rate.
@@ -169,6 +173,7 @@ func (r *run) fill(rep *Report) {
 		}
 	}
 	rep.Chat.Retries = r.chatRetries.Load()
+	rep.Slow = r.slow.summary(5)
 	rep.Imports, rep.PointsImported = r.importsDone.Load(), r.pointsImported.Load()
 	rep.Reconnects, rep.PermissionErrors = r.reconnects.Load(), r.perms.Load()
 	if e := r.firstPerm.Load(); e != nil {
@@ -230,6 +235,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		r.Watch.SessionsWithFigures, r.Watch.Sessions, r.Watch.LiveFigures)
 	p("  imports    %d files imported, %d points", r.Imports, r.PointsImported)
 	p("  NATS       %d reconnects, %d permission errors %s", r.Reconnects, r.PermissionErrors, r.FirstPermissionError)
+	p("")
+	p("requests over %s during the mix (from their send): %d, in %d distinct seconds; the worst seconds:", SlowThreshold, r.Slow.Count, r.Slow.Seconds)
+	for _, w := range r.Slow.Worst {
+		var ops []string
+		for _, op := range slices.Sorted(maps.Keys(w.Ops)) {
+			ops = append(ops, fmt.Sprintf("%s %d", op, w.Ops[op]))
+		}
+		p("  %s  %3d  %s", w.At.Format(time.TimeOnly), w.Count, strings.Join(ops, ", "))
+	}
 	p("")
 	if len(r.Memory) == 0 {
 		p("server processes: no athlos serve process found on this machine")

@@ -88,3 +88,19 @@ func TestConfigRefusesNonsense(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "import file"), err.Error())
 }
+
+// Slow requests are counted by the second they started in, the worst
+// second first.
+func TestSlowLog(t *testing.T) {
+	var l slowLog
+	at := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+	l.note(OpFeed, at, 10*time.Millisecond) // fast: not counted
+	l.note(OpFeed, at.Add(100*time.Millisecond), 60*time.Millisecond)
+	l.note(OpChat, at.Add(900*time.Millisecond), 200*time.Millisecond)
+	l.note(OpFeed, at.Add(5*time.Second), SlowThreshold)
+	s := l.summary(1)
+	assert.Equal(t, 3, s.Count)
+	assert.Equal(t, 2, s.Seconds)
+	require.Len(t, s.Worst, 1)
+	assert.Equal(t, SlowSecond{At: at, Count: 2, Ops: map[string]int{OpFeed: 1, OpChat: 1}}, s.Worst[0])
+}
