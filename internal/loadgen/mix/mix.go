@@ -492,12 +492,9 @@ func (a *athlete) connect(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	urls := info.WebSocketURLs
-	if len(urls) == 0 {
-		urls = []string{info.WebSocketURL}
-	}
+	urls := app.NATSServers(info, "")
 	return r.time(OpConnect, func() error {
-		nc, err := nats.Connect(strings.Join(urls, ","),
+		nc, err := nats.Connect(urls, nats.DontRandomize(),
 			nats.Name(fmt.Sprintf("athlos-loadgen-mix %s/%d", r.cfg.RunID, a.i)),
 			nats.TokenHandler(a.token), nats.CustomInboxPrefix(info.InboxPrefix),
 			nats.Timeout(10*time.Second), nats.ReconnectWait(time.Second), nats.MaxReconnects(-1),
@@ -509,7 +506,7 @@ func (a *athlete) connect(ctx context.Context) error {
 			}),
 			nats.ReconnectHandler(func(*nats.Conn) { r.reconnects.Add(1) }))
 		if err != nil {
-			return fmt.Errorf("athlete %d: connect to %v: %w", a.i, urls, err)
+			return fmt.Errorf("athlete %d: connect to %s: %w", a.i, urls, err)
 		}
 		a.nc = nc
 		if _, err := nc.Subscribe(socialapi.ChatSubject(a.group.id), a.group.received); err != nil {
