@@ -36,6 +36,7 @@ require (
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.26.0
 	github.com/google/btree v1.1.3
+	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b
 	github.com/microcosm-cc/bluemonday v1.0.27
 	github.com/moby/buildkit v0.35.1
 	github.com/pquerna/otp v1.5.0

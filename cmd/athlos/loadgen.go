@@ -31,7 +31,7 @@ func loadgenCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "loadgen",
 		Usage:    "simulate athletes streaming live workouts to a running Athlos and report throughput and latency",
-		Commands: []*cli.Command{floodCommand(), coachCommand(), chatCommand(), leaderboardCommand(), offersCommand()},
+		Commands: []*cli.Command{floodCommand(), coachCommand(), chatCommand(), leaderboardCommand(), offersCommand(), mixCommand()},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "url", Value: "http://127.0.0.1:8080", Sources: env("LOADGEN_URL"), Usage: "the Athlos HTTP front"},
 			&cli.StringFlag{Name: "ws-url", Sources: env("LOADGEN_WS_URL"),

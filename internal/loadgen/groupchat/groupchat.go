@@ -285,34 +285,7 @@ func (r *run) progress(format string, args ...any) {
 // each runs fn(0..n-1), SetupConcurrency at a time; the first error
 // stops it.
 func (r *run) each(ctx context.Context, n int, fn func(i int) error) error {
-	sem := make(chan struct{}, r.cfg.SetupConcurrency)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for i := range n {
-		mu.Lock()
-		failed := first != nil
-		mu.Unlock()
-		if failed || ctx.Err() != nil {
-			break
-		}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := fn(i); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
-	}
-	return first
+	return loadgen.Each(ctx, n, r.cfg.SetupConcurrency, fn)
 }
 
 // account registers member i, or logs in when a run with this id made it.

@@ -14,8 +14,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/athlos/athlos/internal/loadgen"
 	"github.com/athlos/athlos/internal/loadgen/app"
-	clientapi "github.com/athlos/athlos/modules/client/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
 
@@ -37,10 +37,7 @@ type athlete struct {
 	nc                         *nats.Conn
 	js                         jetstream.JetStream
 
-	tokMu      sync.Mutex
-	tok        clientapi.TokenResponse
-	refreshAt  time.Time // when to refresh the access token
-	refreshing bool
+	tokens app.Tokens
 
 	// inflight counts publishes waiting for their ack.
 	inflight sync.WaitGroup
@@ -67,23 +64,7 @@ func (a *athlete) fail(kind string, err error) { a.r.fail(a.i, kind, err) }
 
 // token is the current access token (nats.TokenHandler calls it at every
 // (re)connection).
-func (a *athlete) token() string {
-	a.tokMu.Lock()
-	defer a.tokMu.Unlock()
-	return a.tok.AccessToken
-}
-
-func (a *athlete) setToken(tok clientapi.TokenResponse) {
-	a.tokMu.Lock()
-	defer a.tokMu.Unlock()
-	a.tok = tok
-	a.refreshAt = time.Time{}
-	if tok.ExpiresIn > 0 {
-		// At three quarters of its life, so the connection never meets
-		// an expired token when it reconnects.
-		a.refreshAt = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second * 3 / 4)
-	}
-}
+func (a *athlete) token() string { return a.tokens.Access() }
 
 // setup registers the athlete (or logs in), starts its session, connects
 // to NATS and subscribes to the session's live figures. It counts what
@@ -105,7 +86,7 @@ func (a *athlete) setup(ctx context.Context) {
 	s.mu.Lock()
 	s.register.Record(took)
 	s.mu.Unlock()
-	a.setToken(tok)
+	a.tokens.Set(tok)
 	a.userID = tok.UserID
 
 	// Connect first, then start the session, as an app does: the live
@@ -302,13 +283,7 @@ func (a *athlete) publishFailed(lastT time.Time, err error) {
 // maybeRefresh refreshes the access token in the background when it is
 // due.
 func (a *athlete) maybeRefresh() {
-	a.tokMu.Lock()
-	due := !a.refreshing && !a.refreshAt.IsZero() && time.Now().After(a.refreshAt)
-	if due {
-		a.refreshing = true
-	}
-	refresh := a.tok.RefreshToken
-	a.tokMu.Unlock()
+	refresh, due := a.tokens.Begin(time.Now())
 	if !due {
 		return
 	}
@@ -318,16 +293,10 @@ func (a *athlete) maybeRefresh() {
 		tok, err := a.r.api.Refresh(ctx, refresh)
 		if err != nil {
 			a.fail(ErrRefresh, err)
-			a.tokMu.Lock()
-			a.refreshAt = time.Now().Add(30 * time.Second) // try again
-			a.refreshing = false
-			a.tokMu.Unlock()
+			a.tokens.RetryAt(time.Now().Add(30 * time.Second))
 			return
 		}
-		a.setToken(tok)
-		a.tokMu.Lock()
-		a.refreshing = false
-		a.tokMu.Unlock()
+		a.tokens.Set(tok)
 	}()
 }
 
@@ -358,7 +327,7 @@ func (a *athlete) settle(ctx context.Context, deadline time.Time) {
 			a.fail(ErrSettle, err)
 			return
 		}
-		if !sleep(ctx, 200*time.Millisecond) {
+		if !loadgen.Sleep(ctx, 200*time.Millisecond) {
 			return
 		}
 	}
@@ -368,7 +337,7 @@ func (a *athlete) settle(ctx context.Context, deadline time.Time) {
 		a.mu.Lock()
 		done := !a.watching || a.match.left() == 0
 		a.mu.Unlock()
-		if done || !sleep(ctx, 50*time.Millisecond) {
+		if done || !loadgen.Sleep(ctx, 50*time.Millisecond) {
 			return
 		}
 	}
@@ -399,16 +368,4 @@ func (a *athlete) finish(ctx context.Context) {
 	}
 	a.counted = true
 	a.persisted = int64(s.PointsStored)
-}
-
-// sleep waits for d or until ctx ends; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -477,7 +477,7 @@ func dirSize(dir string) int64 {
 func (r FloodReport) WriteText(w io.Writer) error {
 	line := func(name string, p FloodPhase) string {
 		return fmt.Sprintf("%-9s GET /v1/me p50 %s p99 %s (%d, %d errors)   PubAck p50 %s p99 %s (%d, %d errors)%s\n", name,
-			msStr(p.Me.P50Ms), msStr(p.Me.P99Ms), p.Me.Count, p.MeErrors, msStr(p.PubAck.P50Ms), msStr(p.PubAck.P99Ms),
+			loadgen.FormatMs(p.Me.P50Ms), loadgen.FormatMs(p.Me.P99Ms), p.Me.Count, p.MeErrors, loadgen.FormatMs(p.PubAck.P50Ms), loadgen.FormatMs(p.PubAck.P99Ms),
 			p.PubAck.Count, p.PubAckErrors, map[bool]string{true: "   first error: " + p.FirstError}[p.FirstError != ""])
 	}
 	_, err := fmt.Fprintf(w, "%s flood of %g a second (run %s)\n%s%sflood: %d sent (%.0f/s), %d stored or answered 2xx, refused %v, %d unanswered\n"+

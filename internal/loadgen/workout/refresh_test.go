@@ -28,15 +28,12 @@ func TestAthleteRefreshesItsToken(t *testing.T) {
 	defer a.nc.Close()
 	old := a.token()
 
-	a.tokMu.Lock()
-	a.refreshAt = time.Now().Add(-time.Second)
-	a.tokMu.Unlock()
+	a.tokens.RetryAt(time.Now().Add(-time.Second))
 	a.maybeRefresh()
 	require.Eventually(t, func() bool { return a.token() != old }, 10*time.Second, 20*time.Millisecond)
-	a.tokMu.Lock()
-	assert.False(t, a.refreshing)
-	assert.True(t, a.refreshAt.After(time.Now().Add(time.Minute)), "the next refresh is due later")
-	a.tokMu.Unlock()
+	at, refreshing := a.tokens.RefreshAt()
+	assert.False(t, refreshing)
+	assert.True(t, at.After(time.Now().Add(time.Minute)), "the next refresh is due later")
 
 	// Reconnect: the server accepts the new token.
 	require.NoError(t, a.nc.ForceReconnect())

@@ -138,7 +138,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	row := func(format string, args ...any) { fmt.Fprintf(tw, format+"\n", args...) }
 	row("run\t%s", r.RunID)
 	row("athletes\t%d ready of %d (%d receiving live figures)", r.Ready, r.Athletes, r.Watching)
-	row("setup\t%s (registration p50 %s, max %s)", secs(r.SetupS), msStr(r.Register.P50Ms), msStr(r.Register.MaxMs))
+	row("setup\t%s (registration p50 %s, max %s)", secs(r.SetupS), loadgen.FormatMs(r.Register.P50Ms), loadgen.FormatMs(r.Register.MaxMs))
 	row("streaming\t%s at %g points/s per athlete, %d points per message", secs(r.DurationS), r.Rate, r.PointsPerMsg)
 	row("published\t%d messages, %d points", r.MessagesPublished, r.PointsPublished)
 	row("accepted (PubAck)\t%d messages, %d points, %.1f points/s", r.MessagesAcked, r.PointsAccepted, r.AcceptedPerSec)
@@ -155,7 +155,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "%-19s %7d %8s %8s %8s %8s\n", name, 0, "-", "-", "-", "-")
 			return
 		}
-		fmt.Fprintf(&b, "%-19s %7d %8s %8s %8s %8s\n", name, s.Count, msStr(s.P50Ms), msStr(s.P90Ms), msStr(s.P99Ms), msStr(s.MaxMs))
+		fmt.Fprintf(&b, "%-19s %7d %8s %8s %8s %8s\n", name, s.Count, loadgen.FormatMs(s.P50Ms), loadgen.FormatMs(s.P90Ms), loadgen.FormatMs(s.P99Ms), loadgen.FormatMs(s.MaxMs))
 	}
 	lat("publish → PubAck", r.Ack)
 	lat("publish → stored¹", r.Stored)
@@ -193,15 +193,4 @@ func (r *Report) persistedNote() string {
 
 func secs(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
-}
-
-func msStr(v float64) string {
-	switch {
-	case v >= 10_000:
-		return fmt.Sprintf("%.1fs", v/1000)
-	case v >= 100:
-		return fmt.Sprintf("%.0fms", v)
-	default:
-		return fmt.Sprintf("%.1fms", v)
-	}
 }

@@ -299,23 +299,10 @@ func (r *run) reportProgress(ctx context.Context, start time.Time) (stop func())
 	if r.cfg.Progress == nil {
 		return func() {}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(r.cfg.ProgressEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				r.progressf("%4.0fs: %d points published, %d accepted, %d live figures, %d errors",
-					time.Since(start).Seconds(), r.ptsPub.Load(), r.ptsAcked.Load(), r.live.Load(), r.errors.Load())
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
+	return loadgen.Tick(ctx, r.cfg.ProgressEvery, func() {
+		r.progressf("%4.0fs: %d points published, %d accepted, %d live figures, %d errors",
+			time.Since(start).Seconds(), r.ptsPub.Load(), r.ptsAcked.Load(), r.live.Load(), r.errors.Load())
+	})
 }
 
 // report merges what the athletes measured.
