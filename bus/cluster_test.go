@@ -103,8 +103,29 @@ func TestThreeEmbeddedNodesFormAJetStreamCluster(t *testing.T) {
 	oinfo, err := obj.Info(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 3, oinfo.Config.Replicas)
+	assert.False(t, oinfo.Config.AllowDirect, "reads go to the leader, which has every acknowledged write")
 	uploads := bus.NewUploadStore(c1.JS)
 	require.NoError(t, uploads.Put(ctx, "before-loss", bytes.NewReader([]byte("fit"))))
+
+	// A file stored through one node is there at once for a reader on
+	// another (the front on one node, the importing module on another);
+	// with direct gets, a replica behind the leader answered "no such
+	// upload" to about one read in twelve.
+	c2 := bustest.Conn(t, nodes[1])
+	readers := []*bus.UploadStore{bus.NewUploadStore(c2.JS), bus.NewUploadStore(c3.JS)}
+	for i := range 100 {
+		name := fmt.Sprintf("read-at-once-%d", i)
+		require.NoError(t, uploads.Put(ctx, name, bytes.NewReader([]byte(name))))
+		got, err := readers[i%2].Get(ctx, name)
+		require.NoError(t, err, "read %d", i)
+		require.Equal(t, name, string(got))
+	}
+	// Provisioning again (every process does at start) keeps it so.
+	_, err = bus.EnsureUploads(ctx, c1.JS, 3, bus.DefaultUploadsMaxBytes)
+	require.NoError(t, err)
+	oinfo, err = obj.Info(ctx)
+	require.NoError(t, err)
+	assert.False(t, oinfo.Config.AllowDirect)
 
 	// Lose the node that is not leader of the stream and not ours: the
 	// stream still takes writes (2 of 3).

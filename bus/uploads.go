@@ -54,20 +54,14 @@ func EnsureUploads(ctx context.Context, js jetstream.JetStream, replicas int, ma
 		replicas = 1
 	}
 	for size := maxBytes; ; size /= 2 {
-		err := retryJS(ctx, func(ctx context.Context) error {
-			_, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-				Bucket: UploadsBucket, Description: "files on their way from the front to a module",
-				TTL: UploadTTL, Storage: jetstream.FileStorage, MaxBytes: size, Replicas: replicas,
-			})
-			return err
-		})
+		err := retryJS(ctx, func(ctx context.Context) error { return ensureUploads(ctx, js, replicas, size) })
 		if err == nil {
 			return size, nil
 		}
 		if insufficientStorage(err) {
 			// Already there: the account may be capped (a disk low
 			// somewhere) rather than JetStream short of room; keep it.
-			if s, serr := js.Stream(ctx, "OBJ_"+UploadsBucket); serr == nil {
+			if s, serr := js.Stream(ctx, uploadsStream); serr == nil {
 				if info, ierr := s.Info(ctx); ierr == nil && info.Config.MaxBytes > 0 {
 					return info.Config.MaxBytes, nil
 				}
@@ -77,6 +71,42 @@ func EnsureUploads(ctx context.Context, js jetstream.JetStream, replicas int, ma
 			return 0, fmt.Errorf("bus: uploads object store (%d MiB): %w", size>>20, err)
 		}
 	}
+}
+
+// uploadsStream is the stream behind the uploads object store.
+const uploadsStream = "OBJ_" + UploadsBucket
+
+// ensureUploads makes the uploads store, or sets an existing one's size
+// and replicas, such that its reads are answered by the stream's leader
+// only. An object store's stream allows direct gets, which any replica
+// answers, one that has not caught up too: a module on one node would
+// then not find the file the front on another node has just stored
+// ("no such upload", seen on a three-node cluster). The store is made
+// with direct gets turned off before it is used, and an existing one is
+// only updated (not made again, which would turn them on for a moment
+// in which another process could open it).
+func ensureUploads(ctx context.Context, js jetstream.JetStream, replicas int, size int64) error {
+	s, err := js.Stream(ctx, uploadsStream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		_, err = js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket: UploadsBucket, Description: "files on their way from the front to a module",
+			TTL: UploadTTL, Storage: jetstream.FileStorage, MaxBytes: size, Replicas: replicas,
+		})
+		if err != nil && !errors.Is(err, jetstream.ErrBucketExists) {
+			return err
+		}
+		s, err = js.Stream(ctx, uploadsStream)
+	}
+	if err != nil {
+		return err
+	}
+	cfg := s.CachedInfo().Config
+	if !cfg.AllowDirect && cfg.MaxBytes == size && cfg.Replicas == replicas {
+		return nil
+	}
+	cfg.AllowDirect, cfg.MaxBytes, cfg.Replicas = false, size, replicas
+	_, err = js.UpdateStream(ctx, cfg)
+	return err
 }
 
 // insufficientStorage reports JetStream's "insufficient storage resources
@@ -113,6 +143,12 @@ func (u *UploadStore) store(ctx context.Context) (jetstream.ObjectStore, error) 
 		os, err := u.js.ObjectStore(ctx, UploadsBucket)
 		if err != nil {
 			return nil, uploadsError("uploads object store", err)
+		}
+		// Opened in the moment between the store's making and the end of
+		// its direct gets (ensureUploads), it would read from replicas
+		// for good: then it is used once and opened again next time.
+		if st, ok := os.(interface{ StreamInfo() *jetstream.StreamInfo }); ok && st.StreamInfo().Config.AllowDirect {
+			return os, nil
 		}
 		u.os = os
 	}
