@@ -22,6 +22,9 @@ type Code string
 const (
 	CodeInvalid      Code = "invalid"
 	CodeNotFound     Code = "not_found"
+	// CodeGone means the thing asked for existed and is over for good (a
+	// live session that ended).
+	CodeGone Code = "gone"
 	CodeConflict     Code = "conflict"
 	CodeUnauthorized Code = "unauthorized"
 	CodeForbidden    Code = "forbidden"
@@ -170,6 +173,8 @@ func (c Code) HTTPStatus() int {
 		return 404
 	case CodeConflict:
 		return 409
+	case CodeGone:
+		return 410
 	case CodeTooLarge:
 		return 413
 	case CodeIdempotencyKeyReused, CodeInfeasible:

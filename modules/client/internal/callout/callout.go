@@ -121,6 +121,9 @@ type Config struct {
 	// Sources grant subjects of their own; none means only the user's own
 	// subjects (Own).
 	Sources []Source
+	// LiveWatch checks the watch credentials of the live-tracking page
+	// (its zero value refuses them).
+	LiveWatch LiveWatch
 	// GrantTimeout bounds each source; 0 means api.RealtimeGrantsTimeout.
 	GrantTimeout time.Duration
 	// MaxConnections bounds each user's app connections on the cluster
@@ -147,6 +150,7 @@ type Callout struct {
 	system       *nats.Conn
 	conns        *conns
 	sources      []Source
+	liveWatch    LiveWatch
 	grantTimeout time.Duration
 	publicURL    string
 	wsPort       int
@@ -174,7 +178,7 @@ func New(cfg Config) (*Callout, error) {
 	}
 	c := &Callout{
 		nc: cfg.NC, issuer: issuer, issuerPub: issuer.pub, account: cfg.Account,
-		verifier: newVerifier(cfg.Keys), system: cfg.System, sources: cfg.Sources,
+		verifier: newVerifier(cfg.Keys), system: cfg.System, sources: cfg.Sources, liveWatch: cfg.LiveWatch,
 		grantTimeout: cfg.GrantTimeout, publicURL: cfg.PublicURL, wsPort: cfg.WebSocketPort, log: cfg.Log,
 		now: time.Now,
 	}
@@ -246,6 +250,9 @@ func (c *Callout) Start() error {
 			}
 			return []string{ev.UserID}
 		},
+	}
+	if c.liveWatch.Closed != "" {
+		closeOn[c.liveWatch.Closed] = liveLinkClosed
 	}
 	for _, src := range c.sources {
 		if src.Changed != "" {
@@ -484,6 +491,9 @@ func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 		return "", errNotWebSocket
 	}
 	now := c.now()
+	if isWatchCredential(req.ConnectOptions.Token) {
+		return c.authorizeWatcher(ctx, req, now)
+	}
 	id, err := c.verifier.verify(req.ConnectOptions.Token, now)
 	if err != nil {
 		return "", err
