@@ -20,11 +20,11 @@ type Code string
 
 // The error codes that cross module boundaries (docs/architecture.md, How a request travels).
 const (
-	CodeInvalid      Code = "invalid"
-	CodeNotFound     Code = "not_found"
+	CodeInvalid  Code = "invalid"
+	CodeNotFound Code = "not_found"
 	// CodeGone means the thing asked for existed and is over for good (a
 	// live session that ended).
-	CodeGone Code = "gone"
+	CodeGone         Code = "gone"
 	CodeConflict     Code = "conflict"
 	CodeUnauthorized Code = "unauthorized"
 	CodeForbidden    Code = "forbidden"
