@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -99,28 +98,7 @@ func TestDocsPageInBrowser(t *testing.T) {
 	ops := servedOperations(t, base)
 	require.NotEmpty(t, ops)
 
-	// The flags this machine needs: run as root (no sandbox), headless, no
-	// GPU, and none of Chromium's own connections (updates, sync, QUIC,
-	// background networking), which a closed network refuses.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		// Its own temporary files (a folder per run) go where the test's go.
-		chromedp.Env("TMPDIR="+t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	ctx := newBrowser(t, bin)
 
 	// Every request the page makes, and every failed one, as they happen.
 	var (
@@ -158,12 +136,7 @@ func TestDocsPageInBrowser(t *testing.T) {
 
 	// Violations of the page's Content-Security-Policy, as the page sees
 	// them (a script added through DevTools is not subject to the policy).
-	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `window.__csp = [];
-document.addEventListener('securitypolicyviolation', e =>
-  window.__csp.push(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));`,
-	})
-	require.NoError(t, err)
+	cspViolations(t, ctx)
 
 	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()

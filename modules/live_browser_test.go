@@ -1,0 +1,215 @@
+package modules_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules/gateway"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
+)
+
+// newBrowser starts headless Chromium (bin) with the flags this machine
+// needs: run as root (no sandbox), no GPU, and none of Chromium's own
+// connections (updates, sync, QUIC, background networking), which a closed
+// network refuses. It ends with the test.
+func newBrowser(t *testing.T, bin string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		// Its own temporary files (a folder per run) go where the test's go.
+		chromedp.Env("TMPDIR="+t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	return ctx
+}
+
+// cspViolations records, from the next page on, what the page's
+// Content-Security-Policy refuses (window.__csp).
+func cspViolations(t *testing.T, ctx context.Context) {
+	t.Helper()
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.__csp = [];
+document.addEventListener('securitypolicyviolation', e =>
+  window.__csp.push(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));`,
+	})
+	require.NoError(t, err)
+}
+
+// runPoints are n points of a run at 3 m/s northwards, the i-th (from
+// first) i seconds after start.
+func runPoints(start time.Time, first, n int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		k := first + i
+		out[i] = map[string]any{"t": start.Add(time.Duration(k) * time.Second).UTC().Format(time.RFC3339),
+			"lat": 52.5 + float64(k)*3/111_257.0, "lon": 13.4, "ele": 34.0, "hr": 140 + k%20}
+	}
+	return out
+}
+
+// TestLivePageInBrowser opens an athlete's share link in headless Chromium
+// as a person without an account would: the page shows the athlete's
+// name, sport and figures and draws the track; as the athlete sends
+// points, the figures and the track change (over NATS WebSocket, with the
+// page's watch credential); when the athlete revokes the link, the page
+// says so. Nothing the page uses is refused by its Content-Security-Policy,
+// and it asks nothing of any host but the front and its NATS WebSocket.
+func TestLivePageInBrowser(t *testing.T) {
+	bin := chromium(t)
+	app := apptest.Start(t, "client", "training")
+
+	// Ana's live session, shared, with 30 points already.
+	ana := app.SignUp("ana@example.com").AccessToken
+	require.Equal(t, http.StatusOK, app.Do(http.MethodPatch, "/v1/me", ana, map[string]any{"first_name": "Ana", "last_name": "Lima"}).Status)
+	var s trainingapi.Session
+	r := app.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run", "visibility": "private"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	r.JSON(t, &s)
+	var link trainingapi.ShareLink
+	r = app.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/share", ana, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r.JSON(t, &link)
+	r = app.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, map[string]any{"points": runPoints(s.StartedAt, 0, 30)})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+
+	ctx := newBrowser(t, bin)
+	var (
+		mu       sync.Mutex
+		requests []string
+		failures []string
+	)
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			requests = append(requests, e.Request.URL)
+		case *network.EventLoadingFailed:
+			failures = append(failures, string(e.Type)+" "+e.ErrorText+" "+string(e.BlockedReason))
+		case *network.EventWebSocketCreated:
+			requests = append(requests, e.URL)
+		}
+	}), "starting %s", bin)
+	cspViolations(t, ctx)
+
+	tctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	pageText := func() string {
+		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		return text
+	}
+	waitFor := func(what, cond string) {
+		t.Helper()
+		_, err := chromedp.Run(tctx, chromedp.Poll[bool](cond,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+		require.NoError(t, err, "%s; the page shows:\n%.2000s", what, pageText())
+	}
+	text := func(id string) string {
+		t.Helper()
+		v, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.getElementById("`+id+`").textContent`))
+		require.NoError(t, err)
+		return v
+	}
+	trackPoints := func() int {
+		t.Helper()
+		v, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.getElementById("map").dataset.points || "0"`))
+		require.NoError(t, err)
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+
+	resp, err := chromedp.Run(tctx, chromedp.NavigateResponse(app.BaseURL+gateway.LivePath+link.ShareToken))
+	require.NoError(t, err)
+	require.Equal(t, int64(http.StatusOK), resp.Status)
+	waitFor("the athlete's name", `document.getElementById("name").textContent === "Ana Lima"`)
+	assert.Equal(t, "run", text("sport"))
+	assert.Equal(t, "0.09 km", text("distance"))
+	assert.Equal(t, "5:33 /km", text("pace"))
+	assert.Equal(t, "149 bpm", text("hr"))
+	assert.Equal(t, 30, trackPoints(), "the track so far")
+	polylines, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.querySelectorAll("#map polyline").length`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, polylines)
+	elapsed := text("elapsed")
+	waitFor("the elapsed time ticking", `document.getElementById("elapsed").textContent !== "`+elapsed+`"`)
+
+	// Ana runs on: her points reach the page over NATS. (The page may not
+	// have subscribed yet when the first batch goes: send until it shows.)
+	distance := text("distance")
+	sent := 30
+	deadline := time.Now().Add(30 * time.Second)
+	for trackPoints() <= 30 || text("distance") == distance {
+		require.True(t, time.Now().Before(deadline), "the page never showed the new points; it shows:\n%s", pageText())
+		r := app.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, map[string]any{"points": runPoints(s.StartedAt, sent, 10)})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		sent += 10
+		time.Sleep(1500 * time.Millisecond)
+	}
+	assert.NotEqual(t, distance, text("distance"))
+	assert.Contains(t, text("state"), "live")
+	if dir := os.Getenv(screenshotEnv); dir != "" {
+		buf, err := chromedp.Run(tctx, chromedp.CaptureScreenshot())
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "live.png"), buf, 0o644))
+	}
+
+	// Ana revokes the link: the server closes the page's connection, the
+	// page asks again and says the link no longer works.
+	require.Equal(t, http.StatusNoContent, app.Do(http.MethodDelete, "/v1/sessions/"+s.ID+"/share", ana, nil).Status)
+	waitFor("the revoked link's message", `document.getElementById("message").textContent.includes("stopped sharing")`)
+
+	csp, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](`window.__csp`))
+	require.NoError(t, err)
+	assert.Empty(t, csp, "the page's Content-Security-Policy refused what the page uses")
+	mu.Lock()
+	defer mu.Unlock()
+	ws, _ := url.Parse(app.WebSocketURL)
+	var assets, sockets int
+	for _, raw := range requests {
+		u, err := url.Parse(raw)
+		if !assert.NoError(t, err) || u.Scheme == "data" {
+			continue
+		}
+		switch u.Scheme {
+		case "ws", "wss":
+			assert.Equal(t, ws.Host, u.Host, "the page opened a WebSocket to another host: %s", raw)
+			sockets++
+		default:
+			assert.Equal(t, app.BaseURL, u.Scheme+"://"+u.Host, "the page requested another host: %s", raw)
+		}
+		if strings.HasPrefix(u.Path, gateway.LivePath+"assets/") {
+			assets++
+		}
+	}
+	assert.Equal(t, 3, assets, "the script, its NATS client and the stylesheet: %q", requests)
+	assert.Positive(t, sockets, "the page followed the session over NATS WebSocket")
+	assert.Empty(t, failures, "requests that failed")
+}
