@@ -33,6 +33,14 @@
 //     bus.AppMaxSubscriptions): nats-server does not apply those of a
 //     callout's user JWT. The JWT carries them too, for the record.
 //
+// A connection made with a watch credential of the live-tracking page
+// (LiveWatch: a token starting "lw1.", from POST /v1/live/{token}) is no
+// user's: the training module says whether the credential holds, and the
+// answer (livewatch.go) may subscribe to that session's live.watch subject
+// and nothing else, publishes nothing, and ends with the credential; its
+// NATS user is live-watch:<session>, whose connections are closed on
+// evt.training.live.link_closed.
+//
 // Each user may have MaxConnectionsPerUser connections on the cluster at
 // once: the callout counts them from the system account's connect and
 // disconnect events of the app account, and before it refuses a user at
