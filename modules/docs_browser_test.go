@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,23 +100,7 @@ func TestDocsPageInBrowser(t *testing.T) {
 	ctx := newBrowser(t, bin)
 
 	// Every request the page makes, and every failed one, as they happen.
-	var (
-		mu       sync.Mutex
-		requests []string
-		failures []string
-	)
-	// The first action starts the browser (with no deadline: a deadline on
-	// it would end the browser too).
-	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch e := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			requests = append(requests, e.Request.URL)
-		case *network.EventLoadingFailed:
-			failures = append(failures, string(e.Type)+" "+e.ErrorText+" "+string(e.BlockedReason))
-		}
-	}), "starting %s", bin)
+	traffic := watchTraffic(t, ctx, bin)
 	messages := chromedp.Console(ctx)
 	var (
 		consoleMu sync.Mutex
@@ -172,8 +155,7 @@ func TestDocsPageInBrowser(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, csp, "the page's Content-Security-Policy refused what the page uses")
 
-		mu.Lock()
-		defer mu.Unlock()
+		requests, failures := traffic.snapshot()
 		require.NotEmpty(t, requests)
 		var assets int
 		for _, raw := range requests {
@@ -260,7 +242,6 @@ func TestDocsPageInBrowser(t *testing.T) {
 		t.Fatalf("Try It showed no answer: %v\npage: %.3000s", err, text)
 	}
 	shot("docs.png")
-	mu.Lock()
+	requests, _ := traffic.snapshot()
 	assert.Contains(t, requests, base+"/.well-known/jwks.json", "Try It asked the server")
-	mu.Unlock()
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +50,41 @@ func newBrowser(t *testing.T, bin string) context.Context {
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancelBrowser)
 	return ctx
+}
+
+// traffic is what a page asked for: every request (and WebSocket) it
+// made, and every one that failed, as they happen.
+type traffic struct {
+	mu                 sync.Mutex
+	requests, failures []string
+}
+
+// watchTraffic records the traffic of the browser's pages; it starts the
+// browser (bin), with no deadline: a deadline on the first action would
+// end the browser too.
+func watchTraffic(t *testing.T, ctx context.Context, bin string) *traffic {
+	t.Helper()
+	tr := &traffic{}
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			tr.requests = append(tr.requests, e.Request.URL)
+		case *network.EventWebSocketCreated:
+			tr.requests = append(tr.requests, e.URL)
+		case *network.EventLoadingFailed:
+			tr.failures = append(tr.failures, string(e.Type)+" "+e.ErrorText+" "+string(e.BlockedReason))
+		}
+	}), "starting %s", bin)
+	return tr
+}
+
+// snapshot returns the requests and the failures so far.
+func (tr *traffic) snapshot() (requests, failures []string) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return slices.Clone(tr.requests), slices.Clone(tr.failures)
 }
 
 // cspViolations records, from the next page on, what the page's
@@ -101,23 +137,7 @@ func TestLivePageInBrowser(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 
 	ctx := newBrowser(t, bin)
-	var (
-		mu       sync.Mutex
-		requests []string
-		failures []string
-	)
-	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch e := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			requests = append(requests, e.Request.URL)
-		case *network.EventLoadingFailed:
-			failures = append(failures, string(e.Type)+" "+e.ErrorText+" "+string(e.BlockedReason))
-		case *network.EventWebSocketCreated:
-			requests = append(requests, e.URL)
-		}
-	}), "starting %s", bin)
+	traffic := watchTraffic(t, ctx, bin)
 	cspViolations(t, ctx)
 
 	tctx, cancel := context.WithTimeout(ctx, 90*time.Second)
@@ -189,8 +209,7 @@ func TestLivePageInBrowser(t *testing.T) {
 	csp, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](`window.__csp`))
 	require.NoError(t, err)
 	assert.Empty(t, csp, "the page's Content-Security-Policy refused what the page uses")
-	mu.Lock()
-	defer mu.Unlock()
+	requests, failures := traffic.snapshot()
 	ws, _ := url.Parse(app.WebSocketURL)
 	var assets, sockets int
 	for _, raw := range requests {
