@@ -34,7 +34,7 @@ const screenshotEnv = "ATHLOS_DOCS_SCREENSHOT_DIR"
 
 // chromium returns the browser to drive. A missing browser fails the test:
 // CI must never skip it.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv(chromiumEnv); p != "" {
 		return p

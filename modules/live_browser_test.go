@@ -28,7 +28,7 @@ import (
 // needs: run as root (no sandbox), no GPU, and none of Chromium's own
 // connections (updates, sync, QUIC, background networking), which a closed
 // network refuses. It ends with the test.
-func newBrowser(t *testing.T, bin string) context.Context {
+func newBrowser(t testing.TB, bin string) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
@@ -62,7 +62,7 @@ type traffic struct {
 // watchTraffic records the traffic of the browser's pages; it starts the
 // browser (bin), with no deadline: a deadline on the first action would
 // end the browser too.
-func watchTraffic(t *testing.T, ctx context.Context, bin string) *traffic {
+func watchTraffic(t testing.TB, ctx context.Context, bin string) *traffic {
 	t.Helper()
 	tr := &traffic{}
 	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
@@ -231,4 +231,83 @@ func TestLivePageInBrowser(t *testing.T) {
 	assert.Equal(t, 3, assets, "the script, its NATS client and the stylesheet: %q", requests)
 	assert.Positive(t, sockets, "the page followed the session over NATS WebSocket")
 	assert.Empty(t, failures, "requests that failed")
+}
+
+// BenchmarkLivePage measures what a person opening a share link waits
+// for, in headless Chromium: from the navigation to the figures on the
+// page (the HTML, the script and its NATS client, POST /v1/live/{token},
+// drawn), and from the athlete's points (POST .../points answered) to the
+// page showing them over NATS WebSocket, which includes the live figures'
+// pacing of one message a second per session. The page is polled every
+// 5 ms. It reports the 50th and 99th percentiles of each.
+//
+//	go test ./modules -run '^$' -bench LivePage -benchtime 20x
+func BenchmarkLivePage(b *testing.B) {
+	bin := chromium(b)
+	app := apptest.Start(b, "client", "training")
+	ana := app.SignUp("ana@example.com").AccessToken
+	var s trainingapi.Session
+	app.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run"}).JSON(b, &s)
+	var link trainingapi.ShareLink
+	app.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/share", ana, nil).JSON(b, &link)
+	// The points start almost 10 minutes before the session (the most the
+	// server takes), so none is from the future.
+	base := s.StartedAt.Add(-590 * time.Second)
+	if r := app.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, map[string]any{"points": runPoints(base, 0, 300)}); r.Status != http.StatusOK {
+		b.Fatalf("%d %s", r.Status, r.Body)
+	}
+	ctx := newBrowser(b, bin)
+	watchTraffic(b, ctx, bin)
+	poll := func(cond string) {
+		b.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(tctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(5*time.Millisecond))); err != nil {
+			b.Fatalf("%s: %v", cond, err)
+		}
+	}
+	var first, live []time.Duration
+	sent := 300
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		nctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := chromedp.Run(nctx, chromedp.Navigate(app.BaseURL+gateway.LivePath+link.ShareToken))
+		cancel()
+		if err != nil {
+			b.Fatalf("navigate: %v", err)
+		}
+		poll(`document.getElementById("distance").textContent.endsWith(" km")`)
+		first = append(first, time.Since(start))
+		// The page is connected once it shows no message and its figures;
+		// points go until it shows them (the first may beat its
+		// subscription).
+		before := strconv.Itoa(sent)
+		for try := 0; ; try++ {
+			if try == 10 {
+				b.Fatalf("the page never showed a new point")
+			}
+			r := app.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, map[string]any{"points": runPoints(base, sent, 1)})
+			if r.Status != http.StatusOK {
+				b.Fatalf("%d %s", r.Status, r.Body)
+			}
+			sent++
+			at := time.Now()
+			tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			_, err := chromedp.Run(tctx, chromedp.Poll[bool](`document.getElementById("map").dataset.points > `+before,
+				chromedp.WithPollingInterval(5*time.Millisecond)))
+			cancel()
+			if err == nil {
+				live = append(live, time.Since(at))
+				break
+			}
+		}
+	}
+	b.StopTimer()
+	for name, took := range map[string][]time.Duration{"first": first, "live": live} {
+		slices.Sort(took)
+		pct := func(p float64) time.Duration { return took[min(len(took)-1, int(p*float64(len(took))))] }
+		b.ReportMetric(float64(pct(0.50).Microseconds())/1000, name+"-p50-ms")
+		b.ReportMetric(float64(pct(0.99).Microseconds())/1000, name+"-p99-ms")
+	}
 }
