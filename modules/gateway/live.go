@@ -32,7 +32,7 @@ var liveFS embed.FS
 
 // liveAssetNames are the files the page loads (the rest of liveassets/ is
 // served too: the licence, the README).
-var liveAssetNames = []string{"live.js", "live.css", "nats.js"}
+var liveAssetNames = []string{"page.js", "page.css", "nats.js"}
 
 // liveAssets are the page's files, as served, under a prefix named by
 // their hash, so that browsers may cache each for good.
@@ -92,9 +92,9 @@ type livePage struct {
 // (default-src 'none') but what the page needs, each allowance checked in
 // Chromium (modules/live_browser_test.go fails on any violation):
 //
-//   - script-src 'self': live.js and the nats.js module it imports; no
+//   - script-src 'self': page.js and the nats.js module it imports; no
 //     inline script, no eval;
-//   - style-src 'self': live.css; no inline style;
+//   - style-src 'self': page.css; no inline style;
 //   - img-src data: (the empty favicon), and the tile server's origin when
 //     one is configured;
 //   - connect-src 'self' ws: wss:: the page's fetch to the front, and the
@@ -165,8 +165,8 @@ func newLivePage(tiles string) (*livePage, error) {
     <meta name="athlos-live-tiles" content="` + html.EscapeString(tiles) + `">
     <title>Live</title>
     <link rel="icon" href="data:,">
-    <link rel="stylesheet" href="` + p.prefix + `live.css">
-    <script type="module" src="` + p.prefix + `live.js"></script>
+    <link rel="stylesheet" href="` + p.prefix + `page.css">
+    <script type="module" src="` + p.prefix + `page.js"></script>
   </head>
   <body>
     <header>
