@@ -25,8 +25,13 @@ var LivePageLimits = budget.Limits{Messages: 1, MessageBurst: 30, Items: 1, Item
 // (rpc.client.user.get): training keeps no names.
 type UserNames struct{ NC *nats.Conn }
 
-// DisplayName returns user's display name.
+// nameTimeout bounds the wait for a display name.
+const nameTimeout = time.Second
+
+// DisplayName returns user's display name (waiting at most nameTimeout).
 func (u UserNames) DisplayName(ctx context.Context, user string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, nameTimeout)
+	defer cancel()
 	data, err := json.Marshal(clientapi.UserRequest{UserID: user})
 	if err != nil {
 		return "", err
@@ -44,7 +49,8 @@ func (u UserNames) DisplayName(ctx context.Context, user string) (string, error)
 
 // RegisterLivePage serves the live-tracking page's operations: watch
 // credentials for a share token (throttled per client address, with the
-// athlete's name from names) and their check for the auth callout.
+// athlete's name from names, empty when the client module does not answer
+// in time) and their check for the auth callout.
 func RegisterLivePage(svc *bus.Service, s *service.Service, names UserNames) error {
 	budgets := budget.New(LivePageLimits)
 	return handlers(svc, map[string]bus.HandlerFunc{
@@ -61,10 +67,9 @@ func RegisterLivePage(svc *bus.Service, s *service.Service, names UserNames) err
 			if err != nil {
 				return api.LiveView{}, err
 			}
-			name, err := names.DisplayName(ctx, l.Owner.String())
-			if err != nil && bus.CodeOf(err) != bus.CodeNotFound {
-				return api.LiveView{}, err
-			}
+			// The name is a courtesy: without the client module (not
+			// running, slow) the page shows the session without it.
+			name, _ := names.DisplayName(ctx, l.Owner.String())
 			v := l.View
 			v.AthleteName = name
 			v.WebSocketURLs = in.WebSocketURLs
