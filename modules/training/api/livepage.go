@@ -47,7 +47,7 @@ type LiveCredentialRequest struct {
 // LiveView is what a share link shows: the session as watchers see it
 // (no account id, no other session) and a credential to follow it live.
 type LiveView struct {
-	AthleteName string    `json:"athlete_name" doc:"the athlete's display name"`
+	AthleteName string    `json:"athlete_name" doc:"the athlete's display name (empty when it cannot be had at the moment)"`
 	Sport       string    `json:"sport"`
 	State       string    `json:"state" enum:"active,paused"`
 	StartedAt   time.Time `json:"started_at"`
