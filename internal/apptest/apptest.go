@@ -386,3 +386,17 @@ func (a *App) SignUp(email string) clientapi.TokenResponse {
 	r.JSON(a.t, &tok)
 	return tok
 }
+
+// Promote makes the registered user with this email a platform admin and
+// signs them in again (the role travels in the access token): it answers
+// the new access token.
+func (a *App) Promote(email string) string {
+	a.t.Helper()
+	_, err := a.DB(a.t).Exec(context.Background(), `UPDATE client.users SET role = 'admin' WHERE email = $1`, email)
+	require.NoError(a.t, err)
+	r := a.Do(http.MethodPost, "/v1/auth/login", "", map[string]any{"email": email, "password": Password})
+	require.Equal(a.t, http.StatusOK, r.Status, "sign %s in again: %s", email, r.Body)
+	var tok clientapi.TokenResponse
+	r.JSON(a.t, &tok)
+	return tok.AccessToken
+}

@@ -655,7 +655,8 @@ func (s *Server) matches(lines []string) bool {
 	return strings.TrimSpace(lines[3]) == strconv.Itoa(s.port) && strings.TrimSpace(lines[4]) == s.sockDir
 }
 
-// serverSettings are the -c settings the package always passes.
+// serverSettings are the -c settings the package always passes: its
+// own, the machine's Tuned ones, then extra.
 func (s *Server) serverSettings(extra map[string]string) [][2]string {
 	set := map[string]string{
 		"listen_addresses":         "127.0.0.1",
@@ -666,6 +667,9 @@ func (s *Server) serverSettings(extra map[string]string) [][2]string {
 		"log_truncate_on_rotation": "on",
 		"log_rotation_age":         "1d",
 		"log_rotation_size":        "0",
+	}
+	for k, v := range Tuned(machineMemory()) {
+		set[k] = v
 	}
 	for k, v := range extra {
 		set[k] = v

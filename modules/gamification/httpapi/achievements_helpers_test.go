@@ -62,15 +62,7 @@ func (a *achApp) signUp(email, tz string) achUser {
 func (a *achApp) admin(email string) achUser {
 	a.t.Helper()
 	u := a.signUp(email, "UTC")
-	_, err := a.DB(a.t).Exec(context.Background(), `UPDATE client.users SET role = 'admin' WHERE id = $1`, u.id)
-	require.NoError(a.t, err)
-	r := a.Do(http.MethodPost, "/v1/auth/login", "", map[string]any{"email": email, "password": apptest.Password})
-	require.Equal(a.t, http.StatusOK, r.Status, string(r.Body))
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	r.JSON(a.t, &tok)
-	u.token = tok.AccessToken
+	u.token = a.Promote(email)
 	return u
 }
 

@@ -38,15 +38,7 @@ func signUp(t testing.TB, a *apptest.App, email string) user {
 func platformAdmin(t testing.TB, a *apptest.App, email string) user {
 	t.Helper()
 	u := signUp(t, a, email)
-	_, err := a.DB(t).Exec(context.Background(), `UPDATE client.users SET role = 'admin' WHERE id = $1`, u.id)
-	require.NoError(t, err)
-	r := a.Do(http.MethodPost, "/v1/auth/login", "", map[string]any{"email": email, "password": apptest.Password})
-	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	r.JSON(t, &tok)
-	u.token = tok.AccessToken
+	u.token = a.Promote(email)
 	return u
 }
 

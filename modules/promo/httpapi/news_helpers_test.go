@@ -76,15 +76,7 @@ func (a *newsApp) signUp(email, language, country, birthDate string) newsUser {
 func (a *newsApp) admin(email string) newsUser {
 	a.t.Helper()
 	u := a.signUp(email, "en", "", "")
-	_, err := a.DB(a.t).Exec(context.Background(), `UPDATE client.users SET role = 'admin' WHERE id = $1`, u.id)
-	require.NoError(a.t, err)
-	r := a.Do(http.MethodPost, "/v1/auth/login", "", map[string]any{"email": email, "password": apptest.Password})
-	require.Equal(a.t, http.StatusOK, r.Status, string(r.Body))
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	r.JSON(a.t, &tok)
-	u.token = tok.AccessToken
+	u.token = a.Promote(email)
 	return u
 }
 

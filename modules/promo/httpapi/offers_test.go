@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/apptest"
-	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/promo/api"
 )
 
@@ -35,14 +34,8 @@ func startOffers(t *testing.T) *offersApp {
 	t.Helper()
 	t.Parallel()
 	a := &offersApp{App: apptest.Start(t, "client", "promo"), t: t}
-	root := a.signUp("root@example.com")
-	_, err := a.DB(t).Exec(context.Background(), `UPDATE client.users SET role = 'admin' WHERE id = $1`, root.id)
-	require.NoError(t, err)
-	r := a.Do(http.MethodPost, "/v1/auth/login", "", map[string]any{"email": "root@example.com", "password": apptest.Password})
-	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var tok clientapi.TokenResponse
-	r.JSON(t, &tok)
-	a.admin = tok.AccessToken
+	a.signUp("root@example.com")
+	a.admin = a.Promote("root@example.com")
 	return a
 }
 

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/apptest"
-	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/social/api"
 )
 
@@ -233,13 +231,7 @@ func TestOperatorReports(t *testing.T) {
 	ana, bob, cat, root := signUp(t, a, "ana@example.com"), signUp(t, a, "bob@example.com"), signUp(t, a, "cat@example.com"),
 		signUp(t, a, "root@example.com")
 	known(t, a, ana, bob, cat)
-	_, err := a.DB(t).Exec(context.Background(), `UPDATE client.users SET role = 'admin' WHERE id = $1`, root.id)
-	require.NoError(t, err)
-	r := a.Do(http.MethodPost, "/v1/auth/login", "", map[string]any{"email": "root@example.com", "password": apptest.Password})
-	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var tok clientapi.TokenResponse
-	r.JSON(t, &tok)
-	root.token = tok.AccessToken
+	root.token = a.Promote("root@example.com")
 	g := createGroup(t, a, ana, map[string]any{"name": "Dawn Runners"})
 	join(t, a, bob, g.ID)
 	report := func(u user, body map[string]any) api.Report {
@@ -286,7 +278,7 @@ func TestOperatorReports(t *testing.T) {
 	assert.Equal(t, inGroup.ID, l.Items[0].ID)
 	assert.Nil(t, l.NextCursor)
 
-	r = a.Do(http.MethodPost, "/v1/admin/reports/"+outside.ID+"/resolve", root.token, map[string]any{"resolution": "actioned", "note": "warned"})
+	r := a.Do(http.MethodPost, "/v1/admin/reports/"+outside.ID+"/resolve", root.token, map[string]any{"resolution": "actioned", "note": "warned"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	var done api.Report
 	r.JSON(t, &done)

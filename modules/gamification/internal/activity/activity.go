@@ -65,6 +65,17 @@ type Applier interface {
 	ApplySessions(ctx context.Context, tx pgx.Tx, changes []Change) error
 }
 
+// Preparer is an Applier that makes, before a batch's transaction begins,
+// what the batch's sessions need to exist and that is harmless should the
+// batch roll back (the leaderboards: the slots of new periods and
+// sports). It is given the batch's sessions as the events have them and
+// holds no connection of the caller's: whatever it writes commits at
+// once, and batches that need the same new row wait for that statement
+// only, not for each other's whole transaction.
+type Preparer interface {
+	Prepare(ctx context.Context, sessions []*Session) error
+}
+
 // Batch is what an Applier of a batch leaves for a later one of the same
 // batch, in its transaction: the achievements' unlocks, whose points the
 // leaderboards add in their one write of the batch's totals (module.go

@@ -79,8 +79,19 @@ func ApplyOnce(ctx context.Context, pool *pgxpool.Pool, msgIDs []string, events 
 		return nil
 	}
 	byID := make(map[string]Event, len(msgIDs))
+	sessions := make([]*Session, 0, len(events))
 	for i, id := range msgIDs {
 		byID[id] = events[i]
+		if events[i].Session != nil {
+			sessions = append(sessions, events[i].Session)
+		}
+	}
+	for _, a := range appliers {
+		if p, ok := a.(Preparer); ok {
+			if err := p.Prepare(ctx, sessions); err != nil {
+				return err
+			}
+		}
 	}
 	tx, err := pool.Begin(ctx)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -54,6 +55,55 @@ func column(m board.Metric) string {
 // SlotID is the id of slot, 0 when it has none yet.
 func (s *Store) SlotID(ctx context.Context, slot board.Slot) (int32, error) {
 	return s.slotID(ctx, s.pool, slot, false)
+}
+
+// MakeSlots makes the slots that have none yet, in one statement committed
+// at once (outside any transaction of the caller's), and keeps their ids:
+// a batch that then applies totals to them finds them made, and batches
+// that meet a new slot together (a new week, a new sport) do not wait for
+// each other's whole transaction. A slot made for a batch that rolls back
+// has no totals: an empty board.
+func (s *Store) MakeSlots(ctx context.Context, slots []board.Slot) error {
+	var missing []board.Slot
+	s.mu.RLock()
+	for _, slot := range slots {
+		if _, ok := s.slots[slot]; !ok {
+			missing = append(missing, slot)
+		}
+	}
+	s.mu.RUnlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	periods, starts, sports := make([]string, len(missing)), make([]time.Time, len(missing)), make([]string, len(missing))
+	for i, slot := range missing {
+		periods[i], starts[i], sports[i] = string(slot.Period), slot.Start, slot.Sport
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO gamification.board_slots (period, period_start, sport)
+		SELECT * FROM unnest($1::text[], $2::date[], $3::text[]) ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING`,
+		periods, starts, sports); err != nil {
+		return fmt.Errorf("boardstore: make %d slots: %w", len(missing), err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT b.id, k.n FROM unnest($1::text[], $2::date[], $3::text[]) WITH ORDINALITY
+		AS k(period, period_start, sport, n) JOIN gamification.board_slots b USING (period, period_start, sport)`,
+		periods, starts, sports)
+	if err != nil {
+		return fmt.Errorf("boardstore: read %d slots: %w", len(missing), err)
+	}
+	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]int64, error) {
+		var id, n int64
+		err := r.Scan(&id, &n)
+		return [2]int64{id, n}, err
+	})
+	if err != nil {
+		return fmt.Errorf("boardstore: read %d slots: %w", len(missing), err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range ids {
+		s.slots[missing[x[1]-1]] = int32(x[0])
+	}
+	return nil
 }
 
 // slotID is the id of slot read with q, made first if create and it has

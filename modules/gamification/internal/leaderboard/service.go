@@ -72,6 +72,22 @@ func (s *Service) ApplySessions(ctx context.Context, tx pgx.Tx, changes []activi
 	return s.store.Apply(ctx, tx, delta)
 }
 
+// Prepare makes the slots the sessions' boards need (activity.Preparer),
+// each committed on its own before the batch's transaction.
+func (s *Service) Prepare(ctx context.Context, sessions []*activity.Session) error {
+	seen := make(map[board.Slot]bool)
+	var slots []board.Slot
+	for _, a := range sessions {
+		for _, c := range board.SessionContributions(boardSession(a)) {
+			if !seen[c.Slot] {
+				seen[c.Slot] = true
+				slots = append(slots, c.Slot)
+			}
+		}
+	}
+	return s.store.MakeSlots(ctx, slots)
+}
+
 func boardSession(a *activity.Session) board.Session {
 	return board.Session{UserID: a.UserID, Sport: a.Sport, StartedAt: a.StartedAt, DistanceM: a.DistanceM,
 		MovingTimeS: a.MovingTimeS, ElevationM: a.ElevationGainM, Plausible: a.Plausible}

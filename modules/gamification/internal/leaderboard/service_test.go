@@ -531,17 +531,21 @@ func TestParseQueryBadInput(t *testing.T) {
 	assert.Equal(t, Query{Metric: board.Distance, Period: board.Week, At: now, Limit: DefaultLimit, Neighbours: DefaultNeighbours}, q)
 }
 
+// onSmallPool is a service on a pool of two connections.
+func onSmallPool(t *testing.T) (context.Context, *pgxpool.Pool, *Service) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	pool, err := storage.Open(ctx, pgtest.NewDB(t), 2)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return ctx, pool, New(boardstore.New(pool), nil)
+}
+
 // A batch's transaction needs no second connection (a new slot is made in
 // it): more batches at once than the pool has connections all commit.
 func TestConcurrentBatchesOnASmallPool(t *testing.T) {
-	t.Parallel()
-	url := pgtest.NewDB(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pool, err := storage.Open(ctx, url, 2)
-	require.NoError(t, err)
-	defer pool.Close()
-	svc := New(boardstore.New(pool), nil)
+	ctx, pool, svc := onSmallPool(t)
 	errs := make(chan error, 6)
 	for i := range 6 {
 		go func() {
@@ -557,6 +561,55 @@ func TestConcurrentBatchesOnASmallPool(t *testing.T) {
 	var slots int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM gamification.board_slots`).Scan(&slots))
 	assert.Positive(t, slots)
+}
+
+// The consumer makes a batch's new slots before its transaction
+// (activity.Preparer), so batches meeting the same new weeks on a pool
+// smaller than their number neither wait for each other's transaction
+// nor for a connection; slots made for a batch that rolls back stay,
+// empty.
+func TestSlotsAreMadeBeforeTheBatch(t *testing.T) {
+	ctx, pool, svc := onSmallPool(t)
+	count := func(q string) (n int) {
+		require.NoError(t, pool.QueryRow(ctx, q).Scan(&n))
+		return n
+	}
+
+	// A batch that rolls back: its slots (week, month, year, all; every
+	// sport and its own) stay, its totals do not.
+	s := session(uuid.New(), "swim", monday.AddDate(0, 0, -70), 2)
+	require.NoError(t, svc.Prepare(ctx, []*activity.Session{s}))
+	failed := fmt.Errorf("the batch fails")
+	err := storage.InTx(ctx, pool, func(tx pgx.Tx) error {
+		if err := svc.ApplySessions(ctx, tx, []activity.Change{{New: s}}); err != nil {
+			return err
+		}
+		return failed
+	})
+	require.ErrorIs(t, err, failed)
+	assert.Equal(t, 8, count(`SELECT count(*) FROM gamification.board_slots`))
+	assert.Zero(t, count(`SELECT count(*) FROM gamification.board_totals`))
+
+	// Six batches at once, each with sessions of many new weeks, through
+	// the consumer's ApplyOnce on a pool of two connections.
+	errs := make(chan error, 6)
+	for i := range 6 {
+		go func() {
+			var ids []string
+			var events []activity.Event
+			for w := range 10 {
+				s := session(uuid.New(), "run", monday.AddDate(0, 0, -7*(w+i)), 5)
+				ids = append(ids, fmt.Sprintf("batch-%d-%d", i, w))
+				events = append(events, activity.Event{SessionID: s.ID, UserID: s.UserID, Revision: s.Revision, Session: s})
+			}
+			errs <- activity.ApplyOnce(ctx, pool, ids, events, []activity.Applier{svc})
+		}()
+	}
+	for range 6 {
+		require.NoError(t, <-errs)
+	}
+	assert.Equal(t, 60, count(`SELECT count(*) FROM gamification.board_totals t JOIN gamification.board_slots b ON b.id = t.slot_id
+		WHERE b.period = 'all' AND b.sport = 'run'`), "every session's user on the all-time running board")
 }
 
 // Past its bound on users in memory, a process drops the least recently

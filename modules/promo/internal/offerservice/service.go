@@ -8,11 +8,9 @@
 package offerservice
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +46,8 @@ const (
 	// reserveRounds bounds the rounds of reservations of one request
 	// (each round tries the next best offers for the places left).
 	reserveRounds = 4
+	// reserveLookahead: candidates handed to a round per place left.
+	reserveLookahead = 4
 )
 
 // Service is the offers' use cases.
@@ -218,28 +218,38 @@ func (s *Service) Serve(ctx context.Context, user uuid.UUID, limit int) (api.Off
 	return out, nil
 }
 
-// reserve reserves up to want of the ranked offers, best first: each
-// round asks for the next best offers for the places left, in id order
-// (the lock order of promo.reserve_offers).
+// reserve reserves up to want of the ranked offers, best first. Each
+// round hands the store the next candidates (a few times the places left:
+// it skips, without a write, those the user dismissed or capped) and
+// carries on after the last one it tried.
 func (s *Service) reserve(ctx context.Context, user uuid.UUID, ranked []offers.Candidate, want int, now, expires time.Time) (map[uuid.UUID]bool, error) {
 	got := make(map[uuid.UUID]bool, want)
 	next := 0
 	for round := 0; round < reserveRounds && len(got) < want && next < len(ranked); round++ {
-		n := min(want-len(got), len(ranked)-next)
-		batch := make([]offerstore.Candidate, n)
-		for i, c := range ranked[next : next+n] {
+		need := want - len(got)
+		cands := ranked[next : next+min(need*reserveLookahead, len(ranked)-next)]
+		batch := make([]offerstore.Candidate, len(cands))
+		at := make(map[uuid.UUID]int, len(cands))
+		for i, c := range cands {
 			cnt, w := window(c.Offer, now)
 			batch[i] = offerstore.Candidate{Offer: c.Offer.ID, Limit: c.Allowance, CapCount: cnt, Window: w}
+			at[c.Offer.ID] = i
 		}
-		next += n
-		slices.SortFunc(batch, func(a, b offerstore.Candidate) int { return bytes.Compare(a.Offer[:], b.Offer[:]) })
-		res, err := s.store.Reserve(ctx, user, batch, expires)
+		tried, err := s.store.Reserve(ctx, user, batch, need, expires)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range res {
-			got[r.Offer] = true
+		last := -1
+		for _, t := range tried {
+			last = max(last, at[t.Offer])
+			if t.Reservation != uuid.Nil {
+				got[t.Offer] = true
+			}
 		}
+		if len(tried) < need {
+			last = len(cands) - 1 // every other candidate was skipped
+		}
+		next += last + 1
 	}
 	return got, nil
 }

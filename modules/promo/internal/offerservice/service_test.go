@@ -71,7 +71,13 @@ func (w *world) create(edit func(d map[string]any)) api.AdminOffer {
 
 func (w *world) serve(user uuid.UUID) []string {
 	w.t.Helper()
-	l, err := w.s.Serve(w.ctx, user, 20)
+	return w.serveN(user, 20)
+}
+
+// serveN lists at most n offers for the user and answers their ids.
+func (w *world) serveN(user uuid.UUID, n int) []string {
+	w.t.Helper()
+	l, err := w.s.Serve(w.ctx, user, n)
 	require.NoError(w.t, err)
 	ids := make([]string, len(l.Items))
 	for i, o := range l.Items {
@@ -397,4 +403,34 @@ func TestImpressionsWithoutReservationsHoldTheBudget(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, st.Days, 1)
 	assert.Equal(t, int64(50), st.Days[0].Uncounted)
+}
+
+// A list skips the best offers the user dismissed or capped, however
+// many, and still serves the next best in rank order; the skipped offers
+// keep their reservations as they were.
+func TestListsSkipDismissedAndCappedOffers(t *testing.T) {
+	w := newWorld(t)
+	u := w.adult("DE")
+	ids := make([]string, 40)
+	for i := range ids {
+		ids[i] = w.create(func(d map[string]any) {
+			d["priority"] = 100 - i // offer i is ranked i-th
+			if i < 15 {
+				d["frequency_cap"] = map[string]any{"count": 1, "period_s": 86400}
+			}
+		}).ID
+	}
+	l, err := w.s.Serve(w.ctx, u, 20)
+	require.NoError(t, err)
+	require.Len(t, l.Items, 20)
+	for _, id := range ids[15:35] {
+		require.NoError(t, w.s.Dismiss(w.ctx, u, uuid.MustParse(id)))
+	}
+	// The 15 capped offers are held by the first list, 15..34 dismissed:
+	// 35 offers, seven times the lookahead of one round of 5, are skipped.
+	assert.Equal(t, ids[35:40], w.serveN(u, 5))
+	for i := range 15 {
+		_, reserved := w.spend(ids[i])
+		assert.Equal(t, int64(1), reserved, "the capped offer %d is reserved once, by the first list", i)
+	}
 }

@@ -181,17 +181,20 @@ type Candidate struct {
 	Window   time.Time
 }
 
-// Reserved is a reservation made.
-type Reserved struct {
+// Tried is an offer a reservation tried: Reservation is uuid.Nil when
+// the offer had no room (budget, pacing or cap).
+type Tried struct {
 	Offer       uuid.UUID
 	Reservation uuid.UUID
 }
 
-// Reserve reserves one impression of each candidate that has room (its
-// budget, its pacing limit and the user's cap) and that the user did not
-// dismiss, in one call of promo.reserve_offers. Candidates must be in id
-// order (the lock order). The reservations expire at expires.
-func (s *Store) Reserve(ctx context.Context, user uuid.UUID, cs []Candidate, expires time.Time) ([]Reserved, error) {
+// Reserve reserves, for the user, one impression of each of the best want
+// candidates (cs in rank order) the user did not dismiss and whose cap
+// window is not full, in one call of promo.reserve_best_offers. It
+// answers every candidate it tried, in id order: those with room (their
+// budget, pacing limit and the user's cap) are reserved until expires;
+// the candidates ranked after the last one tried were not looked at.
+func (s *Store) Reserve(ctx context.Context, user uuid.UUID, cs []Candidate, want int, expires time.Time) ([]Tried, error) {
 	ids := make([]uuid.UUID, len(cs))
 	limits := make([]int64, len(cs))
 	caps := make([]int32, len(cs))
@@ -208,13 +211,20 @@ func (s *Store) Reserve(ctx context.Context, user uuid.UUID, cs []Candidate, exp
 	batch := &pgx.Batch{}
 	batch.Queue(`BEGIN`)
 	batch.Queue(`SET LOCAL synchronous_commit = off`)
-	var out []Reserved
-	batch.Queue(`SELECT offer_id, reservation_id FROM promo.reserve_offers($1, $2, $3, $4, $5, $6, $7)`,
-		user, ids, limits, caps, windows, len(cs), expires).Query(func(rows pgx.Rows) error {
+	var out []Tried
+	batch.Queue(`SELECT offer_id, reservation_id FROM promo.reserve_best_offers($1, $2, $3, $4, $5, $6, $7)`,
+		user, ids, limits, caps, windows, want, expires).Query(func(rows pgx.Rows) error {
 		var err error
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Reserved, error) {
-			var x Reserved
-			return x, r.Scan(&x.Offer, &x.Reservation)
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Tried, error) {
+			var x Tried
+			var rid *uuid.UUID
+			if err := r.Scan(&x.Offer, &rid); err != nil {
+				return x, err
+			}
+			if rid != nil {
+				x.Reservation = *rid
+			}
+			return x, nil
 		})
 		return err
 	})
