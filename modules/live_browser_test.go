@@ -20,8 +20,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/internal/apptest"
+	"github.com/athlos/athlos/modules"
 	"github.com/athlos/athlos/modules/gateway"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
+	"github.com/athlos/athlos/platform"
 )
 
 // newBrowser starts headless Chromium (bin) with the flags this machine
@@ -116,11 +118,14 @@ func runPoints(start time.Time, first, n int) []map[string]any {
 // name, sport and figures and draws the track; as the athlete sends
 // points, the figures and the track change (over NATS WebSocket, with the
 // page's watch credential); when the athlete revokes the link, the page
-// says so. Nothing the page uses is refused by its Content-Security-Policy,
+// says so. The credential lives 65 s here: the page renews it after 5 s
+// (a minute before it expires) and follows on a new connection. Nothing the page uses is refused by its Content-Security-Policy,
 // and it asks nothing of any host but the front and its NATS WebSocket.
 func TestLivePageInBrowser(t *testing.T) {
 	bin := chromium(t)
-	app := apptest.Start(t, "client", "training")
+	app := apptest.StartConfig(t, func(_ *platform.Config, c *modules.Configs) {
+		c.Training.LiveCredentialTTL = 65 * time.Second
+	}, "client", "training")
 
 	// Ana's live session, shared, with 30 points already.
 	ana := app.SignUp("ana@example.com").AccessToken
@@ -180,6 +185,24 @@ func TestLivePageInBrowser(t *testing.T) {
 	assert.Equal(t, 1, polylines)
 	elapsed := text("elapsed")
 	waitFor("the elapsed time ticking", `document.getElementById("elapsed").textContent !== "`+elapsed+`"`)
+
+	// Before the credential expires, the page asks for a new one and
+	// moves to a new connection.
+	viewURL := app.BaseURL + "/v1/live/" + link.ShareToken
+	renewed := func() (views, sockets int) {
+		requests, _ := traffic.snapshot()
+		for _, r := range requests {
+			switch {
+			case r == viewURL:
+				views++
+			case strings.HasPrefix(r, "ws"):
+				sockets++
+			}
+		}
+		return views, sockets
+	}
+	require.Eventually(t, func() bool { v, s := renewed(); return v >= 2 && s >= 2 }, 30*time.Second, 100*time.Millisecond,
+		"the page did not renew its credential: %q", func() []string { r, _ := traffic.snapshot(); return r }())
 
 	// Ana runs on: her points reach the page over NATS. (The page may not
 	// have subscribed yet when the first batch goes: send until it shows.)

@@ -48,10 +48,10 @@ func (u UserNames) DisplayName(ctx context.Context, user string) (string, error)
 }
 
 // RegisterLivePage serves the live-tracking page's operations: watch
-// credentials for a share token (throttled per client address, with the
+// credentials for a share token, valid for ttl (throttled per client address, with the
 // athlete's name from names, empty when the client module does not answer
 // in time) and their check for the auth callout.
-func RegisterLivePage(svc *bus.Service, s *service.Service, names UserNames) error {
+func RegisterLivePage(svc *bus.Service, s *service.Service, names UserNames, ttl time.Duration) error {
 	budgets := budget.New(LivePageLimits)
 	return handlers(svc, map[string]bus.HandlerFunc{
 		api.SubjectLiveCredential: bus.JSON(func(ctx context.Context, in api.LiveCredentialRequest) (api.LiveView, error) {
@@ -63,7 +63,7 @@ func RegisterLivePage(svc *bus.Service, s *service.Service, names UserNames) err
 						Message: "too many live-page requests from your address: try again in " + strconv.Itoa(secs) + " s"}
 				}
 			}
-			l, err := s.LiveView(ctx, in.ShareToken, now)
+			l, err := s.LiveView(ctx, in.ShareToken, now, ttl)
 			if err != nil {
 				return api.LiveView{}, err
 			}

@@ -75,9 +75,9 @@ type LiveLink struct {
 // LiveView answers the live-tracking page for a share token at now: the
 // session as watchers see it (figures, and the track so far as far as the
 // owner's privacy zones leave it visible) and a watch credential valid for
-// api.LiveCredentialTTL. Errors: invalid (not a share token), not_found
+// ttl. Errors: invalid (not a share token), not_found
 // (unknown, revoked or replaced link), gone (the session ended).
-func (s *Service) LiveView(ctx context.Context, token string, now time.Time) (LiveLink, error) {
+func (s *Service) LiveView(ctx context.Context, token string, now time.Time, ttl time.Duration) (LiveLink, error) {
 	if !validShareToken(token) {
 		return LiveLink{}, errBadLink
 	}
@@ -119,7 +119,7 @@ func (s *Service) LiveView(ctx context.Context, token string, now time.Time) (Li
 	if p := figures.Position; p != nil && mask.Hides(p.Lat, p.Lon) {
 		figures.Position = nil
 	}
-	expires := now.Add(api.LiveCredentialTTL).Truncate(time.Second).UTC()
+	expires := now.Add(ttl).Truncate(time.Second).UTC()
 	return LiveLink{Owner: l.User, View: api.LiveView{
 		Sport: l.Sport, State: l.State, StartedAt: l.StartedAt.UTC(), Figures: figures,
 		Track:   liveTrack(mask.Parts(points)),

@@ -59,7 +59,7 @@ func TestLiveViewAndCredential(t *testing.T) {
 	require.NoError(t, err)
 
 	// Without a zone, the whole track.
-	v, err := s.LiveView(ctx, linkA.ShareToken, now)
+	v, err := s.LiveView(ctx, linkA.ShareToken, now, api.LiveCredentialTTL)
 	require.NoError(t, err)
 	assert.Equal(t, user, v.Owner)
 	assert.Equal(t, api.LiveWatchSubject(a.String()), v.View.Subject)
@@ -70,7 +70,7 @@ func TestLiveViewAndCredential(t *testing.T) {
 	// A zone around the start hides the track's start.
 	_, err = s.CreateZone(ctx, user, zone.Zone{Lat: 52.4995, Lon: 13.4, RadiusM: 200})
 	require.NoError(t, err)
-	v, err = s.LiveView(ctx, linkA.ShareToken, now)
+	v, err = s.LiveView(ctx, linkA.ShareToken, now, api.LiveCredentialTTL)
 	require.NoError(t, err)
 	visible := 0
 	for _, part := range v.View.Track {
@@ -99,7 +99,7 @@ func TestLiveViewAndCredential(t *testing.T) {
 	forged := api.LiveCredentialPrefix + base64.RawURLEncoding.EncodeToString(raw) + cred[strings.LastIndex(cred, "."):]
 	_, err = s.AuthorizeLiveWatch(ctx, forged, now)
 	assert.Equal(t, bus.CodeUnauthorized, code(err))
-	vb, err := s.LiveView(ctx, linkB.ShareToken, now)
+	vb, err := s.LiveView(ctx, linkB.ShareToken, now, api.LiveCredentialTTL)
 	require.NoError(t, err)
 	gotB, err := s.AuthorizeLiveWatch(ctx, vb.View.NATSToken, now)
 	require.NoError(t, err)
@@ -110,10 +110,10 @@ func TestLiveViewAndCredential(t *testing.T) {
 		assert.Equal(t, bus.CodeUnauthorized, code(err), bad)
 	}
 	// Wrong and malformed share tokens.
-	_, err = s.LiveView(ctx, strings.Repeat("A", 32), now)
+	_, err = s.LiveView(ctx, strings.Repeat("A", 32), now, api.LiveCredentialTTL)
 	assert.Equal(t, bus.CodeNotFound, code(err))
 	for _, bad := range []string{"", "short", strings.Repeat("A", 31) + "=", strings.Repeat("A", 33)} {
-		_, err = s.LiveView(ctx, bad, now)
+		_, err = s.LiveView(ctx, bad, now, api.LiveCredentialTTL)
 		assert.Equal(t, bus.CodeInvalid, code(err), bad)
 	}
 
@@ -122,22 +122,22 @@ func TestLiveViewAndCredential(t *testing.T) {
 	require.NoError(t, err)
 	_, err = s.AuthorizeLiveWatch(ctx, cred, now)
 	assert.Equal(t, bus.CodeUnauthorized, code(err))
-	_, err = s.LiveView(ctx, linkA.ShareToken, now)
+	_, err = s.LiveView(ctx, linkA.ShareToken, now, api.LiveCredentialTTL)
 	assert.Equal(t, bus.CodeNotFound, code(err))
-	v, err = s.LiveView(ctx, linkA2.ShareToken, now)
+	v, err = s.LiveView(ctx, linkA2.ShareToken, now, api.LiveCredentialTTL)
 	require.NoError(t, err)
 	cred = v.View.NATSToken
 	// Revoked: the same.
 	require.NoError(t, s.UnshareSession(ctx, user, a))
 	_, err = s.AuthorizeLiveWatch(ctx, cred, now)
 	assert.Equal(t, bus.CodeUnauthorized, code(err))
-	_, err = s.LiveView(ctx, linkA2.ShareToken, now)
+	_, err = s.LiveView(ctx, linkA2.ShareToken, now, api.LiveCredentialTTL)
 	assert.Equal(t, bus.CodeNotFound, code(err))
 
 	// B ends: gone, for the link and its credentials.
 	_, err = s.ActOnSession(ctx, user, b, session.Finish)
 	require.NoError(t, err)
-	_, err = s.LiveView(ctx, linkB.ShareToken, now)
+	_, err = s.LiveView(ctx, linkB.ShareToken, now, api.LiveCredentialTTL)
 	assert.Equal(t, bus.CodeGone, code(err))
 	_, err = s.AuthorizeLiveWatch(ctx, vb.View.NATSToken, now)
 	assert.Equal(t, bus.CodeGone, code(err))
