@@ -39,7 +39,8 @@
 // answer (livewatch.go) may subscribe to that session's live.watch subject
 // and nothing else, publishes nothing, and ends with the credential; its
 // NATS user is live-watch:<session>, whose connections are closed on
-// evt.training.live.link_closed.
+// evt.training.live.link_closed and counted like a user's, up to
+// MaxWatchersPerSession.
 //
 // Each user may have MaxConnectionsPerUser connections on the cluster at
 // once: the callout counts them from the system account's connect and
@@ -132,6 +133,10 @@ type Config struct {
 	// LiveWatch checks the watch credentials of the live-tracking page
 	// (its zero value refuses them).
 	LiveWatch LiveWatch
+	// MaxWatchers bounds the connections made with the watch credentials
+	// of one session on the cluster (counted like a user's); 0 means
+	// MaxWatchersPerSession.
+	MaxWatchers int
 	// GrantTimeout bounds each source; 0 means api.RealtimeGrantsTimeout.
 	GrantTimeout time.Duration
 	// MaxConnections bounds each user's app connections on the cluster
@@ -159,6 +164,7 @@ type Callout struct {
 	conns        *conns
 	sources      []Source
 	liveWatch    LiveWatch
+	maxWatchers  int
 	grantTimeout time.Duration
 	publicURL    string
 	wsPort       int
@@ -187,6 +193,7 @@ func New(cfg Config) (*Callout, error) {
 	c := &Callout{
 		nc: cfg.NC, issuer: issuer, issuerPub: issuer.pub, account: cfg.Account,
 		verifier: newVerifier(cfg.Keys), system: cfg.System, sources: cfg.Sources, liveWatch: cfg.LiveWatch,
+		maxWatchers:  cfg.MaxWatchers,
 		grantTimeout: cfg.GrantTimeout, publicURL: cfg.PublicURL, wsPort: cfg.WebSocketPort, log: cfg.Log,
 		now: time.Now,
 	}
@@ -200,6 +207,9 @@ func New(cfg Config) (*Callout, error) {
 	}
 	if c.grantTimeout <= 0 {
 		c.grantTimeout = api.RealtimeGrantsTimeout
+	}
+	if c.maxWatchers <= 0 {
+		c.maxWatchers = MaxWatchersPerSession
 	}
 	if c.log == nil {
 		c.log = slog.Default()
@@ -507,16 +517,8 @@ func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 		return "", err
 	}
 	user := id.UserID.String()
-	if c.conns != nil {
-		ok, err := c.conns.admit(ctx, user, connKey{req.Server.ID, ci.ID}, now)
-		switch {
-		case err != nil:
-			// The count could not be checked: better a connection too
-			// many than a user shut out.
-			c.log.Warn("auth callout: cannot count the user's connections; admitting", "user", user, "err", err)
-		case !ok:
-			return "", errTooManyConnections
-		}
+	if err := c.admit(ctx, req, user, now, 0); err != nil {
+		return "", err
 	}
 	p := c.permissions(ctx, user)
 
@@ -530,6 +532,29 @@ func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 	uc.Limits.Subs = bus.AppMaxSubscriptions
 	uc.Limits.Payload = bus.AppMaxPayload
 	return uc.Encode(c.issuer)
+}
+
+// admit counts a connection of user in, unless user has limit (0: the
+// bound of each user) connections on the cluster already
+// (errTooManyConnections). Without a system account connection there is
+// no count.
+func (c *Callout) admit(ctx context.Context, req *jwt.AuthorizationRequestClaims, user string, now time.Time, limit int) error {
+	if c.conns == nil {
+		return nil
+	}
+	if limit <= 0 {
+		limit = c.conns.max
+	}
+	ok, err := c.conns.admitUpTo(ctx, user, connKey{req.Server.ID, req.ClientInformation.ID}, now, limit)
+	switch {
+	case err != nil:
+		// The count could not be checked: better a connection too
+		// many than a user shut out.
+		c.log.Warn("auth callout: cannot count the user's connections; admitting", "user", user, "err", err)
+	case !ok:
+		return errTooManyConnections
+	}
+	return nil
 }
 
 // Info is what GET /v1/realtime answers user (the front's request r).

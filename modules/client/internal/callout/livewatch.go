@@ -32,6 +32,11 @@ type LiveWatch struct {
 // a client library's own.
 const maxWatcherSubscriptions = 4
 
+// MaxWatchersPerSession bounds the connections of one session's watch
+// credentials on the cluster: a link passed around a family, a club or a
+// fan page, and each may be open in several tabs.
+const MaxWatchersPerSession = 200
+
 var errWatchRefused = errors.New("watch credential refused")
 
 // isWatchCredential reports whether a connect token is a watch credential
@@ -72,8 +77,12 @@ func (c *Callout) authorizeWatcher(ctx context.Context, req *jwt.AuthorizationRe
 	if !grant.ExpiresAt.After(now.Add(time.Second)) {
 		return "", errWatchRefused
 	}
+	name := trainingapi.LiveWatcherName(grant.SessionID)
+	if err := c.admit(ctx, req, name, now, c.maxWatchers); err != nil {
+		return "", err
+	}
 	uc := jwt.NewUserClaims(req.UserNkey)
-	uc.Name = trainingapi.LiveWatcherName(grant.SessionID)
+	uc.Name = name
 	uc.Audience = c.account
 	uc.Expires = grant.ExpiresAt.Unix()
 	uc.Pub.Deny.Add(">")

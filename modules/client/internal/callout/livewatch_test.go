@@ -28,6 +28,7 @@ func TestWatchCredentials(t *testing.T) {
 	t.Parallel()
 	e := newEnvWithoutCallout(t, nil, true)
 	e.cfg.LiveWatch = testLiveWatch
+	e.cfg.MaxWatchers = 2
 	e.startCallout()
 	session, other := uuid.New().String(), uuid.New().String()
 	grants := map[string]trainingapi.LiveAuthorization{
@@ -70,6 +71,21 @@ func TestWatchCredentials(t *testing.T) {
 		require.NoError(t, w.Publish(subject, []byte("{}")))
 		w.violation(t, subject)
 	}
+
+	// Two connections of the session's credentials at most (the bound is
+	// 2 here), whoever makes them.
+	second, err := e.connect(uuid.New(), "lw1.good", nats.NoReconnect())
+	require.NoError(t, err)
+	_, err = e.connect(uuid.New(), "lw1.good", nats.NoReconnect())
+	refused(t, err, "a third watcher")
+	second.Close()
+	require.Eventually(t, func() bool {
+		c, err := e.connect(uuid.New(), "lw1.good", nats.NoReconnect())
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, 10*time.Second, 100*time.Millisecond, "a watcher gone makes room")
 
 	// The issuer closes the link: the connection goes.
 	data, _ := json.Marshal(trainingapi.LiveLinkClosed{SessionID: session})
