@@ -2,14 +2,18 @@ package modules_test
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -333,4 +337,52 @@ func BenchmarkLivePage(b *testing.B) {
 		b.ReportMetric(float64(pct(0.50).Microseconds())/1000, name+"-p50-ms")
 		b.ReportMetric(float64(pct(0.99).Microseconds())/1000, name+"-p99-ms")
 	}
+}
+
+// TestLivePageTilesInBrowser: with a tile server configured, the page
+// draws its tiles under the track, and its policy lets them in (from that
+// server only).
+func TestLivePageTilesInBrowser(t *testing.T) {
+	bin := chromium(t)
+	// A tile server: a 1×1 PNG for every tile, counting them.
+	png, err := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+	require.NoError(t, err)
+	var tiles atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tiles.Add(1)
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(png)
+	}))
+	t.Cleanup(srv.Close)
+	app := apptest.StartConfig(t, func(_ *platform.Config, c *modules.Configs) {
+		c.Gateway.LiveTilesURL = srv.URL + "/{z}/{x}/{y}.png"
+	}, "client", "training")
+	ana := app.SignUp("ana@example.com").AccessToken
+	var s trainingapi.Session
+	app.Do(http.MethodPost, "/v1/sessions", ana, map[string]any{"sport": "run"}).JSON(t, &s)
+	var link trainingapi.ShareLink
+	app.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/share", ana, nil).JSON(t, &link)
+	r := app.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/points", ana, map[string]any{"points": runPoints(s.StartedAt.Add(-5*time.Minute), 0, 60)})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+
+	ctx := newBrowser(t, bin)
+	watchTraffic(t, ctx, bin)
+	cspViolations(t, ctx)
+	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	_, err = chromedp.Run(tctx, chromedp.Navigate(app.BaseURL+gateway.LivePath+link.ShareToken))
+	require.NoError(t, err)
+	_, err = chromedp.Run(tctx, chromedp.Poll[bool](`document.querySelectorAll("#map image").length > 0 && document.getElementById("map").dataset.points === "60"`,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err)
+	hrefs, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#map image")].map(i => i.getAttribute("href"))`))
+	require.NoError(t, err)
+	for _, h := range hrefs {
+		assert.Regexp(t, `^`+regexp.QuoteMeta(srv.URL)+`/\d+/\d+/\d+\.png$`, h)
+	}
+	require.Eventually(t, func() bool { return tiles.Load() >= int64(len(hrefs)) }, 10*time.Second, 50*time.Millisecond,
+		"the browser fetched the tiles")
+	csp, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](`window.__csp`))
+	require.NoError(t, err)
+	assert.Empty(t, csp)
 }
