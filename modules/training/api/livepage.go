@@ -27,8 +27,9 @@ const (
 // callout tells it from an access token (a JWT starts with "ey").
 const LiveCredentialPrefix = "lw1."
 
-// LiveCredentialTTL is how long a watch credential holds; the page asks
-// for a new one before it expires.
+// LiveCredentialTTL is how long a watch credential holds by default
+// (training.Config.LiveCredentialTTL); the page asks for a new one a
+// minute before it expires.
 const LiveCredentialTTL = 10 * time.Minute
 
 // LiveWatcherName is the NATS user name of the connections made with the
