@@ -69,6 +69,16 @@ type Error struct {
 	// defines (infeasible: the reason and the options that would work); the
 	// front passes them on as the problem's "details" member.
 	Details json.RawMessage `json:"details,omitempty"`
+
+	// notRunning marks Request's error when no process serves the subject.
+	notRunning bool
+}
+
+// NotRunning reports whether err is Request's: no process serves the
+// subject at all (as opposed to one that failed or did not answer in time).
+func NotRunning(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.notRunning
 }
 
 // RateLimit is one quota policy and the caller's standing under it, in the

@@ -78,7 +78,7 @@ func Request(ctx context.Context, nc *nats.Conn, subject string, data []byte, hd
 	if err != nil {
 		switch {
 		case errors.Is(err, nats.ErrNoResponders):
-			return nil, &Error{Code: CodeUnavailable, Message: "the service for " + subject + " is not running", RetryAfter: 5}
+			return nil, &Error{Code: CodeUnavailable, Message: "the service for " + subject + " is not running", RetryAfter: 5, notRunning: true}
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
 			return nil, &Error{Code: CodeUnavailable, Message: "the service for " + subject + " did not answer in time", RetryAfter: 1}
 		case errors.Is(err, context.Canceled):

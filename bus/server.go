@@ -20,6 +20,7 @@ import (
 
 	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/sys/unix"
@@ -171,6 +172,10 @@ type Embedded struct {
 	nodesMu sync.Mutex // guards nodes, nodesAt (WebSocketNodes)
 	nodes   []string
 	nodesAt time.Time
+
+	healthMu      sync.Mutex // guards healthyAt, electingSince (Health)
+	healthyAt     time.Time  // last healthy
+	electingSince time.Time  // not current since, after being healthy
 }
 
 // WebSocketAddr is the address of the app's WebSocket listener (empty when
@@ -222,6 +227,42 @@ func (e *Embedded) Health() error {
 	h := e.Server.Healthz(nil)
 	if h.Status != "ok" {
 		return fmt.Errorf("JetStream: %s", h.Error)
+	}
+	return nil
+}
+
+// ClusterElectionGrace is how long a node of a cluster that was healthy
+// stays so (ClusterGrace) while leaders are being elected: those that were
+// on a lost node are elected again within seconds (raft's election timeout
+// is 4 to 9 s), and meanwhile every surviving node would otherwise say it
+// is not ready, and a load balancer take them all out at once.
+const ClusterElectionGrace = 30 * time.Second
+
+// ClusterGrace weighs the outcome of a JetStream health check (nil: healthy)
+// for a node of a cluster: an error that leader elections explain (not
+// current with a group's or the meta leader, a JetStream request that went
+// unanswered or found the cluster "temporarily unavailable") is nil for ClusterElectionGrace after the node was last
+// healthy. A node that has not been healthy since it started (catching up)
+// gets no grace, nor does a standalone server or any other error.
+func (e *Embedded) ClusterGrace(err error) error {
+	e.healthMu.Lock()
+	defer e.healthMu.Unlock()
+	now := time.Now()
+	if err == nil {
+		e.healthyAt, e.electingSince = now, time.Time{}
+		return nil
+	}
+	msg := err.Error()
+	electing := strings.Contains(msg, "is not current") || strings.Contains(msg, "contact with a meta leader") ||
+		strings.Contains(msg, "temporarily unavailable") || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout)
+	if !e.clustered || e.healthyAt.IsZero() || !electing {
+		return err
+	}
+	if e.electingSince.IsZero() {
+		e.electingSince = now
+	}
+	if now.Sub(e.electingSince) > ClusterElectionGrace {
+		return err
 	}
 	return nil
 }

@@ -82,6 +82,11 @@ type NATSConfig struct {
 	// (GET /v1/realtime), e.g. wss://rt.example.com; empty means
 	// ws://<host of the HTTP request>:<port of WebSocketListen>.
 	PublicWebSocketURL string
+	// PeerWebSocketURLs are the other nodes' NATS WebSocket URLs, listed
+	// after this node's in GET /v1/realtime for reconnects. The embedded
+	// servers of a cluster learn them from each other; an external NATS
+	// cluster's are given here.
+	PeerWebSocketURLs []string
 }
 
 // DBConfig says which PostgreSQL each module uses.

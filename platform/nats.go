@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,14 +110,13 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		return nil
 	})
 	health.Add("jetstream", func(ctx context.Context) error {
-		if emb != nil {
-			// A stream that failed a write answers reads but no writes.
-			if err := emb.Health(); err != nil {
-				return err
-			}
+		if emb == nil {
+			_, err := conn.JS.AccountInfo(ctx)
+			return err
 		}
-		_, err := conn.JS.AccountInfo(ctx)
-		return err
+		// A node of a cluster stays ready while leaders are elected
+		// (bus.ClusterElectionGrace).
+		return emb.ClusterGrace(embeddedJetStreamHealth(ctx, conn, emb))
 	})
 	if emb != nil {
 		guard := emb.GuardDisk(bus.DiskGuardConfig{Paths: []string{filepath.Join(cfg.DataDir, "nats"), cfg.DataDir},
@@ -130,6 +130,21 @@ func NewBus(sctx StartContext, lc fx.Lifecycle, cfg *Config, log *slog.Logger, h
 		return nil, nil, fmt.Errorf("register bus metrics: %w", err)
 	}
 	return conn, emb, nil
+}
+
+// embeddedJetStreamHealth is the embedded server's health (a stream that
+// failed a write answers reads but no writes), then whether JetStream
+// answers this account, within a second: sooner than readiness gives up, so
+// that an unanswered request (the meta leader being elected) is an error
+// that ClusterGrace weighs.
+func embeddedJetStreamHealth(ctx context.Context, conn *bus.Conn, emb *bus.Embedded) error {
+	if err := emb.Health(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	_, err := conn.JS.AccountInfo(ctx)
+	return err
 }
 
 // streamBudget is the JetStream storage the streams share: the embedded
@@ -177,7 +192,8 @@ func logListeners(log *slog.Logger, emb *bus.Embedded, cfg *Config) {
 // NodeWebSocketURLs returns a function that gives, for an HTTP request's
 // Host, the NATS WebSocket URLs apps use: this node's first (its public URL,
 // or ws://<the request's host>:<its WebSocket port>), then the other nodes'
-// of the cluster as their servers advertise them (in this node's scheme).
+// of the cluster as their servers advertise them (in this node's scheme),
+// then those of --nats-ws-peer-urls not listed yet.
 // The function returns nil when this process knows none (an external NATS
 // without --nats-ws-public-url).
 func NodeWebSocketURLs(cfg *Config, emb *bus.Embedded) func(host string) []string {
@@ -209,6 +225,11 @@ func NodeWebSocketURLs(cfg *Config, emb *bus.Embedded) func(host string) []strin
 		out := []string{own}
 		for _, hp := range nodes[min(1, len(nodes)):] {
 			out = append(out, scheme+"://"+hp)
+		}
+		for _, u := range cfg.NATS.PeerWebSocketURLs {
+			if !slices.Contains(out, u) {
+				out = append(out, u)
+			}
 		}
 		return out
 	}

@@ -74,6 +74,8 @@ func serveFlags(mods *modules.Configs) []cli.Flag {
 			Usage: "size of the uploads object store (imports on their way); smaller where JetStream has less room"},
 		&cli.StringFlag{Name: "nats-ws-public-url", Sources: env("NATS_WS_PUBLIC_URL"),
 			Usage: "NATS WebSocket URL the app is told to use (GET /v1/realtime), e.g. wss://rt.example.com; empty: ws://<HTTP host>:<--nats-ws-listen port>"},
+		&cli.StringSliceFlag{Name: "nats-ws-peer-urls", Sources: env("NATS_WS_PEER_URLS"),
+			Usage: "the other nodes' NATS WebSocket URLs, listed after this node's in GET /v1/realtime for reconnects (an external NATS cluster; embedded servers learn them from each other)"},
 		&cli.StringFlag{Name: "nats-system-user", Value: bus.SystemUser, Sources: env("NATS_SYSTEM_USER"),
 			Usage: "user of the system account on an external NATS, to close app connections when their grants change"},
 		&cli.StringFlag{Name: "nats-system-password", Sources: env("NATS_SYSTEM_PASSWORD"),
@@ -116,6 +118,7 @@ func newApp() *cli.Command {
 			},
 			adminCommand(),
 			loadgenCommand(),
+			natsConfigCommand(),
 			{
 				Name:  "openapi",
 				Usage: "print the OpenAPI 3.1 document of the HTTP API (what /openapi.json serves)",

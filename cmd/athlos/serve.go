@@ -36,6 +36,7 @@ func serve(ctx context.Context, c *cli.Command, mods modules.Configs) error {
 		UploadsMaxBytes: int64(c.Int("uploads-max-mb")) << 20,
 
 		PublicWebSocketURL: c.String("nats-ws-public-url"),
+		PeerWebSocketURLs:  nonEmpty(c.StringSlice("nats-ws-peer-urls")),
 		SystemUser:         c.String("nats-system-user"),
 		SystemPassword:     c.String("nats-system-password"),
 		SystemCredsFile:    c.String("nats-system-creds"),

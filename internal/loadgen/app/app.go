@@ -158,3 +158,18 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (clientapi.To
 		clientapi.RefreshRequest{RefreshToken: refreshToken}, &tok, http.StatusOK)
 	return tok, err
 }
+
+// NATSServers is what an app gives its NATS client as its servers, from GET
+// /v1/realtime: every node's WebSocket URL, the called node's first, so that
+// it reconnects to another node when that one is lost; override (a
+// generator's --ws-url), when set, instead.
+func NATSServers(info clientapi.RealtimeInfo, override string) string {
+	switch {
+	case override != "":
+		return override
+	case len(info.WebSocketURLs) > 0:
+		return strings.Join(info.WebSocketURLs, ",")
+	default:
+		return info.WebSocketURL
+	}
+}

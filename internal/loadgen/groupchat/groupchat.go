@@ -332,11 +332,8 @@ func (r *run) connect(ctx context.Context, m *member) error {
 	if err := r.api.Do(ctx, http.MethodGet, "/v1/realtime", m.tok.AccessToken, nil, &info, http.StatusOK); err != nil {
 		return err
 	}
-	url := info.WebSocketURL
-	if r.cfg.WebSocketURL != "" {
-		url = r.cfg.WebSocketURL
-	}
-	nc, err := nats.Connect(url, nats.Name(fmt.Sprintf("athlos-loadgen-chat %s/%d", r.cfg.RunID, m.i)),
+	url := app.NATSServers(info, r.cfg.WebSocketURL)
+	nc, err := nats.Connect(url, nats.DontRandomize(), nats.Name(fmt.Sprintf("athlos-loadgen-chat %s/%d", r.cfg.RunID, m.i)),
 		nats.Token(m.tok.AccessToken), nats.CustomInboxPrefix(info.InboxPrefix), nats.Timeout(10*time.Second),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrPermissionViolation) {

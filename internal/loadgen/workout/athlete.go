@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/athlos/athlos/internal/loadgen/app"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	trainingapi "github.com/athlos/athlos/modules/training/api"
 )
@@ -115,11 +116,8 @@ func (a *athlete) setup(ctx context.Context) {
 		a.fail(ErrRealtime, err)
 		return
 	}
-	url := info.WebSocketURL
-	if a.r.cfg.WebSocketURL != "" {
-		url = a.r.cfg.WebSocketURL
-	}
-	nc, err := nats.Connect(url,
+	url := app.NATSServers(info, a.r.cfg.WebSocketURL)
+	nc, err := nats.Connect(url, nats.DontRandomize(),
 		nats.Name(fmt.Sprintf("athlos-loadgen %s/%d", a.r.cfg.RunID, a.i)),
 		nats.TokenHandler(a.token),
 		nats.CustomInboxPrefix(info.InboxPrefix),

@@ -26,7 +26,10 @@ import "time"
 // A module that grants subjects (a grant source) declares in its own api
 // package a grants RPC, answering {"user_id": …} with {"subscribe":
 // [subjects]}, all under its own prefix, within RealtimeGrantsTimeout, and
-// a grants-changed event {"user_ids": [...]}.
+// a grants-changed event {"user_ids": [...]}. A source that runs but does
+// not answer is asked once more; still silent, it grants nothing for now and
+// the connection ends after 30 s, so that the app reconnects with its
+// grants.
 const (
 	// SubjectRealtimeGet answers the caller's RealtimeInfo (request:
 	// RealtimeRequest, filled by the front; needs a caller).

@@ -139,6 +139,11 @@ type Config struct {
 	MaxWatchers int
 	// GrantTimeout bounds each source; 0 means api.RealtimeGrantsTimeout.
 	GrantTimeout time.Duration
+	// PartialGrantsTTL is how long a connection lives whose grants lack
+	// those of a running source that did not answer (e.g. its process on
+	// a node just lost): it then ends, and the app reconnects with all its
+	// grants. 0 means PartialGrantsTTL.
+	PartialGrantsTTL time.Duration
 	// MaxConnections bounds each user's app connections on the cluster
 	// (counted through System; without it there is no bound per user);
 	// 0 means MaxConnectionsPerUser.
@@ -166,6 +171,7 @@ type Callout struct {
 	liveWatch    LiveWatch
 	maxWatchers  int
 	grantTimeout time.Duration
+	partialTTL   time.Duration
 	publicURL    string
 	wsPort       int
 	log          *slog.Logger
@@ -193,9 +199,8 @@ func New(cfg Config) (*Callout, error) {
 	c := &Callout{
 		nc: cfg.NC, issuer: issuer, issuerPub: issuer.pub, account: cfg.Account,
 		verifier: newVerifier(cfg.Keys), system: cfg.System, sources: cfg.Sources, liveWatch: cfg.LiveWatch,
-		maxWatchers:  cfg.MaxWatchers,
-		grantTimeout: cfg.GrantTimeout, publicURL: cfg.PublicURL, wsPort: cfg.WebSocketPort, log: cfg.Log,
-		now: time.Now,
+		maxWatchers: cfg.MaxWatchers, grantTimeout: cfg.GrantTimeout, partialTTL: cfg.PartialGrantsTTL,
+		publicURL: cfg.PublicURL, wsPort: cfg.WebSocketPort, log: cfg.Log, now: time.Now,
 	}
 	if cfg.XKey != nil {
 		if c.xkey, err = newSealer(cfg.XKey); err != nil {
@@ -210,6 +215,9 @@ func New(cfg Config) (*Callout, error) {
 	}
 	if c.maxWatchers <= 0 {
 		c.maxWatchers = MaxWatchersPerSession
+	}
+	if c.partialTTL <= 0 {
+		c.partialTTL = PartialGrantsTTL
 	}
 	if c.log == nil {
 		c.log = slog.Default()
@@ -520,12 +528,17 @@ func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 	if err := c.admit(ctx, req, user, now, 0); err != nil {
 		return "", err
 	}
-	p := c.permissions(ctx, user)
+	p, complete := c.permissions(ctx, user)
 
 	uc := jwt.NewUserClaims(req.UserNkey)
 	uc.Name = user
 	uc.Audience = c.account
 	uc.Expires = id.ExpiresAt.Unix()
+	if !complete {
+		// Some grants are missing for now: end the connection soon, so
+		// that the app reconnects and gets them.
+		uc.Expires = min(uc.Expires, now.Add(c.partialTTL).Unix())
+	}
 	uc.Pub.Allow.Add(p.Publish...)
 	uc.Sub.Allow.Add(p.Subscribe...)
 	uc.AllowedConnectionTypes.Add(jwt.ConnectionTypeWebsocket)
@@ -559,7 +572,7 @@ func (c *Callout) admit(ctx context.Context, req *jwt.AuthorizationRequestClaims
 
 // Info is what GET /v1/realtime answers user (the front's request r).
 func (c *Callout) Info(ctx context.Context, user string, r api.RealtimeRequest) api.RealtimeInfo {
-	p := c.permissions(ctx, user)
+	p, _ := c.permissions(ctx, user)
 	urls := r.WebSocketURLs
 	if len(urls) == 0 {
 		urls = []string{c.websocketURL(r.Host)}

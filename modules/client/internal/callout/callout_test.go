@@ -733,3 +733,45 @@ func TestAppLimitsHold(t *testing.T) {
 	}, 10*time.Second, 100*time.Millisecond)
 	assert.True(t, second.IsConnected())
 }
+
+// TestGrantsOfASilentSourceComeWithTheNextConnection: a grants source that
+// runs but does not answer (its process on a node just lost) grants
+// nothing for now, and the connection ends after PartialGrantsTTL, so the
+// app reconnects and gets them, rather than living without its chats
+// until its token expires.
+func TestGrantsOfASilentSourceComeWithTheNextConnection(t *testing.T) {
+	t.Parallel()
+	e := newEnvWithoutCallout(t, []callout.Source{socialSource}, true)
+	e.cfg.GrantTimeout = 200 * time.Millisecond
+	e.cfg.PartialGrantsTTL = 2 * time.Second
+	e.startCallout()
+	silent, err := e.svc.NC.Subscribe(socialSource.Subject, func(*nats.Msg) {})
+	require.NoError(t, err)
+	require.NoError(t, e.svc.NC.Flush())
+
+	ana := uuid.New()
+	reconnected := make(chan struct{}, 4)
+	app := e.mustConnect(ana, nats.ReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} }))
+	g1, err := app.SubscribeSync("chat.g1")
+	require.NoError(t, err)
+	app.violation(t, "chat.g1")
+
+	// The social module answers again (another process of it).
+	require.NoError(t, silent.Unsubscribe())
+	social := &grantsResponder{groups: map[string][]string{}}
+	social.set(ana.String(), "g1")
+	social.serve(t, e.svc.NC)
+	select {
+	case <-reconnected:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the connection with incomplete grants did not end")
+	}
+	// It ended as an expired connection does; the client subscribes again
+	// on reconnect, now granted.
+	for len(app.errs) > 0 {
+		require.ErrorIs(t, <-app.errs, nats.ErrAuthExpired)
+	}
+	app.noViolation(t)
+	require.NoError(t, e.svc.NC.Publish("chat.g1", []byte("hello g1")))
+	assert.Equal(t, "hello g1", string(receive(t, g1).Data))
+}

@@ -3,9 +3,9 @@ package callout
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/athlos/athlos/bus"
 	socialapi "github.com/athlos/athlos/modules/social/api"
@@ -68,47 +68,61 @@ func Own(user string) Permissions {
 	}
 }
 
+// PartialGrantsTTL is how long a connection lives by default whose grants
+// lack a running source's (Config.PartialGrantsTTL).
+const PartialGrantsTTL = 30 * time.Second
+
 // permissions asks the sources (in parallel) what else user may
-// subscribe to. A source that is not running, fails or is slow grants
-// nothing: the connection still gets the user's own subjects.
-func (c *Callout) permissions(ctx context.Context, user string) Permissions {
-	p := Own(user)
+// subscribe to. A source that is not running grants nothing. One that is
+// running but fails or does not answer in time (its process on a node
+// that was just lost, say) is asked once more within ctx; if it still
+// does not answer, it grants nothing and complete is false: the connection
+// still gets the user's own subjects and the others' grants.
+func (c *Callout) permissions(ctx context.Context, user string) (p Permissions, complete bool) {
+	p = Own(user)
 	body, _ := json.Marshal(grantsRequest{UserID: user})
 	grants := make([][]string, len(c.sources))
+	answered := make([]bool, len(c.sources))
 	var wg sync.WaitGroup
 	for i, src := range c.sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			grants[i] = c.ask(ctx, src, user, body)
+			grants[i], answered[i] = c.ask(ctx, src, user, body)
+			if !answered[i] && ctx.Err() == nil {
+				grants[i], answered[i] = c.ask(ctx, src, user, body)
+			}
 		}()
 	}
 	wg.Wait()
 	for _, g := range grants {
 		p.Subscribe = append(p.Subscribe, g...)
 	}
-	return p
+	return p, !slices.Contains(answered, false)
 }
 
-func (c *Callout) ask(ctx context.Context, src Source, user string, body []byte) []string {
+// ask asks src for user's grants: answered is false when src runs but
+// gave no usable answer.
+func (c *Callout) ask(ctx context.Context, src Source, user string, body []byte) (subjects []string, answered bool) {
 	ctx, cancel := context.WithTimeout(ctx, c.grantTimeout)
 	defer cancel()
 	data, err := bus.Request(ctx, c.nc, src.Subject, body, nil)
 	if err != nil {
 		// No responders fails at once: the module is not deployed, which
 		// is normal. A timeout or an error of a running module is not.
-		level := slog.LevelWarn
-		if bus.CodeOf(err) == bus.CodeUnavailable && ctx.Err() == nil {
-			level = slog.LevelDebug
+		if bus.NotRunning(err) {
+			c.log.Debug("realtime grants: the module does not run; granting none of its subjects",
+				"module", src.Module, "user", user, "err", err)
+			return nil, true
 		}
-		c.log.Log(ctx, level, "realtime grants unavailable; granting none of the module's subjects",
+		c.log.Warn("realtime grants unavailable; granting none of the module's subjects for now",
 			"module", src.Module, "user", user, "err", err)
-		return nil
+		return nil, false
 	}
 	var g grants
 	if err := json.Unmarshal(data, &g); err != nil {
 		c.log.Warn("realtime grants: bad reply", "module", src.Module, "err", err)
-		return nil
+		return nil, false
 	}
 	out := make([]string, 0, len(g.Subscribe))
 	for _, s := range g.Subscribe {
@@ -123,7 +137,7 @@ func (c *Callout) ask(ctx context.Context, src Source, user string, body []byte)
 		out = append(out, s)
 	}
 	slices.Sort(out)
-	return slices.Compact(out)
+	return slices.Compact(out), true
 }
 
 // grantable reports whether s is prefix followed by one plain token.
