@@ -77,6 +77,7 @@ func adminCommand() *cli.Command {
 				"authenticator and the recovery codes (identify them first), or after the secret key was lost",
 				(*client.Admin).DisableTwoFactor),
 			restoreCommand(),
+			calloutKeysCommand(),
 			{
 				Name: "remove-data-dir",
 				Usage: "remove a data dir with everything athlos keeps for it, the managed PostgreSQL's files too where the data dir " +
