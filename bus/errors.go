@@ -20,8 +20,11 @@ type Code string
 
 // The error codes that cross module boundaries (docs/architecture.md, How a request travels).
 const (
-	CodeInvalid      Code = "invalid"
-	CodeNotFound     Code = "not_found"
+	CodeInvalid  Code = "invalid"
+	CodeNotFound Code = "not_found"
+	// CodeGone means the thing asked for existed and is over for good (a
+	// live session that ended).
+	CodeGone         Code = "gone"
 	CodeConflict     Code = "conflict"
 	CodeUnauthorized Code = "unauthorized"
 	CodeForbidden    Code = "forbidden"
@@ -180,6 +183,8 @@ func (c Code) HTTPStatus() int {
 		return 404
 	case CodeConflict:
 		return 409
+	case CodeGone:
+		return 410
 	case CodeTooLarge:
 		return 413
 	case CodeIdempotencyKeyReused, CodeInfeasible:

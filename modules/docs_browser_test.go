@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,7 +34,7 @@ const screenshotEnv = "ATHLOS_DOCS_SCREENSHOT_DIR"
 
 // chromium returns the browser to drive. A missing browser fails the test:
 // CI must never skip it.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv(chromiumEnv); p != "" {
 		return p
@@ -99,47 +97,10 @@ func TestDocsPageInBrowser(t *testing.T) {
 	ops := servedOperations(t, base)
 	require.NotEmpty(t, ops)
 
-	// The flags this machine needs: run as root (no sandbox), headless, no
-	// GPU, and none of Chromium's own connections (updates, sync, QUIC,
-	// background networking), which a closed network refuses.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		// Its own temporary files (a folder per run) go where the test's go.
-		chromedp.Env("TMPDIR="+t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	ctx := newBrowser(t, bin)
 
 	// Every request the page makes, and every failed one, as they happen.
-	var (
-		mu       sync.Mutex
-		requests []string
-		failures []string
-	)
-	// The first action starts the browser (with no deadline: a deadline on
-	// it would end the browser too).
-	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch e := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			requests = append(requests, e.Request.URL)
-		case *network.EventLoadingFailed:
-			failures = append(failures, string(e.Type)+" "+e.ErrorText+" "+string(e.BlockedReason))
-		}
-	}), "starting %s", bin)
+	traffic := watchTraffic(t, ctx, bin)
 	messages := chromedp.Console(ctx)
 	var (
 		consoleMu sync.Mutex
@@ -158,12 +119,7 @@ func TestDocsPageInBrowser(t *testing.T) {
 
 	// Violations of the page's Content-Security-Policy, as the page sees
 	// them (a script added through DevTools is not subject to the policy).
-	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `window.__csp = [];
-document.addEventListener('securitypolicyviolation', e =>
-  window.__csp.push(e.effectiveDirective + ' refused ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));`,
-	})
-	require.NoError(t, err)
+	cspViolations(t, ctx)
 
 	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -199,8 +155,7 @@ document.addEventListener('securitypolicyviolation', e =>
 		require.NoError(t, err)
 		assert.Empty(t, csp, "the page's Content-Security-Policy refused what the page uses")
 
-		mu.Lock()
-		defer mu.Unlock()
+		requests, failures := traffic.snapshot()
 		require.NotEmpty(t, requests)
 		var assets int
 		for _, raw := range requests {
@@ -287,7 +242,6 @@ document.addEventListener('securitypolicyviolation', e =>
 		t.Fatalf("Try It showed no answer: %v\npage: %.3000s", err, text)
 	}
 	shot("docs.png")
-	mu.Lock()
+	requests, _ := traffic.snapshot()
 	assert.Contains(t, requests, base+"/.well-known/jwks.json", "Try It asked the server")
-	mu.Unlock()
 }

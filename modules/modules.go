@@ -53,6 +53,7 @@ func HTTPRoutes(nc *nats.Conn, node func(host string) []string) []httpkit.Routes
 		traininghttp.SessionRoutes(nc),
 		traininghttp.ImportRoutes(nc),
 		traininghttp.LiveRoutes(nc),
+		traininghttp.LivePageRoutes(nc, node),
 		traininghttp.ExerciseRoutes(nc),
 		traininghttp.LapRoutes(nc),
 		traininghttp.AnalyticsRoutes(nc),

@@ -11,6 +11,7 @@ import (
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/client/internal/callout"
 	"github.com/athlos/athlos/modules/client/internal/rpc"
+	trainingapi "github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/platform"
 )
 
@@ -46,6 +47,7 @@ func startCallout(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Con
 	}
 	c, err := callout.New(callout.Config{
 		NC: rt.Bus.NC, Issuer: issuer, XKey: xkey, Keys: keys, System: sys, Sources: sources,
+		LiveWatch: callout.LiveWatch{Authorize: trainingapi.SubjectLiveAuthorize, Closed: trainingapi.EventLiveLinkClosed},
 		PublicURL: cfg.NATS.PublicWebSocketURL, WebSocketPort: wsPort, Log: rt.Log,
 	})
 	if err != nil {

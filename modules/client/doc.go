@@ -81,7 +81,8 @@
 // Calls: at every app connection, the grants RPC of each grant source the
 // registry names (Config.Grants; today the training module's
 // rpc.training.realtime.grants). A module that is not running grants
-// nothing. To build a data export, on the user's behalf, page by page
+// nothing. At a connection made with a watch credential of the
+// live-tracking page (a token starting "lw1."), rpc.training.live.authorize. To build a data export, on the user's behalf, page by page
 // (internal/peers): its own rpc.client.profile.get and gear.list,
 // rpc.training.sessions.list, export.gpx, plans.list and plans.get,
 // rpc.social.export.memberships and export.messages,
@@ -98,6 +99,8 @@
 //	evt.client.user.deleted, evt.client.session.revoked   the callout closes the users' app
 //	                                 connections (one process), and every process refuses deleted users' and
 //	                                 revoked sessions' tokens
+//	evt.training.live.link_closed    the callout closes the connections of that session's watch credentials
+//	                                 (NATS user live-watch:<session>; one process)
 //
 // HTTP (package httpapi, served by the front): /v1/auth/*,
 // /.well-known/jwks.json, /v1/me, /v1/me/2fa, /v1/me/gear, /v1/me/export

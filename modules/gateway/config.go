@@ -28,6 +28,9 @@ type Config struct {
 	// CORSOrigins are the browser origins allowed to call the API ("*"
 	// for any); empty means no CORS.
 	CORSOrigins []string
+	// LiveTilesURL is the tile server URL template the live-tracking page
+	// (/live/<token>) draws a map with; empty: the track alone.
+	LiveTilesURL string
 }
 
 // DefaultConfig is the configuration without flags.
@@ -56,6 +59,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if _, err := ParseCORSOrigins(c.CORSOrigins); err != nil {
+		errs = append(errs, err)
+	}
+	if err := ValidateTilesURL(c.LiveTilesURL); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -89,5 +95,7 @@ func (c *Config) Flags() []cli.Flag {
 			Usage: "browser origins allowed to call the API (e.g. https://app.example.com, https://*.example.com, or * for any); empty: no CORS"},
 		&cli.DurationFlag{Name: "drain-period", Value: c.DrainPeriod, Destination: &c.DrainPeriod, Sources: cli.EnvVars("ATHLOS_DRAIN_PERIOD"),
 			Usage: "on a stop, how long /readyz answers 503 while the front still serves, before it closes (0: close at once)"},
+		&cli.StringFlag{Name: "live-tiles-url", Value: c.LiveTilesURL, Destination: &c.LiveTilesURL, Sources: cli.EnvVars("ATHLOS_LIVE_TILES_URL"),
+			Usage: "tile server URL template (e.g. https://tile.example.org/{z}/{x}/{y}.png) drawn under the track of the live-tracking page; empty: the track alone"},
 	}
 }

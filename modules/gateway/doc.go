@@ -39,6 +39,10 @@
 // /metrics, and the OpenAPI 3.1 document at /openapi.json (/openapi.yaml)
 // with its docs page at /docs (docs.go: Stoplight Elements, a pinned build
 // vendored in docsassets/ and embedded, so the page needs no other host).
+// /live/<share token> is the live-tracking page of a shared session
+// (live.go: its script, stylesheet and a pinned nats.ws build vendored in
+// liveassets/ and embedded; it calls POST /v1/live/{token} and follows the
+// session over NATS WebSocket; --live-tiles-url adds a map).
 // /asyncapi.json is the AsyncAPI 3.0 document of the real-time API (NATS
 // over WebSocket): the channels every module's httpapi package describes
 // (api.Channel), their payloads' schemas made from the Go types by huma's

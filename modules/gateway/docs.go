@@ -215,18 +215,22 @@ func (d *docsUI) mount(app *fiber.App) {
 		return c.Send(d.page)
 	})
 	for name, a := range d.assets {
-		app.Get(d.prefix+name, func(c *fiber.Ctx) error {
-			c.Set(fiber.HeaderContentType, a.contentType)
-			c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-			c.Vary(fiber.HeaderAcceptEncoding)
-			if c.Request().Header.HasAcceptEncoding("gzip") {
-				if gz := a.gzipped(); gz != nil {
-					c.Set(fiber.HeaderContentEncoding, "gzip")
-					return c.Send(gz)
-				}
-			}
-			return c.Send(a.raw)
-		})
+		app.Get(d.prefix+name, a.serve)
 	}
+}
+
+// serve answers a request for the asset: cached for good (its URL names
+// its version), gzipped for a client that accepts it.
+func (a *docsAsset) serve(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, a.contentType)
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Vary(fiber.HeaderAcceptEncoding)
+	if c.Request().Header.HasAcceptEncoding("gzip") {
+		if gz := a.gzipped(); gz != nil {
+			c.Set(fiber.HeaderContentEncoding, "gzip")
+			return c.Send(gz)
+		}
+	}
+	return c.Send(a.raw)
 }

@@ -75,6 +75,9 @@ type FrontConfig struct {
 	// CORSOrigins are the browser origins allowed to call the API (see
 	// ParseCORSOrigins); none means no CORS headers at all.
 	CORSOrigins CORSOrigins
+	// LiveTilesURL is the tile server URL template ({z}/{x}/{y}) the
+	// live-tracking page draws a map with under the track; "" draws none.
+	LiveTilesURL string
 }
 
 func (c FrontConfig) withDefaults() FrontConfig {
@@ -218,6 +221,11 @@ func New(cfg FrontConfig, logger *slog.Logger, reg *prometheus.Registry, checks 
 		return nil, err
 	}
 	docs.mount(f.app)
+	live, err := newLivePage(cfg.LiveTilesURL)
+	if err != nil {
+		return nil, err
+	}
+	live.mount(f.app)
 	// No $schema links in bodies nor Link headers: lean responses.
 	hc.CreateHooks = nil
 	hc.Transformers = []huma.Transformer{f.transform}

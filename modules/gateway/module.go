@@ -117,6 +117,7 @@ func start(p frontParams) (*Front, error) {
 	f, err := New(FrontConfig{
 		TrustedProxies: proxies,
 		CORSOrigins:    origins,
+		LiveTilesURL:   p.HTTP.LiveTilesURL,
 		Verifier:       verifier,
 		Addr:           p.HTTP.Listen,
 		BodyLimit:      p.HTTP.BodyLimit,

@@ -42,6 +42,13 @@
 // module's events.
 // Stream: EVT_TRAINING (evt.training.>).
 //
+// The live-tracking page: the share token of a session (its SHA-256 in
+// sessions.share_token_hash) is exchanged for a view of the session and a
+// watch credential (rpc.training.live.credential, anonymous, throttled per
+// client address; the athlete's display name is asked of the client module,
+// rpc.client.user.get), signed with a key of the link (sessions.share_key),
+// which the client module's auth callout checks (rpc.training.live.authorize).
+//
 // Publishes (through the outbox in training.outbox):
 //
 //	evt.training.session.completed      api.SessionCompleted: a session finished (live, closed when idle, imported, or entered by hand: manual),
@@ -51,6 +58,9 @@
 //	                                    internal/plausible, and the strength volume)
 //	evt.training.session.deleted        api.SessionDeleted: a session was deleted
 //	evt.training.realtime.grants_changed  api.RealtimeGrantsChanged: a user may now (or no longer) watch a session
+//	evt.training.live.link_closed       api.LiveLinkClosed: the watch credentials of a session's share link no longer
+//	                                    hold (the link was revoked or replaced, the session ended or was deleted): the
+//	                                    client module's callout closes their connections
 //	evt.training.record.set             api.RecordSet: a finished session set personal records (a best effort faster than
 //	                                    every earlier one of its distance, a strength best); published by the analytics
 //	                                    consumer in its transaction; none for a first effort over a distance, nor when a

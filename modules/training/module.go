@@ -35,6 +35,9 @@ func start(sctx platform.StartContext, rt *platform.Runtime, lc fx.Lifecycle, pc
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
+	if err := rpc.RegisterLivePage(rt.Service, s, rpc.UserNames{NC: rt.Bus.NC}, cfg.LiveCredentialTTL); err != nil {
+		return err
+	}
 	if err := ingress.Start(sctx, lc, pcfg, rt, emb, s, reg); err != nil {
 		return err
 	}

@@ -297,6 +297,13 @@ func run(ctx context.Context, base string) error {
 	if err := check("watch-session", w.StatusCode(), 200, w.JSON200 != nil && w.JSON200.Subject != "", w.Body); err != nil {
 		return err
 	}
+	lv, err := anon.GetLiveViewWithResponse(ctx, sh.JSON200.ShareToken)
+	if err != nil {
+		return err
+	}
+	if err := check("get-live-view", lv.StatusCode(), 200, lv.JSON200 != nil && lv.JSON200.Subject != "" && lv.JSON200.NatsToken != "", lv.Body); err != nil {
+		return err
+	}
 	us, err := c.UnshareSessionWithResponse(ctx, id)
 	if err != nil {
 		return err

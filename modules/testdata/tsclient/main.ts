@@ -117,6 +117,8 @@ async function main(): Promise<void> {
   check("share-session", sh.response, 200, (sh.data?.share_token ?? "") !== "");
   const w = await c.POST("/v1/sessions/{id}/watch", { ...path, body: { share_token: sh.data!.share_token } });
   check("watch-session", w.response, 200, (w.data?.subject ?? "") !== "");
+  const lv = await anon.POST("/v1/live/{token}", { params: { path: { token: sh.data!.share_token } } });
+  check("get-live-view", lv.response, 200, (lv.data?.subject ?? "") !== "" && (lv.data?.nats_token ?? "") !== "");
   const us = await c.DELETE("/v1/sessions/{id}/share", path);
   check("unshare-session", us.response, 204, true);
   const pa = await c.POST("/v1/sessions/{id}/pause", path);

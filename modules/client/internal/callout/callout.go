@@ -33,6 +33,15 @@
 //     bus.AppMaxSubscriptions): nats-server does not apply those of a
 //     callout's user JWT. The JWT carries them too, for the record.
 //
+// A connection made with a watch credential of the live-tracking page
+// (LiveWatch: a token starting "lw1.", from POST /v1/live/{token}) is no
+// user's: the training module says whether the credential holds, and the
+// answer (livewatch.go) may subscribe to that session's live.watch subject
+// and nothing else, publishes nothing, and ends with the credential; its
+// NATS user is live-watch:<session>, whose connections are closed on
+// evt.training.live.link_closed and counted like a user's, up to
+// MaxWatchersPerSession.
+//
 // Each user may have MaxConnectionsPerUser connections on the cluster at
 // once: the callout counts them from the system account's connect and
 // disconnect events of the app account, and before it refuses a user at
@@ -121,6 +130,13 @@ type Config struct {
 	// Sources grant subjects of their own; none means only the user's own
 	// subjects (Own).
 	Sources []Source
+	// LiveWatch checks the watch credentials of the live-tracking page
+	// (its zero value refuses them).
+	LiveWatch LiveWatch
+	// MaxWatchers bounds the connections made with the watch credentials
+	// of one session on the cluster (counted like a user's); 0 means
+	// MaxWatchersPerSession.
+	MaxWatchers int
 	// GrantTimeout bounds each source; 0 means api.RealtimeGrantsTimeout.
 	GrantTimeout time.Duration
 	// PartialGrantsTTL is how long a connection lives whose grants lack
@@ -152,6 +168,8 @@ type Callout struct {
 	system       *nats.Conn
 	conns        *conns
 	sources      []Source
+	liveWatch    LiveWatch
+	maxWatchers  int
 	grantTimeout time.Duration
 	partialTTL   time.Duration
 	publicURL    string
@@ -180,9 +198,9 @@ func New(cfg Config) (*Callout, error) {
 	}
 	c := &Callout{
 		nc: cfg.NC, issuer: issuer, issuerPub: issuer.pub, account: cfg.Account,
-		verifier: newVerifier(cfg.Keys), system: cfg.System, sources: cfg.Sources,
-		grantTimeout: cfg.GrantTimeout, partialTTL: cfg.PartialGrantsTTL, publicURL: cfg.PublicURL,
-		wsPort: cfg.WebSocketPort, log: cfg.Log, now: time.Now,
+		verifier: newVerifier(cfg.Keys), system: cfg.System, sources: cfg.Sources, liveWatch: cfg.LiveWatch,
+		maxWatchers: cfg.MaxWatchers, grantTimeout: cfg.GrantTimeout, partialTTL: cfg.PartialGrantsTTL,
+		publicURL: cfg.PublicURL, wsPort: cfg.WebSocketPort, log: cfg.Log, now: time.Now,
 	}
 	if cfg.XKey != nil {
 		if c.xkey, err = newSealer(cfg.XKey); err != nil {
@@ -194,6 +212,9 @@ func New(cfg Config) (*Callout, error) {
 	}
 	if c.grantTimeout <= 0 {
 		c.grantTimeout = api.RealtimeGrantsTimeout
+	}
+	if c.maxWatchers <= 0 {
+		c.maxWatchers = MaxWatchersPerSession
 	}
 	if c.partialTTL <= 0 {
 		c.partialTTL = PartialGrantsTTL
@@ -255,6 +276,9 @@ func (c *Callout) Start() error {
 			}
 			return []string{ev.UserID}
 		},
+	}
+	if c.liveWatch.Closed != "" {
+		closeOn[c.liveWatch.Closed] = liveLinkClosed
 	}
 	for _, src := range c.sources {
 		if src.Changed != "" {
@@ -493,21 +517,16 @@ func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 		return "", errNotWebSocket
 	}
 	now := c.now()
+	if isWatchCredential(req.ConnectOptions.Token) {
+		return c.authorizeWatcher(ctx, req, now)
+	}
 	id, err := c.verifier.verify(req.ConnectOptions.Token, now)
 	if err != nil {
 		return "", err
 	}
 	user := id.UserID.String()
-	if c.conns != nil {
-		ok, err := c.conns.admit(ctx, user, connKey{req.Server.ID, ci.ID}, now)
-		switch {
-		case err != nil:
-			// The count could not be checked: better a connection too
-			// many than a user shut out.
-			c.log.Warn("auth callout: cannot count the user's connections; admitting", "user", user, "err", err)
-		case !ok:
-			return "", errTooManyConnections
-		}
+	if err := c.admit(ctx, req, user, now, 0); err != nil {
+		return "", err
 	}
 	p, complete := c.permissions(ctx, user)
 
@@ -526,6 +545,29 @@ func (c *Callout) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 	uc.Limits.Subs = bus.AppMaxSubscriptions
 	uc.Limits.Payload = bus.AppMaxPayload
 	return uc.Encode(c.issuer)
+}
+
+// admit counts a connection of user in, unless user has limit (0: the
+// bound of each user) connections on the cluster already
+// (errTooManyConnections). Without a system account connection there is
+// no count.
+func (c *Callout) admit(ctx context.Context, req *jwt.AuthorizationRequestClaims, user string, now time.Time, limit int) error {
+	if c.conns == nil {
+		return nil
+	}
+	if limit <= 0 {
+		limit = c.conns.max
+	}
+	ok, err := c.conns.admitUpTo(ctx, user, connKey{req.Server.ID, req.ClientInformation.ID}, now, limit)
+	switch {
+	case err != nil:
+		// The count could not be checked: better a connection too
+		// many than a user shut out.
+		c.log.Warn("auth callout: cannot count the user's connections; admitting", "user", user, "err", err)
+	case !ok:
+		return errTooManyConnections
+	}
+	return nil
 }
 
 // Info is what GET /v1/realtime answers user (the front's request r).

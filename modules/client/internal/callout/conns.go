@@ -133,13 +133,19 @@ func (c *conns) count(user string, now time.Time) int {
 // admit counts k in for user unless user has max connections: then it
 // asks the servers for user's real connections first.
 func (c *conns) admit(ctx context.Context, user string, k connKey, now time.Time) (bool, error) {
-	if c.count(user, now) >= c.max {
+	return c.admitUpTo(ctx, user, k, now, c.max)
+}
+
+// admitUpTo is admit with another bound than max (the watchers of one
+// session, who share a NATS user).
+func (c *conns) admitUpTo(ctx context.Context, user string, k connKey, now time.Time, max int) (bool, error) {
+	if c.count(user, now) >= max {
 		real, err := bus.UserConnections(ctx, c.sys, user)
 		if err != nil {
 			return false, err
 		}
 		c.reset(user, real, now)
-		if c.count(user, now) >= c.max {
+		if c.count(user, now) >= max {
 			return false, nil
 		}
 	}

@@ -276,6 +276,9 @@ func (s *Service) DeleteSession(ctx context.Context, user, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
+		if err := linkClosed(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := store.DeleteSession(ctx, tx, id); err != nil {
 			return err
 		}

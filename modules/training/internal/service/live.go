@@ -66,6 +66,10 @@ func (s *Service) ShareSession(ctx context.Context, user, id uuid.UUID) (api.Sha
 		if !session.Open(row.State) {
 			return api.ShareLink{}, bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", row.State)
 		}
+		// The previous link's watch credentials no longer hold.
+		if err := linkClosed(ctx, tx, id); err != nil {
+			return api.ShareLink{}, err
+		}
 		if err := store.SetShareToken(ctx, tx, id, hash[:]); err != nil {
 			return api.ShareLink{}, err
 		}
@@ -83,6 +87,9 @@ func (s *Service) ShareSession(ctx context.Context, user, id uuid.UUID) (api.Sha
 func (s *Service) UnshareSession(ctx context.Context, user, id uuid.UUID) error {
 	return storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := lockOwnSession(ctx, tx, user, id); err != nil {
+			return err
+		}
+		if err := linkClosed(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := store.SetShareToken(ctx, tx, id, nil); err != nil {

@@ -156,6 +156,12 @@ func (s *Service) transition(ctx context.Context, user, id uuid.UUID, action str
 		if err := store.SetState(ctx, tx, id, next, finishedAt); err != nil {
 			return err
 		}
+		if !session.Open(next) {
+			// Nothing more to watch: the link's page connections close.
+			if err := linkClosed(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		if next == session.Finished {
 			points, err := store.Points(ctx, tx, id)
 			if err != nil {

@@ -207,9 +207,10 @@ func WatchedSessions(ctx context.Context, q storage.Querier, user uuid.UUID, lim
 }
 
 // SetShareToken stores (or, with nil, removes) the hash of a session's
-// share token.
+// share token; the key of the previous link's watch credentials goes with
+// it (LinkKey makes the new link's).
 func SetShareToken(ctx context.Context, tx pgx.Tx, id uuid.UUID, hash []byte) error {
-	if _, err := tx.Exec(ctx, `UPDATE training.sessions SET share_token_hash = $2, updated_at = now() WHERE id = $1`, id, hash); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE training.sessions SET share_token_hash = $2, share_key = NULL, updated_at = now() WHERE id = $1`, id, hash); err != nil {
 		return fmt.Errorf("store: set share token: %w", err)
 	}
 	return nil
