@@ -243,6 +243,7 @@ type run struct {
 	firstPerm                           atomic.Pointer[error]
 	slow                                slowLog
 	chatRetries                         atomic.Uint64
+	resent                              atomic.Uint64 // telemetry messages sent again after a reconnect
 }
 
 func (r *run) imported(points int) {
@@ -722,9 +723,18 @@ func (a *athlete) publish(points []workout.Point) {
 		return
 	}
 	n := uint64(len(points))
-	lastT := points[len(points)-1].T
 	r.ptsPub.Add(n)
-	sent := time.Now()
+	a.send(subject, data, n, points[len(points)-1].T, time.Now(), 1)
+}
+
+// send publishes a telemetry message and waits for its PubAck in the
+// background. As the app does, a message whose connection dropped before
+// its PubAck came (the server closes an app's connection when its token
+// expires, say) is sent again once the connection is back: the points'
+// key makes a second copy harmless. Its latency counts from the first
+// send.
+func (a *athlete) send(subject string, data []byte, n uint64, lastT, sent time.Time, attempt int) {
+	r := a.r
 	f, err := a.js.PublishAsync(subject, data)
 	if err != nil {
 		r.ops[OpTelemetry].record(0, fmt.Errorf("publish on %s: %w", subject, err))
@@ -748,9 +758,27 @@ func (a *athlete) publish(points []workout.Point) {
 			}
 			a.ackMu.Unlock()
 		case err := <-f.Err():
-			r.ops[OpTelemetry].record(0, fmt.Errorf("publish on %s: %w", subject, err))
+			if attempt < 3 && errors.Is(err, nats.ErrDisconnected) && a.awaitConnected(10*time.Second) {
+				r.resent.Add(1)
+				a.send(subject, data, n, lastT, sent, attempt+1)
+				return
+			}
+			r.ops[OpTelemetry].record(0, fmt.Errorf("publish on %s (attempt %d): %w", subject, attempt, err))
 		}
 	})
+}
+
+// awaitConnected waits up to d for the athlete's connection to be up.
+func (a *athlete) awaitConnected(d time.Duration) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if a.nc.IsConnected() {
+			return true
+		}
+		if a.nc.IsClosed() {
+			return false
+		}
+	}
+	return false
 }
 
 // chat posts a message to the athlete's group over NATS and, when the

@@ -73,7 +73,10 @@ type TelemetryLoss struct {
 	SessionsChecked int    `json:"sessions_checked"`
 	PointsPublished uint64 `json:"points_published"`
 	PointsAcked     uint64 `json:"points_acknowledged"`
-	PointsStored    int64  `json:"points_stored"`
+	// Resent counts messages sent again because their connection
+	// dropped before their PubAck came.
+	Resent       uint64 `json:"messages_resent"`
+	PointsStored int64  `json:"points_stored"`
 	// PointsLost were acknowledged and not stored (must be 0);
 	// PointsUnacknowledgedStored were stored though their ack did not
 	// come in time (harmless).
@@ -158,6 +161,7 @@ func (r *run) fill(rep *Report) {
 	}
 	rep.Telemetry.PointsPublished = r.ptsPub.Load()
 	rep.Telemetry.PointsAcked = r.ptsAcked.Load()
+	rep.Telemetry.Resent = r.resent.Load()
 	for _, g := range r.groups {
 		g.mu.Lock()
 		rep.Chat.Answered += int64(len(g.answered))
@@ -221,8 +225,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		verdict = "SOMETHING LOST OR UNCHECKED"
 	}
 	p("%s:", verdict)
-	p("  telemetry  %d points published, %d acknowledged, %d stored in %d of %d sessions; %d acknowledged and lost, %d stored without an ack",
-		t.PointsPublished, t.PointsAcked, t.PointsStored, t.SessionsChecked, t.Sessions, t.PointsLost, t.PointsUnacknowledgedStored)
+	p("  telemetry  %d points published, %d acknowledged, %d stored in %d of %d sessions; %d acknowledged and lost, %d stored without an ack; %d messages sent again after a reconnect",
+		t.PointsPublished, t.PointsAcked, t.PointsStored, t.SessionsChecked, t.Sessions, t.PointsLost, t.PointsUnacknowledgedStored, t.Resent)
 	if t.FirstProblem != "" {
 		p("             first problem: %s", t.FirstProblem)
 	}
