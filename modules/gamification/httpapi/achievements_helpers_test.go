@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,9 @@ type achApp struct {
 	*apptest.App
 	t  *testing.T
 	js *bus.Conn
+	// sessionSeq is the stream sequence of the last training session
+	// event published.
+	sessionSeq uint64
 }
 
 // achUser is a signed-up user.
@@ -106,8 +110,11 @@ func (a *achApp) publish(subject, msgID string, payload any) {
 	m := nats.NewMsg(subject)
 	m.Data = data
 	m.Header.Set(nats.MsgIdHdr, msgID)
-	_, err = a.js.JS.PublishMsg(context.Background(), m)
+	ack, err := a.js.JS.PublishMsg(context.Background(), m)
 	require.NoError(a.t, err)
+	if strings.HasPrefix(subject, "evt.training.session.") {
+		a.sessionSeq = max(a.sessionSeq, ack.Sequence)
+	}
 }
 
 // session publishes a training session event for u.
@@ -119,7 +126,8 @@ func (a *achApp) session(subject string, u achUser, id string, rev int64, sport 
 }
 
 // drained waits until the module's consumer of training's session events
-// has handled every message on the stream.
+// has handled every message on the stream: the last one published
+// acknowledged, with all before it, and none pending.
 func (a *achApp) drained() {
 	a.t.Helper()
 	ctx := context.Background()
@@ -129,7 +137,7 @@ func (a *achApp) drained() {
 			return false
 		}
 		info, err := c.Info(ctx)
-		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+		return err == nil && info.AckFloor.Stream >= a.sessionSeq && info.NumPending == 0 && info.NumAckPending == 0
 	}, 15*time.Second, 25*time.Millisecond, "the session consumer drained")
 }
 
