@@ -140,11 +140,16 @@ func LockCounters(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 // stays open until the sweep finalises it, challenge.FinaliseGrace later:
 // sessions that started inside the window and arrive late still count.
 func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Participation, error) {
-	rows, err := tx.Query(ctx, `SELECT p.challenge_id, p.user_id, p.team_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
+	// The users' participations first, by the primary key (user,
+	// challenge), whatever the planner makes of the few challenges' rows
+	// (a table of a few rows, seldom analyzed, estimated at one open
+	// challenge: it then scanned each challenge's participants for the
+	// batch's users).
+	rows, err := tx.Query(ctx, `WITH p AS MATERIALIZED (SELECT challenge_id, user_id, team_id, joined_at, value, completed_at
+			FROM gamification.challenge_participants WHERE user_id = ANY($1))
+		SELECT p.challenge_id, p.user_id, p.team_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
 			c.starts_at, c.ends_at, c.target, p.value, p.completed_at IS NOT NULL, coalesce(u.time_zone, '')
-		FROM unnest($1::uuid[]) AS b(user_id)
-		JOIN gamification.challenge_participants p ON p.user_id = b.user_id
-		JOIN gamification.challenges c ON c.id = p.challenge_id
+		FROM p JOIN gamification.challenges c ON c.id = p.challenge_id
 		LEFT JOIN gamification.users u ON u.user_id = p.user_id
 		WHERE c.completed_at IS NULL AND c.ended_at IS NULL`, users)
 	if err != nil {
