@@ -42,7 +42,8 @@ const (
 // after an hour, closed after 30 minutes idle, health-checked every minute)
 // unless the URL sets them (pool_max_conn_lifetime, ...). A URL without
 // connect_timeout gets DefaultConnectTimeout, and one without
-// application_name gets ApplicationName.
+// application_name gets ApplicationName. Every connection knows
+// uuid.UUID (RegisterUUID).
 //
 // url is a PostgreSQL URL or keyword/value string as accepted by pgx, e.g.
 // postgres://athlos@db.example:5432/athlos?sslmode=verify-full. The error
@@ -60,6 +61,10 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = ApplicationName
+	}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		RegisterUUID(c.TypeMap())
+		return nil
 	}
 	where := Describe(cfg.ConnConfig)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

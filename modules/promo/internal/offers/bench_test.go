@@ -38,6 +38,6 @@ func BenchmarkEligibleAndRank(b *testing.B) {
 					Allowance: offers.Allowance(d.Budget.Impressions, &curve, d.StartsAt, d.EndsAt, now)})
 			}
 		}
-		offers.Rank(cs)
+		offers.Rank(cs, 80)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -295,12 +297,35 @@ func TestRankOrder(t *testing.T) {
 	e := offers.Candidate{Offer: mk(10, t0.Add(time.Hour), one), Fit: 1, Allowance: 500, Spent: 400} // same day, ahead
 	f := offers.Candidate{Offer: mk(100, t0, api.Targeting{}), Fit: 0}                               // untargeted last
 	cs := []offers.Candidate{f, e, d, c, b, a}
-	offers.Rank(cs)
-	got := make([]*offers.Offer, len(cs))
-	for i := range cs {
-		got[i] = cs[i].Offer
+	ranked := offers.Rank(cs, 0)
+	got := make([]*offers.Offer, len(ranked))
+	for i := range ranked {
+		got[i] = ranked[i].Offer
 	}
 	assert.Equal(t, []*offers.Offer{a.Offer, b.Offer, c.Offer, d.Offer, e.Offer, f.Offer}, got)
+}
+
+// Keeping the best n gives the first n of the full order, for every n, on
+// random candidates with many ties (so the id decides often).
+func TestRankKeepsTheBestN(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := range 200 {
+		cs := make([]offers.Candidate, 1+r.IntN(300))
+		for i := range cs {
+			d := definition()
+			d.Priority = r.IntN(3)
+			d.StartsAt = t0.Add(time.Duration(r.IntN(3)) * 24 * time.Hour)
+			cs[i] = offers.Candidate{Offer: valid(t, d), Fit: r.IntN(3), Allowance: int64(r.IntN(4)) * 100, Spent: int64(r.IntN(2)) * 100}
+		}
+		full := offers.Rank(slices.Clone(cs), 0)
+		for _, n := range []int{1, 2, 5, 20, 80, len(cs) - 1, len(cs), len(cs) + 1} {
+			if n < 1 {
+				continue
+			}
+			got := offers.Rank(slices.Clone(cs), n)
+			require.Equal(t, full[:min(n, len(full))], got, "trial %d, n %d of %d", trial, n, len(cs))
+		}
+	}
 }
 
 // TestPacingOverASimulatedDay spends a budget over one day with a fixed

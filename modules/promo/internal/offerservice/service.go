@@ -201,7 +201,9 @@ func (s *Service) Serve(ctx context.Context, user uuid.UUID, limit int) (api.Off
 		}
 		ranked = append(ranked, offers.Candidate{Offer: c.offer, Fit: offers.Fit(d.Targeting), Allowance: allow, Spent: c.spent})
 	}
-	offers.Rank(ranked)
+	// Only the best that reserve can reach are ranked: it hands the store
+	// at most reserveLookahead candidates per place, reserveRounds times.
+	ranked = offers.Rank(ranked, limit*reserveLookahead*reserveRounds)
 	expires := now.Add(ReservationTTL)
 	reserved, err := s.reserve(ctx, user, ranked, limit, now, expires)
 	if err != nil {
