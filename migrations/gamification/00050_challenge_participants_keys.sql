@@ -13,11 +13,13 @@
 -- keep their "score IS NOT NULL", which the index answers. An update now
 -- adds two index entries (three in a team challenge: the team index).
 --
--- Considered and measured against this: keeping value, score and counted
--- in a narrow table of their own (indexed for the board and by its pair).
--- Its update adds the same two entries; its row is hardly narrower (the
--- tuple header dominates); and every read of a participation then joins
--- the two tables. See docs/benchmarks.md (session 7).
+-- Considered instead (session 6's suggestion, not built): value, score and
+-- counted in a narrow table of their own. Its rows need a key by pair too
+-- (the applier finds them by challenge and user), so its update would add
+-- the same two entries (its key and the board); its row would hardly be
+-- narrower (the tuple header dominates); and every read of a
+-- participation would join the two tables. See docs/benchmarks.md
+-- (session 7) for the figures.
 
 -- +goose Up
 ALTER TABLE gamification.challenge_participants DROP CONSTRAINT challenge_participants_pkey,

@@ -75,7 +75,8 @@
 // a group goal is reached, ended_at when the end sweep closed it), challenge_groups (who sees it),
 // challenge_teams (value and score per team), challenge_participants (joined_at, value, score: the value
 // negated when lower is better, so every board is read by one index (challenge_id, score DESC, user_id
-// DESC); completed_at once its completed event is written; counted: a total's sessions) and
+// DESC); completed_at once its completed event is written; counted: a total's sessions; keyed (user_id,
+// challenge_id), so that the applier's update of a value adds two index entries, migration 00050) and
 // challenge_contributions (what each counted session gave each participant of a fastest effort, a longest
 // session or active days, so an edit or deletion takes exactly that back).
 //
