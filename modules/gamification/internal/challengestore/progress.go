@@ -145,12 +145,14 @@ func ParticipationsOf(ctx context.Context, tx pgx.Tx, users []uuid.UUID) ([]Part
 	// (a table of a few rows, seldom analyzed, estimated at one open
 	// challenge: it then scanned each challenge's participants for the
 	// batch's users).
+	// The users' time zones are read once a user, not once a participation.
 	rows, err := tx.Query(ctx, `WITH p AS MATERIALIZED (SELECT challenge_id, user_id, team_id, joined_at, value, completed_at
-			FROM gamification.challenge_participants WHERE user_id = ANY($1))
+			FROM gamification.challenge_participants WHERE user_id = ANY($1)),
+		u AS MATERIALIZED (SELECT user_id, time_zone FROM gamification.users WHERE user_id = ANY($1))
 		SELECT p.challenge_id, p.user_id, p.team_id, p.joined_at, c.kind, c.metric, c.effort, c.sport,
 			c.starts_at, c.ends_at, c.target, p.value, p.completed_at IS NOT NULL, coalesce(u.time_zone, '')
 		FROM p JOIN gamification.challenges c ON c.id = p.challenge_id
-		LEFT JOIN gamification.users u ON u.user_id = p.user_id
+		LEFT JOIN u ON u.user_id = p.user_id
 		WHERE c.completed_at IS NULL AND c.ended_at IS NULL`, users)
 	if err != nil {
 		return nil, fmt.Errorf("challengestore: participations: %w", err)
