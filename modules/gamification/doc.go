@@ -101,7 +101,8 @@
 // Tables: board_slots (a period of one kind, its UTC start and a sport, empty for every sport) and board_totals
 // (per slot and user: distance in cm, moving time in ms, sessions, elevation in cm, points; exact integers,
 // so an edit or deletion subtracts exactly what the session added; a row taken back to nothing is
-// deleted). These rows are the truth. The leaderboards' Applier adds a batch's changes (a session's old
+// deleted; keyed (slot_id, user_id) with no index by user, migration 00051: a user's rows are found by a
+// probe per slot). These rows are the truth. The leaderboards' Applier adds a batch's changes (a session's old
 // contribution taken back, its new one added, in the periods its start falls in: ISO week, month, year,
 // all, each for every sport and its own; implausible sessions count nowhere) with one upsert (unnest, rows
 // in user order, new slots made in one order in the batch's transaction), and puts one
@@ -109,7 +110,7 @@
 // unlocked_at in the transaction that stores the unlock (the achievements' PointsSink): in a batch of
 // sessions, in the leaderboards' one upsert of the batch (activity.Batch; the leaderboards' Applier runs
 // after the achievements'); for other unlocks (records, challenges, backfills) at once.
-// A trigger on users (migration 00040) puts the same message in the outbox when a user's name, country or
+// A trigger on users (migrations 00040, 00051) puts the same message in the outbox when a user's name, country or
 // opt-out changes, or the user is erased. A user is listed only once known (a users row: their
 // registration or profile event has arrived; until then they may have opted out unseen), and the
 // row's insert lists them.
