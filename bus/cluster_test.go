@@ -161,3 +161,35 @@ func TestThreeEmbeddedNodesFormAJetStreamCluster(t *testing.T) {
 	}, 45*time.Second, 100*time.Millisecond)
 	assert.Equal(t, "fit", string(got))
 }
+
+// TestUploadsMadeFromThreeNodesAtOnce provisions the uploads store from
+// the three nodes of a new cluster at the same moment, as three `athlos
+// serve` nodes starting together do: each succeeds (one of them may be
+// told for a moment that the stream another has just made does not
+// exist) and the store ends with three replicas read from its leader.
+func TestUploadsMadeFromThreeNodesAtOnce(t *testing.T) {
+	t.Parallel()
+	nodes := threeNodes(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	conns := make([]*bus.Conn, len(nodes))
+	for i, n := range nodes {
+		conns[i] = bustest.Conn(t, n)
+	}
+	errs := make(chan error, len(conns))
+	for _, c := range conns {
+		go func() {
+			_, err := bus.EnsureUploads(ctx, c.JS, 3, bus.DefaultUploadsMaxBytes)
+			errs <- err
+		}()
+	}
+	for range conns {
+		require.NoError(t, <-errs)
+	}
+	s, err := conns[1].JS.Stream(ctx, "OBJ_"+bus.UploadsBucket)
+	require.NoError(t, err)
+	info, err := s.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, info.Config.Replicas)
+	assert.False(t, info.Config.AllowDirect)
+}

@@ -275,6 +275,9 @@ func retryJS(ctx context.Context, fn func(context.Context) error) error {
 }
 
 func transientJS(err error) bool {
+	if errors.Is(err, errStreamSettling) {
+		return true
+	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode {

@@ -85,7 +85,26 @@ const uploadsStream = "OBJ_" + UploadsBucket
 // with direct gets turned off before it is used, and an existing one is
 // only updated (not made again, which would turn them on for a moment
 // in which another process could open it).
+//
+// Several processes starting together race to make it: one may find the
+// stream another has just made and then be told it does not exist (its
+// raft group is still forming), or be refused its create and not find it
+// yet. Such a "not found" is answered with errStreamSettling, which
+// retryJS tries again.
 func ensureUploads(ctx context.Context, js jetstream.JetStream, replicas int, size int64) error {
+	err := makeUploads(ctx, js, replicas, size)
+	var apiErr *jetstream.APIError
+	if errors.Is(err, jetstream.ErrStreamNotFound) || errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamNotFound {
+		return fmt.Errorf("%w: %w", errStreamSettling, err)
+	}
+	return err
+}
+
+// errStreamSettling: a stream being made by another process was not
+// found for a moment; retryJS asks again.
+var errStreamSettling = errors.New("bus: stream still being made")
+
+func makeUploads(ctx context.Context, js jetstream.JetStream, replicas int, size int64) error {
 	s, err := js.Stream(ctx, uploadsStream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		_, err = js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
