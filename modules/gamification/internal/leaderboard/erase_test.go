@@ -98,3 +98,29 @@ func TestUnknownUsersAreNotListedUntilTheirProfileArrives(t *testing.T) {
 	assert.Equal(t, want, places(get(t, p, ana, api.LeaderboardRequest{Scope: "group:" + group.String()}).Items))
 	assert.True(t, get(t, p, ghost, req).Me.Listed)
 }
+
+// A user with no totals but points (an unlock before their profile
+// arrived) is listed once known: the listing trigger finds their totals by
+// the all-time boards (migration 00051: the totals have no index by user).
+func TestAUserWithOnlyPointsIsListedOnceKnown(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	p := w.process(monday.Add(time.Hour))
+	ana := w.user("Ana", "", true)
+	ghost := uuid.New()
+	require.NoError(t, storage.InTx(context.Background(), w.pool, func(tx pgx.Tx) error {
+		return p.svc.ApplyPoints(context.Background(), tx, []api.AchievementUnlocked{
+			{UserID: ana.String(), Points: 30, UnlockedAt: monday}, {UserID: ghost.String(), Points: 50, UnlockedAt: monday}})
+	}))
+	req := api.LeaderboardRequest{Metric: "points"}
+	assert.Equal(t, []place{{1, "Ana", 30}}, places(get(t, p, ana, req).Items))
+
+	_, err := w.pool.Exec(context.Background(), `INSERT INTO gamification.users (user_id, display_name, show_in_leaderboards, updated_at)
+		VALUES ($1, 'Gil', true, now())`, ghost)
+	require.NoError(t, err)
+	want := []place{{1, "Gil", 50}, {2, "Ana", 30}}
+	require.Eventually(t, func() bool {
+		got, err := p.svc.Get(context.Background(), ana, req)
+		return err == nil && assert.ObjectsAreEqual(want, places(got.Items))
+	}, 30*time.Second, 10*time.Millisecond, "the board in memory lists them once known")
+}
