@@ -86,14 +86,8 @@ func TestUnknownUsersAreNotListedUntilTheirProfileArrives(t *testing.T) {
 	}
 	loaded(t, p, req, ana)
 
-	_, err = w.pool.Exec(context.Background(), `INSERT INTO gamification.users (user_id, display_name, show_in_leaderboards, updated_at)
-		VALUES ($1, 'Gil', true, now())`, ghost)
-	require.NoError(t, err)
 	want := []place{{1, "Gil", 10000}, {2, "Ana", 5000}}
-	require.Eventually(t, func() bool {
-		got, err := p.svc.Get(context.Background(), ana, req)
-		return err == nil && assert.ObjectsAreEqual(want, places(got.Items))
-	}, 30*time.Second, 10*time.Millisecond, "the board in memory lists them once known")
+	w.knownAsGil(ghost, p, ana, req, want)
 	assert.Equal(t, want, places(get(t, sqlOnly, ana, req).Items))
 	assert.Equal(t, want, places(get(t, p, ana, api.LeaderboardRequest{Scope: "group:" + group.String()}).Items))
 	assert.True(t, get(t, p, ghost, req).Me.Listed)
@@ -115,12 +109,18 @@ func TestAUserWithOnlyPointsIsListedOnceKnown(t *testing.T) {
 	req := api.LeaderboardRequest{Metric: "points"}
 	assert.Equal(t, []place{{1, "Ana", 30}}, places(get(t, p, ana, req).Items))
 
+	w.knownAsGil(ghost, p, ana, req, []place{{1, "Gil", 50}, {2, "Ana", 30}})
+}
+
+// knownAsGil makes user known (their profile arrives: a users row named
+// Gil) and waits until p's board of req, as viewer sees it, is want.
+func (w *world) knownAsGil(user uuid.UUID, p *process, viewer uuid.UUID, req api.LeaderboardRequest, want []place) {
+	w.t.Helper()
 	_, err := w.pool.Exec(context.Background(), `INSERT INTO gamification.users (user_id, display_name, show_in_leaderboards, updated_at)
-		VALUES ($1, 'Gil', true, now())`, ghost)
-	require.NoError(t, err)
-	want := []place{{1, "Gil", 50}, {2, "Ana", 30}}
-	require.Eventually(t, func() bool {
-		got, err := p.svc.Get(context.Background(), ana, req)
+		VALUES ($1, 'Gil', true, now())`, user)
+	require.NoError(w.t, err)
+	require.Eventually(w.t, func() bool {
+		got, err := p.svc.Get(context.Background(), viewer, req)
 		return err == nil && assert.ObjectsAreEqual(want, places(got.Items))
 	}, 30*time.Second, 10*time.Millisecond, "the board in memory lists them once known")
 }
