@@ -32,23 +32,84 @@ func (c Candidate) Slack() float64 {
 //  4. pacing: the one further behind its pace (Slack) first;
 //  5. the id, so that the order is total and stable.
 //
-// It keeps the best n (every candidate when n <= 0 or n >= len(cs)) and
-// answers them, in cs's own array: a list needs its best few of hundreds
-// of eligible offers, which a heap of n picks in one pass without sorting
-// the rest.
+// It keeps the best n (every candidate when n <= 0) and answers them, in
+// cs's own array.
 func Rank(cs []Candidate, n int) []Candidate {
-	ks := make([]keyed, len(cs))
-	for i, c := range cs {
-		ks[i] = keyed{c: c, day: c.startDay().Unix(), slack: c.Slack()}
+	if n <= 0 || n > len(cs) {
+		n = len(cs)
 	}
-	if n > 0 && n < len(ks) {
-		ks = best(ks, n)
+	r := NewRanker(n)
+	for _, c := range cs {
+		r.Add(c)
 	}
-	slices.SortFunc(ks, compareKeyed)
-	for i := range ks {
-		cs[i] = ks[i].c
+	return r.AppendRanked(cs[:0])
+}
+
+// Ranker keeps the best n of the candidates added to it, in Rank's order:
+// a list needs its best few of hundreds of eligible offers, which a heap
+// of n picks in one pass, holding n of them only.
+type Ranker struct {
+	n  int
+	ks []keyed // a heap: ks[0] is the worst of the best so far
+}
+
+// NewRanker returns a ranker that keeps the best n (n >= 1).
+func NewRanker(n int) *Ranker { return &Ranker{n: max(n, 1), ks: make([]keyed, 0, max(n, 1))} }
+
+// Add offers a candidate: kept while it is among the best n so far.
+func (r *Ranker) Add(c Candidate) {
+	k := keyed{c: c, day: c.startDay().Unix(), slack: c.Slack()}
+	if len(r.ks) < r.n {
+		r.ks = append(r.ks, k)
+		r.up(len(r.ks) - 1)
+		return
 	}
-	return cs[:len(ks)]
+	if compareKeyed(k, r.ks[0]) < 0 {
+		r.ks[0] = k
+		r.down(0)
+	}
+}
+
+// AppendRanked appends the candidates kept, best first, to dst; the
+// ranker is spent.
+func (r *Ranker) AppendRanked(dst []Candidate) []Candidate {
+	slices.SortFunc(r.ks, compareKeyed)
+	for _, k := range r.ks {
+		dst = append(dst, k.c)
+	}
+	r.ks = r.ks[:0]
+	return dst
+}
+
+// worse: the heap's order (the worst candidate at the root).
+func (r *Ranker) worse(i, j int) bool { return compareKeyed(r.ks[i], r.ks[j]) > 0 }
+
+func (r *Ranker) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !r.worse(i, p) {
+			return
+		}
+		r.ks[i], r.ks[p] = r.ks[p], r.ks[i]
+		i = p
+	}
+}
+
+func (r *Ranker) down(i int) {
+	for {
+		w, l, rt := i, 2*i+1, 2*i+2
+		if l < len(r.ks) && r.worse(l, w) {
+			w = l
+		}
+		if rt < len(r.ks) && r.worse(rt, w) {
+			w = rt
+		}
+		if w == i {
+			return
+		}
+		r.ks[i], r.ks[w] = r.ks[w], r.ks[i]
+		i = w
+	}
 }
 
 // keyed is a candidate with its ranking keys computed once.
@@ -73,40 +134,6 @@ func compareKeyed(a, b keyed) int {
 		return c
 	}
 	return bytes.Compare(a.c.Offer.ID[:], b.c.Offer.ID[:])
-}
-
-// best moves the n best of ks (0 < n < len(ks)) to its front, in no
-// particular order, and answers them: a heap whose root is the worst of
-// the best so far, replaced by each better one.
-func best(ks []keyed, n int) []keyed {
-	h := ks[:n]
-	worse := func(i, j int) bool { return compareKeyed(h[i], h[j]) > 0 }
-	down := func(i int) {
-		for {
-			w, l, r := i, 2*i+1, 2*i+2
-			if l < n && worse(l, w) {
-				w = l
-			}
-			if r < n && worse(r, w) {
-				w = r
-			}
-			if w == i {
-				return
-			}
-			h[i], h[w] = h[w], h[i]
-			i = w
-		}
-	}
-	for i := n/2 - 1; i >= 0; i-- {
-		down(i)
-	}
-	for i := n; i < len(ks); i++ {
-		if compareKeyed(ks[i], h[0]) < 0 {
-			h[0], ks[i] = ks[i], h[0]
-			down(0)
-		}
-	}
-	return h
 }
 
 func (c Candidate) startDay() time.Time { return c.Offer.Def.StartsAt.Truncate(24 * time.Hour) }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -189,7 +190,9 @@ func (s *Service) Serve(ctx context.Context, user uuid.UUID, limit int) (api.Off
 	}
 	u := UserOf(f, now)
 	curve := s.pacing()
-	var ranked []offers.Candidate
+	// Only the best that reserve can reach are kept: it hands the store at
+	// most reserveLookahead candidates per place, reserveRounds times.
+	ranker := offers.NewRanker(limit * reserveLookahead * reserveRounds)
 	for _, c := range s.cache.snapshot() {
 		if !c.offer.Matches(&u, now) {
 			continue
@@ -199,11 +202,9 @@ func (s *Service) Serve(ctx context.Context, user uuid.UUID, limit int) (api.Off
 		if c.spent >= allow {
 			continue // at its pace or budget at the last reload (the reservation decides exactly)
 		}
-		ranked = append(ranked, offers.Candidate{Offer: c.offer, Fit: offers.Fit(d.Targeting), Allowance: allow, Spent: c.spent})
+		ranker.Add(offers.Candidate{Offer: c.offer, Fit: offers.Fit(d.Targeting), Allowance: allow, Spent: c.spent})
 	}
-	// Only the best that reserve can reach are ranked: it hands the store
-	// at most reserveLookahead candidates per place, reserveRounds times.
-	ranked = offers.Rank(ranked, limit*reserveLookahead*reserveRounds)
+	ranked := ranker.AppendRanked(nil)
 	expires := now.Add(ReservationTTL)
 	reserved, err := s.reserve(ctx, user, ranked, limit, now, expires)
 	if err != nil {
@@ -231,11 +232,9 @@ func (s *Service) reserve(ctx context.Context, user uuid.UUID, ranked []offers.C
 		need := want - len(got)
 		cands := ranked[next : next+min(need*reserveLookahead, len(ranked)-next)]
 		batch := make([]offerstore.Candidate, len(cands))
-		at := make(map[uuid.UUID]int, len(cands))
 		for i, c := range cands {
 			cnt, w := window(c.Offer, now)
 			batch[i] = offerstore.Candidate{Offer: c.Offer.ID, Limit: c.Allowance, CapCount: cnt, Window: w}
-			at[c.Offer.ID] = i
 		}
 		tried, err := s.store.Reserve(ctx, user, batch, need, expires)
 		if err != nil {
@@ -243,7 +242,8 @@ func (s *Service) reserve(ctx context.Context, user uuid.UUID, ranked []offers.C
 		}
 		last := -1
 		for _, t := range tried {
-			last = max(last, at[t.Offer])
+			// its place among the candidates (a few dozen at most)
+			last = max(last, slices.IndexFunc(batch, func(c offerstore.Candidate) bool { return c.Offer == t.Offer }))
 			if t.Reservation != uuid.Nil {
 				got[t.Offer] = true
 			}
