@@ -238,23 +238,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // awaitKnown waits (up to a minute) until gamification has heard of the
 // readers' registrations: a user is on the boards only from then on.
 func awaitKnown(ctx context.Context, pool *pgxpool.Pool, ids []uuid.UUID) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	for {
-		var n int
-		err := pool.QueryRow(ctx, `SELECT count(*) FROM gamification.users WHERE user_id = ANY($1)`, ids).Scan(&n)
-		switch {
-		case err != nil:
-			return fmt.Errorf("readers known to gamification: %w", err)
-		case n == len(ids):
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("readers known to gamification: %d of %d: %w", n, len(ids), ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return loadgen.AwaitCount(ctx, pool, "readers known to gamification",
+		`SELECT count(*) FROM gamification.users WHERE user_id = ANY($1)`, ids)
 }
 
 // placeReaders puts the readers on the board at random seeded distances,

@@ -152,23 +152,8 @@ func Impersonate(ctx context.Context, db *pgxpool.Pool, readers, seeded []uuid.U
 // AwaitKnown waits (up to a minute) until promo has heard of the readers'
 // registrations.
 func AwaitKnown(ctx context.Context, db *pgxpool.Pool, ids []uuid.UUID) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	for {
-		var n int
-		err := db.QueryRow(ctx, `SELECT count(*) FROM promo.users WHERE user_id = ANY($1) AND registered_at IS NOT NULL`, ids).Scan(&n)
-		switch {
-		case err != nil:
-			return fmt.Errorf("readers known to promo: %w", err)
-		case n == len(ids):
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("readers known to promo: %d of %d: %w", n, len(ids), ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return loadgen.AwaitCount(ctx, db, "readers known to promo",
+		`SELECT count(*) FROM promo.users WHERE user_id = ANY($1) AND registered_at IS NOT NULL`, ids)
 }
 
 // Seeder seeds the facts of users users into promo's tables (factstest.Seed
