@@ -74,6 +74,7 @@ func (r *Ranker) Add(c Candidate) {
 // ranker is spent.
 func (r *Ranker) AppendRanked(dst []Candidate) []Candidate {
 	slices.SortFunc(r.ks, compareKeyed)
+	dst = slices.Grow(dst, len(r.ks))
 	for _, k := range r.ks {
 		dst = append(dst, k.c)
 	}
