@@ -438,7 +438,7 @@ func TestTelemetryRetriedWithTheSameMsgIDIsStoredOnce(t *testing.T) {
 }
 
 // Connected for what would be hours with 15-minute tokens: with access
-// tokens of 3 s, the server closes the connection at every expiry and the
+// tokens of 6 s, the server closes the connection at every expiry and the
 // documented client (a token callback, the token refreshed over HTTP at
 // half its life) reconnects with the fresh token each time, resubscribes,
 // and keeps publishing telemetry (acknowledged, a retry with the same
@@ -447,11 +447,15 @@ func TestTelemetryRetriedWithTheSameMsgIDIsStoredOnce(t *testing.T) {
 // expiry.
 func TestConnectionOutlivesItsAccessTokens(t *testing.T) {
 	t.Parallel()
-	const ttl = 3 * time.Second
+	// 6 s: a token's expiry is in whole seconds, and the app refreshes at
+	// half its life, so a reconnect under load still has seconds of the
+	// token left (with 3 s, CI once saw a reconnect refused "expired
+	// access token" twice, after which a stock client gives up).
+	const ttl = 6 * time.Second
 	a := apptest.StartConfig(t, func(_ *platform.Config, m *modules.Configs) { m.Client.AccessTokenTTL = ttl }, "client", "training")
 	doc := asyncAPI(t, a)
 	ana := signInApp(t, a, "ana@example.com")
-	require.Equal(t, 3, ana.tok.ExpiresIn)
+	require.Equal(t, 6, ana.tok.ExpiresIn)
 
 	var info clientapi.RealtimeInfo
 	a.Do(http.MethodGet, "/v1/realtime", ana.token(), nil).JSON(t, &info)
