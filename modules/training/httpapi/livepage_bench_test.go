@@ -2,9 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -52,29 +50,12 @@ func BenchmarkLiveView(b *testing.B) {
 		ShareToken string `json:"share_token"`
 	}
 	a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/share", token, nil).JSON(b, &link)
-	took := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for k := range b.N {
+	benchRequests(b, a, http.StatusOK, func(k int) (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodPost, a.BaseURL+"/v1/live/"+link.ShareToken, nil)
 		if err != nil {
-			b.Fatal(err)
+			return nil, err
 		}
 		req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", k>>16&255, k>>8&255, k&255))
-		start := time.Now()
-		resp, err := a.Client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		reply, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		took = append(took, time.Since(start))
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("%d %s", resp.StatusCode, reply)
-		}
-	}
-	b.StopTimer()
-	slices.Sort(took)
-	pct := func(p float64) time.Duration { return took[min(len(took)-1, int(p*float64(len(took))))] }
-	b.ReportMetric(float64(pct(0.50).Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(pct(0.99).Microseconds())/1000, "p99-ms")
+		return req, nil
+	})
 }
