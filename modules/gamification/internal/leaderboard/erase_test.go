@@ -94,8 +94,7 @@ func TestUnknownUsersAreNotListedUntilTheirProfileArrives(t *testing.T) {
 }
 
 // A user with no totals but points (an unlock before their profile
-// arrived) is listed once known: the listing trigger finds their totals by
-// the all-time boards (migration 00051: the totals have no index by user).
+// arrived) is listed once known: the row's insert refreshes the boards.
 func TestAUserWithOnlyPointsIsListedOnceKnown(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -123,4 +122,45 @@ func (w *world) knownAsGil(user uuid.UUID, p *process, viewer uuid.UUID, req api
 		got, err := p.svc.Get(context.Background(), viewer, req)
 		return err == nil && assert.ObjectsAreEqual(want, places(got.Items))
 	}, 30*time.Second, 10*time.Millisecond, "the board in memory lists them once known")
+}
+
+// A user's registration and their first session, applied at once by two
+// processes, each in a transaction that does not see the other's: the
+// boards refresh the user after the session's commit (not listed yet:
+// the registration is not committed) and again after the registration's,
+// which lists them. Migration 00052: the listing trigger tells the boards
+// of every new user, not only of one it sees totals of (it would see none
+// here, and the user would stay unlisted in memory).
+func TestARegistrationRacingTheFirstSessionLists(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	p := w.process(monday.Add(time.Hour))
+	ana := w.user("Ana", "", true)
+	req := api.LeaderboardRequest{}
+	w.apply(p, activity.Change{New: session(ana, "run", monday, 5)})
+	loaded(t, p, req, ana)
+
+	ghost := uuid.New()
+	ctx := context.Background()
+	registration, err := w.pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = registration.Rollback(ctx) }()
+	_, err = registration.Exec(ctx, `INSERT INTO gamification.users (user_id, display_name, show_in_leaderboards, updated_at)
+		VALUES ($1, 'Gil', true, now())`, ghost)
+	require.NoError(t, err)
+
+	w.apply(p, activity.Change{New: session(ghost, "run", monday, 10)})
+	// The boards take changes in order: once Ana's later session shows,
+	// Gil's has been read (and found unlisted).
+	w.apply(p, activity.Change{New: session(ana, "run", monday.Add(time.Minute), 1)})
+	require.Eventually(t, func() bool {
+		got, err := p.svc.Get(ctx, ana, req)
+		return err == nil && assert.ObjectsAreEqual([]place{{1, "Ana", 6000}}, places(got.Items))
+	}, 30*time.Second, 10*time.Millisecond)
+
+	require.NoError(t, registration.Commit(ctx))
+	require.Eventually(t, func() bool {
+		got, err := p.svc.Get(ctx, ana, req)
+		return err == nil && assert.ObjectsAreEqual([]place{{1, "Gil", 10000}, {2, "Ana", 6000}}, places(got.Items))
+	}, 30*time.Second, 10*time.Millisecond, "listed once the registration commits")
 }
