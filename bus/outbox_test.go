@@ -126,7 +126,15 @@ func TestOutboxRelayWakesOnNotify(t *testing.T) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go relay.Run(rctx)
-	time.Sleep(200 * time.Millisecond) // let it LISTEN
+	// Its LISTEN is in effect (a session of this test's database whose
+	// last statement, done, was it): a row committed before it would be
+	// heard of only at the next poll, in an hour.
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+  WHERE datname = current_database() AND state = 'idle' AND query = 'LISTEN "client_outbox"'`).Scan(&n))
+		return n == 1
+	}, 30*time.Second, 10*time.Millisecond)
 
 	require.NoError(t, storage.InTx(ctx, pool, func(tx pgx.Tx) error { enqueue(t, ctx, tx, 7); return nil }))
 	require.Eventually(t, func() bool {
