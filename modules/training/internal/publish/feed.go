@@ -24,6 +24,7 @@ const Interval = time.Second
 type Feed struct {
 	send     func(owner string, s api.LiveStats, hidePosition bool)
 	interval time.Duration
+	clock    clock
 
 	mu       sync.Mutex
 	sessions map[string]*entry
@@ -35,14 +36,29 @@ type entry struct {
 	sent    time.Time      // the start of the period in which figures last went out
 	pending *api.LiveStats // held figures, sent when the next period begins
 	hide    bool           // whether pending's position is hidden from watchers
-	timer   *time.Timer    // the next period's start: send what is held, or forget the session
+	timer   stopper        // the next period's start: send what is held, or forget the session
 }
+
+// clock is the time a feed goes by: the system's, or a test's.
+type clock struct {
+	now       func() time.Time
+	afterFunc func(d time.Duration, f func()) stopper
+}
+
+// stopper is a timer that can be stopped (*time.Timer).
+type stopper interface{ Stop() bool }
+
+var systemClock = clock{now: time.Now, afterFunc: func(d time.Duration, f func()) stopper { return time.AfterFunc(d, f) }}
 
 // New returns a feed calling send (from any goroutine; send must not
 // block) at most once per period of interval per session, with the
 // session's owner and whether the position is hidden from watchers.
 func New(send func(owner string, s api.LiveStats, hidePosition bool), interval time.Duration) *Feed {
-	return &Feed{send: send, interval: interval, sessions: map[string]*entry{}}
+	return newFeed(send, interval, systemClock)
+}
+
+func newFeed(send func(owner string, s api.LiveStats, hidePosition bool), interval time.Duration, c clock) *Feed {
+	return &Feed{send: send, interval: interval, clock: c, sessions: map[string]*entry{}}
 }
 
 // Offer hands over the latest figures of a session of owner, with
@@ -59,7 +75,7 @@ func (f *Feed) Offer(owner string, s api.LiveStats, hidePosition bool) {
 		e = &entry{owner: owner}
 		f.sessions[s.SessionID] = e
 	}
-	now := time.Now()
+	now := f.clock.now()
 	period := now.Truncate(f.interval)
 	if !period.Equal(e.sent) && e.pending == nil {
 		// The first figures of this period: out at once.
@@ -81,7 +97,7 @@ func (f *Feed) wakeAtNextPeriod(id string, e *entry, now time.Time) {
 	if e.timer != nil {
 		return
 	}
-	e.timer = time.AfterFunc(now.Truncate(f.interval).Add(f.interval).Sub(now), func() { f.flush(id) })
+	e.timer = f.clock.afterFunc(now.Truncate(f.interval).Add(f.interval).Sub(now), func() { f.flush(id) })
 }
 
 // flush runs as a period begins: it sends what was held for the session,
@@ -95,7 +111,7 @@ func (f *Feed) flush(id string) {
 	}
 	e.timer = nil
 	p := e.pending
-	now := time.Now()
+	now := f.clock.now()
 	if p == nil {
 		if now.Truncate(f.interval).Equal(e.sent) {
 			// Figures went out in this period already (an offer beat
