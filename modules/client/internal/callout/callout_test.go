@@ -187,7 +187,7 @@ func (e *env) mustConnect(user uuid.UUID, opts ...nats.Option) *appConn {
 func (c *appConn) violation(t testing.TB, subject string) {
 	t.Helper()
 	require.NoError(t, c.Flush())
-	timeout := time.After(5 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case err := <-c.errs:
@@ -619,15 +619,19 @@ func TestAppsReconnectingWhileNoCalloutAnswersGetIn(t *testing.T) {
 	// A phone with nats.go's default retry behaviour, told to keep trying
 	// its first connect, gets in once the callout starts.
 	closed := make(chan struct{})
-	var phone *appConn
 	connected := make(chan struct{})
+	// The phone, once its Connect returns (at once with its first attempt
+	// failed, or after one that succeeded: then its ConnectHandler may
+	// come first), or nil if it failed.
+	phones := make(chan *appConn, 1)
 	go func() {
 		c, err := e.connect(user, e.token(user, auth.AccessTokenTTL), nats.RetryOnFailedConnect(true), nats.Timeout(5*time.Second),
 			nats.ClosedHandler(func(*nats.Conn) { close(closed) }),
 			nats.ConnectHandler(func(*nats.Conn) { close(connected) }))
-		if err == nil {
-			phone = c
+		if err != nil {
+			c = nil
 		}
+		phones <- c
 	}()
 	time.Sleep(500 * time.Millisecond) // several attempts
 	e.startCallout()
@@ -635,16 +639,17 @@ func TestAppsReconnectingWhileNoCalloutAnswersGetIn(t *testing.T) {
 	case <-connected:
 	case <-closed:
 		t.Fatal("the phone gave up")
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the phone did not get in after the callout started")
 	}
+	phone := <-phones
 	require.NotNil(t, phone)
 
 	// The callout goes away (its module restarts) and the phone's
 	// connection breaks: its reconnects are turned away until a callout
 	// answers again, and it is never closed.
 	require.NoError(t, e.callout.Stop(context.Background()))
-	require.Eventually(t, func() bool { return !e.nats.CalloutAnswers() }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return !e.nats.CalloutAnswers() }, 30*time.Second, 10*time.Millisecond)
 	reconnected := make(chan struct{}, 1)
 	phone.SetReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} })
 	id, err := phone.GetClientID()
@@ -658,7 +663,7 @@ func TestAppsReconnectingWhileNoCalloutAnswersGetIn(t *testing.T) {
 	case <-reconnected:
 	case <-closed:
 		t.Fatal("the phone gave up")
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the phone did not reconnect after the callout came back")
 	}
 	sub, err := phone.SubscribeSync("notify." + user.String())
