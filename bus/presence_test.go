@@ -84,7 +84,7 @@ func TestDisconnectUsersInOneListing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, n)
 	for _, nc := range []*nats.Conn{ana1, ana2, bob} {
-		require.Eventually(t, nc.IsClosed, 5*time.Second, 10*time.Millisecond)
+		require.Eventually(t, nc.IsClosed, 30*time.Second, 10*time.Millisecond)
 	}
 	assert.True(t, cat.IsConnected(), "not named")
 	n, err = bus.DisconnectUsers(ctx, sys, server.DEFAULT_GLOBAL_ACCOUNT, nil)

@@ -52,7 +52,7 @@ func TestClientMistakesAreWarningsAndRateLimited(t *testing.T) {
 		_ = nc.Publish("notify.someone-else", []byte("x"))
 	}
 	require.NoError(t, nc.Flush())
-	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "Publish Violation") }, 5*time.Second, 10*time.Millisecond,
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "Publish Violation") }, 30*time.Second, 10*time.Millisecond,
 		"%s", logs.String())
 	time.Sleep(200 * time.Millisecond)
 	out := logs.String()

@@ -327,7 +327,10 @@ func TestNewsScheduledAppears(t *testing.T) {
 	root := a.admin("root@example.com")
 	ana := a.signUp("ana@example.com", "en", "", "")
 	at := time.Now().Add(time.Second).UTC()
-	n := a.create(root, map[string]any{"title": "Soon", "body": "b", "language": "en", "publish_at": at, "expires_at": at.Add(2 * time.Second)})
+	// Shown for 5 s: a look must fall in it, after the create and the
+	// looks before (with 2 s, a slow create on a loaded runner could leave
+	// no look before the expiry).
+	n := a.create(root, map[string]any{"title": "Soon", "body": "b", "language": "en", "publish_at": at, "expires_at": at.Add(5 * time.Second)})
 	p := a.feed(ana, "")
 	r := a.Do(http.MethodGet, "/v1/news/"+n.ID, ana.token, nil)
 	if time.Now().Before(at) {
@@ -339,7 +342,7 @@ func TestNewsScheduledAppears(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond, "it appears at its time")
 	require.Eventually(t, func() bool {
 		return len(a.feed(ana, "").Items) == 0 && a.Do(http.MethodGet, "/v1/news/"+n.ID, ana.token, nil).Status == http.StatusNotFound
-	}, 10*time.Second, 20*time.Millisecond, "it goes at its expiry")
+	}, 30*time.Second, 20*time.Millisecond, "it goes at its expiry")
 }
 
 // secondPromo runs the promo module in a second process of the app a (its
@@ -382,7 +385,7 @@ func TestNewsScheduledAppearsInEveryProcess(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, a.js.NC.PublishRequest("$SRV.PING.athlos-promo", inbox, nil))
 	for range 2 {
-		_, err := sub.NextMsg(5 * time.Second)
+		_, err := sub.NextMsg(30 * time.Second)
 		require.NoError(t, err, "two promo processes answer")
 	}
 	root := a.admin("root@example.com")

@@ -144,7 +144,7 @@ func TestTelemetryFromTheAppOverNATS(t *testing.T) {
 
 func nextRefusal(t *testing.T, sub *nats.Subscription) bus.Refused {
 	t.Helper()
-	m, err := sub.NextMsg(5 * time.Second)
+	m, err := sub.NextMsg(30 * time.Second)
 	require.NoError(t, err)
 	var r bus.Refused
 	require.NoError(t, json.Unmarshal(m.Data, &r))

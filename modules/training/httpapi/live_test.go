@@ -141,7 +141,7 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 		t.Fatalf("a stranger got the owner's live figures: %+v", ls)
 	case <-time.After(300 * time.Millisecond):
 	}
-	require.Eventually(t, func() bool { return len(eveConn.errors()) >= 3 }, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return len(eveConn.errors()) >= 3 }, 30*time.Second, 20*time.Millisecond)
 	for _, err := range eveConn.errors() {
 		assert.ErrorContains(t, err, "Permissions Violation")
 	}

@@ -393,7 +393,7 @@ func TestTelemetryRetriedWithTheSameMsgIDIsStoredOnce(t *testing.T) {
 	_, err = bareJS.PublishMsg(short, msgWithID(subject, "m-1", data))
 	cancelShort()
 	require.Error(t, err, "no answer without the inbox prefix")
-	r, err := told.NextMsg(5 * time.Second)
+	r, err := told.NextMsg(30 * time.Second)
 	require.NoError(t, err)
 	doc.Payload(t, "refused", r.Data)
 	var refused bus.Refused
@@ -409,7 +409,7 @@ func TestTelemetryRetriedWithTheSameMsgIDIsStoredOnce(t *testing.T) {
 			}
 		}
 		return false
-	}, 5*time.Second, 10*time.Millisecond, "the client's own inbox subscription is refused")
+	}, 30*time.Second, 10*time.Millisecond, "the client's own inbox subscription is refused")
 	assert.Zero(t, inStream(), "not stored")
 
 	// As documented: published, then published again with the same id

@@ -79,7 +79,7 @@ func TestChatDeliveriesSurviveAFailedPublish(t *testing.T) {
 	n, err = up.Sweep(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
-	msg, err := got.NextMsg(5 * time.Second)
+	msg, err := got.NextMsg(30 * time.Second)
 	require.NoError(t, err)
 	var ev api.ChatEvent
 	require.NoError(t, json.Unmarshal(msg.Data, &ev))
@@ -92,11 +92,11 @@ func TestChatDeliveriesSurviveAFailedPublish(t *testing.T) {
 	go func() { up.RunDeliveries(loop); close(done) }()
 	m2, _, err := up.Post(ctx, ana, g, service.Post{Text: "published at once"})
 	require.NoError(t, err)
-	msg, err = got.NextMsg(5 * time.Second)
+	msg, err = got.NextMsg(30 * time.Second)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(msg.Data, &ev))
 	assert.Equal(t, m2.ID, ev.Message.ID)
-	require.Eventually(t, func() bool { return pending() == 0 }, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return pending() == 0 }, 30*time.Second, 20*time.Millisecond)
 	stop()
 	<-done
 	_, err = got.NextMsg(200 * time.Millisecond)
