@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,12 +17,28 @@ import (
 	"github.com/athlos/athlos/bus/bustest"
 )
 
+var (
+	portsMu    sync.Mutex
+	givenPorts = map[int]bool{}
+)
+
+// freeTCPPort returns a free loopback port that no earlier call in this
+// test binary returned: the kernel may hand a port just closed to the next
+// quick call again, and two nodes of a cluster on one port fail to start.
 func freeTCPPort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		port := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if !givenPorts[port] {
+			givenPorts[port] = true
+			return port
+		}
+	}
 }
 
 // threeNodes starts three embedded servers that form a cluster, as three

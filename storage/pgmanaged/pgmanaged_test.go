@@ -83,13 +83,29 @@ func freePort(t *testing.T) int {
 	return port
 }
 
+var (
+	portsMu sync.Mutex
+	given   = map[int]bool{}
+)
+
+// pickPort returns a free loopback port that no earlier call in this test
+// binary returned: the kernel may hand a port just closed to the next
+// quick call again, and two servers of parallel tests on one port fail.
 func pickPort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if !given[port] {
+			given[port] = true
+			return port, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func testLogger(t *testing.T) *slog.Logger {
