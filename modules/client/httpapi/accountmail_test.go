@@ -204,11 +204,15 @@ func TestPasswordResetBadInput(t *testing.T) {
 
 func TestPasswordResetExpires(t *testing.T) {
 	t.Parallel()
-	a, srv := startMail(t, func(c *client.Config, _ *modules.Configs) { c.PasswordResetTTL = 2 * time.Second })
+	// 5 s: a request older than a link's life when it is processed is
+	// dropped (no mail), so the life must outlast a loaded runner's delay
+	// between the request and its processing.
+	const ttl = 5 * time.Second
+	a, srv := startMail(t, func(c *client.Config, _ *modules.Configs) { c.PasswordResetTTL = ttl })
 	a.SignUp("ana@example.com")
 	require.Equal(t, http.StatusAccepted, reset(a, "ana@example.com").Status)
 	token := tokenOf(t, srv.WaitTo("ana@example.com", 2, 30*time.Second)[1], "/reset-password")
-	time.Sleep(2500 * time.Millisecond) // past the link's life
+	time.Sleep(ttl + 500*time.Millisecond) // past the link's life (made before its mail was sent)
 	r := confirmReset(a, token, newPassword)
 	require.Equal(t, http.StatusBadRequest, r.Status)
 	assert.Equal(t, []string{"body.token"}, r.Problem(t).Fields())
