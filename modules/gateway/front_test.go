@@ -730,13 +730,15 @@ func TestReadyzDuringShutdown(t *testing.T) {
 // 503 and each answer closes its connection, so that a load balancer moves
 // traffic away; only then it closes.
 func TestStopDrainsBeforeClosing(t *testing.T) {
-	f, err := gateway.New(gateway.FrontConfig{Addr: "127.0.0.1:0", DrainPeriod: time.Second}, nil, nil, nil, nil)
+	// A drain of 3 s: the looks below must fall in it (with 1 s, a loaded
+	// runner's looks came after the front had closed).
+	f, err := gateway.New(gateway.FrontConfig{Addr: "127.0.0.1:0", DrainPeriod: 3 * time.Second}, nil, nil, nil, nil)
 	require.NoError(t, err)
 	require.NoError(t, f.Start(context.Background()))
 	base := "http://" + f.Addr()
 	stopped := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		stopped <- f.Stop(ctx)
 	}()
