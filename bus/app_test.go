@@ -92,9 +92,9 @@ func TestAppAccountIsWalledOff(t *testing.T) {
 	require.NoError(t, app.Flush())
 	for _, subject := range []string{"notify.ana", "chat.g1", "live.session.ana.s1", "live.watch.s1", bus.SubjectRefused + "ana"} {
 		require.NoError(t, c.NC.Publish(subject, []byte(subject)))
-		m, err := in.NextMsg(2 * time.Second)
+		m, err := in.NextMsg(30 * time.Second)
 		for err == nil && strings.HasPrefix(m.Subject, "$JS.EVENT.ADVISORY.API") { // as in nothingOn
-			m, err = in.NextMsg(2 * time.Second)
+			m, err = in.NextMsg(30 * time.Second)
 		}
 		require.NoError(t, err, subject)
 		assert.Equal(t, subject, m.Subject)
@@ -128,7 +128,7 @@ func TestAppAccountIsWalledOff(t *testing.T) {
 	select {
 	case err := <-errs:
 		assert.ErrorContains(t, err, "maximum subscriptions exceeded")
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("a subscription past the limit was taken")
 	}
 }
@@ -179,7 +179,7 @@ func TestIngressAnswersOnlyThePublishersInbox(t *testing.T) {
 	}
 	require.NoError(t, attacker.Flush())
 	for range 11 {
-		r, err := refusals.NextMsg(2 * time.Second)
+		r, err := refusals.NextMsg(30 * time.Second)
 		require.NoError(t, err)
 		var got bus.Refused
 		require.NoError(t, json.Unmarshal(r.Data, &got))
@@ -247,7 +247,7 @@ func TestIngressRefusals(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.NC.Flush())
 	require.NoError(t, phone.Publish("live.telemetry.ana.s2", []byte(`nope`)))
-	r, err := refusals.NextMsg(2 * time.Second)
+	r, err := refusals.NextMsg(30 * time.Second)
 	require.NoError(t, err)
 	var got bus.Refused
 	require.NoError(t, json.Unmarshal(r.Data, &got))

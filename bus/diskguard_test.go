@@ -47,7 +47,7 @@ func TestLowDiskRefusesNewMessagesWithAnErrorUntilThereIsRoom(t *testing.T) {
 	require.NoError(t, publishTelemetry(ctx, c.JS, 1))
 
 	disk.free.Store(512 << 20)
-	require.Eventually(t, g.Low, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, g.Low, 30*time.Second, 10*time.Millisecond)
 	assert.ErrorContains(t, g.Check(), "below")
 	err := publishTelemetry(ctx, c.JS, 2)
 	require.Error(t, err, "refused")
@@ -63,7 +63,7 @@ func TestLowDiskRefusesNewMessagesWithAnErrorUntilThereIsRoom(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	assert.True(t, g.Low())
 	disk.free.Store(2 << 30)
-	require.Eventually(t, func() bool { return !g.Low() }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return !g.Low() }, 30*time.Second, 10*time.Millisecond)
 	require.NoError(t, g.Check())
 	require.NoError(t, publishTelemetry(ctx, c.JS, 3))
 }
@@ -89,15 +89,15 @@ func TestOneNodeLowOnDiskCapsTheCluster(t *testing.T) {
 
 	disks[2].free.Store(100 << 20) // node 3's disk fills
 	for _, g := range guards {
-		require.Eventually(t, g.Low, 5*time.Second, 10*time.Millisecond, "every node caps")
+		require.Eventually(t, g.Low, 30*time.Second, 10*time.Millisecond, "every node caps")
 	}
 	assert.ErrorContains(t, guards[0].Check(), "n3 is low on disk")
-	require.Eventually(t, func() bool { return publishTelemetry(ctx, c1.JS, 2) != nil }, 5*time.Second, 50*time.Millisecond,
+	require.Eventually(t, func() bool { return publishTelemetry(ctx, c1.JS, 2) != nil }, 30*time.Second, 50*time.Millisecond,
 		"a publish through node 1 is refused")
 
 	disks[2].free.Store(50 << 30)
 	for _, g := range guards {
-		require.Eventually(t, func() bool { return !g.Low() }, 5*time.Second, 10*time.Millisecond, "every node takes messages again")
+		require.Eventually(t, func() bool { return !g.Low() }, 30*time.Second, 10*time.Millisecond, "every node takes messages again")
 	}
 	require.NoError(t, guards[0].Check())
 	require.NoError(t, publishTelemetry(ctx, c1.JS, 3))
@@ -115,7 +115,7 @@ func TestJetStreamDownWhileCappedComesBack(t *testing.T) {
 	disk.free.Store(100 << 20)
 	g := e.GuardDisk(bus.DiskGuardConfig{Paths: []string{"/data"}, MinFree: 1 << 30, Interval: 20 * time.Millisecond, Free: disk.read},
 		bustest.Logger(t))
-	require.Eventually(t, g.Low, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, g.Low, 30*time.Second, 10*time.Millisecond)
 	require.NoError(t, e.Server.ShutdownJetStream())
 	disk.free.Store(50 << 30)
 	require.Eventually(t, func() bool { return e.Health() == nil && !g.Low() }, 20*time.Second, 20*time.Millisecond)
@@ -183,12 +183,12 @@ func TestJetStreamComesBackAfterARealFullDisk(t *testing.T) {
 	// The disk fills again, with the guard watching: below 8 MiB free the
 	// publisher is refused with an error, before any write fails.
 	fill(44)
-	require.Eventually(t, g.Low, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, g.Low, 30*time.Second, 20*time.Millisecond)
 	err = publishTelemetry(ctx, c.JS, 3)
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "resource limits exceeded")
 	require.NoError(t, e.Health(), "no write failed")
 	require.NoError(t, os.Remove(filler))
-	require.Eventually(t, func() bool { return !g.Low() }, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return !g.Low() }, 30*time.Second, 20*time.Millisecond)
 	require.NoError(t, publishTelemetry(ctx, c.JS, 4))
 }

@@ -35,7 +35,7 @@ func TestPublishCarriesJSONAndRequestID(t *testing.T) {
 		require.NoError(t, json.Unmarshal(m.Data, &got))
 		assert.Equal(t, 1234.5, got.DistanceM)
 		assert.Equal(t, "r-1", m.Header.Get(bus.HeaderRequestID))
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("nothing received")
 	}
 	assert.Error(t, bus.Publish(ctx, c.NC, "live.session.s1", func() {}), "unencodable values are refused")

@@ -38,7 +38,7 @@ func TestUploadsFitTheRoomJetStreamHas(t *testing.T) {
 	disk.free.Store(10 << 20)
 	g := e.GuardDisk(bus.DiskGuardConfig{Paths: []string{"/data"}, MinFree: 1 << 30, Interval: 20 * time.Millisecond, Free: disk.read},
 		bustest.Logger(t))
-	require.Eventually(t, g.Low, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, g.Low, 30*time.Second, 10*time.Millisecond)
 	err = u.Put(ctx, "refused", bytes.NewReader(make([]byte, 1<<20)))
 	require.Error(t, err)
 	assert.Equal(t, bus.CodeUnavailable, bus.CodeOf(err), "%v", err)

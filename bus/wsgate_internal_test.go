@@ -61,7 +61,7 @@ func TestWSGateSetsTheClientsAddress(t *testing.T) {
 		select {
 		case h := <-heads:
 			return h
-		case <-time.After(5 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Fatal("nothing reached the server")
 			return nil
 		}

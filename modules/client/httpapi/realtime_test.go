@@ -59,7 +59,7 @@ func connectRealtime(t *testing.T, info api.RealtimeInfo, token string, opts ...
 func (c *appNATS) refused(t *testing.T, subject string) {
 	t.Helper()
 	require.NoError(t, c.Flush())
-	timeout := time.After(5 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case err := <-c.errs:
@@ -174,7 +174,7 @@ func TestRealtime(t *testing.T) {
 	require.NoError(t, appSide.Flush())
 	require.NoError(t, app.Publish("live.telemetry."+ana.UserID+".s1", []byte(`{"points":[{"t":"2026-11-26T08:00:00Z","lat":52.5,"lon":13.4}]}`)))
 	app.accepted(t)
-	m, err := telemetry.NextMsg(5 * time.Second)
+	m, err := telemetry.NextMsg(30 * time.Second)
 	require.NoError(t, err)
 	assert.Equal(t, "live.telemetry."+ana.UserID+".s1", m.Subject)
 	require.NoError(t, app.Publish("live.telemetry."+bob.UserID+".s1", []byte(`{"points":[]}`)))
@@ -187,7 +187,7 @@ func TestRealtime(t *testing.T) {
 	require.NoError(t, err)
 	app.accepted(t)
 	require.NoError(t, svc.NC.Publish("notify."+ana.UserID, []byte(`{"text":"hi"}`)))
-	_, err = notes.NextMsg(5 * time.Second)
+	_, err = notes.NextMsg(30 * time.Second)
 	require.NoError(t, err)
 	bobs, err := app.SubscribeSync("notify." + bob.UserID)
 	require.NoError(t, err)
@@ -199,7 +199,7 @@ func TestRealtime(t *testing.T) {
 	require.NoError(t, err)
 	app.accepted(t)
 	require.NoError(t, svc.NC.Publish("chat.g1", []byte("hello")))
-	_, err = chat.NextMsg(5 * time.Second)
+	_, err = chat.NextMsg(30 * time.Second)
 	require.NoError(t, err)
 
 	social.set(ana.UserID, "g2")

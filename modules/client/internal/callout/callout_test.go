@@ -215,7 +215,7 @@ func (c *appConn) noViolation(t testing.TB) {
 
 func receive(t testing.TB, sub *nats.Subscription) *nats.Msg {
 	t.Helper()
-	m, err := sub.NextMsg(5 * time.Second)
+	m, err := sub.NextMsg(30 * time.Second)
 	require.NoError(t, err)
 	return m
 }
@@ -724,7 +724,7 @@ func TestAppLimitsHold(t *testing.T) {
 	select {
 	case err := <-first.errs:
 		assert.ErrorContains(t, err, "maximum subscriptions exceeded")
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("a subscription past the limit was taken")
 	}
 
