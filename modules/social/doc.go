@@ -107,6 +107,10 @@
 // index-only range of feed_items_owner and merges them (fan-out on read:
 // nothing is written per follower). Achievement cards come from
 // evt.gamification.achievement.unlocked of a session, and take the session card's visibility.
+// A session's cards come from separate consumers, often at once (training publishes a
+// completion and its records together), each copying or updating what another wrote: each
+// takes the session's advisory lock (and its owner's shared; the erasure takes the owner's
+// exclusive), so the later transaction sees the earlier one's cards (store.lockCards).
 //
 // Reports (service/report.go): a user reports another for a reason from a
 // fixed list (spam, harassment, hate, violence, sexual_content,
