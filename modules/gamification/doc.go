@@ -27,7 +27,8 @@
 // Read models: users (display name, country, time zone, show_in_leaderboards; the newest event of the
 // user wins, by its time), erased_users (deleted accounts: their late events are not applied),
 // group_members (current members with their role; left_members and closed_groups keep the facts that
-// end memberships, ordered by social's seq), sessions (one row per finished, not deleted session:
+// end memberships, ordered by social's seq; a membership fact takes its group's lock shared, the
+// closing exclusive, so no member outlives a closing applied at the same time), sessions (one row per finished, not deleted session:
 // figures, plausibility, best efforts by name) and session_revisions (the last revision applied of
 // every session ever seen, deleted ones too).
 //

@@ -407,6 +407,14 @@ func SaveMembership(ctx context.Context, tx pgx.Tx, m Membership) (bool, error) 
 	if err := lockUsers(ctx, tx, []uuid.UUID{m.User}); err != nil {
 		return false, err
 	}
+	// The group's lock, shared: its closing (CloseGroup, exclusive) and a
+	// fact of one of its members come through separate consumers, maybe
+	// at once; without it, the fact could find the group open while the
+	// closing deletes the members it sees, and one would outlive it.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtextextended('gamification.group:' || $1::text, 0))`,
+		m.Group); err != nil {
+		return false, wrap("lock group", err)
+	}
 	// Two processes may apply two facts of one membership at once: the
 	// lock makes the second see the first.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.membership:' || $1::text || $2::text, 0))`,
@@ -434,8 +442,14 @@ func SaveMembership(ctx context.Context, tx pgx.Tx, m Membership) (bool, error) 
 	return err == nil, wrap("save membership", err)
 }
 
-// CloseGroup forgets a deleted group's memberships for good.
+// CloseGroup forgets a deleted group's memberships for good. It takes
+// the group's lock exclusive (SaveMembership takes it shared), then
+// deletes in a statement of its own, whose snapshot sees every member a
+// fact applied before.
 func CloseGroup(ctx context.Context, tx pgx.Tx, group uuid.UUID, seq int64) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.group:' || $1::text, 0))`, group); err != nil {
+		return wrap("lock group", err)
+	}
 	_, err := tx.Exec(ctx, `WITH
 		c AS (INSERT INTO gamification.closed_groups (group_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING),
 		l AS (DELETE FROM gamification.left_members WHERE group_id = $1)
