@@ -122,7 +122,9 @@
 //	                                  included, and the time zone and heart rates the analytics use)
 //	evt.social.member.joined, .role_changed, .left, evt.social.group.deleted   durables training__evt_social_*:
 //	                                  the co-membership read model (group_members, closed_groups; each membership's
-//	                                  fact of the highest seq, so order and redelivery change nothing): members of a
+//	                                  fact of the highest seq, so order and redelivery change nothing; a fact takes
+//	                                  its group's lock shared, the closing exclusive, so no member outlives a closing
+//	                                  applied at the same time): members of a
 //	                                  group the owner is in see (sessions.get, .list with user_id, .gpx, .route) and may watch (sessions.watch)
 //	                                  a followers session, without the owner's notes and device; a watcher let in so
 //	                                  loses the grant when the co-membership ends or the session turns private

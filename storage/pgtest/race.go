@@ -83,3 +83,52 @@ func Behind(t testing.TB, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (wait fu
 		}
 	}
 }
+
+// Race runs first in a transaction the test holds open, second in another
+// against it (Behind), then commits first's and waits for second's: the
+// two ordered by hand, whatever locks there are between them. It fails
+// the test on any error.
+func Race(t testing.TB, pool *pgxpool.Pool, first, second func(tx pgx.Tx) error) {
+	t.Helper()
+	ctx := context.Background()
+	held, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatalf("pgtest: race: %v", err)
+	}
+	defer func() { _ = held.Rollback(ctx) }()
+	if err := first(held); err != nil {
+		t.Fatalf("pgtest: race: the first transaction: %v", err)
+	}
+	wait := Behind(t, pool, second)
+	if err := held.Commit(ctx); err != nil {
+		t.Fatalf("pgtest: race: commit the first transaction: %v", err)
+	}
+	if err := wait(); err != nil {
+		t.Fatalf("pgtest: race: the second transaction: %v", err)
+	}
+}
+
+// EitherOrder races two transactions both ways, "a then b" and "b then
+// a" (Race), as parallel subtests each on a new database: setup gets the
+// subtest and its pool and returns the two transactions' work and the
+// check of what both leave.
+func EitherOrder(t *testing.T, a, b string, setup func(t *testing.T, pool *pgxpool.Pool) (doA, doB func(tx pgx.Tx) error, check func())) {
+	t.Helper()
+	for _, aFirst := range []bool{true, false} {
+		name := a + " then " + b
+		if !aFirst {
+			name = b + " then " + a
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			pool := NewPool(t)
+			doA, doB, check := setup(t, pool)
+			if aFirst {
+				Race(t, pool, doA, doB)
+			} else {
+				Race(t, pool, doB, doA)
+			}
+			check()
+		})
+	}
+}

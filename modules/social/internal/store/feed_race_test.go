@@ -55,20 +55,6 @@ func newFeedRace(t *testing.T) *feedRace {
 	return r
 }
 
-// race holds first's transaction open while second runs, then commits
-// first and waits for second.
-func (r *feedRace) race(t *testing.T, first, second func(tx pgx.Tx) error) {
-	t.Helper()
-	ctx := context.Background()
-	held, err := r.pool.Begin(ctx)
-	require.NoError(t, err)
-	defer func() { _ = held.Rollback(ctx) }()
-	require.NoError(t, first(held))
-	wait := pgtest.Behind(t, r.pool, second)
-	require.NoError(t, held.Commit(ctx))
-	require.NoError(t, wait())
-}
-
 // card reads a card's visibility and whether it is a tombstone; found
 // false when there is no such row.
 func (r *feedRace) card(t *testing.T, id uuid.UUID) (visibility string, deleted, found bool) {
@@ -103,7 +89,7 @@ func TestFeedCardsOfASessionAgreeWhateverCommitsFirst(t *testing.T) {
 		t.Run(c[0]+" then "+c[1], func(t *testing.T) {
 			t.Parallel()
 			r := newFeedRace(t)
-			r.race(t, r.step(c[0]), r.step(c[1]))
+			pgtest.Race(t, r.pool, r.step(c[0]), r.step(c[1]))
 			kind := c[0]
 			if kind == "session" {
 				kind = c[1]
@@ -125,7 +111,7 @@ func TestFeedCardsOfADeletedSessionGoWhateverCommitsFirst(t *testing.T) {
 			// The session's card is known (public): the records or the
 			// achievement would show if they outlived the deletion.
 			inTx(t, r.pool, r.sessionCard)
-			r.race(t, r.step(c[0]), r.step(c[1]))
+			pgtest.Race(t, r.pool, r.step(c[0]), r.step(c[1]))
 			kind := c[0]
 			if kind == "deletion" {
 				kind = c[1]
@@ -155,9 +141,9 @@ func TestFeedCardsOfAnErasedAccountGoWhateverCommitsFirst(t *testing.T) {
 				return store.ForgetFeedItems(ctx, tx, r.owner)
 			}
 			if c.erasure {
-				r.race(t, erase, r.sessionCard)
+				pgtest.Race(t, r.pool, erase, r.sessionCard)
 			} else {
-				r.race(t, r.sessionCard, erase)
+				pgtest.Race(t, r.pool, r.sessionCard, erase)
 			}
 			_, _, found := r.card(t, r.session)
 			assert.False(t, found, "no card of an erased account is left")
