@@ -133,7 +133,9 @@
 //	                                  highest seq): the owner's followers (not a requester) see and may watch a
 //	                                  followers session like co-members; a follower who unfollowed or was removed loses
 //	                                  it and the grant at once; a user the owner blocked sees and watches none of its
-//	                                  sessions (public ones and share links included) and loses the grants it had
+//	                                  sessions (public ones and share links included) and loses the grants it had;
+//	                                  a watch request locks the facts its grant rests on (store.ViewerForWatch), so
+//	                                  a fact that ends it, applied at the same time, still finds the watcher to remove
 //	evt.training.session.completed, .updated, .deleted   the module's own events, one durable consumer
 //	                                  training__evt_training_session (in order, each message once): the analytics read
 //	                                  model, recomputed from the session as it is (so a repeated or older event changes
