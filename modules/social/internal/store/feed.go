@@ -43,7 +43,7 @@ func AchievementItemID(owner uuid.UUID, key string) uuid.UUID {
 	return uuid.NewSHA1(owner, []byte("achievement:"+key))
 }
 
-// lockCards takes, for the rest of tx, the owner's feed lock shared and
+// LockSessionCards takes, for the rest of tx, the owner's feed lock shared and
 // the session's cards' lock: the cards of one session come from separate
 // consumers (its events, record.set, achievement.unlocked), often at the
 // same moment, and each copies or updates what the others wrote (the
@@ -52,8 +52,9 @@ func AchievementItemID(owner uuid.UUID, key string) uuid.UUID {
 // both miss the other (a records card left private, or left over a
 // deleted session); with it, the later one's statements see the earlier
 // one's commit. An erasure takes the owner's lock exclusive
-// (ForgetFeedItems), so no card of a deleted account slips in.
-func lockCards(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID) error {
+// (ForgetFeedItems), so no card of a deleted account slips in. A fact of
+// the session that waits for its card (HoldFact) takes them too.
+func LockSessionCards(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtextextended('social.feed_owner:' || $1::text, 0))`,
 		owner); err != nil {
 		return fmt.Errorf("store: lock the owner's cards: %w", err)
@@ -70,7 +71,7 @@ func lockCards(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID) error {
 // account is not deleted (else nothing changes). The session's records
 // and achievement cards take its sport, title, start and visibility.
 func SaveSessionItem(ctx context.Context, tx pgx.Tx, it FeedItem, revision int64) error {
-	if err := lockCards(ctx, tx, it.SessionID, it.OwnerID); err != nil {
+	if err := LockSessionCards(ctx, tx, it.SessionID, it.OwnerID); err != nil {
 		return err
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, title, started_at,
@@ -99,7 +100,7 @@ func SaveSessionItem(ctx context.Context, tx pgx.Tx, it FeedItem, revision int64
 // DeleteSessionItems turns a deleted session's cards into tombstones (a
 // late event of it brings nothing back).
 func DeleteSessionItems(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID, sport string, at time.Time, revision int64) error {
-	if err := lockCards(ctx, tx, session, owner); err != nil {
+	if err := LockSessionCards(ctx, tx, session, owner); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, started_at, visibility, at, revision, deleted)
@@ -120,7 +121,7 @@ func DeleteSessionItems(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID
 // again changes nothing): with the session card's visibility (private
 // until that card is known), none for a deleted session or account.
 func SaveRecordsItem(ctx context.Context, tx pgx.Tx, it FeedItem) error {
-	if err := lockCards(ctx, tx, it.SessionID, it.OwnerID); err != nil {
+	if err := LockSessionCards(ctx, tx, it.SessionID, it.OwnerID); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, title, started_at, visibility, records, at)
@@ -140,7 +141,7 @@ func SaveRecordsItem(ctx context.Context, tx pgx.Tx, it FeedItem) error {
 // sport, title and visibility (private until that card is known), none
 // for a deleted session or account.
 func SaveAchievementItem(ctx context.Context, tx pgx.Tx, it FeedItem, key string) error {
-	if err := lockCards(ctx, tx, it.SessionID, it.OwnerID); err != nil {
+	if err := LockSessionCards(ctx, tx, it.SessionID, it.OwnerID); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, title, started_at, visibility,
@@ -172,7 +173,7 @@ func SessionVisibility(ctx context.Context, q Querier, session uuid.UUID) (visib
 }
 
 // ForgetFeedItems removes every card of a deleted account, with the
-// owner's feed lock exclusive (lockCards): a card written at the same time
+// owner's feed lock exclusive (LockSessionCards): a card written at the same time
 // either commits first and goes, or waits and finds the account deleted.
 func ForgetFeedItems(ctx context.Context, tx pgx.Tx, owner uuid.UUID) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('social.feed_owner:' || $1::text, 0))`, owner); err != nil {
