@@ -109,7 +109,7 @@
 // evt.gamification.achievement.unlocked of a session, and take the session card's visibility.
 // A session's cards come from separate consumers, often at once (training publishes a
 // completion and its records together), each copying or updating what another wrote: each
-// takes the session's advisory lock (and its owner's shared; the erasure takes the owner's
+// takes the session's advisory lock (and its owner's facts lock shared; the erasure takes it
 // exclusive), so the later transaction sees the earlier one's cards (store.LockSessionCards).
 //
 // Reports (service/report.go): a user reports another for a reason from a
@@ -210,6 +210,11 @@
 // tells it, or drops it for a private or deleted session
 // (Notify.SessionCardIn); both take the session's card lock, so neither
 // misses the other. Facts held 90 days (no card ever came) are swept.
+// A fan-out takes its actor's facts lock shared (store.LockUserFacts) and
+// tells nothing of a deleted account; the account's erasure takes it
+// exclusive first, so a fact applied at the same moment either commits
+// first and is taken back with the rest (its notification, its system
+// messages), or waits and finds the account deleted.
 //
 // Schema: notif_events (one row per fact: id, kind, source_key, actor,
 // data; unique (kind, source_key)), notifications (the inbox: one row per

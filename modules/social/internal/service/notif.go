@@ -72,8 +72,16 @@ type Fact struct {
 // transaction id <kind>:<source key>; mutes do not apply to the chat),
 // which the chat publishes on chat.<group> once the relay has sent the
 // notification (Chat.PublishSystem). A fact
-// notified before changes nothing.
+// notified before, or of a deleted account, changes nothing.
 func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) error {
+	// The actor's facts lock: an erasure of the account at the same time
+	// either takes back what this writes, or comes first and nothing is.
+	if err := store.LockUserFacts(ctx, tx, f.Actor); err != nil {
+		return err
+	}
+	if deleted, err := store.UserDeleted(ctx, tx, f.Actor); err != nil || deleted {
+		return err
+	}
 	data, err := json.Marshal(f.Data)
 	if err != nil {
 		return fmt.Errorf("service: encode %s notification: %w", f.Kind, err)

@@ -43,8 +43,8 @@ func AchievementItemID(owner uuid.UUID, key string) uuid.UUID {
 	return uuid.NewSHA1(owner, []byte("achievement:"+key))
 }
 
-// LockSessionCards takes, for the rest of tx, the owner's feed lock shared and
-// the session's cards' lock: the cards of one session come from separate
+// LockSessionCards takes, for the rest of tx, the owner's facts lock shared
+// (LockUserFacts) and the session's cards' lock: the cards of one session come from separate
 // consumers (its events, record.set, achievement.unlocked), often at the
 // same moment, and each copies or updates what the others wrote (the
 // session card's visibility, a deletion's tombstone). Without the lock,
@@ -52,12 +52,11 @@ func AchievementItemID(owner uuid.UUID, key string) uuid.UUID {
 // both miss the other (a records card left private, or left over a
 // deleted session); with it, the later one's statements see the earlier
 // one's commit. An erasure takes the owner's lock exclusive
-// (ForgetFeedItems), so no card of a deleted account slips in. A fact of
+// (MarkUserDeleted), so no card of a deleted account slips in. A fact of
 // the session that waits for its card (HoldFact) takes them too.
 func LockSessionCards(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtextextended('social.feed_owner:' || $1::text, 0))`,
-		owner); err != nil {
-		return fmt.Errorf("store: lock the owner's cards: %w", err)
+	if err := LockUserFacts(ctx, tx, owner); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('social.feed_session:' || $1::text, 0))`,
 		session); err != nil {
@@ -172,13 +171,11 @@ func SessionVisibility(ctx context.Context, q Querier, session uuid.UUID) (visib
 	return visibility, true, nil
 }
 
-// ForgetFeedItems removes every card of a deleted account, with the
-// owner's feed lock exclusive (LockSessionCards): a card written at the same time
-// either commits first and goes, or waits and finds the account deleted.
+// ForgetFeedItems removes every card of a deleted account (in the
+// erasure's transaction, after MarkUserDeleted: a card written at the
+// same time either committed first and goes, or waits and finds the
+// account deleted).
 func ForgetFeedItems(ctx context.Context, tx pgx.Tx, owner uuid.UUID) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('social.feed_owner:' || $1::text, 0))`, owner); err != nil {
-		return fmt.Errorf("store: lock the owner's cards: %w", err)
-	}
 	if _, err := tx.Exec(ctx, `DELETE FROM social.feed_items WHERE owner_id = $1`, owner); err != nil {
 		return fmt.Errorf("store: forget feed items: %w", err)
 	}
