@@ -83,7 +83,8 @@
 //
 // The challenges' Applier runs in the session consumer's transaction: it takes an advisory lock per user
 // of the batch (in one order; joining, leaving and erasure take it too: a join applied with a session
-// of the user that started after the join's time counts it, whichever commits first), then locks the open challenges they take
+// of the user that started after the join's time counts it, whichever commits first; a join takes
+// the user's activity.LockLive first, so it leaves nothing of an account erased at the same time), then locks the open challenges they take
 // part in (FOR NO KEY UPDATE, in id order: the lock order is challenges, participants, teams, as in the end
 // sweep, joining and leaving) and finds their open participations: not finalised, so a challenge whose end
 // passed takes late sessions that started in its window for challenge.FinaliseGrace (48 h). A

@@ -6,9 +6,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/gamification/internal/activity"
 	"github.com/athlos/athlos/storage/pgtest"
 )
@@ -42,4 +44,30 @@ func TestASessionAppliedWhileItsUserJoinsCounts(t *testing.T) {
 	got := w.get(ana, c)
 	require.NotNil(t, got.You)
 	assert.Equal(t, 7000.0, value(got.You), "the session started after she joined")
+}
+
+// Ana's account is erased while she joins a challenge (a request with a
+// token still valid, and the deletion's event, at once): whichever
+// commits first, no participation of hers is left.
+func TestAJoinRacingTheErasureLeavesNoParticipant(t *testing.T) {
+	t.Parallel()
+	pgtest.EitherOrder(t, "join", "erasure", func(t *testing.T, pool *pgxpool.Pool) (join, erasure func(pgx.Tx) error, check func()) {
+		w := newWorldOn(t, pool)
+		w.at(start)
+		admin, ana := w.user("Admin", "", true), w.user("Ana", "", true)
+		c := w.create(admin, true, month())
+		join = func(tx pgx.Tx) error {
+			_, err := w.s.JoinIn(w.ctx, tx, ana, uuid.MustParse(c.ID), "")
+			if bus.CodeOf(err) == bus.CodeUnauthorized {
+				return nil // refused: the erasure came first
+			}
+			return err
+		}
+		erasure = func(tx pgx.Tx) error { return activity.EraseUser(w.ctx, tx, ana, start, []activity.Eraser{w.s}) }
+		return join, erasure, func() {
+			var n int
+			require.NoError(t, pool.QueryRow(w.ctx, `SELECT count(*) FROM gamification.challenge_participants WHERE user_id = $1`, ana).Scan(&n))
+			assert.Zero(t, n, "no participation of an erased account")
+		}
+	})
 }

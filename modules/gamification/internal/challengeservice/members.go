@@ -10,6 +10,7 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/gamification/api"
+	"github.com/athlos/athlos/modules/gamification/internal/activity"
 	"github.com/athlos/athlos/modules/gamification/internal/challenge"
 	"github.com/athlos/athlos/modules/gamification/internal/challengestore"
 	"github.com/athlos/athlos/storage"
@@ -34,12 +35,22 @@ func (s *Service) Join(ctx context.Context, user, id uuid.UUID, team string) (ap
 }
 
 // JoinIn is Join's work in tx (a test orders it against other
-// transactions). It takes the user's challenges lock first, as the
-// session applier and Leave do: a batch of the user's sessions applied at
-// the same time either commits first (its sessions were in before the
-// join: the join's time comes after) or waits and finds the
-// participation, so a session that started after the join's time counts.
+// transactions). It takes the user's locks first, in the session
+// applier's order: the module's (shared, activity.LockLive; an erasure of
+// the account committed first is seen, and one that comes later finds
+// the participation to take back), then the challenges' (as Leave does):
+// a batch of the user's sessions applied at the same time either commits
+// first (its sessions were in before the join: the join's time comes
+// after) or waits and finds the participation, so a session that started
+// after the join's time counts.
 func (s *Service) JoinIn(ctx context.Context, tx pgx.Tx, user, id uuid.UUID, team string) (api.Challenge, error) {
+	live, err := activity.LockLive(ctx, tx, []uuid.UUID{user})
+	if err != nil {
+		return api.Challenge{}, err
+	}
+	if len(live) == 0 {
+		return api.Challenge{}, bus.Errorf(bus.CodeUnauthorized, "the account was deleted")
+	}
 	if err := challengestore.LockUsers(ctx, tx, []uuid.UUID{user}); err != nil {
 		return api.Challenge{}, err
 	}
