@@ -113,11 +113,12 @@
 // unlocked_at in the transaction that stores the unlock (the achievements' PointsSink): in a batch of
 // sessions, in the leaderboards' one upsert of the batch (activity.Batch; the leaderboards' Applier runs
 // after the achievements'); for other unlocks (records, challenges, backfills) at once.
-// A trigger on users (migrations 00040, 00052) puts the same message in the outbox when a user's name, country or
-// opt-out changes, the user is erased, or a user's row is made. A user is listed only once known (a users row: their
+// A trigger on users (migrations 00040, 00051) puts the same message in the outbox when a user's name, country or
+// opt-out changes, or the user is erased. A user is listed only once known (a users row: their
 // registration or profile event has arrived; until then they may have opted out unseen), and the
-// row's insert lists them: always, since a user's first session may be applied by another process at
-// the same time, its boards' refresh not seeing the row yet, nor the trigger its totals.
+// row's insert lists them when the user has totals already. The row is written under the user's lock
+// exclusive (activity.SaveUser), the totals under it shared, so the trigger sees the totals of a session
+// applied at the same time by another consumer, or that session's commit sees the row.
 //
 // Boards are ranked in memory, per process: at start Live rebuilds from PostgreSQL the boards most read
 // (the current week's, month's, year's and all time's of every sport together, each metric, while they

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +57,34 @@ func BenchmarkLiveView(b *testing.B) {
 			return nil, err
 		}
 		req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", k>>16&255, k>>8&255, k&255))
+		return req, nil
+	})
+}
+
+// BenchmarkWatch is POST /v1/sessions/{id}/watch as a watcher's app sends
+// it, each request from a new watcher of a public live session (the grant
+// added and the client module told, through the outbox, to renew the
+// watcher's connections): the front, the RPC and the transaction.
+//
+//	go test ./modules/training/httpapi -run '^$' -bench Watch -benchtime 200x
+func BenchmarkWatch(b *testing.B) {
+	a := apptest.Start(b, "client", "training")
+	owner := a.SignUp("owner@example.com").AccessToken
+	var s struct {
+		ID string `json:"id"`
+	}
+	a.Do(http.MethodPost, "/v1/sessions", owner, map[string]any{"sport": "run", "visibility": "public"}).JSON(b, &s)
+	watchers := make([]string, b.N)
+	for k := range watchers {
+		watchers[k] = a.SignUp(fmt.Sprintf("watcher%d@example.com", k)).AccessToken
+	}
+	benchRequests(b, a, http.StatusOK, func(k int) (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodPost, a.BaseURL+"/v1/sessions/"+s.ID+"/watch", strings.NewReader("{}"))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+watchers[k])
+		req.Header.Set("Content-Type", "application/json")
 		return req, nil
 	})
 }

@@ -127,6 +127,21 @@ func lockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
 	return nil
 }
 
+// lockUserExclusive takes a user's lock exclusive in tx: it waits for
+// the transactions holding it shared (Apply, LockLive) to end, and they
+// for tx. SaveUser takes it so: a user's row and their totals come
+// through separate consumers, and the listing trigger on the row (which
+// tells the leaderboards of a new user only when it sees their totals)
+// must see the totals of a session applied at the same time, as the
+// session's commit must see the row. With shared locks both ran at once,
+// neither seeing the other, and the user stayed off the boards in memory.
+func lockUserExclusive(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.user:' || $1::text, 0))`, user); err != nil {
+		return fmt.Errorf("activity: lock user: %w", err)
+	}
+	return nil
+}
+
 // LockLive takes users' shared locks in tx (as Apply does) and returns
 // those not erased: a change for them made in tx cannot outlive an
 // erasure, which waits for tx. Every writer of a user's rows outside
@@ -330,8 +345,9 @@ func SaveUser(ctx context.Context, tx pgx.Tx, u User, nameOnly bool) (bool, erro
 	if u.TimeZone == "" {
 		u.TimeZone = "UTC"
 	}
-	// The user's lock: an erasure committed while this waits is seen.
-	if err := lockUsers(ctx, tx, []uuid.UUID{u.ID}); err != nil {
+	// The user's lock, exclusive (lockUserExclusive): an erasure or a
+	// session committed while this waits is seen.
+	if err := lockUserExclusive(ctx, tx, u.ID); err != nil {
 		return false, err
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO gamification.users AS u (user_id, display_name, country, time_zone, show_in_leaderboards, updated_at)
@@ -347,6 +363,10 @@ func SaveUser(ctx context.Context, tx pgx.Tx, u User, nameOnly bool) (bool, erro
 // SaveProfile keeps a user's profile (SaveUser) and, when it changes their
 // time zone, tells the watchers.
 func SaveProfile(ctx context.Context, tx pgx.Tx, u User, watchers []ZoneWatcher) error {
+	// The user's lock before the row's, in the order EraseUser takes them.
+	if err := lockUserExclusive(ctx, tx, u.ID); err != nil {
+		return err
+	}
 	var before string
 	err := tx.QueryRow(ctx, `SELECT time_zone FROM gamification.users WHERE user_id = $1 FOR UPDATE`, u.ID).Scan(&before)
 	switch {

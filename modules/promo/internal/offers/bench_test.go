@@ -30,14 +30,14 @@ func BenchmarkEligibleAndRank(b *testing.B) {
 	u.Language = "de"
 	curve := offers.Flat()
 	for b.Loop() {
-		var cs []offers.Candidate
+		r := offers.NewRanker(80)
 		for _, o := range os {
 			if o.Matches(&u, now) {
 				d := o.Def
-				cs = append(cs, offers.Candidate{Offer: o, Fit: offers.Fit(d.Targeting),
+				r.Add(offers.Candidate{Offer: o, Fit: offers.Fit(d.Targeting),
 					Allowance: offers.Allowance(d.Budget.Impressions, &curve, d.StartsAt, d.EndsAt, now)})
 			}
 		}
-		offers.Rank(cs, 80)
+		r.AppendRanked(nil)
 	}
 }

@@ -282,6 +282,19 @@ func TestTextPicksTheLanguage(t *testing.T) {
 	}
 }
 
+// rank keeps the best n of cs (all when n <= 0), best first, as a
+// Ranker does.
+func rank(cs []offers.Candidate, n int) []offers.Candidate {
+	if n <= 0 {
+		n = len(cs)
+	}
+	r := offers.NewRanker(n)
+	for _, c := range cs {
+		r.Add(c)
+	}
+	return r.AppendRanked(nil)
+}
+
 func TestRankOrder(t *testing.T) {
 	mk := func(prio int, start time.Time, rules api.Targeting) *offers.Offer {
 		d := definition()
@@ -297,7 +310,7 @@ func TestRankOrder(t *testing.T) {
 	e := offers.Candidate{Offer: mk(10, t0.Add(time.Hour), one), Fit: 1, Allowance: 500, Spent: 400} // same day, ahead
 	f := offers.Candidate{Offer: mk(100, t0, api.Targeting{}), Fit: 0}                               // untargeted last
 	cs := []offers.Candidate{f, e, d, c, b, a}
-	ranked := offers.Rank(cs, 0)
+	ranked := rank(cs, 0)
 	got := make([]*offers.Offer, len(ranked))
 	for i := range ranked {
 		got[i] = ranked[i].Offer
@@ -317,12 +330,12 @@ func TestRankKeepsTheBestN(t *testing.T) {
 			d.StartsAt = t0.Add(time.Duration(r.IntN(3)) * 24 * time.Hour)
 			cs[i] = offers.Candidate{Offer: valid(t, d), Fit: r.IntN(3), Allowance: int64(r.IntN(4)) * 100, Spent: int64(r.IntN(2)) * 100}
 		}
-		full := offers.Rank(slices.Clone(cs), 0)
+		full := rank(slices.Clone(cs), 0)
 		for _, n := range []int{1, 2, 5, 20, 80, len(cs) - 1, len(cs), len(cs) + 1} {
 			if n < 1 {
 				continue
 			}
-			got := offers.Rank(slices.Clone(cs), n)
+			got := rank(slices.Clone(cs), n)
 			require.Equal(t, full[:min(n, len(full))], got, "trial %d, n %d of %d", trial, n, len(cs))
 		}
 	}

@@ -24,7 +24,8 @@ func (c Candidate) Slack() float64 {
 	return float64(c.Allowance-c.Spent) / float64(c.Offer.Def.Budget.Impressions)
 }
 
-// Rank orders candidates best first, by, in turn:
+// Ranker keeps the best n of the candidates added to it, best first by,
+// in turn:
 //  1. targeting fit: more rules matched first (an offer aimed at the user
 //     before one aimed at everyone);
 //  2. priority, higher first;
@@ -32,21 +33,7 @@ func (c Candidate) Slack() float64 {
 //  4. pacing: the one further behind its pace (Slack) first;
 //  5. the id, so that the order is total and stable.
 //
-// It keeps the best n (every candidate when n <= 0) and answers them, in
-// cs's own array.
-func Rank(cs []Candidate, n int) []Candidate {
-	if n <= 0 || n > len(cs) {
-		n = len(cs)
-	}
-	r := NewRanker(n)
-	for _, c := range cs {
-		r.Add(c)
-	}
-	return r.AppendRanked(cs[:0])
-}
-
-// Ranker keeps the best n of the candidates added to it, in Rank's order:
-// a list needs its best few of hundreds of eligible offers, which a heap
+// A list needs its best few of hundreds of eligible offers, which a heap
 // of n picks in one pass, holding n of them only.
 type Ranker struct {
 	n  int
@@ -120,7 +107,7 @@ type keyed struct {
 	slack float64
 }
 
-// compareKeyed is Rank's order: negative when a ranks before b.
+// compareKeyed is Ranker's order: negative when a ranks before b.
 func compareKeyed(a, b keyed) int {
 	if c := cmp.Compare(b.c.Fit, a.c.Fit); c != 0 {
 		return c

@@ -13,7 +13,6 @@ import (
 	"github.com/athlos/athlos/modules/training/internal/service"
 	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
-	"github.com/athlos/athlos/storage"
 	"github.com/athlos/athlos/storage/pgtest"
 )
 
@@ -29,23 +28,13 @@ func TestCloseIdleSessions(t *testing.T) {
 	user := uuid.Must(uuid.NewV7())
 	now := time.Now().UTC().Truncate(time.Second)
 	newSession := func(startedAt time.Time, points []telemetry.Point) uuid.UUID {
-		id := uuid.Must(uuid.NewV7())
-		require.NoError(t, storage.InTx(ctx, pool, func(tx pgx.Tx) error {
-			if err := store.InsertSession(ctx, tx, store.NewSession{ID: id, User: user, Sport: "run", Visibility: "private", StartedAt: startedAt}); err != nil {
-				return err
+		return openSession(t, pool, user, startedAt, points, func(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
+			if len(points) == 0 {
+				return nil
 			}
-			var rows store.PointRows
-			rows.Add(id, points)
-			if _, _, err := store.WritePoints(ctx, tx, rows, false); err != nil {
-				return err
-			}
-			if len(points) > 0 {
-				_, err := tx.Exec(ctx, `UPDATE training.sessions SET last_point_at = $2 WHERE id = $1`, id, points[len(points)-1].T)
-				return err
-			}
-			return nil
-		}))
-		return id
+			_, err := tx.Exec(ctx, `UPDATE training.sessions SET last_point_at = $2 WHERE id = $1`, id, points[len(points)-1].T)
+			return err
+		})
 	}
 	track := func(end time.Time, n int) []telemetry.Point {
 		out := make([]telemetry.Point, n)

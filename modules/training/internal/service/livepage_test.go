@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -16,10 +15,8 @@ import (
 	"github.com/athlos/athlos/modules/training/api"
 	"github.com/athlos/athlos/modules/training/internal/service"
 	"github.com/athlos/athlos/modules/training/internal/session"
-	"github.com/athlos/athlos/modules/training/internal/store"
 	"github.com/athlos/athlos/modules/training/internal/telemetry"
 	"github.com/athlos/athlos/modules/training/internal/zone"
-	"github.com/athlos/athlos/storage"
 	"github.com/athlos/athlos/storage/pgtest"
 )
 
@@ -34,23 +31,13 @@ func TestLiveViewAndCredential(t *testing.T) {
 	user := uuid.Must(uuid.NewV7())
 	now := time.Now().UTC().Truncate(time.Second)
 	newSession := func() uuid.UUID {
-		id := uuid.Must(uuid.NewV7())
 		points := make([]telemetry.Point, 100)
 		for i := range points {
 			// 100 points northwards, 3 m apart: the first ones inside a
 			// privacy zone around the start.
 			points[i] = telemetry.Point{T: now.Add(time.Duration(i-100) * time.Second), Lat: 52.5 + float64(i)*3/111_257.0, Lon: 13.4}
 		}
-		require.NoError(t, storage.InTx(ctx, pool, func(tx pgx.Tx) error {
-			if err := store.InsertSession(ctx, tx, store.NewSession{ID: id, User: user, Sport: "run", Visibility: "private", StartedAt: now.Add(-100 * time.Second)}); err != nil {
-				return err
-			}
-			var rows store.PointRows
-			rows.Add(id, points)
-			_, _, err := store.WritePoints(ctx, tx, rows, false)
-			return err
-		}))
-		return id
+		return openSession(t, pool, user, now.Add(-100*time.Second), points, nil)
 	}
 	a, b := newSession(), newSession()
 	linkA, err := s.ShareSession(ctx, user, a)
