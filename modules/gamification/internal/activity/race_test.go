@@ -3,6 +3,7 @@ package activity_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -34,4 +35,38 @@ func TestAJoinRacingTheGroupsClosingLeavesNoMember(t *testing.T) {
 			assert.Equal(t, "", role, "no member of a closed group")
 		}
 	})
+}
+
+// A profile (a new time zone) and the account's deletion come through
+// separate consumers; here both wait for a batch of the user's sessions
+// (the erasure first). Once the batch commits, the erasure holds the
+// user's lock and deletes the user's row while the profile, which locked
+// that row before asking for the user's lock, waits for it: a circle
+// PostgreSQL breaks by failing one. The profile takes the user's lock
+// before the row, so both go through: the profile finds the user erased.
+func TestAProfileAndTheErasureBehindABatchBothGoThrough(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	user := uuid.New()
+	inTx(t, pool, func(tx pgx.Tx) {
+		_, err := activity.SaveUser(ctx, tx, activity.User{ID: user, DisplayName: "Ana", TimeZone: "UTC", UpdatedAt: t0}, false)
+		require.NoError(t, err)
+	})
+	batch, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = batch.Rollback(ctx) }()
+	_, err = activity.Apply(ctx, batch, []activity.Event{completed(uuid.New(), user, 1, 5000)}, nil)
+	require.NoError(t, err)
+	erasure := pgtest.Behind(t, pool, func(tx pgx.Tx) error { return activity.EraseUser(ctx, tx, user, t0.Add(time.Hour), nil) })
+	profile := pgtest.Behind(t, pool, func(tx pgx.Tx) error {
+		return activity.SaveProfile(ctx, tx, activity.User{ID: user, DisplayName: "Ana", TimeZone: "Europe/Madrid",
+			UpdatedAt: t0.Add(time.Minute)}, nil)
+	})
+	require.NoError(t, batch.Commit(ctx))
+	assert.NoError(t, erasure())
+	assert.NoError(t, profile())
+	var known bool
+	require.NoError(t, pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM gamification.users WHERE user_id = $1)`, user).Scan(&known))
+	assert.False(t, known, "erased")
 }
