@@ -26,6 +26,13 @@ func Behind(t testing.TB, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (wait fu
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), raceTimeout)
 	t.Cleanup(cancel)
+	// The polls use a connection of their own: the test's pool may be
+	// small (pgxpool's default: 4), and its connections busy racing.
+	watcher, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	if err != nil {
+		t.Fatalf("pgtest: behind: %v", err)
+	}
+	defer func() { _ = watcher.Close(context.Background()) }()
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		t.Fatalf("pgtest: behind: %v", err)
@@ -66,7 +73,7 @@ func Behind(t testing.TB, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (wait fu
 		default:
 		}
 		var waiting bool
-		if err := pool.QueryRow(ctx, `SELECT coalesce(bool_or(wait_event_type = 'Lock'), false)
+		if err := watcher.QueryRow(ctx, `SELECT coalesce(bool_or(wait_event_type = 'Lock'), false)
 			FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&waiting); err != nil {
 			t.Fatalf("pgtest: behind: %v", fmt.Errorf("is %d waiting: %w", pid, err))
 		}
