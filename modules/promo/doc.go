@@ -47,9 +47,7 @@
 //     type, distance, replacement threshold, retired; ordered by the event's time,
 //     a deleted item stays a tombstone
 //   - evt.client.gear.wear_limit_reached: an item's distance at the crossing of
-//     its replacement threshold, until a newer gear event (components ignored);
-//     one that comes before the item's creation (another consumer) keeps the
-//     item from itself, and the creation then brings the rest
+//     its replacement threshold, until a newer gear event (components ignored)
 //   - evt.training.session.completed, evt.training.session.updated,
 //     evt.training.session.deleted, in batches by one durable consumer
 //     (promo__evt_training_session, two workers keyed by user, a batch one

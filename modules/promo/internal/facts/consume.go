@@ -234,7 +234,7 @@ func DecodeGearWear(data []byte) (w GearWear, ok bool, err error) {
 	if ev.ReachedAt.IsZero() {
 		return w, false, bus.Invalid("reached_at", "missing")
 	}
-	w.Type, w.DistanceM, w.ReplacementThresholdM, w.ReachedAt = ev.GearType, ev.DistanceM, ev.ReplacementThresholdM, ev.ReachedAt
+	w.DistanceM, w.ReplacementThresholdM, w.ReachedAt = ev.DistanceM, ev.ReplacementThresholdM, ev.ReachedAt
 	return w, ev.ComponentID == "", nil
 }
 

@@ -210,7 +210,6 @@ func ApplyGear(ctx context.Context, tx pgx.Tx, g GearItem) error {
 type GearWear struct {
 	GearID                uuid.UUID
 	UserID                uuid.UUID
-	Type                  string // the item's type
 	DistanceM             float64
 	ReplacementThresholdM float64
 	ReachedAt             time.Time
@@ -218,23 +217,16 @@ type GearWear struct {
 
 // ApplyGearWear records an item's distance at the crossing of its
 // replacement threshold, used until a newer gear event (which has the
-// distance of its own time): only for an item not deleted, with the same
-// threshold. An item promo has not heard of yet (its creation comes
-// through another consumer: later, or at the same moment in another
-// process) is kept from the crossing itself, as of no time (changed_at
-// -infinity), so that its creation, when it comes, brings the rest and
-// keeps the crossing's distance (newer than the creation).
+// distance of its own time): only for an item kept, not deleted, with the
+// same threshold. An item promo has not heard of yet is left alone (its
+// creation, far older, brings it).
 func ApplyGearWear(ctx context.Context, tx pgx.Tx, w GearWear) error {
 	if erased, err := lockUser(ctx, tx, w.UserID, false); err != nil || erased {
 		return err
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO promo.user_gear AS g (gear_id, user_id, type, distance_m, replacement_threshold_m, retired,
-			changed_at, wear_distance_m, wear_at)
-		VALUES ($1, $2, $6, $3, $5, false, '-infinity', $3, $4)
-		ON CONFLICT (gear_id) DO UPDATE SET wear_distance_m = excluded.wear_distance_m, wear_at = excluded.wear_at
-		WHERE g.user_id = excluded.user_id AND NOT g.deleted AND g.replacement_threshold_m = excluded.replacement_threshold_m
-			AND (g.wear_at IS NULL OR g.wear_at < excluded.wear_at)`,
-		w.GearID, w.UserID, w.DistanceM, w.ReachedAt, w.ReplacementThresholdM, w.Type)
+	_, err := tx.Exec(ctx, `UPDATE promo.user_gear SET wear_distance_m = $3, wear_at = $4
+		WHERE gear_id = $1 AND user_id = $2 AND NOT deleted AND replacement_threshold_m = $5
+			AND (wear_at IS NULL OR wear_at < $4)`, w.GearID, w.UserID, w.DistanceM, w.ReachedAt, w.ReplacementThresholdM)
 	if err != nil {
 		return fmt.Errorf("facts: save wear of gear %s: %w", w.GearID, err)
 	}
