@@ -62,6 +62,13 @@ func TestAWatchRacingTheEndOfItsGrantLeavesNoWatcher(t *testing.T) {
 					}
 					return c.grant(s, tx)
 				}))
+				// Before the fact that ends it, Bob may watch.
+				tx, err := pool.Begin(ctx)
+				require.NoError(t, err)
+				v, err := store.ViewerForWatch(ctx, tx, bob, ana)
+				require.NoError(t, err)
+				require.NoError(t, tx.Rollback(ctx))
+				require.True(t, v.Follower || v.CoMember, "Bob follows Ana or shares a group with her")
 				watch = func(tx pgx.Tx) error {
 					_, err := s.WatchSessionIn(ctx, tx, bob, live, "")
 					if bus.CodeOf(err) == bus.CodeNotFound {

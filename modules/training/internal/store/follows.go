@@ -79,9 +79,9 @@ const blockKey = `hashtextextended('training.block:' || $1::text || $2::text, 0)
 // follow's row FOR SHARE (an unfollow updates it); for a co-membership,
 // the shared groups' locks shared (CloseGroup: exclusive, SaveGroupMember:
 // shared), then the two memberships' rows in one of them FOR SHARE (a
-// leave updates them). A group that became shared between the two reads
-// is locked in another round, so rows are only ever locked under their
-// group's lock, as the closing deletes them: no circle of waits.
+// leave updates them). Rows are only locked under their group's lock, as
+// the closing deletes them (no circle of waits); a group that became
+// shared meanwhile is locked in another round.
 func ViewerForWatch(ctx context.Context, tx pgx.Tx, user, owner uuid.UUID) (Viewer, error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(`+blockKey+`)`, owner, user); err != nil {
 		return Viewer{}, fmt.Errorf("store: viewer: lock block: %w", err)
@@ -96,39 +96,33 @@ func ViewerForWatch(ctx context.Context, tx pgx.Tx, user, owner uuid.UUID) (View
 	}
 	const shared = `FROM training.group_members x JOIN training.group_members y
 		ON y.group_id = x.group_id AND y.user_id = $2 AND y.member WHERE x.user_id = $1 AND x.member`
-	locked := map[uuid.UUID]bool{}
+	locked := []uuid.UUID{} // not nil: ANY(NULL) matches nothing, NOT of it neither
 	for {
-		rows, err := tx.Query(ctx, `SELECT x.group_id `+shared, user, owner)
+		rows, err := tx.Query(ctx, `SELECT x.group_id `+shared+` AND NOT x.group_id = ANY($3)`, user, owner, locked)
 		if err != nil {
 			return v, fmt.Errorf("store: viewer: shared groups: %w", err)
 		}
-		groups, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		lock, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 		if err != nil {
 			return v, fmt.Errorf("store: viewer: shared groups: %w", err)
 		}
-		var lock []uuid.UUID
-		for _, g := range groups {
-			if !locked[g] {
-				lock = append(lock, g)
-				locked[g] = true
-			}
+		if len(lock) == 0 {
+			return v, nil // none, or none left of those locked
 		}
-		if len(lock) > 0 {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(k) FROM (SELECT DISTINCT `+groupKey("g.id")+` AS k
-				FROM unnest($1::uuid[]) AS g (id) ORDER BY 1) AS l`, lock); err != nil {
-				return v, fmt.Errorf("store: viewer: lock groups: %w", err)
-			}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(k) FROM (SELECT DISTINCT `+groupKey("g.id")+` AS k
+			FROM unnest($1::uuid[]) AS g (id) ORDER BY 1) AS l`, lock); err != nil {
+			return v, fmt.Errorf("store: viewer: lock groups: %w", err)
 		}
-		var group uuid.UUID
-		err = tx.QueryRow(ctx, `SELECT x.group_id `+shared+` LIMIT 1 FOR SHARE OF x, y`, user, owner).Scan(&group)
+		locked = append(locked, lock...)
+		// Rows only under their group's lock (the closing's order).
+		err = tx.QueryRow(ctx, `SELECT x.group_id `+shared+` AND x.group_id = ANY($3) LIMIT 1 FOR SHARE OF x, y`,
+			user, owner, locked).Scan(new(uuid.UUID))
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return v, nil
-		case err != nil:
-			return v, fmt.Errorf("store: viewer: co-membership: %w", err)
-		case locked[group]:
+		case err == nil:
 			v.CoMember = true
 			return v, nil
+		case !errors.Is(err, pgx.ErrNoRows):
+			return v, fmt.Errorf("store: viewer: co-membership: %w", err)
 		}
 	}
 }
