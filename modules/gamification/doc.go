@@ -27,7 +27,8 @@
 // Read models: users (display name, country, time zone, show_in_leaderboards; the newest event of the
 // user wins, by its time), erased_users (deleted accounts: their late events are not applied),
 // group_members (current members with their role; left_members and closed_groups keep the facts that
-// end memberships, ordered by social's seq), sessions (one row per finished, not deleted session:
+// end memberships, ordered by social's seq; a membership fact takes its group's lock shared, the
+// closing exclusive, so no member outlives a closing applied at the same time), sessions (one row per finished, not deleted session:
 // figures, plausibility, best efforts by name) and session_revisions (the last revision applied of
 // every session ever seen, deleted ones too).
 //
@@ -81,7 +82,9 @@
 // session or active days, so an edit or deletion takes exactly that back).
 //
 // The challenges' Applier runs in the session consumer's transaction: it takes an advisory lock per user
-// of the batch (in one order; leaving and erasure take it too), then locks the open challenges they take
+// of the batch (in one order; joining, leaving and erasure take it too: a join applied with a session
+// of the user that started after the join's time counts it, whichever commits first; a join takes
+// the user's activity.LockLive first, so it leaves nothing of an account erased at the same time), then locks the open challenges they take
 // part in (FOR NO KEY UPDATE, in id order: the lock order is challenges, participants, teams, as in the end
 // sweep, joining and leaving) and finds their open participations: not finalised, so a challenge whose end
 // passed takes late sessions that started in its window for challenge.FinaliseGrace (48 h). A
@@ -110,11 +113,12 @@
 // unlocked_at in the transaction that stores the unlock (the achievements' PointsSink): in a batch of
 // sessions, in the leaderboards' one upsert of the batch (activity.Batch; the leaderboards' Applier runs
 // after the achievements'); for other unlocks (records, challenges, backfills) at once.
-// A trigger on users (migrations 00040, 00052) puts the same message in the outbox when a user's name, country or
-// opt-out changes, the user is erased, or a user's row is made. A user is listed only once known (a users row: their
+// A trigger on users (migrations 00040, 00051) puts the same message in the outbox when a user's name, country or
+// opt-out changes, or the user is erased. A user is listed only once known (a users row: their
 // registration or profile event has arrived; until then they may have opted out unseen), and the
-// row's insert lists them: always, since a user's first session may be applied by another process at
-// the same time, its boards' refresh not seeing the row yet, nor the trigger its totals.
+// row's insert lists them when the user has totals already. The row is written under the user's lock
+// exclusive (activity.SaveUser), the totals under it shared, so the trigger sees the totals of a session
+// applied at the same time by another consumer, or that session's commit sees the row.
 //
 // Boards are ranked in memory, per process: at start Live rebuilds from PostgreSQL the boards most read
 // (the current week's, month's, year's and all time's of every sport together, each metric, while they

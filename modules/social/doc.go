@@ -107,6 +107,10 @@
 // index-only range of feed_items_owner and merges them (fan-out on read:
 // nothing is written per follower). Achievement cards come from
 // evt.gamification.achievement.unlocked of a session, and take the session card's visibility.
+// A session's cards come from separate consumers, often at once (training publishes a
+// completion and its records together), each copying or updating what another wrote: each
+// takes the session's advisory lock (and its owner's facts lock shared; the erasure takes it
+// exclusive), so the later transaction sees the earlier one's cards (store.LockSessionCards).
 //
 // Reports (service/report.go): a user reports another for a reason from a
 // fixed list (spam, harassment, hate, violence, sexual_content,
@@ -174,7 +178,8 @@
 //	evt.training.session.completed, .updated   durables social__evt_training_session_*: the feed's session cards
 //	evt.training.session.deleted durable social__evt_training_session_deleted: its cards leave every feed, for good
 //	evt.gamification.achievement.unlocked  durable social__evt_gamification_achievement_unlocked: notifications (below)
-//	                                       (of a session: once its card says it is not private); durable
+//	                                       (of a session: once its card says it is not private; one that
+//	                                       comes before the card waits in held_facts, and the card tells it); durable
 //	                                       social__evt_gamification_achievement_unlocked_feed: the feed's achievement cards
 //	evt.gamification.challenge.completed   durable social__evt_gamification_challenge_completed: notifications (below)
 //	evt.client.export.ready      durable social__evt_client_export_ready: a personal notification (kind export_ready) to the user alone
@@ -197,7 +202,19 @@
 // fan-out is generic by kind (service.Fact: kind, actor, source key,
 // data, name): the consumer of each event maps it to a Fact
 // (consume/notif.go): training's record.set, gamification's
-// achievement.unlocked and challenge.completed.
+// achievement.unlocked and challenge.completed. An achievement a session
+// unlocked is told only when the session's feed card says it is not
+// private (Notify.FanOutOfSession); the card comes through another
+// consumer, maybe later or at the same moment, so a fact that finds no
+// card waits in held_facts (migration 00067) and the card's transaction
+// tells it, or drops it for a private or deleted session
+// (Notify.SessionCardIn); both take the session's card lock, so neither
+// misses the other. Facts held 90 days (no card ever came) are swept.
+// A fan-out takes its actor's facts lock shared (store.LockUserFacts) and
+// tells nothing of a deleted account; the account's erasure takes it
+// exclusive first, so a fact applied at the same moment either commits
+// first and is taken back with the rest (its notification, its system
+// messages), or waits and finds the account deleted.
 //
 // Schema: notif_events (one row per fact: id, kind, source_key, actor,
 // data; unique (kind, source_key)), notifications (the inbox: one row per

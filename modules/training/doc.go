@@ -122,7 +122,9 @@
 //	                                  included, and the time zone and heart rates the analytics use)
 //	evt.social.member.joined, .role_changed, .left, evt.social.group.deleted   durables training__evt_social_*:
 //	                                  the co-membership read model (group_members, closed_groups; each membership's
-//	                                  fact of the highest seq, so order and redelivery change nothing): members of a
+//	                                  fact of the highest seq, so order and redelivery change nothing; a fact takes
+//	                                  its group's lock shared, the closing exclusive, so no member outlives a closing
+//	                                  applied at the same time): members of a
 //	                                  group the owner is in see (sessions.get, .list with user_id, .gpx, .route) and may watch (sessions.watch)
 //	                                  a followers session, without the owner's notes and device; a watcher let in so
 //	                                  loses the grant when the co-membership ends or the session turns private
@@ -131,7 +133,9 @@
 //	                                  highest seq): the owner's followers (not a requester) see and may watch a
 //	                                  followers session like co-members; a follower who unfollowed or was removed loses
 //	                                  it and the grant at once; a user the owner blocked sees and watches none of its
-//	                                  sessions (public ones and share links included) and loses the grants it had
+//	                                  sessions (public ones and share links included) and loses the grants it had;
+//	                                  a watch request locks the facts its grant rests on (store.ViewerForWatch), so
+//	                                  a fact that ends it, applied at the same time, still finds the watcher to remove
 //	evt.training.session.completed, .updated, .deleted   the module's own events, one durable consumer
 //	                                  training__evt_training_session (in order, each message once): the analytics read
 //	                                  model, recomputed from the session as it is (so a repeated or older event changes

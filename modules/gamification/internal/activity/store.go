@@ -127,6 +127,21 @@ func lockUsers(ctx context.Context, tx pgx.Tx, users []uuid.UUID) error {
 	return nil
 }
 
+// lockUserExclusive takes a user's lock exclusive in tx: it waits for
+// the transactions holding it shared (Apply, LockLive) to end, and they
+// for tx. SaveUser takes it so: a user's row and their totals come
+// through separate consumers, and the listing trigger on the row (which
+// tells the leaderboards of a new user only when it sees their totals)
+// must see the totals of a session applied at the same time, as the
+// session's commit must see the row. With shared locks both ran at once,
+// neither seeing the other, and the user stayed off the boards in memory.
+func lockUserExclusive(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.user:' || $1::text, 0))`, user); err != nil {
+		return fmt.Errorf("activity: lock user: %w", err)
+	}
+	return nil
+}
+
 // LockLive takes users' shared locks in tx (as Apply does) and returns
 // those not erased: a change for them made in tx cannot outlive an
 // erasure, which waits for tx. Every writer of a user's rows outside
@@ -330,8 +345,9 @@ func SaveUser(ctx context.Context, tx pgx.Tx, u User, nameOnly bool) (bool, erro
 	if u.TimeZone == "" {
 		u.TimeZone = "UTC"
 	}
-	// The user's lock: an erasure committed while this waits is seen.
-	if err := lockUsers(ctx, tx, []uuid.UUID{u.ID}); err != nil {
+	// The user's lock, exclusive (lockUserExclusive): an erasure or a
+	// session committed while this waits is seen.
+	if err := lockUserExclusive(ctx, tx, u.ID); err != nil {
 		return false, err
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO gamification.users AS u (user_id, display_name, country, time_zone, show_in_leaderboards, updated_at)
@@ -347,6 +363,10 @@ func SaveUser(ctx context.Context, tx pgx.Tx, u User, nameOnly bool) (bool, erro
 // SaveProfile keeps a user's profile (SaveUser) and, when it changes their
 // time zone, tells the watchers.
 func SaveProfile(ctx context.Context, tx pgx.Tx, u User, watchers []ZoneWatcher) error {
+	// The user's lock before the row's, in the order EraseUser takes them.
+	if err := lockUserExclusive(ctx, tx, u.ID); err != nil {
+		return err
+	}
 	var before string
 	err := tx.QueryRow(ctx, `SELECT time_zone FROM gamification.users WHERE user_id = $1 FOR UPDATE`, u.ID).Scan(&before)
 	switch {
@@ -407,6 +427,14 @@ func SaveMembership(ctx context.Context, tx pgx.Tx, m Membership) (bool, error) 
 	if err := lockUsers(ctx, tx, []uuid.UUID{m.User}); err != nil {
 		return false, err
 	}
+	// The group's lock, shared: its closing (CloseGroup, exclusive) and a
+	// fact of one of its members come through separate consumers, maybe
+	// at once; without it, the fact could find the group open while the
+	// closing deletes the members it sees, and one would outlive it.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtextextended('gamification.group:' || $1::text, 0))`,
+		m.Group); err != nil {
+		return false, wrap("lock group", err)
+	}
 	// Two processes may apply two facts of one membership at once: the
 	// lock makes the second see the first.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.membership:' || $1::text || $2::text, 0))`,
@@ -434,8 +462,14 @@ func SaveMembership(ctx context.Context, tx pgx.Tx, m Membership) (bool, error) 
 	return err == nil, wrap("save membership", err)
 }
 
-// CloseGroup forgets a deleted group's memberships for good.
+// CloseGroup forgets a deleted group's memberships for good. It takes
+// the group's lock exclusive (SaveMembership takes it shared), then
+// deletes in a statement of its own, whose snapshot sees every member a
+// fact applied before.
 func CloseGroup(ctx context.Context, tx pgx.Tx, group uuid.UUID, seq int64) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.group:' || $1::text, 0))`, group); err != nil {
+		return wrap("lock group", err)
+	}
 	_, err := tx.Exec(ctx, `WITH
 		c AS (INSERT INTO gamification.closed_groups (group_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING),
 		l AS (DELETE FROM gamification.left_members WHERE group_id = $1)

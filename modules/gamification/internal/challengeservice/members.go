@@ -10,6 +10,7 @@ import (
 
 	"github.com/athlos/athlos/bus"
 	"github.com/athlos/athlos/modules/gamification/api"
+	"github.com/athlos/athlos/modules/gamification/internal/activity"
 	"github.com/athlos/athlos/modules/gamification/internal/challenge"
 	"github.com/athlos/athlos/modules/gamification/internal/challengestore"
 	"github.com/athlos/athlos/storage"
@@ -26,53 +27,76 @@ import (
 func (s *Service) Join(ctx context.Context, user, id uuid.UUID, team string) (api.Challenge, error) {
 	var out api.Challenge
 	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := s.visible(ctx, tx, user, id); err != nil {
-			return err
-		}
-		c, err := challengestore.Lock(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		now := s.now().UTC()
-		if over(c, now) {
-			return errEnded
-		}
-		teams, err := challengestore.Teams(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		p, err := challengestore.GetParticipant(ctx, tx, id, user)
-		switch {
-		case err == nil:
-			if team != "" && (p.TeamID == nil || p.TeamID.String() != team) {
-				return bus.Errorf(bus.CodeConflict, "you are in another team of this challenge: leave it first")
-			}
-			out = view(c, teams, &p, now)
-			return nil
-		case !errors.Is(err, challengestore.ErrNotFound):
-			return err
-		}
-		teamID, err := placeIn(ctx, tx, user, c, teams, team)
-		if err != nil {
-			return err
-		}
-		p = challengestore.Participant{ChallengeID: id, UserID: user, TeamID: teamID, JoinedAt: now}
-		if err := challengestore.Join(ctx, tx, p); err != nil {
-			return err
-		}
-		if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventChallengeJoined, member(c, p)); err != nil {
-			return err
-		}
-		c.Participants++
-		for i := range teams {
-			if teamID != nil && teams[i].ID == *teamID {
-				teams[i].Members++
-			}
-		}
-		out = view(c, teams, &p, now)
-		return nil
+		var err error
+		out, err = s.JoinIn(ctx, tx, user, id, team)
+		return err
 	})
 	return out, err
+}
+
+// JoinIn is Join's work in tx (a test orders it against other
+// transactions). It takes the user's locks first, in the session
+// applier's order: the module's (shared, activity.LockLive; an erasure of
+// the account committed first is seen, and one that comes later finds
+// the participation to take back), then the challenges' (as Leave does):
+// a batch of the user's sessions applied at the same time either commits
+// first (its sessions were in before the join: the join's time comes
+// after) or waits and finds the participation, so a session that started
+// after the join's time counts.
+func (s *Service) JoinIn(ctx context.Context, tx pgx.Tx, user, id uuid.UUID, team string) (api.Challenge, error) {
+	live, err := activity.LockLive(ctx, tx, []uuid.UUID{user})
+	if err != nil {
+		return api.Challenge{}, err
+	}
+	if len(live) == 0 {
+		return api.Challenge{}, bus.Errorf(bus.CodeUnauthorized, "the account was deleted")
+	}
+	if err := challengestore.LockUsers(ctx, tx, []uuid.UUID{user}); err != nil {
+		return api.Challenge{}, err
+	}
+	if _, err := s.visible(ctx, tx, user, id); err != nil {
+		return api.Challenge{}, err
+	}
+	c, err := challengestore.Lock(ctx, tx, id)
+	if err != nil {
+		return api.Challenge{}, err
+	}
+	now := s.now().UTC()
+	if over(c, now) {
+		return api.Challenge{}, errEnded
+	}
+	teams, err := challengestore.Teams(ctx, tx, id)
+	if err != nil {
+		return api.Challenge{}, err
+	}
+	p, err := challengestore.GetParticipant(ctx, tx, id, user)
+	switch {
+	case err == nil:
+		if team != "" && (p.TeamID == nil || p.TeamID.String() != team) {
+			return api.Challenge{}, bus.Errorf(bus.CodeConflict, "you are in another team of this challenge: leave it first")
+		}
+		return view(c, teams, &p, now), nil
+	case !errors.Is(err, challengestore.ErrNotFound):
+		return api.Challenge{}, err
+	}
+	teamID, err := placeIn(ctx, tx, user, c, teams, team)
+	if err != nil {
+		return api.Challenge{}, err
+	}
+	p = challengestore.Participant{ChallengeID: id, UserID: user, TeamID: teamID, JoinedAt: now}
+	if err := challengestore.Join(ctx, tx, p); err != nil {
+		return api.Challenge{}, err
+	}
+	if _, err := bus.Enqueue(ctx, tx, api.Module, api.EventChallengeJoined, member(c, p)); err != nil {
+		return api.Challenge{}, err
+	}
+	c.Participants++
+	for i := range teams {
+		if teamID != nil && teams[i].ID == *teamID {
+			teams[i].Members++
+		}
+	}
+	return view(c, teams, &p, now), nil
 }
 
 // placeIn checks that user may take part in c and returns the user's team

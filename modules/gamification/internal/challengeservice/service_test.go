@@ -37,7 +37,13 @@ var start = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{t: t, ctx: context.Background(), pool: pgtest.NewPool(t), now: start.Add(-time.Hour), revs: map[uuid.UUID]int64{}}
+	return newWorldOn(t, pgtest.NewPool(t))
+}
+
+// newWorldOn is newWorld on pool.
+func newWorldOn(t *testing.T, pool *pgxpool.Pool) *world {
+	t.Helper()
+	w := &world{t: t, ctx: context.Background(), pool: pool, now: start.Add(-time.Hour), revs: map[uuid.UUID]int64{}}
 	w.s = challengeservice.New(w.pool, slog.Default(), nil, func() time.Time {
 		w.mu.Lock()
 		defer w.mu.Unlock()

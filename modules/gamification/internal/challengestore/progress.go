@@ -33,7 +33,7 @@ type Participation struct {
 
 // LockUsers takes the challenges' transaction-scoped advisory lock of each
 // user, in one order (by key), so that two transactions that change the
-// same users' participations (the applier's batches, leaving, erasure)
+// same users' participations (the applier's batches, joining, leaving, erasure)
 // run one after the other and never deadlock. After them, the lock order
 // is: each challenge's advisory lock (by key: LockOpen and
 // LockChallengesOf shared, the end sweep's NextToEnd exclusive), the

@@ -13,6 +13,7 @@ import (
 	"github.com/athlos/athlos/modules/gamification/api"
 	"github.com/athlos/athlos/modules/gamification/internal/activity"
 	"github.com/athlos/athlos/storage"
+	"github.com/athlos/athlos/storage/pgtest"
 )
 
 // totalsOf counts user's rows of totals.
@@ -94,7 +95,8 @@ func TestUnknownUsersAreNotListedUntilTheirProfileArrives(t *testing.T) {
 }
 
 // A user with no totals but points (an unlock before their profile
-// arrived) is listed once known: the row's insert refreshes the boards.
+// arrived) is listed once known: the listing trigger finds their totals by
+// the all-time boards (migration 00051: the totals have no index by user).
 func TestAUserWithOnlyPointsIsListedOnceKnown(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -124,43 +126,53 @@ func (w *world) knownAsGil(user uuid.UUID, p *process, viewer uuid.UUID, req api
 	}, 30*time.Second, 10*time.Millisecond, "the board in memory lists them once known")
 }
 
-// A user's registration and their first session, applied at once by two
-// processes, each in a transaction that does not see the other's: the
-// boards refresh the user after the session's commit (not listed yet:
-// the registration is not committed) and again after the registration's,
-// which lists them. Migration 00052: the listing trigger tells the boards
-// of every new user, not only of one it sees totals of (it would see none
-// here, and the user would stay unlisted in memory).
+// A user's registration and their first session come through separate
+// consumers, maybe at once in two processes. Raced both ways (each held
+// open while the other runs against it), the user is listed in memory
+// in the end: SaveUser takes the user's lock exclusive, so the session
+// (Apply: shared) waits for the registration's commit, or the
+// registration's listing trigger for the session's and sees its totals.
+// With both shared, the registration held open let the session commit
+// and the boards read the user unknown; the trigger had seen no totals,
+// and nothing told the boards again (CI, TestLeaderboardsInTwoProcesses).
 func TestARegistrationRacingTheFirstSessionLists(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	p := w.process(monday.Add(time.Hour))
-	ana := w.user("Ana", "", true)
-	req := api.LeaderboardRequest{}
-	w.apply(p, activity.Change{New: session(ana, "run", monday, 5)})
-	loaded(t, p, req, ana)
+	for _, registrationFirst := range []bool{true, false} {
+		name := "session first"
+		if registrationFirst {
+			name = "registration first"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			p := w.process(monday.Add(time.Hour))
+			ana := w.user("Ana", "", true)
+			req := api.LeaderboardRequest{}
+			w.apply(p, activity.Change{New: session(ana, "run", monday, 5)})
+			loaded(t, p, req, ana)
 
-	ghost := uuid.New()
-	ctx := context.Background()
-	registration, err := w.pool.Begin(ctx)
-	require.NoError(t, err)
-	defer func() { _ = registration.Rollback(ctx) }()
-	_, err = registration.Exec(ctx, `INSERT INTO gamification.users (user_id, display_name, show_in_leaderboards, updated_at)
-		VALUES ($1, 'Gil', true, now())`, ghost)
-	require.NoError(t, err)
-
-	w.apply(p, activity.Change{New: session(ghost, "run", monday, 10)})
-	// The boards take changes in order: once Ana's later session shows,
-	// Gil's has been read (and found unlisted).
-	w.apply(p, activity.Change{New: session(ana, "run", monday.Add(time.Minute), 1)})
-	require.Eventually(t, func() bool {
-		got, err := p.svc.Get(ctx, ana, req)
-		return err == nil && assert.ObjectsAreEqual([]place{{1, "Ana", 6000}}, places(got.Items))
-	}, 30*time.Second, 10*time.Millisecond)
-
-	require.NoError(t, registration.Commit(ctx))
-	require.Eventually(t, func() bool {
-		got, err := p.svc.Get(ctx, ana, req)
-		return err == nil && assert.ObjectsAreEqual([]place{{1, "Gil", 10000}, {2, "Ana", 6000}}, places(got.Items))
-	}, 30*time.Second, 10*time.Millisecond, "listed once the registration commits")
+			ctx := context.Background()
+			ghost := uuid.New()
+			register := func(tx pgx.Tx) error {
+				_, err := activity.SaveUser(ctx, tx, activity.User{ID: ghost, DisplayName: "Gil", ShowInLeaderboards: true,
+					UpdatedAt: time.Now()}, true)
+				return err
+			}
+			run := session(ghost, "run", monday, 10)
+			apply := func(tx pgx.Tx) error {
+				_, err := activity.Apply(ctx, tx, []activity.Event{{SessionID: run.ID, UserID: ghost, Revision: 1, Session: run}},
+					[]activity.Applier{p.svc})
+				return err
+			}
+			if registrationFirst {
+				pgtest.Race(t, w.pool, register, apply)
+			} else {
+				pgtest.Race(t, w.pool, apply, register)
+			}
+			require.Eventually(t, func() bool {
+				got, err := p.svc.Get(ctx, ana, req)
+				return err == nil && assert.ObjectsAreEqual([]place{{1, "Gil", 10000}, {2, "Ana", 5000}}, places(got.Items))
+			}, 30*time.Second, 10*time.Millisecond, "listed in memory once both committed")
+		})
+	}
 }

@@ -64,5 +64,5 @@ func Register(rt *platform.Runtime, s *service.Service, n *service.Notify) {
 		return n.EraseUser(ctx, tx, user)
 	})
 	// The feed's cards from training's session and record events (feed.go).
-	feed(rt, s)
+	feed(rt, s, n)
 }

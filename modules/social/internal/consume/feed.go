@@ -21,8 +21,9 @@ import (
 // revision, so an older one changes nothing), a deleted one (its cards
 // go for good) and the records a session set; and from the gamification
 // module's, the achievements a session unlocked (an unlock without a
-// session, e.g. of a completed challenge, has no card).
-func feed(rt *platform.Runtime, s *service.Service) {
+// session, e.g. of a completed challenge, has no card). A session's card
+// tells the facts that waited for it (n.SessionCardIn).
+func feed(rt *platform.Runtime, s *service.Service, n *service.Notify) {
 	rt.OnEventAs(bus.EventStream(gamificationapi.Module), gamificationapi.EventAchievementUnlocked,
 		bus.ConsumerName(api.Module, gamificationapi.EventAchievementUnlocked)+"_feed",
 		func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
@@ -63,9 +64,12 @@ func feed(rt *platform.Runtime, s *service.Service) {
 			default:
 				return bus.Invalid("visibility", "must be private, followers or public")
 			}
-			return s.ApplySessionCard(ctx, tx, service.SessionCard{Session: session, Owner: owner, Sport: ev.Sport, Title: ev.Title,
+			if err := s.ApplySessionCard(ctx, tx, service.SessionCard{Session: session, Owner: owner, Sport: ev.Sport, Title: ev.Title,
 				Visibility: visibility, StartedAt: ev.StartedAt, CompletedAt: ev.CompletedAt, DistanceM: ev.DistanceM,
-				MovingTimeS: ev.MovingTimeS, Revision: ev.Revision})
+				MovingTimeS: ev.MovingTimeS, Revision: ev.Revision}); err != nil {
+				return err
+			}
+			return n.SessionCardIn(ctx, tx, session)
 		})
 	}
 	rt.OnEvent(stream, trainingapi.EventSessionDeleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
@@ -77,7 +81,10 @@ func feed(rt *platform.Runtime, s *service.Service) {
 		if err != nil {
 			return err
 		}
-		return s.DropSessionCards(ctx, tx, session, owner, ev.Sport, ev.DeletedAt, ev.Revision)
+		if err := s.DropSessionCards(ctx, tx, session, owner, ev.Sport, ev.DeletedAt, ev.Revision); err != nil {
+			return err
+		}
+		return n.SessionCardIn(ctx, tx, session) // drops what waited
 	})
 	// The notifications consume record.set too (notif.go): the feed has a
 	// durable consumer of its own.

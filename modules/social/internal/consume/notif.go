@@ -86,20 +86,6 @@ func registerGamification(rt *platform.Runtime, n *service.Notify) {
 		if ev.AchievementID == "" || ev.Tier < 1 {
 			return bus.Invalid("achievement_id", "an achievement.unlocked event needs the achievement and its tier")
 		}
-		if ev.SessionID != "" {
-			session, err := bus.ParseID("session_id", ev.SessionID)
-			if err != nil {
-				return err
-			}
-			delivered := 1
-			if md, err := msg.Metadata(); err == nil {
-				delivered = int(md.NumDelivered)
-			}
-			told, err := n.SessionTold(ctx, tx, session, delivered)
-			if err != nil || !told {
-				return err
-			}
-		}
 		name := ev.Name
 		if ev.TierName != "" {
 			name += " (" + ev.TierName + ")"
@@ -112,8 +98,17 @@ func registerGamification(rt *platform.Runtime, n *service.Notify) {
 		if ev.Repetition > 0 {
 			data["repetition"] = ev.Repetition
 		}
-		return n.FanOut(ctx, tx, service.Fact{Kind: notif.Achievement, Actor: user, Name: name, Data: data,
-			SourceKey: user.String() + ":" + unlockKey(ev)})
+		fact := service.Fact{Kind: notif.Achievement, Actor: user, Name: name, Data: data, SourceKey: user.String() + ":" + unlockKey(ev)}
+		if ev.SessionID == "" {
+			return n.FanOut(ctx, tx, fact)
+		}
+		// Of a session: told once its feed card says it is not private
+		// (the card may come later, through another consumer).
+		session, err := bus.ParseID("session_id", ev.SessionID)
+		if err != nil {
+			return err
+		}
+		return n.FanOutOfSession(ctx, tx, session, fact)
 	})
 	rt.OnEvent(stream, gamificationapi.EventChallengeCompleted, func(ctx context.Context, tx pgx.Tx, msg jetstream.Msg) error {
 		var ev gamificationapi.ChallengeCompleted

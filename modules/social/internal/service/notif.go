@@ -72,8 +72,16 @@ type Fact struct {
 // transaction id <kind>:<source key>; mutes do not apply to the chat),
 // which the chat publishes on chat.<group> once the relay has sent the
 // notification (Chat.PublishSystem). A fact
-// notified before changes nothing.
+// notified before, or of a deleted account, changes nothing.
 func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) error {
+	// The actor's facts lock: an erasure of the account at the same time
+	// either takes back what this writes, or comes first and nothing is.
+	if err := store.LockUserFacts(ctx, tx, f.Actor); err != nil {
+		return err
+	}
+	if deleted, err := store.UserDeleted(ctx, tx, f.Actor); err != nil || deleted {
+		return err
+	}
 	data, err := json.Marshal(f.Data)
 	if err != nil {
 		return fmt.Errorf("service: encode %s notification: %w", f.Kind, err)
@@ -103,29 +111,59 @@ func (n *Notify) FanOut(ctx context.Context, tx pgx.Tx, f Fact) error {
 
 var errNoNotification = bus.Errorf(bus.CodeNotFound, "no such notification")
 
-// SessionWaits is how many deliveries of an event that names a session
-// SessionTold waits for the session's card (about 15 s with the
-// consumer's growing delays) before it gives up telling it.
-const SessionWaits = 5
-
-// SessionTold reports whether a fact of session (an achievement it
-// unlocked) may be told to its owner's groups: when its feed card says
-// it is not private. A session whose card is not known yet (its event
-// still on its way) is waited for: an unavailable error makes the
-// consumer deliver the event again, until SessionWaits deliveries; then
-// it is not told.
-func (n *Notify) SessionTold(ctx context.Context, q store.Querier, session uuid.UUID, delivered int) (bool, error) {
-	visibility, known, err := store.SessionVisibility(ctx, q, session)
+// FanOutOfSession tells f, a fact of session (an achievement it
+// unlocked), as FanOut does, when the session's feed card says it is not
+// private; a card that says private, or a deleted session, tells nothing.
+// A card not known yet (its event still on its way: it comes through
+// another consumer) holds the fact until the card comes (SessionCardIn).
+// The session's card lock (store.LockSessionCards) orders the two: the
+// card's transaction either commits first and is read here, or finds the
+// fact held.
+func (n *Notify) FanOutOfSession(ctx context.Context, tx pgx.Tx, session uuid.UUID, f Fact) error {
+	if err := store.LockSessionCards(ctx, tx, session, f.Actor); err != nil {
+		return err
+	}
+	visibility, known, err := store.SessionVisibility(ctx, tx, session)
 	switch {
 	case err != nil:
-		return false, err
+		return err
+	case known && told(visibility):
+		return n.FanOut(ctx, tx, f)
 	case known:
-		return visibility == "followers" || visibility == "public", nil
-	case delivered < SessionWaits:
-		return false, bus.Errorf(bus.CodeUnavailable, "session %s not known yet", session)
+		return nil
 	}
-	return false, nil
+	data, err := json.Marshal(f.Data)
+	if err != nil {
+		return fmt.Errorf("service: encode %s notification: %w", f.Kind, err)
+	}
+	return store.HoldFact(ctx, tx, store.HeldFact{Kind: string(f.Kind), SourceKey: f.SourceKey, Session: session, Actor: f.Actor,
+		Name: f.Name, Data: data, Count: f.Count, HeldAt: n.now()})
 }
+
+// SessionCardIn tells the facts held for session (FanOutOfSession) once
+// its card is written in tx (its lock held): each is told if the card
+// says the session is not private, and dropped otherwise (a private or
+// deleted session). With no card (a deleted account's session) they stay.
+func (n *Notify) SessionCardIn(ctx context.Context, tx pgx.Tx, session uuid.UUID) error {
+	visibility, known, err := store.SessionVisibility(ctx, tx, session)
+	if err != nil || !known {
+		return err
+	}
+	held, err := store.TakeHeldFacts(ctx, tx, session)
+	if err != nil || !told(visibility) {
+		return err
+	}
+	for _, h := range held {
+		if err := n.FanOut(ctx, tx, Fact{Kind: notif.Kind(h.Kind), Actor: h.Actor, SourceKey: h.SourceKey, Data: h.Data,
+			Count: h.Count, Name: h.Name}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// told says whether the groups hear of a fact of a session of visibility.
+func told(visibility string) bool { return visibility == "followers" || visibility == "public" }
 
 // Inbox returns a page of user's notifications, newest first (unreadOnly:
 // the unread ones), and their unread count. invalid for a bad limit or
@@ -552,9 +590,13 @@ func (n *Notify) pushAll(ctx context.Context, tx pgx.Tx, out store.InboxItem, re
 const NotificationRetention = 90 * 24 * time.Hour
 
 // Sweep deletes notifications older than NotificationRetention, a batch
-// at a time; it returns how many went.
+// at a time, and the facts held as long (their session's card never
+// came); it returns how many went.
 func (n *Notify) Sweep(ctx context.Context) (int, error) {
-	total := 0
+	total, err := store.SweepHeldFacts(ctx, n.pool, n.now().Add(-NotificationRetention))
+	if err != nil {
+		return total, err
+	}
 	for {
 		k, err := store.SweepNotifications(ctx, n.pool, n.now().Add(-NotificationRetention), 1000)
 		total += k

@@ -43,11 +43,36 @@ func AchievementItemID(owner uuid.UUID, key string) uuid.UUID {
 	return uuid.NewSHA1(owner, []byte("achievement:"+key))
 }
 
+// LockSessionCards takes, for the rest of tx, the owner's facts lock shared
+// (LockUserFacts) and the session's cards' lock: the cards of one session come from separate
+// consumers (its events, record.set, achievement.unlocked), often at the
+// same moment, and each copies or updates what the others wrote (the
+// session card's visibility, a deletion's tombstone). Without the lock,
+// two of them in transactions that do not see each other's rows could
+// both miss the other (a records card left private, or left over a
+// deleted session); with it, the later one's statements see the earlier
+// one's commit. An erasure takes the owner's lock exclusive
+// (MarkUserDeleted), so no card of a deleted account slips in. A fact of
+// the session that waits for its card (HoldFact) takes them too.
+func LockSessionCards(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID) error {
+	if err := LockUserFacts(ctx, tx, owner); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('social.feed_session:' || $1::text, 0))`,
+		session); err != nil {
+		return fmt.Errorf("store: lock the session's cards: %w", err)
+	}
+	return nil
+}
+
 // SaveSessionItem keeps a finished session's card as of revision: a newer
 // one than the card kept, of a session not deleted, of an owner whose
 // account is not deleted (else nothing changes). The session's records
 // and achievement cards take its sport, title, start and visibility.
 func SaveSessionItem(ctx context.Context, tx pgx.Tx, it FeedItem, revision int64) error {
+	if err := LockSessionCards(ctx, tx, it.SessionID, it.OwnerID); err != nil {
+		return err
+	}
 	tag, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, title, started_at,
 			distance_m, moving_time_s, visibility, at, revision)
 		SELECT $1, 'session', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
@@ -74,6 +99,9 @@ func SaveSessionItem(ctx context.Context, tx pgx.Tx, it FeedItem, revision int64
 // DeleteSessionItems turns a deleted session's cards into tombstones (a
 // late event of it brings nothing back).
 func DeleteSessionItems(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID, sport string, at time.Time, revision int64) error {
+	if err := LockSessionCards(ctx, tx, session, owner); err != nil {
+		return err
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, started_at, visibility, at, revision, deleted)
 		VALUES ($1, 'session', $1, $2, $3, $4, 'private', $4, $5, true)
 		ON CONFLICT (item_id) DO UPDATE SET deleted = true, records = NULL, revision = greatest(social.feed_items.revision, excluded.revision)`,
@@ -92,6 +120,9 @@ func DeleteSessionItems(ctx context.Context, tx pgx.Tx, session, owner uuid.UUID
 // again changes nothing): with the session card's visibility (private
 // until that card is known), none for a deleted session or account.
 func SaveRecordsItem(ctx context.Context, tx pgx.Tx, it FeedItem) error {
+	if err := LockSessionCards(ctx, tx, it.SessionID, it.OwnerID); err != nil {
+		return err
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, title, started_at, visibility, records, at)
 		SELECT $1, 'records', $2, $3, coalesce(s.sport, $4), coalesce(s.title, ''), $5, coalesce(s.visibility, 'private'), $6, $7
 		FROM (SELECT 1) one LEFT JOIN social.feed_items s ON s.item_id = $2
@@ -109,6 +140,9 @@ func SaveRecordsItem(ctx context.Context, tx pgx.Tx, it FeedItem) error {
 // sport, title and visibility (private until that card is known), none
 // for a deleted session or account.
 func SaveAchievementItem(ctx context.Context, tx pgx.Tx, it FeedItem, key string) error {
+	if err := LockSessionCards(ctx, tx, it.SessionID, it.OwnerID); err != nil {
+		return err
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO social.feed_items (item_id, kind, session_id, owner_id, sport, title, started_at, visibility,
 			achievement, at)
 		SELECT $1, 'achievement', $2, $3, coalesce(s.sport, ''), coalesce(s.title, ''), coalesce(s.started_at, $6),
@@ -137,7 +171,10 @@ func SessionVisibility(ctx context.Context, q Querier, session uuid.UUID) (visib
 	return visibility, true, nil
 }
 
-// ForgetFeedItems removes every card of a deleted account.
+// ForgetFeedItems removes every card of a deleted account (in the
+// erasure's transaction, after MarkUserDeleted: a card written at the
+// same time either committed first and goes, or waits and finds the
+// account deleted).
 func ForgetFeedItems(ctx context.Context, tx pgx.Tx, owner uuid.UUID) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM social.feed_items WHERE owner_id = $1`, owner); err != nil {
 		return fmt.Errorf("store: forget feed items: %w", err)

@@ -256,6 +256,7 @@ func EraseNotifications(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
 		`DELETE FROM social.notifications WHERE recipient_id = $1`,
 		`DELETE FROM social.notifications WHERE notif_id IN (SELECT id FROM social.notif_events WHERE actor_id = $1)`,
 		`DELETE FROM social.notif_events WHERE actor_id = $1`,
+		`DELETE FROM social.held_facts WHERE actor_id = $1`,
 		`DELETE FROM social.notif_settings WHERE user_id = $1`,
 		`DELETE FROM social.group_mutes WHERE user_id = $1`,
 		`DELETE FROM social.push_tokens WHERE user_id = $1`,

@@ -22,9 +22,31 @@ func SaveUserName(ctx context.Context, tx pgx.Tx, user uuid.UUID, name string, a
 	return nil
 }
 
+// LockUserFacts takes user's facts lock for the rest of tx, shared: the
+// writers of what a user's own facts make (feed cards, notifications and
+// their system messages in the chats) take it before they read whether
+// the account was deleted, and the erasure takes it exclusive
+// (MarkUserDeleted, its first step). A fact applied while the account is
+// erased (separate consumers, maybe at once) either commits first and is
+// erased with the rest, or waits and finds the account deleted.
+func LockUserFacts(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(`+userFactsKey+`)`, user); err != nil {
+		return fmt.Errorf("store: lock the user's facts: %w", err)
+	}
+	return nil
+}
+
+// userFactsKey is the advisory lock key of the user $1's facts.
+const userFactsKey = `hashtextextended('social.user_facts:' || $1::text, 0)`
+
 // MarkUserDeleted forgets a user's name and remembers the account is gone
-// (for good: no later event brings the name back).
+// (for good: no later event brings the name back). It takes the user's
+// facts lock exclusive first (LockUserFacts), for the rest of the
+// erasure's transaction: call it before the erasure takes other locks.
 func MarkUserDeleted(ctx context.Context, tx pgx.Tx, user uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+userFactsKey+`)`, user); err != nil {
+		return fmt.Errorf("store: lock the user's facts: %w", err)
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO social.users (user_id, display_name, deleted) VALUES ($1, '', true)
 		ON CONFLICT (user_id) DO UPDATE SET display_name = '', deleted = true`, user)
 	if err != nil {

@@ -109,35 +109,9 @@ func (s *Service) UnshareSession(ctx context.Context, user, id uuid.UUID) error 
 func (s *Service) WatchSession(ctx context.Context, user, id uuid.UUID, token string) (api.Watch, error) {
 	owner := false
 	err := storage.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		w, err := store.SessionForWatch(ctx, tx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errNoSession
-		}
-		if err != nil {
-			return err
-		}
-		var viewer store.Viewer
-		if w.User != user {
-			if viewer, err = store.ViewerOf(ctx, tx, user, w.User); err != nil {
-				return err
-			}
-		}
-		via := watchVia(user, w, token, viewer)
-		if via == "" {
-			return errNoSession
-		}
-		if !session.Open(w.State) {
-			return bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", w.State)
-		}
-		if via == store.WatchOwner {
-			owner = true
-			return nil
-		}
-		added, err := store.AddWatcher(ctx, tx, id, user, via)
-		if err != nil || !added {
-			return err
-		}
-		return grantsChanged(ctx, tx, []uuid.UUID{user})
+		var err error
+		owner, err = s.WatchSessionIn(ctx, tx, user, id, token)
+		return err
 	})
 	if err != nil {
 		return api.Watch{}, err
@@ -146,6 +120,39 @@ func (s *Service) WatchSession(ctx context.Context, user, id uuid.UUID, token st
 		return api.Watch{SessionID: id.String(), Subject: api.LiveSessionSubject(user.String(), id.String())}, nil
 	}
 	return api.Watch{SessionID: id.String(), Subject: api.LiveWatchSubject(id.String())}, nil
+}
+
+// WatchSessionIn is WatchSession's work in tx (a test orders it against
+// other transactions): it reports whether user owns the session.
+func (s *Service) WatchSessionIn(ctx context.Context, tx pgx.Tx, user, id uuid.UUID, token string) (owner bool, err error) {
+	w, err := store.SessionForWatch(ctx, tx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, errNoSession
+	}
+	if err != nil {
+		return false, err
+	}
+	var viewer store.Viewer
+	if w.User != user {
+		if viewer, err = store.ViewerForWatch(ctx, tx, user, w.User); err != nil {
+			return false, err
+		}
+	}
+	via := watchVia(user, w, token, viewer)
+	if via == "" {
+		return false, errNoSession
+	}
+	if !session.Open(w.State) {
+		return false, bus.Errorf(bus.CodeConflict, "the session is %s: there is nothing to watch live", w.State)
+	}
+	if via == store.WatchOwner {
+		return true, nil
+	}
+	added, err := store.AddWatcher(ctx, tx, id, user, via)
+	if err != nil || !added {
+		return false, err
+	}
+	return false, grantsChanged(ctx, tx, []uuid.UUID{user})
 }
 
 // watchVia says how user may watch a session: as its owner, because it is

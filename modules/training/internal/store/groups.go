@@ -14,10 +14,22 @@ import (
 // is in (a followers session).
 const WatchGroup = "group"
 
+// groupKey is the advisory lock key of the group (a uuid) named by expr.
+func groupKey(expr string) string {
+	return `hashtextextended('training.group:' || ` + expr + `::text, 0)`
+}
+
 // SaveGroupMember keeps one membership fact of the social module's events
 // (member or not), if seq is newer than the fact kept and the group was
-// not closed. It reports whether it changed anything.
+// not closed. It reports whether it changed anything. It takes the
+// group's lock shared (CloseGroup takes it exclusive): a fact and the
+// group's closing come through separate consumers, maybe at once, and
+// without it the fact could find the group open while the closing
+// deletes the members it sees, the new one left over for good.
 func SaveGroupMember(ctx context.Context, tx pgx.Tx, group, user uuid.UUID, member bool, seq int64) (bool, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(`+groupKey("$1")+`)`, group); err != nil {
+		return false, fmt.Errorf("store: lock group: %w", err)
+	}
 	tag, err := tx.Exec(ctx, `INSERT INTO training.group_members (group_id, user_id, member, seq)
 		SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM training.closed_groups WHERE group_id = $1)
 		ON CONFLICT (group_id, user_id) DO UPDATE SET member = excluded.member, seq = excluded.seq
@@ -29,8 +41,12 @@ func SaveGroupMember(ctx context.Context, tx pgx.Tx, group, user uuid.UUID, memb
 }
 
 // CloseGroup forgets a closed group's members for good and returns those
-// it had.
+// it had, with the group's lock exclusive (SaveGroupMember): its deletion
+// sees every member a fact applied before.
 func CloseGroup(ctx context.Context, tx pgx.Tx, group uuid.UUID, seq int64) ([]uuid.UUID, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+groupKey("$1")+`)`, group); err != nil {
+		return nil, fmt.Errorf("store: lock group: %w", err)
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO training.closed_groups (group_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 		group, seq); err != nil {
 		return nil, fmt.Errorf("store: close group: %w", err)
