@@ -38,12 +38,20 @@ func documentedConfig(t *testing.T) string {
 	return m[1]
 }
 
-func freePort(t testing.TB) int {
+// freePorts returns n distinct loopback ports free now: their listeners
+// are all open at once before they close (one after the other, the kernel
+// may hand a port just closed to the next call again, and the server's
+// two listeners would clash).
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	return ports
 }
 
 // TestExternalNATSConfig runs a NATS server from the documented
@@ -71,7 +79,8 @@ func TestExternalNATSConfig(t *testing.T) {
 	t.Setenv("ATHLOS_CALLOUT_ISSUER", cc.Issuer)
 	t.Setenv("ATHLOS_CALLOUT_XKEY", cc.XKey)
 
-	natsPort, wsPort := freePort(t), freePort(t)
+	ports := freePorts(t, 2)
+	natsPort, wsPort := ports[0], ports[1]
 	conf := strings.NewReplacer(
 		"0.0.0.0:4222", fmt.Sprintf("127.0.0.1:%d", natsPort),
 		"port: 4280", fmt.Sprintf("port: %d", wsPort),
