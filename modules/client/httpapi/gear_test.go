@@ -254,7 +254,7 @@ func TestGearValidation(t *testing.T) {
 
 	// Limits that are just allowed.
 	g := createGear(t, a, tok, map[string]any{"type": "other", "brand": strings.Repeat("é", 100),
-		"starting_distance_m": 1e8, "replacement_threshold_m": 1e8, "purchase_date": time.Now().Format("2006-01-02")})
+		"starting_distance_m": 1e8, "replacement_threshold_m": 1e8, "purchase_date": time.Now().UTC().Format("2006-01-02")})
 	assert.Equal(t, 1e8, g.DistanceM)
 	comps := make([]map[string]any, 20)
 	for i := range comps {
