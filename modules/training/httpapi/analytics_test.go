@@ -77,6 +77,7 @@ func effortOf(rs api.Records, distance float64) *api.EffortRecord {
 // problems naming them.
 func TestAnalyticsEndToEnd(t *testing.T) {
 	t.Parallel()
+	sameDay(t, mustZone(t, "Europe/Berlin")) // Ana's week and today
 	a := apptest.Start(t, "client", "training")
 	ana, bob := a.SignUp("ana@example.com").AccessToken, a.SignUp("bob@example.com").AccessToken
 	ctx := context.Background()
@@ -415,6 +416,7 @@ func TestStrengthRecords(t *testing.T) {
 // not done yet.
 func TestNextPlannedWorkoutRecommendation(t *testing.T) {
 	t.Parallel()
+	sameDay(t, time.UTC)
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	r := a.Do(http.MethodPost, "/v1/plans", ana, map[string]any{"goal": map[string]any{"kind": "fitness"},

@@ -27,12 +27,31 @@ var allDays = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "
 // day is the date today+days in UTC (the zone of a user without one).
 func day(days int) string { return time.Now().UTC().AddDate(0, 0, days).Format(time.DateOnly) }
 
+// dayLeft is how much of the day a test that reads "today" needs: more
+// than such a test takes, even on a loaded runner.
+const dayLeft = 3 * time.Minute
+
+// sameDay waits, when the day in zone ends within dayLeft, until it has
+// ended: the test compares the day the server went by (a plan's start,
+// the day of a session) with the day it reads afterwards, and across a
+// midnight (a week's or a month's end too) these differ.
+func sameDay(t *testing.T, zone *time.Location) {
+	t.Helper()
+	now := time.Now().In(zone)
+	y, m, d := now.Date()
+	if left := time.Date(y, m, d+1, 0, 0, 0, 0, zone).Sub(now); left < dayLeft {
+		t.Logf("waiting %v for the day to end in %s", left.Round(time.Second), zone)
+		time.Sleep(left + time.Second)
+	}
+}
+
 // TestPlansForSeveralGoals makes plans for a race, a weekly volume and
 // general fitness, reads them back as calendars, pages them, exports one as
 // iCalendar (parsed with a standard parser) and deletes one; a new plan
 // replaces the active one.
 func TestPlansForSeveralGoals(t *testing.T) {
 	t.Parallel()
+	sameDay(t, time.UTC)
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 
@@ -212,6 +231,7 @@ func TestPlansAreTheirOwners(t *testing.T) {
 // with the reason and what would work.
 func TestPlanBadInput(t *testing.T) {
 	t.Parallel()
+	sameDay(t, time.UTC)
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	sched := map[string]any{"days": []string{"tuesday", "thursday", "sunday"}, "max_minutes": 60}
@@ -334,6 +354,7 @@ func TestPlanBadInput(t *testing.T) {
 // changes nothing; a new schedule re-plans from today and says so.
 func TestPlanFollowsSessions(t *testing.T) {
 	t.Parallel()
+	sameDay(t, time.UTC)
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
@@ -466,6 +487,7 @@ func TestPlanFollowsSessions(t *testing.T) {
 // changes nothing more.
 func TestPlanAdaptsAfterMissedWorkouts(t *testing.T) {
 	t.Parallel()
+	sameDay(t, time.UTC)
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
@@ -541,6 +563,7 @@ func TestPlanAdaptsAfterMissedWorkouts(t *testing.T) {
 // athlete, its paces and heart rates.
 func TestPlanUsesTheUsersOwnData(t *testing.T) {
 	t.Parallel()
+	sameDay(t, time.UTC)
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
@@ -605,6 +628,7 @@ func TestPlanUsesTheUsersOwnData(t *testing.T) {
 // coming week a lighter one, and the plan says why.
 func TestPlanAdaptsAfterALoadSpike(t *testing.T) {
 	t.Parallel()
+	sameDay(t, time.UTC)
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	ctx := context.Background()
@@ -669,6 +693,7 @@ func TestPlanAdaptsAfterALoadSpike(t *testing.T) {
 // is left to the daily adaptation.
 func TestPlanFailureKeepsTheAnalytics(t *testing.T) {
 	t.Parallel()
+	sameDay(t, time.UTC)
 	a := apptest.Start(t, "client", "training")
 	ana := a.SignUp("ana@example.com").AccessToken
 	db := a.DB(t)
