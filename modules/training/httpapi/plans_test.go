@@ -186,7 +186,6 @@ func TestPlansForSeveralGoals(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, a.Do(http.MethodDelete, "/v1/plans/"+volume.ID, ana, nil).Status)
 }
 
-
 // TestPlansAreTheirOwners: another user's plan is 404 on every operation,
 // like an unknown one; ids that are not UUIDs name the field.
 func TestPlansAreTheirOwners(t *testing.T) {
