@@ -160,6 +160,15 @@ func TestFollowersSeeAndWatchFollowersSessions(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, a.Do(http.MethodPost, "/v1/users/"+cat.id+"/block", ana.token, nil).Status)
 	require.Eventually(t, func() bool { return !watched(eve, pub.ID) }, 10*time.Second, 20*time.Millisecond, "the block takes the grant")
 	require.Eventually(t, func() bool { return !sees(cat, fs.ID) }, 10*time.Second, 20*time.Millisecond)
+	// Each block reaches training by its own event, and what the waits
+	// above saw can come first (Cat's unfollow, through another consumer,
+	// hides the followers session before her block hides the public one):
+	// wait until training hides both sessions from both.
+	for _, p := range []person{eve, cat} {
+		for _, id := range []string{pub.ID, fs.ID} {
+			require.Eventually(t, func() bool { return !sees(p, id) }, 30*time.Second, 20*time.Millisecond, "the block reaches training")
+		}
+	}
 	var link api.ShareLink
 	r = a.Do(http.MethodPost, "/v1/sessions/"+pub.ID+"/share", ana.token, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
