@@ -32,7 +32,7 @@ type PlanGoal struct {
 	Date          string `json:"date,omitempty" format:"date" doc:"race goals: the race day (YYYY-MM-DD, in the user's time zone)"`
 	TargetTimeS   int    `json:"target_time_s,omitempty" minimum:"0" maximum:"86400" doc:"race goals: the target time in seconds (optional)"`
 	WeeklyMinutes int    `json:"weekly_minutes,omitempty" minimum:"0" maximum:"1200" doc:"volume goals: the weekly minutes of the plan's sport to reach and hold"`
-	Weeks         int    `json:"weeks,omitempty" minimum:"0" maximum:"52" doc:"volume and fitness goals: how many weeks the plan lasts (default 12)"`
+	Weeks         int    `json:"weeks,omitempty" minimum:"0" maximum:"52" doc:"volume and fitness goals: how many ISO weeks (Monday to Sunday) the plan lasts, the current one included (default 12)"`
 }
 
 // PlanHealth is what the user says of their health.

@@ -220,9 +220,13 @@ func TestIndoorSessionOverNATS(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	var link api.ShareLink
 	r.JSON(t, &link)
-	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", bob.token(), map[string]any{"share_token": link.ShareToken}).Status)
-
+	// Bob's app is connected when he asks to watch, as an app is: the
+	// grant renews its connection once (a connection made after the
+	// watch could be closed at any moment by the grant's late notice).
 	app, watcher := connectAsDocumented(t, ana), connectAsDocumented(t, bob)
+	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", bob.token(), map[string]any{"share_token": link.ShareToken}).Status)
+	require.Eventually(t, func() bool { return watcher.reconnects.Load() >= 1 }, 30*time.Second, 10*time.Millisecond,
+		"the watch renews the watcher's connection")
 	own, err := app.SubscribeSync(api.LiveSessionSubject(ana.userID(), s.ID))
 	require.NoError(t, err)
 	watched, err := watcher.SubscribeSync(api.LiveWatchSubject(s.ID))

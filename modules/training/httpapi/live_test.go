@@ -17,17 +17,25 @@ import (
 
 // appConn connects to NATS over WebSocket as the app does, with the
 // user's access token; errors the server sends (permission violations)
-// are collected.
+// are collected, and each reconnect is signalled on reconnected.
 type appConn struct {
-	nc   *nats.Conn
-	mu   sync.Mutex
-	errs []error
+	nc          *nats.Conn
+	mu          sync.Mutex
+	errs        []error
+	reconnected chan struct{}
 }
 
 func connectApp(t *testing.T, a *apptest.App, token, userID string) *appConn {
 	t.Helper()
-	c := &appConn{}
+	c := &appConn{reconnected: make(chan struct{}, 16)}
 	nc, err := nats.Connect(a.WebSocketURL, nats.Token(token), nats.CustomInboxPrefix("_INBOX_"+userID),
+		nats.ReconnectWait(50*time.Millisecond),
+		nats.ReconnectHandler(func(*nats.Conn) {
+			select {
+			case c.reconnected <- struct{}{}:
+			default:
+			}
+		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			c.mu.Lock()
 			defer c.mu.Unlock()
@@ -37,6 +45,29 @@ func connectApp(t *testing.T, a *apptest.App, token, userID string) *appConn {
 	t.Cleanup(nc.Close)
 	c.nc = nc
 	return c
+}
+
+// watch asks to watch session as the app does while connected: the
+// grant closes c's connections once, and c is back, with the grant, when
+// this returns (a connection made after the watch could instead be
+// closed at any moment by the grant's late notice, and lose what came
+// meanwhile).
+func (c *appConn) watch(t *testing.T, a *apptest.App, token, session string, body any) {
+	t.Helper()
+	r := a.Do(http.MethodPost, "/v1/sessions/"+session+"/watch", token, body)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	c.renewed(t)
+}
+
+// renewed waits until c's connection is back after being closed for new
+// grants.
+func (c *appConn) renewed(t *testing.T) {
+	t.Helper()
+	select {
+	case <-c.reconnected:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the app's connection was not renewed for its new grants")
+	}
 }
 
 func (c *appConn) errors() []error {
@@ -84,19 +115,22 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 	var link api.ShareLink
 	r.JSON(t, &link)
 	require.NotEmpty(t, link.ShareToken)
+	// Bob's app is connected when he asks to watch, as an app is.
+	bobConn := connectApp(t, a, bob, bobID)
 	r = a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", bob, map[string]any{"share_token": link.ShareToken})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	var w api.Watch
 	r.JSON(t, &w)
 	assert.Equal(t, subject, w.Subject)
 	assert.NotContains(t, string(r.Body), anaID, "a watcher is not told who the owner is")
+	bobConn.renewed(t)
 	r = a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", ana, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	r.JSON(t, &w)
 	assert.Equal(t, own, w.Subject, "the owner watches on her own subject")
 
-	// The watchers' grants are read at connect time: connect after the
-	// watch.
+	// The watchers' grants are read at connect time: Bob's connection
+	// was renewed by his watch; the others connect now.
 	received := func(c *appConn, subject string) chan api.LiveStats {
 		ch := make(chan api.LiveStats, 100)
 		_, err := c.nc.Subscribe(subject, func(m *nats.Msg) {
@@ -110,7 +144,7 @@ func TestLiveStatsReachAllowedWatchersOnly(t *testing.T) {
 		require.NoError(t, c.nc.Flush())
 		return ch
 	}
-	anaConn, bobConn, eveConn := connectApp(t, a, ana, anaID), connectApp(t, a, bob, bobID), connectApp(t, a, eve, eveID)
+	anaConn, eveConn := connectApp(t, a, ana, anaID), connectApp(t, a, eve, eveID)
 	toAna, toBob, toEve := received(anaConn, own), received(bobConn, subject), received(eveConn, subject)
 	toEveToo := received(eveConn, own)
 

@@ -350,7 +350,8 @@ func TestPrivacyZonesHideLivePositionsFromWatchers(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	var link api.ShareLink
 	r.JSON(t, &link)
-	require.Equal(t, http.StatusOK, a.Do(http.MethodPost, "/v1/sessions/"+s.ID+"/watch", bob.token, map[string]any{"share_token": link.ShareToken}).Status)
+	bobConn := connectApp(t, a, bob.token, bob.id)
+	bobConn.watch(t, a, bob.token, s.ID, map[string]any{"share_token": link.ShareToken})
 
 	subscribe := func(c *appConn, subject string) chan api.LiveStats {
 		ch := make(chan api.LiveStats, 100)
@@ -365,7 +366,7 @@ func TestPrivacyZonesHideLivePositionsFromWatchers(t *testing.T) {
 		return ch
 	}
 	toAna := subscribe(connectApp(t, a, ana.token, ana.id), api.LiveSessionSubject(ana.id, s.ID))
-	toBob := subscribe(connectApp(t, a, bob.token, bob.id), api.LiveWatchSubject(s.ID))
+	toBob := subscribe(bobConn, api.LiveWatchSubject(s.ID))
 	until := func(ch chan api.LiveStats, points int) api.LiveStats {
 		t.Helper()
 		deadline := time.After(10 * time.Second)

@@ -171,7 +171,8 @@ func TestConsumers(t *testing.T) {
 		// A profile before the registration: the registration keeps the
 		// profile's language.
 		early := uuid.New()
-		m.send(profile(early, "2008-12-08", "US", "es", now))
+		// 18 tomorrow: a minor today.
+		m.send(profile(early, now.AddDate(-18, 0, 1).Format(time.DateOnly), "US", "es", now))
 		m.send(registered(early, "en", now.Add(-time.Minute)))
 		f = m.facts(early)
 		assert.Equal(t, "es", f.Language)
