@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
 	"github.com/athlos/athlos/bus"
@@ -20,7 +21,7 @@ import (
 // service's signing keys, loaded before. emb is the embedded NATS server
 // (nil on an external NATS).
 func startCallout(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Config, rt *platform.Runtime,
-	key platform.SecretKey, emb *bus.Embedded, keys callout.Keys, grants []GrantSource) error {
+	key platform.SecretKey, emb *bus.Embedded, keys callout.Keys, grants []GrantSource, reg prometheus.Registerer) error {
 	issuer, xkey, err := bus.CalloutKeys(key)
 	if err != nil {
 		return err
@@ -54,6 +55,12 @@ func startCallout(sctx platform.StartContext, lc fx.Lifecycle, cfg *platform.Con
 		return err
 	}
 	if err := rpc.RegisterRealtime(rt.Service, c); err != nil {
+		return err
+	}
+	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "athlos_client_realtime_changes_closed_total",
+		Help: "Events that change what app connections may do (grants changed, sessions revoked, accounts deleted, " +
+			"live links closed) whose users' connections this process closed, so they reconnect with their new grants."},
+		func() float64 { return float64(c.Closed()) })); err != nil {
 		return err
 	}
 	lc.Append(fx.Hook{

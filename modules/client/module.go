@@ -108,7 +108,7 @@ func start(sctx platform.StartContext, lc fx.Lifecycle, pcfg *platform.Config, c
 	if err := rpc.Register(rt.Service, s); err != nil {
 		return err
 	}
-	if err := startCallout(sctx, lc, pcfg, rt, key, emb, s, cfg.Grants); err != nil {
+	if err := startCallout(sctx, lc, pcfg, rt, key, emb, s, cfg.Grants, reg); err != nil {
 		return err
 	}
 	if err := consume.Register(rt, s); err != nil {

@@ -6,16 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/athlos/athlos/bus"
+	"github.com/athlos/athlos/bus/bustest"
 	clientapi "github.com/athlos/athlos/modules/client/api"
 	"github.com/athlos/athlos/modules/social/api"
 )
@@ -52,9 +56,10 @@ func (e *chatEnv) connect(u clientapi.TokenResponse) *chatApp {
 	return c
 }
 
-// settle waits until the outbox is relayed: the grants-changed events of
-// the memberships made so far are out (each closes its users'
-// connections), so connections made now keep their grants.
+// settle waits until the grants-changed events of the memberships made
+// so far are out (the outbox relayed) and the callout has closed their
+// users' connections (/metrics counts the events it handled), so
+// connections made now keep their grants.
 func (e *chatEnv) settle() {
 	e.t.Helper()
 	require.Eventually(e.t, func() bool {
@@ -62,12 +67,24 @@ func (e *chatEnv) settle() {
 		require.NoError(e.t, e.db.QueryRow(context.Background(), `SELECT count(*) FROM social.outbox`).Scan(&n))
 		return n == 0
 	}, 30*time.Second, 10*time.Millisecond)
-	// The callout's disconnects of those users, just published: it lists
-	// their connections as the event reaches it and closes those, so a
-	// connection made after its listing stays. Nothing tells when it has
-	// listed them; a second is ten times the margin the test once gave it
-	// (a connection made first was closed, its events lost meanwhile).
-	time.Sleep(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stream, err := bustest.Conn(e.t, e.NATS).JS.Stream(ctx, bus.EventStream(api.Module))
+	require.NoError(e.t, err)
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(api.EventRealtimeGrantsChanged))
+	require.NoError(e.t, err)
+	published := info.State.Subjects[api.EventRealtimeGrantsChanged]
+	require.NotZero(e.t, published, "memberships change grants")
+	closed := regexp.MustCompile(`(?m)^athlos_client_realtime_changes_closed_total (\d+)`)
+	require.Eventually(e.t, func() bool {
+		r := e.Do(http.MethodGet, "/metrics", "", nil)
+		m := closed.FindStringSubmatch(string(r.Body))
+		if m == nil {
+			return false
+		}
+		n, err := strconv.ParseUint(m[1], 10, 64)
+		return err == nil && n >= published
+	}, 30*time.Second, 10*time.Millisecond, "the callout closed the connections of the %d grant changes", published)
 }
 
 // forget drops the errors seen so far.

@@ -82,6 +82,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/jwt/v2"
@@ -176,6 +177,11 @@ type Callout struct {
 	wsPort       int
 	log          *slog.Logger
 	now          func() time.Time
+
+	// closed counts the events (grants changed, sessions revoked, users
+	// deleted, live links closed) whose users' connections this callout
+	// has closed (Closed).
+	closed atomic.Uint64
 
 	sem     chan struct{}
 	mu      sync.Mutex // guards stopped and wg.Add against Stop
@@ -295,7 +301,11 @@ func (c *Callout) Start() error {
 			if !c.enter() {
 				return
 			}
-			go func() { defer c.wg.Done(); c.Disconnect(users...) }()
+			go func() {
+				defer c.wg.Done()
+				c.Disconnect(users...)
+				c.closed.Add(1)
+			}()
 		})
 		if err != nil {
 			c.unsubscribe()
@@ -381,6 +391,12 @@ func (c *Callout) unsubscribe() {
 		c.conns.stop()
 	}
 }
+
+// Closed returns how many events that change what app connections may
+// do (a user's grants changed, a session revoked, a user deleted, a live
+// link closed) this callout has handled by closing their connections
+// (each event reaches one process's callout).
+func (c *Callout) Closed() uint64 { return c.closed.Load() }
 
 // disconnectConcurrency bounds the users disconnected at once (each asks
 // every server and waits for the cluster's answers).
