@@ -391,8 +391,8 @@ func SaveProfile(ctx context.Context, tx pgx.Tx, u User, watchers []ZoneWatcher)
 // read models' (user, memberships, sessions and their revisions), and
 // remembers the id so late events are not applied again.
 func EraseUser(ctx context.Context, tx pgx.Tx, user uuid.UUID, at time.Time, erasers []Eraser) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.user:' || $1::text, 0))`, user); err != nil {
-		return wrap("lock user", err)
+	if err := lockUserExclusive(ctx, tx, user); err != nil {
+		return err
 	}
 	for _, e := range erasers {
 		if err := e.EraseUser(ctx, tx, user); err != nil {
@@ -431,9 +431,8 @@ func SaveMembership(ctx context.Context, tx pgx.Tx, m Membership) (bool, error) 
 	// fact of one of its members come through separate consumers, maybe
 	// at once; without it, the fact could find the group open while the
 	// closing deletes the members it sees, and one would outlive it.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtextextended('gamification.group:' || $1::text, 0))`,
-		m.Group); err != nil {
-		return false, wrap("lock group", err)
+	if err := lockGroup(ctx, tx, m.Group, "pg_advisory_xact_lock_shared"); err != nil {
+		return false, err
 	}
 	// Two processes may apply two facts of one membership at once: the
 	// lock makes the second see the first.
@@ -462,13 +461,23 @@ func SaveMembership(ctx context.Context, tx pgx.Tx, m Membership) (bool, error) 
 	return err == nil, wrap("save membership", err)
 }
 
+// lockGroup takes a group's lock in tx with fn, pg_advisory_xact_lock
+// (exclusive: the closing) or pg_advisory_xact_lock_shared (a member's
+// fact).
+func lockGroup(ctx context.Context, tx pgx.Tx, group uuid.UUID, fn string) error {
+	if _, err := tx.Exec(ctx, `SELECT `+fn+`(hashtextextended('gamification.group:' || $1::text, 0))`, group); err != nil {
+		return wrap("lock group", err)
+	}
+	return nil
+}
+
 // CloseGroup forgets a deleted group's memberships for good. It takes
 // the group's lock exclusive (SaveMembership takes it shared), then
 // deletes in a statement of its own, whose snapshot sees every member a
 // fact applied before.
 func CloseGroup(ctx context.Context, tx pgx.Tx, group uuid.UUID, seq int64) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('gamification.group:' || $1::text, 0))`, group); err != nil {
-		return wrap("lock group", err)
+	if err := lockGroup(ctx, tx, group, "pg_advisory_xact_lock"); err != nil {
+		return err
 	}
 	_, err := tx.Exec(ctx, `WITH
 		c AS (INSERT INTO gamification.closed_groups (group_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING),
